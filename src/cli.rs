@@ -1,0 +1,109 @@
+//! The command line: raw arguments (clap) and their validation into the
+//! settings the commands use. Nothing outside this module and `main.rs`
+//! knows clap exists.
+
+use std::path::PathBuf;
+
+use anyhow::{Result, bail};
+use clap::{Parser, Subcommand};
+
+/// ccsim: when do health-care providers serve patients better by competing,
+/// and when by collaborating?
+#[derive(Debug, Parser)]
+#[command(name = "ccsim", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run one seeded simulation and write its result as JSON.
+    Run(RunArgs),
+    /// Validate a scenario and describe what it holds.
+    Check(CheckArgs),
+}
+
+/// Arguments of `ccsim run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Scenario file (JSON). Default: the built-in cheshire-merseyside scenario.
+    pub config: Option<PathBuf>,
+    /// Run under this preset instead of the scenario's regime
+    /// (competition, collaboration, integrated).
+    #[arg(long, value_name = "NAME")]
+    pub regime: Option<String>,
+    /// Master seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Measured horizon in years (after the warm-up), overriding the scenario's.
+    #[arg(long, value_name = "Y")]
+    pub years: Option<f64>,
+    /// Write the result here (`-` for standard output, the default).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Include weekly time series in the result.
+    #[arg(long)]
+    pub timeseries: bool,
+}
+
+/// Arguments of `ccsim check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Scenario file (JSON).
+    pub config: PathBuf,
+}
+
+/// Where a result goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    /// Standard output.
+    Stdout,
+    /// A file, written atomically.
+    File(PathBuf),
+}
+
+/// `ccsim run`, validated.
+#[derive(Debug, Clone)]
+pub struct RunSettings {
+    /// Scenario file, or `None` for the built-in default.
+    pub config: Option<PathBuf>,
+    /// Preset overriding the scenario's regime.
+    pub regime: Option<String>,
+    /// Master seed.
+    pub seed: u64,
+    /// Measured horizon override, weeks.
+    pub horizon_weeks: Option<u32>,
+    /// Where the JSON goes.
+    pub destination: Destination,
+    /// Whether to record weekly series.
+    pub timeseries: bool,
+}
+
+impl RunArgs {
+    /// Checks the arguments that clap cannot.
+    pub fn settings(self) -> Result<RunSettings> {
+        let horizon_weeks = match self.years {
+            None => None,
+            Some(y) if y.is_finite() && y > 0.0 && y <= 1000.0 => {
+                Some(((y * 52.0).round() as u32).max(1))
+            }
+            Some(y) => bail!("--years: expected a number of years in (0, 1000], found {y}"),
+        };
+        let destination = match self.out {
+            None => Destination::Stdout,
+            Some(p) if p.as_os_str() == "-" => Destination::Stdout,
+            Some(p) => Destination::File(p),
+        };
+        Ok(RunSettings {
+            config: self.config,
+            regime: self.regime,
+            seed: self.seed,
+            horizon_weeks,
+            destination,
+            timeseries: self.timeseries,
+        })
+    }
+}

@@ -1,0 +1,13 @@
+//! ccsim: an agent-based simulator of health-care providers that compete
+//! under a tariff with patient choice, collaborate in a network with pooled
+//! budgets and shared staff, or anything in between.
+//!
+//! The [`model`] turns a scenario and a seed into a result; [`load`] reads
+//! scenarios from files or the built-in set; [`output`] writes results
+//! without ever leaving a partial file.
+#![warn(missing_docs)]
+
+pub mod load;
+pub mod model;
+pub mod output;
+pub mod text;

@@ -1,0 +1,576 @@
+//! Running tallies of the measured window and the run summary built from them.
+//!
+//! Patients are tallied by service and by locality group (urban, rural);
+//! every figure overall, per group and per service is a sum over that grid,
+//! so the groups always add up to the whole. Travel distances are tallied as
+//! flows per (service, locality, provider) and waits as histograms in whole
+//! weeks, which makes percentiles exact rather than estimated.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::money::Money;
+use super::scenario::Rurality;
+use super::world::{LocalityId, ProviderId, ServiceId, World};
+
+/// The NHS referral-to-treatment standard, weeks.
+pub const RTT_WEEKS: u32 = 18;
+/// The access threshold of the summary, km.
+pub const ACCESS_KM: f64 = 30.0;
+/// Providers with fewer episodes of a service are left out of its
+/// between-provider variation (too few to say anything about them).
+pub const MIN_EPISODES_FOR_VARIATION: u64 = 100;
+
+/// Index of a locality group in per-group arrays.
+pub fn group(r: Rurality) -> usize {
+    match r {
+        Rurality::Urban => 0,
+        Rurality::Rural => 1,
+    }
+}
+
+/// Patient counts for one service and one locality group.
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    /// New referrals.
+    pub arrived: u64,
+    /// Episodes treated.
+    pub treated: u64,
+    /// Adverse outcomes.
+    pub adverse: u64,
+    /// Σ baseline risk of the treated: adverse outcomes expected at an average provider.
+    pub expected: f64,
+    /// Σ modelled risk of the treated.
+    pub modelled: f64,
+    /// Elective episodes treated.
+    pub elective_treated: u64,
+    /// Σ weeks waited by elective patients treated.
+    pub wait_weeks: u64,
+    /// Elective patients treated within 18 weeks.
+    pub within_rtt: u64,
+    /// Emergency patients diverted from a full provider.
+    pub diverted: u64,
+    /// Patients who left the region untreated (no capable provider within reach).
+    pub diverted_out: u64,
+    /// Σ km travelled by the treated.
+    pub distance_km: f64,
+    /// Treated within 30 km.
+    pub within_access: u64,
+    /// Weeks waited by elective patients treated: `histogram[w]` patients waited `w` weeks.
+    pub wait_histogram: Vec<u64>,
+}
+
+impl Tally {
+    fn add(&mut self, o: &Tally) {
+        self.arrived += o.arrived;
+        self.treated += o.treated;
+        self.adverse += o.adverse;
+        self.expected += o.expected;
+        self.modelled += o.modelled;
+        self.elective_treated += o.elective_treated;
+        self.wait_weeks += o.wait_weeks;
+        self.within_rtt += o.within_rtt;
+        self.diverted += o.diverted;
+        self.diverted_out += o.diverted_out;
+        self.distance_km += o.distance_km;
+        self.within_access += o.within_access;
+        if self.wait_histogram.len() < o.wait_histogram.len() {
+            self.wait_histogram.resize(o.wait_histogram.len(), 0);
+        }
+        for (a, b) in self.wait_histogram.iter_mut().zip(&o.wait_histogram) {
+            *a += b;
+        }
+    }
+}
+
+/// Outcome counts of one provider for one service.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ProviderTally {
+    /// Episodes treated.
+    pub treated: u64,
+    /// Adverse outcomes.
+    pub adverse: u64,
+    /// Σ baseline risk.
+    pub expected: f64,
+    /// Σ modelled risk.
+    pub modelled: f64,
+}
+
+impl ProviderTally {
+    fn add(&mut self, o: &ProviderTally) {
+        self.treated += o.treated;
+        self.adverse += o.adverse;
+        self.expected += o.expected;
+        self.modelled += o.modelled;
+    }
+}
+
+/// A provider's money over the measured window.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Accounts {
+    /// Paid by tariff, £.
+    pub tariff_income: Money,
+    /// Paid from the pooled budget, £.
+    pub pooled_income: Money,
+    /// Substantive staff, £.
+    pub staff: Money,
+    /// Agency staff, £.
+    pub agency: Money,
+    /// Consumables and other variable costs, £.
+    pub variable: Money,
+    /// Estate and overheads, £.
+    pub fixed: Money,
+    /// Network management overhead, £.
+    pub coordination: Money,
+    /// Billing and contracting, £.
+    pub transaction: Money,
+    /// Interest on debt and overdraft, £.
+    pub interest: Money,
+}
+
+impl Accounts {
+    /// Income from the commissioner, £.
+    pub fn income(&self) -> Money {
+        self.tariff_income + self.pooled_income
+    }
+
+    /// All costs, £.
+    pub fn costs(&self) -> Money {
+        self.staff
+            + self.agency
+            + self.variable
+            + self.fixed
+            + self.coordination
+            + self.transaction
+            + self.interest
+    }
+
+    /// Adds another period's accounts.
+    pub fn add(&mut self, o: &Accounts) {
+        self.tariff_income += o.tariff_income;
+        self.pooled_income += o.pooled_income;
+        self.staff += o.staff;
+        self.agency += o.agency;
+        self.variable += o.variable;
+        self.fixed += o.fixed;
+        self.coordination += o.coordination;
+        self.transaction += o.transaction;
+        self.interest += o.interest;
+    }
+}
+
+/// One treated cohort, as the metrics see it.
+#[derive(Debug, Clone, Copy)]
+pub struct TreatedRecord {
+    /// Provider.
+    pub provider: ProviderId,
+    /// Service.
+    pub service: ServiceId,
+    /// Home locality.
+    pub locality: LocalityId,
+    /// Patients.
+    pub count: u32,
+    /// Weeks waited (elective; 0 for emergency).
+    pub wait: u32,
+    /// Adverse outcomes among them.
+    pub adverse: u32,
+    /// Baseline risk of their complexity.
+    pub baseline_risk: f64,
+    /// Modelled risk.
+    pub risk: f64,
+}
+
+/// The tallies of the measured window.
+#[derive(Debug, Clone)]
+pub struct Metrics {
+    services: usize,
+    localities: usize,
+    providers: usize,
+    /// `[service * 2 + group]`.
+    tallies: Vec<Tally>,
+    /// `[(service * localities + locality) * providers + provider]`, patients treated.
+    flows: Vec<u64>,
+    /// `[provider * services + service]`.
+    provider_tallies: Vec<ProviderTally>,
+    /// By provider.
+    pub accounts: Vec<Accounts>,
+    /// Commissioner's payments, £.
+    pub commissioner_paid: Money,
+    /// Commissioner's budget over the window, £.
+    pub commissioner_budget: Money,
+    /// Patients waiting when the window opened.
+    pub waiting_at_start: u64,
+    /// Weeks measured.
+    pub weeks: u32,
+    /// Σ over weeks of vacancy rate (for the mean).
+    pub vacancy_rate_sum: f64,
+}
+
+impl Metrics {
+    /// Empty tallies for a world.
+    pub fn new(world: &World) -> Self {
+        let (s, l, p) = (
+            world.services.len(),
+            world.localities.len(),
+            world.providers.len(),
+        );
+        Metrics {
+            services: s,
+            localities: l,
+            providers: p,
+            tallies: vec![Tally::default(); s * 2],
+            flows: vec![0; s * l * p],
+            provider_tallies: vec![ProviderTally::default(); p * s],
+            accounts: vec![Accounts::default(); p],
+            commissioner_paid: Money::ZERO,
+            commissioner_budget: Money::ZERO,
+            waiting_at_start: 0,
+            weeks: 0,
+            vacancy_rate_sum: 0.0,
+        }
+    }
+
+    /// The tally of one service and locality group.
+    pub fn tally(&mut self, s: ServiceId, group: usize) -> &mut Tally {
+        &mut self.tallies[s.index() * 2 + group]
+    }
+
+    /// Records a treated cohort.
+    pub fn record_treated(&mut self, world: &World, r: &TreatedRecord) {
+        let n = u64::from(r.count);
+        let loc = &world.localities[r.locality.index()];
+        let distance = world.distance(r.locality, r.provider);
+        let elective = world.services[r.service.index()].is_elective();
+        let t = self.tally(r.service, group(loc.rurality));
+        t.treated += n;
+        t.adverse += u64::from(r.adverse);
+        t.expected += n as f64 * r.baseline_risk;
+        t.modelled += n as f64 * r.risk;
+        t.distance_km += n as f64 * distance;
+        if distance <= ACCESS_KM {
+            t.within_access += n;
+        }
+        if elective {
+            t.elective_treated += n;
+            t.wait_weeks += n * u64::from(r.wait);
+            if r.wait <= RTT_WEEKS {
+                t.within_rtt += n;
+            }
+            let w = r.wait as usize;
+            if t.wait_histogram.len() <= w {
+                t.wait_histogram.resize(w + 1, 0);
+            }
+            t.wait_histogram[w] += n;
+        }
+        let f = (r.service.index() * self.localities + r.locality.index()) * self.providers
+            + r.provider.index();
+        self.flows[f] += n;
+        let pt = &mut self.provider_tallies[r.provider.index() * self.services + r.service.index()];
+        pt.treated += n;
+        pt.adverse += u64::from(r.adverse);
+        pt.expected += n as f64 * r.baseline_risk;
+        pt.modelled += n as f64 * r.risk;
+    }
+
+    /// Patients treated from each locality at each provider, for service `s`
+    /// (or all services), as `(locality, provider, patients)`.
+    pub fn flows(&self, s: Option<ServiceId>) -> Vec<(LocalityId, ProviderId, u64)> {
+        let mut out = Vec::new();
+        for l in 0..self.localities {
+            for p in 0..self.providers {
+                let n: u64 = (0..self.services)
+                    .filter(|&si| s.is_none_or(|s| s.index() == si))
+                    .map(|si| self.flows[(si * self.localities + l) * self.providers + p])
+                    .sum();
+                if n > 0 {
+                    out.push((LocalityId(l as u32), ProviderId(p as u32), n));
+                }
+            }
+        }
+        out
+    }
+
+    /// One provider's tally for one service.
+    pub fn provider_tally(&self, p: ProviderId, s: ServiceId) -> ProviderTally {
+        self.provider_tallies[p.index() * self.services + s.index()]
+    }
+
+    fn selection(&self, s: Option<ServiceId>, g: Option<usize>) -> Tally {
+        let mut t = Tally::default();
+        for si in 0..self.services {
+            for gi in 0..2 {
+                if s.is_none_or(|s| s.index() == si) && g.is_none_or(|g| g == gi) {
+                    t.add(&self.tallies[si * 2 + gi]);
+                }
+            }
+        }
+        t
+    }
+
+    fn distance_p95(&self, world: &World, s: Option<ServiceId>, g: Option<usize>) -> Option<f64> {
+        let mut pairs: Vec<(f64, u64)> = Vec::new();
+        for si in 0..self.services {
+            if s.is_some_and(|s| s.index() != si) {
+                continue;
+            }
+            for l in world.locality_ids() {
+                if g.is_some_and(|g| g != group(world.localities[l.index()].rurality)) {
+                    continue;
+                }
+                for p in world.provider_ids() {
+                    let n =
+                        self.flows[(si * self.localities + l.index()) * self.providers + p.index()];
+                    if n > 0 {
+                        pairs.push((world.distance(l, p), n));
+                    }
+                }
+            }
+        }
+        pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+        weighted_percentile(&pairs, 0.95)
+    }
+
+    /// The summary figures of one selection (service and/or group).
+    fn block(&self, world: &World, s: Option<ServiceId>, g: Option<usize>) -> Block {
+        let t = self.selection(s, g);
+        let wait_pairs: Vec<(f64, u64)> = t
+            .wait_histogram
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(w, n)| (w as f64, *n))
+            .collect();
+        let access = Access {
+            treated: t.treated,
+            mean_km: ratio(t.distance_km, t.treated as f64),
+            p95_km: self.distance_p95(world, s, g),
+            share_within_30km: ratio(t.within_access as f64, t.treated as f64),
+        };
+        let waiting = Waiting {
+            elective_treated: t.elective_treated,
+            mean_wait_weeks: ratio(t.wait_weeks as f64, t.elective_treated as f64),
+            p95_wait_weeks: weighted_percentile(&wait_pairs, 0.95),
+            share_within_18_weeks: ratio(t.within_rtt as f64, t.elective_treated as f64),
+            diversions: t.diverted,
+            diverted_out: t.diverted_out,
+            waiting_at_end: None,
+        };
+        let outcomes = Outcomes {
+            episodes: t.treated,
+            adverse: t.adverse,
+            adverse_rate: ratio(t.adverse as f64, t.treated as f64),
+            expected_rate: ratio(t.expected, t.treated as f64),
+            modelled_rate: ratio(t.modelled, t.treated as f64),
+            risk_ratio: ratio(t.adverse as f64, t.expected),
+            between_provider_cv: None,
+            between_provider_cv_observed: None,
+            urban_rural_gap: None,
+        };
+        Block {
+            arrived: t.arrived,
+            access,
+            waiting,
+            outcomes,
+        }
+    }
+
+    /// Coefficient of variation across providers of the modelled and the
+    /// observed risk ratio (modelled or observed over expected), for service
+    /// `s` or all services; providers with fewer than
+    /// [`MIN_EPISODES_FOR_VARIATION`] episodes are left out.
+    fn between_provider_cv(&self, s: Option<ServiceId>) -> (Option<f64>, Option<f64>) {
+        let mut modelled = Vec::new();
+        let mut observed = Vec::new();
+        for p in 0..self.providers {
+            let mut t = ProviderTally::default();
+            for si in 0..self.services {
+                if s.is_none_or(|s| s.index() == si) {
+                    t.add(&self.provider_tallies[p * self.services + si]);
+                }
+            }
+            if t.treated >= MIN_EPISODES_FOR_VARIATION && t.expected > 0.0 {
+                modelled.push(t.modelled / t.expected);
+                observed.push(t.adverse as f64 / t.expected);
+            }
+        }
+        (
+            coefficient_of_variation(&modelled),
+            coefficient_of_variation(&observed),
+        )
+    }
+
+    /// Builds the patient-side figures: access, waiting and outcomes, each
+    /// overall, per locality group and per service.
+    pub fn patient_summary(
+        &self,
+        world: &World,
+    ) -> (Grouped<Access>, Grouped<Waiting>, Grouped<Outcomes>, u64) {
+        let mut access = Grouped::default();
+        let mut waiting = Grouped::default();
+        let mut outcomes = Grouped::default();
+        let mut arrived = 0;
+        let with_variation = |s: Option<ServiceId>, mut b: Block| {
+            let (cv, cv_obs) = self.between_provider_cv(s);
+            b.outcomes.between_provider_cv = cv;
+            b.outcomes.between_provider_cv_observed = cv_obs;
+            let rate = |g| self.block(world, s, Some(g)).outcomes.adverse_rate;
+            b.outcomes.urban_rural_gap = match (rate(1), rate(0)) {
+                (Some(r), Some(u)) => Some(r - u),
+                _ => None,
+            };
+            b
+        };
+        let overall = with_variation(None, self.block(world, None, None));
+        arrived += overall.arrived;
+        access.overall = overall.access;
+        waiting.overall = overall.waiting;
+        outcomes.overall = overall.outcomes;
+        let urban = self.block(world, None, Some(0));
+        let rural = self.block(world, None, Some(1));
+        (access.urban, waiting.urban, outcomes.urban) =
+            (urban.access, urban.waiting, urban.outcomes);
+        (access.rural, waiting.rural, outcomes.rural) =
+            (rural.access, rural.waiting, rural.outcomes);
+        for s in world.service_ids() {
+            let b = with_variation(Some(s), self.block(world, Some(s), None));
+            let id = world.services[s.index()].id.clone();
+            access.by_service.insert(id.clone(), b.access);
+            waiting.by_service.insert(id.clone(), b.waiting);
+            outcomes.by_service.insert(id, b.outcomes);
+        }
+        (access, waiting, outcomes, arrived)
+    }
+}
+
+struct Block {
+    arrived: u64,
+    access: Access,
+    waiting: Waiting,
+    outcomes: Outcomes,
+}
+
+/// `a / b`, or `None` when `b` is zero.
+pub fn ratio(a: f64, b: f64) -> Option<f64> {
+    (b > 0.0).then(|| a / b)
+}
+
+/// The smallest value whose cumulative weight reaches `q` of the total
+/// (nearest rank), from `(value, weight)` pairs sorted by value.
+pub fn weighted_percentile(sorted: &[(f64, u64)], q: f64) -> Option<f64> {
+    let total: u64 = sorted.iter().map(|x| x.1).sum();
+    if total == 0 {
+        return None;
+    }
+    let rank = (q * total as f64).ceil().max(1.0) as u64;
+    let mut cum = 0;
+    for &(v, n) in sorted {
+        cum += n;
+        if cum >= rank {
+            return Some(v);
+        }
+    }
+    sorted.last().map(|x| x.0)
+}
+
+/// Standard deviation over mean (population form), `None` for fewer than two values.
+pub fn coefficient_of_variation(xs: &[f64]) -> Option<f64> {
+    if xs.len() < 2 {
+        return None;
+    }
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    if mean <= 0.0 {
+        return None;
+    }
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
+    Some(var.sqrt() / mean)
+}
+
+/// A figure overall, per locality group and per service.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Grouped<T> {
+    /// All patients.
+    pub overall: T,
+    /// Patients from urban localities.
+    pub urban: T,
+    /// Patients from rural localities.
+    pub rural: T,
+    /// By service id.
+    pub by_service: BTreeMap<String, T>,
+}
+
+/// Travel to treatment.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Access {
+    /// Patients treated.
+    pub treated: u64,
+    /// Mean road distance, km.
+    pub mean_km: Option<f64>,
+    /// 95th-percentile road distance, km.
+    pub p95_km: Option<f64>,
+    /// Share treated within 30 km of home.
+    pub share_within_30km: Option<f64>,
+}
+
+/// Waiting and diversions.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Waiting {
+    /// Elective patients treated.
+    pub elective_treated: u64,
+    /// Mean wait of elective patients treated, weeks.
+    pub mean_wait_weeks: Option<f64>,
+    /// 95th-percentile wait of elective patients treated, weeks.
+    pub p95_wait_weeks: Option<f64>,
+    /// Share of elective patients treated within 18 weeks (standard: 0.92).
+    pub share_within_18_weeks: Option<f64>,
+    /// Emergency patients diverted from a full provider.
+    pub diversions: u64,
+    /// Patients who left the region untreated.
+    pub diverted_out: u64,
+    /// Patients on waiting lists at the end of the run.
+    pub waiting_at_end: Option<u64>,
+}
+
+/// Adverse outcomes.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Outcomes {
+    /// Episodes treated.
+    pub episodes: u64,
+    /// Adverse outcomes.
+    pub adverse: u64,
+    /// Adverse outcomes per episode.
+    pub adverse_rate: Option<f64>,
+    /// Rate expected at an average provider for this case mix.
+    pub expected_rate: Option<f64>,
+    /// Mean modelled risk (the rate without sampling noise).
+    pub modelled_rate: Option<f64>,
+    /// Observed over expected.
+    pub risk_ratio: Option<f64>,
+    /// Coefficient of variation across providers of modelled/expected risk
+    /// (overall and per service only).
+    pub between_provider_cv: Option<f64>,
+    /// The same for observed/expected (includes sampling noise).
+    pub between_provider_cv_observed: Option<f64>,
+    /// Rural minus urban adverse-outcome rate (overall and per service only).
+    pub urban_rural_gap: Option<f64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentile_is_nearest_rank() {
+        let pairs = [(1.0, 50), (2.0, 45), (9.0, 5)];
+        assert_eq!(weighted_percentile(&pairs, 0.95), Some(2.0));
+        assert_eq!(weighted_percentile(&pairs, 0.96), Some(9.0));
+        assert_eq!(weighted_percentile(&[], 0.5), None);
+    }
+
+    #[test]
+    fn cv_of_known_values() {
+        let cv = coefficient_of_variation(&[1.0, 3.0]).expect("two values");
+        assert!((cv - 0.5).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,121 @@
+//! Patients and waiting lists.
+//!
+//! Patients are held as cohorts: the patients of one week from one locality
+//! with the same complexity, who are indistinguishable to every later step.
+//! Every random draw made for a cohort (its size, its split between
+//! providers, its adverse outcomes) has exactly the distribution of the draws
+//! for its members one by one (Poisson thinning, multinomial splitting,
+//! binomial outcomes), so cohorts change the speed of a run, not its model.
+
+use std::collections::VecDeque;
+
+use super::world::LocalityId;
+
+/// Patients who arrived in the same week from the same locality with the
+/// same complexity, waiting for or receiving the same service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cohort {
+    /// Week of referral.
+    pub arrival: u32,
+    /// Where the patients live.
+    pub locality: LocalityId,
+    /// 0 routine, 1 complex.
+    pub complexity: u8,
+    /// Number of patients.
+    pub count: u32,
+}
+
+/// A first-come-first-served waiting list.
+#[derive(Debug, Clone, Default)]
+pub struct WaitingList {
+    cohorts: VecDeque<Cohort>,
+    len: u64,
+}
+
+impl WaitingList {
+    /// Patients waiting.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether nobody waits.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Adds patients at the back.
+    pub fn push(&mut self, c: Cohort) {
+        if c.count > 0 {
+            self.len += u64::from(c.count);
+            self.cohorts.push_back(c);
+        }
+    }
+
+    /// Serves up to `slots` patients from the front, oldest first, handing
+    /// each served (part of a) cohort to `served`. Returns patients served.
+    pub fn serve(&mut self, slots: u32, mut served: impl FnMut(Cohort)) -> u32 {
+        let mut left = slots;
+        while left > 0 {
+            let Some(front) = self.cohorts.front_mut() else {
+                break;
+            };
+            let take = front.count.min(left);
+            served(Cohort {
+                count: take,
+                ..*front
+            });
+            front.count -= take;
+            left -= take;
+            self.len -= u64::from(take);
+            if front.count == 0 {
+                self.cohorts.pop_front();
+            }
+        }
+        slots - left
+    }
+
+    /// Moves every waiting patient to `other`, keeping their arrival weeks
+    /// (used when a service closes and its list transfers).
+    pub fn drain_into(&mut self, other: &mut Vec<Cohort>) {
+        other.extend(self.cohorts.drain(..));
+        self.len = 0;
+    }
+
+    /// The waiting cohorts, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = &Cohort> {
+        self.cohorts.iter()
+    }
+
+    /// Weeks waited so far by the patient at the front, at week `now`.
+    pub fn oldest_wait(&self, now: u32) -> u32 {
+        self.cohorts.front().map_or(0, |c| now - c.arrival)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cohort(arrival: u32, count: u32) -> Cohort {
+        Cohort {
+            arrival,
+            locality: LocalityId(0),
+            complexity: 0,
+            count,
+        }
+    }
+
+    #[test]
+    fn serves_oldest_first_and_splits_cohorts() {
+        let mut q = WaitingList::default();
+        q.push(cohort(0, 3));
+        q.push(cohort(1, 4));
+        let mut got = Vec::new();
+        assert_eq!(q.serve(5, |c| got.push((c.arrival, c.count))), 5);
+        assert_eq!(got, [(0, 3), (1, 2)]);
+        assert_eq!(q.len(), 2);
+        assert_eq!(q.oldest_wait(4), 3);
+        assert_eq!(q.serve(10, |_| {}), 2);
+        assert!(q.is_empty());
+    }
+}

@@ -1,0 +1,326 @@
+//! Regimes are points in a small continuous space of knobs, not labels.
+//!
+//! A scenario names a preset (`"competition"`), or a preset with some knobs
+//! changed (`{"preset": "collaboration", "pooling": 0.5}`), or knobs alone
+//! (missing knobs then take the `competition` values). [`Regime`] is the
+//! resolved point that the engine reads.
+
+use std::fmt;
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::scenario::Problem;
+
+/// How patients reach a provider.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Routing {
+    /// Every patient chooses by multinomial logit.
+    Choice,
+    /// Every patient follows the network's pathways.
+    Network,
+    /// This share of patients (in [0, 1]) follows the network; the rest choose.
+    Mix(f64),
+}
+
+impl Routing {
+    /// The share of patients routed by the network.
+    pub fn network_share(self) -> f64 {
+        match self {
+            Routing::Choice => 0.0,
+            Routing::Network => 1.0,
+            Routing::Mix(w) => w,
+        }
+    }
+}
+
+impl Serialize for Routing {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Routing::Choice => s.serialize_str("choice"),
+            Routing::Network => s.serialize_str("network"),
+            Routing::Mix(w) => s.serialize_f64(*w),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Routing {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Routing;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("\"choice\", \"network\" or a network share in [0, 1]")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Routing, E> {
+                match v {
+                    "choice" => Ok(Routing::Choice),
+                    "network" => Ok(Routing::Network),
+                    other => Err(E::invalid_value(de::Unexpected::Str(other), &self)),
+                }
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Routing, E> {
+                Ok(Routing::Mix(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Routing, E> {
+                Ok(Routing::Mix(v as f64))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Routing, E> {
+                Ok(Routing::Mix(v as f64))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The resolved regime: the knobs the engine reads.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Regime {
+    /// The preset it started from, or `custom`.
+    pub name: String,
+    /// Share of provider income from the pooled budget instead of the tariff, [0, 1].
+    pub pooling: f64,
+    /// Share of staff time the network may redeploy across providers, [0, 1].
+    pub staff_sharing: f64,
+    /// Patient choice, network pathways, or a mix.
+    pub routing: Routing,
+    /// Strength of community substitution and single-management savings, [0, 1].
+    pub integration: f64,
+    /// Management overhead that collaboration adds, £ per provider per week.
+    pub coordination_cost: f64,
+}
+
+/// The named presets.
+pub const PRESETS: [&str; 3] = ["competition", "collaboration", "integrated"];
+
+impl Regime {
+    /// A named preset, or `None` for an unknown name.
+    ///
+    /// The collaboration overhead (£4,000 per provider per week, about
+    /// £210,000 a year: a share of a network's clinical leads, programme
+    /// team and meetings) is an assumption stated in `configs/README.md`.
+    pub fn preset(name: &str) -> Option<Regime> {
+        let r = match name {
+            "competition" => Regime {
+                name: name.into(),
+                pooling: 0.0,
+                staff_sharing: 0.0,
+                routing: Routing::Choice,
+                integration: 0.0,
+                coordination_cost: 0.0,
+            },
+            "collaboration" => Regime {
+                name: name.into(),
+                pooling: 1.0,
+                staff_sharing: 0.2,
+                routing: Routing::Network,
+                integration: 0.0,
+                coordination_cost: 4_000.0,
+            },
+            "integrated" => Regime {
+                name: name.into(),
+                pooling: 1.0,
+                staff_sharing: 0.2,
+                routing: Routing::Network,
+                integration: 1.0,
+                coordination_cost: 4_000.0,
+            },
+            _ => return None,
+        };
+        Some(r)
+    }
+
+    /// The share of patients routed by the network.
+    pub fn network_share(&self) -> f64 {
+        self.routing.network_share()
+    }
+}
+
+/// The regime as written in a scenario: a preset name or knobs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RegimeSpec {
+    /// A named preset.
+    Preset(String),
+    /// Knobs, optionally on top of a preset.
+    Knobs(RegimeKnobs),
+}
+
+impl Default for RegimeSpec {
+    fn default() -> Self {
+        RegimeSpec::Preset("competition".into())
+    }
+}
+
+/// Knobs as written; unset ones come from `preset` (default `competition`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegimeKnobs {
+    /// Preset the knobs modify. Default `competition`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<String>,
+    /// See [`Regime::pooling`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pooling: Option<f64>,
+    /// See [`Regime::staff_sharing`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff_sharing: Option<f64>,
+    /// See [`Regime::routing`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing: Option<Routing>,
+    /// See [`Regime::integration`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integration: Option<f64>,
+    /// See [`Regime::coordination_cost`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coordination_cost: Option<f64>,
+}
+
+impl Serialize for RegimeSpec {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            RegimeSpec::Preset(name) => s.serialize_str(name),
+            RegimeSpec::Knobs(k) => k.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RegimeSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RegimeSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(
+                    f,
+                    "a preset name ({}) or an object of regime knobs",
+                    PRESETS.join(", ")
+                )
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RegimeSpec, E> {
+                Ok(RegimeSpec::Preset(v.to_owned()))
+            }
+            fn visit_map<M: MapAccess<'de>>(self, m: M) -> Result<RegimeSpec, M::Error> {
+                RegimeKnobs::deserialize(de::value::MapAccessDeserializer::new(m))
+                    .map(RegimeSpec::Knobs)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+fn unknown_preset(path: &str, name: &str) -> Problem {
+    Problem::new(
+        path,
+        format!("expected a preset ({}), found `{name}`", PRESETS.join(", ")),
+    )
+}
+
+fn check_share(path: &str, v: f64) -> Result<f64, Problem> {
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(Problem::new(
+            path,
+            format!("expected a number in [0, 1], found {v}"),
+        ))
+    }
+}
+
+impl RegimeSpec {
+    /// The point in knob space this spec names.
+    pub fn resolve(&self) -> Result<Regime, Problem> {
+        match self {
+            RegimeSpec::Preset(name) => {
+                Regime::preset(name).ok_or_else(|| unknown_preset("regime", name))
+            }
+            RegimeSpec::Knobs(k) => {
+                let base_name = k.preset.as_deref().unwrap_or("competition");
+                let mut r = Regime::preset(base_name)
+                    .ok_or_else(|| unknown_preset("regime.preset", base_name))?;
+                let changed = k.pooling.is_some()
+                    || k.staff_sharing.is_some()
+                    || k.routing.is_some()
+                    || k.integration.is_some()
+                    || k.coordination_cost.is_some();
+                if let Some(v) = k.pooling {
+                    r.pooling = check_share("regime.pooling", v)?;
+                }
+                if let Some(v) = k.staff_sharing {
+                    r.staff_sharing = check_share("regime.staff_sharing", v)?;
+                }
+                if let Some(v) = k.routing {
+                    if let Routing::Mix(w) = v {
+                        check_share("regime.routing", w)?;
+                    }
+                    r.routing = v;
+                }
+                if let Some(v) = k.integration {
+                    r.integration = check_share("regime.integration", v)?;
+                }
+                if let Some(v) = k.coordination_cost {
+                    if !(v.is_finite() && v >= 0.0) {
+                        return Err(Problem::new(
+                            "regime.coordination_cost",
+                            format!("expected a number ≥ 0 (£ per provider per week), found {v}"),
+                        ));
+                    }
+                    r.coordination_cost = v;
+                }
+                if changed {
+                    r.name = if k.preset.is_some() {
+                        format!("{base_name}*")
+                    } else {
+                        "custom".into()
+                    };
+                }
+                Ok(r)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> RegimeSpec {
+        serde_json::from_str(json).expect("regime parses")
+    }
+
+    #[test]
+    fn presets_resolve_to_their_knobs() {
+        let c = parse(r#""collaboration""#).resolve().expect("preset");
+        assert_eq!(c.pooling, 1.0);
+        assert_eq!(c.routing, Routing::Network);
+        let k = parse(r#"{"preset": "collaboration", "pooling": 0.5, "routing": 0.25}"#)
+            .resolve()
+            .expect("knobs");
+        assert_eq!(k.pooling, 0.5);
+        assert_eq!(k.network_share(), 0.25);
+        assert_eq!(k.staff_sharing, 0.2, "unset knobs keep the preset's value");
+        assert_eq!(k.name, "collaboration*");
+    }
+
+    #[test]
+    fn bad_knobs_name_their_path() {
+        let e = parse(r#"{"pooling": 1.5}"#)
+            .resolve()
+            .expect_err("out of range");
+        assert_eq!(e.path, "regime.pooling");
+        let e = parse(r#""anarchy""#).resolve().expect_err("unknown preset");
+        assert!(e.message.contains("competition, collaboration, integrated"));
+        assert!(serde_json::from_str::<RegimeSpec>(r#"{"pooling": 0.5, "colour": 1}"#).is_err());
+        assert!(serde_json::from_str::<RegimeSpec>(r#"{"routing": "lottery"}"#).is_err());
+    }
+
+    #[test]
+    fn round_trips_through_json() {
+        for json in [
+            r#""integrated""#,
+            r#"{"preset":"competition","routing":"network"}"#,
+        ] {
+            let spec = parse(json);
+            assert_eq!(serde_json::to_string(&spec).expect("serialises"), json);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! The one generator type of the model and the one place that derives it.
+//!
+//! Every function that draws takes `&mut SimRng`. A run owns several
+//! independent streams of the same seed (demand, routing, outcomes, ...), so
+//! that two runs of the same seed under different regimes see the same
+//! referrals: their differences are paired (common random numbers), not noise.
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+/// The generator used everywhere in the model: ChaCha with 8 rounds.
+///
+/// Named rather than `StdRng` so that a change of algorithm in a dependency
+/// can never change results silently.
+pub type SimRng = ChaCha8Rng;
+
+/// The purposes that each get an independent stream of a run's seed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u64)]
+pub enum Stream {
+    /// New referrals per locality, service, age band and complexity.
+    Demand = 1,
+    /// Splitting referrals between providers (patient choice, network share).
+    Routing = 2,
+    /// Adverse outcomes of treated patients.
+    Outcomes = 3,
+    /// Leavers and recruitment of staff.
+    Workforce = 4,
+    /// Community substitution under integration.
+    Integration = 5,
+}
+
+/// The generator for one purpose of one run: the master `seed` selects the
+/// key, the purpose selects one of ChaCha's 2^64 streams.
+pub fn stream(seed: u64, purpose: Stream) -> SimRng {
+    let mut rng = SimRng::seed_from_u64(seed);
+    rng.set_stream(purpose as u64);
+    rng
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::RngExt;
+
+    /// Pins the generator's output: a change of algorithm or of seeding
+    /// must fail here, not silently shift every result.
+    #[test]
+    fn value_stability() {
+        let mut rng = stream(2026, Stream::Demand);
+        let drawn: Vec<u64> = (0..3).map(|_| rng.random()).collect();
+        assert_eq!(drawn, PINNED);
+    }
+
+    const PINNED: [u64; 3] = [
+        3826576519468827491,
+        7008964838555306678,
+        2037012518447089636,
+    ];
+
+    #[test]
+    fn purposes_are_independent_streams() {
+        let a: u64 = stream(7, Stream::Demand).random();
+        let b: u64 = stream(7, Stream::Routing).random();
+        let c: u64 = stream(8, Stream::Demand).random();
+        assert_ne!(a, b);
+        assert_ne!(a, c);
+    }
+}

@@ -1,0 +1,149 @@
+//! Step 2 of a week: where referred patients go.
+//!
+//! Under `routing: choice` a patient (with the GP) chooses among capable
+//! providers within the choice radius by multinomial logit on
+//! `−β_d·distance + β_q·quality − β_w·expected_wait`. Under
+//! `routing: network` the network routes by pathway: routine care to the
+//! nearest capable provider, complex care to the designated hub, and, when
+//! that provider's expected wait exceeds the network's threshold, to the
+//! capable provider with the shortest wait within the mutual-aid radius.
+//! Both read the waits published at the start of the week ([`Snapshot`]),
+//! so the order in which localities are routed never changes a result.
+
+use super::world::{LocalityId, ProviderId, ServiceId, World};
+
+/// Expected wait reported for a closed or capacity-less unit, weeks.
+pub const NO_CAPACITY_WAIT: f64 = 520.0;
+
+/// What patients and the network know at the start of a week.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    services: usize,
+    /// Quality by provider.
+    pub quality: Vec<f64>,
+    /// Expected wait in weeks, `[provider * services + service]`.
+    pub wait: Vec<f64>,
+    /// Whether the unit takes patients, `[provider * services + service]`.
+    pub open: Vec<bool>,
+}
+
+impl Snapshot {
+    /// An empty snapshot for `providers × services` units.
+    pub fn new(providers: usize, services: usize) -> Self {
+        Snapshot {
+            services,
+            quality: vec![0.0; providers],
+            wait: vec![0.0; providers * services],
+            open: vec![false; providers * services],
+        }
+    }
+
+    /// Expected wait at a unit, weeks.
+    #[inline]
+    pub fn wait(&self, p: ProviderId, s: ServiceId) -> f64 {
+        self.wait[p.index() * self.services + s.index()]
+    }
+
+    /// Whether a unit takes patients.
+    #[inline]
+    pub fn is_open(&self, p: ProviderId, s: ServiceId) -> bool {
+        self.open[p.index() * self.services + s.index()]
+    }
+
+    /// Sets a unit's published figures.
+    pub fn set(&mut self, p: ProviderId, s: ServiceId, open: bool, wait: f64) {
+        let i = p.index() * self.services + s.index();
+        self.open[i] = open;
+        self.wait[i] = wait;
+    }
+}
+
+/// The nearest open provider that can take complexity `k` of service `s`.
+pub fn nearest(
+    world: &World,
+    snap: &Snapshot,
+    l: LocalityId,
+    s: ServiceId,
+    k: usize,
+) -> Option<ProviderId> {
+    world
+        .capable(s, k, l)
+        .iter()
+        .copied()
+        .find(|&p| snap.is_open(p, s))
+}
+
+/// Patient choice: fills `out` with each candidate and its logit
+/// probability (summing to 1); leaves it empty when no provider is open.
+pub fn choice_probabilities(
+    world: &World,
+    snap: &Snapshot,
+    l: LocalityId,
+    s: ServiceId,
+    k: usize,
+    out: &mut Vec<(ProviderId, f64)>,
+) {
+    out.clear();
+    let c = &world.choice;
+    let elective = world.services[s.index()].is_elective();
+    for &p in world.capable(s, k, l) {
+        let d = world.distance(l, p);
+        if d > c.radius_km {
+            break; // nearest first: every later one is further
+        }
+        if !snap.is_open(p, s) {
+            continue;
+        }
+        let wait = if elective { snap.wait(p, s) } else { 0.0 };
+        let u =
+            -c.beta_distance * d + c.beta_quality * snap.quality[p.index()] - c.beta_wait * wait;
+        out.push((p, u));
+    }
+    if out.is_empty() {
+        if let Some(p) = nearest(world, snap, l, s, k) {
+            out.push((p, 1.0));
+        }
+        return;
+    }
+    let max = out.iter().map(|x| x.1).fold(f64::NEG_INFINITY, f64::max);
+    let mut total = 0.0;
+    for x in out.iter_mut() {
+        x.1 = (x.1 - max).exp();
+        total += x.1;
+    }
+    for x in out.iter_mut() {
+        x.1 /= total;
+    }
+}
+
+/// Network pathway routing: the one provider the network sends a patient to.
+pub fn network_target(
+    world: &World,
+    snap: &Snapshot,
+    l: LocalityId,
+    s: ServiceId,
+    k: usize,
+) -> Option<ProviderId> {
+    let hub = if k == 1 {
+        world.hub(s).filter(|&h| snap.is_open(h, s))
+    } else {
+        None
+    };
+    let primary = hub.or_else(|| nearest(world, snap, l, s, k))?;
+    if !world.services[s.index()].is_elective()
+        || snap.wait(primary, s) <= world.network.wait_threshold_weeks
+    {
+        return Some(primary);
+    }
+    // Mutual aid: the shortest wait within reach, the nearer on ties.
+    let mut best = primary;
+    for &p in world.capable(s, k, l) {
+        if world.distance(l, p) > world.network.mutual_aid_radius_km {
+            break;
+        }
+        if snap.is_open(p, s) && snap.wait(p, s) < snap.wait(best, s) {
+            best = p;
+        }
+    }
+    Some(best)
+}

@@ -1,0 +1,993 @@
+//! The scenario: everything one run needs, exactly as a user writes it in JSON.
+//!
+//! Fields that may be omitted carry serde defaults, so a scenario states only
+//! what differs from the documented defaults (`configs/README.md` lists every
+//! field with its unit and default). Parsing checks types and rejects unknown
+//! fields; [`Scenario::validate`] then checks meaning and reports *every*
+//! problem with its field path, not just the first.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::regime::RegimeSpec;
+
+/// One problem found in a scenario: where it is and what was expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Dotted field path, e.g. `providers[2].services.maternity.capacity`.
+    pub path: String,
+    /// What was expected and what was found.
+    pub message: String,
+}
+
+impl Problem {
+    /// A problem at `path`.
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Problem {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "at `{}`: {}", self.path, self.message)
+    }
+}
+
+/// A whole local health economy and the rules it runs under.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Short name, reported in every output.
+    pub name: String,
+    /// Free text: what the scenario represents.
+    #[serde(default)]
+    pub description: String,
+    /// Where the numbers come from, one entry per source.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// Horizon, warm-up and decision interval.
+    #[serde(default)]
+    pub time: TimeSpec,
+    /// How positions turn into travel distances.
+    #[serde(default)]
+    pub geography: Geography,
+    /// Where people live: the sources of demand.
+    pub localities: Vec<LocalitySpec>,
+    /// Services by id (e.g. `maternity`); ids are sorted, which fixes their order.
+    pub services: BTreeMap<String, ServiceSpec>,
+    /// The agents: hospitals, specialist units, community trusts, integrated organisations.
+    pub providers: Vec<ProviderSpec>,
+    /// Staff costs and hours.
+    #[serde(default)]
+    pub workforce: WorkforceSpec,
+    /// The commissioner's budget.
+    #[serde(default)]
+    pub commissioner: CommissionerSpec,
+    /// The regime: a preset name or a set of knobs (see [`RegimeSpec`]).
+    #[serde(default)]
+    pub regime: RegimeSpec,
+    /// Patient (and GP) choice by multinomial logit.
+    #[serde(default)]
+    pub choice: ChoiceParams,
+    /// Network pathway routing.
+    #[serde(default)]
+    pub network: NetworkParams,
+    /// The logistic adverse-outcome model.
+    #[serde(default)]
+    pub outcome: OutcomeParams,
+    /// Costs of the payment system itself.
+    #[serde(default)]
+    pub finance: FinanceParams,
+}
+
+/// Time settings. One tick is one week.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TimeSpec {
+    /// Measured horizon after the warm-up, in weeks. Default 520 (10 years).
+    pub horizon_weeks: u32,
+    /// Warm-up before measurement starts, in weeks; metrics exclude it. Default 52.
+    pub warmup_weeks: u32,
+    /// Weeks between provider decisions. Default 13 (a quarter).
+    pub decision_interval: u32,
+}
+
+impl Default for TimeSpec {
+    fn default() -> Self {
+        TimeSpec {
+            horizon_weeks: 520,
+            warmup_weeks: 52,
+            decision_interval: 13,
+        }
+    }
+}
+
+/// How straight-line positions become travel distances.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Geography {
+    /// Road distance per straight-line distance. Default 1.3.
+    pub circuity: f64,
+    /// Furthest an emergency patient is diverted (km from home) before
+    /// counting as diverted out of the region. Default 80 km.
+    pub diversion_radius_km: f64,
+}
+
+impl Default for Geography {
+    fn default() -> Self {
+        Geography {
+            circuity: 1.3,
+            diversion_radius_km: 80.0,
+        }
+    }
+}
+
+/// A position: either `x`/`y` in km, or `lat`/`lon` in degrees (WGS84),
+/// projected to km about the scenario's mean position. One scenario uses one kind.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Position {
+    /// East, km.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x: Option<f64>,
+    /// North, km.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub y: Option<f64>,
+    /// Latitude, degrees north.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lat: Option<f64>,
+    /// Longitude, degrees east.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lon: Option<f64>,
+}
+
+impl Position {
+    /// A position in km.
+    pub fn km(x: f64, y: f64) -> Self {
+        Position {
+            x: Some(x),
+            y: Some(y),
+            ..Position::default()
+        }
+    }
+
+    fn is_latlon(&self) -> bool {
+        self.lat.is_some() || self.lon.is_some()
+    }
+
+    fn check(&self, path: &str, problems: &mut Vec<Problem>) {
+        match (self.x, self.y, self.lat, self.lon) {
+            (Some(x), Some(y), None, None) => {
+                if !x.is_finite() || !y.is_finite() {
+                    problems.push(Problem::new(path, "expected finite x and y in km"));
+                }
+            }
+            (None, None, Some(lat), Some(lon)) => {
+                if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+                    problems.push(Problem::new(
+                        path,
+                        format!(
+                            "expected lat in [-90, 90] and lon in [-180, 180], found {lat}, {lon}"
+                        ),
+                    ));
+                }
+            }
+            _ => problems.push(Problem::new(
+                path,
+                "expected either both `x` and `y` (km) or both `lat` and `lon` (degrees)",
+            )),
+        }
+    }
+}
+
+/// How far age shares may sum from 1 (rounding in published tables); the
+/// engine rescales them to sum to exactly 1.
+pub const AGE_MIX_TOLERANCE: f64 = 0.001;
+
+/// Population shares by age band; they sum to 1 (within [`AGE_MIX_TOLERANCE`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgeMix {
+    /// Share aged 0–17.
+    pub children: f64,
+    /// Share aged 18–64.
+    pub adults: f64,
+    /// Share aged 65 and over.
+    pub older: f64,
+}
+
+impl Default for AgeMix {
+    /// England, mid-2022: 21% children, 60% adults, 19% aged 65+ (ONS).
+    fn default() -> Self {
+        AgeMix {
+            children: 0.21,
+            adults: 0.60,
+            older: 0.19,
+        }
+    }
+}
+
+impl AgeMix {
+    /// The shares in band order (children, adults, older).
+    pub fn shares(&self) -> [f64; 3] {
+        [self.children, self.adults, self.older]
+    }
+}
+
+/// Whether a locality counts as urban or rural in the grouped results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rurality {
+    /// Urban.
+    #[default]
+    Urban,
+    /// Rural.
+    Rural,
+}
+
+/// A place where people live.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalitySpec {
+    /// Unique id (e.g. an ONS district code).
+    pub id: String,
+    /// Display name; defaults to the id.
+    #[serde(default)]
+    pub name: String,
+    /// Population-weighted centre.
+    pub position: Position,
+    /// Residents, people.
+    pub population: f64,
+    /// Shares by age band. Default: England's mix.
+    #[serde(default)]
+    pub age_mix: AgeMix,
+    /// Land area, km². Adds the mean distance from a point of a disc of this
+    /// area to its centre, `(2/3)·sqrt(area/π)`, to every journey. Default 0.
+    #[serde(default)]
+    pub area_km2: f64,
+    /// Urban or rural group for grouped results. Default urban.
+    #[serde(default)]
+    pub rurality: Rurality,
+}
+
+/// How quickly a service must start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Urgency {
+    /// Waits in a first-come-first-served queue.
+    #[default]
+    Elective,
+    /// Must start within the week or is diverted to the next provider.
+    Emergency,
+}
+
+/// A per-age-band figure (children 0–17, adults 18–64, older 65+).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AgeRates {
+    /// For children 0–17.
+    pub children: f64,
+    /// For adults 18–64.
+    pub adults: f64,
+    /// For people 65 and over.
+    pub older: f64,
+}
+
+impl AgeRates {
+    /// The figures in band order (children, adults, older).
+    pub fn by_band(&self) -> [f64; 3] {
+        [self.children, self.adults, self.older]
+    }
+}
+
+/// A figure per staff group.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StaffGroups<T> {
+    /// Doctors.
+    pub medical: T,
+    /// Nurses.
+    pub nursing: T,
+    /// Midwives.
+    pub midwifery: T,
+    /// Allied health professionals.
+    pub allied: T,
+}
+
+impl<T: Copy> StaffGroups<T> {
+    /// The figures in group order (medical, nursing, midwifery, allied).
+    pub fn by_group(&self) -> [T; 4] {
+        [self.medical, self.nursing, self.midwifery, self.allied]
+    }
+}
+
+/// The names of the staff groups, in [`StaffGroups::by_group`] order.
+pub const STAFF_GROUPS: [&str; 4] = ["medical", "nursing", "midwifery", "allied"];
+
+/// Adverse-outcome risk by case complexity.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Risk {
+    /// Probability for a routine case at an average provider.
+    pub routine: f64,
+    /// Probability for a complex case at an average provider.
+    pub complex: f64,
+}
+
+impl Default for Risk {
+    fn default() -> Self {
+        Risk {
+            routine: 0.01,
+            complex: 0.05,
+        }
+    }
+}
+
+/// A clinical service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSpec {
+    /// Display name; defaults to the id.
+    #[serde(default)]
+    pub name: String,
+    /// Elective (queues) or emergency (same week or diverted). Default elective.
+    #[serde(default)]
+    pub urgency: Urgency,
+    /// Whether patients choose their provider by logit under `routing: choice`.
+    /// Default: true for elective, false for emergency (ambulance to the nearest).
+    #[serde(default)]
+    pub patient_choice: Option<bool>,
+    /// New referrals per 1,000 residents per year, by age band. Default 0.
+    #[serde(default)]
+    pub referral_rate: AgeRates,
+    /// Share of referrals that are complex (need a complex-capable provider). Default 0.1.
+    #[serde(default = "default_complex_share")]
+    pub complex_share: f64,
+    /// Staff hours per episode, by staff group. Default 0.
+    #[serde(default)]
+    pub staff_hours: StaffGroups<f64>,
+    /// Consumables and other variable cost, £ per episode. Default 0.
+    #[serde(default)]
+    pub variable_cost: f64,
+    /// National price, £ per episode.
+    pub tariff: f64,
+    /// Adverse-outcome probability at an average provider. Default 0.01 / 0.05.
+    #[serde(default)]
+    pub baseline_risk: Risk,
+    /// Minimum safe annual volume, episodes per year; below it outcomes worsen. Default 0 (none).
+    #[serde(default)]
+    pub min_safe_volume: f64,
+}
+
+fn default_complex_share() -> f64 {
+    0.1
+}
+
+impl ServiceSpec {
+    /// Whether patients choose under choice routing (the default follows urgency).
+    pub fn patient_choice(&self) -> bool {
+        self.patient_choice
+            .unwrap_or(self.urgency == Urgency::Elective)
+    }
+}
+
+/// What kind of organisation a provider is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProviderKind {
+    /// District general hospital.
+    Dgh,
+    /// Specialist unit (women's, children's, orthopaedic, ...).
+    Specialist,
+    /// Community trust or community hospital.
+    Community,
+    /// Integrated care organisation (community, acute and social care).
+    Ico,
+}
+
+/// Which cases a provider can take for a service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Capability {
+    /// Routine cases only.
+    #[default]
+    Routine,
+    /// Routine and complex cases.
+    Complex,
+}
+
+/// One service as offered by one provider.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderServiceSpec {
+    /// Routine only, or routine and complex. Default routine.
+    #[serde(default)]
+    pub capability: Capability,
+    /// Episodes per week (from beds, theatres and staff); may be fractional.
+    pub capacity: f64,
+}
+
+/// Staff of one group at one provider.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffSpec {
+    /// Whole-time equivalents in post.
+    #[serde(default)]
+    pub in_post: f64,
+    /// Funded posts, WTE. Default: equal to `in_post` (no vacancies).
+    #[serde(default)]
+    pub establishment: Option<f64>,
+}
+
+impl StaffSpec {
+    /// Funded posts (defaults to staff in post).
+    pub fn establishment(&self) -> f64 {
+        self.establishment.unwrap_or(self.in_post)
+    }
+}
+
+/// A provider: the agent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderSpec {
+    /// Unique id.
+    pub id: String,
+    /// Display name; defaults to the id.
+    #[serde(default)]
+    pub name: String,
+    /// Kind of organisation.
+    pub kind: ProviderKind,
+    /// Parent organisation code (e.g. an NHS trust's ODS code), for tracing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust: Option<String>,
+    /// Main site.
+    pub position: Position,
+    /// Latent quality index: 0 is average, in standard deviations. Default 0.
+    #[serde(default)]
+    pub quality: f64,
+    /// Services offered, by service id.
+    #[serde(default)]
+    pub services: BTreeMap<String, ProviderServiceSpec>,
+    /// Staff by group.
+    #[serde(default)]
+    pub staff: StaffGroups<StaffSpec>,
+    /// Cash at the start, £. Default 0.
+    #[serde(default)]
+    pub cash: f64,
+    /// Debt at the start, £; bears interest. Default 0.
+    #[serde(default)]
+    pub debt: f64,
+    /// Fixed costs (estate, overheads), £ per week. Default 0.
+    #[serde(default)]
+    pub fixed_cost: f64,
+}
+
+/// Staff costs and hours.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkforceSpec {
+    /// Clinical hours per WTE per week, after leave and training. Default 30.
+    pub hours_per_wte: f64,
+    /// Annual cost of one WTE including on-costs, £ per year, by group.
+    /// Defaults: medical 110,000; nursing 45,000; midwifery 47,000; allied 44,000.
+    pub annual_cost: StaffGroups<f64>,
+}
+
+impl Default for WorkforceSpec {
+    fn default() -> Self {
+        WorkforceSpec {
+            hours_per_wte: 30.0,
+            annual_cost: StaffGroups {
+                medical: 110_000.0,
+                nursing: 45_000.0,
+                midwifery: 47_000.0,
+                allied: 44_000.0,
+            },
+        }
+    }
+}
+
+/// The commissioner's budget.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CommissionerSpec {
+    /// Budget for the scenario's services, £ per resident per year by age band.
+    /// Default: the tariff value of expected referrals (Σ rate × tariff / 1000)
+    /// scaled by `1 + budget_margin`.
+    pub budget_per_capita: Option<AgeRates>,
+    /// Margin on the default budget, as a share. Default 0.
+    pub budget_margin: f64,
+}
+
+/// Patient (and GP) choice: multinomial logit on
+/// `−β_d·distance + β_q·quality − β_w·expected_wait`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChoiceParams {
+    /// β_d, utility per km. Default 0.1.
+    pub beta_distance: f64,
+    /// β_q, utility per unit of quality. Default 1.0.
+    pub beta_quality: f64,
+    /// β_w, utility per week of expected wait. Default 0.02.
+    pub beta_wait: f64,
+    /// Providers further than this (km) are not in the choice set; when none
+    /// is within it, the nearest capable provider is. Default 40 km.
+    pub radius_km: f64,
+}
+
+impl Default for ChoiceParams {
+    fn default() -> Self {
+        ChoiceParams {
+            beta_distance: 0.1,
+            beta_quality: 1.0,
+            beta_wait: 0.02,
+            radius_km: 40.0,
+        }
+    }
+}
+
+/// Network pathway routing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetworkParams {
+    /// Designated hub for complex cases, provider id by service id. Services
+    /// without a hub send complex cases to the nearest complex-capable provider.
+    pub hubs: BTreeMap<String, String>,
+    /// Expected wait (weeks) above which the network sends elective patients
+    /// elsewhere (mutual aid). Default 12.
+    pub wait_threshold_weeks: f64,
+    /// Furthest (km from home) the network sends a patient for mutual aid. Default 40.
+    pub mutual_aid_radius_km: f64,
+}
+
+impl Default for NetworkParams {
+    fn default() -> Self {
+        NetworkParams {
+            hubs: BTreeMap::new(),
+            wait_threshold_weeks: 12.0,
+            mutual_aid_radius_km: 40.0,
+        }
+    }
+}
+
+/// The logistic adverse-outcome model: log-odds of an adverse outcome =
+/// logit(baseline risk) − `quality`·q + `volume`·ln(min_safe/annual volume)⁺
+/// + `staffing`·shortfall + `wait`·weeks waited.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutcomeParams {
+    /// Log-odds reduction per unit of provider quality. Default 0.3.
+    pub quality: f64,
+    /// Log-odds increase per unit of ln(minimum safe volume / annual volume)
+    /// when below the minimum. Default 0.25.
+    pub volume: f64,
+    /// Log-odds increase per unit of staffing shortfall (share of needed
+    /// staff hours not covered). Default 1.0.
+    pub staffing: f64,
+    /// Log-odds increase per week waited. Default 0.005.
+    pub wait: f64,
+}
+
+impl Default for OutcomeParams {
+    fn default() -> Self {
+        OutcomeParams {
+            quality: 0.3,
+            volume: 0.25,
+            staffing: 1.0,
+            wait: 0.005,
+        }
+    }
+}
+
+/// Costs of the payment system itself.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FinanceParams {
+    /// Billing and contracting cost, £ per episode paid by tariff (scaled by
+    /// the tariff share `1 − pooling`). Default 25.
+    pub transaction_cost: f64,
+    /// Annual interest on debt and on negative cash, as a share. Default 0.035.
+    pub interest_rate: f64,
+}
+
+impl Default for FinanceParams {
+    fn default() -> Self {
+        FinanceParams {
+            transaction_cost: 25.0,
+            interest_rate: 0.035,
+        }
+    }
+}
+
+fn check_range(problems: &mut Vec<Problem>, path: &str, value: f64, lo: f64, hi: f64) {
+    if !(value.is_finite() && value >= lo && value <= hi) {
+        let expected = if hi == f64::INFINITY {
+            format!("a number ≥ {lo}")
+        } else {
+            format!("a number in [{lo}, {hi}]")
+        };
+        problems.push(Problem::new(
+            path,
+            format!("expected {expected}, found {value}"),
+        ));
+    }
+}
+
+fn check_nonneg(problems: &mut Vec<Problem>, path: &str, value: f64) {
+    check_range(problems, path, value, 0.0, f64::INFINITY);
+}
+
+fn check_unique<'a>(problems: &mut Vec<Problem>, what: &str, ids: impl Iterator<Item = &'a str>) {
+    let mut seen = BTreeMap::new();
+    for (i, id) in ids.enumerate() {
+        if id.is_empty() {
+            problems.push(Problem::new(
+                format!("{what}[{i}].id"),
+                "expected a non-empty id",
+            ));
+        } else if let Some(first) = seen.insert(id, i) {
+            problems.push(Problem::new(
+                format!("{what}[{i}].id"),
+                format!("expected a unique id, but `{id}` is also {what}[{first}]"),
+            ));
+        }
+    }
+}
+
+impl Scenario {
+    /// Checks the meaning of a parsed scenario; returns every problem found.
+    pub fn validate(&self) -> Result<(), Vec<Problem>> {
+        let mut p = Vec::new();
+        if self.name.trim().is_empty() {
+            p.push(Problem::new("name", "expected a non-empty name"));
+        }
+        self.validate_time(&mut p);
+        check_range(
+            &mut p,
+            "geography.circuity",
+            self.geography.circuity,
+            1.0,
+            10.0,
+        );
+        check_nonneg(
+            &mut p,
+            "geography.diversion_radius_km",
+            self.geography.diversion_radius_km,
+        );
+        self.validate_localities(&mut p);
+        self.validate_services(&mut p);
+        self.validate_providers(&mut p);
+        self.validate_positions(&mut p);
+        self.validate_parameters(&mut p);
+        if let Err(problem) = self.regime.resolve() {
+            p.push(problem);
+        }
+        if p.is_empty() { Ok(()) } else { Err(p) }
+    }
+
+    fn validate_time(&self, p: &mut Vec<Problem>) {
+        if self.time.horizon_weeks == 0 {
+            p.push(Problem::new(
+                "time.horizon_weeks",
+                "expected at least 1 week",
+            ));
+        }
+        if self.time.decision_interval == 0 {
+            p.push(Problem::new(
+                "time.decision_interval",
+                "expected at least 1 week",
+            ));
+        }
+    }
+
+    fn validate_localities(&self, p: &mut Vec<Problem>) {
+        if self.localities.is_empty() {
+            p.push(Problem::new("localities", "expected at least one locality"));
+        }
+        check_unique(
+            p,
+            "localities",
+            self.localities.iter().map(|l| l.id.as_str()),
+        );
+        for (i, l) in self.localities.iter().enumerate() {
+            let at = |f: &str| format!("localities[{i}].{f}");
+            check_nonneg(p, &at("population"), l.population);
+            check_nonneg(p, &at("area_km2"), l.area_km2);
+            let shares = l.age_mix.shares();
+            for (band, share) in ["children", "adults", "older"].iter().zip(shares) {
+                check_range(p, &at(&format!("age_mix.{band}")), share, 0.0, 1.0);
+            }
+            let sum: f64 = shares.iter().sum();
+            if (sum - 1.0).abs() > AGE_MIX_TOLERANCE {
+                p.push(Problem::new(
+                    at("age_mix"),
+                    format!("expected shares summing to 1 (±{AGE_MIX_TOLERANCE}), found {sum}"),
+                ));
+            }
+        }
+    }
+
+    fn validate_services(&self, p: &mut Vec<Problem>) {
+        if self.services.is_empty() {
+            p.push(Problem::new("services", "expected at least one service"));
+        }
+        for (id, s) in &self.services {
+            let at = |f: &str| format!("services.{id}.{f}");
+            for (band, rate) in ["children", "adults", "older"]
+                .iter()
+                .zip(s.referral_rate.by_band())
+            {
+                check_nonneg(p, &at(&format!("referral_rate.{band}")), rate);
+            }
+            check_range(p, &at("complex_share"), s.complex_share, 0.0, 1.0);
+            for (g, h) in STAFF_GROUPS.iter().zip(s.staff_hours.by_group()) {
+                check_nonneg(p, &at(&format!("staff_hours.{g}")), h);
+            }
+            check_nonneg(p, &at("variable_cost"), s.variable_cost);
+            check_nonneg(p, &at("tariff"), s.tariff);
+            // A risk of exactly 0 or 1 has no log-odds.
+            check_range(
+                p,
+                &at("baseline_risk.routine"),
+                s.baseline_risk.routine,
+                1e-9,
+                1.0 - 1e-9,
+            );
+            check_range(
+                p,
+                &at("baseline_risk.complex"),
+                s.baseline_risk.complex,
+                1e-9,
+                1.0 - 1e-9,
+            );
+            check_nonneg(p, &at("min_safe_volume"), s.min_safe_volume);
+        }
+    }
+
+    fn validate_providers(&self, p: &mut Vec<Problem>) {
+        if self.providers.is_empty() {
+            p.push(Problem::new("providers", "expected at least one provider"));
+        }
+        check_unique(p, "providers", self.providers.iter().map(|v| v.id.as_str()));
+        for (i, v) in self.providers.iter().enumerate() {
+            let at = |f: &str| format!("providers[{i}].{f}");
+            check_range(p, &at("quality"), v.quality, -10.0, 10.0);
+            check_range(p, &at("cash"), v.cash, f64::MIN, f64::MAX);
+            check_nonneg(p, &at("debt"), v.debt);
+            check_nonneg(p, &at("fixed_cost"), v.fixed_cost);
+            for (sid, offer) in &v.services {
+                if !self.services.contains_key(sid) {
+                    p.push(Problem::new(
+                        at(&format!("services.{sid}")),
+                        format!(
+                            "expected one of the defined services ({}), found `{sid}`",
+                            self.service_list()
+                        ),
+                    ));
+                }
+                check_nonneg(p, &at(&format!("services.{sid}.capacity")), offer.capacity);
+            }
+            for (g, s) in STAFF_GROUPS.iter().zip(v.staff.by_group()) {
+                check_nonneg(p, &at(&format!("staff.{g}.in_post")), s.in_post);
+                if let Some(e) = s.establishment {
+                    check_nonneg(p, &at(&format!("staff.{g}.establishment")), e);
+                }
+            }
+        }
+        for (sid, s) in &self.services {
+            let offered = self.providers.iter().any(|v| v.services.contains_key(sid));
+            let complex = self.providers.iter().any(|v| {
+                v.services
+                    .get(sid)
+                    .is_some_and(|o| o.capability == Capability::Complex)
+            });
+            let referred = s.referral_rate.by_band().iter().any(|r| *r > 0.0);
+            if referred && !offered {
+                p.push(Problem::new(
+                    format!("services.{sid}"),
+                    "expected at least one provider offering a service that has referrals",
+                ));
+            } else if referred && s.complex_share > 0.0 && !complex {
+                p.push(Problem::new(
+                    format!("services.{sid}.complex_share"),
+                    "expected a provider with `capability: complex` for a service with complex cases",
+                ));
+            }
+        }
+    }
+
+    fn validate_positions(&self, p: &mut Vec<Problem>) {
+        let places = self
+            .localities
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (format!("localities[{i}].position"), l.position))
+            .chain(
+                self.providers
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| (format!("providers[{i}].position"), v.position)),
+            );
+        let mut first_kind: Option<(String, bool)> = None;
+        for (path, pos) in places {
+            pos.check(&path, p);
+            match &first_kind {
+                None => first_kind = Some((path, pos.is_latlon())),
+                Some((first, latlon)) if *latlon != pos.is_latlon() => p.push(Problem::new(
+                    path,
+                    format!(
+                        "expected the same kind of position as `{first}` (all x/y or all lat/lon)"
+                    ),
+                )),
+                Some(_) => {}
+            }
+        }
+    }
+
+    fn validate_parameters(&self, p: &mut Vec<Problem>) {
+        let w = &self.workforce;
+        check_range(p, "workforce.hours_per_wte", w.hours_per_wte, 1e-9, 168.0);
+        for (g, c) in STAFF_GROUPS.iter().zip(w.annual_cost.by_group()) {
+            check_nonneg(p, &format!("workforce.annual_cost.{g}"), c);
+        }
+        if let Some(b) = &self.commissioner.budget_per_capita {
+            for (band, v) in ["children", "adults", "older"].iter().zip(b.by_band()) {
+                check_nonneg(p, &format!("commissioner.budget_per_capita.{band}"), v);
+            }
+        }
+        check_range(
+            p,
+            "commissioner.budget_margin",
+            self.commissioner.budget_margin,
+            -1.0,
+            10.0,
+        );
+        let c = &self.choice;
+        check_nonneg(p, "choice.beta_distance", c.beta_distance);
+        check_range(p, "choice.beta_quality", c.beta_quality, -100.0, 100.0);
+        check_nonneg(p, "choice.beta_wait", c.beta_wait);
+        check_nonneg(p, "choice.radius_km", c.radius_km);
+        let n = &self.network;
+        check_nonneg(p, "network.wait_threshold_weeks", n.wait_threshold_weeks);
+        check_nonneg(p, "network.mutual_aid_radius_km", n.mutual_aid_radius_km);
+        for (sid, hub) in &n.hubs {
+            let at = format!("network.hubs.{sid}");
+            if !self.services.contains_key(sid) {
+                p.push(Problem::new(
+                    &at,
+                    format!(
+                        "expected a defined service ({}), found `{sid}`",
+                        self.service_list()
+                    ),
+                ));
+                continue;
+            }
+            match self.providers.iter().find(|v| &v.id == hub) {
+                None => p.push(Problem::new(
+                    &at,
+                    format!("expected the id of a provider, found `{hub}`, which does not exist"),
+                )),
+                Some(v) if v.services.get(sid).map(|o| o.capability) != Some(Capability::Complex) => {
+                    p.push(Problem::new(
+                        &at,
+                        format!("expected a provider offering `{sid}` with `capability: complex`, but `{hub}` does not"),
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
+        let o = &self.outcome;
+        for (f, v) in [
+            ("quality", o.quality),
+            ("volume", o.volume),
+            ("staffing", o.staffing),
+            ("wait", o.wait),
+        ] {
+            check_range(p, &format!("outcome.{f}"), v, -100.0, 100.0);
+        }
+        check_nonneg(p, "finance.transaction_cost", self.finance.transaction_cost);
+        check_range(
+            p,
+            "finance.interest_rate",
+            self.finance.interest_rate,
+            0.0,
+            1.0,
+        );
+    }
+
+    fn service_list(&self) -> String {
+        self.services
+            .keys()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiny() -> Scenario {
+        serde_json::from_str(
+            r#"{
+              "name": "tiny",
+              "localities": [{"id": "a", "position": {"x": 0, "y": 0}, "population": 1000}],
+              "services": {"surgery": {"tariff": 1000, "referral_rate": {"adults": 10}}},
+              "providers": [{"id": "h", "kind": "dgh", "position": {"x": 1, "y": 0},
+                             "services": {"surgery": {"capability": "complex", "capacity": 1}}}]
+            }"#,
+        )
+        .expect("tiny scenario parses")
+    }
+
+    #[test]
+    fn omitted_fields_take_documented_defaults() {
+        let s = tiny();
+        assert_eq!(s.time.horizon_weeks, 520);
+        assert_eq!(s.time.warmup_weeks, 52);
+        assert_eq!(s.time.decision_interval, 13);
+        assert_eq!(s.choice.radius_km, 40.0);
+        assert_eq!(s.services["surgery"].complex_share, 0.1);
+        assert!(s.services["surgery"].patient_choice());
+        assert!(s.validate().is_ok());
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_path() {
+        let mut s = tiny();
+        s.localities[0].population = -5.0;
+        s.providers[0].services.insert(
+            "cardiology".into(),
+            ProviderServiceSpec {
+                capability: Capability::Routine,
+                capacity: 1.0,
+            },
+        );
+        s.network.hubs.insert("surgery".into(), "nowhere".into());
+        let problems = s.validate().expect_err("three problems");
+        let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "localities[0].population",
+                "providers[0].services.cardiology",
+                "network.hubs.surgery"
+            ]
+        );
+        assert!(
+            problems[1].message.contains("surgery"),
+            "{}",
+            problems[1].message
+        );
+    }
+
+    #[test]
+    fn mixed_position_kinds_are_rejected() {
+        let mut s = tiny();
+        s.providers[0].position = Position {
+            lat: Some(53.0),
+            lon: Some(-2.0),
+            ..Position::default()
+        };
+        let problems = s.validate().expect_err("mixed kinds");
+        assert_eq!(problems[0].path, "providers[0].position");
+    }
+
+    #[test]
+    fn complex_cases_need_a_complex_provider() {
+        let mut s = tiny();
+        s.providers[0]
+            .services
+            .get_mut("surgery")
+            .expect("offered")
+            .capability = Capability::Routine;
+        let problems = s.validate().expect_err("no complex provider");
+        assert_eq!(problems[0].path, "services.surgery.complex_share");
+    }
+}

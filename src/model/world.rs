@@ -1,0 +1,472 @@
+//! The world a run takes place in: the scenario compiled into id-addressed
+//! tables (localities, services, providers), a distance matrix and the
+//! candidate providers of every locality, ready for fast weekly lookups.
+//!
+//! The world never changes during a run; everything that does (queues, cash,
+//! staff, quality, closures) lives in the engine's provider state.
+
+use super::regime::Regime;
+use super::scenario::{
+    Capability, ChoiceParams, FinanceParams, Geography, NetworkParams, OutcomeParams, Position,
+    ProviderKind, Rurality, Scenario, TimeSpec, Urgency, WorkforceSpec,
+};
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(pub u32);
+        impl $name {
+            /// The index into the world's table.
+            #[inline]
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+    };
+}
+
+id_type!(
+    /// Index of a locality in [`World::localities`].
+    LocalityId
+);
+id_type!(
+    /// Index of a service in [`World::services`].
+    ServiceId
+);
+id_type!(
+    /// Index of a provider in [`World::providers`].
+    ProviderId
+);
+
+/// Age bands of residents, in the order used by every per-band array.
+pub const AGE_BANDS: [&str; 3] = ["children", "adults", "older"];
+/// Index of the 65+ band.
+pub const OLDER: usize = 2;
+
+/// Case complexity, used as an index (0 routine, 1 complex).
+pub const COMPLEXITIES: [&str; 2] = ["routine", "complex"];
+
+/// A place where people live.
+#[derive(Debug, Clone)]
+pub struct Locality {
+    /// Id from the scenario.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// East, km (projected when the scenario gives lat/lon).
+    pub x: f64,
+    /// North, km.
+    pub y: f64,
+    /// Residents.
+    pub population: f64,
+    /// Residents by age band.
+    pub residents: [f64; 3],
+    /// Urban or rural.
+    pub rurality: Rurality,
+    /// Mean distance from a resident to the centre, km (before circuity).
+    pub spread_km: f64,
+}
+
+/// A clinical service.
+#[derive(Debug, Clone)]
+pub struct Service {
+    /// Id from the scenario.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Elective or emergency.
+    pub urgency: Urgency,
+    /// Whether patients choose under choice routing.
+    pub patient_choice: bool,
+    /// Referrals per resident per week, by age band.
+    pub weekly_rate: [f64; 3],
+    /// Share of complex referrals.
+    pub complex_share: f64,
+    /// Staff hours per episode by group.
+    pub staff_hours: [f64; 4],
+    /// £ per episode.
+    pub variable_cost: f64,
+    /// £ per episode.
+    pub tariff: f64,
+    /// Baseline risk by complexity.
+    pub baseline_risk: [f64; 2],
+    /// Log-odds of the baseline risk by complexity.
+    pub baseline_logit: [f64; 2],
+    /// Episodes per year.
+    pub min_safe_volume: f64,
+}
+
+impl Service {
+    /// Whether the service queues (elective) rather than diverts (emergency).
+    pub fn is_elective(&self) -> bool {
+        self.urgency == Urgency::Elective
+    }
+}
+
+/// A service as offered by a provider at the start of a run.
+#[derive(Debug, Clone, Copy)]
+pub struct Offer {
+    /// Routine only, or routine and complex.
+    pub capability: Capability,
+    /// Episodes per week.
+    pub capacity: f64,
+}
+
+impl Offer {
+    /// Whether the offer can take a case of complexity `k` (0 routine, 1 complex).
+    pub fn takes(&self, k: usize) -> bool {
+        k == 0 || self.capability == Capability::Complex
+    }
+}
+
+/// A provider as it starts a run.
+#[derive(Debug, Clone)]
+pub struct Provider {
+    /// Id from the scenario.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Kind of organisation.
+    pub kind: ProviderKind,
+    /// Parent organisation code.
+    pub trust: Option<String>,
+    /// East, km.
+    pub x: f64,
+    /// North, km.
+    pub y: f64,
+    /// Offers by service index (`None` where not offered).
+    pub offers: Vec<Option<Offer>>,
+    /// Starting quality.
+    pub quality: f64,
+    /// WTE in post by staff group.
+    pub staff_in_post: [f64; 4],
+    /// Funded WTE by staff group.
+    pub establishment: [f64; 4],
+    /// £ at start.
+    pub cash: f64,
+    /// £ at start.
+    pub debt: f64,
+    /// £ per week.
+    pub fixed_cost: f64,
+}
+
+/// The compiled, immutable world of a run.
+#[derive(Debug, Clone)]
+pub struct World {
+    /// Scenario name.
+    pub name: String,
+    /// Time settings.
+    pub time: TimeSpec,
+    /// Localities by [`LocalityId`].
+    pub localities: Vec<Locality>,
+    /// Services by [`ServiceId`] (sorted by id).
+    pub services: Vec<Service>,
+    /// Providers by [`ProviderId`].
+    pub providers: Vec<Provider>,
+    /// The regime's knobs.
+    pub regime: Regime,
+    /// Choice parameters.
+    pub choice: ChoiceParams,
+    /// Network parameters (hubs resolved in [`World::hub`]).
+    pub network: NetworkParams,
+    /// Outcome model.
+    pub outcome: OutcomeParams,
+    /// Payment-system costs.
+    pub finance: FinanceParams,
+    /// Staff hours and costs.
+    pub workforce: WorkforceSpec,
+    /// Distances and diversion radius.
+    pub geography: Geography,
+    /// Commissioner's budget, £ per week.
+    pub weekly_budget: f64,
+    /// Hub per service, if designated.
+    hubs: Vec<Option<ProviderId>>,
+    /// Road distance, km, `[locality * providers + provider]`.
+    distance: Vec<f64>,
+    /// Capable providers, nearest first, `[(service * 2 + k) * localities + locality]`.
+    capable: Vec<Vec<ProviderId>>,
+}
+
+const EARTH_RADIUS_KM: f64 = 6371.0088;
+
+/// Projects lat/lon positions to km on a plane tangent at their mean
+/// (equirectangular; error under 0.5% within 150 km of the centre).
+fn project(positions: &[Position]) -> Vec<(f64, f64)> {
+    let latlon = positions.iter().any(|p| p.lat.is_some());
+    if !latlon {
+        return positions
+            .iter()
+            .map(|p| (p.x.unwrap_or(0.0), p.y.unwrap_or(0.0)))
+            .collect();
+    }
+    let n = positions.len().max(1) as f64;
+    let lat0 = positions.iter().map(|p| p.lat.unwrap_or(0.0)).sum::<f64>() / n;
+    let lon0 = positions.iter().map(|p| p.lon.unwrap_or(0.0)).sum::<f64>() / n;
+    let k = EARTH_RADIUS_KM * std::f64::consts::PI / 180.0;
+    positions
+        .iter()
+        .map(|p| {
+            let (lat, lon) = (p.lat.unwrap_or(lat0), p.lon.unwrap_or(lon0));
+            (k * (lon - lon0) * lat0.to_radians().cos(), k * (lat - lat0))
+        })
+        .collect()
+}
+
+fn logit(p: f64) -> f64 {
+    (p / (1.0 - p)).ln()
+}
+
+impl World {
+    /// Compiles a scenario that passed [`Scenario::validate`] under `regime`.
+    pub fn build(s: &Scenario, regime: Regime) -> World {
+        let services: Vec<Service> = s
+            .services
+            .iter()
+            .map(|(id, v)| Service {
+                id: id.clone(),
+                name: if v.name.is_empty() {
+                    id.clone()
+                } else {
+                    v.name.clone()
+                },
+                urgency: v.urgency,
+                patient_choice: v.patient_choice(),
+                weekly_rate: v.referral_rate.by_band().map(|r| r / 1000.0 / 52.0),
+                complex_share: v.complex_share,
+                staff_hours: v.staff_hours.by_group(),
+                variable_cost: v.variable_cost,
+                tariff: v.tariff,
+                baseline_risk: [v.baseline_risk.routine, v.baseline_risk.complex],
+                baseline_logit: [
+                    logit(v.baseline_risk.routine),
+                    logit(v.baseline_risk.complex),
+                ],
+                min_safe_volume: v.min_safe_volume,
+            })
+            .collect();
+        let service_index = |id: &str| s.services.keys().position(|k| k == id);
+
+        let positions: Vec<Position> = s
+            .localities
+            .iter()
+            .map(|l| l.position)
+            .chain(s.providers.iter().map(|p| p.position))
+            .collect();
+        let xy = project(&positions);
+        let (loc_xy, prov_xy) = xy.split_at(s.localities.len());
+
+        let localities: Vec<Locality> = s
+            .localities
+            .iter()
+            .zip(loc_xy)
+            .map(|(l, &(x, y))| Locality {
+                id: l.id.clone(),
+                name: if l.name.is_empty() {
+                    l.id.clone()
+                } else {
+                    l.name.clone()
+                },
+                x,
+                y,
+                population: l.population,
+                residents: {
+                    let shares = l.age_mix.shares();
+                    let sum: f64 = shares.iter().sum();
+                    shares.map(|share| share / sum * l.population)
+                },
+                rurality: l.rurality,
+                spread_km: 2.0 / 3.0 * (l.area_km2 / std::f64::consts::PI).sqrt(),
+            })
+            .collect();
+
+        let providers: Vec<Provider> = s
+            .providers
+            .iter()
+            .zip(prov_xy)
+            .map(|(p, &(x, y))| {
+                let mut offers = vec![None; services.len()];
+                for (sid, o) in &p.services {
+                    if let Some(i) = service_index(sid) {
+                        offers[i] = Some(Offer {
+                            capability: o.capability,
+                            capacity: o.capacity,
+                        });
+                    }
+                }
+                Provider {
+                    id: p.id.clone(),
+                    name: if p.name.is_empty() {
+                        p.id.clone()
+                    } else {
+                        p.name.clone()
+                    },
+                    kind: p.kind,
+                    trust: p.trust.clone(),
+                    x,
+                    y,
+                    offers,
+                    quality: p.quality,
+                    staff_in_post: p.staff.by_group().map(|g| g.in_post),
+                    establishment: p.staff.by_group().map(|g| g.establishment()),
+                    cash: p.cash,
+                    debt: p.debt,
+                    fixed_cost: p.fixed_cost,
+                }
+            })
+            .collect();
+
+        let circuity = s.geography.circuity;
+        let mut distance = Vec::with_capacity(localities.len() * providers.len());
+        for l in &localities {
+            for p in &providers {
+                let (dx, dy) = (l.x - p.x, l.y - p.y);
+                distance.push(circuity * (dx * dx + dy * dy + l.spread_km * l.spread_km).sqrt());
+            }
+        }
+
+        let hubs = services
+            .iter()
+            .map(|svc| {
+                s.network
+                    .hubs
+                    .get(&svc.id)
+                    .and_then(|hub| providers.iter().position(|p| &p.id == hub))
+                    .map(|i| ProviderId(i as u32))
+            })
+            .collect();
+
+        let budget_per_capita = s
+            .commissioner
+            .budget_per_capita
+            .map(|b| b.by_band())
+            .unwrap_or_else(|| {
+                let mut per_band = [0.0; 3];
+                for svc in &services {
+                    for (band, v) in per_band.iter_mut().enumerate() {
+                        *v += svc.weekly_rate[band] * 52.0 * svc.tariff;
+                    }
+                }
+                per_band.map(|v| v * (1.0 + s.commissioner.budget_margin))
+            });
+        let weekly_budget = localities
+            .iter()
+            .map(|l| {
+                (0..3)
+                    .map(|b| l.residents[b] * budget_per_capita[b])
+                    .sum::<f64>()
+            })
+            .sum::<f64>()
+            / 52.0;
+
+        let mut world = World {
+            name: s.name.clone(),
+            time: s.time,
+            localities,
+            services,
+            providers,
+            regime,
+            choice: s.choice,
+            network: s.network.clone(),
+            outcome: s.outcome,
+            finance: s.finance,
+            workforce: s.workforce,
+            geography: s.geography,
+            weekly_budget,
+            hubs,
+            distance,
+            capable: Vec::new(),
+        };
+        world.capable = world.capable_lists();
+        world
+    }
+
+    fn capable_lists(&self) -> Vec<Vec<ProviderId>> {
+        let mut lists = Vec::with_capacity(self.services.len() * 2 * self.localities.len());
+        for s in 0..self.services.len() {
+            for k in 0..2 {
+                for l in 0..self.localities.len() {
+                    let mut v: Vec<ProviderId> = (0..self.providers.len())
+                        .filter(|&p| self.providers[p].offers[s].is_some_and(|o| o.takes(k)))
+                        .map(|p| ProviderId(p as u32))
+                        .collect();
+                    let loc = LocalityId(l as u32);
+                    v.sort_by(|a, b| {
+                        self.distance(loc, *a)
+                            .total_cmp(&self.distance(loc, *b))
+                            .then_with(|| {
+                                self.providers[a.index()]
+                                    .id
+                                    .cmp(&self.providers[b.index()].id)
+                            })
+                    });
+                    lists.push(v);
+                }
+            }
+        }
+        lists
+    }
+
+    /// Road distance from a locality's residents to a provider, km.
+    #[inline]
+    pub fn distance(&self, l: LocalityId, p: ProviderId) -> f64 {
+        self.distance[l.index() * self.providers.len() + p.index()]
+    }
+
+    /// Providers that offered service `s` for complexity `k` at the start,
+    /// nearest to locality `l` first (ties by id).
+    #[inline]
+    pub fn capable(&self, s: ServiceId, k: usize, l: LocalityId) -> &[ProviderId] {
+        &self.capable[(s.index() * 2 + k) * self.localities.len() + l.index()]
+    }
+
+    /// The designated hub for complex cases of service `s`.
+    pub fn hub(&self, s: ServiceId) -> Option<ProviderId> {
+        self.hubs[s.index()]
+    }
+
+    /// Total number of weeks simulated (warm-up plus horizon).
+    pub fn total_weeks(&self) -> u32 {
+        self.time.warmup_weeks + self.time.horizon_weeks
+    }
+
+    /// Service ids in order.
+    pub fn service_ids(&self) -> impl Iterator<Item = ServiceId> + use<> {
+        (0..self.services.len() as u32).map(ServiceId)
+    }
+
+    /// Locality ids in order.
+    pub fn locality_ids(&self) -> impl Iterator<Item = LocalityId> + use<> {
+        (0..self.localities.len() as u32).map(LocalityId)
+    }
+
+    /// Provider ids in order.
+    pub fn provider_ids(&self) -> impl Iterator<Item = ProviderId> + use<> {
+        (0..self.providers.len() as u32).map(ProviderId)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn projection_keeps_distances_between_known_places() {
+        // Liverpool (53.4084, -2.9916) to Chester (53.1934, -2.8931): about 25 km.
+        let pts = [
+            Position {
+                lat: Some(53.4084),
+                lon: Some(-2.9916),
+                ..Position::default()
+            },
+            Position {
+                lat: Some(53.1934),
+                lon: Some(-2.8931),
+                ..Position::default()
+            },
+        ];
+        let xy = project(&pts);
+        let d = ((xy[0].0 - xy[1].0).powi(2) + (xy[0].1 - xy[1].1).powi(2)).sqrt();
+        assert!((d - 24.8).abs() < 0.3, "distance {d}");
+    }
+}

@@ -1,0 +1,110 @@
+//! Short plain-text views for people at a terminal.
+
+use std::fmt::Write;
+
+use crate::model::scenario::Capability;
+use crate::model::{RunOutput, Scenario};
+
+fn opt(v: Option<f64>, scale: f64, decimals: usize) -> String {
+    v.map_or_else(|| "–".to_owned(), |v| format!("{:.*}", decimals, v * scale))
+}
+
+/// A few headline figures of a run, as an aligned table.
+pub fn run_table(r: &RunOutput) -> String {
+    let s = &r.summary;
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "{} · regime {} · seed {} · {} weeks measured after {} weeks' warm-up",
+        r.scenario.name, r.regime.name, r.seed, r.time.horizon_weeks, r.time.warmup_weeks
+    );
+    let rows: [(&str, String); 10] = [
+        ("episodes treated", s.outcomes.overall.episodes.to_string()),
+        (
+            "adverse-outcome rate (%)",
+            opt(s.outcomes.overall.adverse_rate, 100.0, 3),
+        ),
+        (
+            "mean elective wait (weeks)",
+            opt(s.waiting.overall.mean_wait_weeks, 1.0, 2),
+        ),
+        (
+            "elective within 18 weeks (%)",
+            opt(s.waiting.overall.share_within_18_weeks, 100.0, 1),
+        ),
+        (
+            "emergency diversions",
+            s.waiting.overall.diversions.to_string(),
+        ),
+        ("mean travel (km)", opt(s.access.overall.mean_km, 1.0, 1)),
+        (
+            "95th-percentile travel (km)",
+            opt(s.access.overall.p95_km, 1.0, 1),
+        ),
+        (
+            "system cost per year (£m)",
+            format!("{:.1}", s.finance.system_cost_per_year / 1e6),
+        ),
+        (
+            "cost per episode (£)",
+            opt(s.finance.cost_per_episode, 1.0, 0),
+        ),
+        (
+            "providers in deficit",
+            s.finance.providers_in_deficit.to_string(),
+        ),
+    ];
+    for (label, value) in rows {
+        let _ = writeln!(t, "  {label:<30} {value:>12}");
+    }
+    t
+}
+
+/// What a scenario holds: counts, population, services and who offers them.
+pub fn describe(s: &Scenario) -> String {
+    let mut t = String::new();
+    let population: f64 = s.localities.iter().map(|l| l.population).sum();
+    let regime = s
+        .regime
+        .resolve()
+        .map(|r| r.name)
+        .unwrap_or_else(|p| p.to_string());
+    let _ = writeln!(t, "scenario {}: valid", s.name);
+    let _ = writeln!(
+        t,
+        "  localities: {} ({:.0} residents)",
+        s.localities.len(),
+        population
+    );
+    let _ = writeln!(t, "  providers:  {}", s.providers.len());
+    let _ = writeln!(t, "  services:   {}", s.services.len());
+    let _ = writeln!(t, "  regime:     {regime}");
+    let _ = writeln!(
+        t,
+        "  time:       {} weeks measured after {} weeks' warm-up; decisions every {} weeks",
+        s.time.horizon_weeks, s.time.warmup_weeks, s.time.decision_interval
+    );
+    let _ = writeln!(
+        t,
+        "  {:<22} {:>9} {:>9} {:>14}",
+        "service", "providers", "complex", "capacity/week"
+    );
+    for id in s.services.keys() {
+        let offers: Vec<_> = s
+            .providers
+            .iter()
+            .filter_map(|p| p.services.get(id))
+            .collect();
+        let complex = offers
+            .iter()
+            .filter(|o| o.capability == Capability::Complex)
+            .count();
+        let capacity: f64 = offers.iter().map(|o| o.capacity).sum();
+        let _ = writeln!(
+            t,
+            "  {id:<22} {:>9} {complex:>9} {capacity:>14.1}",
+            offers.len()
+        );
+    }
+    t
+}
