@@ -161,7 +161,7 @@ struct Overflow {
 }
 
 /// Weekly series of the whole system and of each provider.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Timeseries {
     /// Week numbers (0 is the first week of the warm-up).
     pub week: Vec<u32>,
@@ -188,7 +188,7 @@ pub struct Timeseries {
 }
 
 /// Weekly series of one provider.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProviderSeries {
     /// Provider id.
     pub id: String,
@@ -442,11 +442,8 @@ impl Simulation {
                     };
                     let residents = self.world.localities[l.index()].residents;
                     let mut n = 0;
-                    for band in 0..3 {
-                        n += poisson(
-                            &mut self.demand_rng,
-                            residents[band] * svc.weekly_rate[band] * share,
-                        );
+                    for (people, rate) in residents.iter().zip(svc.weekly_rate) {
+                        n += poisson(&mut self.demand_rng, people * rate * share);
                     }
                     if n == 0 {
                         continue;
@@ -670,9 +667,9 @@ impl Simulation {
             p.hours_needed = [0.0; 4];
             for (si, u) in p.units.iter().enumerate() {
                 if let Some(u) = u {
-                    let h = self.world.services[si].staff_hours;
-                    for g in 0..4 {
-                        p.hours_needed[g] += f64::from(u.used) * h[g];
+                    let hours = self.world.services[si].staff_hours;
+                    for (needed, h) in p.hours_needed.iter_mut().zip(hours) {
+                        *needed += f64::from(u.used) * h;
                     }
                 }
             }

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::money::Money;
 use super::scenario::Rurality;
@@ -107,7 +107,7 @@ impl ProviderTally {
 }
 
 /// A provider's money over the measured window.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 pub struct Accounts {
     /// Paid by tariff, £.
     pub tariff_income: Money,
@@ -488,7 +488,7 @@ pub fn coefficient_of_variation(xs: &[f64]) -> Option<f64> {
 }
 
 /// A figure overall, per locality group and per service.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Grouped<T> {
     /// All patients.
     pub overall: T,
@@ -501,7 +501,7 @@ pub struct Grouped<T> {
 }
 
 /// Travel to treatment.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Access {
     /// Patients treated.
     pub treated: u64,
@@ -514,7 +514,7 @@ pub struct Access {
 }
 
 /// Waiting and diversions.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Waiting {
     /// Elective patients treated.
     pub elective_treated: u64,
@@ -533,7 +533,7 @@ pub struct Waiting {
 }
 
 /// Adverse outcomes.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Outcomes {
     /// Episodes treated.
     pub episodes: u64,

@@ -74,7 +74,7 @@ impl<'de> Deserialize<'de> for Routing {
 }
 
 /// The resolved regime: the knobs the engine reads.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Regime {
     /// The preset it started from, or `custom`.
     pub name: String,

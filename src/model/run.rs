@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::engine::{Simulation, Timeseries};
@@ -16,7 +16,7 @@ use super::world::{ServiceId, World};
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Everything a run reports.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunOutput {
     /// Version of ccsim that produced it.
     pub ccsim_version: String,
@@ -38,7 +38,7 @@ pub struct RunOutput {
 }
 
 /// The scenario's identity.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ScenarioInfo {
     /// Its name.
     pub name: String,
@@ -47,7 +47,7 @@ pub struct ScenarioInfo {
 }
 
 /// The run's time frame.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct TimeInfo {
     /// Weeks of warm-up, not measured.
     pub warmup_weeks: u32,
@@ -56,7 +56,7 @@ pub struct TimeInfo {
 }
 
 /// The run summary, grouped as MODEL.md lists it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Summary {
     /// Travel to treatment.
     pub access: Grouped<Access>,
@@ -73,7 +73,7 @@ pub struct Summary {
 }
 
 /// Money over the measured window.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Finance {
     /// Providers' total costs, £.
     pub system_cost: Money,
@@ -102,7 +102,7 @@ pub struct Finance {
 }
 
 /// Direct costs of one service.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ServiceFinance {
     /// Episodes treated.
     pub episodes: u64,
@@ -113,7 +113,7 @@ pub struct ServiceFinance {
 }
 
 /// Staff over the measured window.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Workforce {
     /// Mean share of funded posts vacant.
     pub vacancy_rate: Option<f64>,
@@ -130,7 +130,7 @@ pub struct Workforce {
 }
 
 /// One staff group at the end.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StaffGroupEnd {
     /// WTE in post.
     pub in_post: f64,
@@ -141,7 +141,7 @@ pub struct StaffGroupEnd {
 }
 
 /// Conservation checks over the measured window.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Bookkeeping {
     /// Patients.
     pub patients: PatientBalance,
@@ -150,7 +150,7 @@ pub struct Bookkeeping {
 }
 
 /// waiting_at_start + arrived = treated + diverted_out + waiting_at_end.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PatientBalance {
     /// Waiting when measurement began.
     pub waiting_at_start: u64,
@@ -167,7 +167,7 @@ pub struct PatientBalance {
 }
 
 /// Paid by the commissioner = received by providers.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MoneyBalance {
     /// As the commissioner counts it, £.
     pub commissioner_paid: Money,
@@ -178,7 +178,7 @@ pub struct MoneyBalance {
 }
 
 /// A provider at the end of the run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ProviderEnd {
     /// Id.
     pub id: String,
@@ -207,7 +207,7 @@ pub struct ProviderEnd {
 }
 
 /// One unit at the end.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UnitEnd {
     /// Routine or complex.
     pub capability: Capability,

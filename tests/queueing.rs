@@ -1,0 +1,137 @@
+//! Queue mechanics against queueing theory.
+//!
+//! One provider, one elective service, Poisson(λ) referrals a week and a
+//! fixed capacity of c whole episodes a week. The list after each week's
+//! treatment follows the Lindley recursion Q' = (Q' + A − c)⁺, and each
+//! patient's wait (treatment week − referral week) is the number of week
+//! ends spent on the list, so by Little's law the mean wait is E[Q'] / λ.
+//!
+//! For c = 1 the recursion is the embedded chain of the M/D/1 queue and
+//! E[Q'] = λ² / (2(1 − λ)) in closed form (from the stationary first and
+//! second moments), so the mean wait is λ / (2(1 − λ)) weeks. For c > 1 the
+//! stationary distribution of the chain is computed here numerically, apart
+//! from the engine. Tolerance: four standard errors of the simulated mean,
+//! estimated by batch means; the test also requires that standard error to
+//! be under 3% of the answer, so that it has the power to fail.
+
+use ccsim::model::run::{output, scenario_hash};
+use ccsim::model::{Simulation, World};
+use serde_json::json;
+
+use crate::common::{adults, elective_service, provider, scenario};
+
+const BATCHES: usize = 50;
+
+/// Simulated mean wait (weeks) and its standard error.
+fn simulate(lambda: f64, capacity: f64, weeks: u32, seed: u64) -> (f64, f64) {
+    let s = scenario(json!({
+        "name": "single-server",
+        "time": {"horizon_weeks": weeks, "warmup_weeks": 500},
+        "localities": [adults("town", 0.0)],
+        "services": {"surgery": elective_service(lambda)},
+        "providers": [provider("h", 1.0, "surgery", capacity)]
+    }));
+    let world = World::build(&s, s.regime.resolve().expect("preset"));
+    let warmup = world.time.warmup_weeks;
+    let mut sim = Simulation::new(world, seed, false);
+    let mut lists = Vec::with_capacity(weeks as usize);
+    while !sim.finished() {
+        sim.step();
+        if sim.week() > warmup {
+            lists.push(sim.waiting() as f64);
+        }
+    }
+    let result = output(&sim, scenario_hash(&s), seed);
+    let mean_wait = result
+        .summary
+        .waiting
+        .overall
+        .mean_wait_weeks
+        .expect("patients were treated");
+    let size = lists.len() / BATCHES;
+    let batch_means: Vec<f64> = lists
+        .chunks_exact(size)
+        .map(|b| b.iter().sum::<f64>() / size as f64)
+        .collect();
+    let m = batch_means.iter().sum::<f64>() / batch_means.len() as f64;
+    let var =
+        batch_means.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (batch_means.len() - 1) as f64;
+    let se_list = (var / batch_means.len() as f64).sqrt();
+    (mean_wait, se_list / lambda)
+}
+
+/// Stationary E[Q'] of Q' = (Q' + A − c)⁺ with A ~ Poisson(λ), by iterating
+/// the distribution on a truncated support until it stops changing.
+fn stationary_mean_list(lambda: f64, c: usize) -> f64 {
+    const N: usize = 400;
+    let max_a = (lambda + 12.0 * lambda.sqrt() + 12.0) as usize;
+    let mut pa = vec![(-lambda).exp()];
+    for a in 1..=max_a {
+        let prev = pa[a - 1];
+        pa.push(prev * lambda / a as f64);
+    }
+    let mut pi = vec![0.0; N];
+    pi[0] = 1.0;
+    for _ in 0..100_000 {
+        let mut next = vec![0.0; N];
+        for (q, &p) in pi.iter().enumerate() {
+            if p == 0.0 {
+                continue;
+            }
+            for (a, &w) in pa.iter().enumerate() {
+                let j = (q + a).saturating_sub(c).min(N - 1);
+                next[j] += p * w;
+            }
+        }
+        let change: f64 = next.iter().zip(&pi).map(|(a, b)| (a - b).abs()).sum();
+        pi = next;
+        if change < 1e-13 {
+            break;
+        }
+    }
+    pi.iter().enumerate().map(|(q, p)| q as f64 * p).sum()
+}
+
+fn assert_close(simulated: f64, se: f64, theory: f64) {
+    eprintln!("simulated {simulated:.4} ± {se:.4}, theory {theory:.4}");
+    assert!(
+        se < 0.03 * theory,
+        "standard error {se} too large to test {theory}"
+    );
+    assert!(
+        (simulated - theory).abs() < 4.0 * se,
+        "simulated mean wait {simulated:.4} weeks, theory {theory:.4} (4 SE = {:.4})",
+        4.0 * se
+    );
+}
+
+#[test]
+fn single_slot_queue_matches_the_md1_closed_form() {
+    let lambda = 0.8;
+    let theory = lambda / (2.0 * (1.0 - lambda));
+    let (simulated, se) = simulate(lambda, 1.0, 400_000, 11);
+    assert_close(simulated, se, theory);
+}
+
+#[test]
+fn multi_slot_queue_matches_its_markov_chain() {
+    let (lambda, c) = (4.2, 5);
+    let theory = stationary_mean_list(lambda, c) / lambda;
+    assert!(
+        theory > 0.3,
+        "a test that can fail needs a real queue, got {theory}"
+    );
+    let (simulated, se) = simulate(lambda, c as f64, 300_000, 12);
+    assert_close(simulated, se, theory);
+}
+
+#[test]
+fn the_chain_reproduces_the_closed_form_at_one_slot() {
+    // Checks the numerical method itself against the closed form.
+    let lambda = 0.8;
+    let chain = stationary_mean_list(lambda, 1);
+    assert!(
+        (chain - lambda * lambda / (2.0 * (1.0 - lambda))).abs() < 1e-6,
+        "{chain}"
+    );
+}

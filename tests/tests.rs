@@ -1,0 +1,8 @@
+//! One integration-test binary (one link step), a module per concern.
+
+mod cli;
+mod common;
+mod conservation;
+mod determinism;
+mod queueing;
+mod regimes;
