@@ -9,6 +9,16 @@ pub fn ccsim() -> assert_cmd::Command {
     assert_cmd::Command::new(env!("CARGO_BIN_EXE_ccsim"))
 }
 
+/// Providers that do not act: quality, efficiency, staffing targets, wage
+/// premium and physical capacity stay as the scenario sets them, the
+/// planner gives no grants and the regulator never steps in, so a test sees
+/// one mechanism at a time.
+pub fn frozen(mut v: Value) -> Value {
+    v["behaviour"] = json!({"damping": 0.0, "capacity_growth": 0.0, "planner_share": 0.0});
+    v["failure"] = json!({"window_weeks": 1_000_000});
+    v
+}
+
 /// A scenario from JSON, validated.
 pub fn scenario(v: Value) -> Scenario {
     let s: Scenario = serde_json::from_value(v).expect("test scenario parses");

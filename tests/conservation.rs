@@ -15,6 +15,7 @@ fn patients_and_money_balance_every_week() {
             let world = World::build(&s, s.regime.resolve().expect("preset"));
             let mut sim = Simulation::new(world, 42, false);
             let cash0: Money = sim.providers().iter().map(|p| p.cash).sum();
+            let staff0 = sim.staff_in_region();
             while !sim.finished() {
                 sim.step();
                 let l = sim.ledger();
@@ -28,11 +29,22 @@ fn patients_and_money_balance_every_week() {
                     l.commissioner_paid, l.providers_received,
                     "{name}/{preset} week {week}: money paid ≠ received"
                 );
+                assert_eq!(
+                    l.risk_pool_net,
+                    Money::ZERO,
+                    "{name}/{preset} week {week}: the risk pool leaked"
+                );
                 let cash: Money = sim.providers().iter().map(|p| p.cash).sum();
                 assert_eq!(
                     cash - cash0,
-                    l.providers_received - l.provider_costs,
+                    l.providers_received - l.provider_costs + l.regulator_loans,
                     "{name}/{preset} week {week}: cash moved by more than income minus costs"
+                );
+                let staff = staff0 + l.staff_entered - l.staff_left;
+                assert!(
+                    (sim.staff_in_region() - staff).abs() < 1e-6 * staff,
+                    "{name}/{preset} week {week}: staff {} ≠ {staff}",
+                    sim.staff_in_region()
                 );
             }
             assert!(sim.ledger().treated > 0);

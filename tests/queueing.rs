@@ -18,19 +18,19 @@ use ccsim::model::run::{output, scenario_hash};
 use ccsim::model::{Simulation, World};
 use serde_json::json;
 
-use crate::common::{adults, elective_service, provider, scenario};
+use crate::common::{adults, elective_service, frozen, provider, scenario};
 
 const BATCHES: usize = 50;
 
 /// Simulated mean wait (weeks) and its standard error.
 fn simulate(lambda: f64, capacity: f64, weeks: u32, seed: u64) -> (f64, f64) {
-    let s = scenario(json!({
+    let s = scenario(frozen(json!({
         "name": "single-server",
         "time": {"horizon_weeks": weeks, "warmup_weeks": 500},
         "localities": [adults("town", 0.0)],
         "services": {"surgery": elective_service(lambda)},
         "providers": [provider("h", 1.0, "surgery", capacity)]
-    }));
+    })));
     let world = World::build(&s, s.regime.resolve().expect("preset"));
     let warmup = world.time.warmup_weeks;
     let mut sim = Simulation::new(world, seed, false);

@@ -3,7 +3,7 @@
 use ccsim::model::RunOutput;
 use serde_json::{Value, json};
 
-use crate::common::{adults, elective_service, provider, run, scenario};
+use crate::common::{adults, elective_service, frozen, provider, run, scenario};
 
 fn treated_at(r: &RunOutput, provider: &str, service: &str) -> u64 {
     let p = r
@@ -17,7 +17,7 @@ fn treated_at(r: &RunOutput, provider: &str, service: &str) -> u64 {
 /// Two providers 15 km apart; the town beside `a` sends 100 patients a
 /// week to a unit of 80 a week, while `b` has room to spare.
 fn overloaded(regime: &str) -> Value {
-    json!({
+    frozen(json!({
         "name": "overloaded",
         "time": {"horizon_weeks": 520, "warmup_weeks": 104},
         "localities": [adults("near-a", 0.0), {
@@ -27,7 +27,7 @@ fn overloaded(regime: &str) -> Value {
         "services": {"surgery": elective_service(100.0)},
         "providers": [provider("a", 0.0, "surgery", 80.0), provider("b", 15.0, "surgery", 60.0)],
         "regime": regime
-    })
+    }))
 }
 
 #[test]
@@ -54,14 +54,14 @@ fn network_routing_cuts_the_95th_percentile_wait_of_an_overloaded_provider() {
 fn midway(beta_quality: f64) -> Value {
     let mut b = provider("b", 10.0, "surgery", 400.0);
     b["quality"] = json!(0.5);
-    json!({
+    frozen(json!({
         "name": "midway",
         "time": {"horizon_weeks": 520, "warmup_weeks": 10},
         "localities": [adults("middle", 0.0)],
         "services": {"surgery": elective_service(100.0)},
         "providers": [provider("a", -10.0, "surgery", 400.0), b],
         "choice": {"beta_quality": beta_quality, "beta_wait": 0.0}
-    })
+    }))
 }
 
 /// With equal distances and no wait term, logit shares are closed-form:
@@ -88,7 +88,7 @@ fn logit_choice_gives_closed_form_shares_and_follows_quality() {
 }
 
 fn pooled(pooling: f64, demand: f64) -> Value {
-    json!({
+    frozen(json!({
         "name": "pooled",
         "time": {"horizon_weeks": 104, "warmup_weeks": 10},
         "localities": [adults("town", 0.0)],
@@ -96,7 +96,7 @@ fn pooled(pooling: f64, demand: f64) -> Value {
         "providers": [provider("a", -5.0, "surgery", 120.0), provider("b", 5.0, "surgery", 60.0)],
         "commissioner": {"budget_per_capita": {"adults": 1000.0}},
         "regime": {"pooling": pooling}
-    })
+    }))
 }
 
 #[test]
@@ -121,7 +121,7 @@ fn full_pooling_makes_provider_income_independent_of_activity() {
 }
 
 fn emergency(diversion_radius_km: f64) -> Value {
-    json!({
+    frozen(json!({
         "name": "emergency",
         "time": {"horizon_weeks": 104, "warmup_weeks": 10},
         "geography": {"diversion_radius_km": diversion_radius_km},
@@ -130,7 +130,7 @@ fn emergency(diversion_radius_km: f64) -> Value {
             "urgency": "emergency", "referral_rate": {"adults": 50.0}, "complex_share": 0.0, "tariff": 1500.0
         }},
         "providers": [provider("near", 1.0, "ae", 30.0), provider("far", 20.0, "ae", 40.0)]
-    })
+    }))
 }
 
 #[test]
@@ -160,7 +160,7 @@ fn emergencies_over_capacity_are_diverted_to_the_next_provider() {
 }
 
 fn complex_care(regime: &str) -> Value {
-    json!({
+    frozen(json!({
         "name": "hub",
         "time": {"horizon_weeks": 52, "warmup_weeks": 0},
         "localities": [adults("town", 0.0)],
@@ -170,7 +170,7 @@ fn complex_care(regime: &str) -> Value {
         "providers": [provider("local", 2.0, "neonatal", 50.0), provider("hub", 30.0, "neonatal", 50.0)],
         "network": {"hubs": {"neonatal": "hub"}},
         "regime": regime
-    })
+    }))
 }
 
 #[test]

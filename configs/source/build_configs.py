@@ -122,6 +122,10 @@ HOURS_PER_WTE = 30.0
 ANNUAL_COST = {"medical": 110_000, "nursing": 45_000, "midwifery": 47_000, "allied": 44_000}
 # Vacancy rates, NHS England vacancy statistics 2021-22 (nursing about 10%).
 VACANCY = {"medical": 0.07, "nursing": 0.10, "midwifery": 0.08, "allied": 0.08}
+# Agency cover of vacancies: up to this share of establishment, at this premium
+# (the scenario format's defaults).
+AGENCY_AVAILABILITY = 0.08
+AGENCY_PREMIUM = 0.6
 TRANSACTION_COST = 25.0
 CHOICE_BETA_DISTANCE = 0.1
 CHOICE_RADIUS_KM = 40.0
@@ -359,7 +363,8 @@ def plan_capacity(localities, providers, hubs):
 
 def finish_provider(p, load):
     """Capacity from planned load and headroom; staff from capacity; fixed
-    costs so that the provider breaks even (1% surplus) at planned activity."""
+    costs so that the provider breaks even (1% surplus) at planned activity,
+    paying its staff in post and the agency staff covering its vacancies."""
     staff_hours = {g: 0.0 for g in ANNUAL_COST}
     income = variable = activity_total = 0.0
     for s, offer in p["services"].items():
@@ -377,7 +382,8 @@ def finish_provider(p, load):
     for g, hours in staff_hours.items():
         establishment = hours / HOURS_PER_WTE
         in_post = establishment * (1 - VACANCY[g])
-        staff_cost += in_post * ANNUAL_COST[g] / 52
+        agency = min(establishment - in_post, AGENCY_AVAILABILITY * establishment)
+        staff_cost += (in_post + agency * (1 + AGENCY_PREMIUM)) * ANNUAL_COST[g] / 52
         if establishment > 0:
             staff[g] = {"in_post": round(in_post, 1), "establishment": round(establishment, 1)}
     p["staff"] = staff

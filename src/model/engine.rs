@@ -1,28 +1,36 @@
 //! The engine: provider state and the step order of one week.
 //!
 //! [`Simulation::step`] is the one place where the order of a week is
-//! written, and it reads like MODEL.md's list: demand, choice or routing,
-//! treatment, money (then workforce and decisions). Each step reads the
-//! state the previous one left and writes its own; waits that patients and
-//! the network act on are published once at the start of the week.
+//! written, and it reads like MODEL.md's list: timed changes, then demand,
+//! choice or routing, treatment, money, workforce and decisions, and the
+//! regulator. Each step reads the state the previous one left; waits,
+//! quality and staffed capacity that patients and the network act on are
+//! published once at the start of the week, and structural changes
+//! (closures, mergers) are applied at the end of the week.
+//!
+//! The steps live beside this file: `workforce.rs` (step 5),
+//! `decisions.rs` and `regulator.rs` (step 6), `finance.rs` (step 4).
 
 use rand_distr::{Binomial, Distribution, Poisson};
+use serde::{Deserialize, Serialize};
 
 use super::metrics::{Accounts, Metrics, TreatedRecord, group};
 use super::money::Money;
 use super::outcome::{self, Conditions};
 use super::queue::{Cohort, WaitingList};
+use super::regime::Regime;
 use super::rng::{SimRng, Stream, stream};
-use super::routing::{self, NO_CAPACITY_WAIT, Snapshot};
+use super::routing::{self, Catchments, NO_CAPACITY_WAIT, Snapshot};
 use super::scenario::Capability;
-use super::world::{LocalityId, ProviderId, ServiceId, World};
+use super::timeline::{Change, Knob};
+use super::world::{LocalityId, OLDER, ProviderId, ServiceId, World};
 
 /// Weeks in the trailing window that defines a unit's annual volume.
 const VOLUME_WINDOW: usize = 52;
 
 /// Treated episodes over the last 52 weeks.
 #[derive(Debug, Clone)]
-struct VolumeWindow {
+pub(super) struct VolumeWindow {
     weeks: [u32; VOLUME_WINDOW],
     next: usize,
     sum: u64,
@@ -46,6 +54,15 @@ impl VolumeWindow {
         self.sum += u64::from(n);
         self.next = (self.next + 1) % VOLUME_WINDOW;
     }
+
+    /// Adds another unit's history, week by week.
+    pub(super) fn absorb(&mut self, other: &VolumeWindow) {
+        for i in 0..VOLUME_WINDOW {
+            self.weeks[(self.next + i) % VOLUME_WINDOW] +=
+                other.weeks[(other.next + i) % VOLUME_WINDOW];
+        }
+        self.sum += other.sum;
+    }
 }
 
 /// One service at one provider.
@@ -53,33 +70,59 @@ impl VolumeWindow {
 pub struct Unit {
     /// Routine only, or routine and complex.
     pub capability: Capability,
-    /// Episodes per week.
+    /// Physical capacity (beds, theatres), episodes per week.
     pub capacity: f64,
-    /// Whether the unit takes patients.
-    pub open: bool,
+    /// Capacity this week given the staff available, episodes per week.
+    pub staffed: f64,
     /// Elective waiting list.
     pub queue: WaitingList,
     /// Fractional capacity carried to the next week (so 2.5 a week is 2, 3, 2, 3, ...).
     carry: f64,
     /// Whole episodes available this week.
-    slots: u32,
+    pub(super) slots: u32,
     /// Episodes given this week.
-    used: u32,
+    pub(super) used: u32,
+    /// Patients asking for this unit this week (elective list before
+    /// treatment, or emergency arrivals): the pressure on its staff.
+    pub(super) pressure: u32,
     /// Emergency arrivals this week.
-    arrivals: Vec<Cohort>,
+    pub(super) arrivals: Vec<Cohort>,
     /// Trailing annual volume.
-    volume: VolumeWindow,
+    pub(super) volume: VolumeWindow,
+    /// Patients routed here since the last decision.
+    pub(super) interval_arrivals: u64,
+    /// Contribution (tariff income less direct costs) since the last decision, £.
+    pub(super) interval_contribution: f64,
     /// Episodes treated in the measured window.
     pub treated: u64,
 }
 
 impl Unit {
-    /// Expected wait for a new elective patient, weeks: the list over weekly capacity.
+    fn new(capability: Capability, capacity: f64) -> Self {
+        Unit {
+            capability,
+            capacity,
+            staffed: capacity,
+            queue: WaitingList::default(),
+            carry: 0.0,
+            slots: 0,
+            used: 0,
+            pressure: capacity.round() as u32,
+            arrivals: Vec::new(),
+            volume: VolumeWindow::primed(capacity),
+            interval_arrivals: 0,
+            interval_contribution: 0.0,
+            treated: 0,
+        }
+    }
+
+    /// Expected wait for a new elective patient, weeks: the list over this
+    /// week's staffed capacity.
     pub fn expected_wait(&self) -> f64 {
-        if !self.open || self.capacity <= 0.0 {
+        if self.staffed <= 0.0 {
             NO_CAPACITY_WAIT
         } else {
-            (self.queue.len() as f64 / self.capacity).min(NO_CAPACITY_WAIT)
+            (self.queue.len() as f64 / self.staffed).min(NO_CAPACITY_WAIT)
         }
     }
 
@@ -87,31 +130,111 @@ impl Unit {
     pub fn annual_volume(&self) -> u64 {
         self.volume.sum
     }
+
+    /// Takes over another unit: its capacity, capability, patients (in
+    /// arrival order) and volume history.
+    pub(super) fn absorb(&mut self, other: Unit) {
+        self.capacity += other.capacity;
+        self.staffed += other.staffed;
+        self.capability = self.capability.max(other.capability);
+        self.queue.merge(other.queue);
+        self.volume.absorb(&other.volume);
+        self.interval_arrivals += other.interval_arrivals;
+    }
+}
+
+/// One staff group at one provider.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub struct Staff {
+    /// WTE in post by age band (under 40, 40–54, 55+).
+    pub bands: [f64; 3],
+    /// Funded WTE: the recruitment target.
+    pub establishment: f64,
+    /// Agency WTE covering vacancies this week.
+    pub agency: f64,
+    /// Hours redeployed here from other providers this week.
+    pub shared_in: f64,
+    /// Hours redeployed from here to other providers this week.
+    pub shared_out: f64,
+    /// Hours this week's patients would need (capped at physical capacity).
+    pub needed: f64,
+}
+
+impl Staff {
+    /// WTE in post.
+    pub fn in_post(&self) -> f64 {
+        self.bands.iter().sum()
+    }
+
+    /// Funded posts not filled by staff in post, WTE.
+    pub fn vacancies(&self) -> f64 {
+        (self.establishment - self.in_post()).max(0.0)
+    }
+
+    /// Clinical hours available this week: own staff, agency, and redeployment.
+    pub fn hours(&self, hours_per_wte: f64) -> f64 {
+        (self.in_post() + self.agency) * hours_per_wte + self.shared_in - self.shared_out
+    }
+
+    /// Moves a share of this group (staff in post and establishment) out.
+    pub(super) fn split_off(&mut self, share: f64) -> Staff {
+        let moved = Staff {
+            bands: self.bands.map(|b| b * share),
+            establishment: self.establishment * share,
+            ..Staff::default()
+        };
+        for (b, m) in self.bands.iter_mut().zip(moved.bands) {
+            *b -= m;
+        }
+        self.establishment -= moved.establishment;
+        moved
+    }
+
+    /// Adds moved staff.
+    pub(super) fn join(&mut self, moved: &Staff) {
+        for (b, m) in self.bands.iter_mut().zip(moved.bands) {
+            *b += m;
+        }
+        self.establishment += moved.establishment;
+    }
 }
 
 /// A provider's changing state.
 #[derive(Debug, Clone)]
 pub struct ProviderState {
-    /// Latent quality (0 average).
+    /// Whether the provider still exists (not merged away).
+    pub open: bool,
+    /// Latent quality (0 is the level the baseline risks refer to).
     pub quality: f64,
-    /// Units by service index.
+    /// Cost-efficiency effort: share of variable cost saved.
+    pub efficiency: f64,
+    /// Wage premium over national pay, as a share.
+    pub premium: f64,
+    /// Planner's quality grant this decision period, £ per week.
+    pub grant: f64,
+    /// Units by service index (`None`: not offered).
     pub units: Vec<Option<Unit>>,
-    /// WTE in post by staff group.
-    pub staff: [f64; 4],
-    /// Funded WTE by staff group.
-    pub establishment: [f64; 4],
+    /// Staff by group.
+    pub staff: [Staff; 4],
     /// Cash, £ (negative: overdraft).
     pub cash: Money,
     /// Debt, £.
     pub debt: Money,
-    /// £ per week.
+    /// £ per week, before integration savings.
     pub fixed_cost: f64,
-    /// Staff hours needed by group this week.
-    hours_needed: [f64; 4],
     /// Share of needed staff hours not covered this week.
     pub staffing_shortfall: f64,
+    /// Hours demanded over hours available this week.
+    pub utilisation: f64,
+    /// Consecutive weeks with utilisation above the burnout threshold.
+    pub stretched_weeks: u32,
+    /// Consecutive weeks with cash below the failure threshold.
+    pub failing_weeks: u32,
     /// Accounts of the current week.
     pub week: Accounts,
+    /// Σ baseline and modelled risk of patients treated since the last
+    /// decision, for the planner's view of outcomes.
+    pub(super) interval_risk: (f64, f64),
 }
 
 impl ProviderState {
@@ -122,7 +245,22 @@ impl ProviderState {
 
     /// Total WTE in post.
     pub fn staff_wte(&self) -> f64 {
-        self.staff.iter().sum()
+        self.staff.iter().map(Staff::in_post).sum()
+    }
+
+    /// Total funded WTE.
+    pub fn establishment(&self) -> f64 {
+        self.staff.iter().map(|s| s.establishment).sum()
+    }
+
+    /// Total vacancies, WTE.
+    pub fn vacancies(&self) -> f64 {
+        self.staff.iter().map(Staff::vacancies).sum()
+    }
+
+    /// Physical capacity of all units, episodes per week.
+    pub fn capacity(&self) -> f64 {
+        self.units.iter().flatten().map(|u| u.capacity).sum()
     }
 }
 
@@ -137,19 +275,46 @@ pub struct Ledger {
     pub diverted_out: u64,
     /// Paid by the commissioner, as the commissioner counts it, £.
     pub commissioner_paid: Money,
-    /// Received by providers, as the providers count it, £.
+    /// Received by providers from the commissioner, as the providers count it, £.
     pub providers_received: Money,
+    /// Net of the providers' risk-sharing transfers (zero when nothing is lost), £.
+    pub risk_pool_net: Money,
     /// Providers' costs, £.
     pub provider_costs: Money,
+    /// Lent by the regulator to failing providers (their overdraft at takeover), £.
+    pub regulator_loans: Money,
+    /// Staff who entered the region's pool as newly trained, WTE.
+    pub staff_entered: f64,
+    /// Staff who left the region (exits, retirements, pool attrition), WTE.
+    pub staff_left: f64,
+}
+
+/// Something that changed the shape of the system.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Week it took effect.
+    pub week: u32,
+    /// `failure`, `closure`, `merger`, `service_move` or `timeline`.
+    pub kind: String,
+    /// Provider concerned.
+    pub provider: String,
+    /// Service concerned, if one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub service: Option<String>,
+    /// Where patients, staff and capacity went.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub to: Option<String>,
+    /// What happened, in words.
+    pub detail: String,
 }
 
 /// A treated cohort awaiting its outcome draw.
 #[derive(Debug, Clone, Copy)]
-struct Treated {
-    provider: ProviderId,
-    service: ServiceId,
-    cohort: Cohort,
-    wait: u32,
+pub(super) struct Treated {
+    pub provider: ProviderId,
+    pub service: ServiceId,
+    pub cohort: Cohort,
+    pub wait: u32,
 }
 
 /// Emergency patients a full provider could not take.
@@ -161,7 +326,7 @@ struct Overflow {
 }
 
 /// Weekly series of the whole system and of each provider.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Timeseries {
     /// Week numbers (0 is the first week of the warm-up).
     pub week: Vec<u32>,
@@ -183,12 +348,14 @@ pub struct Timeseries {
     pub commissioner_paid: Vec<Money>,
     /// Providers' costs, £.
     pub system_cost: Vec<Money>,
+    /// Older people's emergency referrals met by community care.
+    pub substituted: Vec<u64>,
     /// Per provider, in provider order.
     pub providers: Vec<ProviderSeries>,
 }
 
 /// Weekly series of one provider.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ProviderSeries {
     /// Provider id.
     pub id: String,
@@ -200,46 +367,72 @@ pub struct ProviderSeries {
     pub cash: Vec<Money>,
     /// WTE in post.
     pub staff_wte: Vec<f64>,
+    /// Vacant funded posts, WTE.
+    pub vacancies: Vec<f64>,
+    /// Agency spend this week, £.
+    pub agency_spend: Vec<Money>,
+    /// Wage premium, share.
+    pub wage_premium: Vec<f64>,
+    /// Efficiency effort, share of variable cost saved.
+    pub efficiency: Vec<f64>,
+    /// Hours demanded over hours available.
+    pub utilisation: Vec<f64>,
     /// Episodes treated.
     pub treated: Vec<u64>,
 }
 
 /// This week's system-wide counts (for the time series).
 #[derive(Debug, Clone, Copy, Default)]
-struct WeekCounts {
-    arrived: u64,
-    treated: u64,
-    diversions: u64,
-    diverted_out: u64,
-    elective_treated: u64,
-    wait_weeks: u64,
-    adverse: u64,
-    commissioner_paid: Money,
-    system_cost: Money,
+pub(super) struct WeekCounts {
+    pub arrived: u64,
+    pub treated: u64,
+    pub diversions: u64,
+    pub diverted_out: u64,
+    pub elective_treated: u64,
+    pub wait_weeks: u64,
+    pub adverse: u64,
+    pub substituted: u64,
+    pub commissioner_paid: Money,
+    pub system_cost: Money,
 }
 
 /// One run in progress.
 pub struct Simulation {
-    world: World,
-    providers: Vec<ProviderState>,
-    week: u32,
-    demand_rng: SimRng,
-    routing_rng: SimRng,
-    outcome_rng: SimRng,
-    snapshot: Snapshot,
-    /// Each provider's claim on the pooled budget: the tariff value of its planned capacity.
-    pool_weights: Vec<f64>,
-    ledger: Ledger,
-    metrics: Metrics,
-    series: Option<Timeseries>,
-    counts: WeekCounts,
+    pub(super) world: World,
+    pub(super) providers: Vec<ProviderState>,
+    pub(super) week: u32,
+    /// The regime now (timed changes may move it).
+    pub(super) regime: Regime,
+    /// Tariff by service now, £ per episode.
+    pub(super) tariffs: Vec<f64>,
+    /// Trained inflow by staff group now, WTE per year.
+    pub(super) inflow: [f64; 4],
+    /// Referral multiplier, `[service * localities + locality]`.
+    pub(super) demand_multiplier: Vec<f64>,
+    /// Unhired staff in the region's pool, WTE by group.
+    pub(super) pool: [f64; 4],
+    /// Week integration started (first week with `integration` > 0).
+    pub(super) integration_start: Option<u32>,
+    /// Integration strength when it started (sets the transition cost).
+    pub(super) integration_at_start: f64,
+    pub(super) catchments: Catchments,
+    pub(super) demand_rng: SimRng,
+    pub(super) routing_rng: SimRng,
+    pub(super) outcome_rng: SimRng,
+    pub(super) integration_rng: SimRng,
+    pub(super) snapshot: Snapshot,
+    pub(super) ledger: Ledger,
+    pub(super) metrics: Metrics,
+    pub(super) events: Vec<Event>,
+    pub(super) series: Option<Timeseries>,
+    pub(super) counts: WeekCounts,
+    next_change: usize,
     probs: Vec<(ProviderId, f64)>,
-    treated: Vec<Treated>,
+    pub(super) treated: Vec<Treated>,
     overflow: Vec<Overflow>,
-    parts: Vec<Money>,
 }
 
-fn poisson(rng: &mut SimRng, mean: f64) -> u32 {
+pub(super) fn poisson(rng: &mut SimRng, mean: f64) -> u32 {
     if mean <= 0.0 {
         return 0;
     }
@@ -248,7 +441,7 @@ fn poisson(rng: &mut SimRng, mean: f64) -> u32 {
     x as u32
 }
 
-fn binomial(rng: &mut SimRng, n: u32, p: f64) -> u32 {
+pub(super) fn binomial(rng: &mut SimRng, n: u32, p: f64) -> u32 {
     if n == 0 || p <= 0.0 {
         return 0;
     }
@@ -266,44 +459,30 @@ impl Simulation {
             .providers
             .iter()
             .map(|p| ProviderState {
+                open: true,
                 quality: p.quality,
+                efficiency: 0.0,
+                premium: 0.0,
+                grant: 0.0,
                 units: p
                     .offers
                     .iter()
-                    .map(|o| {
-                        o.map(|o| Unit {
-                            capability: o.capability,
-                            capacity: o.capacity,
-                            open: true,
-                            queue: WaitingList::default(),
-                            carry: 0.0,
-                            slots: 0,
-                            used: 0,
-                            arrivals: Vec::new(),
-                            volume: VolumeWindow::primed(o.capacity),
-                            treated: 0,
-                        })
-                    })
+                    .map(|o| o.map(|o| Unit::new(o.capability, o.capacity)))
                     .collect(),
-                staff: p.staff_in_post,
-                establishment: p.establishment,
+                staff: std::array::from_fn(|g| Staff {
+                    bands: p.staff_bands[g],
+                    establishment: p.establishment[g],
+                    ..Staff::default()
+                }),
                 cash: Money::pounds(p.cash),
                 debt: Money::pounds(p.debt),
                 fixed_cost: p.fixed_cost,
-                hours_needed: [0.0; 4],
                 staffing_shortfall: 0.0,
+                utilisation: 0.0,
+                stretched_weeks: 0,
+                failing_weeks: 0,
                 week: Accounts::default(),
-            })
-            .collect();
-        let pool_weights = world
-            .providers
-            .iter()
-            .map(|p| {
-                p.offers
-                    .iter()
-                    .zip(&world.services)
-                    .filter_map(|(o, s)| o.map(|o| o.capacity * s.tariff))
-                    .sum()
+                interval_risk: (0.0, 0.0),
             })
             .collect();
         let series = timeseries.then(|| Timeseries {
@@ -317,24 +496,36 @@ impl Simulation {
                 .collect(),
             ..Timeseries::default()
         });
-        Simulation {
+        let mut sim = Simulation {
             snapshot: Snapshot::new(world.providers.len(), world.services.len()),
             metrics: Metrics::new(&world),
             providers,
             week: 0,
+            regime: world.regime.clone(),
+            tariffs: world.services.iter().map(|s| s.tariff).collect(),
+            inflow: world.trained_inflow,
+            demand_multiplier: vec![1.0; world.services.len() * world.localities.len()],
+            pool: [0.0; 4],
+            integration_start: None,
+            integration_at_start: 0.0,
+            catchments: Catchments::default(),
             demand_rng: stream(seed, Stream::Demand),
             routing_rng: stream(seed, Stream::Routing),
             outcome_rng: stream(seed, Stream::Outcomes),
-            pool_weights,
+            integration_rng: stream(seed, Stream::Integration),
             ledger: Ledger::default(),
+            events: Vec::new(),
             series,
             counts: WeekCounts::default(),
+            next_change: 0,
             probs: Vec::new(),
             treated: Vec::new(),
             overflow: Vec::new(),
-            parts: Vec::new(),
             world,
-        }
+        };
+        sim.rebuild_catchments();
+        sim.plan_staffing();
+        sim
     }
 
     /// The world of this run.
@@ -345,6 +536,21 @@ impl Simulation {
     /// The providers' current state.
     pub fn providers(&self) -> &[ProviderState] {
         &self.providers
+    }
+
+    /// The regime now.
+    pub fn regime(&self) -> &Regime {
+        &self.regime
+    }
+
+    /// A service's tariff now, £ per episode.
+    pub fn tariff(&self, s: ServiceId) -> f64 {
+        self.tariffs[s.index()]
+    }
+
+    /// Unhired staff in the region's pool, WTE by group.
+    pub fn pool(&self) -> [f64; 4] {
+        self.pool
     }
 
     /// Weeks simulated so far.
@@ -362,6 +568,11 @@ impl Simulation {
         &self.metrics
     }
 
+    /// Failures, closures, mergers and timed changes so far.
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
     /// The weekly series, if recorded.
     pub fn timeseries(&self) -> Option<&Timeseries> {
         self.series.as_ref()
@@ -372,8 +583,17 @@ impl Simulation {
         self.providers.iter().map(ProviderState::waiting).sum()
     }
 
+    /// Staff in post everywhere plus the unhired pool, WTE.
+    pub fn staff_in_region(&self) -> f64 {
+        self.providers
+            .iter()
+            .map(ProviderState::staff_wte)
+            .sum::<f64>()
+            + self.pool.iter().sum::<f64>()
+    }
+
     /// Whether the week about to run is measured.
-    fn measuring(&self) -> bool {
+    pub(super) fn measuring(&self) -> bool {
         self.week >= self.world.time.warmup_weeks
     }
 
@@ -395,28 +615,177 @@ impl Simulation {
             self.metrics.waiting_at_start = self.waiting();
         }
         self.counts = WeekCounts::default();
-        self.publish();
+        self.apply_timeline(); // changes due at the start of this week
+        self.publish(); // staffed capacity, waits and quality for this week
         self.demand_and_routing(); // steps 1 and 2
         self.treatment(); // step 3
         self.outcomes(); // step 3: adverse outcomes
         self.money(); // step 4
+        self.workforce(); // step 5: leavers, recruitment; next week's agency and redeployment
+        let interval = self.world.time.decision_interval;
+        if (self.week + 1) % interval == 0 {
+            self.decide(); // step 6: quality, efficiency, capacity, wage premium
+        }
+        self.regulate(); // step 6: failure and takeover, applied at the end of the week
         self.record();
         self.week += 1;
     }
 
-    /// Start of the week: this week's whole slots per unit, and the waits,
-    /// quality and openings that patients and the network act on.
+    /// Rebuilds who can take which patients after services move.
+    pub(super) fn rebuild_catchments(&mut self) {
+        let providers = &self.providers;
+        self.catchments = Catchments::build(&self.world, |p, s| {
+            let state = &providers[p.index()];
+            if state.open {
+                state.units[s.index()].as_ref().map(|u| u.capability)
+            } else {
+                None
+            }
+        });
+    }
+
+    /// Applies the timed changes due this week, in the order written.
+    fn apply_timeline(&mut self) {
+        while let Some((week, change)) = self.world.timeline.get(self.next_change).cloned() {
+            if week > self.week {
+                break;
+            }
+            self.next_change += 1;
+            let detail = self.apply(&change);
+            self.events.push(Event {
+                week: self.week,
+                kind: "timeline".into(),
+                provider: String::new(),
+                service: None,
+                to: None,
+                detail,
+            });
+        }
+        if self.regime.integration > 0.0 && self.integration_start.is_none() {
+            self.integration_start = Some(self.week);
+            self.integration_at_start = self.regime.integration;
+        }
+    }
+
+    fn apply(&mut self, change: &Change) -> String {
+        match change {
+            Change::Regime(r) => {
+                self.regime = r.clone();
+                format!("regime switched to {}", r.name)
+            }
+            Change::Knob(k) => {
+                let r = &mut self.regime;
+                r.name = format!("{}*", r.name.trim_end_matches('*'));
+                match *k {
+                    Knob::Pooling(v) => r.pooling = v,
+                    Knob::StaffSharing(v) => r.staff_sharing = v,
+                    Knob::Integration(v) => r.integration = v,
+                    Knob::CoordinationCost(v) => r.coordination_cost = v,
+                    Knob::Routing(v) => r.routing = v,
+                }
+                format!("regime knob changed: {k:?}")
+            }
+            Change::Tariff { service, value } => {
+                let s = self.world.service(service).expect("validated service");
+                self.tariffs[s.index()] = *value;
+                format!("tariff of {service} set to £{value}")
+            }
+            Change::TrainedInflow { group, value } => {
+                self.inflow[*group] = *value;
+                format!(
+                    "trained inflow of {} set to {value} WTE a year",
+                    super::scenario::STAFF_GROUPS[*group]
+                )
+            }
+            Change::Demand {
+                service,
+                locality,
+                multiplier,
+            } => {
+                let nl = self.world.localities.len();
+                for s in self.world.service_ids() {
+                    if service
+                        .as_deref()
+                        .is_some_and(|id| id != self.world.services[s.index()].id)
+                    {
+                        continue;
+                    }
+                    for l in self.world.locality_ids() {
+                        if locality
+                            .as_deref()
+                            .is_some_and(|id| id != self.world.localities[l.index()].id)
+                        {
+                            continue;
+                        }
+                        self.demand_multiplier[s.index() * nl + l.index()] = *multiplier;
+                    }
+                }
+                format!(
+                    "demand for {} in {} multiplied by {multiplier}",
+                    service.as_deref().unwrap_or("every service"),
+                    locality.as_deref().unwrap_or("every locality")
+                )
+            }
+            Change::Close { provider, service } => {
+                let p = self.world.provider(provider).expect("validated provider");
+                match service {
+                    Some(sid) => {
+                        let s = self.world.service(sid).expect("validated service");
+                        self.close_unit(p, s, "closed by the timeline");
+                    }
+                    None => self.merge_provider(p, "closed by the timeline"),
+                }
+                self.rebuild_catchments();
+                format!(
+                    "closure of {provider}{} ordered",
+                    service
+                        .as_deref()
+                        .map(|s| format!(" {s}"))
+                        .unwrap_or_default()
+                )
+            }
+        }
+    }
+
+    /// Start of the week: each unit's staffed capacity and whole slots, and
+    /// the waits, quality and openings that patients and the network act on.
     fn publish(&mut self) {
+        let hours_per_wte = self.world.workforce.hours_per_wte;
+        let stretch = self.world.workforce.labour.stretch;
+        let services = &self.world.services;
         for (pi, p) in self.providers.iter_mut().enumerate() {
             self.snapshot.quality[pi] = p.quality;
+            // Hours each group needs to run every unit at physical capacity.
+            let mut full = [0.0; 4];
+            for (si, u) in p.units.iter().enumerate() {
+                if let Some(u) = u {
+                    for (f, h) in full.iter_mut().zip(services[si].staff_hours) {
+                        *f += u.capacity * h;
+                    }
+                }
+            }
+            let cover: [f64; 4] = std::array::from_fn(|g| {
+                if full[g] > 0.0 {
+                    p.staff[g].hours(hours_per_wte) / full[g]
+                } else {
+                    f64::INFINITY
+                }
+            });
             for (si, unit) in p.units.iter_mut().enumerate() {
                 let (pid, sid) = (ProviderId(pi as u32), ServiceId(si as u32));
                 match unit {
-                    Some(u) if u.open => {
-                        let available = u.carry + u.capacity;
+                    Some(u) if p.open => {
+                        let hours = services[si].staff_hours;
+                        let f = (0..4)
+                            .filter(|&g| hours[g] > 0.0)
+                            .map(|g| cover[g])
+                            .fold(f64::INFINITY, f64::min);
+                        u.staffed = u.capacity * (f / (1.0 - stretch)).min(1.0);
+                        let available = u.carry + u.staffed;
                         u.slots = available.floor() as u32;
                         u.carry = available - f64::from(u.slots);
                         u.used = 0;
+                        u.pressure = 0;
                         u.arrivals.clear();
                         self.snapshot.set(pid, sid, true, u.expected_wait());
                     }
@@ -426,13 +795,34 @@ impl Simulation {
         }
     }
 
+    /// The share of older people's substitutable emergency demand met by
+    /// community care this week.
+    pub(super) fn substitution_share(&self) -> f64 {
+        let Some(start) = self.integration_start else {
+            return 0.0;
+        };
+        let p = &self.world.integration;
+        let ramp = if p.ramp_weeks == 0 {
+            1.0
+        } else {
+            (f64::from(self.week - start) / f64::from(p.ramp_weeks)).min(1.0)
+        };
+        self.regime.integration * p.max_substitution * ramp
+    }
+
     /// Steps 1 and 2: Poisson referrals per locality × service × age band ×
     /// complexity, then each week's referrals split between providers.
+    /// Under integration a share of older people's referrals for
+    /// substitutable services goes to community care instead.
     fn demand_and_routing(&mut self) {
         let measuring = self.measuring();
+        let substitution = self.substitution_share();
+        let community = self.world.community;
+        let nl = self.world.localities.len();
         for l in self.world.locality_ids() {
             let g = group(self.world.localities[l.index()].rurality);
             for s in self.world.service_ids() {
+                let multiplier = self.demand_multiplier[s.index() * nl + l.index()];
                 for k in 0..2 {
                     let svc = &self.world.services[s.index()];
                     let share = if k == 1 {
@@ -442,8 +832,15 @@ impl Simulation {
                     };
                     let residents = self.world.localities[l.index()].residents;
                     let mut n = 0;
-                    for (people, rate) in residents.iter().zip(svc.weekly_rate) {
-                        n += poisson(&mut self.demand_rng, people * rate * share);
+                    let mut older = 0;
+                    for (band, (people, rate)) in residents.iter().zip(svc.weekly_rate).enumerate()
+                    {
+                        let drawn =
+                            poisson(&mut self.demand_rng, people * rate * share * multiplier);
+                        n += drawn;
+                        if band == OLDER {
+                            older = drawn;
+                        }
                     }
                     if n == 0 {
                         continue;
@@ -453,7 +850,25 @@ impl Simulation {
                     if measuring {
                         self.metrics.tally(s, g).arrived += u64::from(n);
                     }
-                    self.route(l, s, k, n);
+                    let substituted = match community {
+                        Some(c)
+                            if c != s
+                                && k == 0
+                                && substitution > 0.0
+                                && self.world.substitutable[s.index()] =>
+                        {
+                            binomial(&mut self.integration_rng, older, substitution)
+                        }
+                        _ => 0,
+                    };
+                    if let (Some(c), true) = (community, substituted > 0) {
+                        self.counts.substituted += u64::from(substituted);
+                        if measuring {
+                            self.metrics.tally(s, g).substituted += u64::from(substituted);
+                        }
+                        self.route(l, c, 0, substituted);
+                    }
+                    self.route(l, s, k, n - substituted);
                 }
             }
         }
@@ -462,15 +877,19 @@ impl Simulation {
     /// Splits `n` referrals between the network's pathway and patient choice
     /// by the regime's routing mix, then between providers.
     fn route(&mut self, l: LocalityId, s: ServiceId, k: usize, n: u32) {
+        if n == 0 {
+            return;
+        }
         let cohort = Cohort {
             arrival: self.week,
             locality: l,
             complexity: k as u8,
             count: 0,
         };
-        let by_network = binomial(&mut self.routing_rng, n, self.world.regime.network_share());
+        let by_network = binomial(&mut self.routing_rng, n, self.regime.network_share());
         if by_network > 0 {
-            let target = routing::network_target(&self.world, &self.snapshot, l, s, k);
+            let target =
+                routing::network_target(&self.world, &self.catchments, &self.snapshot, l, s, k);
             self.deliver(
                 target,
                 s,
@@ -485,7 +904,7 @@ impl Simulation {
             return;
         }
         if !self.world.services[s.index()].patient_choice {
-            let target = routing::nearest(&self.world, &self.snapshot, l, s, k);
+            let target = routing::nearest(&self.catchments, &self.snapshot, l, s, k);
             self.deliver(
                 target,
                 s,
@@ -497,7 +916,15 @@ impl Simulation {
             return;
         }
         let mut probs = std::mem::take(&mut self.probs);
-        routing::choice_probabilities(&self.world, &self.snapshot, l, s, k, &mut probs);
+        routing::choice_probabilities(
+            &self.world,
+            &self.catchments,
+            &self.snapshot,
+            l,
+            s,
+            k,
+            &mut probs,
+        );
         if probs.is_empty() {
             self.deliver(
                 None,
@@ -547,6 +974,7 @@ impl Simulation {
         let unit = self.providers[p.index()].units[s.index()]
             .as_mut()
             .expect("routing only picks providers offering the service");
+        unit.interval_arrivals += u64::from(c.count);
         if elective {
             unit.queue.push(c);
         } else {
@@ -565,20 +993,19 @@ impl Simulation {
     }
 
     /// Step 3: each unit serves its waiting list (oldest first) or its
-    /// emergency arrivals up to this week's capacity; emergencies beyond
-    /// capacity go to the next-nearest capable provider with room, within the
-    /// diversion radius, or leave the region.
+    /// emergency arrivals up to this week's staffed capacity; emergencies
+    /// beyond capacity go to the next-nearest capable provider with room,
+    /// within the diversion radius, or leave the region.
     fn treatment(&mut self) {
         self.treated.clear();
         self.overflow.clear();
         let week = self.week;
         for (pi, p) in self.providers.iter_mut().enumerate() {
             for (si, unit) in p.units.iter_mut().enumerate() {
-                let Some(u) = unit.as_mut().filter(|u| u.open) else {
-                    continue;
-                };
+                let Some(u) = unit.as_mut() else { continue };
                 let (provider, service) = (ProviderId(pi as u32), ServiceId(si as u32));
                 if self.world.services[si].is_elective() {
+                    u.pressure = u.queue.len().min(u64::from(u32::MAX)) as u32;
                     let treated = &mut self.treated;
                     u.used = u.queue.serve(u.slots, |cohort| {
                         treated.push(Treated {
@@ -590,6 +1017,7 @@ impl Simulation {
                     });
                 } else {
                     for mut cohort in u.arrivals.drain(..) {
+                        u.pressure += cohort.count;
                         let take = cohort.count.min(u.slots - u.used);
                         u.used += take;
                         if take > 0 {
@@ -631,20 +1059,18 @@ impl Simulation {
             self.metrics.tally(s, g).diverted += u64::from(c.count);
         }
         let mut left = c.count;
-        for &q in self.world.capable(s, usize::from(c.complexity), l) {
+        for &q in self.catchments.capable(s, usize::from(c.complexity), l) {
             if left == 0 || self.world.distance(l, q) > self.world.geography.diversion_radius_km {
                 break;
             }
             if q == o.origin {
                 continue;
             }
-            let Some(u) = self.providers[q.index()].units[s.index()]
-                .as_mut()
-                .filter(|u| u.open)
-            else {
+            let Some(u) = self.providers[q.index()].units[s.index()].as_mut() else {
                 continue;
             };
             let take = left.min(u.slots - u.used);
+            u.pressure += left;
             if take > 0 {
                 u.used += take;
                 left -= take;
@@ -663,25 +1089,30 @@ impl Simulation {
     /// then one binomial draw of adverse outcomes per treated cohort.
     fn outcomes(&mut self) {
         let hours_per_wte = self.world.workforce.hours_per_wte;
-        for p in &mut self.providers {
-            p.hours_needed = [0.0; 4];
+        let penalty = self.world.workforce.labour.agency.quality_penalty;
+        let mut effective_quality = vec![0.0; self.providers.len()];
+        for (p, q) in self.providers.iter_mut().zip(effective_quality.iter_mut()) {
+            let mut needed = [0.0; 4];
             for (si, u) in p.units.iter().enumerate() {
                 if let Some(u) = u {
-                    let hours = self.world.services[si].staff_hours;
-                    for (needed, h) in p.hours_needed.iter_mut().zip(hours) {
-                        *needed += f64::from(u.used) * h;
+                    for (n, h) in needed.iter_mut().zip(self.world.services[si].staff_hours) {
+                        *n += f64::from(u.used) * h;
                     }
                 }
             }
-            let needed: f64 = p.hours_needed.iter().sum();
+            let total: f64 = needed.iter().sum();
             let uncovered: f64 = (0..4)
-                .map(|g| (p.hours_needed[g] - p.staff[g] * hours_per_wte).max(0.0))
+                .map(|g| (needed[g] - p.staff[g].hours(hours_per_wte)).max(0.0))
                 .sum();
-            p.staffing_shortfall = if needed > 0.0 {
-                uncovered / needed
+            p.staffing_shortfall = if total > 0.0 { uncovered / total } else { 0.0 };
+            let own: f64 = p.staff.iter().map(|s| s.in_post() * hours_per_wte).sum();
+            let agency: f64 = p.staff.iter().map(|s| s.agency * hours_per_wte).sum();
+            let agency_share = if own + agency > 0.0 {
+                agency / (own + agency)
             } else {
                 0.0
             };
+            *q = p.quality - penalty * agency_share;
         }
         let measuring = self.measuring();
         let treated = std::mem::take(&mut self.treated);
@@ -693,7 +1124,7 @@ impl Simulation {
                 .expect("treated at an offered unit");
             let k = usize::from(t.cohort.complexity);
             let conditions = Conditions {
-                quality: p.quality,
+                quality: effective_quality[t.provider.index()],
                 annual_volume: u.annual_volume() as f64,
                 min_safe_volume: svc.min_safe_volume,
                 staffing_shortfall: p.staffing_shortfall,
@@ -706,6 +1137,9 @@ impl Simulation {
             self.ledger.treated += n;
             self.counts.treated += n;
             self.counts.adverse += u64::from(adverse);
+            let p = &mut self.providers[t.provider.index()];
+            p.interval_risk.0 += n as f64 * svc.baseline_risk[k];
+            p.interval_risk.1 += n as f64 * risk;
             if svc.is_elective() {
                 self.counts.elective_treated += n;
                 self.counts.wait_weeks += n * u64::from(t.wait);
@@ -735,85 +1169,10 @@ impl Simulation {
         }
     }
 
-    /// Step 4: the commissioner pays the tariff share of activity and the
-    /// pooled share of its budget; providers pay their costs.
-    fn money(&mut self) {
-        let regime = &self.world.regime;
-        let tariff_share = 1.0 - regime.pooling;
-        let pooled = Money::pounds(regime.pooling * self.world.weekly_budget);
-        let weights: Vec<f64> = self
-            .providers
-            .iter()
-            .zip(&self.pool_weights)
-            .map(|(p, w)| {
-                if p.units.iter().flatten().any(|u| u.open) {
-                    *w
-                } else {
-                    0.0
-                }
-            })
-            .collect();
-        let mut parts = std::mem::take(&mut self.parts);
-        pooled.split(&weights, &mut parts);
-        let pooled_paid: Money = if weights.iter().sum::<f64>() > 0.0 {
-            pooled
-        } else {
-            Money::ZERO
-        };
-        let mut tariff_paid = Money::ZERO;
-        let fin = self.world.finance;
-        let annual_cost = self.world.workforce.annual_cost.by_group();
-        for (pi, p) in self.providers.iter_mut().enumerate() {
-            let mut a = Accounts::default();
-            let mut episodes = 0u64;
-            for (si, u) in p.units.iter().enumerate() {
-                let Some(u) = u else { continue };
-                let svc = &self.world.services[si];
-                let n = f64::from(u.used);
-                episodes += u64::from(u.used);
-                a.tariff_income += Money::pounds(tariff_share * svc.tariff * n);
-                a.variable += Money::pounds(svc.variable_cost * n);
-            }
-            tariff_paid += a.tariff_income;
-            a.pooled_income = parts[pi];
-            a.staff =
-                Money::pounds((0..4).map(|g| p.staff[g] * annual_cost[g]).sum::<f64>() / 52.0);
-            a.fixed = Money::pounds(p.fixed_cost);
-            a.coordination = Money::pounds(regime.coordination_cost);
-            a.transaction = Money::pounds(tariff_share * fin.transaction_cost * episodes as f64);
-            let borrowed = p.debt + Money(p.cash.0.min(0).abs());
-            a.interest = Money::pounds(borrowed.as_pounds() * fin.interest_rate / 52.0);
-            p.cash += a.income() - a.costs();
-            p.week = a;
-        }
-        self.parts = parts;
-        let paid = tariff_paid + pooled_paid;
-        let received: Money = self.providers.iter().map(|p| p.week.income()).sum();
-        let costs: Money = self.providers.iter().map(|p| p.week.costs()).sum();
-        self.ledger.commissioner_paid += paid;
-        self.ledger.providers_received += received;
-        self.ledger.provider_costs += costs;
-        self.counts.commissioner_paid = paid;
-        self.counts.system_cost = costs;
-        if self.measuring() {
-            self.metrics.commissioner_paid += paid;
-            self.metrics.commissioner_budget += Money::pounds(self.world.weekly_budget);
-            for (acc, p) in self.metrics.accounts.iter_mut().zip(&self.providers) {
-                acc.add(&p.week);
-            }
-        }
-    }
-
     /// End of the week: window counters and the weekly series.
     fn record(&mut self) {
         if self.measuring() {
-            self.metrics.weeks += 1;
-            let (est, post) = self.providers.iter().fold((0.0, 0.0), |(e, s), p| {
-                (e + p.establishment.iter().sum::<f64>(), s + p.staff_wte())
-            });
-            if est > 0.0 {
-                self.metrics.vacancy_rate_sum += ((est - post) / est).max(0.0);
-            }
+            self.metrics.record_week(&self.providers);
         }
         let waiting = self.waiting();
         let Some(ts) = self.series.as_mut() else {
@@ -832,11 +1191,17 @@ impl Simulation {
         ts.adverse.push(c.adverse);
         ts.commissioner_paid.push(c.commissioner_paid);
         ts.system_cost.push(c.system_cost);
+        ts.substituted.push(c.substituted);
         for (series, p) in ts.providers.iter_mut().zip(&self.providers) {
             series.waiting.push(p.waiting());
             series.quality.push(p.quality);
             series.cash.push(p.cash);
             series.staff_wte.push(p.staff_wte());
+            series.vacancies.push(p.vacancies());
+            series.agency_spend.push(p.week.agency);
+            series.wage_premium.push(p.premium);
+            series.efficiency.push(p.efficiency);
+            series.utilisation.push(p.utilisation);
             series
                 .treated
                 .push(p.units.iter().flatten().map(|u| u64::from(u.used)).sum());

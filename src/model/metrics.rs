@@ -53,6 +53,8 @@ pub struct Tally {
     pub diverted: u64,
     /// Patients who left the region untreated (no capable provider within reach).
     pub diverted_out: u64,
+    /// Older people's referrals met by community care instead (integration).
+    pub substituted: u64,
     /// Σ km travelled by the treated.
     pub distance_km: f64,
     /// Treated within 30 km.
@@ -73,6 +75,7 @@ impl Tally {
         self.within_rtt += o.within_rtt;
         self.diverted += o.diverted;
         self.diverted_out += o.diverted_out;
+        self.substituted += o.substituted;
         self.distance_km += o.distance_km;
         self.within_access += o.within_access;
         if self.wait_histogram.len() < o.wait_histogram.len() {
@@ -113,6 +116,10 @@ pub struct Accounts {
     pub tariff_income: Money,
     /// Paid from the pooled budget, £.
     pub pooled_income: Money,
+    /// The planner's quality grants, £.
+    pub grant_income: Money,
+    /// Net received from the network's risk pool (negative: paid in), £.
+    pub risk_pool: Money,
     /// Substantive staff, £.
     pub staff: Money,
     /// Agency staff, £.
@@ -127,12 +134,20 @@ pub struct Accounts {
     pub transaction: Money,
     /// Interest on debt and overdraft, £.
     pub interest: Money,
+    /// Upkeep of quality, £.
+    pub quality: Money,
+    /// Cost of efficiency effort, £.
+    pub efficiency: Money,
+    /// Travel and coordination of redeployed staff, £.
+    pub sharing: Money,
+    /// Integration's transition cost, £.
+    pub integration: Money,
 }
 
 impl Accounts {
     /// Income from the commissioner, £.
     pub fn income(&self) -> Money {
-        self.tariff_income + self.pooled_income
+        self.tariff_income + self.pooled_income + self.grant_income
     }
 
     /// All costs, £.
@@ -144,12 +159,27 @@ impl Accounts {
             + self.coordination
             + self.transaction
             + self.interest
+            + self.quality
+            + self.efficiency
+            + self.sharing
+            + self.integration
+    }
+
+    /// Income and risk-pool transfers less costs, £.
+    pub fn surplus(&self) -> Money {
+        self.income() + self.risk_pool - self.costs()
     }
 
     /// Adds another period's accounts.
     pub fn add(&mut self, o: &Accounts) {
         self.tariff_income += o.tariff_income;
         self.pooled_income += o.pooled_income;
+        self.grant_income += o.grant_income;
+        self.risk_pool += o.risk_pool;
+        self.quality += o.quality;
+        self.efficiency += o.efficiency;
+        self.sharing += o.sharing;
+        self.integration += o.integration;
         self.staff += o.staff;
         self.agency += o.agency;
         self.variable += o.variable;
@@ -199,12 +229,24 @@ pub struct Metrics {
     pub commissioner_paid: Money,
     /// Commissioner's budget over the window, £.
     pub commissioner_budget: Money,
+    /// Lent by the regulator to failing providers, £.
+    pub regulator_loans: Money,
     /// Patients waiting when the window opened.
     pub waiting_at_start: u64,
     /// Weeks measured.
     pub weeks: u32,
-    /// Σ over weeks of vacancy rate (for the mean).
+    /// Σ over weeks of the vacancy rate (for the mean).
     pub vacancy_rate_sum: f64,
+    /// Σ over weeks of WTE in post.
+    pub staff_weeks: f64,
+    /// Σ over weeks of agency WTE.
+    pub agency_weeks: f64,
+    /// Staff who left their provider, WTE.
+    pub leavers: f64,
+    /// Σ over weeks of the coefficient of variation of utilisation across providers.
+    pub utilisation_cv_sum: f64,
+    /// Σ over weeks of mean quality across open providers.
+    pub quality_sum: f64,
 }
 
 impl Metrics {
@@ -225,15 +267,51 @@ impl Metrics {
             accounts: vec![Accounts::default(); p],
             commissioner_paid: Money::ZERO,
             commissioner_budget: Money::ZERO,
+            regulator_loans: Money::ZERO,
             waiting_at_start: 0,
             weeks: 0,
             vacancy_rate_sum: 0.0,
+            staff_weeks: 0.0,
+            agency_weeks: 0.0,
+            leavers: 0.0,
+            utilisation_cv_sum: 0.0,
+            quality_sum: 0.0,
+        }
+    }
+
+    /// Adds one measured week of staff and provider figures.
+    pub fn record_week(&mut self, providers: &[super::engine::ProviderState]) {
+        self.weeks += 1;
+        let open: Vec<_> = providers.iter().filter(|p| p.open).collect();
+        let establishment: f64 = open.iter().map(|p| p.establishment()).sum();
+        let vacancies: f64 = open.iter().map(|p| p.vacancies()).sum();
+        if establishment > 0.0 {
+            self.vacancy_rate_sum += vacancies / establishment;
+        }
+        self.staff_weeks += open.iter().map(|p| p.staff_wte()).sum::<f64>();
+        self.agency_weeks += open
+            .iter()
+            .map(|p| p.staff.iter().map(|s| s.agency).sum::<f64>())
+            .sum::<f64>();
+        let utilisation: Vec<f64> = open
+            .iter()
+            .filter(|p| p.capacity() > 0.0)
+            .map(|p| p.utilisation)
+            .collect();
+        self.utilisation_cv_sum += coefficient_of_variation(&utilisation).unwrap_or(0.0);
+        if !open.is_empty() {
+            self.quality_sum += open.iter().map(|p| p.quality).sum::<f64>() / open.len() as f64;
         }
     }
 
     /// The tally of one service and locality group.
     pub fn tally(&mut self, s: ServiceId, group: usize) -> &mut Tally {
         &mut self.tallies[s.index() * 2 + group]
+    }
+
+    /// One service's tally over both locality groups.
+    pub fn tally_of(&self, s: ServiceId) -> Tally {
+        self.selection(Some(s), None)
     }
 
     /// Records a treated cohort.

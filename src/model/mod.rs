@@ -3,16 +3,22 @@
 //! Nothing here reads files, talks to a terminal, parses command lines or
 //! starts threads; it turns a [`Scenario`] and a seed into a [`RunOutput`].
 
+mod decisions;
 pub mod engine;
+mod finance;
 pub mod metrics;
 pub mod money;
 pub mod outcome;
+pub mod params;
 pub mod queue;
 pub mod regime;
+mod regulator;
 pub mod rng;
 pub mod routing;
 pub mod run;
 pub mod scenario;
+pub mod timeline;
+mod workforce;
 pub mod world;
 
 pub use engine::{Ledger, Simulation};

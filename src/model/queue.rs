@@ -74,11 +74,26 @@ impl WaitingList {
         slots - left
     }
 
-    /// Moves every waiting patient to `other`, keeping their arrival weeks
-    /// (used when a service closes and its list transfers).
-    pub fn drain_into(&mut self, other: &mut Vec<Cohort>) {
-        other.extend(self.cohorts.drain(..));
-        self.len = 0;
+    /// Takes every patient of `other`, keeping first-come-first-served order
+    /// by referral week (this list's patients first among equals).
+    pub fn merge(&mut self, other: WaitingList) {
+        if other.is_empty() {
+            return;
+        }
+        let mine = std::mem::take(&mut self.cohorts);
+        let mut a = mine.into_iter().peekable();
+        let mut b = other.cohorts.into_iter().peekable();
+        loop {
+            let take_a = match (a.peek(), b.peek()) {
+                (Some(x), Some(y)) => x.arrival <= y.arrival,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            let next = if take_a { a.next() } else { b.next() };
+            self.cohorts.extend(next);
+        }
+        self.len += other.len;
     }
 
     /// The waiting cohorts, oldest first.
@@ -117,5 +132,19 @@ mod tests {
         assert_eq!(q.oldest_wait(4), 3);
         assert_eq!(q.serve(10, |_| {}), 2);
         assert!(q.is_empty());
+    }
+
+    #[test]
+    fn merged_lists_keep_referral_order_and_every_patient() {
+        let mut a = WaitingList::default();
+        a.push(cohort(1, 2));
+        a.push(cohort(5, 1));
+        let mut b = WaitingList::default();
+        b.push(cohort(0, 4));
+        b.push(cohort(5, 3));
+        a.merge(b);
+        assert_eq!(a.len(), 10);
+        let order: Vec<(u32, u32)> = a.iter().map(|c| (c.arrival, c.count)).collect();
+        assert_eq!(order, [(0, 4), (1, 2), (5, 1), (5, 3)]);
     }
 }

@@ -10,7 +10,60 @@
 //! Both read the waits published at the start of the week ([`Snapshot`]),
 //! so the order in which localities are routed never changes a result.
 
+use super::scenario::Capability;
 use super::world::{LocalityId, ProviderId, ServiceId, World};
+
+/// For each service, complexity and locality, the providers that can take
+/// the case, nearest first (ties by id). Rebuilt whenever services move
+/// between providers.
+#[derive(Debug, Clone, Default)]
+pub struct Catchments {
+    localities: usize,
+    lists: Vec<Vec<ProviderId>>,
+}
+
+impl Catchments {
+    /// Builds the lists from what each provider offers now.
+    pub fn build(
+        world: &World,
+        offers: impl Fn(ProviderId, ServiceId) -> Option<Capability>,
+    ) -> Self {
+        let (nl, np) = (world.localities.len(), world.providers.len());
+        let mut lists = Vec::with_capacity(world.services.len() * 2 * nl);
+        for s in world.service_ids() {
+            for k in 0..2 {
+                let capable: Vec<ProviderId> = (0..np as u32)
+                    .map(ProviderId)
+                    .filter(|&p| offers(p, s).is_some_and(|c| k == 0 || c == Capability::Complex))
+                    .collect();
+                for l in world.locality_ids() {
+                    let mut v = capable.clone();
+                    v.sort_by(|a, b| {
+                        world
+                            .distance(l, *a)
+                            .total_cmp(&world.distance(l, *b))
+                            .then_with(|| {
+                                world.providers[a.index()]
+                                    .id
+                                    .cmp(&world.providers[b.index()].id)
+                            })
+                    });
+                    lists.push(v);
+                }
+            }
+        }
+        Catchments {
+            localities: nl,
+            lists,
+        }
+    }
+
+    /// Providers that can take complexity `k` of service `s`, nearest to `l` first.
+    #[inline]
+    pub fn capable(&self, s: ServiceId, k: usize, l: LocalityId) -> &[ProviderId] {
+        &self.lists[(s.index() * 2 + k) * self.localities + l.index()]
+    }
+}
 
 /// Expected wait reported for a closed or capacity-less unit, weeks.
 pub const NO_CAPACITY_WAIT: f64 = 520.0;
@@ -60,14 +113,13 @@ impl Snapshot {
 
 /// The nearest open provider that can take complexity `k` of service `s`.
 pub fn nearest(
-    world: &World,
+    c: &Catchments,
     snap: &Snapshot,
     l: LocalityId,
     s: ServiceId,
     k: usize,
 ) -> Option<ProviderId> {
-    world
-        .capable(s, k, l)
+    c.capable(s, k, l)
         .iter()
         .copied()
         .find(|&p| snap.is_open(p, s))
@@ -77,6 +129,7 @@ pub fn nearest(
 /// probability (summing to 1); leaves it empty when no provider is open.
 pub fn choice_probabilities(
     world: &World,
+    catchments: &Catchments,
     snap: &Snapshot,
     l: LocalityId,
     s: ServiceId,
@@ -86,7 +139,7 @@ pub fn choice_probabilities(
     out.clear();
     let c = &world.choice;
     let elective = world.services[s.index()].is_elective();
-    for &p in world.capable(s, k, l) {
+    for &p in catchments.capable(s, k, l) {
         let d = world.distance(l, p);
         if d > c.radius_km {
             break; // nearest first: every later one is further
@@ -100,7 +153,7 @@ pub fn choice_probabilities(
         out.push((p, u));
     }
     if out.is_empty() {
-        if let Some(p) = nearest(world, snap, l, s, k) {
+        if let Some(p) = nearest(catchments, snap, l, s, k) {
             out.push((p, 1.0));
         }
         return;
@@ -119,6 +172,7 @@ pub fn choice_probabilities(
 /// Network pathway routing: the one provider the network sends a patient to.
 pub fn network_target(
     world: &World,
+    catchments: &Catchments,
     snap: &Snapshot,
     l: LocalityId,
     s: ServiceId,
@@ -129,7 +183,7 @@ pub fn network_target(
     } else {
         None
     };
-    let primary = hub.or_else(|| nearest(world, snap, l, s, k))?;
+    let primary = hub.or_else(|| nearest(catchments, snap, l, s, k))?;
     if !world.services[s.index()].is_elective()
         || snap.wait(primary, s) <= world.network.wait_threshold_weeks
     {
@@ -137,7 +191,7 @@ pub fn network_target(
     }
     // Mutual aid: the shortest wait within reach, the nearer on ties.
     let mut best = primary;
-    for &p in world.capable(s, k, l) {
+    for &p in catchments.capable(s, k, l) {
         if world.distance(l, p) > world.network.mutual_aid_radius_km {
             break;
         }

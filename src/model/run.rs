@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::engine::{Simulation, Timeseries};
+use super::engine::{Event, Simulation, Timeseries};
 use super::metrics::{Access, Accounts, Grouped, Outcomes, Waiting, group, ratio};
 use super::money::Money;
 use super::regime::Regime;
 use super::scenario::{Capability, ProviderKind, STAFF_GROUPS, Scenario};
-use super::world::{ServiceId, World};
+use super::world::{ProviderId, ServiceId, World};
 
 /// The version written into every result.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -22,8 +22,10 @@ pub struct RunOutput {
     pub ccsim_version: String,
     /// Which scenario ran.
     pub scenario: ScenarioInfo,
-    /// The resolved regime knobs.
+    /// The regime knobs at the start (timed changes are in `events`).
     pub regime: Regime,
+    /// The regime knobs at the end.
+    pub regime_at_end: Regime,
     /// Master seed.
     pub seed: u64,
     /// Warm-up and measured horizon.
@@ -32,8 +34,10 @@ pub struct RunOutput {
     pub summary: Summary,
     /// Each provider at the end of the run.
     pub providers: Vec<ProviderEnd>,
+    /// Failures, closures, mergers, service moves and timed changes, in order.
+    pub events: Vec<Event>,
     /// Weekly series, when asked for.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub timeseries: Option<Timeseries>,
 }
 
@@ -64,12 +68,31 @@ pub struct Summary {
     pub waiting: Grouped<Waiting>,
     /// Adverse outcomes and their variation.
     pub outcomes: Grouped<Outcomes>,
+    /// What providers chose.
+    pub providers: ProviderSummary,
     /// Money.
     pub finance: Finance,
     /// Staff.
     pub workforce: Workforce,
-    /// Conservation of patients and money.
+    /// Community substitution.
+    pub integration: Integration,
+    /// Conservation of patients, money and staff.
     pub bookkeeping: Bookkeeping,
+}
+
+/// Providers' decisions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProviderSummary {
+    /// Mean quality across open providers over the window.
+    pub mean_quality: Option<f64>,
+    /// Quality at the end: mean over open providers.
+    pub quality_at_end: Option<f64>,
+    /// Coefficient of variation of quality across open providers at the end.
+    pub quality_cv_at_end: Option<f64>,
+    /// Mean efficiency effort (share of variable cost saved) at the end.
+    pub efficiency_at_end: Option<f64>,
+    /// Providers still open at the end.
+    pub open_at_end: u32,
 }
 
 /// Money over the measured window.
@@ -87,14 +110,19 @@ pub struct Finance {
     pub commissioner_paid: Money,
     /// Budget minus payments, £ (negative: overspent).
     pub commissioner_balance: Money,
-    /// Providers' income minus costs, £.
+    /// Providers' income minus costs, all providers together, £ (negative:
+    /// the system deficit).
     pub provider_surplus: Money,
-    /// Providers whose costs exceeded their income over the window.
+    /// Providers whose costs exceeded their income and risk-pool transfers over the window.
     pub providers_in_deficit: u32,
-    /// Providers taken over by the regulator.
+    /// Providers taken over by the regulator in the window.
     pub failures: u32,
-    /// Services closed.
+    /// Services closed in the window (by the regulator or the timeline).
     pub closures: u32,
+    /// Providers merged away in the window.
+    pub mergers: u32,
+    /// Lent by the regulator to failing providers at takeover, £.
+    pub regulator_loans: Money,
     /// All providers' accounts added up, £.
     pub accounts: Accounts,
     /// Direct costs by service.
@@ -106,9 +134,10 @@ pub struct Finance {
 pub struct ServiceFinance {
     /// Episodes treated.
     pub episodes: u64,
-    /// Variable cost plus the cost of the staff hours an episode needs, £.
+    /// Variable cost plus the cost of the staff hours an episode needs at
+    /// national pay, £.
     pub direct_cost_per_episode: f64,
-    /// Tariff, £ per episode.
+    /// Tariff at the end, £ per episode.
     pub tariff: f64,
 }
 
@@ -119,12 +148,19 @@ pub struct Workforce {
     pub vacancy_rate: Option<f64>,
     /// Spent on agency staff, £.
     pub agency_spend: Money,
-    /// Leavers per year over staff in post.
+    /// Mean agency WTE over mean agency plus substantive WTE.
+    pub agency_share: Option<f64>,
+    /// Leavers per year over mean staff in post.
     pub turnover_rate: Option<f64>,
+    /// Mean over weeks of the coefficient of variation of utilisation
+    /// (hours demanded over hours available) across providers.
+    pub utilisation_cv: Option<f64>,
     /// WTE in post at the end.
     pub staff_in_post: f64,
     /// Funded WTE at the end.
     pub establishment: f64,
+    /// Mean wage premium over open providers at the end.
+    pub wage_premium_at_end: Option<f64>,
     /// By staff group at the end.
     pub by_group: BTreeMap<String, StaffGroupEnd>,
 }
@@ -138,15 +174,30 @@ pub struct StaffGroupEnd {
     pub establishment: f64,
     /// Share of funded posts vacant.
     pub vacancy_rate: Option<f64>,
+    /// Agency WTE.
+    pub agency: f64,
+    /// Unhired staff in the region's pool, WTE.
+    pub pool: f64,
 }
 
-/// Conservation checks over the measured window.
+/// Community substitution over the measured window.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Integration {
+    /// Older people's emergency referrals met by community care instead.
+    pub substituted: u64,
+    /// Transition cost paid, £.
+    pub transition_cost: Money,
+}
+
+/// Conservation checks.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Bookkeeping {
-    /// Patients.
+    /// Patients, over the measured window.
     pub patients: PatientBalance,
-    /// Money.
+    /// Money, over the measured window.
     pub money: MoneyBalance,
+    /// Staff, over the whole run.
+    pub staff: StaffBalance,
 }
 
 /// waiting_at_start + arrived = treated + diverted_out + waiting_at_end.
@@ -166,14 +217,31 @@ pub struct PatientBalance {
     pub balanced: bool,
 }
 
-/// Paid by the commissioner = received by providers.
+/// Paid by the commissioner = received by providers; risk-pool transfers net to zero.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MoneyBalance {
     /// As the commissioner counts it, £.
     pub commissioner_paid: Money,
     /// As providers count it, £.
     pub providers_received: Money,
+    /// Net of risk-pool transfers between providers, £.
+    pub risk_pool_net: Money,
     /// Whether they agree exactly (every transfer is rounded to the penny once).
+    pub balanced: bool,
+}
+
+/// Staff at the start + entered = in post + pool + left, whole run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StaffBalance {
+    /// WTE in post at the start.
+    pub at_start: f64,
+    /// Newly trained WTE entering the region.
+    pub entered: f64,
+    /// WTE who left the region.
+    pub left: f64,
+    /// WTE in post and in the pool at the end.
+    pub at_end: f64,
+    /// Whether the balance holds to 1e-6 WTE per 1,000 WTE (floating point).
     pub balanced: bool,
 }
 
@@ -188,22 +256,41 @@ pub struct ProviderEnd {
     pub kind: ProviderKind,
     /// Parent organisation code.
     pub trust: Option<String>,
+    /// Whether it still exists (not merged away).
+    pub open: bool,
     /// Quality.
     pub quality: f64,
+    /// Efficiency effort (share of variable cost saved).
+    pub efficiency: f64,
+    /// Wage premium.
+    pub wage_premium: f64,
+    /// Hours demanded over hours available in the last week.
+    pub utilisation: f64,
     /// Cash, £.
     pub cash: Money,
     /// Debt, £.
     pub debt: Money,
     /// Share of needed staff hours not covered in the last week.
     pub staffing_shortfall: f64,
-    /// WTE in post by group.
-    pub staff_in_post: BTreeMap<String, f64>,
+    /// Staff by group.
+    pub staff: BTreeMap<String, StaffEnd>,
     /// Over the measured window.
     pub accounts: Accounts,
-    /// Income minus costs over the window, £.
+    /// Income and risk-pool transfers less costs over the window, £.
     pub surplus: Money,
     /// Services at the end.
     pub services: BTreeMap<String, UnitEnd>,
+}
+
+/// One staff group at one provider at the end.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct StaffEnd {
+    /// WTE in post.
+    pub in_post: f64,
+    /// Funded WTE.
+    pub establishment: f64,
+    /// Agency WTE.
+    pub agency: f64,
 }
 
 /// One unit at the end.
@@ -211,10 +298,10 @@ pub struct ProviderEnd {
 pub struct UnitEnd {
     /// Routine or complex.
     pub capability: Capability,
-    /// Episodes per week.
+    /// Physical capacity, episodes per week.
     pub capacity: f64,
-    /// Whether it takes patients.
-    pub open: bool,
+    /// Staffed capacity in the last week, episodes per week.
+    pub staffed_capacity: f64,
     /// Patients waiting.
     pub waiting: u64,
     /// Expected wait for a new patient, weeks.
@@ -247,11 +334,17 @@ pub fn run(scenario: &Scenario, seed: u64, timeseries: bool) -> RunOutput {
     output(&sim, scenario_hash(scenario), seed)
 }
 
+fn mean(xs: impl Iterator<Item = f64>) -> Option<f64> {
+    let (sum, n) = xs.fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
+    (n > 0).then(|| sum / n as f64)
+}
+
 /// The result document of a finished simulation.
 pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
     let world = sim.world();
     let m = sim.metrics();
     let (access, mut waiting, outcomes, arrived) = m.patient_summary(world);
+    let open: Vec<_> = sim.providers().iter().filter(|p| p.open).collect();
 
     // Waiting lists at the end, by service and locality group.
     let mut list_end = vec![[0u64; 2]; world.services.len()];
@@ -264,11 +357,27 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
         }
     }
     let waiting_at_end: u64 = list_end.iter().flatten().sum();
+    waiting.overall.waiting_at_end = Some(waiting_at_end);
+    waiting.urban.waiting_at_end = Some(list_end.iter().map(|x| x[0]).sum());
+    waiting.rural.waiting_at_end = Some(list_end.iter().map(|x| x[1]).sum());
+    for s in world.service_ids() {
+        if let Some(w) = waiting.by_service.get_mut(&world.services[s.index()].id) {
+            w.waiting_at_end = Some(list_end[s.index()].iter().sum());
+        }
+    }
 
     let mut total = Accounts::default();
     for a in &m.accounts {
         total.add(a);
     }
+    let measured = |e: &&Event| e.week >= world.time.warmup_weeks;
+    let count = |kind: &str| {
+        sim.events()
+            .iter()
+            .filter(measured)
+            .filter(|e| e.kind == kind)
+            .count() as u32
+    };
     let episodes = outcomes.overall.episodes;
     let years = f64::from(m.weeks) / 52.0;
     let finance = Finance {
@@ -282,25 +391,25 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
         commissioner_budget: m.commissioner_budget,
         commissioner_paid: m.commissioner_paid,
         commissioner_balance: m.commissioner_budget - m.commissioner_paid,
-        provider_surplus: total.income() - total.costs(),
-        providers_in_deficit: m.accounts.iter().filter(|a| a.income() < a.costs()).count() as u32,
-        failures: 0,
-        closures: 0,
+        provider_surplus: total.surplus(),
+        providers_in_deficit: m
+            .accounts
+            .iter()
+            .filter(|a| a.surplus() < Money::ZERO)
+            .count() as u32,
+        failures: count("failure"),
+        closures: count("closure"),
+        mergers: count("merger"),
+        regulator_loans: m.regulator_loans,
         accounts: total,
         by_service: world
             .service_ids()
             .map(|s| {
                 let svc = &world.services[s.index()];
-                let hourly = world
-                    .workforce
-                    .annual_cost
-                    .by_group()
-                    .map(|c| c / 52.0 / world.workforce.hours_per_wte);
-                let staff: f64 = (0..4).map(|g| svc.staff_hours[g] * hourly[g]).sum();
                 let finance = ServiceFinance {
                     episodes: outcomes.by_service[&svc.id].episodes,
-                    direct_cost_per_episode: svc.variable_cost + staff,
-                    tariff: svc.tariff,
+                    direct_cost_per_episode: svc.variable_cost + world.staff_cost_per_episode(s),
+                    tariff: sim.tariff(s),
                 };
                 (svc.id.clone(), finance)
             })
@@ -308,34 +417,60 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
     };
 
     let mut by_group = BTreeMap::new();
-    let (mut in_post, mut establishment) = (0.0, 0.0);
     for (g, name) in STAFF_GROUPS.iter().enumerate() {
-        let post: f64 = sim.providers().iter().map(|p| p.staff[g]).sum();
-        let est: f64 = sim.providers().iter().map(|p| p.establishment[g]).sum();
-        in_post += post;
-        establishment += est;
-        let vacancy_rate = ratio((est - post).max(0.0), est);
+        let post: f64 = open.iter().map(|p| p.staff[g].in_post()).sum();
+        let est: f64 = open.iter().map(|p| p.staff[g].establishment).sum();
+        let agency: f64 = open.iter().map(|p| p.staff[g].agency).sum();
         by_group.insert(
             (*name).to_owned(),
             StaffGroupEnd {
                 in_post: post,
                 establishment: est,
-                vacancy_rate,
+                vacancy_rate: ratio((est - post).max(0.0), est),
+                agency,
+                pool: sim.pool()[g],
             },
         );
     }
+    let weeks = f64::from(m.weeks);
+    let mean_staff = ratio(m.staff_weeks, weeks);
     let workforce = Workforce {
-        vacancy_rate: ratio(m.vacancy_rate_sum, f64::from(m.weeks)),
+        vacancy_rate: ratio(m.vacancy_rate_sum, weeks),
         agency_spend: total.agency,
-        turnover_rate: ratio(0.0, in_post),
-        staff_in_post: in_post,
-        establishment,
+        agency_share: ratio(m.agency_weeks, m.agency_weeks + m.staff_weeks),
+        turnover_rate: mean_staff.and_then(|s| ratio(m.leavers / years.max(f64::MIN_POSITIVE), s)),
+        utilisation_cv: ratio(m.utilisation_cv_sum, weeks),
+        staff_in_post: open.iter().map(|p| p.staff_wte()).sum(),
+        establishment: open.iter().map(|p| p.establishment()).sum(),
+        wage_premium_at_end: mean(open.iter().map(|p| p.premium)),
         by_group,
+    };
+
+    let quality: Vec<f64> = open.iter().map(|p| p.quality).collect();
+    let providers_summary = ProviderSummary {
+        mean_quality: ratio(m.quality_sum, weeks),
+        quality_at_end: mean(quality.iter().copied()),
+        quality_cv_at_end: super::metrics::coefficient_of_variation(&quality),
+        efficiency_at_end: mean(open.iter().map(|p| p.efficiency)),
+        open_at_end: open.len() as u32,
+    };
+
+    let integration = Integration {
+        substituted: world.service_ids().map(|s| m.tally_of(s).substituted).sum(),
+        transition_cost: total.integration,
     };
 
     let treated = outcomes.overall.episodes;
     let diverted_out = waiting.overall.diverted_out;
     let providers_received = total.income();
+    let ledger = sim.ledger();
+    let at_start: f64 = world
+        .providers
+        .iter()
+        .map(|p| p.staff_bands.iter().flatten().sum::<f64>())
+        .sum();
+    let at_end = sim.staff_in_region();
+    let staff_gap = at_start + ledger.staff_entered - ledger.staff_left - at_end;
     let bookkeeping = Bookkeeping {
         patients: PatientBalance {
             waiting_at_start: m.waiting_at_start,
@@ -348,17 +483,17 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
         money: MoneyBalance {
             commissioner_paid: m.commissioner_paid,
             providers_received,
-            balanced: m.commissioner_paid == providers_received,
+            risk_pool_net: total.risk_pool,
+            balanced: m.commissioner_paid == providers_received && total.risk_pool == Money::ZERO,
+        },
+        staff: StaffBalance {
+            at_start,
+            entered: ledger.staff_entered,
+            left: ledger.staff_left,
+            at_end,
+            balanced: staff_gap.abs() <= 1e-9 * (at_start + ledger.staff_entered).max(1000.0),
         },
     };
-    waiting.overall.waiting_at_end = Some(waiting_at_end);
-    waiting.urban.waiting_at_end = Some(list_end.iter().map(|x| x[0]).sum());
-    waiting.rural.waiting_at_end = Some(list_end.iter().map(|x| x[1]).sum());
-    for s in world.service_ids() {
-        if let Some(w) = waiting.by_service.get_mut(&world.services[s.index()].id) {
-            w.waiting_at_end = Some(list_end[s.index()].iter().sum());
-        }
-    }
 
     let providers = world
         .providers
@@ -372,14 +507,13 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
                 .enumerate()
                 .filter_map(|(si, u)| {
                     let u = u.as_ref()?;
-                    let t =
-                        m.provider_tally(super::world::ProviderId(pi as u32), ServiceId(si as u32));
+                    let t = m.provider_tally(ProviderId(pi as u32), ServiceId(si as u32));
                     Some((
                         world.services[si].id.clone(),
                         UnitEnd {
                             capability: u.capability,
                             capacity: u.capacity,
-                            open: u.open,
+                            staffed_capacity: u.staffed,
                             waiting: u.queue.len(),
                             expected_wait_weeks: u.expected_wait(),
                             treated: u.treated,
@@ -395,17 +529,30 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
                 name: spec.name.clone(),
                 kind: spec.kind,
                 trust: spec.trust.clone(),
+                open: p.open,
                 quality: p.quality,
+                efficiency: p.efficiency,
+                wage_premium: p.premium,
+                utilisation: p.utilisation,
                 cash: p.cash,
                 debt: p.debt,
                 staffing_shortfall: p.staffing_shortfall,
-                staff_in_post: STAFF_GROUPS
+                staff: STAFF_GROUPS
                     .iter()
-                    .zip(p.staff)
-                    .map(|(g, v)| ((*g).to_owned(), v))
+                    .zip(&p.staff)
+                    .map(|(g, s)| {
+                        (
+                            (*g).to_owned(),
+                            StaffEnd {
+                                in_post: s.in_post(),
+                                establishment: s.establishment,
+                                agency: s.agency,
+                            },
+                        )
+                    })
                     .collect(),
                 accounts,
-                surplus: accounts.income() - accounts.costs(),
+                surplus: accounts.surplus(),
                 services,
             }
         })
@@ -418,6 +565,7 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
             hash,
         },
         regime: world.regime.clone(),
+        regime_at_end: sim.regime().clone(),
         seed,
         time: TimeInfo {
             warmup_weeks: world.time.warmup_weeks,
@@ -427,11 +575,14 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
             access,
             waiting,
             outcomes,
+            providers: providers_summary,
             finance,
             workforce,
+            integration,
             bookkeeping,
         },
         providers,
+        events: sim.events().to_vec(),
         timeseries: sim.timeseries().cloned(),
     }
 }

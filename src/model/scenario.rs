@@ -11,7 +11,11 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::params::{
+    AgeProfile, BehaviourParams, FailureParams, IntegrationParams, LabourParams, check_range,
+};
 use super::regime::RegimeSpec;
+use super::timeline::TimedChange;
 
 /// One problem found in a scenario: where it is and what was expected.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,6 +87,18 @@ pub struct Scenario {
     /// Costs of the payment system itself.
     #[serde(default)]
     pub finance: FinanceParams,
+    /// How providers decide quality, efficiency and capacity.
+    #[serde(default)]
+    pub behaviour: BehaviourParams,
+    /// Failure and regulator takeover.
+    #[serde(default)]
+    pub failure: FailureParams,
+    /// Community substitution and single-management savings.
+    #[serde(default)]
+    pub integration: IntegrationParams,
+    /// Changes applied at the start of given weeks (policy switches, shocks).
+    #[serde(default)]
+    pub timeline: Vec<TimedChange>,
 }
 
 /// Time settings. One tick is one week.
@@ -422,6 +438,10 @@ pub struct StaffSpec {
     /// Funded posts, WTE. Default: equal to `in_post` (no vacancies).
     #[serde(default)]
     pub establishment: Option<f64>,
+    /// Staff by age band. Default: the group's regional profile
+    /// (`workforce.labour.markets.<group>.age_profile`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_profile: Option<AgeProfile>,
 }
 
 impl StaffSpec {
@@ -476,6 +496,8 @@ pub struct WorkforceSpec {
     /// Annual cost of one WTE including on-costs, £ per year, by group.
     /// Defaults: medical 110,000; nursing 45,000; midwifery 47,000; allied 44,000.
     pub annual_cost: StaffGroups<f64>,
+    /// Turnover, retirement, burnout, recruitment, agency and wage competition.
+    pub labour: LabourParams,
 }
 
 impl Default for WorkforceSpec {
@@ -488,6 +510,7 @@ impl Default for WorkforceSpec {
                 midwifery: 47_000.0,
                 allied: 44_000.0,
             },
+            labour: LabourParams::default(),
         }
     }
 }
@@ -511,7 +534,7 @@ pub struct CommissionerSpec {
 pub struct ChoiceParams {
     /// β_d, utility per km. Default 0.1.
     pub beta_distance: f64,
-    /// β_q, utility per unit of quality. Default 1.0.
+    /// β_q, utility per unit of quality. Default 0.25.
     pub beta_quality: f64,
     /// β_w, utility per week of expected wait. Default 0.02.
     pub beta_wait: f64,
@@ -524,7 +547,7 @@ impl Default for ChoiceParams {
     fn default() -> Self {
         ChoiceParams {
             beta_distance: 0.1,
-            beta_quality: 1.0,
+            beta_quality: 0.25,
             beta_wait: 0.02,
             radius_km: 40.0,
         }
@@ -601,20 +624,6 @@ impl Default for FinanceParams {
             transaction_cost: 25.0,
             interest_rate: 0.035,
         }
-    }
-}
-
-fn check_range(problems: &mut Vec<Problem>, path: &str, value: f64, lo: f64, hi: f64) {
-    if !(value.is_finite() && value >= lo && value <= hi) {
-        let expected = if hi == f64::INFINITY {
-            format!("a number ≥ {lo}")
-        } else {
-            format!("a number in [{lo}, {hi}]")
-        };
-        problems.push(Problem::new(
-            path,
-            format!("expected {expected}, found {value}"),
-        ));
     }
 }
 
@@ -777,6 +786,9 @@ impl Scenario {
                 if let Some(e) = s.establishment {
                     check_nonneg(p, &at(&format!("staff.{g}.establishment")), e);
                 }
+                if let Some(a) = &s.age_profile {
+                    a.check(&at(&format!("staff.{g}.age_profile")), p);
+                }
             }
         }
         for (sid, s) in &self.services {
@@ -898,6 +910,16 @@ impl Scenario {
             0.0,
             1.0,
         );
+        self.workforce.labour.check(p);
+        self.behaviour.check(p);
+        self.failure.check(p);
+        let services: Vec<&str> = self.services.keys().map(String::as_str).collect();
+        self.integration.check(&services, p);
+        for (i, change) in self.timeline.iter().enumerate() {
+            if let Err(problem) = change.parse(self, &format!("timeline[{i}]")) {
+                p.push(problem);
+            }
+        }
     }
 
     fn service_list(&self) -> String {

@@ -5,11 +5,13 @@
 //! The world never changes during a run; everything that does (queues, cash,
 //! staff, quality, closures) lives in the engine's provider state.
 
+use super::params::{BehaviourParams, FailureParams, IntegrationParams};
 use super::regime::Regime;
 use super::scenario::{
     Capability, ChoiceParams, FinanceParams, Geography, NetworkParams, OutcomeParams, Position,
     ProviderKind, Rurality, Scenario, TimeSpec, Urgency, WorkforceSpec,
 };
+use super::timeline::Change;
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
@@ -139,8 +141,8 @@ pub struct Provider {
     pub offers: Vec<Option<Offer>>,
     /// Starting quality.
     pub quality: f64,
-    /// WTE in post by staff group.
-    pub staff_in_post: [f64; 4],
+    /// WTE in post by staff group and age band (under 40, 40–54, 55+).
+    pub staff_bands: [[f64; 3]; 4],
     /// Funded WTE by staff group.
     pub establishment: [f64; 4],
     /// £ at start.
@@ -180,12 +182,26 @@ pub struct World {
     pub geography: Geography,
     /// Commissioner's budget, £ per week.
     pub weekly_budget: f64,
+    /// Residents.
+    pub population: f64,
+    /// Provider behaviour.
+    pub behaviour: BehaviourParams,
+    /// Failure and takeover.
+    pub failure: FailureParams,
+    /// Integration.
+    pub integration: IntegrationParams,
+    /// The service substituted patients receive, if any.
+    pub community: Option<ServiceId>,
+    /// Whether older people's demand for a service may be substituted, by service.
+    pub substitutable: Vec<bool>,
+    /// Trained inflow at the start, WTE per year by staff group.
+    pub trained_inflow: [f64; 4],
+    /// Timed changes, in week order (stable).
+    pub timeline: Vec<(u32, Change)>,
     /// Hub per service, if designated.
     hubs: Vec<Option<ProviderId>>,
     /// Road distance, km, `[locality * providers + provider]`.
     distance: Vec<f64>,
-    /// Capable providers, nearest first, `[(service * 2 + k) * localities + locality]`.
-    capable: Vec<Vec<ProviderId>>,
 }
 
 const EARTH_RADIUS_KM: f64 = 6371.0088;
@@ -307,7 +323,14 @@ impl World {
                     y,
                     offers,
                     quality: p.quality,
-                    staff_in_post: p.staff.by_group().map(|g| g.in_post),
+                    staff_bands: {
+                        let markets = s.workforce.labour.markets.by_group();
+                        let groups = p.staff.by_group();
+                        std::array::from_fn(|g| {
+                            let profile = groups[g].age_profile.unwrap_or(markets[g].age_profile);
+                            profile.shares().map(|share| share * groups[g].in_post)
+                        })
+                    },
                     establishment: p.staff.by_group().map(|g| g.establishment()),
                     cash: p.cash,
                     debt: p.debt,
@@ -359,7 +382,48 @@ impl World {
             .sum::<f64>()
             / 52.0;
 
-        let mut world = World {
+        let ids: Vec<&str> = s.services.keys().map(String::as_str).collect();
+        let community = s
+            .integration
+            .community_service(&ids)
+            .and_then(service_index)
+            .map(|i| ServiceId(i as u32));
+        let substitutable_ids = s.integration.substitutable(&ids);
+        let substitutable = ids
+            .iter()
+            .map(|id| substitutable_ids.contains(id))
+            .collect();
+        let markets = s.workforce.labour.markets.by_group();
+        let trained_inflow = std::array::from_fn(|g| {
+            markets[g].trained_inflow.unwrap_or_else(|| {
+                // The yearly exits of the starting staff: turnover not kept in the region, and retirement.
+                providers
+                    .iter()
+                    .map(|p| {
+                        let b = p.staff_bands[g];
+                        (b[0] + b[1] + b[2])
+                            * markets[g].base_turnover
+                            * (1.0 - markets[g].mobility)
+                            + b[2] * markets[g].retirement
+                    })
+                    .sum()
+            })
+        });
+        let mut timeline: Vec<(u32, Change)> = s
+            .timeline
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                (
+                    c.week,
+                    c.parse(s, &format!("timeline[{i}]"))
+                        .expect("the scenario was validated"),
+                )
+            })
+            .collect();
+        timeline.sort_by_key(|(week, _)| *week);
+        let population = localities.iter().map(|l| l.population).sum();
+        World {
             name: s.name.clone(),
             time: s.time,
             localities,
@@ -373,38 +437,17 @@ impl World {
             workforce: s.workforce,
             geography: s.geography,
             weekly_budget,
+            population,
+            behaviour: s.behaviour,
+            failure: s.failure,
+            integration: s.integration.clone(),
+            community,
+            substitutable,
+            trained_inflow,
+            timeline,
             hubs,
             distance,
-            capable: Vec::new(),
-        };
-        world.capable = world.capable_lists();
-        world
-    }
-
-    fn capable_lists(&self) -> Vec<Vec<ProviderId>> {
-        let mut lists = Vec::with_capacity(self.services.len() * 2 * self.localities.len());
-        for s in 0..self.services.len() {
-            for k in 0..2 {
-                for l in 0..self.localities.len() {
-                    let mut v: Vec<ProviderId> = (0..self.providers.len())
-                        .filter(|&p| self.providers[p].offers[s].is_some_and(|o| o.takes(k)))
-                        .map(|p| ProviderId(p as u32))
-                        .collect();
-                    let loc = LocalityId(l as u32);
-                    v.sort_by(|a, b| {
-                        self.distance(loc, *a)
-                            .total_cmp(&self.distance(loc, *b))
-                            .then_with(|| {
-                                self.providers[a.index()]
-                                    .id
-                                    .cmp(&self.providers[b.index()].id)
-                            })
-                    });
-                    lists.push(v);
-                }
-            }
         }
-        lists
     }
 
     /// Road distance from a locality's residents to a provider, km.
@@ -413,16 +456,42 @@ impl World {
         self.distance[l.index() * self.providers.len() + p.index()]
     }
 
-    /// Providers that offered service `s` for complexity `k` at the start,
-    /// nearest to locality `l` first (ties by id).
-    #[inline]
-    pub fn capable(&self, s: ServiceId, k: usize, l: LocalityId) -> &[ProviderId] {
-        &self.capable[(s.index() * 2 + k) * self.localities.len() + l.index()]
-    }
-
     /// The designated hub for complex cases of service `s`.
     pub fn hub(&self, s: ServiceId) -> Option<ProviderId> {
         self.hubs[s.index()]
+    }
+
+    /// A service's index by id.
+    pub fn service(&self, id: &str) -> Option<ServiceId> {
+        self.services
+            .iter()
+            .position(|s| s.id == id)
+            .map(|i| ServiceId(i as u32))
+    }
+
+    /// A provider's index by id.
+    pub fn provider(&self, id: &str) -> Option<ProviderId> {
+        self.providers
+            .iter()
+            .position(|p| p.id == id)
+            .map(|i| ProviderId(i as u32))
+    }
+
+    /// A locality's index by id.
+    pub fn locality(&self, id: &str) -> Option<LocalityId> {
+        self.localities
+            .iter()
+            .position(|l| l.id == id)
+            .map(|i| LocalityId(i as u32))
+    }
+
+    /// Staff cost of one episode of a service at national pay, £.
+    pub fn staff_cost_per_episode(&self, s: ServiceId) -> f64 {
+        let pay = self.workforce.annual_cost.by_group();
+        let hours = self.services[s.index()].staff_hours;
+        (0..4)
+            .map(|g| hours[g] * pay[g] / 52.0 / self.workforce.hours_per_wte)
+            .sum()
     }
 
     /// Total number of weeks simulated (warm-up plus horizon).

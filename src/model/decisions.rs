@@ -1,0 +1,292 @@
+//! Step 6 of a week, every `decision_interval` weeks: what each provider
+//! decides.
+//!
+//! **Quality.** A provider values profit and, with weight α, its patients'
+//! benefit from quality. Holding quality q costs κ·V·q²/2 a week (V its
+//! physical capacity). Raising quality brings patients under choice: with
+//! logit choice ∂D/∂q = β_q Σ N·P(1 − P) over the patients who choose, in
+//! closed form. Its best response sets marginal benefit equal to marginal
+//! cost:
+//!
+//! q_own = [(1 − pooling) · Σ_s m_s · ∂D_s/∂q + α · Σ_s D_s] / (κ · V),
+//!
+//! where m_s = tariff − variable cost·(1 − effort) − staff cost·(1 + wage
+//! premium) is the margin per episode and D_s the expected weekly demand.
+//! A planner's quality grant F (pooled budget, to the providers with the
+//! worst outcomes and waits) buys more quality at the same cost curve:
+//! q* = sqrt(q_own² + 2F/(κ·V)), capped at `max_quality`. Quality moves a
+//! share θ (`damping`) of the way to q* each period (so it decays when the
+//! incentive to hold it goes), and then, under network routing, a share
+//! `standardisation × network share` of the way to the network's best.
+//!
+//! **Efficiency.** Effort e saves the share e of variable cost and costs
+//! φ·V·e²/2 a week. The provider keeps (1 − pooling) + pooling·w of what it
+//! saves (w its share of the pooled weights; the rest is shared by the
+//! network's risk pool), so e* = keep · Σ_s vc_s · D_s / (φ · V).
+//!
+//! A unit already at its physical capacity gains nothing from more demand,
+//! so its revenue term counts only while expected demand is below capacity.
+//!
+//! **Capacity.** Each unit wants recent demand plus slack, plus what clears
+//! its elective backlog over `backlog_weeks`. Physical capacity moves
+//! towards that by at most `capacity_growth` of itself a period, and fixed
+//! costs follow at `capital_charge` of the tariff per episode-a-week added
+//! or shed: providers that attract patients grow, those that lose them
+//! shrink. The establishment moves a share θ towards the staff the wanted
+//! activity needs (within physical capacity).
+//!
+//! **Wage premium.** Under the tariff a provider bids for staff with a
+//! premium rising with its vacancy rate, up to `max_premium`; the pooled
+//! share of income removes the bid (network pay).
+//!
+//! The symmetric equilibrium of these rules in the duopoly is derived in
+//! `docs/EQUILIBRIUM.md`.
+
+use super::engine::Simulation;
+use super::routing;
+use super::world::{LocalityId, ServiceId};
+
+impl Simulation {
+    /// Expected weekly demand and its derivative with respect to the
+    /// provider's own quality, `[provider * services + service]`, from the
+    /// referral rates and the choice probabilities published this week.
+    pub(super) fn expected_demand(&mut self) -> (Vec<f64>, Vec<f64>) {
+        let (np, ns, nl) = (
+            self.providers.len(),
+            self.world.services.len(),
+            self.world.localities.len(),
+        );
+        let mut demand = vec![0.0; np * ns];
+        let mut slope = vec![0.0; np * ns];
+        let w = self.regime.network_share();
+        let beta_q = self.world.choice.beta_quality;
+        let mut probs = Vec::new();
+        for l in (0..nl as u32).map(LocalityId) {
+            let residents = self.world.localities[l.index()].residents;
+            for s in (0..ns as u32).map(ServiceId) {
+                let svc = &self.world.services[s.index()];
+                let referrals: f64 = residents
+                    .iter()
+                    .zip(svc.weekly_rate)
+                    .map(|(r, x)| r * x)
+                    .sum::<f64>()
+                    * self.demand_multiplier[s.index() * nl + l.index()];
+                for k in 0..2 {
+                    let n = referrals
+                        * if k == 1 {
+                            svc.complex_share
+                        } else {
+                            1.0 - svc.complex_share
+                        };
+                    if n <= 0.0 {
+                        continue;
+                    }
+                    if w > 0.0
+                        && let Some(t) = routing::network_target(
+                            &self.world,
+                            &self.catchments,
+                            &self.snapshot,
+                            l,
+                            s,
+                            k,
+                        )
+                    {
+                        demand[t.index() * ns + s.index()] += w * n;
+                    }
+                    if w >= 1.0 {
+                        continue;
+                    }
+                    if svc.patient_choice {
+                        routing::choice_probabilities(
+                            &self.world,
+                            &self.catchments,
+                            &self.snapshot,
+                            l,
+                            s,
+                            k,
+                            &mut probs,
+                        );
+                        for &(p, prob) in &probs {
+                            demand[p.index() * ns + s.index()] += (1.0 - w) * n * prob;
+                            slope[p.index() * ns + s.index()] +=
+                                (1.0 - w) * n * beta_q * prob * (1.0 - prob);
+                        }
+                    } else if let Some(p) =
+                        routing::nearest(&self.catchments, &self.snapshot, l, s, k)
+                    {
+                        demand[p.index() * ns + s.index()] += (1.0 - w) * n;
+                    }
+                }
+            }
+        }
+        (demand, slope)
+    }
+
+    /// Step 6: every provider's decisions, then the planner's grants for the
+    /// next period.
+    pub(super) fn decide(&mut self) {
+        let (demand, slope) = self.expected_demand();
+        let ns = self.world.services.len();
+        let b = self.world.behaviour;
+        let pooling = self.regime.pooling;
+        let theta = b.damping;
+        let interval = f64::from(self.world.time.decision_interval);
+        let hours_per_wte = self.world.workforce.hours_per_wte;
+        let wage = self.world.workforce.labour.wage;
+        let weights = self.pool_weights();
+        let weight_total: f64 = weights.iter().sum();
+
+        let mut quality: Vec<f64> = self.providers.iter().map(|p| p.quality).collect();
+        for (pi, p) in self.providers.iter_mut().enumerate() {
+            let capacity = p.capacity();
+            if !p.open || capacity <= 0.0 {
+                continue;
+            }
+            let (mut revenue, mut patients, mut savings) = (0.0, 0.0, 0.0);
+            for (si, u) in p.units.iter().enumerate() {
+                if u.is_none() {
+                    continue;
+                }
+                let svc = &self.world.services[si];
+                let d = demand[pi * ns + si];
+                let staff =
+                    self.world.staff_cost_per_episode(ServiceId(si as u32)) * (1.0 + p.premium);
+                let margin = self.tariffs[si] - svc.variable_cost * (1.0 - p.efficiency) - staff;
+                // A unit already at capacity gains nothing from more demand but a longer list.
+                if d < u.as_ref().map_or(0.0, |u| u.capacity) {
+                    revenue += margin * slope[pi * ns + si];
+                }
+                patients += d;
+                savings += svc.variable_cost * d;
+            }
+            let own = (((1.0 - pooling) * revenue + b.altruism * patients)
+                / (b.quality_cost * capacity))
+                .clamp(0.0, b.max_quality);
+            let target = (own * own + 2.0 * p.grant / (b.quality_cost * capacity))
+                .sqrt()
+                .min(b.max_quality);
+            quality[pi] = p.quality + theta * (target - p.quality);
+
+            let keep = (1.0 - pooling)
+                + if weight_total > 0.0 {
+                    pooling * weights[pi] / weight_total
+                } else {
+                    0.0
+                };
+            let effort =
+                (keep * savings / (b.efficiency_cost * capacity)).clamp(0.0, b.max_efficiency);
+            p.efficiency += theta * (effort - p.efficiency);
+
+            let mut target_hours = [0.0; 4];
+            let mut capital = 0.0;
+            for (si, u) in p.units.iter_mut().enumerate() {
+                let Some(u) = u else { continue };
+                let recent = u.interval_arrivals as f64 / interval;
+                let backlog = u.queue.len() as f64 / b.backlog_weeks;
+                let wanted = recent * (1.0 + b.capacity_slack) + backlog;
+                let step = b.capacity_growth * u.capacity;
+                let change = (wanted - u.capacity).clamp(-step, step);
+                u.capacity = (u.capacity + change).max(0.0);
+                capital += change * self.tariffs[si] * b.capital_charge;
+                let staffed = wanted.min(u.capacity);
+                for (t, h) in target_hours
+                    .iter_mut()
+                    .zip(self.world.services[si].staff_hours)
+                {
+                    *t += staffed * h;
+                }
+            }
+            for (st, hours) in p.staff.iter_mut().zip(target_hours) {
+                st.establishment += theta * (hours / hours_per_wte - st.establishment);
+            }
+            p.fixed_cost = (p.fixed_cost + capital).max(0.0);
+
+            let establishment = p.establishment();
+            let vacancy_rate = if establishment > 0.0 {
+                p.vacancies() / establishment
+            } else {
+                0.0
+            };
+            let premium = (1.0 - pooling)
+                * wage.max_premium
+                * (vacancy_rate / wage.vacancy_reference).clamp(0.0, 1.0);
+            p.premium += theta * (premium - p.premium);
+        }
+
+        // Pathway standardisation towards the network's best.
+        let pull = b.standardisation * self.regime.network_share();
+        let best = self
+            .providers
+            .iter()
+            .zip(&quality)
+            .filter(|(p, _)| p.open)
+            .map(|(_, q)| *q)
+            .fold(f64::NEG_INFINITY, f64::max);
+        for (p, q) in self.providers.iter_mut().zip(&quality) {
+            if p.open {
+                p.quality = q + pull * (best - q);
+            }
+        }
+
+        self.set_grants();
+        for p in &mut self.providers {
+            p.interval_risk = (0.0, 0.0);
+            for u in p.units.iter_mut().flatten() {
+                u.interval_arrivals = 0;
+                u.interval_contribution = 0.0;
+            }
+        }
+    }
+
+    /// The planner's quality grants for the next period: the pooled share
+    /// `planner_share` of the budget, to providers in proportion to how far
+    /// their modelled risk (over expected) exceeds the network's and how far
+    /// their waits exceed the network's threshold.
+    fn set_grants(&mut self) {
+        let budget =
+            self.regime.pooling * self.world.behaviour.planner_share * self.world.weekly_budget;
+        let threshold = self.world.network.wait_threshold_weeks.max(1.0);
+        let (expected, modelled) = self
+            .providers
+            .iter()
+            .filter(|p| p.open)
+            .fold((0.0, 0.0), |(e, m), p| {
+                (e + p.interval_risk.0, m + p.interval_risk.1)
+            });
+        let network = if expected > 0.0 {
+            modelled / expected
+        } else {
+            1.0
+        };
+        let need: Vec<f64> = self
+            .providers
+            .iter()
+            .map(|p| {
+                if !p.open || p.interval_risk.0 <= 0.0 {
+                    return 0.0;
+                }
+                let risk = (p.interval_risk.1 / p.interval_risk.0 - network).max(0.0) / network;
+                let waits: Vec<f64> = p
+                    .units
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(si, u)| {
+                        u.as_ref()
+                            .filter(|_| self.world.services[si].is_elective())
+                            .map(|u| u.expected_wait())
+                    })
+                    .collect();
+                let wait = if waits.is_empty() {
+                    0.0
+                } else {
+                    waits.iter().sum::<f64>() / waits.len() as f64
+                };
+                risk + (wait / threshold - 1.0).max(0.0)
+            })
+            .collect();
+        let total: f64 = need.iter().sum();
+        for (p, n) in self.providers.iter_mut().zip(need) {
+            p.grant = if total > 0.0 { budget * n / total } else { 0.0 };
+        }
+    }
+}

@@ -1,0 +1,613 @@
+//! Parameters of provider behaviour: the labour market, decisions, failure
+//! and integration. Each is a plain struct with serde defaults; every
+//! field's doc gives its unit and default, and `configs/README.md` gives
+//! the source or the reason for each default.
+
+use serde::{Deserialize, Serialize};
+
+use super::scenario::{Problem, StaffGroups};
+
+/// Staff by age band, as shares summing to 1.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgeProfile {
+    /// Share under 40.
+    pub under_40: f64,
+    /// Share aged 40–54.
+    pub from_40_to_54: f64,
+    /// Share aged 55 and over (who may retire).
+    pub over_55: f64,
+}
+
+impl AgeProfile {
+    /// The shares in band order, rescaled to sum to 1.
+    pub fn shares(&self) -> [f64; 3] {
+        let s = [self.under_40, self.from_40_to_54, self.over_55];
+        let total: f64 = s.iter().sum();
+        if total > 0.0 {
+            s.map(|x| x / total)
+        } else {
+            [1.0, 0.0, 0.0]
+        }
+    }
+
+    pub(crate) fn check(&self, path: &str, p: &mut Vec<Problem>) {
+        let s = [self.under_40, self.from_40_to_54, self.over_55];
+        for (name, v) in ["under_40", "from_40_to_54", "over_55"].iter().zip(s) {
+            check_range(p, &format!("{path}.{name}"), v, 0.0, 1.0);
+        }
+        let sum: f64 = s.iter().sum();
+        if (sum - 1.0).abs() > 0.001 {
+            p.push(Problem::new(
+                path,
+                format!("expected shares summing to 1 (±0.001), found {sum}"),
+            ));
+        }
+    }
+}
+
+/// The regional labour market of one staff group.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LabourMarket {
+    /// Newly trained and recruited staff entering the region's pool, WTE per
+    /// year. Default (`null`): the exits of the starting staff in post, so
+    /// that the workforce can hold its size.
+    pub trained_inflow: Option<f64>,
+    /// Share of staff leaving their provider each year for reasons other
+    /// than retirement or burnout. Default 0.10.
+    pub base_turnover: f64,
+    /// Share of staff aged 55+ retiring each year. Default 0.12.
+    pub retirement: f64,
+    /// Share of turnover leavers who stay in the region's pool (move between
+    /// providers) rather than leave the NHS. Default 0.4.
+    pub mobility: f64,
+    /// Age profile of staff in post where a provider does not give one.
+    pub age_profile: AgeProfile,
+}
+
+impl Default for LabourMarket {
+    fn default() -> Self {
+        LabourMarket {
+            trained_inflow: None,
+            base_turnover: 0.10,
+            retirement: 0.12,
+            mobility: 0.4,
+            age_profile: AgeProfile {
+                under_40: 0.45,
+                from_40_to_54: 0.35,
+                over_55: 0.20,
+            },
+        }
+    }
+}
+
+/// Extra leaving when staff are stretched for a sustained period.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Burnout {
+    /// Utilisation (hours demanded over hours available) above which staff
+    /// are stretched. Default 1.0.
+    pub threshold: f64,
+    /// Consecutive weeks stretched before burnout adds leavers. Default 8.
+    pub weeks: u32,
+    /// Extra share of staff leaving per year while burnt out. Default 0.10.
+    pub extra_turnover: f64,
+}
+
+impl Default for Burnout {
+    fn default() -> Self {
+        Burnout {
+            threshold: 1.0,
+            weeks: 8,
+            extra_turnover: 0.10,
+        }
+    }
+}
+
+/// Agency staff covering vacancies.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Agency {
+    /// Price premium over substantive pay, as a share. Default 0.6.
+    pub premium: f64,
+    /// Agency WTE available to a provider, as a share of its establishment. Default 0.08.
+    pub availability: f64,
+    /// Quality lost at a provider staffed wholly by agency staff (in
+    /// proportion to the agency share of hours). Default 0.3.
+    pub quality_penalty: f64,
+}
+
+impl Default for Agency {
+    fn default() -> Self {
+        Agency {
+            premium: 0.6,
+            availability: 0.08,
+            quality_penalty: 0.3,
+        }
+    }
+}
+
+/// Competition for staff through a wage premium.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WageCompetition {
+    /// Largest premium over national pay a provider offers, as a share. Default 0.05.
+    pub max_premium: f64,
+    /// How strongly recruits and movers prefer a better-paying provider:
+    /// attractiveness ∝ (1 + premium)^elasticity. Default 10.
+    pub elasticity: f64,
+    /// Vacancy rate at which a provider offers its largest premium. Default 0.20.
+    pub vacancy_reference: f64,
+}
+
+impl Default for WageCompetition {
+    fn default() -> Self {
+        WageCompetition {
+            max_premium: 0.05,
+            elasticity: 10.0,
+            vacancy_reference: 0.20,
+        }
+    }
+}
+
+/// Staff dynamics beyond pay and hours.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LabourParams {
+    /// The labour market of each staff group.
+    pub markets: StaffGroups<LabourMarket>,
+    /// Age profile of recruits. Default 0.75 / 0.20 / 0.05.
+    pub recruit_age: AgeProfile,
+    /// Share of the unhired pool leaving the region each year. Default 0.5.
+    pub pool_attrition: f64,
+    /// Burnout.
+    pub burnout: Burnout,
+    /// Agency staff.
+    pub agency: Agency,
+    /// Wage competition.
+    pub wage: WageCompetition,
+    /// Largest share of needed staff hours a provider runs without before it
+    /// cuts capacity (staff work stretched up to this). Default 0.15.
+    pub stretch: f64,
+    /// Travel and coordination cost of redeploying staff between providers,
+    /// £ per hour redeployed. Default 12.
+    pub sharing_cost_per_hour: f64,
+}
+
+impl Default for LabourParams {
+    fn default() -> Self {
+        let market = LabourMarket::default();
+        LabourParams {
+            markets: StaffGroups {
+                medical: LabourMarket {
+                    base_turnover: 0.08,
+                    age_profile: AgeProfile {
+                        under_40: 0.45,
+                        from_40_to_54: 0.40,
+                        over_55: 0.15,
+                    },
+                    ..market
+                },
+                nursing: LabourMarket {
+                    age_profile: AgeProfile {
+                        under_40: 0.42,
+                        from_40_to_54: 0.36,
+                        over_55: 0.22,
+                    },
+                    ..market
+                },
+                midwifery: LabourMarket {
+                    age_profile: AgeProfile {
+                        under_40: 0.40,
+                        from_40_to_54: 0.37,
+                        over_55: 0.23,
+                    },
+                    ..market
+                },
+                allied: LabourMarket {
+                    age_profile: AgeProfile {
+                        under_40: 0.50,
+                        from_40_to_54: 0.35,
+                        over_55: 0.15,
+                    },
+                    ..market
+                },
+            },
+            recruit_age: AgeProfile {
+                under_40: 0.75,
+                from_40_to_54: 0.20,
+                over_55: 0.05,
+            },
+            pool_attrition: 0.5,
+            burnout: Burnout::default(),
+            agency: Agency::default(),
+            wage: WageCompetition::default(),
+            stretch: 0.15,
+            sharing_cost_per_hour: 12.0,
+        }
+    }
+}
+
+/// How providers decide every `decision_interval` weeks.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BehaviourParams {
+    /// α: value a provider puts on its patients' benefit from quality,
+    /// £ per patient per week per unit of quality. Default 60.
+    pub altruism: f64,
+    /// κ: cost of quality, £ per episode of capacity per unit of quality²;
+    /// holding quality q costs κ·capacity·q²/2 a week. Default 300.
+    pub quality_cost: f64,
+    /// Highest quality a provider can reach. Default 3.
+    pub max_quality: f64,
+    /// φ: cost of efficiency effort, £ per episode of capacity per unit of
+    /// effort²; effort e cuts variable cost per episode by the share e and
+    /// costs φ·capacity·e²/2 a week. Default 3,000.
+    pub efficiency_cost: f64,
+    /// Largest efficiency effort (share of variable cost saved). Default 0.3.
+    pub max_efficiency: f64,
+    /// θ: share of the way to its best response a provider moves each
+    /// decision period. Default 0.5.
+    pub damping: f64,
+    /// Share of the pooled budget the network's planner gives as quality
+    /// grants to the providers with the worst waits and outcomes. Default 0.01.
+    pub planner_share: f64,
+    /// Pathway standardisation: share of the gap to the network's best
+    /// quality closed each decision period, times the network routing share.
+    /// Default 0.2.
+    pub standardisation: f64,
+    /// Staff establishment targets this much capacity above recent demand. Default 0.05.
+    pub capacity_slack: f64,
+    /// Weeks over which a provider plans to clear its elective backlog. Default 26.
+    pub backlog_weeks: f64,
+    /// Largest share by which a unit's physical capacity grows or shrinks
+    /// in a decision period, towards recent demand plus slack. Default 0.03.
+    pub capacity_growth: f64,
+    /// Fixed cost of physical capacity added (or saved when it is shed), £
+    /// per week per episode-a-week of capacity, as a share of the tariff. Default 0.12.
+    pub capital_charge: f64,
+}
+
+impl Default for BehaviourParams {
+    fn default() -> Self {
+        BehaviourParams {
+            altruism: 60.0,
+            quality_cost: 300.0,
+            max_quality: 3.0,
+            efficiency_cost: 3000.0,
+            max_efficiency: 0.3,
+            damping: 0.5,
+            planner_share: 0.01,
+            standardisation: 0.2,
+            capacity_slack: 0.05,
+            backlog_weeks: 26.0,
+            capacity_growth: 0.03,
+            capital_charge: 0.12,
+        }
+    }
+}
+
+/// What the regulator does to a failing provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureAction {
+    /// Close its least viable service; its patients, staff and capacity move
+    /// to the nearest provider offering the service.
+    #[default]
+    CloseService,
+    /// Merge the whole provider into the nearest open provider.
+    Merge,
+}
+
+/// Failure and regulator takeover.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FailureParams {
+    /// A provider is failing while its cash is below minus this many weeks
+    /// of its costs. Default 8.
+    pub cash_threshold_weeks: f64,
+    /// Consecutive failing weeks before the regulator takes over. Default 26.
+    pub window_weeks: u32,
+    /// What the regulator does. Default `close_service`.
+    pub action: FailureAction,
+    /// Share of a closed unit's fixed costs that closing saves. Default 0.5.
+    pub closure_saving: f64,
+    /// Share of the failing provider's fixed costs a merger saves. Default 0.1.
+    pub merger_saving: f64,
+}
+
+impl Default for FailureParams {
+    fn default() -> Self {
+        FailureParams {
+            cash_threshold_weeks: 8.0,
+            window_weeks: 26,
+            action: FailureAction::CloseService,
+            closure_saving: 0.5,
+            merger_saving: 0.1,
+        }
+    }
+}
+
+/// Integration: community substitution and single-management savings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IntegrationParams {
+    /// The service that substituted patients receive. Default: `community_care` if defined.
+    pub community_service: Option<String>,
+    /// Services whose older patients' emergency demand may be substituted.
+    /// Default: `emergency_medicine` if defined.
+    pub substitutable: Option<Vec<String>>,
+    /// Share of older people's substitutable demand met in the community at
+    /// full integration after the ramp. Default 0.15.
+    pub max_substitution: f64,
+    /// Weeks for substitution and savings to ramp up from the start of integration. Default 104.
+    pub ramp_weeks: u32,
+    /// Up-front transition cost, £ per resident at full integration. Default 10.
+    pub transition_cost_per_capita: f64,
+    /// Weeks over which the transition cost is spent. Default 52.
+    pub transition_weeks: u32,
+    /// Share of fixed costs saved by single management at full integration. Default 0.04.
+    pub fixed_cost_saving: f64,
+}
+
+impl Default for IntegrationParams {
+    fn default() -> Self {
+        IntegrationParams {
+            community_service: None,
+            substitutable: None,
+            max_substitution: 0.15,
+            ramp_weeks: 104,
+            transition_cost_per_capita: 10.0,
+            transition_weeks: 52,
+            fixed_cost_saving: 0.04,
+        }
+    }
+}
+
+/// Adds a problem unless `value` is finite and in `[lo, hi]`.
+pub(crate) fn check_range(problems: &mut Vec<Problem>, path: &str, value: f64, lo: f64, hi: f64) {
+    if !(value.is_finite() && value >= lo && value <= hi) {
+        let expected = if hi == f64::INFINITY {
+            format!("a number ≥ {lo}")
+        } else {
+            format!("a number in [{lo}, {hi}]")
+        };
+        problems.push(Problem::new(
+            path,
+            format!("expected {expected}, found {value}"),
+        ));
+    }
+}
+
+impl LabourParams {
+    pub(crate) fn check(&self, p: &mut Vec<Problem>) {
+        for (g, m) in super::scenario::STAFF_GROUPS
+            .iter()
+            .zip(self.markets.by_group())
+        {
+            let at = |f: &str| format!("workforce.labour.markets.{g}.{f}");
+            if let Some(v) = m.trained_inflow {
+                check_range(p, &at("trained_inflow"), v, 0.0, f64::INFINITY);
+            }
+            check_range(p, &at("base_turnover"), m.base_turnover, 0.0, 1.0);
+            check_range(p, &at("retirement"), m.retirement, 0.0, 1.0);
+            check_range(p, &at("mobility"), m.mobility, 0.0, 1.0);
+            m.age_profile.check(&at("age_profile"), p);
+        }
+        self.recruit_age.check("workforce.labour.recruit_age", p);
+        check_range(
+            p,
+            "workforce.labour.pool_attrition",
+            self.pool_attrition,
+            0.0,
+            1.0,
+        );
+        check_range(
+            p,
+            "workforce.labour.burnout.threshold",
+            self.burnout.threshold,
+            0.0,
+            10.0,
+        );
+        if self.burnout.weeks == 0 {
+            p.push(Problem::new(
+                "workforce.labour.burnout.weeks",
+                "expected at least 1 week",
+            ));
+        }
+        check_range(
+            p,
+            "workforce.labour.burnout.extra_turnover",
+            self.burnout.extra_turnover,
+            0.0,
+            1.0,
+        );
+        check_range(
+            p,
+            "workforce.labour.agency.premium",
+            self.agency.premium,
+            0.0,
+            10.0,
+        );
+        check_range(
+            p,
+            "workforce.labour.agency.availability",
+            self.agency.availability,
+            0.0,
+            1.0,
+        );
+        check_range(
+            p,
+            "workforce.labour.agency.quality_penalty",
+            self.agency.quality_penalty,
+            0.0,
+            10.0,
+        );
+        check_range(
+            p,
+            "workforce.labour.wage.max_premium",
+            self.wage.max_premium,
+            0.0,
+            1.0,
+        );
+        check_range(
+            p,
+            "workforce.labour.wage.elasticity",
+            self.wage.elasticity,
+            0.0,
+            100.0,
+        );
+        check_range(
+            p,
+            "workforce.labour.wage.vacancy_reference",
+            self.wage.vacancy_reference,
+            1e-6,
+            1.0,
+        );
+        check_range(p, "workforce.labour.stretch", self.stretch, 0.0, 0.9);
+        check_range(
+            p,
+            "workforce.labour.sharing_cost_per_hour",
+            self.sharing_cost_per_hour,
+            0.0,
+            f64::INFINITY,
+        );
+    }
+}
+
+impl BehaviourParams {
+    pub(crate) fn check(&self, p: &mut Vec<Problem>) {
+        check_range(p, "behaviour.altruism", self.altruism, 0.0, f64::INFINITY);
+        check_range(
+            p,
+            "behaviour.quality_cost",
+            self.quality_cost,
+            1e-9,
+            f64::INFINITY,
+        );
+        check_range(p, "behaviour.max_quality", self.max_quality, 0.0, 10.0);
+        check_range(
+            p,
+            "behaviour.efficiency_cost",
+            self.efficiency_cost,
+            1e-9,
+            f64::INFINITY,
+        );
+        check_range(p, "behaviour.max_efficiency", self.max_efficiency, 0.0, 1.0);
+        check_range(p, "behaviour.damping", self.damping, 0.0, 1.0);
+        check_range(p, "behaviour.planner_share", self.planner_share, 0.0, 1.0);
+        check_range(
+            p,
+            "behaviour.standardisation",
+            self.standardisation,
+            0.0,
+            1.0,
+        );
+        check_range(
+            p,
+            "behaviour.capacity_slack",
+            self.capacity_slack,
+            0.0,
+            10.0,
+        );
+        check_range(p, "behaviour.backlog_weeks", self.backlog_weeks, 1.0, 1e6);
+        check_range(
+            p,
+            "behaviour.capacity_growth",
+            self.capacity_growth,
+            0.0,
+            1.0,
+        );
+        check_range(
+            p,
+            "behaviour.capital_charge",
+            self.capital_charge,
+            0.0,
+            10.0,
+        );
+    }
+}
+
+impl FailureParams {
+    pub(crate) fn check(&self, p: &mut Vec<Problem>) {
+        check_range(
+            p,
+            "failure.cash_threshold_weeks",
+            self.cash_threshold_weeks,
+            0.0,
+            f64::INFINITY,
+        );
+        if self.window_weeks == 0 {
+            p.push(Problem::new(
+                "failure.window_weeks",
+                "expected a window of at least 1 week",
+            ));
+        }
+        check_range(p, "failure.closure_saving", self.closure_saving, 0.0, 1.0);
+        check_range(p, "failure.merger_saving", self.merger_saving, 0.0, 1.0);
+    }
+}
+
+impl IntegrationParams {
+    pub(crate) fn check(&self, services: &[&str], p: &mut Vec<Problem>) {
+        let list = services.join(", ");
+        if let Some(c) = &self.community_service
+            && !services.contains(&c.as_str())
+        {
+            p.push(Problem::new(
+                "integration.community_service",
+                format!("expected a defined service ({list}), found `{c}`"),
+            ));
+        }
+        for (i, s) in self.substitutable.iter().flatten().enumerate() {
+            if !services.contains(&s.as_str()) {
+                p.push(Problem::new(
+                    format!("integration.substitutable[{i}]"),
+                    format!("expected a defined service ({list}), found `{s}`"),
+                ));
+            }
+        }
+        check_range(
+            p,
+            "integration.max_substitution",
+            self.max_substitution,
+            0.0,
+            1.0,
+        );
+        check_range(
+            p,
+            "integration.transition_cost_per_capita",
+            self.transition_cost_per_capita,
+            0.0,
+            f64::INFINITY,
+        );
+        check_range(
+            p,
+            "integration.fixed_cost_saving",
+            self.fixed_cost_saving,
+            0.0,
+            1.0,
+        );
+    }
+
+    /// The community service id: the one given, or `community_care` if defined.
+    pub fn community_service<'a>(&'a self, services: &[&'a str]) -> Option<&'a str> {
+        match &self.community_service {
+            Some(c) => Some(c.as_str()),
+            None => services.iter().copied().find(|s| *s == "community_care"),
+        }
+    }
+
+    /// The substitutable service ids: those given, or `emergency_medicine` if defined.
+    pub fn substitutable<'a>(&'a self, services: &[&'a str]) -> Vec<&'a str> {
+        match &self.substitutable {
+            Some(v) => v.iter().map(String::as_str).collect(),
+            None => services
+                .iter()
+                .copied()
+                .filter(|s| *s == "emergency_medicine")
+                .collect(),
+        }
+    }
+}

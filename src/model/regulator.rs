@@ -1,0 +1,256 @@
+//! Step 6 of a week: failure and regulator takeover, and the moves of
+//! services between providers that closures and mergers cause.
+//!
+//! A provider whose cash stays below minus `cash_threshold_weeks` of its
+//! weekly costs for `window_weeks` in a row is taken over. With
+//! `action: close_service` its least viable service (the lowest
+//! contribution since the last decision) closes and moves to the nearest
+//! open provider offering it; a provider down to its last service, or any
+//! provider under `action: merge`, merges into the nearest open provider.
+//! Everything moves without loss: waiting patients (keeping their referral
+//! weeks), staff in post and posts, physical capacity, annual volume, and
+//! on a merger cash and debt. At takeover the regulator turns the failing
+//! provider's overdraft into an interest-bearing loan (the money it lends
+//! is counted in the ledger), so a takeover does not drag the acquirer
+//! straight into failure. Under full pooling the network's risk pool
+//! carries every provider, so the regulator does not intervene; the
+//! system's deficit shows in the finance summary.
+
+use super::engine::{Event, Simulation, Unit};
+use super::money::Money;
+use super::world::{ProviderId, ServiceId};
+
+impl Simulation {
+    /// Step 6: counts failing weeks and takes over providers at the end of their window.
+    pub(super) fn regulate(&mut self) {
+        let f = self.world.failure;
+        if self.regime.pooling >= 1.0 {
+            for p in &mut self.providers {
+                p.failing_weeks = 0;
+            }
+            return;
+        }
+        let mut failed = Vec::new();
+        for (pi, p) in self.providers.iter_mut().enumerate() {
+            if !p.open {
+                continue;
+            }
+            let limit = -f.cash_threshold_weeks * p.week.costs().as_pounds();
+            if p.cash.as_pounds() < limit {
+                p.failing_weeks += 1;
+            } else {
+                p.failing_weeks = 0;
+            }
+            if p.failing_weeks >= f.window_weeks {
+                failed.push(ProviderId(pi as u32));
+            }
+        }
+        for p in failed {
+            if self.receiver(p, None).is_none() {
+                continue; // the last provider standing: nobody to take it over
+            }
+            let measuring = self.measuring();
+            let state = &mut self.providers[p.index()];
+            state.failing_weeks = 0;
+            // The regulator turns the overdraft into an interest-bearing loan.
+            let overdraft = Money(state.cash.0.min(0).abs());
+            state.cash += overdraft;
+            state.debt += overdraft;
+            self.ledger.regulator_loans += overdraft;
+            if measuring {
+                self.metrics.regulator_loans += overdraft;
+            }
+            let open_units = state.units.iter().flatten().count();
+            self.events.push(Event {
+                week: self.week,
+                kind: "failure".into(),
+                provider: self.world.providers[p.index()].id.clone(),
+                service: None,
+                to: None,
+                detail: format!(
+                    "cash below {} weeks of costs for {} weeks",
+                    f.cash_threshold_weeks, f.window_weeks
+                ),
+            });
+            if f.action == super::params::FailureAction::Merge || open_units <= 1 {
+                self.merge_provider(p, "taken over by the regulator");
+            } else if let Some(s) = self.least_viable(p) {
+                self.close_unit(p, s, "closed by the regulator");
+            }
+        }
+        self.rebuild_catchments();
+    }
+
+    /// The unit with the lowest contribution since the last decision.
+    fn least_viable(&self, p: ProviderId) -> Option<ServiceId> {
+        self.providers[p.index()]
+            .units
+            .iter()
+            .enumerate()
+            .filter_map(|(si, u)| u.as_ref().map(|u| (si, u.interval_contribution)))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(si, _)| ServiceId(si as u32))
+    }
+
+    fn site_distance(&self, a: ProviderId, b: ProviderId) -> f64 {
+        let (pa, pb) = (
+            &self.world.providers[a.index()],
+            &self.world.providers[b.index()],
+        );
+        ((pa.x - pb.x).powi(2) + (pa.y - pb.y).powi(2)).sqrt()
+    }
+
+    /// The nearest other open provider, preferring those offering `service`.
+    fn receiver(&self, from: ProviderId, service: Option<ServiceId>) -> Option<ProviderId> {
+        let candidates = || {
+            (0..self.providers.len() as u32)
+                .map(ProviderId)
+                .filter(move |&q| q != from && self.providers[q.index()].open)
+        };
+        let nearest = |it: Box<dyn Iterator<Item = ProviderId> + '_>| {
+            it.min_by(|a, b| {
+                self.site_distance(from, *a)
+                    .total_cmp(&self.site_distance(from, *b))
+                    .then_with(|| {
+                        self.world.providers[a.index()]
+                            .id
+                            .cmp(&self.world.providers[b.index()].id)
+                    })
+            })
+        };
+        let offering = service.and_then(|s| {
+            nearest(Box::new(candidates().filter(move |q| {
+                self.providers[q.index()].units[s.index()].is_some()
+            })))
+        });
+        offering.or_else(|| nearest(Box::new(candidates())))
+    }
+
+    /// Moves unit `s` of `from` to `to` with its share of staff and fixed costs.
+    fn move_unit(&mut self, from: ProviderId, s: ServiceId, to: ProviderId, fixed_saving: f64) {
+        let hours = self.world.services[s.index()].staff_hours;
+        let donor = &self.providers[from.index()];
+        let Some(unit) = donor.units[s.index()].as_ref() else {
+            return;
+        };
+        // The unit's share of each staff group (by the hours its capacity needs)
+        // and of fixed costs (by the tariff value of its capacity).
+        let mut group_hours = [0.0; 4];
+        let mut value = 0.0;
+        for (si, u) in donor.units.iter().enumerate() {
+            if let Some(u) = u {
+                for (gh, h) in group_hours
+                    .iter_mut()
+                    .zip(self.world.services[si].staff_hours)
+                {
+                    *gh += u.capacity * h;
+                }
+                value += u.capacity * self.tariffs[si];
+            }
+        }
+        let staff_share: [f64; 4] = std::array::from_fn(|g| {
+            if group_hours[g] > 0.0 {
+                unit.capacity * hours[g] / group_hours[g]
+            } else {
+                0.0
+            }
+        });
+        let fixed_share = if value > 0.0 {
+            unit.capacity * self.tariffs[s.index()] / value
+        } else {
+            1.0
+        };
+
+        let donor = &mut self.providers[from.index()];
+        let unit: Unit = donor.units[s.index()].take().expect("checked above");
+        let moved: Vec<_> = (0..4)
+            .map(|g| donor.staff[g].split_off(staff_share[g]))
+            .collect();
+        let fixed = donor.fixed_cost * fixed_share;
+        donor.fixed_cost -= fixed;
+
+        let receiver = &mut self.providers[to.index()];
+        for (st, m) in receiver.staff.iter_mut().zip(&moved) {
+            st.join(m);
+        }
+        receiver.fixed_cost += fixed * (1.0 - fixed_saving);
+        match receiver.units[s.index()].as_mut() {
+            Some(u) => u.absorb(unit),
+            None => receiver.units[s.index()] = Some(unit),
+        }
+    }
+
+    /// Closes one service of a provider; it moves to the nearest provider
+    /// offering it (or the nearest provider at all).
+    pub(super) fn close_unit(&mut self, p: ProviderId, s: ServiceId, why: &str) {
+        if self.providers[p.index()].units[s.index()].is_none() {
+            return;
+        }
+        if self.providers[p.index()].units.iter().flatten().count() <= 1 {
+            self.merge_provider(p, why);
+            return;
+        }
+        let Some(to) = self.receiver(p, Some(s)) else {
+            return;
+        };
+        self.move_unit(p, s, to, self.world.failure.closure_saving);
+        self.events.push(Event {
+            week: self.week,
+            kind: "closure".into(),
+            provider: self.world.providers[p.index()].id.clone(),
+            service: Some(self.world.services[s.index()].id.clone()),
+            to: Some(self.world.providers[to.index()].id.clone()),
+            detail: format!("{why}; patients, staff and capacity moved"),
+        });
+    }
+
+    /// Merges a whole provider into the nearest open provider.
+    pub(super) fn merge_provider(&mut self, p: ProviderId, why: &str) {
+        let Some(to) = self.receiver(p, None) else {
+            return;
+        };
+        let services: Vec<ServiceId> = self.providers[p.index()]
+            .units
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| u.is_some())
+            .map(|(si, _)| ServiceId(si as u32))
+            .collect();
+        for &s in &services {
+            self.move_unit(p, s, to, self.world.failure.merger_saving);
+            self.events.push(Event {
+                week: self.week,
+                kind: "service_move".into(),
+                provider: self.world.providers[p.index()].id.clone(),
+                service: Some(self.world.services[s.index()].id.clone()),
+                to: Some(self.world.providers[to.index()].id.clone()),
+                detail: "moved on merger".into(),
+            });
+        }
+        // Whatever is left (staff of groups no unit needed, cash, debt, fixed costs).
+        let donor = &mut self.providers[p.index()];
+        let staff: Vec<_> = donor.staff.iter_mut().map(|st| st.split_off(1.0)).collect();
+        let (cash, debt, fixed) = (donor.cash, donor.debt, donor.fixed_cost);
+        donor.cash = Money::ZERO;
+        donor.debt = Money::ZERO;
+        donor.fixed_cost = 0.0;
+        donor.open = false;
+        donor.grant = 0.0;
+        let saving = self.world.failure.merger_saving;
+        let receiver = &mut self.providers[to.index()];
+        for (st, m) in receiver.staff.iter_mut().zip(&staff) {
+            st.join(m);
+        }
+        receiver.cash += cash;
+        receiver.debt += debt;
+        receiver.fixed_cost += fixed * (1.0 - saving);
+        self.events.push(Event {
+            week: self.week,
+            kind: "merger".into(),
+            provider: self.world.providers[p.index()].id.clone(),
+            service: None,
+            to: Some(self.world.providers[to.index()].id.clone()),
+            detail: format!("{why}; merged with cash, debt, staff and services"),
+        });
+    }
+}

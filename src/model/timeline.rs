@@ -1,0 +1,287 @@
+//! Timed changes: policy switches and shocks applied at the start of a week.
+//!
+//! A scenario's `timeline` lists changes as `{"week": W, "set": PATH,
+//! "value": V}`. The paths are a small fixed vocabulary, checked when the
+//! scenario is validated:
+//!
+//! | path | value |
+//! |---|---|
+//! | `regime` | a preset name: all knobs switch to it |
+//! | `regime.pooling`, `regime.staff_sharing`, `regime.integration` | a number in [0, 1] |
+//! | `regime.routing` | `"choice"`, `"network"` or a network share in [0, 1] |
+//! | `regime.coordination_cost` | £ per provider per week, ≥ 0 |
+//! | `services.<service>.tariff` | £ per episode, ≥ 0 |
+//! | `workforce.<group>.trained_inflow` | WTE per year, ≥ 0 |
+//! | `demand.<service>` or `demand.<service>.<locality>` (`*` for every service) | a multiplier of referrals, ≥ 0 |
+//! | `close.<provider>` or `close.<provider>.<service>` | `true`: the regulator closes it and moves its patients, staff and capacity |
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::regime::{PRESETS, Regime, Routing};
+use super::scenario::{Problem, STAFF_GROUPS, Scenario};
+
+/// One change as written in a scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimedChange {
+    /// Week at whose start the change applies (0 is the first week of the warm-up).
+    pub week: u32,
+    /// What changes (see the module docs).
+    pub set: String,
+    /// The new value.
+    pub value: Value,
+}
+
+/// A regime knob.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Knob {
+    /// `pooling`.
+    Pooling(f64),
+    /// `staff_sharing`.
+    StaffSharing(f64),
+    /// `integration`.
+    Integration(f64),
+    /// `coordination_cost`.
+    CoordinationCost(f64),
+    /// `routing`.
+    Routing(Routing),
+}
+
+/// A validated change.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// Every knob switches to a preset.
+    Regime(Regime),
+    /// One knob changes.
+    Knob(Knob),
+    /// A service's tariff.
+    Tariff {
+        /// Service id.
+        service: String,
+        /// £ per episode.
+        value: f64,
+    },
+    /// A staff group's trained inflow.
+    TrainedInflow {
+        /// Index in [`STAFF_GROUPS`].
+        group: usize,
+        /// WTE per year.
+        value: f64,
+    },
+    /// A demand multiplier (a surge or a fall).
+    Demand {
+        /// Service id, or `None` for every service.
+        service: Option<String>,
+        /// Locality id, or `None` for every locality.
+        locality: Option<String>,
+        /// Multiplier of referrals.
+        multiplier: f64,
+    },
+    /// A closure ordered by the regulator.
+    Close {
+        /// Provider id.
+        provider: String,
+        /// Service id, or `None` for the whole provider.
+        service: Option<String>,
+    },
+}
+
+fn number(value: &Value, at: &str, lo: f64, hi: f64) -> Result<f64, Problem> {
+    let v = value
+        .as_f64()
+        .ok_or_else(|| Problem::new(at, format!("expected a number, found {value}")))?;
+    if v.is_finite() && v >= lo && v <= hi {
+        Ok(v)
+    } else if hi == f64::INFINITY {
+        Err(Problem::new(
+            at,
+            format!("expected a number ≥ {lo}, found {v}"),
+        ))
+    } else {
+        Err(Problem::new(
+            at,
+            format!("expected a number in [{lo}, {hi}], found {v}"),
+        ))
+    }
+}
+
+impl TimedChange {
+    /// Parses `PATH=VALUE@WEEK` (as given to `ccsim run --set`); VALUE is
+    /// read as JSON when it parses as JSON, else as a string.
+    pub fn from_flag(flag: &str) -> Result<TimedChange, String> {
+        let (assignment, week) = flag
+            .rsplit_once('@')
+            .ok_or_else(|| format!("expected PATH=VALUE@WEEK, found `{flag}` (no @WEEK)"))?;
+        let week: u32 = week
+            .parse()
+            .map_err(|_| format!("expected a whole week number after @, found `{week}`"))?;
+        let (path, value) = assignment
+            .split_once('=')
+            .ok_or_else(|| format!("expected PATH=VALUE@WEEK, found `{flag}` (no =)"))?;
+        let value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_owned()));
+        Ok(TimedChange {
+            week,
+            set: path.to_owned(),
+            value,
+        })
+    }
+
+    /// Checks the change against a scenario; `at` names it in messages.
+    pub fn parse(&self, s: &Scenario, at: &str) -> Result<Change, Problem> {
+        let set_at = format!("{at}.set");
+        let value_at = format!("{at}.value");
+        let parts: Vec<&str> = self.set.splitn(3, '.').collect();
+        let unknown = |what: &str, name: &str, choices: Vec<&str>| {
+            Problem::new(
+                &set_at,
+                format!(
+                    "expected a defined {what} ({}), found `{name}`",
+                    choices.join(", ")
+                ),
+            )
+        };
+        let services: Vec<&str> = s.services.keys().map(String::as_str).collect();
+        let service = |name: &str| -> Result<String, Problem> {
+            if services.contains(&name) {
+                Ok(name.to_owned())
+            } else {
+                Err(unknown("service", name, services.clone()))
+            }
+        };
+        let v = &self.value;
+        match parts.as_slice() {
+            ["regime"] => {
+                let name = v.as_str().ok_or_else(|| {
+                    Problem::new(
+                        &value_at,
+                        format!("expected a preset name ({}), found {v}", PRESETS.join(", ")),
+                    )
+                })?;
+                Regime::preset(name).map(Change::Regime).ok_or_else(|| {
+                    Problem::new(
+                        &value_at,
+                        format!(
+                            "expected a preset name ({}), found `{name}`",
+                            PRESETS.join(", ")
+                        ),
+                    )
+                })
+            }
+            ["regime", knob] => {
+                let k = match *knob {
+                    "pooling" => Knob::Pooling(number(v, &value_at, 0.0, 1.0)?),
+                    "staff_sharing" => Knob::StaffSharing(number(v, &value_at, 0.0, 1.0)?),
+                    "integration" => Knob::Integration(number(v, &value_at, 0.0, 1.0)?),
+                    "coordination_cost" => Knob::CoordinationCost(number(v, &value_at, 0.0, f64::INFINITY)?),
+                    "routing" => Knob::Routing(match v {
+                        Value::String(r) if r == "choice" => Routing::Choice,
+                        Value::String(r) if r == "network" => Routing::Network,
+                        _ => Routing::Mix(number(v, &value_at, 0.0, 1.0).map_err(|_| {
+                            Problem::new(&value_at, format!("expected \"choice\", \"network\" or a number in [0, 1], found {v}"))
+                        })?),
+                    }),
+                    other => {
+                        return Err(unknown(
+                            "regime knob",
+                            other,
+                            vec!["pooling", "staff_sharing", "routing", "integration", "coordination_cost"],
+                        ));
+                    }
+                };
+                Ok(Change::Knob(k))
+            }
+            ["services", name, "tariff"] => Ok(Change::Tariff {
+                service: service(name)?,
+                value: number(v, &value_at, 0.0, f64::INFINITY)?,
+            }),
+            ["workforce", group, "trained_inflow"] => {
+                let g = STAFF_GROUPS
+                    .iter()
+                    .position(|x| x == group)
+                    .ok_or_else(|| unknown("staff group", group, STAFF_GROUPS.to_vec()))?;
+                Ok(Change::TrainedInflow {
+                    group: g,
+                    value: number(v, &value_at, 0.0, f64::INFINITY)?,
+                })
+            }
+            ["demand", rest @ ..] if !rest.is_empty() => {
+                let svc = if rest[0] == "*" {
+                    None
+                } else {
+                    Some(service(rest[0])?)
+                };
+                let locality = match rest.get(1) {
+                    None => None,
+                    Some(l) if s.localities.iter().any(|x| x.id == *l) => Some((*l).to_owned()),
+                    Some(l) => {
+                        return Err(Problem::new(
+                            &set_at,
+                            format!("expected a defined locality id, found `{l}`"),
+                        ));
+                    }
+                };
+                Ok(Change::Demand {
+                    service: svc,
+                    locality,
+                    multiplier: number(v, &value_at, 0.0, 1000.0)?,
+                })
+            }
+            ["close", provider, rest @ ..] => {
+                if v != &Value::Bool(true) {
+                    return Err(Problem::new(&value_at, format!("expected true, found {v}")));
+                }
+                let Some(spec) = s.providers.iter().find(|p| p.id == *provider) else {
+                    return Err(Problem::new(
+                        &set_at,
+                        format!("expected a defined provider id, found `{provider}`"),
+                    ));
+                };
+                let svc = match rest.first() {
+                    None => None,
+                    Some(name) if spec.services.contains_key(*name) => Some((*name).to_owned()),
+                    Some(name) => {
+                        return Err(Problem::new(
+                            &set_at,
+                            format!("expected a service that `{provider}` offers, found `{name}`"),
+                        ));
+                    }
+                };
+                Ok(Change::Close {
+                    provider: (*provider).to_owned(),
+                    service: svc,
+                })
+            }
+            _ => Err(Problem::new(
+                &set_at,
+                format!(
+                    "expected one of regime, regime.<knob>, services.<id>.tariff, workforce.<group>.trained_inflow, \
+                     demand.<service>[.<locality>], close.<provider>[.<service>]; found `{}`",
+                    self.set
+                ),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_parse_into_changes() {
+        let c = TimedChange::from_flag("regime.pooling=0.5@260").expect("parses");
+        assert_eq!(
+            c,
+            TimedChange {
+                week: 260,
+                set: "regime.pooling".into(),
+                value: serde_json::json!(0.5)
+            }
+        );
+        let c = TimedChange::from_flag("regime=collaboration@10").expect("parses");
+        assert_eq!(c.value, Value::String("collaboration".into()));
+        assert!(TimedChange::from_flag("regime.pooling=0.5").is_err());
+        assert!(TimedChange::from_flag("regime.pooling=0.5@soon").is_err());
+    }
+}
