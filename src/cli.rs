@@ -4,7 +4,8 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Result, bail};
+use anyhow::{Result, anyhow, bail};
+use ccsim::model::timeline::TimedChange;
 use clap::{Parser, Subcommand};
 
 /// ccsim: when do health-care providers serve patients better by competing,
@@ -47,6 +48,10 @@ pub struct RunArgs {
     /// Include weekly time series in the result.
     #[arg(long)]
     pub timeseries: bool,
+    /// A timed change, e.g. `regime=collaboration@260` or
+    /// `regime.pooling=0.5@104` (repeatable; paths as in a scenario's timeline).
+    #[arg(long = "set", value_name = "PATH=VALUE@WEEK")]
+    pub set: Vec<String>,
 }
 
 /// Arguments of `ccsim check`.
@@ -80,6 +85,8 @@ pub struct RunSettings {
     pub destination: Destination,
     /// Whether to record weekly series.
     pub timeseries: bool,
+    /// Timed changes from `--set`, with the flag as written.
+    pub changes: Vec<(String, TimedChange)>,
 }
 
 impl RunArgs {
@@ -97,7 +104,17 @@ impl RunArgs {
             Some(p) if p.as_os_str() == "-" => Destination::Stdout,
             Some(p) => Destination::File(p),
         };
+        let changes = self
+            .set
+            .into_iter()
+            .map(|flag| {
+                let change =
+                    TimedChange::from_flag(&flag).map_err(|e| anyhow!("--set {flag}: {e}"))?;
+                Ok((flag, change))
+            })
+            .collect::<Result<Vec<_>>>()?;
         Ok(RunSettings {
+            changes,
             config: self.config,
             regime: self.regime,
             seed: self.seed,

@@ -38,6 +38,12 @@ fn run(s: RunSettings) -> Result<()> {
     if let Some(weeks) = s.horizon_weeks {
         scenario.time.horizon_weeks = weeks;
     }
+    for (flag, change) in &s.changes {
+        if let Err(problem) = change.parse(&scenario, "--set") {
+            bail!("--set {flag}: {}", problem.message);
+        }
+        scenario.timeline.push(change.clone());
+    }
     load::revalidate(&scenario, source)?;
     let result = model::run(&scenario, s.seed, s.timeseries);
     let bytes = output::to_json(&result)?;

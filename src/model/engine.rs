@@ -548,6 +548,15 @@ impl Simulation {
         self.tariffs[s.index()]
     }
 
+    /// Episodes of service `s` treated in the week just run.
+    pub fn treated_this_week(&self, s: ServiceId) -> u64 {
+        self.providers
+            .iter()
+            .filter_map(|p| p.units[s.index()].as_ref())
+            .map(|u| u64::from(u.used))
+            .sum()
+    }
+
     /// Unhired staff in the region's pool, WTE by group.
     pub fn pool(&self) -> [f64; 4] {
         self.pool

@@ -12,8 +12,10 @@
 //!
 //! Then next week's staffing is planned: agency staff cover vacancies up
 //! to what agencies can supply, and with `staff_sharing` > 0 the network
-//! redeploys staff time from providers with hours to spare to those short
-//! of hours, up to that share of each donor's hours. Staff flows are
+//! redeploys staff time from under-used to over-stretched providers —
+//! towards every provider working at the network's utilisation (hours
+//! demanded over hours available) — with no donor giving more than that
+//! share of its hours. Staff flows are
 //! expected values (WTE are continuous): the randomness of a run is in its
 //! patients.
 
@@ -145,39 +147,46 @@ impl Simulation {
         }
         if sharing > 0.0 {
             for g in 0..4 {
-                let own = |p: &super::engine::ProviderState| {
-                    (p.staff[g].in_post() + p.staff[g].agency) * hours_per_wte
-                };
-                let deficit: Vec<f64> = self
+                let own: Vec<f64> = self
                     .providers
                     .iter()
                     .map(|p| {
                         if p.open {
-                            (p.staff[g].needed - own(p)).max(0.0)
+                            (p.staff[g].in_post() + p.staff[g].agency) * hours_per_wte
                         } else {
                             0.0
                         }
                     })
                     .collect();
-                let surplus: Vec<f64> = self
+                let need: Vec<f64> = self
                     .providers
                     .iter()
-                    .map(|p| {
-                        if p.open {
-                            (own(p) - p.staff[g].needed).max(0.0).min(sharing * own(p))
-                        } else {
-                            0.0
-                        }
-                    })
+                    .map(|p| if p.open { p.staff[g].needed } else { 0.0 })
                     .collect();
-                let (d, s): (f64, f64) = (deficit.iter().sum(), surplus.iter().sum());
-                let moved = d.min(s);
+                let (total_own, total_need): (f64, f64) = (own.iter().sum(), need.iter().sum());
+                if total_own <= 0.0 || total_need <= 0.0 {
+                    continue;
+                }
+                // Hours each provider would hold if every one ran at the network's utilisation.
+                let level = total_need / total_own;
+                let gain: Vec<f64> = need
+                    .iter()
+                    .zip(&own)
+                    .map(|(n, o)| (n / level - o).max(0.0))
+                    .collect();
+                let give: Vec<f64> = need
+                    .iter()
+                    .zip(&own)
+                    .map(|(n, o)| (o - n / level).max(0.0).min(sharing * o))
+                    .collect();
+                let (wanted, spare): (f64, f64) = (gain.iter().sum(), give.iter().sum());
+                let moved = wanted.min(spare);
                 if moved <= 0.0 {
                     continue;
                 }
-                for ((p, di), si) in self.providers.iter_mut().zip(&deficit).zip(&surplus) {
-                    p.staff[g].shared_in = di * moved / d;
-                    p.staff[g].shared_out = si * moved / s;
+                for ((p, gi), si) in self.providers.iter_mut().zip(&gain).zip(&give) {
+                    p.staff[g].shared_in = gi * moved / wanted;
+                    p.staff[g].shared_out = si * moved / spare;
                 }
             }
         }

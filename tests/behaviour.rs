@@ -1,0 +1,437 @@
+//! Providers that act: each mechanism moves results in its stated direction.
+
+use ccsim::load::builtin;
+use ccsim::model::money::Money;
+use ccsim::model::{RunOutput, Scenario, Simulation, World};
+use serde_json::{Value, json};
+
+use crate::common::{provider, run, scenario};
+
+fn duopoly() -> Value {
+    serde_json::from_str(&std::fs::read_to_string("configs/duopoly.json").expect("duopoly"))
+        .expect("json")
+}
+
+/// Mean quality of all providers over the last `weeks` of a run.
+fn late_quality(s: &Scenario, seed: u64, weeks: usize) -> f64 {
+    let r = ccsim::model::run(s, seed, true);
+    let ts = r.timeseries.expect("asked for");
+    let values: Vec<f64> = ts
+        .providers
+        .iter()
+        .flat_map(|p| p.quality[p.quality.len() - weeks..].to_vec())
+        .collect();
+    values.iter().sum::<f64>() / values.len() as f64
+}
+
+/// The closed form of `docs/EQUILIBRIUM.md`, computed from the scenario's
+/// own numbers, independently of the engine.
+fn closed_form(v: &Value) -> f64 {
+    let s: Scenario = serde_json::from_value(v.clone()).expect("parses");
+    let svc = &s.services["elective_surgery"];
+    let beta_d = s.choice.beta_distance;
+    let beta_q = s.choice.beta_quality;
+    let b = s.behaviour;
+    let pay = s.workforce.annual_cost.by_group();
+    let staff_cost: f64 = (0..4)
+        .map(|g| svc.staff_hours.by_group()[g] * pay[g] / 52.0 / s.workforce.hours_per_wte)
+        .sum();
+    let effort =
+        (svc.variable_cost / (b.efficiency_cost * (1.0 + b.capacity_slack))).min(b.max_efficiency);
+    let margin = svc.tariff - svc.variable_cost * (1.0 - effort) - staff_cost;
+    let road = |dx: f64, area: f64| {
+        let spread = 2.0 / 3.0 * (area / std::f64::consts::PI).sqrt();
+        s.geography.circuity * (dx * dx + spread * spread).sqrt()
+    };
+    let (a_x, b_x) = (-10.0, 10.0);
+    let (mut demand, mut slope) = (0.0, 0.0);
+    for l in &s.localities {
+        let x = l.position.x.expect("km positions");
+        let rates = svc.referral_rate.by_band();
+        let n: f64 = l
+            .age_mix
+            .shares()
+            .iter()
+            .zip(rates)
+            .map(|(share, r)| l.population * share * r)
+            .sum::<f64>()
+            / 1000.0
+            / 52.0;
+        let p =
+            1.0 / (1.0 + (-beta_d * (road(x - b_x, l.area_km2) - road(x - a_x, l.area_km2))).exp());
+        demand += n * p;
+        slope += beta_q * n * p * (1.0 - p);
+    }
+    (margin * slope / demand + b.altruism) / (b.quality_cost * (1.0 + b.capacity_slack))
+}
+
+#[test]
+fn duopoly_quality_settles_at_the_closed_form_equilibrium() {
+    let sets = [
+        (0.25, 1620.0, 60.0),
+        (0.5, 1620.0, 60.0),
+        (0.25, 2100.0, 30.0),
+    ];
+    for (beta_q, tariff, altruism) in sets {
+        let mut v = duopoly();
+        v["time"] = json!({"horizon_weeks": 780, "warmup_weeks": 52});
+        v["choice"] = json!({"beta_quality": beta_q});
+        v["services"]["elective_surgery"]["tariff"] = json!(tariff);
+        v["behaviour"] = json!({"altruism": altruism});
+        v["workforce"] = json!({"labour": {"wage": {"max_premium": 0.0}}});
+        let theory = closed_form(&v);
+        let simulated = late_quality(&scenario(v), 3, 260);
+        eprintln!(
+            "β_q {beta_q}, tariff {tariff}, α {altruism}: simulated {simulated:.4}, closed form {theory:.4}"
+        );
+        assert!(
+            theory > 0.1,
+            "a test that can fail needs a real equilibrium: {theory}"
+        );
+        assert!(
+            (simulated - theory).abs() < 0.02 * theory,
+            "β_q {beta_q}, tariff {tariff}, α {altruism}: simulated {simulated:.4}, closed form {theory:.4}"
+        );
+    }
+}
+
+#[test]
+fn a_higher_margin_raises_quality_under_the_tariff_but_not_under_full_pooling() {
+    let quality = |tariff: f64, pooling: f64| {
+        let mut v = duopoly();
+        v["time"] = json!({"horizon_weeks": 260});
+        v["services"]["elective_surgery"]["tariff"] = json!(tariff);
+        v["regime"] = json!({"pooling": pooling});
+        v["behaviour"] = json!({"planner_share": 0.0});
+        late_quality(&scenario(v), 1, 104)
+    };
+    let (low, high) = (quality(1620.0, 0.0), quality(2000.0, 0.0));
+    assert!(high > low * 1.15, "tariff: {low:.3} → {high:.3}");
+    let (low, high) = (quality(1620.0, 1.0), quality(2000.0, 1.0));
+    assert!(
+        (high - low).abs() < 0.01 * low,
+        "pooled: {low:.3} → {high:.3}"
+    );
+    // At full pooling without grants quality settles at the altruism-only level α/(κ(1+σ)).
+    let altruism_only = 60.0 / (300.0 * 1.05);
+    assert!(
+        (low - altruism_only).abs() < 0.02 * altruism_only,
+        "pooled {low:.4} vs {altruism_only:.4}"
+    );
+}
+
+#[test]
+fn a_smaller_trained_inflow_raises_vacancies_and_agency_spend() {
+    let figures = |inflow: Option<f64>| {
+        let mut s = builtin("west-mercia").expect("built-in");
+        s.time.horizon_weeks = 260;
+        if let Some(f) = inflow {
+            s.workforce.labour.markets.nursing.trained_inflow = Some(f);
+        }
+        let r = ccsim::model::run(&s, 2, false);
+        (
+            r.summary.workforce.by_group["nursing"]
+                .vacancy_rate
+                .expect("posts"),
+            r.summary.workforce.agency_spend,
+        )
+    };
+    let (vacancy, agency) = figures(None);
+    let (short_vacancy, short_agency) = figures(Some(100.0));
+    assert!(
+        short_vacancy > vacancy + 0.05,
+        "vacancy {vacancy:.3} → {short_vacancy:.3}"
+    );
+    assert!(
+        short_agency > agency,
+        "agency £{} → £{}",
+        agency.as_pounds(),
+        short_agency.as_pounds()
+    );
+}
+
+/// Two providers with the same service; demand falls on `busy`, while
+/// `quiet` has staff to spare.
+fn lopsided(sharing: f64) -> Value {
+    let mut busy = provider("busy", 0.0, "surgery", 150.0);
+    let mut quiet = provider("quiet", 25.0, "surgery", 150.0);
+    for p in [&mut busy, &mut quiet] {
+        p["staff"] = json!({"nursing": {"in_post": 40.0}});
+    }
+    json!({
+        "name": "lopsided",
+        "time": {"horizon_weeks": 104, "warmup_weeks": 26},
+        "localities": [
+            {"id": "town", "position": {"x": 0.0, "y": 0.0}, "population": 52000.0, "age_mix": {"children": 0.0, "adults": 1.0, "older": 0.0}},
+            {"id": "village", "position": {"x": 25.0, "y": 0.0}, "population": 15600.0, "age_mix": {"children": 0.0, "adults": 1.0, "older": 0.0}}
+        ],
+        "services": {"surgery": {"referral_rate": {"adults": 100.0}, "complex_share": 0.0, "tariff": 1500.0, "staff_hours": {"nursing": 10.0}}},
+        "providers": [busy, quiet],
+        "regime": {"routing": "network", "staff_sharing": sharing},
+        "behaviour": {"damping": 0.0, "capacity_growth": 0.0},
+        "failure": {"window_weeks": 1000000}
+    })
+}
+
+#[test]
+fn staff_sharing_lowers_the_spread_of_utilisation() {
+    let spread = |sharing| {
+        run(&scenario(lopsided(sharing)), 4)
+            .summary
+            .workforce
+            .utilisation_cv
+            .expect("providers")
+    };
+    let (alone, shared) = (spread(0.0), spread(0.5));
+    assert!(alone > 0.3, "the scenario must be lopsided: {alone}");
+    assert!(
+        shared < 0.5 * alone,
+        "utilisation CV {alone:.3} → {shared:.3}"
+    );
+    // Redeployment costs travel time.
+    let r = run(&scenario(lopsided(0.5)), 4);
+    assert!(r.summary.finance.accounts.sharing > Money::ZERO);
+}
+
+#[test]
+fn integration_cuts_acute_emergency_admissions_after_its_ramp_and_costs_more_at_first() {
+    let weekly = |integration: bool| {
+        let mut s = builtin("west-mercia").expect("built-in");
+        s.time = ccsim::model::scenario::TimeSpec {
+            horizon_weeks: 364,
+            warmup_weeks: 52,
+            decision_interval: 13,
+        };
+        if integration {
+            let change = ccsim::model::timeline::TimedChange::from_flag("regime.integration=1@104")
+                .expect("flag");
+            s.timeline.push(change);
+        }
+        s.validate().expect("valid");
+        let world = World::build(&s, s.regime.resolve().expect("preset"));
+        let em = world.service("emergency_medicine").expect("service");
+        let mut sim = Simulation::new(world, 6, true);
+        let mut admissions = Vec::new();
+        while !sim.finished() {
+            sim.step();
+            admissions.push(sim.treated_this_week(em));
+        }
+        let ts = sim.timeseries().expect("recorded").clone();
+        (admissions, ts.system_cost)
+    };
+    let (base_em, base_cost) = weekly(false);
+    let (int_em, int_cost) = weekly(true);
+    let sum = |v: &[u64]| v.iter().sum::<u64>() as f64;
+    let money = |v: &[Money]| v.iter().map(|m| m.as_pounds()).sum::<f64>();
+    // Before the switch (week 104) the runs are the same.
+    assert_eq!(base_em[..104], int_em[..104]);
+    // First year of integration: dearer (the transition cost).
+    assert!(
+        money(&int_cost[104..156]) > money(&base_cost[104..156]),
+        "first-year cost"
+    );
+    // After the two-year ramp: fewer acute emergency admissions.
+    let (base, int) = (sum(&base_em[208..]), sum(&int_em[208..]));
+    assert!(
+        int < 0.95 * base,
+        "admissions after the ramp: {base} → {int}"
+    );
+}
+
+#[test]
+fn a_fixed_price_drives_more_efficiency_than_full_pooling() {
+    let result = |pooling: f64| {
+        let mut v = duopoly();
+        v["time"] = json!({"horizon_weeks": 260});
+        v["regime"] = json!({"pooling": pooling});
+        run(&scenario(v), 5)
+    };
+    let (tariff, pooled) = (result(0.0), result(1.0));
+    let effort = |r: &RunOutput| r.summary.providers.efficiency_at_end.expect("open");
+    let variable = |r: &RunOutput| {
+        r.summary.finance.accounts.variable.as_pounds() / r.summary.outcomes.overall.episodes as f64
+    };
+    // Under full pooling a provider keeps only its weight's share (here one
+    // half) of what it saves, so its effort is half the tariff's.
+    assert!(effort(&tariff) > 0.1, "effort {}", effort(&tariff));
+    assert!(
+        (effort(&pooled) - 0.5 * effort(&tariff)).abs() < 0.02 * effort(&tariff),
+        "effort {} vs {}",
+        effort(&tariff),
+        effort(&pooled)
+    );
+    assert!(
+        variable(&tariff) < 0.95 * variable(&pooled),
+        "variable cost per episode {} vs {}",
+        variable(&tariff),
+        variable(&pooled)
+    );
+}
+
+/// Four providers of different starting quality under network routing.
+fn uneven(standardisation: f64) -> Value {
+    let mut providers = Vec::new();
+    for (i, q) in [0.0, 0.4, 0.8, 1.2].iter().enumerate() {
+        let mut p = provider(&format!("p{i}"), 12.0 * i as f64, "surgery", 120.0);
+        p["quality"] = json!(q);
+        providers.push(p);
+    }
+    let localities: Vec<Value> = (0..4)
+        .map(|i| json!({"id": format!("l{i}"), "position": {"x": 12.0 * i as f64, "y": 0.0}, "population": 52000.0, "area_km2": 40.0}))
+        .collect();
+    json!({
+        "name": "uneven",
+        "time": {"horizon_weeks": 520},
+        "localities": localities,
+        "services": {"surgery": {"referral_rate": {"children": 40.0, "adults": 100.0, "older": 300.0}, "complex_share": 0.0, "tariff": 1500.0}},
+        "providers": providers,
+        "regime": {"preset": "collaboration", "pooling": 0.0},
+        "behaviour": {"standardisation": standardisation, "planner_share": 0.0},
+        "failure": {"window_weeks": 1000000}
+    })
+}
+
+#[test]
+fn standardisation_lowers_the_variation_in_outcomes_between_providers() {
+    let cv = |std: f64| {
+        let r = run(&scenario(uneven(std)), 7);
+        (
+            r.summary
+                .outcomes
+                .overall
+                .between_provider_cv
+                .expect("providers"),
+            r.summary.providers.quality_cv_at_end.expect("q"),
+        )
+    };
+    let ((without, q_without), (with, q_with)) = (cv(0.0), cv(0.3));
+    assert!(with < 0.5 * without, "outcome CV {without:.4} → {with:.4}");
+    assert!(
+        q_with < q_without,
+        "quality CV {q_without:.3} → {q_with:.3}"
+    );
+}
+
+#[test]
+fn a_policy_switch_changes_nothing_before_it_and_the_trajectories_after() {
+    let series = |switch: bool| {
+        let mut s = builtin("cheshire-merseyside").expect("built-in");
+        s.time.horizon_weeks = 208;
+        if switch {
+            s.timeline.push(
+                ccsim::model::timeline::TimedChange::from_flag("regime=collaboration@156")
+                    .expect("flag"),
+            );
+        }
+        ccsim::model::run(&s, 11, true)
+            .timeseries
+            .expect("asked for")
+    };
+    let (base, switched) = (series(false), series(true));
+    let at = 156;
+    assert_eq!(base.treated[..at], switched.treated[..at]);
+    assert_eq!(base.waiting[..at], switched.waiting[..at]);
+    assert_eq!(
+        base.commissioner_paid[..at],
+        switched.commissioner_paid[..at]
+    );
+    for (a, b) in base.providers.iter().zip(&switched.providers) {
+        assert_eq!(a.quality[..at], b.quality[..at]);
+        assert_eq!(a.cash[..at], b.cash[..at]);
+    }
+    assert_ne!(
+        base.commissioner_paid[at..],
+        switched.commissioner_paid[at..]
+    );
+    assert_ne!(base.waiting[at..], switched.waiting[at..]);
+}
+
+/// A provider whose fixed costs it cannot carry fails, is taken over and
+/// merged; a timed closure moves another service. Nothing is lost.
+#[test]
+fn closures_and_mergers_conserve_patients_staff_and_money() {
+    for action in ["close_service", "merge"] {
+        let mut s = builtin("west-mercia").expect("built-in");
+        s.time.horizon_weeks = 260;
+        s.failure.action = serde_json::from_value(json!(action)).expect("action");
+        s.providers
+            .iter_mut()
+            .find(|p| p.id == "hereford-county")
+            .expect("exists")
+            .fixed_cost *= 3.0;
+        s.timeline.push(
+            ccsim::model::timeline::TimedChange::from_flag(
+                "close.alexandra-redditch.gynaecology=true@120",
+            )
+            .expect("flag"),
+        );
+        s.validate().expect("valid");
+        let world = World::build(&s, s.regime.resolve().expect("preset"));
+        let mut sim = Simulation::new(world, 8, false);
+        let cash0: Money = sim.providers().iter().map(|p| p.cash).sum();
+        let staff0 = sim.staff_in_region();
+        while !sim.finished() {
+            sim.step();
+            let l = sim.ledger();
+            assert_eq!(
+                l.arrived,
+                l.treated + l.diverted_out + sim.waiting(),
+                "{action} week {}",
+                sim.week()
+            );
+            assert_eq!(l.commissioner_paid, l.providers_received);
+            assert_eq!(l.risk_pool_net, Money::ZERO);
+            let cash: Money = sim.providers().iter().map(|p| p.cash).sum();
+            assert_eq!(
+                cash - cash0,
+                l.providers_received - l.provider_costs + l.regulator_loans,
+                "{action} week {}",
+                sim.week()
+            );
+            let staff = staff0 + l.staff_entered - l.staff_left;
+            assert!(
+                (sim.staff_in_region() - staff).abs() < 1e-6 * staff,
+                "{action} week {}",
+                sim.week()
+            );
+        }
+        let kinds: Vec<&str> = sim.events().iter().map(|e| e.kind.as_str()).collect();
+        assert!(
+            kinds.contains(&"failure"),
+            "{action}: the overloaded provider must fail: {kinds:?}"
+        );
+        assert!(kinds.contains(&"closure"), "{action}: {kinds:?}");
+        if action == "merge" {
+            assert!(kinds.contains(&"merger"), "{kinds:?}");
+            assert!(
+                !sim.providers()[sim.world().provider("hereford-county").expect("id").index()].open
+            );
+        }
+        assert!(sim.ledger().regulator_loans > Money::ZERO);
+    }
+}
+
+#[test]
+fn under_full_pooling_no_provider_fails_alone() {
+    let mut s = builtin("west-mercia").expect("built-in");
+    s.time.horizon_weeks = 260;
+    s.providers
+        .iter_mut()
+        .find(|p| p.id == "hereford-county")
+        .expect("exists")
+        .fixed_cost *= 3.0;
+    let competition = ccsim::model::run(&s, 8, false);
+    s.regime = ccsim::model::RegimeSpec::Preset("collaboration".into());
+    let collaboration = ccsim::model::run(&s, 8, false);
+    assert!(competition.summary.finance.failures > 0);
+    assert_eq!(collaboration.summary.finance.failures, 0);
+    assert_eq!(
+        collaboration.summary.providers.open_at_end as usize,
+        s.providers.len()
+    );
+    // The system's deficit is reported instead.
+    assert!(
+        collaboration.summary.finance.provider_surplus
+            < competition.summary.finance.provider_surplus
+    );
+}
