@@ -32,8 +32,8 @@ fn builtin_scenarios(c: &mut Criterion) {
 }
 
 /// n providers on a square grid 15 km apart, each offering every service
-/// of the Cheshire & Merseyside scenario (complex-capable), with four
-/// localities around each.
+/// of the Cheshire & Merseyside scenario (complex-capable) with the staff
+/// its capacity needs, with four localities around each.
 fn grid(n: usize) -> Scenario {
     let base = builtin("cheshire-merseyside").expect("built-in scenario");
     let side = (n as f64).sqrt().ceil() as usize;
@@ -41,19 +41,23 @@ fn grid(n: usize) -> Scenario {
     let mut localities = Vec::new();
     for i in 0..n {
         let (x, y) = ((i % side) as f64 * 15.0, (i / side) as f64 * 15.0);
-        let services: serde_json::Map<String, serde_json::Value> = base
-            .services
-            .iter()
-            .map(|(id, s)| {
-                let weekly: f64 =
-                    s.referral_rate.by_band().iter().sum::<f64>() / 3.0 * 250.0 / 52.0;
-                (
-                    id.clone(),
-                    json!({"capability": "complex", "capacity": weekly * 1.1}),
-                )
-            })
-            .collect();
-        providers.push(json!({"id": format!("p{i}"), "kind": "dgh", "position": {"x": x, "y": y}, "services": services}));
+        let mut hours = [0.0; 4];
+        let mut services = serde_json::Map::new();
+        for (id, svc) in &base.services {
+            let weekly: f64 = svc.referral_rate.by_band().iter().sum::<f64>() / 3.0 * 250.0 / 52.0;
+            for (h, per) in hours.iter_mut().zip(svc.staff_hours.by_group()) {
+                *h += weekly * 1.1 * per;
+            }
+            services.insert(
+                id.clone(),
+                json!({"capability": "complex", "capacity": weekly * 1.1}),
+            );
+        }
+        let wte = |g: usize| json!({"in_post": hours[g] / 30.0});
+        providers.push(json!({
+            "id": format!("p{i}"), "kind": "dgh", "position": {"x": x, "y": y}, "services": services,
+            "staff": {"medical": wte(0), "nursing": wte(1), "midwifery": wte(2), "allied": wte(3)}
+        }));
         for (j, (dx, dy)) in [(-4.0, -4.0), (4.0, -4.0), (-4.0, 4.0), (4.0, 4.0)]
             .iter()
             .enumerate()

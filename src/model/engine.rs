@@ -11,6 +11,7 @@
 //! The steps live beside this file: `workforce.rs` (step 5),
 //! `decisions.rs` and `regulator.rs` (step 6), `finance.rs` (step 4).
 
+use rand::RngExt;
 use rand_distr::{Binomial, Distribution, Poisson};
 use serde::{Deserialize, Serialize};
 
@@ -441,12 +442,19 @@ pub(super) fn poisson(rng: &mut SimRng, mean: f64) -> u32 {
     x as u32
 }
 
+/// Below this many trials a binomial is drawn as that many Bernoulli
+/// trials, which is cheaper than setting up the general sampler.
+const SMALL_BINOMIAL: u32 = 12;
+
 pub(super) fn binomial(rng: &mut SimRng, n: u32, p: f64) -> u32 {
     if n == 0 || p <= 0.0 {
         return 0;
     }
     if p >= 1.0 {
         return n;
+    }
+    if n <= SMALL_BINOMIAL {
+        return (0..n).filter(|_| rng.random::<f64>() < p).count() as u32;
     }
     let d = Binomial::new(u64::from(n), p).expect("p in (0, 1) is a valid binomial probability");
     d.sample(rng) as u32

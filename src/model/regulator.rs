@@ -45,6 +45,9 @@ impl Simulation {
                 failed.push(ProviderId(pi as u32));
             }
         }
+        if failed.is_empty() {
+            return;
+        }
         for p in failed {
             if self.receiver(p, None).is_none() {
                 continue; // the last provider standing: nobody to take it over
