@@ -17,7 +17,10 @@
 //! q* = sqrt(q_own² + 2F/(κ·V)), capped at `max_quality`. Quality moves a
 //! share θ (`damping`) of the way to q* each period (so it decays when the
 //! incentive to hold it goes), and then, under network routing, a share
-//! `standardisation × network share` of the way to the network's best.
+//! `standardisation × network share` of the way to the network's best
+//! (for each of its services, the best quality among providers running that
+//! service, weighted by its capacity). Quality reached by standardisation
+//! still costs its upkeep.
 //!
 //! **Efficiency.** Effort e saves the share e of variable cost and costs
 //! φ·V·e²/2 a week. The provider keeps (1 − pooling) + pooling·w of what it
@@ -213,19 +216,31 @@ impl Simulation {
             p.premium += theta * (premium - p.premium);
         }
 
-        // Pathway standardisation towards the network's best.
+        // Pathway standardisation: each provider moves towards the best
+        // quality among the providers running the same services (the
+        // capacity-weighted mean over its services of each service's best).
         let pull = b.standardisation * self.regime.network_share();
-        let best = self
-            .providers
-            .iter()
-            .zip(&quality)
-            .filter(|(p, _)| p.open)
-            .map(|(_, q)| *q)
-            .fold(f64::NEG_INFINITY, f64::max);
-        for (p, q) in self.providers.iter_mut().zip(&quality) {
-            if p.open {
-                p.quality = q + pull * (best - q);
+        let mut best = vec![f64::NEG_INFINITY; ns];
+        for (p, q) in self.providers.iter().zip(&quality) {
+            for (si, u) in p.units.iter().enumerate() {
+                if p.open && u.is_some() {
+                    best[si] = best[si].max(*q);
+                }
             }
+        }
+        for (p, q) in self.providers.iter_mut().zip(&quality) {
+            let capacity = p.capacity();
+            if !p.open || capacity <= 0.0 {
+                continue;
+            }
+            let target: f64 = p
+                .units
+                .iter()
+                .zip(&best)
+                .filter_map(|(u, b)| u.as_ref().map(|u| u.capacity * b))
+                .sum::<f64>()
+                / capacity;
+            p.quality = q + pull * (target - q);
         }
 
         self.set_grants();
@@ -239,9 +254,9 @@ impl Simulation {
     }
 
     /// The planner's quality grants for the next period: the pooled share
-    /// `planner_share` of the budget, to providers in proportion to how far
-    /// their modelled risk (over expected) exceeds the network's and how far
-    /// their waits exceed the network's threshold.
+    /// `planner_share` of the budget, to providers in proportion to their
+    /// size (capacity) times how far their modelled risk (over expected)
+    /// exceeds the network's and their waits exceed the network's threshold.
     fn set_grants(&mut self) {
         let budget =
             self.regime.pooling * self.world.behaviour.planner_share * self.world.weekly_budget;

@@ -103,30 +103,37 @@ impl Simulation {
         ((pa.x - pb.x).powi(2) + (pa.y - pb.y).powi(2)).sqrt()
     }
 
-    /// The nearest other open provider, preferring those offering `service`.
+    /// The nearest other open provider that offers `service` (or, with
+    /// `None`, any of `from`'s services); failing that, the nearest at all.
     fn receiver(&self, from: ProviderId, service: Option<ServiceId>) -> Option<ProviderId> {
-        let candidates = || {
+        let offers = |q: ProviderId| {
+            let units = &self.providers[q.index()].units;
+            match service {
+                Some(s) => units[s.index()].is_some(),
+                None => self.providers[from.index()]
+                    .units
+                    .iter()
+                    .zip(units)
+                    .any(|(mine, theirs)| mine.is_some() && theirs.is_some()),
+            }
+        };
+        let nearest = |must_offer: bool| {
             (0..self.providers.len() as u32)
                 .map(ProviderId)
-                .filter(move |&q| q != from && self.providers[q.index()].open)
+                .filter(|&q| {
+                    q != from && self.providers[q.index()].open && (!must_offer || offers(q))
+                })
+                .min_by(|a, b| {
+                    self.site_distance(from, *a)
+                        .total_cmp(&self.site_distance(from, *b))
+                        .then_with(|| {
+                            self.world.providers[a.index()]
+                                .id
+                                .cmp(&self.world.providers[b.index()].id)
+                        })
+                })
         };
-        let nearest = |it: Box<dyn Iterator<Item = ProviderId> + '_>| {
-            it.min_by(|a, b| {
-                self.site_distance(from, *a)
-                    .total_cmp(&self.site_distance(from, *b))
-                    .then_with(|| {
-                        self.world.providers[a.index()]
-                            .id
-                            .cmp(&self.world.providers[b.index()].id)
-                    })
-            })
-        };
-        let offering = service.and_then(|s| {
-            nearest(Box::new(candidates().filter(move |q| {
-                self.providers[q.index()].units[s.index()].is_some()
-            })))
-        });
-        offering.or_else(|| nearest(Box::new(candidates())))
+        nearest(true).or_else(|| nearest(false))
     }
 
     /// Moves unit `s` of `from` to `to` with its share of staff and fixed costs.
