@@ -154,6 +154,51 @@ fn bad_scenarios_fail_clearly_and_write_nothing() {
         "expected a number in [0, 1], found 2",
     ));
 
+    let mut v = duopoly();
+    v["workforce"] = json!({"labour": {"markets": {"nursing": {"base_turnover": -0.1}}}});
+    cases.push((
+        "negative-rate.json",
+        v,
+        "workforce.labour.markets.nursing.base_turnover",
+        "expected a number in [0, 1], found -0.1",
+    ));
+
+    let mut v = duopoly();
+    v["workforce"] = json!({"labour": {"markets": {"midwifery": {"trained_inflow": "lots"}}}});
+    cases.push((
+        "inflow-not-a-number.json",
+        v,
+        "workforce.labour.markets.midwifery.trained_inflow",
+        "invalid type: string \"lots\"",
+    ));
+
+    let mut v = duopoly();
+    v["failure"] = json!({"window_weeks": 0});
+    cases.push((
+        "zero-window.json",
+        v,
+        "failure.window_weeks",
+        "expected a window of at least 1 week",
+    ));
+
+    let mut v = duopoly();
+    v["timeline"] = json!([{"week": 10, "set": "regime.polling", "value": 1}]);
+    cases.push((
+        "bad-timeline.json",
+        v,
+        "timeline[0].set",
+        "expected a defined regime knob",
+    ));
+
+    let mut v = duopoly();
+    v["timeline"] = json!([{"week": 10, "set": "close.c", "value": true}]);
+    cases.push((
+        "closing-nothing.json",
+        v,
+        "timeline[0].set",
+        "expected a defined provider id, found `c`",
+    ));
+
     for (name, scenario, path, expected) in cases {
         let file = write(dir.path(), name, &scenario);
         let out_file = dir.path().join(format!("{name}.out"));
@@ -246,4 +291,55 @@ fn a_closed_pipe_is_not_an_error() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn set_adds_timed_changes_from_the_command_line() {
+    let out = ccsim()
+        .args([
+            "run",
+            "configs/duopoly.json",
+            "--years",
+            "2",
+            "--set",
+            "regime=collaboration@80",
+        ])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: RunOutput = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(r.regime.name, "competition");
+    assert_eq!(r.regime_at_end.name, "collaboration");
+    assert!(
+        r.events
+            .iter()
+            .any(|e| e.week == 80 && e.kind == "timeline"),
+        "{:?}",
+        r.events
+    );
+
+    let out = ccsim()
+        .args([
+            "run",
+            "configs/duopoly.json",
+            "--set",
+            "regime.pooling=2@10",
+        ])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr.contains("--set regime.pooling=2@10: expected a number in [0, 1], found 2"),
+        "{stderr}"
+    );
+    let out = ccsim()
+        .args(["run", "configs/duopoly.json", "--set", "regime.pooling=0.5"])
+        .output()
+        .expect("runs");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("PATH=VALUE@WEEK"));
 }

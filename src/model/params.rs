@@ -339,7 +339,7 @@ pub struct IntegrationParams {
     /// Default: `emergency_medicine` if defined.
     pub substitutable: Option<Vec<String>>,
     /// Share of older people's substitutable demand met in the community at
-    /// full integration after the ramp. Default 0.15.
+    /// full integration after the ramp. Default 0.06.
     pub max_substitution: f64,
     /// Weeks for substitution and savings to ramp up from the start of integration. Default 104.
     pub ramp_weeks: u32,
@@ -356,7 +356,7 @@ impl Default for IntegrationParams {
         IntegrationParams {
             community_service: None,
             substitutable: None,
-            max_substitution: 0.15,
+            max_substitution: 0.06,
             ramp_weeks: 104,
             transition_cost_per_capita: 10.0,
             transition_weeks: 52,
