@@ -48,20 +48,14 @@ fn grid(n: usize) -> Scenario {
             for (h, per) in hours.iter_mut().zip(svc.staff_hours.by_group()) {
                 *h += weekly * 1.1 * per;
             }
-            services.insert(
-                id.clone(),
-                json!({"capability": "complex", "capacity": weekly * 1.1}),
-            );
+            services.insert(id.clone(), json!({"capability": "complex", "capacity": weekly * 1.1}));
         }
         let wte = |g: usize| json!({"in_post": hours[g] / 30.0});
         providers.push(json!({
             "id": format!("p{i}"), "kind": "dgh", "position": {"x": x, "y": y}, "services": services,
             "staff": {"medical": wte(0), "nursing": wte(1), "midwifery": wte(2), "allied": wte(3)}
         }));
-        for (j, (dx, dy)) in [(-4.0, -4.0), (4.0, -4.0), (-4.0, 4.0), (4.0, 4.0)]
-            .iter()
-            .enumerate()
-        {
+        for (j, (dx, dy)) in [(-4.0, -4.0), (4.0, -4.0), (-4.0, 4.0), (4.0, 4.0)].iter().enumerate() {
             localities.push(json!({
                 "id": format!("l{i}-{j}"), "position": {"x": x + dx, "y": y + dy},
                 "population": 62_500.0, "area_km2": 30.0

@@ -94,9 +94,7 @@ impl RunArgs {
     pub fn settings(self) -> Result<RunSettings> {
         let horizon_weeks = match self.years {
             None => None,
-            Some(y) if y.is_finite() && y > 0.0 && y <= 1000.0 => {
-                Some(((y * 52.0).round() as u32).max(1))
-            }
+            Some(y) if y.is_finite() && y > 0.0 && y <= 1000.0 => Some(((y * 52.0).round() as u32).max(1)),
             Some(y) => bail!("--years: expected a number of years in (0, 1000], found {y}"),
         };
         let destination = match self.out {
@@ -108,8 +106,7 @@ impl RunArgs {
             .set
             .into_iter()
             .map(|flag| {
-                let change =
-                    TimedChange::from_flag(&flag).map_err(|e| anyhow!("--set {flag}: {e}"))?;
+                let change = TimedChange::from_flag(&flag).map_err(|e| anyhow!("--set {flag}: {e}"))?;
                 Ok((flag, change))
             })
             .collect::<Result<Vec<_>>>()?;

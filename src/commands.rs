@@ -20,18 +20,12 @@ pub fn dispatch(command: Command) -> Result<()> {
 
 fn run(s: RunSettings) -> Result<()> {
     let (mut scenario, source) = match &s.config {
-        None => (
-            load::builtin(DEFAULT_SCENARIO)?,
-            Source::Builtin(DEFAULT_SCENARIO),
-        ),
+        None => (load::builtin(DEFAULT_SCENARIO)?, Source::Builtin(DEFAULT_SCENARIO)),
         Some(path) => (load::from_file(path)?, Source::File(path.clone())),
     };
     if let Some(name) = &s.regime {
         if Regime::preset(name).is_none() {
-            bail!(
-                "--regime: expected one of {}, found `{name}`",
-                PRESETS.join(", ")
-            );
+            bail!("--regime: expected one of {}, found `{name}`", PRESETS.join(", "));
         }
         scenario.regime = RegimeSpec::Preset(name.clone());
     }

@@ -106,10 +106,9 @@ pub fn parse(text: &str, source_name: &Source) -> Result<Scenario, LoadError> {
 /// Parses and validates.
 pub fn from_str(text: &str, source_name: Source) -> Result<Scenario, LoadError> {
     let scenario = parse(text, &source_name)?;
-    scenario.validate().map_err(|problems| LoadError::Invalid {
-        source_name,
-        problems,
-    })?;
+    scenario
+        .validate()
+        .map_err(|problems| LoadError::Invalid { source_name, problems })?;
     Ok(scenario)
 }
 
@@ -135,10 +134,9 @@ pub fn builtin(name: &str) -> Result<Scenario, LoadError> {
 /// Validates a scenario changed after loading (e.g. by command-line
 /// overrides), attributing problems to where it came from.
 pub fn revalidate(scenario: &Scenario, source_name: Source) -> Result<(), LoadError> {
-    scenario.validate().map_err(|problems| LoadError::Invalid {
-        source_name,
-        problems,
-    })
+    scenario
+        .validate()
+        .map_err(|problems| LoadError::Invalid { source_name, problems })
 }
 
 #[cfg(test)]
@@ -165,13 +163,11 @@ mod tests {
 
     #[test]
     fn an_unknown_field_names_its_path() {
-        let text = r#"{"name": "x", "localities": [], "services": {"s": {"tariff": 1, "colour": "red"}}, "providers": []}"#;
+        let text =
+            r#"{"name": "x", "localities": [], "services": {"s": {"tariff": 1, "colour": "red"}}, "providers": []}"#;
         let msg = from_str(text, Source::File("bad.json".into()))
             .expect_err("unknown")
             .to_string();
-        assert!(
-            msg.contains("at `services.s.colour`: unknown field `colour`"),
-            "{msg}"
-        );
+        assert!(msg.contains("at `services.s.colour`: unknown field `colour`"), "{msg}");
     }
 }

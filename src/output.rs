@@ -66,8 +66,7 @@ mod tests {
 
     #[test]
     fn a_missing_directory_is_an_error_that_names_it() {
-        let err =
-            write_atomic(Path::new("/nonexistent-ccsim-dir/out.json"), b"x").expect_err("no dir");
+        let err = write_atomic(Path::new("/nonexistent-ccsim-dir/out.json"), b"x").expect_err("no dir");
         assert!(format!("{err:#}").contains("/nonexistent-ccsim-dir"));
     }
 }

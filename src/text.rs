@@ -32,27 +32,15 @@ pub fn run_table(r: &RunOutput) -> String {
             "elective within 18 weeks (%)",
             opt(s.waiting.overall.share_within_18_weeks, 100.0, 1),
         ),
-        (
-            "emergency diversions",
-            s.waiting.overall.diversions.to_string(),
-        ),
+        ("emergency diversions", s.waiting.overall.diversions.to_string()),
         ("mean travel (km)", opt(s.access.overall.mean_km, 1.0, 1)),
-        (
-            "95th-percentile travel (km)",
-            opt(s.access.overall.p95_km, 1.0, 1),
-        ),
+        ("95th-percentile travel (km)", opt(s.access.overall.p95_km, 1.0, 1)),
         (
             "system cost per year (£m)",
             format!("{:.1}", s.finance.system_cost_per_year / 1e6),
         ),
-        (
-            "cost per episode (£)",
-            opt(s.finance.cost_per_episode, 1.0, 0),
-        ),
-        (
-            "providers in deficit",
-            s.finance.providers_in_deficit.to_string(),
-        ),
+        ("cost per episode (£)", opt(s.finance.cost_per_episode, 1.0, 0)),
+        ("providers in deficit", s.finance.providers_in_deficit.to_string()),
     ];
     for (label, value) in rows {
         let _ = writeln!(t, "  {label:<30} {value:>12}");
@@ -64,18 +52,9 @@ pub fn run_table(r: &RunOutput) -> String {
 pub fn describe(s: &Scenario) -> String {
     let mut t = String::new();
     let population: f64 = s.localities.iter().map(|l| l.population).sum();
-    let regime = s
-        .regime
-        .resolve()
-        .map(|r| r.name)
-        .unwrap_or_else(|p| p.to_string());
+    let regime = s.regime.resolve().map(|r| r.name).unwrap_or_else(|p| p.to_string());
     let _ = writeln!(t, "scenario {}: valid", s.name);
-    let _ = writeln!(
-        t,
-        "  localities: {} ({:.0} residents)",
-        s.localities.len(),
-        population
-    );
+    let _ = writeln!(t, "  localities: {} ({:.0} residents)", s.localities.len(), population);
     let _ = writeln!(t, "  providers:  {}", s.providers.len());
     let _ = writeln!(t, "  services:   {}", s.services.len());
     let _ = writeln!(t, "  regime:     {regime}");
@@ -90,21 +69,10 @@ pub fn describe(s: &Scenario) -> String {
         "service", "providers", "complex", "capacity/week"
     );
     for id in s.services.keys() {
-        let offers: Vec<_> = s
-            .providers
-            .iter()
-            .filter_map(|p| p.services.get(id))
-            .collect();
-        let complex = offers
-            .iter()
-            .filter(|o| o.capability == Capability::Complex)
-            .count();
+        let offers: Vec<_> = s.providers.iter().filter_map(|p| p.services.get(id)).collect();
+        let complex = offers.iter().filter(|o| o.capability == Capability::Complex).count();
         let capacity: f64 = offers.iter().map(|o| o.capacity).sum();
-        let _ = writeln!(
-            t,
-            "  {id:<22} {:>9} {complex:>9} {capacity:>14.1}",
-            offers.len()
-        );
+        let _ = writeln!(t, "  {id:<22} {:>9} {complex:>9} {capacity:>14.1}", offers.len());
     }
     t
 }

@@ -2,14 +2,13 @@
 
 use ccsim::load::builtin;
 use ccsim::model::money::Money;
-use ccsim::model::{RunOutput, Scenario, Simulation, World};
+use ccsim::model::{RunOutput, Scenario, Simulation};
 use serde_json::{Value, json};
 
-use crate::common::{provider, run, scenario};
+use crate::common::{provider, run, run_conserving, scenario};
 
 fn duopoly() -> Value {
-    serde_json::from_str(&std::fs::read_to_string("configs/duopoly.json").expect("duopoly"))
-        .expect("json")
+    serde_json::from_str(&std::fs::read_to_string("configs/duopoly.json").expect("duopoly")).expect("json")
 }
 
 /// Mean quality of all providers over the last `weeks` of a run.
@@ -36,8 +35,7 @@ fn closed_form(v: &Value) -> f64 {
     let staff_cost: f64 = (0..4)
         .map(|g| svc.staff_hours.by_group()[g] * pay[g] / 52.0 / s.workforce.hours_per_wte)
         .sum();
-    let effort =
-        (svc.variable_cost / (b.efficiency_cost * (1.0 + b.capacity_slack))).min(b.max_efficiency);
+    let effort = (svc.variable_cost / (b.efficiency_cost * (1.0 + b.capacity_slack))).min(b.max_efficiency);
     let margin = svc.tariff - svc.variable_cost * (1.0 - effort) - staff_cost;
     let road = |dx: f64, area: f64| {
         let spread = 2.0 / 3.0 * (area / std::f64::consts::PI).sqrt();
@@ -57,8 +55,7 @@ fn closed_form(v: &Value) -> f64 {
             .sum::<f64>()
             / 1000.0
             / 52.0;
-        let p =
-            1.0 / (1.0 + (-beta_d * (road(x - b_x, l.area_km2) - road(x - a_x, l.area_km2))).exp());
+        let p = 1.0 / (1.0 + (-beta_d * (road(x - b_x, l.area_km2) - road(x - a_x, l.area_km2))).exp());
         demand += n * p;
         slope += beta_q * n * p * (1.0 - p);
     }
@@ -67,11 +64,7 @@ fn closed_form(v: &Value) -> f64 {
 
 #[test]
 fn duopoly_quality_settles_at_the_closed_form_equilibrium() {
-    let sets = [
-        (0.25, 1620.0, 60.0),
-        (0.5, 1620.0, 60.0),
-        (0.25, 2100.0, 30.0),
-    ];
+    let sets = [(0.25, 1620.0, 60.0), (0.5, 1620.0, 60.0), (0.25, 2100.0, 30.0)];
     for (beta_q, tariff, altruism) in sets {
         let mut v = duopoly();
         v["time"] = json!({"horizon_weeks": 780, "warmup_weeks": 52});
@@ -81,13 +74,8 @@ fn duopoly_quality_settles_at_the_closed_form_equilibrium() {
         v["workforce"] = json!({"labour": {"wage": {"max_premium": 0.0}}});
         let theory = closed_form(&v);
         let simulated = late_quality(&scenario(v), 3, 260);
-        eprintln!(
-            "β_q {beta_q}, tariff {tariff}, α {altruism}: simulated {simulated:.4}, closed form {theory:.4}"
-        );
-        assert!(
-            theory > 0.1,
-            "a test that can fail needs a real equilibrium: {theory}"
-        );
+        eprintln!("β_q {beta_q}, tariff {tariff}, α {altruism}: simulated {simulated:.4}, closed form {theory:.4}");
+        assert!(theory > 0.1, "a test that can fail needs a real equilibrium: {theory}");
         assert!(
             (simulated - theory).abs() < 0.02 * theory,
             "β_q {beta_q}, tariff {tariff}, α {altruism}: simulated {simulated:.4}, closed form {theory:.4}"
@@ -108,10 +96,7 @@ fn a_higher_margin_raises_quality_under_the_tariff_but_not_under_full_pooling() 
     let (low, high) = (quality(1620.0, 0.0), quality(2000.0, 0.0));
     assert!(high > low * 1.15, "tariff: {low:.3} → {high:.3}");
     let (low, high) = (quality(1620.0, 1.0), quality(2000.0, 1.0));
-    assert!(
-        (high - low).abs() < 0.01 * low,
-        "pooled: {low:.3} → {high:.3}"
-    );
+    assert!((high - low).abs() < 0.01 * low, "pooled: {low:.3} → {high:.3}");
     // At full pooling without grants quality settles at the altruism-only level α/(κ(1+σ)).
     let altruism_only = 60.0 / (300.0 * 1.05);
     assert!(
@@ -130,9 +115,7 @@ fn a_smaller_trained_inflow_raises_vacancies_and_agency_spend() {
         }
         let r = ccsim::model::run(&s, 2, false);
         (
-            r.summary.workforce.by_group["nursing"]
-                .vacancy_rate
-                .expect("posts"),
+            r.summary.workforce.by_group["nursing"].vacancy_rate.expect("posts"),
             r.summary.workforce.agency_spend,
         )
     };
@@ -184,10 +167,7 @@ fn staff_sharing_lowers_the_spread_of_utilisation() {
     };
     let (alone, shared) = (spread(0.0), spread(0.5));
     assert!(alone > 0.3, "the scenario must be lopsided: {alone}");
-    assert!(
-        shared < 0.5 * alone,
-        "utilisation CV {alone:.3} → {shared:.3}"
-    );
+    assert!(shared < 0.5 * alone, "utilisation CV {alone:.3} → {shared:.3}");
     // Redeployment costs travel time.
     let r = run(&scenario(lopsided(0.5)), 4);
     assert!(r.summary.finance.accounts.sharing > Money::ZERO);
@@ -203,14 +183,12 @@ fn integration_cuts_acute_emergency_admissions_after_its_ramp_and_costs_more_at_
             decision_interval: 13,
         };
         if integration {
-            let change = ccsim::model::timeline::TimedChange::from_flag("regime.integration=1@104")
-                .expect("flag");
+            let change = ccsim::model::timeline::TimedChange::from_flag("regime.integration=1@104").expect("flag");
             s.timeline.push(change);
         }
         s.validate().expect("valid");
-        let world = World::build(&s, s.regime.resolve().expect("preset"));
-        let em = world.service("emergency_medicine").expect("service");
-        let mut sim = Simulation::new(world, 6, true);
+        let mut sim = Simulation::from_scenario(&s, 6, true);
+        let em = sim.world().service("emergency_medicine").expect("service");
         let mut admissions = Vec::new();
         while !sim.finished() {
             sim.step();
@@ -232,10 +210,7 @@ fn integration_cuts_acute_emergency_admissions_after_its_ramp_and_costs_more_at_
     );
     // After the two-year ramp: fewer acute emergency admissions.
     let (base, int) = (sum(&base_em[208..]), sum(&int_em[208..]));
-    assert!(
-        int < 0.98 * base,
-        "admissions after the ramp: {base} → {int}"
-    );
+    assert!(int < 0.98 * base, "admissions after the ramp: {base} → {int}");
 }
 
 #[test]
@@ -248,9 +223,8 @@ fn a_fixed_price_drives_more_efficiency_than_full_pooling() {
     };
     let (tariff, pooled) = (result(0.0), result(1.0));
     let effort = |r: &RunOutput| r.summary.providers.efficiency_at_end.expect("open");
-    let variable = |r: &RunOutput| {
-        r.summary.finance.accounts.variable.as_pounds() / r.summary.outcomes.overall.episodes as f64
-    };
+    let variable =
+        |r: &RunOutput| r.summary.finance.accounts.variable.as_pounds() / r.summary.outcomes.overall.episodes as f64;
     // Under full pooling a provider keeps only its weight's share (here one
     // half) of what it saves, so its effort is half the tariff's.
     assert!(effort(&tariff) > 0.1, "effort {}", effort(&tariff));
@@ -296,20 +270,13 @@ fn standardisation_lowers_the_variation_in_outcomes_between_providers() {
     let cv = |std: f64| {
         let r = run(&scenario(uneven(std)), 7);
         (
-            r.summary
-                .outcomes
-                .overall
-                .between_provider_cv
-                .expect("providers"),
+            r.summary.outcomes.overall.between_provider_cv.expect("providers"),
             r.summary.providers.quality_cv_at_end.expect("q"),
         )
     };
     let ((without, q_without), (with, q_with)) = (cv(0.0), cv(0.3));
     assert!(with < 0.5 * without, "outcome CV {without:.4} → {with:.4}");
-    assert!(
-        q_with < q_without,
-        "quality CV {q_without:.3} → {q_with:.3}"
-    );
+    assert!(q_with < q_without, "quality CV {q_without:.3} → {q_with:.3}");
 }
 
 #[test]
@@ -318,31 +285,21 @@ fn a_policy_switch_changes_nothing_before_it_and_the_trajectories_after() {
         let mut s = builtin("cheshire-merseyside").expect("built-in");
         s.time.horizon_weeks = 208;
         if switch {
-            s.timeline.push(
-                ccsim::model::timeline::TimedChange::from_flag("regime=collaboration@156")
-                    .expect("flag"),
-            );
+            s.timeline
+                .push(ccsim::model::timeline::TimedChange::from_flag("regime=collaboration@156").expect("flag"));
         }
-        ccsim::model::run(&s, 11, true)
-            .timeseries
-            .expect("asked for")
+        ccsim::model::run(&s, 11, true).timeseries.expect("asked for")
     };
     let (base, switched) = (series(false), series(true));
     let at = 156;
     assert_eq!(base.treated[..at], switched.treated[..at]);
     assert_eq!(base.waiting[..at], switched.waiting[..at]);
-    assert_eq!(
-        base.commissioner_paid[..at],
-        switched.commissioner_paid[..at]
-    );
+    assert_eq!(base.commissioner_paid[..at], switched.commissioner_paid[..at]);
     for (a, b) in base.providers.iter().zip(&switched.providers) {
         assert_eq!(a.quality[..at], b.quality[..at]);
         assert_eq!(a.cash[..at], b.cash[..at]);
     }
-    assert_ne!(
-        base.commissioner_paid[at..],
-        switched.commissioner_paid[at..]
-    );
+    assert_ne!(base.commissioner_paid[at..], switched.commissioner_paid[at..]);
     assert_ne!(base.waiting[at..], switched.waiting[at..]);
 }
 
@@ -360,41 +317,11 @@ fn closures_and_mergers_conserve_patients_staff_and_money() {
             .expect("exists")
             .fixed_cost *= 3.0;
         s.timeline.push(
-            ccsim::model::timeline::TimedChange::from_flag(
-                "close.alexandra-redditch.gynaecology=true@120",
-            )
-            .expect("flag"),
+            ccsim::model::timeline::TimedChange::from_flag("close.alexandra-redditch.gynaecology=true@120")
+                .expect("flag"),
         );
         s.validate().expect("valid");
-        let world = World::build(&s, s.regime.resolve().expect("preset"));
-        let mut sim = Simulation::new(world, 8, false);
-        let cash0: Money = sim.providers().iter().map(|p| p.cash).sum();
-        let staff0 = sim.staff_in_region();
-        while !sim.finished() {
-            sim.step();
-            let l = sim.ledger();
-            assert_eq!(
-                l.arrived,
-                l.treated + l.diverted_out + sim.waiting(),
-                "{action} week {}",
-                sim.week()
-            );
-            assert_eq!(l.commissioner_paid, l.providers_received);
-            assert_eq!(l.risk_pool_net, Money::ZERO);
-            let cash: Money = sim.providers().iter().map(|p| p.cash).sum();
-            assert_eq!(
-                cash - cash0,
-                l.providers_received - l.provider_costs + l.regulator_loans,
-                "{action} week {}",
-                sim.week()
-            );
-            let staff = staff0 + l.staff_entered - l.staff_left;
-            assert!(
-                (sim.staff_in_region() - staff).abs() < 1e-6 * staff,
-                "{action} week {}",
-                sim.week()
-            );
-        }
+        let sim = run_conserving(&s, 8, action);
         let kinds: Vec<&str> = sim.events().iter().map(|e| e.kind.as_str()).collect();
         assert!(
             kinds.contains(&"failure"),
@@ -403,9 +330,7 @@ fn closures_and_mergers_conserve_patients_staff_and_money() {
         assert!(kinds.contains(&"closure"), "{action}: {kinds:?}");
         if action == "merge" {
             assert!(kinds.contains(&"merger"), "{kinds:?}");
-            assert!(
-                !sim.providers()[sim.world().provider("hereford-county").expect("id").index()].open
-            );
+            assert!(!sim.providers()[sim.world().provider("hereford-county").expect("id").index()].open);
         }
         assert!(sim.ledger().regulator_loans > Money::ZERO);
     }
@@ -425,13 +350,7 @@ fn under_full_pooling_no_provider_fails_alone() {
     let collaboration = ccsim::model::run(&s, 8, false);
     assert!(competition.summary.finance.failures > 0);
     assert_eq!(collaboration.summary.finance.failures, 0);
-    assert_eq!(
-        collaboration.summary.providers.open_at_end as usize,
-        s.providers.len()
-    );
+    assert_eq!(collaboration.summary.providers.open_at_end as usize, s.providers.len());
     // The system's deficit is reported instead.
-    assert!(
-        collaboration.summary.finance.provider_surplus
-            < competition.summary.finance.provider_surplus
-    );
+    assert!(collaboration.summary.finance.provider_surplus < competition.summary.finance.provider_surplus);
 }

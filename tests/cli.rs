@@ -14,35 +14,20 @@ fn write(dir: &Path, name: &str, v: &Value) -> String {
 }
 
 fn duopoly() -> Value {
-    serde_json::from_str(&std::fs::read_to_string("configs/duopoly.json").expect("duopoly"))
-        .expect("json")
+    serde_json::from_str(&std::fs::read_to_string("configs/duopoly.json").expect("duopoly")).expect("json")
 }
 
 #[test]
 fn run_without_a_config_uses_the_builtin_default() {
-    let out = ccsim()
-        .args(["run", "--years", "1"])
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = ccsim().args(["run", "--years", "1"]).output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let r: RunOutput = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     assert_eq!(r.scenario.name, "cheshire-merseyside");
     assert_eq!(r.regime.name, "competition");
     assert_eq!(r.time.horizon_weeks, 52);
     assert!(r.providers.len() >= 20);
     assert!(r.timeseries.is_none());
-    for group in [
-        "access",
-        "waiting",
-        "outcomes",
-        "finance",
-        "workforce",
-        "bookkeeping",
-    ] {
+    for group in ["access", "waiting", "outcomes", "finance", "workforce", "bookkeeping"] {
         let v: Value = serde_json::from_slice(&out.stdout).expect("json");
         assert!(v["summary"][group].is_object(), "summary.{group} missing");
     }
@@ -67,15 +52,11 @@ fn run_writes_a_file_with_timeseries_and_the_chosen_regime() {
         .assert()
         .success()
         .stdout("");
-    let r: RunOutput =
-        serde_json::from_slice(&std::fs::read(&out).expect("file written")).expect("JSON");
+    let r: RunOutput = serde_json::from_slice(&std::fs::read(&out).expect("file written")).expect("JSON");
     assert_eq!(r.regime.name, "collaboration");
     assert_eq!(r.regime.pooling, 1.0);
     let ts = r.timeseries.expect("timeseries asked for");
-    assert_eq!(
-        ts.week.len() as u32,
-        r.time.warmup_weeks + r.time.horizon_weeks
-    );
+    assert_eq!(ts.week.len() as u32, r.time.warmup_weeks + r.time.horizon_weeks);
     assert_eq!(ts.providers.len(), 2);
     assert_eq!(ts.providers[0].cash.len(), ts.week.len());
 }
@@ -102,21 +83,11 @@ fn bad_scenarios_fail_clearly_and_write_nothing() {
 
     let mut v = duopoly();
     v["providers"][0]["colour"] = json!("blue");
-    cases.push((
-        "unknown-field.json",
-        v,
-        "providers[0].colour",
-        "unknown field `colour`",
-    ));
+    cases.push(("unknown-field.json", v, "providers[0].colour", "unknown field `colour`"));
 
     let mut v = duopoly();
     v["localities"][1]["population"] = json!("many");
-    cases.push((
-        "wrong-type.json",
-        v,
-        "localities[1].population",
-        "invalid type: string",
-    ));
+    cases.push(("wrong-type.json", v, "localities[1].population", "invalid type: string"));
 
     let mut v = duopoly();
     v["localities"][0]["population"] = json!(-100);
@@ -214,10 +185,7 @@ fn bad_scenarios_fail_clearly_and_write_nothing() {
             stderr.contains(&format!("`{path}`")),
             "{name}: path not named: {stderr}"
         );
-        assert!(
-            stderr.contains(expected),
-            "{name}: expectation not stated: {stderr}"
-        );
+        assert!(stderr.contains(expected), "{name}: expectation not stated: {stderr}");
         assert!(!out_file.exists(), "{name}: wrote output despite the error");
         assert!(out.stdout.is_empty(), "{name}: wrote to stdout");
         let check = ccsim().args(["check", &file]).output().expect("runs");
@@ -233,21 +201,12 @@ fn malformed_json_and_missing_files_are_clear_errors() {
     let out = ccsim().arg("run").arg(&file).output().expect("runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr.contains("truncated.json") && stderr.contains("EOF"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("truncated.json") && stderr.contains("EOF"), "{stderr}");
 
-    let out = ccsim()
-        .args(["run", "no/such/file.json"])
-        .output()
-        .expect("runs");
+    let out = ccsim().args(["run", "no/such/file.json"]).output().expect("runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr.contains("no/such/file.json: cannot read"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("no/such/file.json: cannot read"), "{stderr}");
 }
 
 #[test]
@@ -258,10 +217,7 @@ fn bad_flags_are_clear_errors() {
         .expect("runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr.contains("competition, collaboration, integrated"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("competition, collaboration, integrated"), "{stderr}");
     let out = ccsim()
         .args(["run", "configs/duopoly.json", "--years", "-1"])
         .output()
@@ -281,16 +237,8 @@ fn a_closed_pipe_is_not_an_error() {
         .arg(script)
         .output()
         .expect("bash runs");
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        "0",
-        "ccsim's exit status"
-    );
-    assert!(
-        out.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0", "ccsim's exit status");
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[test]
@@ -306,29 +254,18 @@ fn set_adds_timed_changes_from_the_command_line() {
         ])
         .output()
         .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let r: RunOutput = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(r.regime.name, "competition");
     assert_eq!(r.regime_at_end.name, "collaboration");
     assert!(
-        r.events
-            .iter()
-            .any(|e| e.week == 80 && e.kind == "timeline"),
+        r.events.iter().any(|e| e.week == 80 && e.kind == "timeline"),
         "{:?}",
         r.events
     );
 
     let out = ccsim()
-        .args([
-            "run",
-            "configs/duopoly.json",
-            "--set",
-            "regime.pooling=2@10",
-        ])
+        .args(["run", "configs/duopoly.json", "--set", "regime.pooling=2@10"])
         .output()
         .expect("runs");
     let stderr = String::from_utf8_lossy(&out.stderr);

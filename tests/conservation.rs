@@ -2,51 +2,18 @@
 //! built-in scenario under every preset.
 
 use ccsim::load::{BUILTIN, builtin};
-use ccsim::model::money::Money;
-use ccsim::model::{PRESETS, RegimeSpec, Simulation, World};
+use ccsim::model::{PRESETS, RegimeSpec};
+
+use crate::common::run_conserving;
 
 #[test]
-fn patients_and_money_balance_every_week() {
+fn patients_money_and_staff_balance_every_week() {
     for (name, _) in BUILTIN {
         for preset in PRESETS {
             let mut s = builtin(name).expect("built-in scenario");
             s.regime = RegimeSpec::Preset(preset.into());
             s.time.horizon_weeks = 156;
-            let world = World::build(&s, s.regime.resolve().expect("preset"));
-            let mut sim = Simulation::new(world, 42, false);
-            let cash0: Money = sim.providers().iter().map(|p| p.cash).sum();
-            let staff0 = sim.staff_in_region();
-            while !sim.finished() {
-                sim.step();
-                let l = sim.ledger();
-                let week = sim.week();
-                assert_eq!(
-                    l.arrived,
-                    l.treated + l.diverted_out + sim.waiting(),
-                    "{name}/{preset} week {week}: patients arrived ≠ treated + diverted out + waiting"
-                );
-                assert_eq!(
-                    l.commissioner_paid, l.providers_received,
-                    "{name}/{preset} week {week}: money paid ≠ received"
-                );
-                assert_eq!(
-                    l.risk_pool_net,
-                    Money::ZERO,
-                    "{name}/{preset} week {week}: the risk pool leaked"
-                );
-                let cash: Money = sim.providers().iter().map(|p| p.cash).sum();
-                assert_eq!(
-                    cash - cash0,
-                    l.providers_received - l.provider_costs + l.regulator_loans,
-                    "{name}/{preset} week {week}: cash moved by more than income minus costs"
-                );
-                let staff = staff0 + l.staff_entered - l.staff_left;
-                assert!(
-                    (sim.staff_in_region() - staff).abs() < 1e-6 * staff,
-                    "{name}/{preset} week {week}: staff {} ≠ {staff}",
-                    sim.staff_in_region()
-                );
-            }
+            let sim = run_conserving(&s, 42, &format!("{name}/{preset}"));
             assert!(sim.ledger().treated > 0);
         }
     }

@@ -15,11 +15,7 @@ fn run_bytes(seed: &str) -> Vec<u8> {
         ])
         .output()
         .expect("ccsim runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     out.stdout
 }
 
@@ -34,8 +30,7 @@ fn the_same_seed_gives_byte_identical_output() {
 /// numbers is seen and made on purpose (update these figures when it is).
 #[test]
 fn golden_summary_of_a_fixed_seed() {
-    let out: ccsim::model::RunOutput =
-        serde_json::from_slice(&run_bytes("2026")).expect("JSON result");
+    let out: ccsim::model::RunOutput = serde_json::from_slice(&run_bytes("2026")).expect("JSON result");
     let s = &out.summary;
     let figures = (
         s.bookkeeping.patients.arrived,
@@ -59,9 +54,6 @@ fn the_scenario_hash_identifies_the_scenario_as_run() {
     let b = parse(&["run", "configs/duopoly.json", "--years", "1", "--seed", "9"]);
     let c = parse(&["run", "configs/duopoly.json", "--years", "2"]);
     assert!(a.scenario.hash.starts_with("sha256:") && a.scenario.hash.len() == 71);
-    assert_eq!(
-        a.scenario.hash, b.scenario.hash,
-        "the seed is not part of the scenario"
-    );
+    assert_eq!(a.scenario.hash, b.scenario.hash, "the seed is not part of the scenario");
     assert_ne!(a.scenario.hash, c.scenario.hash, "the horizon is");
 }

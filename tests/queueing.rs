@@ -14,8 +14,8 @@
 //! estimated by batch means; the test also requires that standard error to
 //! be under 3% of the answer, so that it has the power to fail.
 
+use ccsim::model::Simulation;
 use ccsim::model::run::{output, scenario_hash};
-use ccsim::model::{Simulation, World};
 use serde_json::json;
 
 use crate::common::{adults, elective_service, frozen, provider, scenario};
@@ -31,9 +31,8 @@ fn simulate(lambda: f64, capacity: f64, weeks: u32, seed: u64) -> (f64, f64) {
         "services": {"surgery": elective_service(lambda)},
         "providers": [provider("h", 1.0, "surgery", capacity)]
     })));
-    let world = World::build(&s, s.regime.resolve().expect("preset"));
-    let warmup = world.time.warmup_weeks;
-    let mut sim = Simulation::new(world, seed, false);
+    let mut sim = Simulation::from_scenario(&s, seed, false);
+    let warmup = sim.world().time.warmup_weeks;
     let mut lists = Vec::with_capacity(weeks as usize);
     while !sim.finished() {
         sim.step();
@@ -54,8 +53,7 @@ fn simulate(lambda: f64, capacity: f64, weeks: u32, seed: u64) -> (f64, f64) {
         .map(|b| b.iter().sum::<f64>() / size as f64)
         .collect();
     let m = batch_means.iter().sum::<f64>() / batch_means.len() as f64;
-    let var =
-        batch_means.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (batch_means.len() - 1) as f64;
+    let var = batch_means.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (batch_means.len() - 1) as f64;
     let se_list = (var / batch_means.len() as f64).sqrt();
     (mean_wait, se_list / lambda)
 }
@@ -94,10 +92,7 @@ fn stationary_mean_list(lambda: f64, c: usize) -> f64 {
 
 fn assert_close(simulated: f64, se: f64, theory: f64) {
     eprintln!("simulated {simulated:.4} ± {se:.4}, theory {theory:.4}");
-    assert!(
-        se < 0.03 * theory,
-        "standard error {se} too large to test {theory}"
-    );
+    assert!(se < 0.03 * theory, "standard error {se} too large to test {theory}");
     assert!(
         (simulated - theory).abs() < 4.0 * se,
         "simulated mean wait {simulated:.4} weeks, theory {theory:.4} (4 SE = {:.4})",
@@ -117,10 +112,7 @@ fn single_slot_queue_matches_the_md1_closed_form() {
 fn multi_slot_queue_matches_its_markov_chain() {
     let (lambda, c) = (4.2, 5);
     let theory = stationary_mean_list(lambda, c) / lambda;
-    assert!(
-        theory > 0.3,
-        "a test that can fail needs a real queue, got {theory}"
-    );
+    assert!(theory > 0.3, "a test that can fail needs a real queue, got {theory}");
     let (simulated, se) = simulate(lambda, c as f64, 300_000, 12);
     assert_close(simulated, se, theory);
 }

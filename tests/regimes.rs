@@ -6,11 +6,7 @@ use serde_json::{Value, json};
 use crate::common::{adults, elective_service, frozen, provider, run, scenario};
 
 fn treated_at(r: &RunOutput, provider: &str, service: &str) -> u64 {
-    let p = r
-        .providers
-        .iter()
-        .find(|p| p.id == provider)
-        .expect("provider exists");
+    let p = r.providers.iter().find(|p| p.id == provider).expect("provider exists");
     p.services[service].treated
 }
 
@@ -36,16 +32,8 @@ fn network_routing_cuts_the_95th_percentile_wait_of_an_overloaded_provider() {
     let network = run(&scenario(overloaded("collaboration")), 3);
     let p95 = |r: &RunOutput| r.summary.waiting.overall.p95_wait_weeks.expect("treated");
     let threshold = 12.0;
-    assert!(
-        p95(&choice) > 2.0 * threshold,
-        "choice p95 {}",
-        p95(&choice)
-    );
-    assert!(
-        p95(&network) <= threshold + 2.0,
-        "network p95 {}",
-        p95(&network)
-    );
+    assert!(p95(&choice) > 2.0 * threshold, "choice p95 {}", p95(&choice));
+    assert!(p95(&network) <= threshold + 2.0, "network p95 {}", p95(&network));
     // Mutual aid moved patients from the overloaded provider to the one with room.
     assert!(treated_at(&network, "b", "surgery") > treated_at(&choice, "b", "surgery"));
 }
@@ -103,18 +91,12 @@ fn pooled(pooling: f64, demand: f64) -> Value {
 fn full_pooling_makes_provider_income_independent_of_activity() {
     let income = |pooling, demand| -> Vec<f64> {
         let r = run(&scenario(pooled(pooling, demand)), 9);
-        r.providers
-            .iter()
-            .map(|p| p.accounts.income().as_pounds())
-            .collect()
+        r.providers.iter().map(|p| p.accounts.income().as_pounds()).collect()
     };
     assert_eq!(income(1.0, 40.0), income(1.0, 90.0));
     // The control: under the tariff, income follows activity.
     let (low, high) = (income(0.0, 40.0), income(0.0, 90.0));
-    assert!(
-        high[0] > 1.5 * low[0] && high[1] > 1.5 * low[1],
-        "{low:?} {high:?}"
-    );
+    assert!(high[0] > 1.5 * low[0] && high[1] > 1.5 * low[1], "{low:?} {high:?}");
     // Pooled income is split by planned capacity: a has twice b's capacity.
     let split = income(1.0, 40.0);
     assert!((split[0] / split[1] - 2.0).abs() < 1e-6, "{split:?}");
@@ -214,12 +196,7 @@ fn coordination_and_transaction_costs_are_charged() {
     s["regime"] = json!({"pooling": 0.0, "coordination_cost": 1000.0});
     let coordinated = run(&scenario(s), 1);
     let weeks = 104.0;
-    let c = coordinated
-        .summary
-        .finance
-        .accounts
-        .coordination
-        .as_pounds();
+    let c = coordinated.summary.finance.accounts.coordination.as_pounds();
     assert!((c - 2.0 * 1000.0 * weeks).abs() < 1e-6, "{c}");
     assert_eq!(base.summary.finance.accounts.coordination.as_pounds(), 0.0);
     // £25 per tariff-paid episode by default.

@@ -68,11 +68,7 @@ impl Simulation {
             let residents = self.world.localities[l.index()].residents;
             for s in (0..ns as u32).map(ServiceId) {
                 let svc = &self.world.services[s.index()];
-                let referrals: f64 = residents
-                    .iter()
-                    .zip(svc.weekly_rate)
-                    .map(|(r, x)| r * x)
-                    .sum::<f64>()
+                let referrals: f64 = residents.iter().zip(svc.weekly_rate).map(|(r, x)| r * x).sum::<f64>()
                     * self.demand_multiplier[s.index() * nl + l.index()];
                 for k in 0..2 {
                     let n = referrals
@@ -85,14 +81,7 @@ impl Simulation {
                         continue;
                     }
                     if w > 0.0
-                        && let Some(t) = routing::network_target(
-                            &self.world,
-                            &self.catchments,
-                            &self.snapshot,
-                            l,
-                            s,
-                            k,
-                        )
+                        && let Some(t) = routing::network_target(&self.world, &self.catchments, &self.snapshot, l, s, k)
                     {
                         demand[t.index() * ns + s.index()] += w * n;
                     }
@@ -111,12 +100,9 @@ impl Simulation {
                         );
                         for &(p, prob) in &probs {
                             demand[p.index() * ns + s.index()] += (1.0 - w) * n * prob;
-                            slope[p.index() * ns + s.index()] +=
-                                (1.0 - w) * n * beta_q * prob * (1.0 - prob);
+                            slope[p.index() * ns + s.index()] += (1.0 - w) * n * beta_q * prob * (1.0 - prob);
                         }
-                    } else if let Some(p) =
-                        routing::nearest(&self.catchments, &self.snapshot, l, s, k)
-                    {
+                    } else if let Some(p) = routing::nearest(&self.catchments, &self.snapshot, l, s, k) {
                         demand[p.index() * ns + s.index()] += (1.0 - w) * n;
                     }
                 }
@@ -152,8 +138,7 @@ impl Simulation {
                 }
                 let svc = &self.world.services[si];
                 let d = demand[pi * ns + si];
-                let staff =
-                    self.world.staff_cost_per_episode(ServiceId(si as u32)) * (1.0 + p.premium);
+                let staff = self.world.staff_cost_per_episode(ServiceId(si as u32)) * (1.0 + p.premium);
                 let margin = self.tariffs[si] - svc.variable_cost * (1.0 - p.efficiency) - staff;
                 // A unit already at capacity gains nothing from more demand but a longer list.
                 if d < u.as_ref().map_or(0.0, |u| u.capacity) {
@@ -162,8 +147,7 @@ impl Simulation {
                 patients += d;
                 savings += svc.variable_cost * d;
             }
-            let own = (((1.0 - pooling) * revenue + b.altruism * patients)
-                / (b.quality_cost * capacity))
+            let own = (((1.0 - pooling) * revenue + b.altruism * patients) / (b.quality_cost * capacity))
                 .clamp(0.0, b.max_quality);
             let target = (own * own + 2.0 * p.grant / (b.quality_cost * capacity))
                 .sqrt()
@@ -176,8 +160,7 @@ impl Simulation {
                 } else {
                     0.0
                 };
-            let effort =
-                (keep * savings / (b.efficiency_cost * capacity)).clamp(0.0, b.max_efficiency);
+            let effort = (keep * savings / (b.efficiency_cost * capacity)).clamp(0.0, b.max_efficiency);
             p.efficiency += theta * (effort - p.efficiency);
 
             let mut target_hours = [0.0; 4];
@@ -192,10 +175,7 @@ impl Simulation {
                 u.capacity = (u.capacity + change).max(0.0);
                 capital += change * self.tariffs[si] * b.capital_charge;
                 let staffed = wanted.min(u.capacity);
-                for (t, h) in target_hours
-                    .iter_mut()
-                    .zip(self.world.services[si].staff_hours)
-                {
+                for (t, h) in target_hours.iter_mut().zip(self.world.services[si].staff_hours) {
                     *t += staffed * h;
                 }
             }
@@ -210,9 +190,7 @@ impl Simulation {
             } else {
                 0.0
             };
-            let premium = (1.0 - pooling)
-                * wage.max_premium
-                * (vacancy_rate / wage.vacancy_reference).clamp(0.0, 1.0);
+            let premium = (1.0 - pooling) * wage.max_premium * (vacancy_rate / wage.vacancy_reference).clamp(0.0, 1.0);
             p.premium += theta * (premium - p.premium);
         }
 
@@ -258,21 +236,14 @@ impl Simulation {
     /// size (capacity) times how far their modelled risk (over expected)
     /// exceeds the network's and their waits exceed the network's threshold.
     fn set_grants(&mut self) {
-        let budget =
-            self.regime.pooling * self.world.behaviour.planner_share * self.world.weekly_budget;
+        let budget = self.regime.pooling * self.world.behaviour.planner_share * self.world.weekly_budget;
         let threshold = self.world.network.wait_threshold_weeks.max(1.0);
         let (expected, modelled) = self
             .providers
             .iter()
             .filter(|p| p.open)
-            .fold((0.0, 0.0), |(e, m), p| {
-                (e + p.interval_risk.0, m + p.interval_risk.1)
-            });
-        let network = if expected > 0.0 {
-            modelled / expected
-        } else {
-            1.0
-        };
+            .fold((0.0, 0.0), |(e, m), p| (e + p.interval_risk.0, m + p.interval_risk.1));
+        let network = if expected > 0.0 { modelled / expected } else { 1.0 };
         let need: Vec<f64> = self
             .providers
             .iter()

@@ -59,8 +59,7 @@ impl VolumeWindow {
     /// Adds another unit's history, week by week.
     pub(super) fn absorb(&mut self, other: &VolumeWindow) {
         for i in 0..VOLUME_WINDOW {
-            self.weeks[(self.next + i) % VOLUME_WINDOW] +=
-                other.weeks[(other.next + i) % VOLUME_WINDOW];
+            self.weeks[(self.next + i) % VOLUME_WINDOW] += other.weeks[(other.next + i) % VOLUME_WINDOW];
         }
         self.sum += other.sum;
     }
@@ -536,6 +535,15 @@ impl Simulation {
         sim
     }
 
+    /// A run of a validated scenario under its own regime.
+    pub fn from_scenario(scenario: &super::scenario::Scenario, seed: u64, timeseries: bool) -> Self {
+        let regime = scenario
+            .regime
+            .resolve()
+            .expect("the scenario was validated, so its regime resolves");
+        Simulation::new(World::build(scenario, regime), seed, timeseries)
+    }
+
     /// The world of this run.
     pub fn world(&self) -> &World {
         &self.world
@@ -602,11 +610,7 @@ impl Simulation {
 
     /// Staff in post everywhere plus the unhired pool, WTE.
     pub fn staff_in_region(&self) -> f64 {
-        self.providers
-            .iter()
-            .map(ProviderState::staff_wte)
-            .sum::<f64>()
-            + self.pool.iter().sum::<f64>()
+        self.providers.iter().map(ProviderState::staff_wte).sum::<f64>() + self.pool.iter().sum::<f64>()
     }
 
     /// Whether the week about to run is measured.
@@ -755,10 +759,7 @@ impl Simulation {
                 self.rebuild_catchments();
                 format!(
                     "closure of {provider}{} ordered",
-                    service
-                        .as_deref()
-                        .map(|s| format!(" {s}"))
-                        .unwrap_or_default()
+                    service.as_deref().map(|s| format!(" {s}")).unwrap_or_default()
                 )
             }
         }
@@ -850,10 +851,8 @@ impl Simulation {
                     let residents = self.world.localities[l.index()].residents;
                     let mut n = 0;
                     let mut older = 0;
-                    for (band, (people, rate)) in residents.iter().zip(svc.weekly_rate).enumerate()
-                    {
-                        let drawn =
-                            poisson(&mut self.demand_rng, people * rate * share * multiplier);
+                    for (band, (people, rate)) in residents.iter().zip(svc.weekly_rate).enumerate() {
+                        let drawn = poisson(&mut self.demand_rng, people * rate * share * multiplier);
                         n += drawn;
                         if band == OLDER {
                             older = drawn;
@@ -868,12 +867,7 @@ impl Simulation {
                         self.metrics.tally(s, g).arrived += u64::from(n);
                     }
                     let substituted = match community {
-                        Some(c)
-                            if c != s
-                                && k == 0
-                                && substitution > 0.0
-                                && self.world.substitutable[s.index()] =>
-                        {
+                        Some(c) if c != s && k == 0 && substitution > 0.0 && self.world.substitutable[s.index()] => {
                             binomial(&mut self.integration_rng, older, substitution)
                         }
                         _ => 0,
@@ -905,8 +899,7 @@ impl Simulation {
         };
         let by_network = binomial(&mut self.routing_rng, n, self.regime.network_share());
         if by_network > 0 {
-            let target =
-                routing::network_target(&self.world, &self.catchments, &self.snapshot, l, s, k);
+            let target = routing::network_target(&self.world, &self.catchments, &self.snapshot, l, s, k);
             self.deliver(
                 target,
                 s,
@@ -933,15 +926,7 @@ impl Simulation {
             return;
         }
         let mut probs = std::mem::take(&mut self.probs);
-        routing::choice_probabilities(
-            &self.world,
-            &self.catchments,
-            &self.snapshot,
-            l,
-            s,
-            k,
-            &mut probs,
-        );
+        routing::choice_probabilities(&self.world, &self.catchments, &self.snapshot, l, s, k, &mut probs);
         if probs.is_empty() {
             self.deliver(
                 None,
@@ -966,14 +951,7 @@ impl Simulation {
             };
             mass -= prob;
             left -= take;
-            self.deliver(
-                Some(p),
-                s,
-                Cohort {
-                    count: take,
-                    ..cohort
-                },
-            );
+            self.deliver(Some(p), s, Cohort { count: take, ..cohort });
         }
         self.probs = probs;
     }
@@ -1041,10 +1019,7 @@ impl Simulation {
                             self.treated.push(Treated {
                                 provider,
                                 service,
-                                cohort: Cohort {
-                                    count: take,
-                                    ..cohort
-                                },
+                                cohort: Cohort { count: take, ..cohort },
                                 wait: 0,
                             });
                         }
@@ -1136,9 +1111,7 @@ impl Simulation {
         for t in &treated {
             let svc = &self.world.services[t.service.index()];
             let p = &self.providers[t.provider.index()];
-            let u = p.units[t.service.index()]
-                .as_ref()
-                .expect("treated at an offered unit");
+            let u = p.units[t.service.index()].as_ref().expect("treated at an offered unit");
             let k = usize::from(t.cohort.complexity);
             let conditions = Conditions {
                 quality: effective_quality[t.provider.index()],
@@ -1146,8 +1119,7 @@ impl Simulation {
                 min_safe_volume: svc.min_safe_volume,
                 staffing_shortfall: p.staffing_shortfall,
             };
-            let z =
-                outcome::provider_logit(&self.world.outcome, svc.baseline_logit[k], &conditions);
+            let z = outcome::provider_logit(&self.world.outcome, svc.baseline_logit[k], &conditions);
             let risk = outcome::probability(&self.world.outcome, z, t.wait);
             let adverse = binomial(&mut self.outcome_rng, t.cohort.count, risk);
             let n = u64::from(t.cohort.count);
@@ -1202,9 +1174,8 @@ impl Simulation {
         ts.diversions.push(c.diversions);
         ts.diverted_out.push(c.diverted_out);
         ts.waiting.push(waiting);
-        ts.mean_wait_weeks.push(
-            (c.elective_treated > 0).then(|| c.wait_weeks as f64 / c.elective_treated as f64),
-        );
+        ts.mean_wait_weeks
+            .push((c.elective_treated > 0).then(|| c.wait_weeks as f64 / c.elective_treated as f64));
         ts.adverse.push(c.adverse);
         ts.commissioner_paid.push(c.commissioner_paid);
         ts.system_cost.push(c.system_cost);

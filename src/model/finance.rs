@@ -82,16 +82,13 @@ impl Simulation {
         let mut transition = Vec::new();
         let transition_total = match self.integration_start {
             Some(start) if self.week - start < world.integration.transition_weeks => Money::pounds(
-                self.integration_at_start
-                    * world.integration.transition_cost_per_capita
-                    * world.population
+                self.integration_at_start * world.integration.transition_cost_per_capita * world.population
                     / f64::from(world.integration.transition_weeks),
             ),
             _ => Money::ZERO,
         };
         transition_total.split(&weights, &mut transition);
-        let fixed_factor = 1.0
-            - regime.integration * world.integration.fixed_cost_saving * self.integration_ramp();
+        let fixed_factor = 1.0 - regime.integration * world.integration.fixed_cost_saving * self.integration_ramp();
 
         let mut tariff_paid = Money::ZERO;
         for (pi, p) in self.providers.iter_mut().enumerate() {
@@ -111,36 +108,25 @@ impl Simulation {
                 let variable = Money::pounds(svc.variable_cost * (1.0 - p.efficiency) * n);
                 a.tariff_income += income;
                 a.variable += variable;
-                let staff_cost = world.staff_cost_per_episode(super::world::ServiceId(si as u32))
-                    * (1.0 + p.premium);
-                u.interval_contribution +=
-                    income.as_pounds() - variable.as_pounds() - staff_cost * n;
+                let staff_cost = world.staff_cost_per_episode(super::world::ServiceId(si as u32)) * (1.0 + p.premium);
+                u.interval_contribution += income.as_pounds() - variable.as_pounds() - staff_cost * n;
             }
             tariff_paid += a.tariff_income;
             a.pooled_income = parts[pi];
             a.grant_income = grants[pi];
-            a.staff = Money::pounds(
-                (0..4).map(|g| p.staff[g].in_post() * pay[g]).sum::<f64>() / 52.0
-                    * (1.0 + p.premium),
-            );
+            a.staff =
+                Money::pounds((0..4).map(|g| p.staff[g].in_post() * pay[g]).sum::<f64>() / 52.0 * (1.0 + p.premium));
             a.agency = Money::pounds(
-                (0..4).map(|g| p.staff[g].agency * pay[g]).sum::<f64>() / 52.0
-                    * (1.0 + labour.agency.premium),
+                (0..4).map(|g| p.staff[g].agency * pay[g]).sum::<f64>() / 52.0 * (1.0 + labour.agency.premium),
             );
             a.fixed = Money::pounds(p.fixed_cost * fixed_factor);
             a.coordination = Money::pounds(regime.coordination_cost);
-            a.transaction =
-                Money::pounds(tariff_share * world.finance.transaction_cost * episodes as f64);
+            a.transaction = Money::pounds(tariff_share * world.finance.transaction_cost * episodes as f64);
             let borrowed = p.debt + Money(p.cash.0.min(0).abs());
             a.interest = Money::pounds(borrowed.as_pounds() * world.finance.interest_rate / 52.0);
-            a.quality =
-                Money::pounds(behaviour.quality_cost * capacity * p.quality * p.quality / 2.0);
-            a.efficiency = Money::pounds(
-                behaviour.efficiency_cost * capacity * p.efficiency * p.efficiency / 2.0,
-            );
-            a.sharing = Money::pounds(
-                p.staff.iter().map(|s| s.shared_in).sum::<f64>() * labour.sharing_cost_per_hour,
-            );
+            a.quality = Money::pounds(behaviour.quality_cost * capacity * p.quality * p.quality / 2.0);
+            a.efficiency = Money::pounds(behaviour.efficiency_cost * capacity * p.efficiency * p.efficiency / 2.0);
+            a.sharing = Money::pounds(p.staff.iter().map(|s| s.shared_in).sum::<f64>() * labour.sharing_cost_per_hour);
             a.integration = transition.get(pi).copied().unwrap_or(Money::ZERO);
             p.week = a;
         }
@@ -174,11 +160,7 @@ impl Simulation {
         let costs: Money = self.providers.iter().map(|p| p.week.costs()).sum();
         self.ledger.commissioner_paid += paid;
         self.ledger.providers_received += received;
-        self.ledger.risk_pool_net += self
-            .providers
-            .iter()
-            .map(|p| p.week.risk_pool)
-            .sum::<Money>();
+        self.ledger.risk_pool_net += self.providers.iter().map(|p| p.week.risk_pool).sum::<Money>();
         self.ledger.provider_costs += costs;
         self.counts.commissioner_paid = paid;
         self.counts.system_cost = costs;

@@ -252,11 +252,7 @@ pub struct Metrics {
 impl Metrics {
     /// Empty tallies for a world.
     pub fn new(world: &World) -> Self {
-        let (s, l, p) = (
-            world.services.len(),
-            world.localities.len(),
-            world.providers.len(),
-        );
+        let (s, l, p) = (world.services.len(), world.localities.len(), world.providers.len());
         Metrics {
             services: s,
             localities: l,
@@ -341,8 +337,7 @@ impl Metrics {
             }
             t.wait_histogram[w] += n;
         }
-        let f = (r.service.index() * self.localities + r.locality.index()) * self.providers
-            + r.provider.index();
+        let f = (r.service.index() * self.localities + r.locality.index()) * self.providers + r.provider.index();
         self.flows[f] += n;
         let pt = &mut self.provider_tallies[r.provider.index() * self.services + r.service.index()];
         pt.treated += n;
@@ -397,8 +392,7 @@ impl Metrics {
                     continue;
                 }
                 for p in world.provider_ids() {
-                    let n =
-                        self.flows[(si * self.localities + l.index()) * self.providers + p.index()];
+                    let n = self.flows[(si * self.localities + l.index()) * self.providers + p.index()];
                     if n > 0 {
                         pairs.push((world.distance(l, p), n));
                     }
@@ -472,18 +466,12 @@ impl Metrics {
                 observed.push(t.adverse as f64 / t.expected);
             }
         }
-        (
-            coefficient_of_variation(&modelled),
-            coefficient_of_variation(&observed),
-        )
+        (coefficient_of_variation(&modelled), coefficient_of_variation(&observed))
     }
 
     /// Builds the patient-side figures: access, waiting and outcomes, each
     /// overall, per locality group and per service.
-    pub fn patient_summary(
-        &self,
-        world: &World,
-    ) -> (Grouped<Access>, Grouped<Waiting>, Grouped<Outcomes>, u64) {
+    pub fn patient_summary(&self, world: &World) -> (Grouped<Access>, Grouped<Waiting>, Grouped<Outcomes>, u64) {
         let mut access = Grouped::default();
         let mut waiting = Grouped::default();
         let mut outcomes = Grouped::default();
@@ -506,10 +494,8 @@ impl Metrics {
         outcomes.overall = overall.outcomes;
         let urban = self.block(world, None, Some(0));
         let rural = self.block(world, None, Some(1));
-        (access.urban, waiting.urban, outcomes.urban) =
-            (urban.access, urban.waiting, urban.outcomes);
-        (access.rural, waiting.rural, outcomes.rural) =
-            (rural.access, rural.waiting, rural.outcomes);
+        (access.urban, waiting.urban, outcomes.urban) = (urban.access, urban.waiting, urban.outcomes);
+        (access.rural, waiting.rural, outcomes.rural) = (rural.access, rural.waiting, rural.outcomes);
         for s in world.service_ids() {
             let b = with_variation(Some(s), self.block(world, Some(s), None));
             let id = world.services[s.index()].id.clone();

@@ -97,15 +97,7 @@ mod tests {
             staffing_shortfall: 0.0,
         };
         let r = |c: Conditions, w: u32| probability(&p, provider_logit(&p, logit(0.05), &c), w);
-        assert!(
-            r(
-                Conditions {
-                    quality: 1.0,
-                    ..base
-                },
-                0
-            ) < r(base, 0)
-        );
+        assert!(r(Conditions { quality: 1.0, ..base }, 0) < r(base, 0));
         assert!(
             r(
                 Conditions {

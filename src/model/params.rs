@@ -373,19 +373,13 @@ pub(crate) fn check_range(problems: &mut Vec<Problem>, path: &str, value: f64, l
         } else {
             format!("a number in [{lo}, {hi}]")
         };
-        problems.push(Problem::new(
-            path,
-            format!("expected {expected}, found {value}"),
-        ));
+        problems.push(Problem::new(path, format!("expected {expected}, found {value}")));
     }
 }
 
 impl LabourParams {
     pub(crate) fn check(&self, p: &mut Vec<Problem>) {
-        for (g, m) in super::scenario::STAFF_GROUPS
-            .iter()
-            .zip(self.markets.by_group())
-        {
+        for (g, m) in super::scenario::STAFF_GROUPS.iter().zip(self.markets.by_group()) {
             let at = |f: &str| format!("workforce.labour.markets.{g}.{f}");
             if let Some(v) = m.trained_inflow {
                 check_range(p, &at("trained_inflow"), v, 0.0, f64::INFINITY);
@@ -396,13 +390,7 @@ impl LabourParams {
             m.age_profile.check(&at("age_profile"), p);
         }
         self.recruit_age.check("workforce.labour.recruit_age", p);
-        check_range(
-            p,
-            "workforce.labour.pool_attrition",
-            self.pool_attrition,
-            0.0,
-            1.0,
-        );
+        check_range(p, "workforce.labour.pool_attrition", self.pool_attrition, 0.0, 1.0);
         check_range(
             p,
             "workforce.labour.burnout.threshold",
@@ -423,13 +411,7 @@ impl LabourParams {
             0.0,
             1.0,
         );
-        check_range(
-            p,
-            "workforce.labour.agency.premium",
-            self.agency.premium,
-            0.0,
-            10.0,
-        );
+        check_range(p, "workforce.labour.agency.premium", self.agency.premium, 0.0, 10.0);
         check_range(
             p,
             "workforce.labour.agency.availability",
@@ -444,20 +426,8 @@ impl LabourParams {
             0.0,
             10.0,
         );
-        check_range(
-            p,
-            "workforce.labour.wage.max_premium",
-            self.wage.max_premium,
-            0.0,
-            1.0,
-        );
-        check_range(
-            p,
-            "workforce.labour.wage.elasticity",
-            self.wage.elasticity,
-            0.0,
-            100.0,
-        );
+        check_range(p, "workforce.labour.wage.max_premium", self.wage.max_premium, 0.0, 1.0);
+        check_range(p, "workforce.labour.wage.elasticity", self.wage.elasticity, 0.0, 100.0);
         check_range(
             p,
             "workforce.labour.wage.vacancy_reference",
@@ -479,13 +449,7 @@ impl LabourParams {
 impl BehaviourParams {
     pub(crate) fn check(&self, p: &mut Vec<Problem>) {
         check_range(p, "behaviour.altruism", self.altruism, 0.0, f64::INFINITY);
-        check_range(
-            p,
-            "behaviour.quality_cost",
-            self.quality_cost,
-            1e-9,
-            f64::INFINITY,
-        );
+        check_range(p, "behaviour.quality_cost", self.quality_cost, 1e-9, f64::INFINITY);
         check_range(p, "behaviour.max_quality", self.max_quality, 0.0, 10.0);
         check_range(
             p,
@@ -497,35 +461,11 @@ impl BehaviourParams {
         check_range(p, "behaviour.max_efficiency", self.max_efficiency, 0.0, 1.0);
         check_range(p, "behaviour.damping", self.damping, 0.0, 1.0);
         check_range(p, "behaviour.planner_share", self.planner_share, 0.0, 1.0);
-        check_range(
-            p,
-            "behaviour.standardisation",
-            self.standardisation,
-            0.0,
-            1.0,
-        );
-        check_range(
-            p,
-            "behaviour.capacity_slack",
-            self.capacity_slack,
-            0.0,
-            10.0,
-        );
+        check_range(p, "behaviour.standardisation", self.standardisation, 0.0, 1.0);
+        check_range(p, "behaviour.capacity_slack", self.capacity_slack, 0.0, 10.0);
         check_range(p, "behaviour.backlog_weeks", self.backlog_weeks, 1.0, 1e6);
-        check_range(
-            p,
-            "behaviour.capacity_growth",
-            self.capacity_growth,
-            0.0,
-            1.0,
-        );
-        check_range(
-            p,
-            "behaviour.capital_charge",
-            self.capital_charge,
-            0.0,
-            10.0,
-        );
+        check_range(p, "behaviour.capacity_growth", self.capacity_growth, 0.0, 1.0);
+        check_range(p, "behaviour.capital_charge", self.capital_charge, 0.0, 10.0);
     }
 }
 
@@ -568,13 +508,7 @@ impl IntegrationParams {
                 ));
             }
         }
-        check_range(
-            p,
-            "integration.max_substitution",
-            self.max_substitution,
-            0.0,
-            1.0,
-        );
+        check_range(p, "integration.max_substitution", self.max_substitution, 0.0, 1.0);
         check_range(
             p,
             "integration.transition_cost_per_capita",
@@ -582,13 +516,7 @@ impl IntegrationParams {
             0.0,
             f64::INFINITY,
         );
-        check_range(
-            p,
-            "integration.fixed_cost_saving",
-            self.fixed_cost_saving,
-            0.0,
-            1.0,
-        );
+        check_range(p, "integration.fixed_cost_saving", self.fixed_cost_saving, 0.0, 1.0);
     }
 
     /// The community service id: the one given, or `community_care` if defined.

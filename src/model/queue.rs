@@ -60,10 +60,7 @@ impl WaitingList {
                 break;
             };
             let take = front.count.min(left);
-            served(Cohort {
-                count: take,
-                ..*front
-            });
+            served(Cohort { count: take, ..*front });
             front.count -= take;
             left -= take;
             self.len -= u64::from(take);

@@ -190,18 +190,13 @@ impl<'de> Deserialize<'de> for RegimeSpec {
         impl<'de> Visitor<'de> for V {
             type Value = RegimeSpec;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(
-                    f,
-                    "a preset name ({}) or an object of regime knobs",
-                    PRESETS.join(", ")
-                )
+                write!(f, "a preset name ({}) or an object of regime knobs", PRESETS.join(", "))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<RegimeSpec, E> {
                 Ok(RegimeSpec::Preset(v.to_owned()))
             }
             fn visit_map<M: MapAccess<'de>>(self, m: M) -> Result<RegimeSpec, M::Error> {
-                RegimeKnobs::deserialize(de::value::MapAccessDeserializer::new(m))
-                    .map(RegimeSpec::Knobs)
+                RegimeKnobs::deserialize(de::value::MapAccessDeserializer::new(m)).map(RegimeSpec::Knobs)
             }
         }
         d.deserialize_any(V)
@@ -219,10 +214,7 @@ fn check_share(path: &str, v: f64) -> Result<f64, Problem> {
     if (0.0..=1.0).contains(&v) {
         Ok(v)
     } else {
-        Err(Problem::new(
-            path,
-            format!("expected a number in [0, 1], found {v}"),
-        ))
+        Err(Problem::new(path, format!("expected a number in [0, 1], found {v}")))
     }
 }
 
@@ -230,13 +222,10 @@ impl RegimeSpec {
     /// The point in knob space this spec names.
     pub fn resolve(&self) -> Result<Regime, Problem> {
         match self {
-            RegimeSpec::Preset(name) => {
-                Regime::preset(name).ok_or_else(|| unknown_preset("regime", name))
-            }
+            RegimeSpec::Preset(name) => Regime::preset(name).ok_or_else(|| unknown_preset("regime", name)),
             RegimeSpec::Knobs(k) => {
                 let base_name = k.preset.as_deref().unwrap_or("competition");
-                let mut r = Regime::preset(base_name)
-                    .ok_or_else(|| unknown_preset("regime.preset", base_name))?;
+                let mut r = Regime::preset(base_name).ok_or_else(|| unknown_preset("regime.preset", base_name))?;
                 let changed = k.pooling.is_some()
                     || k.staff_sharing.is_some()
                     || k.routing.is_some()
@@ -303,9 +292,7 @@ mod tests {
 
     #[test]
     fn bad_knobs_name_their_path() {
-        let e = parse(r#"{"pooling": 1.5}"#)
-            .resolve()
-            .expect_err("out of range");
+        let e = parse(r#"{"pooling": 1.5}"#).resolve().expect_err("out of range");
         assert_eq!(e.path, "regime.pooling");
         let e = parse(r#""anarchy""#).resolve().expect_err("unknown preset");
         assert!(e.message.contains("competition, collaboration, integrated"));
@@ -315,10 +302,7 @@ mod tests {
 
     #[test]
     fn round_trips_through_json() {
-        for json in [
-            r#""integrated""#,
-            r#"{"preset":"competition","routing":"network"}"#,
-        ] {
+        for json in [r#""integrated""#, r#"{"preset":"competition","routing":"network"}"#] {
             let spec = parse(json);
             assert_eq!(serde_json::to_string(&spec).expect("serialises"), json);
         }

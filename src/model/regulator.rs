@@ -96,10 +96,7 @@ impl Simulation {
     }
 
     fn site_distance(&self, a: ProviderId, b: ProviderId) -> f64 {
-        let (pa, pb) = (
-            &self.world.providers[a.index()],
-            &self.world.providers[b.index()],
-        );
+        let (pa, pb) = (&self.world.providers[a.index()], &self.world.providers[b.index()]);
         ((pa.x - pb.x).powi(2) + (pa.y - pb.y).powi(2)).sqrt()
     }
 
@@ -120,9 +117,7 @@ impl Simulation {
         let nearest = |must_offer: bool| {
             (0..self.providers.len() as u32)
                 .map(ProviderId)
-                .filter(|&q| {
-                    q != from && self.providers[q.index()].open && (!must_offer || offers(q))
-                })
+                .filter(|&q| q != from && self.providers[q.index()].open && (!must_offer || offers(q)))
                 .min_by(|a, b| {
                     self.site_distance(from, *a)
                         .total_cmp(&self.site_distance(from, *b))
@@ -149,10 +144,7 @@ impl Simulation {
         let mut value = 0.0;
         for (si, u) in donor.units.iter().enumerate() {
             if let Some(u) = u {
-                for (gh, h) in group_hours
-                    .iter_mut()
-                    .zip(self.world.services[si].staff_hours)
-                {
+                for (gh, h) in group_hours.iter_mut().zip(self.world.services[si].staff_hours) {
                     *gh += u.capacity * h;
                 }
                 value += u.capacity * self.tariffs[si];
@@ -173,9 +165,7 @@ impl Simulation {
 
         let donor = &mut self.providers[from.index()];
         let unit: Unit = donor.units[s.index()].take().expect("checked above");
-        let moved: Vec<_> = (0..4)
-            .map(|g| donor.staff[g].split_off(staff_share[g]))
-            .collect();
+        let moved: Vec<_> = (0..4).map(|g| donor.staff[g].split_off(staff_share[g])).collect();
         let fixed = donor.fixed_cost * fixed_share;
         donor.fixed_cost -= fixed;
 

@@ -52,11 +52,7 @@ mod tests {
         assert_eq!(drawn, PINNED);
     }
 
-    const PINNED: [u64; 3] = [
-        3826576519468827491,
-        7008964838555306678,
-        2037012518447089636,
-    ];
+    const PINNED: [u64; 3] = [3826576519468827491, 7008964838555306678, 2037012518447089636];
 
     #[test]
     fn purposes_are_independent_streams() {

@@ -24,10 +24,7 @@ pub struct Catchments {
 
 impl Catchments {
     /// Builds the lists from what each provider offers now.
-    pub fn build(
-        world: &World,
-        offers: impl Fn(ProviderId, ServiceId) -> Option<Capability>,
-    ) -> Self {
+    pub fn build(world: &World, offers: impl Fn(ProviderId, ServiceId) -> Option<Capability>) -> Self {
         let (nl, np) = (world.localities.len(), world.providers.len());
         let mut lists = Vec::with_capacity(world.services.len() * 2 * nl);
         for s in world.service_ids() {
@@ -42,20 +39,13 @@ impl Catchments {
                         world
                             .distance(l, *a)
                             .total_cmp(&world.distance(l, *b))
-                            .then_with(|| {
-                                world.providers[a.index()]
-                                    .id
-                                    .cmp(&world.providers[b.index()].id)
-                            })
+                            .then_with(|| world.providers[a.index()].id.cmp(&world.providers[b.index()].id))
                     });
                     lists.push(v);
                 }
             }
         }
-        Catchments {
-            localities: nl,
-            lists,
-        }
+        Catchments { localities: nl, lists }
     }
 
     /// Providers that can take complexity `k` of service `s`, nearest to `l` first.
@@ -112,17 +102,8 @@ impl Snapshot {
 }
 
 /// The nearest open provider that can take complexity `k` of service `s`.
-pub fn nearest(
-    c: &Catchments,
-    snap: &Snapshot,
-    l: LocalityId,
-    s: ServiceId,
-    k: usize,
-) -> Option<ProviderId> {
-    c.capable(s, k, l)
-        .iter()
-        .copied()
-        .find(|&p| snap.is_open(p, s))
+pub fn nearest(c: &Catchments, snap: &Snapshot, l: LocalityId, s: ServiceId, k: usize) -> Option<ProviderId> {
+    c.capable(s, k, l).iter().copied().find(|&p| snap.is_open(p, s))
 }
 
 /// Patient choice: fills `out` with each candidate and its logit
@@ -148,8 +129,7 @@ pub fn choice_probabilities(
             continue;
         }
         let wait = if elective { snap.wait(p, s) } else { 0.0 };
-        let u =
-            -c.beta_distance * d + c.beta_quality * snap.quality[p.index()] - c.beta_wait * wait;
+        let u = -c.beta_distance * d + c.beta_quality * snap.quality[p.index()] - c.beta_wait * wait;
         out.push((p, u));
     }
     if out.is_empty() {
@@ -184,9 +164,7 @@ pub fn network_target(
         None
     };
     let primary = hub.or_else(|| nearest(catchments, snap, l, s, k))?;
-    if !world.services[s.index()].is_elective()
-        || snap.wait(primary, s) <= world.network.wait_threshold_weeks
-    {
+    if !world.services[s.index()].is_elective() || snap.wait(primary, s) <= world.network.wait_threshold_weeks {
         return Some(primary);
     }
     // Mutual aid: the shortest wait within reach, the nearer on ties.

@@ -10,7 +10,7 @@ use super::metrics::{Access, Accounts, Grouped, Outcomes, Waiting, group, ratio}
 use super::money::Money;
 use super::regime::Regime;
 use super::scenario::{Capability, ProviderKind, STAFF_GROUPS, Scenario};
-use super::world::{ProviderId, ServiceId, World};
+use super::world::{ProviderId, ServiceId};
 
 /// The version written into every result.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -324,12 +324,7 @@ pub fn scenario_hash(s: &Scenario) -> String {
 
 /// Runs a validated scenario under its regime with `seed`.
 pub fn run(scenario: &Scenario, seed: u64, timeseries: bool) -> RunOutput {
-    let regime = scenario
-        .regime
-        .resolve()
-        .expect("the scenario was validated, so its regime resolves");
-    let world = World::build(scenario, regime);
-    let mut sim = Simulation::new(world, seed, timeseries);
+    let mut sim = Simulation::from_scenario(scenario, seed, timeseries);
     sim.run_to_end();
     output(&sim, scenario_hash(scenario), seed)
 }
@@ -351,8 +346,7 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
     for p in sim.providers() {
         for (si, u) in p.units.iter().enumerate() {
             for c in u.iter().flat_map(|u| u.queue.iter()) {
-                list_end[si][group(world.localities[c.locality.index()].rurality)] +=
-                    u64::from(c.count);
+                list_end[si][group(world.localities[c.locality.index()].rurality)] += u64::from(c.count);
             }
         }
     }
@@ -371,13 +365,7 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
         total.add(a);
     }
     let measured = |e: &&Event| e.week >= world.time.warmup_weeks;
-    let count = |kind: &str| {
-        sim.events()
-            .iter()
-            .filter(measured)
-            .filter(|e| e.kind == kind)
-            .count() as u32
-    };
+    let count = |kind: &str| sim.events().iter().filter(measured).filter(|e| e.kind == kind).count() as u32;
     let episodes = outcomes.overall.episodes;
     let years = f64::from(m.weeks) / 52.0;
     let finance = Finance {
@@ -392,11 +380,7 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
         commissioner_paid: m.commissioner_paid,
         commissioner_balance: m.commissioner_budget - m.commissioner_paid,
         provider_surplus: total.surplus(),
-        providers_in_deficit: m
-            .accounts
-            .iter()
-            .filter(|a| a.surplus() < Money::ZERO)
-            .count() as u32,
+        providers_in_deficit: m.accounts.iter().filter(|a| a.surplus() < Money::ZERO).count() as u32,
         failures: count("failure"),
         closures: count("closure"),
         mergers: count("merger"),

@@ -11,9 +11,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::params::{
-    AgeProfile, BehaviourParams, FailureParams, IntegrationParams, LabourParams, check_range,
-};
+use super::params::{AgeProfile, BehaviourParams, FailureParams, IntegrationParams, LabourParams, check_range};
 use super::regime::RegimeSpec;
 use super::timeline::TimedChange;
 
@@ -187,9 +185,7 @@ impl Position {
                 if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
                     problems.push(Problem::new(
                         path,
-                        format!(
-                            "expected lat in [-90, 90] and lon in [-180, 180], found {lat}, {lon}"
-                        ),
+                        format!("expected lat in [-90, 90] and lon in [-180, 180], found {lat}, {lon}"),
                     ));
                 }
             }
@@ -387,8 +383,7 @@ fn default_complex_share() -> f64 {
 impl ServiceSpec {
     /// Whether patients choose under choice routing (the default follows urgency).
     pub fn patient_choice(&self) -> bool {
-        self.patient_choice
-            .unwrap_or(self.urgency == Urgency::Elective)
+        self.patient_choice.unwrap_or(self.urgency == Urgency::Elective)
     }
 }
 
@@ -635,10 +630,7 @@ fn check_unique<'a>(problems: &mut Vec<Problem>, what: &str, ids: impl Iterator<
     let mut seen = BTreeMap::new();
     for (i, id) in ids.enumerate() {
         if id.is_empty() {
-            problems.push(Problem::new(
-                format!("{what}[{i}].id"),
-                "expected a non-empty id",
-            ));
+            problems.push(Problem::new(format!("{what}[{i}].id"), "expected a non-empty id"));
         } else if let Some(first) = seen.insert(id, i) {
             problems.push(Problem::new(
                 format!("{what}[{i}].id"),
@@ -656,13 +648,7 @@ impl Scenario {
             p.push(Problem::new("name", "expected a non-empty name"));
         }
         self.validate_time(&mut p);
-        check_range(
-            &mut p,
-            "geography.circuity",
-            self.geography.circuity,
-            1.0,
-            10.0,
-        );
+        check_range(&mut p, "geography.circuity", self.geography.circuity, 1.0, 10.0);
         check_nonneg(
             &mut p,
             "geography.diversion_radius_km",
@@ -681,16 +667,10 @@ impl Scenario {
 
     fn validate_time(&self, p: &mut Vec<Problem>) {
         if self.time.horizon_weeks == 0 {
-            p.push(Problem::new(
-                "time.horizon_weeks",
-                "expected at least 1 week",
-            ));
+            p.push(Problem::new("time.horizon_weeks", "expected at least 1 week"));
         }
         if self.time.decision_interval == 0 {
-            p.push(Problem::new(
-                "time.decision_interval",
-                "expected at least 1 week",
-            ));
+            p.push(Problem::new("time.decision_interval", "expected at least 1 week"));
         }
     }
 
@@ -698,11 +678,7 @@ impl Scenario {
         if self.localities.is_empty() {
             p.push(Problem::new("localities", "expected at least one locality"));
         }
-        check_unique(
-            p,
-            "localities",
-            self.localities.iter().map(|l| l.id.as_str()),
-        );
+        check_unique(p, "localities", self.localities.iter().map(|l| l.id.as_str()));
         for (i, l) in self.localities.iter().enumerate() {
             let at = |f: &str| format!("localities[{i}].{f}");
             check_nonneg(p, &at("population"), l.population);
@@ -727,10 +703,7 @@ impl Scenario {
         }
         for (id, s) in &self.services {
             let at = |f: &str| format!("services.{id}.{f}");
-            for (band, rate) in ["children", "adults", "older"]
-                .iter()
-                .zip(s.referral_rate.by_band())
-            {
+            for (band, rate) in ["children", "adults", "older"].iter().zip(s.referral_rate.by_band()) {
                 check_nonneg(p, &at(&format!("referral_rate.{band}")), rate);
             }
             check_range(p, &at("complex_share"), s.complex_share, 0.0, 1.0);
@@ -793,11 +766,10 @@ impl Scenario {
         }
         for (sid, s) in &self.services {
             let offered = self.providers.iter().any(|v| v.services.contains_key(sid));
-            let complex = self.providers.iter().any(|v| {
-                v.services
-                    .get(sid)
-                    .is_some_and(|o| o.capability == Capability::Complex)
-            });
+            let complex = self
+                .providers
+                .iter()
+                .any(|v| v.services.get(sid).is_some_and(|o| o.capability == Capability::Complex));
             let referred = s.referral_rate.by_band().iter().any(|r| *r > 0.0);
             if referred && !offered {
                 p.push(Problem::new(
@@ -832,9 +804,7 @@ impl Scenario {
                 None => first_kind = Some((path, pos.is_latlon())),
                 Some((first, latlon)) if *latlon != pos.is_latlon() => p.push(Problem::new(
                     path,
-                    format!(
-                        "expected the same kind of position as `{first}` (all x/y or all lat/lon)"
-                    ),
+                    format!("expected the same kind of position as `{first}` (all x/y or all lat/lon)"),
                 )),
                 Some(_) => {}
             }
@@ -872,10 +842,7 @@ impl Scenario {
             if !self.services.contains_key(sid) {
                 p.push(Problem::new(
                     &at,
-                    format!(
-                        "expected a defined service ({}), found `{sid}`",
-                        self.service_list()
-                    ),
+                    format!("expected a defined service ({}), found `{sid}`", self.service_list()),
                 ));
                 continue;
             }
@@ -887,7 +854,9 @@ impl Scenario {
                 Some(v) if v.services.get(sid).map(|o| o.capability) != Some(Capability::Complex) => {
                     p.push(Problem::new(
                         &at,
-                        format!("expected a provider offering `{sid}` with `capability: complex`, but `{hub}` does not"),
+                        format!(
+                            "expected a provider offering `{sid}` with `capability: complex`, but `{hub}` does not"
+                        ),
                     ))
                 }
                 Some(_) => {}
@@ -903,13 +872,7 @@ impl Scenario {
             check_range(p, &format!("outcome.{f}"), v, -100.0, 100.0);
         }
         check_nonneg(p, "finance.transaction_cost", self.finance.transaction_cost);
-        check_range(
-            p,
-            "finance.interest_rate",
-            self.finance.interest_rate,
-            0.0,
-            1.0,
-        );
+        check_range(p, "finance.interest_rate", self.finance.interest_rate, 0.0, 1.0);
         self.workforce.labour.check(p);
         self.behaviour.check(p);
         self.failure.check(p);
@@ -923,11 +886,7 @@ impl Scenario {
     }
 
     fn service_list(&self) -> String {
-        self.services
-            .keys()
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-            .join(", ")
+        self.services.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
     }
 }
 
@@ -982,11 +941,7 @@ mod tests {
                 "network.hubs.surgery"
             ]
         );
-        assert!(
-            problems[1].message.contains("surgery"),
-            "{}",
-            problems[1].message
-        );
+        assert!(problems[1].message.contains("surgery"), "{}", problems[1].message);
     }
 
     #[test]
@@ -1004,11 +959,7 @@ mod tests {
     #[test]
     fn complex_cases_need_a_complex_provider() {
         let mut s = tiny();
-        s.providers[0]
-            .services
-            .get_mut("surgery")
-            .expect("offered")
-            .capability = Capability::Routine;
+        s.providers[0].services.get_mut("surgery").expect("offered").capability = Capability::Routine;
         let problems = s.validate().expect_err("no complex provider");
         assert_eq!(problems[0].path, "services.surgery.complex_share");
     }

@@ -94,10 +94,7 @@ fn number(value: &Value, at: &str, lo: f64, hi: f64) -> Result<f64, Problem> {
     if v.is_finite() && v >= lo && v <= hi {
         Ok(v)
     } else if hi == f64::INFINITY {
-        Err(Problem::new(
-            at,
-            format!("expected a number ≥ {lo}, found {v}"),
-        ))
+        Err(Problem::new(at, format!("expected a number ≥ {lo}, found {v}")))
     } else {
         Err(Problem::new(
             at,
@@ -135,10 +132,7 @@ impl TimedChange {
         let unknown = |what: &str, name: &str, choices: Vec<&str>| {
             Problem::new(
                 &set_at,
-                format!(
-                    "expected a defined {what} ({}), found `{name}`",
-                    choices.join(", ")
-                ),
+                format!("expected a defined {what} ({}), found `{name}`", choices.join(", ")),
             )
         };
         let services: Vec<&str> = s.services.keys().map(String::as_str).collect();
@@ -161,10 +155,7 @@ impl TimedChange {
                 Regime::preset(name).map(Change::Regime).ok_or_else(|| {
                     Problem::new(
                         &value_at,
-                        format!(
-                            "expected a preset name ({}), found `{name}`",
-                            PRESETS.join(", ")
-                        ),
+                        format!("expected a preset name ({}), found `{name}`", PRESETS.join(", ")),
                     )
                 })
             }
@@ -178,14 +169,23 @@ impl TimedChange {
                         Value::String(r) if r == "choice" => Routing::Choice,
                         Value::String(r) if r == "network" => Routing::Network,
                         _ => Routing::Mix(number(v, &value_at, 0.0, 1.0).map_err(|_| {
-                            Problem::new(&value_at, format!("expected \"choice\", \"network\" or a number in [0, 1], found {v}"))
+                            Problem::new(
+                                &value_at,
+                                format!("expected \"choice\", \"network\" or a number in [0, 1], found {v}"),
+                            )
                         })?),
                     }),
                     other => {
                         return Err(unknown(
                             "regime knob",
                             other,
-                            vec!["pooling", "staff_sharing", "routing", "integration", "coordination_cost"],
+                            vec![
+                                "pooling",
+                                "staff_sharing",
+                                "routing",
+                                "integration",
+                                "coordination_cost",
+                            ],
                         ));
                     }
                 };
@@ -206,11 +206,7 @@ impl TimedChange {
                 })
             }
             ["demand", rest @ ..] if !rest.is_empty() => {
-                let svc = if rest[0] == "*" {
-                    None
-                } else {
-                    Some(service(rest[0])?)
-                };
+                let svc = if rest[0] == "*" { None } else { Some(service(rest[0])?) };
                 let locality = match rest.get(1) {
                     None => None,
                     Some(l) if s.localities.iter().any(|x| x.id == *l) => Some((*l).to_owned()),

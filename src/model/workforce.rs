@@ -40,13 +40,7 @@ impl Simulation {
             let mut exits = 0.0;
             for p in self.providers.iter_mut().filter(|p| p.open) {
                 let burnt_out = p.stretched_weeks >= labour.burnout.weeks;
-                let rate = (market.base_turnover
-                    + if burnt_out {
-                        labour.burnout.extra_turnover
-                    } else {
-                        0.0
-                    })
-                    / 52.0;
+                let rate = (market.base_turnover + if burnt_out { labour.burnout.extra_turnover } else { 0.0 }) / 52.0;
                 let st = &mut p.staff[g];
                 let mut left = 0.0;
                 for b in &mut st.bands {
@@ -135,8 +129,7 @@ impl Simulation {
             }
             for (st, n) in p.staff.iter_mut().zip(needed) {
                 st.agency = if p.open {
-                    st.vacancies()
-                        .min(labour.agency.availability * st.establishment)
+                    st.vacancies().min(labour.agency.availability * st.establishment)
                 } else {
                     0.0
                 };
@@ -169,11 +162,7 @@ impl Simulation {
                 }
                 // Hours each provider would hold if every one ran at the network's utilisation.
                 let level = total_need / total_own;
-                let gain: Vec<f64> = need
-                    .iter()
-                    .zip(&own)
-                    .map(|(n, o)| (n / level - o).max(0.0))
-                    .collect();
+                let gain: Vec<f64> = need.iter().zip(&own).map(|(n, o)| (n / level - o).max(0.0)).collect();
                 let give: Vec<f64> = need
                     .iter()
                     .zip(&own)

@@ -8,8 +8,8 @@
 use super::params::{BehaviourParams, FailureParams, IntegrationParams};
 use super::regime::Regime;
 use super::scenario::{
-    Capability, ChoiceParams, FinanceParams, Geography, NetworkParams, OutcomeParams, Position,
-    ProviderKind, Rurality, Scenario, TimeSpec, Urgency, WorkforceSpec,
+    Capability, ChoiceParams, FinanceParams, Geography, NetworkParams, OutcomeParams, Position, ProviderKind, Rurality,
+    Scenario, TimeSpec, Urgency, WorkforceSpec,
 };
 use super::timeline::Change;
 
@@ -241,11 +241,7 @@ impl World {
             .iter()
             .map(|(id, v)| Service {
                 id: id.clone(),
-                name: if v.name.is_empty() {
-                    id.clone()
-                } else {
-                    v.name.clone()
-                },
+                name: if v.name.is_empty() { id.clone() } else { v.name.clone() },
                 urgency: v.urgency,
                 patient_choice: v.patient_choice(),
                 weekly_rate: v.referral_rate.by_band().map(|r| r / 1000.0 / 52.0),
@@ -254,10 +250,7 @@ impl World {
                 variable_cost: v.variable_cost,
                 tariff: v.tariff,
                 baseline_risk: [v.baseline_risk.routine, v.baseline_risk.complex],
-                baseline_logit: [
-                    logit(v.baseline_risk.routine),
-                    logit(v.baseline_risk.complex),
-                ],
+                baseline_logit: [logit(v.baseline_risk.routine), logit(v.baseline_risk.complex)],
                 min_safe_volume: v.min_safe_volume,
             })
             .collect();
@@ -374,11 +367,7 @@ impl World {
             });
         let weekly_budget = localities
             .iter()
-            .map(|l| {
-                (0..3)
-                    .map(|b| l.residents[b] * budget_per_capita[b])
-                    .sum::<f64>()
-            })
+            .map(|l| (0..3).map(|b| l.residents[b] * budget_per_capita[b]).sum::<f64>())
             .sum::<f64>()
             / 52.0;
 
@@ -389,10 +378,7 @@ impl World {
             .and_then(service_index)
             .map(|i| ServiceId(i as u32));
         let substitutable_ids = s.integration.substitutable(&ids);
-        let substitutable = ids
-            .iter()
-            .map(|id| substitutable_ids.contains(id))
-            .collect();
+        let substitutable = ids.iter().map(|id| substitutable_ids.contains(id)).collect();
         let markets = s.workforce.labour.markets.by_group();
         let trained_inflow = std::array::from_fn(|g| {
             markets[g].trained_inflow.unwrap_or_else(|| {
@@ -401,9 +387,7 @@ impl World {
                     .iter()
                     .map(|p| {
                         let b = p.staff_bands[g];
-                        (b[0] + b[1] + b[2])
-                            * markets[g].base_turnover
-                            * (1.0 - markets[g].mobility)
+                        (b[0] + b[1] + b[2]) * markets[g].base_turnover * (1.0 - markets[g].mobility)
                             + b[2] * markets[g].retirement
                     })
                     .sum()
