@@ -24,9 +24,7 @@ fn builtin_scenarios(c: &mut Criterion) {
     for name in ["duopoly", "west-mercia", "cheshire-merseyside"] {
         let s = builtin(name).expect("built-in scenario");
         g.throughput(Throughput::Elements(episodes(&s)));
-        g.bench_with_input(BenchmarkId::from_parameter(name), &s, |b, s| {
-            b.iter(|| model::run(black_box(s), 1, false))
-        });
+        g.bench_with_input(BenchmarkId::from_parameter(name), &s, |b, s| b.iter(|| model::run(black_box(s), 1, false)));
     }
     g.finish();
 }
@@ -79,9 +77,7 @@ fn grid_scaling(c: &mut Criterion) {
     for n in [4, 16, 64] {
         let s = grid(n);
         g.throughput(Throughput::Elements(episodes(&s)));
-        g.bench_with_input(BenchmarkId::from_parameter(n), &s, |b, s| {
-            b.iter(|| model::run(black_box(s), 1, false))
-        });
+        g.bench_with_input(BenchmarkId::from_parameter(n), &s, |b, s| b.iter(|| model::run(black_box(s), 1, false)));
     }
     g.finish();
 }

@@ -25,6 +25,43 @@ pub enum Command {
     Run(RunArgs),
     /// Validate a scenario and describe what it holds.
     Check(CheckArgs),
+    /// Run a parameter sweep (points × replicates × regime arms) in parallel.
+    Sweep(SweepArgs),
+    /// Merge the shard directories of one sweep into a whole sweep directory.
+    Merge(MergeArgs),
+}
+
+/// Arguments of `ccsim sweep`.
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// Sweep spec (JSON; see configs/sweeps/README.md).
+    pub spec: PathBuf,
+    /// Output directory (must be new or empty, unless --resume).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Worker threads. Default: all cores.
+    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Continue an interrupted sweep in DIR, running only what is missing.
+    #[arg(long)]
+    pub resume: bool,
+    /// Run slice I of N (1-based), e.g. 2/3, for a cluster job array.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Arguments of `ccsim merge`.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// Shard directories of one sweep.
+    #[arg(required = true, value_name = "DIR")]
+    pub shards: Vec<PathBuf>,
+    /// Output directory (must be new or empty).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 /// Arguments of `ccsim run`.

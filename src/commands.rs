@@ -2,20 +2,79 @@
 
 use std::io::IsTerminal;
 
-use anyhow::{Result, bail};
+use anyhow::{Result, anyhow, bail};
 
 use ccsim::load::{self, DEFAULT_SCENARIO, Source};
 use ccsim::model::{self, PRESETS, Regime, RegimeSpec};
+use ccsim::sweep::merge as sweep_merge;
+use ccsim::sweep::runner::{self, Shard};
+use ccsim::sweep::spec;
 use ccsim::{output, text};
 
-use crate::cli::{CheckArgs, Command, Destination, RunSettings};
+use crate::cli::{CheckArgs, Command, Destination, MergeArgs, RunSettings, SweepArgs};
 
 /// Runs one subcommand.
 pub fn dispatch(command: Command) -> Result<()> {
     match command {
         Command::Run(args) => run(args.settings()?),
         Command::Check(args) => check(&args),
+        Command::Sweep(args) => sweep(&args),
+        Command::Merge(args) => merge(&args),
     }
+}
+
+/// An indicatif bar on standard error.
+struct Bar(indicatif::ProgressBar);
+
+impl runner::Progress for Bar {
+    fn start(&self, runs: u64) {
+        self.0.set_length(runs);
+        self.0.reset_eta();
+    }
+
+    fn tick(&self) {
+        self.0.inc(1);
+    }
+}
+
+fn sweep(args: &SweepArgs) -> Result<()> {
+    let shard = args.shard.as_deref().map(Shard::parse).transpose().map_err(|e| anyhow!("--shard: {e}"))?;
+    let threads = match args.jobs {
+        Some(0) => bail!("-j: expected at least 1 thread, found 0"),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, usize::from),
+    };
+    let plan = spec::load(&args.spec)?;
+    let options = runner::Options { threads, resume: args.resume, shard };
+    let show = !args.quiet && std::io::stderr().is_terminal();
+    let outcome = if show {
+        let bar = indicatif::ProgressBar::new(0).with_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {per_sec}  ETA {eta}")
+                .expect("the template is valid"),
+        );
+        let bar = Bar(bar);
+        let outcome = runner::run(&plan, &args.out, options, &bar)?;
+        bar.0.finish_and_clear();
+        outcome
+    } else {
+        runner::run(&plan, &args.out, options, &())?
+    };
+    if !args.quiet {
+        eprintln!(
+            "{} runs in {} ({} run now, {} already done){}",
+            outcome.owned,
+            args.out.display(),
+            outcome.ran,
+            outcome.already_done,
+            if outcome.summarised { "; summary written" } else { "; shard: merge the shards for a summary" }
+        );
+    }
+    Ok(())
+}
+
+fn merge(args: &MergeArgs) -> Result<()> {
+    sweep_merge::merge(&args.shards, &args.out)?;
+    Ok(())
 }
 
 fn run(s: RunSettings) -> Result<()> {

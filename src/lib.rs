@@ -10,4 +10,5 @@
 pub mod load;
 pub mod model;
 pub mod output;
+pub mod sweep;
 pub mod text;

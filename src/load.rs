@@ -12,10 +12,7 @@ use crate::model::{Problem, Scenario};
 
 /// Scenarios built into the binary, by name.
 pub const BUILTIN: [(&str, &str); 3] = [
-    (
-        "cheshire-merseyside",
-        include_str!("../configs/cheshire-merseyside.json"),
-    ),
+    ("cheshire-merseyside", include_str!("../configs/cheshire-merseyside.json")),
     ("west-mercia", include_str!("../configs/west-mercia.json")),
     ("duopoly", include_str!("../configs/duopoly.json")),
 ];
@@ -76,11 +73,7 @@ pub enum LoadError {
 }
 
 fn list(problems: &[Problem]) -> String {
-    problems
-        .iter()
-        .map(|p| format!("  - {p}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+    problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n")
 }
 
 /// The built-in scenario names, comma-separated.
@@ -95,48 +88,36 @@ pub fn parse(text: &str, source_name: &Source) -> Result<Scenario, LoadError> {
         let path = e.path().to_string();
         let inner = e.into_inner();
         // serde_json appends " at line L column C"; keep it, it helps.
-        LoadError::Parse {
-            source_name: source_name.clone(),
-            path,
-            message: inner.to_string(),
-        }
+        LoadError::Parse { source_name: source_name.clone(), path, message: inner.to_string() }
     })
 }
 
 /// Parses and validates.
 pub fn from_str(text: &str, source_name: Source) -> Result<Scenario, LoadError> {
     let scenario = parse(text, &source_name)?;
-    scenario
-        .validate()
-        .map_err(|problems| LoadError::Invalid { source_name, problems })?;
+    scenario.validate().map_err(|problems| LoadError::Invalid { source_name, problems })?;
     Ok(scenario)
 }
 
 /// Reads, parses and validates a scenario file.
 pub fn from_file(path: &Path) -> Result<Scenario, LoadError> {
     let source_name = Source::File(path.to_owned());
-    let text = std::fs::read_to_string(path).map_err(|error| LoadError::Io {
-        source_name: source_name.clone(),
-        error,
-    })?;
+    let text =
+        std::fs::read_to_string(path).map_err(|error| LoadError::Io { source_name: source_name.clone(), error })?;
     from_str(&text, source_name)
 }
 
 /// A built-in scenario by name.
 pub fn builtin(name: &str) -> Result<Scenario, LoadError> {
-    let (name, text) = BUILTIN
-        .iter()
-        .find(|b| b.0 == name)
-        .ok_or_else(|| LoadError::UnknownBuiltin(name.to_owned()))?;
+    let (name, text) =
+        BUILTIN.iter().find(|b| b.0 == name).ok_or_else(|| LoadError::UnknownBuiltin(name.to_owned()))?;
     from_str(text, Source::Builtin(name))
 }
 
 /// Validates a scenario changed after loading (e.g. by command-line
 /// overrides), attributing problems to where it came from.
 pub fn revalidate(scenario: &Scenario, source_name: Source) -> Result<(), LoadError> {
-    scenario
-        .validate()
-        .map_err(|problems| LoadError::Invalid { source_name, problems })
+    scenario.validate().map_err(|problems| LoadError::Invalid { source_name, problems })
 }
 
 #[cfg(test)]
@@ -155,19 +136,14 @@ mod tests {
         let text = r#"{"name": "x", "localities": [], "services": {}, "providers": [{"id": "a", "kind": "dgh", "position": {"x": 0, "y": 0}, "cash": "lots"}]}"#;
         let e = from_str(text, Source::File("bad.json".into())).expect_err("wrong type");
         let msg = e.to_string();
-        assert!(
-            msg.starts_with("bad.json: at `providers[0].cash`: invalid type: string"),
-            "{msg}"
-        );
+        assert!(msg.starts_with("bad.json: at `providers[0].cash`: invalid type: string"), "{msg}");
     }
 
     #[test]
     fn an_unknown_field_names_its_path() {
         let text =
             r#"{"name": "x", "localities": [], "services": {"s": {"tariff": 1, "colour": "red"}}, "providers": []}"#;
-        let msg = from_str(text, Source::File("bad.json".into()))
-            .expect_err("unknown")
-            .to_string();
+        let msg = from_str(text, Source::File("bad.json".into())).expect_err("unknown").to_string();
         assert!(msg.contains("at `services.s.colour`: unknown field `colour`"), "{msg}");
     }
 }

@@ -20,25 +20,13 @@ pub fn run_table(r: &RunOutput) -> String {
     );
     let rows: [(&str, String); 10] = [
         ("episodes treated", s.outcomes.overall.episodes.to_string()),
-        (
-            "adverse-outcome rate (%)",
-            opt(s.outcomes.overall.adverse_rate, 100.0, 3),
-        ),
-        (
-            "mean elective wait (weeks)",
-            opt(s.waiting.overall.mean_wait_weeks, 1.0, 2),
-        ),
-        (
-            "elective within 18 weeks (%)",
-            opt(s.waiting.overall.share_within_18_weeks, 100.0, 1),
-        ),
+        ("adverse-outcome rate (%)", opt(s.outcomes.overall.adverse_rate, 100.0, 3)),
+        ("mean elective wait (weeks)", opt(s.waiting.overall.mean_wait_weeks, 1.0, 2)),
+        ("elective within 18 weeks (%)", opt(s.waiting.overall.share_within_18_weeks, 100.0, 1)),
         ("emergency diversions", s.waiting.overall.diversions.to_string()),
         ("mean travel (km)", opt(s.access.overall.mean_km, 1.0, 1)),
         ("95th-percentile travel (km)", opt(s.access.overall.p95_km, 1.0, 1)),
-        (
-            "system cost per year (£m)",
-            format!("{:.1}", s.finance.system_cost_per_year / 1e6),
-        ),
+        ("system cost per year (£m)", format!("{:.1}", s.finance.system_cost_per_year / 1e6)),
         ("cost per episode (£)", opt(s.finance.cost_per_episode, 1.0, 0)),
         ("providers in deficit", s.finance.providers_in_deficit.to_string()),
     ];
@@ -63,11 +51,7 @@ pub fn describe(s: &Scenario) -> String {
         "  time:       {} weeks measured after {} weeks' warm-up; decisions every {} weeks",
         s.time.horizon_weeks, s.time.warmup_weeks, s.time.decision_interval
     );
-    let _ = writeln!(
-        t,
-        "  {:<22} {:>9} {:>9} {:>14}",
-        "service", "providers", "complex", "capacity/week"
-    );
+    let _ = writeln!(t, "  {:<22} {:>9} {:>9} {:>14}", "service", "providers", "complex", "capacity/week");
     for id in s.services.keys() {
         let offers: Vec<_> = s.providers.iter().filter_map(|p| p.services.get(id)).collect();
         let complex = offers.iter().filter(|o| o.capability == Capability::Complex).count();

@@ -15,11 +15,7 @@ fn duopoly() -> Value {
 fn late_quality(s: &Scenario, seed: u64, weeks: usize) -> f64 {
     let r = ccsim::model::run(s, seed, true);
     let ts = r.timeseries.expect("asked for");
-    let values: Vec<f64> = ts
-        .providers
-        .iter()
-        .flat_map(|p| p.quality[p.quality.len() - weeks..].to_vec())
-        .collect();
+    let values: Vec<f64> = ts.providers.iter().flat_map(|p| p.quality[p.quality.len() - weeks..].to_vec()).collect();
     values.iter().sum::<f64>() / values.len() as f64
 }
 
@@ -32,9 +28,8 @@ fn closed_form(v: &Value) -> f64 {
     let beta_q = s.choice.beta_quality;
     let b = s.behaviour;
     let pay = s.workforce.annual_cost.by_group();
-    let staff_cost: f64 = (0..4)
-        .map(|g| svc.staff_hours.by_group()[g] * pay[g] / 52.0 / s.workforce.hours_per_wte)
-        .sum();
+    let staff_cost: f64 =
+        (0..4).map(|g| svc.staff_hours.by_group()[g] * pay[g] / 52.0 / s.workforce.hours_per_wte).sum();
     let effort = (svc.variable_cost / (b.efficiency_cost * (1.0 + b.capacity_slack))).min(b.max_efficiency);
     let margin = svc.tariff - svc.variable_cost * (1.0 - effort) - staff_cost;
     let road = |dx: f64, area: f64| {
@@ -46,13 +41,7 @@ fn closed_form(v: &Value) -> f64 {
     for l in &s.localities {
         let x = l.position.x.expect("km positions");
         let rates = svc.referral_rate.by_band();
-        let n: f64 = l
-            .age_mix
-            .shares()
-            .iter()
-            .zip(rates)
-            .map(|(share, r)| l.population * share * r)
-            .sum::<f64>()
+        let n: f64 = l.age_mix.shares().iter().zip(rates).map(|(share, r)| l.population * share * r).sum::<f64>()
             / 1000.0
             / 52.0;
         let p = 1.0 / (1.0 + (-beta_d * (road(x - b_x, l.area_km2) - road(x - a_x, l.area_km2))).exp());
@@ -99,10 +88,7 @@ fn a_higher_margin_raises_quality_under_the_tariff_but_not_under_full_pooling() 
     assert!((high - low).abs() < 0.01 * low, "pooled: {low:.3} → {high:.3}");
     // At full pooling without grants quality settles at the altruism-only level α/(κ(1+σ)).
     let altruism_only = 60.0 / (300.0 * 1.05);
-    assert!(
-        (low - altruism_only).abs() < 0.02 * altruism_only,
-        "pooled {low:.4} vs {altruism_only:.4}"
-    );
+    assert!((low - altruism_only).abs() < 0.02 * altruism_only, "pooled {low:.4} vs {altruism_only:.4}");
 }
 
 #[test]
@@ -114,23 +100,12 @@ fn a_smaller_trained_inflow_raises_vacancies_and_agency_spend() {
             s.workforce.labour.markets.nursing.trained_inflow = Some(f);
         }
         let r = ccsim::model::run(&s, 2, false);
-        (
-            r.summary.workforce.by_group["nursing"].vacancy_rate.expect("posts"),
-            r.summary.workforce.agency_spend,
-        )
+        (r.summary.workforce.by_group["nursing"].vacancy_rate.expect("posts"), r.summary.workforce.agency_spend)
     };
     let (vacancy, agency) = figures(None);
     let (short_vacancy, short_agency) = figures(Some(100.0));
-    assert!(
-        short_vacancy > vacancy + 0.05,
-        "vacancy {vacancy:.3} → {short_vacancy:.3}"
-    );
-    assert!(
-        short_agency > agency,
-        "agency £{} → £{}",
-        agency.as_pounds(),
-        short_agency.as_pounds()
-    );
+    assert!(short_vacancy > vacancy + 0.05, "vacancy {vacancy:.3} → {short_vacancy:.3}");
+    assert!(short_agency > agency, "agency £{} → £{}", agency.as_pounds(), short_agency.as_pounds());
 }
 
 /// Two providers with the same service; demand falls on `busy`, while
@@ -158,13 +133,7 @@ fn lopsided(sharing: f64) -> Value {
 
 #[test]
 fn staff_sharing_lowers_the_spread_of_utilisation() {
-    let spread = |sharing| {
-        run(&scenario(lopsided(sharing)), 4)
-            .summary
-            .workforce
-            .utilisation_cv
-            .expect("providers")
-    };
+    let spread = |sharing| run(&scenario(lopsided(sharing)), 4).summary.workforce.utilisation_cv.expect("providers");
     let (alone, shared) = (spread(0.0), spread(0.5));
     assert!(alone > 0.3, "the scenario must be lopsided: {alone}");
     assert!(shared < 0.5 * alone, "utilisation CV {alone:.3} → {shared:.3}");
@@ -177,11 +146,7 @@ fn staff_sharing_lowers_the_spread_of_utilisation() {
 fn integration_cuts_acute_emergency_admissions_after_its_ramp_and_costs_more_at_first() {
     let weekly = |integration: bool| {
         let mut s = builtin("west-mercia").expect("built-in");
-        s.time = ccsim::model::scenario::TimeSpec {
-            horizon_weeks: 364,
-            warmup_weeks: 52,
-            decision_interval: 13,
-        };
+        s.time = ccsim::model::scenario::TimeSpec { horizon_weeks: 364, warmup_weeks: 52, decision_interval: 13 };
         if integration {
             let change = ccsim::model::timeline::TimedChange::from_flag("regime.integration=1@104").expect("flag");
             s.timeline.push(change);
@@ -204,10 +169,7 @@ fn integration_cuts_acute_emergency_admissions_after_its_ramp_and_costs_more_at_
     // Before the switch (week 104) the runs are the same.
     assert_eq!(base_em[..104], int_em[..104]);
     // First year of integration: dearer (the transition cost).
-    assert!(
-        money(&int_cost[104..156]) > money(&base_cost[104..156]),
-        "first-year cost"
-    );
+    assert!(money(&int_cost[104..156]) > money(&base_cost[104..156]), "first-year cost");
     // After the two-year ramp: fewer acute emergency admissions.
     let (base, int) = (sum(&base_em[208..]), sum(&int_em[208..]));
     assert!(int < 0.98 * base, "admissions after the ramp: {base} → {int}");
@@ -285,8 +247,7 @@ fn a_policy_switch_changes_nothing_before_it_and_the_trajectories_after() {
         let mut s = builtin("cheshire-merseyside").expect("built-in");
         s.time.horizon_weeks = 208;
         if switch {
-            s.timeline
-                .push(ccsim::model::timeline::TimedChange::from_flag("regime=collaboration@156").expect("flag"));
+            s.timeline.push(ccsim::model::timeline::TimedChange::from_flag("regime=collaboration@156").expect("flag"));
         }
         ccsim::model::run(&s, 11, true).timeseries.expect("asked for")
     };
@@ -311,11 +272,7 @@ fn closures_and_mergers_conserve_patients_staff_and_money() {
         let mut s = builtin("west-mercia").expect("built-in");
         s.time.horizon_weeks = 260;
         s.failure.action = serde_json::from_value(json!(action)).expect("action");
-        s.providers
-            .iter_mut()
-            .find(|p| p.id == "hereford-county")
-            .expect("exists")
-            .fixed_cost *= 3.0;
+        s.providers.iter_mut().find(|p| p.id == "hereford-county").expect("exists").fixed_cost *= 3.0;
         s.timeline.push(
             ccsim::model::timeline::TimedChange::from_flag("close.alexandra-redditch.gynaecology=true@120")
                 .expect("flag"),
@@ -323,10 +280,7 @@ fn closures_and_mergers_conserve_patients_staff_and_money() {
         s.validate().expect("valid");
         let sim = run_conserving(&s, 8, action);
         let kinds: Vec<&str> = sim.events().iter().map(|e| e.kind.as_str()).collect();
-        assert!(
-            kinds.contains(&"failure"),
-            "{action}: the overloaded provider must fail: {kinds:?}"
-        );
+        assert!(kinds.contains(&"failure"), "{action}: the overloaded provider must fail: {kinds:?}");
         assert!(kinds.contains(&"closure"), "{action}: {kinds:?}");
         if action == "merge" {
             assert!(kinds.contains(&"merger"), "{kinds:?}");
@@ -340,11 +294,7 @@ fn closures_and_mergers_conserve_patients_staff_and_money() {
 fn under_full_pooling_no_provider_fails_alone() {
     let mut s = builtin("west-mercia").expect("built-in");
     s.time.horizon_weeks = 260;
-    s.providers
-        .iter_mut()
-        .find(|p| p.id == "hereford-county")
-        .expect("exists")
-        .fixed_cost *= 3.0;
+    s.providers.iter_mut().find(|p| p.id == "hereford-county").expect("exists").fixed_cost *= 3.0;
     let competition = ccsim::model::run(&s, 8, false);
     s.regime = ccsim::model::RegimeSpec::Preset("collaboration".into());
     let collaboration = ccsim::model::run(&s, 8, false);

@@ -38,16 +38,7 @@ fn run_writes_a_file_with_timeseries_and_the_chosen_regime() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("result.json");
     ccsim()
-        .args([
-            "run",
-            "configs/duopoly.json",
-            "--regime",
-            "collaboration",
-            "--years",
-            "1",
-            "--timeseries",
-            "--out",
-        ])
+        .args(["run", "configs/duopoly.json", "--regime", "collaboration", "--years", "1", "--timeseries", "--out"])
         .arg(&out)
         .assert()
         .success()
@@ -63,10 +54,7 @@ fn run_writes_a_file_with_timeseries_and_the_chosen_regime() {
 
 #[test]
 fn check_describes_a_valid_scenario() {
-    let out = ccsim()
-        .args(["check", "configs/west-mercia.json"])
-        .output()
-        .expect("runs");
+    let out = ccsim().args(["check", "configs/west-mercia.json"]).output().expect("runs");
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("scenario west-mercia: valid"), "{text}");
@@ -91,12 +79,7 @@ fn bad_scenarios_fail_clearly_and_write_nothing() {
 
     let mut v = duopoly();
     v["localities"][0]["population"] = json!(-100);
-    cases.push((
-        "negative.json",
-        v,
-        "localities[0].population",
-        "expected a number ≥ 0, found -100",
-    ));
+    cases.push(("negative.json", v, "localities[0].population", "expected a number ≥ 0, found -100"));
 
     let mut v = duopoly();
     v["providers"][1]["services"]["cardiology"] = json!({"capacity": 10});
@@ -109,21 +92,11 @@ fn bad_scenarios_fail_clearly_and_write_nothing() {
 
     let mut v = duopoly();
     v["network"] = json!({"hubs": {"elective_surgery": "nowhere"}});
-    cases.push((
-        "missing-hub.json",
-        v,
-        "network.hubs.elective_surgery",
-        "`nowhere`, which does not exist",
-    ));
+    cases.push(("missing-hub.json", v, "network.hubs.elective_surgery", "`nowhere`, which does not exist"));
 
     let mut v = duopoly();
     v["regime"] = json!({"pooling": 2});
-    cases.push((
-        "bad-knob.json",
-        v,
-        "regime.pooling",
-        "expected a number in [0, 1], found 2",
-    ));
+    cases.push(("bad-knob.json", v, "regime.pooling", "expected a number in [0, 1], found 2"));
 
     let mut v = duopoly();
     v["workforce"] = json!({"labour": {"markets": {"nursing": {"base_turnover": -0.1}}}});
@@ -145,46 +118,24 @@ fn bad_scenarios_fail_clearly_and_write_nothing() {
 
     let mut v = duopoly();
     v["failure"] = json!({"window_weeks": 0});
-    cases.push((
-        "zero-window.json",
-        v,
-        "failure.window_weeks",
-        "expected a window of at least 1 week",
-    ));
+    cases.push(("zero-window.json", v, "failure.window_weeks", "expected a window of at least 1 week"));
 
     let mut v = duopoly();
     v["timeline"] = json!([{"week": 10, "set": "regime.polling", "value": 1}]);
-    cases.push((
-        "bad-timeline.json",
-        v,
-        "timeline[0].set",
-        "expected a defined regime knob",
-    ));
+    cases.push(("bad-timeline.json", v, "timeline[0].set", "expected a defined regime knob"));
 
     let mut v = duopoly();
     v["timeline"] = json!([{"week": 10, "set": "close.c", "value": true}]);
-    cases.push((
-        "closing-nothing.json",
-        v,
-        "timeline[0].set",
-        "expected a defined provider id, found `c`",
-    ));
+    cases.push(("closing-nothing.json", v, "timeline[0].set", "expected a defined provider id, found `c`"));
 
     for (name, scenario, path, expected) in cases {
         let file = write(dir.path(), name, &scenario);
         let out_file = dir.path().join(format!("{name}.out"));
-        let out = ccsim()
-            .args(["run", &file, "--out"])
-            .arg(&out_file)
-            .output()
-            .expect("runs");
+        let out = ccsim().args(["run", &file, "--out"]).arg(&out_file).output().expect("runs");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
         assert!(stderr.contains(&file), "{name}: file not named: {stderr}");
-        assert!(
-            stderr.contains(&format!("`{path}`")),
-            "{name}: path not named: {stderr}"
-        );
+        assert!(stderr.contains(&format!("`{path}`")), "{name}: path not named: {stderr}");
         assert!(stderr.contains(expected), "{name}: expectation not stated: {stderr}");
         assert!(!out_file.exists(), "{name}: wrote output despite the error");
         assert!(out.stdout.is_empty(), "{name}: wrote to stdout");
@@ -211,17 +162,11 @@ fn malformed_json_and_missing_files_are_clear_errors() {
 
 #[test]
 fn bad_flags_are_clear_errors() {
-    let out = ccsim()
-        .args(["run", "configs/duopoly.json", "--regime", "anarchy"])
-        .output()
-        .expect("runs");
+    let out = ccsim().args(["run", "configs/duopoly.json", "--regime", "anarchy"]).output().expect("runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr.contains("competition, collaboration, integrated"), "{stderr}");
-    let out = ccsim()
-        .args(["run", "configs/duopoly.json", "--years", "-1"])
-        .output()
-        .expect("runs");
+    let out = ccsim().args(["run", "configs/duopoly.json", "--years", "-1"]).output().expect("runs");
     assert!(!out.status.success());
 }
 
@@ -232,11 +177,7 @@ fn a_closed_pipe_is_not_an_error() {
         "{} run configs/duopoly.json --years 1 --timeseries | head -c 10 > /dev/null; echo ${{PIPESTATUS[0]}}",
         env!("CARGO_BIN_EXE_ccsim")
     );
-    let out = std::process::Command::new("bash")
-        .arg("-c")
-        .arg(script)
-        .output()
-        .expect("bash runs");
+    let out = std::process::Command::new("bash").arg("-c").arg(script).output().expect("bash runs");
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0", "ccsim's exit status");
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
 }
@@ -244,39 +185,19 @@ fn a_closed_pipe_is_not_an_error() {
 #[test]
 fn set_adds_timed_changes_from_the_command_line() {
     let out = ccsim()
-        .args([
-            "run",
-            "configs/duopoly.json",
-            "--years",
-            "2",
-            "--set",
-            "regime=collaboration@80",
-        ])
+        .args(["run", "configs/duopoly.json", "--years", "2", "--set", "regime=collaboration@80"])
         .output()
         .expect("runs");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let r: RunOutput = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(r.regime.name, "competition");
     assert_eq!(r.regime_at_end.name, "collaboration");
-    assert!(
-        r.events.iter().any(|e| e.week == 80 && e.kind == "timeline"),
-        "{:?}",
-        r.events
-    );
+    assert!(r.events.iter().any(|e| e.week == 80 && e.kind == "timeline"), "{:?}", r.events);
 
-    let out = ccsim()
-        .args(["run", "configs/duopoly.json", "--set", "regime.pooling=2@10"])
-        .output()
-        .expect("runs");
+    let out = ccsim().args(["run", "configs/duopoly.json", "--set", "regime.pooling=2@10"]).output().expect("runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr.contains("--set regime.pooling=2@10: expected a number in [0, 1], found 2"),
-        "{stderr}"
-    );
-    let out = ccsim()
-        .args(["run", "configs/duopoly.json", "--set", "regime.pooling=0.5"])
-        .output()
-        .expect("runs");
+    assert!(stderr.contains("--set regime.pooling=2@10: expected a number in [0, 1], found 2"), "{stderr}");
+    let out = ccsim().args(["run", "configs/duopoly.json", "--set", "regime.pooling=0.5"]).output().expect("runs");
     assert!(String::from_utf8_lossy(&out.stderr).contains("PATH=VALUE@WEEK"));
 }

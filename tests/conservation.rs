@@ -34,9 +34,6 @@ fn the_run_summary_reports_balanced_books() {
         // Groups and services add up to the whole.
         let o = &r.summary.outcomes;
         assert_eq!(o.overall.episodes, o.urban.episodes + o.rural.episodes);
-        assert_eq!(
-            o.overall.episodes,
-            o.by_service.values().map(|v| v.episodes).sum::<u64>()
-        );
+        assert_eq!(o.overall.episodes, o.by_service.values().map(|v| v.episodes).sum::<u64>());
     }
 }

@@ -4,15 +4,7 @@ use crate::common::ccsim;
 
 fn run_bytes(seed: &str) -> Vec<u8> {
     let out = ccsim()
-        .args([
-            "run",
-            "configs/duopoly.json",
-            "--years",
-            "2",
-            "--timeseries",
-            "--seed",
-            seed,
-        ])
+        .args(["run", "configs/duopoly.json", "--years", "2", "--timeseries", "--seed", seed])
         .output()
         .expect("ccsim runs");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

@@ -41,17 +41,9 @@ fn simulate(lambda: f64, capacity: f64, weeks: u32, seed: u64) -> (f64, f64) {
         }
     }
     let result = output(&sim, scenario_hash(&s), seed);
-    let mean_wait = result
-        .summary
-        .waiting
-        .overall
-        .mean_wait_weeks
-        .expect("patients were treated");
+    let mean_wait = result.summary.waiting.overall.mean_wait_weeks.expect("patients were treated");
     let size = lists.len() / BATCHES;
-    let batch_means: Vec<f64> = lists
-        .chunks_exact(size)
-        .map(|b| b.iter().sum::<f64>() / size as f64)
-        .collect();
+    let batch_means: Vec<f64> = lists.chunks_exact(size).map(|b| b.iter().sum::<f64>() / size as f64).collect();
     let m = batch_means.iter().sum::<f64>() / batch_means.len() as f64;
     let var = batch_means.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (batch_means.len() - 1) as f64;
     let se_list = (var / batch_means.len() as f64).sqrt();
@@ -122,8 +114,5 @@ fn the_chain_reproduces_the_closed_form_at_one_slot() {
     // Checks the numerical method itself against the closed form.
     let lambda = 0.8;
     let chain = stationary_mean_list(lambda, 1);
-    assert!(
-        (chain - lambda * lambda / (2.0 * (1.0 - lambda))).abs() < 1e-6,
-        "{chain}"
-    );
+    assert!((chain - lambda * lambda / (2.0 * (1.0 - lambda))).abs() < 1e-6, "{chain}");
 }

@@ -59,17 +59,11 @@ fn logit_choice_gives_closed_form_shares_and_follows_quality() {
     let mut shares = Vec::new();
     for beta in [0.0, 1.0, 3.0] {
         let r = run(&scenario(midway(beta)), 5);
-        let (a, b) = (
-            treated_at(&r, "a", "surgery") as f64,
-            treated_at(&r, "b", "surgery") as f64,
-        );
+        let (a, b) = (treated_at(&r, "a", "surgery") as f64, treated_at(&r, "b", "surgery") as f64);
         let share = b / (a + b);
         let expected = 1.0 / (1.0 + (-beta * 0.5).exp());
         // About 52,000 patients: the binomial standard error is under 0.0025.
-        assert!(
-            (share - expected).abs() < 0.01,
-            "β_q {beta}: share {share:.4}, expected {expected:.4}"
-        );
+        assert!((share - expected).abs() < 0.01, "β_q {beta}: share {share:.4}, expected {expected:.4}");
         shares.push(share);
     }
     assert!(shares[0] < shares[1] && shares[1] < shares[2], "{shares:?}");
@@ -121,23 +115,13 @@ fn emergencies_over_capacity_are_diverted_to_the_next_provider() {
     let w = &r.summary.waiting.overall;
     let weeks = 104.0;
     // About 50 − 30 = 20 diversions a week, all treated at `far`.
-    assert!(
-        (w.diversions as f64 / weeks - 20.0).abs() < 1.5,
-        "{} diversions",
-        w.diversions
-    );
+    assert!((w.diversions as f64 / weeks - 20.0).abs() < 1.5, "{} diversions", w.diversions);
     assert_eq!(w.diverted_out, 0);
     assert_eq!(treated_at(&r, "far", "ae"), w.diversions);
-    assert_eq!(
-        r.summary.outcomes.overall.episodes,
-        r.summary.bookkeeping.patients.arrived
-    );
+    assert_eq!(r.summary.outcomes.overall.episodes, r.summary.bookkeeping.patients.arrived);
     // With `far` beyond the diversion radius the same patients leave the region.
     let r = run(&scenario(emergency(10.0)), 4);
-    assert_eq!(
-        r.summary.waiting.overall.diverted_out,
-        r.summary.waiting.overall.diversions
-    );
+    assert_eq!(r.summary.waiting.overall.diverted_out, r.summary.waiting.overall.diversions);
     assert_eq!(treated_at(&r, "far", "ae"), 0);
 }
 
@@ -161,11 +145,7 @@ fn the_network_sends_complex_cases_to_the_hub() {
     let choice = run(&scenario(complex_care("competition")), 2);
     assert!(treated_at(&network, "hub", "neonatal") > 400);
     assert_eq!(treated_at(&network, "local", "neonatal"), 0);
-    assert_eq!(
-        treated_at(&choice, "hub", "neonatal"),
-        0,
-        "without the network, emergencies go to the nearest"
-    );
+    assert_eq!(treated_at(&choice, "hub", "neonatal"), 0, "without the network, emergencies go to the nearest");
     assert!(network.summary.access.overall.mean_km > choice.summary.access.overall.mean_km);
 }
 
@@ -175,18 +155,11 @@ fn a_routing_mix_splits_patients_between_pathway_and_choice() {
     s["providers"][0]["position"]["x"] = json!(-5.0); // `a` is now the nearest
     s["regime"] = json!({"routing": 0.5});
     let r = run(&scenario(s.clone()), 8);
-    let (a, b) = (
-        treated_at(&r, "a", "surgery") as f64,
-        treated_at(&r, "b", "surgery") as f64,
-    );
+    let (a, b) = (treated_at(&r, "a", "surgery") as f64, treated_at(&r, "b", "surgery") as f64);
     // Network half: all to `a`. Choice half: logit on 6.5 km against 13 km.
     let logit_a = 1.0 / (1.0 + (-0.1f64 * 6.5).exp());
     let expected = 0.5 + 0.5 * logit_a;
-    assert!(
-        (a / (a + b) - expected).abs() < 0.01,
-        "share {} expected {expected}",
-        a / (a + b)
-    );
+    assert!((a / (a + b) - expected).abs() < 0.01, "share {} expected {expected}", a / (a + b));
 }
 
 #[test]

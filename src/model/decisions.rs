@@ -54,16 +54,13 @@ impl Simulation {
     /// provider's own quality, `[provider * services + service]`, from the
     /// referral rates and the choice probabilities published this week.
     pub(super) fn expected_demand(&mut self) -> (Vec<f64>, Vec<f64>) {
-        let (np, ns, nl) = (
-            self.providers.len(),
-            self.world.services.len(),
-            self.world.localities.len(),
-        );
+        let (np, ns, nl) = (self.providers.len(), self.world.services.len(), self.world.localities.len());
         let mut demand = vec![0.0; np * ns];
         let mut slope = vec![0.0; np * ns];
         let w = self.regime.network_share();
         let beta_q = self.world.choice.beta_quality;
         let mut probs = Vec::new();
+        let mut targets = Vec::new();
         for l in (0..nl as u32).map(LocalityId) {
             let residents = self.world.localities[l.index()].residents;
             for s in (0..ns as u32).map(ServiceId) {
@@ -71,19 +68,15 @@ impl Simulation {
                 let referrals: f64 = residents.iter().zip(svc.weekly_rate).map(|(r, x)| r * x).sum::<f64>()
                     * self.demand_multiplier[s.index() * nl + l.index()];
                 for k in 0..2 {
-                    let n = referrals
-                        * if k == 1 {
-                            svc.complex_share
-                        } else {
-                            1.0 - svc.complex_share
-                        };
+                    let n = referrals * if k == 1 { svc.complex_share } else { 1.0 - svc.complex_share };
                     if n <= 0.0 {
                         continue;
                     }
-                    if w > 0.0
-                        && let Some(t) = routing::network_target(&self.world, &self.catchments, &self.snapshot, l, s, k)
-                    {
-                        demand[t.index() * ns + s.index()] += w * n;
+                    if w > 0.0 {
+                        routing::network_targets(&self.world, &self.catchments, &self.snapshot, l, s, k, &mut targets);
+                        for t in &targets {
+                            demand[t.index() * ns + s.index()] += w * n / targets.len() as f64;
+                        }
                     }
                     if w >= 1.0 {
                         continue;
@@ -149,17 +142,10 @@ impl Simulation {
             }
             let own = (((1.0 - pooling) * revenue + b.altruism * patients) / (b.quality_cost * capacity))
                 .clamp(0.0, b.max_quality);
-            let target = (own * own + 2.0 * p.grant / (b.quality_cost * capacity))
-                .sqrt()
-                .min(b.max_quality);
+            let target = (own * own + 2.0 * p.grant / (b.quality_cost * capacity)).sqrt().min(b.max_quality);
             quality[pi] = p.quality + theta * (target - p.quality);
 
-            let keep = (1.0 - pooling)
-                + if weight_total > 0.0 {
-                    pooling * weights[pi] / weight_total
-                } else {
-                    0.0
-                };
+            let keep = (1.0 - pooling) + if weight_total > 0.0 { pooling * weights[pi] / weight_total } else { 0.0 };
             let effort = (keep * savings / (b.efficiency_cost * capacity)).clamp(0.0, b.max_efficiency);
             p.efficiency += theta * (effort - p.efficiency);
 
@@ -185,11 +171,7 @@ impl Simulation {
             p.fixed_cost = (p.fixed_cost + capital).max(0.0);
 
             let establishment = p.establishment();
-            let vacancy_rate = if establishment > 0.0 {
-                p.vacancies() / establishment
-            } else {
-                0.0
-            };
+            let vacancy_rate = if establishment > 0.0 { p.vacancies() / establishment } else { 0.0 };
             let premium = (1.0 - pooling) * wage.max_premium * (vacancy_rate / wage.vacancy_reference).clamp(0.0, 1.0);
             p.premium += theta * (premium - p.premium);
         }
@@ -211,13 +193,9 @@ impl Simulation {
             if !p.open || capacity <= 0.0 {
                 continue;
             }
-            let target: f64 = p
-                .units
-                .iter()
-                .zip(&best)
-                .filter_map(|(u, b)| u.as_ref().map(|u| u.capacity * b))
-                .sum::<f64>()
-                / capacity;
+            let target: f64 =
+                p.units.iter().zip(&best).filter_map(|(u, b)| u.as_ref().map(|u| u.capacity * b)).sum::<f64>()
+                    / capacity;
             p.quality = q + pull * (target - q);
         }
 
@@ -257,16 +235,10 @@ impl Simulation {
                     .iter()
                     .enumerate()
                     .filter_map(|(si, u)| {
-                        u.as_ref()
-                            .filter(|_| self.world.services[si].is_elective())
-                            .map(|u| u.expected_wait())
+                        u.as_ref().filter(|_| self.world.services[si].is_elective()).map(|u| u.expected_wait())
                     })
                     .collect();
-                let wait = if waits.is_empty() {
-                    0.0
-                } else {
-                    waits.iter().sum::<f64>() / waits.len() as f64
-                };
+                let wait = if waits.is_empty() { 0.0 } else { waits.iter().sum::<f64>() / waits.len() as f64 };
                 risk + (wait / threshold - 1.0).max(0.0)
             })
             .collect();

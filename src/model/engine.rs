@@ -42,11 +42,7 @@ impl VolumeWindow {
     /// (the planned activity), so the first year does not read as tiny.
     fn primed(weekly: f64) -> Self {
         let w = weekly.round().max(0.0) as u32;
-        VolumeWindow {
-            weeks: [w; VOLUME_WINDOW],
-            next: 0,
-            sum: u64::from(w) * VOLUME_WINDOW as u64,
-        }
+        VolumeWindow { weeks: [w; VOLUME_WINDOW], next: 0, sum: u64::from(w) * VOLUME_WINDOW as u64 }
     }
 
     fn push(&mut self, n: u32) {
@@ -428,6 +424,7 @@ pub struct Simulation {
     pub(super) counts: WeekCounts,
     next_change: usize,
     probs: Vec<(ProviderId, f64)>,
+    targets: Vec<ProviderId>,
     pub(super) treated: Vec<Treated>,
     overflow: Vec<Overflow>,
 }
@@ -471,11 +468,7 @@ impl Simulation {
                 efficiency: 0.0,
                 premium: 0.0,
                 grant: 0.0,
-                units: p
-                    .offers
-                    .iter()
-                    .map(|o| o.map(|o| Unit::new(o.capability, o.capacity)))
-                    .collect(),
+                units: p.offers.iter().map(|o| o.map(|o| Unit::new(o.capability, o.capacity))).collect(),
                 staff: std::array::from_fn(|g| Staff {
                     bands: p.staff_bands[g],
                     establishment: p.establishment[g],
@@ -496,10 +489,7 @@ impl Simulation {
             providers: world
                 .providers
                 .iter()
-                .map(|p| ProviderSeries {
-                    id: p.id.clone(),
-                    ..ProviderSeries::default()
-                })
+                .map(|p| ProviderSeries { id: p.id.clone(), ..ProviderSeries::default() })
                 .collect(),
             ..Timeseries::default()
         });
@@ -526,6 +516,7 @@ impl Simulation {
             counts: WeekCounts::default(),
             next_change: 0,
             probs: Vec::new(),
+            targets: Vec::new(),
             treated: Vec::new(),
             overflow: Vec::new(),
             world,
@@ -537,10 +528,7 @@ impl Simulation {
 
     /// A run of a validated scenario under its own regime.
     pub fn from_scenario(scenario: &super::scenario::Scenario, seed: u64, timeseries: bool) -> Self {
-        let regime = scenario
-            .regime
-            .resolve()
-            .expect("the scenario was validated, so its regime resolves");
+        let regime = scenario.regime.resolve().expect("the scenario was validated, so its regime resolves");
         Simulation::new(World::build(scenario, regime), seed, timeseries)
     }
 
@@ -566,11 +554,7 @@ impl Simulation {
 
     /// Episodes of service `s` treated in the week just run.
     pub fn treated_this_week(&self, s: ServiceId) -> u64 {
-        self.providers
-            .iter()
-            .filter_map(|p| p.units[s.index()].as_ref())
-            .map(|u| u64::from(u.used))
-            .sum()
+        self.providers.iter().filter_map(|p| p.units[s.index()].as_ref()).map(|u| u64::from(u.used)).sum()
     }
 
     /// Unhired staff in the region's pool, WTE by group.
@@ -644,7 +628,7 @@ impl Simulation {
         self.money(); // step 4
         self.workforce(); // step 5: leavers, recruitment; next week's agency and redeployment
         let interval = self.world.time.decision_interval;
-        if (self.week + 1) % interval == 0 {
+        if (self.week + 1).is_multiple_of(interval) {
             self.decide(); // step 6: quality, efficiency, capacity, wage premium
         }
         self.regulate(); // step 6: failure and takeover, applied at the end of the week
@@ -657,11 +641,7 @@ impl Simulation {
         let providers = &self.providers;
         self.catchments = Catchments::build(&self.world, |p, s| {
             let state = &providers[p.index()];
-            if state.open {
-                state.units[s.index()].as_ref().map(|u| u.capability)
-            } else {
-                None
-            }
+            if state.open { state.units[s.index()].as_ref().map(|u| u.capability) } else { None }
         });
     }
 
@@ -713,29 +693,16 @@ impl Simulation {
             }
             Change::TrainedInflow { group, value } => {
                 self.inflow[*group] = *value;
-                format!(
-                    "trained inflow of {} set to {value} WTE a year",
-                    super::scenario::STAFF_GROUPS[*group]
-                )
+                format!("trained inflow of {} set to {value} WTE a year", super::scenario::STAFF_GROUPS[*group])
             }
-            Change::Demand {
-                service,
-                locality,
-                multiplier,
-            } => {
+            Change::Demand { service, locality, multiplier } => {
                 let nl = self.world.localities.len();
                 for s in self.world.service_ids() {
-                    if service
-                        .as_deref()
-                        .is_some_and(|id| id != self.world.services[s.index()].id)
-                    {
+                    if service.as_deref().is_some_and(|id| id != self.world.services[s.index()].id) {
                         continue;
                     }
                     for l in self.world.locality_ids() {
-                        if locality
-                            .as_deref()
-                            .is_some_and(|id| id != self.world.localities[l.index()].id)
-                        {
+                        if locality.as_deref().is_some_and(|id| id != self.world.localities[l.index()].id) {
                             continue;
                         }
                         self.demand_multiplier[s.index() * nl + l.index()] = *multiplier;
@@ -783,21 +750,14 @@ impl Simulation {
                 }
             }
             let cover: [f64; 4] = std::array::from_fn(|g| {
-                if full[g] > 0.0 {
-                    p.staff[g].hours(hours_per_wte) / full[g]
-                } else {
-                    f64::INFINITY
-                }
+                if full[g] > 0.0 { p.staff[g].hours(hours_per_wte) / full[g] } else { f64::INFINITY }
             });
             for (si, unit) in p.units.iter_mut().enumerate() {
                 let (pid, sid) = (ProviderId(pi as u32), ServiceId(si as u32));
                 match unit {
                     Some(u) if p.open => {
                         let hours = services[si].staff_hours;
-                        let f = (0..4)
-                            .filter(|&g| hours[g] > 0.0)
-                            .map(|g| cover[g])
-                            .fold(f64::INFINITY, f64::min);
+                        let f = (0..4).filter(|&g| hours[g] > 0.0).map(|g| cover[g]).fold(f64::INFINITY, f64::min);
                         u.staffed = u.capacity * (f / (1.0 - stretch)).min(1.0);
                         let available = u.carry + u.staffed;
                         u.slots = available.floor() as u32;
@@ -820,11 +780,8 @@ impl Simulation {
             return 0.0;
         };
         let p = &self.world.integration;
-        let ramp = if p.ramp_weeks == 0 {
-            1.0
-        } else {
-            (f64::from(self.week - start) / f64::from(p.ramp_weeks)).min(1.0)
-        };
+        let ramp =
+            if p.ramp_weeks == 0 { 1.0 } else { (f64::from(self.week - start) / f64::from(p.ramp_weeks)).min(1.0) };
         self.regime.integration * p.max_substitution * ramp
     }
 
@@ -843,11 +800,7 @@ impl Simulation {
                 let multiplier = self.demand_multiplier[s.index() * nl + l.index()];
                 for k in 0..2 {
                     let svc = &self.world.services[s.index()];
-                    let share = if k == 1 {
-                        svc.complex_share
-                    } else {
-                        1.0 - svc.complex_share
-                    };
+                    let share = if k == 1 { svc.complex_share } else { 1.0 - svc.complex_share };
                     let residents = self.world.localities[l.index()].residents;
                     let mut n = 0;
                     let mut older = 0;
@@ -891,23 +844,22 @@ impl Simulation {
         if n == 0 {
             return;
         }
-        let cohort = Cohort {
-            arrival: self.week,
-            locality: l,
-            complexity: k as u8,
-            count: 0,
-        };
+        let cohort = Cohort { arrival: self.week, locality: l, complexity: k as u8, count: 0 };
         let by_network = binomial(&mut self.routing_rng, n, self.regime.network_share());
         if by_network > 0 {
-            let target = routing::network_target(&self.world, &self.catchments, &self.snapshot, l, s, k);
-            self.deliver(
-                target,
-                s,
-                Cohort {
-                    count: by_network,
-                    ..cohort
-                },
-            );
+            let mut targets = std::mem::take(&mut self.targets);
+            routing::network_targets(&self.world, &self.catchments, &self.snapshot, l, s, k, &mut targets);
+            if targets.is_empty() {
+                self.deliver(None, s, Cohort { count: by_network, ..cohort });
+            }
+            // Equal shares between equally near providers.
+            let mut left = by_network;
+            for (i, &p) in targets.iter().enumerate() {
+                let take = binomial(&mut self.routing_rng, left, 1.0 / (targets.len() - i) as f64);
+                left -= take;
+                self.deliver(Some(p), s, Cohort { count: take, ..cohort });
+            }
+            self.targets = targets;
         }
         let by_choice = n - by_network;
         if by_choice == 0 {
@@ -915,27 +867,13 @@ impl Simulation {
         }
         if !self.world.services[s.index()].patient_choice {
             let target = routing::nearest(&self.catchments, &self.snapshot, l, s, k);
-            self.deliver(
-                target,
-                s,
-                Cohort {
-                    count: by_choice,
-                    ..cohort
-                },
-            );
+            self.deliver(target, s, Cohort { count: by_choice, ..cohort });
             return;
         }
         let mut probs = std::mem::take(&mut self.probs);
         routing::choice_probabilities(&self.world, &self.catchments, &self.snapshot, l, s, k, &mut probs);
         if probs.is_empty() {
-            self.deliver(
-                None,
-                s,
-                Cohort {
-                    count: by_choice,
-                    ..cohort
-                },
-            );
+            self.deliver(None, s, Cohort { count: by_choice, ..cohort });
         }
         // Multinomial split as a chain of conditional binomials.
         let mut left = by_choice;
@@ -944,11 +882,8 @@ impl Simulation {
             if left == 0 {
                 break;
             }
-            let take = if i + 1 == probs.len() {
-                left
-            } else {
-                binomial(&mut self.routing_rng, left, (prob / mass).min(1.0))
-            };
+            let take =
+                if i + 1 == probs.len() { left } else { binomial(&mut self.routing_rng, left, (prob / mass).min(1.0)) };
             mass -= prob;
             left -= take;
             self.deliver(Some(p), s, Cohort { count: take, ..cohort });
@@ -1003,12 +938,7 @@ impl Simulation {
                     u.pressure = u.queue.len().min(u64::from(u32::MAX)) as u32;
                     let treated = &mut self.treated;
                     u.used = u.queue.serve(u.slots, |cohort| {
-                        treated.push(Treated {
-                            provider,
-                            service,
-                            cohort,
-                            wait: week - cohort.arrival,
-                        })
+                        treated.push(Treated { provider, service, cohort, wait: week - cohort.arrival })
                     });
                 } else {
                     for mut cohort in u.arrivals.drain(..) {
@@ -1025,11 +955,7 @@ impl Simulation {
                         }
                         cohort.count -= take;
                         if cohort.count > 0 {
-                            self.overflow.push(Overflow {
-                                origin: provider,
-                                service,
-                                cohort,
-                            });
+                            self.overflow.push(Overflow { origin: provider, service, cohort });
                         }
                     }
                 }
@@ -1066,12 +992,7 @@ impl Simulation {
             if take > 0 {
                 u.used += take;
                 left -= take;
-                self.treated.push(Treated {
-                    provider: q,
-                    service: s,
-                    cohort: Cohort { count: take, ..c },
-                    wait: 0,
-                });
+                self.treated.push(Treated { provider: q, service: s, cohort: Cohort { count: take, ..c }, wait: 0 });
             }
         }
         self.leave_region(s, Cohort { count: left, ..c });
@@ -1093,17 +1014,11 @@ impl Simulation {
                 }
             }
             let total: f64 = needed.iter().sum();
-            let uncovered: f64 = (0..4)
-                .map(|g| (needed[g] - p.staff[g].hours(hours_per_wte)).max(0.0))
-                .sum();
+            let uncovered: f64 = (0..4).map(|g| (needed[g] - p.staff[g].hours(hours_per_wte)).max(0.0)).sum();
             p.staffing_shortfall = if total > 0.0 { uncovered / total } else { 0.0 };
             let own: f64 = p.staff.iter().map(|s| s.in_post() * hours_per_wte).sum();
             let agency: f64 = p.staff.iter().map(|s| s.agency * hours_per_wte).sum();
-            let agency_share = if own + agency > 0.0 {
-                agency / (own + agency)
-            } else {
-                0.0
-            };
+            let agency_share = if own + agency > 0.0 { agency / (own + agency) } else { 0.0 };
             *q = p.quality - penalty * agency_share;
         }
         let measuring = self.measuring();
@@ -1174,8 +1089,7 @@ impl Simulation {
         ts.diversions.push(c.diversions);
         ts.diverted_out.push(c.diverted_out);
         ts.waiting.push(waiting);
-        ts.mean_wait_weeks
-            .push((c.elective_treated > 0).then(|| c.wait_weeks as f64 / c.elective_treated as f64));
+        ts.mean_wait_weeks.push((c.elective_treated > 0).then(|| c.wait_weeks as f64 / c.elective_treated as f64));
         ts.adverse.push(c.adverse);
         ts.commissioner_paid.push(c.commissioner_paid);
         ts.system_cost.push(c.system_cost);
@@ -1190,9 +1104,7 @@ impl Simulation {
             series.wage_premium.push(p.premium);
             series.efficiency.push(p.efficiency);
             series.utilisation.push(p.utilisation);
-            series
-                .treated
-                .push(p.units.iter().flatten().map(|u| u64::from(u.used)).sum());
+            series.treated.push(p.units.iter().flatten().map(|u| u64::from(u.used)).sum());
         }
     }
 }

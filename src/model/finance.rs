@@ -24,11 +24,7 @@ impl Simulation {
             return 0.0;
         };
         let ramp = self.world.integration.ramp_weeks;
-        if ramp == 0 {
-            1.0
-        } else {
-            (f64::from(self.week - start) / f64::from(ramp)).min(1.0)
-        }
+        if ramp == 0 { 1.0 } else { (f64::from(self.week - start) / f64::from(ramp)).min(1.0) }
     }
 
     /// Each provider's claim on pooled money: the tariff value of its capacity (0 if closed).
@@ -39,11 +35,7 @@ impl Simulation {
                 if !p.open {
                     return 0.0;
                 }
-                p.units
-                    .iter()
-                    .zip(&self.tariffs)
-                    .filter_map(|(u, t)| u.as_ref().map(|u| u.capacity * t))
-                    .sum()
+                p.units.iter().zip(&self.tariffs).filter_map(|(u, t)| u.as_ref().map(|u| u.capacity * t)).sum()
             })
             .collect()
     }
@@ -62,11 +54,8 @@ impl Simulation {
 
         // The pooled budget: planner grants first, the rest by weight.
         let pooled = Money::pounds(pooling * world.weekly_budget);
-        let mut grants: Vec<Money> = self
-            .providers
-            .iter()
-            .map(|p| Money::pounds(if p.open { p.grant } else { 0.0 }))
-            .collect();
+        let mut grants: Vec<Money> =
+            self.providers.iter().map(|p| Money::pounds(if p.open { p.grant } else { 0.0 })).collect();
         let granted: Money = grants.iter().copied().sum();
         if granted > pooled {
             // The pooled share fell since the grants were set: scale them down.

@@ -285,15 +285,8 @@ impl Metrics {
             self.vacancy_rate_sum += vacancies / establishment;
         }
         self.staff_weeks += open.iter().map(|p| p.staff_wte()).sum::<f64>();
-        self.agency_weeks += open
-            .iter()
-            .map(|p| p.staff.iter().map(|s| s.agency).sum::<f64>())
-            .sum::<f64>();
-        let utilisation: Vec<f64> = open
-            .iter()
-            .filter(|p| p.capacity() > 0.0)
-            .map(|p| p.utilisation)
-            .collect();
+        self.agency_weeks += open.iter().map(|p| p.staff.iter().map(|s| s.agency).sum::<f64>()).sum::<f64>();
+        let utilisation: Vec<f64> = open.iter().filter(|p| p.capacity() > 0.0).map(|p| p.utilisation).collect();
         self.utilisation_cv_sum += coefficient_of_variation(&utilisation).unwrap_or(0.0);
         if !open.is_empty() {
             self.quality_sum += open.iter().map(|p| p.quality).sum::<f64>() / open.len() as f64;
@@ -406,13 +399,8 @@ impl Metrics {
     /// The summary figures of one selection (service and/or group).
     fn block(&self, world: &World, s: Option<ServiceId>, g: Option<usize>) -> Block {
         let t = self.selection(s, g);
-        let wait_pairs: Vec<(f64, u64)> = t
-            .wait_histogram
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| **n > 0)
-            .map(|(w, n)| (w as f64, *n))
-            .collect();
+        let wait_pairs: Vec<(f64, u64)> =
+            t.wait_histogram.iter().enumerate().filter(|(_, n)| **n > 0).map(|(w, n)| (w as f64, *n)).collect();
         let access = Access {
             treated: t.treated,
             mean_km: ratio(t.distance_km, t.treated as f64),
@@ -439,12 +427,7 @@ impl Metrics {
             between_provider_cv_observed: None,
             urban_rural_gap: None,
         };
-        Block {
-            arrived: t.arrived,
-            access,
-            waiting,
-            outcomes,
-        }
+        Block { arrived: t.arrived, access, waiting, outcomes }
     }
 
     /// Coefficient of variation across providers of the modelled and the

@@ -55,12 +55,7 @@ mod tests {
     #[test]
     fn an_average_provider_has_the_baseline_risk() {
         let p = OutcomeParams::default();
-        let c = Conditions {
-            quality: 0.0,
-            annual_volume: 5000.0,
-            min_safe_volume: 2000.0,
-            staffing_shortfall: 0.0,
-        };
+        let c = Conditions { quality: 0.0, annual_volume: 5000.0, min_safe_volume: 2000.0, staffing_shortfall: 0.0 };
         let prob = probability(&p, provider_logit(&p, logit(0.02), &c), 0);
         assert!((prob - 0.02).abs() < 1e-12);
     }
@@ -72,16 +67,8 @@ mod tests {
     #[test]
     fn small_units_have_the_published_odds_ratio() {
         let p = OutcomeParams::default();
-        let small = Conditions {
-            quality: 0.0,
-            annual_volume: 100.0,
-            min_safe_volume: 2000.0,
-            staffing_shortfall: 0.0,
-        };
-        let large = Conditions {
-            annual_volume: 2500.0,
-            ..small
-        };
+        let small = Conditions { quality: 0.0, annual_volume: 100.0, min_safe_volume: 2000.0, staffing_shortfall: 0.0 };
+        let large = Conditions { annual_volume: 2500.0, ..small };
         let odds = |c: &Conditions| provider_logit(&p, logit(0.005), c).exp();
         let ratio = odds(&small) / odds(&large);
         assert!((ratio - 2.1).abs() < 0.05, "odds ratio {ratio}");
@@ -90,23 +77,10 @@ mod tests {
     #[test]
     fn quality_staffing_and_waiting_move_risk_the_right_way() {
         let p = OutcomeParams::default();
-        let base = Conditions {
-            quality: 0.0,
-            annual_volume: 1e4,
-            min_safe_volume: 0.0,
-            staffing_shortfall: 0.0,
-        };
+        let base = Conditions { quality: 0.0, annual_volume: 1e4, min_safe_volume: 0.0, staffing_shortfall: 0.0 };
         let r = |c: Conditions, w: u32| probability(&p, provider_logit(&p, logit(0.05), &c), w);
         assert!(r(Conditions { quality: 1.0, ..base }, 0) < r(base, 0));
-        assert!(
-            r(
-                Conditions {
-                    staffing_shortfall: 0.3,
-                    ..base
-                },
-                0
-            ) > r(base, 0)
-        );
+        assert!(r(Conditions { staffing_shortfall: 0.3, ..base }, 0) > r(base, 0));
         assert!(r(base, 30) > r(base, 0));
     }
 }

@@ -24,11 +24,7 @@ impl AgeProfile {
     pub fn shares(&self) -> [f64; 3] {
         let s = [self.under_40, self.from_40_to_54, self.over_55];
         let total: f64 = s.iter().sum();
-        if total > 0.0 {
-            s.map(|x| x / total)
-        } else {
-            [1.0, 0.0, 0.0]
-        }
+        if total > 0.0 { s.map(|x| x / total) } else { [1.0, 0.0, 0.0] }
     }
 
     pub(crate) fn check(&self, path: &str, p: &mut Vec<Problem>) {
@@ -38,10 +34,7 @@ impl AgeProfile {
         }
         let sum: f64 = s.iter().sum();
         if (sum - 1.0).abs() > 0.001 {
-            p.push(Problem::new(
-                path,
-                format!("expected shares summing to 1 (±0.001), found {sum}"),
-            ));
+            p.push(Problem::new(path, format!("expected shares summing to 1 (±0.001), found {sum}")));
         }
     }
 }
@@ -73,11 +66,7 @@ impl Default for LabourMarket {
             base_turnover: 0.10,
             retirement: 0.12,
             mobility: 0.4,
-            age_profile: AgeProfile {
-                under_40: 0.45,
-                from_40_to_54: 0.35,
-                over_55: 0.20,
-            },
+            age_profile: AgeProfile { under_40: 0.45, from_40_to_54: 0.35, over_55: 0.20 },
         }
     }
 }
@@ -97,11 +86,7 @@ pub struct Burnout {
 
 impl Default for Burnout {
     fn default() -> Self {
-        Burnout {
-            threshold: 1.0,
-            weeks: 8,
-            extra_turnover: 0.10,
-        }
+        Burnout { threshold: 1.0, weeks: 8, extra_turnover: 0.10 }
     }
 }
 
@@ -120,11 +105,7 @@ pub struct Agency {
 
 impl Default for Agency {
     fn default() -> Self {
-        Agency {
-            premium: 0.6,
-            availability: 0.08,
-            quality_penalty: 0.3,
-        }
+        Agency { premium: 0.6, availability: 0.08, quality_penalty: 0.3 }
     }
 }
 
@@ -143,11 +124,7 @@ pub struct WageCompetition {
 
 impl Default for WageCompetition {
     fn default() -> Self {
-        WageCompetition {
-            max_premium: 0.05,
-            elasticity: 10.0,
-            vacancy_reference: 0.20,
-        }
+        WageCompetition { max_premium: 0.05, elasticity: 10.0, vacancy_reference: 0.20 }
     }
 }
 
@@ -182,43 +159,23 @@ impl Default for LabourParams {
             markets: StaffGroups {
                 medical: LabourMarket {
                     base_turnover: 0.08,
-                    age_profile: AgeProfile {
-                        under_40: 0.45,
-                        from_40_to_54: 0.40,
-                        over_55: 0.15,
-                    },
+                    age_profile: AgeProfile { under_40: 0.45, from_40_to_54: 0.40, over_55: 0.15 },
                     ..market
                 },
                 nursing: LabourMarket {
-                    age_profile: AgeProfile {
-                        under_40: 0.42,
-                        from_40_to_54: 0.36,
-                        over_55: 0.22,
-                    },
+                    age_profile: AgeProfile { under_40: 0.42, from_40_to_54: 0.36, over_55: 0.22 },
                     ..market
                 },
                 midwifery: LabourMarket {
-                    age_profile: AgeProfile {
-                        under_40: 0.40,
-                        from_40_to_54: 0.37,
-                        over_55: 0.23,
-                    },
+                    age_profile: AgeProfile { under_40: 0.40, from_40_to_54: 0.37, over_55: 0.23 },
                     ..market
                 },
                 allied: LabourMarket {
-                    age_profile: AgeProfile {
-                        under_40: 0.50,
-                        from_40_to_54: 0.35,
-                        over_55: 0.15,
-                    },
+                    age_profile: AgeProfile { under_40: 0.50, from_40_to_54: 0.35, over_55: 0.15 },
                     ..market
                 },
             },
-            recruit_age: AgeProfile {
-                under_40: 0.75,
-                from_40_to_54: 0.20,
-                over_55: 0.05,
-            },
+            recruit_age: AgeProfile { under_40: 0.75, from_40_to_54: 0.20, over_55: 0.05 },
             pool_attrition: 0.5,
             burnout: Burnout::default(),
             agency: Agency::default(),
@@ -368,11 +325,8 @@ impl Default for IntegrationParams {
 /// Adds a problem unless `value` is finite and in `[lo, hi]`.
 pub(crate) fn check_range(problems: &mut Vec<Problem>, path: &str, value: f64, lo: f64, hi: f64) {
     if !(value.is_finite() && value >= lo && value <= hi) {
-        let expected = if hi == f64::INFINITY {
-            format!("a number ≥ {lo}")
-        } else {
-            format!("a number in [{lo}, {hi}]")
-        };
+        let expected =
+            if hi == f64::INFINITY { format!("a number ≥ {lo}") } else { format!("a number in [{lo}, {hi}]") };
         problems.push(Problem::new(path, format!("expected {expected}, found {value}")));
     }
 }
@@ -391,58 +345,19 @@ impl LabourParams {
         }
         self.recruit_age.check("workforce.labour.recruit_age", p);
         check_range(p, "workforce.labour.pool_attrition", self.pool_attrition, 0.0, 1.0);
-        check_range(
-            p,
-            "workforce.labour.burnout.threshold",
-            self.burnout.threshold,
-            0.0,
-            10.0,
-        );
+        check_range(p, "workforce.labour.burnout.threshold", self.burnout.threshold, 0.0, 10.0);
         if self.burnout.weeks == 0 {
-            p.push(Problem::new(
-                "workforce.labour.burnout.weeks",
-                "expected at least 1 week",
-            ));
+            p.push(Problem::new("workforce.labour.burnout.weeks", "expected at least 1 week"));
         }
-        check_range(
-            p,
-            "workforce.labour.burnout.extra_turnover",
-            self.burnout.extra_turnover,
-            0.0,
-            1.0,
-        );
+        check_range(p, "workforce.labour.burnout.extra_turnover", self.burnout.extra_turnover, 0.0, 1.0);
         check_range(p, "workforce.labour.agency.premium", self.agency.premium, 0.0, 10.0);
-        check_range(
-            p,
-            "workforce.labour.agency.availability",
-            self.agency.availability,
-            0.0,
-            1.0,
-        );
-        check_range(
-            p,
-            "workforce.labour.agency.quality_penalty",
-            self.agency.quality_penalty,
-            0.0,
-            10.0,
-        );
+        check_range(p, "workforce.labour.agency.availability", self.agency.availability, 0.0, 1.0);
+        check_range(p, "workforce.labour.agency.quality_penalty", self.agency.quality_penalty, 0.0, 10.0);
         check_range(p, "workforce.labour.wage.max_premium", self.wage.max_premium, 0.0, 1.0);
         check_range(p, "workforce.labour.wage.elasticity", self.wage.elasticity, 0.0, 100.0);
-        check_range(
-            p,
-            "workforce.labour.wage.vacancy_reference",
-            self.wage.vacancy_reference,
-            1e-6,
-            1.0,
-        );
+        check_range(p, "workforce.labour.wage.vacancy_reference", self.wage.vacancy_reference, 1e-6, 1.0);
         check_range(p, "workforce.labour.stretch", self.stretch, 0.0, 0.9);
-        check_range(
-            p,
-            "workforce.labour.sharing_cost_per_hour",
-            self.sharing_cost_per_hour,
-            0.0,
-            f64::INFINITY,
-        );
+        check_range(p, "workforce.labour.sharing_cost_per_hour", self.sharing_cost_per_hour, 0.0, f64::INFINITY);
     }
 }
 
@@ -451,13 +366,7 @@ impl BehaviourParams {
         check_range(p, "behaviour.altruism", self.altruism, 0.0, f64::INFINITY);
         check_range(p, "behaviour.quality_cost", self.quality_cost, 1e-9, f64::INFINITY);
         check_range(p, "behaviour.max_quality", self.max_quality, 0.0, 10.0);
-        check_range(
-            p,
-            "behaviour.efficiency_cost",
-            self.efficiency_cost,
-            1e-9,
-            f64::INFINITY,
-        );
+        check_range(p, "behaviour.efficiency_cost", self.efficiency_cost, 1e-9, f64::INFINITY);
         check_range(p, "behaviour.max_efficiency", self.max_efficiency, 0.0, 1.0);
         check_range(p, "behaviour.damping", self.damping, 0.0, 1.0);
         check_range(p, "behaviour.planner_share", self.planner_share, 0.0, 1.0);
@@ -471,18 +380,9 @@ impl BehaviourParams {
 
 impl FailureParams {
     pub(crate) fn check(&self, p: &mut Vec<Problem>) {
-        check_range(
-            p,
-            "failure.cash_threshold_weeks",
-            self.cash_threshold_weeks,
-            0.0,
-            f64::INFINITY,
-        );
+        check_range(p, "failure.cash_threshold_weeks", self.cash_threshold_weeks, 0.0, f64::INFINITY);
         if self.window_weeks == 0 {
-            p.push(Problem::new(
-                "failure.window_weeks",
-                "expected a window of at least 1 week",
-            ));
+            p.push(Problem::new("failure.window_weeks", "expected a window of at least 1 week"));
         }
         check_range(p, "failure.closure_saving", self.closure_saving, 0.0, 1.0);
         check_range(p, "failure.merger_saving", self.merger_saving, 0.0, 1.0);
@@ -509,13 +409,7 @@ impl IntegrationParams {
             }
         }
         check_range(p, "integration.max_substitution", self.max_substitution, 0.0, 1.0);
-        check_range(
-            p,
-            "integration.transition_cost_per_capita",
-            self.transition_cost_per_capita,
-            0.0,
-            f64::INFINITY,
-        );
+        check_range(p, "integration.transition_cost_per_capita", self.transition_cost_per_capita, 0.0, f64::INFINITY);
         check_range(p, "integration.fixed_cost_saving", self.fixed_cost_saving, 0.0, 1.0);
     }
 
@@ -531,11 +425,7 @@ impl IntegrationParams {
     pub fn substitutable<'a>(&'a self, services: &[&'a str]) -> Vec<&'a str> {
         match &self.substitutable {
             Some(v) => v.iter().map(String::as_str).collect(),
-            None => services
-                .iter()
-                .copied()
-                .filter(|s| *s == "emergency_medicine")
-                .collect(),
+            None => services.iter().copied().filter(|s| *s == "emergency_medicine").collect(),
         }
     }
 }

@@ -109,12 +109,7 @@ mod tests {
     use super::*;
 
     fn cohort(arrival: u32, count: u32) -> Cohort {
-        Cohort {
-            arrival,
-            locality: LocalityId(0),
-            complexity: 0,
-            count,
-        }
+        Cohort { arrival, locality: LocalityId(0), complexity: 0, count }
     }
 
     #[test]

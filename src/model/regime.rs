@@ -204,10 +204,7 @@ impl<'de> Deserialize<'de> for RegimeSpec {
 }
 
 fn unknown_preset(path: &str, name: &str) -> Problem {
-    Problem::new(
-        path,
-        format!("expected a preset ({}), found `{name}`", PRESETS.join(", ")),
-    )
+    Problem::new(path, format!("expected a preset ({}), found `{name}`", PRESETS.join(", ")))
 }
 
 fn check_share(path: &str, v: f64) -> Result<f64, Problem> {
@@ -256,11 +253,7 @@ impl RegimeSpec {
                     r.coordination_cost = v;
                 }
                 if changed {
-                    r.name = if k.preset.is_some() {
-                        format!("{base_name}*")
-                    } else {
-                        "custom".into()
-                    };
+                    r.name = if k.preset.is_some() { format!("{base_name}*") } else { "custom".into() };
                 }
                 Ok(r)
             }
@@ -281,9 +274,7 @@ mod tests {
         let c = parse(r#""collaboration""#).resolve().expect("preset");
         assert_eq!(c.pooling, 1.0);
         assert_eq!(c.routing, Routing::Network);
-        let k = parse(r#"{"preset": "collaboration", "pooling": 0.5, "routing": 0.25}"#)
-            .resolve()
-            .expect("knobs");
+        let k = parse(r#"{"preset": "collaboration", "pooling": 0.5, "routing": 0.25}"#).resolve().expect("knobs");
         assert_eq!(k.pooling, 0.5);
         assert_eq!(k.network_share(), 0.25);
         assert_eq!(k.staff_sharing, 0.2, "unset knobs keep the preset's value");

@@ -70,10 +70,7 @@ impl Simulation {
                 provider: self.world.providers[p.index()].id.clone(),
                 service: None,
                 to: None,
-                detail: format!(
-                    "cash below {} weeks of costs for {} weeks",
-                    f.cash_threshold_weeks, f.window_weeks
-                ),
+                detail: format!("cash below {} weeks of costs for {} weeks", f.cash_threshold_weeks, f.window_weeks),
             });
             if f.action == super::params::FailureAction::Merge || open_units <= 1 {
                 self.merge_provider(p, "taken over by the regulator");
@@ -121,11 +118,7 @@ impl Simulation {
                 .min_by(|a, b| {
                     self.site_distance(from, *a)
                         .total_cmp(&self.site_distance(from, *b))
-                        .then_with(|| {
-                            self.world.providers[a.index()]
-                                .id
-                                .cmp(&self.world.providers[b.index()].id)
-                        })
+                        .then_with(|| self.world.providers[a.index()].id.cmp(&self.world.providers[b.index()].id))
                 })
         };
         nearest(true).or_else(|| nearest(false))
@@ -150,18 +143,9 @@ impl Simulation {
                 value += u.capacity * self.tariffs[si];
             }
         }
-        let staff_share: [f64; 4] = std::array::from_fn(|g| {
-            if group_hours[g] > 0.0 {
-                unit.capacity * hours[g] / group_hours[g]
-            } else {
-                0.0
-            }
-        });
-        let fixed_share = if value > 0.0 {
-            unit.capacity * self.tariffs[s.index()] / value
-        } else {
-            1.0
-        };
+        let staff_share: [f64; 4] =
+            std::array::from_fn(|g| if group_hours[g] > 0.0 { unit.capacity * hours[g] / group_hours[g] } else { 0.0 });
+        let fixed_share = if value > 0.0 { unit.capacity * self.tariffs[s.index()] / value } else { 1.0 };
 
         let donor = &mut self.providers[from.index()];
         let unit: Unit = donor.units[s.index()].take().expect("checked above");

@@ -149,26 +149,49 @@ pub fn choice_probabilities(
     }
 }
 
-/// Network pathway routing: the one provider the network sends a patient to.
-pub fn network_target(
+/// Network pathway routing: the providers the network sends a patient to,
+/// in equal shares (more than one only when several are equally near).
+///
+/// Complex cases go to the service's hub when it has one; others to the
+/// nearest capable provider. When every such provider's expected wait
+/// exceeds the threshold (elective services), the patient goes instead to
+/// the capable provider with the shortest wait within the mutual-aid
+/// radius, the nearer on ties.
+pub fn network_targets(
     world: &World,
     catchments: &Catchments,
     snap: &Snapshot,
     l: LocalityId,
     s: ServiceId,
     k: usize,
-) -> Option<ProviderId> {
-    let hub = if k == 1 {
-        world.hub(s).filter(|&h| snap.is_open(h, s))
+    out: &mut Vec<ProviderId>,
+) {
+    out.clear();
+    if let Some(h) = world.hub(s).filter(|&h| k == 1 && snap.is_open(h, s)) {
+        out.push(h);
     } else {
-        None
-    };
-    let primary = hub.or_else(|| nearest(catchments, snap, l, s, k))?;
-    if !world.services[s.index()].is_elective() || snap.wait(primary, s) <= world.network.wait_threshold_weeks {
-        return Some(primary);
+        let mut nearest = None;
+        for &p in catchments.capable(s, k, l) {
+            if !snap.is_open(p, s) {
+                continue;
+            }
+            let d = world.distance(l, p);
+            match nearest {
+                None => nearest = Some(d),
+                Some(n) if d > n + TIE_KM => break,
+                Some(_) => {}
+            }
+            out.push(p);
+        }
+    }
+    let threshold = world.network.wait_threshold_weeks;
+    if !world.services[s.index()].is_elective() || out.iter().any(|&p| snap.wait(p, s) <= threshold) {
+        out.retain(|&p| snap.wait(p, s) <= threshold || !world.services[s.index()].is_elective());
+        return;
     }
     // Mutual aid: the shortest wait within reach, the nearer on ties.
-    let mut best = primary;
+    let Some(&first) = out.first() else { return };
+    let mut best = first;
     for &p in catchments.capable(s, k, l) {
         if world.distance(l, p) > world.network.mutual_aid_radius_km {
             break;
@@ -177,5 +200,9 @@ pub fn network_target(
             best = p;
         }
     }
-    Some(best)
+    out.clear();
+    out.push(best);
 }
+
+/// Providers this close in road distance count as equally near, km.
+const TIE_KM: f64 = 1e-9;

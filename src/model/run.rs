@@ -370,11 +370,7 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
     let years = f64::from(m.weeks) / 52.0;
     let finance = Finance {
         system_cost: total.costs(),
-        system_cost_per_year: if years > 0.0 {
-            total.costs().as_pounds() / years
-        } else {
-            0.0
-        },
+        system_cost_per_year: if years > 0.0 { total.costs().as_pounds() / years } else { 0.0 },
         cost_per_episode: ratio(total.costs().as_pounds(), episodes as f64),
         commissioner_budget: m.commissioner_budget,
         commissioner_paid: m.commissioner_paid,
@@ -448,11 +444,7 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
     let diverted_out = waiting.overall.diverted_out;
     let providers_received = total.income();
     let ledger = sim.ledger();
-    let at_start: f64 = world
-        .providers
-        .iter()
-        .map(|p| p.staff_bands.iter().flatten().sum::<f64>())
-        .sum();
+    let at_start: f64 = world.providers.iter().map(|p| p.staff_bands.iter().flatten().sum::<f64>()).sum();
     let at_end = sim.staff_in_region();
     let staff_gap = at_start + ledger.staff_entered - ledger.staff_left - at_end;
     let bookkeeping = Bookkeeping {
@@ -527,11 +519,7 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
                     .map(|(g, s)| {
                         (
                             (*g).to_owned(),
-                            StaffEnd {
-                                in_post: s.in_post(),
-                                establishment: s.establishment,
-                                agency: s.agency,
-                            },
+                            StaffEnd { in_post: s.in_post(), establishment: s.establishment, agency: s.agency },
                         )
                     })
                     .collect(),
@@ -544,17 +532,11 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
 
     RunOutput {
         ccsim_version: VERSION.to_owned(),
-        scenario: ScenarioInfo {
-            name: world.name.clone(),
-            hash,
-        },
+        scenario: ScenarioInfo { name: world.name.clone(), hash },
         regime: world.regime.clone(),
         regime_at_end: sim.regime().clone(),
         seed,
-        time: TimeInfo {
-            warmup_weeks: world.time.warmup_weeks,
-            horizon_weeks: world.time.horizon_weeks,
-        },
+        time: TimeInfo { warmup_weeks: world.time.warmup_weeks, horizon_weeks: world.time.horizon_weeks },
         summary: Summary {
             access,
             waiting,

@@ -27,10 +27,7 @@ pub struct Problem {
 impl Problem {
     /// A problem at `path`.
     pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
-        Problem {
-            path: path.into(),
-            message: message.into(),
-        }
+        Problem { path: path.into(), message: message.into() }
     }
 }
 
@@ -113,11 +110,7 @@ pub struct TimeSpec {
 
 impl Default for TimeSpec {
     fn default() -> Self {
-        TimeSpec {
-            horizon_weeks: 520,
-            warmup_weeks: 52,
-            decision_interval: 13,
-        }
+        TimeSpec { horizon_weeks: 520, warmup_weeks: 52, decision_interval: 13 }
     }
 }
 
@@ -134,10 +127,7 @@ pub struct Geography {
 
 impl Default for Geography {
     fn default() -> Self {
-        Geography {
-            circuity: 1.3,
-            diversion_radius_km: 80.0,
-        }
+        Geography { circuity: 1.3, diversion_radius_km: 80.0 }
     }
 }
 
@@ -163,11 +153,7 @@ pub struct Position {
 impl Position {
     /// A position in km.
     pub fn km(x: f64, y: f64) -> Self {
-        Position {
-            x: Some(x),
-            y: Some(y),
-            ..Position::default()
-        }
+        Position { x: Some(x), y: Some(y), ..Position::default() }
     }
 
     fn is_latlon(&self) -> bool {
@@ -189,10 +175,8 @@ impl Position {
                     ));
                 }
             }
-            _ => problems.push(Problem::new(
-                path,
-                "expected either both `x` and `y` (km) or both `lat` and `lon` (degrees)",
-            )),
+            _ => problems
+                .push(Problem::new(path, "expected either both `x` and `y` (km) or both `lat` and `lon` (degrees)")),
         }
     }
 }
@@ -216,11 +200,7 @@ pub struct AgeMix {
 impl Default for AgeMix {
     /// England, mid-2022: 21% children, 60% adults, 19% aged 65+ (ONS).
     fn default() -> Self {
-        AgeMix {
-            children: 0.21,
-            adults: 0.60,
-            older: 0.19,
-        }
+        AgeMix { children: 0.21, adults: 0.60, older: 0.19 }
     }
 }
 
@@ -333,10 +313,7 @@ pub struct Risk {
 
 impl Default for Risk {
     fn default() -> Self {
-        Risk {
-            routine: 0.01,
-            complex: 0.05,
-        }
+        Risk { routine: 0.01, complex: 0.05 }
     }
 }
 
@@ -499,12 +476,7 @@ impl Default for WorkforceSpec {
     fn default() -> Self {
         WorkforceSpec {
             hours_per_wte: 30.0,
-            annual_cost: StaffGroups {
-                medical: 110_000.0,
-                nursing: 45_000.0,
-                midwifery: 47_000.0,
-                allied: 44_000.0,
-            },
+            annual_cost: StaffGroups { medical: 110_000.0, nursing: 45_000.0, midwifery: 47_000.0, allied: 44_000.0 },
             labour: LabourParams::default(),
         }
     }
@@ -540,12 +512,7 @@ pub struct ChoiceParams {
 
 impl Default for ChoiceParams {
     fn default() -> Self {
-        ChoiceParams {
-            beta_distance: 0.1,
-            beta_quality: 0.25,
-            beta_wait: 0.02,
-            radius_km: 40.0,
-        }
+        ChoiceParams { beta_distance: 0.1, beta_quality: 0.25, beta_wait: 0.02, radius_km: 40.0 }
     }
 }
 
@@ -565,11 +532,7 @@ pub struct NetworkParams {
 
 impl Default for NetworkParams {
     fn default() -> Self {
-        NetworkParams {
-            hubs: BTreeMap::new(),
-            wait_threshold_weeks: 12.0,
-            mutual_aid_radius_km: 40.0,
-        }
+        NetworkParams { hubs: BTreeMap::new(), wait_threshold_weeks: 12.0, mutual_aid_radius_km: 40.0 }
     }
 }
 
@@ -593,12 +556,7 @@ pub struct OutcomeParams {
 
 impl Default for OutcomeParams {
     fn default() -> Self {
-        OutcomeParams {
-            quality: 0.3,
-            volume: 0.25,
-            staffing: 1.0,
-            wait: 0.005,
-        }
+        OutcomeParams { quality: 0.3, volume: 0.25, staffing: 1.0, wait: 0.005 }
     }
 }
 
@@ -615,10 +573,7 @@ pub struct FinanceParams {
 
 impl Default for FinanceParams {
     fn default() -> Self {
-        FinanceParams {
-            transaction_cost: 25.0,
-            interest_rate: 0.035,
-        }
+        FinanceParams { transaction_cost: 25.0, interest_rate: 0.035 }
     }
 }
 
@@ -649,11 +604,7 @@ impl Scenario {
         }
         self.validate_time(&mut p);
         check_range(&mut p, "geography.circuity", self.geography.circuity, 1.0, 10.0);
-        check_nonneg(
-            &mut p,
-            "geography.diversion_radius_km",
-            self.geography.diversion_radius_km,
-        );
+        check_nonneg(&mut p, "geography.diversion_radius_km", self.geography.diversion_radius_km);
         self.validate_localities(&mut p);
         self.validate_services(&mut p);
         self.validate_providers(&mut p);
@@ -713,20 +664,8 @@ impl Scenario {
             check_nonneg(p, &at("variable_cost"), s.variable_cost);
             check_nonneg(p, &at("tariff"), s.tariff);
             // A risk of exactly 0 or 1 has no log-odds.
-            check_range(
-                p,
-                &at("baseline_risk.routine"),
-                s.baseline_risk.routine,
-                1e-9,
-                1.0 - 1e-9,
-            );
-            check_range(
-                p,
-                &at("baseline_risk.complex"),
-                s.baseline_risk.complex,
-                1e-9,
-                1.0 - 1e-9,
-            );
+            check_range(p, &at("baseline_risk.routine"), s.baseline_risk.routine, 1e-9, 1.0 - 1e-9);
+            check_range(p, &at("baseline_risk.complex"), s.baseline_risk.complex, 1e-9, 1.0 - 1e-9);
             check_nonneg(p, &at("min_safe_volume"), s.min_safe_volume);
         }
     }
@@ -746,10 +685,7 @@ impl Scenario {
                 if !self.services.contains_key(sid) {
                     p.push(Problem::new(
                         at(&format!("services.{sid}")),
-                        format!(
-                            "expected one of the defined services ({}), found `{sid}`",
-                            self.service_list()
-                        ),
+                        format!("expected one of the defined services ({}), found `{sid}`", self.service_list()),
                     ));
                 }
                 check_nonneg(p, &at(&format!("services.{sid}.capacity")), offer.capacity);
@@ -766,10 +702,8 @@ impl Scenario {
         }
         for (sid, s) in &self.services {
             let offered = self.providers.iter().any(|v| v.services.contains_key(sid));
-            let complex = self
-                .providers
-                .iter()
-                .any(|v| v.services.get(sid).is_some_and(|o| o.capability == Capability::Complex));
+            let complex =
+                self.providers.iter().any(|v| v.services.get(sid).is_some_and(|o| o.capability == Capability::Complex));
             let referred = s.referral_rate.by_band().iter().any(|r| *r > 0.0);
             if referred && !offered {
                 p.push(Problem::new(
@@ -786,16 +720,9 @@ impl Scenario {
     }
 
     fn validate_positions(&self, p: &mut Vec<Problem>) {
-        let places = self
-            .localities
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (format!("localities[{i}].position"), l.position))
-            .chain(
-                self.providers
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| (format!("providers[{i}].position"), v.position)),
+        let places =
+            self.localities.iter().enumerate().map(|(i, l)| (format!("localities[{i}].position"), l.position)).chain(
+                self.providers.iter().enumerate().map(|(i, v)| (format!("providers[{i}].position"), v.position)),
             );
         let mut first_kind: Option<(String, bool)> = None;
         for (path, pos) in places {
@@ -822,13 +749,7 @@ impl Scenario {
                 check_nonneg(p, &format!("commissioner.budget_per_capita.{band}"), v);
             }
         }
-        check_range(
-            p,
-            "commissioner.budget_margin",
-            self.commissioner.budget_margin,
-            -1.0,
-            10.0,
-        );
+        check_range(p, "commissioner.budget_margin", self.commissioner.budget_margin, -1.0, 10.0);
         let c = &self.choice;
         check_nonneg(p, "choice.beta_distance", c.beta_distance);
         check_range(p, "choice.beta_quality", c.beta_quality, -100.0, 100.0);
@@ -863,12 +784,7 @@ impl Scenario {
             }
         }
         let o = &self.outcome;
-        for (f, v) in [
-            ("quality", o.quality),
-            ("volume", o.volume),
-            ("staffing", o.staffing),
-            ("wait", o.wait),
-        ] {
+        for (f, v) in [("quality", o.quality), ("volume", o.volume), ("staffing", o.staffing), ("wait", o.wait)] {
             check_range(p, &format!("outcome.{f}"), v, -100.0, 100.0);
         }
         check_nonneg(p, "finance.transaction_cost", self.finance.transaction_cost);
@@ -923,35 +839,20 @@ mod tests {
     fn every_problem_is_reported_with_its_path() {
         let mut s = tiny();
         s.localities[0].population = -5.0;
-        s.providers[0].services.insert(
-            "cardiology".into(),
-            ProviderServiceSpec {
-                capability: Capability::Routine,
-                capacity: 1.0,
-            },
-        );
+        s.providers[0]
+            .services
+            .insert("cardiology".into(), ProviderServiceSpec { capability: Capability::Routine, capacity: 1.0 });
         s.network.hubs.insert("surgery".into(), "nowhere".into());
         let problems = s.validate().expect_err("three problems");
         let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
-        assert_eq!(
-            paths,
-            [
-                "localities[0].population",
-                "providers[0].services.cardiology",
-                "network.hubs.surgery"
-            ]
-        );
+        assert_eq!(paths, ["localities[0].population", "providers[0].services.cardiology", "network.hubs.surgery"]);
         assert!(problems[1].message.contains("surgery"), "{}", problems[1].message);
     }
 
     #[test]
     fn mixed_position_kinds_are_rejected() {
         let mut s = tiny();
-        s.providers[0].position = Position {
-            lat: Some(53.0),
-            lon: Some(-2.0),
-            ..Position::default()
-        };
+        s.providers[0].position = Position { lat: Some(53.0), lon: Some(-2.0), ..Position::default() };
         let problems = s.validate().expect_err("mixed kinds");
         assert_eq!(problems[0].path, "providers[0].position");
     }

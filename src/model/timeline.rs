@@ -88,18 +88,13 @@ pub enum Change {
 }
 
 fn number(value: &Value, at: &str, lo: f64, hi: f64) -> Result<f64, Problem> {
-    let v = value
-        .as_f64()
-        .ok_or_else(|| Problem::new(at, format!("expected a number, found {value}")))?;
+    let v = value.as_f64().ok_or_else(|| Problem::new(at, format!("expected a number, found {value}")))?;
     if v.is_finite() && v >= lo && v <= hi {
         Ok(v)
     } else if hi == f64::INFINITY {
         Err(Problem::new(at, format!("expected a number ≥ {lo}, found {v}")))
     } else {
-        Err(Problem::new(
-            at,
-            format!("expected a number in [{lo}, {hi}], found {v}"),
-        ))
+        Err(Problem::new(at, format!("expected a number in [{lo}, {hi}], found {v}")))
     }
 }
 
@@ -107,21 +102,13 @@ impl TimedChange {
     /// Parses `PATH=VALUE@WEEK` (as given to `ccsim run --set`); VALUE is
     /// read as JSON when it parses as JSON, else as a string.
     pub fn from_flag(flag: &str) -> Result<TimedChange, String> {
-        let (assignment, week) = flag
-            .rsplit_once('@')
-            .ok_or_else(|| format!("expected PATH=VALUE@WEEK, found `{flag}` (no @WEEK)"))?;
-        let week: u32 = week
-            .parse()
-            .map_err(|_| format!("expected a whole week number after @, found `{week}`"))?;
-        let (path, value) = assignment
-            .split_once('=')
-            .ok_or_else(|| format!("expected PATH=VALUE@WEEK, found `{flag}` (no =)"))?;
+        let (assignment, week) =
+            flag.rsplit_once('@').ok_or_else(|| format!("expected PATH=VALUE@WEEK, found `{flag}` (no @WEEK)"))?;
+        let week: u32 = week.parse().map_err(|_| format!("expected a whole week number after @, found `{week}`"))?;
+        let (path, value) =
+            assignment.split_once('=').ok_or_else(|| format!("expected PATH=VALUE@WEEK, found `{flag}` (no =)"))?;
         let value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_owned()));
-        Ok(TimedChange {
-            week,
-            set: path.to_owned(),
-            value,
-        })
+        Ok(TimedChange { week, set: path.to_owned(), value })
     }
 
     /// Checks the change against a scenario; `at` names it in messages.
@@ -130,33 +117,20 @@ impl TimedChange {
         let value_at = format!("{at}.value");
         let parts: Vec<&str> = self.set.splitn(3, '.').collect();
         let unknown = |what: &str, name: &str, choices: Vec<&str>| {
-            Problem::new(
-                &set_at,
-                format!("expected a defined {what} ({}), found `{name}`", choices.join(", ")),
-            )
+            Problem::new(&set_at, format!("expected a defined {what} ({}), found `{name}`", choices.join(", ")))
         };
         let services: Vec<&str> = s.services.keys().map(String::as_str).collect();
         let service = |name: &str| -> Result<String, Problem> {
-            if services.contains(&name) {
-                Ok(name.to_owned())
-            } else {
-                Err(unknown("service", name, services.clone()))
-            }
+            if services.contains(&name) { Ok(name.to_owned()) } else { Err(unknown("service", name, services.clone())) }
         };
         let v = &self.value;
         match parts.as_slice() {
             ["regime"] => {
                 let name = v.as_str().ok_or_else(|| {
-                    Problem::new(
-                        &value_at,
-                        format!("expected a preset name ({}), found {v}", PRESETS.join(", ")),
-                    )
+                    Problem::new(&value_at, format!("expected a preset name ({}), found {v}", PRESETS.join(", ")))
                 })?;
                 Regime::preset(name).map(Change::Regime).ok_or_else(|| {
-                    Problem::new(
-                        &value_at,
-                        format!("expected a preset name ({}), found `{name}`", PRESETS.join(", ")),
-                    )
+                    Problem::new(&value_at, format!("expected a preset name ({}), found `{name}`", PRESETS.join(", ")))
                 })
             }
             ["regime", knob] => {
@@ -179,31 +153,21 @@ impl TimedChange {
                         return Err(unknown(
                             "regime knob",
                             other,
-                            vec![
-                                "pooling",
-                                "staff_sharing",
-                                "routing",
-                                "integration",
-                                "coordination_cost",
-                            ],
+                            vec!["pooling", "staff_sharing", "routing", "integration", "coordination_cost"],
                         ));
                     }
                 };
                 Ok(Change::Knob(k))
             }
-            ["services", name, "tariff"] => Ok(Change::Tariff {
-                service: service(name)?,
-                value: number(v, &value_at, 0.0, f64::INFINITY)?,
-            }),
+            ["services", name, "tariff"] => {
+                Ok(Change::Tariff { service: service(name)?, value: number(v, &value_at, 0.0, f64::INFINITY)? })
+            }
             ["workforce", group, "trained_inflow"] => {
                 let g = STAFF_GROUPS
                     .iter()
                     .position(|x| x == group)
                     .ok_or_else(|| unknown("staff group", group, STAFF_GROUPS.to_vec()))?;
-                Ok(Change::TrainedInflow {
-                    group: g,
-                    value: number(v, &value_at, 0.0, f64::INFINITY)?,
-                })
+                Ok(Change::TrainedInflow { group: g, value: number(v, &value_at, 0.0, f64::INFINITY)? })
             }
             ["demand", rest @ ..] if !rest.is_empty() => {
                 let svc = if rest[0] == "*" { None } else { Some(service(rest[0])?) };
@@ -211,27 +175,17 @@ impl TimedChange {
                     None => None,
                     Some(l) if s.localities.iter().any(|x| x.id == *l) => Some((*l).to_owned()),
                     Some(l) => {
-                        return Err(Problem::new(
-                            &set_at,
-                            format!("expected a defined locality id, found `{l}`"),
-                        ));
+                        return Err(Problem::new(&set_at, format!("expected a defined locality id, found `{l}`")));
                     }
                 };
-                Ok(Change::Demand {
-                    service: svc,
-                    locality,
-                    multiplier: number(v, &value_at, 0.0, 1000.0)?,
-                })
+                Ok(Change::Demand { service: svc, locality, multiplier: number(v, &value_at, 0.0, 1000.0)? })
             }
             ["close", provider, rest @ ..] => {
                 if v != &Value::Bool(true) {
                     return Err(Problem::new(&value_at, format!("expected true, found {v}")));
                 }
                 let Some(spec) = s.providers.iter().find(|p| p.id == *provider) else {
-                    return Err(Problem::new(
-                        &set_at,
-                        format!("expected a defined provider id, found `{provider}`"),
-                    ));
+                    return Err(Problem::new(&set_at, format!("expected a defined provider id, found `{provider}`")));
                 };
                 let svc = match rest.first() {
                     None => None,
@@ -243,10 +197,7 @@ impl TimedChange {
                         ));
                     }
                 };
-                Ok(Change::Close {
-                    provider: (*provider).to_owned(),
-                    service: svc,
-                })
+                Ok(Change::Close { provider: (*provider).to_owned(), service: svc })
             }
             _ => Err(Problem::new(
                 &set_at,
@@ -267,14 +218,7 @@ mod tests {
     #[test]
     fn flags_parse_into_changes() {
         let c = TimedChange::from_flag("regime.pooling=0.5@260").expect("parses");
-        assert_eq!(
-            c,
-            TimedChange {
-                week: 260,
-                set: "regime.pooling".into(),
-                value: serde_json::json!(0.5)
-            }
-        );
+        assert_eq!(c, TimedChange { week: 260, set: "regime.pooling".into(), value: serde_json::json!(0.5) });
         let c = TimedChange::from_flag("regime=collaboration@10").expect("parses");
         assert_eq!(c.value, Value::String("collaboration".into()));
         assert!(TimedChange::from_flag("regime.pooling=0.5").is_err());

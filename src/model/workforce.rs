@@ -78,16 +78,9 @@ impl Simulation {
     /// vacancies (what one cannot use goes to the others).
     fn recruit(&mut self, g: usize, recruit_age: [f64; 3]) {
         let elasticity = self.world.workforce.labour.wage.elasticity;
-        let mut wanted: Vec<f64> = self
-            .providers
-            .iter()
-            .map(|p| if p.open { p.staff[g].vacancies() } else { 0.0 })
-            .collect();
-        let pull: Vec<f64> = self
-            .providers
-            .iter()
-            .map(|p| (1.0 + p.premium).powf(elasticity))
-            .collect();
+        let mut wanted: Vec<f64> =
+            self.providers.iter().map(|p| if p.open { p.staff[g].vacancies() } else { 0.0 }).collect();
+        let pull: Vec<f64> = self.providers.iter().map(|p| (1.0 + p.premium).powf(elasticity)).collect();
         let mut available = self.pool[g];
         for _ in 0..4 {
             let total: f64 = wanted.iter().zip(&pull).map(|(w, a)| w * a).sum();
@@ -128,11 +121,8 @@ impl Simulation {
                 }
             }
             for (st, n) in p.staff.iter_mut().zip(needed) {
-                st.agency = if p.open {
-                    st.vacancies().min(labour.agency.availability * st.establishment)
-                } else {
-                    0.0
-                };
+                st.agency =
+                    if p.open { st.vacancies().min(labour.agency.availability * st.establishment) } else { 0.0 };
                 st.needed = n;
                 st.shared_in = 0.0;
                 st.shared_out = 0.0;
@@ -143,19 +133,10 @@ impl Simulation {
                 let own: Vec<f64> = self
                     .providers
                     .iter()
-                    .map(|p| {
-                        if p.open {
-                            (p.staff[g].in_post() + p.staff[g].agency) * hours_per_wte
-                        } else {
-                            0.0
-                        }
-                    })
+                    .map(|p| if p.open { (p.staff[g].in_post() + p.staff[g].agency) * hours_per_wte } else { 0.0 })
                     .collect();
-                let need: Vec<f64> = self
-                    .providers
-                    .iter()
-                    .map(|p| if p.open { p.staff[g].needed } else { 0.0 })
-                    .collect();
+                let need: Vec<f64> =
+                    self.providers.iter().map(|p| if p.open { p.staff[g].needed } else { 0.0 }).collect();
                 let (total_own, total_need): (f64, f64) = (own.iter().sum(), need.iter().sum());
                 if total_own <= 0.0 || total_need <= 0.0 {
                     continue;
@@ -163,11 +144,8 @@ impl Simulation {
                 // Hours each provider would hold if every one ran at the network's utilisation.
                 let level = total_need / total_own;
                 let gain: Vec<f64> = need.iter().zip(&own).map(|(n, o)| (n / level - o).max(0.0)).collect();
-                let give: Vec<f64> = need
-                    .iter()
-                    .zip(&own)
-                    .map(|(n, o)| (o - n / level).max(0.0).min(sharing * o))
-                    .collect();
+                let give: Vec<f64> =
+                    need.iter().zip(&own).map(|(n, o)| (o - n / level).max(0.0).min(sharing * o)).collect();
                 let (wanted, spare): (f64, f64) = (gain.iter().sum(), give.iter().sum());
                 let moved = wanted.min(spare);
                 if moved <= 0.0 {

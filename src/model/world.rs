@@ -211,10 +211,7 @@ const EARTH_RADIUS_KM: f64 = 6371.0088;
 fn project(positions: &[Position]) -> Vec<(f64, f64)> {
     let latlon = positions.iter().any(|p| p.lat.is_some());
     if !latlon {
-        return positions
-            .iter()
-            .map(|p| (p.x.unwrap_or(0.0), p.y.unwrap_or(0.0)))
-            .collect();
+        return positions.iter().map(|p| (p.x.unwrap_or(0.0), p.y.unwrap_or(0.0))).collect();
     }
     let n = positions.len().max(1) as f64;
     let lat0 = positions.iter().map(|p| p.lat.unwrap_or(0.0)).sum::<f64>() / n;
@@ -256,12 +253,8 @@ impl World {
             .collect();
         let service_index = |id: &str| s.services.keys().position(|k| k == id);
 
-        let positions: Vec<Position> = s
-            .localities
-            .iter()
-            .map(|l| l.position)
-            .chain(s.providers.iter().map(|p| p.position))
-            .collect();
+        let positions: Vec<Position> =
+            s.localities.iter().map(|l| l.position).chain(s.providers.iter().map(|p| p.position)).collect();
         let xy = project(&positions);
         let (loc_xy, prov_xy) = xy.split_at(s.localities.len());
 
@@ -271,11 +264,7 @@ impl World {
             .zip(loc_xy)
             .map(|(l, &(x, y))| Locality {
                 id: l.id.clone(),
-                name: if l.name.is_empty() {
-                    l.id.clone()
-                } else {
-                    l.name.clone()
-                },
+                name: if l.name.is_empty() { l.id.clone() } else { l.name.clone() },
                 x,
                 y,
                 population: l.population,
@@ -297,19 +286,12 @@ impl World {
                 let mut offers = vec![None; services.len()];
                 for (sid, o) in &p.services {
                     if let Some(i) = service_index(sid) {
-                        offers[i] = Some(Offer {
-                            capability: o.capability,
-                            capacity: o.capacity,
-                        });
+                        offers[i] = Some(Offer { capability: o.capability, capacity: o.capacity });
                     }
                 }
                 Provider {
                     id: p.id.clone(),
-                    name: if p.name.is_empty() {
-                        p.id.clone()
-                    } else {
-                        p.name.clone()
-                    },
+                    name: if p.name.is_empty() { p.id.clone() } else { p.name.clone() },
                     kind: p.kind,
                     trust: p.trust.clone(),
                     x,
@@ -352,31 +334,21 @@ impl World {
             })
             .collect();
 
-        let budget_per_capita = s
-            .commissioner
-            .budget_per_capita
-            .map(|b| b.by_band())
-            .unwrap_or_else(|| {
-                let mut per_band = [0.0; 3];
-                for svc in &services {
-                    for (band, v) in per_band.iter_mut().enumerate() {
-                        *v += svc.weekly_rate[band] * 52.0 * svc.tariff;
-                    }
+        let budget_per_capita = s.commissioner.budget_per_capita.map(|b| b.by_band()).unwrap_or_else(|| {
+            let mut per_band = [0.0; 3];
+            for svc in &services {
+                for (band, v) in per_band.iter_mut().enumerate() {
+                    *v += svc.weekly_rate[band] * 52.0 * svc.tariff;
                 }
-                per_band.map(|v| v * (1.0 + s.commissioner.budget_margin))
-            });
-        let weekly_budget = localities
-            .iter()
-            .map(|l| (0..3).map(|b| l.residents[b] * budget_per_capita[b]).sum::<f64>())
-            .sum::<f64>()
-            / 52.0;
+            }
+            per_band.map(|v| v * (1.0 + s.commissioner.budget_margin))
+        });
+        let weekly_budget =
+            localities.iter().map(|l| (0..3).map(|b| l.residents[b] * budget_per_capita[b]).sum::<f64>()).sum::<f64>()
+                / 52.0;
 
         let ids: Vec<&str> = s.services.keys().map(String::as_str).collect();
-        let community = s
-            .integration
-            .community_service(&ids)
-            .and_then(service_index)
-            .map(|i| ServiceId(i as u32));
+        let community = s.integration.community_service(&ids).and_then(service_index).map(|i| ServiceId(i as u32));
         let substitutable_ids = s.integration.substitutable(&ids);
         let substitutable = ids.iter().map(|id| substitutable_ids.contains(id)).collect();
         let markets = s.workforce.labour.markets.by_group();
@@ -397,13 +369,7 @@ impl World {
             .timeline
             .iter()
             .enumerate()
-            .map(|(i, c)| {
-                (
-                    c.week,
-                    c.parse(s, &format!("timeline[{i}]"))
-                        .expect("the scenario was validated"),
-                )
-            })
+            .map(|(i, c)| (c.week, c.parse(s, &format!("timeline[{i}]")).expect("the scenario was validated")))
             .collect();
         timeline.sort_by_key(|(week, _)| *week);
         let population = localities.iter().map(|l| l.population).sum();
@@ -447,35 +413,24 @@ impl World {
 
     /// A service's index by id.
     pub fn service(&self, id: &str) -> Option<ServiceId> {
-        self.services
-            .iter()
-            .position(|s| s.id == id)
-            .map(|i| ServiceId(i as u32))
+        self.services.iter().position(|s| s.id == id).map(|i| ServiceId(i as u32))
     }
 
     /// A provider's index by id.
     pub fn provider(&self, id: &str) -> Option<ProviderId> {
-        self.providers
-            .iter()
-            .position(|p| p.id == id)
-            .map(|i| ProviderId(i as u32))
+        self.providers.iter().position(|p| p.id == id).map(|i| ProviderId(i as u32))
     }
 
     /// A locality's index by id.
     pub fn locality(&self, id: &str) -> Option<LocalityId> {
-        self.localities
-            .iter()
-            .position(|l| l.id == id)
-            .map(|i| LocalityId(i as u32))
+        self.localities.iter().position(|l| l.id == id).map(|i| LocalityId(i as u32))
     }
 
     /// Staff cost of one episode of a service at national pay, £.
     pub fn staff_cost_per_episode(&self, s: ServiceId) -> f64 {
         let pay = self.workforce.annual_cost.by_group();
         let hours = self.services[s.index()].staff_hours;
-        (0..4)
-            .map(|g| hours[g] * pay[g] / 52.0 / self.workforce.hours_per_wte)
-            .sum()
+        (0..4).map(|g| hours[g] * pay[g] / 52.0 / self.workforce.hours_per_wte).sum()
     }
 
     /// Total number of weeks simulated (warm-up plus horizon).
@@ -507,16 +462,8 @@ mod tests {
     fn projection_keeps_distances_between_known_places() {
         // Liverpool (53.4084, -2.9916) to Chester (53.1934, -2.8931): about 25 km.
         let pts = [
-            Position {
-                lat: Some(53.4084),
-                lon: Some(-2.9916),
-                ..Position::default()
-            },
-            Position {
-                lat: Some(53.1934),
-                lon: Some(-2.8931),
-                ..Position::default()
-            },
+            Position { lat: Some(53.4084), lon: Some(-2.9916), ..Position::default() },
+            Position { lat: Some(53.1934), lon: Some(-2.8931), ..Position::default() },
         ];
         let xy = project(&pts);
         let d = ((xy[0].0 - xy[1].0).powi(2) + (xy[0].1 - xy[1].1).powi(2)).sqrt();

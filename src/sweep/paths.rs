@@ -1,0 +1,99 @@
+//! Dotted paths into a scenario's JSON form: `services.maternity.tariff`,
+//! `choice.beta_quality`, `providers.alder-hey.quality`.
+//!
+//! Objects are entered by key; arrays of objects with an `id` by that id
+//! (`localities.E08000012-c.population`), other arrays by index. A sweep
+//! parameter must name a leaf that exists in the scenario with its defaults
+//! filled in, so a misspelt path is caught before anything runs, with the
+//! nearest valid paths suggested.
+
+use serde_json::Value;
+
+/// Finds the element of `items` that `segment` names: by `id`, else by index.
+fn element<'a>(items: &'a mut [Value], segment: &str) -> Option<&'a mut Value> {
+    if let Some(i) = items.iter().position(|v| v.get("id").and_then(Value::as_str) == Some(segment)) {
+        return items.get_mut(i);
+    }
+    segment.parse::<usize>().ok().and_then(move |i| items.get_mut(i))
+}
+
+/// The value at `path`, if every segment exists.
+pub fn get_mut<'a>(root: &'a mut Value, path: &str) -> Option<&'a mut Value> {
+    let mut node = root;
+    for segment in path.split('.') {
+        node = match node {
+            Value::Object(map) => map.get_mut(segment)?,
+            Value::Array(items) => element(items, segment)?,
+            _ => return None,
+        };
+    }
+    Some(node)
+}
+
+/// Whether `path` names a leaf (a number, string, boolean or null: a value
+/// that can be set), not an object or array.
+pub fn is_leaf(root: &Value, path: &str) -> bool {
+    let mut copy = root.clone();
+    matches!(get_mut(&mut copy, path), Some(v) if !v.is_object() && !v.is_array())
+}
+
+/// Every settable leaf path below `root`.
+pub fn leaves(root: &Value) -> Vec<String> {
+    fn walk(v: &Value, prefix: &str, out: &mut Vec<String>) {
+        let join = |k: &str| if prefix.is_empty() { k.to_owned() } else { format!("{prefix}.{k}") };
+        match v {
+            Value::Object(map) => {
+                for (k, child) in map {
+                    walk(child, &join(k), out);
+                }
+            }
+            Value::Array(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    let key = child.get("id").and_then(Value::as_str).map_or_else(|| i.to_string(), str::to_owned);
+                    walk(child, &join(&key), out);
+                }
+            }
+            _ => out.push(prefix.to_owned()),
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, "", &mut out);
+    out
+}
+
+/// Up to `n` of `candidates` nearest to `path` by edit distance (ties by name).
+pub fn nearest(path: &str, candidates: &[String], n: usize) -> Vec<String> {
+    let mut scored: Vec<(usize, &String)> = candidates.iter().map(|c| (strsim::levenshtein(path, c), c)).collect();
+    scored.sort();
+    scored.into_iter().take(n).map(|(_, c)| c.clone()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn doc() -> Value {
+        json!({"services": {"maternity": {"tariff": 3700}}, "providers": [{"id": "a", "quality": 0.0}, {"id": "b", "quality": 1.0}], "list": [5, 6]})
+    }
+
+    #[test]
+    fn paths_enter_objects_ids_and_indices() {
+        let mut d = doc();
+        *get_mut(&mut d, "services.maternity.tariff").expect("exists") = json!(4000);
+        *get_mut(&mut d, "providers.b.quality").expect("by id") = json!(2.0);
+        *get_mut(&mut d, "list.1").expect("by index") = json!(7);
+        assert_eq!(d["services"]["maternity"]["tariff"], 4000);
+        assert_eq!(d["providers"][1]["quality"], 2.0);
+        assert_eq!(d["list"][1], 7);
+        assert!(get_mut(&mut d, "services.maternity.price").is_none());
+        assert!(!is_leaf(&d, "services.maternity"));
+    }
+
+    #[test]
+    fn misspelt_paths_get_near_suggestions() {
+        let all = leaves(&doc());
+        assert!(all.contains(&"providers.a.quality".to_owned()));
+        assert_eq!(nearest("services.maternity.tarif", &all, 1), ["services.maternity.tariff"]);
+    }
+}

@@ -1,0 +1,426 @@
+//! The sweep spec (`configs/sweeps/README.md`) and the plan it becomes:
+//! points × replicates × regime arms, each run with a seed derived from the
+//! master seed and its point and replicate alone.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+
+use super::SweepError;
+use super::design;
+use super::paths;
+use crate::load::{self, DEFAULT_SCENARIO};
+use crate::model::regime::{RegimeKnobs, Routing};
+use crate::model::{PRESETS, RegimeSpec, Scenario, scenario_hash};
+
+/// How points are chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Design {
+    /// Every combination of every parameter's values.
+    #[default]
+    Grid,
+    /// `samples` points drawn uniformly within each parameter's range.
+    Random,
+    /// `samples` points, each parameter's range cut into `samples` strata
+    /// with one point in each (a Latin hypercube).
+    LatinHypercube,
+}
+
+/// How one parameter varies.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParamSpec {
+    /// Grid: the values, in order (numbers, or strings where the field takes them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<Vec<Value>>,
+    /// Grid: first value of a range.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<f64>,
+    /// Grid: last value of a range (included when a whole number of steps away).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<f64>,
+    /// Grid: step of a range.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<f64>,
+    /// Random and Latin hypercube: lower end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// Random and Latin hypercube: upper end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+}
+
+/// A regime arm: a preset name, or knobs (optionally named, optionally on a preset).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArmSpec {
+    /// Name in results; default the preset's name, or `armN`.
+    pub name: Option<String>,
+    /// The knobs.
+    pub knobs: RegimeKnobs,
+    /// Whether it was written as a bare preset name.
+    bare: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ArmObject {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    preset: Option<String>,
+    #[serde(default)]
+    pooling: Option<f64>,
+    #[serde(default)]
+    staff_sharing: Option<f64>,
+    #[serde(default)]
+    routing: Option<Routing>,
+    #[serde(default)]
+    integration: Option<f64>,
+    #[serde(default)]
+    coordination_cost: Option<f64>,
+}
+
+impl<'de> Deserialize<'de> for ArmSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ArmSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "a preset name ({}) or an object of regime knobs with an optional name", PRESETS.join(", "))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ArmSpec, E> {
+                Ok(ArmSpec {
+                    name: None,
+                    knobs: RegimeKnobs { preset: Some(v.to_owned()), ..RegimeKnobs::default() },
+                    bare: true,
+                })
+            }
+            fn visit_map<M: MapAccess<'de>>(self, m: M) -> Result<ArmSpec, M::Error> {
+                let o = ArmObject::deserialize(de::value::MapAccessDeserializer::new(m))?;
+                Ok(ArmSpec {
+                    name: o.name,
+                    knobs: RegimeKnobs {
+                        preset: o.preset,
+                        pooling: o.pooling,
+                        staff_sharing: o.staff_sharing,
+                        routing: o.routing,
+                        integration: o.integration,
+                        coordination_cost: o.coordination_cost,
+                    },
+                    bare: false,
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Serialize for ArmSpec {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.bare {
+            return s.serialize_str(self.knobs.preset.as_deref().unwrap_or_default());
+        }
+        let mut v = serde_json::to_value(&self.knobs).map_err(serde::ser::Error::custom)?;
+        if let (Some(name), Some(map)) = (&self.name, v.as_object_mut()) {
+            map.insert("name".into(), Value::String(name.clone()));
+        }
+        v.serialize(s)
+    }
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+/// A sweep as written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepSpec {
+    /// Base scenario: a file path (relative to the working directory, else to
+    /// the spec's directory) or `builtin:NAME`. Default: the built-in default scenario.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<String>,
+    /// Regime arms compared at every point. Default: the scenario's own regime.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub arms: Vec<ArmSpec>,
+    /// Parameters to vary, by dotted path into the scenario (`services.maternity.tariff`)
+    /// or into every arm's regime (`regime.pooling`).
+    #[serde(default)]
+    pub parameters: BTreeMap<String, ParamSpec>,
+    /// `grid`, `random` or `latin_hypercube`. Default `grid`.
+    #[serde(default)]
+    pub design: Design,
+    /// Points of a random or Latin-hypercube design.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub samples: Option<u32>,
+    /// Replicates per point (each with its own seed). Default 1.
+    #[serde(default = "one")]
+    pub replicates: u32,
+    /// Master seed. Default 1.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Measured horizon in years, overriding the scenario's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub years: Option<f64>,
+    /// Summary metrics to aggregate, as path prefixes (`waiting.overall`).
+    /// Default: every summary metric.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<Vec<String>>,
+}
+
+/// A regime arm, resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Arm {
+    /// Name in results.
+    pub name: String,
+    /// Knobs before the swept regime parameters are applied.
+    pub knobs: RegimeKnobs,
+}
+
+/// What a sweep runs.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The spec as parsed.
+    pub spec: SweepSpec,
+    /// The spec's canonical JSON.
+    pub spec_json: String,
+    /// The base scenario, with its defaults filled in and `years` applied.
+    pub base: Value,
+    /// Base scenario name.
+    pub scenario_name: String,
+    /// Hash of the base scenario (as in run results).
+    pub scenario_hash: String,
+    /// The arms.
+    pub arms: Vec<Arm>,
+    /// Parameter paths, sorted.
+    pub parameters: Vec<String>,
+    /// Parameter values per point, in `parameters` order.
+    pub points: Vec<Vec<Value>>,
+}
+
+const REGIME_KNOBS: [&str; 5] = ["pooling", "staff_sharing", "routing", "integration", "coordination_cost"];
+
+/// Reads and checks a sweep spec file and everything it points to.
+pub fn load(path: &Path) -> Result<Plan, SweepError> {
+    let text = std::fs::read_to_string(path).map_err(|e| SweepError::spec(path, format!("cannot read: {e}")))?;
+    let de = &mut serde_json::Deserializer::from_str(&text);
+    let spec: SweepSpec = serde_path_to_error::deserialize(de).map_err(|e| {
+        let at = e.path().to_string();
+        SweepError::spec(path, format!("at `{at}`: {}", e.into_inner()))
+    })?;
+    plan(spec, path.parent().unwrap_or(Path::new("."))).map_err(|message| SweepError::spec(path, message))
+}
+
+fn base_scenario(spec: &SweepSpec, spec_dir: &Path) -> Result<Scenario, String> {
+    let scenario = match spec.scenario.as_deref() {
+        None => load::builtin(DEFAULT_SCENARIO),
+        Some(name) if name.starts_with("builtin:") => load::builtin(&name["builtin:".len()..]),
+        Some(file) => {
+            let given = PathBuf::from(file);
+            let path = if given.exists() || given.is_absolute() { given } else { spec_dir.join(file) };
+            load::from_file(&path)
+        }
+    };
+    scenario.map_err(|e| format!("at `scenario`: {e}"))
+}
+
+/// Checks a parsed spec and builds its plan; `spec_dir` resolves a relative scenario path.
+pub fn plan(spec: SweepSpec, spec_dir: &Path) -> Result<Plan, String> {
+    if spec.replicates == 0 {
+        return Err("at `replicates`: expected at least 1 replicate, found 0".into());
+    }
+    let mut scenario = base_scenario(&spec, spec_dir)?;
+    if let Some(y) = spec.years {
+        if !(y.is_finite() && y > 0.0 && y <= 1000.0) {
+            return Err(format!("at `years`: expected a number of years in (0, 1000], found {y}"));
+        }
+        scenario.time.horizon_weeks = ((y * 52.0).round() as u32).max(1);
+    }
+    let scenario_name = scenario.name.clone();
+    let scenario_hash = scenario_hash(&scenario);
+    let base = serde_json::to_value(&scenario).expect("a scenario always serialises");
+
+    let arms = resolve_arms(&spec, &scenario)?;
+    let leaves = paths::leaves(&base);
+    let mut parameters = Vec::new();
+    for path in spec.parameters.keys() {
+        let known = match path.strip_prefix("regime.") {
+            Some(knob) => REGIME_KNOBS.contains(&knob),
+            None => path != "regime" && !path.starts_with("regime") && paths::is_leaf(&base, path),
+        };
+        if !known {
+            let mut candidates: Vec<String> = REGIME_KNOBS.iter().map(|k| format!("regime.{k}")).collect();
+            candidates.extend(leaves.iter().filter(|l| !l.starts_with("regime")).cloned());
+            return Err(format!(
+                "at `parameters`: unknown parameter path `{path}`; nearest valid paths: {}",
+                paths::nearest(path, &candidates, 3).join(", ")
+            ));
+        }
+        parameters.push(path.clone());
+    }
+    let points = design::points(&spec, &parameters, &base)?;
+    if points.is_empty() {
+        return Err("the design has no points: give each parameter at least one value".into());
+    }
+    let spec_json = serde_json::to_string(&spec).expect("a spec always serialises");
+    let plan = Plan { spec, spec_json, base, scenario_name, scenario_hash, arms, parameters, points };
+    for p in 0..plan.points.len() {
+        for a in 0..plan.arms.len() {
+            plan.scenario(p, a)?;
+        }
+    }
+    Ok(plan)
+}
+
+fn resolve_arms(spec: &SweepSpec, scenario: &Scenario) -> Result<Vec<Arm>, String> {
+    if spec.arms.is_empty() {
+        let knobs = match &scenario.regime {
+            RegimeSpec::Preset(name) => RegimeKnobs { preset: Some(name.clone()), ..RegimeKnobs::default() },
+            RegimeSpec::Knobs(k) => k.clone(),
+        };
+        let name = scenario.regime.resolve().map(|r| r.name).map_err(|p| p.to_string())?;
+        return Ok(vec![Arm { name, knobs }]);
+    }
+    let mut arms: Vec<Arm> = Vec::new();
+    for (i, a) in spec.arms.iter().enumerate() {
+        let name = a.name.clone().unwrap_or_else(|| match (&a.knobs.preset, a.bare) {
+            (Some(p), true) => p.clone(),
+            _ => format!("arm{i}"),
+        });
+        RegimeSpec::Knobs(a.knobs.clone()).resolve().map_err(|p| format!("at `arms[{i}]`: {}", p.message))?;
+        if arms.iter().any(|x| x.name == name) {
+            return Err(format!("at `arms[{i}]`: expected a unique arm name, found `{name}` twice"));
+        }
+        arms.push(Arm { name, knobs: a.knobs.clone() });
+    }
+    Ok(arms)
+}
+
+impl Plan {
+    /// Runs in the whole sweep.
+    pub fn total_runs(&self) -> u64 {
+        self.points.len() as u64 * u64::from(self.spec.replicates) * self.arms.len() as u64
+    }
+
+    /// The run id of (point, replicate, arm): arms vary fastest, then replicates.
+    pub fn run_id(&self, point: usize, replicate: u32, arm: usize) -> u64 {
+        (point as u64 * u64::from(self.spec.replicates) + u64::from(replicate)) * self.arms.len() as u64 + arm as u64
+    }
+
+    /// (point, replicate, arm) of a run id.
+    pub fn decode(&self, run: u64) -> (usize, u32, usize) {
+        let arms = self.arms.len() as u64;
+        let group = run / arms;
+        let r = u64::from(self.spec.replicates);
+        ((group / r) as usize, (group % r) as u32, (run % arms) as usize)
+    }
+
+    /// The seed of a point and replicate: every arm there shares it.
+    pub fn seed(&self, point: usize, replicate: u32) -> u64 {
+        crate::model::rng::run_seed(self.spec.seed, point as u64, u64::from(replicate))
+    }
+
+    /// The parameter values of a point, by path.
+    pub fn values(&self, point: usize) -> BTreeMap<String, Value> {
+        self.parameters.iter().cloned().zip(self.points[point].iter().cloned()).collect()
+    }
+
+    /// The validated scenario of a point under an arm.
+    pub fn scenario(&self, point: usize, arm: usize) -> Result<Scenario, String> {
+        let mut v = self.base.clone();
+        let mut knobs = self.arms[arm].knobs.clone();
+        for (path, value) in self.parameters.iter().zip(&self.points[point]) {
+            let bad = |message: String| format!("point {point}: parameter `{path}` = {value}: {message}");
+            match path.strip_prefix("regime.") {
+                Some(knob) => {
+                    let f = || value.as_f64().ok_or_else(|| bad("expected a number".into()));
+                    match knob {
+                        "pooling" => knobs.pooling = Some(f()?),
+                        "staff_sharing" => knobs.staff_sharing = Some(f()?),
+                        "integration" => knobs.integration = Some(f()?),
+                        "coordination_cost" => knobs.coordination_cost = Some(f()?),
+                        _ => {
+                            knobs.routing = Some(serde_json::from_value(value.clone()).map_err(|e| bad(e.to_string()))?)
+                        }
+                    }
+                }
+                None => *paths::get_mut(&mut v, path).expect("checked when planned") = value.clone(),
+            }
+        }
+        let mut scenario: Scenario = serde_json::from_value(v).map_err(|e| format!("point {point}: {e}"))?;
+        scenario.regime = RegimeSpec::Knobs(knobs);
+        scenario.validate().map_err(|problems| {
+            let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            format!("point {point}, arm `{}`: {}", self.arms[arm].name, list.join("; "))
+        })?;
+        Ok(scenario)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn minimal() -> SweepSpec {
+        serde_json::from_str(
+            r#"{"scenario": "builtin:duopoly", "arms": ["competition", "collaboration"],
+                "parameters": {"regime.pooling": {"values": [0.0, 0.5, 1.0]}},
+                "design": "grid", "replicates": 4, "seed": 2026, "years": 2}"#,
+        )
+        .expect("parses")
+    }
+
+    #[test]
+    fn runs_are_points_by_replicates_by_arms() {
+        let p = plan(minimal(), Path::new(".")).expect("valid");
+        assert_eq!(p.total_runs(), 3 * 4 * 2);
+        for run in 0..p.total_runs() {
+            let (pt, r, a) = p.decode(run);
+            assert_eq!(p.run_id(pt, r, a), run);
+        }
+        // Common random numbers: arms share a seed; points and replicates do not.
+        assert_eq!(p.seed(1, 2), p.seed(1, 2));
+        assert_ne!(p.seed(1, 2), p.seed(2, 1));
+        let s = p.scenario(2, 0).expect("valid point");
+        assert_eq!(s.regime.resolve().expect("knobs").pooling, 1.0);
+        assert_eq!(s.regime.resolve().expect("knobs").routing, Routing::Choice);
+        assert_eq!(s.time.horizon_weeks, 104);
+    }
+
+    #[test]
+    fn spec_errors_are_clear() {
+        let mut s = minimal();
+        s.parameters.insert(
+            "services.elective_surgery.tarif".into(),
+            ParamSpec { values: Some(vec![1.0.into()]), ..ParamSpec::default() },
+        );
+        let e = plan(s, Path::new(".")).expect_err("unknown path");
+        assert!(e.contains("unknown parameter path `services.elective_surgery.tarif`"), "{e}");
+        assert!(e.contains("services.elective_surgery.tariff"), "{e}");
+
+        let mut s = minimal();
+        s.parameters.insert(
+            "services.elective_surgery.tariff".into(),
+            ParamSpec { values: Some(vec![(-5.0).into()]), ..ParamSpec::default() },
+        );
+        let e = plan(s, Path::new(".")).expect_err("out of range");
+        assert!(e.contains("services.elective_surgery.tariff") && e.contains("expected a number ≥ 0, found -5"), "{e}");
+
+        let mut s = minimal();
+        s.replicates = 0;
+        assert!(plan(s, Path::new(".")).expect_err("zero").contains("at least 1 replicate"));
+
+        let mut s = minimal();
+        s.parameters.insert("regime.pooling".into(), ParamSpec { values: Some(vec![]), ..ParamSpec::default() });
+        assert!(plan(s, Path::new(".")).expect_err("empty").contains("no points"));
+    }
+}

@@ -1,0 +1,286 @@
+//! The files of a sweep directory and the summary computed from them.
+//!
+//! `runs.jsonl` holds one line per run. Finishing a directory sorts those
+//! lines by run id through an index of byte offsets (so only the index, not
+//! the runs, is in memory) and computes `summary.json` point by point in
+//! replicate order, reading each point's lines twice (sums, then squared
+//! deviations), so memory does not grow with the number of runs and the
+//! bits do not depend on the order runs finished in.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::SweepError;
+use super::stats::{Accumulator, Stat, flatten};
+
+/// The runs file of a sweep directory.
+pub const RUNS: &str = "runs.jsonl";
+/// The summary file.
+pub const SUMMARY: &str = "summary.json";
+/// The manifest file.
+pub const MANIFEST: &str = "manifest.json";
+
+/// One run, as a line of `runs.jsonl`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunLine {
+    /// Run id: (point × replicates + replicate) × arms + arm.
+    pub run: u64,
+    /// Design point.
+    pub point: usize,
+    /// Replicate.
+    pub replicate: u32,
+    /// Regime arm name.
+    pub arm: String,
+    /// Parameter values of the point, by path.
+    pub parameters: BTreeMap<String, Value>,
+    /// The run's seed.
+    pub seed: u64,
+    /// The run summary (as in `ccsim run`'s `summary`).
+    pub summary: Value,
+}
+
+#[derive(Deserialize)]
+struct RunId {
+    run: u64,
+}
+
+/// How the runs of a sweep are laid out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Layout {
+    /// Design points.
+    pub points: usize,
+    /// Replicates per point.
+    pub replicates: u32,
+    /// Arm names, in run order.
+    pub arms: Vec<String>,
+    /// Parameter paths.
+    pub parameters: Vec<String>,
+    /// Metric prefixes to summarise (all when absent).
+    pub metrics: Option<Vec<String>>,
+}
+
+impl Layout {
+    /// Runs in the whole sweep.
+    pub fn total_runs(&self) -> u64 {
+        self.points as u64 * u64::from(self.replicates) * self.arms.len() as u64
+    }
+
+    fn run_id(&self, point: usize, replicate: u32, arm: usize) -> u64 {
+        (point as u64 * u64::from(self.replicates) + u64::from(replicate)) * self.arms.len() as u64 + arm as u64
+    }
+}
+
+/// Where one run's line is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Entry {
+    /// Run id.
+    pub run: u64,
+    /// Which file (in the order given to [`index`]).
+    pub file: usize,
+    /// Byte offset of the line.
+    pub offset: u64,
+    /// Length of the line, newline included.
+    pub len: u64,
+}
+
+/// What scanning a runs file found.
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// Every complete line.
+    pub entries: Vec<Entry>,
+    /// Bytes of complete lines (where a truncated tail starts).
+    pub good_len: u64,
+    /// Whether the file ended in a partial or unreadable line.
+    pub truncated_tail: bool,
+}
+
+/// Reads the run ids and offsets of a runs file. A partial or unreadable
+/// last line (a write cut short) is reported, not an error; an unreadable
+/// line before the end is.
+pub fn scan(path: &Path, file: usize) -> Result<Scan, SweepError> {
+    let mut scan = Scan::default();
+    let f = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(scan),
+        Err(e) => return Err(SweepError::io(path)(e)),
+    };
+    let mut reader = BufReader::new(f);
+    let mut line = Vec::new();
+    let mut offset = 0u64;
+    let mut bad_line: Option<u64> = None;
+    loop {
+        line.clear();
+        let n = reader.read_until(b'\n', &mut line).map_err(SweepError::io(path))? as u64;
+        if n == 0 {
+            break;
+        }
+        if let Some(at) = bad_line {
+            return Err(SweepError::dir(
+                path.parent().unwrap_or(Path::new(".")),
+                format!("{}: line at byte {at} is not a complete run record", path.display()),
+            ));
+        }
+        let complete = line.last() == Some(&b'\n');
+        match serde_json::from_slice::<RunId>(&line) {
+            Ok(id) if complete => {
+                scan.entries.push(Entry { run: id.run, file, offset, len: n });
+                scan.good_len = offset + n;
+            }
+            _ => bad_line = Some(offset),
+        }
+        offset += n;
+    }
+    scan.truncated_tail = bad_line.is_some();
+    Ok(scan)
+}
+
+/// Opens the line of `entry` among `files`.
+fn read_line(files: &mut [File], paths: &[PathBuf], e: &Entry, buf: &mut Vec<u8>) -> Result<(), SweepError> {
+    let f = &mut files[e.file];
+    f.seek(SeekFrom::Start(e.offset)).map_err(SweepError::io(&paths[e.file]))?;
+    buf.resize(e.len as usize, 0);
+    f.read_exact(buf).map_err(SweepError::io(&paths[e.file]))
+}
+
+/// Writes the lines of `entries` (already in run order) from `sources` to `out`.
+pub fn write_sorted(sources: &[PathBuf], entries: &[Entry], out: &Path) -> Result<(), SweepError> {
+    let mut files: Vec<File> =
+        sources.iter().map(|p| File::open(p).map_err(SweepError::io(p))).collect::<Result<_, _>>()?;
+    let dir = out.parent().unwrap_or(Path::new("."));
+    let tmp = tempfile::NamedTempFile::new_in(dir).map_err(SweepError::io(dir))?;
+    let mut w = BufWriter::new(tmp);
+    let mut buf = Vec::new();
+    for e in entries {
+        read_line(&mut files, sources, e, &mut buf)?;
+        w.write_all(&buf).map_err(SweepError::io(out))?;
+    }
+    let tmp = w.into_inner().map_err(|e| SweepError::io(out)(e.into_error()))?;
+    tmp.as_file().sync_all().map_err(SweepError::io(out))?;
+    tmp.persist(out).map_err(|e| SweepError::io(out)(e.error))?;
+    Ok(())
+}
+
+/// Statistics of one arm at one point.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ArmSummary {
+    /// Runs of the arm at the point.
+    pub runs: u64,
+    /// Every metric.
+    pub metrics: BTreeMap<String, Stat>,
+}
+
+/// One design point.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PointSummary {
+    /// Point index.
+    pub point: usize,
+    /// Parameter values.
+    pub parameters: BTreeMap<String, Value>,
+    /// By arm name.
+    pub arms: BTreeMap<String, ArmSummary>,
+    /// Paired differences (same seed) of each arm against the first, keyed
+    /// `"<arm> - <first arm>"`.
+    pub differences: BTreeMap<String, ArmSummary>,
+}
+
+/// `summary.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SweepSummary {
+    /// Version of ccsim.
+    pub ccsim_version: String,
+    /// Runs summarised.
+    pub runs: u64,
+    /// Layout.
+    pub layout: Layout,
+    /// By point.
+    pub points: Vec<PointSummary>,
+}
+
+fn parse_line(buf: &[u8], path: &Path) -> Result<RunLine, SweepError> {
+    serde_json::from_slice(buf).map_err(|e| {
+        SweepError::dir(path.parent().unwrap_or(Path::new(".")), format!("{}: unreadable run: {e}", path.display()))
+    })
+}
+
+type Flat = BTreeMap<String, f64>;
+
+/// Computes the summary of a complete, sorted runs file.
+pub fn summarise(runs: &Path, layout: &Layout) -> Result<SweepSummary, SweepError> {
+    let sources = [runs.to_owned()];
+    let scan = scan(runs, 0)?;
+    let total = layout.total_runs();
+    if scan.entries.len() as u64 != total || scan.entries.iter().enumerate().any(|(i, e)| e.run != i as u64) {
+        return Err(SweepError::dir(
+            runs.parent().unwrap_or(Path::new(".")),
+            format!("{} does not hold exactly runs 0..{total} in order", runs.display()),
+        ));
+    }
+    let mut files = vec![File::open(runs).map_err(SweepError::io(runs))?];
+    let mut buf = Vec::new();
+    let arms = layout.arms.len();
+    let prefixes = layout.metrics.as_deref();
+    let mut points = Vec::with_capacity(layout.points);
+    let mut read = |point: usize, r: u32, buf: &mut Vec<u8>| -> Result<(Vec<Flat>, RunLine), SweepError> {
+        let mut flats = Vec::with_capacity(arms);
+        let mut first = None;
+        for a in 0..arms {
+            let e = scan.entries[layout.run_id(point, r, a) as usize];
+            read_line(&mut files, &sources, &e, buf)?;
+            let line = parse_line(buf, runs)?;
+            flats.push(flatten(&line.summary, prefixes));
+            first.get_or_insert(line);
+        }
+        Ok((flats, first.expect("at least one arm")))
+    };
+    for point in 0..layout.points {
+        let mut per_arm: Vec<BTreeMap<String, Accumulator>> = vec![BTreeMap::new(); arms];
+        let mut diffs: Vec<BTreeMap<String, Accumulator>> = vec![BTreeMap::new(); arms];
+        let mut parameters = BTreeMap::new();
+        for pass in 0..2 {
+            for r in 0..layout.replicates {
+                let (flats, line) = read(point, r, &mut buf)?;
+                parameters = line.parameters;
+                for a in 0..arms {
+                    for (k, &x) in &flats[a] {
+                        let acc = per_arm[a].entry(k.clone()).or_default();
+                        if pass == 0 {
+                            acc.add(x)
+                        } else {
+                            acc.add_deviation(x)
+                        }
+                        if a > 0
+                            && let Some(&base) = flats[0].get(k)
+                        {
+                            let acc = diffs[a].entry(k.clone()).or_default();
+                            if pass == 0 { acc.add(x - base) } else { acc.add_deviation(x - base) }
+                        }
+                    }
+                }
+            }
+        }
+        let runs_per_arm = u64::from(layout.replicates);
+        let stats = |m: &BTreeMap<String, Accumulator>| ArmSummary {
+            runs: runs_per_arm,
+            metrics: m.iter().map(|(k, acc)| (k.clone(), acc.stat())).collect(),
+        };
+        points.push(PointSummary {
+            point,
+            parameters,
+            arms: layout.arms.iter().zip(&per_arm).map(|(name, m)| (name.clone(), stats(m))).collect(),
+            differences: (1..arms)
+                .map(|a| (format!("{} - {}", layout.arms[a], layout.arms[0]), stats(&diffs[a])))
+                .collect(),
+        });
+    }
+    Ok(SweepSummary {
+        ccsim_version: crate::model::run::VERSION.to_owned(),
+        runs: total,
+        layout: layout.clone(),
+        points,
+    })
+}
