@@ -7,3 +7,4 @@ mod conservation;
 mod determinism;
 mod queueing;
 mod regimes;
+mod sweep;

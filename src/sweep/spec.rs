@@ -360,7 +360,8 @@ impl Plan {
         scenario.regime = RegimeSpec::Knobs(knobs);
         scenario.validate().map_err(|problems| {
             let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
-            format!("point {point}, arm `{}`: {}", self.arms[arm].name, list.join("; "))
+            let values: Vec<String> = self.values(point).iter().map(|(k, v)| format!("{k} = {v}")).collect();
+            format!("point {point} ({}), arm `{}`: {}", values.join(", "), self.arms[arm].name, list.join("; "))
         })?;
         Ok(scenario)
     }

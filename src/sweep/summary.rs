@@ -152,7 +152,7 @@ pub fn write_sorted(sources: &[PathBuf], entries: &[Entry], out: &Path) -> Resul
     let mut files: Vec<File> =
         sources.iter().map(|p| File::open(p).map_err(SweepError::io(p))).collect::<Result<_, _>>()?;
     let dir = out.parent().unwrap_or(Path::new("."));
-    let tmp = tempfile::NamedTempFile::new_in(dir).map_err(SweepError::io(dir))?;
+    let tmp = crate::output::temp_file_in(dir).map_err(SweepError::io(dir))?;
     let mut w = BufWriter::new(tmp);
     let mut buf = Vec::new();
     for e in entries {

@@ -1,0 +1,245 @@
+//! Sweeps through the real binary: reproducible at any thread count,
+//! resumable after SIGKILL, shardable, paired, and strict about bad specs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use ccsim::sweep::summary::SweepSummary;
+use serde_json::{Value, json};
+
+use crate::common::ccsim;
+
+fn spec(dir: &Path, name: &str, v: &Value) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_vec_pretty(v).expect("json")).expect("write spec");
+    path
+}
+
+/// The issue's minimal spec, with a scenario path that works from the test's directory.
+fn minimal() -> Value {
+    json!({
+        "scenario": "configs/duopoly.json",
+        "arms": ["competition", "collaboration"],
+        "parameters": {"regime.pooling": {"values": [0.0, 0.5, 1.0]}},
+        "design": "grid",
+        "replicates": 4,
+        "seed": 2026,
+        "years": 2
+    })
+}
+
+fn sweep(spec: &Path, out: &Path, extra: &[&str]) {
+    let o = ccsim().arg("sweep").arg(spec).arg("--out").arg(out).arg("--quiet").args(extra).output().expect("runs");
+    assert!(o.status.success(), "sweep failed: {}", String::from_utf8_lossy(&o.stderr));
+}
+
+fn read(dir: &Path, file: &str) -> Vec<u8> {
+    std::fs::read(dir.join(file)).unwrap_or_else(|e| panic!("{}/{file}: {e}", dir.display()))
+}
+
+fn assert_same_results(a: &Path, b: &Path) {
+    assert!(
+        read(a, "runs.jsonl") == read(b, "runs.jsonl"),
+        "runs.jsonl differ between {} and {}",
+        a.display(),
+        b.display()
+    );
+    assert!(read(a, "summary.json") == read(b, "summary.json"), "summary.json differ");
+}
+
+#[test]
+fn the_minimal_spec_gives_identical_results_with_one_or_two_threads() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let s = spec(t.path(), "minimal.json", &minimal());
+    let (one, two) = (t.path().join("j1"), t.path().join("j2"));
+    sweep(&s, &one, &["-j", "1"]);
+    sweep(&s, &two, &["-j", "2"]);
+    assert_same_results(&one, &two);
+    let lines = read(&one, "runs.jsonl");
+    assert_eq!(lines.iter().filter(|&&b| b == b'\n').count(), 24);
+    let summary: SweepSummary = serde_json::from_slice(&read(&one, "summary.json")).expect("summary");
+    assert_eq!(summary.points.len(), 3);
+    let p = &summary.points[2];
+    assert_eq!(p.parameters["regime.pooling"], json!(1.0));
+    let d = &p.differences["collaboration - competition"].metrics["outcomes.overall.adverse_rate"];
+    assert_eq!(d.n, 4);
+    assert!(d.ci95.is_some());
+    let manifest: Value = serde_json::from_slice(&read(&one, "manifest.json")).expect("manifest");
+    assert_eq!(manifest["threads"], 1);
+    assert!(manifest["finished"].is_string());
+}
+
+#[test]
+fn arms_of_the_same_regime_differ_by_exactly_zero() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let mut v = minimal();
+    v["arms"] = json!(["competition", {"name": "again", "preset": "competition"}]);
+    v["replicates"] = json!(3);
+    let s = spec(t.path(), "same.json", &v);
+    let out = t.path().join("out");
+    sweep(&s, &out, &[]);
+    let summary: SweepSummary = serde_json::from_slice(&read(&out, "summary.json")).expect("summary");
+    for p in &summary.points {
+        let d = &p.differences["again - competition"];
+        assert!(d.metrics.len() > 50);
+        for (name, stat) in &d.metrics {
+            assert_eq!((stat.mean, stat.sd), (0.0, Some(0.0)), "{name}");
+        }
+    }
+}
+
+#[test]
+fn a_sweep_killed_mid_write_resumes_to_the_same_result() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let mut v = minimal();
+    v["replicates"] = json!(20);
+    let s = spec(t.path(), "long.json", &v);
+    let whole = t.path().join("whole");
+    sweep(&s, &whole, &["-j", "2"]);
+
+    let broken = t.path().join("broken");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ccsim"))
+        .arg("sweep")
+        .arg(&s)
+        .arg("--out")
+        .arg(&broken)
+        .args(["--quiet", "-j", "2"])
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawns");
+    let runs = broken.join("runs.jsonl");
+    let start = Instant::now();
+    loop {
+        let lines = std::fs::read(&runs).map(|b| b.iter().filter(|&&c| c == b'\n').count()).unwrap_or(0);
+        if lines >= 5 {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "the sweep never started writing");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reaped");
+    // As if the kill had come in the middle of writing a line.
+    let mut bytes = std::fs::read(&runs).expect("runs");
+    let done = bytes.iter().filter(|&&c| c == b'\n').count();
+    assert!(done < 120, "the sweep finished before it was killed; make it longer");
+    bytes.extend_from_slice(b"{\"run\":119,\"point\":2,\"repl");
+    std::fs::write(&runs, bytes).expect("truncate");
+
+    let o = ccsim().arg("sweep").arg(&s).arg("--out").arg(&broken).arg("--quiet").output().expect("runs");
+    assert_eq!(o.status.code(), Some(2), "an existing directory without --resume must be refused");
+    sweep(&s, &broken, &["--resume", "-j", "2"]);
+    assert_same_results(&whole, &broken);
+    let manifest: Value = serde_json::from_slice(&read(&broken, "manifest.json")).expect("manifest");
+    assert_eq!(manifest["resumed"].as_array().map(Vec::len), Some(1));
+    // Resuming a finished sweep runs nothing and changes nothing.
+    sweep(&s, &broken, &["--resume"]);
+    assert_same_results(&whole, &broken);
+}
+
+#[test]
+fn three_shards_in_separate_processes_merge_into_the_whole_sweep() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let s = spec(t.path(), "minimal.json", &minimal());
+    let whole = t.path().join("whole");
+    sweep(&s, &whole, &[]);
+    let shards: Vec<PathBuf> = (1..=3).map(|i| t.path().join(format!("shard{i}"))).collect();
+    let children: Vec<_> = shards
+        .iter()
+        .enumerate()
+        .map(|(i, dir)| {
+            Command::new(env!("CARGO_BIN_EXE_ccsim"))
+                .arg("sweep")
+                .arg(&s)
+                .arg("--out")
+                .arg(dir)
+                .args(["--quiet", "-j", "1", "--shard", &format!("{}/3", i + 1)])
+                .spawn()
+                .expect("spawns")
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().expect("waits").success());
+    }
+    assert!(!shards[0].join("summary.json").exists(), "a shard alone has no summary");
+    let merged = t.path().join("merged");
+    let o = ccsim().arg("merge").args(&shards).arg("--out").arg(&merged).output().expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_same_results(&whole, &merged);
+
+    // Missing and overlapping shards are refused, and nothing is written.
+    for (dirs, expected) in [
+        (&shards[..2], "are in none of the shards"),
+        (&[shards[0].clone(), shards[0].clone(), shards[1].clone(), shards[2].clone()][..], "appears in both"),
+    ] {
+        let out = t.path().join("refused");
+        let o = ccsim().arg("merge").args(dirs).arg("--out").arg(&out).output().expect("runs");
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(!out.exists());
+    }
+    // Shards of another sweep are refused.
+    let mut other = minimal();
+    other["seed"] = json!(7);
+    let other_spec = spec(t.path(), "other.json", &other);
+    let stranger = t.path().join("stranger");
+    sweep(&other_spec, &stranger, &["--shard", "3/3"]);
+    let o = ccsim()
+        .arg("merge")
+        .args(&shards[..2])
+        .arg(&stranger)
+        .arg("--out")
+        .arg(t.path().join("x"))
+        .output()
+        .expect("runs");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("holds a different sweep"));
+}
+
+#[test]
+fn bad_specs_are_clear_errors_and_write_nothing() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let cases: Vec<(Value, &str)> = vec![
+        (
+            json!({"parameters": {"services.elective_surgery.tarif": {"values": [1000]}}}),
+            "unknown parameter path `services.elective_surgery.tarif`; nearest valid paths: services.elective_surgery.tariff",
+        ),
+        (json!({"parameters": {"regime.pooling": {"values": [1.5]}}}), "expected a number in [0, 1], found 1.5"),
+        (
+            json!({"parameters": {"choice.beta_wait": {"values": [-1]}}}),
+            "(choice.beta_wait = -1), arm `competition`: at `choice.beta_wait`: expected a number ≥ 0, found -1",
+        ),
+        (json!({"parameters": {"regime.pooling": {"values": []}}}), "the design has no points"),
+        (json!({"replicates": 0}), "expected at least 1 replicate"),
+        (
+            json!({"design": "latin_hypercube", "parameters": {"regime.pooling": {"min": 0, "max": 1}}}),
+            "needs `samples`",
+        ),
+        (
+            json!({"design": "random", "samples": 5, "parameters": {"regime.pooling": {"values": [0.5]}}}),
+            "needs `min` and `max`",
+        ),
+        (json!({"arms": ["anarchy"]}), "expected a preset"),
+        (json!({"colour": "red"}), "unknown field `colour`"),
+    ];
+    for (i, (changes, expected)) in cases.into_iter().enumerate() {
+        let mut v = minimal();
+        for (k, x) in changes.as_object().expect("object") {
+            v[k] = x.clone();
+        }
+        let s = spec(t.path(), &format!("bad{i}.json"), &v);
+        let out = t.path().join(format!("out{i}"));
+        let o = ccsim().arg("sweep").arg(&s).arg("--out").arg(&out).output().expect("runs");
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "case {i}: {stderr}");
+        assert!(stderr.contains(&format!("bad{i}.json")), "case {i}: file not named: {stderr}");
+        assert!(stderr.contains(expected), "case {i}: {stderr}");
+        assert!(!out.exists(), "case {i}: wrote to the output directory");
+    }
+    let s = spec(t.path(), "ok.json", &minimal());
+    let out = t.path().join("shard");
+    let o = ccsim().arg("sweep").arg(&s).arg("--out").arg(&out).args(["--shard", "3/2"]).output().expect("runs");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--shard: expected I/N with 1 ≤ I ≤ N"));
+    assert!(!out.exists());
+}
