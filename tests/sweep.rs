@@ -243,3 +243,28 @@ fn bad_specs_are_clear_errors_and_write_nothing() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("--shard: expected I/N with 1 ≤ I ≤ N"));
     assert!(!out.exists());
 }
+
+/// The Slurm script's shard and merge steps, run as the array tasks would
+/// run them, give the same result as one sweep.
+#[test]
+fn the_slurm_script_shards_and_merges_to_the_whole_sweep() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let s = spec(t.path(), "minimal.json", &minimal());
+    let whole = t.path().join("whole");
+    sweep(&s, &whole, &[]);
+    let out = t.path().join("cluster");
+    let script = |mode: &str, task: Option<u32>| {
+        let mut c = Command::new("bash");
+        c.arg("configs/slurm/sweep-array.sh").arg(mode).arg(&s).arg(&out).env("CCSIM", env!("CARGO_BIN_EXE_ccsim"));
+        if let Some(i) = task {
+            c.env("SLURM_ARRAY_TASK_ID", i.to_string()).env("SLURM_ARRAY_TASK_COUNT", "2");
+        }
+        let o = c.output().expect("bash runs");
+        assert!(o.status.success(), "{mode}: {}", String::from_utf8_lossy(&o.stderr));
+    };
+    script("shard", Some(1));
+    script("shard", Some(2));
+    script("shard", Some(2)); // a requeued task resumes its finished shard
+    script("merge", None);
+    assert_same_results(&whole, &out.join("merged"));
+}

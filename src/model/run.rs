@@ -42,7 +42,7 @@ pub struct RunOutput {
 }
 
 /// The scenario's identity.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScenarioInfo {
     /// Its name.
     pub name: String,

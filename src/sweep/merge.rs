@@ -30,7 +30,7 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<(), SweepError> {
     let sources: Vec<PathBuf> = shards.iter().map(|d| d.join(RUNS)).collect();
     let mut entries = Vec::new();
     for (i, path) in sources.iter().enumerate() {
-        let scan = summary::scan(path, i)?;
+        let scan = summary::scan(path, i as u32)?;
         if scan.truncated_tail {
             return Err(SweepError::dir(
                 &shards[i],
@@ -41,7 +41,7 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<(), SweepError> {
     }
     entries.sort();
     let total = manifests[0].total_runs;
-    let mut seen: BTreeMap<u64, usize> = BTreeMap::new();
+    let mut seen: BTreeMap<u64, u32> = BTreeMap::new();
     for e in &entries {
         if let Some(other) = seen.insert(e.run, e.file) {
             return Err(SweepError::dir(
@@ -49,13 +49,16 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<(), SweepError> {
                 format!(
                     "run {} appears in both {} and {}: the shards overlap",
                     e.run,
-                    shards[other].display(),
-                    shards[e.file].display()
+                    shards[other as usize].display(),
+                    shards[e.file as usize].display()
                 ),
             ));
         }
         if e.run >= total {
-            return Err(SweepError::dir(&shards[e.file], format!("run {} is beyond the sweep's {total} runs", e.run)));
+            return Err(SweepError::dir(
+                &shards[e.file as usize],
+                format!("run {} is beyond the sweep's {total} runs", e.run),
+            ));
         }
     }
     let missing = total - entries.len() as u64;

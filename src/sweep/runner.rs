@@ -20,7 +20,9 @@ use serde_json::Value;
 
 use super::SweepError;
 use super::spec::Plan;
-use super::summary::{self, Layout, MANIFEST, RUNS, RunLine, SUMMARY};
+#[cfg(doc)]
+use super::summary::RunLine;
+use super::summary::{self, Layout, MANIFEST, RUNS, SUMMARY};
 use crate::model;
 use crate::model::run::ScenarioInfo;
 use crate::output;
@@ -60,8 +62,8 @@ pub struct Manifest {
     pub ccsim_version: String,
     /// The spec, as parsed (defaults filled in).
     pub spec: Value,
-    /// The base scenario.
-    pub scenario: ScenarioInfo,
+    /// The base scenarios.
+    pub scenarios: Vec<ScenarioInfo>,
     /// Points, replicates, arms, parameters.
     pub layout: Layout,
     /// Runs in the whole sweep.
@@ -85,9 +87,7 @@ pub struct Manifest {
 impl Manifest {
     /// Whether two manifests describe the same sweep (spec, scenario and version).
     pub fn same_sweep(&self, other: &Manifest) -> bool {
-        self.spec == other.spec
-            && self.scenario.hash == other.scenario.hash
-            && self.ccsim_version == other.ccsim_version
+        self.spec == other.spec && self.scenarios == other.scenarios && self.ccsim_version == other.ccsim_version
     }
 }
 
@@ -134,10 +134,10 @@ pub fn now() -> String {
 /// The layout of a plan.
 pub fn layout(plan: &Plan) -> Layout {
     Layout {
-        points: plan.points.len(),
+        points: plan.points(),
         replicates: plan.spec.replicates,
         arms: plan.arms.iter().map(|a| a.name.clone()).collect(),
-        parameters: plan.parameters.clone(),
+        parameters: plan.parameter_names(),
         metrics: plan.spec.metrics.clone(),
     }
 }
@@ -165,20 +165,33 @@ pub fn is_empty_dir(dir: &Path) -> Result<bool, SweepError> {
     }
 }
 
-/// The line of one run.
+/// A run line as written: [`RunLine`] with the summary serialised straight
+/// from the run's result.
+#[derive(Serialize)]
+struct RunLineOut<'a> {
+    run: u64,
+    point: usize,
+    replicate: u32,
+    arm: &'a str,
+    parameters: std::collections::BTreeMap<String, Value>,
+    seed: u64,
+    summary: &'a model::run::Summary,
+}
+
+/// The line of one run (the fields of [`RunLine`], in its order).
 pub fn run_line(plan: &Plan, run: u64) -> Vec<u8> {
     let (point, replicate, arm) = plan.decode(run);
     let scenario = plan.scenario(point, arm).expect("every point was validated when planned");
     let seed = plan.seed(point, replicate);
     let result = model::run(&scenario, seed, false);
-    let line = RunLine {
+    let line = RunLineOut {
         run,
         point,
         replicate,
-        arm: plan.arms[arm].name.clone(),
+        arm: &plan.arms[arm].name,
         parameters: plan.values(point),
         seed,
-        summary: serde_json::to_value(&result.summary).expect("a summary always serialises"),
+        summary: &result.summary,
     };
     let mut bytes = serde_json::to_vec(&line).expect("a run line always serialises");
     bytes.push(b'\n');
@@ -195,7 +208,7 @@ pub fn run(plan: &Plan, dir: &Path, opts: Options, progress: &dyn Progress) -> R
     let fresh = Manifest {
         ccsim_version: model::run::VERSION.to_owned(),
         spec: serde_json::from_str(&plan.spec_json).expect("the spec JSON is valid"),
-        scenario: ScenarioInfo { name: plan.scenario_name.clone(), hash: plan.scenario_hash.clone() },
+        scenarios: plan.bases.iter().map(|b| ScenarioInfo { name: b.name.clone(), hash: b.hash.clone() }).collect(),
         layout: layout.clone(),
         total_runs: total,
         shard: opts.shard,
@@ -206,7 +219,9 @@ pub fn run(plan: &Plan, dir: &Path, opts: Options, progress: &dyn Progress) -> R
         merged_from: Vec::new(),
     };
 
-    let mut done = vec![false; total as usize];
+    // Runs already in the directory (resume), one bit each.
+    let mut done = vec![0u64; (total as usize).div_ceil(64)];
+    let is_done = |done: &[u64], run: u64| done[(run / 64) as usize] >> (run % 64) & 1 == 1;
     let manifest = if opts.resume {
         let mut m = read_manifest(dir).map_err(|e| SweepError::dir(dir, format!("cannot resume: {e}")))?;
         if !m.same_sweep(&fresh) || m.shard != opts.shard {
@@ -222,16 +237,10 @@ pub fn run(plan: &Plan, dir: &Path, opts: Options, progress: &dyn Progress) -> R
             f.set_len(scan.good_len).map_err(SweepError::io(&runs_path))?;
         }
         for e in &scan.entries {
-            let slot = done.get_mut(e.run as usize).filter(|_| owned(e.run));
-            match slot {
-                Some(d) if !*d => *d = true,
-                _ => {
-                    return Err(SweepError::dir(
-                        dir,
-                        format!("cannot resume: run {} is out of place or repeated", e.run),
-                    ));
-                }
+            if e.run >= total || !owned(e.run) || is_done(&done, e.run) {
+                return Err(SweepError::dir(dir, format!("cannot resume: run {} is out of place or repeated", e.run)));
             }
+            done[(e.run / 64) as usize] |= 1 << (e.run % 64);
         }
         m.resumed.push(now());
         m.finished = None;
@@ -249,18 +258,18 @@ pub fn run(plan: &Plan, dir: &Path, opts: Options, progress: &dyn Progress) -> R
     };
     write_manifest(dir, &manifest)?;
 
-    let todo: Vec<u64> = (0..total).filter(|&r| owned(r) && !done[r as usize]).collect();
-    let already_done = done.iter().filter(|d| **d).count() as u64;
-    drop(done);
+    let already_done = done.iter().map(|w| u64::from(w.count_ones())).sum::<u64>();
+    let owned_count = (0..total).filter(|&r| owned(r)).count() as u64;
+    let todo = owned_count - already_done;
     let file = OpenOptions::new().create(true).append(true).open(&runs_path).map_err(SweepError::io(&runs_path))?;
     let writer = Mutex::new(file);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads.max(1))
         .build()
         .map_err(|e| SweepError::dir(dir, format!("cannot start worker threads: {e}")))?;
-    progress.start(todo.len() as u64);
+    progress.start(todo);
     pool.install(|| {
-        todo.par_iter().try_for_each(|&run| {
+        (0..total).into_par_iter().filter(|&r| owned(r) && !is_done(&done, r)).try_for_each(|run| {
             let line = run_line(plan, run);
             let mut f = writer.lock().expect("a writer thread never panics holding the lock");
             f.write_all(&line).map_err(SweepError::io(&runs_path))?;
@@ -272,12 +281,11 @@ pub fn run(plan: &Plan, dir: &Path, opts: Options, progress: &dyn Progress) -> R
     let file: File = writer.into_inner().expect("no thread holds the lock");
     file.sync_all().map_err(SweepError::io(&runs_path))?;
 
-    let summarised = finish(dir, opts.shard.is_none(), &layout)?;
+    let summarised = pool.install(|| finish(dir, opts.shard.is_none(), &layout))?;
     let mut m = manifest;
     m.finished = Some(now());
     write_manifest(dir, &m)?;
-    let owned_count = (0..total).filter(|&r| owned(r)).count() as u64;
-    Ok(Outcome { owned: owned_count, already_done, ran: todo.len() as u64, summarised })
+    Ok(Outcome { owned: owned_count, already_done, ran: todo, summarised })
 }
 
 /// Sorts a directory's runs by run id and, for a whole sweep, writes its summary.
@@ -286,6 +294,7 @@ pub fn finish(dir: &Path, whole: bool, layout: &Layout) -> Result<bool, SweepErr
     let mut entries = summary::scan(&runs_path, 0)?.entries;
     entries.sort();
     summary::write_sorted(std::slice::from_ref(&runs_path), &entries, &runs_path)?;
+    drop(entries);
     if !whole {
         return Ok(false);
     }

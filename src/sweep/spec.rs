@@ -133,6 +133,53 @@ impl Serialize for ArmSpec {
     }
 }
 
+/// The base scenario(s) of a sweep: one reference, or several (each a
+/// further, outermost dimension of the design).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScenarioRef {
+    /// One scenario.
+    One(String),
+    /// Several scenarios.
+    Many(Vec<String>),
+}
+
+impl ScenarioRef {
+    fn refs(&self) -> Vec<&str> {
+        match self {
+            ScenarioRef::One(s) => vec![s.as_str()],
+            ScenarioRef::Many(v) => v.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+impl Serialize for ScenarioRef {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ScenarioRef::One(x) => s.serialize_str(x),
+            ScenarioRef::Many(v) => v.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ScenarioRef {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ScenarioRef;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a scenario file or `builtin:NAME`, or a list of them")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ScenarioRef, E> {
+                Ok(ScenarioRef::One(v.to_owned()))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<ScenarioRef, A::Error> {
+                Vec::<String>::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(ScenarioRef::Many)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 fn one() -> u32 {
     1
 }
@@ -146,9 +193,11 @@ fn default_seed() -> u64 {
 #[serde(deny_unknown_fields)]
 pub struct SweepSpec {
     /// Base scenario: a file path (relative to the working directory, else to
-    /// the spec's directory) or `builtin:NAME`. Default: the built-in default scenario.
+    /// the spec's directory) or `builtin:NAME`, or a list of them (an extra,
+    /// outermost design dimension named `scenario`). Default: the built-in
+    /// default scenario.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scenario: Option<String>,
+    pub scenario: Option<ScenarioRef>,
     /// Regime arms compared at every point. Default: the scenario's own regime.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub arms: Vec<ArmSpec>,
@@ -193,18 +242,28 @@ pub struct Plan {
     pub spec: SweepSpec,
     /// The spec's canonical JSON.
     pub spec_json: String,
-    /// The base scenario, with its defaults filled in and `years` applied.
-    pub base: Value,
-    /// Base scenario name.
-    pub scenario_name: String,
-    /// Hash of the base scenario (as in run results).
-    pub scenario_hash: String,
+    /// The base scenarios.
+    pub bases: Vec<Base>,
     /// The arms.
     pub arms: Vec<Arm>,
-    /// Parameter paths, sorted.
+    /// Swept parameter paths, sorted (the scenario dimension is not one of them).
     pub parameters: Vec<String>,
-    /// Parameter values per point, in `parameters` order.
-    pub points: Vec<Vec<Value>>,
+    /// Parameter values of each design point, in `parameters` order; the
+    /// sweep's points are every base scenario × every design point.
+    pub design: Vec<Vec<Value>>,
+}
+
+/// A base scenario of a sweep.
+#[derive(Debug, Clone)]
+pub struct Base {
+    /// Its name.
+    pub name: String,
+    /// Its hash (as in run results), after `years` is applied.
+    pub hash: String,
+    /// Its JSON form, defaults filled in, `years` applied.
+    pub value: Value,
+    /// Its own regime, as written.
+    regime: RegimeSpec,
 }
 
 const REGIME_KNOBS: [&str; 5] = ["pooling", "staff_sharing", "routing", "integration", "coordination_cost"];
@@ -220,8 +279,8 @@ pub fn load(path: &Path) -> Result<Plan, SweepError> {
     plan(spec, path.parent().unwrap_or(Path::new("."))).map_err(|message| SweepError::spec(path, message))
 }
 
-fn base_scenario(spec: &SweepSpec, spec_dir: &Path) -> Result<Scenario, String> {
-    let scenario = match spec.scenario.as_deref() {
+fn load_scenario(reference: Option<&str>, spec_dir: &Path) -> Result<Scenario, String> {
+    let scenario = match reference {
         None => load::builtin(DEFAULT_SCENARIO),
         Some(name) if name.starts_with("builtin:") => load::builtin(&name["builtin:".len()..]),
         Some(file) => {
@@ -238,42 +297,61 @@ pub fn plan(spec: SweepSpec, spec_dir: &Path) -> Result<Plan, String> {
     if spec.replicates == 0 {
         return Err("at `replicates`: expected at least 1 replicate, found 0".into());
     }
-    let mut scenario = base_scenario(&spec, spec_dir)?;
-    if let Some(y) = spec.years {
-        if !(y.is_finite() && y > 0.0 && y <= 1000.0) {
-            return Err(format!("at `years`: expected a number of years in (0, 1000], found {y}"));
-        }
-        scenario.time.horizon_weeks = ((y * 52.0).round() as u32).max(1);
+    let refs: Vec<Option<&str>> = match &spec.scenario {
+        None => vec![None],
+        Some(r) => r.refs().into_iter().map(Some).collect(),
+    };
+    if refs.is_empty() {
+        return Err("at `scenario`: expected at least one scenario".into());
     }
-    let scenario_name = scenario.name.clone();
-    let scenario_hash = scenario_hash(&scenario);
-    let base = serde_json::to_value(&scenario).expect("a scenario always serialises");
+    let mut bases = Vec::new();
+    for reference in refs {
+        let mut scenario = load_scenario(reference, spec_dir)?;
+        if let Some(y) = spec.years {
+            if !(y.is_finite() && y > 0.0 && y <= 1000.0) {
+                return Err(format!("at `years`: expected a number of years in (0, 1000], found {y}"));
+            }
+            scenario.time.horizon_weeks = ((y * 52.0).round() as u32).max(1);
+        }
+        if bases.iter().any(|b: &Base| b.name == scenario.name) {
+            return Err(format!("at `scenario`: two scenarios are named `{}`", scenario.name));
+        }
+        bases.push(Base {
+            name: scenario.name.clone(),
+            hash: scenario_hash(&scenario),
+            value: serde_json::to_value(&scenario).expect("a scenario always serialises"),
+            regime: scenario.regime.clone(),
+        });
+    }
+    if bases.len() > 1 && spec.arms.is_empty() {
+        return Err("at `arms`: give the regime arms when sweeping several scenarios".into());
+    }
 
-    let arms = resolve_arms(&spec, &scenario)?;
-    let leaves = paths::leaves(&base);
+    let arms = resolve_arms(&spec, &bases[0].regime)?;
     let mut parameters = Vec::new();
     for path in spec.parameters.keys() {
-        let known = match path.strip_prefix("regime.") {
-            Some(knob) => REGIME_KNOBS.contains(&knob),
-            None => path != "regime" && !path.starts_with("regime") && paths::is_leaf(&base, path),
-        };
-        if !known {
+        let missing = bases.iter().find(|b| match path.strip_prefix("regime.") {
+            Some(knob) => !REGIME_KNOBS.contains(&knob),
+            None => path == "regime" || path.starts_with("regime") || !paths::is_leaf(&b.value, path),
+        });
+        if let Some(b) = missing {
             let mut candidates: Vec<String> = REGIME_KNOBS.iter().map(|k| format!("regime.{k}")).collect();
-            candidates.extend(leaves.iter().filter(|l| !l.starts_with("regime")).cloned());
+            candidates.extend(paths::leaves(&b.value).into_iter().filter(|l| !l.starts_with("regime")));
             return Err(format!(
-                "at `parameters`: unknown parameter path `{path}`; nearest valid paths: {}",
+                "at `parameters`: unknown parameter path `{path}`{}; nearest valid paths: {}",
+                if bases.len() > 1 { format!(" in scenario `{}`", b.name) } else { String::new() },
                 paths::nearest(path, &candidates, 3).join(", ")
             ));
         }
         parameters.push(path.clone());
     }
-    let points = design::points(&spec, &parameters, &base)?;
-    if points.is_empty() {
+    let design = design::points(&spec, &parameters, &bases[0].value)?;
+    if design.is_empty() {
         return Err("the design has no points: give each parameter at least one value".into());
     }
     let spec_json = serde_json::to_string(&spec).expect("a spec always serialises");
-    let plan = Plan { spec, spec_json, base, scenario_name, scenario_hash, arms, parameters, points };
-    for p in 0..plan.points.len() {
+    let plan = Plan { spec, spec_json, bases, arms, parameters, design };
+    for p in 0..plan.points() {
         for a in 0..plan.arms.len() {
             plan.scenario(p, a)?;
         }
@@ -281,13 +359,13 @@ pub fn plan(spec: SweepSpec, spec_dir: &Path) -> Result<Plan, String> {
     Ok(plan)
 }
 
-fn resolve_arms(spec: &SweepSpec, scenario: &Scenario) -> Result<Vec<Arm>, String> {
+fn resolve_arms(spec: &SweepSpec, regime: &RegimeSpec) -> Result<Vec<Arm>, String> {
     if spec.arms.is_empty() {
-        let knobs = match &scenario.regime {
+        let knobs = match regime {
             RegimeSpec::Preset(name) => RegimeKnobs { preset: Some(name.clone()), ..RegimeKnobs::default() },
             RegimeSpec::Knobs(k) => k.clone(),
         };
-        let name = scenario.regime.resolve().map(|r| r.name).map_err(|p| p.to_string())?;
+        let name = regime.resolve().map(|r| r.name).map_err(|p| p.to_string())?;
         return Ok(vec![Arm { name, knobs }]);
     }
     let mut arms: Vec<Arm> = Vec::new();
@@ -306,9 +384,25 @@ fn resolve_arms(spec: &SweepSpec, scenario: &Scenario) -> Result<Vec<Arm>, Strin
 }
 
 impl Plan {
+    /// Points: every base scenario × every design point (scenario outermost).
+    pub fn points(&self) -> usize {
+        self.bases.len() * self.design.len()
+    }
+
+    /// The base scenario and design point of a point.
+    fn split(&self, point: usize) -> (&Base, &[Value]) {
+        (&self.bases[point / self.design.len()], &self.design[point % self.design.len()])
+    }
+
+    /// The names of a point's values: `scenario` first when there are several.
+    pub fn parameter_names(&self) -> Vec<String> {
+        let scenario = (self.bases.len() > 1).then(|| "scenario".to_owned());
+        scenario.into_iter().chain(self.parameters.iter().cloned()).collect()
+    }
+
     /// Runs in the whole sweep.
     pub fn total_runs(&self) -> u64 {
-        self.points.len() as u64 * u64::from(self.spec.replicates) * self.arms.len() as u64
+        self.points() as u64 * u64::from(self.spec.replicates) * self.arms.len() as u64
     }
 
     /// The run id of (point, replicate, arm): arms vary fastest, then replicates.
@@ -329,16 +423,22 @@ impl Plan {
         crate::model::rng::run_seed(self.spec.seed, point as u64, u64::from(replicate))
     }
 
-    /// The parameter values of a point, by path.
+    /// The parameter values of a point, by path (with `scenario` when there are several).
     pub fn values(&self, point: usize) -> BTreeMap<String, Value> {
-        self.parameters.iter().cloned().zip(self.points[point].iter().cloned()).collect()
+        let (base, values) = self.split(point);
+        let mut out: BTreeMap<String, Value> = self.parameters.iter().cloned().zip(values.iter().cloned()).collect();
+        if self.bases.len() > 1 {
+            out.insert("scenario".into(), Value::String(base.name.clone()));
+        }
+        out
     }
 
     /// The validated scenario of a point under an arm.
     pub fn scenario(&self, point: usize, arm: usize) -> Result<Scenario, String> {
-        let mut v = self.base.clone();
+        let (base, values) = self.split(point);
+        let mut v = base.value.clone();
         let mut knobs = self.arms[arm].knobs.clone();
-        for (path, value) in self.parameters.iter().zip(&self.points[point]) {
+        for (path, value) in self.parameters.iter().zip(values) {
             let bad = |message: String| format!("point {point}: parameter `{path}` = {value}: {message}");
             match path.strip_prefix("regime.") {
                 Some(knob) => {

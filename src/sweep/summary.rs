@@ -2,10 +2,10 @@
 //!
 //! `runs.jsonl` holds one line per run. Finishing a directory sorts those
 //! lines by run id through an index of byte offsets (so only the index, not
-//! the runs, is in memory) and computes `summary.json` point by point in
-//! replicate order, reading each point's lines twice (sums, then squared
-//! deviations), so memory does not grow with the number of runs and the
-//! bits do not depend on the order runs finished in.
+//! the runs, is in memory) and computes `summary.json` point by point (in
+//! parallel, each point's runs read in replicate order), so memory does not
+//! grow with the number of runs and the bits do not depend on the order runs
+//! finished in or on the thread count.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -80,12 +80,12 @@ impl Layout {
 pub struct Entry {
     /// Run id.
     pub run: u64,
-    /// Which file (in the order given to [`index`]).
-    pub file: usize,
     /// Byte offset of the line.
     pub offset: u64,
+    /// Which file (the `file` given to [`scan`]).
+    pub file: u32,
     /// Length of the line, newline included.
-    pub len: u64,
+    pub len: u32,
 }
 
 /// What scanning a runs file found.
@@ -102,7 +102,7 @@ pub struct Scan {
 /// Reads the run ids and offsets of a runs file. A partial or unreadable
 /// last line (a write cut short) is reported, not an error; an unreadable
 /// line before the end is.
-pub fn scan(path: &Path, file: usize) -> Result<Scan, SweepError> {
+pub fn scan(path: &Path, file: u32) -> Result<Scan, SweepError> {
     let mut scan = Scan::default();
     let f = match File::open(path) {
         Ok(f) => f,
@@ -126,9 +126,15 @@ pub fn scan(path: &Path, file: usize) -> Result<Scan, SweepError> {
             ));
         }
         let complete = line.last() == Some(&b'\n');
-        match serde_json::from_slice::<RunId>(&line) {
-            Ok(id) if complete => {
-                scan.entries.push(Entry { run: id.run, file, offset, len: n });
+        match run_id_of(&line) {
+            Some(run) if complete => {
+                let len = u32::try_from(n).map_err(|_| {
+                    SweepError::dir(
+                        path.parent().unwrap_or(Path::new(".")),
+                        format!("{}: a line of {n} bytes", path.display()),
+                    )
+                })?;
+                scan.entries.push(Entry { run, offset, file, len });
                 scan.good_len = offset + n;
             }
             _ => bad_line = Some(offset),
@@ -139,12 +145,25 @@ pub fn scan(path: &Path, file: usize) -> Result<Scan, SweepError> {
     Ok(scan)
 }
 
+/// The run id of a line: read straight from the `{"run":N,` that every line
+/// starts with, else by parsing the line.
+fn run_id_of(line: &[u8]) -> Option<u64> {
+    const PREFIX: &[u8] = b"{\"run\":";
+    if let Some(rest) = line.strip_prefix(PREFIX) {
+        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        if digits > 0 && rest.get(digits) == Some(&b',') {
+            return std::str::from_utf8(&rest[..digits]).ok()?.parse().ok();
+        }
+    }
+    serde_json::from_slice::<RunId>(line).ok().map(|id| id.run)
+}
+
 /// Opens the line of `entry` among `files`.
 fn read_line(files: &mut [File], paths: &[PathBuf], e: &Entry, buf: &mut Vec<u8>) -> Result<(), SweepError> {
-    let f = &mut files[e.file];
-    f.seek(SeekFrom::Start(e.offset)).map_err(SweepError::io(&paths[e.file]))?;
+    let (f, path) = (&mut files[e.file as usize], &paths[e.file as usize]);
+    f.seek(SeekFrom::Start(e.offset)).map_err(SweepError::io(path))?;
     buf.resize(e.len as usize, 0);
-    f.read_exact(buf).map_err(SweepError::io(&paths[e.file]))
+    f.read_exact(buf).map_err(SweepError::io(path))
 }
 
 /// Writes the lines of `entries` (already in run order) from `sources` to `out`.
@@ -209,9 +228,65 @@ fn parse_line(buf: &[u8], path: &Path) -> Result<RunLine, SweepError> {
 
 type Flat = BTreeMap<String, f64>;
 
-/// Computes the summary of a complete, sorted runs file.
+/// One point's summary, reading its runs (in replicate order) from `file`.
+fn summarise_point(
+    file: &mut File,
+    runs: &Path,
+    entries: &[Entry],
+    layout: &Layout,
+    point: usize,
+) -> Result<PointSummary, SweepError> {
+    let arms = layout.arms.len();
+    let prefixes = layout.metrics.as_deref();
+    let mut per_arm: Vec<BTreeMap<String, Accumulator>> = vec![BTreeMap::new(); arms];
+    let mut diffs: Vec<BTreeMap<String, Accumulator>> = vec![BTreeMap::new(); arms];
+    let mut parameters = BTreeMap::new();
+    let mut buf = Vec::new();
+    let mut flats: Vec<Flat> = Vec::with_capacity(arms);
+    for r in 0..layout.replicates {
+        flats.clear();
+        for a in 0..arms {
+            let e = entries[layout.run_id(point, r, a) as usize];
+            file.seek(SeekFrom::Start(e.offset)).map_err(SweepError::io(runs))?;
+            buf.resize(e.len as usize, 0);
+            file.read_exact(&mut buf).map_err(SweepError::io(runs))?;
+            let line = parse_line(&buf, runs)?;
+            flats.push(flatten(&line.summary, prefixes));
+            if a == 0 {
+                parameters = line.parameters;
+            }
+        }
+        for a in 0..arms {
+            for (k, &x) in &flats[a] {
+                per_arm[a].entry(k.clone()).or_default().add(x);
+                if a > 0
+                    && let Some(&base) = flats[0].get(k)
+                {
+                    diffs[a].entry(k.clone()).or_default().add(x - base);
+                }
+            }
+        }
+    }
+    let runs_per_arm = u64::from(layout.replicates);
+    let stats = |m: &BTreeMap<String, Accumulator>| ArmSummary {
+        runs: runs_per_arm,
+        metrics: m.iter().map(|(k, acc)| (k.clone(), acc.stat())).collect(),
+    };
+    Ok(PointSummary {
+        point,
+        parameters,
+        arms: layout.arms.iter().zip(&per_arm).map(|(name, m)| (name.clone(), stats(m))).collect(),
+        differences: (1..arms)
+            .map(|a| (format!("{} - {}", layout.arms[a], layout.arms[0]), stats(&diffs[a])))
+            .collect(),
+    })
+}
+
+/// Computes the summary of a complete, sorted runs file, points in
+/// parallel on the current rayon pool (each point's figures depend only on
+/// its own runs, read in replicate order).
 pub fn summarise(runs: &Path, layout: &Layout) -> Result<SweepSummary, SweepError> {
-    let sources = [runs.to_owned()];
+    use rayon::prelude::*;
     let scan = scan(runs, 0)?;
     let total = layout.total_runs();
     if scan.entries.len() as u64 != total || scan.entries.iter().enumerate().any(|(i, e)| e.run != i as u64) {
@@ -220,63 +295,16 @@ pub fn summarise(runs: &Path, layout: &Layout) -> Result<SweepSummary, SweepErro
             format!("{} does not hold exactly runs 0..{total} in order", runs.display()),
         ));
     }
-    let mut files = vec![File::open(runs).map_err(SweepError::io(runs))?];
-    let mut buf = Vec::new();
-    let arms = layout.arms.len();
-    let prefixes = layout.metrics.as_deref();
-    let mut points = Vec::with_capacity(layout.points);
-    let mut read = |point: usize, r: u32, buf: &mut Vec<u8>| -> Result<(Vec<Flat>, RunLine), SweepError> {
-        let mut flats = Vec::with_capacity(arms);
-        let mut first = None;
-        for a in 0..arms {
-            let e = scan.entries[layout.run_id(point, r, a) as usize];
-            read_line(&mut files, &sources, &e, buf)?;
-            let line = parse_line(buf, runs)?;
-            flats.push(flatten(&line.summary, prefixes));
-            first.get_or_insert(line);
-        }
-        Ok((flats, first.expect("at least one arm")))
-    };
-    for point in 0..layout.points {
-        let mut per_arm: Vec<BTreeMap<String, Accumulator>> = vec![BTreeMap::new(); arms];
-        let mut diffs: Vec<BTreeMap<String, Accumulator>> = vec![BTreeMap::new(); arms];
-        let mut parameters = BTreeMap::new();
-        for pass in 0..2 {
-            for r in 0..layout.replicates {
-                let (flats, line) = read(point, r, &mut buf)?;
-                parameters = line.parameters;
-                for a in 0..arms {
-                    for (k, &x) in &flats[a] {
-                        let acc = per_arm[a].entry(k.clone()).or_default();
-                        if pass == 0 {
-                            acc.add(x)
-                        } else {
-                            acc.add_deviation(x)
-                        }
-                        if a > 0
-                            && let Some(&base) = flats[0].get(k)
-                        {
-                            let acc = diffs[a].entry(k.clone()).or_default();
-                            if pass == 0 { acc.add(x - base) } else { acc.add_deviation(x - base) }
-                        }
-                    }
-                }
-            }
-        }
-        let runs_per_arm = u64::from(layout.replicates);
-        let stats = |m: &BTreeMap<String, Accumulator>| ArmSummary {
-            runs: runs_per_arm,
-            metrics: m.iter().map(|(k, acc)| (k.clone(), acc.stat())).collect(),
-        };
-        points.push(PointSummary {
-            point,
-            parameters,
-            arms: layout.arms.iter().zip(&per_arm).map(|(name, m)| (name.clone(), stats(m))).collect(),
-            differences: (1..arms)
-                .map(|a| (format!("{} - {}", layout.arms[a], layout.arms[0]), stats(&diffs[a])))
-                .collect(),
-        });
-    }
+    let points = (0..layout.points)
+        .into_par_iter()
+        .map_init(
+            || File::open(runs).map_err(SweepError::io(runs)),
+            |file, point| match file {
+                Ok(f) => summarise_point(f, runs, &scan.entries, layout, point),
+                Err(e) => Err(SweepError::dir(runs.parent().unwrap_or(Path::new(".")), e.to_string())),
+            },
+        )
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(SweepSummary {
         ccsim_version: crate::model::run::VERSION.to_owned(),
         runs: total,
