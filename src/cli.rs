@@ -29,6 +29,34 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Merge the shard directories of one sweep into a whole sweep directory.
     Merge(MergeArgs),
+    /// Check the model against queueing theory, closed forms and evidence.
+    Validate(ValidateArgs),
+}
+
+/// Arguments of `ccsim validate`.
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    /// A few seconds instead of a couple of minutes (fewer replicates, shorter runs).
+    #[arg(long)]
+    pub quick: bool,
+    /// Also write the results as JSON here.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Table format on standard output.
+    #[arg(long, value_enum, default_value_t = TableFormat::Text)]
+    pub format: TableFormat,
+    /// Worker threads. Default: all cores.
+    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+/// How `validate` prints its table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TableFormat {
+    /// Aligned text.
+    Text,
+    /// A Markdown table.
+    Markdown,
 }
 
 /// Arguments of `ccsim sweep`.

@@ -1,6 +1,7 @@
 //! The subcommands, on validated settings.
 
 use std::io::IsTerminal;
+use std::process::ExitCode;
 
 use anyhow::{Result, anyhow, bail};
 
@@ -9,18 +10,43 @@ use ccsim::model::{self, PRESETS, Regime, RegimeSpec};
 use ccsim::sweep::merge as sweep_merge;
 use ccsim::sweep::runner::{self, Shard};
 use ccsim::sweep::spec;
-use ccsim::{output, text};
+use ccsim::{output, text, validate};
 
-use crate::cli::{CheckArgs, Command, Destination, MergeArgs, RunSettings, SweepArgs};
+use crate::cli::{CheckArgs, Command, Destination, MergeArgs, RunSettings, SweepArgs, TableFormat, ValidateArgs};
 
-/// Runs one subcommand.
-pub fn dispatch(command: Command) -> Result<()> {
+/// Runs one subcommand; the exit code for success or a failed validation.
+pub fn dispatch(command: Command) -> Result<ExitCode> {
     match command {
         Command::Run(args) => run(args.settings()?),
         Command::Check(args) => check(&args),
         Command::Sweep(args) => sweep(&args),
         Command::Merge(args) => merge(&args),
+        Command::Validate(args) => return validate(&args),
     }
+    .map(|()| ExitCode::SUCCESS)
+}
+
+fn threads(jobs: Option<usize>) -> Result<usize> {
+    match jobs {
+        Some(0) => bail!("-j: expected at least 1 thread, found 0"),
+        Some(n) => Ok(n),
+        None => Ok(std::thread::available_parallelism().map_or(1, usize::from)),
+    }
+}
+
+fn validate(args: &ValidateArgs) -> Result<ExitCode> {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads(args.jobs)?).build()?;
+    let settings = validate::Settings { quick: args.quick };
+    let results = pool.install(|| validate::suite(settings));
+    if let Some(path) = &args.json {
+        output::write_atomic(path, &output::to_json(&results)?)?;
+    }
+    let table = match args.format {
+        TableFormat::Text => text::validation_table(&results),
+        TableFormat::Markdown => text::validation_markdown(&results),
+    };
+    output::write_stdout(table.as_bytes())?;
+    Ok(if validate::passed(&results) { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 /// An indicatif bar on standard error.
@@ -39,11 +65,7 @@ impl runner::Progress for Bar {
 
 fn sweep(args: &SweepArgs) -> Result<()> {
     let shard = args.shard.as_deref().map(Shard::parse).transpose().map_err(|e| anyhow!("--shard: {e}"))?;
-    let threads = match args.jobs {
-        Some(0) => bail!("-j: expected at least 1 thread, found 0"),
-        Some(n) => n,
-        None => std::thread::available_parallelism().map_or(1, usize::from),
-    };
+    let threads = threads(args.jobs)?;
     let plan = spec::load(&args.spec)?;
     let options = runner::Options { threads, resume: args.resume, shard };
     let show = !args.quiet && std::io::stderr().is_terminal();

@@ -12,3 +12,4 @@ pub mod model;
 pub mod output;
 pub mod sweep;
 pub mod text;
+pub mod validate;

@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use crate::model::scenario::Capability;
 use crate::model::{RunOutput, Scenario};
+use crate::validate::{CheckResult, Kind};
 
 fn opt(v: Option<f64>, scale: f64, decimals: usize) -> String {
     v.map_or_else(|| "–".to_owned(), |v| format!("{:.*}", decimals, v * scale))
@@ -57,6 +58,56 @@ pub fn describe(s: &Scenario) -> String {
         let complex = offers.iter().filter(|o| o.capability == Capability::Complex).count();
         let capacity: f64 = offers.iter().map(|o| o.capacity).sum();
         let _ = writeln!(t, "  {id:<22} {:>9} {complex:>9} {capacity:>14.1}", offers.len());
+    }
+    t
+}
+
+/// The validation results as aligned text, a block per check.
+pub fn validation_table(results: &[CheckResult]) -> String {
+    let mut t = String::new();
+    for r in results {
+        let verdict = match (r.kind, r.pass) {
+            (Kind::Evidence, true) => "AGREES",
+            (Kind::Evidence, false) => "DIFFERS",
+            (_, true) => "PASS",
+            (_, false) => "FAIL",
+        };
+        let _ = writeln!(t, "{verdict:<8}{}  {}", r.id, r.name);
+        let _ = writeln!(t, "        expected {}  simulated {}", r.expected, r.simulated);
+        let _ = writeln!(t, "        tolerance: {}", r.tolerance);
+    }
+    let gating: Vec<_> = results.iter().filter(|r| r.kind != Kind::Evidence).collect();
+    let failed = gating.iter().filter(|r| !r.pass).count();
+    let differ = results.iter().filter(|r| r.kind == Kind::Evidence && !r.pass).count();
+    let _ = writeln!(
+        t,
+        "{} of {} checks passed; {} evidence check{} differ{} from the published direction",
+        gating.len() - failed,
+        gating.len(),
+        differ,
+        if differ == 1 { "" } else { "s" },
+        if differ == 1 { "s" } else { "" }
+    );
+    t
+}
+
+/// The validation results as a Markdown table.
+pub fn validation_markdown(results: &[CheckResult]) -> String {
+    let mut t = String::from(
+        "| check | what | expected | simulated (95% CI) | tolerance | result |\n|---|---|---|---|---|---|\n",
+    );
+    for r in results {
+        let verdict = match (r.kind, r.pass) {
+            (Kind::Evidence, true) => "agrees",
+            (Kind::Evidence, false) => "differs",
+            (_, true) => "pass",
+            (_, false) => "**fail**",
+        };
+        let _ = writeln!(
+            t,
+            "| `{}` | {} | {} | {} | {} | {} |",
+            r.id, r.name, r.expected, r.simulated, r.tolerance, verdict
+        );
     }
     t
 }

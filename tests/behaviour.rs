@@ -5,6 +5,8 @@ use ccsim::model::money::Money;
 use ccsim::model::{RunOutput, Scenario, Simulation};
 use serde_json::{Value, json};
 
+use ccsim::validate::quality::closed_form;
+
 use crate::common::{provider, run, run_conserving, scenario};
 
 fn duopoly() -> Value {
@@ -19,38 +21,6 @@ fn late_quality(s: &Scenario, seed: u64, weeks: usize) -> f64 {
     values.iter().sum::<f64>() / values.len() as f64
 }
 
-/// The closed form of `docs/EQUILIBRIUM.md`, computed from the scenario's
-/// own numbers, independently of the engine.
-fn closed_form(v: &Value) -> f64 {
-    let s: Scenario = serde_json::from_value(v.clone()).expect("parses");
-    let svc = &s.services["elective_surgery"];
-    let beta_d = s.choice.beta_distance;
-    let beta_q = s.choice.beta_quality;
-    let b = s.behaviour;
-    let pay = s.workforce.annual_cost.by_group();
-    let staff_cost: f64 =
-        (0..4).map(|g| svc.staff_hours.by_group()[g] * pay[g] / 52.0 / s.workforce.hours_per_wte).sum();
-    let effort = (svc.variable_cost / (b.efficiency_cost * (1.0 + b.capacity_slack))).min(b.max_efficiency);
-    let margin = svc.tariff - svc.variable_cost * (1.0 - effort) - staff_cost;
-    let road = |dx: f64, area: f64| {
-        let spread = 2.0 / 3.0 * (area / std::f64::consts::PI).sqrt();
-        s.geography.circuity * (dx * dx + spread * spread).sqrt()
-    };
-    let (a_x, b_x) = (-10.0, 10.0);
-    let (mut demand, mut slope) = (0.0, 0.0);
-    for l in &s.localities {
-        let x = l.position.x.expect("km positions");
-        let rates = svc.referral_rate.by_band();
-        let n: f64 = l.age_mix.shares().iter().zip(rates).map(|(share, r)| l.population * share * r).sum::<f64>()
-            / 1000.0
-            / 52.0;
-        let p = 1.0 / (1.0 + (-beta_d * (road(x - b_x, l.area_km2) - road(x - a_x, l.area_km2))).exp());
-        demand += n * p;
-        slope += beta_q * n * p * (1.0 - p);
-    }
-    (margin * slope / demand + b.altruism) / (b.quality_cost * (1.0 + b.capacity_slack))
-}
-
 #[test]
 fn duopoly_quality_settles_at_the_closed_form_equilibrium() {
     let sets = [(0.25, 1620.0, 60.0), (0.5, 1620.0, 60.0), (0.25, 2100.0, 30.0)];
@@ -61,7 +31,7 @@ fn duopoly_quality_settles_at_the_closed_form_equilibrium() {
         v["services"]["elective_surgery"]["tariff"] = json!(tariff);
         v["behaviour"] = json!({"altruism": altruism});
         v["workforce"] = json!({"labour": {"wage": {"max_premium": 0.0}}});
-        let theory = closed_form(&v);
+        let theory = closed_form(&scenario(v.clone()));
         let simulated = late_quality(&scenario(v), 3, 260);
         eprintln!("β_q {beta_q}, tariff {tariff}, α {altruism}: simulated {simulated:.4}, closed form {theory:.4}");
         assert!(theory > 0.1, "a test that can fail needs a real equilibrium: {theory}");

@@ -1,7 +1,6 @@
 //! Helpers shared by the integration tests: small scenarios built in code,
 //! and the real binary.
 
-use ccsim::model::money::Money;
 use ccsim::model::{self, RunOutput, Scenario, Simulation};
 use serde_json::{Value, json};
 
@@ -70,32 +69,5 @@ pub fn provider(id: &str, x: f64, service: &str, capacity: f64) -> Value {
 /// Runs a scenario to the end, checking after every week that no patient,
 /// penny or member of staff was lost or created; returns the finished run.
 pub fn run_conserving(s: &Scenario, seed: u64, label: &str) -> Simulation {
-    let mut sim = Simulation::from_scenario(s, seed, false);
-    let cash0: Money = sim.providers().iter().map(|p| p.cash).sum();
-    let staff0 = sim.staff_in_region();
-    while !sim.finished() {
-        sim.step();
-        let l = sim.ledger();
-        let week = sim.week();
-        assert_eq!(
-            l.arrived,
-            l.treated + l.diverted_out + sim.waiting(),
-            "{label} week {week}: patients arrived ≠ treated + diverted out + waiting"
-        );
-        assert_eq!(l.commissioner_paid, l.providers_received, "{label} week {week}: money paid ≠ received");
-        assert_eq!(l.risk_pool_net, Money::ZERO, "{label} week {week}: the risk pool leaked");
-        let cash: Money = sim.providers().iter().map(|p| p.cash).sum();
-        assert_eq!(
-            cash - cash0,
-            l.providers_received - l.provider_costs + l.regulator_loans,
-            "{label} week {week}: cash moved by more than income minus costs plus loans"
-        );
-        let staff = staff0 + l.staff_entered - l.staff_left;
-        assert!(
-            (sim.staff_in_region() - staff).abs() < 1e-6 * staff,
-            "{label} week {week}: staff {} ≠ {staff}",
-            sim.staff_in_region()
-        );
-    }
-    sim
+    ccsim::validate::conservation::run_checked(s, seed).unwrap_or_else(|e| panic!("{label}: {e}"))
 }

@@ -16,6 +16,7 @@
 
 use ccsim::model::Simulation;
 use ccsim::model::run::{output, scenario_hash};
+use ccsim::validate::queueing::{md1_wait, slots_wait};
 use serde_json::json;
 
 use crate::common::{adults, elective_service, frozen, provider, scenario};
@@ -50,38 +51,6 @@ fn simulate(lambda: f64, capacity: f64, weeks: u32, seed: u64) -> (f64, f64) {
     (mean_wait, se_list / lambda)
 }
 
-/// Stationary E[Q'] of Q' = (Q' + A − c)⁺ with A ~ Poisson(λ), by iterating
-/// the distribution on a truncated support until it stops changing.
-fn stationary_mean_list(lambda: f64, c: usize) -> f64 {
-    const N: usize = 400;
-    let max_a = (lambda + 12.0 * lambda.sqrt() + 12.0) as usize;
-    let mut pa = vec![(-lambda).exp()];
-    for a in 1..=max_a {
-        let prev = pa[a - 1];
-        pa.push(prev * lambda / a as f64);
-    }
-    let mut pi = vec![0.0; N];
-    pi[0] = 1.0;
-    for _ in 0..100_000 {
-        let mut next = vec![0.0; N];
-        for (q, &p) in pi.iter().enumerate() {
-            if p == 0.0 {
-                continue;
-            }
-            for (a, &w) in pa.iter().enumerate() {
-                let j = (q + a).saturating_sub(c).min(N - 1);
-                next[j] += p * w;
-            }
-        }
-        let change: f64 = next.iter().zip(&pi).map(|(a, b)| (a - b).abs()).sum();
-        pi = next;
-        if change < 1e-13 {
-            break;
-        }
-    }
-    pi.iter().enumerate().map(|(q, p)| q as f64 * p).sum()
-}
-
 fn assert_close(simulated: f64, se: f64, theory: f64) {
     eprintln!("simulated {simulated:.4} ± {se:.4}, theory {theory:.4}");
     assert!(se < 0.03 * theory, "standard error {se} too large to test {theory}");
@@ -95,7 +64,7 @@ fn assert_close(simulated: f64, se: f64, theory: f64) {
 #[test]
 fn single_slot_queue_matches_the_md1_closed_form() {
     let lambda = 0.8;
-    let theory = lambda / (2.0 * (1.0 - lambda));
+    let theory = md1_wait(lambda);
     let (simulated, se) = simulate(lambda, 1.0, 400_000, 11);
     assert_close(simulated, se, theory);
 }
@@ -103,16 +72,8 @@ fn single_slot_queue_matches_the_md1_closed_form() {
 #[test]
 fn multi_slot_queue_matches_its_markov_chain() {
     let (lambda, c) = (4.2, 5);
-    let theory = stationary_mean_list(lambda, c) / lambda;
+    let theory = slots_wait(lambda, c);
     assert!(theory > 0.3, "a test that can fail needs a real queue, got {theory}");
     let (simulated, se) = simulate(lambda, c as f64, 300_000, 12);
     assert_close(simulated, se, theory);
-}
-
-#[test]
-fn the_chain_reproduces_the_closed_form_at_one_slot() {
-    // Checks the numerical method itself against the closed form.
-    let lambda = 0.8;
-    let chain = stationary_mean_list(lambda, 1);
-    assert!((chain - lambda * lambda / (2.0 * (1.0 - lambda))).abs() < 1e-6, "{chain}");
 }

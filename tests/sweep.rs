@@ -93,7 +93,8 @@ fn arms_of_the_same_regime_differ_by_exactly_zero() {
 fn a_sweep_killed_mid_write_resumes_to_the_same_result() {
     let t = tempfile::tempdir().expect("tempdir");
     let mut v = minimal();
-    v["replicates"] = json!(20);
+    v["replicates"] = json!(100);
+    v["years"] = json!(5);
     let s = spec(t.path(), "long.json", &v);
     let whole = t.path().join("whole");
     sweep(&s, &whole, &["-j", "2"]);
@@ -123,8 +124,8 @@ fn a_sweep_killed_mid_write_resumes_to_the_same_result() {
     // As if the kill had come in the middle of writing a line.
     let mut bytes = std::fs::read(&runs).expect("runs");
     let done = bytes.iter().filter(|&&c| c == b'\n').count();
-    assert!(done < 120, "the sweep finished before it was killed; make it longer");
-    bytes.extend_from_slice(b"{\"run\":119,\"point\":2,\"repl");
+    assert!(done < 600, "the sweep finished before it was killed; make it longer");
+    bytes.extend_from_slice(b"{\"run\":599,\"point\":2,\"repl");
     std::fs::write(&runs, bytes).expect("truncate");
 
     let o = ccsim().arg("sweep").arg(&s).arg("--out").arg(&broken).arg("--quiet").output().expect("runs");

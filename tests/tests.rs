@@ -8,3 +8,4 @@ mod determinism;
 mod queueing;
 mod regimes;
 mod sweep;
+mod validate;

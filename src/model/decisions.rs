@@ -45,7 +45,7 @@
 //! The symmetric equilibrium of these rules in the duopoly is derived in
 //! `docs/EQUILIBRIUM.md`.
 
-use super::engine::Simulation;
+use super::engine::{Simulation, Unit};
 use super::routing;
 use super::world::{LocalityId, ServiceId};
 
@@ -134,7 +134,7 @@ impl Simulation {
                 let staff = self.world.staff_cost_per_episode(ServiceId(si as u32)) * (1.0 + p.premium);
                 let margin = self.tariffs[si] - svc.variable_cost * (1.0 - p.efficiency) - staff;
                 // A unit already at capacity gains nothing from more demand but a longer list.
-                if d < u.as_ref().map_or(0.0, |u| u.capacity) {
+                if d < u.as_ref().map_or(0.0, Unit::throughput) {
                     revenue += margin * slope[pi * ns + si];
                 }
                 patients += d;
@@ -156,11 +156,14 @@ impl Simulation {
                 let recent = u.interval_arrivals as f64 / interval;
                 let backlog = u.queue.len() as f64 / b.backlog_weeks;
                 let wanted = recent * (1.0 + b.capacity_slack) + backlog;
+                // Physical capacity is beds where there is a length of stay.
+                let wanted_capacity = if u.stay > 0.0 { wanted * u.stay } else { wanted };
                 let step = b.capacity_growth * u.capacity;
-                let change = (wanted - u.capacity).clamp(-step, step);
+                let change = (wanted_capacity - u.capacity).clamp(-step, step);
                 u.capacity = (u.capacity + change).max(0.0);
-                capital += change * self.tariffs[si] * b.capital_charge;
-                let staffed = wanted.min(u.capacity);
+                let added = if u.stay > 0.0 { change / u.stay } else { change };
+                capital += added * self.tariffs[si] * b.capital_charge;
+                let staffed = wanted.min(u.throughput());
                 for (t, h) in target_hours.iter_mut().zip(self.world.services[si].staff_hours) {
                     *t += staffed * h;
                 }
@@ -194,7 +197,7 @@ impl Simulation {
                 continue;
             }
             let target: f64 =
-                p.units.iter().zip(&best).filter_map(|(u, b)| u.as_ref().map(|u| u.capacity * b)).sum::<f64>()
+                p.units.iter().zip(&best).filter_map(|(u, b)| u.as_ref().map(|u| u.throughput() * b)).sum::<f64>()
                     / capacity;
             p.quality = q + pull * (target - q);
         }

@@ -66,8 +66,13 @@ impl VolumeWindow {
 pub struct Unit {
     /// Routine only, or routine and complex.
     pub capability: Capability,
-    /// Physical capacity (beds, theatres), episodes per week.
+    /// Physical capacity: episodes per week, or beds for a service with a
+    /// length of stay.
     pub capacity: f64,
+    /// Mean length of stay, weeks (0: capacity is episodes a week).
+    pub stay: f64,
+    /// Beds occupied (services with a length of stay).
+    pub occupied: u32,
     /// Capacity this week given the staff available, episodes per week.
     pub staffed: f64,
     /// Elective waiting list.
@@ -94,32 +99,42 @@ pub struct Unit {
 }
 
 impl Unit {
-    fn new(capability: Capability, capacity: f64) -> Self {
+    fn new(capability: Capability, capacity: f64, stay: f64) -> Self {
+        let weekly = if stay > 0.0 { capacity / stay } else { capacity };
         Unit {
             capability,
             capacity,
+            stay,
+            occupied: 0,
             staffed: capacity,
             queue: WaitingList::default(),
             carry: 0.0,
             slots: 0,
             used: 0,
-            pressure: capacity.round() as u32,
+            pressure: weekly.round() as u32,
             arrivals: Vec::new(),
-            volume: VolumeWindow::primed(capacity),
+            volume: VolumeWindow::primed(weekly),
             interval_arrivals: 0,
             interval_contribution: 0.0,
             treated: 0,
         }
     }
 
+    /// Episodes a week at a given capacity (beds turn over once per length of stay).
+    fn per_week(&self, capacity: f64) -> f64 {
+        if self.stay > 0.0 { capacity / self.stay } else { capacity }
+    }
+
+    /// Episodes a week at physical capacity.
+    pub fn throughput(&self) -> f64 {
+        self.per_week(self.capacity)
+    }
+
     /// Expected wait for a new elective patient, weeks: the list over this
-    /// week's staffed capacity.
+    /// week's staffed episodes a week.
     pub fn expected_wait(&self) -> f64 {
-        if self.staffed <= 0.0 {
-            NO_CAPACITY_WAIT
-        } else {
-            (self.queue.len() as f64 / self.staffed).min(NO_CAPACITY_WAIT)
-        }
+        let weekly = self.per_week(self.staffed);
+        if weekly <= 0.0 { NO_CAPACITY_WAIT } else { (self.queue.len() as f64 / weekly).min(NO_CAPACITY_WAIT) }
     }
 
     /// Episodes in the last 52 weeks.
@@ -132,6 +147,7 @@ impl Unit {
     pub(super) fn absorb(&mut self, other: Unit) {
         self.capacity += other.capacity;
         self.staffed += other.staffed;
+        self.occupied += other.occupied;
         self.capability = self.capability.max(other.capability);
         self.queue.merge(other.queue);
         self.volume.absorb(&other.volume);
@@ -256,7 +272,7 @@ impl ProviderState {
 
     /// Physical capacity of all units, episodes per week.
     pub fn capacity(&self) -> f64 {
-        self.units.iter().flatten().map(|u| u.capacity).sum()
+        self.units.iter().flatten().map(Unit::throughput).sum()
     }
 }
 
@@ -416,6 +432,7 @@ pub struct Simulation {
     pub(super) routing_rng: SimRng,
     pub(super) outcome_rng: SimRng,
     pub(super) integration_rng: SimRng,
+    pub(super) stay_rng: SimRng,
     pub(super) snapshot: Snapshot,
     pub(super) ledger: Ledger,
     pub(super) metrics: Metrics,
@@ -468,7 +485,12 @@ impl Simulation {
                 efficiency: 0.0,
                 premium: 0.0,
                 grant: 0.0,
-                units: p.offers.iter().map(|o| o.map(|o| Unit::new(o.capability, o.capacity))).collect(),
+                units: p
+                    .offers
+                    .iter()
+                    .zip(&world.services)
+                    .map(|(o, s)| o.map(|o| Unit::new(o.capability, o.capacity, s.stay)))
+                    .collect(),
                 staff: std::array::from_fn(|g| Staff {
                     bands: p.staff_bands[g],
                     establishment: p.establishment[g],
@@ -510,6 +532,7 @@ impl Simulation {
             routing_rng: stream(seed, Stream::Routing),
             outcome_rng: stream(seed, Stream::Outcomes),
             integration_rng: stream(seed, Stream::Integration),
+            stay_rng: stream(seed, Stream::Stays),
             ledger: Ledger::default(),
             events: Vec::new(),
             series,
@@ -745,7 +768,7 @@ impl Simulation {
             for (si, u) in p.units.iter().enumerate() {
                 if let Some(u) = u {
                     for (f, h) in full.iter_mut().zip(services[si].staff_hours) {
-                        *f += u.capacity * h;
+                        *f += u.throughput() * h;
                     }
                 }
             }
@@ -760,8 +783,15 @@ impl Simulation {
                         let f = (0..4).filter(|&g| hours[g] > 0.0).map(|g| cover[g]).fold(f64::INFINITY, f64::min);
                         u.staffed = u.capacity * (f / (1.0 - stretch)).min(1.0);
                         let available = u.carry + u.staffed;
-                        u.slots = available.floor() as u32;
-                        u.carry = available - f64::from(u.slots);
+                        let whole = available.floor() as u32;
+                        u.carry = available - f64::from(whole);
+                        if u.stay > 0.0 {
+                            // Beds: discharges first, then what is free takes admissions.
+                            u.occupied -= binomial(&mut self.stay_rng, u.occupied, 1.0 / u.stay);
+                            u.slots = whole.saturating_sub(u.occupied);
+                        } else {
+                            u.slots = whole;
+                        }
                         u.used = 0;
                         u.pressure = 0;
                         u.arrivals.clear();
@@ -1065,6 +1095,9 @@ impl Simulation {
         self.treated = treated;
         for p in &mut self.providers {
             for u in p.units.iter_mut().flatten() {
+                if u.stay > 0.0 {
+                    u.occupied += u.used;
+                }
                 u.volume.push(u.used);
                 if measuring {
                     u.treated += u64::from(u.used);

@@ -35,7 +35,7 @@ impl Simulation {
                 if !p.open {
                     return 0.0;
                 }
-                p.units.iter().zip(&self.tariffs).filter_map(|(u, t)| u.as_ref().map(|u| u.capacity * t)).sum()
+                p.units.iter().zip(&self.tariffs).filter_map(|(u, t)| u.as_ref().map(|u| u.throughput() * t)).sum()
             })
             .collect()
     }
@@ -87,7 +87,7 @@ impl Simulation {
                 continue;
             }
             let mut episodes = 0u64;
-            let capacity: f64 = p.units.iter().flatten().map(|u| u.capacity).sum();
+            let capacity = p.capacity();
             for (si, u) in p.units.iter_mut().enumerate() {
                 let Some(u) = u else { continue };
                 let svc = &world.services[si];

@@ -138,14 +138,16 @@ impl Simulation {
         for (si, u) in donor.units.iter().enumerate() {
             if let Some(u) = u {
                 for (gh, h) in group_hours.iter_mut().zip(self.world.services[si].staff_hours) {
-                    *gh += u.capacity * h;
+                    *gh += u.throughput() * h;
                 }
-                value += u.capacity * self.tariffs[si];
+                value += u.throughput() * self.tariffs[si];
             }
         }
         let staff_share: [f64; 4] =
-            std::array::from_fn(|g| if group_hours[g] > 0.0 { unit.capacity * hours[g] / group_hours[g] } else { 0.0 });
-        let fixed_share = if value > 0.0 { unit.capacity * self.tariffs[s.index()] / value } else { 1.0 };
+            std::array::from_fn(
+                |g| if group_hours[g] > 0.0 { unit.throughput() * hours[g] / group_hours[g] } else { 0.0 },
+            );
+        let fixed_share = if value > 0.0 { unit.throughput() * self.tariffs[s.index()] / value } else { 1.0 };
 
         let donor = &mut self.providers[from.index()];
         let unit: Unit = donor.units[s.index()].take().expect("checked above");

@@ -28,6 +28,8 @@ pub enum Stream {
     Workforce = 4,
     /// Community substitution under integration.
     Integration = 5,
+    /// Discharges from beds (services with a length of stay).
+    Stays = 6,
 }
 
 /// The seed of one (point, replicate) of a sweep, from the master seed and

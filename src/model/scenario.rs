@@ -351,6 +351,12 @@ pub struct ServiceSpec {
     /// Minimum safe annual volume, episodes per year; below it outcomes worsen. Default 0 (none).
     #[serde(default)]
     pub min_safe_volume: f64,
+    /// Mean length of stay, weeks. 0 (the default): capacity is episodes a
+    /// week. Above 0: capacity is beds, each patient occupies one from
+    /// admission until a discharge that comes at the start of each later
+    /// week with probability 1/length of stay (a geometric stay).
+    #[serde(default)]
+    pub length_of_stay_weeks: f64,
 }
 
 fn default_complex_share() -> f64 {
@@ -667,6 +673,9 @@ impl Scenario {
             check_range(p, &at("baseline_risk.routine"), s.baseline_risk.routine, 1e-9, 1.0 - 1e-9);
             check_range(p, &at("baseline_risk.complex"), s.baseline_risk.complex, 1e-9, 1.0 - 1e-9);
             check_nonneg(p, &at("min_safe_volume"), s.min_safe_volume);
+            if s.length_of_stay_weeks != 0.0 {
+                check_range(p, &at("length_of_stay_weeks"), s.length_of_stay_weeks, 1.0, 520.0);
+            }
         }
     }
 

@@ -114,7 +114,7 @@ impl Simulation {
             let mut needed = [0.0; 4];
             for (si, u) in p.units.iter().enumerate() {
                 if let Some(u) = u {
-                    let demand = u.capacity.min(f64::from(u.pressure));
+                    let demand = u.throughput().min(f64::from(u.pressure));
                     for (n, h) in needed.iter_mut().zip(self.world.services[si].staff_hours) {
                         *n += demand * h;
                     }

@@ -97,6 +97,8 @@ pub struct Service {
     pub baseline_logit: [f64; 2],
     /// Episodes per year.
     pub min_safe_volume: f64,
+    /// Mean length of stay, weeks (0: capacity is episodes a week, not beds).
+    pub stay: f64,
 }
 
 impl Service {
@@ -249,6 +251,7 @@ impl World {
                 baseline_risk: [v.baseline_risk.routine, v.baseline_risk.complex],
                 baseline_logit: [logit(v.baseline_risk.routine), logit(v.baseline_risk.complex)],
                 min_safe_volume: v.min_safe_volume,
+                stay: v.length_of_stay_weeks,
             })
             .collect();
         let service_index = |id: &str| s.services.keys().position(|k| k == id);

@@ -1,0 +1,108 @@
+//! The model can go both ways. Two documented parameter sets of West
+//! Mercia, each run under competition and collaboration with common random
+//! numbers:
+//!
+//! - **Competition wins** when patients respond strongly to quality
+//!   (β_q = 1), cost-efficiency is cheap to achieve (φ = 1,000) and the
+//!   network runs no quality programme (no planner grants, no
+//!   standardisation): quality competition and efficiency effort lower both
+//!   the adverse-outcome rate and the cost per episode.
+//! - **Collaboration wins** when efficiency is hard to achieve (φ = 20,000),
+//!   billing under the tariff is dear (£60 an episode) and nurses are short
+//!   (a trained inflow of 140 WTE a year, half of replacement): the
+//!   network's quality grants and standardisation lower the adverse-outcome
+//!   rate, and pooling saves the billing, the wage-premium bidding for
+//!   scarce staff and the agency cover it brings.
+
+use serde_json::{Value, json};
+
+use super::{CheckResult, Kind, Settings, describe, replicate, scenario, seeds, show};
+use crate::load::builtin;
+use crate::model::run::{output, scenario_hash};
+
+/// West Mercia with changed fields, under a preset, for `years`.
+fn west_mercia(changes: &[(&str, Value)], preset: &str, years: u32) -> crate::model::Scenario {
+    let mut v = serde_json::to_value(builtin("west-mercia").expect("built-in scenario")).expect("serialises");
+    for (path, value) in changes {
+        *crate::sweep::paths::get_mut(&mut v, path).expect("a known path") = value.clone();
+    }
+    v["regime"] = json!(preset);
+    v["time"]["horizon_weeks"] = json!(years * 52);
+    scenario(v)
+}
+
+/// The parameter set where competition wins.
+pub fn competition_wins() -> Vec<(&'static str, Value)> {
+    vec![
+        ("choice.beta_quality", json!(1.0)),
+        ("behaviour.planner_share", json!(0.0)),
+        ("behaviour.standardisation", json!(0.0)),
+        ("behaviour.efficiency_cost", json!(1000.0)),
+    ]
+}
+
+/// The parameter set where collaboration wins.
+pub fn collaboration_wins() -> Vec<(&'static str, Value)> {
+    vec![
+        ("behaviour.efficiency_cost", json!(20000.0)),
+        ("finance.transaction_cost", json!(60.0)),
+        ("workforce.labour.markets.nursing.trained_inflow", json!(140.0)),
+    ]
+}
+
+fn one_way(id: &str, name: &str, changes: &[(&str, Value)], sign: f64, check: u64, settings: Settings) -> CheckResult {
+    let years = settings.pick(5, 10);
+    let seeds = seeds(check, settings.pick(4, 12));
+    let figures = |preset: &str| {
+        let s = west_mercia(changes, preset, years);
+        let hash = scenario_hash(&s);
+        replicate(&s, &seeds, |mut sim| {
+            sim.run_to_end();
+            let o = output(&sim, hash.clone(), 0).summary;
+            (o.outcomes.overall.adverse_rate.unwrap_or(0.0), o.finance.cost_per_episode.unwrap_or(0.0))
+        })
+    };
+    let (comp, collab) = (figures("competition"), figures("collaboration"));
+    let adverse = describe(&collab.iter().zip(&comp).map(|(b, a)| b.0 - a.0).collect::<Vec<_>>());
+    let cost = describe(&collab.iter().zip(&comp).map(|(b, a)| b.1 - a.1).collect::<Vec<_>>());
+    let wins = |s: &crate::sweep::stats::Stat| {
+        let [lo, hi] = s.ci95.unwrap_or([s.mean, s.mean]);
+        if sign > 0.0 { lo > 0.0 } else { hi < 0.0 }
+    };
+    CheckResult {
+        id: id.into(),
+        name: name.into(),
+        kind: Kind::BothWays,
+        expected: if sign > 0.0 {
+            "collaboration − competition > 0 in both"
+        } else {
+            "collaboration − competition < 0 in both"
+        }
+        .into(),
+        simulated: format!("adverse rate {}; cost per episode £{}", show(&adverse, 5), show(&cost, 1)),
+        tolerance: "both paired differences' 95% CIs on the stated side of zero".into(),
+        pass: wins(&adverse) && wins(&cost),
+    }
+}
+
+/// The both-ways checks.
+pub fn checks(settings: Settings) -> Vec<CheckResult> {
+    vec![
+        one_way(
+            "both_ways.competition",
+            "west-mercia, β_q 1, cheap efficiency, no network quality programme: competition wins on outcomes and cost",
+            &competition_wins(),
+            1.0,
+            60,
+            settings,
+        ),
+        one_way(
+            "both_ways.collaboration",
+            "west-mercia, costly efficiency, £60 billing, half the nursing inflow: collaboration wins on outcomes and cost",
+            &collaboration_wins(),
+            -1.0,
+            61,
+            settings,
+        ),
+    ]
+}
