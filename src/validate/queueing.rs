@@ -133,14 +133,14 @@ pub fn checks(settings: Settings) -> Vec<CheckResult> {
         3,
     ));
 
-    let (c, stay, lambda) = (10u32, 10.0, 0.75);
+    let (c, stay, lambda) = (10u32, 50.0, 0.15);
     let a = lambda * stay;
     let beds = simulate(&one_unit(lambda, f64::from(c), stay, "elective", weeks), 3, settings);
     let waits: Vec<f64> = beds.iter().map(|r| r.0).collect();
     let wq = erlang_c(c, a) / (f64::from(c) / stay - lambda);
     out.push(result(
         "queueing.erlang_c",
-        "mean wait, 10 beds, stay 10 weeks, λ = 0.75 (M/M/c, Erlang C)",
+        "mean wait, 10 beds, stay 50 weeks, λ = 0.15 (M/M/c, Erlang C)",
         wq,
         &waits,
         0.05,
