@@ -31,6 +31,31 @@ pub enum Command {
     Merge(MergeArgs),
     /// Check the model against queueing theory, closed forms and evidence.
     Validate(ValidateArgs),
+    /// Turn a run's JSON or a sweep directory into an HTML report or a Markdown summary.
+    Report(ReportArgs),
+}
+
+/// Arguments of `ccsim report`.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// A run's JSON (from `ccsim run`) or a sweep directory.
+    pub path: PathBuf,
+    /// Where the HTML goes. Default: `report.html` in a sweep directory, or
+    /// the run's file name with `.html`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// `html` (a file) or `md` (Markdown on standard output).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
+    pub format: ReportFormat,
+}
+
+/// What `report` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// A self-contained HTML page.
+    Html,
+    /// Markdown tables on standard output.
+    Md,
 }
 
 /// Arguments of `ccsim validate`.
@@ -113,6 +138,9 @@ pub struct RunArgs {
     /// Include weekly time series in the result.
     #[arg(long)]
     pub timeseries: bool,
+    /// Write the JSON on one line instead of indented.
+    #[arg(long)]
+    pub compact: bool,
     /// A timed change, e.g. `regime=collaboration@260` or
     /// `regime.pooling=0.5@104` (repeatable; paths as in a scenario's timeline).
     #[arg(long = "set", value_name = "PATH=VALUE@WEEK")]
@@ -150,6 +178,8 @@ pub struct RunSettings {
     pub destination: Destination,
     /// Whether to record weekly series.
     pub timeseries: bool,
+    /// One-line JSON.
+    pub compact: bool,
     /// Timed changes from `--set`, with the flag as written.
     pub changes: Vec<(String, TimedChange)>,
 }
@@ -183,6 +213,7 @@ impl RunArgs {
             horizon_weeks,
             destination,
             timeseries: self.timeseries,
+            compact: self.compact,
         })
     }
 }

@@ -10,9 +10,12 @@ use ccsim::model::{self, PRESETS, Regime, RegimeSpec};
 use ccsim::sweep::merge as sweep_merge;
 use ccsim::sweep::runner::{self, Shard};
 use ccsim::sweep::spec;
-use ccsim::{output, text, validate};
+use ccsim::{output, report, text, validate};
 
-use crate::cli::{CheckArgs, Command, Destination, MergeArgs, RunSettings, SweepArgs, TableFormat, ValidateArgs};
+use crate::cli::{
+    CheckArgs, Command, Destination, MergeArgs, ReportArgs, ReportFormat, RunSettings, SweepArgs, TableFormat,
+    ValidateArgs,
+};
 
 /// Runs one subcommand; the exit code for success or a failed validation.
 pub fn dispatch(command: Command) -> Result<ExitCode> {
@@ -22,6 +25,7 @@ pub fn dispatch(command: Command) -> Result<ExitCode> {
         Command::Sweep(args) => sweep(&args),
         Command::Merge(args) => merge(&args),
         Command::Validate(args) => return validate(&args),
+        Command::Report(args) => report(&args),
     }
     .map(|()| ExitCode::SUCCESS)
 }
@@ -94,6 +98,24 @@ fn sweep(args: &SweepArgs) -> Result<()> {
     Ok(())
 }
 
+fn report(args: &ReportArgs) -> Result<()> {
+    let input = report::load(&args.path)?;
+    match args.format {
+        ReportFormat::Md => output::write_stdout(report::markdown::render(&input).as_bytes()),
+        ReportFormat::Html => {
+            let out = args.out.clone().unwrap_or_else(|| {
+                if args.path.is_dir() { args.path.join("report.html") } else { args.path.with_extension("html") }
+            });
+            let html = report::html::render(&input).map_err(|e| anyhow!("cannot draw the report: {e}"))?;
+            output::write_atomic(&out, html.as_bytes())?;
+            if std::io::stderr().is_terminal() {
+                eprintln!("report written to {}", out.display());
+            }
+            Ok(())
+        }
+    }
+}
+
 fn merge(args: &MergeArgs) -> Result<()> {
     sweep_merge::merge(&args.shards, &args.out)?;
     Ok(())
@@ -121,7 +143,7 @@ fn run(s: RunSettings) -> Result<()> {
     }
     load::revalidate(&scenario, source)?;
     let result = model::run(&scenario, s.seed, s.timeseries);
-    let bytes = output::to_json(&result)?;
+    let bytes = if s.compact { output::to_compact_json(&result)? } else { output::to_json(&result)? };
     match &s.destination {
         Destination::Stdout => output::write_stdout(&bytes)?,
         Destination::File(path) => output::write_atomic(path, &bytes)?,

@@ -10,6 +10,7 @@
 pub mod load;
 pub mod model;
 pub mod output;
+pub mod report;
 pub mod sweep;
 pub mod text;
 pub mod validate;

@@ -17,6 +17,13 @@ pub fn to_json(value: &impl Serialize) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// Serialises `value` as JSON on one line followed by a newline.
+pub fn to_compact_json(value: &impl Serialize) -> Result<Vec<u8>> {
+    let mut bytes = serde_json::to_vec(value).context("cannot serialise the result")?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
 /// A temporary file in `dir` that can be renamed into place, readable by
 /// everyone like an ordinary new file (tempfile's default is owner-only).
 pub fn temp_file_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {

@@ -7,5 +7,6 @@ mod conservation;
 mod determinism;
 mod queueing;
 mod regimes;
+mod report;
 mod sweep;
 mod validate;

@@ -36,9 +36,61 @@ pub struct RunOutput {
     pub providers: Vec<ProviderEnd>,
     /// Failures, closures, mergers, service moves and timed changes, in order.
     pub events: Vec<Event>,
+    /// Where localities and providers are, and who went where.
+    pub map: Map,
     /// Weekly series, when asked for.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub timeseries: Option<Timeseries>,
+}
+
+/// Positions (km, projected) and patient flows over the measured window.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Map {
+    /// Localities.
+    pub localities: Vec<MapLocality>,
+    /// Providers.
+    pub providers: Vec<MapProvider>,
+    /// Patients treated, by home locality and provider (all services).
+    pub flows: Vec<Flow>,
+}
+
+/// A locality on the map.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MapLocality {
+    /// Id.
+    pub id: String,
+    /// East, km.
+    pub x: f64,
+    /// North, km.
+    pub y: f64,
+    /// Residents.
+    pub population: f64,
+    /// Urban or rural.
+    pub rurality: super::scenario::Rurality,
+}
+
+/// A provider on the map.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MapProvider {
+    /// Id.
+    pub id: String,
+    /// East, km.
+    pub x: f64,
+    /// North, km.
+    pub y: f64,
+    /// Kind.
+    pub kind: ProviderKind,
+}
+
+/// Patients from one locality treated at one provider.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Flow {
+    /// Locality id.
+    pub locality: String,
+    /// Provider id.
+    pub provider: String,
+    /// Patients.
+    pub patients: u64,
 }
 
 /// The scenario's identity.
@@ -549,6 +601,33 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
         },
         providers,
         events: sim.events().to_vec(),
+        map: Map {
+            localities: world
+                .localities
+                .iter()
+                .map(|l| MapLocality {
+                    id: l.id.clone(),
+                    x: l.x,
+                    y: l.y,
+                    population: l.population,
+                    rurality: l.rurality,
+                })
+                .collect(),
+            providers: world
+                .providers
+                .iter()
+                .map(|p| MapProvider { id: p.id.clone(), x: p.x, y: p.y, kind: p.kind })
+                .collect(),
+            flows: m
+                .flows(None)
+                .into_iter()
+                .map(|(l, p, n)| Flow {
+                    locality: world.localities[l.index()].id.clone(),
+                    provider: world.providers[p.index()].id.clone(),
+                    patients: n,
+                })
+                .collect(),
+        },
         timeseries: sim.timeseries().cloned(),
     }
 }

@@ -228,65 +228,90 @@ fn parse_line(buf: &[u8], path: &Path) -> Result<RunLine, SweepError> {
 
 type Flat = BTreeMap<String, f64>;
 
-/// One point's summary, reading its runs (in replicate order) from `file`.
+/// One point's summary, reading its runs (in replicate order) from `file`;
+/// `None` when none of its runs is there.
 fn summarise_point(
     file: &mut File,
     runs: &Path,
-    entries: &[Entry],
+    index: &[Option<Entry>],
     layout: &Layout,
     point: usize,
-) -> Result<PointSummary, SweepError> {
+) -> Result<Option<PointSummary>, SweepError> {
     let arms = layout.arms.len();
     let prefixes = layout.metrics.as_deref();
     let mut per_arm: Vec<BTreeMap<String, Accumulator>> = vec![BTreeMap::new(); arms];
     let mut diffs: Vec<BTreeMap<String, Accumulator>> = vec![BTreeMap::new(); arms];
-    let mut parameters = BTreeMap::new();
+    let mut counts = vec![0u64; arms];
+    let mut parameters = None;
     let mut buf = Vec::new();
-    let mut flats: Vec<Flat> = Vec::with_capacity(arms);
+    let mut flats: Vec<Option<Flat>> = Vec::with_capacity(arms);
     for r in 0..layout.replicates {
         flats.clear();
         for a in 0..arms {
-            let e = entries[layout.run_id(point, r, a) as usize];
+            let Some(e) = index[layout.run_id(point, r, a) as usize] else {
+                flats.push(None);
+                continue;
+            };
             file.seek(SeekFrom::Start(e.offset)).map_err(SweepError::io(runs))?;
             buf.resize(e.len as usize, 0);
             file.read_exact(&mut buf).map_err(SweepError::io(runs))?;
             let line = parse_line(&buf, runs)?;
-            flats.push(flatten(&line.summary, prefixes));
-            if a == 0 {
-                parameters = line.parameters;
-            }
+            flats.push(Some(flatten(&line.summary, prefixes)));
+            parameters.get_or_insert(line.parameters);
+            counts[a] += 1;
         }
         for a in 0..arms {
-            for (k, &x) in &flats[a] {
+            let Some(flat) = &flats[a] else { continue };
+            for (k, &x) in flat {
                 per_arm[a].entry(k.clone()).or_default().add(x);
                 if a > 0
-                    && let Some(&base) = flats[0].get(k)
+                    && let Some(&base) = flats[0].as_ref().and_then(|f| f.get(k))
                 {
                     diffs[a].entry(k.clone()).or_default().add(x - base);
                 }
             }
         }
     }
-    let runs_per_arm = u64::from(layout.replicates);
-    let stats = |m: &BTreeMap<String, Accumulator>| ArmSummary {
-        runs: runs_per_arm,
+    let Some(parameters) = parameters else { return Ok(None) };
+    let stats = |m: &BTreeMap<String, Accumulator>, runs: u64| ArmSummary {
+        runs,
         metrics: m.iter().map(|(k, acc)| (k.clone(), acc.stat())).collect(),
     };
-    Ok(PointSummary {
+    Ok(Some(PointSummary {
         point,
         parameters,
-        arms: layout.arms.iter().zip(&per_arm).map(|(name, m)| (name.clone(), stats(m))).collect(),
+        arms: (0..arms).map(|a| (layout.arms[a].clone(), stats(&per_arm[a], counts[a]))).collect(),
         differences: (1..arms)
-            .map(|a| (format!("{} - {}", layout.arms[a], layout.arms[0]), stats(&diffs[a])))
+            .map(|a| (format!("{} - {}", layout.arms[a], layout.arms[0]), stats(&diffs[a], counts[a].min(counts[0]))))
             .collect(),
+    }))
+}
+
+/// The summary of the runs in `index` (by run id), points in parallel on
+/// the current rayon pool; points without runs are left out.
+fn summarise_index(runs: &Path, index: &[Option<Entry>], layout: &Layout) -> Result<SweepSummary, SweepError> {
+    use rayon::prelude::*;
+    let dir = runs.parent().unwrap_or(Path::new("."));
+    let points = (0..layout.points)
+        .into_par_iter()
+        .map_init(
+            || File::open(runs).map_err(SweepError::io(runs)),
+            |file, point| match file {
+                Ok(f) => summarise_point(f, runs, index, layout, point),
+                Err(e) => Err(SweepError::dir(dir, e.to_string())),
+            },
+        )
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(SweepSummary {
+        ccsim_version: crate::model::run::VERSION.to_owned(),
+        runs: index.iter().flatten().count() as u64,
+        layout: layout.clone(),
+        points: points.into_iter().flatten().collect(),
     })
 }
 
-/// Computes the summary of a complete, sorted runs file, points in
-/// parallel on the current rayon pool (each point's figures depend only on
-/// its own runs, read in replicate order).
+/// Computes the summary of a complete, sorted runs file.
 pub fn summarise(runs: &Path, layout: &Layout) -> Result<SweepSummary, SweepError> {
-    use rayon::prelude::*;
     let scan = scan(runs, 0)?;
     let total = layout.total_runs();
     if scan.entries.len() as u64 != total || scan.entries.iter().enumerate().any(|(i, e)| e.run != i as u64) {
@@ -295,20 +320,22 @@ pub fn summarise(runs: &Path, layout: &Layout) -> Result<SweepSummary, SweepErro
             format!("{} does not hold exactly runs 0..{total} in order", runs.display()),
         ));
     }
-    let points = (0..layout.points)
-        .into_par_iter()
-        .map_init(
-            || File::open(runs).map_err(SweepError::io(runs)),
-            |file, point| match file {
-                Ok(f) => summarise_point(f, runs, &scan.entries, layout, point),
-                Err(e) => Err(SweepError::dir(runs.parent().unwrap_or(Path::new(".")), e.to_string())),
-            },
-        )
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(SweepSummary {
-        ccsim_version: crate::model::run::VERSION.to_owned(),
-        runs: total,
-        layout: layout.clone(),
-        points,
-    })
+    let index: Vec<Option<Entry>> = scan.entries.into_iter().map(Some).collect();
+    summarise_index(runs, &index, layout)
+}
+
+/// The summary of whatever complete runs a runs file holds (a sweep still
+/// running, or stopped), with the number of runs missing. A partial last
+/// line is ignored; a run that appears twice counts once.
+pub fn summarise_partial(runs: &Path, layout: &Layout) -> Result<(SweepSummary, u64), SweepError> {
+    let scan = scan(runs, 0)?;
+    let total = layout.total_runs();
+    let mut index = vec![None; total as usize];
+    for e in scan.entries {
+        if let Some(slot) = index.get_mut(e.run as usize).filter(|s| s.is_none()) {
+            *slot = Some(e);
+        }
+    }
+    let present = index.iter().flatten().count() as u64;
+    Ok((summarise_index(runs, &index, layout)?, total - present))
 }

@@ -1,0 +1,497 @@
+//! The HTML report: one file, inline SVG charts, no scripts.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use serde_json::Value;
+
+use super::charts::{self, Band};
+use super::input::{Report, SweepReport};
+use crate::model::RunOutput;
+use crate::sweep::stats::Stat;
+use crate::sweep::summary::PointSummary;
+
+/// A metric the report charts.
+#[derive(Debug, Clone, Copy)]
+pub struct Metric {
+    /// Path in the run summary.
+    pub path: &'static str,
+    /// What it is.
+    pub label: &'static str,
+    /// Unit after scaling.
+    pub unit: &'static str,
+    /// Multiplier to the unit.
+    pub scale: f64,
+    /// Whether less is better.
+    pub lower_is_better: bool,
+}
+
+/// The key metrics of sweep reports.
+pub const KEY_METRICS: [Metric; 6] = [
+    Metric {
+        path: "waiting.overall.share_within_18_weeks",
+        label: "elective patients treated within 18 weeks",
+        unit: "%",
+        scale: 100.0,
+        lower_is_better: false,
+    },
+    Metric {
+        path: "outcomes.overall.adverse_rate",
+        label: "adverse-outcome rate",
+        unit: "%",
+        scale: 100.0,
+        lower_is_better: true,
+    },
+    Metric {
+        path: "access.overall.p95_km",
+        label: "95th-percentile travel distance",
+        unit: "km",
+        scale: 1.0,
+        lower_is_better: true,
+    },
+    Metric {
+        path: "finance.system_cost_per_year",
+        label: "system cost",
+        unit: "£m a year",
+        scale: 1e-6,
+        lower_is_better: true,
+    },
+    Metric { path: "workforce.vacancy_rate", label: "vacancy rate", unit: "%", scale: 100.0, lower_is_better: true },
+    Metric {
+        path: "finance.failures",
+        label: "provider failures",
+        unit: "providers",
+        scale: 1.0,
+        lower_is_better: true,
+    },
+];
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:960px;margin:1.5em auto;padding:0 1em;color:#222}\
+h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ccc}\
+figure{margin:1.2em 0}figure svg{max-width:100%;height:auto}figcaption{font-size:.9em;color:#444}\
+table{border-collapse:collapse;margin:1em 0;font-size:.9em}td,th{border:1px solid #bbb;padding:.25em .6em;text-align:left}\
+th{background:#f0f0f0}.note{background:#fff4d6;border-left:4px solid #e69f00;padding:.5em 1em}";
+
+/// Escapes text for HTML.
+pub fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+fn figure(out: &mut String, id: &str, kind: &str, series: usize, points: usize, svg: &str, caption: &str) {
+    let _ = writeln!(
+        out,
+        "<figure class=\"chart\" id=\"{}\" data-chart=\"{}\" data-series=\"{series}\" data-points=\"{points}\">{svg}\
+         <figcaption>{}</figcaption></figure>",
+        esc(id),
+        esc(kind),
+        esc(caption)
+    );
+}
+
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
+         content=\"width=device-width,initial-scale=1\"><title>{}</title><style>{STYLE}</style></head>\n<body>\n<h1>{}</h1>\n{body}</body></html>\n",
+        esc(title),
+        esc(title)
+    )
+}
+
+/// The HTML page of a report.
+pub fn render(report: &Report) -> Result<String, String> {
+    match report {
+        Report::Run(r) => run_page(r),
+        Report::Sweep(s) => sweep_page(s),
+    }
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or_else(|| "–".into(), |v| format!("{:.2}%", v * 100.0))
+}
+
+fn num(v: Option<f64>, digits: usize) -> String {
+    v.map_or_else(|| "–".into(), |v| format!("{v:.digits$}"))
+}
+
+/// The headline figures of a run, as (label, value) rows.
+pub fn headline(r: &RunOutput) -> Vec<(&'static str, String)> {
+    let s = &r.summary;
+    vec![
+        ("episodes treated", s.outcomes.overall.episodes.to_string()),
+        ("adverse-outcome rate", pct(s.outcomes.overall.adverse_rate)),
+        ("mean elective wait (weeks)", num(s.waiting.overall.mean_wait_weeks, 2)),
+        ("elective within 18 weeks", pct(s.waiting.overall.share_within_18_weeks)),
+        ("emergency diversions", s.waiting.overall.diversions.to_string()),
+        ("mean travel (km)", num(s.access.overall.mean_km, 1)),
+        ("95th-percentile travel (km)", num(s.access.overall.p95_km, 1)),
+        ("system cost (£m a year)", format!("{:.1}", s.finance.system_cost_per_year / 1e6)),
+        ("cost per episode (£)", num(s.finance.cost_per_episode, 0)),
+        ("providers in deficit", s.finance.providers_in_deficit.to_string()),
+        (
+            "failures / closures / mergers",
+            format!("{} / {} / {}", s.finance.failures, s.finance.closures, s.finance.mergers),
+        ),
+        ("vacancy rate", pct(s.workforce.vacancy_rate)),
+        ("mean quality", num(s.providers.mean_quality, 3)),
+    ]
+}
+
+fn run_page(r: &RunOutput) -> Result<String, String> {
+    let title = format!("{} · regime {} · seed {}", r.scenario.name, r.regime.name, r.seed);
+    let mut b = String::new();
+    let _ = writeln!(
+        b,
+        "<p>ccsim {} · {} weeks measured after {} weeks' warm-up · scenario hash <code>{}</code>{}</p>",
+        esc(&r.ccsim_version),
+        r.time.horizon_weeks,
+        r.time.warmup_weeks,
+        esc(&r.scenario.hash),
+        if r.regime_at_end.name != r.regime.name {
+            format!(" · regime at the end: {}", esc(&r.regime_at_end.name))
+        } else {
+            String::new()
+        }
+    );
+    b.push_str("<h2>Headline figures</h2>\n<table><tr><th>measure</th><th>value</th></tr>\n");
+    for (label, value) in headline(r) {
+        let _ = writeln!(b, "<tr><td>{label}</td><td>{}</td></tr>", esc(&value));
+    }
+    b.push_str("</table>\n<h2>Providers over time</h2>\n");
+    match &r.timeseries {
+        None => b.push_str(
+            "<p class=\"note\">This run was made without <code>--timeseries</code>: no weekly series to show.</p>\n",
+        ),
+        Some(ts) => {
+            let mark = Some(f64::from(r.time.warmup_weeks));
+            type Pick = fn(&crate::model::engine::ProviderSeries, usize) -> f64;
+            let panels: [(&str, &str, &str, Pick); 4] = [
+                ("waits", "patients on the waiting list", "patients", |p, w| p.waiting[w] as f64),
+                ("quality", "quality", "quality index (0 = the baseline risks' level)", |p, w| p.quality[w]),
+                ("cash", "cash", "£m", |p, w| p.cash[w].as_pounds() / 1e6),
+                ("staff", "staff in post", "WTE", |p, w| p.staff_wte[w]),
+            ];
+            for (id, what, unit, pick) in panels {
+                let series: Vec<(String, Vec<(f64, f64)>)> = ts
+                    .providers
+                    .iter()
+                    .map(|p| {
+                        (p.id.clone(), ts.week.iter().enumerate().map(|(w, &wk)| (f64::from(wk), pick(p, w))).collect())
+                    })
+                    .collect();
+                let svg = charts::weekly(&format!("{what} by provider — {title}"), unit, &series, mark)?;
+                let points = series.iter().map(|s| s.1.len()).sum();
+                figure(
+                    &mut b,
+                    &format!("run-{id}"),
+                    "timeseries",
+                    series.len(),
+                    points,
+                    &svg,
+                    &format!("Weekly {what} of each provider ({unit}); the dashed line marks the end of the warm-up."),
+                );
+            }
+        }
+    }
+    b.push_str("<h2>Where patients went</h2>\n");
+    let svg = charts::map(&format!("Localities, providers and flows — {title}"), &r.map)?;
+    figure(
+        &mut b,
+        "run-map",
+        "map",
+        3,
+        r.map.flows.len() + r.map.localities.len() + r.map.providers.len(),
+        &svg,
+        "Localities (circles, area by residents) and providers (squares) at their coordinates; lines from each \
+         locality to the providers that treated its patients in the measured window, as wide as the number of patients.",
+    );
+    b.push_str("<h2>Events</h2>\n");
+    if r.events.is_empty() {
+        b.push_str("<p>No failures, closures, mergers or timed changes.</p>\n");
+    } else {
+        b.push_str(
+            "<table><tr><th>week</th><th>event</th><th>provider</th><th>service</th><th>to</th><th>detail</th></tr>\n",
+        );
+        for e in &r.events {
+            let _ = writeln!(
+                b,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                e.week,
+                esc(&e.kind),
+                esc(&e.provider),
+                esc(e.service.as_deref().unwrap_or("")),
+                esc(e.to.as_deref().unwrap_or("")),
+                esc(&e.detail)
+            );
+        }
+        b.push_str("</table>\n");
+    }
+    Ok(page(&title, &b))
+}
+
+/// A parameter value as a number, if it is one.
+fn number(v: &Value) -> Option<f64> {
+    v.as_f64()
+}
+
+fn show_value(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => {
+            let x = n.as_f64().unwrap_or(f64::NAN);
+            if x.fract() == 0.0 && x.abs() < 1e12 { format!("{x:.0}") } else { format!("{x:.4}") }
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Points grouped for charts against `param`: by the values of every other parameter.
+fn facets<'a>(points: &'a [PointSummary], param: &str) -> BTreeMap<String, Vec<&'a PointSummary>> {
+    let mut out: BTreeMap<String, Vec<&PointSummary>> = BTreeMap::new();
+    for p in points {
+        let key: Vec<String> = p
+            .parameters
+            .iter()
+            .filter(|(k, _)| k.as_str() != param)
+            .map(|(k, v)| format!("{k} = {}", show_value(v)))
+            .collect();
+        out.entry(key.join(", ")).or_default().push(p);
+    }
+    for list in out.values_mut() {
+        list.sort_by(|a, b| {
+            let (x, y) = (a.parameters.get(param).and_then(number), b.parameters.get(param).and_then(number));
+            x.unwrap_or(f64::NAN).total_cmp(&y.unwrap_or(f64::NAN))
+        });
+    }
+    out
+}
+
+fn band_point(x: f64, s: &Stat, scale: f64) -> (f64, f64, f64, f64) {
+    let [lo, hi] = s.ci95.unwrap_or([s.mean, s.mean]);
+    (x, s.mean * scale, lo * scale, hi * scale)
+}
+
+/// Which arm a paired difference (second minus first) favours for a metric.
+fn verdict(diff: &Stat, m: &Metric, first: &str, second: &str) -> String {
+    let Some([lo, hi]) = diff.ci95 else { return "unclear (one replicate)".into() };
+    let second_lower = hi < 0.0;
+    let second_higher = lo > 0.0;
+    match (second_lower, second_higher, m.lower_is_better) {
+        (true, _, true) | (_, true, false) => second.to_owned(),
+        (_, true, true) | (true, _, false) => first.to_owned(),
+        _ => "no clear difference".into(),
+    }
+}
+
+fn sweep_page(r: &SweepReport) -> Result<String, String> {
+    let layout = &r.summary.layout;
+    let spec = &r.manifest.spec;
+    let scenarios: Vec<&str> = r.manifest.scenarios.iter().map(|s| s.name.as_str()).collect();
+    let title = format!(
+        "Sweep of {} — arms {} — seed {}",
+        scenarios.join(" and "),
+        layout.arms.join(" vs "),
+        spec.get("seed").map_or_else(|| "?".into(), ToString::to_string)
+    );
+    let design = spec.get("design").and_then(Value::as_str).unwrap_or("grid");
+    let mut b = String::new();
+    let _ = writeln!(
+        b,
+        "<p>ccsim {} · {} design · {} points × {} replicates × {} arms = {} runs · parameters: {} · started {}{}</p>",
+        esc(&r.manifest.ccsim_version),
+        esc(design),
+        layout.points,
+        layout.replicates,
+        layout.arms.len(),
+        r.manifest.total_runs,
+        esc(&if layout.parameters.is_empty() { "none".into() } else { layout.parameters.join(", ") }),
+        esc(&r.manifest.started),
+        r.manifest.finished.as_ref().map(|f| format!(" · finished {}", esc(f))).unwrap_or_default()
+    );
+    if let Some(note) = &r.partial {
+        let _ = writeln!(b, "<p class=\"note\">{}</p>", esc(note));
+    }
+    let points = &r.summary.points;
+    let present = |m: &Metric| points.iter().any(|p| p.arms.values().any(|a| a.metrics.contains_key(m.path)));
+    let metrics: Vec<&Metric> = KEY_METRICS.iter().filter(|m| present(m)).collect();
+    let numeric: Vec<&String> = layout
+        .parameters
+        .iter()
+        .filter(|p| {
+            let values: Vec<f64> = points.iter().filter_map(|pt| pt.parameters.get(*p).and_then(number)).collect();
+            values.len() == points.len() && values.iter().any(|v| *v != values[0])
+        })
+        .collect();
+    let bars = design != "grid";
+    let mut flips = Vec::new();
+    const MAX_FACETS: usize = 6;
+    for param in &numeric {
+        let groups = facets(points, param);
+        let _ = writeln!(b, "<h2>Against <code>{}</code></h2>", esc(param));
+        if groups.len() > MAX_FACETS {
+            let _ = writeln!(
+                b,
+                "<p class=\"note\">{} combinations of the other parameters; the first {MAX_FACETS} are shown.</p>",
+                groups.len()
+            );
+        }
+        for (f, (facet, pts)) in groups.iter().take(MAX_FACETS).enumerate() {
+            let facet_label = if facet.is_empty() { String::new() } else { format!(" ({facet})") };
+            for m in &metrics {
+                let series: Vec<Band> = layout
+                    .arms
+                    .iter()
+                    .map(|arm| Band {
+                        name: arm.clone(),
+                        points: pts
+                            .iter()
+                            .filter_map(|p| {
+                                let x = p.parameters.get(*param).and_then(number)?;
+                                p.arms.get(arm)?.metrics.get(m.path).map(|s| band_point(x, s, m.scale))
+                            })
+                            .collect(),
+                    })
+                    .filter(|s| !s.points.is_empty())
+                    .collect();
+                if series.is_empty() {
+                    continue;
+                }
+                let chart_title = format!("{}{facet_label}", m.label);
+                let y = format!("{} ({})", m.label, m.unit);
+                let svg = charts::bands(&chart_title, param, &y, &series, false, bars)?;
+                let n = series.iter().map(|s| s.points.len()).sum();
+                figure(
+                    &mut b,
+                    &format!("sweep-{}-{param}-{f}", m.path),
+                    "arms",
+                    series.len(),
+                    n,
+                    &svg,
+                    &format!(
+                        "Mean {} by arm against {param}{facet_label}, with 95% confidence bands over replicates.",
+                        m.label
+                    ),
+                );
+                let diffs: Vec<Band> = pts
+                    .first()
+                    .map(|p| p.differences.keys().cloned().collect::<Vec<_>>())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|key| Band {
+                        points: pts
+                            .iter()
+                            .filter_map(|p| {
+                                let x = p.parameters.get(*param).and_then(number)?;
+                                p.differences.get(&key)?.metrics.get(m.path).map(|s| band_point(x, s, m.scale))
+                            })
+                            .collect(),
+                        name: key,
+                    })
+                    .filter(|s| !s.points.is_empty())
+                    .collect();
+                if diffs.is_empty() {
+                    continue;
+                }
+                let svg = charts::bands(
+                    &format!("Paired difference in {}{facet_label}", m.label),
+                    param,
+                    &y,
+                    &diffs,
+                    true,
+                    bars,
+                )?;
+                let n = diffs.iter().map(|s| s.points.len()).sum();
+                figure(
+                    &mut b,
+                    &format!("sweep-diff-{}-{param}-{f}", m.path),
+                    "difference",
+                    diffs.len(),
+                    n,
+                    &svg,
+                    &format!(
+                        "Paired difference between arms (same seeds) in {}{facet_label}, with its 95% confidence band; \
+                         above zero the first-named arm is higher.",
+                        m.label
+                    ),
+                );
+                if layout.arms.len() >= 2 {
+                    let key = format!("{} - {}", layout.arms[1], layout.arms[0]);
+                    let mut last: Option<(f64, String)> = None;
+                    for p in pts {
+                        let (Some(x), Some(d)) = (
+                            p.parameters.get(*param).and_then(number),
+                            p.differences.get(&key).and_then(|d| d.metrics.get(m.path)),
+                        ) else {
+                            continue;
+                        };
+                        let now = verdict(d, m, &layout.arms[0], &layout.arms[1]);
+                        if let Some((x0, before)) = &last
+                            && *before != now
+                        {
+                            flips.push((
+                                m.label,
+                                param.to_string(),
+                                facet.clone(),
+                                *x0,
+                                x,
+                                before.clone(),
+                                now.clone(),
+                            ));
+                        }
+                        last = Some((x, now));
+                    }
+                }
+            }
+        }
+    }
+    b.push_str("<h2>Where the answer flips</h2>\n");
+    if flips.is_empty() {
+        b.push_str("<p>The better arm (by the paired difference's 95% interval) does not change between neighbouring points.</p>\n");
+    } else {
+        b.push_str(
+            "<table id=\"flips\"><tr><th>measure</th><th>parameter</th><th>other parameters</th><th>between</th>\
+             <th>better before</th><th>better after</th></tr>\n",
+        );
+        for (label, param, facet, x0, x1, before, after) in &flips {
+            let _ = writeln!(
+                b,
+                "<tr><td>{label}</td><td><code>{}</code></td><td>{}</td><td>{x0} and {x1}</td><td>{}</td><td>{}</td></tr>",
+                esc(param),
+                if facet.is_empty() { "—".to_owned() } else { esc(facet) },
+                esc(before),
+                esc(after)
+            );
+        }
+        b.push_str("</table>\n");
+    }
+    b.push_str("<h2>Every point</h2>\n");
+    b.push_str(&point_table(r, &metrics));
+    Ok(page(&title, &b))
+}
+
+/// Mean [95% CI] of the key metrics per point and arm, as an HTML table.
+fn point_table(r: &SweepReport, metrics: &[&Metric]) -> String {
+    let mut t = String::from("<table><tr><th>point</th><th>parameters</th><th>arm</th>");
+    for m in metrics {
+        let _ = write!(t, "<th>{} ({})</th>", m.label, m.unit);
+    }
+    t.push_str("</tr>\n");
+    for p in &r.summary.points {
+        let params: Vec<String> = p.parameters.iter().map(|(k, v)| format!("{k} = {}", show_value(v))).collect();
+        for (arm, a) in p.arms.iter().chain(p.differences.iter()) {
+            let _ = write!(t, "<tr><td>{}</td><td>{}</td><td>{}</td>", p.point, esc(&params.join(", ")), esc(arm));
+            for m in metrics {
+                let cell = a.metrics.get(m.path).map_or_else(
+                    || "–".into(),
+                    |s| {
+                        let (_, mean, lo, hi) = band_point(0.0, s, m.scale);
+                        format!("{mean:.3} [{lo:.3}, {hi:.3}]")
+                    },
+                );
+                let _ = write!(t, "<td>{cell}</td>");
+            }
+            t.push_str("</tr>\n");
+        }
+    }
+    t.push_str("</table>\n");
+    t
+}

@@ -1,0 +1,83 @@
+//! Reading what a report shows: a run's JSON, or a sweep directory (its
+//! summary, or its runs alone while it is still being written).
+
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+use crate::model::RunOutput;
+use crate::sweep::runner::{Manifest, read_manifest};
+use crate::sweep::summary::{RUNS, SUMMARY, SweepSummary, summarise_partial};
+
+/// Why a report could not be made.
+#[derive(Debug, Error)]
+#[error("{}: {message}", path.display())]
+pub struct ReportError {
+    /// The file or directory.
+    pub path: PathBuf,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+fn fail(path: &Path, message: impl Into<String>) -> ReportError {
+    ReportError { path: path.to_owned(), message: message.into() }
+}
+
+/// A sweep directory's contents.
+#[derive(Debug, Clone)]
+pub struct SweepReport {
+    /// The directory.
+    pub dir: PathBuf,
+    /// Its manifest.
+    pub manifest: Manifest,
+    /// Its summary (computed from the runs when the sweep has not finished).
+    pub summary: SweepSummary,
+    /// Set when the summary is from an unfinished sweep: what is missing.
+    pub partial: Option<String>,
+}
+
+/// What a report shows.
+#[derive(Debug, Clone)]
+pub enum Report {
+    /// One run.
+    Run(Box<RunOutput>),
+    /// A sweep.
+    Sweep(Box<SweepReport>),
+}
+
+fn parse<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T, ReportError> {
+    let text = std::fs::read_to_string(path).map_err(|e| fail(path, format!("cannot read: {e}")))?;
+    let de = &mut serde_json::Deserializer::from_str(&text);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let at = e.path().to_string();
+        fail(path, format!("not a readable {what}: at `{at}`: {}", e.into_inner()))
+    })
+}
+
+/// Reads a run JSON file or a sweep directory.
+pub fn load(path: &Path) -> Result<Report, ReportError> {
+    if !path.is_dir() {
+        return parse::<RunOutput>(path, "ccsim run result").map(|r| Report::Run(Box::new(r)));
+    }
+    let manifest = read_manifest(path).map_err(|e| fail(path, format!("not a sweep directory: {e}")))?;
+    let summary_path = path.join(SUMMARY);
+    let (summary, partial) = if summary_path.exists() {
+        (parse::<SweepSummary>(&summary_path, "sweep summary")?, None)
+    } else {
+        let runs = path.join(RUNS);
+        if !runs.exists() {
+            return Err(fail(path, format!("no {SUMMARY} and no {RUNS}: the sweep has not run any run yet")));
+        }
+        let (summary, missing) = summarise_partial(&runs, &manifest.layout).map_err(|e| fail(&runs, e.to_string()))?;
+        if summary.runs == 0 {
+            return Err(fail(&runs, "holds no complete run yet"));
+        }
+        let note = format!(
+            "partial: {SUMMARY} is not written yet (the sweep is running, stopped, or is a shard); these figures come from \
+             the {} complete runs in {RUNS} ({missing} of {} missing)",
+            summary.runs, manifest.total_runs
+        );
+        (summary, Some(note))
+    };
+    Ok(Report::Sweep(Box::new(SweepReport { dir: path.to_owned(), manifest, summary, partial })))
+}

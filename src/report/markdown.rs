@@ -1,0 +1,72 @@
+//! The Markdown summary of a report, for a terminal or a notebook.
+
+use std::fmt::Write;
+
+use super::html::{KEY_METRICS, headline};
+use super::input::Report;
+
+/// Markdown tables of a run's headline figures and events, or of a sweep's
+/// key metrics per point and arm.
+pub fn render(report: &Report) -> String {
+    let mut t = String::new();
+    match report {
+        Report::Run(r) => {
+            let _ = writeln!(t, "# {} · regime {} · seed {}\n", r.scenario.name, r.regime.name, r.seed);
+            t.push_str("| measure | value |\n|---|---|\n");
+            for (label, value) in headline(r) {
+                let _ = writeln!(t, "| {label} | {value} |");
+            }
+            if !r.events.is_empty() {
+                t.push_str("\n| week | event | provider | service | to |\n|---|---|---|---|---|\n");
+                for e in &r.events {
+                    let _ = writeln!(
+                        t,
+                        "| {} | {} | {} | {} | {} |",
+                        e.week,
+                        e.kind,
+                        e.provider,
+                        e.service.as_deref().unwrap_or(""),
+                        e.to.as_deref().unwrap_or("")
+                    );
+                }
+            }
+        }
+        Report::Sweep(s) => {
+            let layout = &s.summary.layout;
+            let names: Vec<&str> = s.manifest.scenarios.iter().map(|x| x.name.as_str()).collect();
+            let _ = writeln!(t, "# Sweep of {} — arms {}\n", names.join(" and "), layout.arms.join(" vs "));
+            if let Some(note) = &s.partial {
+                let _ = writeln!(t, "> {note}\n");
+            }
+            let metrics: Vec<_> = KEY_METRICS
+                .iter()
+                .filter(|m| s.summary.points.iter().any(|p| p.arms.values().any(|a| a.metrics.contains_key(m.path))))
+                .collect();
+            t.push_str("| point | parameters | arm |");
+            for m in &metrics {
+                let _ = write!(t, " {} ({}) |", m.label, m.unit);
+            }
+            t.push_str("\n|---|---|---|");
+            t.push_str(&"---|".repeat(metrics.len()));
+            t.push('\n');
+            for p in &s.summary.points {
+                let params: Vec<String> = p.parameters.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+                for (arm, a) in p.arms.iter().chain(p.differences.iter()) {
+                    let _ = write!(t, "| {} | {} | {arm} |", p.point, params.join(", "));
+                    for m in &metrics {
+                        match a.metrics.get(m.path) {
+                            Some(st) => {
+                                let [lo, hi] = st.ci95.unwrap_or([st.mean, st.mean]);
+                                let _ =
+                                    write!(t, " {:.3} [{:.3}, {:.3}] |", st.mean * m.scale, lo * m.scale, hi * m.scale);
+                            }
+                            None => t.push_str(" – |"),
+                        }
+                    }
+                    t.push('\n');
+                }
+            }
+        }
+    }
+    t
+}

@@ -1,0 +1,10 @@
+//! Reports people can look at: a self-contained HTML page with inline SVG
+//! charts (no scripts, no network), or a Markdown summary, from a run's
+//! JSON or a sweep directory.
+
+pub mod charts;
+pub mod html;
+pub mod input;
+pub mod markdown;
+
+pub use input::{Report, load};
