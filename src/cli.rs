@@ -33,6 +33,23 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Turn a run's JSON or a sweep directory into an HTML report or a Markdown summary.
     Report(ReportArgs),
+    /// Morris or Sobol sensitivity indices from a finished sweep of that design.
+    Sensitivity(SensitivityArgs),
+}
+
+/// Arguments of `ccsim sensitivity`.
+#[derive(Debug, clap::Args)]
+pub struct SensitivityArgs {
+    /// A finished sweep directory of a `morris` or `sobol` design.
+    pub dir: PathBuf,
+    /// A metric, `PATH` (for every arm and difference) or `TARGET:PATH`, e.g.
+    /// `collaboration - competition:outcomes.overall.adverse_rate` (repeatable).
+    /// Default: the key metrics.
+    #[arg(long = "metric", value_name = "NAME")]
+    pub metrics: Vec<String>,
+    /// Also write the indices as JSON here.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
 }
 
 /// Arguments of `ccsim report`.
@@ -104,6 +121,14 @@ pub struct SweepArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// Adaptive replication: add rounds of the spec's replicates to each point
+    /// until the 95% CI of METRIC (of TARGET, an arm or `B - A`; every arm
+    /// when omitted) is at most WIDTH wide.
+    #[arg(long, value_name = "[TARGET:]METRIC=WIDTH")]
+    pub target_ci: Option<String>,
+    /// Cap on replicates per point under --target-ci. Default: 8 × the spec's.
+    #[arg(long, value_name = "N")]
+    pub max_replicates: Option<u32>,
 }
 
 /// Arguments of `ccsim merge`.

@@ -13,8 +13,8 @@ use ccsim::sweep::spec;
 use ccsim::{output, report, text, validate};
 
 use crate::cli::{
-    CheckArgs, Command, Destination, MergeArgs, ReportArgs, ReportFormat, RunSettings, SweepArgs, TableFormat,
-    ValidateArgs,
+    CheckArgs, Command, Destination, MergeArgs, ReportArgs, ReportFormat, RunSettings, SensitivityArgs, SweepArgs,
+    TableFormat, ValidateArgs,
 };
 
 /// Runs one subcommand; the exit code for success or a failed validation.
@@ -26,6 +26,7 @@ pub fn dispatch(command: Command) -> Result<ExitCode> {
         Command::Merge(args) => merge(&args),
         Command::Validate(args) => return validate(&args),
         Command::Report(args) => report(&args),
+        Command::Sensitivity(args) => sensitivity(&args),
     }
     .map(|()| ExitCode::SUCCESS)
 }
@@ -71,7 +72,16 @@ fn sweep(args: &SweepArgs) -> Result<()> {
     let shard = args.shard.as_deref().map(Shard::parse).transpose().map_err(|e| anyhow!("--shard: {e}"))?;
     let threads = threads(args.jobs)?;
     let plan = spec::load(&args.spec)?;
-    let options = runner::Options { threads, resume: args.resume, shard };
+    let adaptive = args
+        .target_ci
+        .as_deref()
+        .map(|flag| runner::Adaptive::parse(flag, args.max_replicates.unwrap_or(8 * plan.spec.replicates.max(1))))
+        .transpose()
+        .map_err(|e| anyhow!("--target-ci: {e}"))?;
+    if adaptive.is_none() && args.max_replicates.is_some() {
+        bail!("--max-replicates: only with --target-ci");
+    }
+    let options = runner::Options { threads, resume: args.resume, shard, adaptive };
     let show = !args.quiet && std::io::stderr().is_terminal();
     let outcome = if show {
         let bar = indicatif::ProgressBar::new(0).with_style(
@@ -114,6 +124,14 @@ fn report(args: &ReportArgs) -> Result<()> {
             Ok(())
         }
     }
+}
+
+fn sensitivity(args: &SensitivityArgs) -> Result<()> {
+    let result = report::input::sensitivity(&args.dir, &args.metrics)?;
+    if let Some(path) = &args.json {
+        output::write_atomic(path, &output::to_json(&result)?)?;
+    }
+    output::write_stdout(text::sensitivity_table(&result).as_bytes())
 }
 
 fn merge(args: &MergeArgs) -> Result<()> {

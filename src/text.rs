@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use crate::model::scenario::Capability;
 use crate::model::{RunOutput, Scenario};
+use crate::sweep::sensitivity::{Indices, SensitivityReport};
 use crate::validate::{CheckResult, Kind};
 
 fn opt(v: Option<f64>, scale: f64, decimals: usize) -> String {
@@ -110,4 +111,60 @@ pub fn validation_markdown(results: &[CheckResult]) -> String {
         );
     }
     t
+}
+
+/// Sensitivity indices as ranked text tables, one per target and metric.
+pub fn sensitivity_table(r: &SensitivityReport) -> String {
+    let mut t = String::new();
+    for result in &r.results {
+        let noise = match result.noise_share {
+            Some(share) => format!("replicate noise {:.0}% of the variance between points", share * 100.0),
+            None => "replicate noise unknown with one replicate".to_owned(),
+        };
+        match &result.indices {
+            Indices::Morris { parameters } => {
+                let _ = writeln!(t, "{} · {} (Morris; {noise})", result.target, result.metric);
+                let _ = writeln!(t, "  {:<4} {:<44} {:>12} {:>12} {:>12}", "rank", "parameter", "μ*", "μ", "σ");
+                for (i, p) in parameters.iter().enumerate() {
+                    let _ = writeln!(
+                        t,
+                        "  {:<4} {:<44} {:>12} {:>12} {:>12}",
+                        i + 1,
+                        p.parameter,
+                        significant(p.mu_star),
+                        significant(p.mu),
+                        significant(p.sigma)
+                    );
+                }
+            }
+            Indices::Sobol { variance, parameters } => {
+                let _ = writeln!(t, "{} · {} (Sobol; variance {variance:.4e}; {noise})", result.target, result.metric);
+                let _ = writeln!(
+                    t,
+                    "  {:<4} {:<44} {:>26} {:>26}",
+                    "rank", "parameter", "first order [95% CI]", "total order [95% CI]"
+                );
+                for (i, p) in parameters.iter().enumerate() {
+                    let first = format!("{:.3} [{:.3}, {:.3}]", p.first, p.first_ci[0], p.first_ci[1]);
+                    let total = format!("{:.3} [{:.3}, {:.3}]", p.total, p.total_ci[0], p.total_ci[1]);
+                    let _ = writeln!(t, "  {:<4} {:<44} {first:>26} {total:>26}", i + 1, p.parameter);
+                }
+            }
+        }
+        t.push('\n');
+    }
+    t
+}
+
+/// Four significant figures, in plain or scientific notation by magnitude.
+fn significant(v: f64) -> String {
+    let a = v.abs();
+    if a == 0.0 {
+        "0".to_owned()
+    } else if (1e-3..1e6).contains(&a) {
+        let decimals = (3 - a.log10().floor() as i32).max(0) as usize;
+        format!("{v:.decimals$}")
+    } else {
+        format!("{v:.3e}")
+    }
 }

@@ -89,6 +89,38 @@ fn arms_of_the_same_regime_differ_by_exactly_zero() {
     }
 }
 
+/// Starts a sweep, SIGKILLs it once `lines` runs are written, and appends
+/// half a line as if the kill had come mid-write; returns the runs written.
+fn kill_after(spec: &Path, out: &Path, lines: usize, extra: &[&str]) -> usize {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ccsim"))
+        .arg("sweep")
+        .arg(spec)
+        .arg("--out")
+        .arg(out)
+        .arg("--quiet")
+        .args(extra)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawns");
+    let runs = out.join("runs.jsonl");
+    let start = Instant::now();
+    loop {
+        let written = std::fs::read(&runs).map(|b| b.iter().filter(|&&c| c == b'\n').count()).unwrap_or(0);
+        if written >= lines {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "the sweep never started writing");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reaped");
+    let mut bytes = std::fs::read(&runs).expect("runs");
+    let done = bytes.iter().filter(|&&c| c == b'\n').count();
+    bytes.extend_from_slice(b"{\"run\":599,\"point\":2,\"repl");
+    std::fs::write(&runs, bytes).expect("truncate");
+    done
+}
+
 #[test]
 fn a_sweep_killed_mid_write_resumes_to_the_same_result() {
     let t = tempfile::tempdir().expect("tempdir");
@@ -100,33 +132,8 @@ fn a_sweep_killed_mid_write_resumes_to_the_same_result() {
     sweep(&s, &whole, &["-j", "2"]);
 
     let broken = t.path().join("broken");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ccsim"))
-        .arg("sweep")
-        .arg(&s)
-        .arg("--out")
-        .arg(&broken)
-        .args(["--quiet", "-j", "2"])
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawns");
-    let runs = broken.join("runs.jsonl");
-    let start = Instant::now();
-    loop {
-        let lines = std::fs::read(&runs).map(|b| b.iter().filter(|&&c| c == b'\n').count()).unwrap_or(0);
-        if lines >= 5 {
-            break;
-        }
-        assert!(start.elapsed() < Duration::from_secs(60), "the sweep never started writing");
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    child.kill().expect("SIGKILL");
-    child.wait().expect("reaped");
-    // As if the kill had come in the middle of writing a line.
-    let mut bytes = std::fs::read(&runs).expect("runs");
-    let done = bytes.iter().filter(|&&c| c == b'\n').count();
+    let done = kill_after(&s, &broken, 5, &["-j", "2"]);
     assert!(done < 600, "the sweep finished before it was killed; make it longer");
-    bytes.extend_from_slice(b"{\"run\":599,\"point\":2,\"repl");
-    std::fs::write(&runs, bytes).expect("truncate");
 
     let o = ccsim().arg("sweep").arg(&s).arg("--out").arg(&broken).arg("--quiet").output().expect("runs");
     assert_eq!(o.status.code(), Some(2), "an existing directory without --resume must be refused");
@@ -136,6 +143,89 @@ fn a_sweep_killed_mid_write_resumes_to_the_same_result() {
     assert_eq!(manifest["resumed"].as_array().map(Vec::len), Some(1));
     // Resuming a finished sweep runs nothing and changes nothing.
     sweep(&s, &broken, &["--resume"]);
+    assert_same_results(&whole, &broken);
+}
+
+/// A short horizon makes a noisy adverse rate, a long one a precise rate.
+fn noisy_and_quiet(replicates: u32, horizons: &[u32]) -> Value {
+    json!({
+        "scenario": "configs/duopoly.json",
+        "arms": ["competition", "collaboration"],
+        "parameters": {"time.horizon_weeks": {"values": horizons}},
+        "replicates": replicates,
+        "seed": 7
+    })
+}
+
+const ADVERSE: &str = "outcomes.overall.adverse_rate";
+
+#[test]
+fn adaptive_replication_adds_replicates_only_where_the_interval_is_wide() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let s = spec(t.path(), "adaptive.json", &noisy_and_quiet(3, &[6, 208]));
+    let flags = ["--target-ci", "outcomes.overall.adverse_rate=0.004", "--max-replicates", "30"];
+    let (one, two) = (t.path().join("j1"), t.path().join("j2"));
+    sweep(&s, &one, &[&flags[..], &["-j", "1"]].concat());
+    sweep(&s, &two, &[&flags[..], &["-j", "2"]].concat());
+    assert_same_results(&one, &two);
+
+    let summary: SweepSummary = serde_json::from_slice(&read(&one, "summary.json")).expect("summary");
+    let (noisy, quiet) = (&summary.points[0], &summary.points[1]);
+    assert_eq!(quiet.replicates, 3, "a precise point keeps the spec's replicates");
+    let extra = noisy.replicates;
+    assert!(extra > 3 && extra < 30 && extra % 3 == 0, "the noisy point took rounds of 3: {extra}");
+    for p in [noisy, quiet] {
+        for (arm, stats) in &p.arms {
+            let s = &stats.metrics[ADVERSE];
+            assert_eq!(s.n as u32, p.replicates, "{arm}");
+            let [lo, hi] = s.ci95.expect("an interval");
+            assert!(hi - lo <= 0.004, "point {} {arm}: width {}", p.point, hi - lo);
+        }
+    }
+    // One round fewer would not have done.
+    let lines = read(&one, "runs.jsonl").iter().filter(|&&b| b == b'\n').count();
+    assert_eq!(lines as u32, (extra + 3) * 2);
+
+    // The noisy point's replicates are the first `extra` of a fixed sweep.
+    let fixed = spec(t.path(), "fixed.json", &noisy_and_quiet(extra, &[6]));
+    let out = t.path().join("fixed");
+    sweep(&fixed, &out, &[]);
+    let f: SweepSummary = serde_json::from_slice(&read(&out, "summary.json")).expect("summary");
+    let json = |p: &ccsim::sweep::summary::PointSummary| serde_json::to_value((&p.arms, &p.differences)).expect("json");
+    assert_eq!(json(&f.points[0]), json(noisy));
+    let narrower = |n: u32| {
+        let s = spec(t.path(), "fewer.json", &noisy_and_quiet(n, &[6]));
+        let out = t.path().join(format!("fewer{n}"));
+        sweep(&s, &out, &[]);
+        let f: SweepSummary = serde_json::from_slice(&read(&out, "summary.json")).expect("summary");
+        f.points[0].arms.values().all(|a| a.metrics[ADVERSE].ci95.is_some_and(|[lo, hi]| hi - lo <= 0.004))
+    };
+    assert!(!narrower(extra - 3), "the sweep stopped one round late");
+}
+
+#[test]
+fn an_adaptive_sweep_killed_mid_round_resumes_to_the_same_result() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let mut v = noisy_and_quiet(10, &[2, 4, 104]);
+    v["scenario"] = json!("configs/west-mercia.json");
+    let s = spec(t.path(), "adaptive.json", &v);
+    let flags = ["--target-ci", "collaboration - competition:outcomes.overall.adverse_rate=0.0006", "-j", "2"];
+    let whole = t.path().join("whole");
+    sweep(&s, &whole, &flags);
+    let summary: SweepSummary = serde_json::from_slice(&read(&whole, "summary.json")).expect("summary");
+    let total: u32 = summary.points.iter().map(|p| p.replicates).sum();
+    let counts: Vec<u32> = summary.points.iter().map(|p| p.replicates).collect();
+    assert_eq!(counts[0], 80, "the noisiest point stops at the default cap of 8 × 10");
+    assert!(counts[1] > 10 && counts[2] == 10, "{counts:?}");
+
+    let broken = t.path().join("broken");
+    let done = kill_after(&s, &broken, 30, &flags);
+    assert!(done < total as usize * 2, "the sweep finished before it was killed; make it longer");
+    let o =
+        ccsim().arg("sweep").arg(&s).arg("--out").arg(&broken).args(["--quiet", "--resume"]).output().expect("runs");
+    assert_eq!(o.status.code(), Some(2), "resuming without the same --target-ci must be refused");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--target-ci differ"));
+    sweep(&s, &broken, &[&flags[..], &["--resume"]].concat());
     assert_same_results(&whole, &broken);
 }
 
@@ -243,6 +333,27 @@ fn bad_specs_are_clear_errors_and_write_nothing() {
     let o = ccsim().arg("sweep").arg(&s).arg("--out").arg(&out).args(["--shard", "3/2"]).output().expect("runs");
     assert!(String::from_utf8_lossy(&o.stderr).contains("--shard: expected I/N with 1 ≤ I ≤ N"));
     assert!(!out.exists());
+    let flags: [(&[&str], &str); 6] = [
+        (&["--max-replicates", "9"], "--max-replicates: only with --target-ci"),
+        (&["--target-ci", "outcomes.overall.adverse_rate"], "expected [TARGET:]METRIC=WIDTH"),
+        (
+            &["--target-ci", "outcomes.overall.adverse_rat=0.01"],
+            "nearest valid metrics are: outcomes.overall.adverse_rate",
+        ),
+        (
+            &["--target-ci", "monopoly:outcomes.overall.adverse_rate=0.01"],
+            "valid targets are: competition, collaboration",
+        ),
+        (&["--target-ci", "outcomes.overall.adverse_rate=0.01", "--max-replicates", "2"], "below the spec's 4"),
+        (&["--target-ci", "outcomes.overall.adverse_rate=0.01", "--shard", "1/2"], "cannot be combined with --shard"),
+    ];
+    for (extra, expected) in flags {
+        let o = ccsim().arg("sweep").arg(&s).arg("--out").arg(&out).args(extra).output().expect("runs");
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {stderr}");
+        assert!(stderr.contains(expected), "{extra:?}: {stderr}");
+        assert!(!out.exists(), "{extra:?}: wrote to the output directory");
+    }
 }
 
 /// The Slurm script's shard and merge steps, run as the array tasks would

@@ -8,5 +8,6 @@ mod determinism;
 mod queueing;
 mod regimes;
 mod report;
+mod sensitivity;
 mod sweep;
 mod validate;

@@ -7,6 +7,8 @@ use thiserror::Error;
 
 use crate::model::RunOutput;
 use crate::sweep::runner::{Manifest, read_manifest};
+use crate::sweep::sensitivity::{SensitivityReport, analyse};
+use crate::sweep::spec::SweepSpec;
 use crate::sweep::summary::{RUNS, SUMMARY, SweepSummary, summarise_partial};
 
 /// Why a report could not be made.
@@ -52,6 +54,20 @@ fn parse<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T, R
         let at = e.path().to_string();
         fail(path, format!("not a readable {what}: at `{at}`: {}", e.into_inner()))
     })
+}
+
+/// The sensitivity analysis of a finished sweep directory of a `morris` or
+/// `sobol` design, for the selected metrics.
+pub fn sensitivity(dir: &Path, metrics: &[String]) -> Result<SensitivityReport, ReportError> {
+    let Report::Sweep(s) = load(dir)? else {
+        return Err(fail(dir, "expected a sweep directory, found a run result"));
+    };
+    if let Some(note) = &s.partial {
+        return Err(fail(dir, format!("the sweep has not finished ({note}); finish it with `ccsim sweep --resume`")));
+    }
+    let spec: SweepSpec = serde_json::from_value(s.manifest.spec.clone())
+        .map_err(|e| fail(&dir.join("manifest.json"), format!("its spec is unreadable: {e}")))?;
+    analyse(&spec, &s.summary, metrics).map_err(|e| fail(dir, e))
 }
 
 /// Reads a run JSON file or a sweep directory.

@@ -1,5 +1,7 @@
 //! Design points: a grid of value lists or ranges, uniform random samples,
-//! or a Latin hypercube, all drawn from the master seed.
+//! a Latin hypercube, Morris trajectories or Saltelli's Sobol sampling, all
+//! drawn from the master seed. The sensitivity estimators
+//! (`super::sensitivity`) read the same points back through [`unit_points`].
 
 use rand::RngExt;
 use serde_json::Value;
@@ -34,7 +36,9 @@ fn range(path: &str, p: &ParamSpec) -> Result<(f64, f64), String> {
         (Some(lo), Some(hi), None, None) => {
             Err(format!("at `parameters.{path}`: expected min ≤ max, found min {lo}, max {hi}"))
         }
-        _ => Err(format!("at `parameters.{path}`: a random or Latin-hypercube parameter needs `min` and `max`")),
+        _ => Err(format!(
+            "at `parameters.{path}`: a random, Latin-hypercube, Morris or Sobol parameter needs `min` and `max`"
+        )),
     }
 }
 
@@ -48,7 +52,7 @@ pub fn points(spec: &SweepSpec, parameter_paths: &[String], base: &Value) -> Res
     let params: Vec<&ParamSpec> = parameter_paths.iter().map(|p| &spec.parameters[p]).collect();
     match spec.design {
         Design::Grid => {
-            if spec.samples.is_some() {
+            if spec.samples.is_some() || spec.trajectories.is_some() {
                 return Err("at `samples`: a grid design takes its points from the values; remove `samples`".into());
             }
             let lists: Vec<Vec<Value>> =
@@ -68,11 +72,7 @@ pub fn points(spec: &SweepSpec, parameter_paths: &[String], base: &Value) -> Res
             }
             Ok(out)
         }
-        Design::Random | Design::LatinHypercube => {
-            let n = spec.samples.ok_or("at `samples`: a random or Latin-hypercube design needs `samples`")?;
-            if n == 0 {
-                return Err("at `samples`: expected at least 1 sample, found 0".into());
-            }
+        Design::Random | Design::LatinHypercube | Design::Morris | Design::Sobol => {
             let ranges: Vec<(f64, f64)> =
                 parameter_paths.iter().zip(&params).map(|(path, p)| range(path, p)).collect::<Result<_, _>>()?;
             let integer: Vec<bool> = parameter_paths
@@ -82,10 +82,31 @@ pub fn points(spec: &SweepSpec, parameter_paths: &[String], base: &Value) -> Res
                     paths::get_mut(&mut copy, path).is_some_and(|v| v.is_u64() || v.is_i64())
                 })
                 .collect();
-            let mut rng = design_rng(spec.seed);
-            let n = n as usize;
-            let mut out = vec![Vec::with_capacity(ranges.len()); n];
-            for (j, &(lo, hi)) in ranges.iter().enumerate() {
+            let unit = unit_points(spec, ranges.len())?;
+            Ok(unit
+                .into_iter()
+                .map(|u| {
+                    u.iter()
+                        .zip(&ranges)
+                        .zip(&integer)
+                        .map(|((x, (lo, hi)), &int)| sampled(lo + x * (hi - lo), int))
+                        .collect()
+                })
+                .collect())
+        }
+    }
+}
+
+/// The design's points in the unit cube (one coordinate per parameter, in
+/// [0, 1]), before scaling to the parameters' ranges.
+pub fn unit_points(spec: &SweepSpec, k: usize) -> Result<Vec<Vec<f64>>, String> {
+    let mut rng = design_rng(spec.seed);
+    match spec.design {
+        Design::Grid => Err("a grid design has no unit points".into()),
+        Design::Random | Design::LatinHypercube => {
+            let n = samples(spec)? as usize;
+            let mut out = vec![Vec::with_capacity(k); n];
+            for _ in 0..k {
                 let mut strata: Vec<usize> = (0..n).collect();
                 if spec.design == Design::LatinHypercube {
                     for i in (1..n).rev() {
@@ -94,16 +115,82 @@ pub fn points(spec: &SweepSpec, parameter_paths: &[String], base: &Value) -> Res
                 }
                 for (i, point) in out.iter_mut().enumerate() {
                     let u: f64 = rng.random();
-                    let x = match spec.design {
+                    point.push(match spec.design {
                         Design::LatinHypercube => (strata[i] as f64 + u) / n as f64,
                         _ => u,
-                    };
-                    point.push(sampled(lo + x * (hi - lo), integer[j]));
+                    });
+                }
+            }
+            Ok(out)
+        }
+        Design::Morris => {
+            if k == 0 {
+                return Err("at `parameters`: a Morris design needs at least one parameter".into());
+            }
+            let r = spec.trajectories.ok_or("at `trajectories`: a Morris design needs `trajectories`")?;
+            if r == 0 {
+                return Err("at `trajectories`: expected at least 1 trajectory, found 0".into());
+            }
+            let levels = spec.levels.unwrap_or(4);
+            if levels < 2 || levels % 2 == 1 {
+                return Err(format!("at `levels`: expected an even number of levels, at least 2, found {levels}"));
+            }
+            let (p, delta) = (f64::from(levels), morris_delta(levels));
+            let mut out = Vec::with_capacity(r as usize * (k + 1));
+            for _ in 0..r {
+                // A base point on the grid, low enough that +Δ stays in [0, 1].
+                let steps_below = (f64::from(levels) / 2.0) as u32;
+                let mut x: Vec<f64> = (0..k).map(|_| f64::from(rng.random_range(0..steps_below)) / (p - 1.0)).collect();
+                let mut order: Vec<usize> = (0..k).collect();
+                for i in (1..k).rev() {
+                    order.swap(i, rng.random_range(0..=i));
+                }
+                out.push(x.clone());
+                for &j in &order {
+                    x[j] += delta;
+                    out.push(x.clone());
+                }
+            }
+            Ok(out)
+        }
+        Design::Sobol => {
+            let n = samples(spec)?;
+            if k == 0 || 2 * k > 256 {
+                return Err(format!("at `parameters`: a Sobol design takes 1 to 128 parameters, found {k}"));
+            }
+            if n > 65_536 {
+                return Err(format!("at `samples`: a Sobol design takes at most 65,536 base rows, found {n}"));
+            }
+            let seed = (spec.seed ^ (spec.seed >> 32)) as u32;
+            let mut out = Vec::with_capacity(n as usize * (k + 2));
+            for row in 0..n {
+                let u: Vec<f64> = (0..2 * k as u32).map(|d| f64::from(sobol_burley::sample(row, d, seed))).collect();
+                let (a, b) = u.split_at(k);
+                out.push(a.to_vec());
+                out.push(b.to_vec());
+                for i in 0..k {
+                    let mut ab = a.to_vec();
+                    ab[i] = b[i];
+                    out.push(ab);
                 }
             }
             Ok(out)
         }
     }
+}
+
+/// Δ of a Morris grid of `levels` levels: p/(2(p − 1)).
+pub fn morris_delta(levels: u32) -> f64 {
+    let p = f64::from(levels);
+    p / (2.0 * (p - 1.0))
+}
+
+fn samples(spec: &SweepSpec) -> Result<u32, String> {
+    let n = spec.samples.ok_or("at `samples`: a random, Latin-hypercube or Sobol design needs `samples`")?;
+    if n == 0 {
+        return Err("at `samples`: expected at least 1 sample, found 0".into());
+    }
+    Ok(n)
 }
 
 #[cfg(test)]
@@ -122,6 +209,8 @@ mod tests {
             seed: 5,
             years: None,
             metrics: None,
+            trajectories: None,
+            levels: None,
         }
     }
 

@@ -12,6 +12,7 @@ pub mod design;
 pub mod merge;
 pub mod paths;
 pub mod runner;
+pub mod sensitivity;
 pub mod spec;
 pub mod stats;
 pub mod summary;

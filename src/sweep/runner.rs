@@ -9,7 +9,7 @@
 //! summary from them.
 
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::SystemTime;
@@ -70,6 +70,9 @@ pub struct Manifest {
     pub total_runs: u64,
     /// The shard this directory holds, if one.
     pub shard: Option<Shard>,
+    /// Adaptive replication, if asked for.
+    #[serde(default)]
+    pub adaptive: Option<Adaptive>,
     /// Worker threads.
     pub threads: usize,
     /// When the sweep started (UTC).
@@ -92,7 +95,7 @@ impl Manifest {
 }
 
 /// How to run.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Worker threads.
     pub threads: usize,
@@ -100,6 +103,134 @@ pub struct Options {
     pub resume: bool,
     /// Run one slice only.
     pub shard: Option<Shard>,
+    /// Add replicates until a confidence interval is narrow enough.
+    pub adaptive: Option<Adaptive>,
+}
+
+/// Adaptive replication: each point gets rounds of the spec's replicates
+/// (in seed order) until the 95% confidence interval of `metric` for
+/// `target` (an arm, or a difference of arms; every arm when `None`) is at
+/// most `width` wide, or it has `max_replicates`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Adaptive {
+    /// Arm or difference (`"collaboration - competition"`), or every arm.
+    pub target: Option<String>,
+    /// Summary metric path.
+    pub metric: String,
+    /// Widest acceptable 95% interval, in the metric's units.
+    pub width: f64,
+    /// Most replicates a point may take.
+    pub max_replicates: u32,
+}
+
+impl Adaptive {
+    /// Parses `[TARGET:]PATH=WIDTH`.
+    pub fn parse(flag: &str, max_replicates: u32) -> Result<Adaptive, String> {
+        let (selector, width) =
+            flag.rsplit_once('=').ok_or_else(|| format!("expected [TARGET:]METRIC=WIDTH, found `{flag}`"))?;
+        let width: f64 = width.trim().parse().map_err(|_| format!("expected a number for WIDTH, found `{width}`"))?;
+        if !(width.is_finite() && width > 0.0) {
+            return Err(format!("expected a positive WIDTH, found {width}"));
+        }
+        let (target, metric) = match selector.rsplit_once(':') {
+            Some((t, m)) => (Some(t.trim().to_owned()), m.trim().to_owned()),
+            None => (None, selector.trim().to_owned()),
+        };
+        Ok(Adaptive { target, metric, width, max_replicates })
+    }
+
+    /// Checks the target and metric against a plan (the metric against a
+    /// one-week run of its first point).
+    pub fn check(&self, plan: &Plan) -> Result<(), String> {
+        if self.max_replicates < plan.spec.replicates {
+            return Err(format!(
+                "--max-replicates {} is below the spec's {} replicates",
+                self.max_replicates, plan.spec.replicates
+            ));
+        }
+        let arms: Vec<&str> = plan.arms.iter().map(|a| a.name.as_str()).collect();
+        if let Some(t) = &self.target {
+            let differences: Vec<String> = arms.iter().skip(1).map(|a| format!("{a} - {}", arms[0])).collect();
+            if !arms.contains(&t.as_str()) && !differences.contains(t) {
+                let valid: Vec<String> = arms.iter().map(|a| a.to_string()).chain(differences).collect();
+                return Err(format!("unknown target `{t}`; the valid targets are: {}", valid.join(", ")));
+            }
+        }
+        let mut probe = plan.scenario(0, 0)?;
+        probe.time.horizon_weeks = 1;
+        probe.time.warmup_weeks = 0;
+        let summary = serde_json::to_value(model::run(&probe, 1, false).summary).expect("a summary serialises");
+        let leaves = super::paths::leaves(&summary);
+        if !leaves.contains(&self.metric) {
+            return Err(format!(
+                "unknown metric `{}`; the nearest valid metrics are: {}",
+                self.metric,
+                super::paths::nearest(&self.metric, &leaves, 6).join(", ")
+            ));
+        }
+        Ok(())
+    }
+
+    /// The width of each point's interval over its first `wanted` replicates
+    /// (infinite with fewer than two).
+    fn widths(&self, runs: &Path, layout: &Layout, wanted: &[u32]) -> Result<Vec<f64>, SweepError> {
+        let scan = summary::scan(runs, 0)?;
+        let mut index = vec![None; layout.total_runs() as usize];
+        for e in scan.entries {
+            index[e.run as usize] = Some(e);
+        }
+        let mut file = File::open(runs).map_err(SweepError::io(runs))?;
+        let pointer = format!("/summary/{}", self.metric.replace('.', "/"));
+        let arms = layout.arms.len();
+        let mut buf = Vec::new();
+        let mut value = |run: u64| -> Result<Option<f64>, SweepError> {
+            let Some(e) = index[run as usize] else { return Ok(None) };
+            file.seek(SeekFrom::Start(e.offset)).map_err(SweepError::io(runs))?;
+            buf.resize(e.len as usize, 0);
+            file.read_exact(&mut buf).map_err(SweepError::io(runs))?;
+            let v: Value = serde_json::from_slice(&buf).map_err(|err| SweepError::dir(runs, err.to_string()))?;
+            Ok(v.pointer(&pointer).and_then(Value::as_f64))
+        };
+        let mut out = Vec::with_capacity(wanted.len());
+        for (point, &n) in wanted.iter().enumerate() {
+            // One series per arm, or the one target's series.
+            let mut series: Vec<Vec<f64>> = Vec::new();
+            let targets: Vec<(usize, Option<usize>)> = match &self.target {
+                None => (0..arms).map(|a| (a, None)).collect(),
+                Some(t) => match layout.arms.iter().position(|a| a == t) {
+                    Some(a) => vec![(a, None)],
+                    None => {
+                        let a = layout.arms.iter().position(|a| t.starts_with(&format!("{a} - "))).unwrap_or(0);
+                        vec![(a, Some(0))]
+                    }
+                },
+            };
+            for (a, minus) in targets {
+                let mut xs = Vec::new();
+                for r in 0..n {
+                    let x = value(layout.run_id(point, r, a))?;
+                    let base = match minus {
+                        Some(b) => value(layout.run_id(point, r, b))?,
+                        None => Some(0.0),
+                    };
+                    if let (Some(x), Some(b)) = (x, base) {
+                        xs.push(x - b);
+                    }
+                }
+                series.push(xs);
+            }
+            let width = series
+                .iter()
+                .map(|xs| {
+                    let mut acc = super::stats::Accumulator::default();
+                    xs.iter().for_each(|&x| acc.add(x));
+                    acc.stat().ci95.map_or(f64::INFINITY, |[lo, hi]| hi - lo)
+                })
+                .fold(0.0, f64::max);
+            out.push(width);
+        }
+        Ok(out)
+    }
 }
 
 /// What a sweep did.
@@ -200,6 +331,26 @@ pub fn run_line(plan: &Plan, run: u64) -> Vec<u8> {
 
 /// Runs a sweep into `dir`, telling `progress` as runs finish.
 pub fn run(plan: &Plan, dir: &Path, opts: Options, progress: &dyn Progress) -> Result<Outcome, SweepError> {
+    // Under adaptive replication each round adds the spec's replicates, and
+    // run ids leave room for the cap.
+    let initial = plan.spec.replicates;
+    let capped;
+    let plan = match &opts.adaptive {
+        Some(a) => {
+            a.check(plan).map_err(|e| SweepError::dir(dir, format!("--target-ci: {e}")))?;
+            if opts.shard.is_some() {
+                return Err(SweepError::dir(
+                    dir,
+                    "--target-ci cannot be combined with --shard (a point's replicates must be together)",
+                ));
+            }
+            let mut p = plan.clone();
+            p.spec.replicates = a.max_replicates;
+            capped = p;
+            &capped
+        }
+        None => plan,
+    };
     let layout = layout(plan);
     let total = plan.total_runs();
     let arms = plan.arms.len();
@@ -212,6 +363,7 @@ pub fn run(plan: &Plan, dir: &Path, opts: Options, progress: &dyn Progress) -> R
         layout: layout.clone(),
         total_runs: total,
         shard: opts.shard,
+        adaptive: opts.adaptive.clone(),
         threads: opts.threads,
         started: now(),
         finished: None,
@@ -224,10 +376,10 @@ pub fn run(plan: &Plan, dir: &Path, opts: Options, progress: &dyn Progress) -> R
     let is_done = |done: &[u64], run: u64| done[(run / 64) as usize] >> (run % 64) & 1 == 1;
     let manifest = if opts.resume {
         let mut m = read_manifest(dir).map_err(|e| SweepError::dir(dir, format!("cannot resume: {e}")))?;
-        if !m.same_sweep(&fresh) || m.shard != opts.shard {
+        if !m.same_sweep(&fresh) || m.shard != opts.shard || m.adaptive != opts.adaptive {
             return Err(SweepError::dir(
                 dir,
-                "cannot resume: the directory holds a different sweep (spec, scenario, version or shard differ)",
+                "cannot resume: the directory holds a different sweep (spec, scenario, version, shard or --target-ci differ)",
             ));
         }
         let scan = summary::scan(&runs_path, 0)?;
@@ -259,33 +411,81 @@ pub fn run(plan: &Plan, dir: &Path, opts: Options, progress: &dyn Progress) -> R
     write_manifest(dir, &manifest)?;
 
     let already_done = done.iter().map(|w| u64::from(w.count_ones())).sum::<u64>();
-    let owned_count = (0..total).filter(|&r| owned(r)).count() as u64;
-    let todo = owned_count - already_done;
     let file = OpenOptions::new().create(true).append(true).open(&runs_path).map_err(SweepError::io(&runs_path))?;
     let writer = Mutex::new(file);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads.max(1))
         .build()
         .map_err(|e| SweepError::dir(dir, format!("cannot start worker threads: {e}")))?;
-    progress.start(todo);
-    pool.install(|| {
-        (0..total).into_par_iter().filter(|&r| owned(r) && !is_done(&done, r)).try_for_each(|run| {
-            let line = run_line(plan, run);
-            let mut f = writer.lock().expect("a writer thread never panics holding the lock");
-            f.write_all(&line).map_err(SweepError::io(&runs_path))?;
-            drop(f);
-            progress.tick();
-            Ok::<(), SweepError>(())
-        })
-    })?;
+    // Replicates wanted per point: all of them, or (adaptive) rounds of
+    // `initial` more until the target interval is narrow enough.
+    let mut wanted = vec![initial; plan.points()];
+    let mut ran = 0;
+    loop {
+        let wanted_now = &wanted;
+        let todo_round = |r: u64| {
+            let (point, replicate, _) = plan.decode(r);
+            owned(r) && !is_done(&done, r) && replicate < wanted_now[point]
+        };
+        let todo = (0..total).filter(|&r| todo_round(r)).count() as u64;
+        progress.start(todo);
+        pool.install(|| {
+            (0..total).into_par_iter().filter(|&r| todo_round(r)).try_for_each(|run| {
+                let line = run_line(plan, run);
+                let mut f = writer.lock().expect("a writer thread never panics holding the lock");
+                f.write_all(&line).map_err(SweepError::io(&runs_path))?;
+                drop(f);
+                progress.tick();
+                Ok::<(), SweepError>(())
+            })
+        })?;
+        for r in (0..total).filter(|&r| todo_round(r)).collect::<Vec<_>>() {
+            done[(r / 64) as usize] |= 1 << (r % 64);
+        }
+        ran += todo;
+        let Some(adaptive) = &opts.adaptive else { break };
+        writer.lock().expect("no thread holds the lock").flush().map_err(SweepError::io(&runs_path))?;
+        let widths = adaptive.widths(&runs_path, &layout, &wanted)?;
+        let mut more = false;
+        for (w, width) in wanted.iter_mut().zip(widths) {
+            let unmet = width.is_nan() || width > adaptive.width; // NaN: too few replicates to tell
+            if *w < adaptive.max_replicates && unmet {
+                *w = (*w + initial.max(1)).min(adaptive.max_replicates);
+                more = true;
+            }
+        }
+        if !more {
+            break;
+        }
+    }
     let file: File = writer.into_inner().expect("no thread holds the lock");
     file.sync_all().map_err(SweepError::io(&runs_path))?;
 
-    let summarised = pool.install(|| finish(dir, opts.shard.is_none(), &layout))?;
+    let summarised = match &opts.adaptive {
+        Some(_) => pool.install(|| finish_adaptive(dir, &layout, &wanted))?,
+        None => pool.install(|| finish(dir, opts.shard.is_none(), &layout))?,
+    };
     let mut m = manifest;
     m.finished = Some(now());
     write_manifest(dir, &m)?;
-    Ok(Outcome { owned: owned_count, already_done, ran: todo, summarised })
+    let owned_count = match &opts.adaptive {
+        Some(_) => wanted.iter().map(|&w| u64::from(w) * arms as u64).sum(),
+        None => (0..total).filter(|&r| owned(r)).count() as u64,
+    };
+    Ok(Outcome { owned: owned_count, already_done, ran, summarised })
+}
+
+/// Sorts an adaptive sweep's runs and writes its summary.
+fn finish_adaptive(dir: &Path, layout: &Layout, wanted: &[u32]) -> Result<bool, SweepError> {
+    let runs_path = dir.join(RUNS);
+    let mut entries = summary::scan(&runs_path, 0)?.entries;
+    entries.sort();
+    summary::write_sorted(std::slice::from_ref(&runs_path), &entries, &runs_path)?;
+    drop(entries);
+    let s = summary::summarise_adaptive(&runs_path, layout, wanted)?;
+    let bytes = output::to_json(&s).map_err(|e| SweepError::dir(dir, e.to_string()))?;
+    output::write_atomic(&dir.join(SUMMARY), &bytes).map_err(|e| SweepError::dir(dir, format!("{e:#}")))?;
+    Ok(true)
 }
 
 /// Sorts a directory's runs by run id and, for a whole sweep, writes its summary.

@@ -29,6 +29,20 @@ pub enum Design {
     /// `samples` points, each parameter's range cut into `samples` strata
     /// with one point in each (a Latin hypercube).
     LatinHypercube,
+    /// Morris elementary effects: `trajectories` one-at-a-time paths of
+    /// k + 1 points on a grid of `levels` levels.
+    Morris,
+    /// Saltelli sampling for Sobol indices from an Owen-scrambled Sobol
+    /// sequence: `samples` base rows of matrices A and B, and A with each
+    /// column in turn from B (k + 2 points a row).
+    Sobol,
+}
+
+impl Design {
+    /// Whether `ccsim sensitivity` can analyse it.
+    pub fn is_sensitivity(self) -> bool {
+        matches!(self, Design::Morris | Design::Sobol)
+    }
 }
 
 /// How one parameter varies.
@@ -208,9 +222,15 @@ pub struct SweepSpec {
     /// `grid`, `random` or `latin_hypercube`. Default `grid`.
     #[serde(default)]
     pub design: Design,
-    /// Points of a random or Latin-hypercube design.
+    /// Points of a random or Latin-hypercube design; base rows of a Sobol design.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub samples: Option<u32>,
+    /// Morris: trajectories (each k + 1 points).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trajectories: Option<u32>,
+    /// Morris: grid levels per parameter (even, at least 2). Default 4.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub levels: Option<u32>,
     /// Replicates per point (each with its own seed). Default 1.
     #[serde(default = "one")]
     pub replicates: u32,

@@ -70,7 +70,8 @@ impl Layout {
         self.points as u64 * u64::from(self.replicates) * self.arms.len() as u64
     }
 
-    fn run_id(&self, point: usize, replicate: u32, arm: usize) -> u64 {
+    /// The run id of (point, replicate, arm).
+    pub fn run_id(&self, point: usize, replicate: u32, arm: usize) -> u64 {
         (point as u64 * u64::from(self.replicates) + u64::from(replicate)) * self.arms.len() as u64 + arm as u64
     }
 }
@@ -198,6 +199,9 @@ pub struct ArmSummary {
 pub struct PointSummary {
     /// Point index.
     pub point: usize,
+    /// Replicates the point took (fewer than the layout's under adaptive replication).
+    #[serde(default)]
+    pub replicates: u32,
     /// Parameter values.
     pub parameters: BTreeMap<String, Value>,
     /// By arm name.
@@ -279,6 +283,7 @@ fn summarise_point(
     };
     Ok(Some(PointSummary {
         point,
+        replicates: counts.iter().copied().max().unwrap_or(0) as u32,
         parameters,
         arms: (0..arms).map(|a| (layout.arms[a].clone(), stats(&per_arm[a], counts[a]))).collect(),
         differences: (1..arms)
@@ -321,6 +326,30 @@ pub fn summarise(runs: &Path, layout: &Layout) -> Result<SweepSummary, SweepErro
         ));
     }
     let index: Vec<Option<Entry>> = scan.entries.into_iter().map(Some).collect();
+    summarise_index(runs, &index, layout)
+}
+
+/// The summary of the runs a file holds, which must be exactly one run of
+/// each arm for the first `replicates[point]` replicates of every point
+/// (adaptive replication).
+pub fn summarise_adaptive(runs: &Path, layout: &Layout, replicates: &[u32]) -> Result<SweepSummary, SweepError> {
+    let scan = scan(runs, 0)?;
+    let mut index = vec![None; layout.total_runs() as usize];
+    for e in scan.entries {
+        index[e.run as usize] = Some(e);
+    }
+    for (point, &wanted) in replicates.iter().enumerate() {
+        for r in 0..layout.replicates {
+            for a in 0..layout.arms.len() {
+                if index[layout.run_id(point, r, a) as usize].is_some() != (r < wanted) {
+                    return Err(SweepError::dir(
+                        runs.parent().unwrap_or(Path::new(".")),
+                        format!("point {point} does not hold exactly its first {wanted} replicates"),
+                    ));
+                }
+            }
+        }
+    }
     summarise_index(runs, &index, layout)
 }
 

@@ -1,0 +1,343 @@
+//! Which parameters the answer hangs on: Morris elementary effects and
+//! Sobol indices, from a finished sweep of a `morris` or `sobol` design.
+//!
+//! The target of an analysis is one summary metric of one arm, or of the
+//! paired difference between arms ("collaboration - competition"), at each
+//! design point (the mean over the point's replicates).
+//!
+//! - **Morris** (Morris 1991; μ* of Campolongo, Cariboni & Saltelli 2007):
+//!   each step of a trajectory moves one parameter by Δ in the unit cube;
+//!   its elementary effect is the change in the target over Δ. μ is their
+//!   mean, μ* the mean of their absolute values, σ their standard deviation.
+//! - **Sobol** (Saltelli et al. 2010): from the model at rows of A, B and
+//!   AB_i (A with column i from B), with V the variance and m the mean of
+//!   f(A) and f(B) together, the first-order index is
+//!   S_i = mean((f(B) − m)·(f(AB_i) − f(A)))/V (centring leaves the
+//!   estimator's expectation alone and keeps a large mean from swamping it)
+//!   and the total-order index (Jansen 1999) is
+//!   ST_i = mean((f(A) − f(AB_i))²)/(2V). 95% intervals come from resampling
+//!   the base rows with replacement (1,000 bootstrap samples, seeded by the
+//!   sweep's master seed).
+
+use rand::RngExt;
+use serde::{Deserialize, Serialize};
+
+use super::design::unit_points;
+use super::spec::{Design, SweepSpec};
+use super::summary::SweepSummary;
+use crate::model::rng::design_rng;
+
+/// Bootstrap resamples for Sobol intervals.
+pub const BOOTSTRAP: u32 = 1000;
+
+/// Morris measures of one parameter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MorrisIndex {
+    /// Parameter path.
+    pub parameter: String,
+    /// Mean elementary effect (target units per unit of the parameter's range).
+    pub mu: f64,
+    /// Mean absolute elementary effect.
+    pub mu_star: f64,
+    /// Standard deviation of the elementary effects.
+    pub sigma: f64,
+}
+
+/// Sobol indices of one parameter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SobolIndex {
+    /// Parameter path.
+    pub parameter: String,
+    /// First-order index.
+    pub first: f64,
+    /// Its bootstrap 95% interval.
+    pub first_ci: [f64; 2],
+    /// Total-order index.
+    pub total: f64,
+    /// Its bootstrap 95% interval.
+    pub total_ci: [f64; 2],
+}
+
+/// The indices of one target, ranked (by μ* or by the total-order index).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "method")]
+pub enum Indices {
+    /// Morris measures.
+    Morris {
+        /// Ranked by μ*.
+        parameters: Vec<MorrisIndex>,
+    },
+    /// Sobol indices.
+    Sobol {
+        /// Variance of the target over the design.
+        variance: f64,
+        /// Ranked by the total-order index.
+        parameters: Vec<SobolIndex>,
+    },
+}
+
+/// One analysis.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TargetResult {
+    /// Arm, or difference of arms (`"collaboration - competition"`).
+    pub target: String,
+    /// Summary metric path.
+    pub metric: String,
+    /// Share of the variance between design points that replicate noise
+    /// alone would give: the mean over points of sd²/n (the variance of a
+    /// point's mean) over the variance of the point means. `null` with one
+    /// replicate. Near 0 the indices describe the model; near 1 they
+    /// describe noise.
+    pub noise_share: Option<f64>,
+    /// The indices.
+    pub indices: Indices,
+}
+
+/// `ccsim sensitivity`'s result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SensitivityReport {
+    /// Version of ccsim.
+    pub ccsim_version: String,
+    /// `morris` or `sobol`.
+    pub design: Design,
+    /// Parameters analysed.
+    pub parameters: Vec<String>,
+    /// One per target and metric.
+    pub results: Vec<TargetResult>,
+}
+
+/// Morris μ, μ* and σ per parameter from the target at the design's unit
+/// points (trajectories of k + 1 points, one parameter moving per step).
+pub fn morris(unit: &[Vec<f64>], y: &[f64], k: usize) -> Vec<(f64, f64, f64)> {
+    let mut effects: Vec<Vec<f64>> = vec![Vec::new(); k];
+    for (t, chunk) in unit.chunks(k + 1).enumerate() {
+        for s in 0..k {
+            let (a, b) = (&chunk[s], &chunk[s + 1]);
+            let Some(j) = (0..k).find(|&j| (a[j] - b[j]).abs() > 1e-12) else { continue };
+            let i = t * (k + 1) + s;
+            effects[j].push((y[i + 1] - y[i]) / (b[j] - a[j]));
+        }
+    }
+    effects
+        .iter()
+        .map(|e| {
+            let n = e.len().max(1) as f64;
+            let mu = e.iter().sum::<f64>() / n;
+            let mu_star = e.iter().map(|x| x.abs()).sum::<f64>() / n;
+            let sigma =
+                if e.len() > 1 { (e.iter().map(|x| (x - mu).powi(2)).sum::<f64>() / (n - 1.0)).sqrt() } else { 0.0 };
+            (mu, mu_star, sigma)
+        })
+        .collect()
+}
+
+/// First- and total-order indices from the target at rows [A, B, AB_1..AB_k]
+/// of `rows` base rows, using base rows `pick` (all of them, or a bootstrap resample).
+fn sobol_estimate(y: &[f64], k: usize, pick: &[usize]) -> (Vec<f64>, Vec<f64>) {
+    let at = |row: usize, col: usize| y[row * (k + 2) + col];
+    let n = pick.len() as f64;
+    let all: Vec<f64> = pick.iter().flat_map(|&r| [at(r, 0), at(r, 1)]).collect();
+    let mean = all.iter().sum::<f64>() / all.len() as f64;
+    let var = all.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (all.len() as f64 - 1.0).max(1.0);
+    let (mut first, mut total) = (vec![0.0; k], vec![0.0; k]);
+    if var <= 0.0 {
+        return (first, total);
+    }
+    for i in 0..k {
+        let (mut s, mut t) = (0.0, 0.0);
+        for &r in pick {
+            let (a, b, ab) = (at(r, 0), at(r, 1), at(r, 2 + i));
+            s += (b - mean) * (ab - a);
+            t += (a - ab).powi(2);
+        }
+        first[i] = s / n / var;
+        total[i] = t / (2.0 * n) / var;
+    }
+    (first, total)
+}
+
+/// Sobol indices with bootstrap 95% intervals, and the target's variance.
+pub fn sobol(y: &[f64], k: usize, parameters: &[String], seed: u64) -> (f64, Vec<SobolIndex>) {
+    let rows = y.len() / (k + 2);
+    let all: Vec<usize> = (0..rows).collect();
+    let (first, total) = sobol_estimate(y, k, &all);
+    let mut rng = design_rng(seed ^ 0xB007_5742);
+    let mut boot_first = vec![Vec::with_capacity(BOOTSTRAP as usize); k];
+    let mut boot_total = vec![Vec::with_capacity(BOOTSTRAP as usize); k];
+    let mut pick = vec![0; rows];
+    for _ in 0..BOOTSTRAP {
+        for p in pick.iter_mut() {
+            *p = rng.random_range(0..rows);
+        }
+        let (f, t) = sobol_estimate(y, k, &pick);
+        for i in 0..k {
+            boot_first[i].push(f[i]);
+            boot_total[i].push(t[i]);
+        }
+    }
+    let ci = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        let at = |q: f64| v[((q * (v.len() - 1) as f64).round() as usize).min(v.len() - 1)];
+        [at(0.025), at(0.975)]
+    };
+    let mean = y.iter().sum::<f64>() / y.len() as f64;
+    let variance = y.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (y.len() as f64 - 1.0).max(1.0);
+    let mut out: Vec<SobolIndex> = (0..k)
+        .map(|i| SobolIndex {
+            parameter: parameters[i].clone(),
+            first: first[i],
+            first_ci: ci(&mut boot_first[i]),
+            total: total[i],
+            total_ci: ci(&mut boot_total[i]),
+        })
+        .collect();
+    out.sort_by(|a, b| b.total.total_cmp(&a.total).then_with(|| a.parameter.cmp(&b.parameter)));
+    (variance, out)
+}
+
+/// The targets a summary offers for a metric: every arm and every difference.
+pub fn targets(summary: &SweepSummary) -> Vec<String> {
+    let mut out = summary.layout.arms.clone();
+    if let Some(p) = summary.points.first() {
+        out.extend(p.differences.keys().cloned());
+    }
+    out
+}
+
+/// Every metric path of a summary.
+pub fn metric_names(summary: &SweepSummary) -> Vec<String> {
+    let mut out: Vec<String> = summary
+        .points
+        .first()
+        .and_then(|p| p.arms.values().next())
+        .map(|a| a.metrics.keys().cloned().collect())
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+/// The target's value at every design point, in point order.
+fn values(summary: &SweepSummary, target: &str, metric: &str) -> Result<Vec<f64>, String> {
+    if summary.points.len() != summary.layout.points {
+        return Err(format!(
+            "the summary holds {} of the design's {} points; finish the sweep first",
+            summary.points.len(),
+            summary.layout.points
+        ));
+    }
+    summary
+        .points
+        .iter()
+        .map(|p| {
+            let stats = p.arms.get(target).or_else(|| p.differences.get(target));
+            stats
+                .and_then(|s| s.metrics.get(metric))
+                .map(|s| s.mean)
+                .ok_or_else(|| format!("point {}: `{metric}` of `{target}` is undefined there", p.point))
+        })
+        .collect()
+}
+
+/// The replicate noise share of a target (see [`TargetResult::noise_share`]).
+fn noise_share(summary: &SweepSummary, target: &str, metric: &str, y: &[f64]) -> Option<f64> {
+    let noise: Vec<f64> = summary
+        .points
+        .iter()
+        .filter_map(|p| {
+            let s = p.arms.get(target).or_else(|| p.differences.get(target))?.metrics.get(metric)?;
+            Some(s.sd? * s.sd? / s.n as f64)
+        })
+        .collect();
+    if noise.len() != y.len() {
+        return None;
+    }
+    let mean = y.iter().sum::<f64>() / y.len() as f64;
+    let between = y.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (y.len() as f64 - 1.0).max(1.0);
+    let noise = noise.iter().sum::<f64>() / noise.len() as f64;
+    Some(if between > 0.0 {
+        (noise / between).min(1.0)
+    } else if noise > 0.0 {
+        1.0
+    } else {
+        0.0
+    })
+}
+
+/// Parses a metric selector: `PATH` (every target) or `TARGET:PATH`.
+fn selections(summary: &SweepSummary, selectors: &[String]) -> Result<Vec<(String, String)>, String> {
+    let targets = targets(summary);
+    let metrics = metric_names(summary);
+    let mut out = Vec::new();
+    for sel in selectors {
+        let (chosen, metric) = match sel.rsplit_once(':') {
+            Some((t, m)) => (vec![t.trim().to_owned()], m.trim()),
+            None => (targets.clone(), sel.trim()),
+        };
+        for t in &chosen {
+            if !targets.contains(t) {
+                return Err(format!("unknown target `{t}`; the valid targets are: {}", targets.join(", ")));
+            }
+        }
+        if !metrics.iter().any(|m| m == metric) {
+            return Err(format!(
+                "unknown metric `{metric}`; the nearest valid metrics are: {} (every metric is a key of a point's \
+                 `arms.<arm>.metrics` in summary.json)",
+                super::paths::nearest(metric, &metrics, 8).join(", ")
+            ));
+        }
+        out.extend(chosen.into_iter().map(|t| (t, metric.to_owned())));
+    }
+    Ok(out)
+}
+
+/// The default metrics: the report's key measures that the summary holds.
+pub fn default_metrics(summary: &SweepSummary) -> Vec<String> {
+    let names = metric_names(summary);
+    crate::report::html::KEY_METRICS.iter().map(|m| m.path.to_owned()).filter(|m| names.contains(m)).collect()
+}
+
+/// Analyses a finished sweep of a `morris` or `sobol` design for the
+/// selected metrics (all targets of the key metrics when none are given).
+pub fn analyse(spec: &SweepSpec, summary: &SweepSummary, selectors: &[String]) -> Result<SensitivityReport, String> {
+    if !spec.design.is_sensitivity() {
+        return Err(format!(
+            "the sweep's design is `{}`; sensitivity needs a `morris` or `sobol` design (the valid choices)",
+            serde_json::to_value(spec.design).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+        ));
+    }
+    let parameters: Vec<String> =
+        summary.layout.parameters.iter().filter(|p| p.as_str() != "scenario").cloned().collect();
+    if summary.layout.parameters.iter().any(|p| p == "scenario") {
+        return Err("sensitivity of a sweep over several scenarios is not defined; sweep one scenario".into());
+    }
+    let k = parameters.len();
+    let chosen = if selectors.is_empty() { default_metrics(summary) } else { selectors.to_vec() };
+    let unit = unit_points(spec, k)?;
+    let mut results = Vec::new();
+    for (i, (target, metric)) in selections(summary, &chosen)?.into_iter().enumerate() {
+        let y = values(summary, &target, &metric)?;
+        let noise_share = noise_share(summary, &target, &metric, &y);
+        let indices = match spec.design {
+            Design::Morris => {
+                let mut ps: Vec<MorrisIndex> = morris(&unit, &y, k)
+                    .into_iter()
+                    .zip(&parameters)
+                    .map(|((mu, mu_star, sigma), p)| MorrisIndex { parameter: p.clone(), mu, mu_star, sigma })
+                    .collect();
+                ps.sort_by(|a, b| b.mu_star.total_cmp(&a.mu_star).then_with(|| a.parameter.cmp(&b.parameter)));
+                Indices::Morris { parameters: ps }
+            }
+            _ => {
+                let (variance, parameters) = sobol(&y, k, &parameters, spec.seed.wrapping_add(i as u64));
+                Indices::Sobol { variance, parameters }
+            }
+        };
+        results.push(TargetResult { target, metric, noise_share, indices });
+    }
+    Ok(SensitivityReport {
+        ccsim_version: crate::model::run::VERSION.to_owned(),
+        design: spec.design,
+        parameters,
+        results,
+    })
+}

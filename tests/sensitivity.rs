@@ -1,0 +1,246 @@
+//! Sensitivity analysis against analytic answers, through the same sampler
+//! (`sweep::design`) and estimators (`sweep::sensitivity`) that model
+//! sweeps use; then the command on a real sweep.
+
+use std::f64::consts::PI;
+use std::path::{Path, PathBuf};
+
+use ccsim::sweep::design;
+use ccsim::sweep::sensitivity::{self, Indices, SensitivityReport, SobolIndex};
+use ccsim::sweep::spec::{Design, SweepSpec};
+use serde_json::{Value, json};
+
+use crate::common::ccsim;
+
+fn spec(design: Design, ranges: &[(&str, f64, f64)], samples: Option<u32>, trajectories: Option<u32>) -> SweepSpec {
+    let mut v = json!({"design": design, "seed": 7, "parameters": {}});
+    for (name, lo, hi) in ranges {
+        v["parameters"][*name] = json!({"min": lo, "max": hi});
+    }
+    if let Some(n) = samples {
+        v["samples"] = json!(n);
+    }
+    if let Some(r) = trajectories {
+        v["trajectories"] = json!(r);
+    }
+    serde_json::from_value(v).expect("spec")
+}
+
+/// The design's points (scaled to the ranges), as the sweep would run them.
+fn points(s: &SweepSpec) -> Vec<Vec<f64>> {
+    let names: Vec<String> = s.parameters.keys().cloned().collect();
+    design::points(s, &names, &Value::Null)
+        .expect("design")
+        .into_iter()
+        .map(|p| p.iter().map(|v| v.as_f64().expect("number")).collect())
+        .collect()
+}
+
+fn assert_within(index: &SobolIndex, first: f64, total: f64) {
+    let inside = |x: f64, [lo, hi]: [f64; 2]| lo - 1e-9 <= x && x <= hi + 1e-9;
+    assert!(
+        inside(first, index.first_ci),
+        "{}: S1 {:.4} {:?}, analytic {first:.4}",
+        index.parameter,
+        index.first,
+        index.first_ci
+    );
+    assert!(
+        inside(total, index.total_ci),
+        "{}: ST {:.4} {:?}, analytic {total:.4}",
+        index.parameter,
+        index.total,
+        index.total_ci
+    );
+}
+
+/// Ishigami: f = sin x1 + a sin² x2 + b x3⁴ sin x1, xi ~ U(−π, π), a = 7, b = 0.1.
+/// V = a²/8 + bπ⁴/5 + b²π⁸/18 + 1/2; V1 = (1 + bπ⁴/5)²/2; V2 = a²/8; V13 = b²π⁸(1/18 − 1/50).
+#[test]
+fn sobol_indices_of_the_ishigami_function() {
+    let (a, b) = (7.0, 0.1);
+    let s = spec(Design::Sobol, &[("x1", -PI, PI), ("x2", -PI, PI), ("x3", -PI, PI)], Some(4096), None);
+    let y: Vec<f64> =
+        points(&s).iter().map(|x| x[0].sin() + a * x[1].sin().powi(2) + b * x[2].powi(4) * x[0].sin()).collect();
+    let names = vec!["x1".to_owned(), "x2".to_owned(), "x3".to_owned()];
+    let (_, indices) = sensitivity::sobol(&y, 3, &names, 7);
+    let v = a * a / 8.0 + b * PI.powi(4) / 5.0 + b * b * PI.powi(8) / 18.0 + 0.5;
+    let v1 = (1.0 + b * PI.powi(4) / 5.0).powi(2) / 2.0;
+    let v2 = a * a / 8.0;
+    let v13 = b * b * PI.powi(8) * (1.0 / 18.0 - 1.0 / 50.0);
+    let find = |n: &str| indices.iter().find(|i| i.parameter == n).expect("indexed");
+    assert_within(find("x1"), v1 / v, (v1 + v13) / v);
+    assert_within(find("x2"), v2 / v, v2 / v);
+    assert_within(find("x3"), 0.0, v13 / v);
+    assert_eq!(indices[0].parameter, "x1", "ranked by total order");
+}
+
+/// A linear model y = Σ aᵢxᵢ with xᵢ ~ U(0, 1): Sᵢ = STᵢ = aᵢ²/Σaⱼ².
+#[test]
+fn sobol_indices_of_a_linear_model() {
+    let coefficients = [4.0, 2.0, 1.0, 0.0];
+    let s =
+        spec(Design::Sobol, &[("a", 0.0, 1.0), ("b", 0.0, 1.0), ("c", 0.0, 1.0), ("d", 0.0, 1.0)], Some(2048), None);
+    let y: Vec<f64> = points(&s).iter().map(|x| x.iter().zip(coefficients).map(|(x, a)| a * x).sum()).collect();
+    let names: Vec<String> = ["a", "b", "c", "d"].iter().map(|s| s.to_string()).collect();
+    let (_, indices) = sensitivity::sobol(&y, 4, &names, 3);
+    let total: f64 = coefficients.iter().map(|a| a * a).sum();
+    for (name, a) in names.iter().zip(coefficients) {
+        let index = indices.iter().find(|i| &i.parameter == name).expect("indexed");
+        assert_within(index, a * a / total, a * a / total);
+    }
+}
+
+/// Morris on y = 10x₁ + 5x₂² + 0·x₃ + 0.1x₄ over [0, 1]⁴: μ* ranks x₁, x₂, x₄, x₃,
+/// with μ* exactly 10 for the linear x₁ and 0 for the inert x₃.
+#[test]
+fn morris_ranks_influential_and_inert_inputs() {
+    let s =
+        spec(Design::Morris, &[("x1", 0.0, 1.0), ("x2", 0.0, 1.0), ("x3", 0.0, 1.0), ("x4", 0.0, 1.0)], None, Some(20));
+    let unit = design::unit_points(&s, 4).expect("unit points");
+    let y: Vec<f64> = points(&s).iter().map(|x| 10.0 * x[0] + 5.0 * x[1] * x[1] + 0.1 * x[3]).collect();
+    let m = sensitivity::morris(&unit, &y, 4);
+    assert!((m[0].1 - 10.0).abs() < 1e-9 && m[0].2 < 1e-9, "x1 {:?}", m[0]);
+    assert_eq!(m[2].1, 0.0, "x3 is inert");
+    assert!(m[0].1 > m[1].1 && m[1].1 > m[3].1 && m[3].1 > m[2].1, "{m:?}");
+    // Every trajectory moves every parameter once, by Δ = 2/3 on a 4-level grid.
+    assert_eq!(unit.len(), 20 * 5);
+}
+
+#[test]
+fn the_same_spec_gives_the_same_design() {
+    let s = spec(Design::Sobol, &[("x", 0.0, 1.0), ("y", 2.0, 3.0)], Some(64), None);
+    assert_eq!(points(&s), points(&s));
+}
+
+/// The Sobol estimators see only deviations: adding 10⁶ to a model whose
+/// spread is about 1 moves no index (the uncentred first-order estimator
+/// loses every digit there).
+#[test]
+fn a_constant_offset_changes_no_sobol_index() {
+    let s = spec(Design::Sobol, &[("a", 0.0, 1.0), ("b", 0.0, 1.0)], Some(256), None);
+    let y: Vec<f64> = points(&s).iter().map(|x| 2.0 * x[0] + x[1] + x[0] * x[1]).collect();
+    let shifted: Vec<f64> = y.iter().map(|v| v + 1e6).collect();
+    let names = vec!["a".to_owned(), "b".to_owned()];
+    let (_, plain) = sensitivity::sobol(&y, 2, &names, 1);
+    let (_, offset) = sensitivity::sobol(&shifted, 2, &names, 1);
+    for (p, o) in plain.iter().zip(&offset) {
+        assert!((p.first - o.first).abs() < 1e-6 && (p.total - o.total).abs() < 1e-6, "{p:?} vs {o:?}");
+    }
+}
+
+/// A sweep of `design` over duopoly where one metric echoes one parameter
+/// (the elective tariff paid) and the rest are real model responses.
+fn model_sweep(dir: &Path, design: &str, threads: &str) -> PathBuf {
+    let mut v = json!({
+        "scenario": "configs/duopoly.json",
+        "arms": ["competition", "collaboration"],
+        "parameters": {
+            "services.elective_surgery.tariff": {"min": 1200, "max": 1800},
+            "choice.beta_quality": {"min": 0.0, "max": 1.0},
+            "behaviour.altruism": {"min": 0.0, "max": 100.0}
+        },
+        "design": design,
+        "replicates": 2,
+        "seed": 11,
+        "years": 1
+    });
+    if design == "morris" {
+        v["trajectories"] = json!(6);
+    } else {
+        v["samples"] = json!(16);
+    }
+    let spec = dir.join(format!("{design}.json"));
+    std::fs::write(&spec, serde_json::to_vec(&v).expect("json")).expect("spec");
+    let out = dir.join(format!("{design}-j{threads}"));
+    let o =
+        ccsim().arg("sweep").arg(&spec).arg("--out").arg(&out).args(["--quiet", "-j", threads]).output().expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    out
+}
+
+const ECHO: &str = "finance.by_service.elective_surgery.tariff";
+
+fn analyse(dir: &Path, metrics: &[&str], json: &Path) -> SensitivityReport {
+    let mut c = ccsim();
+    c.arg("sensitivity").arg(dir).arg("--json").arg(json);
+    for m in metrics {
+        c.args(["--metric", m]);
+    }
+    let o = c.output().expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("rank parameter"));
+    serde_json::from_slice(&std::fs::read(json).expect("json")).expect("report")
+}
+
+#[test]
+fn morris_on_the_model_finds_the_one_input_a_metric_echoes() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let out = model_sweep(t.path(), "morris", "2");
+    let r = analyse(&out, &[ECHO, "competition:providers.mean_quality"], &t.path().join("m.json"));
+    assert_eq!(r.results.len(), 2 + 1 + 1, "two arms and one difference of the echo, then one target");
+    let Indices::Morris { parameters } = &r.results[0].indices else { panic!("morris") };
+    assert_eq!(parameters[0].parameter, "services.elective_surgery.tariff");
+    assert!((parameters[0].mu_star - 600.0).abs() < 1e-6 && parameters[0].sigma < 1e-6, "{:?}", parameters[0]);
+    assert!(parameters[1..].iter().all(|p| p.mu_star == 0.0), "{parameters:?}");
+    assert_eq!(r.results[0].noise_share, Some(0.0), "the tariff paid has no noise");
+    // The paired difference of an echo is zero everywhere: nothing moves it.
+    let Indices::Morris { parameters } = &r.results[2].indices else { panic!("morris") };
+    assert!(parameters.iter().all(|p| p.mu_star == 0.0));
+    // A real response moves with more than one input, and is noisy.
+    let Indices::Morris { parameters } = &r.results[3].indices else { panic!("morris") };
+    assert!(parameters.iter().filter(|p| p.mu_star > 0.0).count() >= 2, "{parameters:?}");
+    assert!(r.results[3].noise_share.is_some_and(|s| s > 0.0 && s <= 1.0));
+}
+
+#[test]
+fn sobol_on_the_model_is_reproducible_and_finds_the_echoed_input() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let (one, two) = (model_sweep(t.path(), "sobol", "1"), model_sweep(t.path(), "sobol", "2"));
+    let (a, b) = (t.path().join("one.json"), t.path().join("two.json"));
+    let r = analyse(&one, &[], &a);
+    analyse(&two, &[], &b);
+    assert!(std::fs::read(&a).expect("a") == std::fs::read(&b).expect("b"), "indices differ with the thread count");
+    assert!(r.results.len() >= 9, "the key metrics for every target: {}", r.results.len());
+    let echo = analyse(&one, &[&format!("competition:{ECHO}")], &a);
+    let Indices::Sobol { parameters, .. } = &echo.results[0].indices else { panic!("sobol") };
+    assert_eq!(parameters[0].parameter, "services.elective_surgery.tariff");
+    let [lo, hi] = parameters[0].total_ci;
+    assert!(lo <= 1.0 && 1.0 <= hi && parameters[0].first_ci[0] <= 1.0 && 1.0 <= parameters[0].first_ci[1]);
+    for p in &parameters[1..] {
+        assert_eq!((p.first, p.total), (0.0, 0.0), "{} does not move the tariff", p.parameter);
+    }
+}
+
+#[test]
+fn sensitivity_refuses_other_designs_and_unknown_metrics() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let out = model_sweep(t.path(), "morris", "2");
+    let cases: [(&[&str], &str); 3] = [
+        (&["--metric", "outcomes.overall.adverse_rat"], "nearest valid metrics are: outcomes.overall.adverse_rate"),
+        (&["--metric", "monopoly:outcomes.overall.adverse_rate"], "valid targets are: competition, collaboration"),
+        (
+            &["--metric", ECHO, "--json", "/nonexistent/dir/x.json"],
+            "cannot create a temporary file in /nonexistent/dir",
+        ),
+    ];
+    for (extra, expected) in cases {
+        let o = ccsim().arg("sensitivity").arg(&out).args(extra).output().expect("runs");
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {stderr}");
+        assert!(stderr.contains(expected), "{extra:?}: {stderr}");
+    }
+    let grid = t.path().join("grid.json");
+    std::fs::write(
+        &grid,
+        json!({"scenario": "configs/duopoly.json", "parameters": {"regime.pooling": {"values": [0, 1]}}, "years": 1})
+            .to_string(),
+    )
+    .expect("spec");
+    let o = ccsim().arg("sweep").arg(&grid).arg("--out").arg(t.path().join("g")).arg("--quiet").output().expect("runs");
+    assert!(o.status.success());
+    let o = ccsim().arg("sensitivity").arg(t.path().join("g")).output().expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("sensitivity needs a `morris` or `sobol` design"));
+    assert!(o.stdout.is_empty());
+}
