@@ -124,14 +124,16 @@ pub fn sensitivity_table(r: &SensitivityReport) -> String {
         match &result.indices {
             Indices::Morris { parameters } => {
                 let _ = writeln!(t, "{} · {} (Morris; {noise})", result.target, result.metric);
-                let _ = writeln!(t, "  {:<4} {:<44} {:>12} {:>12} {:>12}", "rank", "parameter", "μ*", "μ", "σ");
+                let _ =
+                    writeln!(t, "  {:<4} {:<44} {:>32} {:>12} {:>12}", "rank", "parameter", "μ* [95% CI]", "μ", "σ");
                 for (i, p) in parameters.iter().enumerate() {
+                    let [lo, hi] = p.mu_star_ci;
+                    let mu_star = format!("{} [{}, {}]", significant(p.mu_star), significant(lo), significant(hi));
                     let _ = writeln!(
                         t,
-                        "  {:<4} {:<44} {:>12} {:>12} {:>12}",
+                        "  {:<4} {:<44} {mu_star:>32} {:>12} {:>12}",
                         i + 1,
                         p.parameter,
-                        significant(p.mu_star),
                         significant(p.mu),
                         significant(p.sigma)
                     );

@@ -13,7 +13,7 @@ use crate::common::ccsim;
 const RUN: &str = "results/examples/run.json";
 const SWEEP: &str = "results/examples/sweep";
 
-fn render(input: &Path, out: &Path) -> Html {
+pub fn render(input: &Path, out: &Path) -> Html {
     let o = ccsim().arg("report").arg(input).arg("--out").arg(out).output().expect("runs");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     Html::parse_document(&std::fs::read_to_string(out).expect("report written"))
@@ -21,7 +21,7 @@ fn render(input: &Path, out: &Path) -> Html {
 
 /// Each figure's id, kind, declared point count, and the number of drawn
 /// data elements in its SVG.
-fn figures(doc: &Html) -> Vec<(String, String, usize, usize)> {
+pub fn figures(doc: &Html) -> Vec<(String, String, usize, usize)> {
     let figure = Selector::parse("figure.chart").expect("selector");
     let marks =
         Selector::parse("svg polyline, svg circle, svg polygon, svg rect, svg line, svg path").expect("selector");

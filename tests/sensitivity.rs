@@ -244,3 +244,23 @@ fn sensitivity_refuses_other_designs_and_unknown_metrics() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("sensitivity needs a `morris` or `sobol` design"));
     assert!(o.stdout.is_empty());
 }
+
+#[test]
+fn the_report_of_a_sensitivity_sweep_ranks_the_parameters_with_intervals() {
+    let t = tempfile::tempdir().expect("tempdir");
+    for design in ["morris", "sobol"] {
+        let out = model_sweep(t.path(), design, "2");
+        let doc = crate::report::render(&out, &t.path().join(format!("{design}.html")));
+        let charts: Vec<_> = crate::report::figures(&doc).into_iter().filter(|f| f.1 == "sensitivity").collect();
+        let id = "sensitivity-finance.system_cost_per_year-collaboration-competition";
+        let f = charts.iter().find(|f| f.0 == id).unwrap_or_else(|| panic!("{design}: no chart {id}: {charts:?}"));
+        // Three parameters, two bars each, whiskers with caps.
+        assert_eq!(f.2, 3, "{design}: rows");
+        assert!(f.3 >= 6 + 3 * 3, "{design}: {} marks", f.3);
+        assert!(charts.len() >= 6, "{design}: {} sensitivity charts", charts.len());
+        let text = doc.root_element().text().collect::<String>();
+        assert!(text.contains("Which parameters matter") && text.contains("Replicate noise share"), "{design}");
+        let md = ccsim().arg("report").arg(&out).args(["--format", "md"]).output().expect("runs");
+        assert!(String::from_utf8_lossy(&md.stdout).contains("## Which parameters matter"), "{design}");
+    }
+}

@@ -6,6 +6,7 @@
 //! pattern and marker, so charts survive greyscale printing.
 
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::model::run::Map;
 
@@ -278,6 +279,103 @@ pub fn map(title: &str, m: &Map) -> Result<String, String> {
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 13))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
+/// One series of a ranked chart: a value and its 95% interval (`None`
+/// where it has none) for each row.
+#[derive(Debug, Clone)]
+pub struct Ranked {
+    /// Legend name.
+    pub name: String,
+    /// One per row, in row order.
+    pub values: Vec<(f64, Option<[f64; 2]>)>,
+}
+
+/// Horizontal bars, one group per row (the first row at the top), one bar a
+/// series, each with its 95% interval as a whisker; a line at zero. Series
+/// differ in fill as well as colour (solid, hollow, pale).
+pub fn ranked(title: &str, x_label: &str, rows: &[String], series: &[Ranked]) -> Result<String, String> {
+    let mut svg = String::new();
+    {
+        let row_px = 14 * series.len().max(1) as u32 + 16;
+        let size = (SIZE.0, (110 + row_px * rows.len() as u32).max(200));
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let xs = range(
+            series
+                .iter()
+                .flat_map(|s| s.values.iter().flat_map(|(v, ci)| [*v].into_iter().chain(ci.iter().flatten().copied())))
+                .chain([0.0]),
+        );
+        // Room on the right for the legend.
+        let xs = (xs.0, xs.1 + (xs.1 - xs.0) * 0.2);
+        let n = rows.len() as f64;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(45)
+            .y_label_area_size(280)
+            .build_cartesian_2d(xs.0..xs.1, 0.0..n)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc(x_label)
+            .y_labels(0)
+            .disable_y_mesh()
+            .axis_desc_style(("sans-serif", 15))
+            .label_style(("sans-serif", 13))
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        chart.draw_series(LineSeries::new([(0.0, 0.0), (0.0, n)], BLACK.stroke_width(1))).map_err(|e| e.to_string())?;
+        // Each row's band (one unit tall) holds the series' bars, top down.
+        let bar = 0.8 / series.len().max(1) as f64;
+        for (i, s) in series.iter().enumerate() {
+            let c = colour(i);
+            let style = match i % 3 {
+                0 => c.filled(),
+                1 => c.stroke_width(2),
+                _ => c.mix(0.35).filled(),
+            };
+            let bars = s.values.iter().enumerate().map(|(row, (v, _))| {
+                let top = n - row as f64 - 0.1 - bar * i as f64;
+                Rectangle::new([(0.0, top), (*v, top - bar * 0.85)], style)
+            });
+            chart
+                .draw_series(bars)
+                .map_err(|e| e.to_string())?
+                .label(s.name.clone())
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 18, y + 5)], style));
+            for (row, (_, ci)) in s.values.iter().enumerate() {
+                let Some([lo, hi]) = ci else { continue };
+                let mid = n - row as f64 - 0.1 - bar * (i as f64 + 0.425);
+                let cap = bar * 0.3;
+                for line in [
+                    [(*lo, mid), (*hi, mid)],
+                    [(*lo, mid - cap), (*lo, mid + cap)],
+                    [(*hi, mid - cap), (*hi, mid + cap)],
+                ] {
+                    chart.draw_series(LineSeries::new(line, BLACK.stroke_width(1))).map_err(|e| e.to_string())?;
+                }
+            }
+        }
+        // Row names in the label area, right-aligned against the axis.
+        let name_style = TextStyle::from(("sans-serif", 13).into_font()).pos(Pos::new(HPos::Right, VPos::Center));
+        for (row, name) in rows.iter().enumerate() {
+            let (x, y) = chart.backend_coord(&(xs.0, n - row as f64 - 0.5));
+            root.draw(&Text::new(name.clone(), (x - 8, y), name_style.clone())).map_err(|e| e.to_string())?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
             .label_font(("sans-serif", 13))

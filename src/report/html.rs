@@ -5,9 +5,11 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
-use super::charts::{self, Band};
+use super::charts::{self, Band, Ranked};
 use super::input::{Report, SweepReport};
 use crate::model::RunOutput;
+use crate::sweep::sensitivity::{self, Indices, TargetResult};
+use crate::sweep::spec::{Design, SweepSpec};
 use crate::sweep::stats::Stat;
 use crate::sweep::summary::PointSummary;
 
@@ -322,10 +324,18 @@ fn sweep_page(r: &SweepReport) -> Result<String, String> {
         })
         .collect();
     let bars = design != "grid";
+    if matches!(design, "morris" | "sobol") {
+        b.push_str(&sensitivity_section(r, &metrics)?);
+    }
     let mut flips = Vec::new();
     const MAX_FACETS: usize = 6;
     for param in &numeric {
-        let groups = facets(points, param);
+        // Scattered designs have no neighbours sharing the other parameters: chart every point at once.
+        let groups = if bars {
+            BTreeMap::from([(String::new(), facets(points, param).into_values().flatten().collect())])
+        } else {
+            facets(points, param)
+        };
         let _ = writeln!(b, "<h2>Against <code>{}</code></h2>", esc(param));
         if groups.len() > MAX_FACETS {
             let _ = writeln!(
@@ -468,9 +478,102 @@ fn sweep_page(r: &SweepReport) -> Result<String, String> {
     Ok(page(&title, &b))
 }
 
+/// Which parameters matter: Morris μ* and σ, or Sobol first- and
+/// total-order indices, with 95% intervals, for each key metric and target
+/// (the paired differences first).
+fn sensitivity_section(r: &SweepReport, metrics: &[&Metric]) -> Result<String, String> {
+    let mut b = String::from("<h2>Which parameters matter</h2>\n");
+    if r.partial.is_some() {
+        b.push_str(
+            "<p class=\"note\">Sensitivity indices need every point of the design; finish the sweep first.</p>\n",
+        );
+        return Ok(b);
+    }
+    let spec: SweepSpec = serde_json::from_value(r.manifest.spec.clone()).map_err(|e| format!("its spec: {e}"))?;
+    let selectors: Vec<String> = metrics.iter().map(|m| m.path.to_owned()).collect();
+    let analysis = sensitivity::analyse(&spec, &r.summary, &selectors)?;
+    let morris = spec.design == Design::Morris;
+    let _ = writeln!(
+        b,
+        "<p>{} Each chart ranks the parameters for one measure; {}. The noise share is the part of the variance \
+         between design points that replicate noise alone would give (near 0 the indices describe the model; \
+         near 1 more replicates are needed). <code>ccsim sensitivity {}</code> prints the same figures.</p>",
+        if morris {
+            "Morris elementary effects: μ* is the mean absolute change in the measure when one parameter moves, \
+             scaled to the whole of its range; σ, the spread of those changes, is large where the parameter \
+             interacts with others or acts non-linearly."
+        } else {
+            "Sobol indices: the first-order index is the share of the measure's variance over the design that the \
+             parameter explains alone, the total-order index the share it has a hand in, interactions included."
+        },
+        if morris { "whiskers are bootstrap 95% intervals of μ*" } else { "whiskers are bootstrap 95% intervals" },
+        esc(&r.dir.display().to_string())
+    );
+    let mut flat = Vec::new();
+    let mut order: Vec<&TargetResult> = analysis.results.iter().collect();
+    order.sort_by_key(|t| (metrics.iter().position(|m| m.path == t.metric), !t.target.contains(" - ")));
+    for t in order {
+        let Some(m) = metrics.iter().find(|m| m.path == t.metric) else { continue };
+        let noise =
+            t.noise_share.map_or_else(|| "unknown (one replicate)".to_owned(), |s| format!("{:.0}%", s * 100.0));
+        let (rows, series, x_label) = match &t.indices {
+            Indices::Morris { parameters } => {
+                let scaled = |v: f64| v * m.scale;
+                let rows: Vec<String> = parameters.iter().map(|p| p.parameter.clone()).collect();
+                let series = vec![
+                    Ranked {
+                        name: "μ*".into(),
+                        values: parameters
+                            .iter()
+                            .map(|p| (scaled(p.mu_star), Some(p.mu_star_ci.map(scaled))))
+                            .collect(),
+                    },
+                    Ranked { name: "σ".into(), values: parameters.iter().map(|p| (scaled(p.sigma), None)).collect() },
+                ];
+                (rows, series, format!("{} ({}) per whole range of the parameter", m.label, m.unit))
+            }
+            Indices::Sobol { parameters, .. } => {
+                let rows: Vec<String> = parameters.iter().map(|p| p.parameter.clone()).collect();
+                let series = vec![
+                    Ranked {
+                        name: "first order".into(),
+                        values: parameters.iter().map(|p| (p.first, Some(p.first_ci))).collect(),
+                    },
+                    Ranked {
+                        name: "total order".into(),
+                        values: parameters.iter().map(|p| (p.total, Some(p.total_ci))).collect(),
+                    },
+                ];
+                (rows, series, "share of variance".to_owned())
+            }
+        };
+        let caption = format!(
+            "{}, {}: {}. Replicate noise share {noise}.",
+            m.label,
+            t.target,
+            if morris {
+                "μ* (bars, with 95% intervals) and σ"
+            } else {
+                "first- and total-order Sobol indices with 95% intervals"
+            }
+        );
+        if series.iter().all(|s| s.values.iter().all(|(v, _)| *v == 0.0)) {
+            flat.push(format!("{} ({})", m.label, t.target));
+            continue;
+        }
+        let svg = charts::ranked(&format!("{} — {}", m.label, t.target), &x_label, &rows, &series)?;
+        let id = format!("sensitivity-{}-{}", m.path, t.target.replace(' ', ""));
+        figure(&mut b, &id, "sensitivity", series.len(), rows.len(), &svg, &caption);
+    }
+    if !flat.is_empty() {
+        let _ = writeln!(b, "<p>These do not vary over the design: {}.</p>", esc(&flat.join("; ")));
+    }
+    Ok(b)
+}
+
 /// Mean [95% CI] of the key metrics per point and arm, as an HTML table.
 fn point_table(r: &SweepReport, metrics: &[&Metric]) -> String {
-    let mut t = String::from("<table><tr><th>point</th><th>parameters</th><th>arm</th>");
+    let mut t = String::from("<table><tr><th>point</th><th>replicates</th><th>parameters</th><th>arm</th>");
     for m in metrics {
         let _ = write!(t, "<th>{} ({})</th>", m.label, m.unit);
     }
@@ -478,7 +581,14 @@ fn point_table(r: &SweepReport, metrics: &[&Metric]) -> String {
     for p in &r.summary.points {
         let params: Vec<String> = p.parameters.iter().map(|(k, v)| format!("{k} = {}", show_value(v))).collect();
         for (arm, a) in p.arms.iter().chain(p.differences.iter()) {
-            let _ = write!(t, "<tr><td>{}</td><td>{}</td><td>{}</td>", p.point, esc(&params.join(", ")), esc(arm));
+            let _ = write!(
+                t,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+                p.point,
+                p.replicates,
+                esc(&params.join(", ")),
+                esc(arm)
+            );
             for m in metrics {
                 let cell = a.metrics.get(m.path).map_or_else(
                     || "–".into(),

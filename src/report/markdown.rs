@@ -38,21 +38,39 @@ pub fn render(report: &Report) -> String {
             if let Some(note) = &s.partial {
                 let _ = writeln!(t, "> {note}\n");
             }
+            let design = s.manifest.spec.get("design").and_then(|d| d.as_str()).unwrap_or("grid");
+            if matches!(design, "morris" | "sobol") && s.partial.is_none() {
+                let analysis = serde_json::from_value(s.manifest.spec.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|spec| crate::sweep::sensitivity::analyse(&spec, &s.summary, &[]));
+                match analysis {
+                    Ok(a) => {
+                        let _ = writeln!(
+                            t,
+                            "## Which parameters matter\n\n```text\n{}```\n",
+                            crate::text::sensitivity_table(&a)
+                        );
+                    }
+                    Err(e) => {
+                        let _ = writeln!(t, "> sensitivity indices unavailable: {e}\n");
+                    }
+                }
+            }
             let metrics: Vec<_> = KEY_METRICS
                 .iter()
                 .filter(|m| s.summary.points.iter().any(|p| p.arms.values().any(|a| a.metrics.contains_key(m.path))))
                 .collect();
-            t.push_str("| point | parameters | arm |");
+            t.push_str("| point | replicates | parameters | arm |");
             for m in &metrics {
                 let _ = write!(t, " {} ({}) |", m.label, m.unit);
             }
-            t.push_str("\n|---|---|---|");
+            t.push_str("\n|---|---|---|---|");
             t.push_str(&"---|".repeat(metrics.len()));
             t.push('\n');
             for p in &s.summary.points {
                 let params: Vec<String> = p.parameters.iter().map(|(k, v)| format!("{k} = {v}")).collect();
                 for (arm, a) in p.arms.iter().chain(p.differences.iter()) {
-                    let _ = write!(t, "| {} | {} | {arm} |", p.point, params.join(", "));
+                    let _ = write!(t, "| {} | {} | {} | {arm} |", p.point, p.replicates, params.join(", "));
                     for m in &metrics {
                         match a.metrics.get(m.path) {
                             Some(st) => {

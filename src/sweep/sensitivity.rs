@@ -8,7 +8,8 @@
 //! - **Morris** (Morris 1991; μ* of Campolongo, Cariboni & Saltelli 2007):
 //!   each step of a trajectory moves one parameter by Δ in the unit cube;
 //!   its elementary effect is the change in the target over Δ. μ is their
-//!   mean, μ* the mean of their absolute values, σ their standard deviation.
+//!   mean, μ* the mean of their absolute values, σ their standard deviation;
+//!   μ*'s 95% interval comes from resampling whole trajectories.
 //! - **Sobol** (Saltelli et al. 2010): from the model at rows of A, B and
 //!   AB_i (A with column i from B), with V the variance and m the mean of
 //!   f(A) and f(B) together, the first-order index is
@@ -39,6 +40,8 @@ pub struct MorrisIndex {
     pub mu: f64,
     /// Mean absolute elementary effect.
     pub mu_star: f64,
+    /// Its bootstrap 95% interval (resampling trajectories).
+    pub mu_star_ci: [f64; 2],
     /// Standard deviation of the elementary effects.
     pub sigma: f64,
 }
@@ -106,9 +109,10 @@ pub struct SensitivityReport {
     pub results: Vec<TargetResult>,
 }
 
-/// Morris μ, μ* and σ per parameter from the target at the design's unit
-/// points (trajectories of k + 1 points, one parameter moving per step).
-pub fn morris(unit: &[Vec<f64>], y: &[f64], k: usize) -> Vec<(f64, f64, f64)> {
+/// The elementary effects of each parameter, one per trajectory, from the
+/// target at the design's unit points (trajectories of k + 1 points, one
+/// parameter moving per step).
+pub fn elementary_effects(unit: &[Vec<f64>], y: &[f64], k: usize) -> Vec<Vec<f64>> {
     let mut effects: Vec<Vec<f64>> = vec![Vec::new(); k];
     for (t, chunk) in unit.chunks(k + 1).enumerate() {
         for s in 0..k {
@@ -119,16 +123,59 @@ pub fn morris(unit: &[Vec<f64>], y: &[f64], k: usize) -> Vec<(f64, f64, f64)> {
         }
     }
     effects
+}
+
+fn mean(xs: &[f64]) -> f64 {
+    xs.iter().sum::<f64>() / xs.len().max(1) as f64
+}
+
+/// Morris μ, μ* and σ per parameter from the target at the design's unit points.
+pub fn morris(unit: &[Vec<f64>], y: &[f64], k: usize) -> Vec<(f64, f64, f64)> {
+    morris_measures(&elementary_effects(unit, y, k))
+}
+
+/// μ, μ* and σ of each parameter's elementary effects.
+fn morris_measures(effects: &[Vec<f64>]) -> Vec<(f64, f64, f64)> {
+    effects
         .iter()
         .map(|e| {
-            let n = e.len().max(1) as f64;
-            let mu = e.iter().sum::<f64>() / n;
-            let mu_star = e.iter().map(|x| x.abs()).sum::<f64>() / n;
-            let sigma =
-                if e.len() > 1 { (e.iter().map(|x| (x - mu).powi(2)).sum::<f64>() / (n - 1.0)).sqrt() } else { 0.0 };
+            let mu = mean(e);
+            let mu_star = e.iter().map(|x| x.abs()).sum::<f64>() / e.len().max(1) as f64;
+            let sigma = if e.len() > 1 {
+                (e.iter().map(|x| (x - mu).powi(2)).sum::<f64>() / (e.len() as f64 - 1.0)).sqrt()
+            } else {
+                0.0
+            };
             (mu, mu_star, sigma)
         })
         .collect()
+}
+
+/// The 2.5% and 97.5% points of sorted bootstrap values.
+fn percentile_interval(v: &mut [f64]) -> [f64; 2] {
+    v.sort_by(f64::total_cmp);
+    let at = |q: f64| v[((q * (v.len() - 1) as f64).round() as usize).min(v.len() - 1)];
+    [at(0.025), at(0.975)]
+}
+
+/// Bootstrap 95% intervals of μ*, resampling whole trajectories.
+pub fn morris_intervals(effects: &[Vec<f64>], seed: u64) -> Vec<[f64; 2]> {
+    let r = effects.iter().map(Vec::len).min().unwrap_or(0);
+    if r == 0 {
+        return vec![[0.0, 0.0]; effects.len()];
+    }
+    let mut rng = design_rng(seed ^ 0x3022_15A7);
+    let mut boot = vec![Vec::with_capacity(BOOTSTRAP as usize); effects.len()];
+    let mut pick = vec![0; r];
+    for _ in 0..BOOTSTRAP {
+        for p in pick.iter_mut() {
+            *p = rng.random_range(0..r);
+        }
+        for (e, b) in effects.iter().zip(boot.iter_mut()) {
+            b.push(pick.iter().map(|&t| e[t].abs()).sum::<f64>() / r as f64);
+        }
+    }
+    boot.iter_mut().map(|b| percentile_interval(b)).collect()
 }
 
 /// First- and total-order indices from the target at rows [A, B, AB_1..AB_k]
@@ -175,20 +222,15 @@ pub fn sobol(y: &[f64], k: usize, parameters: &[String], seed: u64) -> (f64, Vec
             boot_total[i].push(t[i]);
         }
     }
-    let ci = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        let at = |q: f64| v[((q * (v.len() - 1) as f64).round() as usize).min(v.len() - 1)];
-        [at(0.025), at(0.975)]
-    };
     let mean = y.iter().sum::<f64>() / y.len() as f64;
     let variance = y.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (y.len() as f64 - 1.0).max(1.0);
     let mut out: Vec<SobolIndex> = (0..k)
         .map(|i| SobolIndex {
             parameter: parameters[i].clone(),
             first: first[i],
-            first_ci: ci(&mut boot_first[i]),
+            first_ci: percentile_interval(&mut boot_first[i]),
             total: total[i],
-            total_ci: ci(&mut boot_total[i]),
+            total_ci: percentile_interval(&mut boot_total[i]),
         })
         .collect();
     out.sort_by(|a, b| b.total.total_cmp(&a.total).then_with(|| a.parameter.cmp(&b.parameter)));
@@ -319,10 +361,19 @@ pub fn analyse(spec: &SweepSpec, summary: &SweepSummary, selectors: &[String]) -
         let noise_share = noise_share(summary, &target, &metric, &y);
         let indices = match spec.design {
             Design::Morris => {
-                let mut ps: Vec<MorrisIndex> = morris(&unit, &y, k)
+                let effects = elementary_effects(&unit, &y, k);
+                let intervals = morris_intervals(&effects, spec.seed.wrapping_add(i as u64));
+                let mut ps: Vec<MorrisIndex> = morris_measures(&effects)
                     .into_iter()
                     .zip(&parameters)
-                    .map(|((mu, mu_star, sigma), p)| MorrisIndex { parameter: p.clone(), mu, mu_star, sigma })
+                    .zip(intervals)
+                    .map(|(((mu, mu_star, sigma), p), mu_star_ci)| MorrisIndex {
+                        parameter: p.clone(),
+                        mu,
+                        mu_star,
+                        mu_star_ci,
+                        sigma,
+                    })
                     .collect();
                 ps.sort_by(|a, b| b.mu_star.total_cmp(&a.mu_star).then_with(|| a.parameter.cmp(&b.parameter)));
                 Indices::Morris { parameters: ps }
