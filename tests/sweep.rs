@@ -312,6 +312,19 @@ fn bad_specs_are_clear_errors_and_write_nothing() {
             "needs `min` and `max`",
         ),
         (json!({"arms": ["anarchy"]}), "expected a preset"),
+        (json!({"samples": 5}), "at `samples`: a `grid` design does not take `samples`; remove it"),
+        (
+            json!({"design": "sobol", "samples": 8, "trajectories": 3, "parameters": {"regime.pooling": {"min": 0, "max": 1}}}),
+            "a `sobol` design does not take `trajectories`",
+        ),
+        (
+            json!({"design": "morris", "parameters": {"regime.pooling": {"min": 0, "max": 1}}}),
+            "a Morris design needs `trajectories`",
+        ),
+        (
+            json!({"design": "morris", "trajectories": 4, "levels": 3, "parameters": {"regime.pooling": {"min": 0, "max": 1}}}),
+            "expected an even number of levels, at least 2, found 3",
+        ),
         (json!({"colour": "red"}), "unknown field `colour`"),
     ];
     for (i, (changes, expected)) in cases.into_iter().enumerate() {

@@ -315,17 +315,23 @@ fn sweep_page(r: &SweepReport) -> Result<String, String> {
     let points = &r.summary.points;
     let present = |m: &Metric| points.iter().any(|p| p.arms.values().any(|a| a.metrics.contains_key(m.path)));
     let metrics: Vec<&Metric> = KEY_METRICS.iter().filter(|m| present(m)).collect();
+    let sensitivity_design = matches!(design, "morris" | "sobol");
     let numeric: Vec<&String> = layout
         .parameters
         .iter()
+        .filter(|_| !sensitivity_design)
         .filter(|p| {
             let values: Vec<f64> = points.iter().filter_map(|pt| pt.parameters.get(*p).and_then(number)).collect();
             values.len() == points.len() && values.iter().any(|v| *v != values[0])
         })
         .collect();
     let bars = design != "grid";
-    if matches!(design, "morris" | "sobol") {
+    if sensitivity_design {
         b.push_str(&sensitivity_section(r, &metrics)?);
+        b.push_str(
+            "<p>Charts against each parameter are left out for sensitivity designs (their points are scattered \
+             along trajectories or Sobol rows); <code>summary.json</code> holds every point.</p>\n",
+        );
     }
     let mut flips = Vec::new();
     const MAX_FACETS: usize = 6;
@@ -473,8 +479,19 @@ fn sweep_page(r: &SweepReport) -> Result<String, String> {
         }
         b.push_str("</table>\n");
     }
-    b.push_str("<h2>Every point</h2>\n");
-    b.push_str(&point_table(r, &metrics));
+    const MAX_TABLE_POINTS: usize = 200;
+    if points.len() <= MAX_TABLE_POINTS {
+        b.push_str("<h2>Every point</h2>\n");
+        b.push_str(&point_table(r, &metrics));
+    } else {
+        let _ = writeln!(
+            b,
+            "<h2>Every point</h2>\n<p>{} points are too many for a table here; <code>summary.json</code> holds each \
+             point's statistics and <code>ccsim report {} --format md</code> prints them.</p>",
+            points.len(),
+            esc(&r.dir.display().to_string())
+        );
+    }
     Ok(page(&title, &b))
 }
 

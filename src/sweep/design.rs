@@ -50,11 +50,17 @@ fn sampled(x: f64, integer: bool) -> Value {
 /// The design's points: for each, one value per parameter (in `paths` order).
 pub fn points(spec: &SweepSpec, parameter_paths: &[String], base: &Value) -> Result<Vec<Vec<Value>>, String> {
     let params: Vec<&ParamSpec> = parameter_paths.iter().map(|p| &spec.parameters[p]).collect();
+    let design = serde_json::to_value(spec.design).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+    let stray = [
+        ("samples", spec.samples.is_some() && matches!(spec.design, Design::Grid | Design::Morris)),
+        ("trajectories", spec.trajectories.is_some() && spec.design != Design::Morris),
+        ("levels", spec.levels.is_some() && spec.design != Design::Morris),
+    ];
+    if let Some((field, _)) = stray.iter().find(|(_, bad)| *bad) {
+        return Err(format!("at `{field}`: a `{design}` design does not take `{field}`; remove it"));
+    }
     match spec.design {
         Design::Grid => {
-            if spec.samples.is_some() || spec.trajectories.is_some() {
-                return Err("at `samples`: a grid design takes its points from the values; remove `samples`".into());
-            }
             let lists: Vec<Vec<Value>> =
                 parameter_paths.iter().zip(&params).map(|(path, p)| grid_values(path, p)).collect::<Result<_, _>>()?;
             let total: usize = lists.iter().map(Vec::len).product();
