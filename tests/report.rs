@@ -84,7 +84,7 @@ fn the_example_run_report_has_series_a_map_and_events() {
 
 #[test]
 fn markdown_summaries_go_to_standard_output() {
-    for (input, expect) in [(RUN, "| episodes treated |"), (SWEEP, "| point | parameters | arm |")] {
+    for (input, expect) in [(RUN, "| episodes treated |"), (SWEEP, "| point | replicates | parameters | arm |")] {
         let o = ccsim().args(["report", input, "--format", "md"]).output().expect("runs");
         assert!(o.status.success());
         assert!(String::from_utf8_lossy(&o.stdout).contains(expect), "{input}");

@@ -201,6 +201,12 @@ fn adaptive_replication_adds_replicates_only_where_the_interval_is_wide() {
         f.points[0].arms.values().all(|a| a.metrics[ADVERSE].ci95.is_some_and(|[lo, hi]| hi - lo <= 0.004))
     };
     assert!(!narrower(extra - 3), "the sweep stopped one round late");
+    let page = t.path().join("report.html");
+    let o = ccsim().arg("report").arg(&one).arg("--out").arg(&page).output().expect("runs");
+    assert!(o.status.success());
+    let html = std::fs::read_to_string(&page).expect("report");
+    assert!(html.contains(&format!("3–{extra} replicates (adaptive")), "the report states the replicates taken");
+    assert!(html.contains(&format!("= {} runs", (extra + 3) * 2)));
 }
 
 #[test]

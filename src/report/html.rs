@@ -296,15 +296,27 @@ fn sweep_page(r: &SweepReport) -> Result<String, String> {
     );
     let design = spec.get("design").and_then(Value::as_str).unwrap_or("grid");
     let mut b = String::new();
+    let (replicates, runs) = match &r.manifest.adaptive {
+        Some(a) => {
+            let counts = r.summary.points.iter().map(|p| p.replicates);
+            let (lo, hi) = (counts.clone().min().unwrap_or(0), counts.max().unwrap_or(0));
+            let target = a.target.as_ref().map(|t| format!("{t}: ")).unwrap_or_default();
+            (
+                format!("{lo}–{hi} replicates (adaptive: 95% CI of {target}{} at most {} wide)", a.metric, a.width),
+                r.summary.runs,
+            )
+        }
+        None => (format!("{} replicates", layout.replicates), r.manifest.total_runs),
+    };
     let _ = writeln!(
         b,
-        "<p>ccsim {} · {} design · {} points × {} replicates × {} arms = {} runs · parameters: {} · started {}{}</p>",
+        "<p>ccsim {} · {} design · {} points × {} × {} arms = {} runs · parameters: {} · started {}{}</p>",
         esc(&r.manifest.ccsim_version),
         esc(design),
         layout.points,
-        layout.replicates,
+        esc(&replicates),
         layout.arms.len(),
-        r.manifest.total_runs,
+        runs,
         esc(&if layout.parameters.is_empty() { "none".into() } else { layout.parameters.join(", ") }),
         esc(&r.manifest.started),
         r.manifest.finished.as_ref().map(|f| format!(" · finished {}", esc(f))).unwrap_or_default()

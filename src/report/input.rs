@@ -88,10 +88,14 @@ pub fn load(path: &Path) -> Result<Report, ReportError> {
         if summary.runs == 0 {
             return Err(fail(&runs, "holds no complete run yet"));
         }
+        let missing = match manifest.adaptive {
+            Some(_) => "under adaptive replication, how many remain is not known in advance".to_owned(),
+            None => format!("{missing} of {} missing", manifest.total_runs),
+        };
         let note = format!(
             "partial: {SUMMARY} is not written yet (the sweep is running, stopped, or is a shard); these figures come from \
-             the {} complete runs in {RUNS} ({missing} of {} missing)",
-            summary.runs, manifest.total_runs
+             the {} complete runs in {RUNS} ({missing})",
+            summary.runs
         );
         (summary, Some(note))
     };
