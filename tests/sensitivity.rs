@@ -38,20 +38,11 @@ fn points(s: &SweepSpec) -> Vec<Vec<f64>> {
 
 fn assert_within(index: &SobolIndex, first: f64, total: f64) {
     let inside = |x: f64, [lo, hi]: [f64; 2]| lo - 1e-9 <= x && x <= hi + 1e-9;
-    assert!(
-        inside(first, index.first_ci),
-        "{}: S1 {:.4} {:?}, analytic {first:.4}",
-        index.parameter,
-        index.first,
-        index.first_ci
-    );
-    assert!(
-        inside(total, index.total_ci),
-        "{}: ST {:.4} {:?}, analytic {total:.4}",
-        index.parameter,
-        index.total,
-        index.total_ci
-    );
+    for (name, estimate, ci, analytic) in
+        [("S1", index.first, index.first_ci, first), ("ST", index.total, index.total_ci, total)]
+    {
+        assert!(inside(analytic, ci), "{}: {name} {estimate:.4} {ci:?}, analytic {analytic:.4}", index.parameter);
+    }
 }
 
 /// Ishigami: f = sin x1 + a sin² x2 + b x3⁴ sin x1, xi ~ U(−π, π), a = 7, b = 0.1.

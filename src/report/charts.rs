@@ -5,6 +5,7 @@
 //! colour-vision deficiencies), and every series also differs in dash
 //! pattern and marker, so charts survive greyscale printing.
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -35,6 +36,21 @@ fn dash(i: usize) -> Option<(u32, u32)> {
         1 => Some((8, 4)),
         _ => Some((3, 3)),
     }
+}
+
+/// The charts' coordinates: f64 on both axes.
+type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// Draws the labelled series' legend in a white box at `position`.
+fn legend<'a, 'b: 'a>(chart: &mut Chart<'a, 'b>, position: SeriesLabelPosition) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 13))
+        .draw()
+        .map_err(|e| e.to_string())
 }
 
 /// A series of points with a 95% band: (x, mean, lower, upper).
@@ -129,14 +145,7 @@ pub fn bands(
                 .label(s.name.clone())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], colour(i).stroke_width(2)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 13))
-            .draw()
-            .map_err(|e| e.to_string())?;
+        legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(svg)
@@ -276,14 +285,7 @@ pub fn map(title: &str, m: &Map) -> Result<String, String> {
             .map_err(|e| e.to_string())?
             .label("patients treated (line width ∝ flow)")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], colour(0).mix(0.5).stroke_width(4)));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 13))
-            .draw()
-            .map_err(|e| e.to_string())?;
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(svg)
@@ -373,14 +375,7 @@ pub fn ranked(title: &str, x_label: &str, rows: &[String], series: &[Ranked]) ->
             let (x, y) = chart.backend_coord(&(xs.0, n - row as f64 - 0.5));
             root.draw(&Text::new(name.clone(), (x - 8, y), name_style.clone())).map_err(|e| e.to_string())?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 13))
-            .draw()
-            .map_err(|e| e.to_string())?;
+        legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(svg)
