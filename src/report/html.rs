@@ -8,8 +8,8 @@ use serde_json::Value;
 use super::charts::{self, Band, Ranked};
 use super::input::{Report, SweepReport};
 use crate::model::RunOutput;
-use crate::sweep::sensitivity::{self, Indices, TargetResult};
-use crate::sweep::spec::{Design, SweepSpec};
+use crate::sweep::sensitivity::{Indices, TargetResult};
+use crate::sweep::spec::Design;
 use crate::sweep::stats::Stat;
 use crate::sweep::summary::PointSummary;
 
@@ -518,10 +518,9 @@ fn sensitivity_section(r: &SweepReport, metrics: &[&Metric]) -> Result<String, S
         );
         return Ok(b);
     }
-    let spec: SweepSpec = serde_json::from_value(r.manifest.spec.clone()).map_err(|e| format!("its spec: {e}"))?;
     let selectors: Vec<String> = metrics.iter().map(|m| m.path.to_owned()).collect();
-    let analysis = sensitivity::analyse(&spec, &r.summary, &selectors)?;
-    let morris = spec.design == Design::Morris;
+    let analysis = r.sensitivity(&selectors)?;
+    let morris = analysis.design == Design::Morris;
     let _ = writeln!(
         b,
         "<p>{} Each chart ranks the parameters for one measure; {}. The noise share is the part of the variance \

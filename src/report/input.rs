@@ -56,18 +56,25 @@ fn parse<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T, R
     })
 }
 
-/// The sensitivity analysis of a finished sweep directory of a `morris` or
-/// `sobol` design, for the selected metrics.
+impl SweepReport {
+    /// The sensitivity analysis of a finished sweep of a `morris` or `sobol`
+    /// design, for the selected metrics (the key metrics when none are given).
+    pub fn sensitivity(&self, metrics: &[String]) -> Result<SensitivityReport, String> {
+        if let Some(note) = &self.partial {
+            return Err(format!("the sweep has not finished ({note}); finish it with `ccsim sweep --resume`"));
+        }
+        let spec: SweepSpec = serde_json::from_value(self.manifest.spec.clone())
+            .map_err(|e| format!("the spec in manifest.json is unreadable: {e}"))?;
+        analyse(&spec, &self.summary, metrics)
+    }
+}
+
+/// The sensitivity analysis of a finished sweep directory (see [`SweepReport::sensitivity`]).
 pub fn sensitivity(dir: &Path, metrics: &[String]) -> Result<SensitivityReport, ReportError> {
     let Report::Sweep(s) = load(dir)? else {
         return Err(fail(dir, "expected a sweep directory, found a run result"));
     };
-    if let Some(note) = &s.partial {
-        return Err(fail(dir, format!("the sweep has not finished ({note}); finish it with `ccsim sweep --resume`")));
-    }
-    let spec: SweepSpec = serde_json::from_value(s.manifest.spec.clone())
-        .map_err(|e| fail(&dir.join("manifest.json"), format!("its spec is unreadable: {e}")))?;
-    analyse(&spec, &s.summary, metrics).map_err(|e| fail(dir, e))
+    s.sensitivity(metrics).map_err(|e| fail(dir, e))
 }
 
 /// Reads a run JSON file or a sweep directory.

@@ -40,10 +40,7 @@ pub fn render(report: &Report) -> String {
             }
             let design = s.manifest.spec.get("design").and_then(|d| d.as_str()).unwrap_or("grid");
             if matches!(design, "morris" | "sobol") && s.partial.is_none() {
-                let analysis = serde_json::from_value(s.manifest.spec.clone())
-                    .map_err(|e| e.to_string())
-                    .and_then(|spec| crate::sweep::sensitivity::analyse(&spec, &s.summary, &[]));
-                match analysis {
+                match s.sensitivity(&[]) {
                     Ok(a) => {
                         let _ = writeln!(
                             t,

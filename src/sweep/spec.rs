@@ -219,7 +219,7 @@ pub struct SweepSpec {
     /// or into every arm's regime (`regime.pooling`).
     #[serde(default)]
     pub parameters: BTreeMap<String, ParamSpec>,
-    /// `grid`, `random` or `latin_hypercube`. Default `grid`.
+    /// `grid`, `random`, `latin_hypercube`, `morris` or `sobol`. Default `grid`.
     #[serde(default)]
     pub design: Design,
     /// Points of a random or Latin-hypercube design; base rows of a Sobol design.
