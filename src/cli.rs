@@ -33,6 +33,9 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Turn a run's JSON or a sweep directory into an HTML report or a Markdown summary.
     Report(ReportArgs),
+    /// Build scenarios from public data.
+    #[command(subcommand)]
+    Scenario(ScenarioCommand),
     /// Morris or Sobol sensitivity indices from a finished sweep of that design.
     Sensitivity(SensitivityArgs),
 }
@@ -50,6 +53,57 @@ pub struct SensitivityArgs {
     /// Also write the indices as JSON here.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+}
+
+/// `ccsim scenario` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ScenarioCommand {
+    /// Build a scenario from ONS and NHS data files: one locality per
+    /// district, one provider per NHS trust whose main site is in them.
+    Build(BuildArgs),
+}
+
+/// Arguments of `ccsim scenario build`.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("area").required(true).args(["districts", "region", "england"])))]
+pub struct BuildArgs {
+    /// ONS district codes, comma-separated (E06000049,E06000050).
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub districts: Vec<String>,
+    /// A named region: cheshire-merseyside or west-mercia.
+    #[arg(long, value_name = "NAME")]
+    pub region: Option<String>,
+    /// Every district of England.
+    #[arg(long)]
+    pub england: bool,
+    /// NHS hospital sites (nhs_hospital_sites_2020.csv).
+    #[arg(long, value_name = "FILE")]
+    pub sites: PathBuf,
+    /// NHS England trust beds by month (england_trust_ga_critical_beds_2022_2025.csv).
+    #[arg(long, value_name = "FILE")]
+    pub beds: PathBuf,
+    /// ONS district populations by single year of age (lad_population_single_year_age_mye.csv).
+    #[arg(long, value_name = "FILE")]
+    pub population: PathBuf,
+    /// ONS district centroids (lad_centroids_2020.csv).
+    #[arg(long, value_name = "FILE")]
+    pub centroids: PathBuf,
+    /// District land areas, `code,area_km2`. Default: estimated from centroid spacing.
+    #[arg(long, value_name = "FILE")]
+    pub areas: Option<PathBuf>,
+    /// Trusts' main sites, `trust,site` (ODS codes), overriding the naming rule.
+    #[arg(long, value_name = "FILE")]
+    pub main_sites: Option<PathBuf>,
+    /// Base scenario whose services, parameters, regime and time are kept (a
+    /// file, or builtin:NAME). Default: the built-in services and defaults.
+    #[arg(long, value_name = "SCENARIO")]
+    pub base: Option<String>,
+    /// The scenario's name. Default: the region's, `england` or `districts`.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Write the scenario here (`-` for standard output).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
 }
 
 /// Arguments of `ccsim report`.

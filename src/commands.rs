@@ -10,11 +10,11 @@ use ccsim::model::{self, PRESETS, Regime, RegimeSpec};
 use ccsim::sweep::merge as sweep_merge;
 use ccsim::sweep::runner::{self, Shard};
 use ccsim::sweep::spec;
-use ccsim::{output, report, text, validate};
+use ccsim::{build, output, report, text, validate};
 
 use crate::cli::{
-    CheckArgs, Command, Destination, MergeArgs, ReportArgs, ReportFormat, RunSettings, SensitivityArgs, SweepArgs,
-    TableFormat, ValidateArgs,
+    BuildArgs, CheckArgs, Command, Destination, MergeArgs, ReportArgs, ReportFormat, RunSettings, ScenarioCommand,
+    SensitivityArgs, SweepArgs, TableFormat, ValidateArgs,
 };
 
 /// Runs one subcommand; the exit code for success or a failed validation.
@@ -27,6 +27,7 @@ pub fn dispatch(command: Command) -> Result<ExitCode> {
         Command::Validate(args) => return validate(&args),
         Command::Report(args) => report(&args),
         Command::Sensitivity(args) => sensitivity(&args),
+        Command::Scenario(ScenarioCommand::Build(args)) => scenario_build(&args),
     }
     .map(|()| ExitCode::SUCCESS)
 }
@@ -132,6 +133,62 @@ fn sensitivity(args: &SensitivityArgs) -> Result<()> {
         output::write_atomic(path, &output::to_json(&result)?)?;
     }
     output::write_stdout(text::sensitivity_table(&result).as_bytes())
+}
+
+fn scenario_build(args: &BuildArgs) -> Result<()> {
+    let area = match (&args.region, args.england) {
+        (Some(region), _) => build::Area::Region(region.clone()),
+        (None, true) => build::Area::England,
+        (None, false) => build::Area::Districts(args.districts.iter().map(|c| c.trim().to_owned()).collect()),
+    };
+    let (base, base_label) = match &args.base {
+        None => (None, "the built-in services and the scenario format's defaults".to_owned()),
+        Some(name) => {
+            let (text, label) = match name.strip_prefix("builtin:") {
+                Some(b) => {
+                    let text =
+                        load::BUILTIN.iter().find(|(n, _)| *n == b).map(|(_, t)| t.to_string()).ok_or_else(|| {
+                            let names: Vec<&str> = load::BUILTIN.iter().map(|(n, _)| *n).collect();
+                            anyhow!(
+                                "--base: unknown built-in scenario `{b}`; the built-in scenarios are: {}",
+                                names.join(", ")
+                            )
+                        })?;
+                    (text, format!("the built-in scenario `{b}`"))
+                }
+                None => {
+                    let text = std::fs::read_to_string(name).map_err(|e| anyhow!("--base {name}: cannot read: {e}"))?;
+                    (text, format!("the base scenario {name}"))
+                }
+            };
+            let value: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| anyhow!("--base {name}: not JSON: {e}"))?;
+            (Some(value), label)
+        }
+    };
+    let request = build::Request {
+        inputs: build::Inputs {
+            sites: args.sites.clone(),
+            beds: args.beds.clone(),
+            population: args.population.clone(),
+            centroids: args.centroids.clone(),
+            areas: args.areas.clone(),
+            main_sites: args.main_sites.clone(),
+        },
+        area,
+        base,
+        base_label,
+        name: args.name.clone(),
+    };
+    let built = build::build(&request)?;
+    for note in &built.notes {
+        eprintln!("note: {note}");
+    }
+    if args.out.as_os_str() == "-" {
+        output::write_stdout(built.json.as_bytes())
+    } else {
+        output::write_atomic(&args.out, built.json.as_bytes())
+    }
 }
 
 fn merge(args: &MergeArgs) -> Result<()> {

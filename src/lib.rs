@@ -7,6 +7,7 @@
 //! without ever leaving a partial file.
 #![warn(missing_docs)]
 
+pub mod build;
 pub mod load;
 pub mod model;
 pub mod output;

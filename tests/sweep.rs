@@ -214,6 +214,8 @@ fn an_adaptive_sweep_killed_mid_round_resumes_to_the_same_result() {
     let t = tempfile::tempdir().expect("tempdir");
     let mut v = noisy_and_quiet(10, &[2, 4, 104]);
     v["scenario"] = json!("configs/west-mercia.json");
+    // A long warm-up keeps the sweep running long enough to be killed.
+    v["parameters"]["time.warmup_weeks"] = json!({"values": [260]});
     let s = spec(t.path(), "adaptive.json", &v);
     let flags = ["--target-ci", "collaboration - competition:outcomes.overall.adverse_rate=0.0006", "-j", "2"];
     let whole = t.path().join("whole");

@@ -218,14 +218,17 @@ fn project(positions: &[Position]) -> Vec<(f64, f64)> {
     let n = positions.len().max(1) as f64;
     let lat0 = positions.iter().map(|p| p.lat.unwrap_or(0.0)).sum::<f64>() / n;
     let lon0 = positions.iter().map(|p| p.lon.unwrap_or(0.0)).sum::<f64>() / n;
+    let points: Vec<(f64, f64)> = positions.iter().map(|p| (p.lat.unwrap_or(lat0), p.lon.unwrap_or(lon0))).collect();
+    project_latlon(&points, (lat0, lon0))
+}
+
+/// Projects (latitude, longitude) pairs in degrees to (east, north) km on
+/// the plane tangent at `origin`: equirectangular, x = R·Δλ·cos φ₀,
+/// y = R·Δφ, R = 6,371.0088 km (the mean Earth radius).
+pub fn project_latlon(points: &[(f64, f64)], origin: (f64, f64)) -> Vec<(f64, f64)> {
+    let (lat0, lon0) = origin;
     let k = EARTH_RADIUS_KM * std::f64::consts::PI / 180.0;
-    positions
-        .iter()
-        .map(|p| {
-            let (lat, lon) = (p.lat.unwrap_or(lat0), p.lon.unwrap_or(lon0));
-            (k * (lon - lon0) * lat0.to_radians().cos(), k * (lat - lat0))
-        })
-        .collect()
+    points.iter().map(|&(lat, lon)| (k * (lon - lon0) * lat0.to_radians().cos(), k * (lat - lat0))).collect()
 }
 
 fn logit(p: f64) -> f64 {

@@ -1,5 +1,5 @@
 //! Dotted paths into a scenario's JSON form: `services.maternity.tariff`,
-//! `choice.beta_quality`, `providers.alder-hey.quality`.
+//! `choice.beta_quality`, `providers.alder-hey-childrens.quality`.
 //!
 //! Objects are entered by key; arrays of objects with an `id` by that id
 //! (`localities.E08000012-c.population`), other arrays by index. A sweep

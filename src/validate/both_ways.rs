@@ -3,10 +3,11 @@
 //! numbers:
 //!
 //! - **Competition wins** when patients respond strongly to quality
-//!   (β_q = 1), cost-efficiency is cheap to achieve (φ = 1,000) and the
-//!   network runs no quality programme (no planner grants, no
-//!   standardisation): quality competition and efficiency effort lower both
-//!   the adverse-outcome rate and the cost per episode.
+//!   (β_q = 1), cost-efficiency is cheap to achieve (φ = 1,000), billing
+//!   under the tariff is cheap (£5 an episode) and the network runs no
+//!   quality programme (no planner grants, no standardisation): quality
+//!   competition and efficiency effort lower both the adverse-outcome rate
+//!   and the cost per episode.
 //! - **Collaboration wins** when efficiency is hard to achieve (φ = 20,000),
 //!   billing under the tariff is dear (£60 an episode) and nurses are short
 //!   (a trained inflow of 140 WTE a year, half of replacement): the
@@ -38,6 +39,7 @@ pub fn competition_wins() -> Vec<(&'static str, Value)> {
         ("behaviour.planner_share", json!(0.0)),
         ("behaviour.standardisation", json!(0.0)),
         ("behaviour.efficiency_cost", json!(1000.0)),
+        ("finance.transaction_cost", json!(5.0)),
     ]
 }
 
@@ -90,7 +92,7 @@ pub fn checks(settings: Settings) -> Vec<CheckResult> {
     vec![
         one_way(
             "both_ways.competition",
-            "west-mercia, β_q 1, cheap efficiency, no network quality programme: competition wins on outcomes and cost",
+            "west-mercia, β_q 1, cheap efficiency, £5 billing, no network quality programme: competition wins on outcomes and cost",
             &competition_wins(),
             1.0,
             60,

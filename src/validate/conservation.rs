@@ -86,10 +86,10 @@ pub fn checks(settings: Settings) -> Vec<CheckResult> {
     let mut s = builtin("west-mercia").expect("built-in scenario");
     s.time.horizon_weeks = weeks;
     s.failure.action = crate::model::params::FailureAction::Merge;
-    if let Some(p) = s.providers.iter_mut().find(|p| p.id == "hereford-county") {
+    if let Some(p) = s.providers.iter_mut().find(|p| p.id == "wye-valley") {
         p.fixed_cost *= 3.0;
     }
-    s.timeline.push(TimedChange::from_flag("close.alexandra-redditch.gynaecology=true@60").expect("flag"));
+    s.timeline.push(TimedChange::from_flag("close.shrewsbury-and-telford.gynaecology=true@60").expect("flag"));
     out.push(check(
         "conservation.takeovers".into(),
         "west-mercia under competition with a provider failing and merging, and a timed closure".into(),

@@ -1,0 +1,265 @@
+//! The four public inputs of `ccsim scenario build`, read into typed rows:
+//! ONS district populations by single year of age, ONS district centroids,
+//! NHS hospital sites and NHS England's monthly trust bed counts (formats in
+//! `configs/source/README.md`).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::BuildError;
+use super::table::{Row, Table};
+
+/// A local authority district.
+#[derive(Debug, Clone, PartialEq)]
+pub struct District {
+    /// ONS code (`E06000049`).
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Residents (the file's `all`).
+    pub population: f64,
+    /// Residents aged 0–17, 18–64 and 65+, from the single years of age.
+    pub bands: [f64; 3],
+}
+
+/// A hospital site.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Site {
+    /// ODS site code.
+    pub code: String,
+    /// Site name.
+    pub name: String,
+    /// Parent organisation's ODS code.
+    pub trust: String,
+    /// Parent organisation's name.
+    pub trust_name: String,
+    /// Town or city of the address.
+    pub city: String,
+    /// Latitude and longitude, when the file gives them.
+    pub position: Option<(f64, f64)>,
+    /// Line in the site file, for messages.
+    pub line: u64,
+}
+
+/// One trust's beds in one month (`NA` read as 0).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Beds {
+    /// General and acute beds, adult and paediatric.
+    pub general_acute: f64,
+    /// Adult general and acute beds.
+    pub adult: f64,
+    /// Paediatric general and acute beds.
+    pub paediatric: f64,
+    /// Adult critical care beds.
+    pub adult_critical_care: f64,
+    /// Paediatric intensive care beds.
+    pub paediatric_intensive_care: f64,
+    /// Neonatal intensive care cots.
+    pub neonatal_intensive_care: f64,
+}
+
+/// The bed file: each trust's beds in the file's latest month, and the last
+/// month each trust appears in.
+#[derive(Debug, Clone)]
+pub struct BedData {
+    /// The latest month in the file (`August 2025`).
+    pub month: String,
+    /// Beds by trust code in that month.
+    pub latest: BTreeMap<String, Beds>,
+    /// The last month with a row, by trust code.
+    pub last_month: BTreeMap<String, String>,
+}
+
+fn district_code(row: &Row<'_>, column: &str) -> Result<String, BuildError> {
+    let code = row.text(column);
+    let valid =
+        code.len() == 9 && code.starts_with(['E', 'W', 'S', 'N']) && code[1..].bytes().all(|b| b.is_ascii_digit());
+    if valid {
+        Ok(code.to_owned())
+    } else {
+        Err(row.error(column, format!("expected an ONS district code like E06000049, found `{code}`")))
+    }
+}
+
+/// Reads `code,name,all,0,1,…,89,90+`.
+pub fn population(path: &Path) -> Result<BTreeMap<String, District>, BuildError> {
+    let ages: Vec<String> = (0..90).map(|a| a.to_string()).chain(["90+".to_owned()]).collect();
+    let mut required = vec!["code", "name", "all"];
+    required.extend(ages.iter().map(String::as_str));
+    let table = Table::read(path, &required)?;
+    let mut out = BTreeMap::new();
+    for row in table.rows() {
+        let code = district_code(&row, "code")?;
+        let population = row.count("all")?;
+        let mut bands = [0.0; 3];
+        for (age, column) in ages.iter().enumerate() {
+            bands[match age {
+                0..18 => 0,
+                18..65 => 1,
+                _ => 2,
+            }] += row.count(column)?;
+        }
+        let district = District { code: code.clone(), name: row.text("name").to_owned(), population, bands };
+        if out.insert(code.clone(), district).is_some() {
+            return Err(row.error("code", format!("district {code} appears twice")));
+        }
+    }
+    Ok(out)
+}
+
+fn latitude_longitude(row: &Row<'_>, lat: &str, lon: &str) -> Result<Option<(f64, f64)>, BuildError> {
+    let (la, lo) = (row.number(lat)?, row.number(lon)?);
+    match (la, lo) {
+        (Some(la), Some(lo)) => {
+            if !(-90.0..=90.0).contains(&la) {
+                return Err(row.error(lat, format!("expected a latitude in [-90, 90], found {la}")));
+            }
+            if !(-180.0..=180.0).contains(&lo) {
+                return Err(row.error(lon, format!("expected a longitude in [-180, 180], found {lo}")));
+            }
+            Ok(Some((la, lo)))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Reads `code,longitude,latitude`; every row must have both.
+pub fn centroids(path: &Path) -> Result<BTreeMap<String, (f64, f64)>, BuildError> {
+    let table = Table::read(path, &["code", "longitude", "latitude"])?;
+    let mut out = BTreeMap::new();
+    for row in table.rows() {
+        let code = district_code(&row, "code")?;
+        let Some(position) = latitude_longitude(&row, "latitude", "longitude")? else {
+            let column = if row.number("latitude")?.is_none() { "latitude" } else { "longitude" };
+            return Err(row.error(column, "missing coordinate"));
+        };
+        out.insert(code, position);
+    }
+    Ok(out)
+}
+
+/// Reads `code,area_km2`.
+pub fn areas(path: &Path) -> Result<BTreeMap<String, f64>, BuildError> {
+    let table = Table::read(path, &["code", "area_km2"])?;
+    let mut out = BTreeMap::new();
+    for row in table.rows() {
+        let code = district_code(&row, "code")?;
+        let area = row.count("area_km2")?;
+        if area <= 0.0 {
+            return Err(row.error("area_km2", format!("expected an area > 0, found {area}")));
+        }
+        out.insert(code, area);
+    }
+    Ok(out)
+}
+
+/// Reads the NHS site list (`OrganisationCode`, `OrganisationName`,
+/// `ParentODSCode`, `ParentName`, `City`, `Latitude`, `Longitude`; other
+/// columns are ignored). A site without coordinates is kept without a position.
+pub fn sites(path: &Path) -> Result<Vec<Site>, BuildError> {
+    let table = Table::read(
+        path,
+        &["OrganisationCode", "OrganisationName", "ParentODSCode", "ParentName", "City", "Latitude", "Longitude"],
+    )?;
+    let mut out = Vec::new();
+    for row in table.rows() {
+        let code = row.text("OrganisationCode");
+        if code.is_empty() {
+            return Err(row.error("OrganisationCode", "expected a site code, found nothing"));
+        }
+        out.push(Site {
+            code: code.to_owned(),
+            name: row.text("OrganisationName").to_owned(),
+            trust: row.text("ParentODSCode").to_owned(),
+            trust_name: row.text("ParentName").to_owned(),
+            city: row.text("City").to_owned(),
+            position: latitude_longitude(&row, "Latitude", "Longitude")?,
+            line: row.line,
+        });
+    }
+    Ok(out)
+}
+
+const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+/// `April 2022` as (2022, 4).
+fn month(row: &Row<'_>, column: &str) -> Result<(i32, usize), BuildError> {
+    let text = row.text(column);
+    let parsed = text.split_once(' ').and_then(|(m, y)| {
+        let m = MONTHS.iter().position(|name| name.eq_ignore_ascii_case(m.trim()))?;
+        Some((y.trim().parse::<i32>().ok()?, m + 1))
+    });
+    parsed.ok_or_else(|| row.error(column, format!("expected a month like `April 2022`, found `{text}`")))
+}
+
+/// Reads the monthly trust bed file.
+pub fn beds(path: &Path) -> Result<BedData, BuildError> {
+    let columns = [
+        "nhs_trust22_code",
+        "date",
+        "general_acute_beds_available",
+        "adult_general_acute_beds_available",
+        "paediatric_general_acute_beds_available",
+        "adult_critical_care_beds_available",
+        "paediatric_intensive_cared_beds_available",
+        "neonatal_intensive_care_bed_available",
+    ];
+    let table = Table::read(path, &columns)?;
+    let mut rows: Vec<(String, (i32, usize), String, Beds)> = Vec::new();
+    for row in table.rows() {
+        let trust = row.text("nhs_trust22_code");
+        if trust.is_empty() {
+            return Err(row.error("nhs_trust22_code", "expected a trust code, found nothing"));
+        }
+        let when = month(&row, "date")?;
+        let count = |c: &str| -> Result<f64, BuildError> {
+            match row.number(c)? {
+                Some(v) if v < 0.0 => Err(row.error(c, format!("expected a number ≥ 0, found {v}"))),
+                v => Ok(v.unwrap_or(0.0)),
+            }
+        };
+        let beds = Beds {
+            general_acute: count(columns[2])?,
+            adult: count(columns[3])?,
+            paediatric: count(columns[4])?,
+            adult_critical_care: count(columns[5])?,
+            paediatric_intensive_care: count(columns[6])?,
+            neonatal_intensive_care: count(columns[7])?,
+        };
+        rows.push((trust.to_owned(), when, row.text("date").to_owned(), beds));
+    }
+    let Some(latest) = rows.iter().map(|r| r.1).max() else {
+        return Err(BuildError::file(path, "holds no rows"));
+    };
+    let label = |(y, m): (i32, usize)| {
+        let name = MONTHS[m - 1];
+        format!("{}{} {y}", name[..1].to_uppercase(), &name[1..])
+    };
+    let mut last: BTreeMap<String, (i32, usize)> = BTreeMap::new();
+    let mut by_trust = BTreeMap::new();
+    for (trust, when, _, beds) in &rows {
+        let seen = last.entry(trust.clone()).or_insert(*when);
+        *seen = (*seen).max(*when);
+        if *when == latest {
+            by_trust.insert(trust.clone(), *beds);
+        }
+    }
+    Ok(BedData {
+        month: label(latest),
+        latest: by_trust,
+        last_month: last.into_iter().map(|(t, w)| (t, label(w))).collect(),
+    })
+}

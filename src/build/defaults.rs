@@ -1,0 +1,145 @@
+//! Figures `ccsim scenario build` sets when the base scenario does not:
+//! the seven services (sources in `configs/README.md`), and the planning
+//! assumptions that turn demand and beds into capacity, staff and money.
+
+use serde_json::{Value, json};
+
+/// The seven services: referral rates per 1,000 residents of an age band a
+/// year, staff hours per episode, costs, tariffs and risks.
+pub fn services() -> Value {
+    json!({
+        "maternity": {
+            "name": "Maternity (births)",
+            "urgency": "emergency",
+            "patient_choice": true,
+            "referral_rate": {"children": 0.7, "adults": 16.8, "older": 0.0},
+            "complex_share": 0.15,
+            "staff_hours": {"medical": 6, "nursing": 4, "midwifery": 55, "allied": 1},
+            "variable_cost": 500,
+            "tariff": 3700,
+            "baseline_risk": {"routine": 0.004, "complex": 0.025},
+            "min_safe_volume": 2000
+        },
+        "gynaecology": {
+            "name": "Gynaecology",
+            "urgency": "elective",
+            "referral_rate": {"children": 0.5, "adults": 15.0, "older": 12.0},
+            "complex_share": 0.1,
+            "staff_hours": {"medical": 4, "nursing": 10, "midwifery": 0, "allied": 2},
+            "variable_cost": 350,
+            "tariff": 1400,
+            "baseline_risk": {"routine": 0.003, "complex": 0.03},
+            "min_safe_volume": 500
+        },
+        "neonatal": {
+            "name": "Neonatal care",
+            "urgency": "emergency",
+            "referral_rate": {"children": 6.7, "adults": 0.0, "older": 0.0},
+            "complex_share": 0.2,
+            "staff_hours": {"medical": 15, "nursing": 120, "midwifery": 0, "allied": 4},
+            "variable_cost": 1200,
+            "tariff": 8000,
+            "baseline_risk": {"routine": 0.01, "complex": 0.08},
+            "min_safe_volume": 250
+        },
+        "paediatrics": {
+            "name": "Paediatrics (emergency admissions)",
+            "urgency": "emergency",
+            "referral_rate": {"children": 64.0, "adults": 0.0, "older": 0.0},
+            "complex_share": 0.08,
+            "staff_hours": {"medical": 3, "nursing": 14, "midwifery": 0, "allied": 1},
+            "variable_cost": 250,
+            "tariff": 1100,
+            "baseline_risk": {"routine": 0.001, "complex": 0.015},
+            "min_safe_volume": 1500
+        },
+        "elective_surgery": {
+            "name": "Elective surgery",
+            "urgency": "elective",
+            "referral_rate": {"children": 12.0, "adults": 55.0, "older": 190.0},
+            "complex_share": 0.1,
+            "staff_hours": {"medical": 4, "nursing": 12, "midwifery": 0, "allied": 3},
+            "variable_cost": 450,
+            "tariff": 1620,
+            "baseline_risk": {"routine": 0.004, "complex": 0.03},
+            "min_safe_volume": 1000
+        },
+        "emergency_medicine": {
+            "name": "Emergency medicine (admissions)",
+            "urgency": "emergency",
+            "referral_rate": {"children": 0.0, "adults": 75.0, "older": 300.0},
+            "complex_share": 0.06,
+            "staff_hours": {"medical": 4, "nursing": 20, "midwifery": 0, "allied": 3},
+            "variable_cost": 300,
+            "tariff": 1590,
+            "baseline_risk": {"routine": 0.025, "complex": 0.1},
+            "min_safe_volume": 8000
+        },
+        "community_care": {
+            "name": "Community and intermediate care",
+            "urgency": "emergency",
+            "referral_rate": {"children": 0.0, "adults": 2.0, "older": 20.0},
+            "complex_share": 0.0,
+            "staff_hours": {"medical": 0.5, "nursing": 12, "midwifery": 0, "allied": 8},
+            "variable_cost": 150,
+            "tariff": 1000,
+            "baseline_risk": {"routine": 0.02, "complex": 0.05},
+            "min_safe_volume": 0
+        }
+    })
+}
+
+/// Capacity planned over expected demand, by service (spare for peaks).
+pub fn headroom(service: &str) -> f64 {
+    match service {
+        "maternity" | "community_care" => 1.15,
+        "neonatal" => 1.30,
+        "paediatrics" => 1.20,
+        "emergency_medicine" => 1.12,
+        _ => 1.03,
+    }
+}
+
+/// Which of a trust's bed counts a service uses, and the bed-days an
+/// episode takes (means over day cases and stays, NHS Digital Hospital
+/// Episode Statistics 2022-23, rounded): `None` where the bed file has no
+/// beds for the service (maternity, community care).
+pub fn bed_use(service: &str) -> Option<(BedGroup, f64)> {
+    match service {
+        "emergency_medicine" => Some((BedGroup::Adult, 5.5)),
+        "elective_surgery" | "gynaecology" => Some((BedGroup::Adult, 1.0)),
+        "paediatrics" => Some((BedGroup::Paediatric, 1.5)),
+        "neonatal" => Some((BedGroup::Neonatal, 10.0)),
+        _ => None,
+    }
+}
+
+/// A kind of bed in the bed file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum BedGroup {
+    /// Adult general and acute.
+    Adult,
+    /// Paediatric general and acute.
+    Paediatric,
+    /// Neonatal intensive care.
+    Neonatal,
+}
+
+/// Share of beds planned to be occupied.
+pub const OCCUPANCY: f64 = 0.92;
+/// How far beds may move a trust's capacity from its planned load, either way.
+pub const BED_FACTOR: (f64, f64) = (0.8, 1.25);
+/// Adult critical care beds from which a trust takes complex adult cases.
+pub const COMPLEX_CRITICAL_CARE: f64 = 15.0;
+/// Neonatal intensive care cots from which a unit takes complex births and babies.
+pub const COMPLEX_NICU: f64 = 8.0;
+/// Residents per km² below which a district counts as rural.
+pub const RURAL_DENSITY: f64 = 400.0;
+
+/// Vacancy rates by staff group (medical, nursing, midwifery, allied), NHS
+/// England vacancy statistics 2021-22.
+pub const VACANCY: [f64; 4] = [0.07, 0.10, 0.08, 0.08];
+/// Surplus planned at the planned activity, share of income.
+pub const MARGIN: f64 = 0.01;
+/// Weeks of income held as cash at the start.
+pub const CASH_WEEKS: f64 = 4.0;

@@ -1,0 +1,646 @@
+//! `ccsim scenario build`: a scenario for a set of English districts from
+//! public data — one locality per district (ONS populations by single year
+//! of age and district centroids) and one provider per NHS trust whose main
+//! site is in the area (NHS hospital sites and NHS England's monthly bed
+//! counts), with services, parameters and regime from a base scenario.
+//!
+//! The rules that turn the data into a scenario are stated where they are
+//! applied and gathered in `configs/source/README.md`. Nothing here reads
+//! the network or a file that is not given by path.
+
+mod data;
+mod defaults;
+mod plan;
+mod regions;
+mod table;
+mod trusts;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use thiserror::Error;
+
+pub use regions::{REGIONS, Region};
+
+use crate::model::Scenario;
+use crate::model::scenario::{Capability, ProviderKind};
+use crate::model::world::project_latlon;
+use data::{Beds, Site};
+use defaults::RURAL_DENSITY;
+use plan::{PlanLocality, PlanProvider};
+
+/// Why a scenario could not be built.
+#[derive(Debug, Error)]
+pub enum BuildError {
+    /// A bad value in a CSV file.
+    #[error("{}: line {line}, column {column} (`{name}`): {message}", path.display())]
+    At {
+        /// The file.
+        path: PathBuf,
+        /// Line (1 is the header).
+        line: u64,
+        /// Column, counting from 1.
+        column: usize,
+        /// Column name.
+        name: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A file that cannot be read or lacks something.
+    #[error("{}: {message}", path.display())]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A request that cannot be met.
+    #[error("{0}")]
+    Input(String),
+}
+
+impl BuildError {
+    fn file(path: &Path, message: impl Into<String>) -> BuildError {
+        BuildError::File { path: path.to_owned(), message: message.into() }
+    }
+}
+
+/// The data files.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    /// NHS hospital sites (`nhs_hospital_sites_2020.csv`).
+    pub sites: PathBuf,
+    /// NHS England trust beds by month (`england_trust_ga_critical_beds_2022_2025.csv`).
+    pub beds: PathBuf,
+    /// ONS district populations by single year of age.
+    pub population: PathBuf,
+    /// ONS district centroids.
+    pub centroids: PathBuf,
+    /// District land areas (`code,area_km2`); estimated from centroid spacing when absent.
+    pub areas: Option<PathBuf>,
+    /// Main sites (`trust,site`) that override the rule for choosing one.
+    pub main_sites: Option<PathBuf>,
+}
+
+/// Which districts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Area {
+    /// These ONS codes.
+    Districts(Vec<String>),
+    /// A named region (see [`REGIONS`]).
+    Region(String),
+    /// Every district of England.
+    England,
+}
+
+/// What to build.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The data.
+    pub inputs: Inputs,
+    /// The districts.
+    pub area: Area,
+    /// A base scenario's JSON: its services, parameters, regime and time are
+    /// kept; its localities, providers and hubs replaced. `None`: the
+    /// built-in services and the format's defaults.
+    pub base: Option<Value>,
+    /// How to name the base in the scenario's sources.
+    pub base_label: String,
+    /// The scenario's name (default: the region's, `england` or `districts`).
+    pub name: Option<String>,
+}
+
+/// A built scenario, and what the data made the build leave out or guess.
+#[derive(Debug, Clone)]
+pub struct Built {
+    /// The scenario's JSON text (valid), keys in the order a reader wants them.
+    pub json: String,
+    /// Notes for the user (also in the scenario's `sources`).
+    pub notes: Vec<String>,
+}
+
+/// Reads `trust,site`.
+fn main_site_overrides(path: &Path) -> Result<BTreeMap<String, String>, BuildError> {
+    let t = table::Table::read(path, &["trust", "site"])?;
+    Ok(t.rows().map(|r| (r.text("trust").to_owned(), r.text("site").to_owned())).collect())
+}
+
+/// Straight-line km between two latitude/longitude points (equirectangular at their mean latitude).
+fn km(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let xy = project_latlon(&[a, b], ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0));
+    (xy[0].0 - xy[1].0).hypot(xy[0].1 - xy[1].1)
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+/// A place name compared loosely: lower case, `&` as `and`, without
+/// full stops, `, County of` and `, City of`.
+fn place(name: &str) -> String {
+    let lower = name.to_lowercase().replace('&', "and").replace('.', "");
+    let trimmed = lower.trim_end_matches(", county of").trim_end_matches(", city of");
+    trimmed.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A provider being built.
+struct Candidate {
+    code: String,
+    name: String,
+    kind: ProviderKind,
+    main: Site,
+    sites: Vec<Site>,
+    beds: Option<Beds>,
+    offers: BTreeMap<&'static str, Capability>,
+    /// Brought in from outside the area for these services.
+    outside: bool,
+}
+
+/// Builds the scenario.
+pub fn build(r: &Request) -> Result<Built, BuildError> {
+    let inputs = &r.inputs;
+    let population = data::population(&inputs.population)?;
+    let centroids = data::centroids(&inputs.centroids)?;
+    let sites = data::sites(&inputs.sites)?;
+    let beds = data::beds(&inputs.beds)?;
+    let areas = inputs.areas.as_deref().map(data::areas).transpose()?.unwrap_or_default();
+    let overrides = inputs.main_sites.as_deref().map(main_site_overrides).transpose()?.unwrap_or_default();
+    let mut notes = Vec::new();
+
+    // Where England's districts are.
+    let mut position: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
+    let mut successors = Vec::new();
+    for code in population.keys().filter(|c| c.starts_with('E')) {
+        if let Some(&p) = centroids.get(code) {
+            position.insert(code, p);
+        } else if let Some((_, before)) = regions::DISTRICT_PREDECESSORS.iter().find(|(c, _)| c == code) {
+            let known: Vec<(f64, f64)> = before.iter().filter_map(|b| centroids.get(*b).copied()).collect();
+            if known.len() == before.len() {
+                let n = known.len() as f64;
+                position.insert(
+                    code,
+                    (known.iter().map(|p| p.0).sum::<f64>() / n, known.iter().map(|p| p.1).sum::<f64>() / n),
+                );
+                successors.push(format!("{code} at the mean of {}", before.join(", ")));
+            }
+        }
+    }
+
+    // The districts asked for.
+    let (default_name, title, chosen, area_source): (String, String, Vec<String>, String) = match &r.area {
+        Area::Districts(codes) => {
+            let unknown: Vec<&str> =
+                codes.iter().map(String::as_str).filter(|c| !population.contains_key(*c)).collect();
+            if !unknown.is_empty() {
+                return Err(BuildError::file(
+                    &inputs.population,
+                    format!(
+                        "no row for the district code{} {} (codes are ONS codes like E06000049)",
+                        if unknown.len() > 1 { "s" } else { "" },
+                        unknown.join(", ")
+                    ),
+                ));
+            }
+            ("districts".into(), format!("{} districts", codes.len()), codes.clone(), "the districts given".into())
+        }
+        Area::Region(name) => {
+            let region = regions::region(name).ok_or_else(|| {
+                let names: Vec<&str> = REGIONS.iter().map(|r| r.name).collect();
+                BuildError::Input(format!("--region: unknown region `{name}`; the regions are: {}", names.join(", ")))
+            })?;
+            (
+                region.name.into(),
+                region.title.into(),
+                region.districts.iter().map(|s| s.to_string()).collect(),
+                region.source.into(),
+            )
+        }
+        Area::England => (
+            "england".into(),
+            "England".into(),
+            population.keys().filter(|c| c.starts_with('E')).cloned().collect(),
+            "every district of England in the population file".into(),
+        ),
+    };
+    let mut seen = BTreeSet::new();
+    let chosen: Vec<String> = chosen.into_iter().filter(|c| seen.insert(c.clone())).collect();
+    let unplaced: Vec<String> = chosen
+        .iter()
+        .filter(|c| !position.contains_key(c.as_str()))
+        .map(|c| format!("{c} ({})", population.get(c).map_or("", |d| d.name.as_str())))
+        .collect();
+    if !unplaced.is_empty() {
+        return Err(BuildError::file(
+            &inputs.centroids,
+            format!("no centroid for the districts: {}", unplaced.join(", ")),
+        ));
+    }
+    if chosen.is_empty() {
+        return Err(BuildError::Input("no districts to build from".into()));
+    }
+
+    // The base: its services and parameters.
+    let mut base: Map<String, Value> = match &r.base {
+        Some(Value::Object(m)) => m.clone(),
+        Some(_) => return Err(BuildError::Input(format!("{}: expected a scenario object", r.base_label))),
+        None => Map::new(),
+    };
+    for key in ["name", "description", "sources", "localities", "providers"] {
+        base.remove(key);
+    }
+    let mut services = base.remove("services").unwrap_or_else(defaults::services);
+    let network = base.remove("network");
+    let parameters = |services: &Value| -> Result<Scenario, BuildError> {
+        let mut v = Value::Object(base.clone());
+        v["name"] = json!("base");
+        v["localities"] = json!([]);
+        v["providers"] = json!([]);
+        v["services"] = services.clone();
+        serde_json::from_value(v)
+            .map_err(|e| BuildError::Input(format!("{}: not a readable scenario: {e}", r.base_label)))
+    };
+    let params = parameters(&services)?;
+
+    // Localities.
+    let everywhere: Vec<(&str, (f64, f64))> = position.iter().map(|(c, p)| (*c, *p)).collect();
+    // Areas: given, or estimated from the spacing of centroids.
+    let area: BTreeMap<&str, (f64, bool)> = everywhere
+        .iter()
+        .map(|&(code, here)| {
+            if let Some(&a) = areas.get(code) {
+                return (code, (a, false));
+            }
+            let mut d: Vec<f64> = everywhere.iter().filter(|(c, _)| *c != code).map(|(_, p)| km(here, *p)).collect();
+            d.sort_by(f64::total_cmp);
+            let near = &d[..d.len().min(3)];
+            let m = near.iter().sum::<f64>() / near.len().max(1) as f64;
+            (code, (3f64.sqrt() / 2.0 * m * m, true))
+        })
+        .collect();
+    let area_of = |code: &str| area[code];
+    let mut estimated_areas = 0;
+    let districts: Vec<(&data::District, (f64, f64), f64)> = chosen
+        .iter()
+        .map(|c| {
+            let (area, estimated) = area_of(c);
+            estimated_areas += usize::from(estimated);
+            (&population[c], position[c.as_str()], area)
+        })
+        .collect();
+    let residents: f64 = districts.iter().map(|d| d.0.population).sum();
+    let centre = {
+        let (mut lat, mut lon) = (0.0, 0.0);
+        for (d, p, _) in &districts {
+            lat += p.0 * d.population;
+            lon += p.1 * d.population;
+        }
+        (lat / residents.max(1.0), lon / residents.max(1.0))
+    };
+
+    // Trusts.
+    let mut by_trust: BTreeMap<&str, Vec<&Site>> = BTreeMap::new();
+    for s in &sites {
+        by_trust.entry(s.trust.as_str()).or_default().push(s);
+    }
+    for (trust, month) in &beds.last_month {
+        if *month != beds.month {
+            notes.push(format!(
+                "{trust} last reported beds in {month}, not {}: taken as merged or closed, not a provider",
+                beds.month
+            ));
+        }
+    }
+    // A site is in the district its town is named after, else in the nearest district.
+    let by_name: BTreeMap<String, &str> = population
+        .values()
+        .filter(|d| position.contains_key(d.code.as_str()))
+        .map(|d| (place(&d.name), d.code.as_str()))
+        .collect();
+    let district_of = |site: &Site| -> Option<&str> {
+        if let Some(code) = by_name.get(&place(&site.city)) {
+            return Some(code);
+        }
+        // The power distance d² − r² (r the radius of a disc of the district's
+        // area) lets a large district claim sites far from its centroid.
+        let p = site.position?;
+        let power = |(code, centre): &(&str, (f64, f64))| km(p, *centre).powi(2) - area[code].0 / std::f64::consts::PI;
+        everywhere.iter().min_by(|a, b| power(a).total_cmp(&power(b)).then_with(|| a.0.cmp(b.0))).map(|(c, _)| *c)
+    };
+    let service_ids: BTreeSet<String> = params.services.keys().cloned().collect();
+    let mut candidates: Vec<Candidate> = Vec::new();
+    for (code, b) in &beds.latest {
+        if b.general_acute <= 0.0 {
+            notes.push(format!("{code} reports no general and acute beds in {}: not a provider", beds.month));
+            continue;
+        }
+        let own = trusts::sites_of(code, &by_trust, &regions::TRUST_PREDECESSORS);
+        let Some(main) = trusts::main_site(code, &own, overrides.get(code).map(String::as_str)) else {
+            if overrides.contains_key(code) {
+                return Err(BuildError::Input(format!(
+                    "{}: the main site given for {code} is not one of its sites with coordinates",
+                    inputs.main_sites.as_deref().map(file_name).unwrap_or_default()
+                )));
+            }
+            let at = own.first().map(|s| format!(" (site list line {})", s.line)).unwrap_or_default();
+            notes.push(format!("{code} has no site with coordinates in the site list{at}: not a provider"));
+            continue;
+        };
+        let name = by_trust.get(code.as_str()).and_then(|s| s.first()).map_or_else(
+            || {
+                format!(
+                    "{code} (successor of {})",
+                    own.iter()
+                        .map(|s| s.trust_name.as_str())
+                        .collect::<BTreeSet<_>>()
+                        .into_iter()
+                        .collect::<Vec<_>>()
+                        .join(" and ")
+                )
+            },
+            |s| s.trust_name.clone(),
+        );
+        let (kind, mut offers) = trusts::acute_offers(&name, b, &own);
+        offers.retain(|s, _| service_ids.contains(*s));
+        let sites = own.iter().map(|s| (*s).clone()).collect();
+        candidates.push(Candidate {
+            code: code.clone(),
+            name,
+            kind,
+            main: main.clone(),
+            sites,
+            beds: Some(*b),
+            offers,
+            outside: false,
+        });
+    }
+    for (code, own) in &by_trust {
+        let name = &own[0].trust_name;
+        if beds.latest.contains_key(*code)
+            || beds.last_month.contains_key(*code)
+            || !code.starts_with('R')
+            || !trusts::is_community(name)
+        {
+            continue;
+        }
+        let Some(main) = trusts::main_site(code, own, overrides.get(*code).map(String::as_str)) else { continue };
+        let offers: BTreeMap<&'static str, Capability> =
+            [("community_care", Capability::Routine)].into_iter().filter(|(s, _)| service_ids.contains(*s)).collect();
+        let sites = own.iter().map(|s| (*s).clone()).collect();
+        candidates.push(Candidate {
+            code: code.to_string(),
+            name: name.clone(),
+            kind: ProviderKind::Community,
+            main: main.clone(),
+            sites,
+            beds: None,
+            offers,
+            outside: false,
+        });
+    }
+    let chosen_set: BTreeSet<&str> = chosen.iter().map(String::as_str).collect();
+    let located = |c: &Candidate| c.main.position.expect("main sites have coordinates");
+    let (mut inside, others): (Vec<Candidate>, Vec<Candidate>) =
+        candidates.into_iter().filter(|c| !c.offers.is_empty()).partition(|c| {
+            // In the area when most of its located sites are (the main site's district breaks a tie).
+            let inside = |s: &Site| district_of(s).is_some_and(|d| chosen_set.contains(d));
+            let located: Vec<&Site> = c.sites.iter().filter(|s| s.position.is_some()).collect();
+            let n = located.iter().filter(|s| inside(s)).count();
+            2 * n > located.len() || (2 * n == located.len() && inside(&c.main))
+        });
+    inside.sort_by(|a, b| a.code.cmp(&b.code));
+
+    // Services no trust inside offers (at the level needed) come from the
+    // nearest trust outside that does.
+    let mut outside: BTreeMap<String, Candidate> = BTreeMap::new();
+    let mut dropped = Vec::new();
+    for (service, spec) in &params.services {
+        for need in [Capability::Routine, Capability::Complex] {
+            if need == Capability::Complex && spec.complex_share <= 0.0 {
+                continue;
+            }
+            let meets = |c: &Candidate| c.offers.get(service.as_str()).is_some_and(|cap| *cap >= need);
+            if inside.iter().any(meets) || outside.values().any(meets) {
+                continue;
+            }
+            let nearest = others.iter().filter(|c| meets(c)).min_by(|a, b| {
+                km(centre, located(a)).total_cmp(&km(centre, located(b))).then_with(|| a.code.cmp(&b.code))
+            });
+            match nearest {
+                Some(c) => {
+                    let key: &'static str =
+                        c.offers.keys().find(|k| **k == service.as_str()).copied().expect("offered");
+                    let entry = outside.entry(c.code.clone()).or_insert_with(|| Candidate {
+                        code: c.code.clone(),
+                        name: c.name.clone(),
+                        kind: c.kind,
+                        main: c.main.clone(),
+                        sites: Vec::new(),
+                        beds: None,
+                        offers: BTreeMap::new(),
+                        outside: true,
+                    });
+                    entry.offers.insert(key, c.offers[key]);
+                }
+                None if need == Capability::Routine => dropped.push(service.clone()),
+                None => notes.push(format!("no trust in the data takes complex {service} cases")),
+            }
+        }
+    }
+    if let Value::Object(m) = &mut services {
+        for s in &dropped {
+            m.remove(s);
+            notes.push(format!("no trust in the data offers {s}: the service is left out"));
+        }
+    }
+    let params = parameters(&services)?;
+    let mut providers: Vec<Candidate> = inside;
+    providers.extend(outside.into_values());
+    if providers.is_empty() {
+        return Err(BuildError::Input(format!("no NHS trust has its main site in {title}")));
+    }
+
+    // Positions in km.
+    let latlon: Vec<(f64, f64)> = districts.iter().map(|d| d.1).chain(providers.iter().map(&located)).collect();
+    let n = latlon.len() as f64;
+    let origin = (latlon.iter().map(|p| p.0).sum::<f64>() / n, latlon.iter().map(|p| p.1).sum::<f64>() / n);
+    let xy = project_latlon(&latlon, origin);
+    let (district_xy, provider_xy) = xy.split_at(districts.len());
+    let round = |v: f64, decimals: i32| {
+        let k = 10f64.powi(decimals);
+        (v * k).round() / k
+    };
+
+    let mut ids: BTreeSet<String> = BTreeSet::new();
+    let plan_providers: Vec<PlanProvider> = providers
+        .iter()
+        .zip(provider_xy)
+        .map(|(c, &xy)| {
+            let mut id = trusts::slug(&c.name);
+            if id.is_empty() || !ids.insert(id.clone()) {
+                id = format!("{id}-{}", c.code.to_lowercase());
+                ids.insert(id.clone());
+            }
+            PlanProvider {
+                id,
+                xy,
+                offers: c.offers.clone(),
+                beds: if c.outside { None } else { c.beds },
+                specialist: c.kind == ProviderKind::Specialist,
+            }
+        })
+        .collect();
+    let localities: Vec<Value> = districts
+        .iter()
+        .zip(district_xy)
+        .map(|((d, _, area), &(x, y))| {
+            let total: f64 = d.bands.iter().sum::<f64>().max(1.0);
+            let children = round(d.bands[0] / total, 4);
+            let older = round(d.bands[2] / total, 4);
+            json!({
+                "id": d.code,
+                "name": d.name,
+                "position": {"x": round(x, 3), "y": round(y, 3)},
+                "population": d.population,
+                "age_mix": {"children": children, "adults": round(1.0 - children - older, 4), "older": older},
+                "area_km2": round(*area, 1),
+                "rurality": if d.population / area < RURAL_DENSITY { "rural" } else { "urban" },
+            })
+        })
+        .collect();
+    let plan_localities: Vec<PlanLocality> = districts
+        .iter()
+        .zip(district_xy)
+        .map(|((d, _, area), &xy)| {
+            let total: f64 = d.bands.iter().sum::<f64>().max(1.0);
+            PlanLocality {
+                xy,
+                spread: 2.0 / 3.0 * (round(*area, 1) / std::f64::consts::PI).sqrt(),
+                residents: d.bands.map(|b| b / total * d.population),
+            }
+        })
+        .collect();
+
+    let hubs = plan::hubs(&params, &plan_providers);
+    let load = plan::loads(&params, &plan_localities, &plan_providers, &hubs);
+    let factors = plan::bed_factors(&plan_providers, &load);
+    let mut provider_values = Vec::new();
+    let mut provider_sources = Vec::new();
+    for (i, (c, p)) in providers.iter().zip(&plan_providers).enumerate() {
+        let sized = plan::size(&params, i, p, &load, &factors);
+        let services: Map<String, Value> = p
+            .offers
+            .iter()
+            .map(|(s, cap)| (s.to_string(), json!({"capability": cap, "capacity": sized.capacity[s]})))
+            .collect();
+        let staff: Map<String, Value> = sized
+            .staff
+            .iter()
+            .map(|(g, in_post, est)| (g.to_string(), json!({"in_post": in_post, "establishment": est})))
+            .collect();
+        provider_values.push(json!({
+            "id": p.id,
+            "name": c.name,
+            "kind": c.kind,
+            "trust": c.code,
+            "position": {"x": round(p.xy.0, 3), "y": round(p.xy.1, 3)},
+            "services": services,
+            "staff": staff,
+            "fixed_cost": sized.fixed_cost,
+            "cash": sized.cash,
+        }));
+        let site = format!("main site {} {}", c.main.code, c.main.name.trim());
+        provider_sources.push(match (c.outside, c.beds) {
+            (true, _) => format!(
+                "{} ({}): outside the area, the nearest trust taking {}; {site}",
+                p.id,
+                c.code,
+                p.offers.iter().map(|(s, cap)| format!("{s} ({})", if *cap == Capability::Complex { "complex" } else { "routine" })).collect::<Vec<_>>().join(", ")
+            ),
+            (false, Some(b)) => format!(
+                "{} ({}): {site}; {} beds in {}: {} adult and {} paediatric general and acute, {} adult critical care, {} paediatric intensive care, {} neonatal intensive care",
+                p.id, c.code, b.general_acute, beds.month, b.adult, b.paediatric, b.adult_critical_care, b.paediatric_intensive_care, b.neonatal_intensive_care
+            ),
+            (false, None) => format!("{} ({}): community trust; {site}", p.id, c.code),
+        });
+    }
+
+    let name = r.name.clone().unwrap_or(default_name);
+    let mut sources = vec![
+        format!(
+            "Localities: one per district, {} districts ({area_source}); residents {residents:.0} and age mix from ONS \
+             mid-year population estimates by single year of age ({}), Open Government Licence v3.0.",
+            districts.len(),
+            file_name(&inputs.population)
+        ),
+        format!(
+            "District positions: ONS district centroids ({}), OGL v3.0{}.",
+            file_name(&inputs.centroids),
+            if successors.is_empty() { String::new() } else { format!("; districts formed since 2020 placed at their predecessors' mean centroid ({})", successors.join("; ")) }
+        ),
+        match (&inputs.areas, estimated_areas) {
+            (Some(p), 0) => format!("District areas: {} (ONS Standard Area Measurements).", file_name(p)),
+            _ => format!(
+                "District areas: {}{estimated_areas} estimated from centroid spacing as (√3/2)·d², d the mean distance to the three nearest district centroids; a district below {RURAL_DENSITY} residents per km² is rural.",
+                inputs.areas.as_deref().map(|p| format!("{} where listed; ", file_name(p))).unwrap_or_default()
+            ),
+        },
+        format!(
+            "Positions in km east and north of {:.4}°N {:.4}°E (the mean of all positions), on the tangent plane: x = R·Δλ·cos φ₀, y = R·Δφ, R = 6,371.0088 km (equirectangular).",
+            origin.0, origin.1
+        ),
+        format!(
+            "Providers: one per NHS trust with general and acute beds in {} whose main site is in the area (most of its sites in the area's districts: a site is in the district its town is named after, else in the district nearest by power distance d² − r², r the radius of a disc of the district's area), and one per community trust there; sites, names and trust codes from the NHS website hospital list ({}), beds from NHS England's trust bed counts ({}), OGL v3.0. Services and their levels are inferred from the beds (configs/source/README.md); a service no trust in the area offers at the level needed comes from the nearest trust outside it.",
+            beds.month,
+            file_name(&inputs.sites),
+            file_name(&inputs.beds)
+        ),
+        "Capacity: each provider's expected load (half by network routing, half by patient choice on distance) × headroom, moved by its beds relative to the area's (bounded 0.8–1.25); staff from capacity; fixed costs to break even at planned activity; four weeks' income in cash.".to_owned(),
+        format!("Services, parameters and regime: {}.", r.base_label),
+    ];
+    sources.extend(provider_sources);
+    sources.extend(notes.iter().cloned());
+
+    #[derive(Serialize)]
+    struct Out<'a> {
+        name: &'a str,
+        description: String,
+        sources: &'a [String],
+        #[serde(flatten)]
+        base: &'a Map<String, Value>,
+        localities: &'a [Value],
+        services: &'a Value,
+        providers: &'a [Value],
+        network: Value,
+    }
+    let mut network = match network {
+        Some(Value::Object(m)) => m,
+        _ => Map::new(),
+    };
+    network.insert("hubs".into(), serde_json::to_value(&hubs).expect("hubs serialise"));
+    let out = Out {
+        name: &name,
+        description: format!(
+            "{title}: {} districts ({residents:.0} residents) and {} providers, one per NHS trust, built by `ccsim scenario build` from ONS and NHS data ({}).",
+            districts.len(),
+            providers.len(),
+            beds.month
+        ),
+        sources: &sources,
+        base: &base,
+        localities: &localities,
+        services: &services,
+        providers: &provider_values,
+        network: Value::Object(network),
+    };
+    let mut json = serde_json::to_string_pretty(&out).expect("a scenario serialises");
+    json.push('\n');
+    let parsed: Scenario = serde_json::from_str(&json)
+        .map_err(|e| BuildError::Input(format!("the built scenario does not read back: {e}")))?;
+    if let Err(problems) = parsed.validate() {
+        let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        return Err(BuildError::Input(format!("the built scenario is not valid: {}", list.join("; "))));
+    }
+    Ok(Built { json, notes })
+}

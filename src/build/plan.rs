@@ -1,0 +1,235 @@
+//! Sizing providers: the load each would expect, its capacity from that
+//! load and its beds, its staff from its capacity, and fixed costs and cash
+//! that let it break even at planned activity.
+
+use std::collections::BTreeMap;
+
+use super::data::Beds;
+use super::defaults::{BED_FACTOR, BedGroup, CASH_WEEKS, MARGIN, OCCUPANCY, VACANCY, bed_use, headroom};
+use crate::model::Scenario;
+use crate::model::scenario::{Capability, STAFF_GROUPS};
+
+/// A locality for planning: position (km), spread (km) and residents by age band.
+#[derive(Debug, Clone)]
+pub struct PlanLocality {
+    /// East and north, km.
+    pub xy: (f64, f64),
+    /// Mean distance from a resident to the centre, km.
+    pub spread: f64,
+    /// Residents aged 0–17, 18–64, 65+.
+    pub residents: [f64; 3],
+}
+
+/// A provider for planning.
+#[derive(Debug, Clone)]
+pub struct PlanProvider {
+    /// Id (ties in distance go to the smaller id).
+    pub id: String,
+    /// East and north, km.
+    pub xy: (f64, f64),
+    /// Services and levels.
+    pub offers: BTreeMap<&'static str, Capability>,
+    /// Beds, for a trust inside the area (`None`: sized by load alone).
+    pub beds: Option<Beds>,
+    /// A specialist trust (women's, children's, specialist elective).
+    pub specialist: bool,
+}
+
+/// What planning decides for one provider.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sized {
+    /// Episodes a week by service.
+    pub capacity: BTreeMap<&'static str, f64>,
+    /// Staff in post and establishment by group (groups with posts only).
+    pub staff: Vec<(&'static str, f64, f64)>,
+    /// Fixed costs, £ a week.
+    pub fixed_cost: f64,
+    /// Cash at the start, £.
+    pub cash: f64,
+}
+
+fn beds_of(beds: &Beds, group: BedGroup) -> f64 {
+    match group {
+        BedGroup::Adult => beds.adult,
+        BedGroup::Paediatric => beds.paediatric,
+        BedGroup::Neonatal => beds.neonatal_intensive_care,
+    }
+}
+
+/// The hub of each service with complex cases: among the complex-capable
+/// providers, specialist trusts first, then the one with the most of the
+/// service's beds (neonatal cots for maternity), then the first by id; none
+/// where no one takes complex cases.
+pub fn hubs(s: &Scenario, providers: &[PlanProvider]) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (service, spec) in &s.services {
+        if spec.complex_share <= 0.0 {
+            continue;
+        }
+        let group = match bed_use(service) {
+            Some((g, _)) => g,
+            None if service == "maternity" => BedGroup::Neonatal,
+            None => BedGroup::Adult,
+        };
+        let beds = |p: &PlanProvider| p.beds.map_or(0.0, |b| beds_of(&b, group));
+        let best =
+            providers.iter().filter(|p| p.offers.get(service.as_str()) == Some(&Capability::Complex)).max_by(|a, b| {
+                a.specialist.cmp(&b.specialist).then(beds(a).total_cmp(&beds(b))).then_with(|| b.id.cmp(&a.id))
+            });
+        if let Some(p) = best {
+            out.insert(service.clone(), p.id.clone());
+        }
+    }
+    out
+}
+
+/// Expected episodes a week at each provider and service, half under each
+/// routing rule, so the plan favours neither regime: the network's (the
+/// nearest capable provider; complex cases to the hub) and patient choice
+/// (a logit on road distance within the choice radius, as the engine's
+/// choice with equal quality and no waits; services without choice go to
+/// the nearest).
+pub fn loads(
+    s: &Scenario,
+    localities: &[PlanLocality],
+    providers: &[PlanProvider],
+    hubs: &BTreeMap<String, String>,
+) -> BTreeMap<(usize, &'static str), f64> {
+    let mut load = BTreeMap::new();
+    let road = |l: &PlanLocality, p: &PlanProvider| {
+        let (dx, dy) = (l.xy.0 - p.xy.0, l.xy.1 - p.xy.1);
+        s.geography.circuity * (dx * dx + dy * dy + l.spread * l.spread).sqrt()
+    };
+    for (service, spec) in &s.services {
+        let Some(key) = providers.iter().flat_map(|p| p.offers.keys()).find(|k| **k == service.as_str()).copied()
+        else {
+            continue;
+        };
+        let rates = spec.referral_rate.by_band();
+        for l in localities {
+            let per_week: f64 = l.residents.iter().zip(rates).map(|(n, r)| n * r / 1000.0 / 52.0).sum();
+            for complex in [false, true] {
+                let share = if complex { spec.complex_share } else { 1.0 - spec.complex_share };
+                let demand = per_week * share;
+                if demand <= 0.0 {
+                    continue;
+                }
+                let mut capable: Vec<(f64, usize)> = providers
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| p.offers.get(key).is_some_and(|c| !complex || *c == Capability::Complex))
+                    .map(|(i, p)| (road(l, p), i))
+                    .collect();
+                if capable.is_empty() {
+                    continue;
+                }
+                capable.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| providers[a.1].id.cmp(&providers[b.1].id)));
+                let nearest = capable[0].1;
+                let hub = hubs.get(service).and_then(|h| providers.iter().position(|p| &p.id == h));
+                let network = if complex { hub.unwrap_or(nearest) } else { nearest };
+                *load.entry((network, key)).or_insert(0.0) += 0.5 * demand;
+                if !spec.patient_choice() {
+                    *load.entry((nearest, key)).or_insert(0.0) += 0.5 * demand;
+                    continue;
+                }
+                let within: Vec<(f64, usize)> =
+                    capable.iter().copied().filter(|(d, _)| *d <= s.choice.radius_km).collect();
+                let within = if within.is_empty() { vec![capable[0]] } else { within };
+                let weights: Vec<f64> = within.iter().map(|(d, _)| (-s.choice.beta_distance * d).exp()).collect();
+                let total: f64 = weights.iter().sum();
+                for ((_, i), w) in within.iter().zip(weights) {
+                    *load.entry((*i, key)).or_insert(0.0) += 0.5 * demand * w / total;
+                }
+            }
+        }
+    }
+    load
+}
+
+/// How each provider's beds move its capacity, by bed group: its available
+/// bed-days (beds × 7 × [`OCCUPANCY`]) over the bed-days its planned load
+/// needs, divided by the same ratio over all providers with beds (so beds
+/// set how capacity is shared, and demand its total), bounded by
+/// [`BED_FACTOR`]. 1 where there are no beds to go by.
+pub fn bed_factors(
+    providers: &[PlanProvider],
+    load: &BTreeMap<(usize, &'static str), f64>,
+) -> BTreeMap<(usize, BedGroup), f64> {
+    let mut need: BTreeMap<(usize, BedGroup), f64> = BTreeMap::new();
+    for (&(i, service), &l) in load {
+        if let (Some((group, days)), Some(_)) = (bed_use(service), providers[i].beds) {
+            *need.entry((i, group)).or_insert(0.0) += l * days;
+        }
+    }
+    let available = |i: usize, g: BedGroup| providers[i].beds.map_or(0.0, |b| beds_of(&b, g)) * 7.0 * OCCUPANCY;
+    let mut totals: BTreeMap<BedGroup, (f64, f64)> = BTreeMap::new();
+    for (&(i, g), &n) in &need {
+        let t = totals.entry(g).or_insert((0.0, 0.0));
+        t.0 += available(i, g);
+        t.1 += n;
+    }
+    need.iter()
+        .map(|(&(i, g), &n)| {
+            let (all_available, all_needed) = totals[&g];
+            let overall = all_available / all_needed;
+            let factor = if n > 0.0 && overall > 0.0 { available(i, g) / n / overall } else { 1.0 };
+            ((i, g), factor.clamp(BED_FACTOR.0, BED_FACTOR.1))
+        })
+        .collect()
+}
+
+/// `v` to a tenth.
+fn tenth(v: f64) -> f64 {
+    (v * 10.0).round() / 10.0
+}
+
+/// `v` to a multiple of `step` (a whole number).
+fn multiple(v: f64, step: f64) -> f64 {
+    (v / step).round() * step
+}
+
+/// Capacity (planned load × headroom × bed factor, at least 1 episode a
+/// week), staff for that capacity at the base scenario's hours and vacancy
+/// rates, fixed costs that leave [`MARGIN`] of income at planned activity,
+/// and [`CASH_WEEKS`] of income in cash.
+pub fn size(
+    s: &Scenario,
+    i: usize,
+    p: &PlanProvider,
+    load: &BTreeMap<(usize, &'static str), f64>,
+    factors: &BTreeMap<(usize, BedGroup), f64>,
+) -> Sized {
+    let mut capacity = BTreeMap::new();
+    let mut hours = [0.0; 4];
+    let (mut income, mut variable, mut activity_total) = (0.0, 0.0, 0.0);
+    for &service in p.offers.keys() {
+        let spec = &s.services[service];
+        let factor = bed_use(service).and_then(|(g, _)| factors.get(&(i, g))).copied().unwrap_or(1.0);
+        let planned = load.get(&(i, service)).copied().unwrap_or(0.0);
+        let c = tenth(planned * headroom(service) * factor).max(1.0);
+        capacity.insert(service, c);
+        let activity = c / headroom(service);
+        activity_total += activity;
+        income += activity * spec.tariff;
+        variable += activity * spec.variable_cost;
+        for (h, per) in hours.iter_mut().zip(spec.staff_hours.by_group()) {
+            *h += c * per;
+        }
+    }
+    let labour = &s.workforce;
+    let agency = &labour.labour.agency;
+    let mut staff = Vec::new();
+    let mut staff_cost = 0.0;
+    for (g, name) in STAFF_GROUPS.iter().enumerate() {
+        let establishment = hours[g] / labour.hours_per_wte;
+        if establishment <= 0.0 {
+            continue;
+        }
+        let in_post = establishment * (1.0 - VACANCY[g]);
+        let cover = (establishment - in_post).min(agency.availability * establishment);
+        staff_cost += (in_post + cover * (1.0 + agency.premium)) * labour.annual_cost.by_group()[g] / 52.0;
+        staff.push((*name, tenth(in_post), tenth(establishment)));
+    }
+    let fixed = income - staff_cost - variable - s.finance.transaction_cost * activity_total - MARGIN * income;
+    Sized { capacity, staff, fixed_cost: multiple(fixed.max(0.0), 100.0), cash: multiple(CASH_WEEKS * income, 1000.0) }
+}

@@ -1,0 +1,82 @@
+//! Named regions (their districts) and the district and trust successions
+//! the 2020 centroid and site files predate.
+
+/// A named region: its ONS district codes (2023 boundaries) and where the
+/// list comes from.
+#[derive(Debug, Clone, Copy)]
+pub struct Region {
+    /// `--region` name.
+    pub name: &'static str,
+    /// Display name.
+    pub title: &'static str,
+    /// District codes.
+    pub districts: &'static [&'static str],
+    /// The source of the list.
+    pub source: &'static str,
+}
+
+/// The regions `--region` accepts.
+pub const REGIONS: [Region; 2] = [
+    Region {
+        name: "cheshire-merseyside",
+        title: "Cheshire and Merseyside",
+        districts: &[
+            "E06000049", // Cheshire East
+            "E06000050", // Cheshire West and Chester
+            "E06000006", // Halton
+            "E06000007", // Warrington
+            "E08000011", // Knowsley
+            "E08000012", // Liverpool
+            "E08000013", // St Helens
+            "E08000014", // Sefton
+            "E08000015", // Wirral
+        ],
+        source: "the nine districts of NHS Cheshire and Merseyside Integrated Care Board (ONS, Sub ICB Location \
+                 to ICB to NHS England Region lookup, July 2022)",
+    },
+    Region {
+        name: "west-mercia",
+        title: "West Mercia",
+        districts: &[
+            "E06000019", // Herefordshire
+            "E06000051", // Shropshire
+            "E06000020", // Telford and Wrekin
+            "E07000234", // Bromsgrove
+            "E07000235", // Malvern Hills
+            "E07000236", // Redditch
+            "E07000237", // Worcester
+            "E07000238", // Wychavon
+            "E07000239", // Wyre Forest
+        ],
+        source: "the districts of NHS Herefordshire and Worcestershire and NHS Shropshire, Telford and Wrekin \
+                 Integrated Care Boards (ONS, Sub ICB Location to ICB to NHS England Region lookup, July 2022), \
+                 which together cover West Mercia",
+    },
+];
+
+/// Unitary authorities created after 2020, which the 2020 centroid file
+/// lacks, and the districts they replaced (ONS code history). Their
+/// position is the mean of their predecessors' centroids.
+pub const DISTRICT_PREDECESSORS: [(&str, &[&str]); 6] = [
+    ("E06000061", &["E07000150", "E07000152", "E07000153", "E07000156"]), // North Northamptonshire, 2021
+    ("E06000062", &["E07000151", "E07000154", "E07000155"]),              // West Northamptonshire, 2021
+    ("E06000063", &["E07000026", "E07000028", "E07000029"]),              // Cumberland, 2023
+    ("E06000064", &["E07000027", "E07000030", "E07000031"]),              // Westmorland and Furness, 2023
+    ("E06000065", &["E07000163", "E07000164", "E07000165", "E07000166", "E07000167", "E07000168", "E07000169"]), // North Yorkshire, 2023
+    ("E06000066", &["E07000187", "E07000188", "E07000189", "E07000246"]), // Somerset, 2023
+];
+
+/// Trusts formed by mergers after the 2020 site list, and the trusts whose
+/// sites they took over (NHS Organisation Data Service successions).
+pub const TRUST_PREDECESSORS: [(&str, &[&str]); 5] = [
+    ("R0B", &["RLN", "RE9"]), // South Tyneside and Sunderland, 2019
+    ("R0D", &["RD3", "RDZ"]), // University Hospitals Dorset, 2020
+    ("RBN", &["RVY"]),        // Mersey and West Lancashire (St Helens and Knowsley took Southport and Ormskirk), 2023
+    ("RH5", &["RA4"]),        // Somerset (Yeovil), 2023
+    ("RAL", &["RAP"]),        // Royal Free (North Middlesex), 2024
+];
+
+/// The region of a `--region` name.
+pub fn region(name: &str) -> Option<&'static Region> {
+    REGIONS.iter().find(|r| r.name == name)
+}

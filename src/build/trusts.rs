@@ -1,0 +1,171 @@
+//! From sites and beds to trusts: which trusts are acute or community
+//! providers, where each one's main site is, and which services it offers at
+//! which level, inferred from its beds (and, for specialist trusts, its name).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::data::{Beds, Site};
+use super::defaults::{COMPLEX_CRITICAL_CARE, COMPLEX_NICU};
+use crate::model::scenario::{Capability, ProviderKind};
+
+/// Words of a site name that mark a minor site (not a trust's main hospital).
+const MINOR: [&str; 18] = [
+    "community",
+    "memorial",
+    "clinic",
+    "centre",
+    "center",
+    "unit",
+    "house",
+    "lodge",
+    "court",
+    "day hospital",
+    "rehabilitation",
+    "dental",
+    "eye",
+    "intermediate care",
+    "spire",
+    "nuffield",
+    "bmi",
+    "treatment centre",
+];
+
+/// Words of a site name that mark a main hospital.
+const MAJOR: [&str; 4] = ["general", "royal", "university", "district"];
+
+/// Whether `name` holds any of `words` (or phrases) as whole words, ignoring case.
+fn has(name: &str, words: &[&str]) -> bool {
+    let spaced: String = name.to_lowercase().chars().map(|c| if c.is_alphanumeric() { c } else { ' ' }).collect();
+    let spaced = format!(" {} ", spaced.split_whitespace().collect::<Vec<_>>().join(" "));
+    words.iter().any(|w| spaced.contains(&format!(" {w} ")))
+}
+
+/// The main site of trust `trust`: `chosen` if given, else, among its
+/// located sites, its own before those of trusts it took over, then the
+/// one whose name looks most like a main hospital (0: minor words such as
+/// `community` or `clinic`; 2: `general`, `royal`, `university`,
+/// `district`; 1: otherwise), then the lowest site code.
+pub fn main_site<'a>(trust: &str, sites: &[&'a Site], chosen: Option<&str>) -> Option<&'a Site> {
+    let located = sites.iter().copied().filter(|s| s.position.is_some());
+    if let Some(code) = chosen {
+        return located.clone().find(|s| s.code == code);
+    }
+    let score = |s: &Site| {
+        let name = if has(&s.name, &MINOR) {
+            0
+        } else if has(&s.name, &MAJOR) {
+            2
+        } else {
+            1
+        };
+        (s.trust == trust, name)
+    };
+    located.max_by(|a, b| score(a).cmp(&score(b)).then_with(|| b.code.cmp(&a.code)))
+}
+
+/// Name words of trusts whose beds are for specialist elective work
+/// (cardiothoracic, neurosciences, orthopaedics, cancer, eyes).
+const SPECIALIST_ELECTIVE: [&str; 13] = [
+    "heart",
+    "chest",
+    "cardiothoracic",
+    "orthopaedic",
+    "neurology",
+    "neurosciences",
+    "walton centre",
+    "cancer",
+    "christie",
+    "marsden",
+    "papworth",
+    "moorfields",
+    "eye",
+];
+
+/// Whether a non-acute trust is a community provider, by its name.
+pub fn is_community(name: &str) -> bool {
+    has(name, &["community", "health and care"])
+}
+
+/// The services an acute trust offers, from its name and beds:
+/// - a children's trust: paediatrics (complex with paediatric intensive
+///   care beds) and neonatal care if it has neonatal cots;
+/// - a women's trust: maternity, gynaecology (complex) and neonatal care;
+///   a women's and children's trust both;
+/// - a specialist elective trust (heart, chest, neurosciences, orthopaedics,
+///   cancer, eyes): complex elective surgery only;
+/// - any other: emergency medicine, elective surgery and gynaecology
+///   (complex with at least [`COMPLEX_CRITICAL_CARE`] adult critical care
+///   beds), maternity where it has paediatric beds or neonatal cots,
+///   paediatrics where it has paediatric beds, neonatal care where it has
+///   cots, and community care where it runs a community hospital.
+///
+/// Neonatal care and maternity are complex with at least [`COMPLEX_NICU`]
+/// cots; paediatrics with any paediatric intensive care bed.
+pub fn acute_offers(name: &str, beds: &Beds, sites: &[&Site]) -> (ProviderKind, BTreeMap<&'static str, Capability>) {
+    use Capability::{Complex, Routine};
+    let level = |complex: bool| if complex { Complex } else { Routine };
+    let neonatal = level(beds.neonatal_intensive_care >= COMPLEX_NICU);
+    let mut offers = BTreeMap::new();
+    let children = has(name, &["children", "childrens"]);
+    let women = has(name, &["women", "womens"]);
+    if children || women {
+        if children {
+            offers.insert("paediatrics", level(beds.paediatric_intensive_care > 0.0));
+        }
+        if women {
+            offers.insert("maternity", neonatal);
+            offers.insert("gynaecology", Complex);
+        }
+        if beds.neonatal_intensive_care > 0.0 {
+            offers.insert("neonatal", neonatal);
+        }
+        return (ProviderKind::Specialist, offers);
+    }
+    if has(name, &SPECIALIST_ELECTIVE) {
+        offers.insert("elective_surgery", Complex);
+        return (ProviderKind::Specialist, offers);
+    }
+    let adult = level(beds.adult_critical_care >= COMPLEX_CRITICAL_CARE);
+    for s in ["emergency_medicine", "elective_surgery", "gynaecology"] {
+        offers.insert(s, adult);
+    }
+    if beds.paediatric > 0.0 || beds.neonatal_intensive_care > 0.0 {
+        offers.insert("maternity", neonatal);
+    }
+    if beds.paediatric > 0.0 {
+        offers.insert("paediatrics", level(beds.paediatric_intensive_care > 0.0));
+    }
+    if beds.neonatal_intensive_care > 0.0 {
+        offers.insert("neonatal", neonatal);
+    }
+    if sites.iter().any(|s| has(&s.name, &["community hospital"])) {
+        offers.insert("community_care", Routine);
+    }
+    (ProviderKind::Dgh, offers)
+}
+
+/// A trust's sites: its own and those of the trusts it took over.
+pub fn sites_of<'a>(
+    code: &str,
+    by_trust: &BTreeMap<&str, Vec<&'a Site>>,
+    predecessors: &[(&str, &[&str])],
+) -> Vec<&'a Site> {
+    let mut codes: BTreeSet<&str> = BTreeSet::from([code]);
+    if let Some((_, before)) = predecessors.iter().find(|(t, _)| *t == code) {
+        codes.extend(before.iter().copied());
+    }
+    codes.iter().flat_map(|c| by_trust.get(c).cloned().unwrap_or_default()).collect()
+}
+
+/// A provider id from a trust name: lower case, words joined by hyphens,
+/// without `NHS`, `Foundation`, `Trust`, `Hospital(s)` and `The`.
+pub fn slug(name: &str) -> String {
+    let words: Vec<String> = name
+        .replace(['\'', '’'], "")
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .filter(|w| !matches!(w.as_str(), "nhs" | "foundation" | "trust" | "the" | "hospital" | "hospitals"))
+        .collect();
+    words.join("-")
+}
