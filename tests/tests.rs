@@ -1,6 +1,7 @@
 //! One integration-test binary (one link step), a module per concern.
 
 mod behaviour;
+mod build;
 mod cli;
 mod common;
 mod conservation;

@@ -39,6 +39,8 @@ pub struct Site {
     pub position: Option<(f64, f64)>,
     /// Line in the site file, for messages.
     pub line: u64,
+    /// Where the coordinates are missing, the error to give if the site is needed.
+    pub missing: Option<BuildError>,
 }
 
 /// One trust's beds in one month (`NA` read as 0).
@@ -167,14 +169,20 @@ pub fn sites(path: &Path) -> Result<Vec<Site>, BuildError> {
         if code.is_empty() {
             return Err(row.error("OrganisationCode", "expected a site code, found nothing"));
         }
+        let position = latitude_longitude(&row, "Latitude", "Longitude")?;
+        let missing = position.is_none().then(|| {
+            let column = if row.number("Latitude")?.is_none() { "Latitude" } else { "Longitude" };
+            Ok::<_, BuildError>(row.error(column, "missing coordinate"))
+        });
         out.push(Site {
             code: code.to_owned(),
             name: row.text("OrganisationName").to_owned(),
             trust: row.text("ParentODSCode").to_owned(),
             trust_name: row.text("ParentName").to_owned(),
             city: row.text("City").to_owned(),
-            position: latitude_longitude(&row, "Latitude", "Longitude")?,
+            position,
             line: row.line,
+            missing: missing.transpose()?,
         });
     }
     Ok(out)

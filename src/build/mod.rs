@@ -32,7 +32,7 @@ use defaults::RURAL_DENSITY;
 use plan::{PlanLocality, PlanProvider};
 
 /// Why a scenario could not be built.
-#[derive(Debug, Error)]
+#[derive(Debug, Clone, PartialEq, Error)]
 pub enum BuildError {
     /// A bad value in a CSV file.
     #[error("{}: line {line}, column {column} (`{name}`): {message}", path.display())]
@@ -161,6 +161,13 @@ struct Candidate {
 /// Builds the scenario.
 pub fn build(r: &Request) -> Result<Built, BuildError> {
     let inputs = &r.inputs;
+    let region = match &r.area {
+        Area::Region(name) => Some(regions::region(name).ok_or_else(|| {
+            let names: Vec<&str> = REGIONS.iter().map(|r| r.name).collect();
+            BuildError::Input(format!("--region: unknown region `{name}`; the regions are: {}", names.join(", ")))
+        })?),
+        _ => None,
+    };
     let population = data::population(&inputs.population)?;
     let centroids = data::centroids(&inputs.centroids)?;
     let sites = data::sites(&inputs.sites)?;
@@ -205,11 +212,8 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             }
             ("districts".into(), format!("{} districts", codes.len()), codes.clone(), "the districts given".into())
         }
-        Area::Region(name) => {
-            let region = regions::region(name).ok_or_else(|| {
-                let names: Vec<&str> = REGIONS.iter().map(|r| r.name).collect();
-                BuildError::Input(format!("--region: unknown region `{name}`; the regions are: {}", names.join(", ")))
-            })?;
+        Area::Region(_) => {
+            let region = region.expect("resolved above");
             (
                 region.name.into(),
                 region.title.into(),
@@ -343,8 +347,23 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
                     inputs.main_sites.as_deref().map(file_name).unwrap_or_default()
                 )));
             }
-            let at = own.first().map(|s| format!(" (site list line {})", s.line)).unwrap_or_default();
-            notes.push(format!("{code} has no site with coordinates in the site list{at}: not a provider"));
+            // A trust with beds whose every site lacks coordinates cannot be placed.
+            if let Some(site) = own.iter().find(|s| s.missing.is_some()) {
+                return Err(match site.missing.clone().expect("found") {
+                    BuildError::At { path, line, column, name, message } => BuildError::At {
+                        path,
+                        line,
+                        column,
+                        name,
+                        message: format!(
+                            "{message} for site {} of trust {code}, which has no site with coordinates",
+                            site.code
+                        ),
+                    },
+                    other => other,
+                });
+            }
+            notes.push(format!("{code} has no site in the site list: not a provider"));
             continue;
         };
         let name = by_trust.get(code.as_str()).and_then(|s| s.first()).map_or_else(
@@ -522,7 +541,8 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
         })
         .collect();
 
-    let hubs = plan::hubs(&params, &plan_providers);
+    // A national network has no single hub per service: complex cases go to the nearest complex-capable trust.
+    let hubs = if r.area == Area::England { BTreeMap::new() } else { plan::hubs(&params, &plan_providers) };
     let load = plan::loads(&params, &plan_localities, &plan_providers, &hubs);
     let factors = plan::bed_factors(&plan_providers, &load);
     let mut provider_values = Vec::new();

@@ -1,0 +1,409 @@
+//! `ccsim scenario build` through the binary: the shipped regional
+//! scenarios are exactly its output from the checked-in extracts of the
+//! public data; a small synthetic economy built from files with the real
+//! files' quirks gives the known answer; malformed rows are errors that name
+//! the file, the line and the column, and write nothing.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::common::ccsim;
+
+const DATA: &str = "tests/data/ons-nhs";
+
+fn real_inputs() -> Vec<String> {
+    let file = |f: &str| format!("{DATA}/{f}");
+    vec![
+        "--sites".into(),
+        file("nhs_hospital_sites_2020.csv"),
+        "--beds".into(),
+        file("england_trust_ga_critical_beds_2022_2025.csv"),
+        "--population".into(),
+        file("lad_population_single_year_age_mye.csv"),
+        "--centroids".into(),
+        file("lad_centroids_2020.csv"),
+        "--areas".into(),
+        "configs/source/district_areas.csv".into(),
+        "--main-sites".into(),
+        "configs/source/main_sites.csv".into(),
+    ]
+}
+
+#[test]
+fn the_shipped_regional_scenarios_are_the_commands_output() {
+    let t = tempfile::tempdir().expect("tempdir");
+    for region in ["cheshire-merseyside", "west-mercia"] {
+        let out = t.path().join(format!("{region}.json"));
+        let o = ccsim()
+            .args(["scenario", "build", "--region", region])
+            .args(real_inputs())
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .expect("runs");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let built = std::fs::read(&out).expect("written");
+        let shipped = std::fs::read(format!("configs/{region}.json")).expect("shipped");
+        assert!(
+            built == shipped,
+            "configs/{region}.json is not the command's output; regenerate it (configs/source/README.md)"
+        );
+    }
+}
+
+/// The residents by district code in the population extract.
+fn ons_population() -> std::collections::BTreeMap<String, f64> {
+    let mut reader = csv::Reader::from_path(format!("{DATA}/lad_population_single_year_age_mye.csv")).expect("extract");
+    reader
+        .records()
+        .map(|r| {
+            let r = r.expect("a row");
+            (r[0].to_owned(), r[2].parse().expect("a number"))
+        })
+        .collect()
+}
+
+#[test]
+fn the_regional_scenarios_trace_to_their_sources() {
+    let population = ons_population();
+    let beds = std::fs::read_to_string(format!("{DATA}/england_trust_ga_critical_beds_2022_2025.csv")).expect("beds");
+    let sites = std::fs::read_to_string(format!("{DATA}/nhs_hospital_sites_2020.csv")).expect("sites");
+    for region in ["cheshire-merseyside", "west-mercia"] {
+        let path = format!("configs/{region}.json");
+        let s: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("config")).expect("json");
+        let localities = s["localities"].as_array().expect("localities");
+        let total: f64 = localities.iter().map(|l| l["population"].as_f64().expect("population")).sum();
+        let ons: f64 = localities.iter().map(|l| population[l["id"].as_str().expect("id")]).sum();
+        assert_eq!(total, ons, "{region}: residents are the sum of the districts' ONS figures");
+        assert_eq!(localities.len(), 9);
+        for p in s["providers"].as_array().expect("providers") {
+            let trust = p["trust"].as_str().expect("every provider has a trust code");
+            let quoted = format!("\"{trust}\",\"August 2025\"");
+            let community = p["kind"] == "community" && sites.contains(&format!(",{trust},"));
+            assert!(beds.contains(&quoted) || community, "{region}: {} traces to no trust ({trust})", p["id"]);
+        }
+        let o = ccsim().args(["check", &path]).output().expect("runs");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+}
+
+/// A synthetic economy: three districts in a row 13.7 km apart (lon −0.2,
+/// 0, 0.2 at 52°N) and a fourth 111 km north, and trusts that exercise each
+/// rule and each quirk of the real files.
+struct Mini {
+    dir: tempfile::TempDir,
+}
+
+const SITE_HEADER: &str = "OrganisationID,OrganisationCode,OrganisationType,SubType,Sector,OrganisationStatus,\
+IsPimsManaged,OrganisationName,Address1,Address2,Address3,City,County,Postcode,Latitude,Longitude,ParentODSCode,\
+ParentName,Phone,Email,Website,Fax";
+
+fn site(code: &str, name: &str, city: &str, lat: &str, lon: &str, parent: &str, parent_name: &str) -> String {
+    format!(
+        "1,{code},Hospital,Hospital,NHS Sector,Visible,True,{name},,,,{city},,AB1 2CD,{lat},{lon},{parent},{parent_name},,,,"
+    )
+}
+
+fn beds_row(trust: &str, month: &str, ga: &str, adult: &str, paed: &str, cc: &str, picu: &str, nicu: &str) -> String {
+    format!("\"{trust}\",\"{month}\",{ga},0,NA,{adult},0,NA,{paed},0,NA,{cc},0,NA,{picu},0,NA,{nicu},0,NA")
+}
+
+impl Mini {
+    fn new() -> Mini {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ages: Vec<String> = (0..90).map(|a| a.to_string()).chain(["90+".to_owned()]).collect();
+        let mut population = format!("code,name,all,{}\n", ages.join(","));
+        for (code, name, k) in [
+            ("E06000001", "Alpha", 1.0),
+            ("E06000002", "Beta", 2.0),
+            ("E06000003", "Gamma", 3.0),
+            ("E06000004", "Delta", 1.0),
+        ] {
+            // 100·k residents at every single year of age 0–89 and at 90+.
+            let counts = vec![format!("{}", 100.0 * k); 91];
+            population.push_str(&format!("{code},{name},{},{}\n", 9100.0 * k, counts.join(",")));
+        }
+        // A 2023 unitary without a centroid, placed at its predecessors' mean.
+        population.push_str(&format!(
+            "E06000066,Somerset,1000.0,{}\n",
+            vec!["10.0"; 91].join(",").replacen("10.0", "90.0", 1)
+        ));
+        let centroids = "code,longitude,latitude\nE06000001,-0.2,52.0\nE06000002,0.0,52.0\nE06000003,2.0E-1,52.0\n\
+            E06000004,0.0,53.0\nE07000187,-2.6,51.2\nE07000188,-2.9,51.1\nE07000189,-2.7,50.95\nE07000246,-3.2,51.05\n";
+        let sites = [
+            SITE_HEADER.to_owned(),
+            site(
+                "RAA01",
+                "Alpha General Hospital",
+                "Alpha",
+                "52.0",
+                "-0.19",
+                "RAA",
+                "Alpha Hospitals NHS Foundation Trust",
+            ),
+            site(
+                "RAA02",
+                "Beta Community Hospital",
+                "Betaville",
+                "52.01",
+                "-8.19E-3",
+                "RAA",
+                "Alpha Hospitals NHS Foundation Trust",
+            ),
+            site("RAA03", "Alpha Day Unit", "Alpha", "", "", "RAA", "Alpha Hospitals NHS Foundation Trust"),
+            site(
+                "RBB01",
+                "\"Gamma, Infirmary\"",
+                "Gammaton",
+                "5.2E1",
+                "1.95E-1",
+                "RBB",
+                "\"Beta, Gamma and Delta Hospitals NHS Trust\"",
+            ),
+            site(
+                "RCC01",
+                "Delta Children's Hospital",
+                "Deltaford",
+                "53.0",
+                "0.01",
+                "RCC",
+                "Delta Children's NHS Foundation Trust",
+            ),
+            site("RDD01", "Old Alpha Hospital", "Alpha", "52.0", "-0.21", "RDD", "Old Alpha NHS Trust"),
+            site("REE01", "Empty Beta Hospital", "Betaville", "52.0", "0.01", "REE", "Empty NHS Trust"),
+            site("RFF01", "Foxtrot Clinic", "Betaville", "52.0", "0.02", "RFF", "Foxtrot Community Health NHS Trust"),
+            site("NXX01", "Private Alpha Hospital", "Alpha", "52.0", "-0.2", "NXX", "Private Healthcare Ltd"),
+        ]
+        .join("\n")
+            + "\n";
+        let header = std::fs::read_to_string(format!("{DATA}/england_trust_ga_critical_beds_2022_2025.csv"))
+            .expect("beds")
+            .lines()
+            .next()
+            .expect("header")
+            .to_owned();
+        let beds = [
+            header,
+            beds_row("RAA", "April 2022", "9999", "9999", "0", "0", "0", "0"),
+            beds_row("RAA", "August 2025", "530", "500", "30", "20", "0", "10"),
+            beds_row("RBB", "August 2025", "300", "300", "NA", "5", "NA", "NA"),
+            beds_row("RCC", "August 2025", "200", "0", "200", "0", "20", "0"),
+            beds_row("RDD", "July 2023", "0", "0", "0", "0", "0", "0"),
+            beds_row("REE", "August 2025", "0", "0", "0", "0", "0", "0"),
+        ]
+        .join("\n")
+            + "\n";
+        for (name, text) in [
+            ("population.csv", population),
+            ("centroids.csv", centroids.to_owned()),
+            ("sites.csv", sites),
+            ("beds.csv", beds),
+        ] {
+            std::fs::write(dir.path().join(name), text).expect("fixture");
+        }
+        Mini { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Replaces `from` by `to` in one fixture file.
+    fn edit(&self, name: &str, from: &str, to: &str) {
+        let text = std::fs::read_to_string(self.path(name)).expect("fixture");
+        assert!(text.contains(from), "{name} has no `{from}`");
+        std::fs::write(self.path(name), text.replacen(from, to, 1)).expect("fixture");
+    }
+
+    fn build(&self, districts: &str, out: &Path) -> std::process::Output {
+        ccsim()
+            .args(["scenario", "build", "--districts", districts])
+            .arg("--sites")
+            .arg(self.path("sites.csv"))
+            .arg("--beds")
+            .arg(self.path("beds.csv"))
+            .arg("--population")
+            .arg(self.path("population.csv"))
+            .arg("--centroids")
+            .arg(self.path("centroids.csv"))
+            .arg("--out")
+            .arg(out)
+            .output()
+            .expect("runs")
+    }
+}
+
+#[test]
+fn a_small_economy_builds_to_the_known_answer() {
+    let mini = Mini::new();
+    let out = mini.path("built.json");
+    let o = mini.build("E06000001,E06000002,E06000003", &out);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("RDD last reported beds in July 2023")
+            && stderr.contains("REE reports no general and acute beds")
+    );
+    let s: Value = serde_json::from_str(&std::fs::read_to_string(&out).expect("written")).expect("json");
+
+    let localities = s["localities"].as_array().expect("localities");
+    assert_eq!(localities.len(), 3);
+    let total: f64 = localities.iter().map(|l| l["population"].as_f64().expect("number")).sum();
+    assert_eq!(total, 9100.0 * 6.0);
+    // 18 of 91 single years are children, 26 are 65 and over.
+    assert_eq!(localities[1]["age_mix"]["children"], 0.1978);
+    assert_eq!(localities[1]["age_mix"]["older"], 0.2857);
+    // Positions: km on the tangent plane; Beta's centroid is 13.7 km east of Alpha's at 52°N.
+    let x = |l: &Value| l["position"]["x"].as_f64().expect("x");
+    assert!((x(&localities[1]) - x(&localities[0]) - 13.69).abs() < 0.1, "{}", x(&localities[1]) - x(&localities[0]));
+
+    let providers = s["providers"].as_array().expect("providers");
+    let by_trust =
+        |t: &str| providers.iter().find(|p| p["trust"] == t).unwrap_or_else(|| panic!("no provider for {t}"));
+    let ids: Vec<&str> = providers.iter().map(|p| p["trust"].as_str().expect("trust")).collect();
+    assert_eq!(ids, ["RAA", "RBB", "RFF", "RCC"], "acute trusts inside, the community trust, then the tertiary centre");
+    let offers = |p: &Value| -> Vec<(String, String)> {
+        p["services"]
+            .as_object()
+            .expect("services")
+            .iter()
+            .map(|(k, v)| (k.clone(), v["capability"].as_str().expect("cap").to_owned()))
+            .collect()
+    };
+    let alpha = by_trust("RAA");
+    assert_eq!(alpha["id"], "alpha");
+    assert_eq!(
+        offers(alpha),
+        [
+            ("community_care", "routine"),
+            ("elective_surgery", "complex"),
+            ("emergency_medicine", "complex"),
+            ("gynaecology", "complex"),
+            ("maternity", "complex"),
+            ("neonatal", "complex"),
+            ("paediatrics", "routine"),
+        ]
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
+    );
+    let beta = by_trust("RBB");
+    assert_eq!(beta["name"], "Beta, Gamma and Delta Hospitals NHS Trust", "a quoted field with commas");
+    assert_eq!(offers(beta).len(), 3, "no paediatric beds or cots: no maternity, paediatrics or neonatal care");
+    assert!((beta["position"]["x"].as_f64().expect("x") - x(&localities[2])).abs() < 0.5, "5.2E1, 1.95E-1 read");
+    assert_eq!(by_trust("RFF")["kind"], "community");
+    let delta = by_trust("RCC");
+    assert_eq!(
+        offers(delta),
+        [("paediatrics".to_owned(), "complex".to_owned())],
+        "outside, for complex paediatrics only"
+    );
+    assert_eq!(s["network"]["hubs"]["paediatrics"], "delta-childrens");
+    assert_eq!(s["network"]["hubs"]["emergency_medicine"], "alpha");
+    let sources = s["sources"].to_string();
+    assert!(sources.contains("530 beds in August 2025"), "the latest month's beds, not April 2022's");
+    assert!(sources.contains("E06000066 at the mean of E07000187"));
+    assert!(sources.contains("3 estimated from centroid spacing"));
+    // Capacity follows demand: the area's emergency admissions with headroom,
+    // each trust's capacity moved by its beds by at most −20% to +25%.
+    let emergency: f64 =
+        providers.iter().filter_map(|p| p["services"]["emergency_medicine"]["capacity"].as_f64()).sum();
+    let expected = (4700.0 * 75.0 + 2600.0 * 300.0) / 1000.0 / 52.0 * 6.0 * 1.12;
+    assert!(
+        (0.8..=1.25).contains(&(emergency / expected)),
+        "emergency capacity {emergency:.1}, demand × headroom {expected:.1}"
+    );
+    let o = ccsim().arg("check").arg(&out).output().expect("runs");
+    assert!(o.status.success());
+}
+
+#[test]
+fn malformed_rows_name_the_file_line_and_column_and_write_nothing() {
+    type Edit = (&'static str, &'static str, &'static str);
+    let cases: Vec<(Vec<Edit>, &str, String)> = vec![
+        (
+            vec![("sites.csv", "5.2E1,1.95E-1", ",")],
+            "E06000001,E06000002,E06000003",
+            "sites.csv: line 5, column 15 (`Latitude`): missing coordinate for site RBB01 of trust RBB".into(),
+        ),
+        (
+            vec![("population.csv", "E06000002,Beta,18200,200,200", "E06000002,Beta,18200,200,-5")],
+            "E06000001",
+            "population.csv: line 3, column 5 (`1`): expected a number ≥ 0, found -5".into(),
+        ),
+        (vec![], "E06000001,E06000009", "population.csv: no row for the district code E06000009".into()),
+        (
+            vec![("centroids.csv", "E06000004,0.0,53.0", "X6000004,0.0,53.0")],
+            "E06000001",
+            "centroids.csv: line 5, column 1 (`code`): expected an ONS district code like E06000049, found `X6000004`"
+                .into(),
+        ),
+        (
+            vec![("centroids.csv", "E06000003,2.0E-1,52.0\n", "")],
+            "E06000002,E06000003",
+            "centroids.csv: no centroid for the districts: E06000003 (Gamma)".into(),
+        ),
+        (
+            vec![("beds.csv", "\"RBB\",\"August 2025\"", "\"RBB\",\"Augst 2025\"")],
+            "E06000001",
+            "beds.csv: line 4, column 2 (`date`): expected a month like `April 2022`, found `Augst 2025`".into(),
+        ),
+        (vec![("beds.csv", "\"date\"", "\"day\"")], "E06000001", "beds.csv: line 1: expected the column `date`".into()),
+        (
+            vec![("sites.csv", "Alpha Day Unit,", "Alpha Day Unit,,")],
+            "E06000001",
+            "sites.csv: line 4: expected 22 fields like the header, found 23".into(),
+        ),
+    ];
+    for (i, (edits, districts, expected)) in cases.into_iter().enumerate() {
+        let mini = Mini::new();
+        for (file, from, to) in edits {
+            mini.edit(file, from, to);
+        }
+        let out = mini.path("out.json");
+        let o = mini.build(districts, &out);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "case {i}: {stderr}");
+        assert!(stderr.contains(&expected), "case {i}: expected `{expected}` in: {stderr}");
+        assert!(!out.exists(), "case {i}: wrote a scenario");
+    }
+}
+
+#[test]
+fn a_region_must_be_known_and_one_area_given() {
+    let mini = Mini::new();
+    let o = ccsim()
+        .args(["scenario", "build", "--region", "wessex"])
+        .args(["--sites", "x", "--beds", "x", "--population"])
+        .arg(mini.path("population.csv"))
+        .arg("--centroids")
+        .arg(mini.path("centroids.csv"))
+        .args(["--out", "never.json"])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr.contains("--region: unknown region `wessex`; the regions are: cheshire-merseyside, west-mercia"),
+        "{stderr}"
+    );
+    let o = ccsim()
+        .args([
+            "scenario",
+            "build",
+            "--sites",
+            "a",
+            "--beds",
+            "b",
+            "--population",
+            "c",
+            "--centroids",
+            "d",
+            "--out",
+            "e",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--districts"), "one of the area flags is required");
+    assert!(!Path::new("never.json").exists() && !Path::new("e").exists());
+}
