@@ -105,7 +105,10 @@ fn site(code: &str, name: &str, city: &str, lat: &str, lon: &str, parent: &str, 
     )
 }
 
-fn beds_row(trust: &str, month: &str, ga: &str, adult: &str, paed: &str, cc: &str, picu: &str, nicu: &str) -> String {
+/// A bed-file row: general and acute, adult, paediatric, adult critical care,
+/// paediatric intensive care and neonatal intensive care beds available.
+fn beds_row(trust: &str, month: &str, beds: [&str; 6]) -> String {
+    let [ga, adult, paed, cc, picu, nicu] = beds;
     format!("\"{trust}\",\"{month}\",{ga},0,NA,{adult},0,NA,{paed},0,NA,{cc},0,NA,{picu},0,NA,{nicu},0,NA")
 }
 
@@ -185,12 +188,12 @@ impl Mini {
             .to_owned();
         let beds = [
             header,
-            beds_row("RAA", "April 2022", "9999", "9999", "0", "0", "0", "0"),
-            beds_row("RAA", "August 2025", "530", "500", "30", "20", "0", "10"),
-            beds_row("RBB", "August 2025", "300", "300", "NA", "5", "NA", "NA"),
-            beds_row("RCC", "August 2025", "200", "0", "200", "0", "20", "0"),
-            beds_row("RDD", "July 2023", "0", "0", "0", "0", "0", "0"),
-            beds_row("REE", "August 2025", "0", "0", "0", "0", "0", "0"),
+            beds_row("RAA", "April 2022", ["9999", "9999", "0", "0", "0", "0"]),
+            beds_row("RAA", "August 2025", ["530", "500", "30", "20", "0", "10"]),
+            beds_row("RBB", "August 2025", ["300", "300", "NA", "5", "NA", "NA"]),
+            beds_row("RCC", "August 2025", ["200", "0", "200", "0", "20", "0"]),
+            beds_row("RDD", "July 2023", ["0", "0", "0", "0", "0", "0"]),
+            beds_row("REE", "August 2025", ["0", "0", "0", "0", "0", "0"]),
         ]
         .join("\n")
             + "\n";

@@ -477,7 +477,7 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
     let mut providers: Vec<Candidate> = inside;
     providers.extend(outside.into_values());
     if providers.is_empty() {
-        return Err(BuildError::Input(format!("no NHS trust has its main site in {title}")));
+        return Err(BuildError::Input(format!("no NHS trust has its sites in {title}")));
     }
 
     // Positions in km.
@@ -611,7 +611,7 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             origin.0, origin.1
         ),
         format!(
-            "Providers: one per NHS trust with general and acute beds in {} whose main site is in the area (most of its sites in the area's districts: a site is in the district its town is named after, else in the district nearest by power distance d² − r², r the radius of a disc of the district's area), and one per community trust there; sites, names and trust codes from the NHS website hospital list ({}), beds from NHS England's trust bed counts ({}), OGL v3.0. Services and their levels are inferred from the beds (configs/source/README.md); a service no trust in the area offers at the level needed comes from the nearest trust outside it.",
+            "Providers: one per NHS trust with general and acute beds in {} most of whose sites are in the area (a site is in the district its town is named after, else in the district nearest by power distance d² − r², r the radius of a disc of the district's area), and one per community trust there; sites, names and trust codes from the NHS website hospital list ({}), beds from NHS England's trust bed counts ({}), OGL v3.0. Services and their levels are inferred from the beds (configs/source/README.md); a service no trust in the area offers at the level needed comes from the nearest trust outside it.",
             beds.month,
             file_name(&inputs.sites),
             file_name(&inputs.beds)
