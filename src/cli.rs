@@ -59,7 +59,7 @@ pub struct SensitivityArgs {
 #[derive(Debug, Subcommand)]
 pub enum ScenarioCommand {
     /// Build a scenario from ONS and NHS data files: one locality per
-    /// district, one provider per NHS trust whose main site is in them.
+    /// district, one provider per NHS trust with most of its sites in them.
     Build(BuildArgs),
 }
 
