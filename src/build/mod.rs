@@ -176,24 +176,7 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
     let overrides = inputs.main_sites.as_deref().map(main_site_overrides).transpose()?.unwrap_or_default();
     let mut notes = Vec::new();
 
-    // Where England's districts are.
-    let mut position: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
-    let mut successors = Vec::new();
-    for code in population.keys().filter(|c| c.starts_with('E')) {
-        if let Some(&p) = centroids.get(code) {
-            position.insert(code, p);
-        } else if let Some((_, before)) = regions::DISTRICT_PREDECESSORS.iter().find(|(c, _)| c == code) {
-            let known: Vec<(f64, f64)> = before.iter().filter_map(|b| centroids.get(*b).copied()).collect();
-            if known.len() == before.len() {
-                let n = known.len() as f64;
-                position.insert(
-                    code,
-                    (known.iter().map(|p| p.0).sum::<f64>() / n, known.iter().map(|p| p.1).sum::<f64>() / n),
-                );
-                successors.push(format!("{code} at the mean of {}", before.join(", ")));
-            }
-        }
-    }
+    let (position, successors) = district_positions(&population, &centroids);
 
     // The districts asked for.
     let (default_name, title, chosen, area_source): (String, String, Vec<String>, String) = match &r.area {
@@ -269,20 +252,7 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
 
     // Localities.
     let everywhere: Vec<(&str, (f64, f64))> = position.iter().map(|(c, p)| (*c, *p)).collect();
-    // Areas: given, or estimated from the spacing of centroids.
-    let area: BTreeMap<&str, (f64, bool)> = everywhere
-        .iter()
-        .map(|&(code, here)| {
-            if let Some(&a) = areas.get(code) {
-                return (code, (a, false));
-            }
-            let mut d: Vec<f64> = everywhere.iter().filter(|(c, _)| *c != code).map(|(_, p)| km(here, *p)).collect();
-            d.sort_by(f64::total_cmp);
-            let near = &d[..d.len().min(3)];
-            let m = near.iter().sum::<f64>() / near.len().max(1) as f64;
-            (code, (3f64.sqrt() / 2.0 * m * m, true))
-        })
-        .collect();
+    let area = district_areas(&everywhere, &areas);
     let area_of = |code: &str| area[code];
     let mut estimated_areas = 0;
     let districts: Vec<(&data::District, (f64, f64), f64)> = chosen
@@ -333,91 +303,7 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
         everywhere.iter().min_by(|a, b| power(a).total_cmp(&power(b)).then_with(|| a.0.cmp(b.0))).map(|(c, _)| *c)
     };
     let service_ids: BTreeSet<String> = params.services.keys().cloned().collect();
-    let mut candidates: Vec<Candidate> = Vec::new();
-    for (code, b) in &beds.latest {
-        if b.general_acute <= 0.0 {
-            notes.push(format!("{code} reports no general and acute beds in {}: not a provider", beds.month));
-            continue;
-        }
-        let own = trusts::sites_of(code, &by_trust, &regions::TRUST_PREDECESSORS);
-        let Some(main) = trusts::main_site(code, &own, overrides.get(code).map(String::as_str)) else {
-            if overrides.contains_key(code) {
-                return Err(BuildError::Input(format!(
-                    "{}: the main site given for {code} is not one of its sites with coordinates",
-                    inputs.main_sites.as_deref().map(file_name).unwrap_or_default()
-                )));
-            }
-            // A trust with beds whose every site lacks coordinates cannot be placed.
-            if let Some(site) = own.iter().find(|s| s.missing.is_some()) {
-                return Err(match site.missing.clone().expect("found") {
-                    BuildError::At { path, line, column, name, message } => BuildError::At {
-                        path,
-                        line,
-                        column,
-                        name,
-                        message: format!(
-                            "{message} for site {} of trust {code}, which has no site with coordinates",
-                            site.code
-                        ),
-                    },
-                    other => other,
-                });
-            }
-            notes.push(format!("{code} has no site in the site list: not a provider"));
-            continue;
-        };
-        let name = by_trust.get(code.as_str()).and_then(|s| s.first()).map_or_else(
-            || {
-                format!(
-                    "{code} (successor of {})",
-                    own.iter()
-                        .map(|s| s.trust_name.as_str())
-                        .collect::<BTreeSet<_>>()
-                        .into_iter()
-                        .collect::<Vec<_>>()
-                        .join(" and ")
-                )
-            },
-            |s| s.trust_name.clone(),
-        );
-        let (kind, mut offers) = trusts::acute_offers(&name, b, &own);
-        offers.retain(|s, _| service_ids.contains(*s));
-        let sites = own.iter().map(|s| (*s).clone()).collect();
-        candidates.push(Candidate {
-            code: code.clone(),
-            name,
-            kind,
-            main: main.clone(),
-            sites,
-            beds: Some(*b),
-            offers,
-            outside: false,
-        });
-    }
-    for (code, own) in &by_trust {
-        let name = &own[0].trust_name;
-        if beds.latest.contains_key(*code)
-            || beds.last_month.contains_key(*code)
-            || !code.starts_with('R')
-            || !trusts::is_community(name)
-        {
-            continue;
-        }
-        let Some(main) = trusts::main_site(code, own, overrides.get(*code).map(String::as_str)) else { continue };
-        let offers: BTreeMap<&'static str, Capability> =
-            [("community_care", Capability::Routine)].into_iter().filter(|(s, _)| service_ids.contains(*s)).collect();
-        let sites = own.iter().map(|s| (*s).clone()).collect();
-        candidates.push(Candidate {
-            code: code.to_string(),
-            name: name.clone(),
-            kind: ProviderKind::Community,
-            main: main.clone(),
-            sites,
-            beds: None,
-            offers,
-            outside: false,
-        });
-    }
+    let candidates = candidates(&beds, &by_trust, &overrides, inputs, &service_ids, &mut notes)?;
     let chosen_set: BTreeSet<&str> = chosen.iter().map(String::as_str).collect();
     let located = |c: &Candidate| c.main.position.expect("main sites have coordinates");
     let (mut inside, others): (Vec<Candidate>, Vec<Candidate>) =
@@ -430,49 +316,7 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
         });
     inside.sort_by(|a, b| a.code.cmp(&b.code));
 
-    // Services no trust inside offers (at the level needed) come from the
-    // nearest trust outside that does.
-    let mut outside: BTreeMap<String, Candidate> = BTreeMap::new();
-    let mut dropped = Vec::new();
-    for (service, spec) in &params.services {
-        for need in [Capability::Routine, Capability::Complex] {
-            if need == Capability::Complex && spec.complex_share <= 0.0 {
-                continue;
-            }
-            let meets = |c: &Candidate| c.offers.get(service.as_str()).is_some_and(|cap| *cap >= need);
-            if inside.iter().any(meets) || outside.values().any(meets) {
-                continue;
-            }
-            let nearest = others.iter().filter(|c| meets(c)).min_by(|a, b| {
-                km(centre, located(a)).total_cmp(&km(centre, located(b))).then_with(|| a.code.cmp(&b.code))
-            });
-            match nearest {
-                Some(c) => {
-                    let key: &'static str =
-                        c.offers.keys().find(|k| **k == service.as_str()).copied().expect("offered");
-                    let entry = outside.entry(c.code.clone()).or_insert_with(|| Candidate {
-                        code: c.code.clone(),
-                        name: c.name.clone(),
-                        kind: c.kind,
-                        main: c.main.clone(),
-                        sites: Vec::new(),
-                        beds: None,
-                        offers: BTreeMap::new(),
-                        outside: true,
-                    });
-                    entry.offers.insert(key, c.offers[key]);
-                }
-                None if need == Capability::Routine => dropped.push(service.clone()),
-                None => notes.push(format!("no trust in the data takes complex {service} cases")),
-            }
-        }
-    }
-    if let Value::Object(m) = &mut services {
-        for s in &dropped {
-            m.remove(s);
-            notes.push(format!("no trust in the data offers {s}: the service is left out"));
-        }
-    }
+    let outside = outside(&params, &inside, &others, centre, &mut services, &mut notes);
     let params = parameters(&services)?;
     let mut providers: Vec<Candidate> = inside;
     providers.extend(outside.into_values());
@@ -663,4 +507,207 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
         return Err(BuildError::Input(format!("the built scenario is not valid: {}", list.join("; "))));
     }
     Ok(Built { json, notes })
+}
+
+/// The trusts that may be providers: acute trusts with beds in the latest
+/// month (with notes for those that are not) and community trusts, each
+/// with its main site, sites and services.
+fn candidates(
+    beds: &data::BedData,
+    by_trust: &BTreeMap<&str, Vec<&Site>>,
+    overrides: &BTreeMap<String, String>,
+    inputs: &Inputs,
+    service_ids: &BTreeSet<String>,
+    notes: &mut Vec<String>,
+) -> Result<Vec<Candidate>, BuildError> {
+    let mut candidates: Vec<Candidate> = Vec::new();
+    for (code, b) in &beds.latest {
+        if b.general_acute <= 0.0 {
+            notes.push(format!("{code} reports no general and acute beds in {}: not a provider", beds.month));
+            continue;
+        }
+        let own = trusts::sites_of(code, by_trust, &regions::TRUST_PREDECESSORS);
+        let Some(main) = trusts::main_site(code, &own, overrides.get(code).map(String::as_str)) else {
+            if overrides.contains_key(code) {
+                return Err(BuildError::Input(format!(
+                    "{}: the main site given for {code} is not one of its sites with coordinates",
+                    inputs.main_sites.as_deref().map(file_name).unwrap_or_default()
+                )));
+            }
+            // A trust with beds whose every site lacks coordinates cannot be placed.
+            if let Some(site) = own.iter().find(|s| s.missing.is_some()) {
+                return Err(match site.missing.clone().expect("found") {
+                    BuildError::At { path, line, column, name, message } => BuildError::At {
+                        path,
+                        line,
+                        column,
+                        name,
+                        message: format!(
+                            "{message} for site {} of trust {code}, which has no site with coordinates",
+                            site.code
+                        ),
+                    },
+                    other => other,
+                });
+            }
+            notes.push(format!("{code} has no site in the site list: not a provider"));
+            continue;
+        };
+        let name = by_trust.get(code.as_str()).and_then(|s| s.first()).map_or_else(
+            || {
+                format!(
+                    "{code} (successor of {})",
+                    own.iter()
+                        .map(|s| s.trust_name.as_str())
+                        .collect::<BTreeSet<_>>()
+                        .into_iter()
+                        .collect::<Vec<_>>()
+                        .join(" and ")
+                )
+            },
+            |s| s.trust_name.clone(),
+        );
+        let (kind, mut offers) = trusts::acute_offers(&name, b, &own);
+        offers.retain(|s, _| service_ids.contains(*s));
+        let sites = own.iter().map(|s| (*s).clone()).collect();
+        candidates.push(Candidate {
+            code: code.clone(),
+            name,
+            kind,
+            main: main.clone(),
+            sites,
+            beds: Some(*b),
+            offers,
+            outside: false,
+        });
+    }
+    for (code, own) in by_trust {
+        let name = &own[0].trust_name;
+        if beds.latest.contains_key(*code)
+            || beds.last_month.contains_key(*code)
+            || !code.starts_with('R')
+            || !trusts::is_community(name)
+        {
+            continue;
+        }
+        let Some(main) = trusts::main_site(code, own, overrides.get(*code).map(String::as_str)) else { continue };
+        let offers: BTreeMap<&'static str, Capability> =
+            [("community_care", Capability::Routine)].into_iter().filter(|(s, _)| service_ids.contains(*s)).collect();
+        let sites = own.iter().map(|s| (*s).clone()).collect();
+        candidates.push(Candidate {
+            code: code.to_string(),
+            name: name.clone(),
+            kind: ProviderKind::Community,
+            main: main.clone(),
+            sites,
+            beds: None,
+            offers,
+            outside: false,
+        });
+    }
+    Ok(candidates)
+}
+
+/// Services no trust inside offers at the level their cases need come from
+/// the nearest trust outside that does (for those services alone); a service
+/// no trust offers is left out of `services`.
+fn outside(
+    params: &Scenario,
+    inside: &[Candidate],
+    others: &[Candidate],
+    centre: (f64, f64),
+    services: &mut Value,
+    notes: &mut Vec<String>,
+) -> BTreeMap<String, Candidate> {
+    let located = |c: &Candidate| c.main.position.expect("main sites have coordinates");
+    let mut outside: BTreeMap<String, Candidate> = BTreeMap::new();
+    let mut dropped = Vec::new();
+    for (service, spec) in &params.services {
+        for need in [Capability::Routine, Capability::Complex] {
+            if need == Capability::Complex && spec.complex_share <= 0.0 {
+                continue;
+            }
+            let meets = |c: &Candidate| c.offers.get(service.as_str()).is_some_and(|cap| *cap >= need);
+            if inside.iter().any(meets) || outside.values().any(meets) {
+                continue;
+            }
+            let nearest = others.iter().filter(|c| meets(c)).min_by(|a, b| {
+                km(centre, located(a)).total_cmp(&km(centre, located(b))).then_with(|| a.code.cmp(&b.code))
+            });
+            match nearest {
+                Some(c) => {
+                    let key: &'static str =
+                        c.offers.keys().find(|k| **k == service.as_str()).copied().expect("offered");
+                    let entry = outside.entry(c.code.clone()).or_insert_with(|| Candidate {
+                        code: c.code.clone(),
+                        name: c.name.clone(),
+                        kind: c.kind,
+                        main: c.main.clone(),
+                        sites: Vec::new(),
+                        beds: None,
+                        offers: BTreeMap::new(),
+                        outside: true,
+                    });
+                    entry.offers.insert(key, c.offers[key]);
+                }
+                None if need == Capability::Routine => dropped.push(service.clone()),
+                None => notes.push(format!("no trust in the data takes complex {service} cases")),
+            }
+        }
+    }
+    if let Value::Object(m) = services {
+        for s in &dropped {
+            m.remove(s);
+            notes.push(format!("no trust in the data offers {s}: the service is left out"));
+        }
+    }
+    outside
+}
+
+/// Where England's districts are: their centroids, or for a district formed
+/// since 2020 the mean of its predecessors' (listed in the second value).
+fn district_positions<'a>(
+    population: &'a BTreeMap<String, data::District>,
+    centroids: &BTreeMap<String, (f64, f64)>,
+) -> (BTreeMap<&'a str, (f64, f64)>, Vec<String>) {
+    let mut position: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
+    let mut successors = Vec::new();
+    for code in population.keys().filter(|c| c.starts_with('E')) {
+        if let Some(&p) = centroids.get(code) {
+            position.insert(code, p);
+        } else if let Some((_, before)) = regions::DISTRICT_PREDECESSORS.iter().find(|(c, _)| c == code) {
+            let known: Vec<(f64, f64)> = before.iter().filter_map(|b| centroids.get(*b).copied()).collect();
+            if known.len() == before.len() {
+                let n = known.len() as f64;
+                position.insert(
+                    code,
+                    (known.iter().map(|p| p.0).sum::<f64>() / n, known.iter().map(|p| p.1).sum::<f64>() / n),
+                );
+                successors.push(format!("{code} at the mean of {}", before.join(", ")));
+            }
+        }
+    }
+
+    (position, successors)
+}
+
+/// Each district's area, km², and whether it is estimated: given in `areas`,
+/// or (√3/2)·d², d the mean distance to the three nearest other centroids.
+fn district_areas<'a>(
+    everywhere: &[(&'a str, (f64, f64))],
+    areas: &BTreeMap<String, f64>,
+) -> BTreeMap<&'a str, (f64, bool)> {
+    everywhere
+        .iter()
+        .map(|&(code, here)| {
+            if let Some(&a) = areas.get(code) {
+                return (code, (a, false));
+            }
+            let mut d: Vec<f64> = everywhere.iter().filter(|(c, _)| *c != code).map(|(_, p)| km(here, *p)).collect();
+            d.sort_by(f64::total_cmp);
+            let near = &d[..d.len().min(3)];
+            let m = near.iter().sum::<f64>() / near.len().max(1) as f64;
+            (code, (3f64.sqrt() / 2.0 * m * m, true))
+        })
+        .collect()
 }
