@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
+use super::html::KEY_METRICS;
 use crate::model::RunOutput;
 use crate::sweep::runner::{Manifest, read_manifest};
-use crate::sweep::sensitivity::{SensitivityReport, analyse};
+use crate::sweep::sensitivity::{SensitivityReport, analyse, metric_names};
 use crate::sweep::spec::SweepSpec;
 use crate::sweep::summary::{RUNS, SUMMARY, SweepSummary, summarise_partial};
 
@@ -58,14 +59,21 @@ fn parse<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T, R
 
 impl SweepReport {
     /// The sensitivity analysis of a finished sweep of a `morris` or `sobol`
-    /// design, for the selected metrics (the key metrics when none are given).
+    /// design, for the selected metrics (the report's key measures that the
+    /// summary holds when none are given).
     pub fn sensitivity(&self, metrics: &[String]) -> Result<SensitivityReport, String> {
         if let Some(note) = &self.partial {
             return Err(format!("the sweep has not finished ({note}); finish it with `ccsim sweep --resume`"));
         }
         let spec: SweepSpec = serde_json::from_value(self.manifest.spec.clone())
             .map_err(|e| format!("the spec in manifest.json is unreadable: {e}"))?;
-        analyse(&spec, &self.summary, metrics)
+        let chosen: Vec<String> = if metrics.is_empty() {
+            let names = metric_names(&self.summary);
+            KEY_METRICS.iter().map(|m| m.path.to_owned()).filter(|m| names.contains(m)).collect()
+        } else {
+            metrics.to_vec()
+        };
+        analyse(&spec, &self.summary, &chosen)
     }
 }
 

@@ -125,8 +125,11 @@ pub fn elementary_effects(unit: &[Vec<f64>], y: &[f64], k: usize) -> Vec<Vec<f64
     effects
 }
 
-fn mean(xs: &[f64]) -> f64 {
-    xs.iter().sum::<f64>() / xs.len().max(1) as f64
+/// Mean and sample variance (n − 1 in the denominator; 0 with fewer than two values).
+fn mean_variance(xs: &[f64]) -> (f64, f64) {
+    let mean = xs.iter().sum::<f64>() / xs.len().max(1) as f64;
+    let variance = xs.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (xs.len() as f64 - 1.0).max(1.0);
+    (mean, variance)
 }
 
 /// Morris μ, μ* and σ per parameter from the target at the design's unit points.
@@ -139,14 +142,9 @@ fn morris_measures(effects: &[Vec<f64>]) -> Vec<(f64, f64, f64)> {
     effects
         .iter()
         .map(|e| {
-            let mu = mean(e);
+            let (mu, variance) = mean_variance(e);
             let mu_star = e.iter().map(|x| x.abs()).sum::<f64>() / e.len().max(1) as f64;
-            let sigma = if e.len() > 1 {
-                (e.iter().map(|x| (x - mu).powi(2)).sum::<f64>() / (e.len() as f64 - 1.0)).sqrt()
-            } else {
-                0.0
-            };
-            (mu, mu_star, sigma)
+            (mu, mu_star, variance.sqrt())
         })
         .collect()
 }
@@ -184,8 +182,7 @@ fn sobol_estimate(y: &[f64], k: usize, pick: &[usize]) -> (Vec<f64>, Vec<f64>) {
     let at = |row: usize, col: usize| y[row * (k + 2) + col];
     let n = pick.len() as f64;
     let all: Vec<f64> = pick.iter().flat_map(|&r| [at(r, 0), at(r, 1)]).collect();
-    let mean = all.iter().sum::<f64>() / all.len() as f64;
-    let var = all.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (all.len() as f64 - 1.0).max(1.0);
+    let (mean, var) = mean_variance(&all);
     let (mut first, mut total) = (vec![0.0; k], vec![0.0; k]);
     if var <= 0.0 {
         return (first, total);
@@ -222,8 +219,7 @@ pub fn sobol(y: &[f64], k: usize, parameters: &[String], seed: u64) -> (f64, Vec
             boot_total[i].push(t[i]);
         }
     }
-    let mean = y.iter().sum::<f64>() / y.len() as f64;
-    let variance = y.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (y.len() as f64 - 1.0).max(1.0);
+    let (_, variance) = mean_variance(y);
     let mut out: Vec<SobolIndex> = (0..k)
         .map(|i| SobolIndex {
             parameter: parameters[i].clone(),
@@ -293,8 +289,7 @@ fn noise_share(summary: &SweepSummary, target: &str, metric: &str, y: &[f64]) ->
     if noise.len() != y.len() {
         return None;
     }
-    let mean = y.iter().sum::<f64>() / y.len() as f64;
-    let between = y.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (y.len() as f64 - 1.0).max(1.0);
+    let (_, between) = mean_variance(y);
     let noise = noise.iter().sum::<f64>() / noise.len() as f64;
     Some(if between > 0.0 {
         (noise / between).min(1.0)
@@ -332,14 +327,8 @@ fn selections(summary: &SweepSummary, selectors: &[String]) -> Result<Vec<(Strin
     Ok(out)
 }
 
-/// The default metrics: the report's key measures that the summary holds.
-pub fn default_metrics(summary: &SweepSummary) -> Vec<String> {
-    let names = metric_names(summary);
-    crate::report::html::KEY_METRICS.iter().map(|m| m.path.to_owned()).filter(|m| names.contains(m)).collect()
-}
-
 /// Analyses a finished sweep of a `morris` or `sobol` design for the
-/// selected metrics (all targets of the key metrics when none are given).
+/// selected metrics.
 pub fn analyse(spec: &SweepSpec, summary: &SweepSummary, selectors: &[String]) -> Result<SensitivityReport, String> {
     if !spec.design.is_sensitivity() {
         return Err(format!(
@@ -353,10 +342,9 @@ pub fn analyse(spec: &SweepSpec, summary: &SweepSummary, selectors: &[String]) -
         return Err("sensitivity of a sweep over several scenarios is not defined; sweep one scenario".into());
     }
     let k = parameters.len();
-    let chosen = if selectors.is_empty() { default_metrics(summary) } else { selectors.to_vec() };
     let unit = unit_points(spec, k)?;
     let mut results = Vec::new();
-    for (i, (target, metric)) in selections(summary, &chosen)?.into_iter().enumerate() {
+    for (i, (target, metric)) in selections(summary, selectors)?.into_iter().enumerate() {
         let y = values(summary, &target, &metric)?;
         let noise_share = noise_share(summary, &target, &metric, &y);
         let indices = match spec.design {
