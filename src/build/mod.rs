@@ -26,10 +26,10 @@ pub use regions::{REGIONS, Region};
 
 use crate::model::Scenario;
 use crate::model::scenario::{Capability, ProviderKind};
-use crate::model::world::project_latlon;
+use crate::model::world::{project_latlon, spread_km};
 use data::{Beds, Site};
 use defaults::RURAL_DENSITY;
-use plan::{PlanLocality, PlanProvider};
+use plan::{PlanLocality, PlanProvider, round_to};
 
 /// Why a scenario could not be built.
 #[derive(Debug, Clone, PartialEq, Error)]
@@ -330,10 +330,6 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
     let origin = (latlon.iter().map(|p| p.0).sum::<f64>() / n, latlon.iter().map(|p| p.1).sum::<f64>() / n);
     let xy = project_latlon(&latlon, origin);
     let (district_xy, provider_xy) = xy.split_at(districts.len());
-    let round = |v: f64, decimals: i32| {
-        let k = 10f64.powi(decimals);
-        (v * k).round() / k
-    };
 
     let mut ids: BTreeSet<String> = BTreeSet::new();
     let plan_providers: Vec<PlanProvider> = providers
@@ -354,36 +350,29 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             }
         })
         .collect();
-    let localities: Vec<Value> = districts
-        .iter()
-        .zip(district_xy)
-        .map(|((d, _, area), &(x, y))| {
-            let total: f64 = d.bands.iter().sum::<f64>().max(1.0);
-            let children = round(d.bands[0] / total, 4);
-            let older = round(d.bands[2] / total, 4);
-            json!({
-                "id": d.code,
-                "name": d.name,
-                "position": {"x": round(x, 3), "y": round(y, 3)},
-                "population": d.population,
-                "age_mix": {"children": children, "adults": round(1.0 - children - older, 4), "older": older},
-                "area_km2": round(*area, 1),
-                "rurality": if d.population / area < RURAL_DENSITY { "rural" } else { "urban" },
-            })
-        })
-        .collect();
-    let plan_localities: Vec<PlanLocality> = districts
-        .iter()
-        .zip(district_xy)
-        .map(|((d, _, area), &xy)| {
-            let total: f64 = d.bands.iter().sum::<f64>().max(1.0);
-            PlanLocality {
-                xy,
-                spread: 2.0 / 3.0 * (round(*area, 1) / std::f64::consts::PI).sqrt(),
-                residents: d.bands.map(|b| b / total * d.population),
-            }
-        })
-        .collect();
+    let mut localities: Vec<Value> = Vec::with_capacity(districts.len());
+    let mut plan_localities: Vec<PlanLocality> = Vec::with_capacity(districts.len());
+    for ((d, _, area), &(x, y)) in districts.iter().zip(district_xy) {
+        let total: f64 = d.bands.iter().sum::<f64>().max(1.0);
+        let children = round_to(d.bands[0] / total, 4);
+        let older = round_to(d.bands[2] / total, 4);
+        let written = round_to(*area, 1);
+        localities.push(json!({
+            "id": d.code,
+            "name": d.name,
+            "position": {"x": round_to(x, 3), "y": round_to(y, 3)},
+            "population": d.population,
+            "age_mix": {"children": children, "adults": round_to(1.0 - children - older, 4), "older": older},
+            "area_km2": written,
+            "rurality": if d.population / area < RURAL_DENSITY { "rural" } else { "urban" },
+        }));
+        // Planned as the engine will see it: the written area, its residents by age band.
+        plan_localities.push(PlanLocality {
+            xy: (x, y),
+            spread: spread_km(written),
+            residents: d.bands.map(|b| b / total * d.population),
+        });
+    }
 
     // A national network has no single hub per service: complex cases go to the nearest complex-capable trust.
     let hubs = if r.area == Area::England { BTreeMap::new() } else { plan::hubs(&params, &plan_providers) };
@@ -408,7 +397,7 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             "name": c.name,
             "kind": c.kind,
             "trust": c.code,
-            "position": {"x": round(p.xy.0, 3), "y": round(p.xy.1, 3)},
+            "position": {"x": round_to(p.xy.0, 3), "y": round_to(p.xy.1, 3)},
             "services": services,
             "staff": staff,
             "fixed_cost": sized.fixed_cost,

@@ -8,6 +8,7 @@ use super::data::Beds;
 use super::defaults::{BED_FACTOR, BedGroup, CASH_WEEKS, MARGIN, OCCUPANCY, VACANCY, bed_use, headroom};
 use crate::model::Scenario;
 use crate::model::scenario::{Capability, STAFF_GROUPS};
+use crate::model::world::road_km;
 
 /// A locality for planning: position (km), spread (km) and residents by age band.
 #[derive(Debug, Clone)]
@@ -97,8 +98,7 @@ pub fn loads(
 ) -> BTreeMap<(usize, &'static str), f64> {
     let mut load = BTreeMap::new();
     let road = |l: &PlanLocality, p: &PlanProvider| {
-        let (dx, dy) = (l.xy.0 - p.xy.0, l.xy.1 - p.xy.1);
-        s.geography.circuity * (dx * dx + dy * dy + l.spread * l.spread).sqrt()
+        road_km(s.geography.circuity, (l.xy.0 - p.xy.0, l.xy.1 - p.xy.1), l.spread)
     };
     for (service, spec) in &s.services {
         let Some(key) = providers.iter().flat_map(|p| p.offers.keys()).find(|k| **k == service.as_str()).copied()
@@ -178,9 +178,10 @@ pub fn bed_factors(
         .collect()
 }
 
-/// `v` to a tenth.
-fn tenth(v: f64) -> f64 {
-    (v * 10.0).round() / 10.0
+/// `v` to `decimals` decimal places.
+pub fn round_to(v: f64, decimals: i32) -> f64 {
+    let k = 10f64.powi(decimals);
+    (v * k).round() / k
 }
 
 /// `v` to a multiple of `step` (a whole number).
@@ -206,7 +207,7 @@ pub fn size(
         let spec = &s.services[service];
         let factor = bed_use(service).and_then(|(g, _)| factors.get(&(i, g))).copied().unwrap_or(1.0);
         let planned = load.get(&(i, service)).copied().unwrap_or(0.0);
-        let c = tenth(planned * headroom(service) * factor).max(1.0);
+        let c = round_to(planned * headroom(service) * factor, 1).max(1.0);
         capacity.insert(service, c);
         let activity = c / headroom(service);
         activity_total += activity;
@@ -228,7 +229,7 @@ pub fn size(
         let in_post = establishment * (1.0 - VACANCY[g]);
         let cover = (establishment - in_post).min(agency.availability * establishment);
         staff_cost += (in_post + cover * (1.0 + agency.premium)) * labour.annual_cost.by_group()[g] / 52.0;
-        staff.push((*name, tenth(in_post), tenth(establishment)));
+        staff.push((*name, round_to(in_post, 1), round_to(establishment, 1)));
     }
     let fixed = income - staff_cost - variable - s.finance.transaction_cost * activity_total - MARGIN * income;
     Sized { capacity, staff, fixed_cost: multiple(fixed.max(0.0), 100.0), cash: multiple(CASH_WEEKS * income, 1000.0) }

@@ -231,6 +231,18 @@ pub fn project_latlon(points: &[(f64, f64)], origin: (f64, f64)) -> Vec<(f64, f6
     points.iter().map(|&(lat, lon)| (k * (lon - lon0) * lat0.to_radians().cos(), k * (lat - lat0))).collect()
 }
 
+/// Mean distance from a point of a disc of `area_km2` to its centre, km:
+/// (2/3)·√(area/π), added to every journey from a locality.
+pub fn spread_km(area_km2: f64) -> f64 {
+    2.0 / 3.0 * (area_km2 / std::f64::consts::PI).sqrt()
+}
+
+/// Road distance, km, between points `dx`, `dy` km apart for residents
+/// spread `spread` km around theirs: `circuity`·√(dx² + dy² + spread²).
+pub fn road_km(circuity: f64, (dx, dy): (f64, f64), spread: f64) -> f64 {
+    circuity * (dx * dx + dy * dy + spread * spread).sqrt()
+}
+
 fn logit(p: f64) -> f64 {
     (p / (1.0 - p)).ln()
 }
@@ -280,7 +292,7 @@ impl World {
                     shares.map(|share| share / sum * l.population)
                 },
                 rurality: l.rurality,
-                spread_km: 2.0 / 3.0 * (l.area_km2 / std::f64::consts::PI).sqrt(),
+                spread_km: spread_km(l.area_km2),
             })
             .collect();
 
@@ -324,8 +336,7 @@ impl World {
         let mut distance = Vec::with_capacity(localities.len() * providers.len());
         for l in &localities {
             for p in &providers {
-                let (dx, dy) = (l.x - p.x, l.y - p.y);
-                distance.push(circuity * (dx * dx + dy * dy + l.spread_km * l.spread_km).sqrt());
+                distance.push(road_km(circuity, (l.x - p.x, l.y - p.y), l.spread_km));
             }
         }
 
