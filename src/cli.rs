@@ -50,7 +50,7 @@ pub struct SensitivityArgs {
     /// Default: the key metrics.
     #[arg(long = "metric", value_name = "NAME")]
     pub metrics: Vec<String>,
-    /// Also write the indices as JSON here.
+    /// Also write the indices as JSON here (`-`: only the JSON, on standard output).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
 }
@@ -111,8 +111,8 @@ pub struct BuildArgs {
 pub struct ReportArgs {
     /// A run's JSON (from `ccsim run`) or a sweep directory.
     pub path: PathBuf,
-    /// Where the HTML goes. Default: `report.html` in a sweep directory, or
-    /// the run's file name with `.html`.
+    /// Where the HTML goes (`-` for standard output). Default: `report.html`
+    /// in a sweep directory, or the run's file name with `.html`.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// `html` (a file) or `md` (Markdown on standard output).
@@ -135,7 +135,7 @@ pub struct ValidateArgs {
     /// A few seconds instead of a couple of minutes (fewer replicates, shorter runs).
     #[arg(long)]
     pub quick: bool,
-    /// Also write the results as JSON here.
+    /// Also write the results as JSON here (`-`: only the JSON, on standard output).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
     /// Table format on standard output.

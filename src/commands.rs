@@ -45,14 +45,18 @@ fn validate(args: &ValidateArgs) -> Result<ExitCode> {
     let settings = validate::Settings { quick: args.quick };
     let results = pool.install(|| validate::suite(settings));
     if let Some(path) = &args.json {
-        output::write_atomic(path, &output::to_json(&results)?)?;
+        output::write_result(path, &output::to_json(&results)?)?;
+    }
+    let passed = if validate::passed(&results) { ExitCode::SUCCESS } else { ExitCode::from(1) };
+    if args.json.as_ref().is_some_and(|p| p.as_os_str() == "-") {
+        return Ok(passed);
     }
     let table = match args.format {
         TableFormat::Text => text::validation_table(&results),
         TableFormat::Markdown => text::validation_markdown(&results),
     };
     output::write_stdout(table.as_bytes())?;
-    Ok(if validate::passed(&results) { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(passed)
 }
 
 /// An indicatif bar on standard error.
@@ -118,8 +122,8 @@ fn report(args: &ReportArgs) -> Result<()> {
                 if args.path.is_dir() { args.path.join("report.html") } else { args.path.with_extension("html") }
             });
             let html = report::html::render(&input).map_err(|e| anyhow!("cannot draw the report: {e}"))?;
-            output::write_atomic(&out, html.as_bytes())?;
-            if std::io::stderr().is_terminal() {
+            output::write_result(&out, html.as_bytes())?;
+            if std::io::stderr().is_terminal() && out.as_os_str() != "-" {
                 eprintln!("report written to {}", out.display());
             }
             Ok(())
@@ -130,7 +134,10 @@ fn report(args: &ReportArgs) -> Result<()> {
 fn sensitivity(args: &SensitivityArgs) -> Result<()> {
     let result = report::input::sensitivity(&args.dir, &args.metrics)?;
     if let Some(path) = &args.json {
-        output::write_atomic(path, &output::to_json(&result)?)?;
+        output::write_result(path, &output::to_json(&result)?)?;
+        if path.as_os_str() == "-" {
+            return Ok(());
+        }
     }
     output::write_stdout(text::sensitivity_table(&result).as_bytes())
 }
@@ -184,11 +191,7 @@ fn scenario_build(args: &BuildArgs) -> Result<()> {
     for note in &built.notes {
         eprintln!("note: {note}");
     }
-    if args.out.as_os_str() == "-" {
-        output::write_stdout(built.json.as_bytes())
-    } else {
-        output::write_atomic(&args.out, built.json.as_bytes())
-    }
+    output::write_result(&args.out, built.json.as_bytes())
 }
 
 fn merge(args: &MergeArgs) -> Result<()> {
@@ -221,7 +224,7 @@ fn run(s: RunSettings) -> Result<()> {
     let bytes = if s.compact { output::to_compact_json(&result)? } else { output::to_json(&result)? };
     match &s.destination {
         Destination::Stdout => output::write_stdout(&bytes)?,
-        Destination::File(path) => output::write_atomic(path, &bytes)?,
+        Destination::File(path) => output::write_result(path, &bytes)?,
     }
     if std::io::stderr().is_terminal() {
         eprint!("{}", text::run_table(&result));

@@ -10,6 +10,7 @@
 pub mod build;
 pub mod load;
 pub mod model;
+pub mod outdir;
 pub mod output;
 pub mod report;
 pub mod sweep;

@@ -1,13 +1,17 @@
-//! Writing results so that a file is either complete or absent.
+//! Writing results so that a file is either complete or absent, and nothing
+//! else is ever damaged.
 //!
-//! A result goes to a temporary file beside its destination, is flushed to
-//! disk, and only then renamed over the destination: an interrupted or failed
-//! run never leaves a partial result behind.
+//! A result for a regular file (or a path that does not exist yet) goes to a
+//! temporary file beside its destination, is flushed to disk, and only then
+//! renamed over the destination: an interrupted or failed run never leaves a
+//! partial result behind. A device or a named pipe (`/dev/null`, a FIFO) is
+//! written to directly, never replaced; a symbolic link is refused rather
+//! than followed or replaced; `-` is standard output.
 
 use std::io::{self, Write};
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
 /// Serialises `value` as pretty JSON followed by a newline.
@@ -37,7 +41,57 @@ pub fn temp_file_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
     b.tempfile_in(dir)
 }
 
-/// Writes `bytes` to `path` atomically (temporary file, then rename).
+/// What is at an output path now.
+enum Target {
+    /// Nothing yet, or a regular file: replace it atomically.
+    Replace,
+    /// A device or named pipe: write to it, leave it in place.
+    Stream,
+}
+
+fn target(path: &Path) -> Result<Target> {
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Target::Replace),
+        Err(e) => return Err(e).with_context(|| format!("cannot inspect {}", path.display())),
+    };
+    let kind = meta.file_type();
+    if kind.is_symlink() {
+        bail!(
+            "{} is a symbolic link: ccsim neither follows nor replaces links for its results; give the link's target, or another path",
+            path.display()
+        );
+    }
+    if kind.is_dir() {
+        bail!("{} is a directory: expected a file path for the result", path.display());
+    }
+    Ok(if kind.is_file() { Target::Replace } else { Target::Stream })
+}
+
+/// Writes a result to `path`: standard output for `-`; atomically for a
+/// regular file or a new path; straight into a device or named pipe; a
+/// symbolic link or a directory is refused before anything is written.
+pub fn write_result(path: &Path, bytes: &[u8]) -> Result<()> {
+    if path.as_os_str() == "-" {
+        return write_stdout(bytes);
+    }
+    match target(path)? {
+        Target::Replace => write_atomic(path, bytes),
+        Target::Stream => {
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .with_context(|| format!("cannot open {} for writing", path.display()))?;
+            match f.write_all(bytes).and_then(|()| f.flush()) {
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.with_context(|| format!("cannot write {}", path.display())),
+            }
+        }
+    }
+}
+
+/// Writes `bytes` to `path` atomically (temporary file, then rename). Only
+/// for paths known to be regular files or absent (see [`write_result`]).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -76,6 +130,43 @@ mod tests {
         let names: Vec<_> =
             std::fs::read_dir(dir.path()).expect("list").map(|e| e.expect("entry").file_name()).collect();
         assert_eq!(names, [std::ffi::OsString::from("out.json")]);
+    }
+
+    #[test]
+    fn a_named_pipe_is_written_to_not_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let fifo = dir.path().join("pipe");
+        let status = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
+        assert!(status.success());
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read(&fifo).expect("read the pipe"))
+        };
+        write_result(&fifo, b"through the pipe").expect("write into the pipe");
+        assert_eq!(reader.join().expect("reader"), b"through the pipe");
+        let kind = std::fs::symlink_metadata(&fifo).expect("still there").file_type();
+        assert!(kind.is_fifo(), "the FIFO is still a FIFO");
+    }
+
+    #[test]
+    fn dev_null_stays_a_device() {
+        use std::os::unix::fs::FileTypeExt;
+        write_result(Path::new("/dev/null"), b"discarded").expect("write to /dev/null");
+        assert!(std::fs::metadata("/dev/null").expect("exists").file_type().is_char_device());
+    }
+
+    #[test]
+    fn a_symbolic_link_is_refused_and_its_target_untouched() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let target = dir.path().join("precious.txt");
+        std::fs::write(&target, b"keep me").expect("write");
+        let link = dir.path().join("out.json");
+        std::os::unix::fs::symlink(&target, &link).expect("symlink");
+        let err = write_result(&link, b"x").expect_err("a link is refused");
+        assert!(format!("{err:#}").contains("symbolic link"), "{err:#}");
+        assert_eq!(std::fs::read(&target).expect("read"), b"keep me");
+        assert!(std::fs::symlink_metadata(&link).expect("link").file_type().is_symlink());
     }
 
     #[test]

@@ -71,3 +71,8 @@ pub fn provider(id: &str, x: f64, service: &str, capacity: f64) -> Value {
 pub fn run_conserving(s: &Scenario, seed: u64, label: &str) -> Simulation {
     ccsim::validate::conservation::run_checked(s, seed).unwrap_or_else(|e| panic!("{label}: {e}"))
 }
+
+/// Whether the long checks run (`CCSIM_LONG_TESTS=1`): full fuzzing and kill trials.
+pub fn long_tests() -> bool {
+    std::env::var_os("CCSIM_LONG_TESTS").is_some_and(|v| v != "0")
+}

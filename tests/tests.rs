@@ -5,6 +5,7 @@ mod build;
 mod cli;
 mod common;
 mod conservation;
+mod crash;
 mod determinism;
 mod queueing;
 mod regimes;

@@ -165,19 +165,25 @@ fn run_page(r: &RunOutput) -> Result<String, String> {
         ),
         Some(ts) => {
             let mark = Some(f64::from(r.time.warmup_weeks));
-            type Pick = fn(&crate::model::engine::ProviderSeries, usize) -> f64;
+            // A series shorter than the weeks (a damaged or hand-edited
+            // file) is drawn as far as it goes.
+            type Pick = fn(&crate::model::engine::ProviderSeries, usize) -> Option<f64>;
             let panels: [(&str, &str, &str, Pick); 4] = [
-                ("waits", "patients on the waiting list", "patients", |p, w| p.waiting[w] as f64),
-                ("quality", "quality", "quality index (0 = the baseline risks' level)", |p, w| p.quality[w]),
-                ("cash", "cash", "£m", |p, w| p.cash[w].as_pounds() / 1e6),
-                ("staff", "staff in post", "WTE", |p, w| p.staff_wte[w]),
+                ("waits", "patients on the waiting list", "patients", |p, w| p.waiting.get(w).map(|&x| x as f64)),
+                ("quality", "quality", "quality index (0 = the baseline risks' level)", |p, w| {
+                    p.quality.get(w).copied()
+                }),
+                ("cash", "cash", "£m", |p, w| p.cash.get(w).map(|c| c.as_pounds() / 1e6)),
+                ("staff", "staff in post", "WTE", |p, w| p.staff_wte.get(w).copied()),
             ];
             for (id, what, unit, pick) in panels {
                 let series: Vec<(String, Vec<(f64, f64)>)> = ts
                     .providers
                     .iter()
                     .map(|p| {
-                        (p.id.clone(), ts.week.iter().enumerate().map(|(w, &wk)| (f64::from(wk), pick(p, w))).collect())
+                        let points =
+                            ts.week.iter().enumerate().filter_map(|(w, &wk)| Some((f64::from(wk), pick(p, w)?)));
+                        (p.id.clone(), points.collect())
                     })
                     .collect();
                 let svg = charts::weekly(&format!("{what} by provider — {title}"), unit, &series, mark)?;

@@ -5,16 +5,37 @@ use std::fmt::Write;
 use super::html::{KEY_METRICS, headline};
 use super::input::Report;
 
+/// `text` safe inside Markdown and a table cell: HTML's special characters as
+/// entities (a name can never become a tag), Markdown's marks escaped, line
+/// breaks as spaces.
+pub fn md(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\\' | '|' | '*' | '_' | '`' | '[' | ']' | '#' | '!' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Markdown tables of a run's headline figures and events, or of a sweep's
 /// key metrics per point and arm.
 pub fn render(report: &Report) -> String {
     let mut t = String::new();
     match report {
         Report::Run(r) => {
-            let _ = writeln!(t, "# {} · regime {} · seed {}\n", r.scenario.name, r.regime.name, r.seed);
+            let _ = writeln!(t, "# {} · regime {} · seed {}\n", md(&r.scenario.name), md(&r.regime.name), r.seed);
             t.push_str("| measure | value |\n|---|---|\n");
             for (label, value) in headline(r) {
-                let _ = writeln!(t, "| {label} | {value} |");
+                let _ = writeln!(t, "| {} | {} |", md(label), md(&value));
             }
             if !r.events.is_empty() {
                 t.push_str("\n| week | event | provider | service | to |\n|---|---|---|---|---|\n");
@@ -23,20 +44,21 @@ pub fn render(report: &Report) -> String {
                         t,
                         "| {} | {} | {} | {} | {} |",
                         e.week,
-                        e.kind,
-                        e.provider,
-                        e.service.as_deref().unwrap_or(""),
-                        e.to.as_deref().unwrap_or("")
+                        md(&e.kind),
+                        md(&e.provider),
+                        md(e.service.as_deref().unwrap_or("")),
+                        md(e.to.as_deref().unwrap_or(""))
                     );
                 }
             }
         }
         Report::Sweep(s) => {
             let layout = &s.summary.layout;
-            let names: Vec<&str> = s.manifest.scenarios.iter().map(|x| x.name.as_str()).collect();
-            let _ = writeln!(t, "# Sweep of {} — arms {}\n", names.join(" and "), layout.arms.join(" vs "));
+            let names: Vec<String> = s.manifest.scenarios.iter().map(|x| md(&x.name)).collect();
+            let arms: Vec<String> = layout.arms.iter().map(|a| md(a)).collect();
+            let _ = writeln!(t, "# Sweep of {} — arms {}\n", names.join(" and "), arms.join(" vs "));
             if let Some(note) = &s.partial {
-                let _ = writeln!(t, "> {note}\n");
+                let _ = writeln!(t, "> {}\n", md(note));
             }
             let design = s.manifest.spec.get("design").and_then(|d| d.as_str()).unwrap_or("grid");
             if matches!(design, "morris" | "sobol") && s.partial.is_none() {
@@ -49,7 +71,7 @@ pub fn render(report: &Report) -> String {
                         );
                     }
                     Err(e) => {
-                        let _ = writeln!(t, "> sensitivity indices unavailable: {e}\n");
+                        let _ = writeln!(t, "> sensitivity indices unavailable: {}\n", md(&e.to_string()));
                     }
                 }
             }
@@ -65,9 +87,9 @@ pub fn render(report: &Report) -> String {
             t.push_str(&"---|".repeat(metrics.len()));
             t.push('\n');
             for p in &s.summary.points {
-                let params: Vec<String> = p.parameters.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+                let params: Vec<String> = p.parameters.iter().map(|(k, v)| md(&format!("{k} = {v}"))).collect();
                 for (arm, a) in p.arms.iter().chain(p.differences.iter()) {
-                    let _ = write!(t, "| {} | {} | {} | {arm} |", p.point, p.replicates, params.join(", "));
+                    let _ = write!(t, "| {} | {} | {} | {} |", p.point, p.replicates, params.join(", "), md(arm));
                     for m in &metrics {
                         match a.metrics.get(m.path) {
                             Some(st) => {
@@ -84,4 +106,16 @@ pub fn render(report: &Report) -> String {
         }
     }
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::md;
+
+    #[test]
+    fn names_cannot_become_tags_or_break_a_table() {
+        assert_eq!(md("<script>alert(1)</script>"), "&lt;script&gt;alert(1)&lt;/script&gt;");
+        assert_eq!(md("a|b *c* [d](e)\nf"), "a\\|b \\*c\\* \\[d\\](e) f");
+        assert_eq!(md("West Mercia"), "West Mercia");
+    }
 }

@@ -6,8 +6,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::SweepError;
-use super::runner::{self, Manifest, is_empty_dir, read_manifest, write_manifest};
+use super::runner::{self, Manifest, read_manifest, write_manifest};
 use super::summary::{self, RUNS};
+use super::summary::{MANIFEST, SUMMARY};
+use crate::outdir::{self, HeldDir};
 
 /// Merges `shards` into `out`. Refuses shards of different sweeps, runs
 /// that appear twice, and runs that no shard holds; writes nothing then.
@@ -24,8 +26,9 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<(), SweepError> {
             ));
         }
     }
-    if !is_empty_dir(out)? {
-        return Err(SweepError::dir(out, "the output directory exists and is not empty"));
+    let refuse = || SweepError::dir(out, "the output directory exists and is not empty");
+    if !outdir::is_vacant(out)? {
+        return Err(refuse());
     }
     let sources: Vec<PathBuf> = shards.iter().map(|d| d.join(RUNS)).collect();
     let mut entries = Vec::new();
@@ -69,7 +72,12 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<(), SweepError> {
             format!("{missing} of {total} runs are in none of the shards (the first is run {first_missing})"),
         ));
     }
-    std::fs::create_dir_all(out).map_err(SweepError::io(out))?;
+    let held = HeldDir::take(out)?;
+    if !held.is_empty()? {
+        return Err(refuse());
+    }
+    held.clear_temporaries()?;
+    held.check_regular(&[MANIFEST, RUNS, SUMMARY])?;
     summary::write_sorted(&sources, &entries, &out.join(RUNS))?;
     let layout = manifests[0].layout.clone();
     runner::finish(out, true, &layout)?;

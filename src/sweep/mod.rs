@@ -40,6 +40,9 @@ pub enum SweepError {
         /// What is wrong.
         message: String,
     },
+    /// The output directory is held by another process, or unsafe to write.
+    #[error(transparent)]
+    Held(#[from] crate::outdir::DirError),
     /// Reading or writing failed.
     #[error("{path}: {error}")]
     Io {

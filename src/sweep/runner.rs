@@ -25,6 +25,7 @@ use super::summary::RunLine;
 use super::summary::{self, Layout, MANIFEST, RUNS, SUMMARY};
 use crate::model;
 use crate::model::run::ScenarioInfo;
+use crate::outdir::{self, HeldDir};
 use crate::output;
 
 /// One of N slices of a sweep's runs, for clusters: index I of N (1-based).
@@ -287,13 +288,16 @@ pub fn write_manifest(dir: &Path, m: &Manifest) -> Result<(), SweepError> {
     output::write_atomic(&path, &bytes).map_err(|e| SweepError::dir(dir, format!("{e:#}")))
 }
 
-/// Whether `dir` is missing or an empty directory.
-pub fn is_empty_dir(dir: &Path) -> Result<bool, SweepError> {
-    match std::fs::read_dir(dir) {
-        Ok(mut entries) => Ok(entries.next().is_none()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(true),
-        Err(e) => Err(SweepError::io(dir)(e)),
-    }
+/// The refusal of a directory that holds something other than a sweep to resume.
+fn not_empty(dir: &Path, resume: bool) -> SweepError {
+    SweepError::dir(
+        dir,
+        if resume {
+            "cannot resume: the directory holds files but no manifest.json, so it is not a ccsim sweep"
+        } else {
+            "the output directory exists and is not empty; use --resume to continue it, or choose another"
+        },
+    )
 }
 
 /// A run line as written: [`RunLine`] with the summary serialised straight
@@ -371,10 +375,25 @@ pub fn run(plan: &Plan, dir: &Path, opts: Options, progress: &dyn Progress) -> R
         merged_from: Vec::new(),
     };
 
+    // One process per directory: refuse before creating anything when the
+    // directory is plainly someone else's, then take it and look again.
+    let resumable = opts.resume && dir.join(MANIFEST).exists();
+    if !resumable && !outdir::is_vacant(dir)? {
+        return Err(not_empty(dir, opts.resume));
+    }
+    let held = HeldDir::take(dir)?;
+    held.check_regular(&[MANIFEST, RUNS, SUMMARY])?;
+    let resumable = opts.resume && dir.join(MANIFEST).exists();
+    if !resumable && !held.is_empty()? {
+        return Err(not_empty(dir, opts.resume));
+    }
+    // Temporary files of an interrupted process are never results.
+    held.clear_temporaries()?;
+
     // Runs already in the directory (resume), one bit each.
     let mut done = vec![0u64; (total as usize).div_ceil(64)];
     let is_done = |done: &[u64], run: u64| done[(run / 64) as usize] >> (run % 64) & 1 == 1;
-    let manifest = if opts.resume {
+    let manifest = if resumable {
         let mut m = read_manifest(dir).map_err(|e| SweepError::dir(dir, format!("cannot resume: {e}")))?;
         if !m.same_sweep(&fresh) || m.shard != opts.shard || m.adaptive != opts.adaptive {
             return Err(SweepError::dir(
@@ -399,13 +418,8 @@ pub fn run(plan: &Plan, dir: &Path, opts: Options, progress: &dyn Progress) -> R
         m.threads = opts.threads;
         m
     } else {
-        if !is_empty_dir(dir)? {
-            return Err(SweepError::dir(
-                dir,
-                "the output directory exists and is not empty; use --resume to continue it, or choose another",
-            ));
-        }
-        std::fs::create_dir_all(dir).map_err(SweepError::io(dir))?;
+        // A fresh sweep, or a resume of one stopped before its manifest was
+        // written (nothing of it is in the directory).
         fresh
     };
     write_manifest(dir, &manifest)?;
@@ -468,6 +482,7 @@ pub fn run(plan: &Plan, dir: &Path, opts: Options, progress: &dyn Progress) -> R
     let mut m = manifest;
     m.finished = Some(now());
     write_manifest(dir, &m)?;
+    drop(held);
     let owned_count = match &opts.adaptive {
         Some(_) => wanted.iter().map(|&w| u64::from(w) * arms as u64).sum(),
         None => (0..total).filter(|&r| owned(r)).count() as u64,
