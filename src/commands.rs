@@ -164,7 +164,8 @@ fn scenario_build(args: &BuildArgs) -> Result<()> {
                     (text, format!("the built-in scenario `{b}`"))
                 }
                 None => {
-                    let text = std::fs::read_to_string(name).map_err(|e| anyhow!("--base {name}: cannot read: {e}"))?;
+                    let text = ccsim::input::read_text(std::path::Path::new(name), ccsim::input::MAX_JSON_BYTES)
+                        .map_err(|e| anyhow!("--base {name}: {e}"))?;
                     (text, format!("the base scenario {name}"))
                 }
             };
@@ -221,6 +222,12 @@ fn run(s: RunSettings) -> Result<()> {
     }
     load::revalidate(&scenario, source)?;
     let result = model::run(&scenario, s.seed, s.timeseries);
+    if let Some(off) = result.summary.unbalanced() {
+        bail!(
+            "the run's books do not balance: {off}; nothing was written (a defect in ccsim: please report it with the scenario and seed {})",
+            s.seed
+        );
+    }
     let bytes = if s.compact { output::to_compact_json(&result)? } else { output::to_json(&result)? };
     match &s.destination {
         Destination::Stdout => output::write_stdout(&bytes)?,

@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod build;
+pub mod input;
 pub mod load;
 pub mod model;
 pub mod outdir;

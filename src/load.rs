@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
+use crate::input;
 use crate::model::{Problem, Scenario};
 
 /// Scenarios built into the binary, by name.
@@ -42,12 +43,12 @@ impl fmt::Display for Source {
 #[derive(Debug, Error)]
 pub enum LoadError {
     /// The file could not be read.
-    #[error("{source_name}: cannot read: {error}")]
+    #[error("{source_name}: {message}")]
     Io {
         /// The file.
         source_name: Source,
-        /// The underlying error.
-        error: std::io::Error,
+        /// Why it cannot be read.
+        message: String,
     },
     /// The JSON is malformed or has a field of the wrong type or name.
     #[error("{source_name}: at `{path}`: {message}")]
@@ -81,14 +82,14 @@ pub fn builtin_names() -> String {
     BUILTIN.iter().map(|b| b.0).collect::<Vec<_>>().join(", ")
 }
 
-/// Parses scenario JSON, tracking the field path of any error.
+/// Parses scenario JSON, tracking the field path of any error; arrays in
+/// place of objects are refused.
 pub fn parse(text: &str, source_name: &Source) -> Result<Scenario, LoadError> {
-    let de = &mut serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        // serde_json appends " at line L column C"; keep it, it helps.
-        LoadError::Parse { source_name: source_name.clone(), path, message: inner.to_string() }
+    // serde_json appends " at line L column C" to its messages; kept, it helps.
+    input::parse_json(text).map_err(|(path, message)| LoadError::Parse {
+        source_name: source_name.clone(),
+        path,
+        message,
     })
 }
 
@@ -102,8 +103,8 @@ pub fn from_str(text: &str, source_name: Source) -> Result<Scenario, LoadError> 
 /// Reads, parses and validates a scenario file.
 pub fn from_file(path: &Path) -> Result<Scenario, LoadError> {
     let source_name = Source::File(path.to_owned());
-    let text =
-        std::fs::read_to_string(path).map_err(|error| LoadError::Io { source_name: source_name.clone(), error })?;
+    let text = input::read_text(path, input::MAX_JSON_BYTES)
+        .map_err(|message| LoadError::Io { source_name: source_name.clone(), message })?;
     from_str(&text, source_name)
 }
 

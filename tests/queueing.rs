@@ -25,13 +25,16 @@ const BATCHES: usize = 50;
 
 /// Simulated mean wait (weeks) and its standard error.
 fn simulate(lambda: f64, capacity: f64, weeks: u32, seed: u64) -> (f64, f64) {
-    let s = scenario(frozen(json!({
+    // Longer than a user's run may be (for the precision the test needs):
+    // validated at one week, then lengthened.
+    let mut s = scenario(frozen(json!({
         "name": "single-server",
-        "time": {"horizon_weeks": weeks, "warmup_weeks": 500},
+        "time": {"horizon_weeks": 1, "warmup_weeks": 500},
         "localities": [adults("town", 0.0)],
         "services": {"surgery": elective_service(lambda)},
         "providers": [provider("h", 1.0, "surgery", capacity)]
     })));
+    s.time.horizon_weeks = weeks;
     let mut sim = Simulation::from_scenario(&s, seed, false);
     let warmup = sim.world().time.warmup_weeks;
     let mut lists = Vec::with_capacity(weeks as usize);

@@ -307,7 +307,7 @@ fn bad_specs_are_clear_errors_and_write_nothing() {
         (json!({"parameters": {"regime.pooling": {"values": [1.5]}}}), "expected a number in [0, 1], found 1.5"),
         (
             json!({"parameters": {"choice.beta_wait": {"values": [-1]}}}),
-            "(choice.beta_wait = -1), arm `competition`: at `choice.beta_wait`: expected a number ≥ 0, found -1",
+            "(choice.beta_wait = -1), arm `competition`: at `choice.beta_wait`: expected a number in [0, 100], found -1",
         ),
         (json!({"parameters": {"regime.pooling": {"values": []}}}), "the design has no points"),
         (json!({"replicates": 0}), "expected at least 1 replicate"),

@@ -90,8 +90,10 @@ pub fn population(path: &Path) -> Result<BTreeMap<String, District>, BuildError>
     required.extend(ages.iter().map(String::as_str));
     let table = Table::read(path, &required)?;
     let mut out = BTreeMap::new();
+    let mut seen = BTreeMap::new();
     for row in table.rows() {
         let code = district_code(&row, "code")?;
+        row.first_for(&mut seen, "code", &code)?;
         let population = row.count("all")?;
         let mut bands = [0.0; 3];
         for (age, column) in ages.iter().enumerate() {
@@ -101,10 +103,7 @@ pub fn population(path: &Path) -> Result<BTreeMap<String, District>, BuildError>
                 _ => 2,
             }] += row.count(column)?;
         }
-        let district = District { code: code.clone(), name: row.text("name").to_owned(), population, bands };
-        if out.insert(code.clone(), district).is_some() {
-            return Err(row.error("code", format!("district {code} appears twice")));
-        }
+        out.insert(code.clone(), District { code, name: row.text("name").to_owned(), population, bands });
     }
     Ok(out)
 }
@@ -129,8 +128,10 @@ fn latitude_longitude(row: &Row<'_>, lat: &str, lon: &str) -> Result<Option<(f64
 pub fn centroids(path: &Path) -> Result<BTreeMap<String, (f64, f64)>, BuildError> {
     let table = Table::read(path, &["code", "longitude", "latitude"])?;
     let mut out = BTreeMap::new();
+    let mut seen = BTreeMap::new();
     for row in table.rows() {
         let code = district_code(&row, "code")?;
+        row.first_for(&mut seen, "code", &code)?;
         let Some(position) = latitude_longitude(&row, "latitude", "longitude")? else {
             let column = if row.number("latitude")?.is_none() { "latitude" } else { "longitude" };
             return Err(row.error(column, "missing coordinate"));
@@ -144,8 +145,10 @@ pub fn centroids(path: &Path) -> Result<BTreeMap<String, (f64, f64)>, BuildError
 pub fn areas(path: &Path) -> Result<BTreeMap<String, f64>, BuildError> {
     let table = Table::read(path, &["code", "area_km2"])?;
     let mut out = BTreeMap::new();
+    let mut seen = BTreeMap::new();
     for row in table.rows() {
         let code = district_code(&row, "code")?;
+        row.first_for(&mut seen, "code", &code)?;
         let area = row.count("area_km2")?;
         if area <= 0.0 {
             return Err(row.error("area_km2", format!("expected an area > 0, found {area}")));

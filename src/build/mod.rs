@@ -122,9 +122,24 @@ pub struct Built {
 }
 
 /// Reads `trust,site`.
-fn main_site_overrides(path: &Path) -> Result<BTreeMap<String, String>, BuildError> {
+/// Reads `trust,site`: one main site per trust, each a site of that trust in
+/// the sites file.
+fn main_site_overrides(path: &Path, sites: &[Site]) -> Result<BTreeMap<String, String>, BuildError> {
     let t = table::Table::read(path, &["trust", "site"])?;
-    Ok(t.rows().map(|r| (r.text("trust").to_owned(), r.text("site").to_owned())).collect())
+    let mut out = BTreeMap::new();
+    let mut seen = BTreeMap::new();
+    for r in t.rows() {
+        let (trust, site) = (r.text("trust"), r.text("site"));
+        r.first_for(&mut seen, "trust", trust)?;
+        if !sites.iter().any(|s| s.trust == trust) {
+            return Err(r.error("trust", format!("no trust `{trust}` in the sites file (ParentODSCode)")));
+        }
+        if !sites.iter().any(|s| s.code == site) {
+            return Err(r.error("site", format!("no site `{site}` in the sites file (OrganisationCode)")));
+        }
+        out.insert(trust.to_owned(), site.to_owned());
+    }
+    Ok(out)
 }
 
 /// Straight-line km between two latitude/longitude points (equirectangular at their mean latitude).
@@ -173,7 +188,8 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
     let sites = data::sites(&inputs.sites)?;
     let beds = data::beds(&inputs.beds)?;
     let areas = inputs.areas.as_deref().map(data::areas).transpose()?.unwrap_or_default();
-    let overrides = inputs.main_sites.as_deref().map(main_site_overrides).transpose()?.unwrap_or_default();
+    let overrides =
+        inputs.main_sites.as_deref().map(|p| main_site_overrides(p, &sites)).transpose()?.unwrap_or_default();
     let mut notes = Vec::new();
 
     let (position, successors) = district_positions(&population, &centroids);

@@ -28,6 +28,7 @@ pub struct Row<'a> {
 impl Table {
     /// Reads `path`, which must have every column in `required`.
     pub fn read(path: &Path, required: &[&str]) -> Result<Table, BuildError> {
+        crate::input::check_file(path, crate::input::MAX_CSV_BYTES).map_err(|e| BuildError::file(path, e))?;
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .from_path(path)
@@ -86,6 +87,23 @@ impl<'a> Row<'a> {
     /// The trimmed text of a column.
     pub fn text(&self, column: &str) -> &'a str {
         self.record.get(self.table.column(column)).unwrap_or("").trim()
+    }
+
+    /// Records this row as the one for `key`; an error naming both lines
+    /// when an earlier row had it (a duplicate would otherwise silently win).
+    pub fn first_for(
+        &self,
+        seen: &mut std::collections::BTreeMap<String, u64>,
+        column: &str,
+        key: &str,
+    ) -> Result<(), BuildError> {
+        match seen.insert(key.to_owned(), self.line) {
+            Some(first) => {
+                seen.insert(key.to_owned(), first);
+                Err(self.error(column, format!("`{key}` appears twice: on line {first} and here; keep one row")))
+            }
+            None => Ok(()),
+        }
     }
 
     /// An error at this row's `column`.

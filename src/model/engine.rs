@@ -739,6 +739,16 @@ impl Simulation {
             }
             Change::Close { provider, service } => {
                 let p = self.world.provider(provider).expect("validated provider");
+                if !self.providers[p.index()].open {
+                    return format!("closure of {provider} ordered, but it had already closed: nothing to do");
+                }
+                if let Some(sid) = service
+                    && self.world.service(sid).is_some_and(|s| self.providers[p.index()].units[s.index()].is_none())
+                {
+                    return format!(
+                        "closure of {provider} {sid} ordered, but that unit had already closed: nothing to do"
+                    );
+                }
                 match service {
                     Some(sid) => {
                         let s = self.world.service(sid).expect("validated service");

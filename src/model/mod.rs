@@ -3,6 +3,7 @@
 //! Nothing here reads files, talks to a terminal, parses command lines or
 //! starts threads; it turns a [`Scenario`] and a seed into a [`RunOutput`].
 
+pub mod bounds;
 mod decisions;
 pub mod engine;
 mod finance;

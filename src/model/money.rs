@@ -4,6 +4,12 @@
 //! made; from then on sums are exact integers. The commissioner's ledger and
 //! the providers' ledgers therefore agree to the penny, whatever the order of
 //! summation.
+//!
+//! Pence are held in an `i128`: with every input inside the scenario's
+//! bounds ([`super::bounds`]) the largest sum a run can make is below 10^26
+//! pence, so no total can wrap; sums are checked all the same, and one that
+//! would overflow saturates, which unbalances the ledger and fails the run
+//! rather than giving a wrong figure.
 
 use std::iter::Sum;
 use std::ops::{Add, AddAssign, Neg, Sub, SubAssign};
@@ -12,7 +18,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// An amount of money in pence. Serialised as pounds (a JSON number).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
-pub struct Money(pub i64);
+pub struct Money(pub i128);
 
 impl Money {
     /// Zero.
@@ -20,7 +26,7 @@ impl Money {
 
     /// Rounds an amount in pounds to the nearest penny.
     pub fn pounds(pounds: f64) -> Money {
-        Money((pounds * 100.0).round() as i64)
+        Money((pounds * 100.0).round() as i128)
     }
 
     /// The amount in pounds.
@@ -39,12 +45,12 @@ impl Money {
             return;
         }
         let mut remainders = Vec::with_capacity(weights.len());
-        let mut allocated = 0i64;
+        let mut allocated = 0i128;
         for (i, w) in weights.iter().enumerate() {
             let exact = self.0 as f64 * w / total;
             let floor = exact.floor();
-            parts.push(Money(floor as i64));
-            allocated += floor as i64;
+            parts.push(Money(floor as i128));
+            allocated += floor as i128;
             remainders.push((exact - floor, i));
         }
         remainders.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
@@ -74,39 +80,39 @@ impl<'de> Deserialize<'de> for Money {
 impl Add for Money {
     type Output = Money;
     fn add(self, o: Money) -> Money {
-        Money(self.0 + o.0)
+        Money(self.0.saturating_add(o.0))
     }
 }
 
 impl Sub for Money {
     type Output = Money;
     fn sub(self, o: Money) -> Money {
-        Money(self.0 - o.0)
+        Money(self.0.saturating_sub(o.0))
     }
 }
 
 impl Neg for Money {
     type Output = Money;
     fn neg(self) -> Money {
-        Money(-self.0)
+        Money(self.0.saturating_neg())
     }
 }
 
 impl AddAssign for Money {
     fn add_assign(&mut self, o: Money) {
-        self.0 += o.0;
+        self.0 = self.0.saturating_add(o.0);
     }
 }
 
 impl SubAssign for Money {
     fn sub_assign(&mut self, o: Money) {
-        self.0 -= o.0;
+        self.0 = self.0.saturating_sub(o.0);
     }
 }
 
 impl Sum for Money {
     fn sum<I: Iterator<Item = Money>>(iter: I) -> Money {
-        Money(iter.map(|m| m.0).sum())
+        iter.fold(Money::ZERO, |a, b| a + b)
     }
 }
 
@@ -127,11 +133,11 @@ mod tests {
         #[test]
         fn split_conserves_the_whole(total in 0i64..10_000_000_000, weights in prop::collection::vec(0.0f64..1e6, 1..40)) {
             let mut parts = Vec::new();
-            Money(total).split(&weights, &mut parts);
+            Money(i128::from(total)).split(&weights, &mut parts);
             prop_assert_eq!(parts.len(), weights.len());
             let sum: f64 = weights.iter().sum();
             if sum > 0.0 {
-                prop_assert_eq!(parts.iter().copied().sum::<Money>(), Money(total));
+                prop_assert_eq!(parts.iter().copied().sum::<Money>(), Money(i128::from(total)));
                 for (part, w) in parts.iter().zip(&weights) {
                     let exact = total as f64 * w / sum;
                     prop_assert!((part.0 as f64 - exact).abs() <= 1.0 + 1e-6 * exact.abs());

@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::bounds::*;
 use super::scenario::{Problem, StaffGroups};
 
 /// Staff by age band, as shares summing to 1.
@@ -325,10 +326,19 @@ impl Default for IntegrationParams {
 /// Adds a problem unless `value` is finite and in `[lo, hi]`.
 pub(crate) fn check_range(problems: &mut Vec<Problem>, path: &str, value: f64, lo: f64, hi: f64) {
     if !(value.is_finite() && value >= lo && value <= hi) {
-        let expected =
-            if hi == f64::INFINITY { format!("a number ≥ {lo}") } else { format!("a number in [{lo}, {hi}]") };
-        problems.push(Problem::new(path, format!("expected {expected}, found {value}")));
+        problems.push(Problem::new(path, out_of_range(value, lo, hi)));
     }
+}
+
+/// "expected a number in [lo, hi], found value", with very large or small
+/// numbers in scientific notation.
+pub(crate) fn out_of_range(value: f64, lo: f64, hi: f64) -> String {
+    format!("expected a number in [{}, {}], found {}", show(lo), show(hi), show(value))
+}
+
+/// A number as a person reads it: `1e308` rather than 309 digits.
+pub(crate) fn show(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && (v.abs() >= 1e7 || v.abs() < 1e-4) { format!("{v:e}") } else { format!("{v}") }
 }
 
 impl LabourParams {
@@ -336,7 +346,7 @@ impl LabourParams {
         for (g, m) in super::scenario::STAFF_GROUPS.iter().zip(self.markets.by_group()) {
             let at = |f: &str| format!("workforce.labour.markets.{g}.{f}");
             if let Some(v) = m.trained_inflow {
-                check_range(p, &at("trained_inflow"), v, 0.0, f64::INFINITY);
+                check_range(p, &at("trained_inflow"), v, 0.0, MAX_INFLOW);
             }
             check_range(p, &at("base_turnover"), m.base_turnover, 0.0, 1.0);
             check_range(p, &at("retirement"), m.retirement, 0.0, 1.0);
@@ -346,8 +356,11 @@ impl LabourParams {
         self.recruit_age.check("workforce.labour.recruit_age", p);
         check_range(p, "workforce.labour.pool_attrition", self.pool_attrition, 0.0, 1.0);
         check_range(p, "workforce.labour.burnout.threshold", self.burnout.threshold, 0.0, 10.0);
-        if self.burnout.weeks == 0 {
-            p.push(Problem::new("workforce.labour.burnout.weeks", "expected at least 1 week"));
+        if !(1..=MAX_WEEKS).contains(&self.burnout.weeks) {
+            p.push(Problem::new(
+                "workforce.labour.burnout.weeks",
+                format!("expected a whole number of weeks in [1, {MAX_WEEKS}], found {}", self.burnout.weeks),
+            ));
         }
         check_range(p, "workforce.labour.burnout.extra_turnover", self.burnout.extra_turnover, 0.0, 1.0);
         check_range(p, "workforce.labour.agency.premium", self.agency.premium, 0.0, 10.0);
@@ -357,16 +370,16 @@ impl LabourParams {
         check_range(p, "workforce.labour.wage.elasticity", self.wage.elasticity, 0.0, 100.0);
         check_range(p, "workforce.labour.wage.vacancy_reference", self.wage.vacancy_reference, 1e-6, 1.0);
         check_range(p, "workforce.labour.stretch", self.stretch, 0.0, 0.9);
-        check_range(p, "workforce.labour.sharing_cost_per_hour", self.sharing_cost_per_hour, 0.0, f64::INFINITY);
+        check_range(p, "workforce.labour.sharing_cost_per_hour", self.sharing_cost_per_hour, 0.0, MAX_HOURLY_COST);
     }
 }
 
 impl BehaviourParams {
     pub(crate) fn check(&self, p: &mut Vec<Problem>) {
-        check_range(p, "behaviour.altruism", self.altruism, 0.0, f64::INFINITY);
-        check_range(p, "behaviour.quality_cost", self.quality_cost, 1e-9, f64::INFINITY);
+        check_range(p, "behaviour.altruism", self.altruism, 0.0, MAX_WEIGHT);
+        check_range(p, "behaviour.quality_cost", self.quality_cost, 1e-9, MAX_WEIGHT);
         check_range(p, "behaviour.max_quality", self.max_quality, 0.0, 10.0);
-        check_range(p, "behaviour.efficiency_cost", self.efficiency_cost, 1e-9, f64::INFINITY);
+        check_range(p, "behaviour.efficiency_cost", self.efficiency_cost, 1e-9, MAX_WEIGHT);
         check_range(p, "behaviour.max_efficiency", self.max_efficiency, 0.0, 1.0);
         check_range(p, "behaviour.damping", self.damping, 0.0, 1.0);
         check_range(p, "behaviour.planner_share", self.planner_share, 0.0, 1.0);
@@ -380,7 +393,7 @@ impl BehaviourParams {
 
 impl FailureParams {
     pub(crate) fn check(&self, p: &mut Vec<Problem>) {
-        check_range(p, "failure.cash_threshold_weeks", self.cash_threshold_weeks, 0.0, f64::INFINITY);
+        check_range(p, "failure.cash_threshold_weeks", self.cash_threshold_weeks, 0.0, f64::from(MAX_WEEKS));
         if self.window_weeks == 0 {
             p.push(Problem::new("failure.window_weeks", "expected a window of at least 1 week"));
         }
@@ -409,8 +422,16 @@ impl IntegrationParams {
             }
         }
         check_range(p, "integration.max_substitution", self.max_substitution, 0.0, 1.0);
-        check_range(p, "integration.transition_cost_per_capita", self.transition_cost_per_capita, 0.0, f64::INFINITY);
+        check_range(p, "integration.transition_cost_per_capita", self.transition_cost_per_capita, 0.0, MAX_MONEY);
         check_range(p, "integration.fixed_cost_saving", self.fixed_cost_saving, 0.0, 1.0);
+        for (field, weeks) in [("ramp_weeks", self.ramp_weeks), ("transition_weeks", self.transition_weeks)] {
+            if weeks > MAX_WEEKS {
+                p.push(Problem::new(
+                    format!("integration.{field}"),
+                    format!("expected a whole number of weeks in [0, {MAX_WEEKS}], found {weeks}"),
+                ));
+            }
+        }
     }
 
     /// The community service id: the one given, or `community_care` if defined.

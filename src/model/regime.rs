@@ -244,10 +244,11 @@ impl RegimeSpec {
                     r.integration = check_share("regime.integration", v)?;
                 }
                 if let Some(v) = k.coordination_cost {
-                    if !(v.is_finite() && v >= 0.0) {
+                    let max = super::bounds::MAX_MONEY;
+                    if !(v.is_finite() && (0.0..=max).contains(&v)) {
                         return Err(Problem::new(
                             "regime.coordination_cost",
-                            format!("expected a number ≥ 0 (£ per provider per week), found {v}"),
+                            format!("expected a number in [0, {max}] (£ per provider per week), found {v}"),
                         ));
                     }
                     r.coordination_cost = v;

@@ -192,6 +192,10 @@ impl Simulation {
 
     /// Merges a whole provider into the nearest open provider.
     pub(super) fn merge_provider(&mut self, p: ProviderId, why: &str) {
+        // A provider merges once: a later order for it finds nothing to move.
+        if !self.providers[p.index()].open {
+            return;
+        }
         let Some(to) = self.receiver(p, None) else {
             return;
         };

@@ -374,6 +374,40 @@ pub fn scenario_hash(s: &Scenario) -> String {
     format!("sha256:{hex}")
 }
 
+impl Summary {
+    /// What does not balance, if anything: patients, money or staff. A run
+    /// whose books do not balance has a defect and its figures are not to be
+    /// used.
+    pub fn unbalanced(&self) -> Option<String> {
+        let b = &self.bookkeeping;
+        let mut off = Vec::new();
+        if !b.patients.balanced {
+            let p = &b.patients;
+            off.push(format!(
+                "patients ({} waiting at the start + {} arrived ≠ {} treated + {} diverted out + {} waiting at the end)",
+                p.waiting_at_start, p.arrived, p.treated, p.diverted_out, p.waiting_at_end
+            ));
+        }
+        if !b.money.balanced {
+            let m = &b.money;
+            off.push(format!(
+                "money (commissioner paid £{}, providers received £{}, risk pool net £{})",
+                m.commissioner_paid.as_pounds(),
+                m.providers_received.as_pounds(),
+                m.risk_pool_net.as_pounds()
+            ));
+        }
+        if !b.staff.balanced {
+            let st = &b.staff;
+            off.push(format!(
+                "staff ({} WTE at the start + {} entered ≠ {} left + {} at the end)",
+                st.at_start, st.entered, st.left, st.at_end
+            ));
+        }
+        (!off.is_empty()).then(|| off.join("; "))
+    }
+}
+
 /// Runs a validated scenario under its regime with `seed`.
 pub fn run(scenario: &Scenario, seed: u64, timeseries: bool) -> RunOutput {
     let mut sim = Simulation::from_scenario(scenario, seed, timeseries);

@@ -11,6 +11,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::bounds::*;
 use super::params::{AgeProfile, BehaviourParams, FailureParams, IntegrationParams, LabourParams, check_range};
 use super::regime::RegimeSpec;
 use super::timeline::TimedChange;
@@ -583,14 +584,20 @@ impl Default for FinanceParams {
     }
 }
 
-fn check_nonneg(problems: &mut Vec<Problem>, path: &str, value: f64) {
-    check_range(problems, path, value, 0.0, f64::INFINITY);
+fn check_nonneg(problems: &mut Vec<Problem>, path: &str, value: f64, max: f64) {
+    check_range(problems, path, value, 0.0, max);
+}
+
+fn check_name(problems: &mut Vec<Problem>, path: &str, name: &str) {
+    if !name.is_empty() && name.trim().is_empty() {
+        problems.push(Problem::new(path, "expected a name with some text, or the field left out, found only spaces"));
+    }
 }
 
 fn check_unique<'a>(problems: &mut Vec<Problem>, what: &str, ids: impl Iterator<Item = &'a str>) {
     let mut seen = BTreeMap::new();
     for (i, id) in ids.enumerate() {
-        if id.is_empty() {
+        if id.trim().is_empty() {
             problems.push(Problem::new(format!("{what}[{i}].id"), "expected a non-empty id"));
         } else if let Some(first) = seen.insert(id, i) {
             problems.push(Problem::new(
@@ -608,14 +615,22 @@ impl Scenario {
         if self.name.trim().is_empty() {
             p.push(Problem::new("name", "expected a non-empty name"));
         }
+        for (i, source) in self.sources.iter().enumerate() {
+            if source.trim().is_empty() {
+                p.push(Problem::new(format!("sources[{i}]"), "expected a source with some text"));
+            }
+        }
         self.validate_time(&mut p);
         check_range(&mut p, "geography.circuity", self.geography.circuity, 1.0, 10.0);
-        check_nonneg(&mut p, "geography.diversion_radius_km", self.geography.diversion_radius_km);
+        check_nonneg(&mut p, "geography.diversion_radius_km", self.geography.diversion_radius_km, MAX_KM);
         self.validate_localities(&mut p);
         self.validate_services(&mut p);
         self.validate_providers(&mut p);
         self.validate_positions(&mut p);
         self.validate_parameters(&mut p);
+        if p.is_empty() {
+            self.validate_scale(&mut p);
+        }
         if let Err(problem) = self.regime.resolve() {
             p.push(problem);
         }
@@ -623,11 +638,53 @@ impl Scenario {
     }
 
     fn validate_time(&self, p: &mut Vec<Problem>) {
-        if self.time.horizon_weeks == 0 {
-            p.push(Problem::new("time.horizon_weeks", "expected at least 1 week"));
+        let t = &self.time;
+        for (field, weeks, min) in [
+            ("horizon_weeks", t.horizon_weeks, 1),
+            ("warmup_weeks", t.warmup_weeks, 0),
+            ("decision_interval", t.decision_interval, 1),
+        ] {
+            if !(min..=MAX_WEEKS).contains(&weeks) {
+                p.push(Problem::new(
+                    format!("time.{field}"),
+                    format!("expected a whole number of weeks in [{min}, {MAX_WEEKS}] (1,000 years), found {weeks}"),
+                ));
+            }
         }
-        if self.time.decision_interval == 0 {
-            p.push(Problem::new("time.decision_interval", "expected at least 1 week"));
+    }
+
+    /// Expected referrals a week across the scenario at its peak demand
+    /// multiplier, against [`MAX_WEEKLY_REFERRALS`].
+    fn validate_scale(&self, p: &mut Vec<Problem>) {
+        let weekly: f64 = self
+            .localities
+            .iter()
+            .map(|l| {
+                let shares = l.age_mix.shares();
+                self.services
+                    .values()
+                    .map(|s| s.referral_rate.by_band().iter().zip(shares).map(|(r, a)| r * a).sum::<f64>())
+                    .sum::<f64>()
+                    * l.population
+                    / 1000.0
+                    / 52.0
+            })
+            .sum();
+        let peak = self
+            .timeline
+            .iter()
+            .filter(|c| c.set.starts_with("demand"))
+            .filter_map(|c| c.value.as_f64())
+            .fold(1.0, f64::max);
+        if weekly * peak > MAX_WEEKLY_REFERRALS {
+            p.push(Problem::new(
+                "localities",
+                format!(
+                    "expected at most {MAX_WEEKLY_REFERRALS:e} referrals a week across the scenario (populations × referral rates{}), found {:.3e}",
+                    if peak > 1.0 { " × the largest timed demand multiplier" } else { "" },
+                    weekly * peak
+                ),
+            ));
         }
     }
 
@@ -638,8 +695,9 @@ impl Scenario {
         check_unique(p, "localities", self.localities.iter().map(|l| l.id.as_str()));
         for (i, l) in self.localities.iter().enumerate() {
             let at = |f: &str| format!("localities[{i}].{f}");
-            check_nonneg(p, &at("population"), l.population);
-            check_nonneg(p, &at("area_km2"), l.area_km2);
+            check_nonneg(p, &at("population"), l.population, MAX_POPULATION);
+            check_name(p, &at("name"), &l.name);
+            check_nonneg(p, &at("area_km2"), l.area_km2, MAX_AREA_KM2);
             let shares = l.age_mix.shares();
             for (band, share) in ["children", "adults", "older"].iter().zip(shares) {
                 check_range(p, &at(&format!("age_mix.{band}")), share, 0.0, 1.0);
@@ -661,18 +719,19 @@ impl Scenario {
         for (id, s) in &self.services {
             let at = |f: &str| format!("services.{id}.{f}");
             for (band, rate) in ["children", "adults", "older"].iter().zip(s.referral_rate.by_band()) {
-                check_nonneg(p, &at(&format!("referral_rate.{band}")), rate);
+                check_nonneg(p, &at(&format!("referral_rate.{band}")), rate, MAX_REFERRAL_RATE);
             }
             check_range(p, &at("complex_share"), s.complex_share, 0.0, 1.0);
             for (g, h) in STAFF_GROUPS.iter().zip(s.staff_hours.by_group()) {
-                check_nonneg(p, &at(&format!("staff_hours.{g}")), h);
+                check_nonneg(p, &at(&format!("staff_hours.{g}")), h, MAX_STAFF_HOURS);
             }
-            check_nonneg(p, &at("variable_cost"), s.variable_cost);
-            check_nonneg(p, &at("tariff"), s.tariff);
+            check_nonneg(p, &at("variable_cost"), s.variable_cost, MAX_MONEY);
+            check_name(p, &at("name"), &s.name);
+            check_nonneg(p, &at("tariff"), s.tariff, MAX_MONEY);
             // A risk of exactly 0 or 1 has no log-odds.
             check_range(p, &at("baseline_risk.routine"), s.baseline_risk.routine, 1e-9, 1.0 - 1e-9);
             check_range(p, &at("baseline_risk.complex"), s.baseline_risk.complex, 1e-9, 1.0 - 1e-9);
-            check_nonneg(p, &at("min_safe_volume"), s.min_safe_volume);
+            check_nonneg(p, &at("min_safe_volume"), s.min_safe_volume, MAX_VOLUME);
             if s.length_of_stay_weeks != 0.0 {
                 check_range(p, &at("length_of_stay_weeks"), s.length_of_stay_weeks, 1.0, 520.0);
             }
@@ -687,9 +746,10 @@ impl Scenario {
         for (i, v) in self.providers.iter().enumerate() {
             let at = |f: &str| format!("providers[{i}].{f}");
             check_range(p, &at("quality"), v.quality, -10.0, 10.0);
-            check_range(p, &at("cash"), v.cash, f64::MIN, f64::MAX);
-            check_nonneg(p, &at("debt"), v.debt);
-            check_nonneg(p, &at("fixed_cost"), v.fixed_cost);
+            check_range(p, &at("cash"), v.cash, -MAX_BALANCE, MAX_BALANCE);
+            check_name(p, &at("name"), &v.name);
+            check_nonneg(p, &at("debt"), v.debt, MAX_BALANCE);
+            check_nonneg(p, &at("fixed_cost"), v.fixed_cost, MAX_FIXED_COST);
             for (sid, offer) in &v.services {
                 if !self.services.contains_key(sid) {
                     p.push(Problem::new(
@@ -697,12 +757,12 @@ impl Scenario {
                         format!("expected one of the defined services ({}), found `{sid}`", self.service_list()),
                     ));
                 }
-                check_nonneg(p, &at(&format!("services.{sid}.capacity")), offer.capacity);
+                check_nonneg(p, &at(&format!("services.{sid}.capacity")), offer.capacity, MAX_CAPACITY);
             }
             for (g, s) in STAFF_GROUPS.iter().zip(v.staff.by_group()) {
-                check_nonneg(p, &at(&format!("staff.{g}.in_post")), s.in_post);
+                check_nonneg(p, &at(&format!("staff.{g}.in_post")), s.in_post, MAX_STAFF);
                 if let Some(e) = s.establishment {
-                    check_nonneg(p, &at(&format!("staff.{g}.establishment")), e);
+                    check_nonneg(p, &at(&format!("staff.{g}.establishment")), e, MAX_STAFF);
                 }
                 if let Some(a) = &s.age_profile {
                     a.check(&at(&format!("staff.{g}.age_profile")), p);
@@ -751,22 +811,22 @@ impl Scenario {
         let w = &self.workforce;
         check_range(p, "workforce.hours_per_wte", w.hours_per_wte, 1e-9, 168.0);
         for (g, c) in STAFF_GROUPS.iter().zip(w.annual_cost.by_group()) {
-            check_nonneg(p, &format!("workforce.annual_cost.{g}"), c);
+            check_nonneg(p, &format!("workforce.annual_cost.{g}"), c, MAX_ANNUAL_COST);
         }
         if let Some(b) = &self.commissioner.budget_per_capita {
             for (band, v) in ["children", "adults", "older"].iter().zip(b.by_band()) {
-                check_nonneg(p, &format!("commissioner.budget_per_capita.{band}"), v);
+                check_nonneg(p, &format!("commissioner.budget_per_capita.{band}"), v, MAX_MONEY);
             }
         }
         check_range(p, "commissioner.budget_margin", self.commissioner.budget_margin, -1.0, 10.0);
         let c = &self.choice;
-        check_nonneg(p, "choice.beta_distance", c.beta_distance);
+        check_range(p, "choice.beta_distance", c.beta_distance, 0.0, 100.0);
         check_range(p, "choice.beta_quality", c.beta_quality, -100.0, 100.0);
-        check_nonneg(p, "choice.beta_wait", c.beta_wait);
-        check_nonneg(p, "choice.radius_km", c.radius_km);
+        check_range(p, "choice.beta_wait", c.beta_wait, 0.0, 100.0);
+        check_nonneg(p, "choice.radius_km", c.radius_km, MAX_KM);
         let n = &self.network;
-        check_nonneg(p, "network.wait_threshold_weeks", n.wait_threshold_weeks);
-        check_nonneg(p, "network.mutual_aid_radius_km", n.mutual_aid_radius_km);
+        check_nonneg(p, "network.wait_threshold_weeks", n.wait_threshold_weeks, f64::from(MAX_WEEKS));
+        check_nonneg(p, "network.mutual_aid_radius_km", n.mutual_aid_radius_km, MAX_KM);
         for (sid, hub) in &n.hubs {
             let at = format!("network.hubs.{sid}");
             if !self.services.contains_key(sid) {
@@ -796,16 +856,29 @@ impl Scenario {
         for (f, v) in [("quality", o.quality), ("volume", o.volume), ("staffing", o.staffing), ("wait", o.wait)] {
             check_range(p, &format!("outcome.{f}"), v, -100.0, 100.0);
         }
-        check_nonneg(p, "finance.transaction_cost", self.finance.transaction_cost);
+        check_nonneg(p, "finance.transaction_cost", self.finance.transaction_cost, MAX_MONEY);
         check_range(p, "finance.interest_rate", self.finance.interest_rate, 0.0, 1.0);
         self.workforce.labour.check(p);
         self.behaviour.check(p);
         self.failure.check(p);
         let services: Vec<&str> = self.services.keys().map(String::as_str).collect();
         self.integration.check(&services, p);
+        let end = u64::from(self.time.warmup_weeks) + u64::from(self.time.horizon_weeks);
         for (i, change) in self.timeline.iter().enumerate() {
             if let Err(problem) = change.parse(self, &format!("timeline[{i}]")) {
                 p.push(problem);
+            }
+            if u64::from(change.week) >= end {
+                p.push(Problem::new(
+                    format!("timeline[{i}].week"),
+                    format!(
+                        "expected a week within the run (0 to {}: {} weeks' warm-up and {} measured), found {}; the change would never happen",
+                        end - 1,
+                        self.time.warmup_weeks,
+                        self.time.horizon_weeks,
+                        change.week
+                    ),
+                ));
             }
         }
     }

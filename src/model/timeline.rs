@@ -18,6 +18,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::bounds::{MAX_DEMAND_MULTIPLIER, MAX_INFLOW, MAX_MONEY};
 use super::regime::{PRESETS, Regime, Routing};
 use super::scenario::{Problem, STAFF_GROUPS, Scenario};
 
@@ -91,10 +92,8 @@ fn number(value: &Value, at: &str, lo: f64, hi: f64) -> Result<f64, Problem> {
     let v = value.as_f64().ok_or_else(|| Problem::new(at, format!("expected a number, found {value}")))?;
     if v.is_finite() && v >= lo && v <= hi {
         Ok(v)
-    } else if hi == f64::INFINITY {
-        Err(Problem::new(at, format!("expected a number ≥ {lo}, found {v}")))
     } else {
-        Err(Problem::new(at, format!("expected a number in [{lo}, {hi}], found {v}")))
+        Err(Problem::new(at, super::params::out_of_range(v, lo, hi)))
     }
 }
 
@@ -138,7 +137,7 @@ impl TimedChange {
                     "pooling" => Knob::Pooling(number(v, &value_at, 0.0, 1.0)?),
                     "staff_sharing" => Knob::StaffSharing(number(v, &value_at, 0.0, 1.0)?),
                     "integration" => Knob::Integration(number(v, &value_at, 0.0, 1.0)?),
-                    "coordination_cost" => Knob::CoordinationCost(number(v, &value_at, 0.0, f64::INFINITY)?),
+                    "coordination_cost" => Knob::CoordinationCost(number(v, &value_at, 0.0, MAX_MONEY)?),
                     "routing" => Knob::Routing(match v {
                         Value::String(r) if r == "choice" => Routing::Choice,
                         Value::String(r) if r == "network" => Routing::Network,
@@ -160,14 +159,14 @@ impl TimedChange {
                 Ok(Change::Knob(k))
             }
             ["services", name, "tariff"] => {
-                Ok(Change::Tariff { service: service(name)?, value: number(v, &value_at, 0.0, f64::INFINITY)? })
+                Ok(Change::Tariff { service: service(name)?, value: number(v, &value_at, 0.0, MAX_MONEY)? })
             }
             ["workforce", group, "trained_inflow"] => {
                 let g = STAFF_GROUPS
                     .iter()
                     .position(|x| x == group)
                     .ok_or_else(|| unknown("staff group", group, STAFF_GROUPS.to_vec()))?;
-                Ok(Change::TrainedInflow { group: g, value: number(v, &value_at, 0.0, f64::INFINITY)? })
+                Ok(Change::TrainedInflow { group: g, value: number(v, &value_at, 0.0, MAX_INFLOW)? })
             }
             ["demand", rest @ ..] if !rest.is_empty() => {
                 let svc = if rest[0] == "*" { None } else { Some(service(rest[0])?) };
@@ -178,7 +177,11 @@ impl TimedChange {
                         return Err(Problem::new(&set_at, format!("expected a defined locality id, found `{l}`")));
                     }
                 };
-                Ok(Change::Demand { service: svc, locality, multiplier: number(v, &value_at, 0.0, 1000.0)? })
+                Ok(Change::Demand {
+                    service: svc,
+                    locality,
+                    multiplier: number(v, &value_at, 0.0, MAX_DEMAND_MULTIPLIER)?,
+                })
             }
             ["close", provider, rest @ ..] => {
                 if v != &Value::Bool(true) {

@@ -49,7 +49,7 @@ pub enum Report {
 }
 
 fn parse<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T, ReportError> {
-    let text = std::fs::read_to_string(path).map_err(|e| fail(path, format!("cannot read: {e}")))?;
+    let text = crate::input::read_text(path, crate::input::MAX_JSON_BYTES).map_err(|e| fail(path, e))?;
     let de = &mut serde_json::Deserializer::from_str(&text);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let at = e.path().to_string();

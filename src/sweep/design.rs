@@ -29,6 +29,23 @@ fn grid_values(path: &str, p: &ParamSpec) -> Result<Vec<Value>, String> {
     }
 }
 
+/// Most design points a sweep may have, whatever the design. Planning holds
+/// every point in memory, about 24 + 32·k bytes for k parameters (0.35 GB
+/// for ten parameters at the limit); run ids, seeds and the resume bitmap
+/// are sized from it.
+pub const MAX_POINTS: u64 = 1_000_000;
+
+/// Refuses a design of more than [`MAX_POINTS`] points before any is made.
+fn check_points(points: Option<u64>, what: &str) -> Result<(), String> {
+    match points {
+        Some(n) if n <= MAX_POINTS => Ok(()),
+        Some(n) => Err(format!(
+            "{what} gives {n} design points; expected at most {MAX_POINTS} (each point is held in memory while planning)"
+        )),
+        None => Err(format!("{what} gives more design points than can be counted; expected at most {MAX_POINTS}")),
+    }
+}
+
 /// The range of one sampled parameter.
 fn range(path: &str, p: &ParamSpec) -> Result<(f64, f64), String> {
     match (p.min, p.max, &p.values, p.from) {
@@ -63,10 +80,9 @@ pub fn points(spec: &SweepSpec, parameter_paths: &[String], base: &Value) -> Res
         Design::Grid => {
             let lists: Vec<Vec<Value>> =
                 parameter_paths.iter().zip(&params).map(|(path, p)| grid_values(path, p)).collect::<Result<_, _>>()?;
-            let total: usize = lists.iter().map(Vec::len).product();
-            if total > 10_000_000 {
-                return Err(format!("the grid has {total} points; expected at most 10,000,000"));
-            }
+            let total = lists.iter().try_fold(1u64, |n, l| n.checked_mul(l.len() as u64));
+            check_points(total, "at `parameters`: the grid")?;
+            let total = total.unwrap_or(0) as usize;
             let mut out = Vec::with_capacity(total);
             for mut i in 0..total {
                 let mut point = vec![Value::Null; lists.len()];
@@ -110,7 +126,9 @@ pub fn unit_points(spec: &SweepSpec, k: usize) -> Result<Vec<Vec<f64>>, String> 
     match spec.design {
         Design::Grid => Err("a grid design has no unit points".into()),
         Design::Random | Design::LatinHypercube => {
-            let n = samples(spec)? as usize;
+            let n = samples(spec)?;
+            check_points(Some(u64::from(n)), &format!("at `samples`: {n} samples"))?;
+            let n = n as usize;
             let mut out = vec![Vec::with_capacity(k); n];
             for _ in 0..k {
                 let mut strata: Vec<usize> = (0..n).collect();
@@ -137,6 +155,10 @@ pub fn unit_points(spec: &SweepSpec, k: usize) -> Result<Vec<Vec<f64>>, String> 
             if r == 0 {
                 return Err("at `trajectories`: expected at least 1 trajectory, found 0".into());
             }
+            check_points(
+                u64::from(r).checked_mul(k as u64 + 1),
+                &format!("at `trajectories`: {r} trajectories of {} points", k + 1),
+            )?;
             let levels = spec.levels.unwrap_or(4);
             if levels < 2 || levels % 2 == 1 {
                 return Err(format!("at `levels`: expected an even number of levels, at least 2, found {levels}"));
@@ -167,6 +189,10 @@ pub fn unit_points(spec: &SweepSpec, k: usize) -> Result<Vec<Vec<f64>>, String> 
             if n > 65_536 {
                 return Err(format!("at `samples`: a Sobol design takes at most 65,536 base rows, found {n}"));
             }
+            check_points(
+                u64::from(n).checked_mul(k as u64 + 2),
+                &format!("at `samples`: {n} Sobol base rows of {} points", k + 2),
+            )?;
             let seed = (spec.seed ^ (spec.seed >> 32)) as u32;
             let mut out = Vec::with_capacity(n as usize * (k + 2));
             for row in 0..n {

@@ -149,6 +149,14 @@ impl Adaptive {
                 self.max_replicates, plan.spec.replicates
             ));
         }
+        let capped = plan.points() as u64 * u64::from(self.max_replicates) * plan.arms.len() as u64;
+        if capped > super::spec::MAX_RUNS {
+            return Err(format!(
+                "--max-replicates {} would allow {capped} runs, more than the {} one sweep may hold",
+                self.max_replicates,
+                super::spec::MAX_RUNS
+            ));
+        }
         let arms: Vec<&str> = plan.arms.iter().map(|a| a.name.as_str()).collect();
         if let Some(t) = &self.target {
             let differences: Vec<String> = arms.iter().skip(1).map(|a| format!("{a} - {}", arms[0])).collect();
@@ -157,11 +165,7 @@ impl Adaptive {
                 return Err(format!("unknown target `{t}`; the valid targets are: {}", valid.join(", ")));
             }
         }
-        let mut probe = plan.scenario(0, 0)?;
-        probe.time.horizon_weeks = 1;
-        probe.time.warmup_weeks = 0;
-        let summary = serde_json::to_value(model::run(&probe, 1, false).summary).expect("a summary serialises");
-        let leaves = super::paths::leaves(&summary);
+        let leaves = plan.metric_names()?;
         if !leaves.contains(&self.metric) {
             return Err(format!(
                 "unknown metric `{}`; the nearest valid metrics are: {}",
@@ -313,12 +317,19 @@ struct RunLineOut<'a> {
     summary: &'a model::run::Summary,
 }
 
-/// The line of one run (the fields of [`RunLine`], in its order).
-pub fn run_line(plan: &Plan, run: u64) -> Vec<u8> {
+/// The line of one run (the fields of [`RunLine`], in its order); an error
+/// when the run's books do not balance.
+pub fn run_line(plan: &Plan, run: u64) -> Result<Vec<u8>, String> {
     let (point, replicate, arm) = plan.decode(run);
-    let scenario = plan.scenario(point, arm).expect("every point was validated when planned");
+    let scenario = plan.scenario(point, arm)?;
     let seed = plan.seed(point, replicate);
     let result = model::run(&scenario, seed, false);
+    if let Some(off) = result.summary.unbalanced() {
+        return Err(format!(
+            "run {run} (point {point}, replicate {replicate}, arm {}, seed {seed}): the books do not balance: {off} (a defect in ccsim: please report it with the spec)",
+            plan.arms[arm].name
+        ));
+    }
     let line = RunLineOut {
         run,
         point,
@@ -330,7 +341,7 @@ pub fn run_line(plan: &Plan, run: u64) -> Vec<u8> {
     };
     let mut bytes = serde_json::to_vec(&line).expect("a run line always serialises");
     bytes.push(b'\n');
-    bytes
+    Ok(bytes)
 }
 
 /// Runs a sweep into `dir`, telling `progress` as runs finish.
@@ -445,7 +456,7 @@ pub fn run(plan: &Plan, dir: &Path, opts: Options, progress: &dyn Progress) -> R
         progress.start(todo);
         pool.install(|| {
             (0..total).into_par_iter().filter(|&r| todo_round(r)).try_for_each(|run| {
-                let line = run_line(plan, run);
+                let line = run_line(plan, run).map_err(|e| SweepError::dir(dir, e))?;
                 let mut f = writer.lock().expect("a writer thread never panics holding the lock");
                 f.write_all(&line).map_err(SweepError::io(&runs_path))?;
                 drop(f);

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::input;
 use serde_json::Value;
 
 use super::SweepError;
@@ -290,12 +292,9 @@ const REGIME_KNOBS: [&str; 5] = ["pooling", "staff_sharing", "routing", "integra
 
 /// Reads and checks a sweep spec file and everything it points to.
 pub fn load(path: &Path) -> Result<Plan, SweepError> {
-    let text = std::fs::read_to_string(path).map_err(|e| SweepError::spec(path, format!("cannot read: {e}")))?;
-    let de = &mut serde_json::Deserializer::from_str(&text);
-    let spec: SweepSpec = serde_path_to_error::deserialize(de).map_err(|e| {
-        let at = e.path().to_string();
-        SweepError::spec(path, format!("at `{at}`: {}", e.into_inner()))
-    })?;
+    let text = input::read_text(path, input::MAX_JSON_BYTES).map_err(|e| SweepError::spec(path, e))?;
+    let spec: SweepSpec =
+        input::parse_json(&text).map_err(|(at, message)| SweepError::spec(path, format!("at `{at}`: {message}")))?;
     plan(spec, path.parent().unwrap_or(Path::new("."))).map_err(|message| SweepError::spec(path, message))
 }
 
@@ -369,6 +368,18 @@ pub fn plan(spec: SweepSpec, spec_dir: &Path) -> Result<Plan, String> {
     if design.is_empty() {
         return Err("the design has no points: give each parameter at least one value".into());
     }
+    let runs = (plan_points(&bases, &design) as u64)
+        .checked_mul(u64::from(spec.replicates))
+        .and_then(|n| n.checked_mul(arms.len() as u64))
+        .filter(|&n| n <= MAX_RUNS);
+    if runs.is_none() {
+        return Err(format!(
+            "at `replicates`: {} points × {} replicates × {} arms is more than the {MAX_RUNS} runs one sweep may hold; split it into several sweeps",
+            plan_points(&bases, &design),
+            spec.replicates,
+            arms.len()
+        ));
+    }
     let spec_json = serde_json::to_string(&spec).expect("a spec always serialises");
     let plan = Plan { spec, spec_json, bases, arms, parameters, design };
     for p in 0..plan.points() {
@@ -376,7 +387,34 @@ pub fn plan(spec: SweepSpec, spec_dir: &Path) -> Result<Plan, String> {
             plan.scenario(p, a)?;
         }
     }
+    if let Some(prefixes) = &plan.spec.metrics {
+        // A prefix names a metric or any group of them (`waiting.overall`).
+        let mut names: Vec<String> = Vec::new();
+        for leaf in plan.metric_names()? {
+            for (i, _) in leaf.match_indices('.') {
+                names.push(leaf[..i].to_owned());
+            }
+            names.push(leaf);
+        }
+        names.sort();
+        names.dedup();
+        for (i, prefix) in prefixes.iter().enumerate() {
+            if names.binary_search(prefix).is_err() {
+                return Err(format!(
+                    "at `metrics[{i}]`: `{prefix}` selects no metric; the nearest metric names are: {}",
+                    paths::nearest(prefix, &names, 4).join(", ")
+                ));
+            }
+        }
+    }
     Ok(plan)
+}
+
+/// Most runs one sweep may hold (its resume bitmap is 12.5 MB at the limit).
+pub const MAX_RUNS: u64 = 100_000_000;
+
+fn plan_points(bases: &[Base], design: &[Vec<Value>]) -> usize {
+    bases.len() * design.len()
 }
 
 fn resolve_arms(spec: &SweepSpec, regime: &RegimeSpec) -> Result<Vec<Arm>, String> {
@@ -406,7 +444,19 @@ fn resolve_arms(spec: &SweepSpec, regime: &RegimeSpec) -> Result<Vec<Arm>, Strin
 impl Plan {
     /// Points: every base scenario × every design point (scenario outermost).
     pub fn points(&self) -> usize {
-        self.bases.len() * self.design.len()
+        plan_points(&self.bases, &self.design)
+    }
+
+    /// Every metric name a run of this plan reports (from a one-week run of
+    /// its first point).
+    pub fn metric_names(&self) -> Result<Vec<String>, String> {
+        let mut probe = self.scenario(0, 0)?;
+        probe.time.horizon_weeks = 1;
+        probe.time.warmup_weeks = 0;
+        probe.timeline.clear();
+        let summary = serde_json::to_value(crate::model::run(&probe, 1, false).summary)
+            .map_err(|e| format!("cannot read the metric names: {e}"))?;
+        Ok(paths::leaves(&summary))
     }
 
     /// The base scenario and design point of a point.
@@ -534,7 +584,10 @@ mod tests {
             ParamSpec { values: Some(vec![(-5.0).into()]), ..ParamSpec::default() },
         );
         let e = plan(s, Path::new(".")).expect_err("out of range");
-        assert!(e.contains("services.elective_surgery.tariff") && e.contains("expected a number ≥ 0, found -5"), "{e}");
+        assert!(
+            e.contains("services.elective_surgery.tariff") && e.contains("expected a number in [0, 1e7], found -5"),
+            "{e}"
+        );
 
         let mut s = minimal();
         s.replicates = 0;

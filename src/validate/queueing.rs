@@ -69,14 +69,18 @@ pub fn erlang_c(c: u32, a: f64) -> f64 {
 }
 
 fn one_unit(lambda: f64, capacity: f64, stay: f64, urgency: &str, weeks: u32) -> crate::model::Scenario {
-    scenario(frozen(json!({
+    // Longer than a user's run may be (for the precision a theory check
+    // needs): validated at one week, then lengthened.
+    let mut s = scenario(frozen(json!({
         "name": "queue",
-        "time": {"horizon_weeks": weeks, "warmup_weeks": 2000},
+        "time": {"horizon_weeks": 1, "warmup_weeks": 2000},
         "localities": [town("town", 0.0, 0.0)],
         "services": {"s": {"urgency": urgency, "referral_rate": {"adults": lambda}, "complex_share": 0.0,
                            "tariff": 1000.0, "length_of_stay_weeks": stay}},
         "providers": [site("h", 1.0, 0.0, "s", capacity)]
-    })))
+    })));
+    s.time.horizon_weeks = weeks;
+    s
 }
 
 /// Runs a one-unit scenario; per replicate: mean wait, share turned away,
