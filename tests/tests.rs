@@ -7,6 +7,7 @@ mod common;
 mod conservation;
 mod crash;
 mod determinism;
+mod fuzz;
 mod hardening;
 mod queueing;
 mod regimes;

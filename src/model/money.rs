@@ -55,9 +55,23 @@ impl Money {
         }
         remainders.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         let mut left = self.0 - allocated;
+        // Past 2^53 pence the float shares are inexact, and the floors can
+        // miss the whole by more than a penny a claimant, either way: spread
+        // that bulk evenly over the claimants with weight, in whole pence.
+        let n = weights.iter().filter(|&&w| w > 0.0).count() as i128;
+        if left < 0 || left > n {
+            let each = left.div_euclid(n);
+            for (part, _) in parts.iter_mut().zip(weights).filter(|(_, w)| **w > 0.0) {
+                part.0 += each;
+            }
+            left -= each * n;
+        }
         for (_, i) in remainders {
             if left <= 0 {
                 break;
+            }
+            if weights[i] <= 0.0 {
+                continue;
             }
             parts[i].0 += 1;
             left -= 1;
@@ -128,6 +142,22 @@ mod tests {
     }
 
     proptest! {
+        /// Amounts far past 2^53 pence (where float shares are inexact) still
+        /// split into parts that add up exactly to the whole.
+        #[test]
+        fn huge_splits_conserve_the_whole(total in -(1i128 << 100)..(1i128 << 100), weights in prop::collection::vec(0.0f64..1e6, 1..40)) {
+            let mut parts = Vec::new();
+            Money(total).split(&weights, &mut parts);
+            if weights.iter().sum::<f64>() > 0.0 {
+                prop_assert_eq!(parts.iter().copied().sum::<Money>(), Money(total));
+                for (part, w) in parts.iter().zip(&weights) {
+                    if *w == 0.0 {
+                        prop_assert_eq!(part.0, 0);
+                    }
+                }
+            }
+        }
+
         /// The parts of a split always add up to the whole, and each part is
         /// within a penny of its exact proportional share.
         #[test]

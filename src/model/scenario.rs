@@ -809,7 +809,7 @@ impl Scenario {
 
     fn validate_parameters(&self, p: &mut Vec<Problem>) {
         let w = &self.workforce;
-        check_range(p, "workforce.hours_per_wte", w.hours_per_wte, 1e-9, 168.0);
+        check_range(p, "workforce.hours_per_wte", w.hours_per_wte, 1.0, 168.0);
         for (g, c) in STAFF_GROUPS.iter().zip(w.annual_cost.by_group()) {
             check_nonneg(p, &format!("workforce.annual_cost.{g}"), c, MAX_ANNUAL_COST);
         }

@@ -12,20 +12,21 @@ use crate::model::rng::design_rng;
 
 /// The values of one grid parameter.
 fn grid_values(path: &str, p: &ParamSpec) -> Result<Vec<Value>, String> {
-    let at = format!("at `parameters.{path}`");
+    let at = format!("at `parameters.{path}");
     match (&p.values, p.from, p.to, p.step) {
+        (Some(v), None, None, None) if v.is_empty() => Err(format!("{at}.values`: expected at least one value")),
         (Some(v), None, None, None) => Ok(v.clone()),
         (None, Some(from), Some(to), Some(step)) => {
             if !(step.is_finite() && step > 0.0 && from.is_finite() && to.is_finite() && to >= from) {
-                return Err(format!("{at}: expected from ≤ to and step > 0, found from {from}, to {to}, step {step}"));
+                return Err(format!("{at}`: expected from ≤ to and step > 0, found from {from}, to {to}, step {step}"));
             }
             let n = ((to - from) / step + 1e-9).floor() as u64;
             if n > 1_000_000 {
-                return Err(format!("{at}: the range has {n} steps; expected at most 1,000,000"));
+                return Err(format!("{at}`: the range has {n} steps; expected at most 1,000,000"));
             }
             Ok((0..=n).map(|i| Value::from(from + i as f64 * step)).collect())
         }
-        _ => Err(format!("{at}: a grid parameter needs either `values` or all of `from`, `to` and `step`")),
+        _ => Err(format!("{at}`: a grid parameter needs either `values` or all of `from`, `to` and `step`")),
     }
 }
 

@@ -509,7 +509,7 @@ impl Plan {
         let mut v = base.value.clone();
         let mut knobs = self.arms[arm].knobs.clone();
         for (path, value) in self.parameters.iter().zip(values) {
-            let bad = |message: String| format!("point {point}: parameter `{path}` = {value}: {message}");
+            let bad = |message: String| format!("at `parameters.{path}`: point {point} sets it to {value}: {message}");
             match path.strip_prefix("regime.") {
                 Some(knob) => {
                     let f = || value.as_f64().ok_or_else(|| bad("expected a number".into()));
@@ -526,7 +526,10 @@ impl Plan {
                 None => *paths::get_mut(&mut v, path).expect("checked when planned") = value.clone(),
             }
         }
-        let mut scenario: Scenario = serde_json::from_value(v).map_err(|e| format!("point {point}: {e}"))?;
+        let mut scenario: Scenario = serde_path_to_error::deserialize(v).map_err(|e| {
+            let at = e.path().to_string();
+            format!("at `parameters.{at}`: point {point} gives it a value of the wrong kind: {}", e.into_inner())
+        })?;
         scenario.regime = RegimeSpec::Knobs(knobs);
         scenario.validate().map_err(|problems| {
             let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
