@@ -468,20 +468,25 @@ fn check_spec(text: &str, mutated: &[String]) {
             assert!(ok, "the error names none of the mutated fields {mutated:?}: {message}");
         }
     }
-    assert!(start.elapsed() < Duration::from_secs(20), "took {:?} on spec mutations at {mutated:?}", start.elapsed());
+    // Planning validates every point of the design: up to a million points
+    // of a regional scenario take a while, in proportion, but never hang.
+    assert!(start.elapsed() < Duration::from_secs(120), "took {:?} on spec mutations {mutated:?}", start.elapsed());
 }
 
 #[test]
 fn every_spec_field_with_every_extreme_value_is_planned_or_refused_by_field() {
+    let mut cases = 0;
     for base in full_specs() {
         let places = places(&base);
         for p in 0..places.len() {
             for x in 0..extremes().len() {
                 let (text, mutated) = mutate(&base, &places, &[(p, x)]);
                 check_spec(&text, &mutated);
+                cases += 1;
             }
         }
     }
+    eprintln!("{cases} single mutations of the specs");
 }
 
 #[test]

@@ -32,6 +32,10 @@ pub enum Stream {
     Stays = 6,
 }
 
+/// Largest master seed: 2^53 − 1, so that every seed survives a round trip
+/// through a double (JSON readers in R, JavaScript and jq read numbers as doubles).
+pub const MAX_SEED: u64 = (1 << 53) - 1;
+
 /// The seed of one (point, replicate) of a sweep, from the master seed and
 /// those indices alone: word `replicate` of ChaCha stream `point` keyed by
 /// the master seed. Every regime arm at that point and replicate runs with

@@ -316,6 +316,13 @@ pub fn plan(spec: SweepSpec, spec_dir: &Path) -> Result<Plan, String> {
     if spec.replicates == 0 {
         return Err("at `replicates`: expected at least 1 replicate, found 0".into());
     }
+    if spec.seed > crate::model::rng::MAX_SEED {
+        return Err(format!(
+            "at `seed`: expected a seed from 0 to {} (2^53 − 1, exact as a double), found {}",
+            crate::model::rng::MAX_SEED,
+            spec.seed
+        ));
+    }
     let refs: Vec<Option<&str>> = match &spec.scenario {
         None => vec![None],
         Some(r) => r.refs().into_iter().map(Some).collect(),
@@ -598,6 +605,10 @@ mod tests {
 
         let mut s = minimal();
         s.parameters.insert("regime.pooling".into(), ParamSpec { values: Some(vec![]), ..ParamSpec::default() });
-        assert!(plan(s, Path::new(".")).expect_err("empty").contains("no points"));
+        assert!(
+            plan(s, Path::new("."))
+                .expect_err("empty")
+                .contains("at `parameters.regime.pooling.values`: expected at least one value")
+        );
     }
 }
