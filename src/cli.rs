@@ -205,7 +205,7 @@ pub struct RunArgs {
     /// (competition, collaboration, integrated).
     #[arg(long, value_name = "NAME")]
     pub regime: Option<String>,
-    /// Master seed.
+    /// Master seed, 0 to 2^53 − 1 (exact as a double in any JSON reader).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Measured horizon in years (after the warm-up), overriding the scenario's.
@@ -284,6 +284,13 @@ impl RunArgs {
                 Ok((flag, change))
             })
             .collect::<Result<Vec<_>>>()?;
+        if self.seed > ccsim::model::rng::MAX_SEED {
+            bail!(
+                "--seed: expected a seed from 0 to {} (2^53 − 1, exact as a double), found {}",
+                ccsim::model::rng::MAX_SEED,
+                self.seed
+            );
+        }
         Ok(RunSettings {
             changes,
             config: self.config,

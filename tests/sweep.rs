@@ -217,7 +217,7 @@ fn an_adaptive_sweep_killed_mid_round_resumes_to_the_same_result() {
     // A long warm-up keeps the sweep running long enough to be killed.
     v["parameters"]["time.warmup_weeks"] = json!({"values": [260]});
     let s = spec(t.path(), "adaptive.json", &v);
-    let flags = ["--target-ci", "collaboration - competition:outcomes.overall.adverse_rate=0.0006", "-j", "2"];
+    let flags = ["--target-ci", "collaboration - competition:outcomes.overall.adverse_rate=0.0003", "-j", "2"];
     let whole = t.path().join("whole");
     sweep(&s, &whole, &flags);
     let summary: SweepSummary = serde_json::from_slice(&read(&whole, "summary.json")).expect("summary");
@@ -309,7 +309,10 @@ fn bad_specs_are_clear_errors_and_write_nothing() {
             json!({"parameters": {"choice.beta_wait": {"values": [-1]}}}),
             "(choice.beta_wait = -1), arm `competition`: at `choice.beta_wait`: expected a number in [0, 100], found -1",
         ),
-        (json!({"parameters": {"regime.pooling": {"values": []}}}), "the design has no points"),
+        (
+            json!({"parameters": {"regime.pooling": {"values": []}}}),
+            "at `parameters.regime.pooling.values`: expected at least one value",
+        ),
         (json!({"replicates": 0}), "expected at least 1 replicate"),
         (
             json!({"design": "latin_hypercube", "parameters": {"regime.pooling": {"min": 0, "max": 1}}}),

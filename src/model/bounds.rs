@@ -47,3 +47,9 @@ pub const MAX_WEEKS: u32 = 52_000;
 pub const MAX_WEIGHT: f64 = 1e9;
 /// The sharing cost of one redeployed staff hour, £.
 pub const MAX_HOURLY_COST: f64 = 1e4;
+/// Localities in one scenario (England has 32,844 LSOAs).
+pub const MAX_LOCALITIES: usize = 1_000_000;
+/// Providers in one scenario.
+pub const MAX_PROVIDERS: usize = 1_000_000;
+/// Services in one scenario.
+pub const MAX_SERVICES: usize = 4_000;

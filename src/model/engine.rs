@@ -20,7 +20,7 @@ use super::money::Money;
 use super::outcome::{self, Conditions};
 use super::queue::{Cohort, WaitingList};
 use super::regime::Regime;
-use super::rng::{SimRng, Stream, stream};
+use super::rng::{Key, Keyed, SimRng, Stream};
 use super::routing::{self, Catchments, NO_CAPACITY_WAIT, Snapshot};
 use super::scenario::Capability;
 use super::timeline::{Change, Knob};
@@ -421,6 +421,9 @@ pub struct Simulation {
     pub(super) inflow: [f64; 4],
     /// Referral multiplier, `[service * localities + locality]`.
     pub(super) demand_multiplier: Vec<f64>,
+    /// Per locality, service, complexity and age band: the last weekly mean
+    /// of referrals and its e^−mean (see [`poisson_cached`]).
+    demand_exp: Vec<(f64, f64)>,
     /// Unhired staff in the region's pool, WTE by group.
     pub(super) pool: [f64; 4],
     /// Week integration started (first week with `integration` > 0).
@@ -428,11 +431,12 @@ pub struct Simulation {
     /// Integration strength when it started (sets the transition cost).
     pub(super) integration_at_start: f64,
     pub(super) catchments: Catchments,
-    pub(super) demand_rng: SimRng,
-    pub(super) routing_rng: SimRng,
-    pub(super) outcome_rng: SimRng,
-    pub(super) integration_rng: SimRng,
-    pub(super) stay_rng: SimRng,
+    /// Referrals, community substitution and routing, keyed by (locality, service, week).
+    pub(super) demand_rng: Keyed,
+    /// Adverse outcomes, keyed by (provider, service, week).
+    pub(super) outcome_rng: Keyed,
+    /// Discharges from beds, keyed by (provider, service, week).
+    pub(super) stay_rng: Keyed,
     pub(super) snapshot: Snapshot,
     pub(super) ledger: Ledger,
     pub(super) metrics: Metrics,
@@ -446,18 +450,53 @@ pub struct Simulation {
     overflow: Vec<Overflow>,
 }
 
-pub(super) fn poisson(rng: &mut SimRng, mean: f64) -> u32 {
+/// Up to this mean a Poisson or binomial count is drawn by inverse transform
+/// from one uniform: monotone in the mean, so that two runs drawing for the
+/// same patients at slightly different rates or risks get close counts
+/// (common random numbers couple), at the cost of a walk of about mean steps.
+const INVERSE_MEAN: f64 = 30.0;
+
+/// A Poisson(`mean`) count; `cache` holds the last mean drawn for and its
+/// e^−mean, which a demand group's draws reuse week after week.
+fn poisson_cached(rng: &mut SimRng, mean: f64, cache: &mut (f64, f64)) -> u32 {
     if mean <= 0.0 {
         return 0;
+    }
+    if mean <= INVERSE_MEAN {
+        if cache.0 != mean {
+            *cache = (mean, (-mean).exp());
+        }
+        let u: f64 = rng.random();
+        let (mut k, mut pmf) = (0u32, cache.1);
+        let mut cdf = pmf;
+        // The cap only guards against a cdf that rounding keeps below u.
+        while u > cdf && f64::from(k) < mean + 1000.0 {
+            k += 1;
+            pmf *= mean / f64::from(k);
+            cdf += pmf;
+        }
+        return k;
     }
     let d = Poisson::new(mean).expect("a positive finite mean is a valid Poisson mean");
     let x: f64 = d.sample(rng);
     x as u32
 }
 
-/// Below this many trials a binomial is drawn as that many Bernoulli
-/// trials, which is cheaper than setting up the general sampler.
-const SMALL_BINOMIAL: u32 = 12;
+/// The `u`-quantile of Binomial(n, p), p ≤ 1/2, by walking the pmf up from 0.
+fn binomial_quantile(u: f64, n: u32, p: f64) -> u32 {
+    let ratio = p / (1.0 - p);
+    let mut pmf = match i32::try_from(n) {
+        Ok(n) => (1.0 - p).powi(n),
+        Err(_) => (f64::from(n) * (-p).ln_1p()).exp(),
+    };
+    let (mut k, mut cdf) = (0u32, pmf);
+    while u > cdf && k < n {
+        pmf *= f64::from(n - k) / f64::from(k + 1) * ratio;
+        k += 1;
+        cdf += pmf;
+    }
+    k
+}
 
 pub(super) fn binomial(rng: &mut SimRng, n: u32, p: f64) -> u32 {
     if n == 0 || p <= 0.0 {
@@ -466,8 +505,9 @@ pub(super) fn binomial(rng: &mut SimRng, n: u32, p: f64) -> u32 {
     if p >= 1.0 {
         return n;
     }
-    if n <= SMALL_BINOMIAL {
-        return (0..n).filter(|_| rng.random::<f64>() < p).count() as u32;
+    if f64::from(n) * p.min(1.0 - p) <= INVERSE_MEAN {
+        let u: f64 = rng.random();
+        return if p <= 0.5 { binomial_quantile(u, n, p) } else { n - binomial_quantile(1.0 - u, n, 1.0 - p) };
     }
     let d = Binomial::new(u64::from(n), p).expect("p in (0, 1) is a valid binomial probability");
     d.sample(rng) as u32
@@ -524,15 +564,14 @@ impl Simulation {
             tariffs: world.services.iter().map(|s| s.tariff).collect(),
             inflow: world.trained_inflow,
             demand_multiplier: vec![1.0; world.services.len() * world.localities.len()],
+            demand_exp: vec![(f64::NAN, 0.0); world.services.len() * world.localities.len() * 6],
             pool: [0.0; 4],
             integration_start: None,
             integration_at_start: 0.0,
             catchments: Catchments::default(),
-            demand_rng: stream(seed, Stream::Demand),
-            routing_rng: stream(seed, Stream::Routing),
-            outcome_rng: stream(seed, Stream::Outcomes),
-            integration_rng: stream(seed, Stream::Integration),
-            stay_rng: stream(seed, Stream::Stays),
+            demand_rng: Keyed::new(seed),
+            outcome_rng: Keyed::new(seed),
+            stay_rng: Keyed::new(seed),
             ledger: Ledger::default(),
             events: Vec::new(),
             series,
@@ -771,6 +810,7 @@ impl Simulation {
         let hours_per_wte = self.world.workforce.hours_per_wte;
         let stretch = self.world.workforce.labour.stretch;
         let services = &self.world.services;
+        let week = self.week;
         for (pi, p) in self.providers.iter_mut().enumerate() {
             self.snapshot.quality[pi] = p.quality;
             // Hours each group needs to run every unit at physical capacity.
@@ -797,7 +837,8 @@ impl Simulation {
                         u.carry = available - f64::from(whole);
                         if u.stay > 0.0 {
                             // Beds: discharges first, then what is free takes admissions.
-                            u.occupied -= binomial(&mut self.stay_rng, u.occupied, 1.0 / u.stay);
+                            let key = Key { purpose: Stream::Stays, first: pi as u32, second: si as u32, week };
+                            u.occupied -= binomial(self.stay_rng.at(key), u.occupied, 1.0 / u.stay);
                             u.slots = whole.saturating_sub(u.occupied);
                         } else {
                             u.slots = whole;
@@ -834,23 +875,29 @@ impl Simulation {
         let substitution = self.substitution_share();
         let community = self.world.community;
         let nl = self.world.localities.len();
+        let week = self.week;
         for l in self.world.locality_ids() {
             let g = group(self.world.localities[l.index()].rurality);
+            let residents = self.world.localities[l.index()].residents;
             for s in self.world.service_ids() {
+                let svc = &self.world.services[s.index()];
                 let multiplier = self.demand_multiplier[s.index() * nl + l.index()];
-                for k in 0..2 {
-                    let svc = &self.world.services[s.index()];
+                // One stream for this locality, service and week: every
+                // referral is drawn before anything is routed, so however
+                // differently two runs route, they meet the same referrals.
+                let rng = self.demand_rng.at(Key { purpose: Stream::Demand, first: l.0, second: s.0, week });
+                let mut drawn = [[0u32; 3]; 2];
+                let cache = &mut self.demand_exp[(l.index() * self.world.services.len() + s.index()) * 6..][..6];
+                for (k, by_band) in drawn.iter_mut().enumerate() {
                     let share = if k == 1 { svc.complex_share } else { 1.0 - svc.complex_share };
-                    let residents = self.world.localities[l.index()].residents;
-                    let mut n = 0;
-                    let mut older = 0;
-                    for (band, (people, rate)) in residents.iter().zip(svc.weekly_rate).enumerate() {
-                        let drawn = poisson(&mut self.demand_rng, people * rate * share * multiplier);
-                        n += drawn;
-                        if band == OLDER {
-                            older = drawn;
-                        }
+                    for (band, (d, (people, rate))) in
+                        by_band.iter_mut().zip(residents.iter().zip(svc.weekly_rate)).enumerate()
+                    {
+                        *d = poisson_cached(rng, people * rate * share * multiplier, &mut cache[k * 3 + band]);
                     }
+                }
+                for (k, by_band) in drawn.iter().enumerate() {
+                    let n: u32 = by_band.iter().sum();
                     if n == 0 {
                         continue;
                     }
@@ -861,7 +908,7 @@ impl Simulation {
                     }
                     let substituted = match community {
                         Some(c) if c != s && k == 0 && substitution > 0.0 && self.world.substitutable[s.index()] => {
-                            binomial(&mut self.integration_rng, older, substitution)
+                            binomial(self.demand_rng.current(), by_band[OLDER], substitution)
                         }
                         _ => 0,
                     };
@@ -885,7 +932,7 @@ impl Simulation {
             return;
         }
         let cohort = Cohort { arrival: self.week, locality: l, complexity: k as u8, count: 0 };
-        let by_network = binomial(&mut self.routing_rng, n, self.regime.network_share());
+        let by_network = binomial(self.demand_rng.current(), n, self.regime.network_share());
         if by_network > 0 {
             let mut targets = std::mem::take(&mut self.targets);
             routing::network_targets(&self.world, &self.catchments, &self.snapshot, l, s, k, &mut targets);
@@ -895,7 +942,7 @@ impl Simulation {
             // Equal shares between equally near providers.
             let mut left = by_network;
             for (i, &p) in targets.iter().enumerate() {
-                let take = binomial(&mut self.routing_rng, left, 1.0 / (targets.len() - i) as f64);
+                let take = binomial(self.demand_rng.current(), left, 1.0 / (targets.len() - i) as f64);
                 left -= take;
                 self.deliver(Some(p), s, Cohort { count: take, ..cohort });
             }
@@ -922,8 +969,11 @@ impl Simulation {
             if left == 0 {
                 break;
             }
-            let take =
-                if i + 1 == probs.len() { left } else { binomial(&mut self.routing_rng, left, (prob / mass).min(1.0)) };
+            let take = if i + 1 == probs.len() {
+                left
+            } else {
+                binomial(self.demand_rng.current(), left, (prob / mass).min(1.0))
+            };
             mass -= prob;
             left -= take;
             self.deliver(Some(p), s, Cohort { count: take, ..cohort });
@@ -1062,8 +1112,19 @@ impl Simulation {
             *q = p.quality - penalty * agency_share;
         }
         let measuring = self.measuring();
-        let treated = std::mem::take(&mut self.treated);
+        let mut treated = std::mem::take(&mut self.treated);
+        // One keyed stream per provider, service and week: the cohorts of
+        // each are drawn together, in the order they were treated.
+        if !treated.is_sorted_by_key(|t| (t.provider, t.service)) {
+            treated.sort_by_key(|t| (t.provider, t.service));
+        }
+        let mut selected = None;
         for t in &treated {
+            if selected != Some((t.provider, t.service)) {
+                selected = Some((t.provider, t.service));
+                let key = Key { purpose: Stream::Outcomes, first: t.provider.0, second: t.service.0, week: self.week };
+                self.outcome_rng.at(key);
+            }
             let svc = &self.world.services[t.service.index()];
             let p = &self.providers[t.provider.index()];
             let u = p.units[t.service.index()].as_ref().expect("treated at an offered unit");
@@ -1076,7 +1137,7 @@ impl Simulation {
             };
             let z = outcome::provider_logit(&self.world.outcome, svc.baseline_logit[k], &conditions);
             let risk = outcome::probability(&self.world.outcome, z, t.wait);
-            let adverse = binomial(&mut self.outcome_rng, t.cohort.count, risk);
+            let adverse = binomial(self.outcome_rng.current(), t.cohort.count, risk);
             let n = u64::from(t.cohort.count);
             self.ledger.treated += n;
             self.counts.treated += n;

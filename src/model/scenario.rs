@@ -692,6 +692,15 @@ impl Scenario {
         if self.localities.is_empty() {
             p.push(Problem::new("localities", "expected at least one locality"));
         }
+        for (field, n, max) in [
+            ("localities", self.localities.len(), MAX_LOCALITIES),
+            ("providers", self.providers.len(), MAX_PROVIDERS),
+            ("services", self.services.len(), MAX_SERVICES),
+        ] {
+            if n > max {
+                p.push(Problem::new(field, format!("expected at most {max}, found {n}")));
+            }
+        }
         check_unique(p, "localities", self.localities.iter().map(|l| l.id.as_str()));
         for (i, l) in self.localities.iter().enumerate() {
             let at = |f: &str| format!("localities[{i}].{f}");
