@@ -147,16 +147,12 @@ fn a_sweep_still_being_written_is_reported_from_its_runs() {
     assert!(figures(&doc).iter().any(|f| f.1 == "arms" && f.2 > 0));
 }
 
-/// Chromium, if installed (`.ci/run` installs it and sets CCSIM_REQUIRE_BROWSER=1).
+/// Chromium, which this test needs (`.ci/run` installs it).
 fn chromium() -> Option<PathBuf> {
-    let found = ["chromium", "chromium-browser", "google-chrome"]
+    ["chromium", "chromium-browser", "google-chrome"]
         .iter()
         .find_map(|c| Command::new("which").arg(c).output().ok().filter(|o| o.status.success()))
-        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
-    if found.is_none() && std::env::var_os("CCSIM_REQUIRE_BROWSER").is_some() {
-        panic!("CCSIM_REQUIRE_BROWSER is set but no Chromium is installed");
-    }
-    found
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
 }
 
 /// Share of pixels that are not (near) white in a PNG screenshot.
@@ -172,11 +168,9 @@ fn ink(png_path: &Path) -> f64 {
 }
 
 #[test]
+#[ignore = "needs Chromium; `.ci/run` installs it and runs this test with --ignored"]
 fn the_reports_render_in_a_headless_browser() {
-    let Some(browser) = chromium() else {
-        eprintln!("skipped: no Chromium installed");
-        return;
-    };
+    let browser = chromium().expect("Chromium is installed (apt-get install chromium)");
     let dir = tempfile::tempdir().expect("tempdir");
     for (name, input) in [("sweep", SWEEP), ("run", RUN)] {
         let html = dir.path().join(format!("{name}.html"));
