@@ -77,6 +77,15 @@ fn sweep(args: &SweepArgs) -> Result<()> {
     let shard = args.shard.as_deref().map(Shard::parse).transpose().map_err(|e| anyhow!("--shard: {e}"))?;
     let threads = threads(args.jobs)?;
     let plan = spec::load(&args.spec)?;
+    if let (spec::Design::Sobol, Some(n)) = (plan.spec.design, plan.spec.samples)
+        && !n.is_power_of_two()
+    {
+        eprintln!(
+            "warning: {}: `samples` = {n} is not a power of two; a Sobol sequence is balanced only at powers of two (e.g. {}), so the indices converge more slowly",
+            args.spec.display(),
+            n.next_power_of_two()
+        );
+    }
     let adaptive = args
         .target_ci
         .as_deref()

@@ -139,8 +139,13 @@ pub fn sensitivity_table(r: &SensitivityReport) -> String {
                     );
                 }
             }
-            Indices::Sobol { variance, parameters } => {
+            Indices::Sobol { variance, parameters, undefined } => {
                 let _ = writeln!(t, "{} · {} (Sobol; variance {variance:.4e}; {noise})", result.target, result.metric);
+                if let Some(why) = undefined {
+                    let _ = writeln!(t, "  indices undefined: {why}");
+                    t.push('\n');
+                    continue;
+                }
                 let _ = writeln!(
                     t,
                     "  {:<4} {:<44} {:>26} {:>26}",

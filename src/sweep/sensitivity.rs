@@ -72,10 +72,15 @@ pub enum Indices {
     },
     /// Sobol indices.
     Sobol {
-        /// Variance of the target over the design.
+        /// V(A, B): the variance of the target over the A and B rows, the
+        /// denominator of every index.
         variance: f64,
-        /// Ranked by the total-order index.
+        /// Ranked by the total-order index; empty when undefined.
         parameters: Vec<SobolIndex>,
+        /// Why no index is defined: the target does not vary over the
+        /// design beyond rounding. Absent when the indices are defined.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        undefined: Option<String>,
     },
 }
 
@@ -151,6 +156,11 @@ fn morris_measures(effects: &[Vec<f64>]) -> Vec<(f64, f64, f64)> {
 
 /// The 2.5% and 97.5% points of sorted bootstrap values.
 fn percentile_interval(v: &mut [f64]) -> [f64; 2] {
+    if v.is_empty() {
+        // No resample was defined (a target that varies in only a handful
+        // of rows): the interval is unknown, so as wide as an index can be.
+        return [f64::MIN, f64::MAX];
+    }
     v.sort_by(f64::total_cmp);
     let at = |q: f64| v[((q * (v.len() - 1) as f64).round() as usize).min(v.len() - 1)];
     [at(0.025), at(0.975)]
@@ -176,17 +186,30 @@ pub fn morris_intervals(effects: &[Vec<f64>], seed: u64) -> Vec<[f64; 2]> {
     boot.iter_mut().map(|b| percentile_interval(b)).collect()
 }
 
-/// First- and total-order indices from the target at rows [A, B, AB_1..AB_k]
-/// of `rows` base rows, using base rows `pick` (all of them, or a bootstrap resample).
-fn sobol_estimate(y: &[f64], k: usize, pick: &[usize]) -> (Vec<f64>, Vec<f64>) {
+/// Below this ratio of the standard deviation of the A and B rows to the
+/// target's largest magnitude, V(A, B) is rounding, not variation, and the
+/// indices (ratios to it) would be noise of any size.
+pub const VARIANCE_TOLERANCE: f64 = 1e-9;
+
+/// V(A, B), and the first- and total-order index of each parameter.
+type Estimate = (f64, Vec<f64>, Vec<f64>);
+
+/// V(A, B) and the first- and total-order indices from the target at rows
+/// [A, B, AB_1..AB_k] of each base row in `pick` (all of them, or a
+/// bootstrap resample); `Err` with V(A, B) and the scale when V(A, B) is
+/// below [`VARIANCE_TOLERANCE`].
+fn sobol_estimate(y: &[f64], k: usize, pick: &[usize]) -> Result<Estimate, (f64, f64)> {
     let at = |row: usize, col: usize| y[row * (k + 2) + col];
     let n = pick.len() as f64;
     let all: Vec<f64> = pick.iter().flat_map(|&r| [at(r, 0), at(r, 1)]).collect();
     let (mean, var) = mean_variance(&all);
-    let (mut first, mut total) = (vec![0.0; k], vec![0.0; k]);
-    if var <= 0.0 {
-        return (first, total);
+    let scale = all.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    // NaN (from a non-finite target) counts as undefined too.
+    let defined = var.sqrt() > VARIANCE_TOLERANCE * scale;
+    if !defined {
+        return Err((var, scale));
     }
+    let (mut first, mut total) = (vec![0.0; k], vec![0.0; k]);
     for i in 0..k {
         let (mut s, mut t) = (0.0, 0.0);
         for &r in pick {
@@ -197,14 +220,24 @@ fn sobol_estimate(y: &[f64], k: usize, pick: &[usize]) -> (Vec<f64>, Vec<f64>) {
         first[i] = s / n / var;
         total[i] = t / (2.0 * n) / var;
     }
-    (first, total)
+    Ok((var, first, total))
 }
 
-/// Sobol indices with bootstrap 95% intervals, and the target's variance.
-pub fn sobol(y: &[f64], k: usize, parameters: &[String], seed: u64) -> (f64, Vec<SobolIndex>) {
+/// Sobol indices with bootstrap 95% intervals (over the resamples whose
+/// V(A, B) is defined), V(A, B), and why no index is defined if none is.
+pub fn sobol(y: &[f64], k: usize, parameters: &[String], seed: u64) -> (f64, Vec<SobolIndex>, Option<String>) {
     let rows = y.len() / (k + 2);
     let all: Vec<usize> = (0..rows).collect();
-    let (first, total) = sobol_estimate(y, k, &all);
+    let (variance, first, total) = match sobol_estimate(y, k, &all) {
+        Ok(e) => e,
+        Err((var, scale)) => {
+            let why = format!(
+                "the measure does not vary over the design beyond rounding (standard deviation {:.3e} against values up to {scale:.3e}), so no Sobol index is defined",
+                var.sqrt()
+            );
+            return (var, Vec::new(), Some(why));
+        }
+    };
     let mut rng = design_rng(seed ^ 0xB007_5742);
     let mut boot_first = vec![Vec::with_capacity(BOOTSTRAP as usize); k];
     let mut boot_total = vec![Vec::with_capacity(BOOTSTRAP as usize); k];
@@ -213,13 +246,13 @@ pub fn sobol(y: &[f64], k: usize, parameters: &[String], seed: u64) -> (f64, Vec
         for p in pick.iter_mut() {
             *p = rng.random_range(0..rows);
         }
-        let (f, t) = sobol_estimate(y, k, &pick);
-        for i in 0..k {
-            boot_first[i].push(f[i]);
-            boot_total[i].push(t[i]);
+        if let Ok((_, f, t)) = sobol_estimate(y, k, &pick) {
+            for i in 0..k {
+                boot_first[i].push(f[i]);
+                boot_total[i].push(t[i]);
+            }
         }
     }
-    let (_, variance) = mean_variance(y);
     let mut out: Vec<SobolIndex> = (0..k)
         .map(|i| SobolIndex {
             parameter: parameters[i].clone(),
@@ -230,7 +263,19 @@ pub fn sobol(y: &[f64], k: usize, parameters: &[String], seed: u64) -> (f64, Vec
         })
         .collect();
     out.sort_by(|a, b| b.total.total_cmp(&a.total).then_with(|| a.parameter.cmp(&b.parameter)));
-    (variance, out)
+    (variance, out, None)
+}
+
+/// The bootstrap seed of one target and metric: the master seed mixed with
+/// an FNV-1a hash of their names, so an interval never depends on which
+/// other metrics were asked for, or in what order.
+fn bootstrap_seed(master: u64, target: &str, metric: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in target.bytes().chain([0]).chain(metric.bytes()) {
+        h ^= u64::from(byte);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    master ^ h
 }
 
 /// The targets a summary offers for a metric: every arm and every difference.
@@ -344,13 +389,14 @@ pub fn analyse(spec: &SweepSpec, summary: &SweepSummary, selectors: &[String]) -
     let k = parameters.len();
     let unit = unit_points(spec, k)?;
     let mut results = Vec::new();
-    for (i, (target, metric)) in selections(summary, selectors)?.into_iter().enumerate() {
+    for (target, metric) in selections(summary, selectors)? {
         let y = values(summary, &target, &metric)?;
+        let seed = bootstrap_seed(spec.seed, &target, &metric);
         let noise_share = noise_share(summary, &target, &metric, &y);
         let indices = match spec.design {
             Design::Morris => {
                 let effects = elementary_effects(&unit, &y, k);
-                let intervals = morris_intervals(&effects, spec.seed.wrapping_add(i as u64));
+                let intervals = morris_intervals(&effects, seed);
                 let mut ps: Vec<MorrisIndex> = morris_measures(&effects)
                     .into_iter()
                     .zip(&parameters)
@@ -367,8 +413,8 @@ pub fn analyse(spec: &SweepSpec, summary: &SweepSummary, selectors: &[String]) -
                 Indices::Morris { parameters: ps }
             }
             _ => {
-                let (variance, parameters) = sobol(&y, k, &parameters, spec.seed.wrapping_add(i as u64));
-                Indices::Sobol { variance, parameters }
+                let (variance, parameters, undefined) = sobol(&y, k, &parameters, seed);
+                Indices::Sobol { variance, parameters, undefined }
             }
         };
         results.push(TargetResult { target, metric, noise_share, indices });
@@ -379,4 +425,31 @@ pub fn analyse(spec: &SweepSpec, summary: &SweepSummary, selectors: &[String]) -
         parameters,
         results,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_target_constant_but_for_rounding_has_no_indices() {
+        // Two parameters; the target is 1/3, computed in ways that differ in the last bit.
+        let (k, rows) = (2, 64);
+        let y: Vec<f64> = (0..rows * (k + 2)).map(|i| (i % 7 + 1) as f64 / (3 * (i % 7 + 1)) as f64).collect();
+        let (variance, indices, undefined) = sobol(&y, k, &["a".into(), "b".into()], 1);
+        assert!(indices.is_empty(), "{indices:?}");
+        assert!(undefined.is_some_and(|w| w.contains("does not vary")));
+        assert!(variance < 1e-30, "{variance}");
+        // A target that varies has indices.
+        let y: Vec<f64> = (0..rows * (k + 2)).map(|i| ((i * 7919) % 101) as f64).collect();
+        let (_, indices, undefined) = sobol(&y, k, &["a".into(), "b".into()], 1);
+        assert!(undefined.is_none() && indices.len() == 2);
+    }
+
+    #[test]
+    fn bootstrap_seeds_depend_on_the_names_not_the_order() {
+        assert_eq!(bootstrap_seed(7, "competition", "a.b"), bootstrap_seed(7, "competition", "a.b"));
+        assert_ne!(bootstrap_seed(7, "competition", "a.b"), bootstrap_seed(7, "competition", "a.c"));
+        assert_ne!(bootstrap_seed(7, "competitio", "na.b"), bootstrap_seed(7, "competition", "a.b"));
+    }
 }
