@@ -495,9 +495,26 @@ impl Plan {
         ((group / r) as usize, (group % r) as u32, (run % arms) as usize)
     }
 
-    /// The seed of a point and replicate: every arm there shares it.
+    /// The seed of a point and replicate: every arm there shares it, and so
+    /// do all the points of one Saltelli block (A, B, AB_1..AB_k) of a
+    /// Sobol design or one trajectory of a Morris design, so that the
+    /// estimators' differences between those rows cancel replicate noise
+    /// (common random numbers). Other designs: one seed group per point.
     pub fn seed(&self, point: usize, replicate: u32) -> u64 {
-        crate::model::rng::run_seed(self.spec.seed, point as u64, u64::from(replicate))
+        crate::model::rng::run_seed(self.spec.seed, self.seed_group(point), u64::from(replicate))
+    }
+
+    /// The group of points that share seeds (see [`Plan::seed`]).
+    fn seed_group(&self, point: usize) -> u64 {
+        let k = self.parameters.len();
+        let size = match self.spec.design {
+            Design::Sobol => k + 2,
+            Design::Morris => k + 1,
+            _ => 1,
+        };
+        let (base, row) = (point / self.design.len(), point % self.design.len());
+        let groups = self.design.len().div_ceil(size);
+        (base * groups + row / size) as u64
     }
 
     /// The parameter values of a point, by path (with `scenario` when there are several).
