@@ -199,7 +199,7 @@ pub struct MergeArgs {
 /// Arguments of `ccsim run`.
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// Scenario file (JSON). Default: the built-in cheshire-merseyside scenario.
+    /// Scenario file (JSON), or `builtin:NAME`. Default: the built-in cheshire-merseyside scenario.
     pub config: Option<PathBuf>,
     /// Run under this preset instead of the scenario's regime
     /// (competition, collaboration, integrated).
@@ -229,7 +229,7 @@ pub struct RunArgs {
 /// Arguments of `ccsim check`.
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Scenario file (JSON).
+    /// Scenario file (JSON), or `builtin:NAME`.
     pub config: PathBuf,
 }
 

@@ -212,7 +212,7 @@ fn merge(args: &MergeArgs) -> Result<()> {
 fn run(s: RunSettings) -> Result<()> {
     let (mut scenario, source) = match &s.config {
         None => (load::builtin(DEFAULT_SCENARIO)?, Source::Builtin(DEFAULT_SCENARIO)),
-        Some(path) => (load::from_file(path)?, Source::File(path.clone())),
+        Some(path) => load::from_path_or_builtin(path)?,
     };
     if let Some(name) = &s.regime {
         if Regime::preset(name).is_none() {
@@ -249,6 +249,6 @@ fn run(s: RunSettings) -> Result<()> {
 }
 
 fn check(args: &CheckArgs) -> Result<()> {
-    let scenario = load::from_file(&args.config)?;
+    let (scenario, _) = load::from_path_or_builtin(&args.config)?;
     output::write_stdout(text::describe(&scenario).as_bytes())
 }

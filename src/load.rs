@@ -108,6 +108,19 @@ pub fn from_file(path: &Path) -> Result<Scenario, LoadError> {
     from_str(&text, source_name)
 }
 
+/// A scenario from a path, or from the built-in set for `builtin:NAME`;
+/// with where it came from, for messages.
+pub fn from_path_or_builtin(path: &Path) -> Result<(Scenario, Source), LoadError> {
+    match path.to_str().and_then(|p| p.strip_prefix("builtin:")) {
+        Some(name) => {
+            let (name, _) =
+                BUILTIN.iter().find(|b| b.0 == name).ok_or_else(|| LoadError::UnknownBuiltin(name.to_owned()))?;
+            Ok((builtin(name)?, Source::Builtin(name)))
+        }
+        None => Ok((from_file(path)?, Source::File(path.to_owned()))),
+    }
+}
+
 /// A built-in scenario by name.
 pub fn builtin(name: &str) -> Result<Scenario, LoadError> {
     let (name, text) =

@@ -253,3 +253,14 @@ fn markdown_reports_escape_names() {
     assert!(!md.contains("<script>"), "{md}");
     assert!(md.contains("&lt;script&gt;"), "{md}");
 }
+
+#[test]
+fn builtin_names_work_where_a_scenario_path_does() {
+    let o = ccsim().args(["check", "builtin:duopoly"]).output().expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = ccsim().args(["run", "builtin:duopoly", "--years", "1"]).output().expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = ccsim().args(["check", "builtin:nowhere"]).output().expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("built-in scenarios: cheshire-merseyside"));
+}
