@@ -94,23 +94,19 @@ impl HeldDir {
         Ok(HeldDir { dir: dir.to_owned(), _file: file })
     }
 
-    /// The directory.
-    pub fn path(&self) -> &Path {
-        &self.dir
-    }
-
     /// Whether the directory holds nothing but the lock and temporary files
     /// of interrupted ccsim processes.
     pub fn is_empty(&self) -> Result<bool, DirError> {
-        Ok(self.entries()?.iter().all(|name| is_own(name)))
+        is_vacant(&self.dir)
     }
 
     /// Removes temporary files that interrupted ccsim processes left (safe:
     /// this process holds the directory, so none is being written).
     pub fn clear_temporaries(&self) -> Result<(), DirError> {
-        for name in self.entries()? {
-            if is_temporary(&name) {
-                let path = self.dir.join(&name);
+        for entry in std::fs::read_dir(&self.dir).map_err(io(&self.dir))? {
+            let entry = entry.map_err(io(&self.dir))?;
+            if is_temporary(&entry.file_name().to_string_lossy()) {
+                let path = entry.path();
                 std::fs::remove_file(&path).map_err(io(&path))?;
             }
         }
@@ -137,16 +133,6 @@ impl HeldDir {
             }
         }
         Ok(())
-    }
-
-    fn entries(&self) -> Result<Vec<String>, DirError> {
-        let mut names = Vec::new();
-        for entry in std::fs::read_dir(&self.dir).map_err(io(&self.dir))? {
-            let entry = entry.map_err(io(&self.dir))?;
-            names.push(entry.file_name().to_string_lossy().into_owned());
-        }
-        names.sort();
-        Ok(names)
     }
 }
 
