@@ -162,15 +162,8 @@ fn scenario_build(args: &BuildArgs) -> Result<()> {
         Some(name) => {
             let (text, label) = match name.strip_prefix("builtin:") {
                 Some(b) => {
-                    let text =
-                        load::BUILTIN.iter().find(|(n, _)| *n == b).map(|(_, t)| t.to_string()).ok_or_else(|| {
-                            let names: Vec<&str> = load::BUILTIN.iter().map(|(n, _)| *n).collect();
-                            anyhow!(
-                                "--base: unknown built-in scenario `{b}`; the built-in scenarios are: {}",
-                                names.join(", ")
-                            )
-                        })?;
-                    (text, format!("the built-in scenario `{b}`"))
+                    let (_, text) = load::builtin_text(b).map_err(|e| anyhow!("--base: {e}"))?;
+                    (text.to_owned(), format!("the built-in scenario `{b}`"))
                 }
                 None => {
                     let text = ccsim::input::read_text(std::path::Path::new(name), ccsim::input::MAX_JSON_BYTES)

@@ -113,18 +113,21 @@ pub fn from_file(path: &Path) -> Result<Scenario, LoadError> {
 pub fn from_path_or_builtin(path: &Path) -> Result<(Scenario, Source), LoadError> {
     match path.to_str().and_then(|p| p.strip_prefix("builtin:")) {
         Some(name) => {
-            let (name, _) =
-                BUILTIN.iter().find(|b| b.0 == name).ok_or_else(|| LoadError::UnknownBuiltin(name.to_owned()))?;
-            Ok((builtin(name)?, Source::Builtin(name)))
+            let (name, text) = builtin_text(name)?;
+            Ok((from_str(text, Source::Builtin(name))?, Source::Builtin(name)))
         }
         None => Ok((from_file(path)?, Source::File(path.to_owned()))),
     }
 }
 
+/// The name and JSON text of a built-in scenario.
+pub fn builtin_text(name: &str) -> Result<(&'static str, &'static str), LoadError> {
+    BUILTIN.iter().find(|b| b.0 == name).copied().ok_or_else(|| LoadError::UnknownBuiltin(name.to_owned()))
+}
+
 /// A built-in scenario by name.
 pub fn builtin(name: &str) -> Result<Scenario, LoadError> {
-    let (name, text) =
-        BUILTIN.iter().find(|b| b.0 == name).ok_or_else(|| LoadError::UnknownBuiltin(name.to_owned()))?;
+    let (name, text) = builtin_text(name)?;
     from_str(text, Source::Builtin(name))
 }
 

@@ -301,11 +301,15 @@ pub fn load(path: &Path) -> Result<Plan, SweepError> {
 fn load_scenario(reference: Option<&str>, spec_dir: &Path) -> Result<Scenario, String> {
     let scenario = match reference {
         None => load::builtin(DEFAULT_SCENARIO),
-        Some(name) if name.starts_with("builtin:") => load::builtin(&name["builtin:".len()..]),
         Some(file) => {
+            // `builtin:NAME`, or a path: as given, else beside the spec.
             let given = PathBuf::from(file);
-            let path = if given.exists() || given.is_absolute() { given } else { spec_dir.join(file) };
-            load::from_file(&path)
+            let path = if file.starts_with("builtin:") || given.exists() || given.is_absolute() {
+                given
+            } else {
+                spec_dir.join(file)
+            };
+            load::from_path_or_builtin(&path).map(|(s, _)| s)
         }
     };
     scenario.map_err(|e| format!("at `scenario`: {e}"))
