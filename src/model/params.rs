@@ -330,6 +330,16 @@ pub(crate) fn check_range(problems: &mut Vec<Problem>, path: &str, value: f64, l
     }
 }
 
+/// Adds a problem unless `weeks` is in `[min, MAX_WEEKS]` (1,000 years).
+pub(crate) fn check_weeks(problems: &mut Vec<Problem>, path: &str, weeks: u32, min: u32) {
+    if !(min..=MAX_WEEKS).contains(&weeks) {
+        problems.push(Problem::new(
+            path,
+            format!("expected a whole number of weeks in [{min}, {MAX_WEEKS}] (1,000 years), found {weeks}"),
+        ));
+    }
+}
+
 /// "expected a number in [lo, hi], found value", with very large or small
 /// numbers in scientific notation.
 pub(crate) fn out_of_range(value: f64, lo: f64, hi: f64) -> String {
@@ -356,12 +366,7 @@ impl LabourParams {
         self.recruit_age.check("workforce.labour.recruit_age", p);
         check_range(p, "workforce.labour.pool_attrition", self.pool_attrition, 0.0, 1.0);
         check_range(p, "workforce.labour.burnout.threshold", self.burnout.threshold, 0.0, 10.0);
-        if !(1..=MAX_WEEKS).contains(&self.burnout.weeks) {
-            p.push(Problem::new(
-                "workforce.labour.burnout.weeks",
-                format!("expected a whole number of weeks in [1, {MAX_WEEKS}], found {}", self.burnout.weeks),
-            ));
-        }
+        check_weeks(p, "workforce.labour.burnout.weeks", self.burnout.weeks, 1);
         check_range(p, "workforce.labour.burnout.extra_turnover", self.burnout.extra_turnover, 0.0, 1.0);
         check_range(p, "workforce.labour.agency.premium", self.agency.premium, 0.0, 10.0);
         check_range(p, "workforce.labour.agency.availability", self.agency.availability, 0.0, 1.0);
@@ -424,14 +429,8 @@ impl IntegrationParams {
         check_range(p, "integration.max_substitution", self.max_substitution, 0.0, 1.0);
         check_range(p, "integration.transition_cost_per_capita", self.transition_cost_per_capita, 0.0, MAX_MONEY);
         check_range(p, "integration.fixed_cost_saving", self.fixed_cost_saving, 0.0, 1.0);
-        for (field, weeks) in [("ramp_weeks", self.ramp_weeks), ("transition_weeks", self.transition_weeks)] {
-            if weeks > MAX_WEEKS {
-                p.push(Problem::new(
-                    format!("integration.{field}"),
-                    format!("expected a whole number of weeks in [0, {MAX_WEEKS}], found {weeks}"),
-                ));
-            }
-        }
+        check_weeks(p, "integration.ramp_weeks", self.ramp_weeks, 0);
+        check_weeks(p, "integration.transition_weeks", self.transition_weeks, 0);
     }
 
     /// The community service id: the one given, or `community_care` if defined.

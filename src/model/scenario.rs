@@ -12,7 +12,9 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::bounds::*;
-use super::params::{AgeProfile, BehaviourParams, FailureParams, IntegrationParams, LabourParams, check_range};
+use super::params::{
+    AgeProfile, BehaviourParams, FailureParams, IntegrationParams, LabourParams, check_range, check_weeks,
+};
 use super::regime::RegimeSpec;
 use super::timeline::TimedChange;
 
@@ -639,18 +641,9 @@ impl Scenario {
 
     fn validate_time(&self, p: &mut Vec<Problem>) {
         let t = &self.time;
-        for (field, weeks, min) in [
-            ("horizon_weeks", t.horizon_weeks, 1),
-            ("warmup_weeks", t.warmup_weeks, 0),
-            ("decision_interval", t.decision_interval, 1),
-        ] {
-            if !(min..=MAX_WEEKS).contains(&weeks) {
-                p.push(Problem::new(
-                    format!("time.{field}"),
-                    format!("expected a whole number of weeks in [{min}, {MAX_WEEKS}] (1,000 years), found {weeks}"),
-                ));
-            }
-        }
+        check_weeks(p, "time.horizon_weeks", t.horizon_weeks, 1);
+        check_weeks(p, "time.warmup_weeks", t.warmup_weeks, 0);
+        check_weeks(p, "time.decision_interval", t.decision_interval, 1);
     }
 
     /// Expected referrals a week across the scenario at its peak demand
