@@ -431,12 +431,11 @@ pub struct Simulation {
     /// Integration strength when it started (sets the transition cost).
     pub(super) integration_at_start: f64,
     pub(super) catchments: Catchments,
-    /// Referrals, community substitution and routing, keyed by (locality, service, week).
-    pub(super) demand_rng: Keyed,
-    /// Adverse outcomes, keyed by (provider, service, week).
-    pub(super) outcome_rng: Keyed,
-    /// Discharges from beds, keyed by (provider, service, week).
-    pub(super) stay_rng: Keyed,
+    /// Every draw of the run: referrals, substitution and routing keyed by
+    /// (locality, service, week), outcomes and bed discharges by (provider,
+    /// service, week). One generator serves all: each key's draws are made
+    /// before the next key is selected.
+    pub(super) rng: Keyed,
     pub(super) snapshot: Snapshot,
     pub(super) ledger: Ledger,
     pub(super) metrics: Metrics,
@@ -569,9 +568,7 @@ impl Simulation {
             integration_start: None,
             integration_at_start: 0.0,
             catchments: Catchments::default(),
-            demand_rng: Keyed::new(seed),
-            outcome_rng: Keyed::new(seed),
-            stay_rng: Keyed::new(seed),
+            rng: Keyed::new(seed),
             ledger: Ledger::default(),
             events: Vec::new(),
             series,
@@ -838,7 +835,7 @@ impl Simulation {
                         if u.stay > 0.0 {
                             // Beds: discharges first, then what is free takes admissions.
                             let key = Key { purpose: Stream::Stays, first: pi as u32, second: si as u32, week };
-                            u.occupied -= binomial(self.stay_rng.at(key), u.occupied, 1.0 / u.stay);
+                            u.occupied -= binomial(self.rng.at(key), u.occupied, 1.0 / u.stay);
                             u.slots = whole.saturating_sub(u.occupied);
                         } else {
                             u.slots = whole;
@@ -885,7 +882,7 @@ impl Simulation {
                 // One stream for this locality, service and week: every
                 // referral is drawn before anything is routed, so however
                 // differently two runs route, they meet the same referrals.
-                let rng = self.demand_rng.at(Key { purpose: Stream::Demand, first: l.0, second: s.0, week });
+                let rng = self.rng.at(Key { purpose: Stream::Demand, first: l.0, second: s.0, week });
                 let mut drawn = [[0u32; 3]; 2];
                 let cache = &mut self.demand_exp[(l.index() * self.world.services.len() + s.index()) * 6..][..6];
                 for (k, by_band) in drawn.iter_mut().enumerate() {
@@ -908,7 +905,7 @@ impl Simulation {
                     }
                     let substituted = match community {
                         Some(c) if c != s && k == 0 && substitution > 0.0 && self.world.substitutable[s.index()] => {
-                            binomial(self.demand_rng.current(), by_band[OLDER], substitution)
+                            binomial(self.rng.current(), by_band[OLDER], substitution)
                         }
                         _ => 0,
                     };
@@ -932,7 +929,7 @@ impl Simulation {
             return;
         }
         let cohort = Cohort { arrival: self.week, locality: l, complexity: k as u8, count: 0 };
-        let by_network = binomial(self.demand_rng.current(), n, self.regime.network_share());
+        let by_network = binomial(self.rng.current(), n, self.regime.network_share());
         if by_network > 0 {
             let mut targets = std::mem::take(&mut self.targets);
             routing::network_targets(&self.world, &self.catchments, &self.snapshot, l, s, k, &mut targets);
@@ -942,7 +939,7 @@ impl Simulation {
             // Equal shares between equally near providers.
             let mut left = by_network;
             for (i, &p) in targets.iter().enumerate() {
-                let take = binomial(self.demand_rng.current(), left, 1.0 / (targets.len() - i) as f64);
+                let take = binomial(self.rng.current(), left, 1.0 / (targets.len() - i) as f64);
                 left -= take;
                 self.deliver(Some(p), s, Cohort { count: take, ..cohort });
             }
@@ -969,11 +966,8 @@ impl Simulation {
             if left == 0 {
                 break;
             }
-            let take = if i + 1 == probs.len() {
-                left
-            } else {
-                binomial(self.demand_rng.current(), left, (prob / mass).min(1.0))
-            };
+            let take =
+                if i + 1 == probs.len() { left } else { binomial(self.rng.current(), left, (prob / mass).min(1.0)) };
             mass -= prob;
             left -= take;
             self.deliver(Some(p), s, Cohort { count: take, ..cohort });
@@ -1123,7 +1117,7 @@ impl Simulation {
             if selected != Some((t.provider, t.service)) {
                 selected = Some((t.provider, t.service));
                 let key = Key { purpose: Stream::Outcomes, first: t.provider.0, second: t.service.0, week: self.week };
-                self.outcome_rng.at(key);
+                self.rng.at(key);
             }
             let svc = &self.world.services[t.service.index()];
             let p = &self.providers[t.provider.index()];
@@ -1137,7 +1131,7 @@ impl Simulation {
             };
             let z = outcome::provider_logit(&self.world.outcome, svc.baseline_logit[k], &conditions);
             let risk = outcome::probability(&self.world.outcome, z, t.wait);
-            let adverse = binomial(self.outcome_rng.current(), t.cohort.count, risk);
+            let adverse = binomial(self.rng.current(), t.cohort.count, risk);
             let n = u64::from(t.cohort.count);
             self.ledger.treated += n;
             self.counts.treated += n;
