@@ -379,20 +379,20 @@ pub fn plan(spec: SweepSpec, spec_dir: &Path) -> Result<Plan, String> {
     if design.is_empty() {
         return Err("the design has no points: give each parameter at least one value".into());
     }
-    let runs = (plan_points(&bases, &design) as u64)
-        .checked_mul(u64::from(spec.replicates))
-        .and_then(|n| n.checked_mul(arms.len() as u64))
+    let spec_json = serde_json::to_string(&spec).expect("a spec always serialises");
+    let plan = Plan { spec, spec_json, bases, arms, parameters, design };
+    let runs = (plan.points() as u64)
+        .checked_mul(u64::from(plan.spec.replicates))
+        .and_then(|n| n.checked_mul(plan.arms.len() as u64))
         .filter(|&n| n <= MAX_RUNS);
     if runs.is_none() {
         return Err(format!(
             "at `replicates`: {} points × {} replicates × {} arms is more than the {MAX_RUNS} runs one sweep may hold; split it into several sweeps",
-            plan_points(&bases, &design),
-            spec.replicates,
-            arms.len()
+            plan.points(),
+            plan.spec.replicates,
+            plan.arms.len()
         ));
     }
-    let spec_json = serde_json::to_string(&spec).expect("a spec always serialises");
-    let plan = Plan { spec, spec_json, bases, arms, parameters, design };
     for p in 0..plan.points() {
         for a in 0..plan.arms.len() {
             plan.scenario(p, a)?;
@@ -424,10 +424,6 @@ pub fn plan(spec: SweepSpec, spec_dir: &Path) -> Result<Plan, String> {
 /// Most runs one sweep may hold (its resume bitmap is 12.5 MB at the limit).
 pub const MAX_RUNS: u64 = 100_000_000;
 
-fn plan_points(bases: &[Base], design: &[Vec<Value>]) -> usize {
-    bases.len() * design.len()
-}
-
 fn resolve_arms(spec: &SweepSpec, regime: &RegimeSpec) -> Result<Vec<Arm>, String> {
     if spec.arms.is_empty() {
         let knobs = match regime {
@@ -455,7 +451,7 @@ fn resolve_arms(spec: &SweepSpec, regime: &RegimeSpec) -> Result<Vec<Arm>, Strin
 impl Plan {
     /// Points: every base scenario × every design point (scenario outermost).
     pub fn points(&self) -> usize {
-        plan_points(&self.bases, &self.design)
+        self.bases.len() * self.design.len()
     }
 
     /// Every metric name a run of this plan reports (from a one-week run of
