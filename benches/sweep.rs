@@ -46,7 +46,7 @@ fn throughput(c: &mut Criterion) {
             b.iter_batched(
                 || tempfile::tempdir().expect("tempdir"),
                 |out| {
-                    let opts = Options { threads, resume: false, shard: None, adaptive: None };
+                    let opts = Options { threads, resume: false, shard: None, adaptive: None, export: None };
                     black_box(runner::run(&plan, &out.path().join("sweep"), opts, &()).expect("sweep"))
                 },
                 criterion::BatchSize::PerIteration,

@@ -38,6 +38,76 @@ pub enum Command {
     Scenario(ScenarioCommand),
     /// Morris or Sobol sensitivity indices from a finished sweep of that design.
     Sensitivity(SensitivityArgs),
+    /// Write a run's or a sweep's results as a tidy table (CSV or Parquet).
+    Export(ExportArgs),
+    /// Run one run of a finished sweep again and write its full result.
+    Rerun(RerunArgs),
+}
+
+/// Arguments of `ccsim export`.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// A run's JSON (from `ccsim run`) or a finished sweep directory.
+    pub path: PathBuf,
+    /// Which table: `summary` (the default), `providers` (a run) or
+    /// `runs` (a sweep), `timeseries` (either, when it recorded them).
+    #[arg(long, value_enum, default_value_t = ExportTable::Summary)]
+    pub table: ExportTable,
+    /// `csv` or `parquet`. Default: `parquet` when --out ends in `.parquet`, else `csv`.
+    #[arg(long, value_enum)]
+    pub format: Option<ExportFormat>,
+    /// Where the table goes (`-` for standard output).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+/// The tables `export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportTable {
+    /// A run's summary (one row) or a sweep's summary (long form).
+    Summary,
+    /// A run's providers, one row each.
+    Providers,
+    /// A sweep's runs, one row each.
+    Runs,
+    /// Weekly series in long form.
+    Timeseries,
+}
+
+/// Table file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// Comma-separated values.
+    Csv,
+    /// Apache Parquet.
+    Parquet,
+}
+
+impl From<ExportFormat> for ccsim::tables::Format {
+    fn from(f: ExportFormat) -> Self {
+        match f {
+            ExportFormat::Csv => ccsim::tables::Format::Csv,
+            ExportFormat::Parquet => ccsim::tables::Format::Parquet,
+        }
+    }
+}
+
+/// Arguments of `ccsim rerun`.
+#[derive(Debug, clap::Args)]
+pub struct RerunArgs {
+    /// A sweep directory (finished or not: its manifest holds the spec and scenarios).
+    pub dir: PathBuf,
+    /// The run id (the `run` field of runs.jsonl).
+    pub run: u64,
+    /// Include weekly time series in the result.
+    #[arg(long)]
+    pub timeseries: bool,
+    /// Write the result here (`-` for standard output, the default).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Write the JSON on one line instead of indented.
+    #[arg(long)]
+    pub compact: bool,
 }
 
 /// Arguments of `ccsim sensitivity`.
@@ -183,6 +253,10 @@ pub struct SweepArgs {
     /// Cap on replicates per point under --target-ci. Default: 8 × the spec's.
     #[arg(long, value_name = "N")]
     pub max_replicates: Option<u32>,
+    /// Also write the runs and summary as tables in DIR (`runs.csv`,
+    /// `summary.csv`, or `.parquet`) when the sweep finishes.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub export: Option<ExportFormat>,
 }
 
 /// Arguments of `ccsim merge`.
@@ -194,6 +268,9 @@ pub struct MergeArgs {
     /// Output directory (must be new or empty).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Also write the runs and summary as tables in DIR (csv or parquet).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub export: Option<ExportFormat>,
 }
 
 /// Arguments of `ccsim run`.

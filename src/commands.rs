@@ -13,8 +13,8 @@ use ccsim::sweep::spec;
 use ccsim::{build, output, report, text, validate};
 
 use crate::cli::{
-    BuildArgs, CheckArgs, Command, Destination, MergeArgs, ReportArgs, ReportFormat, RunSettings, ScenarioCommand,
-    SensitivityArgs, SweepArgs, TableFormat, ValidateArgs,
+    BuildArgs, CheckArgs, Command, Destination, ExportArgs, ExportFormat, ExportTable, MergeArgs, ReportArgs,
+    ReportFormat, RerunArgs, RunSettings, ScenarioCommand, SensitivityArgs, SweepArgs, TableFormat, ValidateArgs,
 };
 
 /// Runs one subcommand; the exit code for success or a failed validation.
@@ -28,6 +28,8 @@ pub fn dispatch(command: Command) -> Result<ExitCode> {
         Command::Report(args) => report(&args),
         Command::Sensitivity(args) => sensitivity(&args),
         Command::Scenario(ScenarioCommand::Build(args)) => scenario_build(&args),
+        Command::Export(args) => export(&args),
+        Command::Rerun(args) => rerun(&args),
     }
     .map(|()| ExitCode::SUCCESS)
 }
@@ -95,7 +97,8 @@ fn sweep(args: &SweepArgs) -> Result<()> {
     if adaptive.is_none() && args.max_replicates.is_some() {
         bail!("--max-replicates: only with --target-ci");
     }
-    let options = runner::Options { threads, resume: args.resume, shard, adaptive };
+    let options =
+        runner::Options { threads, resume: args.resume, shard, adaptive, export: args.export.map(Into::into) };
     let show = !args.quiet && std::io::stderr().is_terminal();
     let outcome = if show {
         let bar = indicatif::ProgressBar::new(0).with_style(
@@ -198,7 +201,7 @@ fn scenario_build(args: &BuildArgs) -> Result<()> {
 }
 
 fn merge(args: &MergeArgs) -> Result<()> {
-    sweep_merge::merge(&args.shards, &args.out)?;
+    sweep_merge::merge(&args.shards, &args.out, args.export.map(Into::into))?;
     Ok(())
 }
 
@@ -244,4 +247,93 @@ fn run(s: RunSettings) -> Result<()> {
 fn check(args: &CheckArgs) -> Result<()> {
     let (scenario, _) = load::from_path_or_builtin(&args.config)?;
     output::write_stdout(text::describe(&scenario).as_bytes())
+}
+
+fn export(args: &ExportArgs) -> Result<()> {
+    use ccsim::sweep::tables::{self as sweep_tables, Table};
+    use ccsim::tables::{self, Rows};
+    let format = args.format.unwrap_or(match args.out.extension() {
+        Some(e) if e == "parquet" => ExportFormat::Parquet,
+        _ => ExportFormat::Csv,
+    });
+    let rows: Box<dyn Rows> = if args.path.is_dir() {
+        let table = match args.table {
+            ExportTable::Summary => Table::Summary,
+            ExportTable::Runs => Table::Runs,
+            ExportTable::Timeseries => Table::Timeseries,
+            ExportTable::Providers => {
+                bail!("--table providers: a sweep has no providers table (its tables: summary, runs, timeseries)")
+            }
+        };
+        sweep_tables::open(&args.path, table)?
+    } else {
+        let run = tables::run::read(&args.path)?;
+        match args.table {
+            ExportTable::Summary => Box::new(tables::run::summary(&run)),
+            ExportTable::Providers => Box::new(tables::run::providers(&run)),
+            ExportTable::Timeseries if run.get("timeseries").is_none() => {
+                bail!("--table timeseries: {} has no weekly series; run it with `--timeseries`", args.path.display())
+            }
+            ExportTable::Timeseries => Box::new(tables::run::timeseries(&run)?),
+            ExportTable::Runs => {
+                bail!("--table runs: a run's tables are summary, providers and timeseries (runs is a sweep's)")
+            }
+        }
+    };
+    output::write_result_with(&args.out, &mut |w| tables::write(rows.as_ref(), format.into(), w))?;
+    written(&args.out);
+    Ok(())
+}
+
+/// Names the file a command wrote, on a terminal.
+fn written(path: &std::path::Path) {
+    if std::io::stderr().is_terminal() && path.as_os_str() != "-" {
+        eprintln!("written: {}", path.display());
+    }
+}
+
+fn rerun(args: &RerunArgs) -> Result<()> {
+    let manifest = runner::read_manifest(&args.dir)?;
+    let mut plan = spec::replan(&manifest.spec, &manifest.bases).map_err(|e| anyhow!("{}: {e}", args.dir.display()))?;
+    // Run ids count replicates up to the adaptive cap when there was one.
+    plan.spec.replicates = manifest.layout.replicates;
+    if args.run >= plan.total_runs() {
+        bail!("run {}: the sweep in {} has runs 0 to {}", args.run, args.dir.display(), plan.total_runs() - 1);
+    }
+    if manifest.ccsim_version != ccsim::model::run::VERSION {
+        eprintln!(
+            "warning: the sweep was run by ccsim {} and this is {}: the result may differ",
+            manifest.ccsim_version,
+            ccsim::model::run::VERSION
+        );
+    }
+    let (point, replicate, arm) = plan.decode(args.run);
+    let scenario = plan.scenario(point, arm).map_err(|e| anyhow!("{}: {e}", args.dir.display()))?;
+    let seed = plan.seed(point, replicate);
+    let mut result = model::run(&scenario, seed, args.timeseries || plan.spec.timeseries.is_some());
+    let line = runner::line_of(&plan, args.run, &result).map_err(|e| anyhow!("{}: {e}", args.dir.display()))?;
+    let recorded = runner::recorded_line(&args.dir, args.run)?;
+    if recorded.as_ref().is_some_and(|r| *r != line) {
+        bail!(
+            "run {} did not reproduce: its line differs from the one in {}; nothing was written",
+            args.run,
+            args.dir.join("runs.jsonl").display()
+        );
+    }
+    if !args.timeseries {
+        result.timeseries = None;
+    }
+    let bytes = if args.compact { output::to_compact_json(&result)? } else { output::to_json(&result)? };
+    let out = args.out.clone().unwrap_or_else(|| "-".into());
+    output::write_result(&out, &bytes)?;
+    if std::io::stderr().is_terminal() {
+        eprintln!(
+            "run {} (point {point}, replicate {replicate}, arm {}, seed {seed}){}",
+            args.run,
+            plan.arms[arm].name,
+            if recorded.is_some() { ": identical to its line in runs.jsonl" } else { ": not in runs.jsonl yet" }
+        );
+    }
+    written(&out);
+    Ok(())
 }

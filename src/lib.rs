@@ -15,5 +15,6 @@ pub mod outdir;
 pub mod output;
 pub mod report;
 pub mod sweep;
+pub mod tables;
 pub mod text;
 pub mod validate;

@@ -72,20 +72,32 @@ fn target(path: &Path) -> Result<Target> {
 /// regular file or a new path; straight into a device or named pipe; a
 /// symbolic link or a directory is refused before anything is written.
 pub fn write_result(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_result_with(path, &mut |w| w.write_all(bytes).map_err(anyhow::Error::from))
+}
+
+/// [`write_result`] for a result written piece by piece by `write`: to a
+/// temporary file renamed into place only once `write` has succeeded, so
+/// a failure part-way leaves nothing behind.
+pub fn write_result_with(path: &Path, write: &mut dyn FnMut(&mut (dyn Write + Send)) -> Result<()>) -> Result<()> {
+    let quiet_pipe = |r: Result<()>| match r {
+        Err(e) if e.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe) => Ok(()),
+        other => other,
+    };
     if path.as_os_str() == "-" {
-        return write_stdout(bytes);
+        let mut out = io::BufWriter::new(io::stdout());
+        return quiet_pipe(write(&mut out).and_then(|()| out.flush().map_err(anyhow::Error::from)))
+            .context("cannot write to standard output");
     }
     match target(path)? {
-        Target::Replace => write_atomic(path, bytes),
+        Target::Replace => replace(path, write),
         Target::Stream => {
-            let mut f = std::fs::OpenOptions::new()
+            let f = std::fs::OpenOptions::new()
                 .write(true)
                 .open(path)
                 .with_context(|| format!("cannot open {} for writing", path.display()))?;
-            match f.write_all(bytes).and_then(|()| f.flush()) {
-                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-                other => other.with_context(|| format!("cannot write {}", path.display())),
-            }
+            let mut out = io::BufWriter::new(f);
+            quiet_pipe(write(&mut out).and_then(|()| out.flush().map_err(anyhow::Error::from)))
+                .with_context(|| format!("cannot write {}", path.display()))
         }
     }
 }
@@ -93,14 +105,24 @@ pub fn write_result(path: &Path, bytes: &[u8]) -> Result<()> {
 /// Writes `bytes` to `path` atomically (temporary file, then rename). Only
 /// for paths known to be regular files or absent (see [`write_result`]).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    replace(path, &mut |w| w.write_all(bytes).map_err(anyhow::Error::from))
+}
+
+/// Writes through `write` into a temporary file beside `path`, flushes it to
+/// disk and renames it over `path`.
+fn replace(path: &Path, write: &mut dyn FnMut(&mut (dyn Write + Send)) -> Result<()>) -> Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let mut tmp = temp_file_in(dir).with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    tmp.write_all(bytes)
-        .and_then(|()| tmp.as_file().sync_all())
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    let tmp = temp_file_in(dir).with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    let mut out = io::BufWriter::new(tmp);
+    let written = write(&mut out).and_then(|()| {
+        let tmp = out.into_inner().map_err(|e| e.into_error())?;
+        tmp.as_file().sync_all()?;
+        Ok(tmp)
+    });
+    let tmp = written.with_context(|| format!("cannot write {}", path.display()))?;
     tmp.persist(path)
         .map_err(|e| e.error)
         .with_context(|| format!("cannot move the result into place at {}", path.display()))?;

@@ -7,7 +7,7 @@ use rand::RngExt;
 use serde_json::Value;
 
 use super::paths;
-use super::spec::{Design, ParamSpec, SweepSpec};
+use super::spec::{Design, ParamSpec, Points, SweepSpec};
 use crate::model::rng::design_rng;
 
 /// The values of one grid parameter.
@@ -67,10 +67,14 @@ fn sampled(x: f64, integer: bool) -> Value {
 
 /// The design's points: for each, one value per parameter (in `paths` order).
 pub fn points(spec: &SweepSpec, parameter_paths: &[String], base: &Value) -> Result<Vec<Vec<Value>>, String> {
+    if let (Design::Points, Some(Points::Rows(rows))) = (spec.design, &spec.points) {
+        check_points(Some(rows.len() as u64), "at `points`: the list")?;
+        return Ok(rows.iter().map(|r| parameter_paths.iter().map(|p| r[p].clone()).collect()).collect());
+    }
     let params: Vec<&ParamSpec> = parameter_paths.iter().map(|p| &spec.parameters[p]).collect();
     let design = serde_json::to_value(spec.design).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
     let stray = [
-        ("samples", spec.samples.is_some() && matches!(spec.design, Design::Grid | Design::Morris)),
+        ("samples", spec.samples.is_some() && matches!(spec.design, Design::Grid | Design::Morris | Design::Points)),
         ("trajectories", spec.trajectories.is_some() && spec.design != Design::Morris),
         ("levels", spec.levels.is_some() && spec.design != Design::Morris),
     ];
@@ -95,6 +99,7 @@ pub fn points(spec: &SweepSpec, parameter_paths: &[String], base: &Value) -> Res
             }
             Ok(out)
         }
+        Design::Points => Err("at `points`: a `points` design needs `points`".into()),
         Design::Random | Design::LatinHypercube | Design::Morris | Design::Sobol => {
             let ranges: Vec<(f64, f64)> =
                 parameter_paths.iter().zip(&params).map(|(path, p)| range(path, p)).collect::<Result<_, _>>()?;
@@ -125,7 +130,7 @@ pub fn points(spec: &SweepSpec, parameter_paths: &[String], base: &Value) -> Res
 pub fn unit_points(spec: &SweepSpec, k: usize) -> Result<Vec<Vec<f64>>, String> {
     let mut rng = design_rng(spec.seed);
     match spec.design {
-        Design::Grid => Err("a grid design has no unit points".into()),
+        Design::Grid | Design::Points => Err("a grid or points design has no unit points".into()),
         Design::Random | Design::LatinHypercube => {
             let n = samples(spec)?;
             check_points(Some(u64::from(n)), &format!("at `samples`: {n} samples"))?;
@@ -244,6 +249,8 @@ mod tests {
             metrics: None,
             trajectories: None,
             levels: None,
+            points: None,
+            timeseries: None,
         }
     }
 

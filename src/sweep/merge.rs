@@ -10,10 +10,11 @@ use super::runner::{self, Manifest, read_manifest, write_manifest};
 use super::summary::{self, RUNS};
 use super::summary::{MANIFEST, SUMMARY};
 use crate::outdir::{self, HeldDir};
+use crate::tables::Format;
 
 /// Merges `shards` into `out`. Refuses shards of different sweeps, runs
 /// that appear twice, and runs that no shard holds; writes nothing then.
-pub fn merge(shards: &[PathBuf], out: &Path) -> Result<(), SweepError> {
+pub fn merge(shards: &[PathBuf], out: &Path, export: Option<Format>) -> Result<(), SweepError> {
     let Some(first) = shards.first() else {
         return Err(SweepError::dir(out, "no shard directories given"));
     };
@@ -80,7 +81,7 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<(), SweepError> {
     held.check_regular(&[MANIFEST, RUNS, SUMMARY])?;
     summary::write_sorted(&sources, &entries, &out.join(RUNS))?;
     let layout = manifests[0].layout.clone();
-    runner::finish(out, true, &layout)?;
+    runner::finish(out, true, &layout, export)?;
     let mut m = manifests[0].clone();
     m.shard = None;
     m.threads = manifests.iter().map(|m| m.threads).max().unwrap_or(1);

@@ -16,6 +16,7 @@ pub mod sensitivity;
 pub mod spec;
 pub mod stats;
 pub mod summary;
+pub mod tables;
 
 use std::path::{Path, PathBuf};
 

@@ -23,10 +23,12 @@ use super::spec::Plan;
 #[cfg(doc)]
 use super::summary::RunLine;
 use super::summary::{self, Layout, MANIFEST, RUNS, SUMMARY};
+use super::tables::{self, Table};
 use crate::model;
 use crate::model::run::ScenarioInfo;
 use crate::outdir::{self, HeldDir};
 use crate::output;
+use crate::tables::Format;
 
 /// One of N slices of a sweep's runs, for clusters: index I of N (1-based).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,6 +67,10 @@ pub struct Manifest {
     pub spec: Value,
     /// The base scenarios.
     pub scenarios: Vec<ScenarioInfo>,
+    /// The base scenarios in full (defaults filled in), so that any run can
+    /// be run again from the directory alone (`ccsim rerun`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bases: Vec<Value>,
     /// Points, replicates, arms, parameters.
     pub layout: Layout,
     /// Runs in the whole sweep.
@@ -106,6 +112,8 @@ pub struct Options {
     pub shard: Option<Shard>,
     /// Add replicates until a confidence interval is narrow enough.
     pub adaptive: Option<Adaptive>,
+    /// Also write the runs and summary tables in this format when finished.
+    pub export: Option<Format>,
 }
 
 /// Adaptive replication: each point gets rounds of the spec's replicates
@@ -275,6 +283,7 @@ pub fn layout(plan: &Plan) -> Layout {
         arms: plan.arms.iter().map(|a| a.name.clone()).collect(),
         parameters: plan.parameter_names(),
         metrics: plan.spec.metrics.clone(),
+        timeseries: plan.spec.timeseries.clone(),
     }
 }
 
@@ -315,15 +324,24 @@ struct RunLineOut<'a> {
     parameters: std::collections::BTreeMap<String, Value>,
     seed: u64,
     summary: &'a model::run::Summary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timeseries: Option<Value>,
 }
 
 /// The line of one run (the fields of [`RunLine`], in its order); an error
 /// when the run's books do not balance.
 pub fn run_line(plan: &Plan, run: u64) -> Result<Vec<u8>, String> {
-    let (point, replicate, arm) = plan.decode(run);
+    let (point, _, arm) = plan.decode(run);
     let scenario = plan.scenario(point, arm)?;
+    let result = model::run(&scenario, plan.seed_of(run), plan.spec.timeseries.is_some());
+    line_of(plan, run, &result)
+}
+
+/// The line of run `run` of `plan`, given its result (which holds weekly
+/// series if the plan asks for them); an error when its books do not balance.
+pub fn line_of(plan: &Plan, run: u64, result: &model::RunOutput) -> Result<Vec<u8>, String> {
+    let (point, replicate, arm) = plan.decode(run);
     let seed = plan.seed(point, replicate);
-    let result = model::run(&scenario, seed, false);
     if let Some(off) = result.summary.unbalanced() {
         return Err(format!(
             "run {run} (point {point}, replicate {replicate}, arm {}, seed {seed}): the books do not balance: {off} (a defect in ccsim: please report it with the spec)",
@@ -338,10 +356,39 @@ pub fn run_line(plan: &Plan, run: u64) -> Result<Vec<u8>, String> {
         parameters: plan.values(point),
         seed,
         summary: &result.summary,
+        timeseries: plan.spec.timeseries.as_deref().map(|names| keep_series(result.timeseries.as_ref(), names)),
     };
     let mut bytes = serde_json::to_vec(&line).expect("a run line always serialises");
     bytes.push(b'\n');
     Ok(bytes)
+}
+
+/// The line recorded for `run` in a directory's runs, if it has run.
+pub fn recorded_line(dir: &Path, run: u64) -> Result<Option<Vec<u8>>, SweepError> {
+    let path = dir.join(RUNS);
+    let Some(e) = summary::scan(&path, 0)?.entries.into_iter().find(|e| e.run == run) else {
+        return Ok(None);
+    };
+    let mut f = File::open(&path).map_err(SweepError::io(&path))?;
+    let mut buf = vec![0; e.len as usize];
+    f.seek(SeekFrom::Start(e.offset)).and_then(|_| f.read_exact(&mut buf)).map_err(SweepError::io(&path))?;
+    Ok(Some(buf))
+}
+
+/// The weekly series named in `names` (system-wide and each provider's),
+/// with the week numbers.
+fn keep_series(series: Option<&model::engine::Timeseries>, names: &[String]) -> Value {
+    let mut v = serde_json::to_value(series).expect("series always serialise");
+    let keep = |k: &str| k == "week" || k == "id" || k == "providers" || names.iter().any(|n| n == k);
+    if let Some(map) = v.as_object_mut() {
+        map.retain(|k, _| keep(k));
+        if let Some(Value::Array(providers)) = map.get_mut("providers") {
+            for p in providers.iter_mut().filter_map(Value::as_object_mut) {
+                p.retain(|k, _| keep(k));
+            }
+        }
+    }
+    v
 }
 
 /// Runs a sweep into `dir`, telling `progress` as runs finish.
@@ -375,6 +422,7 @@ pub fn run(plan: &Plan, dir: &Path, opts: Options, progress: &dyn Progress) -> R
         ccsim_version: model::run::VERSION.to_owned(),
         spec: serde_json::from_str(&plan.spec_json).expect("the spec JSON is valid"),
         scenarios: plan.bases.iter().map(|b| ScenarioInfo { name: b.name.clone(), hash: b.hash.clone() }).collect(),
+        bases: plan.bases.iter().map(|b| b.value.clone()).collect(),
         layout: layout.clone(),
         total_runs: total,
         shard: opts.shard,
@@ -487,8 +535,8 @@ pub fn run(plan: &Plan, dir: &Path, opts: Options, progress: &dyn Progress) -> R
     file.sync_all().map_err(SweepError::io(&runs_path))?;
 
     let summarised = match &opts.adaptive {
-        Some(_) => pool.install(|| finish_adaptive(dir, &layout, &wanted))?,
-        None => pool.install(|| finish(dir, opts.shard.is_none(), &layout))?,
+        Some(_) => pool.install(|| finish_adaptive(dir, &layout, &wanted, opts.export))?,
+        None => pool.install(|| finish(dir, opts.shard.is_none(), &layout, opts.export))?,
     };
     let mut m = manifest;
     m.finished = Some(now());
@@ -502,7 +550,7 @@ pub fn run(plan: &Plan, dir: &Path, opts: Options, progress: &dyn Progress) -> R
 }
 
 /// Sorts an adaptive sweep's runs and writes its summary.
-fn finish_adaptive(dir: &Path, layout: &Layout, wanted: &[u32]) -> Result<bool, SweepError> {
+fn finish_adaptive(dir: &Path, layout: &Layout, wanted: &[u32], export: Option<Format>) -> Result<bool, SweepError> {
     let runs_path = dir.join(RUNS);
     let mut entries = summary::scan(&runs_path, 0)?.entries;
     entries.sort();
@@ -511,11 +559,13 @@ fn finish_adaptive(dir: &Path, layout: &Layout, wanted: &[u32]) -> Result<bool, 
     let s = summary::summarise_adaptive(&runs_path, layout, wanted)?;
     let bytes = output::to_json(&s).map_err(|e| SweepError::dir(dir, e.to_string()))?;
     output::write_atomic(&dir.join(SUMMARY), &bytes).map_err(|e| SweepError::dir(dir, format!("{e:#}")))?;
+    write_tables(dir, layout, export)?;
     Ok(true)
 }
 
-/// Sorts a directory's runs by run id and, for a whole sweep, writes its summary.
-pub fn finish(dir: &Path, whole: bool, layout: &Layout) -> Result<bool, SweepError> {
+/// Sorts a directory's runs by run id and, for a whole sweep, writes its
+/// summary and its tables (see [`write_tables`]).
+pub fn finish(dir: &Path, whole: bool, layout: &Layout, export: Option<Format>) -> Result<bool, SweepError> {
     let runs_path = dir.join(RUNS);
     let mut entries = summary::scan(&runs_path, 0)?.entries;
     entries.sort();
@@ -527,7 +577,31 @@ pub fn finish(dir: &Path, whole: bool, layout: &Layout) -> Result<bool, SweepErr
     let s = summary::summarise(&runs_path, layout)?;
     let bytes = output::to_json(&s).map_err(|e| SweepError::dir(dir, e.to_string()))?;
     output::write_atomic(&dir.join(SUMMARY), &bytes).map_err(|e| SweepError::dir(dir, format!("{e:#}")))?;
+    write_tables(dir, layout, export)?;
     Ok(true)
+}
+
+/// The tables a finished whole sweep writes beside its summary:
+/// `timeseries.csv` when its runs record series, and `runs`, `summary` (and
+/// `timeseries`) in `export`'s format when asked for.
+pub fn write_tables(dir: &Path, layout: &Layout, export: Option<Format>) -> Result<(), SweepError> {
+    let mut wanted: Vec<(Table, Format)> = Vec::new();
+    if let Some(f) = export {
+        wanted.extend([(Table::Runs, f), (Table::Summary, f)]);
+    }
+    if layout.timeseries.is_some() {
+        wanted.push((Table::Timeseries, Format::Csv));
+        if let Some(f) = export.filter(|&f| f != Format::Csv) {
+            wanted.push((Table::Timeseries, f));
+        }
+    }
+    for (table, format) in wanted {
+        let path = dir.join(format!("{}.{}", table.name(), format.extension()));
+        let rows = tables::open_unchecked(dir, table).map_err(|e| SweepError::dir(dir, format!("{e:#}")))?;
+        output::write_result_with(&path, &mut |w| crate::tables::write(rows.as_ref(), format, w))
+            .map_err(|e| SweepError::dir(dir, format!("{e:#}")))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

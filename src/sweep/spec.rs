@@ -38,6 +38,8 @@ pub enum Design {
     /// sequence: `samples` base rows of matrices A and B, and A with each
     /// column in turn from B (k + 2 points a row).
     Sobol,
+    /// The user's own points, listed in `points` (a CSV file or the rows).
+    Points,
 }
 
 impl Design {
@@ -246,6 +248,149 @@ pub struct SweepSpec {
     /// Default: every summary metric.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metrics: Option<Vec<String>>,
+    /// A `points` design's points: a CSV file (a header of parameter paths,
+    /// one point per row; relative to the working directory, else to the
+    /// spec's) or the rows themselves. Planning reads the file into rows,
+    /// so the manifest holds the points that ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points: Option<Points>,
+    /// Weekly series each run records (system-wide and per provider, e.g.
+    /// `waiting`, `quality`), kept in `runs.jsonl` and written in long form
+    /// to `timeseries.csv`. Default: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeseries: Option<Vec<String>>,
+}
+
+/// The points of a `points` design.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Points {
+    /// A CSV file of points.
+    File(String),
+    /// The points, each a map from parameter path to value.
+    Rows(Vec<BTreeMap<String, Value>>),
+}
+
+impl<'de> Deserialize<'de> for Points {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Points;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a CSV file of points, or a list of objects from parameter path to value")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Points, E> {
+                Ok(Points::File(v.to_owned()))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Points, A::Error> {
+                Vec::<BTreeMap<String, Value>>::deserialize(de::value::SeqAccessDeserializer::new(seq))
+                    .map(Points::Rows)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A CSV cell as a JSON value: an integer, a real number, true or false, or text.
+fn csv_value(cell: &str) -> Value {
+    let t = cell.trim();
+    if let Ok(i) = t.parse::<i64>() {
+        return Value::from(i);
+    }
+    match t.parse::<f64>() {
+        Ok(x) if x.is_finite() => Value::from(x),
+        _ => match t {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            _ => Value::String(t.to_owned()),
+        },
+    }
+}
+
+/// Reads a CSV file of points: a header of parameter paths, one point per row.
+fn read_points(file: &str, spec_dir: &Path) -> Result<Vec<BTreeMap<String, Value>>, String> {
+    let given = PathBuf::from(file);
+    let path = if given.exists() || given.is_absolute() { given } else { spec_dir.join(file) };
+    let text = input::read_text(&path, input::MAX_CSV_BYTES).map_err(|e| format!("at `points`: {e}"))?;
+    let at = |line: u64| format!("at `points`: {}, line {line}", path.display());
+    let mut reader = ::csv::ReaderBuilder::new().trim(::csv::Trim::All).from_reader(text.as_bytes());
+    let header: Vec<String> =
+        reader.headers().map_err(|e| format!("{}: {e}", at(1)))?.iter().map(str::to_owned).collect();
+    if let Some(i) = (0..header.len()).find(|&i| header[i].is_empty() || header[..i].contains(&header[i])) {
+        return Err(format!(
+            "{}: column {} of the header is {}",
+            at(1),
+            i + 1,
+            if header[i].is_empty() { "blank" } else { "repeated" }
+        ));
+    }
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| format!("at `points`: {}: {e}", path.display()))?;
+        let line = record.position().map_or(0, |p| p.line());
+        if let Some((i, _)) = record.iter().enumerate().find(|(_, c)| c.is_empty()) {
+            return Err(format!(
+                "{}: the value of `{}` is blank; every point needs every parameter",
+                at(line),
+                header[i]
+            ));
+        }
+        if rows.len() as u64 >= design::MAX_POINTS {
+            return Err(format!("{}: more than {} points", at(line), design::MAX_POINTS));
+        }
+        rows.push(header.iter().cloned().zip(record.iter().map(csv_value)).collect());
+    }
+    Ok(rows)
+}
+
+/// The parameters of a `points` design: the keys every point gives.
+fn point_parameters(spec: &SweepSpec) -> Result<Vec<String>, String> {
+    if !spec.parameters.is_empty() {
+        return Err(
+            "at `parameters`: a `points` design takes its parameters from its points; remove `parameters`".into()
+        );
+    }
+    let rows = match &spec.points {
+        Some(Points::Rows(rows)) if !rows.is_empty() => rows,
+        Some(Points::Rows(_)) => return Err("at `points`: expected at least one point".into()),
+        _ => return Err("at `points`: a `points` design needs `points` (a CSV file or a list of points)".into()),
+    };
+    let names: Vec<String> = rows[0].keys().cloned().collect();
+    if let Some(i) = rows.iter().position(|r| !r.keys().eq(names.iter())) {
+        return Err(format!(
+            "at `points[{i}]`: expected the parameters of the first point ({}), found {}",
+            names.join(", "),
+            rows[i].keys().cloned().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    Ok(names)
+}
+
+/// The names of the weekly series a run can record: system-wide, then per provider.
+pub fn series_names() -> (Vec<String>, Vec<String>) {
+    use crate::model::engine::{ProviderSeries, Timeseries};
+    let keys = |v: Value, skip: &[&str]| -> Vec<String> {
+        v.as_object().into_iter().flatten().map(|(k, _)| k.clone()).filter(|k| !skip.contains(&k.as_str())).collect()
+    };
+    let system = keys(serde_json::to_value(Timeseries::default()).unwrap_or_default(), &["week", "providers"]);
+    let provider = keys(serde_json::to_value(ProviderSeries::default()).unwrap_or_default(), &["id"]);
+    (system, provider)
+}
+
+fn check_series(names: &[String]) -> Result<(), String> {
+    let (system, provider) = series_names();
+    for (i, name) in names.iter().enumerate() {
+        if !system.contains(name) && !provider.contains(name) {
+            let mut all: Vec<String> = system.iter().chain(&provider).cloned().collect();
+            all.sort();
+            all.dedup();
+            return Err(format!(
+                "at `timeseries[{i}]`: no weekly series is named `{name}`; expected one of {}",
+                all.join(", ")
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A regime arm, resolved.
@@ -316,7 +461,46 @@ fn load_scenario(reference: Option<&str>, spec_dir: &Path) -> Result<Scenario, S
 }
 
 /// Checks a parsed spec and builds its plan; `spec_dir` resolves a relative scenario path.
-pub fn plan(spec: SweepSpec, spec_dir: &Path) -> Result<Plan, String> {
+pub fn plan(mut spec: SweepSpec, spec_dir: &Path) -> Result<Plan, String> {
+    check_spec(&spec)?;
+    if let Some(Points::File(file)) = &spec.points {
+        spec.points = Some(Points::Rows(read_points(file, spec_dir)?));
+    }
+    let refs: Vec<Option<&str>> = match &spec.scenario {
+        None => vec![None],
+        Some(r) => r.refs().into_iter().map(Some).collect(),
+    };
+    if refs.is_empty() {
+        return Err("at `scenario`: expected at least one scenario".into());
+    }
+    let scenarios = refs.into_iter().map(|r| load_scenario(r, spec_dir)).collect::<Result<Vec<_>, _>>()?;
+    plan_with(spec, scenarios)
+}
+
+/// The plan of a sweep already run, from its manifest's spec and base
+/// scenarios (so that it does not depend on files that may have changed).
+pub fn replan(spec: &Value, bases: &[Value]) -> Result<Plan, String> {
+    let spec: SweepSpec =
+        serde_json::from_value(spec.clone()).map_err(|e| format!("the spec in the manifest is unreadable: {e}"))?;
+    check_spec(&spec)?;
+    let scenarios = bases
+        .iter()
+        .map(|b| {
+            serde_json::from_value::<Scenario>(b.clone())
+                .map_err(|e| format!("a base scenario in the manifest is unreadable: {e}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if scenarios.is_empty() {
+        return Err(
+            "the manifest holds no base scenarios (an earlier ccsim wrote it): run the sweep again to rerun its runs"
+                .into(),
+        );
+    }
+    plan_with(spec, scenarios)
+}
+
+/// The checks of a spec that need no scenario.
+fn check_spec(spec: &SweepSpec) -> Result<(), String> {
     if spec.replicates == 0 {
         return Err("at `replicates`: expected at least 1 replicate, found 0".into());
     }
@@ -327,16 +511,16 @@ pub fn plan(spec: SweepSpec, spec_dir: &Path) -> Result<Plan, String> {
             spec.seed
         ));
     }
-    let refs: Vec<Option<&str>> = match &spec.scenario {
-        None => vec![None],
-        Some(r) => r.refs().into_iter().map(Some).collect(),
-    };
-    if refs.is_empty() {
-        return Err("at `scenario`: expected at least one scenario".into());
+    if let Some(names) = &spec.timeseries {
+        check_series(names)?;
     }
+    Ok(())
+}
+
+/// Builds the plan of a spec over its loaded base scenarios.
+fn plan_with(spec: SweepSpec, scenarios: Vec<Scenario>) -> Result<Plan, String> {
     let mut bases = Vec::new();
-    for reference in refs {
-        let mut scenario = load_scenario(reference, spec_dir)?;
+    for mut scenario in scenarios {
         if let Some(y) = spec.years {
             if !(y.is_finite() && y > 0.0 && y <= 1000.0) {
                 return Err(format!("at `years`: expected a number of years in (0, 1000], found {y}"));
@@ -358,8 +542,17 @@ pub fn plan(spec: SweepSpec, spec_dir: &Path) -> Result<Plan, String> {
     }
 
     let arms = resolve_arms(&spec, &bases[0].regime)?;
+    let names: Vec<String> = match spec.design {
+        Design::Points => point_parameters(&spec)?,
+        _ if spec.points.is_some() => {
+            return Err(
+                "at `points`: only a `points` design takes `points`; set `\"design\": \"points\"` or remove it".into(),
+            );
+        }
+        _ => spec.parameters.keys().cloned().collect(),
+    };
     let mut parameters = Vec::new();
-    for path in spec.parameters.keys() {
+    for path in &names {
         let missing = bases.iter().find(|b| match path.strip_prefix("regime.") {
             Some(knob) => !REGIME_KNOBS.contains(&knob),
             None => path == "regime" || path.starts_with("regime") || !paths::is_leaf(&b.value, path),
@@ -502,6 +695,12 @@ impl Plan {
     /// (common random numbers). Other designs: one seed group per point.
     pub fn seed(&self, point: usize, replicate: u32) -> u64 {
         crate::model::rng::run_seed(self.spec.seed, self.seed_group(point), u64::from(replicate))
+    }
+
+    /// The seed of a run.
+    pub fn seed_of(&self, run: u64) -> u64 {
+        let (point, replicate, _) = self.decode(run);
+        self.seed(point, replicate)
     }
 
     /// The group of points that share seeds (see [`Plan::seed`]).

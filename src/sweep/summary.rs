@@ -42,6 +42,8 @@ pub struct RunLine {
     pub seed: u64,
     /// The run summary (as in `ccsim run`'s `summary`).
     pub summary: Value,
+    // A line may also hold `timeseries`: the weekly series the spec asked
+    // for, as in `ccsim run --timeseries` (read by `super::tables`).
 }
 
 #[derive(Deserialize)]
@@ -62,6 +64,9 @@ pub struct Layout {
     pub parameters: Vec<String>,
     /// Metric prefixes to summarise (all when absent).
     pub metrics: Option<Vec<String>>,
+    /// Weekly series each run records (none when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeseries: Option<Vec<String>>,
 }
 
 impl Layout {

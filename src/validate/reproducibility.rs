@@ -29,7 +29,7 @@ fn sweep_bytes(threads: usize) -> Result<(Vec<u8>, Vec<u8>), String> {
     std::fs::write(&spec_path, text).map_err(|e| e.to_string())?;
     let plan = spec::load(&spec_path).map_err(|e| e.to_string())?;
     let out = dir.path().join("out");
-    let opts = runner::Options { threads, resume: false, shard: None, adaptive: None };
+    let opts = runner::Options { threads, resume: false, shard: None, adaptive: None, export: None };
     runner::run(&plan, &out, opts, &()).map_err(|e| e.to_string())?;
     let read = |f: &str| std::fs::read(out.join(f)).map_err(|e| e.to_string());
     Ok((read("runs.jsonl")?, read("summary.json")?))
