@@ -231,8 +231,8 @@ pub struct SweepArgs {
     /// Sweep spec (JSON; see configs/sweeps/README.md).
     pub spec: PathBuf,
     /// Output directory (must be new or empty, unless --resume).
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
+    #[arg(long, value_name = "DIR", required_unless_present = "dry_run")]
+    pub out: Option<PathBuf>,
     /// Worker threads. Default: all cores.
     #[arg(short = 'j', long = "jobs", value_name = "N")]
     pub jobs: Option<usize>,
@@ -253,6 +253,10 @@ pub struct SweepArgs {
     /// Cap on replicates per point under --target-ci. Default: 8 × the spec's.
     #[arg(long, value_name = "N")]
     pub max_replicates: Option<u32>,
+    /// Check the spec and everything it names, print what it would run, and
+    /// stop: nothing is written (`--out` is not needed).
+    #[arg(long)]
+    pub dry_run: bool,
     /// Also write the runs and summary as tables in DIR (`runs.csv`,
     /// `summary.csv`, or `.parquet`) when the sweep finishes.
     #[arg(long, value_enum, value_name = "FORMAT")]

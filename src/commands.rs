@@ -79,6 +79,20 @@ fn sweep(args: &SweepArgs) -> Result<()> {
     let shard = args.shard.as_deref().map(Shard::parse).transpose().map_err(|e| anyhow!("--shard: {e}"))?;
     let threads = threads(args.jobs)?;
     let plan = spec::load(&args.spec)?;
+    if args.dry_run {
+        let line = format!(
+            "{}: {} points × {} replicates × {} arms = {} runs of {} (seed {})\n",
+            args.spec.display(),
+            text::thousands(plan.points() as u64),
+            plan.spec.replicates,
+            plan.arms.len(),
+            text::thousands(plan.total_runs()),
+            plan.bases.iter().map(|b| b.name.as_str()).collect::<Vec<_>>().join(", "),
+            plan.spec.seed
+        );
+        return output::write_stdout(line.as_bytes());
+    }
+    let Some(out) = &args.out else { bail!("--out: give the output directory") };
     if let (spec::Design::Sobol, Some(n)) = (plan.spec.design, plan.spec.samples)
         && !n.is_power_of_two()
     {
@@ -106,17 +120,17 @@ fn sweep(args: &SweepArgs) -> Result<()> {
                 .expect("the template is valid"),
         );
         let bar = Bar(bar);
-        let outcome = runner::run(&plan, &args.out, options, &bar)?;
+        let outcome = runner::run(&plan, out, options, &bar)?;
         bar.0.finish_and_clear();
         outcome
     } else {
-        runner::run(&plan, &args.out, options, &())?
+        runner::run(&plan, out, options, &())?
     };
     if !args.quiet {
         eprintln!(
             "{} runs in {} ({} run now, {} already done){}",
             outcome.owned,
-            args.out.display(),
+            out.display(),
             outcome.ran,
             outcome.already_done,
             if outcome.summarised { "; summary written" } else { "; shard: merge the shards for a summary" }

@@ -8,7 +8,31 @@ use crate::sweep::sensitivity::{Indices, SensitivityReport};
 use crate::validate::{CheckResult, Kind};
 
 fn opt(v: Option<f64>, scale: f64, decimals: usize) -> String {
-    v.map_or_else(|| "–".to_owned(), |v| format!("{:.*}", decimals, v * scale))
+    v.map_or_else(|| "–".to_owned(), |v| grouped(v * scale, decimals))
+}
+
+/// A count with thousands separators: 1,234,567.
+pub fn thousands(n: u64) -> String {
+    grouped(n as f64, 0)
+}
+
+/// A number to `decimals` places with thousands separators: 34,677,980.2.
+pub fn grouped(v: f64, decimals: usize) -> String {
+    let plain = format!("{:.*}", decimals, v.abs());
+    let (whole, fraction) = plain.split_once('.').map_or((plain.as_str(), None), |(w, f)| (w, Some(f)));
+    let mut out = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if let Some(f) = fraction {
+        out.push('.');
+        out.push_str(f);
+    }
+    let negative = v < 0.0 && out.chars().any(|c| c.is_ascii_digit() && c != '0');
+    if negative { format!("-{out}") } else { out }
 }
 
 /// A few headline figures of a run, as an aligned table.
@@ -21,16 +45,16 @@ pub fn run_table(r: &RunOutput) -> String {
         r.scenario.name, r.regime.name, r.seed, r.time.horizon_weeks, r.time.warmup_weeks
     );
     let rows: [(&str, String); 10] = [
-        ("episodes treated", s.outcomes.overall.episodes.to_string()),
+        ("episodes treated", thousands(s.outcomes.overall.episodes)),
         ("adverse-outcome rate (%)", opt(s.outcomes.overall.adverse_rate, 100.0, 3)),
         ("mean elective wait (weeks)", opt(s.waiting.overall.mean_wait_weeks, 1.0, 2)),
         ("elective within 18 weeks (%)", opt(s.waiting.overall.share_within_18_weeks, 100.0, 1)),
-        ("emergency diversions", s.waiting.overall.diversions.to_string()),
+        ("emergency diversions", thousands(s.waiting.overall.diversions)),
         ("mean travel (km)", opt(s.access.overall.mean_km, 1.0, 1)),
         ("95th-percentile travel (km)", opt(s.access.overall.p95_km, 1.0, 1)),
-        ("system cost per year (£m)", format!("{:.1}", s.finance.system_cost_per_year / 1e6)),
+        ("system cost per year (£m)", grouped(s.finance.system_cost_per_year / 1e6, 1)),
         ("cost per episode (£)", opt(s.finance.cost_per_episode, 1.0, 0)),
-        ("providers in deficit", s.finance.providers_in_deficit.to_string()),
+        ("providers in deficit", thousands(u64::from(s.finance.providers_in_deficit))),
     ];
     for (label, value) in rows {
         let _ = writeln!(t, "  {label:<30} {value:>12}");
@@ -44,7 +68,8 @@ pub fn describe(s: &Scenario) -> String {
     let population: f64 = s.localities.iter().map(|l| l.population).sum();
     let regime = s.regime.resolve().map(|r| r.name).unwrap_or_else(|p| p.to_string());
     let _ = writeln!(t, "scenario {}: valid", s.name);
-    let _ = writeln!(t, "  localities: {} ({:.0} residents)", s.localities.len(), population);
+    let _ =
+        writeln!(t, "  localities: {} ({} residents)", thousands(s.localities.len() as u64), grouped(population, 0));
     let _ = writeln!(t, "  providers:  {}", s.providers.len());
     let _ = writeln!(t, "  services:   {}", s.services.len());
     let _ = writeln!(t, "  regime:     {regime}");
@@ -58,7 +83,7 @@ pub fn describe(s: &Scenario) -> String {
         let offers: Vec<_> = s.providers.iter().filter_map(|p| p.services.get(id)).collect();
         let complex = offers.iter().filter(|o| o.capability == Capability::Complex).count();
         let capacity: f64 = offers.iter().map(|o| o.capacity).sum();
-        let _ = writeln!(t, "  {id:<22} {:>9} {complex:>9} {capacity:>14.1}", offers.len());
+        let _ = writeln!(t, "  {id:<22} {:>9} {complex:>9} {:>14}", offers.len(), grouped(capacity, 1));
     }
     t
 }
@@ -173,5 +198,22 @@ fn significant(v: f64) -> String {
         format!("{v:.decimals$}")
     } else {
         format!("{v:.3e}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_grouped_in_thousands() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(2_580_000), "2,580,000");
+        assert_eq!(grouped(34_677_980.149, 1), "34,677,980.1");
+        assert_eq!(grouped(-1234.5, 0), "-1,234");
+        assert_eq!(grouped(-0.04, 1), "0.0");
+        assert_eq!(grouped(0.0123, 3), "0.012");
     }
 }

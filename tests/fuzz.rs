@@ -164,6 +164,14 @@ fn full_specs() -> Vec<Value> {
             "parameters": {"behaviour.altruism": {"min": 0, "max": 100}},
             "design": "sobol", "samples": 2, "replicates": 1, "years": 1
         }),
+        json!({
+            "scenario": "configs/duopoly.json",
+            "arms": ["competition", "collaboration"],
+            "design": "points",
+            "points": [{"regime.pooling": 0.0, "choice.beta_quality": 0.2}, {"regime.pooling": 1.0, "choice.beta_quality": 0.1}],
+            "replicates": 1, "years": 1,
+            "timeseries": ["waiting", "quality"]
+        }),
     ]
 }
 

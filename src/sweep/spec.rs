@@ -356,6 +356,9 @@ fn point_parameters(spec: &SweepSpec) -> Result<Vec<String>, String> {
         _ => return Err("at `points`: a `points` design needs `points` (a CSV file or a list of points)".into()),
     };
     let names: Vec<String> = rows[0].keys().cloned().collect();
+    if names.is_empty() {
+        return Err("at `points[0]`: expected at least one parameter in a point".into());
+    }
     if let Some(i) = rows.iter().position(|r| !r.keys().eq(names.iter())) {
         return Err(format!(
             "at `points[{i}]`: expected the parameters of the first point ({}), found {}",
@@ -731,8 +734,13 @@ impl Plan {
         let (base, values) = self.split(point);
         let mut v = base.value.clone();
         let mut knobs = self.arms[arm].knobs.clone();
+        // Where the spec gave the point's values: its parameters, or a row of its points.
+        let origin = match self.spec.design {
+            Design::Points => format!("points[{}]", point % self.design.len()),
+            _ => "parameters".to_owned(),
+        };
         for (path, value) in self.parameters.iter().zip(values) {
-            let bad = |message: String| format!("at `parameters.{path}`: point {point} sets it to {value}: {message}");
+            let bad = |message: String| format!("at `{origin}.{path}`: point {point} sets it to {value}: {message}");
             match path.strip_prefix("regime.") {
                 Some(knob) => {
                     let f = || value.as_f64().ok_or_else(|| bad("expected a number".into()));
@@ -751,13 +759,14 @@ impl Plan {
         }
         let mut scenario: Scenario = serde_path_to_error::deserialize(v).map_err(|e| {
             let at = e.path().to_string();
-            format!("at `parameters.{at}`: point {point} gives it a value of the wrong kind: {}", e.into_inner())
+            format!("at `{origin}.{at}`: point {point} gives it a value of the wrong kind: {}", e.into_inner())
         })?;
         scenario.regime = RegimeSpec::Knobs(knobs);
         scenario.validate().map_err(|problems| {
             let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
             let values: Vec<String> = self.values(point).iter().map(|(k, v)| format!("{k} = {v}")).collect();
-            format!("point {point} ({}), arm `{}`: {}", values.join(", "), self.arms[arm].name, list.join("; "))
+            let from = if self.spec.design == Design::Points { format!("at `{origin}`: ") } else { String::new() };
+            format!("{from}point {point} ({}), arm `{}`: {}", values.join(", "), self.arms[arm].name, list.join("; "))
         })?;
         Ok(scenario)
     }

@@ -233,7 +233,10 @@ impl Rows for TimeseriesTable {
 
 /// A table of a finished sweep directory.
 pub fn open(dir: &Path, table: Table) -> Result<Box<dyn Rows>> {
-    finished(dir)?;
+    let manifest = finished(dir)?;
+    if table == Table::Timeseries && manifest.layout.timeseries.is_none() {
+        bail!("{}: the sweep recorded no weekly series; list them in its spec's `timeseries`", dir.display());
+    }
     open_unchecked(dir, table)
 }
 

@@ -271,11 +271,12 @@ mod tests {
         let kinds: Vec<(String, Kind)> = d.columns("").into_iter().map(|c| (c.name, c.kind)).collect();
         assert_eq!(
             kinds,
+            // (json! keeps an object's keys sorted.)
             vec![
+                ("m".into(), Kind::Text),
                 ("n".into(), Kind::Int),
-                ("x".into(), Kind::Float),
                 ("s".into(), Kind::Text),
-                ("m".into(), Kind::Text)
+                ("x".into(), Kind::Float)
             ]
         );
         assert_eq!(Cell::from_json(&json!(1), Kind::Float), Cell::Float(1.0));
