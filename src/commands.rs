@@ -66,7 +66,8 @@ struct Bar(indicatif::ProgressBar);
 
 impl runner::Progress for Bar {
     fn start(&self, runs: u64) {
-        self.0.set_length(runs);
+        // Adaptive rounds add runs: the total grows, the count goes on.
+        self.0.set_length(self.0.position() + runs);
         self.0.reset_eta();
     }
 
@@ -93,6 +94,19 @@ fn sweep(args: &SweepArgs) -> Result<()> {
         return output::write_stdout(line.as_bytes());
     }
     let Some(out) = &args.out else { bail!("--out: give the output directory") };
+    // Interrupted (Ctrl-C, or SIGTERM from a scheduler): every finished run
+    // is already on disk, and --resume runs only what is missing.
+    let hint = format!(
+        "interrupted: the finished runs are kept in {}; continue with `ccsim sweep {} --out {} --resume`",
+        out.display(),
+        args.spec.display(),
+        out.display()
+    );
+    ctrlc::set_handler(move || {
+        eprintln!("\n{hint}");
+        std::process::exit(130);
+    })
+    .map_err(|e| anyhow!("cannot watch for Ctrl-C: {e}"))?;
     if let (spec::Design::Sobol, Some(n)) = (plan.spec.design, plan.spec.samples)
         && !n.is_power_of_two()
     {
@@ -149,9 +163,7 @@ fn report(args: &ReportArgs) -> Result<()> {
             });
             let html = report::html::render(&input).map_err(|e| anyhow!("cannot draw the report: {e}"))?;
             output::write_result(&out, html.as_bytes())?;
-            if std::io::stderr().is_terminal() && out.as_os_str() != "-" {
-                eprintln!("report written to {}", out.display());
-            }
+            written(&out);
             Ok(())
         }
     }
@@ -216,6 +228,9 @@ fn scenario_build(args: &BuildArgs) -> Result<()> {
 
 fn merge(args: &MergeArgs) -> Result<()> {
     sweep_merge::merge(&args.shards, &args.out, args.export.map(Into::into))?;
+    if std::io::stderr().is_terminal() {
+        eprintln!("merged {} shard directories into {}", args.shards.len(), args.out.display());
+    }
     Ok(())
 }
 
@@ -254,6 +269,9 @@ fn run(s: RunSettings) -> Result<()> {
     }
     if std::io::stderr().is_terminal() {
         eprint!("{}", text::run_table(&result));
+    }
+    if let Destination::File(path) = &s.destination {
+        written(path);
     }
     Ok(())
 }
