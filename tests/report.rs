@@ -204,3 +204,145 @@ fn the_reports_render_in_a_headless_browser() {
         assert!(share > 0.02, "{name}: the page looks blank ({:.3}% of pixels inked)", share * 100.0);
     }
 }
+
+/// A chart's SVG, read as geometry: its texts (x, y, size, rotated, content)
+/// and its drawn marks, each a list of points in pixels (a circle is its
+/// centre ± radius, a rectangle its corners, a line or polygon its vertices).
+struct Geometry {
+    texts: Vec<(f64, f64, f64, bool, String)>,
+    marks: Vec<Vec<(f64, f64)>>,
+}
+
+fn geometry(svg: scraper::ElementRef<'_>) -> Geometry {
+    let num = |e: &scraper::node::Element, a: &str| e.attr(a).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let points = |s: &str| -> Vec<(f64, f64)> {
+        s.split_whitespace()
+            .filter_map(|p| p.split_once(','))
+            .filter_map(|(x, y)| Some((x.parse().ok()?, y.parse().ok()?)))
+            .collect()
+    };
+    let all = Selector::parse("text, circle, polyline, polygon, rect, line").expect("selector");
+    let (mut texts, mut marks) = (Vec::new(), Vec::new());
+    for el in svg.select(&all) {
+        let e = el.value();
+        match e.name() {
+            "text" => texts.push((
+                num(e, "x"),
+                num(e, "y"),
+                num(e, "font-size"),
+                e.attr("transform").is_some_and(|t| t.contains("rotate")),
+                el.text().collect::<String>().trim().to_owned(),
+            )),
+            "circle" => {
+                let (x, y, r) = (num(e, "cx"), num(e, "cy"), num(e, "r"));
+                marks.push(vec![(x - r, y - r), (x + r, y - r), (x + r, y + r), (x - r, y + r), (x - r, y - r)]);
+            }
+            "polyline" | "polygon" => marks.push(points(e.attr("points").unwrap_or_default())),
+            "rect" if e.attr("fill") != Some("#FFFFFF") => {
+                let (x, y, w, h) = (num(e, "x"), num(e, "y"), num(e, "width"), num(e, "height"));
+                marks.push(vec![(x, y), (x + w, y), (x + w, y + h), (x, y + h), (x, y)]);
+            }
+            "line" => marks.push(vec![(num(e, "x1"), num(e, "y1")), (num(e, "x2"), num(e, "y2"))]),
+            _ => {}
+        }
+    }
+    Geometry { texts, marks }
+}
+
+/// Whether a mark (its outline, sampled every pixel) touches a box.
+fn touches(mark: &[(f64, f64)], (x0, y0, x1, y1): (f64, f64, f64, f64)) -> bool {
+    let inside = |(x, y): (f64, f64)| x0 <= x && x <= x1 && y0 <= y && y <= y1;
+    if mark.len() == 1 {
+        return inside(mark[0]);
+    }
+    mark.windows(2).any(|w| {
+        let steps = ((w[1].0 - w[0].0).abs().max((w[1].1 - w[0].1).abs()).ceil() as usize).max(1);
+        (0..=steps).any(|k| {
+            let t = k as f64 / steps as f64;
+            inside((w[0].0 + t * (w[1].0 - w[0].0), w[0].1 + t * (w[1].1 - w[0].1)))
+        })
+    })
+}
+
+#[test]
+fn no_legend_covers_a_plotted_mark_and_every_axis_is_labelled_with_its_unit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(Path::new(SWEEP).join("summary.json")).expect("summary")).expect("JSON");
+    let run: serde_json::Value = serde_json::from_slice(&std::fs::read(RUN).expect("run")).expect("JSON");
+    // What legends name: arms and differences, providers, the marks on
+    // weekly charts, the map's keys.
+    let mut names: Vec<String> =
+        summary["layout"]["arms"].as_array().expect("arms").iter().map(|a| a.to_string()).collect();
+    names = names.into_iter().map(|n| n.trim_matches('"').to_owned()).collect();
+    names.extend(summary["points"][0]["differences"].as_object().expect("differences").keys().cloned());
+    names.extend(
+        run["providers"].as_array().expect("providers").iter().map(|p| p["id"].as_str().unwrap_or_default().to_owned()),
+    );
+    names.extend(["warm-up ends", "week ", "others", "locality (", "provider (", "patients ("].map(str::to_owned));
+    names.extend(
+        run["events"].as_array().expect("events").iter().map(|e| e["detail"].as_str().unwrap_or_default().to_owned()),
+    );
+    names.retain(|n| !n.is_empty());
+    let is_legend = |text: &str| {
+        let t = text.trim_end_matches('…');
+        !t.is_empty() && names.iter().any(|n| n.starts_with(t) || t.starts_with(n.as_str()) || t.ends_with(" others"))
+    };
+    let svg = Selector::parse("figure.chart svg").expect("selector");
+    let mut charts = 0;
+    for (input, file) in [(Path::new(SWEEP), "sweep.html"), (Path::new(RUN), "run.html")] {
+        let doc = render(input, &dir.path().join(file));
+        for (i, chart) in doc.select(&svg).enumerate() {
+            charts += 1;
+            let g = geometry(chart);
+            let map = chart.text().any(|t| t.trim().starts_with("locality ("));
+            // Legend entries: a swatch 40 px wide, then the name.
+            let boxes: Vec<(f64, f64, f64, f64)> = g
+                .texts
+                .iter()
+                .filter(|t| !t.3 && is_legend(&t.4))
+                // On the map, providers are named beside their squares on purpose.
+                .filter(|t| {
+                    !map || !run["providers"].as_array().expect("providers").iter().any(|p| p["id"] == t.4.as_str())
+                })
+                .map(|t| (t.0 - 40.0, t.1 - 3.0, t.0 + 0.6 * t.2 * t.4.chars().count() as f64, t.1 + t.2 + 3.0))
+                .collect();
+            assert!(!boxes.is_empty(), "{file} chart {i}: no legend found");
+            for mark in &g.marks {
+                let own = boxes.iter().any(|b| {
+                    mark.iter().all(|&(x, y)| b.0 - 1.0 <= x && x <= b.2 + 1.0 && b.1 - 12.0 <= y && y <= b.3 + 12.0)
+                });
+                if own {
+                    continue; // a legend swatch
+                }
+                for b in &boxes {
+                    assert!(
+                        !touches(mark, *b),
+                        "{file} chart {i}: a legend entry at {b:?} covers a drawn mark {mark:?}"
+                    );
+                }
+            }
+            // Axis descriptions are the texts of the description size; the
+            // value axis (rotated) carries its unit in parentheses.
+            let desc_size = g.texts.iter().filter(|t| t.3).map(|t| t.2).next();
+            let descriptions: Vec<&String> = g.texts.iter().filter(|t| Some(t.2) == desc_size).map(|t| &t.4).collect();
+            if let Some(y) = g.texts.iter().find(|t| t.3) {
+                assert!(y.4.contains('(') && y.4.ends_with(')'), "{file} chart {i}: value axis `{}` has no unit", y.4);
+                assert_eq!(
+                    descriptions.len(),
+                    2,
+                    "{file} chart {i}: expected x and y descriptions, found {descriptions:?}"
+                );
+            } else {
+                // A ranked chart: rows are named; its one axis has a unit.
+                assert!(
+                    descriptions.is_empty() || descriptions.iter().all(|d| d.contains('(')),
+                    "{file} chart {i}: {descriptions:?}"
+                );
+                let with_unit = g.texts.iter().any(|t| t.4.contains(" (") && t.4.ends_with(')') && !is_legend(&t.4));
+                assert!(with_unit, "{file} chart {i}: no axis with a unit");
+            }
+        }
+    }
+    assert!(charts >= 16, "only {charts} charts checked");
+}

@@ -6,6 +6,7 @@
 //! pattern and marker, so charts survive greyscale printing.
 
 use plotters::coord::types::RangedCoordf64;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -41,16 +42,186 @@ fn dash(i: usize) -> Option<(u32, u32)> {
 /// The charts' coordinates: f64 on both axes.
 type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
-/// Draws the labelled series' legend in a white box at `position`.
-fn legend<'a, 'b: 'a>(chart: &mut Chart<'a, 'b>, position: SeriesLabelPosition) -> Result<(), String> {
-    chart
-        .configure_series_labels()
-        .position(position)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 13))
-        .draw()
-        .map_err(|e| e.to_string())
+/// A drawing area of an SVG chart.
+type Area<'b> = DrawingArea<SVGBackend<'b>, plotters::coord::Shift>;
+
+/// Width of the legend panel beside a chart's plotting area, pixels: legends
+/// never sit on the data.
+pub const LEGEND_WIDTH: u32 = 230;
+
+/// A marker shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Marker {
+    /// A filled circle.
+    Dot,
+    /// A filled triangle.
+    Triangle,
+    /// A cross.
+    Cross,
+    /// A hollow circle.
+    Ring,
+    /// A filled square.
+    Square,
+}
+
+/// How a series is drawn, so that its legend swatch can be drawn the same way.
+#[derive(Debug, Clone, Copy)]
+pub struct Look {
+    /// Colour.
+    pub colour: RGBColor,
+    /// Line width (0: no line).
+    pub width: u32,
+    /// Dash length and gap (`None`: solid).
+    pub dash: Option<(u32, u32)>,
+    /// Marker, if the series has one.
+    pub marker: Option<Marker>,
+    /// A pale patch behind the swatch (a shaded band).
+    pub patch: bool,
+}
+
+impl Look {
+    /// Series `i` of a chart: colour, dash pattern and marker all differ.
+    fn series(i: usize) -> Look {
+        let marker = [Marker::Dot, Marker::Triangle, Marker::Cross, Marker::Ring][i % 4];
+        Look { colour: colour(i), width: 2, dash: dash(i), marker: Some(marker), patch: false }
+    }
+}
+
+fn draw_marker<'b>(area: &Area<'b>, (x, y): (i32, i32), look: &Look) -> Result<(), String> {
+    let c = look.colour;
+    let r = match look.marker {
+        None => return Ok(()),
+        Some(Marker::Dot) => area.draw(&Circle::new((x, y), 4, c.filled())),
+        Some(Marker::Triangle) => area.draw(&TriangleMarker::new((x, y), 5, c.filled())),
+        Some(Marker::Cross) => area.draw(&Cross::new((x, y), 4, c.stroke_width(2))),
+        Some(Marker::Ring) => area.draw(&Circle::new((x, y), 4, c.stroke_width(2))),
+        Some(Marker::Square) => area.draw(&Rectangle::new([(x - 4, y - 4), (x + 4, y + 4)], c.filled())),
+    };
+    r.map_err(|e| e.to_string())
+}
+
+/// Draws a series' points as its marker.
+fn draw_markers(chart: &mut Chart<'_, '_>, points: &[(f64, f64)], look: &Look) -> Result<(), String> {
+    let c = look.colour;
+    let r = match look.marker {
+        None => return Ok(()),
+        Some(Marker::Dot) => chart.draw_series(points.iter().map(|&p| Circle::new(p, 4, c.filled()))).map(|_| ()),
+        Some(Marker::Triangle) => {
+            chart.draw_series(points.iter().map(|&p| TriangleMarker::new(p, 5, c.filled()))).map(|_| ())
+        }
+        Some(Marker::Cross) => {
+            chart.draw_series(points.iter().map(|&p| Cross::new(p, 4, c.stroke_width(2)))).map(|_| ())
+        }
+        Some(Marker::Ring) => {
+            chart.draw_series(points.iter().map(|&p| Circle::new(p, 4, c.stroke_width(2)))).map(|_| ())
+        }
+        Some(Marker::Square) => chart
+            .draw_series(points.iter().map(|&p| EmptyElement::at(p) + Rectangle::new([(-4, -4), (4, 4)], c.filled())))
+            .map(|_| ()),
+    };
+    r.map_err(|e| e.to_string())
+}
+
+/// Draws a series' line in its dash pattern.
+fn draw_line(chart: &mut Chart<'_, '_>, points: Vec<(f64, f64)>, look: &Look) -> Result<(), String> {
+    if look.width == 0 {
+        return Ok(());
+    }
+    let style = look.colour.stroke_width(look.width);
+    let r = match look.dash {
+        None => chart.draw_series(LineSeries::new(points, style)).map(|_| ()),
+        Some((size, gap)) => chart.draw_series(DashedLineSeries::new(points, size, gap, style)).map(|_| ()),
+    };
+    r.map_err(|e| e.to_string())
+}
+
+/// The legend in its own panel beside the plot: a swatch drawn exactly as
+/// the series is (line, dash pattern, marker, band), then its name; long
+/// names are cut with an ellipsis.
+fn side_legend(area: &Area<'_>, heading: Option<&str>, entries: &[(String, Look)]) -> Result<(), String> {
+    let mut y = 44;
+    if let Some(h) = heading {
+        area.draw(&Text::new(h.to_owned(), (6, y - 7), ("sans-serif", 12).into_font().style(FontStyle::Bold)))
+            .map_err(|e| e.to_string())?;
+        y += 20;
+    }
+    for (name, look) in entries {
+        if look.patch {
+            area.draw(&Rectangle::new([(4, y - 7), (36, y + 7)], look.colour.mix(0.15).filled()))
+                .map_err(|e| e.to_string())?;
+        }
+        if look.width > 0 {
+            let style = look.colour.stroke_width(look.width);
+            let r = match look.dash {
+                None => area.draw(&PathElement::new(vec![(6, y), (34, y)], style)),
+                Some((size, gap)) => area.draw(&DashedPathElement::new(vec![(6, y), (34, y)], size, gap, style)),
+            };
+            r.map_err(|e| e.to_string())?;
+        }
+        draw_marker(area, (20, y), look)?;
+        // About 6 pixels a character at this size.
+        let room = ((LEGEND_WIDTH - 48) / 6) as usize;
+        let label = if name.chars().count() > room {
+            format!("{}…", name.chars().take(room - 1).collect::<String>())
+        } else {
+            name.clone()
+        };
+        area.draw(&Text::new(label, (42, y - 7), ("sans-serif", 12))).map_err(|e| e.to_string())?;
+        y += 20;
+    }
+    Ok(())
+}
+
+/// What a chart's value axis shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Axis {
+    /// Fitted to the values.
+    Fitted,
+    /// A share in percent: 0 to 100.
+    Percent,
+    /// A count: whole-number ticks.
+    Count,
+}
+
+impl Axis {
+    /// The axis range for values spanning `(lo, hi)` (already padded).
+    fn range(self, (lo, hi): (f64, f64)) -> (f64, f64) {
+        match self {
+            Axis::Fitted => (lo, hi),
+            Axis::Percent => (lo.min(0.0), hi.max(100.0)),
+            Axis::Count => {
+                let (lo, hi) = (lo.floor(), hi.ceil());
+                (lo, if hi > lo { hi } else { lo + 1.0 })
+            }
+        }
+    }
+}
+
+/// Draws the mesh with axis labels; a count axis gets whole-number ticks.
+fn mesh(
+    chart: &mut Chart<'_, '_>,
+    x_label: &str,
+    y_label: &str,
+    y: Axis,
+    ys: (f64, f64),
+    whole_x: bool,
+) -> Result<(), String> {
+    let mut m = chart.configure_mesh();
+    m.x_desc(x_label)
+        .y_desc(y_label)
+        .axis_desc_style(("sans-serif", 15))
+        .label_style(("sans-serif", 13))
+        .light_line_style(RGBColor(235, 235, 235));
+    let whole = |v: &f64| format!("{v:.0}");
+    if y == Axis::Count {
+        let span = (ys.1 - ys.0).round() as usize;
+        // At most about ten ticks, each on a whole number.
+        m.y_labels(if span <= 10 { span + 1 } else { 10 }).y_label_formatter(&whole);
+    }
+    if whole_x {
+        m.x_label_formatter(&whole);
+    }
+    m.draw().map_err(|e| e.to_string())
 }
 
 /// A series of points with a 95% band: (x, mean, lower, upper).
@@ -73,7 +244,7 @@ fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
 }
 
 /// Lines of means with shaded 95% bands (or error bars when `bars`), an
-/// optional zero line, axis labels and a legend.
+/// optional zero line, axis labels and a legend beside the plot.
 pub fn bands(
     title: &str,
     x_label: &str,
@@ -81,137 +252,129 @@ pub fn bands(
     series: &[Band],
     zero: bool,
     bars: bool,
+    axis: Axis,
 ) -> Result<String, String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let body = root.titled(title, ("sans-serif", 18)).map_err(|e| e.to_string())?;
+        let (plot, legend_area) = body.split_horizontally(SIZE.0 - LEGEND_WIDTH);
         let xs = range(series.iter().flat_map(|s| s.points.iter().map(|p| p.0)));
-        let ys =
-            range(series.iter().flat_map(|s| s.points.iter().flat_map(|p| [p.1, p.2, p.3])).chain(zero.then_some(0.0)));
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 18))
+        let ys = axis.range(range(
+            series.iter().flat_map(|s| s.points.iter().flat_map(|p| [p.1, p.2, p.3])).chain(zero.then_some(0.0)),
+        ));
+        let mut chart = ChartBuilder::on(&plot)
             .margin(12)
             .x_label_area_size(45)
             .y_label_area_size(70)
             .build_cartesian_2d(xs.0..xs.1, ys.0..ys.1)
             .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_desc(x_label)
-            .y_desc(y_label)
-            .axis_desc_style(("sans-serif", 15))
-            .label_style(("sans-serif", 13))
-            .light_line_style(RGBColor(235, 235, 235))
-            .draw()
-            .map_err(|e| e.to_string())?;
+        mesh(&mut chart, x_label, y_label, axis, ys, false)?;
         if zero {
             chart
                 .draw_series(LineSeries::new([(xs.0, 0.0), (xs.1, 0.0)], BLACK.stroke_width(1)))
                 .map_err(|e| e.to_string())?;
         }
+        let mut entries = Vec::new();
         for (i, s) in series.iter().enumerate() {
-            let c = colour(i);
+            let mut look = Look::series(i);
+            let c = look.colour;
             if bars {
+                look.width = 0;
                 for &(x, _, lo, hi) in &s.points {
                     chart
                         .draw_series(LineSeries::new([(x, lo), (x, hi)], c.stroke_width(1)))
                         .map_err(|e| e.to_string())?;
                 }
             } else if s.points.len() > 1 {
+                look.patch = true;
                 let mut outline: Vec<(f64, f64)> = s.points.iter().map(|p| (p.0, p.3)).collect();
                 outline.extend(s.points.iter().rev().map(|p| (p.0, p.2)));
                 chart.draw_series(std::iter::once(Polygon::new(outline, c.mix(0.15)))).map_err(|e| e.to_string())?;
             }
             let line: Vec<(f64, f64)> = s.points.iter().map(|p| (p.0, p.1)).collect();
-            let style = c.stroke_width(2);
-            if !bars {
-                let drawn = match dash(i) {
-                    None => chart.draw_series(LineSeries::new(line.clone(), style)),
-                    Some((size, gap)) => chart.draw_series(DashedLineSeries::new(line.clone(), size, gap, style)),
-                };
-                drawn.map_err(|e| e.to_string())?;
-            }
-            let marked = match i % 4 {
-                0 => chart.draw_series(line.iter().map(|&p| Circle::new(p, 4, c.filled()))).map(|_| ()),
-                1 => chart.draw_series(line.iter().map(|&p| TriangleMarker::new(p, 5, c.filled()))).map(|_| ()),
-                2 => chart.draw_series(line.iter().map(|&p| Cross::new(p, 4, c.stroke_width(2)))).map(|_| ()),
-                _ => chart.draw_series(line.iter().map(|&p| Circle::new(p, 4, c.stroke_width(2)))).map(|_| ()),
-            };
-            marked.map_err(|e| e.to_string())?;
-            chart
-                .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
-                .map_err(|e| e.to_string())?
-                .label(s.name.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], colour(i).stroke_width(2)));
+            draw_line(&mut chart, line.clone(), &look)?;
+            draw_markers(&mut chart, &line, &look)?;
+            entries.push((s.name.clone(), look));
         }
-        legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+        side_legend(&legend_area, None, &entries)?;
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(svg)
 }
 
-/// Weekly lines, one per named series, with a dashed vertical line at `mark` (the end of the warm-up).
-pub fn weekly(
-    title: &str,
-    y_label: &str,
-    series: &[(String, Vec<(f64, f64)>)],
-    mark: Option<f64>,
-) -> Result<String, String> {
+/// One weekly line.
+#[derive(Debug, Clone)]
+pub struct Weekly {
+    /// Legend name.
+    pub name: String,
+    /// (week, value), in week order.
+    pub points: Vec<(f64, f64)>,
+    /// Drawn in colour and named in the legend; the others are drawn thin and grey.
+    pub highlighted: bool,
+}
+
+/// A moment marked on weekly charts: a dashed vertical line with a label.
+#[derive(Debug, Clone)]
+pub struct Mark {
+    /// The week.
+    pub week: f64,
+    /// What happened (`warm-up ends`, `regime → collaboration`).
+    pub label: String,
+}
+
+/// Weekly lines: the highlighted ones in colour and named in the legend,
+/// the rest thin and grey; a dashed vertical line at each mark.
+pub fn weekly(title: &str, y_label: &str, series: &[Weekly], marks: &[Mark], axis: Axis) -> Result<String, String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let xs = range(series.iter().flat_map(|s| s.1.iter().map(|p| p.0)));
-        let ys = range(series.iter().flat_map(|s| s.1.iter().map(|p| p.1)));
-        let (plot, legend) = root.split_horizontally(SIZE.0 - 190);
+        let xs = range(series.iter().flat_map(|s| s.points.iter().map(|p| p.0)));
+        let ys = axis.range(range(series.iter().flat_map(|s| s.points.iter().map(|p| p.1))));
+        let body = root.titled(title, ("sans-serif", 18)).map_err(|e| e.to_string())?;
+        let (plot, legend_area) = body.split_horizontally(SIZE.0 - LEGEND_WIDTH);
         let mut chart = ChartBuilder::on(&plot)
-            .caption(title, ("sans-serif", 18))
             .margin(12)
             .x_label_area_size(45)
             .y_label_area_size(70)
             .build_cartesian_2d(xs.0..xs.1, ys.0..ys.1)
             .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_desc("week (0 = start of the warm-up)")
-            .y_desc(y_label)
-            .axis_desc_style(("sans-serif", 15))
-            .label_style(("sans-serif", 13))
-            .light_line_style(RGBColor(235, 235, 235))
-            .draw()
-            .map_err(|e| e.to_string())?;
-        if let Some(m) = mark {
+        mesh(&mut chart, "week (0 = start of the warm-up)", y_label, axis, ys, true)?;
+        let grey = Look { colour: RGBColor(190, 190, 190), width: 1, dash: None, marker: None, patch: false };
+        for s in series.iter().filter(|s| !s.highlighted) {
+            draw_line(&mut chart, s.points.clone(), &grey)?;
+        }
+        let mut entries = Vec::new();
+        for (i, s) in series.iter().filter(|s| s.highlighted).enumerate() {
+            let look = Look { marker: None, ..Look::series(i) };
+            draw_line(&mut chart, s.points.clone(), &look)?;
+            entries.push((s.name.clone(), look));
+        }
+        let others = series.iter().filter(|s| !s.highlighted).count();
+        if others > 0 {
+            entries.push((format!("{others} other{}", if others == 1 { "" } else { "s" }), grey));
+        }
+        let mark_style = RGBColor(90, 90, 90);
+        for m in marks {
             chart
-                .draw_series(DashedLineSeries::new(
-                    [(m, ys.0), (m, ys.1)],
-                    6,
-                    4,
-                    RGBColor(120, 120, 120).stroke_width(1),
-                ))
+                .draw_series(DashedLineSeries::new([(m.week, ys.0), (m.week, ys.1)], 6, 4, mark_style.stroke_width(1)))
                 .map_err(|e| e.to_string())?;
         }
-        for (i, (_, points)) in series.iter().enumerate() {
-            let style = colour(i).stroke_width(2);
-            let drawn = match dash(i) {
-                None => chart.draw_series(LineSeries::new(points.clone(), style)),
-                Some((size, gap)) => chart.draw_series(DashedLineSeries::new(points.clone(), size, gap, style)),
-            };
-            drawn.map_err(|e| e.to_string())?;
-        }
-        // The legend beside the chart, one row a series.
-        for (i, (name, _)) in series.iter().enumerate() {
-            let y = 40 + 18 * i as i32;
-            let style = colour(i).stroke_width(2);
-            let line = match dash(i) {
-                None => PathElement::new(vec![(6, y), (30, y)], style),
-                Some(_) => PathElement::new(vec![(6, y), (12, y)], style),
-            };
-            legend.draw(&line).map_err(|e| e.to_string())?;
-            if dash(i).is_some() {
-                legend.draw(&PathElement::new(vec![(18, y), (24, y)], style)).map_err(|e| e.to_string())?;
-            }
-            legend.draw(&Text::new(name.clone(), (36, y - 7), ("sans-serif", 12))).map_err(|e| e.to_string())?;
+        side_legend(&legend_area, None, &entries)?;
+        // The marks' labels, listed under the legend: the week, then what happened.
+        let top = 44 + 20 * entries.len() as i32 + 16;
+        for (k, m) in marks.iter().enumerate() {
+            let y = top + 34 * k as i32;
+            let style = mark_style.stroke_width(1);
+            legend_area
+                .draw(&DashedPathElement::new(vec![(20, y - 7), (20, y + 21)], 4, 3, style))
+                .map_err(|e| e.to_string())?;
+            let week = format!("week {}", m.week);
+            legend_area.draw(&Text::new(week, (42, y - 7), ("sans-serif", 12))).map_err(|e| e.to_string())?;
+            let label: String = m.label.chars().take(((LEGEND_WIDTH - 48) / 6) as usize).collect();
+            legend_area.draw(&Text::new(label, (42, y + 8), ("sans-serif", 12))).map_err(|e| e.to_string())?;
         }
         root.present().map_err(|e| e.to_string())?;
     }
@@ -226,17 +389,20 @@ pub fn map(title: &str, m: &Map) -> Result<String, String> {
         let size = (SIZE.0, 620);
         let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let body = root.titled(title, ("sans-serif", 18)).map_err(|e| e.to_string())?;
+        let (plot, legend_area) = body.split_horizontally(size.0 - LEGEND_WIDTH);
         let xs = range(m.localities.iter().map(|l| l.x).chain(m.providers.iter().map(|p| p.x)));
         let ys = range(m.localities.iter().map(|l| l.y).chain(m.providers.iter().map(|p| p.y)));
-        // Equal km per pixel on both axes (the plotting area is about 816 × 520 pixels).
-        let per_pixel = ((xs.1 - xs.0) / 816.0).max((ys.1 - ys.0) / 520.0);
+        // Equal km per pixel on both axes (the plotting area is the panel
+        // less margins and label areas: about 586 × 520 pixels).
+        let (width, height) = (f64::from(size.0 - LEGEND_WIDTH - 84), 520.0);
+        let per_pixel = ((xs.1 - xs.0) / width).max((ys.1 - ys.0) / height);
         let widen = |(lo, hi): (f64, f64), pixels: f64| {
             let (mid, half) = ((lo + hi) / 2.0, per_pixel * pixels / 2.0);
             (mid - half, mid + half)
         };
-        let (xs, ys) = (widen(xs, 816.0), widen(ys, 520.0));
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 18))
+        let (xs, ys) = (widen(xs, width), widen(ys, height));
+        let mut chart = ChartBuilder::on(&plot)
             .margin(12)
             .x_label_area_size(45)
             .y_label_area_size(60)
@@ -268,24 +434,32 @@ pub fn map(title: &str, m: &Map) -> Result<String, String> {
                 let r = (3.0 + 9.0 * (l.population / biggest).sqrt()) as i32;
                 Circle::new((l.x, l.y), r, colour(4).mix(0.8).filled())
             }))
-            .map_err(|e| e.to_string())?
-            .label("locality (area ∝ residents)")
-            .legend(|(x, y)| Circle::new((x + 10, y), 5, colour(4).filled()));
+            .map_err(|e| e.to_string())?;
         chart
             .draw_series(
                 m.providers
                     .iter()
                     .map(|p| EmptyElement::at((p.x, p.y)) + Rectangle::new([(-6, -6), (6, 6)], colour(1).filled())),
             )
-            .map_err(|e| e.to_string())?
-            .label("provider")
-            .legend(|(x, y)| Rectangle::new([(x + 5, y - 4), (x + 13, y + 4)], colour(1).filled()));
+            .map_err(|e| e.to_string())?;
+        // Each provider named beside its square.
         chart
-            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
-            .map_err(|e| e.to_string())?
-            .label("patients treated (line width ∝ flow)")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], colour(0).mix(0.5).stroke_width(4)));
-        legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+            .draw_series(m.providers.iter().map(|p| {
+                EmptyElement::at((p.x, p.y)) + Text::new(p.id.clone(), (9, -16), ("sans-serif", 12).into_font())
+            }))
+            .map_err(|e| e.to_string())?;
+        let flow = Look { colour: RGBColor(128, 185, 217), width: 4, dash: None, marker: None, patch: false };
+        let locality = Look { colour: colour(4), width: 0, dash: None, marker: Some(Marker::Dot), patch: false };
+        let provider = Look { colour: colour(1), width: 0, dash: None, marker: Some(Marker::Square), patch: false };
+        side_legend(
+            &legend_area,
+            None,
+            &[
+                ("locality (area ∝ residents)".into(), locality),
+                ("provider (named)".into(), provider),
+                ("patients (width ∝ flow)".into(), flow),
+            ],
+        )?;
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(svg)
@@ -311,20 +485,19 @@ pub fn ranked(title: &str, x_label: &str, rows: &[String], series: &[Ranked]) ->
         let size = (SIZE.0, (110 + row_px * rows.len() as u32).max(200));
         let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let body = root.titled(title, ("sans-serif", 18)).map_err(|e| e.to_string())?;
+        let (plot, legend_area) = body.split_horizontally(size.0 - LEGEND_WIDTH);
         let xs = range(
             series
                 .iter()
                 .flat_map(|s| s.values.iter().flat_map(|(v, ci)| [*v].into_iter().chain(ci.iter().flatten().copied())))
                 .chain([0.0]),
         );
-        // Room on the right for the legend.
-        let xs = (xs.0, xs.1 + (xs.1 - xs.0) * 0.2);
         let n = rows.len() as f64;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 18))
+        let mut chart = ChartBuilder::on(&plot)
             .margin(12)
             .x_label_area_size(45)
-            .y_label_area_size(280)
+            .y_label_area_size(240)
             .build_cartesian_2d(xs.0..xs.1, 0.0..n)
             .map_err(|e| e.to_string())?;
         chart
@@ -340,6 +513,7 @@ pub fn ranked(title: &str, x_label: &str, rows: &[String], series: &[Ranked]) ->
         chart.draw_series(LineSeries::new([(0.0, 0.0), (0.0, n)], BLACK.stroke_width(1))).map_err(|e| e.to_string())?;
         // Each row's band (one unit tall) holds the series' bars, top down.
         let bar = 0.8 / series.len().max(1) as f64;
+        let mut entries = Vec::new();
         for (i, s) in series.iter().enumerate() {
             let c = colour(i);
             let style = match i % 3 {
@@ -351,11 +525,8 @@ pub fn ranked(title: &str, x_label: &str, rows: &[String], series: &[Ranked]) ->
                 let top = n - row as f64 - 0.1 - bar * i as f64;
                 Rectangle::new([(0.0, top), (*v, top - bar * 0.85)], style)
             });
-            chart
-                .draw_series(bars)
-                .map_err(|e| e.to_string())?
-                .label(s.name.clone())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 18, y + 5)], style));
+            chart.draw_series(bars).map_err(|e| e.to_string())?;
+            entries.push((s.name.clone(), i));
             for (row, (_, ci)) in s.values.iter().enumerate() {
                 let Some([lo, hi]) = ci else { continue };
                 let mid = n - row as f64 - 0.1 - bar * (i as f64 + 0.425);
@@ -375,7 +546,18 @@ pub fn ranked(title: &str, x_label: &str, rows: &[String], series: &[Ranked]) ->
             let (x, y) = chart.backend_coord(&(xs.0, n - row as f64 - 0.5));
             root.draw(&Text::new(name.clone(), (x - 8, y), name_style.clone())).map_err(|e| e.to_string())?;
         }
-        legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+        // The legend: a bar swatch as each series is filled, then its name.
+        for (k, (name, i)) in entries.iter().enumerate() {
+            let y = 44 + 20 * k as i32;
+            let c = colour(*i);
+            let style = match i % 3 {
+                0 => c.filled(),
+                1 => c.stroke_width(2),
+                _ => c.mix(0.35).filled(),
+            };
+            legend_area.draw(&Rectangle::new([(6, y - 5), (34, y + 5)], style)).map_err(|e| e.to_string())?;
+            legend_area.draw(&Text::new(name.clone(), (42, y - 7), ("sans-serif", 12))).map_err(|e| e.to_string())?;
+        }
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(svg)

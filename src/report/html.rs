@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
-use super::charts::{self, Band, Ranked};
+use super::charts::{self, Axis, Band, Mark, Ranked, Weekly};
 use super::input::{Report, SweepReport};
 use crate::model::RunOutput;
 use crate::sweep::sensitivity::{Indices, TargetResult};
@@ -26,6 +26,15 @@ pub struct Metric {
     pub scale: f64,
     /// Whether less is better.
     pub lower_is_better: bool,
+    /// How its value axis is drawn.
+    pub axis: Axis,
+}
+
+impl Metric {
+    /// The unit of a difference of two values: percentage points for a percentage.
+    pub fn difference_unit(&self) -> &'static str {
+        if self.unit == "%" { "percentage points" } else { self.unit }
+    }
 }
 
 /// The key metrics of sweep reports.
@@ -36,6 +45,7 @@ pub const KEY_METRICS: [Metric; 6] = [
         unit: "%",
         scale: 100.0,
         lower_is_better: false,
+        axis: Axis::Percent,
     },
     Metric {
         path: "outcomes.overall.adverse_rate",
@@ -43,6 +53,7 @@ pub const KEY_METRICS: [Metric; 6] = [
         unit: "%",
         scale: 100.0,
         lower_is_better: true,
+        axis: Axis::Fitted,
     },
     Metric {
         path: "access.overall.p95_km",
@@ -50,6 +61,7 @@ pub const KEY_METRICS: [Metric; 6] = [
         unit: "km",
         scale: 1.0,
         lower_is_better: true,
+        axis: Axis::Fitted,
     },
     Metric {
         path: "finance.system_cost_per_year",
@@ -57,14 +69,23 @@ pub const KEY_METRICS: [Metric; 6] = [
         unit: "£m a year",
         scale: 1e-6,
         lower_is_better: true,
+        axis: Axis::Fitted,
     },
-    Metric { path: "workforce.vacancy_rate", label: "vacancy rate", unit: "%", scale: 100.0, lower_is_better: true },
+    Metric {
+        path: "workforce.vacancy_rate",
+        label: "vacancy rate",
+        unit: "%",
+        scale: 100.0,
+        lower_is_better: true,
+        axis: Axis::Percent,
+    },
     Metric {
         path: "finance.failures",
         label: "provider failures",
         unit: "providers",
         scale: 1.0,
         lower_is_better: true,
+        axis: Axis::Count,
     },
 ];
 
@@ -73,6 +94,33 @@ h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #cc
 figure{margin:1.2em 0}figure svg{max-width:100%;height:auto}figcaption{font-size:.9em;color:#444}\
 table{border-collapse:collapse;margin:1em 0;font-size:.9em}td,th{border:1px solid #bbb;padding:.25em .6em;text-align:left}\
 th{background:#f0f0f0}.note{background:#fff4d6;border-left:4px solid #e69f00;padding:.5em 1em}";
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
+/// Most providers drawn in colour on a weekly chart; the rest are grey.
+const MAX_HIGHLIGHTED: usize = 6;
+
+/// With more than [`MAX_HIGHLIGHTED`] series, keeps in colour the three
+/// highest and three lowest at the end and greys the rest; says which.
+fn highlight_extremes(series: &mut [Weekly]) -> String {
+    if series.len() <= MAX_HIGHLIGHTED {
+        return String::new();
+    }
+    let last = |s: &Weekly| s.points.last().map_or(f64::NEG_INFINITY, |p| p.1);
+    let mut order: Vec<usize> = (0..series.len()).collect();
+    order.sort_by(|&a, &b| last(&series[b]).total_cmp(&last(&series[a])).then(a.cmp(&b)));
+    let half = MAX_HIGHLIGHTED / 2;
+    for (rank, &i) in order.iter().enumerate() {
+        series[i].highlighted = rank < half || rank >= order.len() - half;
+    }
+    format!(
+        ", the {half} highest and {half} lowest at the end in colour and the other {} in grey",
+        series.len() - MAX_HIGHLIGHTED
+    )
+}
 
 /// Escapes text for HTML.
 pub fn esc(s: &str) -> String {
@@ -164,30 +212,50 @@ fn run_page(r: &RunOutput) -> Result<String, String> {
             "<p class=\"note\">This run was made without <code>--timeseries</code>: no weekly series to show.</p>\n",
         ),
         Some(ts) => {
-            let mark = Some(f64::from(r.time.warmup_weeks));
+            // The end of the warm-up and every timed change (switch or shock) are marked.
+            let mut marks = vec![Mark { week: f64::from(r.time.warmup_weeks), label: "warm-up ends".into() }];
+            marks.extend(
+                r.events
+                    .iter()
+                    .filter(|e| e.kind == "timeline")
+                    .map(|e| Mark { week: f64::from(e.week), label: e.detail.clone() }),
+            );
+            let changed = match r.events.iter().find(|e| e.kind == "timeline" && e.detail.starts_with("regime")) {
+                Some(e) if r.regime_at_end.name != r.regime.name => {
+                    format!(": regime {} → {} at week {}", r.regime.name, r.regime_at_end.name, e.week)
+                }
+                _ => String::new(),
+            };
             // A series shorter than the weeks (a damaged or hand-edited
             // file) is drawn as far as it goes.
             type Pick = fn(&crate::model::engine::ProviderSeries, usize) -> Option<f64>;
-            let panels: [(&str, &str, &str, Pick); 4] = [
-                ("waits", "patients on the waiting list", "patients", |p, w| p.waiting.get(w).map(|&x| x as f64)),
-                ("quality", "quality", "quality index (0 = the baseline risks' level)", |p, w| {
+            let panels: [(&str, &str, &str, Axis, Pick); 4] = [
+                ("waits", "waiting list", "patients", Axis::Count, |p, w| p.waiting.get(w).map(|&x| x as f64)),
+                ("quality", "quality", "index, 0 = the baseline risks' level", Axis::Fitted, |p, w| {
                     p.quality.get(w).copied()
                 }),
-                ("cash", "cash", "£m", |p, w| p.cash.get(w).map(|c| c.as_pounds() / 1e6)),
-                ("staff", "staff in post", "WTE", |p, w| p.staff_wte.get(w).copied()),
+                ("cash", "cash", "£m", Axis::Fitted, |p, w| p.cash.get(w).map(|c| c.as_pounds() / 1e6)),
+                ("staff", "staff in post", "WTE", Axis::Fitted, |p, w| p.staff_wte.get(w).copied()),
             ];
-            for (id, what, unit, pick) in panels {
-                let series: Vec<(String, Vec<(f64, f64)>)> = ts
+            for (id, what, unit, axis, pick) in panels {
+                let mut series: Vec<Weekly> = ts
                     .providers
                     .iter()
                     .map(|p| {
                         let points =
                             ts.week.iter().enumerate().filter_map(|(w, &wk)| Some((f64::from(wk), pick(p, w)?)));
-                        (p.id.clone(), points.collect())
+                        Weekly { name: p.id.clone(), points: points.collect(), highlighted: true }
                     })
                     .collect();
-                let svg = charts::weekly(&format!("{what} by provider — {title}"), unit, &series, mark)?;
-                let points = series.iter().map(|s| s.1.len()).sum();
+                let shown = highlight_extremes(&mut series);
+                let svg = charts::weekly(
+                    &format!("{} by provider{changed}", capitalised(what)),
+                    &format!("{what} ({unit})"),
+                    &series,
+                    &marks,
+                    axis,
+                )?;
+                let points = series.iter().map(|s| s.points.len()).sum();
                 figure(
                     &mut b,
                     &format!("run-{id}"),
@@ -195,7 +263,9 @@ fn run_page(r: &RunOutput) -> Result<String, String> {
                     series.len(),
                     points,
                     &svg,
-                    &format!("Weekly {what} of each provider ({unit}); the dashed line marks the end of the warm-up."),
+                    &format!(
+                        "Weekly {what} of each provider ({unit}){shown}; dashed lines mark the end of the warm-up and each timed change."
+                    ),
                 );
             }
         }
@@ -391,7 +461,7 @@ fn sweep_page(r: &SweepReport) -> Result<String, String> {
                 }
                 let chart_title = format!("{}{facet_label}", m.label);
                 let y = format!("{} ({})", m.label, m.unit);
-                let svg = charts::bands(&chart_title, param, &y, &series, false, bars)?;
+                let svg = charts::bands(&chart_title, param, &y, &series, false, bars, m.axis)?;
                 let n = series.iter().map(|s| s.points.len()).sum();
                 figure(
                     &mut b,
@@ -428,10 +498,11 @@ fn sweep_page(r: &SweepReport) -> Result<String, String> {
                 let svg = charts::bands(
                     &format!("Paired difference in {}{facet_label}", m.label),
                     param,
-                    &y,
+                    &format!("difference in {} ({})", m.label, m.difference_unit()),
                     &diffs,
                     true,
                     bars,
+                    Axis::Fitted,
                 )?;
                 let n = diffs.iter().map(|s| s.points.len()).sum();
                 figure(
@@ -564,7 +635,7 @@ fn sensitivity_section(r: &SweepReport, metrics: &[&Metric]) -> Result<String, S
                     },
                     Ranked { name: "σ".into(), values: parameters.iter().map(|p| (scaled(p.sigma), None)).collect() },
                 ];
-                (rows, series, format!("{} ({}) per whole range of the parameter", m.label, m.unit))
+                (rows, series, format!("{} ({}) per whole range of the parameter", m.label, m.difference_unit()))
             }
             Indices::Sobol { parameters, .. } => {
                 let rows: Vec<String> = parameters.iter().map(|p| p.parameter.clone()).collect();
