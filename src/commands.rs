@@ -143,10 +143,10 @@ fn sweep(args: &SweepArgs) -> Result<()> {
     if !args.quiet {
         eprintln!(
             "{} runs in {} ({} run now, {} already done){}",
-            outcome.owned,
+            text::thousands(outcome.owned),
             out.display(),
-            outcome.ran,
-            outcome.already_done,
+            text::thousands(outcome.ran),
+            text::thousands(outcome.already_done),
             if outcome.summarised { "; summary written" } else { "; shard: merge the shards for a summary" }
         );
     }
