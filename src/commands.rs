@@ -10,7 +10,7 @@ use ccsim::model::{self, PRESETS, Regime, RegimeSpec};
 use ccsim::sweep::merge as sweep_merge;
 use ccsim::sweep::runner::{self, Shard};
 use ccsim::sweep::spec;
-use ccsim::{build, output, report, text, validate};
+use ccsim::{import, output, report, text, validate};
 
 use crate::cli::{
     BuildArgs, CheckArgs, Command, Destination, ExportArgs, ExportFormat, ExportTable, MergeArgs, ReportArgs,
@@ -182,9 +182,9 @@ fn sensitivity(args: &SensitivityArgs) -> Result<()> {
 
 fn scenario_build(args: &BuildArgs) -> Result<()> {
     let area = match (&args.region, args.england) {
-        (Some(region), _) => build::Area::Region(region.clone()),
-        (None, true) => build::Area::England,
-        (None, false) => build::Area::Districts(args.districts.iter().map(|c| c.trim().to_owned()).collect()),
+        (Some(region), _) => import::Area::Region(region.clone()),
+        (None, true) => import::Area::England,
+        (None, false) => import::Area::Districts(args.districts.iter().map(|c| c.trim().to_owned()).collect()),
     };
     let (base, base_label) = match &args.base {
         None => (None, "the built-in services and the scenario format's defaults".to_owned()),
@@ -205,8 +205,8 @@ fn scenario_build(args: &BuildArgs) -> Result<()> {
             (Some(value), label)
         }
     };
-    let request = build::Request {
-        inputs: build::Inputs {
+    let request = import::Request {
+        inputs: import::Inputs {
             sites: args.sites.clone(),
             beds: args.beds.clone(),
             population: args.population.clone(),
@@ -219,7 +219,7 @@ fn scenario_build(args: &BuildArgs) -> Result<()> {
         base_label,
         name: args.name.clone(),
     };
-    let built = build::build(&request)?;
+    let built = import::build(&request)?;
     for note in &built.notes {
         eprintln!("note: {note}");
     }

@@ -7,7 +7,7 @@
 //! without ever leaving a partial file.
 #![warn(missing_docs)]
 
-pub mod build;
+pub mod import;
 pub mod input;
 pub mod load;
 pub mod model;
