@@ -649,7 +649,7 @@ fn sensitivity_section(r: &SweepReport, metrics: &[&Metric]) -> Result<String, S
                         values: parameters.iter().map(|p| (p.total, Some(p.total_ci))).collect(),
                     },
                 ];
-                (rows, series, "share of variance".to_owned())
+                (rows, series, "share of variance (fraction, 0 to 1)".to_owned())
             }
         };
         let caption = format!(
