@@ -298,3 +298,98 @@ fn shared_seeds_in_a_saltelli_block_give_an_inert_parameter_no_index() {
     assert!(total("network.wait_threshold_weeks") < 0.05, "{parameters:?}");
     assert!(total("behaviour.altruism") > 0.2, "{parameters:?}");
 }
+
+/// Morris steps go up from the lower half of the grid and down from the
+/// upper half, each by exactly Δ, and every level of every parameter is a
+/// base value somewhere (the earlier design stepped only upwards).
+#[test]
+fn morris_steps_go_both_ways_by_delta_and_visit_every_level() {
+    let s = spec(Design::Morris, &[("a", 0.0, 1.0), ("b", 0.0, 1.0), ("c", 0.0, 1.0)], None, Some(50));
+    let unit = design::unit_points(&s, 3).expect("unit points");
+    let (mut up, mut down) = (0, 0);
+    for t in unit.chunks(4) {
+        for w in t.windows(2) {
+            let moved: Vec<f64> = (0..3).map(|j| w[1][j] - w[0][j]).filter(|d| d.abs() > 1e-12).collect();
+            assert_eq!(moved.len(), 1, "one parameter a step");
+            assert!((moved[0].abs() - 2.0 / 3.0).abs() < 1e-12, "a step of Δ = 2/3, found {}", moved[0]);
+            if moved[0] > 0.0 { up += 1 } else { down += 1 }
+        }
+    }
+    assert!(up > 30 && down > 30, "{up} steps up, {down} down");
+    for j in 0..3 {
+        for level in 0..4 {
+            let x = f64::from(level) / 3.0;
+            assert!(unit.iter().any(|p| (p[j] - x).abs() < 1e-12), "parameter {j} never at level {level}");
+        }
+    }
+}
+
+/// An integer parameter takes the integers of its range, each on an equal
+/// slice of the unit interval: 8 Latin-hypercube strata over 0..=3 put each
+/// integer in exactly 2, and a Sobol design's A rows are balanced the same way.
+#[test]
+fn integer_parameters_take_integers_that_exist_equally_often() {
+    let base = json!({"n": 0, "x": 0.5});
+    let names = vec!["n".to_owned(), "x".to_owned()];
+    for (design, samples, stride) in [(Design::LatinHypercube, 8, 1), (Design::Sobol, 64, 4)] {
+        let s = spec(design, &[("n", 0.0, 3.0), ("x", 0.0, 1.0)], Some(samples), None);
+        let pts = design::points(&s, &names, &base).expect("design");
+        let mut counts = [0; 4];
+        for p in pts.iter().step_by(stride) {
+            let n = p[0].as_i64().expect("an integer");
+            counts[usize::try_from(n).expect("in range")] += 1;
+        }
+        let each = samples / 4;
+        assert_eq!(counts, [each; 4], "{design:?}: counts of 0, 1, 2, 3");
+    }
+}
+
+/// On a 4-level grid over 0..=13 an integer parameter's levels are 0, 4, 9
+/// and 13, so its steps are 9 (not the nominal 8.67): with the step actually
+/// taken, the elementary effects of y = 3n + x are all exactly 3 × 13 = 39;
+/// with the nominal step they would be 40.5.
+#[test]
+fn an_integer_parameter_s_effect_is_divided_by_the_step_it_took() {
+    let base = json!({"n": 0, "x": 0.5});
+    let names = vec!["n".to_owned(), "x".to_owned()];
+    let s = spec(Design::Morris, &[("n", 0.0, 13.0), ("x", 0.0, 1.0)], None, Some(30));
+    let pts = design::points(&s, &names, &base).expect("design");
+    let y: Vec<f64> = pts.iter().map(|p| 3.0 * p[0].as_f64().expect("n") + p[1].as_f64().expect("x")).collect();
+    let ran: Vec<std::collections::BTreeMap<String, Value>> =
+        pts.iter().map(|p| names.iter().cloned().zip(p.iter().cloned()).collect()).collect();
+    let unit = design::unit_of_values(&s, &names, ran.iter()).expect("unit coordinates");
+    let m = sensitivity::morris(&unit, &y, 2);
+    assert!((m[0].1 - 39.0).abs() < 1e-9 && m[0].2 < 1e-9, "n: {:?}", m[0]);
+    assert!((m[1].1 - 1.0).abs() < 1e-9, "x: {:?}", m[1]);
+    let nominal = sensitivity::morris(&design::unit_points(&s, 2).expect("unit"), &y, 2);
+    assert!((nominal[0].1 - 40.5).abs() < 1e-9, "the nominal step overstates it: {:?}", nominal[0]);
+}
+
+/// Campolongo's selection keeps trajectories that cover the space: of 8
+/// random candidates, the 4 kept spread at least as widely as 95% of all 70
+/// possible choices of 4; and a design with `candidates` has exactly
+/// `trajectories` trajectories.
+#[test]
+fn campolongo_selection_spreads_the_trajectories_out() {
+    let s = spec(Design::Morris, &[("a", 0.0, 1.0), ("b", 0.0, 1.0), ("c", 0.0, 1.0)], None, Some(8));
+    let unit = design::unit_points(&s, 3).expect("unit points");
+    let all: Vec<Vec<Vec<f64>>> = unit.chunks(4).map(<[Vec<f64>]>::to_vec).collect();
+    let kept = design::spread_out(&all, 4);
+    assert_eq!(kept.len(), 4);
+    let mut spreads = Vec::new();
+    for a in 0..8 {
+        for b in a + 1..8 {
+            for c in b + 1..8 {
+                for d in c + 1..8 {
+                    spreads.push(design::spread(&all, &[a, b, c, d]));
+                }
+            }
+        }
+    }
+    spreads.sort_by(f64::total_cmp);
+    let chosen = design::spread(&all, &kept);
+    assert!(chosen >= spreads[(spreads.len() * 95) / 100 - 1], "kept {chosen}, the 95th percentile {}", spreads[66]);
+    let mut with = spec(Design::Morris, &[("a", 0.0, 1.0), ("b", 0.0, 1.0), ("c", 0.0, 1.0)], None, Some(10));
+    with.candidates = Some(40);
+    assert_eq!(design::unit_points(&with, 3).expect("unit points").len(), 10 * 4);
+}

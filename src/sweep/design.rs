@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::paths;
 use super::spec::{Design, ParamSpec, Points, SweepSpec};
-use crate::model::rng::design_rng;
+use crate::model::rng::{SimRng, design_rng};
 
 /// The values of one grid parameter.
 fn grid_values(path: &str, p: &ParamSpec) -> Result<Vec<Value>, String> {
@@ -60,9 +60,19 @@ fn range(path: &str, p: &ParamSpec) -> Result<(f64, f64), String> {
     }
 }
 
-/// A sampled value, as an integer where the scenario's field is one.
-fn sampled(x: f64, integer: bool) -> Value {
-    if integer { Value::from(x.round() as i64) } else { Value::from(x) }
+/// The value at unit coordinate `u` of a parameter ranging over [lo, hi].
+/// An integer parameter takes the integers lo..=hi, each on an equal slice
+/// of [0, 1] (so a Latin hypercube's strata and a Sobol sequence's balance
+/// fall on integers that exist, each equally often); on a Morris grid
+/// (`grid`) it takes the integer nearest the level, and the estimator
+/// divides each effect by the step actually taken.
+fn sampled(u: f64, (lo, hi): (f64, f64), integer: bool, grid: bool) -> Value {
+    if !integer {
+        return Value::from(lo + u * (hi - lo));
+    }
+    let (lo, hi) = (lo.ceil(), hi.floor().max(lo.ceil()));
+    let v = if grid { (lo + u * (hi - lo)).round() } else { (lo + (u * (hi - lo + 1.0)).floor()).min(hi) };
+    Value::from(v as i64)
 }
 
 /// The design's points: for each, one value per parameter (in `paths` order).
@@ -77,6 +87,7 @@ pub fn points(spec: &SweepSpec, parameter_paths: &[String], base: &Value) -> Res
         ("samples", spec.samples.is_some() && matches!(spec.design, Design::Grid | Design::Morris | Design::Points)),
         ("trajectories", spec.trajectories.is_some() && spec.design != Design::Morris),
         ("levels", spec.levels.is_some() && spec.design != Design::Morris),
+        ("candidates", spec.candidates.is_some() && spec.design != Design::Morris),
     ];
     if let Some((field, _)) = stray.iter().find(|(_, bad)| *bad) {
         return Err(format!("at `{field}`: a `{design}` design does not take `{field}`; remove it"));
@@ -117,7 +128,7 @@ pub fn points(spec: &SweepSpec, parameter_paths: &[String], base: &Value) -> Res
                     u.iter()
                         .zip(&ranges)
                         .zip(&integer)
-                        .map(|((x, (lo, hi)), &int)| sampled(lo + x * (hi - lo), int))
+                        .map(|((x, &range), &int)| sampled(*x, range, int, spec.design == Design::Morris))
                         .collect()
                 })
                 .collect())
@@ -169,23 +180,25 @@ pub fn unit_points(spec: &SweepSpec, k: usize) -> Result<Vec<Vec<f64>>, String> 
             if levels < 2 || levels % 2 == 1 {
                 return Err(format!("at `levels`: expected an even number of levels, at least 2, found {levels}"));
             }
-            let (p, delta) = (f64::from(levels), morris_delta(levels));
-            let mut out = Vec::with_capacity(r as usize * (k + 1));
-            for _ in 0..r {
-                // A base point on the grid, low enough that +Δ stays in [0, 1].
-                let steps_below = (f64::from(levels) / 2.0) as u32;
-                let mut x: Vec<f64> = (0..k).map(|_| f64::from(rng.random_range(0..steps_below)) / (p - 1.0)).collect();
-                let mut order: Vec<usize> = (0..k).collect();
-                for i in (1..k).rev() {
-                    order.swap(i, rng.random_range(0..=i));
+            let trajectory = |rng: &mut SimRng| morris_trajectory(rng, k, levels);
+            let chosen = match spec.candidates {
+                None => (0..r).map(|_| trajectory(&mut rng)).collect::<Vec<_>>(),
+                Some(m) if m > MAX_CANDIDATES => {
+                    return Err(format!(
+                        "at `candidates`: expected at most {MAX_CANDIDATES} candidate trajectories, found {m}"
+                    ));
                 }
-                out.push(x.clone());
-                for &j in &order {
-                    x[j] += delta;
-                    out.push(x.clone());
+                Some(m) if m < r => {
+                    return Err(format!(
+                        "at `candidates` and at `trajectories`: {m} candidates cannot give {r} trajectories; expected candidates ≥ trajectories"
+                    ));
                 }
-            }
-            Ok(out)
+                Some(m) => {
+                    let all: Vec<Vec<Vec<f64>>> = (0..m).map(|_| trajectory(&mut rng)).collect();
+                    spread_out(&all, r as usize).into_iter().map(|i| all[i].clone()).collect()
+                }
+            };
+            Ok(chosen.into_iter().flatten().collect())
         }
         Design::Sobol => {
             let n = samples(spec)?;
@@ -215,6 +228,108 @@ pub fn unit_points(spec: &SweepSpec, k: usize) -> Result<Vec<Vec<f64>>, String> 
             Ok(out)
         }
     }
+}
+
+/// The unit coordinates of the values that ran: (value − min)/(max − min)
+/// per parameter (0 for a range of one value), so that an integer
+/// parameter's effect is divided by the step it actually took.
+pub fn unit_of_values<'a>(
+    spec: &SweepSpec,
+    parameters: &[String],
+    points: impl Iterator<Item = &'a std::collections::BTreeMap<String, Value>>,
+) -> Result<Vec<Vec<f64>>, String> {
+    let ranges: Vec<(f64, f64)> = parameters
+        .iter()
+        .map(|p| range(p, spec.parameters.get(p).unwrap_or(&ParamSpec::default())))
+        .collect::<Result<_, _>>()?;
+    points
+        .enumerate()
+        .map(|(i, values)| {
+            parameters
+                .iter()
+                .zip(&ranges)
+                .map(|(p, &(lo, hi))| {
+                    let v = values
+                        .get(p)
+                        .and_then(Value::as_f64)
+                        .ok_or_else(|| format!("point {i} has no number for `{p}`"))?;
+                    Ok(if hi > lo { (v - lo) / (hi - lo) } else { 0.0 })
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Most candidate trajectories a Morris design may choose from (the
+/// selection compares every pair: 10⁶ pairs at the limit).
+pub const MAX_CANDIDATES: u32 = 1000;
+
+/// One Morris trajectory of k + 1 points on a grid of `levels` levels
+/// (even): a base point with each coordinate on any level, then each
+/// parameter in a random order moved by Δ = levels/2 levels — up from the
+/// lower half of the grid, down from the upper half, so that steps go both
+/// ways and every level is visited (Morris 1991).
+fn morris_trajectory(rng: &mut SimRng, k: usize, levels: u32) -> Vec<Vec<f64>> {
+    let half = levels / 2;
+    let top = f64::from(levels - 1);
+    let mut at: Vec<u32> = (0..k).map(|_| rng.random_range(0..levels)).collect();
+    let mut order: Vec<usize> = (0..k).collect();
+    for i in (1..k).rev() {
+        order.swap(i, rng.random_range(0..=i));
+    }
+    let unit = |at: &[u32]| at.iter().map(|&l| f64::from(l) / top).collect::<Vec<f64>>();
+    let mut out = vec![unit(&at)];
+    for &j in &order {
+        at[j] = if at[j] < half { at[j] + half } else { at[j] - half };
+        out.push(unit(&at));
+    }
+    out
+}
+
+/// The squared spread of a trajectory pair (Campolongo et al. 2007): the
+/// sum over their points' pairs of the Euclidean distance.
+fn distance(a: &[Vec<f64>], b: &[Vec<f64>]) -> f64 {
+    a.iter()
+        .flat_map(|x| b.iter().map(move |y| x.iter().zip(y).map(|(u, v)| (u - v).powi(2)).sum::<f64>().sqrt()))
+        .sum()
+}
+
+/// The `r` of `all` trajectories that cover the space best: Campolongo's
+/// criterion (the sum of squared pairwise distances), maximised by removing,
+/// one at a time, the trajectory that contributes least (Ruano et al.
+/// 2012's greedy version; ties to the later index). Indices, ascending.
+pub fn spread_out(all: &[Vec<Vec<f64>>], r: usize) -> Vec<usize> {
+    let m = all.len();
+    let mut d2 = vec![0.0; m * m];
+    for i in 0..m {
+        for j in i + 1..m {
+            let d = distance(&all[i], &all[j]);
+            d2[i * m + j] = d * d;
+            d2[j * m + i] = d * d;
+        }
+    }
+    let mut kept: Vec<usize> = (0..m).collect();
+    while kept.len() > r {
+        let contribution = |i: usize| kept.iter().map(|&j| d2[i * m + j]).sum::<f64>();
+        let (pos, _) = kept
+            .iter()
+            .enumerate()
+            .map(|(pos, &i)| (pos, contribution(i)))
+            .fold((0, f64::INFINITY), |best, (pos, c)| if c <= best.1 { (pos, c) } else { best });
+        kept.remove(pos);
+    }
+    kept
+}
+
+/// The criterion [`spread_out`] maximises, for a set of trajectories.
+pub fn spread(all: &[Vec<Vec<f64>>], chosen: &[usize]) -> f64 {
+    let mut total = 0.0;
+    for (a, &i) in chosen.iter().enumerate() {
+        for &j in &chosen[a + 1..] {
+            total += distance(&all[i], &all[j]).powi(2);
+        }
+    }
+    total
 }
 
 /// Δ of a Morris grid of `levels` levels: p/(2(p − 1)).
@@ -249,6 +364,7 @@ mod tests {
             metrics: None,
             trajectories: None,
             levels: None,
+            candidates: None,
             points: None,
             timeseries: None,
         }

@@ -23,7 +23,7 @@
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
-use super::design::unit_points;
+use super::design::{unit_of_values, unit_points};
 use super::spec::{Design, SweepSpec};
 use super::summary::SweepSummary;
 use crate::model::rng::design_rng;
@@ -387,7 +387,12 @@ pub fn analyse(spec: &SweepSpec, summary: &SweepSummary, selectors: &[String]) -
         return Err("sensitivity of a sweep over several scenarios is not defined; sweep one scenario".into());
     }
     let k = parameters.len();
-    let unit = unit_points(spec, k)?;
+    // The coordinates of the values that ran (integers as rounded), not the
+    // design's nominal ones.
+    let unit = unit_of_values(spec, &parameters, summary.points.iter().map(|p| &p.parameters))?;
+    if unit.len() != unit_points(spec, k)?.len() {
+        return Err("the summary's points are not the design's (a partial or adaptive sweep?)".into());
+    }
     let mut results = Vec::new();
     for (target, metric) in selections(summary, selectors)? {
         let y = values(summary, &target, &metric)?;

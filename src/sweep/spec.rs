@@ -235,6 +235,11 @@ pub struct SweepSpec {
     /// Morris: grid levels per parameter (even, at least 2). Default 4.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub levels: Option<u32>,
+    /// Morris: draw this many random trajectories and keep the
+    /// `trajectories` that spread most widely (Campolongo et al. 2007).
+    /// Default: keep the random trajectories as drawn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub candidates: Option<u32>,
     /// Replicates per point (each with its own seed). Default 1.
     #[serde(default = "one")]
     pub replicates: u32,
