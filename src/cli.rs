@@ -42,6 +42,34 @@ pub enum Command {
     Export(ExportArgs),
     /// Run one run of a finished sweep again and write its full result.
     Rerun(RerunArgs),
+    /// Scenario discovery: the box of parameters where a condition on a measure holds (PRIM).
+    Discover(DiscoverArgs),
+}
+
+/// Arguments of `ccsim discover`.
+#[derive(Debug, clap::Args)]
+pub struct DiscoverArgs {
+    /// A finished sweep directory (random, Latin hypercube, Sobol, grid or points design).
+    pub dir: PathBuf,
+    /// The measure, `PATH` or `TARGET:PATH` (TARGET an arm or a difference such as
+    /// `collaboration - competition`; default the first difference, or the only arm).
+    #[arg(long, value_name = "[TARGET:]PATH")]
+    pub metric: String,
+    /// The condition on the measure's mean at a point, e.g. `> 0` or `<= -0.001`.
+    #[arg(long = "where", value_name = "CONDITION", allow_hyphen_values = true)]
+    pub condition: String,
+    /// Share of the box's points each peel removes.
+    #[arg(long, default_value_t = 0.05, value_name = "SHARE")]
+    pub alpha: f64,
+    /// The chosen box is the densest with at least this coverage.
+    #[arg(long, default_value_t = 0.8, value_name = "SHARE")]
+    pub min_coverage: f64,
+    /// Also write the result as JSON here (`-`: only the JSON, on standard output).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Also write an HTML page with the coverage–density trade-off and the box.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
 }
 
 /// Arguments of `ccsim export`.

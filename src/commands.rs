@@ -13,8 +13,9 @@ use ccsim::sweep::spec;
 use ccsim::{import, output, report, text, validate};
 
 use crate::cli::{
-    BuildArgs, CheckArgs, Command, Destination, ExportArgs, ExportFormat, ExportTable, MergeArgs, ReportArgs,
-    ReportFormat, RerunArgs, RunSettings, ScenarioCommand, SensitivityArgs, SweepArgs, TableFormat, ValidateArgs,
+    BuildArgs, CheckArgs, Command, Destination, DiscoverArgs, ExportArgs, ExportFormat, ExportTable, MergeArgs,
+    ReportArgs, ReportFormat, RerunArgs, RunSettings, ScenarioCommand, SensitivityArgs, SweepArgs, TableFormat,
+    ValidateArgs,
 };
 
 /// Runs one subcommand; the exit code for success or a failed validation.
@@ -30,6 +31,7 @@ pub fn dispatch(command: Command) -> Result<ExitCode> {
         Command::Scenario(ScenarioCommand::Build(args)) => scenario_build(&args),
         Command::Export(args) => export(&args),
         Command::Rerun(args) => rerun(&args),
+        Command::Discover(args) => discover(&args),
     }
     .map(|()| ExitCode::SUCCESS)
 }
@@ -368,4 +370,36 @@ fn rerun(args: &RerunArgs) -> Result<()> {
     }
     written(&out);
     Ok(())
+}
+
+fn discover(args: &DiscoverArgs) -> Result<()> {
+    use ccsim::sweep::discover::{self, Condition, Settings};
+    let condition = Condition::parse(&args.condition).map_err(|e| anyhow!("--where: {e}"))?;
+    for (flag, v) in [("--alpha", args.alpha), ("--min-coverage", args.min_coverage)] {
+        if !(v > 0.0 && v < 1.0) {
+            bail!("{flag}: expected a share between 0 and 1 (exclusive), found {v}");
+        }
+    }
+    let settings = Settings { alpha: args.alpha, min_coverage: args.min_coverage, ..Settings::default() };
+    let (target, metric) = match args.metric.rsplit_once(':') {
+        Some((t, m)) => (Some(t.trim()), m.trim()),
+        None => (None, args.metric.trim()),
+    };
+    let sweep = report::input::finished_sweep(&args.dir)?;
+    let spec: spec::SweepSpec = serde_json::from_value(sweep.manifest.spec.clone())
+        .map_err(|e| anyhow!("{}: the spec in manifest.json is unreadable: {e}", args.dir.display()))?;
+    let found = discover::in_sweep(&spec, &sweep.summary, target, metric, condition, settings)
+        .map_err(|e| anyhow!("{}: {e}", args.dir.display()))?;
+    if let Some(path) = &args.json {
+        output::write_result(path, &output::to_json(&found)?)?;
+        if path.as_os_str() == "-" {
+            return Ok(());
+        }
+    }
+    if let Some(path) = &args.report {
+        let html = report::html::discovery_page(&found).map_err(|e| anyhow!("cannot draw the report: {e}"))?;
+        output::write_result(path, html.as_bytes())?;
+        written(path);
+    }
+    output::write_stdout(text::discovery_table(&found).as_bytes())
 }

@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use crate::model::scenario::Capability;
 use crate::model::{RunOutput, Scenario};
+use crate::sweep::discover::SweepDiscovery;
 use crate::sweep::sensitivity::{Indices, SensitivityReport};
 use crate::validate::{CheckResult, Kind};
 
@@ -184,6 +185,57 @@ pub fn sensitivity_table(r: &SensitivityReport) -> String {
             }
         }
         t.push('\n');
+    }
+    t
+}
+
+/// A discovery: the condition, the chosen box and its restrictions, and
+/// the coverage–density trade-off of the peeling.
+pub fn discovery_table(d: &SweepDiscovery) -> String {
+    let mut t = String::new();
+    let found = &d.discovery;
+    let c = &found.chosen;
+    let _ = writeln!(
+        t,
+        "{} · {} {} at {} of {} points",
+        d.target,
+        d.metric,
+        d.condition.text(),
+        thousands(d.hits as u64),
+        thousands(d.points as u64)
+    );
+    let _ = writeln!(
+        t,
+        "box: coverage {:.2}, density {:.2}, {} points ({:.0}% of all); peeling step {} of {}, then pasted",
+        c.coverage,
+        c.density,
+        thousands(c.points as u64),
+        c.mass * 100.0,
+        found.chosen_step,
+        found.trajectory.len() - 1
+    );
+    if found.restrictions.is_empty() {
+        let _ = writeln!(t, "  no parameter is restricted: the condition is as common everywhere");
+    } else {
+        let _ = writeln!(t, "  {:<44} {:>12} {:>12}   {:<26} {:>9}", "parameter", "lower", "upper", "range", "quasi-p");
+        for r in &found.restrictions {
+            let range = format!("[{}, {}]", significant(r.range[0]), significant(r.range[1]));
+            let _ = writeln!(
+                t,
+                "  {:<44} {:>12} {:>12}   {range:<26} {:>9.2e}",
+                d.parameters[r.parameter],
+                significant(r.bounds[0]),
+                significant(r.bounds[1]),
+                r.quasi_p
+            );
+        }
+    }
+    let _ = writeln!(t, "trade-off (step: coverage, density):");
+    let n = found.trajectory.len();
+    let every = n.div_ceil(10).max(1);
+    for (i, f) in found.trajectory.iter().enumerate().filter(|(i, _)| i % every == 0 || *i + 1 == n) {
+        let mark = if i == found.chosen_step { "  ← chosen" } else { "" };
+        let _ = writeln!(t, "  {i:>4}: {:.2}, {:.2}{mark}", f.coverage, f.density);
     }
     t
 }

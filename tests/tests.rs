@@ -7,6 +7,7 @@ mod common;
 mod conservation;
 mod crash;
 mod determinism;
+mod discover;
 mod export;
 mod fuzz;
 mod hardening;

@@ -147,6 +147,94 @@ fn page(title: &str, body: &str) -> String {
     )
 }
 
+/// The page of a scenario discovery: the condition, the coverage–density
+/// trade-off of the peeling (the chosen box marked) and the box's bounds.
+pub fn discovery_page(d: &crate::sweep::discover::SweepDiscovery) -> Result<String, String> {
+    let found = &d.discovery;
+    let mut b = String::new();
+    let _ = writeln!(
+        b,
+        "<p>Where does <code>{}</code> of <code>{}</code> satisfy <code>{}</code>? It does at {} of {} design points. \
+         PRIM (Friedman &amp; Fisher 1999) peels away {:.0}% of the box at a time, keeping the densest box; the chosen box \
+         is the densest with coverage at least {:.0}%, then pasted.</p>",
+        esc(&d.metric),
+        esc(&d.target),
+        esc(&d.condition.text()),
+        d.hits,
+        d.points,
+        d.settings.alpha * 100.0,
+        d.settings.min_coverage * 100.0
+    );
+    let trade: Vec<(f64, f64, f64, f64)> = found
+        .trajectory
+        .iter()
+        .map(|f| (f.coverage * 100.0, f.density * 100.0, f.density * 100.0, f.density * 100.0))
+        .collect();
+    let chosen = &found.trajectory[found.chosen_step];
+    let series = [
+        Band { name: "peeling steps".into(), points: trade.clone() },
+        Band {
+            name: format!("chosen (step {})", found.chosen_step),
+            points: vec![(
+                chosen.coverage * 100.0,
+                chosen.density * 100.0,
+                chosen.density * 100.0,
+                chosen.density * 100.0,
+            )],
+        },
+        Band {
+            name: "after pasting".into(),
+            points: vec![(
+                found.chosen.coverage * 100.0,
+                found.chosen.density * 100.0,
+                found.chosen.density * 100.0,
+                found.chosen.density * 100.0,
+            )],
+        },
+    ];
+    let svg = charts::bands(
+        "Coverage–density trade-off",
+        "coverage (%)",
+        "density (%)",
+        &series,
+        false,
+        true,
+        Axis::Percent,
+    )?;
+    figure(
+        &mut b,
+        "discover-tradeoff",
+        "tradeoff",
+        series.len(),
+        trade.len() + 2,
+        &svg,
+        "Each peeling step's box: the share of the points where the condition holds that it holds (coverage) against the share of its points where it holds (density).",
+    );
+    let c = &found.chosen;
+    let _ = writeln!(
+        b,
+        "<h2>The box</h2>\n<p>Coverage {:.2}, density {:.2}, {} points ({:.0}% of all).</p>\n<table><tr><th>parameter</th><th>lower</th><th>upper</th><th>range in the sweep</th><th>quasi-p</th></tr>",
+        c.coverage,
+        c.density,
+        c.points,
+        c.mass * 100.0
+    );
+    for r in &found.restrictions {
+        let _ = writeln!(
+            b,
+            "<tr><td><code>{}</code></td><td>{:.4}</td><td>{:.4}</td><td>[{:.4}, {:.4}]</td><td>{:.2e}</td></tr>",
+            esc(&d.parameters[r.parameter]),
+            r.bounds[0],
+            r.bounds[1],
+            r.range[0],
+            r.range[1],
+            r.quasi_p
+        );
+    }
+    b.push_str("</table>\n<p>A restriction's quasi-p is the chance that a box as dense would come from the box without it by drawing points at random (small: the restriction matters).</p>\n");
+    Ok(page(&format!("Scenario discovery — {} {} {}", d.target, d.metric, d.condition.text()), &b))
+}
+
 /// The HTML page of a report.
 pub fn render(report: &Report) -> Result<String, String> {
     match report {

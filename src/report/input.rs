@@ -85,6 +85,17 @@ pub fn sensitivity(dir: &Path, metrics: &[String]) -> Result<SensitivityReport, 
     s.sensitivity(metrics).map_err(|e| fail(dir, e))
 }
 
+/// A finished sweep directory (its summary written).
+pub fn finished_sweep(dir: &Path) -> Result<SweepReport, ReportError> {
+    let Report::Sweep(s) = load(dir)? else {
+        return Err(fail(dir, "expected a sweep directory, found a run result"));
+    };
+    if let Some(note) = &s.partial {
+        return Err(fail(dir, format!("the sweep has not finished ({note}); finish it with `ccsim sweep --resume`")));
+    }
+    Ok(*s)
+}
+
 /// Reads a run JSON file or a sweep directory.
 pub fn load(path: &Path) -> Result<Report, ReportError> {
     if !path.is_dir() {

@@ -9,6 +9,7 @@
 //! [`merge`]. Nothing here knows about the command line.
 
 pub mod design;
+pub mod discover;
 pub mod merge;
 pub mod paths;
 pub mod runner;
