@@ -147,6 +147,16 @@ pub fn sensitivity_table(r: &SensitivityReport) -> String {
             Some(share) => format!("replicate noise {:.0}% of the variance between points", share * 100.0),
             None => "replicate noise unknown with one replicate".to_owned(),
         };
+        if result.noisy {
+            let _ = writeln!(
+                t,
+                "{} · {}: not ranked — {noise}, more than {:.0}%: the indices would rank noise; add replicates\n",
+                result.target,
+                result.metric,
+                crate::sweep::sensitivity::NOISE_LIMIT * 100.0
+            );
+            continue;
+        }
         match &result.indices {
             Indices::Morris { parameters } => {
                 let _ = writeln!(t, "{} · {} (Morris; {noise})", result.target, result.metric);

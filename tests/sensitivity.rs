@@ -393,3 +393,59 @@ fn campolongo_selection_spreads_the_trajectories_out() {
     with.candidates = Some(40);
     assert_eq!(design::unit_points(&with, 3).expect("unit points").len(), 10 * 4);
 }
+
+/// Under competition alone the planner's share and pathway
+/// standardisation do nothing (no pooled budget, no network routing), so a
+/// Morris design over them sees the adverse rate differ between points by
+/// replicate noise only: the measure is flagged and left unranked in the
+/// table, the JSON and the report. With altruism, which moves quality and so
+/// outcomes, in place of standardisation it is ranked.
+#[test]
+fn a_measure_that_is_mostly_noise_is_not_ranked() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let mut shares = Vec::new();
+    for (name, second, range) in [("inert", "behaviour.standardisation", 0.5), ("driven", "behaviour.altruism", 150.0)]
+    {
+        let spec = t.path().join(format!("{name}.json"));
+        std::fs::write(
+            &spec,
+            serde_json::to_vec(&json!({
+                "scenario": "builtin:duopoly", "arms": ["competition"],
+                "parameters": {"behaviour.planner_share": {"min": 0.0, "max": 0.03}, second: {"min": 0.0, "max": range}},
+                "design": "morris", "trajectories": 6, "replicates": 3, "seed": 4, "years": 1
+            }))
+            .expect("json"),
+        )
+        .expect("write");
+        let out = t.path().join(name);
+        let o = ccsim().arg("sweep").arg(&spec).arg("--out").arg(&out).arg("--quiet").output().expect("runs");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let json = t.path().join(format!("{name}-s.json"));
+        let o = ccsim()
+            .arg("sensitivity")
+            .arg(&out)
+            .args(["--metric", "outcomes.overall.adverse_rate", "--json"])
+            .arg(&json)
+            .output()
+            .expect("runs");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let text = String::from_utf8_lossy(&o.stdout).to_string();
+        let r: SensitivityReport = serde_json::from_slice(&std::fs::read(&json).expect("json")).expect("report");
+        let html = t.path().join(format!("{name}.html"));
+        let o = ccsim().arg("report").arg(&out).arg("--out").arg(&html).output().expect("runs");
+        assert!(o.status.success());
+        let page = std::fs::read_to_string(&html).expect("html");
+        shares.push((
+            r.results[0].noisy,
+            r.results[0].noise_share,
+            text.contains(": not ranked"),
+            page.contains("adverse-outcome rate (competition): noise"),
+        ));
+    }
+    assert!(
+        shares[0].0 && shares[0].1.expect("replicates") > 0.5 && shares[0].2 && shares[0].3,
+        "inert: {:?}",
+        shares[0]
+    );
+    assert!(!shares[1].0 && !shares[1].2 && !shares[1].3, "driven: {:?}", shares[1]);
+}

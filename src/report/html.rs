@@ -703,12 +703,17 @@ fn sensitivity_section(r: &SweepReport, metrics: &[&Metric]) -> Result<String, S
         esc(&r.dir.display().to_string())
     );
     let mut flat = Vec::new();
+    let mut noisy = Vec::new();
     let mut order: Vec<&TargetResult> = analysis.results.iter().collect();
     order.sort_by_key(|t| (metrics.iter().position(|m| m.path == t.metric), !t.target.contains(" - ")));
     for t in order {
         let Some(m) = metrics.iter().find(|m| m.path == t.metric) else { continue };
         let noise =
             t.noise_share.map_or_else(|| "unknown (one replicate)".to_owned(), |s| format!("{:.0}%", s * 100.0));
+        if t.noisy {
+            noisy.push(format!("{} ({}): noise {noise}", m.label, t.target));
+            continue;
+        }
         let (rows, series, x_label) = match &t.indices {
             Indices::Morris { parameters } => {
                 let scaled = |v: f64| v * m.scale;
@@ -760,6 +765,15 @@ fn sensitivity_section(r: &SweepReport, metrics: &[&Metric]) -> Result<String, S
     }
     if !flat.is_empty() {
         let _ = writeln!(b, "<p>These do not vary over the design: {}.</p>", esc(&flat.join("; ")));
+    }
+    if !noisy.is_empty() {
+        let _ = writeln!(
+            b,
+            "<p class=\"note\">Not ranked, because replicate noise is more than {:.0}% of the variance between \
+             points (their indices would rank noise; add replicates): {}.</p>",
+            crate::sweep::sensitivity::NOISE_LIMIT * 100.0,
+            esc(&noisy.join("; "))
+        );
     }
     Ok(b)
 }

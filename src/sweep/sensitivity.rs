@@ -97,6 +97,11 @@ pub struct TargetResult {
     /// replicate. Near 0 the indices describe the model; near 1 they
     /// describe noise.
     pub noise_share: Option<f64>,
+    /// Whether replicate noise is more than [`NOISE_LIMIT`] of the variance
+    /// between points: the indices then rank noise as much as parameters,
+    /// and are not to be read as a ranking (more replicates are needed).
+    #[serde(default)]
+    pub noisy: bool,
     /// The indices.
     pub indices: Indices,
 }
@@ -321,6 +326,10 @@ fn values(summary: &SweepSummary, target: &str, metric: &str) -> Result<Vec<f64>
         .collect()
 }
 
+/// The replicate noise share above which a measure's indices are not
+/// ranked: past a half, most of what separates the points is noise.
+pub const NOISE_LIMIT: f64 = 0.5;
+
 /// The replicate noise share of a target (see [`TargetResult::noise_share`]).
 fn noise_share(summary: &SweepSummary, target: &str, metric: &str, y: &[f64]) -> Option<f64> {
     let noise: Vec<f64> = summary
@@ -422,7 +431,8 @@ pub fn analyse(spec: &SweepSpec, summary: &SweepSummary, selectors: &[String]) -
                 Indices::Sobol { variance, parameters, undefined }
             }
         };
-        results.push(TargetResult { target, metric, noise_share, indices });
+        let noisy = noise_share.is_some_and(|s| s > NOISE_LIMIT);
+        results.push(TargetResult { target, metric, noise_share, noisy, indices });
     }
     Ok(SensitivityReport {
         ccsim_version: crate::model::run::VERSION.to_owned(),
