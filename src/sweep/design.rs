@@ -6,6 +6,7 @@
 use rand::RngExt;
 use serde_json::Value;
 
+use super::inputs::Input;
 use super::paths;
 use super::spec::{Design, ParamSpec, Points, SweepSpec};
 use crate::model::rng::{SimRng, design_rng};
@@ -13,6 +14,17 @@ use crate::model::rng::{SimRng, design_rng};
 /// The values of one grid parameter.
 fn grid_values(path: &str, p: &ParamSpec) -> Result<Vec<Value>, String> {
     let at = format!("at `parameters.{path}");
+    if p.distribution.is_some()
+        || p.mean.is_some()
+        || p.sd.is_some()
+        || p.mode.is_some()
+        || p.min.is_some()
+        || p.max.is_some()
+    {
+        return Err(format!(
+            "{at}`: a grid parameter takes `values` or `from`/`to`/`step`; `min`, `max` and distributions are for sampled designs"
+        ));
+    }
     match (&p.values, p.from, p.to, p.step) {
         (Some(v), None, None, None) if v.is_empty() => Err(format!("{at}.values`: expected at least one value")),
         (Some(v), None, None, None) => Ok(v.clone()),
@@ -47,31 +59,24 @@ fn check_points(points: Option<u64>, what: &str) -> Result<(), String> {
     }
 }
 
-/// The range of one sampled parameter.
-fn range(path: &str, p: &ParamSpec) -> Result<(f64, f64), String> {
-    match (p.min, p.max, &p.values, p.from) {
-        (Some(lo), Some(hi), None, None) if lo.is_finite() && hi.is_finite() && lo <= hi => Ok((lo, hi)),
-        (Some(lo), Some(hi), None, None) => {
-            Err(format!("at `parameters.{path}`: expected min ≤ max, found min {lo}, max {hi}"))
-        }
-        _ => Err(format!(
-            "at `parameters.{path}`: a random, Latin-hypercube, Morris or Sobol parameter needs `min` and `max`"
-        )),
-    }
-}
-
-/// The value at unit coordinate `u` of a parameter ranging over [lo, hi].
-/// An integer parameter takes the integers lo..=hi, each on an equal slice
-/// of [0, 1] (so a Latin hypercube's strata and a Sobol sequence's balance
-/// fall on integers that exist, each equally often); on a Morris grid
-/// (`grid`) it takes the integer nearest the level, and the estimator
-/// divides each effect by the step actually taken.
-fn sampled(u: f64, (lo, hi): (f64, f64), integer: bool, grid: bool) -> Value {
+/// The value at unit coordinate `u` of a sampled parameter: its
+/// distribution's quantile. An integer parameter with a uniform input takes
+/// the integers of its range, each on an equal slice of [0, 1] (so a Latin
+/// hypercube's strata and a Sobol sequence's balance fall on integers that
+/// exist, each equally often); on a Morris grid (`grid`) it takes the
+/// integer nearest the level; other inputs are rounded. The estimators use
+/// the values that ran, so a rounded step is divided by its real size.
+fn sampled(u: f64, input: &Input, integer: bool, grid: bool) -> Value {
     if !integer {
-        return Value::from(lo + u * (hi - lo));
+        return Value::from(input.quantile(u));
     }
-    let (lo, hi) = (lo.ceil(), hi.floor().max(lo.ceil()));
-    let v = if grid { (lo + u * (hi - lo)).round() } else { (lo + (u * (hi - lo + 1.0)).floor()).min(hi) };
+    let v = match (input, grid) {
+        (Input::Uniform(lo, hi), false) => {
+            let (lo, hi) = (lo.ceil(), hi.floor().max(lo.ceil()));
+            (lo + (u * (hi - lo + 1.0)).floor()).min(hi)
+        }
+        _ => input.quantile(u).round(),
+    };
     Value::from(v as i64)
 }
 
@@ -112,8 +117,18 @@ pub fn points(spec: &SweepSpec, parameter_paths: &[String], base: &Value) -> Res
         }
         Design::Points => Err("at `points`: a `points` design needs `points`".into()),
         Design::Random | Design::LatinHypercube | Design::Morris | Design::Sobol => {
-            let ranges: Vec<(f64, f64)> =
-                parameter_paths.iter().zip(&params).map(|(path, p)| range(path, p)).collect::<Result<_, _>>()?;
+            let inputs: Vec<Input> = parameter_paths
+                .iter()
+                .zip(&params)
+                .map(|(path, p)| Input::from_spec(path, p))
+                .collect::<Result<_, _>>()?;
+            if spec.design == Design::Morris
+                && let Some(path) = parameter_paths.iter().zip(&inputs).find(|(_, i)| !i.bounded()).map(|(p, _)| p)
+            {
+                return Err(format!(
+                    "at `parameters.{path}.distribution`: a Morris grid reaches the ends of every range, and a `normal` input has none; use `truncated_normal`"
+                ));
+            }
             let integer: Vec<bool> = parameter_paths
                 .iter()
                 .map(|path| {
@@ -121,14 +136,14 @@ pub fn points(spec: &SweepSpec, parameter_paths: &[String], base: &Value) -> Res
                     paths::get_mut(&mut copy, path).is_some_and(|v| v.is_u64() || v.is_i64())
                 })
                 .collect();
-            let unit = unit_points(spec, ranges.len())?;
+            let unit = unit_points(spec, inputs.len())?;
             Ok(unit
                 .into_iter()
                 .map(|u| {
                     u.iter()
-                        .zip(&ranges)
+                        .zip(&inputs)
                         .zip(&integer)
-                        .map(|((x, &range), &int)| sampled(*x, range, int, spec.design == Design::Morris))
+                        .map(|((x, input), &int)| sampled(*x, input, int, spec.design == Design::Morris))
                         .collect()
                 })
                 .collect())
@@ -230,30 +245,31 @@ pub fn unit_points(spec: &SweepSpec, k: usize) -> Result<Vec<Vec<f64>>, String> 
     }
 }
 
-/// The unit coordinates of the values that ran: (value − min)/(max − min)
-/// per parameter (0 for a range of one value), so that an integer
+/// The unit coordinates of the values that ran: each value's probability
+/// under its parameter's distribution ((value − min)/(max − min) for a
+/// uniform input; 0 for a range of one value), so that an integer
 /// parameter's effect is divided by the step it actually took.
 pub fn unit_of_values<'a>(
     spec: &SweepSpec,
     parameters: &[String],
     points: impl Iterator<Item = &'a std::collections::BTreeMap<String, Value>>,
 ) -> Result<Vec<Vec<f64>>, String> {
-    let ranges: Vec<(f64, f64)> = parameters
+    let inputs: Vec<Input> = parameters
         .iter()
-        .map(|p| range(p, spec.parameters.get(p).unwrap_or(&ParamSpec::default())))
+        .map(|p| Input::from_spec(p, spec.parameters.get(p).unwrap_or(&ParamSpec::default())))
         .collect::<Result<_, _>>()?;
     points
         .enumerate()
         .map(|(i, values)| {
             parameters
                 .iter()
-                .zip(&ranges)
-                .map(|(p, &(lo, hi))| {
+                .zip(&inputs)
+                .map(|(p, input)| {
                     let v = values
                         .get(p)
                         .and_then(Value::as_f64)
                         .ok_or_else(|| format!("point {i} has no number for `{p}`"))?;
-                    Ok(if hi > lo { (v - lo) / (hi - lo) } else { 0.0 })
+                    Ok(input.cdf(v))
                 })
                 .collect()
         })

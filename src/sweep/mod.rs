@@ -10,6 +10,7 @@
 
 pub mod design;
 pub mod discover;
+pub mod inputs;
 pub mod merge;
 pub mod paths;
 pub mod runner;

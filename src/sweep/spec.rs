@@ -71,6 +71,18 @@ pub struct ParamSpec {
     /// Random and Latin hypercube: upper end.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<f64>,
+    /// Sampled designs: the distribution (default uniform on [min, max]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distribution: Option<super::inputs::Distribution>,
+    /// Normal and truncated normal: the mean.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean: Option<f64>,
+    /// Normal and truncated normal: the standard deviation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sd: Option<f64>,
+    /// Triangular: the peak.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<f64>,
 }
 
 /// A regime arm: a preset name, or knobs (optionally named, optionally on a preset).
