@@ -175,7 +175,7 @@ pub fn sensitivity_table(r: &SensitivityReport) -> String {
                     );
                 }
             }
-            Indices::Sobol { variance, parameters, undefined } => {
+            Indices::Sobol { variance, parameters, undefined, convergence } => {
                 let _ = writeln!(t, "{} · {} (Sobol; variance {variance:.4e}; {noise})", result.target, result.metric);
                 if let Some(why) = undefined {
                     let _ = writeln!(t, "  indices undefined: {why}");
@@ -191,6 +191,11 @@ pub fn sensitivity_table(r: &SensitivityReport) -> String {
                     let first = format!("{:.3} [{:.3}, {:.3}]", p.first, p.first_ci[0], p.first_ci[1]);
                     let total = format!("{:.3} [{:.3}, {:.3}]", p.total, p.total_ci[0], p.total_ci[1]);
                     let _ = writeln!(t, "  {:<4} {:<44} {first:>26} {total:>26}", i + 1, p.parameter);
+                }
+                if let (Some(top), false) = (parameters.first(), convergence.len() < 2) {
+                    let steps: Vec<String> =
+                        convergence.iter().map(|c| format!("{} rows {:.3}", c.rows, c.total[0])).collect();
+                    let _ = writeln!(t, "  convergence of {}'s total order: {}", top.parameter, steps.join(", "));
                 }
             }
         }

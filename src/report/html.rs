@@ -762,6 +762,49 @@ fn sensitivity_section(r: &SweepReport, metrics: &[&Metric]) -> Result<String, S
         let svg = charts::ranked(&format!("{} — {}", m.label, t.target), &x_label, &rows, &series)?;
         let id = format!("sensitivity-{}-{}", m.path, t.target.replace(' ', ""));
         figure(&mut b, &id, "sensitivity", series.len(), rows.len(), &svg, &caption);
+        if let Indices::Sobol { parameters, convergence, .. } = &t.indices
+            && convergence.len() >= 2
+        {
+            // The leading parameters' total-order indices from 8, 16, 32… base rows.
+            let lines: Vec<Band> = parameters
+                .iter()
+                .take(4)
+                .enumerate()
+                .map(|(i, p)| Band {
+                    name: p.parameter.clone(),
+                    points: convergence
+                        .iter()
+                        .map(|c| {
+                            let x = (c.rows as f64).log2();
+                            (x, c.total[i], c.total[i], c.total[i])
+                        })
+                        .collect(),
+                })
+                .collect();
+            let svg = charts::bands(
+                &format!("Convergence — {} — {}", m.label, t.target),
+                "base rows, log₂ (3 = 8 rows, 4 = 16, ...)",
+                "total-order index (fraction, 0 to 1)",
+                &lines,
+                false,
+                false,
+                Axis::Fitted,
+            )?;
+            let n = lines.iter().map(|l| l.points.len()).sum();
+            figure(
+                &mut b,
+                &format!("{id}-convergence"),
+                "convergence",
+                lines.len(),
+                n,
+                &svg,
+                &format!(
+                    "{}, {}: total-order indices of the leading parameters from the first 8, 16, 32… base rows; \
+                     flat lines at the right mean there were enough base rows.",
+                    m.label, t.target
+                ),
+            );
+        }
     }
     if !flat.is_empty() {
         let _ = writeln!(b, "<p>These do not vary over the design: {}.</p>", esc(&flat.join("; ")));

@@ -81,7 +81,45 @@ pub enum Indices {
         /// design beyond rounding. Absent when the indices are defined.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         undefined: Option<String>,
+        /// The indices from the first 8, 16, 32… base rows (and all of
+        /// them), so a reader sees whether `samples` was enough.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        convergence: Vec<Convergence>,
     },
+}
+
+/// Sobol indices from a prefix of the base rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Convergence {
+    /// Base rows used (the first this many).
+    pub rows: usize,
+    /// First-order indices, in the order of the ranked `parameters`.
+    pub first: Vec<f64>,
+    /// Total-order indices, in the same order.
+    pub total: Vec<f64>,
+}
+
+/// Indices from nested prefixes of the base rows: the first 8, 16, 32…
+/// rows (a scrambled Sobol sequence is balanced at every power of two) and
+/// all of them; `order` gives the parameter of each output position.
+/// Prefixes whose V(A, B) is undefined are left out.
+pub fn convergence(y: &[f64], k: usize, order: &[usize]) -> Vec<Convergence> {
+    let rows = y.len() / (k + 2);
+    let mut sizes: Vec<usize> =
+        std::iter::successors(Some(8usize), |n| n.checked_mul(2)).take_while(|&n| n < rows).collect();
+    sizes.push(rows);
+    sizes
+        .into_iter()
+        .filter_map(|n| {
+            let pick: Vec<usize> = (0..n).collect();
+            let (_, first, total) = sobol_estimate(y, k, &pick).ok()?;
+            Some(Convergence {
+                rows: n,
+                first: order.iter().map(|&i| first[i]).collect(),
+                total: order.iter().map(|&i| total[i]).collect(),
+            })
+        })
+        .collect()
 }
 
 /// One analysis.
@@ -231,6 +269,17 @@ fn sobol_estimate(y: &[f64], k: usize, pick: &[usize]) -> Result<Estimate, (f64,
 /// Sobol indices with bootstrap 95% intervals (over the resamples whose
 /// V(A, B) is defined), V(A, B), and why no index is defined if none is.
 pub fn sobol(y: &[f64], k: usize, parameters: &[String], seed: u64) -> (f64, Vec<SobolIndex>, Option<String>) {
+    let (variance, out, undefined, _) = sobol_with_convergence(y, k, parameters, seed);
+    (variance, out, undefined)
+}
+
+/// [`sobol`], with the indices from nested prefixes of the base rows.
+pub fn sobol_with_convergence(
+    y: &[f64],
+    k: usize,
+    parameters: &[String],
+    seed: u64,
+) -> (f64, Vec<SobolIndex>, Option<String>, Vec<Convergence>) {
     let rows = y.len() / (k + 2);
     let all: Vec<usize> = (0..rows).collect();
     let (variance, first, total) = match sobol_estimate(y, k, &all) {
@@ -240,7 +289,7 @@ pub fn sobol(y: &[f64], k: usize, parameters: &[String], seed: u64) -> (f64, Vec
                 "the measure does not vary over the design beyond rounding (standard deviation {:.3e} against values up to {scale:.3e}), so no Sobol index is defined",
                 var.sqrt()
             );
-            return (var, Vec::new(), Some(why));
+            return (var, Vec::new(), Some(why), Vec::new());
         }
     };
     let mut rng = design_rng(seed ^ 0xB007_5742);
@@ -268,7 +317,10 @@ pub fn sobol(y: &[f64], k: usize, parameters: &[String], seed: u64) -> (f64, Vec
         })
         .collect();
     out.sort_by(|a, b| b.total.total_cmp(&a.total).then_with(|| a.parameter.cmp(&b.parameter)));
-    (variance, out, None)
+    let order: Vec<usize> =
+        out.iter().map(|o| parameters.iter().position(|p| *p == o.parameter).expect("one of the parameters")).collect();
+    let steps = convergence(y, k, &order);
+    (variance, out, None, steps)
 }
 
 /// The bootstrap seed of one target and metric: the master seed mixed with
@@ -427,8 +479,8 @@ pub fn analyse(spec: &SweepSpec, summary: &SweepSummary, selectors: &[String]) -
                 Indices::Morris { parameters: ps }
             }
             _ => {
-                let (variance, parameters, undefined) = sobol(&y, k, &parameters, seed);
-                Indices::Sobol { variance, parameters, undefined }
+                let (variance, parameters, undefined, convergence) = sobol_with_convergence(&y, k, &parameters, seed);
+                Indices::Sobol { variance, parameters, undefined, convergence }
             }
         };
         let noisy = noise_share.is_some_and(|s| s > NOISE_LIMIT);
