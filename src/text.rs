@@ -175,7 +175,7 @@ pub fn sensitivity_table(r: &SensitivityReport) -> String {
                     );
                 }
             }
-            Indices::Sobol { variance, parameters, undefined, convergence } => {
+            Indices::Sobol { variance, parameters, undefined, convergence, second_order } => {
                 let _ = writeln!(t, "{} · {} (Sobol; variance {variance:.4e}; {noise})", result.target, result.metric);
                 if let Some(why) = undefined {
                     let _ = writeln!(t, "  indices undefined: {why}");
@@ -196,6 +196,14 @@ pub fn sensitivity_table(r: &SensitivityReport) -> String {
                     let steps: Vec<String> =
                         convergence.iter().map(|c| format!("{} rows {:.3}", c.rows, c.total[0])).collect();
                     let _ = writeln!(t, "  convergence of {}'s total order: {}", top.parameter, steps.join(", "));
+                }
+                if !second_order.is_empty() {
+                    let _ = writeln!(t, "  {:<4} {:<70} {:>26}", "rank", "pair", "second order [95% CI]");
+                    for (i, p) in second_order.iter().take(10).enumerate() {
+                        let pair = format!("{} × {}", p.parameters[0], p.parameters[1]);
+                        let s = format!("{:.3} [{:.3}, {:.3}]", p.index, p.ci[0], p.ci[1]);
+                        let _ = writeln!(t, "  {:<4} {pair:<70} {s:>26}", i + 1);
+                    }
                 }
             }
         }

@@ -162,7 +162,7 @@ fn full_specs() -> Vec<Value> {
         json!({
             "scenario": "configs/duopoly.json",
             "parameters": {"behaviour.altruism": {"min": 0, "max": 100}},
-            "design": "sobol", "samples": 2, "replicates": 1, "years": 1
+            "design": "sobol", "samples": 2, "second_order": true, "replicates": 1, "years": 1
         }),
         json!({
             "scenario": "configs/duopoly.json",

@@ -560,3 +560,73 @@ fn sobol_convergence_ends_at_the_full_estimate_and_closes_in() {
         assert!((c.total[0] - 0.8).abs() < 0.02 && (c.total[1] - 0.2).abs() < 0.02, "{c:?}");
     }
 }
+
+fn second_order_spec(ranges: &[(&str, f64, f64)], samples: u32) -> SweepSpec {
+    let mut s = spec(Design::Sobol, ranges, Some(samples), None);
+    s.second_order = Some(true);
+    s
+}
+
+/// Second order on Ishigami: x1 and x3 interact (S13 = V13/V ≈ 0.244),
+/// x1·x2 and x2·x3 do not; every analytic value lies in its interval, and
+/// first and total orders stay right with the BA rows in the design.
+#[test]
+fn second_order_sobol_indices_of_the_ishigami_function() {
+    let (a, b) = (7.0, 0.1);
+    let s = second_order_spec(&[("x1", -PI, PI), ("x2", -PI, PI), ("x3", -PI, PI)], 4096);
+    let pts = points(&s);
+    assert_eq!(pts.len(), 4096 * 8, "2k + 2 points a base row");
+    let y: Vec<f64> = pts.iter().map(|x| x[0].sin() + a * x[1].sin().powi(2) + b * x[2].powi(4) * x[0].sin()).collect();
+    let names = vec!["x1".to_owned(), "x2".to_owned(), "x3".to_owned()];
+    let r = sensitivity::sobol_analysis(&y, 3, &names, 7, true);
+    let v = a * a / 8.0 + b * PI.powi(4) / 5.0 + b * b * PI.powi(8) / 18.0 + 0.5;
+    let v13 = b * b * PI.powi(8) * (1.0 / 18.0 - 1.0 / 50.0);
+    let pair =
+        |i: &str, j: &str| r.second_order.iter().find(|p| p.parameters == [i.to_owned(), j.to_owned()]).expect("pair");
+    for (i, j, analytic) in [("x1", "x3", v13 / v), ("x1", "x2", 0.0), ("x2", "x3", 0.0)] {
+        let p = pair(i, j);
+        assert!(
+            p.ci[0] - 1e-9 <= analytic && analytic <= p.ci[1] + 1e-9,
+            "S_{i}{j} {:.4} {:?}, analytic {analytic:.4}",
+            p.index,
+            p.ci
+        );
+    }
+    assert_eq!(r.second_order[0].parameters, ["x1".to_owned(), "x3".to_owned()], "the one interaction ranks first");
+    let find = |n: &str| r.indices.iter().find(|i| i.parameter == n).expect("indexed");
+    let v1 = (1.0 + b * PI.powi(4) / 5.0).powi(2) / 2.0;
+    assert_within(find("x1"), v1 / v, (v1 + v13) / v);
+}
+
+/// Second order on the Sobol G function, g = Π (|4xᵢ − 2| + aᵢ)/(1 + aᵢ)
+/// with a = (0, 1, 4.5, 9): Vᵢ = 1/(3(1 + aᵢ)²), V = Π(1 + Vᵢ) − 1 and,
+/// with no third-order term in a pair, Vᵢⱼ = VᵢVⱼ. Each analytic Sᵢⱼ lies in
+/// its interval.
+#[test]
+fn second_order_sobol_indices_of_the_g_function() {
+    let a = [0.0, 1.0, 4.5, 9.0];
+    let names: Vec<String> = (1..=4).map(|i| format!("x{i}")).collect();
+    let ranges: Vec<(&str, f64, f64)> = names.iter().map(|n| (n.as_str(), 0.0, 1.0)).collect();
+    let s = second_order_spec(&ranges, 8192);
+    let y: Vec<f64> = points(&s)
+        .iter()
+        .map(|x| x.iter().zip(&a).map(|(xi, ai)| ((4.0 * xi - 2.0).abs() + ai) / (1.0 + ai)).product())
+        .collect();
+    let r = sensitivity::sobol_analysis(&y, 4, &names, 11, true);
+    let vi: Vec<f64> = a.iter().map(|ai| 1.0 / (3.0 * (1.0 + ai) * (1.0 + ai))).collect();
+    let v = vi.iter().map(|x| 1.0 + x).product::<f64>() - 1.0;
+    for p in &r.second_order {
+        let i: usize = p.parameters[0][1..].parse::<usize>().expect("index") - 1;
+        let j: usize = p.parameters[1][1..].parse::<usize>().expect("index") - 1;
+        let analytic = vi[i] * vi[j] / v;
+        assert!(
+            p.ci[0] - 1e-9 <= analytic && analytic <= p.ci[1] + 1e-9,
+            "S_{}{}: {:.4} {:?}, analytic {analytic:.4}",
+            i + 1,
+            j + 1,
+            p.index,
+            p.ci
+        );
+    }
+    assert_eq!(r.second_order.len(), 6);
+}

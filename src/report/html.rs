@@ -762,6 +762,28 @@ fn sensitivity_section(r: &SweepReport, metrics: &[&Metric]) -> Result<String, S
         let svg = charts::ranked(&format!("{} — {}", m.label, t.target), &x_label, &rows, &series)?;
         let id = format!("sensitivity-{}-{}", m.path, t.target.replace(' ', ""));
         figure(&mut b, &id, "sensitivity", series.len(), rows.len(), &svg, &caption);
+        if let Indices::Sobol { second_order, .. } = &t.indices
+            && !second_order.is_empty()
+        {
+            let _ = writeln!(
+                b,
+                "<table><tr><th>pair ({}, {})</th><th>second-order index [95% CI]</th></tr>",
+                esc(m.label),
+                esc(&t.target)
+            );
+            for p in second_order.iter().take(10) {
+                let _ = writeln!(
+                    b,
+                    "<tr><td><code>{}</code> × <code>{}</code></td><td>{:.3} [{:.3}, {:.3}]</td></tr>",
+                    esc(&p.parameters[0]),
+                    esc(&p.parameters[1]),
+                    p.index,
+                    p.ci[0],
+                    p.ci[1]
+                );
+            }
+            b.push_str("</table>\n");
+        }
         if let Indices::Sobol { parameters, convergence, .. } = &t.indices
             && convergence.len() >= 2
         {

@@ -93,6 +93,7 @@ pub fn points(spec: &SweepSpec, parameter_paths: &[String], base: &Value) -> Res
         ("trajectories", spec.trajectories.is_some() && spec.design != Design::Morris),
         ("levels", spec.levels.is_some() && spec.design != Design::Morris),
         ("candidates", spec.candidates.is_some() && spec.design != Design::Morris),
+        ("second_order", spec.second_order.is_some() && spec.design != Design::Sobol),
     ];
     if let Some((field, _)) = stray.iter().find(|(_, bad)| *bad) {
         return Err(format!("at `{field}`: a `{design}` design does not take `{field}`; remove it"));
@@ -223,12 +224,13 @@ pub fn unit_points(spec: &SweepSpec, k: usize) -> Result<Vec<Vec<f64>>, String> 
             if n > 65_536 {
                 return Err(format!("at `samples`: a Sobol design takes at most 65,536 base rows, found {n}"));
             }
+            let width = sobol_width(spec, k);
             check_points(
-                u64::from(n).checked_mul(k as u64 + 2),
-                &format!("at `samples`: {n} Sobol base rows of {} points", k + 2),
+                u64::from(n).checked_mul(width as u64),
+                &format!("at `samples`: {n} Sobol base rows of {width} points"),
             )?;
             let seed = (spec.seed ^ (spec.seed >> 32)) as u32;
-            let mut out = Vec::with_capacity(n as usize * (k + 2));
+            let mut out = Vec::with_capacity(n as usize * width);
             for row in 0..n {
                 let u: Vec<f64> = (0..2 * k as u32).map(|d| f64::from(sobol_burley::sample(row, d, seed))).collect();
                 let (a, b) = u.split_at(k);
@@ -238,6 +240,14 @@ pub fn unit_points(spec: &SweepSpec, k: usize) -> Result<Vec<Vec<f64>>, String> 
                     let mut ab = a.to_vec();
                     ab[i] = b[i];
                     out.push(ab);
+                }
+                if width > k + 2 {
+                    // Second order: B with each column in turn from A.
+                    for i in 0..k {
+                        let mut ba = b.to_vec();
+                        ba[i] = a[i];
+                        out.push(ba);
+                    }
                 }
             }
             Ok(out)
@@ -274,6 +284,12 @@ pub fn unit_of_values<'a>(
                 .collect()
         })
         .collect()
+}
+
+/// Points per base row of a Sobol design: A, B and AB_1..AB_k, and with
+/// `second_order` also BA_1..BA_k (Saltelli 2002).
+pub fn sobol_width(spec: &SweepSpec, k: usize) -> usize {
+    if spec.second_order == Some(true) { 2 * k + 2 } else { k + 2 }
 }
 
 /// Most candidate trajectories a Morris design may choose from (the
@@ -381,6 +397,7 @@ mod tests {
             trajectories: None,
             levels: None,
             candidates: None,
+            second_order: None,
             points: None,
             timeseries: None,
         }

@@ -85,6 +85,10 @@ pub enum Indices {
         /// them), so a reader sees whether `samples` was enough.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         convergence: Vec<Convergence>,
+        /// Second-order indices of every pair, largest first (a design
+        /// with `second_order`).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        second_order: Vec<SecondOrderIndex>,
     },
 }
 
@@ -103,8 +107,8 @@ pub struct Convergence {
 /// rows (a scrambled Sobol sequence is balanced at every power of two) and
 /// all of them; `order` gives the parameter of each output position.
 /// Prefixes whose V(A, B) is undefined are left out.
-pub fn convergence(y: &[f64], k: usize, order: &[usize]) -> Vec<Convergence> {
-    let rows = y.len() / (k + 2);
+pub fn convergence(y: &[f64], k: usize, width: usize, order: &[usize]) -> Vec<Convergence> {
+    let rows = y.len() / width;
     let mut sizes: Vec<usize> =
         std::iter::successors(Some(8usize), |n| n.checked_mul(2)).take_while(|&n| n < rows).collect();
     sizes.push(rows);
@@ -112,7 +116,7 @@ pub fn convergence(y: &[f64], k: usize, order: &[usize]) -> Vec<Convergence> {
         .into_iter()
         .filter_map(|n| {
             let pick: Vec<usize> = (0..n).collect();
-            let (_, first, total) = sobol_estimate(y, k, &pick).ok()?;
+            let (_, first, total) = sobol_estimate(y, k, width, &pick).ok()?;
             Some(Convergence {
                 rows: n,
                 first: order.iter().map(|&i| first[i]).collect(),
@@ -241,8 +245,8 @@ type Estimate = (f64, Vec<f64>, Vec<f64>);
 /// [A, B, AB_1..AB_k] of each base row in `pick` (all of them, or a
 /// bootstrap resample); `Err` with V(A, B) and the scale when V(A, B) is
 /// below [`VARIANCE_TOLERANCE`].
-fn sobol_estimate(y: &[f64], k: usize, pick: &[usize]) -> Result<Estimate, (f64, f64)> {
-    let at = |row: usize, col: usize| y[row * (k + 2) + col];
+fn sobol_estimate(y: &[f64], k: usize, width: usize, pick: &[usize]) -> Result<Estimate, (f64, f64)> {
+    let at = |row: usize, col: usize| y[row * width + col];
     let n = pick.len() as f64;
     let all: Vec<f64> = pick.iter().flat_map(|&r| [at(r, 0), at(r, 1)]).collect();
     let (mean, var) = mean_variance(&all);
@@ -269,8 +273,8 @@ fn sobol_estimate(y: &[f64], k: usize, pick: &[usize]) -> Result<Estimate, (f64,
 /// Sobol indices with bootstrap 95% intervals (over the resamples whose
 /// V(A, B) is defined), V(A, B), and why no index is defined if none is.
 pub fn sobol(y: &[f64], k: usize, parameters: &[String], seed: u64) -> (f64, Vec<SobolIndex>, Option<String>) {
-    let (variance, out, undefined, _) = sobol_with_convergence(y, k, parameters, seed);
-    (variance, out, undefined)
+    let r = sobol_analysis(y, k, parameters, seed, false);
+    (r.variance, r.indices, r.undefined)
 }
 
 /// [`sobol`], with the indices from nested prefixes of the base rows.
@@ -280,30 +284,102 @@ pub fn sobol_with_convergence(
     parameters: &[String],
     seed: u64,
 ) -> (f64, Vec<SobolIndex>, Option<String>, Vec<Convergence>) {
-    let rows = y.len() / (k + 2);
+    let r = sobol_analysis(y, k, parameters, seed, false);
+    (r.variance, r.indices, r.undefined, r.convergence)
+}
+
+/// Everything a Sobol design gives for one target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SobolAnalysis {
+    /// V(A, B).
+    pub variance: f64,
+    /// First- and total-order indices, ranked by the total order.
+    pub indices: Vec<SobolIndex>,
+    /// Why no index is defined, if none is.
+    pub undefined: Option<String>,
+    /// Indices from nested prefixes of the base rows.
+    pub convergence: Vec<Convergence>,
+    /// Second-order indices of each pair (when the design has BA rows),
+    /// largest first.
+    pub second_order: Vec<SecondOrderIndex>,
+}
+
+/// The second-order index of a pair of parameters: the share of variance
+/// their interaction alone explains.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SecondOrderIndex {
+    /// The pair.
+    pub parameters: [String; 2],
+    /// S_ij.
+    pub index: f64,
+    /// Its bootstrap 95% interval.
+    pub ci: [f64; 2],
+}
+
+/// S_ij for each pair i < j (in pair order) from rows [A, B, AB_1..AB_k,
+/// BA_1..BA_k] of each base row in `pick` (Saltelli 2002: V_ij^c =
+/// E[f(BA_i) f(AB_j)] − E[f(A) f(B)], S_ij = V_ij^c / V − S_i − S_j,
+/// with every value centred on the A and B rows' mean, which leaves the
+/// expectations unchanged and keeps a large offset from eating the digits).
+fn second_order_estimate(y: &[f64], k: usize, pick: &[usize], mean: f64, var: f64, first: &[f64]) -> Vec<f64> {
+    let width = 2 * k + 2;
+    let at = |row: usize, col: usize| y[row * width + col] - mean;
+    let n = pick.len() as f64;
+    let mut out = Vec::with_capacity(k * (k - 1) / 2);
+    for i in 0..k {
+        for j in i + 1..k {
+            let v: f64 = pick.iter().map(|&r| at(r, 2 + k + i) * at(r, 2 + j) - at(r, 0) * at(r, 1)).sum::<f64>() / n;
+            out.push(v / var - first[i] - first[j]);
+        }
+    }
+    out
+}
+
+/// Sobol indices with bootstrap 95% intervals (over the resamples whose
+/// V(A, B) is defined), their convergence over nested prefixes of the base
+/// rows, and with `second_order` the indices of every pair.
+pub fn sobol_analysis(y: &[f64], k: usize, parameters: &[String], seed: u64, second_order: bool) -> SobolAnalysis {
+    let width = if second_order { 2 * k + 2 } else { k + 2 };
+    let rows = y.len() / width;
     let all: Vec<usize> = (0..rows).collect();
-    let (variance, first, total) = match sobol_estimate(y, k, &all) {
+    let (variance, first, total) = match sobol_estimate(y, k, width, &all) {
         Ok(e) => e,
         Err((var, scale)) => {
             let why = format!(
                 "the measure does not vary over the design beyond rounding (standard deviation {:.3e} against values up to {scale:.3e}), so no Sobol index is defined",
                 var.sqrt()
             );
-            return (var, Vec::new(), Some(why), Vec::new());
+            return SobolAnalysis {
+                variance: var,
+                indices: Vec::new(),
+                undefined: Some(why),
+                convergence: Vec::new(),
+                second_order: Vec::new(),
+            };
         }
     };
+    let ab_mean =
+        |pick: &[usize]| pick.iter().map(|&r| y[r * width] + y[r * width + 1]).sum::<f64>() / (2.0 * pick.len() as f64);
+    let pairs =
+        if second_order { second_order_estimate(y, k, &all, ab_mean(&all), variance, &first) } else { Vec::new() };
     let mut rng = design_rng(seed ^ 0xB007_5742);
     let mut boot_first = vec![Vec::with_capacity(BOOTSTRAP as usize); k];
     let mut boot_total = vec![Vec::with_capacity(BOOTSTRAP as usize); k];
+    let mut boot_pairs = vec![Vec::with_capacity(BOOTSTRAP as usize); pairs.len()];
     let mut pick = vec![0; rows];
     for _ in 0..BOOTSTRAP {
         for p in pick.iter_mut() {
             *p = rng.random_range(0..rows);
         }
-        if let Ok((_, f, t)) = sobol_estimate(y, k, &pick) {
+        if let Ok((var, f, t)) = sobol_estimate(y, k, width, &pick) {
             for i in 0..k {
                 boot_first[i].push(f[i]);
                 boot_total[i].push(t[i]);
+            }
+            if second_order {
+                for (b, v) in boot_pairs.iter_mut().zip(second_order_estimate(y, k, &pick, ab_mean(&pick), var, &f)) {
+                    b.push(v);
+                }
             }
         }
     }
@@ -319,8 +395,23 @@ pub fn sobol_with_convergence(
     out.sort_by(|a, b| b.total.total_cmp(&a.total).then_with(|| a.parameter.cmp(&b.parameter)));
     let order: Vec<usize> =
         out.iter().map(|o| parameters.iter().position(|p| *p == o.parameter).expect("one of the parameters")).collect();
-    let steps = convergence(y, k, &order);
-    (variance, out, None, steps)
+    let steps = convergence(y, k, width, &order);
+    let mut second: Vec<SecondOrderIndex> = Vec::new();
+    let mut p = 0;
+    for i in 0..k {
+        for j in i + 1..k {
+            if second_order {
+                second.push(SecondOrderIndex {
+                    parameters: [parameters[i].clone(), parameters[j].clone()],
+                    index: pairs[p],
+                    ci: percentile_interval(&mut boot_pairs[p]),
+                });
+            }
+            p += 1;
+        }
+    }
+    second.sort_by(|a, b| b.index.total_cmp(&a.index).then_with(|| a.parameters.cmp(&b.parameters)));
+    SobolAnalysis { variance, indices: out, undefined: None, convergence: steps, second_order: second }
 }
 
 /// The bootstrap seed of one target and metric: the master seed mixed with
@@ -479,8 +570,14 @@ pub fn analyse(spec: &SweepSpec, summary: &SweepSummary, selectors: &[String]) -
                 Indices::Morris { parameters: ps }
             }
             _ => {
-                let (variance, parameters, undefined, convergence) = sobol_with_convergence(&y, k, &parameters, seed);
-                Indices::Sobol { variance, parameters, undefined, convergence }
+                let r = sobol_analysis(&y, k, &parameters, seed, spec.second_order == Some(true));
+                Indices::Sobol {
+                    variance: r.variance,
+                    parameters: r.indices,
+                    undefined: r.undefined,
+                    convergence: r.convergence,
+                    second_order: r.second_order,
+                }
             }
         };
         let noisy = noise_share.is_some_and(|s| s > NOISE_LIMIT);

@@ -252,6 +252,10 @@ pub struct SweepSpec {
     /// Default: keep the random trajectories as drawn.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub candidates: Option<u32>,
+    /// Sobol: also the second-order indices of every pair of parameters
+    /// (rows BA_1..BA_k as well: 2k + 2 points a base row). Default false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub second_order: Option<bool>,
     /// Replicates per point (each with its own seed). Default 1.
     #[serde(default = "one")]
     pub replicates: u32,
@@ -727,7 +731,7 @@ impl Plan {
     fn seed_group(&self, point: usize) -> u64 {
         let k = self.parameters.len();
         let size = match self.spec.design {
-            Design::Sobol => k + 2,
+            Design::Sobol => design::sobol_width(&self.spec, k),
             Design::Morris => k + 1,
             _ => 1,
         };
