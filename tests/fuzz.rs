@@ -166,7 +166,7 @@ fn full_specs() -> Vec<Value> {
         }),
         json!({
             "scenario": "configs/duopoly.json",
-            "parameters": {"behaviour.altruism": {"min": 0, "max": 100, "distribution": "triangular", "mode": 30},
+            "parameters": {"behaviour.altruism": {"min": 0, "max": 100, "distribution": "triangular", "mode": 30, "group": "behaviour"},
                            "choice.beta_quality": {"distribution": "truncated_normal", "mean": 0.2, "sd": 0.05, "min": 0.05, "max": 0.5}},
             "design": "latin_hypercube", "samples": 2, "replicates": 1, "years": 1
         }),

@@ -630,3 +630,31 @@ fn second_order_sobol_indices_of_the_g_function() {
     }
     assert_eq!(r.second_order.len(), 6);
 }
+
+/// Grouped parameters move together and share one index: for
+/// y = x1 + x2 + 2·x3 with x1 and x2 in group `g`, the group contributes
+/// 2u and x3 2u, so S_g = ST_g = S_x3 = ST_x3 = 0.5; a Morris trajectory
+/// moves both members of the group in the same step.
+#[test]
+fn grouped_parameters_are_one_factor() {
+    let ranges = json!({
+        "x1": {"min": 0.0, "max": 1.0, "group": "g"},
+        "x2": {"min": 0.0, "max": 1.0, "group": "g"},
+        "x3": {"min": 0.0, "max": 1.0}
+    });
+    let s = spec_with(Design::Sobol, ranges.clone(), Some(1024), None);
+    let names = vec!["x1".to_owned(), "x2".to_owned(), "x3".to_owned()];
+    let (factor_names, factor_of) = design::factors(&s, &names);
+    assert_eq!((factor_names.clone(), factor_of), (vec!["g".to_owned(), "x3".to_owned()], vec![0, 0, 1]));
+    let pts = points(&s);
+    assert_eq!(pts.len(), 1024 * 4, "two factors: k + 2 = 4 points a base row");
+    assert!(pts.iter().all(|p| p[0] == p[1]), "group members move together");
+    let y: Vec<f64> = pts.iter().map(|x| x[0] + x[1] + 2.0 * x[2]).collect();
+    let (_, indices, _) = sensitivity::sobol(&y, 2, &factor_names, 5);
+    let find = |n: &str| indices.iter().find(|i| i.parameter == n).expect("indexed");
+    assert_within(find("g"), 0.5, 0.5);
+    assert_within(find("x3"), 0.5, 0.5);
+    let m = spec_with(Design::Morris, ranges, None, Some(10));
+    let unit = design::unit_points(&m, 2).expect("unit");
+    assert_eq!(unit.len(), 10 * 3, "two factors: three points a trajectory");
+}

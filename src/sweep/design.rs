@@ -137,14 +137,23 @@ pub fn points(spec: &SweepSpec, parameter_paths: &[String], base: &Value) -> Res
                     paths::get_mut(&mut copy, path).is_some_and(|v| v.is_u64() || v.is_i64())
                 })
                 .collect();
-            let unit = unit_points(spec, inputs.len())?;
+            let (names, factor_of) = factors(spec, parameter_paths);
+            if let Some((path, _)) = parameter_paths
+                .iter()
+                .zip(&params)
+                .find(|(_, p)| p.group.as_deref().is_some_and(|g| g.trim().is_empty()))
+            {
+                return Err(format!("at `parameters.{path}.group`: expected a group name, found a blank"));
+            }
+            let unit = unit_points(spec, names.len())?;
             Ok(unit
                 .into_iter()
                 .map(|u| {
-                    u.iter()
+                    factor_of
+                        .iter()
                         .zip(&inputs)
                         .zip(&integer)
-                        .map(|((x, input), &int)| sampled(*x, input, int, spec.design == Design::Morris))
+                        .map(|((&f, input), &int)| sampled(u[f], input, int, spec.design == Design::Morris))
                         .collect()
                 })
                 .collect())
@@ -152,7 +161,28 @@ pub fn points(spec: &SweepSpec, parameter_paths: &[String], base: &Value) -> Res
     }
 }
 
-/// The design's points in the unit cube (one coordinate per parameter, in
+/// The factors of a sampled design: each parameter is one, except that
+/// parameters sharing a `group` are one between them (named by the group).
+/// Returns the factors' names, in order of first appearance over the
+/// sorted parameter paths, and each parameter's factor.
+pub fn factors(spec: &SweepSpec, parameter_paths: &[String]) -> (Vec<String>, Vec<usize>) {
+    let mut names: Vec<String> = Vec::new();
+    let mut factor_of = Vec::with_capacity(parameter_paths.len());
+    for path in parameter_paths {
+        let name = spec.parameters.get(path).and_then(|p| p.group.clone()).unwrap_or_else(|| path.clone());
+        let f = match names.iter().position(|n| *n == name) {
+            Some(f) => f,
+            None => {
+                names.push(name);
+                names.len() - 1
+            }
+        };
+        factor_of.push(f);
+    }
+    (names, factor_of)
+}
+
+/// The design's points in the unit cube (one coordinate per factor, in
 /// [0, 1]), before scaling to the parameters' ranges.
 pub fn unit_points(spec: &SweepSpec, k: usize) -> Result<Vec<Vec<f64>>, String> {
     let mut rng = design_rng(spec.seed);

@@ -23,7 +23,7 @@
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
-use super::design::{unit_of_values, unit_points};
+use super::design::{factors, unit_of_values, unit_points};
 use super::spec::{Design, SweepSpec};
 use super::summary::SweepSummary;
 use crate::model::rng::design_rng;
@@ -538,10 +538,19 @@ pub fn analyse(spec: &SweepSpec, summary: &SweepSummary, selectors: &[String]) -
     if summary.layout.parameters.iter().any(|p| p == "scenario") {
         return Err("sensitivity of a sweep over several scenarios is not defined; sweep one scenario".into());
     }
-    let k = parameters.len();
+    // Grouped parameters are one factor, named by the group.
+    let (factor_names, factor_of) = factors(spec, &parameters);
+    let k = factor_names.len();
     // The coordinates of the values that ran (integers as rounded), not the
-    // design's nominal ones.
-    let unit = unit_of_values(spec, &parameters, summary.points.iter().map(|p| &p.parameters))?;
+    // design's nominal ones; a group's from its first member.
+    let per_parameter = unit_of_values(spec, &parameters, summary.points.iter().map(|p| &p.parameters))?;
+    let unit: Vec<Vec<f64>> = per_parameter
+        .iter()
+        .map(|row| {
+            (0..k).map(|f| row[factor_of.iter().position(|&g| g == f).expect("every factor has a member")]).collect()
+        })
+        .collect();
+    let parameters = factor_names;
     if unit.len() != unit_points(spec, k)?.len() {
         return Err("the summary's points are not the design's (a partial or adaptive sweep?)".into());
     }

@@ -83,6 +83,11 @@ pub struct ParamSpec {
     /// Triangular: the peak.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<f64>,
+    /// Sampled designs: parameters with the same group move together (one
+    /// coordinate of the design, each mapped through its own distribution)
+    /// and get one sensitivity index between them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
 }
 
 /// A regime arm: a preset name, or knobs (optionally named, optionally on a preset).
@@ -729,7 +734,7 @@ impl Plan {
 
     /// The group of points that share seeds (see [`Plan::seed`]).
     fn seed_group(&self, point: usize) -> u64 {
-        let k = self.parameters.len();
+        let k = design::factors(&self.spec, &self.parameters).0.len();
         let size = match self.spec.design {
             Design::Sobol => design::sobol_width(&self.spec, k),
             Design::Morris => k + 1,
