@@ -629,6 +629,12 @@ fn second_order_sobol_indices_of_the_g_function() {
         );
     }
     assert_eq!(r.second_order.len(), 6);
+    // First order Vᵢ/V and total order Vᵢ Π_{j≠i}(1 + Vⱼ)/V.
+    for (i, name) in names.iter().enumerate() {
+        let others: f64 = vi.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, x)| 1.0 + x).product();
+        let index = r.indices.iter().find(|x| x.parameter == *name).expect("indexed");
+        assert_within(index, vi[i] / v, vi[i] * others / v);
+    }
 }
 
 /// Grouped parameters move together and share one index: for
@@ -657,4 +663,50 @@ fn grouped_parameters_are_one_factor() {
     let m = spec_with(Design::Morris, ranges, None, Some(10));
     let unit = design::unit_points(&m, 2).expect("unit");
     assert_eq!(unit.len(), 10 * 3, "two factors: three points a trajectory");
+}
+
+/// The new designs run to the same bytes at one and two threads: a
+/// second-order Sobol design and a Latin hypercube with non-uniform,
+/// grouped and integer inputs, and a Morris design chosen by Campolongo's
+/// selection.
+#[test]
+fn new_designs_give_the_same_bytes_at_one_and_two_threads() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let specs = [
+        json!({"design": "sobol", "samples": 4, "second_order": true,
+               "parameters": {"regime.pooling": {"min": 0.0, "max": 1.0}, "behaviour.altruism": {"min": 0.0, "max": 100.0}}}),
+        json!({"design": "latin_hypercube", "samples": 6,
+               "parameters": {"behaviour.altruism": {"distribution": "triangular", "min": 0.0, "mode": 20.0, "max": 100.0, "group": "b"},
+                              "behaviour.quality_cost": {"distribution": "log_uniform", "min": 100.0, "max": 1000.0, "group": "b"},
+                              "time.decision_interval": {"min": 4, "max": 26}}}),
+        json!({"design": "morris", "trajectories": 3, "candidates": 12,
+               "parameters": {"regime.pooling": {"min": 0.0, "max": 1.0}, "behaviour.altruism": {"distribution": "truncated_normal", "mean": 40.0, "sd": 20.0, "min": 0.0, "max": 100.0}}}),
+    ];
+    for (i, v) in specs.into_iter().enumerate() {
+        let mut v = v;
+        v["scenario"] = json!("builtin:duopoly");
+        v["arms"] = json!(["competition", "collaboration"]);
+        v["years"] = json!(1);
+        v["seed"] = json!(13);
+        let spec = t.path().join(format!("s{i}.json"));
+        std::fs::write(&spec, serde_json::to_vec(&v).expect("json")).expect("write");
+        let mut runs = Vec::new();
+        for threads in ["1", "2"] {
+            let out = t.path().join(format!("s{i}-j{threads}"));
+            let o = ccsim()
+                .arg("sweep")
+                .arg(&spec)
+                .arg("--out")
+                .arg(&out)
+                .args(["--quiet", "-j", threads])
+                .output()
+                .expect("runs");
+            assert!(o.status.success(), "spec {i}: {}", String::from_utf8_lossy(&o.stderr));
+            runs.push((
+                std::fs::read(out.join("runs.jsonl")).expect("runs"),
+                std::fs::read(out.join("summary.json")).expect("summary"),
+            ));
+        }
+        assert!(runs[0] == runs[1], "spec {i}: -j 1 and -j 2 differ");
+    }
 }
