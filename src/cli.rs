@@ -40,7 +40,7 @@ pub enum Command {
     Sensitivity(SensitivityArgs),
     /// Write a run's or a sweep's results as a tidy table (CSV or Parquet).
     Export(ExportArgs),
-    /// Run one run of a finished sweep again and write its full result.
+    /// Run one run of a sweep again from its directory and write its full result.
     Rerun(RerunArgs),
     /// Scenario discovery: the box of parameters where a condition on a measure holds (PRIM).
     Discover(DiscoverArgs),
