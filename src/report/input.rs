@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use super::html::KEY_METRICS;
+use super::measures::KEY_METRICS;
 use crate::model::RunOutput;
 use crate::sweep::runner::{Manifest, read_manifest};
 use crate::sweep::sensitivity::{SensitivityReport, analyse, metric_names};

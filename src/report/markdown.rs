@@ -2,8 +2,9 @@
 
 use std::fmt::Write;
 
-use super::html::{KEY_METRICS, headline};
+use super::html::headline;
 use super::input::Report;
+use super::measures::KEY_METRICS;
 
 /// `text` safe inside Markdown and a table cell: HTML's special characters as
 /// entities (a name can never become a tag), Markdown's marks escaped, line

@@ -6,5 +6,6 @@ pub mod charts;
 pub mod html;
 pub mod input;
 pub mod markdown;
+pub mod measures;
 
 pub use input::{Report, load};
