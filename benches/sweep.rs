@@ -11,8 +11,8 @@ use std::hint::black_box;
 use std::path::Path;
 use std::process::Command;
 
+use ccsim::sweep::plan::{self as sweep_plan, Plan};
 use ccsim::sweep::runner::{self, Options};
-use ccsim::sweep::spec::{self, Plan};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use serde_json::json;
 
@@ -32,7 +32,7 @@ fn spec_file(dir: &Path, replicates: u32, years: u32) -> std::path::PathBuf {
 }
 
 fn plan(dir: &Path, replicates: u32, years: u32) -> Plan {
-    spec::load(&spec_file(dir, replicates, years)).expect("valid spec")
+    sweep_plan::load(&spec_file(dir, replicates, years)).expect("valid spec")
 }
 
 fn throughput(c: &mut Criterion) {

@@ -8,6 +8,7 @@ use anyhow::{Result, anyhow, bail};
 use ccsim::load::{self, DEFAULT_SCENARIO, Source};
 use ccsim::model::{self, PRESETS, Regime, RegimeSpec};
 use ccsim::sweep::merge as sweep_merge;
+use ccsim::sweep::plan as sweep_plan;
 use ccsim::sweep::runner::{self, Shard};
 use ccsim::sweep::spec;
 use ccsim::{import, output, report, text, validate};
@@ -81,7 +82,7 @@ impl runner::Progress for Bar {
 fn sweep(args: &SweepArgs) -> Result<()> {
     let shard = args.shard.as_deref().map(Shard::parse).transpose().map_err(|e| anyhow!("--shard: {e}"))?;
     let threads = threads(args.jobs)?;
-    let plan = spec::load(&args.spec)?;
+    let plan = sweep_plan::load(&args.spec)?;
     if args.dry_run {
         let line = format!(
             "{}: {} points × {} replicates × {} arms = {} runs of {} (seed {})\n",
@@ -284,7 +285,7 @@ fn check(args: &CheckArgs) -> Result<()> {
 }
 
 fn export(args: &ExportArgs) -> Result<()> {
-    use ccsim::sweep::tables::{self as sweep_tables, Table};
+    use ccsim::sweep::tables::Table;
     use ccsim::tables::{self, Rows};
     let format = args.format.unwrap_or(match args.out.extension() {
         Some(e) if e == "parquet" => ExportFormat::Parquet,
@@ -299,7 +300,7 @@ fn export(args: &ExportArgs) -> Result<()> {
                 bail!("--table providers: a sweep has no providers table (its tables: summary, runs, timeseries)")
             }
         };
-        sweep_tables::open(&args.path, table)?
+        runner::open_table(&args.path, table)?
     } else {
         let run = tables::run::read(&args.path)?;
         match args.table {
@@ -328,7 +329,8 @@ fn written(path: &std::path::Path) {
 
 fn rerun(args: &RerunArgs) -> Result<()> {
     let manifest = runner::read_manifest(&args.dir)?;
-    let mut plan = spec::replan(&manifest.spec, &manifest.bases).map_err(|e| anyhow!("{}: {e}", args.dir.display()))?;
+    let mut plan =
+        sweep_plan::replan(&manifest.spec, &manifest.bases).map_err(|e| anyhow!("{}: {e}", args.dir.display()))?;
     // Run ids count replicates up to the adaptive cap when there was one.
     plan.spec.replicates = manifest.layout.replicates;
     if args.run >= plan.total_runs() {

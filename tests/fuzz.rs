@@ -453,7 +453,7 @@ fn check_spec(text: &str, mutated: &[String]) {
     // Relative scenario paths resolve against the working directory first.
     std::fs::write(&path, text).expect("write spec");
     let start = Instant::now();
-    let outcome = catch_unwind(AssertUnwindSafe(|| match ccsim::sweep::spec::load(Path::new(&path)) {
+    let outcome = catch_unwind(AssertUnwindSafe(|| match ccsim::sweep::plan::load(Path::new(&path)) {
         Err(e) => Err(e.to_string()),
         Ok(plan) => {
             let mut s: Scenario = plan.scenario(0, 0).expect("planned points are valid");

@@ -6,27 +6,9 @@
 //! balanced in probability; Morris elementary effects are taken in the same
 //! probability (quantile) coordinates.
 
-use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
-use super::spec::ParamSpec;
-
-/// A distribution's name in a spec.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Distribution {
-    /// Uniform on [min, max].
-    #[default]
-    Uniform,
-    /// log x uniform on [log min, log max] (min > 0).
-    LogUniform,
-    /// Normal with `mean` and `sd` (unbounded: not on a Morris grid).
-    Normal,
-    /// Normal with `mean` and `sd`, cut to [min, max].
-    TruncatedNormal,
-    /// Triangular on [min, max] with its peak at `mode`.
-    Triangular,
-}
+use super::spec::{Distribution, ParamSpec};
 
 /// A parameter's distribution, checked.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -13,6 +13,7 @@ pub mod discover;
 pub mod inputs;
 pub mod merge;
 pub mod paths;
+pub mod plan;
 pub mod runner;
 pub mod sensitivity;
 pub mod spec;

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::SweepError;
-use super::spec::Plan;
+use super::plan::Plan;
 #[cfg(doc)]
 use super::summary::RunLine;
 use super::summary::{self, Layout, MANIFEST, RUNS, SUMMARY};
@@ -158,11 +158,11 @@ impl Adaptive {
             ));
         }
         let capped = plan.points() as u64 * u64::from(self.max_replicates) * plan.arms.len() as u64;
-        if capped > super::spec::MAX_RUNS {
+        if capped > super::plan::MAX_RUNS {
             return Err(format!(
                 "--max-replicates {} would allow {capped} runs, more than the {} one sweep may hold",
                 self.max_replicates,
-                super::spec::MAX_RUNS
+                super::plan::MAX_RUNS
             ));
         }
         let arms: Vec<&str> = plan.arms.iter().map(|a| a.name.as_str()).collect();
@@ -361,6 +361,21 @@ pub fn line_of(plan: &Plan, run: u64, result: &model::RunOutput) -> Result<Vec<u
     let mut bytes = serde_json::to_vec(&line).expect("a run line always serialises");
     bytes.push(b'\n');
     Ok(bytes)
+}
+
+/// A table of a finished sweep (or shard) directory, for `ccsim export`.
+pub fn open_table(dir: &Path, table: Table) -> anyhow::Result<Box<dyn crate::tables::Rows>> {
+    let manifest = read_manifest(dir)?;
+    if manifest.finished.is_none() {
+        anyhow::bail!(
+            "{}: the sweep has not finished (its runs are still unsorted); finish it with `ccsim sweep --resume` first",
+            dir.display()
+        );
+    }
+    if table == Table::Timeseries && manifest.layout.timeseries.is_none() {
+        anyhow::bail!("{}: the sweep recorded no weekly series; list them in its spec's `timeseries`", dir.display());
+    }
+    tables::open(dir, table)
 }
 
 /// The line recorded for `run` in a directory's runs, if it has run.
@@ -597,7 +612,7 @@ pub fn write_tables(dir: &Path, layout: &Layout, export: Option<Format>) -> Resu
     }
     for (table, format) in wanted {
         let path = dir.join(format!("{}.{}", table.name(), format.extension()));
-        let rows = tables::open_unchecked(dir, table).map_err(|e| SweepError::dir(dir, format!("{e:#}")))?;
+        let rows = tables::open(dir, table).map_err(|e| SweepError::dir(dir, format!("{e:#}")))?;
         output::write_result_with(&path, &mut |w| crate::tables::write(rows.as_ref(), format, w))
             .map_err(|e| SweepError::dir(dir, format!("{e:#}")))?;
     }

@@ -1,23 +1,16 @@
-//! The sweep spec (`configs/sweeps/README.md`) and the plan it becomes:
-//! points × replicates × regime arms, each run with a seed derived from the
-//! master seed and its point and replicate alone.
+//! The sweep spec as written (`configs/sweeps/README.md`): its fields and
+//! how they read from JSON. `super::plan` turns a spec into the runs.
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
 
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::input;
 use serde_json::Value;
 
-use super::SweepError;
-use super::design;
-use super::paths;
-use crate::load::{self, DEFAULT_SCENARIO};
+use crate::model::PRESETS;
 use crate::model::regime::{RegimeKnobs, Routing};
-use crate::model::{PRESETS, RegimeSpec, Scenario, scenario_hash};
 
 /// How points are chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -73,7 +66,7 @@ pub struct ParamSpec {
     pub max: Option<f64>,
     /// Sampled designs: the distribution (default uniform on [min, max]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub distribution: Option<super::inputs::Distribution>,
+    pub distribution: Option<Distribution>,
     /// Normal and truncated normal: the mean.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mean: Option<f64>,
@@ -90,6 +83,23 @@ pub struct ParamSpec {
     pub group: Option<String>,
 }
 
+/// A distribution's name in a spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Distribution {
+    /// Uniform on [min, max].
+    #[default]
+    Uniform,
+    /// log x uniform on [log min, log max] (min > 0).
+    LogUniform,
+    /// Normal with `mean` and `sd` (unbounded: not on a Morris grid).
+    Normal,
+    /// Normal with `mean` and `sd`, cut to [min, max].
+    TruncatedNormal,
+    /// Triangular on [min, max] with its peak at `mode`.
+    Triangular,
+}
+
 /// A regime arm: a preset name, or knobs (optionally named, optionally on a preset).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArmSpec {
@@ -98,7 +108,7 @@ pub struct ArmSpec {
     /// The knobs.
     pub knobs: RegimeKnobs,
     /// Whether it was written as a bare preset name.
-    bare: bool,
+    pub(super) bare: bool,
 }
 
 #[derive(Deserialize)]
@@ -179,7 +189,7 @@ pub enum ScenarioRef {
 }
 
 impl ScenarioRef {
-    fn refs(&self) -> Vec<&str> {
+    pub(super) fn refs(&self) -> Vec<&str> {
         match self {
             ScenarioRef::One(s) => vec![s.as_str()],
             ScenarioRef::Many(v) => v.iter().map(String::as_str).collect(),
@@ -317,84 +327,6 @@ impl<'de> Deserialize<'de> for Points {
     }
 }
 
-/// A CSV cell as a JSON value: an integer, a real number, true or false, or text.
-fn csv_value(cell: &str) -> Value {
-    let t = cell.trim();
-    if let Ok(i) = t.parse::<i64>() {
-        return Value::from(i);
-    }
-    match t.parse::<f64>() {
-        Ok(x) if x.is_finite() => Value::from(x),
-        _ => match t {
-            "true" => Value::Bool(true),
-            "false" => Value::Bool(false),
-            _ => Value::String(t.to_owned()),
-        },
-    }
-}
-
-/// Reads a CSV file of points: a header of parameter paths, one point per row.
-fn read_points(file: &str, spec_dir: &Path) -> Result<Vec<BTreeMap<String, Value>>, String> {
-    let given = PathBuf::from(file);
-    let path = if given.exists() || given.is_absolute() { given } else { spec_dir.join(file) };
-    let text = input::read_text(&path, input::MAX_CSV_BYTES).map_err(|e| format!("at `points`: {e}"))?;
-    let at = |line: u64| format!("at `points`: {}, line {line}", path.display());
-    let mut reader = ::csv::ReaderBuilder::new().trim(::csv::Trim::All).from_reader(text.as_bytes());
-    let header: Vec<String> =
-        reader.headers().map_err(|e| format!("{}: {e}", at(1)))?.iter().map(str::to_owned).collect();
-    if let Some(i) = (0..header.len()).find(|&i| header[i].is_empty() || header[..i].contains(&header[i])) {
-        return Err(format!(
-            "{}: column {} of the header is {}",
-            at(1),
-            i + 1,
-            if header[i].is_empty() { "blank" } else { "repeated" }
-        ));
-    }
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| format!("at `points`: {}: {e}", path.display()))?;
-        let line = record.position().map_or(0, |p| p.line());
-        if let Some((i, _)) = record.iter().enumerate().find(|(_, c)| c.is_empty()) {
-            return Err(format!(
-                "{}: the value of `{}` is blank; every point needs every parameter",
-                at(line),
-                header[i]
-            ));
-        }
-        if rows.len() as u64 >= design::MAX_POINTS {
-            return Err(format!("{}: more than {} points", at(line), design::MAX_POINTS));
-        }
-        rows.push(header.iter().cloned().zip(record.iter().map(csv_value)).collect());
-    }
-    Ok(rows)
-}
-
-/// The parameters of a `points` design: the keys every point gives.
-fn point_parameters(spec: &SweepSpec) -> Result<Vec<String>, String> {
-    if !spec.parameters.is_empty() {
-        return Err(
-            "at `parameters`: a `points` design takes its parameters from its points; remove `parameters`".into()
-        );
-    }
-    let rows = match &spec.points {
-        Some(Points::Rows(rows)) if !rows.is_empty() => rows,
-        Some(Points::Rows(_)) => return Err("at `points`: expected at least one point".into()),
-        _ => return Err("at `points`: a `points` design needs `points` (a CSV file or a list of points)".into()),
-    };
-    let names: Vec<String> = rows[0].keys().cloned().collect();
-    if names.is_empty() {
-        return Err("at `points[0]`: expected at least one parameter in a point".into());
-    }
-    if let Some(i) = rows.iter().position(|r| !r.keys().eq(names.iter())) {
-        return Err(format!(
-            "at `points[{i}]`: expected the parameters of the first point ({}), found {}",
-            names.join(", "),
-            rows[i].keys().cloned().collect::<Vec<_>>().join(", ")
-        ));
-    }
-    Ok(names)
-}
-
 /// The names of the weekly series a run can record: system-wide, then per provider.
 pub fn series_names() -> (Vec<String>, Vec<String>) {
     use crate::model::engine::{ProviderSeries, Timeseries};
@@ -406,7 +338,7 @@ pub fn series_names() -> (Vec<String>, Vec<String>) {
     (system, provider)
 }
 
-fn check_series(names: &[String]) -> Result<(), String> {
+pub(super) fn check_series(names: &[String]) -> Result<(), String> {
     let (system, provider) = series_names();
     for (i, name) in names.iter().enumerate() {
         if !system.contains(name) && !provider.contains(name) {
@@ -420,446 +352,4 @@ fn check_series(names: &[String]) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// A regime arm, resolved.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Arm {
-    /// Name in results.
-    pub name: String,
-    /// Knobs before the swept regime parameters are applied.
-    pub knobs: RegimeKnobs,
-}
-
-/// What a sweep runs.
-#[derive(Debug, Clone)]
-pub struct Plan {
-    /// The spec as parsed.
-    pub spec: SweepSpec,
-    /// The spec's canonical JSON.
-    pub spec_json: String,
-    /// The base scenarios.
-    pub bases: Vec<Base>,
-    /// The arms.
-    pub arms: Vec<Arm>,
-    /// Swept parameter paths, sorted (the scenario dimension is not one of them).
-    pub parameters: Vec<String>,
-    /// Parameter values of each design point, in `parameters` order; the
-    /// sweep's points are every base scenario × every design point.
-    pub design: Vec<Vec<Value>>,
-}
-
-/// A base scenario of a sweep.
-#[derive(Debug, Clone)]
-pub struct Base {
-    /// Its name.
-    pub name: String,
-    /// Its hash (as in run results), after `years` is applied.
-    pub hash: String,
-    /// Its JSON form, defaults filled in, `years` applied.
-    pub value: Value,
-    /// Its own regime, as written.
-    regime: RegimeSpec,
-}
-
-const REGIME_KNOBS: [&str; 5] = ["pooling", "staff_sharing", "routing", "integration", "coordination_cost"];
-
-/// Reads and checks a sweep spec file and everything it points to.
-pub fn load(path: &Path) -> Result<Plan, SweepError> {
-    let text = input::read_text(path, input::MAX_JSON_BYTES).map_err(|e| SweepError::spec(path, e))?;
-    let spec: SweepSpec =
-        input::parse_json(&text).map_err(|(at, message)| SweepError::spec(path, format!("at `{at}`: {message}")))?;
-    plan(spec, path.parent().unwrap_or(Path::new("."))).map_err(|message| SweepError::spec(path, message))
-}
-
-fn load_scenario(reference: Option<&str>, spec_dir: &Path) -> Result<Scenario, String> {
-    let scenario = match reference {
-        None => load::builtin(DEFAULT_SCENARIO),
-        Some(file) => {
-            // `builtin:NAME`, or a path: as given, else beside the spec.
-            let given = PathBuf::from(file);
-            let path = if file.starts_with("builtin:") || given.exists() || given.is_absolute() {
-                given
-            } else {
-                spec_dir.join(file)
-            };
-            load::from_path_or_builtin(&path).map(|(s, _)| s)
-        }
-    };
-    scenario.map_err(|e| format!("at `scenario`: {e}"))
-}
-
-/// Checks a parsed spec and builds its plan; `spec_dir` resolves a relative scenario path.
-pub fn plan(mut spec: SweepSpec, spec_dir: &Path) -> Result<Plan, String> {
-    check_spec(&spec)?;
-    if let Some(Points::File(file)) = &spec.points {
-        spec.points = Some(Points::Rows(read_points(file, spec_dir)?));
-    }
-    let refs: Vec<Option<&str>> = match &spec.scenario {
-        None => vec![None],
-        Some(r) => r.refs().into_iter().map(Some).collect(),
-    };
-    if refs.is_empty() {
-        return Err("at `scenario`: expected at least one scenario".into());
-    }
-    let scenarios = refs.into_iter().map(|r| load_scenario(r, spec_dir)).collect::<Result<Vec<_>, _>>()?;
-    plan_with(spec, scenarios)
-}
-
-/// The plan of a sweep already run, from its manifest's spec and base
-/// scenarios (so that it does not depend on files that may have changed).
-pub fn replan(spec: &Value, bases: &[Value]) -> Result<Plan, String> {
-    let spec: SweepSpec =
-        serde_json::from_value(spec.clone()).map_err(|e| format!("the spec in the manifest is unreadable: {e}"))?;
-    check_spec(&spec)?;
-    let scenarios = bases
-        .iter()
-        .map(|b| {
-            serde_json::from_value::<Scenario>(b.clone())
-                .map_err(|e| format!("a base scenario in the manifest is unreadable: {e}"))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    if scenarios.is_empty() {
-        return Err(
-            "the manifest holds no base scenarios (an earlier ccsim wrote it): run the sweep again to rerun its runs"
-                .into(),
-        );
-    }
-    plan_with(spec, scenarios)
-}
-
-/// The checks of a spec that need no scenario.
-fn check_spec(spec: &SweepSpec) -> Result<(), String> {
-    if spec.replicates == 0 {
-        return Err("at `replicates`: expected at least 1 replicate, found 0".into());
-    }
-    if spec.seed > crate::model::rng::MAX_SEED {
-        return Err(format!(
-            "at `seed`: expected a seed from 0 to {} (2^53 − 1, exact as a double), found {}",
-            crate::model::rng::MAX_SEED,
-            spec.seed
-        ));
-    }
-    if let Some(names) = &spec.timeseries {
-        check_series(names)?;
-    }
-    Ok(())
-}
-
-/// Builds the plan of a spec over its loaded base scenarios.
-fn plan_with(spec: SweepSpec, scenarios: Vec<Scenario>) -> Result<Plan, String> {
-    let mut bases = Vec::new();
-    for mut scenario in scenarios {
-        if let Some(y) = spec.years {
-            if !(y.is_finite() && y > 0.0 && y <= 1000.0) {
-                return Err(format!("at `years`: expected a number of years in (0, 1000], found {y}"));
-            }
-            scenario.time.horizon_weeks = ((y * 52.0).round() as u32).max(1);
-        }
-        if bases.iter().any(|b: &Base| b.name == scenario.name) {
-            return Err(format!("at `scenario`: two scenarios are named `{}`", scenario.name));
-        }
-        bases.push(Base {
-            name: scenario.name.clone(),
-            hash: scenario_hash(&scenario),
-            value: serde_json::to_value(&scenario).expect("a scenario always serialises"),
-            regime: scenario.regime.clone(),
-        });
-    }
-    if bases.len() > 1 && spec.arms.is_empty() {
-        return Err("at `arms`: give the regime arms when sweeping several scenarios".into());
-    }
-
-    let arms = resolve_arms(&spec, &bases[0].regime)?;
-    let names: Vec<String> = match spec.design {
-        Design::Points => point_parameters(&spec)?,
-        _ if spec.points.is_some() => {
-            return Err(
-                "at `points`: only a `points` design takes `points`; set `\"design\": \"points\"` or remove it".into(),
-            );
-        }
-        _ => spec.parameters.keys().cloned().collect(),
-    };
-    let mut parameters = Vec::new();
-    for path in &names {
-        let missing = bases.iter().find(|b| match path.strip_prefix("regime.") {
-            Some(knob) => !REGIME_KNOBS.contains(&knob),
-            None => path == "regime" || path.starts_with("regime") || !paths::is_leaf(&b.value, path),
-        });
-        if let Some(b) = missing {
-            let mut candidates: Vec<String> = REGIME_KNOBS.iter().map(|k| format!("regime.{k}")).collect();
-            candidates.extend(paths::leaves(&b.value).into_iter().filter(|l| !l.starts_with("regime")));
-            return Err(format!(
-                "at `parameters`: unknown parameter path `{path}`{}; nearest valid paths: {}",
-                if bases.len() > 1 { format!(" in scenario `{}`", b.name) } else { String::new() },
-                paths::nearest(path, &candidates, 3).join(", ")
-            ));
-        }
-        parameters.push(path.clone());
-    }
-    let design = design::points(&spec, &parameters, &bases[0].value)?;
-    if design.is_empty() {
-        return Err("the design has no points: give each parameter at least one value".into());
-    }
-    let spec_json = serde_json::to_string(&spec).expect("a spec always serialises");
-    let plan = Plan { spec, spec_json, bases, arms, parameters, design };
-    let runs = (plan.points() as u64)
-        .checked_mul(u64::from(plan.spec.replicates))
-        .and_then(|n| n.checked_mul(plan.arms.len() as u64))
-        .filter(|&n| n <= MAX_RUNS);
-    if runs.is_none() {
-        return Err(format!(
-            "at `replicates`: {} points × {} replicates × {} arms is more than the {MAX_RUNS} runs one sweep may hold; split it into several sweeps",
-            plan.points(),
-            plan.spec.replicates,
-            plan.arms.len()
-        ));
-    }
-    for p in 0..plan.points() {
-        for a in 0..plan.arms.len() {
-            plan.scenario(p, a)?;
-        }
-    }
-    if let Some(prefixes) = &plan.spec.metrics {
-        // A prefix names a metric or any group of them (`waiting.overall`).
-        let mut names: Vec<String> = Vec::new();
-        for leaf in plan.metric_names()? {
-            for (i, _) in leaf.match_indices('.') {
-                names.push(leaf[..i].to_owned());
-            }
-            names.push(leaf);
-        }
-        names.sort();
-        names.dedup();
-        for (i, prefix) in prefixes.iter().enumerate() {
-            if names.binary_search(prefix).is_err() {
-                return Err(format!(
-                    "at `metrics[{i}]`: `{prefix}` selects no metric; the nearest metric names are: {}",
-                    paths::nearest(prefix, &names, 4).join(", ")
-                ));
-            }
-        }
-    }
-    Ok(plan)
-}
-
-/// Most runs one sweep may hold (its resume bitmap is 12.5 MB at the limit).
-pub const MAX_RUNS: u64 = 100_000_000;
-
-fn resolve_arms(spec: &SweepSpec, regime: &RegimeSpec) -> Result<Vec<Arm>, String> {
-    if spec.arms.is_empty() {
-        let knobs = match regime {
-            RegimeSpec::Preset(name) => RegimeKnobs { preset: Some(name.clone()), ..RegimeKnobs::default() },
-            RegimeSpec::Knobs(k) => k.clone(),
-        };
-        let name = regime.resolve().map(|r| r.name).map_err(|p| p.to_string())?;
-        return Ok(vec![Arm { name, knobs }]);
-    }
-    let mut arms: Vec<Arm> = Vec::new();
-    for (i, a) in spec.arms.iter().enumerate() {
-        let name = a.name.clone().unwrap_or_else(|| match (&a.knobs.preset, a.bare) {
-            (Some(p), true) => p.clone(),
-            _ => format!("arm{i}"),
-        });
-        RegimeSpec::Knobs(a.knobs.clone()).resolve().map_err(|p| format!("at `arms[{i}]`: {}", p.message))?;
-        if arms.iter().any(|x| x.name == name) {
-            return Err(format!("at `arms[{i}]`: expected a unique arm name, found `{name}` twice"));
-        }
-        arms.push(Arm { name, knobs: a.knobs.clone() });
-    }
-    Ok(arms)
-}
-
-impl Plan {
-    /// Points: every base scenario × every design point (scenario outermost).
-    pub fn points(&self) -> usize {
-        self.bases.len() * self.design.len()
-    }
-
-    /// Every metric name a run of this plan reports (from a one-week run of
-    /// its first point).
-    pub fn metric_names(&self) -> Result<Vec<String>, String> {
-        let mut probe = self.scenario(0, 0)?;
-        probe.time.horizon_weeks = 1;
-        probe.time.warmup_weeks = 0;
-        probe.timeline.clear();
-        let summary = serde_json::to_value(crate::model::run(&probe, 1, false).summary)
-            .map_err(|e| format!("cannot read the metric names: {e}"))?;
-        Ok(paths::leaves(&summary))
-    }
-
-    /// The base scenario and design point of a point.
-    fn split(&self, point: usize) -> (&Base, &[Value]) {
-        (&self.bases[point / self.design.len()], &self.design[point % self.design.len()])
-    }
-
-    /// The names of a point's values: `scenario` first when there are several.
-    pub fn parameter_names(&self) -> Vec<String> {
-        let scenario = (self.bases.len() > 1).then(|| "scenario".to_owned());
-        scenario.into_iter().chain(self.parameters.iter().cloned()).collect()
-    }
-
-    /// Runs in the whole sweep.
-    pub fn total_runs(&self) -> u64 {
-        self.points() as u64 * u64::from(self.spec.replicates) * self.arms.len() as u64
-    }
-
-    /// The run id of (point, replicate, arm): arms vary fastest, then replicates.
-    pub fn run_id(&self, point: usize, replicate: u32, arm: usize) -> u64 {
-        (point as u64 * u64::from(self.spec.replicates) + u64::from(replicate)) * self.arms.len() as u64 + arm as u64
-    }
-
-    /// (point, replicate, arm) of a run id.
-    pub fn decode(&self, run: u64) -> (usize, u32, usize) {
-        let arms = self.arms.len() as u64;
-        let group = run / arms;
-        let r = u64::from(self.spec.replicates);
-        ((group / r) as usize, (group % r) as u32, (run % arms) as usize)
-    }
-
-    /// The seed of a point and replicate: every arm there shares it, and so
-    /// do all the points of one Saltelli block (A, B, AB_1..AB_k) of a
-    /// Sobol design or one trajectory of a Morris design, so that the
-    /// estimators' differences between those rows cancel replicate noise
-    /// (common random numbers). Other designs: one seed group per point.
-    pub fn seed(&self, point: usize, replicate: u32) -> u64 {
-        crate::model::rng::run_seed(self.spec.seed, self.seed_group(point), u64::from(replicate))
-    }
-
-    /// The seed of a run.
-    pub fn seed_of(&self, run: u64) -> u64 {
-        let (point, replicate, _) = self.decode(run);
-        self.seed(point, replicate)
-    }
-
-    /// The group of points that share seeds (see [`Plan::seed`]).
-    fn seed_group(&self, point: usize) -> u64 {
-        let k = design::factors(&self.spec, &self.parameters).0.len();
-        let size = match self.spec.design {
-            Design::Sobol => design::sobol_width(&self.spec, k),
-            Design::Morris => k + 1,
-            _ => 1,
-        };
-        let (base, row) = (point / self.design.len(), point % self.design.len());
-        let groups = self.design.len().div_ceil(size);
-        (base * groups + row / size) as u64
-    }
-
-    /// The parameter values of a point, by path (with `scenario` when there are several).
-    pub fn values(&self, point: usize) -> BTreeMap<String, Value> {
-        let (base, values) = self.split(point);
-        let mut out: BTreeMap<String, Value> = self.parameters.iter().cloned().zip(values.iter().cloned()).collect();
-        if self.bases.len() > 1 {
-            out.insert("scenario".into(), Value::String(base.name.clone()));
-        }
-        out
-    }
-
-    /// The validated scenario of a point under an arm.
-    pub fn scenario(&self, point: usize, arm: usize) -> Result<Scenario, String> {
-        let (base, values) = self.split(point);
-        let mut v = base.value.clone();
-        let mut knobs = self.arms[arm].knobs.clone();
-        // Where the spec gave the point's values: its parameters, or a row of its points.
-        let origin = match self.spec.design {
-            Design::Points => format!("points[{}]", point % self.design.len()),
-            _ => "parameters".to_owned(),
-        };
-        for (path, value) in self.parameters.iter().zip(values) {
-            let bad = |message: String| format!("at `{origin}.{path}`: point {point} sets it to {value}: {message}");
-            match path.strip_prefix("regime.") {
-                Some(knob) => {
-                    let f = || value.as_f64().ok_or_else(|| bad("expected a number".into()));
-                    match knob {
-                        "pooling" => knobs.pooling = Some(f()?),
-                        "staff_sharing" => knobs.staff_sharing = Some(f()?),
-                        "integration" => knobs.integration = Some(f()?),
-                        "coordination_cost" => knobs.coordination_cost = Some(f()?),
-                        _ => {
-                            knobs.routing = Some(serde_json::from_value(value.clone()).map_err(|e| bad(e.to_string()))?)
-                        }
-                    }
-                }
-                None => *paths::get_mut(&mut v, path).expect("checked when planned") = value.clone(),
-            }
-        }
-        let mut scenario: Scenario = serde_path_to_error::deserialize(v).map_err(|e| {
-            let at = e.path().to_string();
-            format!("at `{origin}.{at}`: point {point} gives it a value of the wrong kind: {}", e.into_inner())
-        })?;
-        scenario.regime = RegimeSpec::Knobs(knobs);
-        scenario.validate().map_err(|problems| {
-            let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
-            let values: Vec<String> = self.values(point).iter().map(|(k, v)| format!("{k} = {v}")).collect();
-            let from = if self.spec.design == Design::Points { format!("at `{origin}`: ") } else { String::new() };
-            format!("{from}point {point} ({}), arm `{}`: {}", values.join(", "), self.arms[arm].name, list.join("; "))
-        })?;
-        Ok(scenario)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn minimal() -> SweepSpec {
-        serde_json::from_str(
-            r#"{"scenario": "builtin:duopoly", "arms": ["competition", "collaboration"],
-                "parameters": {"regime.pooling": {"values": [0.0, 0.5, 1.0]}},
-                "design": "grid", "replicates": 4, "seed": 2026, "years": 2}"#,
-        )
-        .expect("parses")
-    }
-
-    #[test]
-    fn runs_are_points_by_replicates_by_arms() {
-        let p = plan(minimal(), Path::new(".")).expect("valid");
-        assert_eq!(p.total_runs(), 3 * 4 * 2);
-        for run in 0..p.total_runs() {
-            let (pt, r, a) = p.decode(run);
-            assert_eq!(p.run_id(pt, r, a), run);
-        }
-        // Common random numbers: arms share a seed; points and replicates do not.
-        assert_eq!(p.seed(1, 2), p.seed(1, 2));
-        assert_ne!(p.seed(1, 2), p.seed(2, 1));
-        let s = p.scenario(2, 0).expect("valid point");
-        assert_eq!(s.regime.resolve().expect("knobs").pooling, 1.0);
-        assert_eq!(s.regime.resolve().expect("knobs").routing, Routing::Choice);
-        assert_eq!(s.time.horizon_weeks, 104);
-    }
-
-    #[test]
-    fn spec_errors_are_clear() {
-        let mut s = minimal();
-        s.parameters.insert(
-            "services.elective_surgery.tarif".into(),
-            ParamSpec { values: Some(vec![1.0.into()]), ..ParamSpec::default() },
-        );
-        let e = plan(s, Path::new(".")).expect_err("unknown path");
-        assert!(e.contains("unknown parameter path `services.elective_surgery.tarif`"), "{e}");
-        assert!(e.contains("services.elective_surgery.tariff"), "{e}");
-
-        let mut s = minimal();
-        s.parameters.insert(
-            "services.elective_surgery.tariff".into(),
-            ParamSpec { values: Some(vec![(-5.0).into()]), ..ParamSpec::default() },
-        );
-        let e = plan(s, Path::new(".")).expect_err("out of range");
-        assert!(
-            e.contains("services.elective_surgery.tariff") && e.contains("expected a number in [0, 1e7], found -5"),
-            "{e}"
-        );
-
-        let mut s = minimal();
-        s.replicates = 0;
-        assert!(plan(s, Path::new(".")).expect_err("zero").contains("at least 1 replicate"));
-
-        let mut s = minimal();
-        s.parameters.insert("regime.pooling".into(), ParamSpec { values: Some(vec![]), ..ParamSpec::default() });
-        assert!(
-            plan(s, Path::new("."))
-                .expect_err("empty")
-                .contains("at `parameters.regime.pooling.values`: expected at least one value")
-        );
-    }
 }

@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use super::runner::{Manifest, read_manifest};
 use super::summary::{RUNS, SUMMARY, SweepSummary};
 use crate::tables::run::{each_series_value, series_columns};
 use crate::tables::{Cell, Column, Discovered, Kind, Rows, leaves};
@@ -65,18 +64,6 @@ fn each_line(path: &Path, f: &mut dyn FnMut(Value) -> Result<()>) -> Result<()> 
         f(v)?;
     }
     Ok(())
-}
-
-/// A finished sweep (or shard) directory, ready to export.
-fn finished(dir: &Path) -> Result<Manifest> {
-    let manifest = read_manifest(dir)?;
-    if manifest.finished.is_none() {
-        bail!(
-            "{}: the sweep has not finished (its runs are still unsorted); finish it with `ccsim sweep --resume` first",
-            dir.display()
-        );
-    }
-    Ok(manifest)
 }
 
 /// `runs.jsonl` as one row per run.
@@ -231,18 +218,9 @@ impl Rows for TimeseriesTable {
     }
 }
 
-/// A table of a finished sweep directory.
-pub fn open(dir: &Path, table: Table) -> Result<Box<dyn Rows>> {
-    let manifest = finished(dir)?;
-    if table == Table::Timeseries && manifest.layout.timeseries.is_none() {
-        bail!("{}: the sweep recorded no weekly series; list them in its spec's `timeseries`", dir.display());
-    }
-    open_unchecked(dir, table)
-}
-
 /// A table of a sweep directory whose runs are sorted and summary written
-/// (its manifest is written last, so [`open`] cannot yet tell it is finished).
-pub fn open_unchecked(dir: &Path, table: Table) -> Result<Box<dyn Rows>> {
+/// (`super::runner::open_table` checks that first for a finished sweep).
+pub fn open(dir: &Path, table: Table) -> Result<Box<dyn Rows>> {
     Ok(match table {
         Table::Runs => Box::new(RunsTable::open(dir)?),
         Table::Summary => Box::new(SummaryTable::open(dir)?),

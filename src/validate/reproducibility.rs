@@ -3,7 +3,7 @@
 
 use super::{CheckResult, Kind, Settings};
 use crate::load::builtin;
-use crate::sweep::{runner, spec};
+use crate::sweep::{plan, runner};
 
 /// The pinned result of the duopoly, seed 2026, two years: referrals, episodes,
 /// adverse outcomes, the 95th-percentile wait and the system cost (£).
@@ -27,7 +27,7 @@ fn sweep_bytes(threads: usize) -> Result<(Vec<u8>, Vec<u8>), String> {
     let text = r#"{"scenario": "builtin:duopoly", "arms": ["competition", "collaboration"],
                    "parameters": {"regime.pooling": {"values": [0.0, 1.0]}}, "replicates": 3, "seed": 9, "years": 1}"#;
     std::fs::write(&spec_path, text).map_err(|e| e.to_string())?;
-    let plan = spec::load(&spec_path).map_err(|e| e.to_string())?;
+    let plan = plan::load(&spec_path).map_err(|e| e.to_string())?;
     let out = dir.path().join("out");
     let opts = runner::Options { threads, resume: false, shard: None, adaptive: None, export: None };
     runner::run(&plan, &out, opts, &()).map_err(|e| e.to_string())?;
