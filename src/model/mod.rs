@@ -3,6 +3,7 @@
 //! Nothing here reads files, talks to a terminal, parses command lines or
 //! starts threads; it turns a [`Scenario`] and a seed into a [`RunOutput`].
 
+pub mod accounts;
 pub mod bounds;
 mod decisions;
 pub mod engine;
@@ -11,6 +12,7 @@ pub mod metrics;
 pub mod money;
 pub mod outcome;
 pub mod params;
+pub mod provider;
 pub mod queue;
 pub mod regime;
 mod regulator;

@@ -1,0 +1,260 @@
+//! A provider's state: its units (one per service it offers: capacity,
+//! waiting list, volume), its staff by group, its money and its choices.
+
+use serde::{Deserialize, Serialize};
+
+use super::accounts::Accounts;
+use super::money::Money;
+use super::queue::{Cohort, WaitingList};
+use super::routing::NO_CAPACITY_WAIT;
+use super::scenario::Capability;
+
+/// Weeks in the trailing window that defines a unit's annual volume.
+const VOLUME_WINDOW: usize = 52;
+
+/// Treated episodes over the last 52 weeks.
+#[derive(Debug, Clone)]
+pub(super) struct VolumeWindow {
+    weeks: [u32; VOLUME_WINDOW],
+    next: usize,
+    sum: u64,
+}
+
+impl VolumeWindow {
+    /// A window primed as if the unit had run at `weekly` episodes a week
+    /// (the planned activity), so the first year does not read as tiny.
+    fn primed(weekly: f64) -> Self {
+        let w = weekly.round().max(0.0) as u32;
+        VolumeWindow { weeks: [w; VOLUME_WINDOW], next: 0, sum: u64::from(w) * VOLUME_WINDOW as u64 }
+    }
+
+    pub(super) fn push(&mut self, n: u32) {
+        self.sum -= u64::from(self.weeks[self.next]);
+        self.weeks[self.next] = n;
+        self.sum += u64::from(n);
+        self.next = (self.next + 1) % VOLUME_WINDOW;
+    }
+
+    /// Adds another unit's history, week by week.
+    pub(super) fn absorb(&mut self, other: &VolumeWindow) {
+        for i in 0..VOLUME_WINDOW {
+            self.weeks[(self.next + i) % VOLUME_WINDOW] += other.weeks[(other.next + i) % VOLUME_WINDOW];
+        }
+        self.sum += other.sum;
+    }
+}
+
+/// One service at one provider.
+#[derive(Debug, Clone)]
+pub struct Unit {
+    /// Routine only, or routine and complex.
+    pub capability: Capability,
+    /// Physical capacity: episodes per week, or beds for a service with a
+    /// length of stay.
+    pub capacity: f64,
+    /// Mean length of stay, weeks (0: capacity is episodes a week).
+    pub stay: f64,
+    /// Beds occupied (services with a length of stay).
+    pub occupied: u32,
+    /// Capacity this week given the staff available, episodes per week.
+    pub staffed: f64,
+    /// Elective waiting list.
+    pub queue: WaitingList,
+    /// Fractional capacity carried to the next week (so 2.5 a week is 2, 3, 2, 3, ...).
+    pub(super) carry: f64,
+    /// Whole episodes available this week.
+    pub(super) slots: u32,
+    /// Episodes given this week.
+    pub(super) used: u32,
+    /// Patients asking for this unit this week (elective list before
+    /// treatment, or emergency arrivals): the pressure on its staff.
+    pub(super) pressure: u32,
+    /// Emergency arrivals this week.
+    pub(super) arrivals: Vec<Cohort>,
+    /// Trailing annual volume.
+    pub(super) volume: VolumeWindow,
+    /// Patients routed here since the last decision.
+    pub(super) interval_arrivals: u64,
+    /// Contribution (tariff income less direct costs) since the last decision, £.
+    pub(super) interval_contribution: f64,
+    /// Episodes treated in the measured window.
+    pub treated: u64,
+}
+
+impl Unit {
+    pub(super) fn new(capability: Capability, capacity: f64, stay: f64) -> Self {
+        let weekly = if stay > 0.0 { capacity / stay } else { capacity };
+        Unit {
+            capability,
+            capacity,
+            stay,
+            occupied: 0,
+            staffed: capacity,
+            queue: WaitingList::default(),
+            carry: 0.0,
+            slots: 0,
+            used: 0,
+            pressure: weekly.round() as u32,
+            arrivals: Vec::new(),
+            volume: VolumeWindow::primed(weekly),
+            interval_arrivals: 0,
+            interval_contribution: 0.0,
+            treated: 0,
+        }
+    }
+
+    /// Episodes a week at a given capacity (beds turn over once per length of stay).
+    fn per_week(&self, capacity: f64) -> f64 {
+        if self.stay > 0.0 { capacity / self.stay } else { capacity }
+    }
+
+    /// Episodes a week at physical capacity.
+    pub fn throughput(&self) -> f64 {
+        self.per_week(self.capacity)
+    }
+
+    /// Expected wait for a new elective patient, weeks: the list over this
+    /// week's staffed episodes a week.
+    pub fn expected_wait(&self) -> f64 {
+        let weekly = self.per_week(self.staffed);
+        if weekly <= 0.0 { NO_CAPACITY_WAIT } else { (self.queue.len() as f64 / weekly).min(NO_CAPACITY_WAIT) }
+    }
+
+    /// Episodes in the last 52 weeks.
+    pub fn annual_volume(&self) -> u64 {
+        self.volume.sum
+    }
+
+    /// Takes over another unit: its capacity, capability, patients (in
+    /// arrival order) and volume history.
+    pub(super) fn absorb(&mut self, other: Unit) {
+        self.capacity += other.capacity;
+        self.staffed += other.staffed;
+        self.occupied += other.occupied;
+        self.capability = self.capability.max(other.capability);
+        self.queue.merge(other.queue);
+        self.volume.absorb(&other.volume);
+        self.interval_arrivals += other.interval_arrivals;
+    }
+}
+
+/// One staff group at one provider.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub struct Staff {
+    /// WTE in post by age band (under 40, 40–54, 55+).
+    pub bands: [f64; 3],
+    /// Funded WTE: the recruitment target.
+    pub establishment: f64,
+    /// Agency WTE covering vacancies this week.
+    pub agency: f64,
+    /// Hours redeployed here from other providers this week.
+    pub shared_in: f64,
+    /// Hours redeployed from here to other providers this week.
+    pub shared_out: f64,
+    /// Hours this week's patients would need (capped at physical capacity).
+    pub needed: f64,
+}
+
+impl Staff {
+    /// WTE in post.
+    pub fn in_post(&self) -> f64 {
+        self.bands.iter().sum()
+    }
+
+    /// Funded posts not filled by staff in post, WTE.
+    pub fn vacancies(&self) -> f64 {
+        (self.establishment - self.in_post()).max(0.0)
+    }
+
+    /// Clinical hours available this week: own staff, agency, and redeployment.
+    pub fn hours(&self, hours_per_wte: f64) -> f64 {
+        (self.in_post() + self.agency) * hours_per_wte + self.shared_in - self.shared_out
+    }
+
+    /// Moves a share of this group (staff in post and establishment) out.
+    pub(super) fn split_off(&mut self, share: f64) -> Staff {
+        let moved = Staff {
+            bands: self.bands.map(|b| b * share),
+            establishment: self.establishment * share,
+            ..Staff::default()
+        };
+        for (b, m) in self.bands.iter_mut().zip(moved.bands) {
+            *b -= m;
+        }
+        self.establishment -= moved.establishment;
+        moved
+    }
+
+    /// Adds moved staff.
+    pub(super) fn join(&mut self, moved: &Staff) {
+        for (b, m) in self.bands.iter_mut().zip(moved.bands) {
+            *b += m;
+        }
+        self.establishment += moved.establishment;
+    }
+}
+
+/// A provider's changing state.
+#[derive(Debug, Clone)]
+pub struct ProviderState {
+    /// Whether the provider still exists (not merged away).
+    pub open: bool,
+    /// Latent quality (0 is the level the baseline risks refer to).
+    pub quality: f64,
+    /// Cost-efficiency effort: share of variable cost saved.
+    pub efficiency: f64,
+    /// Wage premium over national pay, as a share.
+    pub premium: f64,
+    /// Planner's quality grant this decision period, £ per week.
+    pub grant: f64,
+    /// Units by service index (`None`: not offered).
+    pub units: Vec<Option<Unit>>,
+    /// Staff by group.
+    pub staff: [Staff; 4],
+    /// Cash, £ (negative: overdraft).
+    pub cash: Money,
+    /// Debt, £.
+    pub debt: Money,
+    /// £ per week, before integration savings.
+    pub fixed_cost: f64,
+    /// Share of needed staff hours not covered this week.
+    pub staffing_shortfall: f64,
+    /// Hours demanded over hours available this week.
+    pub utilisation: f64,
+    /// Consecutive weeks with utilisation above the burnout threshold.
+    pub stretched_weeks: u32,
+    /// Consecutive weeks with cash below the failure threshold.
+    pub failing_weeks: u32,
+    /// Accounts of the current week.
+    pub week: Accounts,
+    /// Σ baseline and modelled risk of patients treated since the last
+    /// decision, for the planner's view of outcomes.
+    pub(super) interval_risk: (f64, f64),
+}
+
+impl ProviderState {
+    /// Patients on all this provider's waiting lists.
+    pub fn waiting(&self) -> u64 {
+        self.units.iter().flatten().map(|u| u.queue.len()).sum()
+    }
+
+    /// Total WTE in post.
+    pub fn staff_wte(&self) -> f64 {
+        self.staff.iter().map(Staff::in_post).sum()
+    }
+
+    /// Total funded WTE.
+    pub fn establishment(&self) -> f64 {
+        self.staff.iter().map(|s| s.establishment).sum()
+    }
+
+    /// Total vacancies, WTE.
+    pub fn vacancies(&self) -> f64 {
+        self.staff.iter().map(Staff::vacancies).sum()
+    }
+
+    /// Physical capacity of all units, episodes per week.
+    pub fn capacity(&self) -> f64 {
+        self.units.iter().flatten().map(Unit::throughput).sum()
+    }
+}
