@@ -6,8 +6,9 @@
 //! ([`Rows::each`]), so a sweep of a million runs streams through without
 //! being held in memory. Integers stay integers (every one ccsim writes is
 //! at most 2^53, exact as a double), absent values are empty cells (CSV) or
-//! nulls (Parquet), and a seed is written as text in CSV so that no reader
-//! turns it into a rounded float.
+//! nulls (Parquet), and a seed is quoted in CSV, so that a reader told to
+//! keep it as text can (a reader that makes it a double still gets it
+//! exactly).
 
 mod csv;
 #[cfg(feature = "parquet")]
