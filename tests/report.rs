@@ -170,6 +170,7 @@ fn ink(png_path: &Path) -> f64 {
 #[test]
 #[ignore = "needs Chromium; `.ci/run` installs it and runs this test with --ignored"]
 fn the_reports_render_in_a_headless_browser() {
+    // Run only when asked (`--ignored`): a missing browser is then a failure, never a silent pass.
     let browser = chromium().expect("Chromium is installed (apt-get install chromium)");
     let dir = tempfile::tempdir().expect("tempdir");
     for (name, input) in [("sweep", SWEEP), ("run", RUN)] {
