@@ -344,10 +344,9 @@ fn rerun(args: &RerunArgs) -> Result<()> {
         );
     }
     let (point, replicate, arm) = plan.decode(args.run);
-    let scenario = plan.scenario(point, arm).map_err(|e| anyhow!("{}: {e}", args.dir.display()))?;
-    let seed = plan.seed(point, replicate);
-    let mut result = model::run(&scenario, seed, args.timeseries || plan.spec.timeseries.is_some());
-    let line = runner::line_of(&plan, args.run, &result).map_err(|e| anyhow!("{}: {e}", args.dir.display()))?;
+    let seed = plan.seed_of(args.run);
+    let (mut result, line) =
+        runner::run_with_line(&plan, args.run, args.timeseries).map_err(|e| anyhow!("{}: {e}", args.dir.display()))?;
     let recorded = runner::recorded_line(&args.dir, args.run)?;
     if recorded.as_ref().is_some_and(|r| *r != line) {
         bail!(

@@ -366,13 +366,8 @@ pub fn in_sweep(
             .cloned()
             .ok_or("the sweep has no arms")?,
     };
-    let known: Vec<&String> = first.arms.keys().chain(first.differences.keys()).collect();
-    if !known.contains(&&target) {
-        return Err(format!(
-            "no target `{target}`; expected one of {}",
-            known.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ")
-        ));
-    }
+    // The target and metric checked as `ccsim sensitivity` checks them (with the nearest names).
+    super::sensitivity::selections(summary, &[format!("{target}:{metric}")])?;
     let parameters: Vec<String> = summary
         .layout
         .parameters

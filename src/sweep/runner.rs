@@ -331,15 +331,22 @@ struct RunLineOut<'a> {
 /// The line of one run (the fields of [`RunLine`], in its order); an error
 /// when the run's books do not balance.
 pub fn run_line(plan: &Plan, run: u64) -> Result<Vec<u8>, String> {
+    run_with_line(plan, run, false).map(|(_, line)| line)
+}
+
+/// Runs run `run` of `plan`: its full result (with weekly series when
+/// `timeseries` or the plan asks for them) and its line.
+pub fn run_with_line(plan: &Plan, run: u64, timeseries: bool) -> Result<(model::RunOutput, Vec<u8>), String> {
     let (point, _, arm) = plan.decode(run);
     let scenario = plan.scenario(point, arm)?;
-    let result = model::run(&scenario, plan.seed_of(run), plan.spec.timeseries.is_some());
-    line_of(plan, run, &result)
+    let result = model::run(&scenario, plan.seed_of(run), timeseries || plan.spec.timeseries.is_some());
+    let line = line_of(plan, run, &result)?;
+    Ok((result, line))
 }
 
 /// The line of run `run` of `plan`, given its result (which holds weekly
 /// series if the plan asks for them); an error when its books do not balance.
-pub fn line_of(plan: &Plan, run: u64, result: &model::RunOutput) -> Result<Vec<u8>, String> {
+fn line_of(plan: &Plan, run: u64, result: &model::RunOutput) -> Result<Vec<u8>, String> {
     let (point, replicate, arm) = plan.decode(run);
     let seed = plan.seed(point, replicate);
     if let Some(off) = result.summary.unbalanced() {

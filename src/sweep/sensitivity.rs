@@ -498,7 +498,7 @@ fn noise_share(summary: &SweepSummary, target: &str, metric: &str, y: &[f64]) ->
 }
 
 /// Parses a metric selector: `PATH` (every target) or `TARGET:PATH`.
-fn selections(summary: &SweepSummary, selectors: &[String]) -> Result<Vec<(String, String)>, String> {
+pub(super) fn selections(summary: &SweepSummary, selectors: &[String]) -> Result<Vec<(String, String)>, String> {
     let targets = targets(summary);
     let metrics = metric_names(summary);
     let mut out = Vec::new();

@@ -4,7 +4,6 @@
 //! run, week, provider and series). Runs stream from `runs.jsonl` in two
 //! passes (columns, then rows), so memory does not grow with the sweep.
 
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -91,12 +90,6 @@ impl RunsTable {
     }
 }
 
-/// One record's cells for the discovered paths (null where it lacks one).
-fn cells_of(found: &Discovered, record: &Value) -> Vec<Cell> {
-    let by_path: BTreeMap<String, &Value> = leaves(record).into_iter().collect();
-    found.paths().iter().map(|p| by_path.get(p).map_or(Cell::Null, |v| Cell::from_json(v, found.kind(p)))).collect()
-}
-
 impl Rows for RunsTable {
     fn columns(&self) -> &[Column] {
         &self.columns
@@ -105,8 +98,8 @@ impl Rows for RunsTable {
     fn each(&self, emit: &mut dyn FnMut(&[Cell]) -> Result<()>) -> Result<()> {
         each_line(&self.path, &mut |line| {
             let mut row = run_cells(&line);
-            row.extend(cells_of(&self.parameters, &line["parameters"]));
-            row.extend(cells_of(&self.metrics, &line["summary"]));
+            row.extend(self.parameters.cells(&line["parameters"]));
+            row.extend(self.metrics.cells(&line["summary"]));
             emit(&row)
         })
     }
@@ -158,7 +151,7 @@ impl Rows for SummaryTable {
     fn each(&self, emit: &mut dyn FnMut(&[Cell]) -> Result<()>) -> Result<()> {
         for p in &self.summary.points {
             let mut lead = vec![Cell::Int(p.point as i64), Cell::Int(i64::from(p.replicates))];
-            lead.extend(cells_of(&self.parameters, &serde_json::to_value(&p.parameters)?));
+            lead.extend(self.parameters.cells(&serde_json::to_value(&p.parameters)?));
             let targets = p
                 .arms
                 .iter()

@@ -214,6 +214,13 @@ impl Discovered {
     pub fn kind(&self, path: &str) -> Kind {
         self.kinds.get(path).copied().flatten().unwrap_or(Kind::Float)
     }
+
+    /// One record's cells, a cell per discovered path in column order (null
+    /// where the record lacks the path).
+    pub fn cells(&self, record: &Value) -> Vec<Cell> {
+        let by_path: BTreeMap<String, &Value> = leaves(record).into_iter().collect();
+        self.order.iter().map(|p| by_path.get(p).map_or(Cell::Null, |v| Cell::from_json(v, self.kind(p)))).collect()
+    }
 }
 
 fn widen(a: Option<Kind>, b: Option<Kind>) -> Option<Kind> {

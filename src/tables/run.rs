@@ -41,11 +41,10 @@ pub fn summary(run: &Value) -> Held {
         int(&run["time"]["warmup_weeks"]),
         int(&run["time"]["horizon_weeks"]),
     ];
-    let metrics = leaves(&run["summary"]);
     let mut found = Discovered::default();
-    found.add(metrics.iter().map(|(p, v)| (p.clone(), *v)));
+    found.add(leaves(&run["summary"]));
     columns.extend(found.columns(""));
-    row.extend(metrics.iter().map(|(p, v)| Cell::from_json(v, found.kind(p))));
+    row.extend(found.cells(&run["summary"]));
     Held { columns, rows: vec![row] }
 }
 
@@ -56,34 +55,17 @@ const PROVIDER_IDENTITY: [&str; 5] = ["id", "name", "kind", "trust", "open"];
 /// figure by dotted path (`staff.nursing.in_post`, `services.maternity.waiting`).
 pub fn providers(run: &Value) -> Held {
     let providers: &[Value] = run["providers"].as_array().map_or(&[], Vec::as_slice);
-    let all: Vec<Vec<(String, &Value)>> = providers.iter().map(leaves).collect();
     let mut found = Discovered::default();
+    // Identity columns lead, in this order; every value still sets the kinds.
     for id in PROVIDER_IDENTITY {
-        // The first non-null value sets the kind; a column of nulls stays.
-        if let Some(v) = providers
-            .iter()
-            .filter_map(|p| p.get(id))
-            .find(|v| !v.is_null())
-            .or_else(|| providers.iter().find_map(|p| p.get(id)))
-        {
+        if let Some(v) = providers.iter().find_map(|p| p.get(id)) {
             found.add([(id.to_owned(), v)]);
         }
     }
-    for p in &all {
-        found.add(p.iter().map(|(k, v)| (k.clone(), *v)));
+    for p in providers {
+        found.add(leaves(p));
     }
-    let rows = all
-        .iter()
-        .map(|p| {
-            found
-                .paths()
-                .iter()
-                .map(|path| {
-                    p.iter().find(|(k, _)| k == path).map_or(Cell::Null, |(_, v)| Cell::from_json(v, found.kind(path)))
-                })
-                .collect()
-        })
-        .collect();
+    let rows = providers.iter().map(|p| found.cells(p)).collect();
     Held { columns: found.columns(""), rows }
 }
 
