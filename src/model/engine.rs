@@ -12,16 +12,15 @@
 //! The steps live beside this file: `workforce.rs` (step 5),
 //! `decisions.rs` and `regulator.rs` (step 6), `finance.rs` (step 4).
 
-use rand::RngExt;
-use rand_distr::{Binomial, Distribution, Poisson};
 use serde::{Deserialize, Serialize};
 
+use super::draws::{PoissonTable, binomial};
 use super::metrics::{Accounts, Metrics, TreatedRecord, group};
 use super::money::Money;
 use super::outcome::{self, Conditions};
 use super::queue::Cohort;
 use super::regime::Regime;
-use super::rng::{Key, Keyed, SimRng, Stream};
+use super::rng::{Key, Keyed, Stream};
 use super::routing::{self, Catchments, NO_CAPACITY_WAIT, Snapshot};
 use super::timeline::{Change, Knob};
 use super::world::{LocalityId, OLDER, ProviderId, ServiceId, World};
@@ -173,9 +172,9 @@ pub struct Simulation {
     pub(super) inflow: [f64; 4],
     /// Referral multiplier, `[service * localities + locality]`.
     pub(super) demand_multiplier: Vec<f64>,
-    /// Per locality, service, complexity and age band: the last weekly mean
-    /// of referrals and its e^−mean (see [`poisson_cached`]).
-    demand_exp: Vec<(f64, f64)>,
+    /// Per locality, service, complexity and age band: the cumulative
+    /// distribution of the last weekly mean of referrals.
+    demand_tables: Vec<PoissonTable>,
     /// Unhired staff in the region's pool, WTE by group.
     pub(super) pool: [f64; 4],
     /// Week integration started (first week with `integration` > 0).
@@ -199,69 +198,6 @@ pub struct Simulation {
     targets: Vec<ProviderId>,
     pub(super) treated: Vec<Treated>,
     overflow: Vec<Overflow>,
-}
-
-/// Up to this mean a Poisson or binomial count is drawn by inverse transform
-/// from one uniform: monotone in the mean, so that two runs drawing for the
-/// same patients at slightly different rates or risks get close counts
-/// (common random numbers couple), at the cost of a walk of about mean steps.
-const INVERSE_MEAN: f64 = 30.0;
-
-/// A Poisson(`mean`) count; `cache` holds the last mean drawn for and its
-/// e^−mean, which a demand group's draws reuse week after week.
-fn poisson_cached(rng: &mut SimRng, mean: f64, cache: &mut (f64, f64)) -> u32 {
-    if mean <= 0.0 {
-        return 0;
-    }
-    if mean <= INVERSE_MEAN {
-        if cache.0 != mean {
-            *cache = (mean, (-mean).exp());
-        }
-        let u: f64 = rng.random();
-        let (mut k, mut pmf) = (0u32, cache.1);
-        let mut cdf = pmf;
-        // The cap only guards against a cdf that rounding keeps below u.
-        while u > cdf && f64::from(k) < mean + 1000.0 {
-            k += 1;
-            pmf *= mean / f64::from(k);
-            cdf += pmf;
-        }
-        return k;
-    }
-    let d = Poisson::new(mean).expect("a positive finite mean is a valid Poisson mean");
-    let x: f64 = d.sample(rng);
-    x as u32
-}
-
-/// The `u`-quantile of Binomial(n, p), p ≤ 1/2, by walking the pmf up from 0.
-fn binomial_quantile(u: f64, n: u32, p: f64) -> u32 {
-    let ratio = p / (1.0 - p);
-    let mut pmf = match i32::try_from(n) {
-        Ok(n) => (1.0 - p).powi(n),
-        Err(_) => (f64::from(n) * (-p).ln_1p()).exp(),
-    };
-    let (mut k, mut cdf) = (0u32, pmf);
-    while u > cdf && k < n {
-        pmf *= f64::from(n - k) / f64::from(k + 1) * ratio;
-        k += 1;
-        cdf += pmf;
-    }
-    k
-}
-
-pub(super) fn binomial(rng: &mut SimRng, n: u32, p: f64) -> u32 {
-    if n == 0 || p <= 0.0 {
-        return 0;
-    }
-    if p >= 1.0 {
-        return n;
-    }
-    if f64::from(n) * p.min(1.0 - p) <= INVERSE_MEAN {
-        let u: f64 = rng.random();
-        return if p <= 0.5 { binomial_quantile(u, n, p) } else { n - binomial_quantile(1.0 - u, n, 1.0 - p) };
-    }
-    let d = Binomial::new(u64::from(n), p).expect("p in (0, 1) is a valid binomial probability");
-    d.sample(rng) as u32
 }
 
 impl Simulation {
@@ -315,7 +251,7 @@ impl Simulation {
             tariffs: world.services.iter().map(|s| s.tariff).collect(),
             inflow: world.trained_inflow,
             demand_multiplier: vec![1.0; world.services.len() * world.localities.len()],
-            demand_exp: vec![(f64::NAN, 0.0); world.services.len() * world.localities.len() * 6],
+            demand_tables: vec![PoissonTable::default(); world.services.len() * world.localities.len() * 6],
             pool: [0.0; 4],
             integration_start: None,
             integration_at_start: 0.0,
@@ -636,13 +572,13 @@ impl Simulation {
                 // differently two runs route, they meet the same referrals.
                 let rng = self.rng.at(Key { purpose: Stream::Demand, first: l.0, second: s.0, week });
                 let mut drawn = [[0u32; 3]; 2];
-                let cache = &mut self.demand_exp[(l.index() * self.world.services.len() + s.index()) * 6..][..6];
+                let tables = &mut self.demand_tables[(l.index() * self.world.services.len() + s.index()) * 6..][..6];
                 for (k, by_band) in drawn.iter_mut().enumerate() {
                     let share = if k == 1 { svc.complex_share } else { 1.0 - svc.complex_share };
                     for (band, (d, (people, rate))) in
                         by_band.iter_mut().zip(residents.iter().zip(svc.weekly_rate)).enumerate()
                     {
-                        *d = poisson_cached(rng, people * rate * share * multiplier, &mut cache[k * 3 + band]);
+                        *d = tables[k * 3 + band].draw(rng, people * rate * share * multiplier);
                     }
                 }
                 for (k, by_band) in drawn.iter().enumerate() {

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod bounds;
 mod decisions;
+pub mod draws;
 pub mod engine;
 mod finance;
 pub mod metrics;
