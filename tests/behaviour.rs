@@ -21,24 +21,54 @@ fn late_quality(s: &Scenario, seed: u64, weeks: usize) -> f64 {
     values.iter().sum::<f64>() / values.len() as f64
 }
 
+/// Quality under the tariff settles at the closed form of
+/// `docs/EQUILIBRIUM.md`, with and without the quality payment (the
+/// withheld share of tariff paid back for quality). The regulator is kept
+/// out: the payment is spent on quality, so providers at the duopoly's thin
+/// margin run deficits, and a takeover would end the duopoly.
 #[test]
 fn duopoly_quality_settles_at_the_closed_form_equilibrium() {
-    let sets = [(0.25, 1620.0, 60.0), (0.5, 1620.0, 60.0), (0.25, 2100.0, 30.0)];
-    for (beta_q, tariff, altruism) in sets {
+    let sets =
+        [(0.25, 1620.0, 60.0, 0.0), (0.5, 1620.0, 60.0, 0.0), (0.25, 2100.0, 30.0, 0.0), (0.25, 1620.0, 60.0, 0.025)];
+    for (beta_q, tariff, altruism, share) in sets {
         let mut v = duopoly();
         v["time"] = json!({"horizon_weeks": 780, "warmup_weeks": 52});
         v["choice"] = json!({"beta_quality": beta_q});
         v["services"]["elective_surgery"]["tariff"] = json!(tariff);
-        v["behaviour"] = json!({"altruism": altruism});
+        v["behaviour"] = json!({"altruism": altruism, "quality_share": share});
         v["workforce"] = json!({"labour": {"wage": {"max_premium": 0.0}}});
+        v["failure"] = json!({"window_weeks": 1_000_000});
         let theory = closed_form(&scenario(v.clone()));
         let simulated = late_quality(&scenario(v), 3, 260);
-        eprintln!("β_q {beta_q}, tariff {tariff}, α {altruism}: simulated {simulated:.4}, closed form {theory:.4}");
+        let case = format!("β_q {beta_q}, tariff {tariff}, α {altruism}, quality share {share}");
+        eprintln!("{case}: simulated {simulated:.4}, closed form {theory:.4}");
         assert!(theory > 0.1, "a test that can fail needs a real equilibrium: {theory}");
         assert!(
             (simulated - theory).abs() < 0.02 * theory,
-            "β_q {beta_q}, tariff {tariff}, α {altruism}: simulated {simulated:.4}, closed form {theory:.4}"
+            "{case}: simulated {simulated:.4}, closed form {theory:.4}"
         );
+    }
+}
+
+/// The same share of what the commissioner pays is spent on quality under
+/// any regime (the planner's grants, the quality payments, or both), and
+/// none under any when the share is 0.
+#[test]
+fn money_for_quality_is_the_same_share_under_every_regime() {
+    for pooling in [0.0, 0.5, 1.0] {
+        for share in [0.0, 0.025] {
+            let mut s = builtin("west-mercia").expect("built-in");
+            s.time.horizon_weeks = 260;
+            s.behaviour.quality_share = share;
+            s.regime = serde_json::from_value(json!({"pooling": pooling})).expect("regime");
+            let f = run(&s, 5).summary.finance;
+            let got = f.quality_money_share.expect("the commissioner paid");
+            assert!((got - share).abs() < 0.01 * share + 1e-12, "pooling {pooling}, share {share}: spent {got}");
+            let a = f.accounts;
+            let (grants, payments) = (a.grant_income.as_pounds(), a.quality_payment_income.as_pounds());
+            assert_eq!(grants > 0.0, share > 0.0 && pooling > 0.0, "pooling {pooling}: grants £{grants}");
+            assert_eq!(payments > 0.0, share > 0.0 && pooling < 1.0, "pooling {pooling}: payments £{payments}");
+        }
     }
 }
 
@@ -49,7 +79,7 @@ fn a_higher_margin_raises_quality_under_the_tariff_but_not_under_full_pooling() 
         v["time"] = json!({"horizon_weeks": 260});
         v["services"]["elective_surgery"]["tariff"] = json!(tariff);
         v["regime"] = json!({"pooling": pooling});
-        v["behaviour"] = json!({"planner_share": 0.0});
+        v["behaviour"] = json!({"quality_share": 0.0});
         late_quality(&scenario(v), 1, 104)
     };
     let (low, high) = (quality(1620.0, 0.0), quality(2000.0, 0.0));
@@ -192,7 +222,7 @@ fn uneven(standardisation: f64) -> Value {
         "services": {"surgery": {"referral_rate": {"children": 40.0, "adults": 100.0, "older": 300.0}, "complex_share": 0.0, "tariff": 1500.0}},
         "providers": providers,
         "regime": {"preset": "collaboration", "pooling": 0.0},
-        "behaviour": {"standardisation": standardisation, "planner_share": 0.0},
+        "behaviour": {"standardisation": standardisation, "quality_share": 0.0},
         "failure": {"window_weeks": 1000000}
     })
 }
@@ -279,4 +309,29 @@ fn under_full_pooling_no_provider_fails_alone() {
     let fall =
         (affordable.summary.finance.provider_surplus - collaboration.summary.finance.provider_surplus).as_pounds();
     assert!((fall - added).abs() < 0.05 * added, "surplus fell by £{fall:.0}; fixed costs rose by £{added:.0}");
+}
+
+/// One failure regime for both: a provider whose cash stays far below zero
+/// is put under a financial recovery plan, then taken over, whatever the
+/// pooling; under full pooling the system's deficit puts every provider
+/// under recovery together. With an adequate price nobody is.
+#[test]
+fn deficits_have_consequences_under_any_pooling() {
+    let finance = |pooling: f64, tariff: f64| {
+        let mut v = duopoly();
+        v["time"] = json!({"horizon_weeks": 520, "warmup_weeks": 52});
+        v["services"]["elective_surgery"]["tariff"] = json!(tariff);
+        v["regime"] = json!({"pooling": pooling});
+        run(&scenario(v), 6).summary.finance
+    };
+    for pooling in [0.0, 0.5, 1.0] {
+        let short = finance(pooling, 1300.0);
+        assert!(short.provider_surplus < Money::ZERO, "pooling {pooling}: the price must leave a deficit");
+        assert!(short.recovery_plans >= 1, "pooling {pooling}: {} recovery plans", short.recovery_plans);
+        assert!(short.regulator_loans > Money::ZERO, "pooling {pooling}: no loans");
+        let enough = finance(pooling, 1800.0);
+        assert_eq!((enough.recovery_plans, enough.failures), (0, 0), "pooling {pooling}, a generous price");
+    }
+    // Under full pooling both providers carry the system's deficit, so both are put under recovery.
+    assert!(finance(1.0, 1300.0).recovery_plans >= 2);
 }

@@ -14,7 +14,7 @@ pub fn ccsim() -> assert_cmd::Command {
 /// planner gives no grants and the regulator never steps in, so a test sees
 /// one mechanism at a time.
 pub fn frozen(mut v: Value) -> Value {
-    v["behaviour"] = json!({"damping": 0.0, "capacity_growth": 0.0, "planner_share": 0.0});
+    v["behaviour"] = json!({"damping": 0.0, "capacity_growth": 0.0, "quality_share": 0.0});
     v["failure"] = json!({"window_weeks": 1_000_000});
     v
 }

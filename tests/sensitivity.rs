@@ -396,24 +396,27 @@ fn campolongo_selection_spreads_the_trajectories_out() {
     assert_eq!(design::unit_points(&with, 3).expect("unit points").len(), 10 * 4);
 }
 
-/// Under competition alone the planner's share and pathway
-/// standardisation do nothing (no pooled budget, no network routing), so a
-/// Morris design over them sees the adverse rate differ between points by
-/// replicate noise only: the measure is flagged and left unranked in the
-/// table, the JSON and the report. With altruism, which moves quality and so
-/// outcomes, in place of standardisation it is ranked.
+/// Under competition alone, without integration, pathway standardisation
+/// and integration's transition cost do nothing (no network routing, no
+/// transition), so a Morris design over them sees the adverse rate differ
+/// between points by replicate noise only: the measure is flagged and left
+/// unranked in the table, the JSON and the report. Over altruism and the
+/// quality payment's share, which move quality and so outcomes, it is
+/// ranked.
 #[test]
 fn a_measure_that_is_mostly_noise_is_not_ranked() {
     let t = tempfile::tempdir().expect("tempdir");
     let mut shares = Vec::new();
-    for (name, second, range) in [("inert", "behaviour.standardisation", 0.5), ("driven", "behaviour.altruism", 150.0)]
-    {
+    let inert = json!({"behaviour.standardisation": {"min": 0.0, "max": 0.5}, "integration.transition_cost_per_capita": {"min": 0.0, "max": 50.0}});
+    let driven =
+        json!({"behaviour.quality_share": {"min": 0.0, "max": 0.05}, "behaviour.altruism": {"min": 0.0, "max": 150.0}});
+    for (name, parameters) in [("inert", inert), ("driven", driven)] {
         let spec = t.path().join(format!("{name}.json"));
         std::fs::write(
             &spec,
             serde_json::to_vec(&json!({
                 "scenario": "builtin:duopoly", "arms": ["competition"],
-                "parameters": {"behaviour.planner_share": {"min": 0.0, "max": 0.03}, second: {"min": 0.0, "max": range}},
+                "parameters": parameters,
                 "design": "morris", "trajectories": 6, "replicates": 3, "seed": 4, "years": 1
             }))
             .expect("json"),

@@ -14,6 +14,10 @@ pub struct Accounts {
     pub pooled_income: Money,
     /// The planner's quality grants, £.
     pub grant_income: Money,
+    /// Quality payments: the withheld share of tariff paid back for quality
+    /// (CQUIN), £.
+    #[serde(default)]
+    pub quality_payment_income: Money,
     /// Net received from the network's risk pool (negative: paid in), £.
     pub risk_pool: Money,
     /// Substantive staff, £.
@@ -32,6 +36,9 @@ pub struct Accounts {
     pub interest: Money,
     /// Upkeep of quality, £.
     pub quality: Money,
+    /// Implementing pathway standardisation, £.
+    #[serde(default)]
+    pub standardisation: Money,
     /// Cost of efficiency effort, £.
     pub efficiency: Money,
     /// Travel and coordination of redeployed staff, £.
@@ -43,7 +50,7 @@ pub struct Accounts {
 impl Accounts {
     /// Income from the commissioner, £.
     pub fn income(&self) -> Money {
-        self.tariff_income + self.pooled_income + self.grant_income
+        self.tariff_income + self.pooled_income + self.grant_income + self.quality_payment_income
     }
 
     /// All costs, £.
@@ -56,6 +63,7 @@ impl Accounts {
             + self.transaction
             + self.interest
             + self.quality
+            + self.standardisation
             + self.efficiency
             + self.sharing
             + self.integration
@@ -71,8 +79,10 @@ impl Accounts {
         self.tariff_income += o.tariff_income;
         self.pooled_income += o.pooled_income;
         self.grant_income += o.grant_income;
+        self.quality_payment_income += o.quality_payment_income;
         self.risk_pool += o.risk_pool;
         self.quality += o.quality;
+        self.standardisation += o.standardisation;
         self.efficiency += o.efficiency;
         self.sharing += o.sharing;
         self.integration += o.integration;

@@ -12,15 +12,25 @@
 //!
 //! where m_s = tariff − variable cost·(1 − effort) − staff cost·(1 + wage
 //! premium) is the margin per episode and D_s the expected weekly demand.
-//! A planner's quality grant F (pooled budget, to the providers with the
-//! worst outcomes and waits) buys more quality at the same cost curve:
-//! q* = sqrt(q_own² + 2F/(κ·V)), capped at `max_quality`. Quality moves a
+//! Money for quality F buys more quality at the same cost curve:
+//! q* = sqrt(q_own² + 2F/(κ·V)), capped at `max_quality`. It is the same
+//! share `quality_share` of the commissioner's payments under any regime,
+//! allocated two ways: the planner's grant from the pooled budget (to the
+//! providers with the worst outcomes and waits) and the quality payment
+//! from the tariff (each provider's own withheld share of its contract
+//! value, paid back for quality, as CQUIN was); plus the share
+//! `reinvest_share` of the provider's own surplus over the last period,
+//! the same rule under any regime. The withheld share is not profit, so
+//! the margin on an extra episode is the tariff less that share. Quality moves a
 //! share θ (`damping`) of the way to q* each period (so it decays when the
 //! incentive to hold it goes), and then, under network routing, a share
-//! `standardisation × network share` of the way to the network's best
-//! (for each of its services, the best quality among providers running that
-//! service, weighted by its capacity). Quality reached by standardisation
-//! still costs its upkeep.
+//! `standardisation × network share × ramp` of the way to the network's
+//! best (for each of its services, the best quality among providers running
+//! that service, weighted by its capacity) — never beyond it. The ramp
+//! grows from 0 to 1 over `standardisation_lag_weeks` of network routing.
+//! Quality reached by standardisation costs its upkeep, and implementing it
+//! costs `standardisation_cost_weeks` of that upkeep, paid over the next
+//! period.
 //!
 //! **Efficiency.** Effort e saves the share e of variable cost and costs
 //! φ·V·e²/2 a week. The provider keeps (1 − pooling) + pooling·w of what it
@@ -132,7 +142,8 @@ impl Simulation {
                 let svc = &self.world.services[si];
                 let d = demand[pi * ns + si];
                 let staff = self.world.staff_cost_per_episode(ServiceId(si as u32)) * (1.0 + p.premium);
-                let margin = self.tariffs[si] - svc.variable_cost * (1.0 - p.efficiency) - staff;
+                let margin =
+                    self.tariffs[si] * (1.0 - b.quality_share) - svc.variable_cost * (1.0 - p.efficiency) - staff;
                 // A unit already at capacity gains nothing from more demand but a longer list.
                 if d < u.as_ref().map_or(0.0, Unit::throughput) {
                     revenue += margin * slope[pi * ns + si];
@@ -142,7 +153,9 @@ impl Simulation {
             }
             let own = (((1.0 - pooling) * revenue + b.altruism * patients) / (b.quality_cost * capacity))
                 .clamp(0.0, b.max_quality);
-            let target = (own * own + 2.0 * p.grant / (b.quality_cost * capacity)).sqrt().min(b.max_quality);
+            let reinvested = b.reinvest_share * p.interval_surplus.max(0.0) / interval;
+            let money = p.grant + p.quality_payment + reinvested;
+            let target = (own * own + 2.0 * money / (b.quality_cost * capacity)).sqrt().min(b.max_quality);
             quality[pi] = p.quality + theta * (target - p.quality);
 
             let keep = (1.0 - pooling) + if weight_total > 0.0 { pooling * weights[pi] / weight_total } else { 0.0 };
@@ -182,7 +195,14 @@ impl Simulation {
         // Pathway standardisation: each provider moves towards the best
         // quality among the providers running the same services (the
         // capacity-weighted mean over its services of each service's best).
-        let pull = b.standardisation * self.regime.network_share();
+        let ramp = match self.network_start {
+            Some(start) if b.standardisation_lag_weeks > 0.0 => {
+                (f64::from(self.week - start) / b.standardisation_lag_weeks).min(1.0)
+            }
+            Some(_) => 1.0,
+            None => 0.0,
+        };
+        let pull = b.standardisation * self.regime.network_share() * ramp;
         let mut best = vec![f64::NEG_INFINITY; ns];
         for (p, q) in self.providers.iter().zip(&quality) {
             for (si, u) in p.units.iter().enumerate() {
@@ -193,18 +213,24 @@ impl Simulation {
         }
         for (p, q) in self.providers.iter_mut().zip(&quality) {
             let capacity = p.capacity();
+            p.standardising = 0.0;
             if !p.open || capacity <= 0.0 {
                 continue;
             }
             let target: f64 =
                 p.units.iter().zip(&best).filter_map(|(u, b)| u.as_ref().map(|u| u.throughput() * b)).sum::<f64>()
                     / capacity;
-            p.quality = q + pull * (target - q);
+            let reached = q + pull * (target - q).max(0.0);
+            let upkeep_added = b.quality_cost * capacity * (reached * reached - q * q).max(0.0) / 2.0;
+            p.standardising = b.standardisation_cost_weeks * upkeep_added / interval;
+            p.quality = reached;
         }
 
         self.set_grants();
         for p in &mut self.providers {
             p.interval_risk = (0.0, 0.0);
+            p.interval_tariff = 0.0;
+            p.interval_surplus = 0.0;
             for u in p.units.iter_mut().flatten() {
                 u.interval_arrivals = 0;
                 u.interval_contribution = 0.0;
@@ -212,12 +238,21 @@ impl Simulation {
         }
     }
 
-    /// The planner's quality grants for the next period: the pooled share
-    /// `planner_share` of the budget, to providers in proportion to their
-    /// size (capacity) times how far their modelled risk (over expected)
-    /// exceeds the network's and their waits exceed the network's threshold.
+    /// Money for quality for the next period. The quality payments: each
+    /// provider's withheld share of its contract value over the last period,
+    /// a week's worth. The planner's grants: the share `quality_share` of
+    /// the pooled budget, to providers in proportion to how far their
+    /// modelled risk (over expected) exceeds the network's and their waits
+    /// exceed the network's threshold — or, when no provider is behind the
+    /// network, in proportion to the tariff value of their capacity, so that
+    /// the planner's share is spent on quality whatever the spread.
     fn set_grants(&mut self) {
-        let budget = self.regime.pooling * self.world.behaviour.planner_share * self.world.weekly_budget;
+        let share = self.world.behaviour.quality_share;
+        let interval = f64::from(self.world.time.decision_interval);
+        for p in &mut self.providers {
+            p.quality_payment = if p.open { share * p.interval_tariff / interval } else { 0.0 };
+        }
+        let budget = self.regime.pooling * share * self.world.weekly_budget;
         let threshold = self.world.network.wait_threshold_weeks.max(1.0);
         let (expected, modelled) = self
             .providers
@@ -246,6 +281,13 @@ impl Simulation {
             })
             .collect();
         let total: f64 = need.iter().sum();
+        let (need, total) = if total > 0.0 {
+            (need, total)
+        } else {
+            let weights = self.pool_weights();
+            let total = weights.iter().sum();
+            (weights, total)
+        };
         for (p, n) in self.providers.iter_mut().zip(need) {
             p.grant = if total > 0.0 { budget * n / total } else { 0.0 };
         }

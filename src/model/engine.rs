@@ -179,6 +179,9 @@ pub struct Simulation {
     pub(super) pool: [f64; 4],
     /// Week integration started (first week with `integration` > 0).
     pub(super) integration_start: Option<u32>,
+    /// Week network routing started (first week with a positive network
+    /// share since it was last 0): standardisation grows from it.
+    pub(super) network_start: Option<u32>,
     /// Integration strength when it started (sets the transition cost).
     pub(super) integration_at_start: f64,
     pub(super) catchments: Catchments,
@@ -212,6 +215,8 @@ impl Simulation {
                 efficiency: 0.0,
                 premium: 0.0,
                 grant: 0.0,
+                quality_payment: 0.0,
+                standardising: 0.0,
                 units: p
                     .offers
                     .iter()
@@ -230,8 +235,11 @@ impl Simulation {
                 utilisation: 0.0,
                 stretched_weeks: 0,
                 failing_weeks: 0,
+                recovery_plans: 0,
                 week: Accounts::default(),
                 interval_risk: (0.0, 0.0),
+                interval_tariff: 0.0,
+                interval_surplus: 0.0,
             })
             .collect();
         let series = timeseries.then(|| Timeseries {
@@ -254,6 +262,7 @@ impl Simulation {
             demand_tables: vec![PoissonTable::default(); world.services.len() * world.localities.len() * 6],
             pool: [0.0; 4],
             integration_start: None,
+            network_start: None,
             integration_at_start: 0.0,
             catchments: Catchments::default(),
             rng: Keyed::new(seed),
@@ -408,6 +417,11 @@ impl Simulation {
                 to: None,
                 detail,
             });
+        }
+        match (self.regime.network_share() > 0.0, self.network_start) {
+            (true, None) => self.network_start = Some(self.week),
+            (false, Some(_)) => self.network_start = None,
+            _ => {}
         }
         if self.regime.integration > 0.0 && self.integration_start.is_none() {
             self.integration_start = Some(self.week);

@@ -1,13 +1,17 @@
 //! Step 4 of a week: money.
 //!
 //! The commissioner pays the tariff share `1 − pooling` of each episode,
-//! and splits `pooling` of its weekly budget between open providers: first
-//! the planner's quality grants, then the rest in proportion to the tariff
-//! value of each provider's capacity (a block contract). Providers pay
+//! less the share `quality_share` it withholds and pays back as quality
+//! payments (CQUIN), and splits `pooling` of its weekly budget between open
+//! providers: first the planner's quality grants (`quality_share` of it),
+//! then the rest in proportion to the tariff value of each provider's
+//! capacity (a block contract). Money for quality is thus the same share
+//! of what the commissioner pays under any regime; only who gets it
+//! differs (see `decisions.rs`). Providers pay
 //! staff (with their wage premium), agency staff, variable costs (less
 //! their efficiency savings), fixed costs (less integration savings),
 //! network overhead, billing, interest, the upkeep of their quality and of
-//! their efficiency effort, redeployed staff's travel and integration's
+//! their efficiency effort, implementing standardised pathways, redeployed staff's travel and integration's
 //! transition cost. Under pooling, the share `pooling` of each provider's
 //! surplus or deficit is shared across the network by the same weights
 //! (the soft budget constraint), so that at full pooling no provider
@@ -79,6 +83,7 @@ impl Simulation {
         transition_total.split(&weights, &mut transition);
         let fixed_factor = 1.0 - regime.integration * world.integration.fixed_cost_saving * self.integration_ramp();
 
+        let withheld = behaviour.quality_share;
         let mut tariff_paid = Money::ZERO;
         for (pi, p) in self.providers.iter_mut().enumerate() {
             let mut a = Accounts::default();
@@ -93,14 +98,17 @@ impl Simulation {
                 let svc = &world.services[si];
                 let n = f64::from(u.used);
                 episodes += u64::from(u.used);
-                let income = Money::pounds(tariff_share * self.tariffs[si] * n);
+                let contract = tariff_share * self.tariffs[si] * n;
+                p.interval_tariff += contract;
+                let income = Money::pounds(contract * (1.0 - withheld));
                 let variable = Money::pounds(svc.variable_cost * (1.0 - p.efficiency) * n);
                 a.tariff_income += income;
                 a.variable += variable;
                 let staff_cost = world.staff_cost_per_episode(super::world::ServiceId(si as u32)) * (1.0 + p.premium);
                 u.interval_contribution += income.as_pounds() - variable.as_pounds() - staff_cost * n;
             }
-            tariff_paid += a.tariff_income;
+            a.quality_payment_income = Money::pounds(p.quality_payment);
+            tariff_paid += a.tariff_income + a.quality_payment_income;
             a.pooled_income = parts[pi];
             a.grant_income = grants[pi];
             a.staff =
@@ -114,6 +122,7 @@ impl Simulation {
             let borrowed = p.debt + Money(p.cash.0.min(0).abs());
             a.interest = Money::pounds(borrowed.as_pounds() * world.finance.interest_rate / 52.0);
             a.quality = Money::pounds(behaviour.quality_cost * capacity * p.quality * p.quality / 2.0);
+            a.standardisation = Money::pounds(p.standardising);
             a.efficiency = Money::pounds(behaviour.efficiency_cost * capacity * p.efficiency * p.efficiency / 2.0);
             a.sharing = Money::pounds(p.staff.iter().map(|s| s.shared_in).sum::<f64>() * labour.sharing_cost_per_hour);
             a.integration = transition.get(pi).copied().unwrap_or(Money::ZERO);
@@ -142,6 +151,7 @@ impl Simulation {
         for ((p, c), s) in self.providers.iter_mut().zip(&contributions).zip(&shares) {
             p.week.risk_pool = *s - *c;
             p.cash += p.week.income() - p.week.costs() + p.week.risk_pool;
+            p.interval_surplus += p.week.surplus().as_pounds();
         }
 
         let paid = tariff_paid + pooled_paid;

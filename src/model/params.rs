@@ -208,13 +208,30 @@ pub struct BehaviourParams {
     /// θ: share of the way to its best response a provider moves each
     /// decision period. Default 0.5.
     pub damping: f64,
-    /// Share of the pooled budget the network's planner gives as quality
-    /// grants to the providers with the worst waits and outcomes. Default 0.01.
-    pub planner_share: f64,
+    /// Money for quality, as a share of what the commissioner pays, the same
+    /// under every regime: the pooled part (`pooling` of the budget) gives
+    /// this share as the planner's grants to the providers with the worst
+    /// waits and outcomes; the tariff part withholds this share of each
+    /// provider's tariff income and pays it back as a quality payment (CQUIN)
+    /// that buys quality. Default 0.025: CQUIN's 2.5% of contract value,
+    /// 2012/13–2018/19.
+    pub quality_share: f64,
+    /// Share of a provider's surplus over a decision period that it
+    /// reinvests in quality (the rest is held as cash), under every regime.
+    /// Default 0: surpluses are held (assumption, not sourced; range 0–1).
+    pub reinvest_share: f64,
     /// Pathway standardisation: share of the gap to the network's best
-    /// quality closed each decision period, times the network routing share.
-    /// Default 0.2.
+    /// quality closed each decision period, times the network routing share
+    /// (never beyond the best). Default 0.2 (assumption, range 0–0.5).
     pub standardisation: f64,
+    /// What standardising costs: the quality it adds costs this many weeks
+    /// of that quality's upkeep to implement, paid over the next decision
+    /// period. Default 13 (assumption, not sourced; range 0–52).
+    pub standardisation_cost_weeks: f64,
+    /// Weeks of network routing before standardisation reaches its full
+    /// strength (it grows linearly from the week the network share first
+    /// turns positive). Default 52 (assumption, not sourced; range 0–156).
+    pub standardisation_lag_weeks: f64,
     /// Staff establishment targets this much capacity above recent demand. Default 0.05.
     pub capacity_slack: f64,
     /// Weeks over which a provider plans to clear its elective backlog. Default 26.
@@ -236,8 +253,11 @@ impl Default for BehaviourParams {
             efficiency_cost: 3000.0,
             max_efficiency: 0.3,
             damping: 0.5,
-            planner_share: 0.01,
+            quality_share: 0.025,
+            reinvest_share: 0.0,
             standardisation: 0.2,
+            standardisation_cost_weeks: 13.0,
+            standardisation_lag_weeks: 52.0,
             capacity_slack: 0.05,
             backlog_weeks: 26.0,
             capacity_growth: 0.03,
@@ -258,7 +278,19 @@ pub enum FailureAction {
     Merge,
 }
 
-/// Failure and regulator takeover.
+/// What a financial recovery plan cuts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecoveryAction {
+    /// Physical capacity of every unit, and the fixed costs it carries.
+    #[default]
+    Capacity,
+    /// Quality, and so its upkeep.
+    Quality,
+}
+
+/// Failure, financial recovery and regulator takeover: the same rules under
+/// any pooling.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FailureParams {
@@ -267,8 +299,17 @@ pub struct FailureParams {
     pub cash_threshold_weeks: f64,
     /// Consecutive failing weeks before the regulator takes over. Default 26.
     pub window_weeks: u32,
-    /// What the regulator does. Default `close_service`.
+    /// What the regulator does at a takeover. Default `close_service`.
     pub action: FailureAction,
+    /// Financial recovery plans a failing provider is put under before a
+    /// failure ends in a takeover. Default 1 (assumption: NHS England's
+    /// recovery support comes before structural change).
+    pub recovery_plans: u32,
+    /// What a recovery plan cuts. Default `capacity`.
+    pub recovery_action: RecoveryAction,
+    /// Share of capacity (or of quality) a recovery plan cuts. Default 0.05
+    /// (assumption, not sourced; range 0–0.2).
+    pub recovery_cut: f64,
     /// Share of a closed unit's fixed costs that closing saves. Default 0.5.
     pub closure_saving: f64,
     /// Share of the failing provider's fixed costs a merger saves. Default 0.1.
@@ -281,6 +322,9 @@ impl Default for FailureParams {
             cash_threshold_weeks: 8.0,
             window_weeks: 26,
             action: FailureAction::CloseService,
+            recovery_plans: 1,
+            recovery_action: RecoveryAction::Capacity,
+            recovery_cut: 0.05,
             closure_saving: 0.5,
             merger_saving: 0.1,
         }
@@ -387,8 +431,11 @@ impl BehaviourParams {
         check_range(p, "behaviour.efficiency_cost", self.efficiency_cost, 1e-9, MAX_WEIGHT);
         check_range(p, "behaviour.max_efficiency", self.max_efficiency, 0.0, 1.0);
         check_range(p, "behaviour.damping", self.damping, 0.0, 1.0);
-        check_range(p, "behaviour.planner_share", self.planner_share, 0.0, 1.0);
+        check_range(p, "behaviour.quality_share", self.quality_share, 0.0, 1.0);
+        check_range(p, "behaviour.reinvest_share", self.reinvest_share, 0.0, 1.0);
         check_range(p, "behaviour.standardisation", self.standardisation, 0.0, 1.0);
+        check_range(p, "behaviour.standardisation_cost_weeks", self.standardisation_cost_weeks, 0.0, 520.0);
+        check_range(p, "behaviour.standardisation_lag_weeks", self.standardisation_lag_weeks, 0.0, 1e6);
         check_range(p, "behaviour.capacity_slack", self.capacity_slack, 0.0, 10.0);
         check_range(p, "behaviour.backlog_weeks", self.backlog_weeks, 1.0, 1e6);
         check_range(p, "behaviour.capacity_growth", self.capacity_growth, 0.0, 1.0);
@@ -404,6 +451,7 @@ impl FailureParams {
         }
         check_range(p, "failure.closure_saving", self.closure_saving, 0.0, 1.0);
         check_range(p, "failure.merger_saving", self.merger_saving, 0.0, 1.0);
+        check_range(p, "failure.recovery_cut", self.recovery_cut, 0.0, 0.9);
     }
 }
 

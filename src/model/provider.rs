@@ -207,6 +207,12 @@ pub struct ProviderState {
     pub premium: f64,
     /// Planner's quality grant this decision period, £ per week.
     pub grant: f64,
+    /// Quality payment (the tariff's withheld share paid back for quality)
+    /// this decision period, £ per week.
+    pub quality_payment: f64,
+    /// Implementing the quality standardisation added at the last decision,
+    /// £ per week over this decision period.
+    pub standardising: f64,
     /// Units by service index (`None`: not offered).
     pub units: Vec<Option<Unit>>,
     /// Staff by group.
@@ -225,11 +231,19 @@ pub struct ProviderState {
     pub stretched_weeks: u32,
     /// Consecutive weeks with cash below the failure threshold.
     pub failing_weeks: u32,
+    /// Recovery plans since the provider's cash was last non-negative.
+    pub recovery_plans: u32,
     /// Accounts of the current week.
     pub week: Accounts,
     /// Σ baseline and modelled risk of patients treated since the last
     /// decision, for the planner's view of outcomes.
     pub(super) interval_risk: (f64, f64),
+    /// Tariff income before withholding (contract value) since the last
+    /// decision, £.
+    pub(super) interval_tariff: f64,
+    /// Surplus (income and risk-pool transfers less costs) since the last
+    /// decision, £.
+    pub(super) interval_surplus: f64,
 }
 
 impl ProviderState {

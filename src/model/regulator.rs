@@ -1,20 +1,25 @@
 //! Step 6 of a week: failure and regulator takeover, and the moves of
 //! services between providers that closures and mergers cause.
 //!
-//! A provider whose cash stays below minus `cash_threshold_weeks` of its
-//! weekly costs for `window_weeks` in a row is taken over. With
+//! The same rules hold under any pooling. A provider whose cash stays below
+//! minus `cash_threshold_weeks` of its weekly costs for `window_weeks` in a
+//! row fails. The regulator turns its overdraft into an interest-bearing
+//! loan (the money it lends is counted in the ledger). Its first
+//! `recovery_plans` failures put it under a financial recovery plan that
+//! cuts `recovery_cut` of its physical capacity (and the fixed costs that
+//! capacity carries) or of its quality; a failure after those is a
+//! takeover. The count of plans starts again once its cash is back above
+//! zero. Under pooling a provider's cash carries its share of the system's
+//! surplus or deficit (the risk pool), so a system in deficit puts its
+//! providers under recovery together. At a takeover, with
 //! `action: close_service` its least viable service (the lowest
 //! contribution since the last decision) closes and moves to the nearest
 //! open provider offering it; a provider down to its last service, or any
 //! provider under `action: merge`, merges into the nearest open provider.
 //! Everything moves without loss: waiting patients (keeping their referral
 //! weeks), staff in post and posts, physical capacity, annual volume, and
-//! on a merger cash and debt. At takeover the regulator turns the failing
-//! provider's overdraft into an interest-bearing loan (the money it lends
-//! is counted in the ledger), so a takeover does not drag the acquirer
-//! straight into failure. Under full pooling the network's risk pool
-//! carries every provider, so the regulator does not intervene; the
-//! system's deficit shows in the finance summary.
+//! on a merger cash and debt; the loan means a takeover does not drag the
+//! acquirer straight into failure.
 
 use super::engine::{Event, Simulation, Unit};
 use super::money::Money;
@@ -24,16 +29,13 @@ impl Simulation {
     /// Step 6: counts failing weeks and takes over providers at the end of their window.
     pub(super) fn regulate(&mut self) {
         let f = self.world.failure;
-        if self.regime.pooling >= 1.0 {
-            for p in &mut self.providers {
-                p.failing_weeks = 0;
-            }
-            return;
-        }
         let mut failed = Vec::new();
         for (pi, p) in self.providers.iter_mut().enumerate() {
             if !p.open {
                 continue;
+            }
+            if p.cash >= Money::ZERO {
+                p.recovery_plans = 0;
             }
             let limit = -f.cash_threshold_weeks * p.week.costs().as_pounds();
             if p.cash.as_pounds() < limit {
@@ -48,12 +50,12 @@ impl Simulation {
         if failed.is_empty() {
             return;
         }
+        let mut moved = false;
         for p in failed {
-            if self.receiver(p, None).is_none() {
-                continue; // the last provider standing: nobody to take it over
-            }
+            let last_standing = self.receiver(p, None).is_none();
             let measuring = self.measuring();
             let state = &mut self.providers[p.index()];
+            let recovering = state.recovery_plans < f.recovery_plans || last_standing;
             state.failing_weeks = 0;
             // The regulator turns the overdraft into an interest-bearing loan.
             let overdraft = Money(state.cash.0.min(0).abs());
@@ -63,6 +65,14 @@ impl Simulation {
             if measuring {
                 self.metrics.regulator_loans += overdraft;
             }
+            if recovering {
+                // Nobody can take over the last provider standing: it recovers instead.
+                state.recovery_plans += 1;
+                self.recovery_plan(p);
+                continue;
+            }
+            moved = true;
+            let state = &self.providers[p.index()];
             let open_units = state.units.iter().flatten().count();
             self.events.push(Event {
                 week: self.week,
@@ -78,7 +88,47 @@ impl Simulation {
                 self.close_unit(p, s, "closed by the regulator");
             }
         }
-        self.rebuild_catchments();
+        if moved {
+            self.rebuild_catchments();
+        }
+    }
+
+    /// A financial recovery plan: `recovery_cut` of every unit's physical
+    /// capacity goes, with the fixed costs it carried (the capital charge
+    /// per episode-a-week, as when providers shed capacity), or that share
+    /// of quality.
+    fn recovery_plan(&mut self, p: ProviderId) {
+        let f = self.world.failure;
+        let charge = self.world.behaviour.capital_charge;
+        let state = &mut self.providers[p.index()];
+        match f.recovery_action {
+            super::params::RecoveryAction::Capacity => {
+                let mut saved = 0.0;
+                for (si, u) in state.units.iter_mut().enumerate() {
+                    let Some(u) = u else { continue };
+                    let cut = u.capacity * f.recovery_cut;
+                    u.capacity -= cut;
+                    saved += if u.stay > 0.0 { cut / u.stay } else { cut } * self.tariffs[si] * charge;
+                }
+                state.fixed_cost = (state.fixed_cost - saved).max(0.0);
+            }
+            super::params::RecoveryAction::Quality => state.quality *= 1.0 - f.recovery_cut,
+        }
+        let what = match f.recovery_action {
+            super::params::RecoveryAction::Capacity => "capacity",
+            super::params::RecoveryAction::Quality => "quality",
+        };
+        self.events.push(Event {
+            week: self.week,
+            kind: "recovery_plan".into(),
+            provider: self.world.providers[p.index()].id.clone(),
+            service: None,
+            to: None,
+            detail: format!(
+                "cash below {} weeks of costs for {} weeks: {what} cut by {}",
+                f.cash_threshold_weeks, f.window_weeks, f.recovery_cut
+            ),
+        });
     }
 
     /// The unit with the lowest contribution since the last decision.
@@ -226,6 +276,8 @@ impl Simulation {
         donor.fixed_cost = 0.0;
         donor.open = false;
         donor.grant = 0.0;
+        donor.quality_payment = 0.0;
+        donor.standardising = 0.0;
         let saving = self.world.failure.merger_saving;
         let receiver = &mut self.providers[to.index()];
         for (st, m) in receiver.staff.iter_mut().zip(&staff) {

@@ -167,6 +167,10 @@ pub struct Finance {
     pub provider_surplus: Money,
     /// Providers whose costs exceeded their income and risk-pool transfers over the window.
     pub providers_in_deficit: u32,
+    /// Financial recovery plans imposed in the window (failures before a
+    /// takeover).
+    #[serde(default)]
+    pub recovery_plans: u32,
     /// Providers taken over by the regulator in the window.
     pub failures: u32,
     /// Services closed in the window (by the regulator or the timeline).
@@ -175,6 +179,15 @@ pub struct Finance {
     pub mergers: u32,
     /// Lent by the regulator to failing providers at takeover, £.
     pub regulator_loans: Money,
+    /// Money for quality paid: the planner's grants and the quality
+    /// payments, £.
+    #[serde(default)]
+    pub quality_money: Money,
+    /// `quality_money` as a share of what the commissioner paid: the
+    /// scenario's `quality_share` under any regime, once the first decision
+    /// period has set the payments.
+    #[serde(default)]
+    pub quality_money_share: Option<f64>,
     /// All providers' accounts added up, £.
     pub accounts: Accounts,
     /// Direct costs by service.
@@ -463,10 +476,16 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
         commissioner_balance: m.commissioner_budget - m.commissioner_paid,
         provider_surplus: total.surplus(),
         providers_in_deficit: m.accounts.iter().filter(|a| a.surplus() < Money::ZERO).count() as u32,
+        recovery_plans: count("recovery_plan"),
         failures: count("failure"),
         closures: count("closure"),
         mergers: count("merger"),
         regulator_loans: m.regulator_loans,
+        quality_money: total.grant_income + total.quality_payment_income,
+        quality_money_share: ratio(
+            (total.grant_income + total.quality_payment_income).as_pounds(),
+            m.commissioner_paid.as_pounds(),
+        ),
         accounts: total,
         by_service: world
             .service_ids()

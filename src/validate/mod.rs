@@ -136,7 +136,7 @@ pub fn scenario(v: Value) -> Scenario {
 /// Providers that do not act and a regulator that never steps in, so a
 /// check sees one mechanism at a time.
 pub fn frozen(mut v: Value) -> Value {
-    v["behaviour"] = json!({"damping": 0.0, "capacity_growth": 0.0, "planner_share": 0.0});
+    v["behaviour"] = json!({"damping": 0.0, "capacity_growth": 0.0, "quality_share": 0.0});
     v["failure"] = json!({"window_weeks": 1_000_000});
     v
 }

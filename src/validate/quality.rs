@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::{CheckResult, Kind, Settings, describe, replicate, scenario, seeds, show};
 use crate::load;
-use crate::model::Scenario;
+use crate::model::{Scenario, World};
 
 /// The duopoly scenario as JSON.
 pub fn duopoly() -> Value {
@@ -21,13 +21,16 @@ pub fn duopoly_with(beta_q: f64, tariff: f64, altruism: f64, pooling: f64, years
     v["choice"]["beta_quality"] = json!(beta_q);
     v["services"]["elective_surgery"]["tariff"] = json!(tariff);
     v["behaviour"]["altruism"] = json!(altruism);
-    v["behaviour"]["planner_share"] = json!(0.0);
+    v["behaviour"]["quality_share"] = json!(0.0);
     v["workforce"]["labour"]["wage"]["max_premium"] = json!(0.0);
     v["regime"] = json!({"pooling": pooling});
     v
 }
 
-/// The closed form q* = [m·S/D + α]/(κ(1 + σ)) of `docs/EQUILIBRIUM.md`,
+/// The closed form of `docs/EQUILIBRIUM.md`: q_own = [(1 − π)·m·S/D + α]/(κ(1 + σ))
+/// and, with money for quality F a week per provider,
+/// q* = sqrt(q_own² + 2F/(κ(1 + σ)D)), where F is the quality payment
+/// (1 − π)·s·T·D plus half the planner's π·s·B (B the weekly budget),
 /// computed from a duopoly scenario's own numbers (providers at ±10 km,
 /// localities on the line between them), independently of the engine.
 pub fn closed_form(s: &Scenario) -> f64 {
@@ -37,9 +40,11 @@ pub fn closed_form(s: &Scenario) -> f64 {
     let pay = s.workforce.annual_cost.by_group();
     let hours = svc.staff_hours.by_group();
     let staff_cost: f64 = (0..4).map(|g| hours[g] * pay[g] / 52.0 / s.workforce.hours_per_wte).sum();
-    let keep = 1.0 - s.regime.resolve().map_or(0.0, |r| r.pooling);
+    let pooling = s.regime.resolve().map_or(0.0, |r| r.pooling);
+    let keep = 1.0 - pooling;
+    let share = b.quality_share;
     let effort = (keep * svc.variable_cost / (b.efficiency_cost * (1.0 + b.capacity_slack))).min(b.max_efficiency);
-    let margin = svc.tariff - svc.variable_cost * (1.0 - effort) - staff_cost;
+    let margin = svc.tariff * (1.0 - share) - svc.variable_cost * (1.0 - effort) - staff_cost;
     let road = |dx: f64, area: f64| {
         let spread = 2.0 / 3.0 * (area / std::f64::consts::PI).sqrt();
         s.geography.circuity * (dx * dx + spread * spread).sqrt()
@@ -60,7 +65,16 @@ pub fn closed_form(s: &Scenario) -> f64 {
         demand += n * p;
         slope += beta_q * n * p * (1.0 - p);
     }
-    (keep * margin * slope / demand + b.altruism) / (b.quality_cost * (1.0 + b.capacity_slack))
+    let cost_curve = b.quality_cost * (1.0 + b.capacity_slack);
+    let own = (keep * margin * slope / demand + b.altruism) / cost_curve;
+    let budget = if pooling > 0.0 {
+        let regime = s.regime.resolve().expect("a valid scenario's regime resolves");
+        World::build(s, regime).weekly_budget
+    } else {
+        0.0
+    };
+    let money = keep * share * svc.tariff * demand + pooling * share * budget / 2.0;
+    (own * own + 2.0 * money / (cost_curve * demand)).sqrt()
 }
 
 /// Per replicate, the mean quality of both providers over the last five years.
