@@ -1,0 +1,47 @@
+"""The README's results table from the headline sweep.
+
+    ccsim sweep configs/sweeps/headline.json --out results/headline -j 2
+    ccsim export results/headline --table summary --format csv --out results/headline/summary.csv
+    python3 docs/headline.py results/headline/summary.csv
+
+Prints a Markdown table: per region and preset the mean over replicates of each measure, and
+per region the paired difference of each preset from competition with its 95% interval.
+Needs pandas.
+"""
+
+import sys
+
+import pandas as pd
+
+MEASURES = [
+    ("waiting.overall.mean_wait_weeks", "mean elective wait (weeks)", lambda v: f"{v:.2f}"),
+    ("waiting.overall.share_within_18_weeks", "within 18 weeks", lambda v: f"{100 * v:.1f}%"),
+    ("access.overall.p95_km", "95th-pct travel (km)", lambda v: f"{v:.1f}"),
+    ("outcomes.overall.adverse_rate", "adverse rate", lambda v: f"{100 * v:.3f}%"),
+    ("providers.mean_quality", "mean quality", lambda v: f"{v:.2f}"),
+    ("finance.cost_per_episode", "cost per episode (£)", lambda v: f"{v:,.0f}"),
+    ("finance.quality_money_share", "money for quality", lambda v: f"{100 * v:.2f}%"),
+    ("finance.recovery_plans", "recovery plans", lambda v: f"{v:.1f}"),
+    ("finance.failures", "failures", lambda v: f"{v:.1f}"),
+    ("finance.provider_surplus", "surplus (£m/yr)", lambda v: f"{v / 10e6:.1f}"),
+]
+
+
+def main(path: str) -> None:
+    d = pd.read_csv(path)
+    print("| scenario | regime | " + " | ".join(label for _, label, _ in MEASURES) + " |")
+    print("|---" * (len(MEASURES) + 2) + "|")
+    for scenario, g in d.groupby("parameter.scenario", sort=False):
+        for target, t in g.groupby("target", sort=False):
+            cells = []
+            for metric, _, show in MEASURES:
+                row = t[t.metric == metric].iloc[0]
+                value = show(row["mean"])
+                if row["kind"] == "difference" and pd.notna(row["lower"]):
+                    value += f" [{show(row['lower'])}, {show(row['upper'])}]"
+                cells.append(value)
+            print(f"| {scenario} | {target} | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
