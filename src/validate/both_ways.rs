@@ -97,7 +97,7 @@ pub fn checks(settings: Settings) -> Vec<CheckResult> {
     vec![
         one_way(
             "both_ways.competition",
-            "west-mercia, β_q 1, cheap efficiency, £5 billing, no network quality programme: competition wins on outcomes and cost",
+            "west-mercia, β_q 1, cheap efficiency, £5 billing, no money for quality, no standardisation: competition wins on outcomes and cost",
             &competition_wins(),
             1.0,
             60,
