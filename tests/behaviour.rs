@@ -335,3 +335,50 @@ fn deficits_have_consequences_under_any_pooling() {
     // Under full pooling both providers carry the system's deficit, so both are put under recovery.
     assert!(finance(1.0, 1300.0).recovery_plans >= 2);
 }
+
+/// Patients who leave the region are still patients: emergencies that
+/// find both hospitals full, with the other beyond the diversion radius,
+/// are treated out of the area, and they count in `access.unmet`, in the
+/// adverse-outcome rate (at their own risk), in what the commissioner pays
+/// (tariff and transfer, exactly) and in the cost per episode; the money
+/// ledger still balances.
+#[test]
+fn patients_sent_out_of_the_region_count_in_outcomes_cost_and_unmet_need() {
+    let summary = |transfer: f64, odds: f64| {
+        let mut v = duopoly();
+        v["time"] = json!({"horizon_weeks": 260, "warmup_weeks": 52});
+        v["services"]["elective_surgery"]["urgency"] = json!("emergency");
+        v["geography"] = json!({"diversion_radius_km": 5.0});
+        v["behaviour"] = json!({"capacity_growth": 0.0});
+        for p in v["providers"].as_array_mut().expect("providers") {
+            p["services"]["elective_surgery"]["capacity"] = json!(170.0);
+        }
+        v["out_of_area"] = json!({"transfer_cost": transfer, "risk_odds": odds, "distance_km": 120.0});
+        run(&scenario(v), 8).summary
+    };
+    let s = summary(200.0, 1.0);
+    let away = s.waiting.overall.diverted_out;
+    assert!(away > 1000, "full hospitals send patients away: {away}");
+    let o = &s.outcomes.overall;
+    assert_eq!(o.out_of_area_episodes, away);
+    let unmet = s.access.overall.unmet.expect("referrals");
+    let arrived = s.bookkeeping.patients.arrived;
+    assert!((unmet - away as f64 / arrived as f64).abs() < 1e-12, "unmet {unmet}");
+    // Everyone who left travelled 120 km, beyond the in-region journeys.
+    assert_eq!(s.access.overall.p95_km.map(|d| d >= 100.0), Some(true), "{:?}", s.access.overall.p95_km);
+    let tariff = 1620.0;
+    assert_eq!(s.finance.out_of_area_paid, Money::pounds(away as f64 * (tariff + 200.0)));
+    assert!(s.bookkeeping.money.balanced);
+    let episodes = (o.episodes + o.out_of_area_episodes) as f64;
+    let cost = s.finance.cost_per_episode.expect("episodes");
+    let expected = (s.finance.system_cost + s.finance.out_of_area_paid).as_pounds() / episodes;
+    assert!((cost - expected).abs() < 1e-6, "cost per episode {cost} against {expected}");
+    assert_eq!(o.adverse_rate, Some(o.adverse as f64 / episodes));
+    // A dearer transfer costs more per episode; a riskier one raises the adverse rate, for the same patients.
+    let dear = summary(1000.0, 1.0);
+    assert!(dear.finance.cost_per_episode.expect("episodes") > cost);
+    let risky = summary(200.0, 3.0);
+    assert_eq!(risky.outcomes.overall.out_of_area_episodes, away, "the same patients leave");
+    assert!(risky.outcomes.overall.out_of_area_adverse > 2 * o.out_of_area_adverse.max(1));
+    assert!(risky.outcomes.overall.adverse_rate > o.adverse_rate);
+}

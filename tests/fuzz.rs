@@ -120,6 +120,7 @@ fn full_scenario() -> Value {
     v["failure"] = json!({"cash_threshold_weeks": 8.0, "window_weeks": 26, "action": "merge",
                           "recovery_plans": 2, "recovery_action": "quality", "recovery_cut": 0.1,
                           "closure_saving": 0.1, "merger_saving": 0.05});
+    v["out_of_area"] = json!({"transfer_cost": 200.0, "distance_km": 90.0, "extra_wait_weeks": 1.0, "risk_odds": 1.2});
     v["integration"] = json!({"community_service": "community_care", "substitutable": ["emergency_medicine"],
         "max_substitution": 0.1, "ramp_weeks": 52, "transition_cost_per_capita": 5.0, "transition_weeks": 26,
         "fixed_cost_saving": 0.04});
@@ -281,6 +282,7 @@ fn every_field_of_both_formats_is_fuzzed() {
         ("BehaviourParams", fields::<BehaviourParams>(), &["/behaviour"]),
         ("FailureParams", fields::<FailureParams>(), &["/failure"]),
         ("IntegrationParams", fields::<IntegrationParams>(), &["/integration"]),
+        ("OutOfAreaParams", fields::<OutOfAreaParams>(), &["/out_of_area"]),
         ("TimedChange", fields::<TimedChange>(), &["/timeline/0"]),
     ];
     let mut missing = Vec::new();

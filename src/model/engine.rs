@@ -15,7 +15,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::draws::{PoissonTable, binomial};
-use super::metrics::{Accounts, Metrics, TreatedRecord, group};
+use super::metrics::{Accounts, Metrics, OutOfAreaRecord, TreatedRecord, group};
 use super::money::Money;
 use super::outcome::{self, Conditions};
 use super::queue::Cohort;
@@ -46,6 +46,9 @@ pub struct Ledger {
     pub provider_costs: Money,
     /// Lent by the regulator to failing providers (their overdraft at takeover), £.
     pub regulator_loans: Money,
+    /// Paid by the commissioner for patients treated outside the region
+    /// (tariff and transfer), £: part of `commissioner_paid`.
+    pub out_of_area_paid: Money,
     /// Staff who entered the region's pool as newly trained, WTE.
     pub staff_entered: f64,
     /// Staff who left the region (exits, retirements, pool attrition), WTE.
@@ -201,6 +204,10 @@ pub struct Simulation {
     targets: Vec<ProviderId>,
     pub(super) treated: Vec<Treated>,
     overflow: Vec<Overflow>,
+    /// Patients who left the region this week, to be treated elsewhere.
+    leaving: Vec<(ServiceId, Cohort)>,
+    /// Paid for this week's out-of-area patients, £.
+    pub(super) out_of_area_paid: Money,
 }
 
 impl Simulation {
@@ -275,6 +282,8 @@ impl Simulation {
             targets: Vec::new(),
             treated: Vec::new(),
             overflow: Vec::new(),
+            leaving: Vec::new(),
+            out_of_area_paid: Money::ZERO,
             world,
         };
         sim.rebuild_catchments();
@@ -699,6 +708,10 @@ impl Simulation {
     }
 
     fn leave_region(&mut self, s: ServiceId, c: Cohort) {
+        if c.count == 0 {
+            return;
+        }
+        self.leaving.push((s, c));
         let n = u64::from(c.count);
         self.ledger.diverted_out += n;
         self.counts.diverted_out += n;
@@ -860,6 +873,7 @@ impl Simulation {
             }
         }
         self.treated = treated;
+        self.out_of_area(measuring);
         for p in &mut self.providers {
             for u in p.units.iter_mut().flatten() {
                 if u.stay > 0.0 {
@@ -871,6 +885,52 @@ impl Simulation {
                 }
             }
         }
+    }
+
+    /// Step 3, outcomes out of the area: the patients who left the region
+    /// this week are treated elsewhere at an average provider's risk (times
+    /// `out_of_area.risk_odds`, after `extra_wait_weeks`); the commissioner
+    /// pays their tariff and transfer. One keyed stream per service and week,
+    /// as for a provider (the out-of-area provider's index is one past the
+    /// region's).
+    fn out_of_area(&mut self, measuring: bool) {
+        self.out_of_area_paid = Money::ZERO;
+        if self.leaving.is_empty() {
+            return;
+        }
+        let mut leaving = std::mem::take(&mut self.leaving);
+        leaving.sort_by_key(|(s, _)| *s);
+        let ooa = self.world.out_of_area;
+        let elsewhere = self.providers.len() as u32;
+        let mut selected = None;
+        let mut paid = 0.0;
+        for (s, c) in &leaving {
+            if selected != Some(*s) {
+                selected = Some(*s);
+                self.rng.at(Key { purpose: Stream::Outcomes, first: elsewhere, second: s.0, week: self.week });
+            }
+            let svc = &self.world.services[s.index()];
+            let k = usize::from(c.complexity);
+            let z = svc.baseline_logit[k] + ooa.risk_odds.ln() + self.world.outcome.wait * ooa.extra_wait_weeks;
+            let risk = outcome::probability(&self.world.outcome, z, 0);
+            let adverse = binomial(self.rng.current(), c.count, risk);
+            self.counts.adverse += u64::from(adverse);
+            paid += f64::from(c.count) * (self.tariffs[s.index()] + ooa.transfer_cost);
+            if measuring {
+                let record = OutOfAreaRecord {
+                    service: *s,
+                    locality: c.locality,
+                    count: c.count,
+                    adverse,
+                    baseline_risk: svc.baseline_risk[k],
+                    risk,
+                };
+                self.metrics.record_out_of_area(&self.world, &record);
+            }
+        }
+        leaving.clear();
+        self.leaving = leaving;
+        self.out_of_area_paid = Money::pounds(paid);
     }
 
     /// End of the week: window counters and the weekly series.

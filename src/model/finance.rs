@@ -154,7 +154,9 @@ impl Simulation {
             p.interval_surplus += p.week.surplus().as_pounds();
         }
 
-        let paid = tariff_paid + pooled_paid;
+        let out_of_area = self.out_of_area_paid;
+        let paid = tariff_paid + pooled_paid + out_of_area;
+        self.ledger.out_of_area_paid += out_of_area;
         let received: Money = self.providers.iter().map(|p| p.week.income()).sum();
         let costs: Money = self.providers.iter().map(|p| p.week.costs()).sum();
         self.ledger.commissioner_paid += paid;
@@ -165,6 +167,7 @@ impl Simulation {
         self.counts.system_cost = costs;
         if self.measuring() {
             self.metrics.commissioner_paid += paid;
+            self.metrics.out_of_area_paid += out_of_area;
             self.metrics.commissioner_budget += Money::pounds(self.world.weekly_budget);
             for (acc, p) in self.metrics.accounts.iter_mut().zip(&self.providers) {
                 acc.add(&p.week);

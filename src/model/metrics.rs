@@ -52,8 +52,15 @@ pub struct Tally {
     pub within_rtt: u64,
     /// Emergency patients diverted from a full provider.
     pub diverted: u64,
-    /// Patients who left the region untreated (no capable provider within reach).
+    /// Patients who left the region untreated (no capable provider within
+    /// reach), to be treated elsewhere.
     pub diverted_out: u64,
+    /// Adverse outcomes of those treated elsewhere.
+    pub out_of_area_adverse: u64,
+    /// Σ baseline risk of those treated elsewhere.
+    pub out_of_area_expected: f64,
+    /// Σ modelled risk of those treated elsewhere.
+    pub out_of_area_modelled: f64,
     /// Older people's referrals met by community care instead (integration).
     pub substituted: u64,
     /// Σ km travelled by the treated.
@@ -76,6 +83,9 @@ impl Tally {
         self.within_rtt += o.within_rtt;
         self.diverted += o.diverted;
         self.diverted_out += o.diverted_out;
+        self.out_of_area_adverse += o.out_of_area_adverse;
+        self.out_of_area_expected += o.out_of_area_expected;
+        self.out_of_area_modelled += o.out_of_area_modelled;
         self.substituted += o.substituted;
         self.distance_km += o.distance_km;
         self.within_access += o.within_access;
@@ -131,6 +141,23 @@ pub struct TreatedRecord {
     pub risk: f64,
 }
 
+/// Patients of one week who left the region, as the metrics see them.
+#[derive(Debug, Clone, Copy)]
+pub struct OutOfAreaRecord {
+    /// Service.
+    pub service: ServiceId,
+    /// Home locality.
+    pub locality: LocalityId,
+    /// Patients.
+    pub count: u32,
+    /// Adverse outcomes among them.
+    pub adverse: u32,
+    /// Baseline risk of their complexity.
+    pub baseline_risk: f64,
+    /// Modelled risk out of the area.
+    pub risk: f64,
+}
+
 /// The tallies of the measured window.
 #[derive(Debug, Clone)]
 pub struct Metrics {
@@ -151,6 +178,8 @@ pub struct Metrics {
     pub commissioner_budget: Money,
     /// Lent by the regulator to failing providers, £.
     pub regulator_loans: Money,
+    /// Paid for patients treated outside the region, £.
+    pub out_of_area_paid: Money,
     /// Patients waiting when the window opened.
     pub waiting_at_start: u64,
     /// Weeks measured.
@@ -184,6 +213,7 @@ impl Metrics {
             commissioner_paid: Money::ZERO,
             commissioner_budget: Money::ZERO,
             regulator_loans: Money::ZERO,
+            out_of_area_paid: Money::ZERO,
             waiting_at_start: 0,
             weeks: 0,
             vacancy_rate_sum: 0.0,
@@ -259,6 +289,17 @@ impl Metrics {
         pt.modelled += n as f64 * r.risk;
     }
 
+    /// Records the outcomes of patients treated outside the region (their
+    /// count is already in `diverted_out`).
+    pub fn record_out_of_area(&mut self, world: &World, r: &OutOfAreaRecord) {
+        let n = f64::from(r.count);
+        let loc = &world.localities[r.locality.index()];
+        let t = self.tally(r.service, group(loc.rurality));
+        t.out_of_area_adverse += u64::from(r.adverse);
+        t.out_of_area_expected += n * r.baseline_risk;
+        t.out_of_area_modelled += n * r.risk;
+    }
+
     /// Patients treated from each locality at each provider, for service `s`
     /// (or all services), as `(locality, provider, patients)`.
     pub fn flows(&self, s: Option<ServiceId>) -> Vec<(LocalityId, ProviderId, u64)> {
@@ -294,8 +335,11 @@ impl Metrics {
         t
     }
 
-    fn distance_p95(&self, world: &World, s: Option<ServiceId>, g: Option<usize>) -> Option<f64> {
+    fn distance_p95(&self, world: &World, s: Option<ServiceId>, g: Option<usize>, out_of_area: u64) -> Option<f64> {
         let mut pairs: Vec<(f64, u64)> = Vec::new();
+        if out_of_area > 0 {
+            pairs.push((world.out_of_area_km, out_of_area));
+        }
         for si in 0..self.services {
             if s.is_some_and(|s| s.index() != si) {
                 continue;
@@ -321,11 +365,15 @@ impl Metrics {
         let t = self.selection(s, g);
         let wait_pairs: Vec<(f64, u64)> =
             t.wait_histogram.iter().enumerate().filter(|(_, n)| **n > 0).map(|(w, n)| (w as f64, *n)).collect();
+        let away = t.diverted_out;
+        let all = (t.treated + away) as f64;
+        let away_km = world.out_of_area_km;
         let access = Access {
             treated: t.treated,
-            mean_km: ratio(t.distance_km, t.treated as f64),
-            p95_km: self.distance_p95(world, s, g),
-            share_within_30km: ratio(t.within_access as f64, t.treated as f64),
+            unmet: ratio(away as f64, t.arrived as f64),
+            mean_km: ratio(t.distance_km + away as f64 * away_km, all),
+            p95_km: self.distance_p95(world, s, g, away),
+            share_within_30km: ratio((t.within_access + if away_km <= ACCESS_KM { away } else { 0 }) as f64, all),
         };
         let waiting = Waiting {
             elective_treated: t.elective_treated,
@@ -336,13 +384,17 @@ impl Metrics {
             diverted_out: t.diverted_out,
             waiting_at_end: None,
         };
+        let adverse = t.adverse + t.out_of_area_adverse;
+        let expected = t.expected + t.out_of_area_expected;
         let outcomes = Outcomes {
             episodes: t.treated,
-            adverse: t.adverse,
-            adverse_rate: ratio(t.adverse as f64, t.treated as f64),
-            expected_rate: ratio(t.expected, t.treated as f64),
-            modelled_rate: ratio(t.modelled, t.treated as f64),
-            risk_ratio: ratio(t.adverse as f64, t.expected),
+            out_of_area_episodes: away,
+            adverse,
+            out_of_area_adverse: t.out_of_area_adverse,
+            adverse_rate: ratio(adverse as f64, all),
+            expected_rate: ratio(expected, all),
+            modelled_rate: ratio(t.modelled + t.out_of_area_modelled, all),
+            risk_ratio: ratio(adverse as f64, expected),
             between_provider_cv: None,
             between_provider_cv_observed: None,
             urban_rural_gap: None,
@@ -470,13 +522,18 @@ pub struct Grouped<T> {
 /// Travel to treatment.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Access {
-    /// Patients treated.
+    /// Patients treated in the region.
     pub treated: u64,
-    /// Mean road distance, km.
+    /// Share of referrals not met in the region (sent out of the area),
+    /// the NHS's "unmet need" of the region's providers.
+    #[serde(default)]
+    pub unmet: Option<f64>,
+    /// Mean road distance, km, of every patient treated: in the region and
+    /// out of the area (at `out_of_area` distance).
     pub mean_km: Option<f64>,
-    /// 95th-percentile road distance, km.
+    /// 95th-percentile road distance, km, of the same.
     pub p95_km: Option<f64>,
-    /// Share treated within 30 km of home.
+    /// Share of the same treated within 30 km of home.
     pub share_within_30km: Option<f64>,
 }
 
@@ -499,14 +556,21 @@ pub struct Waiting {
     pub waiting_at_end: Option<u64>,
 }
 
-/// Adverse outcomes.
+/// Adverse outcomes of every patient of the region, treated in it or out
+/// of the area.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Outcomes {
-    /// Episodes treated.
+    /// Episodes treated in the region.
     pub episodes: u64,
-    /// Adverse outcomes.
+    /// Episodes treated out of the area (the patients diverted out).
+    #[serde(default)]
+    pub out_of_area_episodes: u64,
+    /// Adverse outcomes, in the region and out of the area.
     pub adverse: u64,
-    /// Adverse outcomes per episode.
+    /// Adverse outcomes out of the area.
+    #[serde(default)]
+    pub out_of_area_adverse: u64,
+    /// Adverse outcomes per episode, in the region and out of the area.
     pub adverse_rate: Option<f64>,
     /// Rate expected at an average provider for this case mix.
     pub expected_rate: Option<f64>,

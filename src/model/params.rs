@@ -331,6 +331,49 @@ impl Default for FailureParams {
     }
 }
 
+/// Patients who leave the region untreated (no capable provider within
+/// reach, or a full one and none with room within the diversion radius)
+/// are treated elsewhere: the commissioner pays for them, they travel
+/// further and they carry their own risk. They count in the outcome, cost
+/// and access measures as patients of the region.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutOfAreaParams {
+    /// Transfer to the out-of-area provider, £ per patient, paid by the
+    /// commissioner on top of the national tariff. Default 200: of the order
+    /// of an emergency ambulance call (£182 in 2003/04 in a published
+    /// costing, Emerg Med J; not uprated). Assumption, range 0–500.
+    pub transfer_cost: f64,
+    /// Road distance travelled to the out-of-area provider, km. Default:
+    /// the diversion radius (`geography.diversion_radius_km`), a lower bound
+    /// (the region had nothing with room within it).
+    pub distance_km: Option<f64>,
+    /// Extra weeks before treatment out of the area. Default 0 (assumption:
+    /// those who leave are emergencies; range 0–4).
+    pub extra_wait_weeks: f64,
+    /// Odds ratio of an adverse outcome out of the area against an average
+    /// provider of the region (quality 0, no volume or staffing penalty).
+    /// Default 1 (assumption, not sourced; range 1–1.5, for the transfer).
+    pub risk_odds: f64,
+}
+
+impl Default for OutOfAreaParams {
+    fn default() -> Self {
+        OutOfAreaParams { transfer_cost: 200.0, distance_km: None, extra_wait_weeks: 0.0, risk_odds: 1.0 }
+    }
+}
+
+impl OutOfAreaParams {
+    pub(crate) fn check(&self, p: &mut Vec<Problem>) {
+        check_range(p, "out_of_area.transfer_cost", self.transfer_cost, 0.0, super::bounds::MAX_MONEY);
+        if let Some(d) = self.distance_km {
+            check_range(p, "out_of_area.distance_km", d, 0.0, super::bounds::MAX_KM);
+        }
+        check_range(p, "out_of_area.extra_wait_weeks", self.extra_wait_weeks, 0.0, 520.0);
+        check_range(p, "out_of_area.risk_odds", self.risk_odds, 1e-3, 1e3);
+    }
+}
+
 /// Integration: community substitution and single-management savings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]

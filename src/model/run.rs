@@ -154,8 +154,14 @@ pub struct Finance {
     pub system_cost: Money,
     /// Providers' total costs per year, £.
     pub system_cost_per_year: f64,
-    /// System cost per episode treated, £.
+    /// Cost per episode, £: providers' costs and what the commissioner paid
+    /// for patients treated out of the area, over all episodes (in the
+    /// region and out of the area).
     pub cost_per_episode: Option<f64>,
+    /// Paid by the commissioner for patients treated out of the area
+    /// (tariff and transfer), £.
+    #[serde(default)]
+    pub out_of_area_paid: Money,
     /// Commissioner's budget, £.
     pub commissioner_budget: Money,
     /// Paid by the commissioner, £.
@@ -282,13 +288,17 @@ pub struct PatientBalance {
     pub balanced: bool,
 }
 
-/// Paid by the commissioner = received by providers; risk-pool transfers net to zero.
+/// Paid by the commissioner = received by providers + paid for patients
+/// treated out of the area; risk-pool transfers net to zero.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MoneyBalance {
     /// As the commissioner counts it, £.
     pub commissioner_paid: Money,
     /// As providers count it, £.
     pub providers_received: Money,
+    /// Paid for patients treated out of the area (tariff and transfer), £.
+    #[serde(default)]
+    pub out_of_area_paid: Money,
     /// Net of risk-pool transfers between providers, £.
     pub risk_pool_net: Money,
     /// Whether they agree exactly (every transfer is rounded to the penny once).
@@ -404,9 +414,10 @@ impl Summary {
         if !b.money.balanced {
             let m = &b.money;
             off.push(format!(
-                "money (commissioner paid £{}, providers received £{}, risk pool net £{})",
+                "money (commissioner paid £{}, providers received £{}, out of area £{}, risk pool net £{})",
                 m.commissioner_paid.as_pounds(),
                 m.providers_received.as_pounds(),
+                m.out_of_area_paid.as_pounds(),
                 m.risk_pool_net.as_pounds()
             ));
         }
@@ -465,12 +476,13 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
     }
     let measured = |e: &&Event| e.week >= world.time.warmup_weeks;
     let count = |kind: &str| sim.events().iter().filter(measured).filter(|e| e.kind == kind).count() as u32;
-    let episodes = outcomes.overall.episodes;
+    let episodes = outcomes.overall.episodes + outcomes.overall.out_of_area_episodes;
     let years = f64::from(m.weeks) / 52.0;
     let finance = Finance {
         system_cost: total.costs(),
         system_cost_per_year: if years > 0.0 { total.costs().as_pounds() / years } else { 0.0 },
-        cost_per_episode: ratio(total.costs().as_pounds(), episodes as f64),
+        cost_per_episode: ratio((total.costs() + m.out_of_area_paid).as_pounds(), episodes as f64),
+        out_of_area_paid: m.out_of_area_paid,
         commissioner_budget: m.commissioner_budget,
         commissioner_paid: m.commissioner_paid,
         commissioner_balance: m.commissioner_budget - m.commissioner_paid,
@@ -564,8 +576,9 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
         money: MoneyBalance {
             commissioner_paid: m.commissioner_paid,
             providers_received,
+            out_of_area_paid: m.out_of_area_paid,
             risk_pool_net: total.risk_pool,
-            balanced: m.commissioner_paid == providers_received && total.risk_pool == Money::ZERO,
+            balanced: m.commissioner_paid == providers_received + m.out_of_area_paid && total.risk_pool == Money::ZERO,
         },
         staff: StaffBalance {
             at_start,

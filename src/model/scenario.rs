@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use super::bounds::*;
 use super::params::{
-    AgeProfile, BehaviourParams, FailureParams, IntegrationParams, LabourParams, check_range, check_weeks,
+    AgeProfile, BehaviourParams, FailureParams, IntegrationParams, LabourParams, OutOfAreaParams, check_range,
+    check_weeks,
 };
 use super::regime::RegimeSpec;
 use super::timeline::TimedChange;
@@ -91,6 +92,9 @@ pub struct Scenario {
     /// Failure and regulator takeover.
     #[serde(default)]
     pub failure: FailureParams,
+    /// Patients treated outside the region.
+    #[serde(default)]
+    pub out_of_area: OutOfAreaParams,
     /// Community substitution and single-management savings.
     #[serde(default)]
     pub integration: IntegrationParams,
@@ -863,6 +867,7 @@ impl Scenario {
         self.workforce.labour.check(p);
         self.behaviour.check(p);
         self.failure.check(p);
+        self.out_of_area.check(p);
         let services: Vec<&str> = self.services.keys().map(String::as_str).collect();
         self.integration.check(&services, p);
         let end = u64::from(self.time.warmup_weeks) + u64::from(self.time.horizon_weeks);

@@ -5,7 +5,7 @@
 //! The world never changes during a run; everything that does (queues, cash,
 //! staff, quality, closures) lives in the engine's provider state.
 
-use super::params::{BehaviourParams, FailureParams, IntegrationParams};
+use super::params::{BehaviourParams, FailureParams, IntegrationParams, OutOfAreaParams};
 use super::regime::Regime;
 use super::scenario::{
     Capability, ChoiceParams, FinanceParams, Geography, NetworkParams, OutcomeParams, Position, ProviderKind, Rurality,
@@ -190,6 +190,10 @@ pub struct World {
     pub behaviour: BehaviourParams,
     /// Failure and takeover.
     pub failure: FailureParams,
+    /// Treatment outside the region.
+    pub out_of_area: OutOfAreaParams,
+    /// Road distance to an out-of-area provider, km.
+    pub out_of_area_km: f64,
     /// Integration.
     pub integration: IntegrationParams,
     /// The service substituted patients receive, if any.
@@ -407,6 +411,8 @@ impl World {
             population,
             behaviour: s.behaviour,
             failure: s.failure,
+            out_of_area: s.out_of_area,
+            out_of_area_km: s.out_of_area.distance_km.unwrap_or(s.geography.diversion_radius_km),
             integration: s.integration.clone(),
             community,
             substitutable,

@@ -28,7 +28,7 @@ impl Metric {
 }
 
 /// The key metrics of sweep reports.
-pub const KEY_METRICS: [Metric; 6] = [
+pub const KEY_METRICS: [Metric; 7] = [
     Metric {
         path: "waiting.overall.share_within_18_weeks",
         label: "elective patients treated within 18 weeks",
@@ -40,6 +40,14 @@ pub const KEY_METRICS: [Metric; 6] = [
     Metric {
         path: "outcomes.overall.adverse_rate",
         label: "adverse-outcome rate",
+        unit: "%",
+        scale: 100.0,
+        lower_is_better: true,
+        axis: Axis::Fitted,
+    },
+    Metric {
+        path: "access.overall.unmet",
+        label: "referrals not met in the region",
         unit: "%",
         scale: 100.0,
         lower_is_better: true,

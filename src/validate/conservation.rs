@@ -28,10 +28,10 @@ pub fn run_checked(s: &Scenario, seed: u64) -> Result<Simulation, String> {
                 l.arrived, l.treated, l.diverted_out
             ));
         }
-        if l.commissioner_paid != l.providers_received || l.risk_pool_net != Money::ZERO {
+        if l.commissioner_paid != l.providers_received + l.out_of_area_paid || l.risk_pool_net != Money::ZERO {
             return Err(format!(
-                "week {week}: money paid {:?} ≠ received {:?}",
-                l.commissioner_paid, l.providers_received
+                "week {week}: money paid {:?} ≠ received {:?} + out of area {:?}",
+                l.commissioner_paid, l.providers_received, l.out_of_area_paid
             ));
         }
         let cash: Money = sim.providers().iter().map(|p| p.cash).sum();
