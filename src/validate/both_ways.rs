@@ -9,15 +9,13 @@
 //!   competition and efficiency effort lower both the adverse-outcome rate
 //!   and the cost per episode.
 //! - **Collaboration wins** when efficiency is hard to achieve (φ = 20,000),
-//!   billing under the tariff is dear (£60 an episode), nurses are short
-//!   (a trained inflow of 140 WTE a year, half of replacement) and pathway
-//!   standardisation is strong (0.5, the top of its range, with its
-//!   implementation cost and lag): standardisation lowers the
-//!   adverse-outcome rate, and pooling saves the billing, the wage-premium
-//!   bidding for scarce staff and the agency cover it brings. Money for
-//!   quality is the same share under both regimes in both sets; without
-//!   strong standardisation the two regimes' adverse-outcome rates do not
-//!   differ significantly in this set (collaboration still costs less).
+//!   billing under the tariff is dear (£60 an episode) and nurses are short
+//!   (a trained inflow of 140 WTE a year, half of replacement): pathway
+//!   standardisation at its default lowers the adverse-outcome rate
+//!   (without it collaboration's would be the higher), and pooling saves
+//!   the billing, the wage-premium bidding for scarce staff and the agency
+//!   cover it brings. Money for quality is the same share under both
+//!   regimes in both sets.
 
 use serde_json::{Value, json};
 
@@ -53,7 +51,6 @@ pub fn collaboration_wins() -> Vec<(&'static str, Value)> {
         ("behaviour.efficiency_cost", json!(20000.0)),
         ("finance.transaction_cost", json!(60.0)),
         ("workforce.labour.markets.nursing.trained_inflow", json!(140.0)),
-        ("behaviour.standardisation", json!(0.5)),
     ]
 }
 
@@ -105,7 +102,7 @@ pub fn checks(settings: Settings) -> Vec<CheckResult> {
         ),
         one_way(
             "both_ways.collaboration",
-            "west-mercia, costly efficiency, £60 billing, half the nursing inflow, strong standardisation: collaboration wins on outcomes and cost",
+            "west-mercia, costly efficiency, £60 billing, half the nursing inflow: collaboration wins on outcomes and cost",
             &collaboration_wins(),
             -1.0,
             61,
