@@ -382,3 +382,46 @@ fn patients_sent_out_of_the_region_count_in_outcomes_cost_and_unmet_need() {
     assert!(risky.outcomes.overall.out_of_area_adverse > 2 * o.out_of_area_adverse.max(1));
     assert!(risky.outcomes.overall.adverse_rate > o.adverse_rate);
 }
+
+/// `freeze` holds providers still: every unit's physical capacity, quality,
+/// effort, establishment and staff in post end as they started, nothing
+/// fails and nothing is withheld for quality, while patients still flow —
+/// where `damping: 0` alone lets capacity follow demand.
+#[test]
+fn freezing_providers_holds_capacity_quality_staff_and_structure() {
+    let end_state = |freeze: bool, damping: f64| {
+        let mut s = builtin("cheshire-merseyside").expect("built-in");
+        s.time.horizon_weeks = 260;
+        s.behaviour.freeze = freeze;
+        s.behaviour.damping = damping;
+        let mut sim = Simulation::from_scenario(&s, 3, false);
+        let start: Vec<(Vec<f64>, f64, f64, f64)> = sim
+            .providers()
+            .iter()
+            .map(|p| {
+                (p.units.iter().flatten().map(|u| u.capacity).collect(), p.quality, p.establishment(), p.staff_wte())
+            })
+            .collect();
+        sim.run_to_end();
+        let end: Vec<(Vec<f64>, f64, f64, f64)> = sim
+            .providers()
+            .iter()
+            .map(|p| {
+                (p.units.iter().flatten().map(|u| u.capacity).collect(), p.quality, p.establishment(), p.staff_wte())
+            })
+            .collect();
+        let structural = sim.events().iter().filter(|e| e.kind != "timeline").count();
+        let r = ccsim::model::run::output(&sim, String::new(), 0).summary;
+        (start, end, structural, r)
+    };
+    let (start, end, structural, r) = end_state(true, 0.5);
+    assert_eq!(start, end, "frozen providers changed");
+    assert_eq!(structural, 0, "frozen providers failed or moved services");
+    assert_eq!(r.finance.quality_money, Money::ZERO);
+    assert!(r.outcomes.overall.episodes > 100_000, "patients still flow");
+    assert!(r.bookkeeping.money.balanced && r.bookkeeping.patients.balanced && r.bookkeeping.staff.balanced);
+    // Damping 0 holds quality but not capacity.
+    let (start, end, _, _) = end_state(false, 0.0);
+    assert!(start.iter().zip(&end).any(|(a, b)| a.0 != b.0), "capacity follows demand unless frozen");
+    assert!(start.iter().zip(&end).all(|(a, b)| a.1 == b.1), "damping 0 holds quality");
+}

@@ -392,11 +392,14 @@ impl Simulation {
         self.outcomes(); // step 3: adverse outcomes
         self.money(); // step 4
         self.workforce(); // step 5: leavers, recruitment; next week's agency and redeployment
+        let frozen = self.world.behaviour.freeze;
         let interval = self.world.time.decision_interval;
-        if (self.week + 1).is_multiple_of(interval) {
+        if !frozen && (self.week + 1).is_multiple_of(interval) {
             self.decide(); // step 6: quality, efficiency, capacity, wage premium
         }
-        self.regulate(); // step 6: failure and takeover, applied at the end of the week
+        if !frozen {
+            self.regulate(); // step 6: failure and takeover, applied at the end of the week
+        }
         self.record();
         self.week += 1;
     }

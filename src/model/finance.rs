@@ -83,7 +83,8 @@ impl Simulation {
         transition_total.split(&weights, &mut transition);
         let fixed_factor = 1.0 - regime.integration * world.integration.fixed_cost_saving * self.integration_ramp();
 
-        let withheld = behaviour.quality_share;
+        // Frozen providers buy no quality, so nothing is withheld for it.
+        let withheld = if behaviour.freeze { 0.0 } else { behaviour.quality_share };
         let mut tariff_paid = Money::ZERO;
         for (pi, p) in self.providers.iter_mut().enumerate() {
             let mut a = Accounts::default();

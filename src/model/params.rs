@@ -206,8 +206,18 @@ pub struct BehaviourParams {
     /// Largest efficiency effort (share of variable cost saved). Default 0.3.
     pub max_efficiency: f64,
     /// θ: share of the way to its best response a provider moves each
-    /// decision period. Default 0.5.
+    /// decision period: 0 holds quality, effort, staff establishment and
+    /// wage premium (physical capacity still follows demand; `freeze` holds
+    /// everything). Default 0.5.
     pub damping: f64,
+    /// Freezes providers: no decisions (quality, effort, capacity,
+    /// establishment, premium, standardisation), no money for quality (no
+    /// grants, nothing withheld), no workforce flows (leavers, ageing,
+    /// training, recruitment; agency cover and staff sharing still act
+    /// each week) and no failures — for like-for-like comparisons with
+    /// static models and for isolating the routing and payment mechanisms.
+    /// Default false.
+    pub freeze: bool,
     /// Money for quality, as a share of what the commissioner pays, the same
     /// under every regime: the pooled part (`pooling` of the budget) gives
     /// this share as the planner's grants to the providers with the worst
@@ -253,6 +263,7 @@ impl Default for BehaviourParams {
             efficiency_cost: 3000.0,
             max_efficiency: 0.3,
             damping: 0.5,
+            freeze: false,
             quality_share: 0.025,
             reinvest_share: 0.0,
             standardisation: 0.2,

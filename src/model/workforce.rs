@@ -35,7 +35,8 @@ impl Simulation {
         let markets = labour.markets.by_group();
         let recruit_age = labour.recruit_age.shares();
         let measuring = self.measuring();
-        for (g, market) in markets.iter().enumerate() {
+        let flows = if self.world.behaviour.freeze { 0 } else { markets.len() };
+        for (g, market) in markets.iter().enumerate().take(flows) {
             let mut to_pool = 0.0;
             let mut exits = 0.0;
             for p in self.providers.iter_mut().filter(|p| p.open) {
