@@ -394,22 +394,23 @@ fn freezing_providers_holds_capacity_quality_staff_and_structure() {
         s.time.horizon_weeks = 260;
         s.behaviour.freeze = freeze;
         s.behaviour.damping = damping;
+        let held = |sim: &Simulation| -> Vec<(Vec<f64>, f64, f64, f64)> {
+            sim.providers()
+                .iter()
+                .map(|p| {
+                    (
+                        p.units.iter().flatten().map(|u| u.capacity).collect(),
+                        p.quality,
+                        p.establishment(),
+                        p.staff_wte(),
+                    )
+                })
+                .collect()
+        };
         let mut sim = Simulation::from_scenario(&s, 3, false);
-        let start: Vec<(Vec<f64>, f64, f64, f64)> = sim
-            .providers()
-            .iter()
-            .map(|p| {
-                (p.units.iter().flatten().map(|u| u.capacity).collect(), p.quality, p.establishment(), p.staff_wte())
-            })
-            .collect();
+        let start = held(&sim);
         sim.run_to_end();
-        let end: Vec<(Vec<f64>, f64, f64, f64)> = sim
-            .providers()
-            .iter()
-            .map(|p| {
-                (p.units.iter().flatten().map(|u| u.capacity).collect(), p.quality, p.establishment(), p.staff_wte())
-            })
-            .collect();
+        let end = held(&sim);
         let structural = sim.events().iter().filter(|e| e.kind != "timeline").count();
         let r = ccsim::model::run::output(&sim, String::new(), 0).summary;
         (start, end, structural, r)
@@ -424,4 +425,26 @@ fn freezing_providers_holds_capacity_quality_staff_and_structure() {
     let (start, end, _, _) = end_state(false, 0.0);
     assert!(start.iter().zip(&end).any(|(a, b)| a.0 != b.0), "capacity follows demand unless frozen");
     assert!(start.iter().zip(&end).all(|(a, b)| a.1 == b.1), "damping 0 holds quality");
+}
+
+/// Integration as evaluated: under the `integrated` preset the transition
+/// starts when the warm-up ends, so its first measured year carries the
+/// transition cost and costs more than collaboration alone; by the third
+/// year its savings make it the cheaper.
+#[test]
+fn integrations_first_measured_year_costs_more_than_collaboration_alone() {
+    let yearly_cost = |preset: &str| {
+        let mut v = serde_json::to_value(builtin("west-mercia").expect("built-in")).expect("json");
+        v["regime"] = json!(preset);
+        v["time"]["horizon_weeks"] = json!(156);
+        let s = scenario(v);
+        let warmup = s.time.warmup_weeks as usize;
+        let r = ccsim::model::run(&s, 4, true);
+        let cost = r.timeseries.expect("asked for").system_cost;
+        let year = |y: usize| cost[warmup + 52 * y..warmup + 52 * (y + 1)].iter().map(|m| m.as_pounds()).sum::<f64>();
+        (year(0), year(2))
+    };
+    let (integrated, collaboration) = (yearly_cost("integrated"), yearly_cost("collaboration"));
+    assert!(integrated.0 > collaboration.0, "first year: £{} against £{}", integrated.0, collaboration.0);
+    assert!(integrated.1 < collaboration.1, "third year: £{} against £{}", integrated.1, collaboration.1);
 }

@@ -435,7 +435,12 @@ impl Simulation {
             (false, Some(_)) => self.network_start = None,
             _ => {}
         }
-        if self.regime.integration > 0.0 && self.integration_start.is_none() {
+        // Integration starts no earlier than the end of the warm-up, so that
+        // its transition (and its first year's cost) is measured.
+        if self.regime.integration > 0.0
+            && self.integration_start.is_none()
+            && self.week >= self.world.time.warmup_weeks
+        {
             self.integration_start = Some(self.week);
             self.integration_at_start = self.regime.integration;
         }
