@@ -18,6 +18,7 @@ MEASURES = [
     ("waiting.overall.share_within_18_weeks", "within 18 weeks", lambda v: f"{100 * v:.1f}%"),
     ("access.overall.p95_km", "95th-pct travel (km)", lambda v: f"{v:.1f}"),
     ("access.overall.unmet", "sent out of the region", lambda v: f"{100 * v:.2f}%"),
+    ("access.overall.choice_welfare_km", "choice welfare (km)", lambda v: f"{v:.1f}"),
     ("outcomes.overall.adverse_rate", "adverse rate", lambda v: f"{100 * v:.3f}%"),
     ("providers.mean_quality", "mean quality", lambda v: f"{v:.2f}"),
     ("finance.cost_per_episode", "cost per episode (£)", lambda v: f"{v:,.0f}"),

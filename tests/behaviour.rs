@@ -448,3 +448,31 @@ fn integrations_first_measured_year_costs_more_than_collaboration_alone() {
     assert!(integrated.0 > collaboration.0, "first year: £{} against £{}", integrated.0, collaboration.0);
     assert!(integrated.1 < collaboration.1, "third year: £{} against £{}", integrated.1, collaboration.1);
 }
+
+/// What choice is worth, in closed form: one town midway between two
+/// identical hospitals, patients weighing distance only. Choosing, a
+/// patient's expected utility is the log-sum ln(2·e^(−β_d·d)), so welfare
+/// is −d + ln 2 / β_d km; sent by the network to one of them it is −d. The
+/// difference, ln 2 / β_d = 6.93 km at β_d = 0.1, is what routing takes away.
+#[test]
+fn choice_welfare_is_the_logit_log_sum_in_km() {
+    let welfare = |regime: Value| {
+        let mut v = duopoly();
+        v["time"] = json!({"horizon_weeks": 104, "warmup_weeks": 52});
+        let mut town = v["localities"][1].clone();
+        town["position"] = json!({"x": 0.0, "y": 0.0});
+        v["localities"] = json!([town]);
+        v["choice"] = json!({"beta_distance": 0.1, "beta_quality": 0.0, "beta_wait": 0.0});
+        // A third of the duopoly's demand would bankrupt both: frozen, neither fails.
+        v["behaviour"] = json!({"freeze": true});
+        v["regime"] = regime;
+        let s = scenario(v);
+        let w = run(&s, 2).summary.access.overall.choice_welfare_km.expect("electives with choice");
+        let spread = 2.0 / 3.0 * (50.0 / std::f64::consts::PI).sqrt();
+        (w, s.geography.circuity * (100.0 + spread * spread).sqrt())
+    };
+    let (choosing, d) = welfare(json!("competition"));
+    let (routed, _) = welfare(json!({"routing": "network"}));
+    assert!((choosing - (-d + 2f64.ln() / 0.1)).abs() < 1e-9, "choosing {choosing}, d {d}");
+    assert!((routed + d).abs() < 1e-9, "routed {routed}, d {d}");
+}

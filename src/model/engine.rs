@@ -648,6 +648,10 @@ impl Simulation {
             return;
         }
         let cohort = Cohort { arrival: self.week, locality: l, complexity: k as u8, count: 0 };
+        // Patients' welfare where patients could choose: the log-sum of their
+        // choice set when they choose, the utility of where they are sent
+        // when the network routes them.
+        let welfare = self.measuring() && self.world.services[s.index()].patient_choice;
         let by_network = binomial(self.rng.current(), n, self.regime.network_share());
         if by_network > 0 {
             let mut targets = std::mem::take(&mut self.targets);
@@ -660,6 +664,10 @@ impl Simulation {
             for (i, &p) in targets.iter().enumerate() {
                 let take = binomial(self.rng.current(), left, 1.0 / (targets.len() - i) as f64);
                 left -= take;
+                if welfare && take > 0 {
+                    let u = routing::utility(&self.world, &self.snapshot, l, p, s);
+                    self.record_welfare(l, s, take, u);
+                }
                 self.deliver(Some(p), s, Cohort { count: take, ..cohort });
             }
             self.targets = targets;
@@ -674,7 +682,10 @@ impl Simulation {
             return;
         }
         let mut probs = std::mem::take(&mut self.probs);
-        routing::choice_probabilities(&self.world, &self.catchments, &self.snapshot, l, s, k, &mut probs);
+        let logsum = routing::choice_probabilities(&self.world, &self.catchments, &self.snapshot, l, s, k, &mut probs);
+        if let (true, Some(u)) = (welfare, logsum) {
+            self.record_welfare(l, s, by_choice, u);
+        }
         if probs.is_empty() {
             self.deliver(None, s, Cohort { count: by_choice, ..cohort });
         }
@@ -692,6 +703,13 @@ impl Simulation {
             self.deliver(Some(p), s, Cohort { count: take, ..cohort });
         }
         self.probs = probs;
+    }
+
+    fn record_welfare(&mut self, l: LocalityId, s: ServiceId, n: u32, utility: f64) {
+        let g = group(self.world.localities[l.index()].rurality);
+        let t = self.metrics.tally(s, g);
+        t.choosers += u64::from(n);
+        t.utility += f64::from(n) * utility;
     }
 
     /// Hands patients to a provider's unit; with no provider they leave the region.

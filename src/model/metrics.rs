@@ -67,6 +67,11 @@ pub struct Tally {
     pub distance_km: f64,
     /// Treated within 30 km.
     pub within_access: u64,
+    /// Referrals of services with patient choice whose welfare is counted.
+    pub choosers: u64,
+    /// Σ their expected utility (log-sum when choosing, the utility of the
+    /// provider they are sent to when routed).
+    pub utility: f64,
     /// Weeks waited by elective patients treated: `histogram[w]` patients waited `w` weeks.
     pub wait_histogram: Vec<u64>,
 }
@@ -89,6 +94,8 @@ impl Tally {
         self.substituted += o.substituted;
         self.distance_km += o.distance_km;
         self.within_access += o.within_access;
+        self.choosers += o.choosers;
+        self.utility += o.utility;
         if self.wait_histogram.len() < o.wait_histogram.len() {
             self.wait_histogram.resize(o.wait_histogram.len(), 0);
         }
@@ -374,6 +381,9 @@ impl Metrics {
             mean_km: ratio(t.distance_km + away as f64 * away_km, all),
             p95_km: self.distance_p95(world, s, g, away),
             share_within_30km: ratio((t.within_access + if away_km <= ACCESS_KM { away } else { 0 }) as f64, all),
+            choice_welfare_km: ratio(t.utility, t.choosers as f64)
+                .filter(|_| world.choice.beta_distance > 0.0)
+                .map(|u| u / world.choice.beta_distance),
         };
         let waiting = Waiting {
             elective_treated: t.elective_treated,
@@ -535,6 +545,14 @@ pub struct Access {
     pub p95_km: Option<f64>,
     /// Share of the same treated within 30 km of home.
     pub share_within_30km: Option<f64>,
+    /// Patients' welfare where they may choose (services with patient
+    /// choice): the mean expected utility per referral — the logit log-sum
+    /// when patients choose, the utility of the provider they are sent to
+    /// when the network routes them — divided by β_distance, so in km of
+    /// travel: higher is better, and the difference between two regimes is
+    /// the extra travel a patient would accept for the better one.
+    #[serde(default)]
+    pub choice_welfare_km: Option<f64>,
 }
 
 /// Waiting and diversions.

@@ -106,8 +106,20 @@ pub fn nearest(c: &Catchments, snap: &Snapshot, l: LocalityId, s: ServiceId, k: 
     c.capable(s, k, l).iter().copied().find(|&p| snap.is_open(p, s))
 }
 
+/// A patient's systematic utility of a provider under logit choice:
+/// −β_d·distance + β_q·quality − β_w·expected wait (electives only).
+pub fn utility(world: &World, snap: &Snapshot, l: LocalityId, p: ProviderId, s: ServiceId) -> f64 {
+    let c = &world.choice;
+    let wait = if world.services[s.index()].is_elective() { snap.wait(p, s) } else { 0.0 };
+    -c.beta_distance * world.distance(l, p) + c.beta_quality * snap.quality[p.index()] - c.beta_wait * wait
+}
+
 /// Patient choice: fills `out` with each candidate and its logit
 /// probability (summing to 1); leaves it empty when no provider is open.
+/// Returns the expected utility of the chosen provider less Euler's
+/// constant — the log-sum ln Σ exp(u) — or, when nobody is within the
+/// choice radius and the nearest open provider takes the patient, that
+/// provider's utility (`None` when no provider is open).
 pub fn choice_probabilities(
     world: &World,
     catchments: &Catchments,
@@ -116,27 +128,22 @@ pub fn choice_probabilities(
     s: ServiceId,
     k: usize,
     out: &mut Vec<(ProviderId, f64)>,
-) {
+) -> Option<f64> {
     out.clear();
     let c = &world.choice;
-    let elective = world.services[s.index()].is_elective();
     for &p in catchments.capable(s, k, l) {
-        let d = world.distance(l, p);
-        if d > c.radius_km {
+        if world.distance(l, p) > c.radius_km {
             break; // nearest first: every later one is further
         }
         if !snap.is_open(p, s) {
             continue;
         }
-        let wait = if elective { snap.wait(p, s) } else { 0.0 };
-        let u = -c.beta_distance * d + c.beta_quality * snap.quality[p.index()] - c.beta_wait * wait;
-        out.push((p, u));
+        out.push((p, utility(world, snap, l, p, s)));
     }
     if out.is_empty() {
-        if let Some(p) = nearest(catchments, snap, l, s, k) {
-            out.push((p, 1.0));
-        }
-        return;
+        let p = nearest(catchments, snap, l, s, k)?;
+        out.push((p, 1.0));
+        return Some(utility(world, snap, l, p, s));
     }
     let max = out.iter().map(|x| x.1).fold(f64::NEG_INFINITY, f64::max);
     let mut total = 0.0;
@@ -147,6 +154,7 @@ pub fn choice_probabilities(
     for x in out.iter_mut() {
         x.1 /= total;
     }
+    Some(max + total.ln())
 }
 
 /// Network pathway routing: the providers the network sends a patient to,
