@@ -476,3 +476,24 @@ fn choice_welfare_is_the_logit_log_sum_in_km() {
     assert!((choosing - (-d + 2f64.ln() / 0.1)).abs() < 1e-9, "choosing {choosing}, d {d}");
     assert!((routed + d).abs() < 1e-9, "routed {routed}, d {d}");
 }
+
+/// Whether exits raise or lower quality, in closed form: provider `b`
+/// (quality 0) starts deeply in debt, is put under recovery (losing 5% of
+/// its capacity) and then merged into `a` (quality 1), whose quality its
+/// capacity then runs at. Capacity-weighted quality rises by
+/// c_b / (c_a + c_b) with c_b = 0.95 c_a: 0.95 / 1.95.
+#[test]
+fn a_takeover_reports_what_it_did_to_quality() {
+    let mut v = duopoly();
+    // Long enough for b's plan (week 25) and takeover (week 62), not for a's own recovery from b's debt.
+    v["time"] = json!({"horizon_weeks": 80, "warmup_weeks": 0});
+    v["behaviour"] = json!({"damping": 0.0, "capacity_growth": 0.0, "quality_share": 0.0, "standardisation": 0.0});
+    v["failure"] = json!({"action": "merge"});
+    v["providers"][0]["quality"] = json!(1.0);
+    v["providers"][1]["quality"] = json!(0.0);
+    v["providers"][1]["cash"] = json!(-1.0e9);
+    let r = run(&scenario(v), 3);
+    assert_eq!((r.summary.finance.recovery_plans, r.summary.finance.failures), (1, 1));
+    let change = r.summary.providers.takeover_quality_change.expect("a takeover");
+    assert!((change - 0.95 / 1.95).abs() < 1e-9, "quality change {change}");
+}

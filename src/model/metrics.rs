@@ -187,6 +187,8 @@ pub struct Metrics {
     pub regulator_loans: Money,
     /// Paid for patients treated outside the region, £.
     pub out_of_area_paid: Money,
+    /// Σ over takeovers of the change they made to capacity-weighted quality.
+    pub takeover_quality_change: f64,
     /// Patients waiting when the window opened.
     pub waiting_at_start: u64,
     /// Weeks measured.
@@ -221,6 +223,7 @@ impl Metrics {
             commissioner_budget: Money::ZERO,
             regulator_loans: Money::ZERO,
             out_of_area_paid: Money::ZERO,
+            takeover_quality_change: 0.0,
             waiting_at_start: 0,
             weeks: 0,
             vacancy_rate_sum: 0.0,

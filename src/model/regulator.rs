@@ -34,7 +34,9 @@ impl Simulation {
             if !p.open {
                 continue;
             }
-            if p.cash >= Money::ZERO {
+            // The count starts again once cash is back above zero (the
+            // regulator's loan leaves it at exactly zero).
+            if p.cash > Money::ZERO {
                 p.recovery_plans = 0;
             }
             let limit = -f.cash_threshold_weeks * p.week.costs().as_pounds();
@@ -82,10 +84,14 @@ impl Simulation {
                 to: None,
                 detail: format!("cash below {} weeks of costs for {} weeks", f.cash_threshold_weeks, f.window_weeks),
             });
+            let before = self.weighted_quality();
             if f.action == super::params::FailureAction::Merge || open_units <= 1 {
                 self.merge_provider(p, "taken over by the regulator");
             } else if let Some(s) = self.least_viable(p) {
                 self.close_unit(p, s, "closed by the regulator");
+            }
+            if let (true, Some(before), Some(after)) = (measuring, before, self.weighted_quality()) {
+                self.metrics.takeover_quality_change += after - before;
             }
         }
         if moved {
@@ -129,6 +135,17 @@ impl Simulation {
                 f.cash_threshold_weeks, f.window_weeks, f.recovery_cut
             ),
         });
+    }
+
+    /// Open providers' quality weighted by their physical capacity: the
+    /// quality at which a unit of capacity is run.
+    fn weighted_quality(&self) -> Option<f64> {
+        let (sum, weight) = self
+            .providers
+            .iter()
+            .filter(|p| p.open)
+            .fold((0.0, 0.0), |(s, w), p| (s + p.quality * p.capacity(), w + p.capacity()));
+        (weight > 0.0).then(|| sum / weight)
     }
 
     /// The unit with the lowest contribution since the last decision.

@@ -145,6 +145,12 @@ pub struct ProviderSummary {
     pub efficiency_at_end: Option<f64>,
     /// Providers still open at the end.
     pub open_at_end: u32,
+    /// What the window's takeovers did to quality: the change they made,
+    /// added up, to open providers' quality weighted by physical capacity
+    /// (positive: weaker providers' services moved to stronger ones). None
+    /// without takeovers.
+    #[serde(default)]
+    pub takeover_quality_change: Option<f64>,
 }
 
 /// Money over the measured window.
@@ -550,6 +556,7 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
         quality_cv_at_end: super::metrics::coefficient_of_variation(&quality),
         efficiency_at_end: mean(open.iter().map(|p| p.efficiency)),
         open_at_end: open.len() as u32,
+        takeover_quality_change: (count("failure") > 0).then_some(m.takeover_quality_change),
     };
 
     let integration = Integration {
