@@ -497,3 +497,29 @@ fn a_takeover_reports_what_it_did_to_quality() {
     let change = r.summary.providers.takeover_quality_change.expect("a takeover");
     assert!((change - 0.95 / 1.95).abs() < 1e-9, "quality change {change}");
 }
+
+/// Integration moves older people's routine emergency admissions to
+/// community care, and they keep their own risk: the community service's
+/// expected (case-mix) rate rises above its own patients', by at most the
+/// gap between emergency medicine's routine baseline (2.5%) and community
+/// care's (2%) times the substituted share of its episodes. (Had they taken
+/// community care's risk, the rate would fall: they are all routine.)
+#[test]
+fn substituted_patients_keep_their_own_risk() {
+    let community = |preset: &str| {
+        let mut v = serde_json::to_value(builtin("west-mercia").expect("built-in")).expect("json");
+        v["regime"] = json!(preset);
+        v["time"]["horizon_weeks"] = json!(260);
+        let r = run(&scenario(v), 5).summary;
+        let o = r.outcomes.by_service["community_care"].clone();
+        (o.expected_rate.expect("episodes"), o.episodes, r.integration.substituted)
+    };
+    let (alone, _, none) = community("collaboration");
+    assert_eq!(none, 0);
+    let (integrated, episodes, substituted) = community("integrated");
+    assert!(substituted > 1000, "integration substitutes: {substituted}");
+    assert!(integrated > alone, "community care's case mix: {alone} → {integrated}");
+    // Each substituted patient adds 2.5% − 2% of expected risk (all are routine).
+    let bound = alone + (0.025 - 0.02) * substituted as f64 / episodes as f64;
+    assert!(integrated <= bound + 1e-9, "{integrated} above {bound}");
+}

@@ -633,9 +633,9 @@ impl Simulation {
                         if measuring {
                             self.metrics.tally(s, g).substituted += u64::from(substituted);
                         }
-                        self.route(l, c, 0, substituted);
+                        self.route(l, c, 0, substituted, s);
                     }
-                    self.route(l, s, k, n - substituted);
+                    self.route(l, s, k, n - substituted, s);
                 }
             }
         }
@@ -643,11 +643,13 @@ impl Simulation {
 
     /// Splits `n` referrals between the network's pathway and patient choice
     /// by the regime's routing mix, then between providers.
-    fn route(&mut self, l: LocalityId, s: ServiceId, k: usize, n: u32) {
+    /// `risk_of` is the service whose baseline risk the patients carry.
+    fn route(&mut self, l: LocalityId, s: ServiceId, k: usize, n: u32, risk_of: ServiceId) {
         if n == 0 {
             return;
         }
-        let cohort = Cohort { arrival: self.week, locality: l, complexity: k as u8, count: 0 };
+        let risk_of = u16::try_from(risk_of.0).expect("at most MAX_SERVICES services (checked on load)");
+        let cohort = Cohort { arrival: self.week, locality: l, complexity: k as u8, risk_of, count: 0 };
         // Patients' welfare where patients could choose: the log-sum of their
         // choice set when they choose, the utility of where they are sent
         // when the network routes them.
@@ -870,7 +872,9 @@ impl Simulation {
                 min_safe_volume: svc.min_safe_volume,
                 staffing_shortfall: p.staffing_shortfall,
             };
-            let z = outcome::provider_logit(&self.world.outcome, svc.baseline_logit[k], &conditions);
+            // Patients carry the baseline risk of the service they were referred for.
+            let own = &self.world.services[usize::from(t.cohort.risk_of)];
+            let z = outcome::provider_logit(&self.world.outcome, own.baseline_logit[k], &conditions);
             let risk = outcome::probability(&self.world.outcome, z, t.wait);
             let adverse = binomial(self.rng.current(), t.cohort.count, risk);
             let n = u64::from(t.cohort.count);
@@ -878,7 +882,7 @@ impl Simulation {
             self.counts.treated += n;
             self.counts.adverse += u64::from(adverse);
             let p = &mut self.providers[t.provider.index()];
-            p.interval_risk.0 += n as f64 * svc.baseline_risk[k];
+            p.interval_risk.0 += n as f64 * own.baseline_risk[k];
             p.interval_risk.1 += n as f64 * risk;
             if svc.is_elective() {
                 self.counts.elective_treated += n;
@@ -892,7 +896,7 @@ impl Simulation {
                     count: t.cohort.count,
                     wait: t.wait,
                     adverse,
-                    baseline_risk: svc.baseline_risk[k],
+                    baseline_risk: own.baseline_risk[k],
                     risk,
                 };
                 self.metrics.record_treated(&self.world, &record);
@@ -935,9 +939,9 @@ impl Simulation {
                 selected = Some(*s);
                 self.rng.at(Key { purpose: Stream::Outcomes, first: elsewhere, second: s.0, week: self.week });
             }
-            let svc = &self.world.services[s.index()];
+            let own = &self.world.services[usize::from(c.risk_of)];
             let k = usize::from(c.complexity);
-            let z = svc.baseline_logit[k] + ooa.risk_odds.ln() + self.world.outcome.wait * ooa.extra_wait_weeks;
+            let z = own.baseline_logit[k] + ooa.risk_odds.ln() + self.world.outcome.wait * ooa.extra_wait_weeks;
             let risk = outcome::probability(&self.world.outcome, z, 0);
             let adverse = binomial(self.rng.current(), c.count, risk);
             self.counts.adverse += u64::from(adverse);
@@ -948,7 +952,7 @@ impl Simulation {
                     locality: c.locality,
                     count: c.count,
                     adverse,
-                    baseline_risk: svc.baseline_risk[k],
+                    baseline_risk: own.baseline_risk[k],
                     risk,
                 };
                 self.metrics.record_out_of_area(&self.world, &record);

@@ -21,6 +21,10 @@ pub struct Cohort {
     pub locality: LocalityId,
     /// 0 routine, 1 complex.
     pub complexity: u8,
+    /// The service whose baseline risk the patients carry: the one they
+    /// were referred for (for patients whom integration moved to community
+    /// care, the acute service they would have had).
+    pub risk_of: u16,
     /// Number of patients.
     pub count: u32,
 }
@@ -109,7 +113,7 @@ mod tests {
     use super::*;
 
     fn cohort(arrival: u32, count: u32) -> Cohort {
-        Cohort { arrival, locality: LocalityId(0), complexity: 0, count }
+        Cohort { arrival, locality: LocalityId(0), complexity: 0, risk_of: 0, count }
     }
 
     #[test]
