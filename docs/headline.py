@@ -1,14 +1,16 @@
-"""The README's results table from the headline sweep.
+"""The README's results table from the headline sweep, in one command:
 
-    ccsim sweep configs/sweeps/headline.json --out results/headline -j 2
-    ccsim export results/headline --table summary --format csv --out results/headline/summary.csv
-    python3 docs/headline.py results/headline/summary.csv
+    python3 docs/headline.py [DIR]
 
-Prints a Markdown table: per region and preset the mean over replicates of each measure, and
-per region the paired difference of each preset from competition with its 95% interval.
-Needs pandas.
+runs `ccsim sweep configs/sweeps/headline.json --out DIR -j 2` (DIR defaults to
+results/headline; skipped when DIR already holds the finished sweep), exports its summary table
+to DIR/summary.csv and prints a Markdown table: per region and preset the mean over replicates
+of each measure, and per region the paired difference of each preset from competition with its
+95% interval. Uses target/release/ccsim (build it with `cargo build --release`) and pandas.
 """
 
+import os
+import subprocess
 import sys
 
 import pandas as pd
@@ -29,7 +31,12 @@ MEASURES = [
 ]
 
 
-def main(path: str) -> None:
+def main(out: str) -> None:
+    ccsim = os.path.join("target", "release", "ccsim")
+    if not os.path.exists(os.path.join(out, "summary.json")):
+        subprocess.run([ccsim, "sweep", "configs/sweeps/headline.json", "--out", out, "-j", "2", "--quiet"], check=True)
+    path = os.path.join(out, "summary.csv")
+    subprocess.run([ccsim, "export", out, "--table", "summary", "--format", "csv", "--out", path], check=True)
     d = pd.read_csv(path)
     print("| scenario | regime | " + " | ".join(label for _, label, _ in MEASURES) + " |")
     print("|---" * (len(MEASURES) + 2) + "|")
@@ -46,4 +53,4 @@ def main(path: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1] if len(sys.argv) > 1 else os.path.join("results", "headline"))
