@@ -10,8 +10,9 @@
 //!
 //! q_own = [(1 − pooling) · Σ_s m_s · ∂D_s/∂q + α · Σ_s D_s] / (κ · V),
 //!
-//! where m_s = tariff − variable cost·(1 − effort) − staff cost·(1 + wage
-//! premium) is the margin per episode and D_s the expected weekly demand.
+//! where m_s = tariff·(1 − quality_share) − variable cost·(1 − effort) −
+//! staff cost·(1 + wage premium) is the margin per episode and D_s the
+//! expected weekly demand.
 //! Money for quality F buys more quality at the same cost curve:
 //! q* = sqrt(q_own² + 2F/(κ·V)), capped at `max_quality`. It is the same
 //! share `quality_share` of the commissioner's payments under any regime,
@@ -21,8 +22,8 @@
 //! value, paid back for quality, as CQUIN was); plus the share
 //! `reinvest_share` of the provider's own surplus over the last period,
 //! the same rule under any regime. The withheld share is not profit, so
-//! the margin on an extra episode is the tariff less that share. Quality moves a
-//! share θ (`damping`) of the way to q* each period (so it decays when the
+//! the margin on an extra episode is the tariff less that share. Quality
+//! moves a share θ (`damping`) of the way to q* each period (so it decays when the
 //! incentive to hold it goes), and then, under network routing, a share
 //! `standardisation × network share × ramp` of the way to the network's
 //! best (for each of its services, the best quality among providers running

@@ -7,12 +7,13 @@
 //! then the rest in proportion to the tariff value of each provider's
 //! capacity (a block contract). Money for quality is thus the same share
 //! of what the commissioner pays under any regime; only who gets it
-//! differs (see `decisions.rs`). Providers pay
+//! differs (see `decisions.rs`). The commissioner also pays tariff and
+//! transfer for the week's patients treated out of the area. Providers pay
 //! staff (with their wage premium), agency staff, variable costs (less
 //! their efficiency savings), fixed costs (less integration savings),
 //! network overhead, billing, interest, the upkeep of their quality and of
-//! their efficiency effort, implementing standardised pathways, redeployed staff's travel and integration's
-//! transition cost. Under pooling, the share `pooling` of each provider's
+//! their efficiency effort, implementing standardised pathways, redeployed
+//! staff's travel and integration's transition cost. Under pooling, the share `pooling` of each provider's
 //! surplus or deficit is shared across the network by the same weights
 //! (the soft budget constraint), so that at full pooling no provider
 //! fails alone.
