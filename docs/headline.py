@@ -17,7 +17,9 @@ import pandas as pd
 
 MEASURES = [
     ("waiting.overall.mean_wait_weeks", "mean elective wait (weeks)", lambda v: f"{v:.2f}"),
-    ("waiting.overall.share_within_18_weeks", "within 18 weeks", lambda v: f"{100 * v:.1f}%"),
+    ("waiting.overall.share_within_18_weeks", "treated within 18 weeks", lambda v: f"{100 * v:.1f}%"),
+    ("waiting.overall.list_size", "waiting list", lambda v: f"{v:,.0f}"),
+    ("waiting.overall.list_within_18_weeks", "list within 18 weeks", lambda v: f"{100 * v:.1f}%"),
     ("access.overall.p95_km", "95th-pct travel (km)", lambda v: f"{v:.1f}"),
     ("access.overall.unmet", "sent out of the region", lambda v: f"{100 * v:.2f}%"),
     ("access.overall.choice_welfare_km", "choice welfare (km)", lambda v: f"{v:.1f}"),

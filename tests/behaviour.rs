@@ -523,3 +523,40 @@ fn substituted_patients_keep_their_own_risk() {
     let bound = alone + (0.025 - 0.02) * substituted as f64 / episodes as f64;
     assert!(integrated <= bound + 1e-9, "{integrated} above {bound}");
 }
+
+/// The waiting list counted as the NHS counts it, in closed form: with no
+/// capacity, every referral waits, so at a census at the end of week t the
+/// list holds λ patients of each wait 0..=t. Over the 26 censuses of two
+/// years (t = 3, 7, …, 103) the share waiting 18 weeks or less is
+/// Σ min(t + 1, 19) / Σ (t + 1) = 458 / 1404, more than 52 weeks averages
+/// 13.5 λ against a mean list of 54 λ, and the median wait on the list is
+/// the pooled distribution's.
+#[test]
+fn the_waiting_list_is_counted_at_month_end_by_time_waited() {
+    let mut v = duopoly();
+    v["time"] = json!({"horizon_weeks": 104, "warmup_weeks": 0});
+    v["behaviour"] = json!({"freeze": true});
+    for p in v["providers"].as_array_mut().expect("providers") {
+        p["services"]["elective_surgery"]["capacity"] = json!(0.0);
+    }
+    let r = run(&scenario(v), 4).summary;
+    let w = &r.waiting.overall;
+    assert_eq!(r.outcomes.overall.episodes, 0, "nobody is treated");
+    let within = w.list_within_18_weeks.expect("a list");
+    assert!((within - 458.0 / 1404.0).abs() < 0.003, "within 18 weeks {within}");
+    let size = w.list_size.expect("censuses");
+    let long = w.list_over_52_weeks.expect("censuses");
+    assert!((long / size - 13.5 / 54.0).abs() < 0.003, "over 52 weeks {long} of {size}");
+    // The mean list is 54 weekly intakes.
+    let weekly = r.bookkeeping.patients.arrived as f64 / 104.0;
+    assert!((size / weekly - 54.0).abs() < 0.5, "list {size}, weekly intake {weekly}");
+    // Median of the pooled waits: patients of wait w are on the lists of the censuses at t ≥ w.
+    let counts: Vec<u32> = (0..=103u32).map(|wait| (0..26u32).filter(|j| 4 * j + 3 >= wait).count() as u32).collect();
+    let total: u32 = counts.iter().sum();
+    let mut seen = 0;
+    let median = counts.iter().position(|&n| {
+        seen += n;
+        f64::from(seen) >= 0.5 * f64::from(total)
+    });
+    assert_eq!(w.list_median_weeks, median.map(|m| m as f64));
+}

@@ -967,6 +967,9 @@ impl Simulation {
     fn record(&mut self) {
         if self.measuring() {
             self.metrics.record_week(&self.providers);
+            if (self.week + 1).is_multiple_of(super::metrics::CENSUS_WEEKS) {
+                self.metrics.record_census(&self.world, &self.providers, self.week);
+            }
         }
         let waiting = self.waiting();
         let Some(ts) = self.series.as_mut() else {

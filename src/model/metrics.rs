@@ -17,6 +17,12 @@ use super::world::{LocalityId, ProviderId, ServiceId, World};
 
 /// The NHS referral-to-treatment standard, weeks.
 pub const RTT_WEEKS: u32 = 18;
+/// Weeks between waiting-list censuses: a four-week "month" (13 a year),
+/// the list counted at its end as the NHS counts incomplete pathways at
+/// month end.
+pub const CENSUS_WEEKS: u32 = 4;
+/// Weeks on the list beyond which a patient is a long waiter.
+pub const LONG_WAIT_WEEKS: u32 = 52;
 /// The access threshold of the summary, km.
 pub const ACCESS_KM: f64 = 30.0;
 /// Providers with fewer episodes of a service are left out of its
@@ -74,6 +80,9 @@ pub struct Tally {
     pub utility: f64,
     /// Weeks waited by elective patients treated: `histogram[w]` patients waited `w` weeks.
     pub wait_histogram: Vec<u64>,
+    /// The waiting list at each census, summed over censuses:
+    /// `list_histogram[w]` patients had waited `w` weeks.
+    pub list_histogram: Vec<u64>,
 }
 
 impl Tally {
@@ -100,6 +109,12 @@ impl Tally {
             self.wait_histogram.resize(o.wait_histogram.len(), 0);
         }
         for (a, b) in self.wait_histogram.iter_mut().zip(&o.wait_histogram) {
+            *a += b;
+        }
+        if self.list_histogram.len() < o.list_histogram.len() {
+            self.list_histogram.resize(o.list_histogram.len(), 0);
+        }
+        for (a, b) in self.list_histogram.iter_mut().zip(&o.list_histogram) {
             *a += b;
         }
     }
@@ -189,6 +204,8 @@ pub struct Metrics {
     pub out_of_area_paid: Money,
     /// Σ over takeovers of the change they made to capacity-weighted quality.
     pub takeover_quality_change: f64,
+    /// Waiting-list censuses taken (every [`CENSUS_WEEKS`] weeks).
+    pub censuses: u32,
     /// Patients waiting when the window opened.
     pub waiting_at_start: u64,
     /// Weeks measured.
@@ -224,6 +241,7 @@ impl Metrics {
             regulator_loans: Money::ZERO,
             out_of_area_paid: Money::ZERO,
             takeover_quality_change: 0.0,
+            censuses: 0,
             waiting_at_start: 0,
             weeks: 0,
             vacancy_rate_sum: 0.0,
@@ -297,6 +315,26 @@ impl Metrics {
         pt.adverse += u64::from(r.adverse);
         pt.expected += n as f64 * r.baseline_risk;
         pt.modelled += n as f64 * r.risk;
+    }
+
+    /// Counts the elective waiting lists at the end of `week`: every
+    /// waiting cohort by how long it has waited (RTT incomplete pathways).
+    pub fn record_census(&mut self, world: &World, providers: &[super::provider::ProviderState], week: u32) {
+        self.censuses += 1;
+        for p in providers.iter().filter(|p| p.open) {
+            for (si, u) in p.units.iter().enumerate() {
+                let Some(u) = u else { continue };
+                for c in u.queue.cohorts() {
+                    let g = group(world.localities[c.locality.index()].rurality);
+                    let w = (week - c.arrival) as usize;
+                    let h = &mut self.tallies[si * 2 + g].list_histogram;
+                    if h.len() <= w {
+                        h.resize(w + 1, 0);
+                    }
+                    h[w] += u64::from(c.count);
+                }
+            }
+        }
     }
 
     /// Records the outcomes of patients treated outside the region (their
@@ -388,7 +426,17 @@ impl Metrics {
                 .filter(|_| world.choice.beta_distance > 0.0)
                 .map(|u| u / world.choice.beta_distance),
         };
+        let listed: u64 = t.list_histogram.iter().sum();
+        let list_pairs: Vec<(f64, u64)> =
+            t.list_histogram.iter().enumerate().filter(|(_, n)| **n > 0).map(|(w, n)| (w as f64, *n)).collect();
+        let censuses = f64::from(self.censuses);
+        let within: u64 = t.list_histogram.iter().take(RTT_WEEKS as usize + 1).sum();
+        let long: u64 = t.list_histogram.iter().skip(LONG_WAIT_WEEKS as usize + 1).sum();
         let waiting = Waiting {
+            list_size: ratio(listed as f64, censuses),
+            list_median_weeks: if listed > 0 { weighted_percentile(&list_pairs, 0.5) } else { None },
+            list_within_18_weeks: ratio(within as f64, listed as f64),
+            list_over_52_weeks: ratio(long as f64, censuses),
             elective_treated: t.elective_treated,
             mean_wait_weeks: ratio(t.wait_weeks as f64, t.elective_treated as f64),
             p95_wait_weeks: weighted_percentile(&wait_pairs, 0.95),
@@ -561,6 +609,19 @@ pub struct Access {
 /// Waiting and diversions.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Waiting {
+    /// The elective waiting list (RTT incomplete pathways) at the end of
+    /// each four-week month, mean over the window's censuses.
+    #[serde(default)]
+    pub list_size: Option<f64>,
+    /// Median weeks waited so far by patients on the list (all censuses).
+    #[serde(default)]
+    pub list_median_weeks: Option<f64>,
+    /// Share of the list waiting 18 weeks or less (standard: 0.92).
+    #[serde(default)]
+    pub list_within_18_weeks: Option<f64>,
+    /// Patients on the list waiting more than 52 weeks, mean over censuses.
+    #[serde(default)]
+    pub list_over_52_weeks: Option<f64>,
     /// Elective patients treated.
     pub elective_treated: u64,
     /// Mean wait of elective patients treated, weeks.

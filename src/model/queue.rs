@@ -47,6 +47,11 @@ impl WaitingList {
         self.len == 0
     }
 
+    /// The cohorts waiting, oldest first.
+    pub fn cohorts(&self) -> impl Iterator<Item = &Cohort> {
+        self.cohorts.iter()
+    }
+
     /// Adds patients at the back.
     pub fn push(&mut self, c: Cohort) {
         if c.count > 0 {
