@@ -539,7 +539,17 @@ fn the_waiting_list_is_counted_at_month_end_by_time_waited() {
     for p in v["providers"].as_array_mut().expect("providers") {
         p["services"]["elective_surgery"]["capacity"] = json!(0.0);
     }
-    let r = run(&scenario(v), 4).summary;
+    let full = run(&scenario(v), 4);
+    // Per provider: the lists add up to the region's, each with the same shape.
+    let units: Vec<_> = full.providers.iter().map(|p| &p.services["elective_surgery"]).collect();
+    let by_provider: f64 = units.iter().map(|u| u.list_size.expect("censuses")).sum();
+    assert!((by_provider - full.summary.waiting.overall.list_size.expect("censuses")).abs() < 1e-6);
+    for u in &units {
+        let share = u.list_within_18_weeks.expect("a list");
+        assert!((share - 458.0 / 1404.0).abs() < 0.005, "a provider's list within 18 weeks {share}");
+        assert_eq!(u.completed_per_month, Some(0.0));
+    }
+    let r = full.summary;
     let w = &r.waiting.overall;
     assert_eq!(r.outcomes.overall.episodes, 0, "nobody is treated");
     let within = w.list_within_18_weeks.expect("a list");

@@ -131,6 +131,12 @@ pub struct ProviderTally {
     pub expected: f64,
     /// Σ modelled risk.
     pub modelled: f64,
+    /// Patients on the waiting list, summed over censuses.
+    pub listed: u64,
+    /// Of them, waiting 18 weeks or less.
+    pub listed_within_rtt: u64,
+    /// Of them, waiting more than 52 weeks.
+    pub listed_long: u64,
 }
 
 impl ProviderTally {
@@ -139,6 +145,9 @@ impl ProviderTally {
         self.adverse += o.adverse;
         self.expected += o.expected;
         self.modelled += o.modelled;
+        self.listed += o.listed;
+        self.listed_within_rtt += o.listed_within_rtt;
+        self.listed_long += o.listed_long;
     }
 }
 
@@ -321,17 +330,26 @@ impl Metrics {
     /// waiting cohort by how long it has waited (RTT incomplete pathways).
     pub fn record_census(&mut self, world: &World, providers: &[super::provider::ProviderState], week: u32) {
         self.censuses += 1;
-        for p in providers.iter().filter(|p| p.open) {
+        for (pi, p) in providers.iter().enumerate().filter(|(_, p)| p.open) {
             for (si, u) in p.units.iter().enumerate() {
                 let Some(u) = u else { continue };
                 for c in u.queue.cohorts() {
                     let g = group(world.localities[c.locality.index()].rurality);
-                    let w = (week - c.arrival) as usize;
+                    let w = week - c.arrival;
+                    let n = u64::from(c.count);
                     let h = &mut self.tallies[si * 2 + g].list_histogram;
-                    if h.len() <= w {
-                        h.resize(w + 1, 0);
+                    if h.len() <= w as usize {
+                        h.resize(w as usize + 1, 0);
                     }
-                    h[w] += u64::from(c.count);
+                    h[w as usize] += n;
+                    let pt = &mut self.provider_tallies[pi * self.services + si];
+                    pt.listed += n;
+                    if w <= RTT_WEEKS {
+                        pt.listed_within_rtt += n;
+                    }
+                    if w > LONG_WAIT_WEEKS {
+                        pt.listed_long += n;
+                    }
                 }
             }
         }

@@ -389,6 +389,19 @@ pub struct UnitEnd {
     pub expected_wait_weeks: f64,
     /// Episodes in the measured window.
     pub treated: u64,
+    /// Completed pathways (episodes) per four-week month in the window.
+    #[serde(default)]
+    pub completed_per_month: Option<f64>,
+    /// The waiting list at month end (RTT incomplete pathways), mean over
+    /// the window's censuses.
+    #[serde(default)]
+    pub list_size: Option<f64>,
+    /// Share of the list waiting 18 weeks or less.
+    #[serde(default)]
+    pub list_within_18_weeks: Option<f64>,
+    /// Patients on the list waiting more than 52 weeks, mean over censuses.
+    #[serde(default)]
+    pub list_over_52_weeks: Option<f64>,
     /// Episodes in the last 52 weeks.
     pub annual_volume: u64,
     /// Adverse outcomes per episode in the window.
@@ -618,6 +631,13 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
                             waiting: u.queue.len(),
                             expected_wait_weeks: u.expected_wait(),
                             treated: u.treated,
+                            completed_per_month: ratio(
+                                u.treated as f64 * f64::from(super::metrics::CENSUS_WEEKS),
+                                f64::from(m.weeks),
+                            ),
+                            list_size: ratio(t.listed as f64, f64::from(m.censuses)),
+                            list_within_18_weeks: ratio(t.listed_within_rtt as f64, t.listed as f64),
+                            list_over_52_weeks: ratio(t.listed_long as f64, f64::from(m.censuses)),
                             annual_volume: u.annual_volume(),
                             adverse_rate: ratio(t.adverse as f64, t.treated as f64),
                         },
