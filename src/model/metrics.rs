@@ -80,9 +80,53 @@ pub struct Tally {
     pub utility: f64,
     /// Weeks waited by elective patients treated: `histogram[w]` patients waited `w` weeks.
     pub wait_histogram: Vec<u64>,
-    /// The waiting list at each census, summed over censuses:
-    /// `list_histogram[w]` patients had waited `w` weeks.
+    /// The waiting list at each census, summed over censuses.
+    pub list: ListCount,
+    /// The same by weeks waited (for the median): `list_histogram[w]`
+    /// patients had waited `w` weeks.
     pub list_histogram: Vec<u64>,
+}
+
+/// Patients on waiting lists at censuses, summed over censuses: all of
+/// them, those waiting 18 weeks or less and those waiting more than 52.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ListCount {
+    /// Patients listed.
+    pub listed: u64,
+    /// Of them, waiting [`RTT_WEEKS`] weeks or less.
+    pub within_rtt: u64,
+    /// Of them, waiting more than [`LONG_WAIT_WEEKS`] weeks.
+    pub long: u64,
+}
+
+impl ListCount {
+    /// Counts `n` patients who have waited `weeks`.
+    pub fn add(&mut self, weeks: u32, n: u64) {
+        self.listed += n;
+        if weeks <= RTT_WEEKS {
+            self.within_rtt += n;
+        }
+        if weeks > LONG_WAIT_WEEKS {
+            self.long += n;
+        }
+    }
+
+    fn merge(&mut self, o: &ListCount) {
+        self.listed += o.listed;
+        self.within_rtt += o.within_rtt;
+        self.long += o.long;
+    }
+
+    /// Mean list size and long waiters per census, and the share within 18
+    /// weeks, over `censuses` censuses.
+    pub fn figures(&self, censuses: u32) -> (Option<f64>, Option<f64>, Option<f64>) {
+        let censuses = f64::from(censuses);
+        (
+            ratio(self.listed as f64, censuses),
+            ratio(self.within_rtt as f64, self.listed as f64),
+            ratio(self.long as f64, censuses),
+        )
+    }
 }
 
 impl Tally {
@@ -111,6 +155,7 @@ impl Tally {
         for (a, b) in self.wait_histogram.iter_mut().zip(&o.wait_histogram) {
             *a += b;
         }
+        self.list.merge(&o.list);
         if self.list_histogram.len() < o.list_histogram.len() {
             self.list_histogram.resize(o.list_histogram.len(), 0);
         }
@@ -131,12 +176,8 @@ pub struct ProviderTally {
     pub expected: f64,
     /// Σ modelled risk.
     pub modelled: f64,
-    /// Patients on the waiting list, summed over censuses.
-    pub listed: u64,
-    /// Of them, waiting 18 weeks or less.
-    pub listed_within_rtt: u64,
-    /// Of them, waiting more than 52 weeks.
-    pub listed_long: u64,
+    /// The waiting list at each census, summed over censuses.
+    pub list: ListCount,
 }
 
 impl ProviderTally {
@@ -145,9 +186,7 @@ impl ProviderTally {
         self.adverse += o.adverse;
         self.expected += o.expected;
         self.modelled += o.modelled;
-        self.listed += o.listed;
-        self.listed_within_rtt += o.listed_within_rtt;
-        self.listed_long += o.listed_long;
+        self.list.merge(&o.list);
     }
 }
 
@@ -337,19 +376,13 @@ impl Metrics {
                     let g = group(world.localities[c.locality.index()].rurality);
                     let w = week - c.arrival;
                     let n = u64::from(c.count);
-                    let h = &mut self.tallies[si * 2 + g].list_histogram;
-                    if h.len() <= w as usize {
-                        h.resize(w as usize + 1, 0);
+                    let t = &mut self.tallies[si * 2 + g];
+                    t.list.add(w, n);
+                    if t.list_histogram.len() <= w as usize {
+                        t.list_histogram.resize(w as usize + 1, 0);
                     }
-                    h[w as usize] += n;
-                    let pt = &mut self.provider_tallies[pi * self.services + si];
-                    pt.listed += n;
-                    if w <= RTT_WEEKS {
-                        pt.listed_within_rtt += n;
-                    }
-                    if w > LONG_WAIT_WEEKS {
-                        pt.listed_long += n;
-                    }
+                    t.list_histogram[w as usize] += n;
+                    self.provider_tallies[pi * self.services + si].list.add(w, n);
                 }
             }
         }
@@ -444,17 +477,14 @@ impl Metrics {
                 .filter(|_| world.choice.beta_distance > 0.0)
                 .map(|u| u / world.choice.beta_distance),
         };
-        let listed: u64 = t.list_histogram.iter().sum();
         let list_pairs: Vec<(f64, u64)> =
             t.list_histogram.iter().enumerate().filter(|(_, n)| **n > 0).map(|(w, n)| (w as f64, *n)).collect();
-        let censuses = f64::from(self.censuses);
-        let within: u64 = t.list_histogram.iter().take(RTT_WEEKS as usize + 1).sum();
-        let long: u64 = t.list_histogram.iter().skip(LONG_WAIT_WEEKS as usize + 1).sum();
+        let (list_size, list_within_18_weeks, list_over_52_weeks) = t.list.figures(self.censuses);
         let waiting = Waiting {
-            list_size: ratio(listed as f64, censuses),
-            list_median_weeks: if listed > 0 { weighted_percentile(&list_pairs, 0.5) } else { None },
-            list_within_18_weeks: ratio(within as f64, listed as f64),
-            list_over_52_weeks: ratio(long as f64, censuses),
+            list_size,
+            list_median_weeks: weighted_percentile(&list_pairs, 0.5),
+            list_within_18_weeks,
+            list_over_52_weeks,
             elective_treated: t.elective_treated,
             mean_wait_weeks: ratio(t.wait_weeks as f64, t.elective_treated as f64),
             p95_wait_weeks: weighted_percentile(&wait_pairs, 0.95),

@@ -622,6 +622,7 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
                 .filter_map(|(si, u)| {
                     let u = u.as_ref()?;
                     let t = m.provider_tally(ProviderId(pi as u32), ServiceId(si as u32));
+                    let (list_size, list_within_18_weeks, list_over_52_weeks) = t.list.figures(m.censuses);
                     Some((
                         world.services[si].id.clone(),
                         UnitEnd {
@@ -635,9 +636,9 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
                                 u.treated as f64 * f64::from(super::metrics::CENSUS_WEEKS),
                                 f64::from(m.weeks),
                             ),
-                            list_size: ratio(t.listed as f64, f64::from(m.censuses)),
-                            list_within_18_weeks: ratio(t.listed_within_rtt as f64, t.listed as f64),
-                            list_over_52_weeks: ratio(t.listed_long as f64, f64::from(m.censuses)),
+                            list_size,
+                            list_within_18_weeks,
+                            list_over_52_weeks,
                             annual_volume: u.annual_volume(),
                             adverse_rate: ratio(t.adverse as f64, t.treated as f64),
                         },

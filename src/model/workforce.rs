@@ -29,14 +29,23 @@ const YEARS_40_TO_54: f64 = 15.0;
 const MAX_UTILISATION: f64 = 10.0;
 
 impl Simulation {
-    /// Step 5.
+    /// Step 5: staff flows (none for frozen providers), then next week's
+    /// agency cover and redeployment.
     pub(super) fn workforce(&mut self) {
+        if !self.world.behaviour.freeze {
+            self.staff_flows();
+        }
+        self.plan_staffing();
+    }
+
+    /// Leavers, retirements, ageing, trained inflow, recruitment from the
+    /// regional pool and the pool's attrition.
+    fn staff_flows(&mut self) {
         let labour = self.world.workforce.labour;
         let markets = labour.markets.by_group();
         let recruit_age = labour.recruit_age.shares();
         let measuring = self.measuring();
-        let flows = if self.world.behaviour.freeze { 0 } else { markets.len() };
-        for (g, market) in markets.iter().enumerate().take(flows) {
+        for (g, market) in markets.iter().enumerate() {
             let mut to_pool = 0.0;
             let mut exits = 0.0;
             for p in self.providers.iter_mut().filter(|p| p.open) {
@@ -71,7 +80,6 @@ impl Simulation {
             self.pool[g] -= drift;
             self.ledger.staff_left += drift;
         }
-        self.plan_staffing();
     }
 
     /// Fills vacancies of group `g` from the pool: shares in proportion to
