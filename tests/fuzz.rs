@@ -85,6 +85,8 @@ fn full_scenario() -> Value {
     a["debt"] = json!(1000.0);
     a["services"]["emergency_medicine"] = json!({"capability": "complex", "capacity": 300.0});
     a["services"]["community_care"] = json!({"capability": "routine", "capacity": 30.0});
+    a["services"]["elective_surgery"]["waiting_list"] =
+        json!({"patients": 200, "within_18_weeks": 0.6, "over_52_weeks": 0.05});
     a["staff"]["midwifery"] = json!({"in_post": 1.0, "establishment": 1.0});
     a["staff"]["medical"]["age_profile"] = json!({"under_40": 0.4, "from_40_to_54": 0.4, "over_55": 0.2});
     v["providers"][1]["services"]["emergency_medicine"] = json!({"capability": "routine", "capacity": 300.0});
@@ -264,7 +266,12 @@ fn every_field_of_both_formats_is_fuzzed() {
         ("StaffGroups", fields::<StaffGroups<f64>>(), &["/services/emergency_medicine/staff_hours"]),
         ("Risk", fields::<Risk>(), &["/services/emergency_medicine/baseline_risk"]),
         ("ProviderSpec", fields::<ProviderSpec>(), &["/providers/0"]),
-        ("ProviderServiceSpec", fields::<ProviderServiceSpec>(), &["/providers/0/services/emergency_medicine"]),
+        (
+            "ProviderServiceSpec",
+            fields::<ProviderServiceSpec>(),
+            &["/providers/0/services/emergency_medicine", "/providers/0/services/elective_surgery"],
+        ),
+        ("StartList", fields::<StartList>(), &["/providers/0/services/elective_surgery/waiting_list"]),
         ("StaffSpec", fields::<StaffSpec>(), &["/providers/0/staff/medical"]),
         ("AgeProfile", fields::<AgeProfile>(), &["/providers/0/staff/medical/age_profile"]),
         ("WorkforceSpec", fields::<WorkforceSpec>(), &["/workforce"]),

@@ -58,7 +58,14 @@
 
 use super::engine::{Simulation, Unit};
 use super::routing;
-use super::world::{LocalityId, ServiceId};
+use super::world::{LocalityId, ProviderId, ServiceId};
+
+/// Buffers reused by [`Simulation::expected_routes`].
+#[derive(Debug, Default)]
+pub(super) struct RouteScratch {
+    probs: Vec<(ProviderId, f64)>,
+    targets: Vec<ProviderId>,
+}
 
 impl Simulation {
     /// Expected weekly demand and its derivative with respect to the
@@ -68,51 +75,66 @@ impl Simulation {
         let (np, ns, nl) = (self.providers.len(), self.world.services.len(), self.world.localities.len());
         let mut demand = vec![0.0; np * ns];
         let mut slope = vec![0.0; np * ns];
-        let w = self.regime.network_share();
-        let beta_q = self.world.choice.beta_quality;
-        let mut probs = Vec::new();
-        let mut targets = Vec::new();
+        let mut scratch = RouteScratch::default();
         for l in (0..nl as u32).map(LocalityId) {
-            let residents = self.world.localities[l.index()].residents;
             for s in (0..ns as u32).map(ServiceId) {
-                let svc = &self.world.services[s.index()];
-                let referrals: f64 = residents.iter().zip(svc.weekly_rate).map(|(r, x)| r * x).sum::<f64>()
-                    * self.demand_multiplier[s.index() * nl + l.index()];
-                for k in 0..2 {
-                    let n = referrals * if k == 1 { svc.complex_share } else { 1.0 - svc.complex_share };
-                    if n <= 0.0 {
-                        continue;
-                    }
-                    if w > 0.0 {
-                        routing::network_targets(&self.world, &self.catchments, &self.snapshot, l, s, k, &mut targets);
-                        for t in &targets {
-                            demand[t.index() * ns + s.index()] += w * n / targets.len() as f64;
-                        }
-                    }
-                    if w >= 1.0 {
-                        continue;
-                    }
-                    if svc.patient_choice {
-                        routing::choice_probabilities(
-                            &self.world,
-                            &self.catchments,
-                            &self.snapshot,
-                            l,
-                            s,
-                            k,
-                            &mut probs,
-                        );
-                        for &(p, prob) in &probs {
-                            demand[p.index() * ns + s.index()] += (1.0 - w) * n * prob;
-                            slope[p.index() * ns + s.index()] += (1.0 - w) * n * beta_q * prob * (1.0 - prob);
-                        }
-                    } else if let Some(p) = routing::nearest(&self.catchments, &self.snapshot, l, s, k) {
-                        demand[p.index() * ns + s.index()] += (1.0 - w) * n;
-                    }
-                }
+                self.expected_routes(l, s, &mut scratch, |p, _, n, dn| {
+                    demand[p.index() * ns + s.index()] += n;
+                    slope[p.index() * ns + s.index()] += dn;
+                });
             }
         }
         (demand, slope)
+    }
+
+    /// This week's expected referrals from locality `l` for service `s`,
+    /// split as routing would split them: `visit(provider, complexity,
+    /// patients, ∂patients/∂provider's quality)` for each share.
+    pub(super) fn expected_routes(
+        &self,
+        l: LocalityId,
+        s: ServiceId,
+        scratch: &mut RouteScratch,
+        mut visit: impl FnMut(ProviderId, usize, f64, f64),
+    ) {
+        let nl = self.world.localities.len();
+        let w = self.regime.network_share();
+        let beta_q = self.world.choice.beta_quality;
+        let residents = self.world.localities[l.index()].residents;
+        let svc = &self.world.services[s.index()];
+        let referrals: f64 = residents.iter().zip(svc.weekly_rate).map(|(r, x)| r * x).sum::<f64>()
+            * self.demand_multiplier[s.index() * nl + l.index()];
+        for k in 0..2 {
+            let n = referrals * if k == 1 { svc.complex_share } else { 1.0 - svc.complex_share };
+            if n <= 0.0 {
+                continue;
+            }
+            if w > 0.0 {
+                routing::network_targets(&self.world, &self.catchments, &self.snapshot, l, s, k, &mut scratch.targets);
+                for t in &scratch.targets {
+                    visit(*t, k, w * n / scratch.targets.len() as f64, 0.0);
+                }
+            }
+            if w >= 1.0 {
+                continue;
+            }
+            if svc.patient_choice {
+                routing::choice_probabilities(
+                    &self.world,
+                    &self.catchments,
+                    &self.snapshot,
+                    l,
+                    s,
+                    k,
+                    &mut scratch.probs,
+                );
+                for &(p, prob) in &scratch.probs {
+                    visit(p, k, (1.0 - w) * n * prob, (1.0 - w) * n * beta_q * prob * (1.0 - prob));
+                }
+            } else if let Some(p) = routing::nearest(&self.catchments, &self.snapshot, l, s, k) {
+                visit(p, k, (1.0 - w) * n, 0.0);
+            }
+        }
     }
 
     /// Step 6: every provider's decisions, then the planner's grants for the

@@ -32,6 +32,8 @@ pub use super::provider::{ProviderState, Staff, Unit};
 pub struct Ledger {
     /// Patients referred.
     pub arrived: u64,
+    /// Patients on the waiting lists the run started with.
+    pub listed_at_start: u64,
     /// Patients treated.
     pub treated: u64,
     /// Patients who left the region untreated.
@@ -288,6 +290,7 @@ impl Simulation {
         };
         sim.rebuild_catchments();
         sim.plan_staffing();
+        sim.seed_waiting_lists();
         sim
     }
 
@@ -649,7 +652,7 @@ impl Simulation {
             return;
         }
         let risk_of = u16::try_from(risk_of.0).expect("at most MAX_SERVICES services (checked on load)");
-        let cohort = Cohort { arrival: self.week, locality: l, complexity: k as u8, risk_of, count: 0 };
+        let cohort = Cohort { arrival: self.week as i32, locality: l, complexity: k as u8, risk_of, count: 0 };
         // Patients' welfare where patients could choose: the log-sum of their
         // choice set when they choose, the utility of where they are sent
         // when the network routes them.
@@ -765,7 +768,7 @@ impl Simulation {
                     u.pressure = u.queue.len().min(u64::from(u32::MAX)) as u32;
                     let treated = &mut self.treated;
                     u.used = u.queue.serve(u.slots, |cohort| {
-                        treated.push(Treated { provider, service, cohort, wait: week - cohort.arrival })
+                        treated.push(Treated { provider, service, cohort, wait: cohort.wait_at(week) })
                     });
                 } else {
                     for mut cohort in u.arrivals.drain(..) {

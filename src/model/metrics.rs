@@ -374,7 +374,7 @@ impl Metrics {
                 let Some(u) = u else { continue };
                 for c in u.queue.cohorts() {
                     let g = group(world.localities[c.locality.index()].rurality);
-                    let w = week - c.arrival;
+                    let w = c.wait_at(week);
                     let n = u64::from(c.count);
                     let t = &mut self.tallies[si * 2 + g];
                     t.list.add(w, n);

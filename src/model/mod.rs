@@ -21,6 +21,7 @@ pub mod rng;
 pub mod routing;
 pub mod run;
 pub mod scenario;
+mod start_lists;
 pub mod timeline;
 mod workforce;
 pub mod world;

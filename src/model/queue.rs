@@ -15,8 +15,9 @@ use super::world::LocalityId;
 /// same complexity, waiting for or receiving the same service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cohort {
-    /// Week of referral.
-    pub arrival: u32,
+    /// Week of referral (negative for patients already on a list when the
+    /// run starts).
+    pub arrival: i32,
     /// Where the patients live.
     pub locality: LocalityId,
     /// 0 routine, 1 complex.
@@ -27,6 +28,13 @@ pub struct Cohort {
     pub risk_of: u16,
     /// Number of patients.
     pub count: u32,
+}
+
+impl Cohort {
+    /// Weeks waited by week `now`.
+    pub fn wait_at(&self, now: u32) -> u32 {
+        (i64::from(now) - i64::from(self.arrival)).max(0) as u32
+    }
 }
 
 /// A first-come-first-served waiting list.
@@ -109,7 +117,7 @@ impl WaitingList {
 
     /// Weeks waited so far by the patient at the front, at week `now`.
     pub fn oldest_wait(&self, now: u32) -> u32 {
-        self.cohorts.front().map_or(0, |c| now - c.arrival)
+        self.cohorts.front().map_or(0, |c| c.wait_at(now))
     }
 }
 
@@ -117,7 +125,7 @@ impl WaitingList {
 mod tests {
     use super::*;
 
-    fn cohort(arrival: u32, count: u32) -> Cohort {
+    fn cohort(arrival: i32, count: u32) -> Cohort {
         Cohort { arrival, locality: LocalityId(0), complexity: 0, risk_of: 0, count }
     }
 
@@ -145,7 +153,7 @@ mod tests {
         b.push(cohort(5, 3));
         a.merge(b);
         assert_eq!(a.len(), 10);
-        let order: Vec<(u32, u32)> = a.iter().map(|c| (c.arrival, c.count)).collect();
+        let order: Vec<(i32, u32)> = a.iter().map(|c| (c.arrival, c.count)).collect();
         assert_eq!(order, [(0, 4), (1, 2), (5, 1), (5, 3)]);
     }
 }

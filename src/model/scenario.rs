@@ -411,6 +411,93 @@ pub struct ProviderServiceSpec {
     pub capability: Capability,
     /// Episodes per week (from beds, theatres and staff); may be fractional.
     pub capacity: f64,
+    /// Patients already waiting when the run starts (elective services only).
+    /// Default: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_list: Option<StartList>,
+}
+
+/// An elective waiting list at the start of a run, as RTT statistics give it:
+/// incomplete pathways at month end and how long they have waited.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartList {
+    /// Patients waiting.
+    pub patients: u32,
+    /// Share waiting 18 weeks or less.
+    pub within_18_weeks: f64,
+    /// Share waiting more than 52 weeks.
+    #[serde(default)]
+    pub over_52_weeks: f64,
+}
+
+impl StartList {
+    /// The longest wait on a start list, weeks: the tail beyond 52 weeks is
+    /// spread evenly over 53–78 (the NHS had nearly eliminated waits beyond
+    /// 78 weeks by 2023/24; assumption).
+    pub const LONGEST_WAIT: u32 = 78;
+
+    /// Patients by weeks waited (index 0 to [`Self::LONGEST_WAIT`]): each
+    /// band (0–18, 19–52, 53–78 weeks) holds its share and spreads it evenly
+    /// over its weeks, in whole patients by largest remainder (so the total
+    /// and each band's count are exact to the patient).
+    pub fn by_week(&self) -> Vec<u32> {
+        let bands = [(0, 18), (19, 52), (53, Self::LONGEST_WAIT)];
+        let shares = [
+            self.within_18_weeks.max(0.0),
+            (1.0 - self.within_18_weeks - self.over_52_weeks).max(0.0),
+            self.over_52_weeks.max(0.0),
+        ];
+        let totals = largest_remainder(self.patients, &shares);
+        let mut weeks = Vec::with_capacity(Self::LONGEST_WAIT as usize + 1);
+        for ((lo, hi), total) in bands.into_iter().zip(totals) {
+            weeks.extend(largest_remainder(total, &vec![1.0; (hi - lo + 1) as usize]));
+        }
+        weeks
+    }
+
+    fn check(&self, path: &str, p: &mut Vec<Problem>) {
+        check_range(p, &format!("{path}.within_18_weeks"), self.within_18_weeks, 0.0, 1.0);
+        check_range(p, &format!("{path}.over_52_weeks"), self.over_52_weeks, 0.0, 1.0);
+        if self.within_18_weeks + self.over_52_weeks > 1.0 + 1e-9 {
+            p.push(Problem::new(
+                format!("{path}.over_52_weeks"),
+                format!(
+                    "expected within_18_weeks + over_52_weeks ≤ 1, found {} + {}",
+                    self.within_18_weeks, self.over_52_weeks
+                ),
+            ));
+        }
+    }
+}
+
+/// Splits `total` whole items in proportion to `weights` (all ≥ 0): each
+/// gets the floor of its share, and the items left go to the largest
+/// remainders (the earliest on ties). All to the first when every weight is 0.
+pub fn largest_remainder(total: u32, weights: &[f64]) -> Vec<u32> {
+    let mut out = vec![0u32; weights.len()];
+    let sum: f64 = weights.iter().sum();
+    if weights.is_empty() {
+        return out;
+    }
+    if sum <= 0.0 {
+        out[0] = total;
+        return out;
+    }
+    let mut rest: Vec<(usize, f64)> = Vec::with_capacity(weights.len());
+    let mut given = 0u32;
+    for (i, w) in weights.iter().enumerate() {
+        let exact = f64::from(total) * w / sum;
+        let whole = (exact.floor() as u32).min(total - given);
+        out[i] = whole;
+        given += whole;
+        rest.push((i, exact - f64::from(whole)));
+    }
+    rest.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    for (i, _) in rest.into_iter().cycle().take((total - given) as usize) {
+        out[i] += 1;
+    }
+    out
 }
 
 /// Staff of one group at one provider.
@@ -764,6 +851,13 @@ impl Scenario {
                     ));
                 }
                 check_nonneg(p, &at(&format!("services.{sid}.capacity")), offer.capacity, MAX_CAPACITY);
+                if let Some(list) = &offer.waiting_list {
+                    let path = at(&format!("services.{sid}.waiting_list"));
+                    list.check(&path, p);
+                    if self.services.get(sid).is_some_and(|s| s.urgency != Urgency::Elective) {
+                        p.push(Problem::new(path, "expected a waiting list only for an elective service"));
+                    }
+                }
             }
             for (g, s) in STAFF_GROUPS.iter().zip(v.staff.by_group()) {
                 check_nonneg(p, &at(&format!("staff.{g}.in_post")), s.in_post, MAX_STAFF);
@@ -928,9 +1022,10 @@ mod tests {
     fn every_problem_is_reported_with_its_path() {
         let mut s = tiny();
         s.localities[0].population = -5.0;
-        s.providers[0]
-            .services
-            .insert("cardiology".into(), ProviderServiceSpec { capability: Capability::Routine, capacity: 1.0 });
+        s.providers[0].services.insert(
+            "cardiology".into(),
+            ProviderServiceSpec { capability: Capability::Routine, capacity: 1.0, waiting_list: None },
+        );
         s.network.hubs.insert("surgery".into(), "nowhere".into());
         let problems = s.validate().expect_err("three problems");
         let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();

@@ -9,7 +9,7 @@ use super::params::{BehaviourParams, FailureParams, IntegrationParams, OutOfArea
 use super::regime::Regime;
 use super::scenario::{
     Capability, ChoiceParams, FinanceParams, Geography, NetworkParams, OutcomeParams, Position, ProviderKind, Rurality,
-    Scenario, TimeSpec, Urgency, WorkforceSpec,
+    Scenario, StartList, TimeSpec, Urgency, WorkforceSpec,
 };
 use super::timeline::Change;
 
@@ -115,6 +115,8 @@ pub struct Offer {
     pub capability: Capability,
     /// Episodes per week.
     pub capacity: f64,
+    /// Patients waiting at the start (elective services).
+    pub waiting_list: Option<StartList>,
 }
 
 impl Offer {
@@ -308,7 +310,11 @@ impl World {
                 let mut offers = vec![None; services.len()];
                 for (sid, o) in &p.services {
                     if let Some(i) = service_index(sid) {
-                        offers[i] = Some(Offer { capability: o.capability, capacity: o.capacity });
+                        offers[i] = Some(Offer {
+                            capability: o.capability,
+                            capacity: o.capacity,
+                            waiting_list: o.waiting_list,
+                        });
                     }
                 }
                 Provider {

@@ -8,7 +8,7 @@ use crate::model::money::Money;
 use crate::model::timeline::TimedChange;
 use crate::model::{PRESETS, RegimeSpec, Scenario, Simulation};
 
-/// Runs a scenario to the end, checking every week that
+/// Runs a scenario to the end, checking every week that listed at start +
 /// arrived = treated + diverted out + waiting; paid by the commissioner =
 /// received by providers; risk-pool transfers net to zero; the providers'
 /// cash moved by exactly income − costs + regulator loans; and staff in
@@ -22,10 +22,10 @@ pub fn run_checked(s: &Scenario, seed: u64) -> Result<Simulation, String> {
         let l = sim.ledger();
         let week = sim.week();
         let waiting = sim.waiting();
-        if l.arrived != l.treated + l.diverted_out + waiting {
+        if l.listed_at_start + l.arrived != l.treated + l.diverted_out + waiting {
             return Err(format!(
-                "week {week}: arrived {} ≠ treated {} + diverted out {} + waiting {waiting}",
-                l.arrived, l.treated, l.diverted_out
+                "week {week}: listed at start {} + arrived {} ≠ treated {} + diverted out {} + waiting {waiting}",
+                l.listed_at_start, l.arrived, l.treated, l.diverted_out
             ));
         }
         if l.commissioner_paid != l.providers_received + l.out_of_area_paid || l.risk_pool_net != Money::ZERO {

@@ -1,0 +1,116 @@
+//! The waiting lists a run starts with: each elective unit's list from the
+//! scenario (`providers[].services.<id>.waiting_list`), as RTT statistics
+//! count it — patients on incomplete pathways and how long they have waited.
+//!
+//! No random draw is made: the patients are spread over the weeks waited
+//! ([`StartList::by_week`]) and, within each week, over localities and
+//! complexity in proportion to the referrals that routing sends the unit in
+//! the first week (largest remainder, so every count is exact).
+
+use super::decisions::RouteScratch;
+use super::engine::Simulation;
+use super::queue::Cohort;
+use super::world::{LocalityId, ProviderId, ServiceId};
+
+impl Simulation {
+    /// Puts each unit's starting list on its queue, oldest first.
+    pub(super) fn seed_waiting_lists(&mut self) {
+        let (np, ns, nl) = (self.providers.len(), self.world.services.len(), self.world.localities.len());
+        let lists: Vec<(usize, usize, super::scenario::StartList)> = (0..np)
+            .flat_map(|p| (0..ns).map(move |s| (p, s)))
+            .filter_map(|(p, s)| self.world.providers[p].offers[s].and_then(|o| o.waiting_list).map(|w| (p, s, w)))
+            .filter(|(_, _, w)| w.patients > 0)
+            .collect();
+        if lists.is_empty() {
+            return;
+        }
+        // Where each unit's referrals come from: (locality, complexity) weights.
+        let mut origins = vec![vec![0.0; nl * 2]; np * ns];
+        let mut scratch = RouteScratch::default();
+        for s in (0..ns as u32).map(ServiceId) {
+            if !lists.iter().any(|(_, ls, _)| *ls == s.index()) {
+                continue;
+            }
+            for l in (0..nl as u32).map(LocalityId) {
+                self.expected_routes(l, s, &mut scratch, |p, k, n, _| {
+                    origins[p.index() * ns + s.index()][l.index() * 2 + k] += n;
+                });
+            }
+        }
+        for (p, s, list) in lists {
+            let weights = &origins[p * ns + s];
+            let weights: Vec<f64> = if weights.iter().any(|w| *w > 0.0) {
+                weights.clone()
+            } else {
+                // Nobody is routed here in the first week: the nearest locality's routine patients.
+                let nearest = (0..nl as u32)
+                    .map(LocalityId)
+                    .min_by(|a, b| {
+                        let d = |l: LocalityId| self.world.distance(l, ProviderId(p as u32));
+                        d(*a).total_cmp(&d(*b))
+                    })
+                    .map_or(0, LocalityId::index);
+                (0..nl * 2).map(|i| if i == nearest * 2 { 1.0 } else { 0.0 }).collect()
+            };
+            let unit = self.providers[p].units[s].as_mut().expect("a start list belongs to an offered service");
+            for (wait, n) in list.by_week().into_iter().enumerate().rev() {
+                for (i, count) in super::scenario::largest_remainder(n, &weights).into_iter().enumerate() {
+                    unit.queue.push(Cohort {
+                        arrival: -(wait as i32),
+                        locality: LocalityId((i / 2) as u32),
+                        complexity: (i % 2) as u8,
+                        risk_of: s as u16,
+                        count,
+                    });
+                }
+            }
+            self.snapshot.set(ProviderId(p as u32), ServiceId(s as u32), true, unit.expected_wait());
+            self.ledger.listed_at_start += u64::from(list.patients);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::load::builtin;
+    use crate::model::Simulation;
+    use crate::model::scenario::StartList;
+
+    #[test]
+    fn a_start_list_has_its_size_and_shape_on_the_first_census() {
+        let mut s = builtin("duopoly").unwrap();
+        let list = StartList { patients: 1000, within_18_weeks: 0.55, over_52_weeks: 0.05 };
+        for p in &mut s.providers {
+            if let Some(o) = p.services.get_mut("elective_surgery") {
+                o.waiting_list = Some(list);
+            }
+        }
+        let offering = s.providers.iter().filter(|p| p.services.contains_key("elective_surgery")).count();
+        assert!(offering > 0);
+        let sim = Simulation::from_scenario(&s, 1, false);
+        assert_eq!(sim.waiting(), 1000 * offering as u64);
+        assert_eq!(sim.ledger().listed_at_start, 1000 * offering as u64);
+        for p in sim.providers() {
+            for u in p.units.iter().flatten().filter(|u| !u.queue.is_empty()) {
+                let waits: Vec<(u32, u32)> = u.queue.cohorts().map(|c| (c.wait_at(0), c.count)).collect();
+                let within: u32 = waits.iter().filter(|(w, _)| *w <= 18).map(|(_, n)| n).sum();
+                let over: u32 = waits.iter().filter(|(w, _)| *w > 52).map(|(_, n)| n).sum();
+                assert_eq!((within, over), (550, 50));
+                assert!(waits.windows(2).all(|w| w[0].0 >= w[1].0), "oldest first");
+                assert_eq!(u.queue.oldest_wait(0), StartList::LONGEST_WAIT);
+            }
+        }
+    }
+
+    #[test]
+    fn by_week_is_exact_and_even_within_bands() {
+        let weeks = StartList { patients: 777, within_18_weeks: 0.6, over_52_weeks: 0.1 }.by_week();
+        assert_eq!(weeks.len(), StartList::LONGEST_WAIT as usize + 1);
+        assert_eq!(weeks.iter().sum::<u32>(), 777);
+        let band = |lo: usize, hi: usize| weeks[lo..=hi].iter().sum::<u32>();
+        assert_eq!(band(0, 18), 466); // 0.6 × 777 = 466.2
+        assert_eq!(band(53, 78), 78); // 0.1 × 777 = 77.7
+        let spread = |lo: usize, hi: usize| weeks[lo..=hi].iter().max().unwrap() - weeks[lo..=hi].iter().min().unwrap();
+        assert!(spread(0, 18) <= 1 && spread(19, 52) <= 1 && spread(53, 78) <= 1);
+    }
+}
