@@ -192,6 +192,11 @@ pub struct BuildArgs {
     /// Trusts' main sites, `trust,site` (ODS codes), overriding the naming rule.
     #[arg(long, value_name = "FILE")]
     pub main_sites: Option<PathBuf>,
+    /// NHS England RTT waiting times by provider and part
+    /// (rtt_provider_by_part_2021.csv): each acute trust starts with its
+    /// admitted waiting list, brought to 2023/24. Default: no start lists.
+    #[arg(long, value_name = "FILE")]
+    pub rtt: Option<PathBuf>,
     /// Base scenario whose services, parameters, regime and time are kept (a
     /// file, or builtin:NAME). Default: the built-in services and defaults.
     #[arg(long, value_name = "SCENARIO")]

@@ -216,6 +216,7 @@ fn scenario_build(args: &BuildArgs) -> Result<()> {
             centroids: args.centroids.clone(),
             areas: args.areas.clone(),
             main_sites: args.main_sites.clone(),
+            rtt: args.rtt.clone(),
         },
         area,
         base,

@@ -27,6 +27,8 @@ fn real_inputs() -> Vec<String> {
         "configs/source/district_areas.csv".into(),
         "--main-sites".into(),
         "configs/source/main_sites.csv".into(),
+        "--rtt".into(),
+        file("rtt_provider_by_part_2021.csv"),
     ]
 }
 
@@ -197,7 +199,22 @@ impl Mini {
         ]
         .join("\n")
             + "\n";
+        // England's list: 5 million, 35% over 18 weeks, 8% over 52 (RZZ
+        // stands for every other provider); Alpha's admitted list 1,000, half
+        // over 18 weeks, a tenth over 52; Beta's only in January; a private
+        // hospital in Alpha with its own list.
+        let rtt = "month,provider_code,provider_name,rtt_type,count_wait_more_18_weeks,count_wait_more_52_weeks,\
+perc_wait_more_18_weeks,perc_wait_more_52_weeks,total_pathways
+2021-03,RAA,ALPHA HOSPITALS,Incomplete Pathways,1750,400,0.35,0.08,5000
+2021-03,RZZ,EVERYONE ELSE,Incomplete Pathways,1748250,399600,0.35,0.08,4995000
+2021-03,RAA,ALPHA HOSPITALS,Incomplete Pathways with DTA,500,100,0.5,0.1,1000
+2021-03,RAA,ALPHA HOSPITALS,New RTT Periods - All Patients,0,0,0,0,700
+2021-01,RBB,BETA GAMMA AND DELTA,Incomplete Pathways with DTA,30,0,0.3,0,300
+2021-03,NXX01,PRIVATE ALPHA HOSPITAL,Incomplete Pathways with DTA,10,0,0.1,0,40
+"
+        .to_owned();
         for (name, text) in [
+            ("rtt.csv", rtt),
             ("population.csv", population),
             ("centroids.csv", centroids.to_owned()),
             ("sites.csv", sites),
@@ -230,6 +247,8 @@ impl Mini {
             .arg(self.path("population.csv"))
             .arg("--centroids")
             .arg(self.path("centroids.csv"))
+            .arg("--rtt")
+            .arg(self.path("rtt.csv"))
             .arg("--out")
             .arg(out)
             .output()
@@ -315,6 +334,31 @@ fn a_small_economy_builds_to_the_known_answer() {
         (0.8..=1.25).contains(&(emergency / expected)),
         "emergency capacity {emergency:.1}, demand × headroom {expected:.1}"
     );
+    // Waiting lists: Alpha's 1,000 admitted pathways × 7.54 million / 5
+    // million, with 0.5 × 0.428 / 0.35 over 18 weeks and 0.1 × (309,300 /
+    // 7.54 million) / 0.08 over 52, split between its elective services.
+    let list = |p: &Value, s: &str| p["services"][s]["waiting_list"].clone();
+    let patients = |p: &Value| -> u64 {
+        ["elective_surgery", "gynaecology"].iter().filter_map(|s| list(p, s)["patients"].as_u64()).sum()
+    };
+    assert_eq!(patients(alpha), 1508);
+    assert_eq!(list(alpha, "gynaecology")["within_18_weeks"], 0.3886);
+    assert_eq!(list(alpha, "elective_surgery")["over_52_weeks"], 0.0513);
+    assert_eq!(patients(beta), 452, "January's row when March has none: 300 × 1.508");
+    assert!(sources.contains("RBB 300, from 2021-01: no row in 2021-03"));
+    assert!(stderr.contains("NXX01 PRIVATE ALPHA HOSPITAL: 40 admitted pathways"), "{stderr}");
+    assert_eq!(list(delta, "paediatrics"), Value::Null);
+    // No headroom for a listed unit: without its list Alpha's elective
+    // capacity is 3% higher.
+    let unlisted = Mini::new();
+    unlisted.edit("rtt.csv", "2021-03,RAA,ALPHA HOSPITALS,Incomplete Pathways with DTA,500,100,0.5,0.1,1000\n", "");
+    let o = unlisted.build("E06000001,E06000002,E06000003", &unlisted.path("built.json"));
+    assert!(o.status.success());
+    let u: Value =
+        serde_json::from_str(&std::fs::read_to_string(unlisted.path("built.json")).expect("written")).expect("json");
+    let capacity = |p: &Value| p["services"]["elective_surgery"]["capacity"].as_f64().expect("capacity");
+    let ratio = capacity(&u["providers"][0]) / capacity(alpha);
+    assert!((ratio - 1.03).abs() < 0.002, "{ratio}");
     let o = ccsim().arg("check").arg(&out).output().expect("runs");
     assert!(o.status.success());
 }
@@ -351,6 +395,22 @@ fn malformed_rows_name_the_file_line_and_column_and_write_nothing() {
             "beds.csv: line 4, column 2 (`date`): expected a month like `April 2022`, found `Augst 2025`".into(),
         ),
         (vec![("beds.csv", "\"date\"", "\"day\"")], "E06000001", "beds.csv: line 1: expected the column `date`".into()),
+        (
+            vec![("rtt.csv", "DTA,500,100", "DTA,500,-100")],
+            "E06000001",
+            "rtt.csv: line 4, column 6 (`count_wait_more_52_weeks`): expected a number ≥ 0, found -100".into(),
+        ),
+        (
+            vec![("rtt.csv", "DTA,500,100", "DTA,50,100")],
+            "E06000001",
+            "rtt.csv: line 4, column 6 (`count_wait_more_52_weeks`): expected at most count_wait_more_18_weeks (50), found 100"
+                .into(),
+        ),
+        (
+            vec![("rtt.csv", "2021-03,RAA,ALPHA HOSPITALS,Incomplete Pathways with DTA", "2021-3,RAA,ALPHA HOSPITALS,Incomplete Pathways with DTA")],
+            "E06000001",
+            "rtt.csv: line 4, column 1 (`month`): expected a month like `2021-03`, found `2021-3`".into(),
+        ),
         (
             vec![("sites.csv", "Alpha Day Unit,", "Alpha Day Unit,,")],
             "E06000001",

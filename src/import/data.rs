@@ -274,3 +274,131 @@ pub fn beds(path: &Path) -> Result<BedData, BuildError> {
         last_month: last.into_iter().map(|(t, w)| (t, label(w))).collect(),
     })
 }
+
+/// One provider's pathways in one RTT part and month.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Pathways {
+    /// Pathways.
+    pub total: f64,
+    /// Of which waiting (or waited) more than 18 weeks.
+    pub over_18: f64,
+    /// Of which more than 52 weeks.
+    pub over_52: f64,
+}
+
+impl Pathways {
+    fn add(&mut self, o: &Pathways) {
+        self.total += o.total;
+        self.over_18 += o.over_18;
+        self.over_52 += o.over_52;
+    }
+}
+
+/// The RTT file: each provider's admitted waiting list (`Incomplete
+/// Pathways with DTA`) in the file's latest month, and England's whole and
+/// admitted lists in that month (the sums over every provider).
+#[derive(Debug, Clone)]
+pub struct RttData {
+    /// The latest month (`2021-03`).
+    pub month: String,
+    /// Admitted list by provider code, with the month it is from: the latest
+    /// month, or the provider's own latest when it has no row then.
+    pub admitted: BTreeMap<String, (String, Pathways)>,
+    /// Provider names by code.
+    pub names: BTreeMap<String, String>,
+    /// England's whole list (`Incomplete Pathways`) in the latest month.
+    pub national: Pathways,
+    /// England's admitted list in the latest month.
+    pub national_admitted: Pathways,
+}
+
+/// The RTT part read as each provider's admitted waiting list.
+pub const RTT_ADMITTED: &str = "Incomplete Pathways with DTA";
+/// The RTT part that is the whole waiting list.
+pub const RTT_LIST: &str = "Incomplete Pathways";
+
+/// Reads NHS England's RTT statistics by provider and part (`month` as
+/// `2021-03`, `provider_code`, `provider_name`, `rtt_type`, `total_pathways`,
+/// `count_wait_more_18_weeks`, `count_wait_more_52_weeks`). Counts must be
+/// whole numbers ≥ 0 with over 52 ≤ over 18 ≤ total; a provider and part
+/// appears once a month.
+pub fn rtt(path: &Path) -> Result<RttData, BuildError> {
+    let columns = [
+        "month",
+        "provider_code",
+        "provider_name",
+        "rtt_type",
+        "total_pathways",
+        "count_wait_more_18_weeks",
+        "count_wait_more_52_weeks",
+    ];
+    let table = Table::read(path, &columns)?;
+    let mut rows: Vec<(String, String, String, Pathways)> = Vec::new();
+    let mut names = BTreeMap::new();
+    let mut seen = BTreeMap::new();
+    for row in table.rows() {
+        let month = row.text("month");
+        let valid = month.len() == 7
+            && month.as_bytes()[4] == b'-'
+            && month[..4].parse::<u16>().is_ok()
+            && month[5..].parse::<u8>().is_ok_and(|m| (1..=12).contains(&m));
+        if !valid {
+            return Err(row.error("month", format!("expected a month like `2021-03`, found `{month}`")));
+        }
+        let code = row.text("provider_code");
+        if code.is_empty() {
+            return Err(row.error("provider_code", "expected a provider code, found nothing"));
+        }
+        let part = row.text("rtt_type");
+        if part != RTT_ADMITTED && part != RTT_LIST {
+            continue;
+        }
+        row.first_for(&mut seen, "provider_code", &format!("{code} {part} {month}"))?;
+        let whole = |c: &str| -> Result<f64, BuildError> {
+            let v = row.count(c)?;
+            if v.fract() != 0.0 {
+                return Err(row.error(c, format!("expected a whole number of pathways, found {v}")));
+            }
+            Ok(v)
+        };
+        let p = Pathways {
+            total: whole("total_pathways")?,
+            over_18: whole("count_wait_more_18_weeks")?,
+            over_52: whole("count_wait_more_52_weeks")?,
+        };
+        if p.over_18 > p.total {
+            return Err(row.error(
+                "count_wait_more_18_weeks",
+                format!("expected at most total_pathways ({}), found {}", p.total, p.over_18),
+            ));
+        }
+        if p.over_52 > p.over_18 {
+            return Err(row.error(
+                "count_wait_more_52_weeks",
+                format!("expected at most count_wait_more_18_weeks ({}), found {}", p.over_18, p.over_52),
+            ));
+        }
+        names.insert(code.to_owned(), row.text("provider_name").to_owned());
+        rows.push((month.to_owned(), code.to_owned(), part.to_owned(), p));
+    }
+    let Some(month) = rows.iter().map(|r| r.0.clone()).max() else {
+        return Err(BuildError::file(path, format!("holds no `{RTT_LIST}` or `{RTT_ADMITTED}` rows")));
+    };
+    let (mut national, mut national_admitted) = (Pathways::default(), Pathways::default());
+    let mut admitted: BTreeMap<String, (String, Pathways)> = BTreeMap::new();
+    for (m, code, part, p) in &rows {
+        if *m == month {
+            if part == RTT_LIST { &mut national } else { &mut national_admitted }.add(p);
+        }
+        if part == RTT_ADMITTED {
+            let keep = admitted.get(code).is_none_or(|(had, _)| m > had);
+            if keep {
+                admitted.insert(code.clone(), (m.clone(), *p));
+            }
+        }
+    }
+    if national.total <= 0.0 {
+        return Err(BuildError::file(path, format!("no `{RTT_LIST}` pathways in {month}: England's list is needed")));
+    }
+    Ok(RttData { month, admitted, names, national, national_admitted })
+}

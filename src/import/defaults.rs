@@ -143,3 +143,14 @@ pub const VACANCY: [f64; 4] = [0.07, 0.10, 0.08, 0.08];
 pub const MARGIN: f64 = 0.01;
 /// Weeks of income held as cash at the start.
 pub const CASH_WEEKS: f64 = 4.0;
+
+/// The reference year of the waiting lists: the end of 2023/24.
+pub const REFERENCE_MONTH: &str = "March 2024";
+/// England's RTT waiting list at the end of March 2024 (incomplete
+/// pathways; NHS England, Consultant-led Referral to Treatment Waiting
+/// Times, March 2024).
+pub const REFERENCE_LIST: f64 = 7.54e6;
+/// Its share waiting more than 18 weeks (57.2% within 18 weeks, ibid.).
+pub const REFERENCE_OVER_18: f64 = 0.428;
+/// Its pathways waiting more than 52 weeks (309,300, ibid.).
+pub const REFERENCE_OVER_52: f64 = 309_300.0;

@@ -10,6 +10,7 @@
 
 mod data;
 mod defaults;
+mod lists;
 mod plan;
 mod regions;
 mod table;
@@ -25,7 +26,7 @@ use thiserror::Error;
 pub use regions::{REGIONS, Region};
 
 use crate::model::Scenario;
-use crate::model::scenario::{Capability, ProviderKind};
+use crate::model::scenario::{Capability, ProviderKind, Urgency};
 use crate::model::world::{project_latlon, spread_km};
 use data::{Beds, Site};
 use defaults::RURAL_DENSITY;
@@ -82,6 +83,9 @@ pub struct Inputs {
     pub areas: Option<PathBuf>,
     /// Main sites (`trust,site`) that override the rule for choosing one.
     pub main_sites: Option<PathBuf>,
+    /// NHS England RTT statistics by provider and part
+    /// (`rtt_provider_by_part_2021.csv`): start waiting lists. `None`: none.
+    pub rtt: Option<PathBuf>,
 }
 
 /// Which districts.
@@ -188,6 +192,7 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
     let sites = data::sites(&inputs.sites)?;
     let beds = data::beds(&inputs.beds)?;
     let areas = inputs.areas.as_deref().map(data::areas).transpose()?.unwrap_or_default();
+    let rtt = inputs.rtt.as_deref().map(data::rtt).transpose()?;
     let overrides =
         inputs.main_sites.as_deref().map(|p| main_site_overrides(p, &sites)).transpose()?.unwrap_or_default();
     let mut notes = Vec::new();
@@ -397,11 +402,38 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
     let mut provider_values = Vec::new();
     let mut provider_sources = Vec::new();
     for (i, (c, p)) in providers.iter().zip(&plan_providers).enumerate() {
-        let sized = plan::size(&params, i, p, &load, &factors);
+        let elective: Vec<(&'static str, f64)> = p
+            .offers
+            .keys()
+            .filter(|s| params.services[**s].urgency == Urgency::Elective)
+            .map(|s| (*s, load.get(&(i, *s)).copied().unwrap_or(0.0)))
+            .collect();
+        let list = match &rtt {
+            Some(rtt) if !c.outside && c.beds.is_some() => {
+                let predecessors =
+                    regions::TRUST_PREDECESSORS.iter().find(|(t, _)| *t == c.code).map_or(&[][..], |t| t.1);
+                lists::trust_list(rtt, &c.code, predecessors).filter(|l| l.patients >= 0.5)
+            }
+            _ => None,
+        };
+        if let (Some(l), true) = (&list, elective.is_empty()) {
+            notes.push(format!(
+                "{} ({}): {:.0} admitted pathways waiting ({}) but no elective service here: its list is not modelled",
+                p.id, c.code, l.observed.total, l.from
+            ));
+        }
+        let starts = list.as_ref().filter(|_| !elective.is_empty()).map(|l| lists::split(l, &elective));
+        let sized = plan::size(&params, i, p, &load, &factors, starts.is_some());
         let services: Map<String, Value> = p
             .offers
             .iter()
-            .map(|(s, cap)| (s.to_string(), json!({"capability": cap, "capacity": sized.capacity[s]})))
+            .map(|(s, cap)| {
+                let mut v = json!({"capability": cap, "capacity": sized.capacity[s]});
+                if let Some(start) = starts.as_ref().and_then(|m| m.get(s)) {
+                    v["waiting_list"] = serde_json::to_value(start).expect("a start list serialises");
+                }
+                (s.to_string(), v)
+            })
             .collect();
         let staff: Map<String, Value> = sized
             .staff
@@ -433,6 +465,19 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             ),
             (false, None) => format!("{} ({}): community trust; {site}", p.id, c.code),
         });
+        if let (Some(l), Some(_)) = (&list, &starts) {
+            let last = provider_sources.last_mut().expect("pushed above");
+            last.push_str(&format!(
+                "; admitted waiting list {} ({:.0} pathways, {:.1}% over 18 weeks, {:.1}% over 52) → {:.0} at the reference year, {:.1}% within 18 weeks, {:.1}% over 52",
+                l.from,
+                l.observed.total,
+                100.0 * l.observed.over_18 / l.observed.total.max(1.0),
+                100.0 * l.observed.over_52 / l.observed.total.max(1.0),
+                l.patients,
+                100.0 * l.within_18_weeks,
+                100.0 * l.over_52_weeks
+            ));
+        }
     }
 
     let name = r.name.clone().unwrap_or(default_name);
@@ -468,6 +513,12 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
         "Capacity: each provider's expected load (half by network routing, half by patient choice on distance) × headroom, moved by its beds relative to the area's (bounded 0.8–1.25); staff from capacity; fixed costs to break even at planned activity; four weeks' income in cash.".to_owned(),
         format!("Services, parameters and regime: {}.", r.base_label),
     ];
+    if let (Some(rtt), Some(path)) = (&rtt, &inputs.rtt) {
+        sources.push(lists::source(rtt, &file_name(path)));
+        let ids: Vec<&str> = providers.iter().map(|c| c.code.as_str()).collect();
+        let in_area = |s: &Site| district_of(s).is_some_and(|d| chosen_set.contains(d));
+        notes.extend(lists::outside_providers(rtt, &sites, &ids, in_area));
+    }
     sources.extend(provider_sources);
     sources.extend(notes.iter().cloned());
 

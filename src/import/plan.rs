@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use super::data::Beds;
 use super::defaults::{BED_FACTOR, BedGroup, CASH_WEEKS, MARGIN, OCCUPANCY, VACANCY, bed_use, headroom};
 use crate::model::Scenario;
-use crate::model::scenario::{Capability, STAFF_GROUPS};
+use crate::model::scenario::{Capability, STAFF_GROUPS, Urgency};
 use crate::model::world::road_km;
 
 /// A locality for planning: position (km), spread (km) and residents by age band.
@@ -190,7 +190,8 @@ fn multiple(v: f64, step: f64) -> f64 {
 }
 
 /// Capacity (planned load × headroom × bed factor, at least 1 episode a
-/// week), staff for that capacity at the base scenario's hours and vacancy
+/// week; no headroom for the elective services of a trust with a waiting
+/// list, `listed`), staff for that capacity at the base scenario's hours and vacancy
 /// rates, fixed costs that leave [`MARGIN`] of income at planned activity,
 /// and [`CASH_WEEKS`] of income in cash.
 pub fn size(
@@ -199,6 +200,7 @@ pub fn size(
     p: &PlanProvider,
     load: &BTreeMap<(usize, &'static str), f64>,
     factors: &BTreeMap<(usize, BedGroup), f64>,
+    listed: bool,
 ) -> Sized {
     let mut capacity = BTreeMap::new();
     let mut hours = [0.0; 4];
@@ -207,9 +209,11 @@ pub fn size(
         let spec = &s.services[service];
         let factor = bed_use(service).and_then(|(g, _)| factors.get(&(i, g))).copied().unwrap_or(1.0);
         let planned = load.get(&(i, service)).copied().unwrap_or(0.0);
-        let c = round_to(planned * headroom(service) * factor, 1).max(1.0);
+        // A unit with a waiting list has no idle slots: its capacity is planned at its referrals.
+        let headroom = if listed && spec.urgency == Urgency::Elective { 1.0 } else { headroom(service) };
+        let c = round_to(planned * headroom * factor, 1).max(1.0);
         capacity.insert(service, c);
-        let activity = c / headroom(service);
+        let activity = c / headroom;
         activity_total += activity;
         income += activity * spec.tariff;
         variable += activity * spec.variable_cost;
