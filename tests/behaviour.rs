@@ -204,7 +204,9 @@ fn a_fixed_price_drives_more_efficiency_than_full_pooling() {
     );
 }
 
-/// Four providers of different starting quality under network routing.
+/// Four providers of different starting quality under network routing,
+/// moving slowly towards their own best quality (θ = 0.05), so that the
+/// differences last unless standardisation closes them.
 fn uneven(standardisation: f64) -> Value {
     let mut providers = Vec::new();
     for (i, q) in [0.0, 0.4, 0.8, 1.2].iter().enumerate() {
@@ -222,7 +224,7 @@ fn uneven(standardisation: f64) -> Value {
         "services": {"surgery": {"referral_rate": {"children": 40.0, "adults": 100.0, "older": 300.0}, "complex_share": 0.0, "tariff": 1500.0}},
         "providers": providers,
         "regime": {"preset": "collaboration", "pooling": 0.0},
-        "behaviour": {"standardisation": standardisation, "quality_share": 0.0},
+        "behaviour": {"standardisation": standardisation, "quality_share": 0.0, "damping": 0.05},
         "failure": {"window_weeks": 1000000}
     })
 }

@@ -1,0 +1,102 @@
+"""The calibration section of docs/VALIDATION.md, in one command:
+
+    python3 docs/calibration.py [SEEDS]
+
+For each shipped region, runs the default scenario under its own regime for one measured year
+after the warm-up (seeds 1..SEEDS, default 5) and compares each trust's elective waiting list —
+the mean of the month-end censuses of that year, summed over its elective services — and the
+share of it within 18 weeks with the reference-year targets the scenario starts from (the
+admitted RTT list of March 2024, as `ccsim scenario build --rtt` derives it; configs/source/
+README.md). Then runs 10 measured years (seed 1) and gives the whole list's yearly means, to show
+whether it holds. Prints Markdown. Uses target/release/ccsim (`cargo build --release`).
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+CCSIM = os.path.join("target", "release", "ccsim")
+REGIONS = ["cheshire-merseyside", "west-mercia"]
+
+
+def run(config, seed, years, timeseries=False):
+    args = [CCSIM, "run", config, "--seed", str(seed), "--years", str(years), "--compact"]
+    if timeseries:
+        args.append("--timeseries")
+    return json.loads(subprocess.run(args, check=True, capture_output=True, text=True).stdout)
+
+
+def targets(config):
+    """Each listed provider's start list: (name, patients, share within 18 weeks)."""
+    scenario = json.load(open(config))
+    out = {}
+    for p in scenario["providers"]:
+        lists = [s["waiting_list"] for s in p["services"].values() if "waiting_list" in s]
+        if lists:
+            n = sum(x["patients"] for x in lists)
+            within = sum(x["patients"] * x["within_18_weeks"] for x in lists) / max(n, 1)
+            out[p["id"]] = (p.get("trust", p["id"]), p["name"], n, within)
+    return out
+
+
+def modelled(result, ids):
+    """Each provider's mean list over the measured year and the share of it within 18 weeks."""
+    out = {}
+    for p in result["providers"]:
+        if p["id"] not in ids:
+            continue
+        size = within = 0.0
+        for s in p["services"].values():
+            n = s.get("list_size") or 0.0
+            size += n
+            within += n * (s.get("list_within_18_weeks") or 0.0)
+        out[p["id"]] = (size, within / size if size > 0 else None)
+    return out
+
+
+def main(seeds):
+    print(f"Seeds 1–{seeds}, one measured year after the 52-week warm-up, each region's default regime;")
+    print("the model's list is the mean of the year's month-end censuses. Tolerance the issue sets:")
+    print("list within ±25%, share within 18 weeks within ±10 points.\n")
+    for region in REGIONS:
+        config = f"configs/{region}.json"
+        want = targets(config)
+        runs = [modelled(run(config, seed, 1), want) for seed in range(1, seeds + 1)]
+        print(f"**{region}**\n")
+        print("| trust | target list | model list | gap | target within 18 wk | model within 18 wk | gap (points) |")
+        print("|---|---|---|---|---|---|---|")
+        total_target = total_model = 0.0
+        inside = 0
+        for pid, (code, name, n, within) in want.items():
+            size = sum(r[pid][0] for r in runs) / len(runs)
+            shares = [r[pid][1] for r in runs if r[pid][1] is not None]
+            share = sum(shares) / len(shares) if shares else None
+            total_target += n
+            total_model += size
+            gap = (size - n) / n
+            points = None if share is None else 100 * (share - within)
+            inside += abs(gap) <= 0.25 and points is not None and abs(points) <= 10
+            print(
+                f"| {code} {name} | {n:,} | {size:,.0f} | {100 * gap:+.0f}% | {100 * within:.1f}% | "
+                + ("–" if share is None else f"{100 * share:.1f}%")
+                + " | "
+                + ("–" if points is None else f"{points:+.1f}")
+                + " |"
+            )
+        print(
+            f"| **all** | {total_target:,.0f} | {total_model:,.0f} | {100 * (total_model - total_target) / total_target:+.0f}% | | | |\n"
+        )
+        print(f"{inside} of {len(want)} trusts inside both tolerances.\n")
+        series = run(config, 1, 10, timeseries=True)["timeseries"]
+        waiting = series["waiting"]
+        years = [sum(waiting[i : i + 52]) / 52 for i in range(52, len(waiting) - 51, 52)]
+        print(
+            "Whole list, yearly means of the weekly count (seed 1, years 1–10 after the warm-up): "
+            + ", ".join(f"{y:,.0f}" for y in years)
+            + f"; year 10 / year 1 = {years[-1] / years[0]:.2f}.\n"
+        )
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5)
