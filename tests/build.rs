@@ -202,7 +202,8 @@ impl Mini {
         // England's list: 5 million, 35% over 18 weeks, 8% over 52 (RZZ
         // stands for every other provider); Alpha's admitted list 1,000, half
         // over 18 weeks, a tenth over 52; Beta's only in January; a private
-        // hospital in Alpha with its own list.
+        // hospital in Alpha, a trust without beds and the community trust
+        // with lists of their own.
         let rtt = "month,provider_code,provider_name,rtt_type,count_wait_more_18_weeks,count_wait_more_52_weeks,\
 perc_wait_more_18_weeks,perc_wait_more_52_weeks,total_pathways
 2021-03,RAA,ALPHA HOSPITALS,Incomplete Pathways,1750,400,0.35,0.08,5000
@@ -211,6 +212,8 @@ perc_wait_more_18_weeks,perc_wait_more_52_weeks,total_pathways
 2021-03,RAA,ALPHA HOSPITALS,New RTT Periods - All Patients,0,0,0,0,700
 2021-01,RBB,BETA GAMMA AND DELTA,Incomplete Pathways with DTA,30,0,0.3,0,300
 2021-03,NXX01,PRIVATE ALPHA HOSPITAL,Incomplete Pathways with DTA,10,0,0.1,0,40
+2021-03,REE,EMPTY NHS TRUST,Incomplete Pathways with DTA,0,0,0,0,25
+2021-03,RFF,FOXTROT COMMUNITY HEALTH,Incomplete Pathways with DTA,0,0,0,0,15
 "
         .to_owned();
         for (name, text) in [
@@ -347,6 +350,11 @@ fn a_small_economy_builds_to_the_known_answer() {
     assert_eq!(patients(beta), 452, "January's row when March has none: 300 × 1.508");
     assert!(sources.contains("RBB 300, from 2021-01: no row in 2021-03"));
     assert!(stderr.contains("NXX01 PRIVATE ALPHA HOSPITAL: 40 admitted pathways"), "{stderr}");
+    assert!(
+        stderr.contains("REE EMPTY NHS TRUST: 25 admitted pathways waiting in 2021-03, at an NHS trust in the area"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("(RFF): 15 admitted pathways waiting (RFF 15) but no elective service here"), "{stderr}");
     assert_eq!(list(delta, "paediatrics"), Value::Null);
     // No headroom for a listed unit: without its list Alpha's elective
     // capacity is 3% higher.

@@ -101,26 +101,29 @@ pub fn source(rtt: &RttData, file: &str) -> String {
 }
 
 /// Notes for the admitted lists of providers in the area that are not the
-/// scenario's providers: independent-sector hospitals (found by site code, or
-/// by parent code when all that organisation's located sites are in the area).
-pub fn outside_providers(
-    rtt: &RttData,
-    sites: &[Site],
-    providers: &[&str],
-    in_area: impl Fn(&Site) -> bool,
-) -> Vec<String> {
+/// scenario's: independent-sector hospitals (found by site code, or by
+/// parent code when all that organisation's located sites are in the area)
+/// and NHS trusts without general and acute beds in the bed file. `used`
+/// holds the codes whose lists the scenario's providers took (their own and
+/// their predecessors').
+pub fn outside_providers(rtt: &RttData, sites: &[Site], used: &[&str], in_area: impl Fn(&Site) -> bool) -> Vec<String> {
     let mut notes = Vec::new();
     for (code, (month, p)) in &rtt.admitted {
-        if p.total <= 0.0 || providers.contains(&code.as_str()) || code.starts_with('R') {
+        if p.total <= 0.0 || used.contains(&code.as_str()) {
             continue;
         }
         let own: Vec<&Site> =
             sites.iter().filter(|s| s.position.is_some() && (s.code == *code || s.trust == *code)).collect();
         if !own.is_empty() && own.iter().all(|s| in_area(s)) {
             let name = rtt.names.get(code).map_or("", String::as_str);
+            let what = if code.starts_with('R') {
+                "at an NHS trust in the area with no general and acute beds in the bed file"
+            } else {
+                "at an independent-sector provider in the area"
+            };
             notes.push(format!(
-                "{code} {name}: {:.0} admitted pathways waiting in {month}, at an independent-sector provider in the area; \
-                 not one of the scenario's providers, its list is not modelled",
+                "{code} {name}: {:.0} admitted pathways waiting in {month}, {what}; not one of the scenario's \
+                 providers, its list is not modelled",
                 p.total
             ));
         }

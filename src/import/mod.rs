@@ -409,7 +409,7 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             .map(|s| (*s, load.get(&(i, *s)).copied().unwrap_or(0.0)))
             .collect();
         let list = match &rtt {
-            Some(rtt) if !c.outside && c.beds.is_some() => {
+            Some(rtt) if !c.outside => {
                 let predecessors =
                     regions::TRUST_PREDECESSORS.iter().find(|(t, _)| *t == c.code).map_or(&[][..], |t| t.1);
                 lists::trust_list(rtt, &c.code, predecessors).filter(|l| l.patients >= 0.5)
@@ -515,7 +515,13 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
     ];
     if let (Some(rtt), Some(path)) = (&rtt, &inputs.rtt) {
         sources.push(lists::source(rtt, &file_name(path)));
-        let ids: Vec<&str> = providers.iter().map(|c| c.code.as_str()).collect();
+        let ids: Vec<&str> = providers
+            .iter()
+            .flat_map(|c| {
+                let before = regions::TRUST_PREDECESSORS.iter().find(|(t, _)| *t == c.code).map_or(&[][..], |t| t.1);
+                std::iter::once(c.code.as_str()).chain(before.iter().copied())
+            })
+            .collect();
         let in_area = |s: &Site| district_of(s).is_some_and(|d| chosen_set.contains(d));
         notes.extend(lists::outside_providers(rtt, &sites, &ids, in_area));
     }
