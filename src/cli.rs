@@ -197,6 +197,11 @@ pub struct BuildArgs {
     /// admitted waiting list, brought to 2023/24. Default: no start lists.
     #[arg(long, value_name = "FILE")]
     pub rtt: Option<PathBuf>,
+    /// Give each acute trust shared general and acute beds, sized for its
+    /// planned activity at its 2023/24 occupancy: emergency admissions take
+    /// them first, elective patients what is left.
+    #[arg(long)]
+    pub shared_beds: bool,
     /// Base scenario whose services, parameters, regime and time are kept (a
     /// file, or builtin:NAME). Default: the built-in services and defaults.
     #[arg(long, value_name = "SCENARIO")]

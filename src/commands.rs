@@ -222,6 +222,7 @@ fn scenario_build(args: &BuildArgs) -> Result<()> {
         base,
         base_label,
         name: args.name.clone(),
+        shared_beds: args.shared_beds,
     };
     let built = import::build(&request)?;
     for note in &built.notes {

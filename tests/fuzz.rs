@@ -76,13 +76,14 @@ fn full_scenario() -> Value {
         "referral_rate": {"children": 20.0, "adults": 60.0, "older": 150.0}, "complex_share": 0.1,
         "staff_hours": {"medical": 3, "nursing": 10, "midwifery": 0, "allied": 1}, "variable_cost": 300,
         "tariff": 1590, "baseline_risk": {"routine": 0.01, "complex": 0.05}, "min_safe_volume": 500,
-        "length_of_stay_weeks": 1.0
+        "length_of_stay_weeks": 1.0, "bed_days": 5.5
     });
     v["services"]["community_care"] = json!({"tariff": 900, "referral_rate": {"older": 10.0}, "complex_share": 0.0});
     let a = &mut v["providers"][0];
     a["trust"] = json!("RAA");
     a["quality"] = json!(0.1);
     a["debt"] = json!(1000.0);
+    a["beds"] = json!(400.0);
     a["services"]["emergency_medicine"] = json!({"capability": "complex", "capacity": 300.0});
     a["services"]["community_care"] = json!({"capability": "routine", "capacity": 30.0});
     a["services"]["elective_surgery"]["waiting_list"] =

@@ -70,6 +70,11 @@ pub struct BedData {
     pub latest: BTreeMap<String, Beds>,
     /// The last month with a row, by trust code.
     pub last_month: BTreeMap<String, String>,
+    /// Each trust's general and acute bed occupancy over the reference year
+    /// (beds occupied over beds available, summed over its months with both).
+    pub occupancy: BTreeMap<String, f64>,
+    /// England's over the reference year (all trusts' rows), if any.
+    pub national_occupancy: Option<f64>,
 }
 
 fn district_code(row: &Row<'_>, column: &str) -> Result<String, BuildError> {
@@ -216,12 +221,18 @@ fn month(row: &Row<'_>, column: &str) -> Result<(i32, usize), BuildError> {
     parsed.ok_or_else(|| row.error(column, format!("expected a month like `April 2022`, found `{text}`")))
 }
 
-/// Reads the monthly trust bed file.
+/// The reference year's months, (year, month) from and to: 2023/24.
+pub const REFERENCE_YEAR: ((i32, usize), (i32, usize)) = ((2023, 4), (2024, 3));
+
+/// Reads the monthly trust bed file: each trust's beds in the latest month,
+/// and general and acute occupancy over the reference year
+/// (`general_acute_beds_occupied`, optional outside it).
 pub fn beds(path: &Path) -> Result<BedData, BuildError> {
     let columns = [
         "nhs_trust22_code",
         "date",
         "general_acute_beds_available",
+        "general_acute_beds_occupied",
         "adult_general_acute_beds_available",
         "paediatric_general_acute_beds_available",
         "adult_critical_care_beds_available",
@@ -230,6 +241,7 @@ pub fn beds(path: &Path) -> Result<BedData, BuildError> {
     ];
     let table = Table::read(path, &columns)?;
     let mut rows: Vec<(String, (i32, usize), String, Beds)> = Vec::new();
+    let mut occupied: BTreeMap<String, (f64, f64)> = BTreeMap::new();
     for row in table.rows() {
         let trust = row.text("nhs_trust22_code");
         if trust.is_empty() {
@@ -244,14 +256,27 @@ pub fn beds(path: &Path) -> Result<BedData, BuildError> {
         };
         let beds = Beds {
             general_acute: count(columns[2])?,
-            adult: count(columns[3])?,
-            paediatric: count(columns[4])?,
-            adult_critical_care: count(columns[5])?,
-            paediatric_intensive_care: count(columns[6])?,
-            neonatal_intensive_care: count(columns[7])?,
+            adult: count(columns[4])?,
+            paediatric: count(columns[5])?,
+            adult_critical_care: count(columns[6])?,
+            paediatric_intensive_care: count(columns[7])?,
+            neonatal_intensive_care: count(columns[8])?,
         };
+        if (REFERENCE_YEAR.0..=REFERENCE_YEAR.1).contains(&when)
+            && let Some(used) = row.number("general_acute_beds_occupied")?
+        {
+            if used < 0.0 {
+                return Err(row.error("general_acute_beds_occupied", format!("expected a number ≥ 0, found {used}")));
+            }
+            if beds.general_acute > 0.0 {
+                let o = occupied.entry(trust.to_owned()).or_insert((0.0, 0.0));
+                o.0 += used;
+                o.1 += beds.general_acute;
+            }
+        }
         rows.push((trust.to_owned(), when, row.text("date").to_owned(), beds));
     }
+    let national = occupied.values().fold((0.0, 0.0), |(u, a), o| (u + o.0, a + o.1));
     let Some(latest) = rows.iter().map(|r| r.1).max() else {
         return Err(BuildError::file(path, "holds no rows"));
     };
@@ -272,6 +297,8 @@ pub fn beds(path: &Path) -> Result<BedData, BuildError> {
         month: label(latest),
         latest: by_trust,
         last_month: last.into_iter().map(|(t, w)| (t, label(w))).collect(),
+        occupancy: occupied.into_iter().map(|(t, (u, a))| (t, u / a)).collect(),
+        national_occupancy: (national.1 > 0.0).then(|| national.0 / national.1),
     })
 }
 

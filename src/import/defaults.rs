@@ -5,8 +5,21 @@
 use serde_json::{Value, json};
 
 /// The seven services: referral rates per 1,000 residents of an age band a
-/// year, staff hours per episode, costs, tariffs and risks.
+/// year, staff hours per episode, costs, tariffs, risks, and the general and
+/// acute bed-days an episode takes ([`bed_use`]; none for neonatal cots).
 pub fn services() -> Value {
+    let mut v = seven();
+    if let Value::Object(m) = &mut v {
+        for (id, spec) in m.iter_mut() {
+            if let Some((BedGroup::Adult | BedGroup::Paediatric, days)) = bed_use(id) {
+                spec["bed_days"] = json!(days);
+            }
+        }
+    }
+    v
+}
+
+fn seven() -> Value {
     json!({
         "maternity": {
             "name": "Maternity (births)",

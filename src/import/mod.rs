@@ -114,6 +114,9 @@ pub struct Request {
     pub base_label: String,
     /// The scenario's name (default: the region's, `england` or `districts`).
     pub name: Option<String>,
+    /// Give each acute trust shared general and acute beds (emergency
+    /// admissions first, elective patients what is left).
+    pub shared_beds: bool,
 }
 
 /// A built scenario, and what the data made the build leave out or guess.
@@ -435,6 +438,19 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
                 (s.to_string(), v)
             })
             .collect();
+        // Shared general and acute beds: what the planned activity needs at the
+        // trust's 2023/24 occupancy (England's when the file has none for it).
+        let bed_need: f64 = sized.activity.iter().map(|(s, a)| a * params.services[*s].bed_days).sum::<f64>() / 7.0;
+        let occupancy = if !r.shared_beds || c.outside || c.beds.is_none() || bed_need <= 0.0 {
+            None
+        } else {
+            match (beds.occupancy.get(&c.code), beds.national_occupancy) {
+                (Some(o), _) if *o > 0.0 => Some((*o, false)),
+                (_, Some(o)) if o > 0.0 => Some((o, true)),
+                _ => None,
+            }
+        };
+        let shared_beds = occupancy.map(|(o, _)| round_to(bed_need / o, 1));
         let staff: Map<String, Value> = sized
             .staff
             .iter()
@@ -451,6 +467,9 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             "fixed_cost": sized.fixed_cost,
             "cash": sized.cash,
         }));
+        if let Some(b) = shared_beds {
+            provider_values.last_mut().expect("pushed")["beds"] = json!(b);
+        }
         let site = format!("main site {} {}", c.main.code, c.main.name.trim());
         provider_sources.push(match (c.outside, c.beds) {
             (true, _) => format!(
@@ -465,6 +484,14 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             ),
             (false, None) => format!("{} ({}): community trust; {site}", p.id, c.code),
         });
+        if let (Some(b), Some((o, national))) = (shared_beds, occupancy) {
+            let last = provider_sources.last_mut().expect("pushed above");
+            last.push_str(&format!(
+                "; {b} shared general and acute beds for the modelled services, their planned activity's bed-days at {}2023/24 occupancy {:.1}%",
+                if national { "England's (none reported for the trust) " } else { "its " },
+                100.0 * o
+            ));
+        }
         if let (Some(l), Some(_)) = (&list, &starts) {
             let last = provider_sources.last_mut().expect("pushed above");
             last.push_str(&format!(
@@ -511,6 +538,13 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             file_name(&inputs.beds)
         ),
         "Capacity: each provider's expected load (half by network routing, half by patient choice on distance) × headroom, moved by its beds relative to the area's (bounded 0.8–1.25); staff from capacity; fixed costs to break even at planned activity; four weeks' income in cash.".to_owned(),
+        if r.shared_beds { format!(
+            "Shared beds: each acute trust's services with general and acute bed-days (emergency medicine 5.5, elective surgery and gynaecology 1, paediatrics 1.5 an episode) share beds enough for their planned activity at the trust's mean general and acute occupancy in 2023/24 (April 2023–March 2024, {}; England's {} where a trust reports none), so that each trust starts at its own occupancy; emergency admissions take beds first.",
+            file_name(&inputs.beds),
+            beds.national_occupancy.map_or("unknown".to_owned(), |o| format!("{:.1}%", 100.0 * o))
+        ) } else {
+            "Shared beds: none (services take beds only with `scenario build --shared-beds`).".to_owned()
+        },
         format!("Services, parameters and regime: {}.", r.base_label),
     ];
     if let (Some(rtt), Some(path)) = (&rtt, &inputs.rtt) {

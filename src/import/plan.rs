@@ -41,6 +41,8 @@ pub struct PlanProvider {
 pub struct Sized {
     /// Episodes a week by service.
     pub capacity: BTreeMap<&'static str, f64>,
+    /// Planned activity (capacity over headroom), episodes a week by service.
+    pub activity: BTreeMap<&'static str, f64>,
     /// Staff in post and establishment by group (groups with posts only).
     pub staff: Vec<(&'static str, f64, f64)>,
     /// Fixed costs, £ a week.
@@ -203,6 +205,7 @@ pub fn size(
     listed: bool,
 ) -> Sized {
     let mut capacity = BTreeMap::new();
+    let mut planned_activity = BTreeMap::new();
     let mut hours = [0.0; 4];
     let (mut income, mut variable, mut activity_total) = (0.0, 0.0, 0.0);
     for &service in p.offers.keys() {
@@ -214,6 +217,7 @@ pub fn size(
         let c = round_to(planned * headroom * factor, 1).max(1.0);
         capacity.insert(service, c);
         let activity = c / headroom;
+        planned_activity.insert(service, activity);
         activity_total += activity;
         income += activity * spec.tariff;
         variable += activity * spec.variable_cost;
@@ -236,5 +240,11 @@ pub fn size(
         staff.push((*name, round_to(in_post, 1), round_to(establishment, 1)));
     }
     let fixed = income - staff_cost - variable - s.finance.transaction_cost * activity_total - MARGIN * income;
-    Sized { capacity, staff, fixed_cost: multiple(fixed.max(0.0), 100.0), cash: multiple(CASH_WEEKS * income, 1000.0) }
+    Sized {
+        capacity,
+        activity: planned_activity,
+        staff,
+        fixed_cost: multiple(fixed.max(0.0), 100.0),
+        cash: multiple(CASH_WEEKS * income, 1000.0),
+    }
 }

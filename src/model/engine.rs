@@ -245,6 +245,9 @@ impl Simulation {
                 stretched_weeks: 0,
                 failing_weeks: 0,
                 recovery_plans: 0,
+                beds: p.beds,
+                bed_days_left: f64::INFINITY,
+                bed_days_measured: (0.0, 0.0),
                 week: Accounts::default(),
                 interval_risk: (0.0, 0.0),
                 interval_tariff: 0.0,
@@ -532,6 +535,7 @@ impl Simulation {
         let week = self.week;
         for (pi, p) in self.providers.iter_mut().enumerate() {
             self.snapshot.quality[pi] = p.quality;
+            p.bed_days_left = p.beds.map_or(f64::INFINITY, |b| b * 7.0);
             // Hours each group needs to run every unit at physical capacity.
             let mut full = [0.0; 4];
             for (si, u) in p.units.iter().enumerate() {
@@ -752,43 +756,48 @@ impl Simulation {
         }
     }
 
-    /// Step 3: each unit serves its waiting list (oldest first) or its
-    /// emergency arrivals up to this week's staffed capacity; emergencies
-    /// beyond capacity go to the next-nearest capable provider with room,
-    /// within the diversion radius, or leave the region.
+    /// Step 3: emergency arrivals first, each unit up to this week's
+    /// staffed capacity and its provider's shared beds; emergencies beyond
+    /// either go to the next-nearest capable provider with room, within the
+    /// diversion radius, or leave the region. Then each elective unit serves
+    /// its waiting list (oldest first) with the slots and beds left.
     fn treatment(&mut self) {
         self.treated.clear();
         self.overflow.clear();
         let week = self.week;
+        let measuring = self.measuring();
+        let kinds: Vec<(bool, f64)> = self.world.services.iter().map(|s| (s.is_elective(), s.bed_days)).collect();
         for (pi, p) in self.providers.iter_mut().enumerate() {
-            for (si, unit) in p.units.iter_mut().enumerate() {
-                let Some(u) = unit.as_mut() else { continue };
+            for (si, &(elective, bed_days)) in kinds.iter().enumerate() {
+                if elective {
+                    continue;
+                }
+                let mut arrivals = match p.units[si].as_mut() {
+                    Some(u) => std::mem::take(&mut u.arrivals),
+                    None => continue,
+                };
                 let (provider, service) = (ProviderId(pi as u32), ServiceId(si as u32));
-                if self.world.services[si].is_elective() {
-                    u.pressure = u.queue.len().min(u64::from(u32::MAX)) as u32;
-                    let treated = &mut self.treated;
-                    u.used = u.queue.serve(u.slots, |cohort| {
-                        treated.push(Treated { provider, service, cohort, wait: cohort.wait_at(week) })
-                    });
-                } else {
-                    for mut cohort in u.arrivals.drain(..) {
-                        u.pressure += cohort.count;
-                        let take = cohort.count.min(u.slots - u.used);
-                        u.used += take;
-                        if take > 0 {
-                            self.treated.push(Treated {
-                                provider,
-                                service,
-                                cohort: Cohort { count: take, ..cohort },
-                                wait: 0,
-                            });
-                        }
-                        cohort.count -= take;
-                        if cohort.count > 0 {
-                            self.overflow.push(Overflow { origin: provider, service, cohort });
-                        }
+                for mut cohort in arrivals.drain(..) {
+                    let beds = p.bed_room(bed_days);
+                    let u = p.units[si].as_mut().expect("offered");
+                    u.pressure += cohort.count;
+                    let take = cohort.count.min(u.slots - u.used).min(beds);
+                    u.used += take;
+                    p.use_beds(take, bed_days);
+                    if take > 0 {
+                        self.treated.push(Treated {
+                            provider,
+                            service,
+                            cohort: Cohort { count: take, ..cohort },
+                            wait: 0,
+                        });
+                    }
+                    cohort.count -= take;
+                    if cohort.count > 0 {
+                        self.overflow.push(Overflow { origin: provider, service, cohort });
                     }
                 }
+                p.units[si].as_mut().expect("offered").arrivals = arrivals;
             }
         }
         let overflow = std::mem::take(&mut self.overflow);
@@ -796,6 +805,28 @@ impl Simulation {
             self.divert(o);
         }
         self.overflow = overflow;
+        for (pi, p) in self.providers.iter_mut().enumerate() {
+            for (si, &(elective, bed_days)) in kinds.iter().enumerate() {
+                if !elective {
+                    continue;
+                }
+                let beds = p.bed_room(bed_days);
+                let Some(u) = p.units[si].as_mut() else { continue };
+                let (provider, service) = (ProviderId(pi as u32), ServiceId(si as u32));
+                u.pressure = u.queue.len().min(u64::from(u32::MAX)) as u32;
+                let treated = &mut self.treated;
+                u.used = u.queue.serve(u.slots.min(beds), |cohort| {
+                    treated.push(Treated { provider, service, cohort, wait: cohort.wait_at(week) })
+                });
+                let used = u.used;
+                p.use_beds(used, bed_days);
+            }
+            if measuring && let Some(b) = p.beds {
+                let available = b * 7.0;
+                p.bed_days_measured.0 += available - p.bed_days_left.min(available);
+                p.bed_days_measured.1 += available;
+            }
+        }
     }
 
     fn divert(&mut self, o: &Overflow) {
@@ -814,13 +845,17 @@ impl Simulation {
             if q == o.origin {
                 continue;
             }
-            let Some(u) = self.providers[q.index()].units[s.index()].as_mut() else {
+            let bed_days = self.world.services[s.index()].bed_days;
+            let receiver = &mut self.providers[q.index()];
+            let beds = receiver.bed_room(bed_days);
+            let Some(u) = receiver.units[s.index()].as_mut() else {
                 continue;
             };
-            let take = left.min(u.slots - u.used);
+            let take = left.min(u.slots - u.used).min(beds);
             u.pressure += left;
             if take > 0 {
                 u.used += take;
+                receiver.use_beds(take, bed_days);
                 left -= take;
                 self.treated.push(Treated { provider: q, service: s, cohort: Cohort { count: take, ..c }, wait: 0 });
             }

@@ -233,6 +233,12 @@ pub struct ProviderState {
     pub failing_weeks: u32,
     /// Recovery plans since the provider's cash was last non-negative.
     pub recovery_plans: u32,
+    /// Shared general and acute beds (`None`: no limit).
+    pub beds: Option<f64>,
+    /// Bed-days left this week (infinite without a limit).
+    pub(super) bed_days_left: f64,
+    /// Bed-days used and available in the measured weeks.
+    pub bed_days_measured: (f64, f64),
     /// Accounts of the current week.
     pub week: Accounts,
     /// Σ baseline and modelled risk of patients treated since the last
@@ -247,6 +253,29 @@ pub struct ProviderState {
 }
 
 impl ProviderState {
+    /// How many episodes that take `bed_days` each the beds left this week
+    /// allow (no limit for a service without bed-days or a provider without beds).
+    pub(super) fn bed_room(&self, bed_days: f64) -> u32 {
+        if bed_days <= 0.0 || self.bed_days_left.is_infinite() {
+            u32::MAX
+        } else {
+            (self.bed_days_left / bed_days).floor().clamp(0.0, f64::from(u32::MAX)) as u32
+        }
+    }
+
+    /// Takes the beds of `n` episodes of `bed_days` each.
+    pub(super) fn use_beds(&mut self, n: u32, bed_days: f64) {
+        if bed_days > 0.0 && self.bed_days_left.is_finite() {
+            self.bed_days_left = (self.bed_days_left - f64::from(n) * bed_days).max(0.0);
+        }
+    }
+
+    /// Share of the measured weeks' bed-days used (`None` without beds).
+    pub fn bed_occupancy(&self) -> Option<f64> {
+        let (used, available) = self.bed_days_measured;
+        (available > 0.0).then(|| used / available)
+    }
+
     /// Patients on all this provider's waiting lists.
     pub fn waiting(&self) -> u64 {
         self.units.iter().flatten().map(|u| u.queue.len()).sum()

@@ -215,18 +215,30 @@ impl Simulation {
                 |g| if group_hours[g] > 0.0 { unit.throughput() * hours[g] / group_hours[g] } else { 0.0 },
             );
         let fixed_share = if value > 0.0 { unit.throughput() * self.tariffs[s.index()] / value } else { 1.0 };
+        // Shared beds go with the unit in proportion to the bed-days its capacity needs.
+        let bed_days = |si: usize, u: &Unit| u.throughput() * self.world.services[si].bed_days;
+        let bed_need: f64 =
+            donor.units.iter().enumerate().filter_map(|(si, u)| u.as_ref().map(|u| bed_days(si, u))).sum();
+        let bed_share = if bed_need > 0.0 { bed_days(s.index(), unit) / bed_need } else { 0.0 };
 
         let donor = &mut self.providers[from.index()];
         let unit: Unit = donor.units[s.index()].take().expect("checked above");
         let moved: Vec<_> = (0..4).map(|g| donor.staff[g].split_off(staff_share[g])).collect();
         let fixed = donor.fixed_cost * fixed_share;
         donor.fixed_cost -= fixed;
+        let beds = donor.beds.map_or(0.0, |b| b * bed_share);
+        if let Some(b) = donor.beds.as_mut() {
+            *b -= beds;
+        }
 
         let receiver = &mut self.providers[to.index()];
         for (st, m) in receiver.staff.iter_mut().zip(&moved) {
             st.join(m);
         }
         receiver.fixed_cost += fixed * (1.0 - fixed_saving);
+        if let Some(b) = receiver.beds.as_mut() {
+            *b += beds;
+        }
         match receiver.units[s.index()].as_mut() {
             Some(u) => u.absorb(unit),
             None => receiver.units[s.index()] = Some(unit),

@@ -151,6 +151,10 @@ pub struct ProviderSummary {
     /// without takeovers.
     #[serde(default)]
     pub takeover_quality_change: Option<f64>,
+    /// Share of the measured weeks' shared general and acute bed-days used,
+    /// over all providers with beds (absent when none has).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bed_occupancy: Option<f64>,
 }
 
 /// Money over the measured window.
@@ -361,6 +365,12 @@ pub struct ProviderEnd {
     pub surplus: Money,
     /// Services at the end.
     pub services: BTreeMap<String, UnitEnd>,
+    /// Shared general and acute beds at the end (absent: no limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beds: Option<f64>,
+    /// Share of those beds' bed-days used over the measured window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bed_occupancy: Option<f64>,
 }
 
 /// One staff group at one provider at the end.
@@ -570,6 +580,13 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
         efficiency_at_end: mean(open.iter().map(|p| p.efficiency)),
         open_at_end: open.len() as u32,
         takeover_quality_change: (count("failure") > 0).then_some(m.takeover_quality_change),
+        bed_occupancy: {
+            let (used, available) = sim
+                .providers()
+                .iter()
+                .fold((0.0, 0.0), |(u, a), p| (u + p.bed_days_measured.0, a + p.bed_days_measured.1));
+            (available > 0.0).then(|| used / available)
+        },
     };
 
     let integration = Integration {
@@ -672,6 +689,8 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
                 accounts,
                 surplus: accounts.surplus(),
                 services,
+                beds: p.beds,
+                bed_occupancy: p.bed_occupancy(),
             }
         })
         .collect();

@@ -364,6 +364,15 @@ pub struct ServiceSpec {
     /// week with probability 1/length of stay (a geometric stay).
     #[serde(default)]
     pub length_of_stay_weeks: f64,
+    /// General and acute bed-days an episode takes from its provider's
+    /// shared beds (`providers[].beds`), the mean over stays and day cases.
+    /// Default 0: the service uses none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub bed_days: f64,
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 fn default_complex_share() -> f64 {
@@ -557,6 +566,11 @@ pub struct ProviderSpec {
     /// Fixed costs (estate, overheads), £ per week. Default 0.
     #[serde(default)]
     pub fixed_cost: f64,
+    /// General and acute beds the provider's services with `bed_days`
+    /// share: emergency admissions take them first, elective patients what
+    /// is left. Default: no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beds: Option<f64>,
 }
 
 /// Staff costs and hours.
@@ -825,6 +839,7 @@ impl Scenario {
             check_range(p, &at("baseline_risk.routine"), s.baseline_risk.routine, 1e-9, 1.0 - 1e-9);
             check_range(p, &at("baseline_risk.complex"), s.baseline_risk.complex, 1e-9, 1.0 - 1e-9);
             check_nonneg(p, &at("min_safe_volume"), s.min_safe_volume, MAX_VOLUME);
+            check_range(p, &at("bed_days"), s.bed_days, 0.0, 365.0);
             if s.length_of_stay_weeks != 0.0 {
                 check_range(p, &at("length_of_stay_weeks"), s.length_of_stay_weeks, 1.0, 520.0);
             }
@@ -843,6 +858,9 @@ impl Scenario {
             check_name(p, &at("name"), &v.name);
             check_nonneg(p, &at("debt"), v.debt, MAX_BALANCE);
             check_nonneg(p, &at("fixed_cost"), v.fixed_cost, MAX_FIXED_COST);
+            if let Some(beds) = v.beds {
+                check_nonneg(p, &at("beds"), beds, MAX_CAPACITY);
+            }
             for (sid, offer) in &v.services {
                 if !self.services.contains_key(sid) {
                     p.push(Problem::new(

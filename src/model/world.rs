@@ -99,6 +99,8 @@ pub struct Service {
     pub min_safe_volume: f64,
     /// Mean length of stay, weeks (0: capacity is episodes a week, not beds).
     pub stay: f64,
+    /// Shared general and acute bed-days an episode takes (0: none).
+    pub bed_days: f64,
 }
 
 impl Service {
@@ -155,6 +157,8 @@ pub struct Provider {
     pub debt: f64,
     /// £ per week.
     pub fixed_cost: f64,
+    /// Shared general and acute beds (`None`: no limit).
+    pub beds: Option<f64>,
 }
 
 /// The compiled, immutable world of a run.
@@ -273,6 +277,7 @@ impl World {
                 baseline_logit: [logit(v.baseline_risk.routine), logit(v.baseline_risk.complex)],
                 min_safe_volume: v.min_safe_volume,
                 stay: v.length_of_stay_weeks,
+                bed_days: v.bed_days,
             })
             .collect();
         let service_index = |id: &str| s.services.keys().position(|k| k == id);
@@ -338,6 +343,7 @@ impl World {
                     cash: p.cash,
                     debt: p.debt,
                     fixed_cost: p.fixed_cost,
+                    beds: p.beds,
                 }
             })
             .collect();

@@ -1,0 +1,108 @@
+//! Shared general and acute beds: emergency admissions take them first and
+//! elective patients get exactly what is left; an emergency surge lengthens
+//! the elective list, sends more patients away and worsens the finances.
+
+use serde_json::{Value, json};
+
+use crate::common::{adults, ccsim, elective_service, frozen, run, scenario};
+
+/// One provider with 100 beds (700 bed-days a week): 100 emergency
+/// admissions a week of 5 bed-days each, 300 elective referrals a week of
+/// 1 bed-day each, and more slots than either needs.
+fn crowded(beds: Option<f64>, surge: Option<(f64, u32)>) -> Value {
+    let mut surgery = elective_service(300.0);
+    surgery["bed_days"] = json!(1.0);
+    let mut emergency = elective_service(100.0);
+    emergency["urgency"] = json!("emergency");
+    emergency["bed_days"] = json!(5.0);
+    let mut p = json!({
+        "id": "p", "kind": "dgh", "position": {"x": 0.0, "y": 0.0},
+        "services": {
+            "surgery": {"capability": "complex", "capacity": 1000.0},
+            "emergency": {"capability": "complex", "capacity": 1000.0}
+        },
+        "staff": {"nursing": {"in_post": 0.0}}
+    });
+    if let Some(b) = beds {
+        p["beds"] = json!(b);
+    }
+    let mut v = frozen(json!({
+        "name": "crowded",
+        "time": {"horizon_weeks": 260, "warmup_weeks": 0},
+        "localities": [adults("l", 0.0)],
+        "services": {"surgery": surgery, "emergency": emergency},
+        "providers": [p],
+    }));
+    if let Some((m, week)) = surge {
+        v["timeline"] = json!([{"week": week, "set": "demand.emergency", "value": m}]);
+    }
+    v
+}
+
+#[test]
+fn electives_get_the_bed_days_emergencies_leave() {
+    let weeks = 260.0;
+    let elective_per_week = |v: Value| {
+        let r = run(&scenario(v), 3);
+        (r.providers[0].services["surgery"].treated as f64 / weeks, r.providers[0].bed_occupancy)
+    };
+    // 700 bed-days less 100 × 5 for emergencies leaves 200 a week for electives
+    // (the weekly mean of 5 × Poisson(100) has sd 5 × √(100 / 260) ≈ 3.1).
+    let (with_beds, occupancy) = elective_per_week(crowded(Some(100.0), None));
+    assert!((with_beds - 200.0).abs() < 10.0, "{with_beds:.1} electives a week, expected 200");
+    assert_eq!(occupancy, Some(1.0), "the list never empties, so every bed-day is used");
+    // Without a bed limit every referral is treated.
+    let (unlimited, none) = elective_per_week(crowded(None, None));
+    assert!((unlimited - 300.0).abs() < 10.0, "{unlimited:.1}");
+    assert_eq!(none, None);
+    // 15% more emergencies from week 130 leave 700 − 575 = 125 a week after it.
+    let (surged, _) = elective_per_week(crowded(Some(100.0), Some((1.15, 130))));
+    let expected = (200.0 + 125.0) / 2.0;
+    assert!((surged - expected).abs() < 10.0, "{surged:.1} electives a week, expected {expected:.1}");
+}
+
+#[test]
+fn an_emergency_surge_with_shared_beds_lengthens_lists_and_costs_money() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("beds.json");
+    let data = "tests/data/ons-nhs";
+    let o = ccsim()
+        .args(["scenario", "build", "--region", "cheshire-merseyside", "--shared-beds"])
+        .args(["--sites", &format!("{data}/nhs_hospital_sites_2020.csv")])
+        .args(["--beds", &format!("{data}/england_trust_ga_critical_beds_2022_2025.csv")])
+        .args(["--population", &format!("{data}/lad_population_single_year_age_mye.csv")])
+        .args(["--centroids", &format!("{data}/lad_centroids_2020.csv")])
+        .args(["--rtt", &format!("{data}/rtt_provider_by_part_2021.csv")])
+        .args(["--areas", "configs/source/district_areas.csv", "--main-sites", "configs/source/main_sites.csv"])
+        .arg("--out")
+        .arg(&config)
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let figures = |surge: bool| {
+        let mut cmd = ccsim();
+        cmd.arg("run").arg(&config).args(["--seed", "1", "--years", "2", "--compact"]);
+        if surge {
+            cmd.args(["--set", "demand.emergency_medicine=1.15@52"]);
+        }
+        let out = cmd.output().expect("runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let r: Value = serde_json::from_slice(&out.stdout).expect("json");
+        let s = &r["summary"];
+        let f = |path: &str| s.pointer(path).and_then(Value::as_f64).unwrap_or_else(|| panic!("{path}"));
+        (
+            f("/waiting/overall/list_size"),
+            f("/access/overall/unmet"),
+            f("/workforce/agency_spend"),
+            f("/finance/provider_surplus"),
+            f("/providers/bed_occupancy"),
+        )
+    };
+    let (list, unmet, agency, surplus, occupancy) = figures(false);
+    let (list2, unmet2, agency2, surplus2, occupancy2) = figures(true);
+    assert!(list2 > 1.05 * list, "elective list {list:.0} → {list2:.0}");
+    assert!(unmet2 > unmet, "sent out of the region {unmet:.4} → {unmet2:.4}");
+    assert!(agency2 > agency, "agency spend {agency:.0} → {agency2:.0}");
+    assert!(surplus2 < surplus, "providers' surplus {surplus:.0} → {surplus2:.0}");
+    assert!(occupancy2 > occupancy, "bed occupancy {occupancy:.3} → {occupancy2:.3}");
+}
