@@ -44,6 +44,39 @@ pub enum Command {
     Rerun(RerunArgs),
     /// Scenario discovery: the box of parameters where a condition on a measure holds (PRIM).
     Discover(DiscoverArgs),
+    /// Which mechanism made the difference between two regimes (Shapley values over seeds).
+    Explain(ExplainArgs),
+}
+
+/// Arguments of `ccsim explain`.
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// A scenario file or builtin:NAME. Default: the built-in default scenario.
+    pub config: Option<PathBuf>,
+    /// The regime the difference is measured from (a preset).
+    #[arg(long, value_name = "REGIME")]
+    pub from: String,
+    /// The regime the difference is measured to (a preset).
+    #[arg(long, value_name = "REGIME")]
+    pub to: String,
+    /// Replicates, each with its own seed, shared by every combination of mechanisms.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub seeds: u32,
+    /// Measured horizon in years (after the warm-up), overriding the scenario's.
+    #[arg(long, value_name = "Y")]
+    pub years: Option<f64>,
+    /// Master seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Also write the result as JSON here (`-`: only the JSON, on standard output).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Worker threads. Default: all cores.
+    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    pub jobs: Option<usize>,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 /// Arguments of `ccsim discover`.

@@ -14,9 +14,9 @@ use ccsim::sweep::spec;
 use ccsim::{import, output, report, text, validate};
 
 use crate::cli::{
-    BuildArgs, CheckArgs, Command, Destination, DiscoverArgs, ExportArgs, ExportFormat, ExportTable, MergeArgs,
-    ReportArgs, ReportFormat, RerunArgs, RunSettings, ScenarioCommand, SensitivityArgs, SweepArgs, TableFormat,
-    ValidateArgs,
+    BuildArgs, CheckArgs, Command, Destination, DiscoverArgs, ExplainArgs, ExportArgs, ExportFormat, ExportTable,
+    MergeArgs, ReportArgs, ReportFormat, RerunArgs, RunSettings, ScenarioCommand, SensitivityArgs, SweepArgs,
+    TableFormat, ValidateArgs,
 };
 
 /// Runs one subcommand; the exit code for success or a failed validation.
@@ -33,6 +33,7 @@ pub fn dispatch(command: Command) -> Result<ExitCode> {
         Command::Export(args) => export(&args),
         Command::Rerun(args) => rerun(&args),
         Command::Discover(args) => discover(&args),
+        Command::Explain(args) => explain(&args),
     }
     .map(|()| ExitCode::SUCCESS)
 }
@@ -43,6 +44,74 @@ fn threads(jobs: Option<usize>) -> Result<usize> {
         Some(n) => Ok(n),
         None => Ok(std::thread::available_parallelism().map_or(1, usize::from)),
     }
+}
+
+fn explain(args: &ExplainArgs) -> Result<()> {
+    for (flag, name) in [("--from", &args.from), ("--to", &args.to)] {
+        if Regime::preset(name).is_none() {
+            bail!("{flag}: expected one of {}, found `{name}`", PRESETS.join(", "));
+        }
+    }
+    let (mut scenario, source) = match &args.config {
+        None => (load::builtin(DEFAULT_SCENARIO)?, Source::Builtin(DEFAULT_SCENARIO)),
+        Some(path) => load::from_path_or_builtin(path)?,
+    };
+    if let Some(y) = args.years {
+        if !(y.is_finite() && y > 0.0 && y <= 1000.0) {
+            bail!("--years: expected a number of years in (0, 1000], found {y}");
+        }
+        scenario.time.horizon_weeks = ((y * 52.0).round() as u32).max(1);
+    }
+    if args.seed > ccsim::model::rng::MAX_SEED {
+        bail!(
+            "--seed: expected a seed from 0 to {} (2^53 − 1, exact as a double), found {}",
+            ccsim::model::rng::MAX_SEED,
+            args.seed
+        );
+    }
+    load::revalidate(&scenario, source)?;
+    let request = ccsim::explain::Request {
+        scenario,
+        from: args.from.clone(),
+        to: args.to.clone(),
+        seeds: args.seeds,
+        seed: args.seed,
+    };
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads(args.jobs)?).build()?;
+    let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {per_sec}, ETA {eta}")
+                .expect("a valid template"),
+        );
+        bar
+    });
+    if let Some(b) = &bar {
+        let players = ccsim::explain::players(
+            &request.scenario,
+            &RegimeSpec::Preset(request.from.clone()).resolve().expect("checked"),
+            &RegimeSpec::Preset(request.to.clone()).resolve().expect("checked"),
+        );
+        b.set_length((1u64 << players.len().min(ccsim::explain::MAX_PLAYERS)) * u64::from(request.seeds));
+    }
+    let result = pool.install(|| {
+        ccsim::explain::explain(&request, || {
+            if let Some(b) = &bar {
+                b.inc(1);
+            }
+        })
+    });
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let result = result?;
+    if let Some(path) = &args.json {
+        output::write_result(path, &output::to_json(&result)?)?;
+        if path.as_os_str() == "-" {
+            return Ok(());
+        }
+    }
+    output::write_stdout(text::explanation(&result).as_bytes())
 }
 
 fn validate(args: &ValidateArgs) -> Result<ExitCode> {

@@ -7,6 +7,7 @@
 //! without ever leaving a partial file.
 #![warn(missing_docs)]
 
+pub mod explain;
 pub mod import;
 pub mod input;
 pub mod load;

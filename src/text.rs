@@ -276,6 +276,62 @@ fn significant(v: f64) -> String {
     }
 }
 
+/// `ccsim explain`'s table: for each measure, the two regimes' values, the
+/// paired difference and each mechanism's contribution, largest first, with
+/// 95% intervals over seeds. Rates are shown in percentage points.
+pub fn explanation(e: &crate::explain::Explanation) -> String {
+    let k = e.players.len();
+    let mut out = format!(
+        "{} → {} in {}: {} seeds × {} combinations of {} mechanisms ({} runs, common seeds)\n",
+        e.from,
+        e.to,
+        e.scenario,
+        e.seeds.len(),
+        1u64 << k,
+        k,
+        thousands(e.runs as u64)
+    );
+    for d in &e.measures {
+        let rate = d.metric.ends_with("_rate") || d.metric.ends_with("unmet");
+        let (scale, unit) = if rate { (100.0, " points") } else { (1.0, "") };
+        let digits = if rate {
+            3
+        } else if d.metric.contains("cost") || d.metric.contains("list") {
+            0
+        } else {
+            2
+        };
+        let show = |s: &crate::sweep::stats::Stat| match s.ci95 {
+            Some([lo, hi]) => {
+                format!("{:.*} [{:.*}, {:.*}]", digits, scale * s.mean, digits, scale * lo, digits, scale * hi)
+            }
+            None => format!("{:.*}", digits, scale * s.mean),
+        };
+        let level = if rate { " (%)" } else { "" };
+        let _ = writeln!(
+            out,
+            "\n{}{level}: {} → {}, difference {}{unit}",
+            d.label,
+            show(&d.from),
+            show(&d.to),
+            show(&d.total)
+        );
+        if d.undefined > 0 {
+            let _ = writeln!(out, "  ({} seeds left out: the measure is undefined in one of their runs)", d.undefined);
+        }
+        let _ = writeln!(out, "  {:<4} {:<20} contribution [95% CI]", "rank", "mechanism");
+        for (i, (p, s)) in d.contributions.iter().enumerate() {
+            let _ = writeln!(out, "  {:<4} {:<20} {}", i + 1, p.label(), show(s));
+        }
+    }
+    out.push_str(
+        "\nEach contribution is the mechanism's Shapley value: its effect averaged over every order of \
+         switching the mechanisms from the first regime's setting to the second's, from runs of all \
+         the combinations; the contributions add up to the difference exactly, seed by seed.\n",
+    );
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

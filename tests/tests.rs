@@ -9,6 +9,7 @@ mod conservation;
 mod crash;
 mod determinism;
 mod discover;
+mod explain;
 mod export;
 mod fuzz;
 mod hardening;

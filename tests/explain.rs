@@ -1,0 +1,103 @@
+//! `ccsim explain`: the decomposition's end points are the two regimes'
+//! own runs, its contributions add up to the difference, it is the same at
+//! any thread count, and bad requests are refused with nothing written.
+
+use ccsim::explain::{self, Player};
+use ccsim::load::builtin;
+use ccsim::model::{self, RegimeSpec};
+use serde_json::Value;
+
+use crate::common::ccsim;
+
+fn summary(s: &ccsim::model::Scenario, seed: u64) -> Value {
+    serde_json::to_value(model::run(s, seed, false).summary).expect("serialises")
+}
+
+#[test]
+fn the_empty_and_full_coalitions_are_the_two_regimes_runs() {
+    let mut s = builtin("west-mercia").expect("built in");
+    s.time.horizon_weeks = 104;
+    let a = RegimeSpec::Preset("competition".into()).resolve().expect("preset");
+    let b = RegimeSpec::Preset("collaboration".into()).resolve().expect("preset");
+    let players = explain::players(&s, &a, &b);
+    assert_eq!(
+        players,
+        [
+            Player::PooledPayment,
+            Player::NetworkRouting,
+            Player::Hubs,
+            Player::MutualAid,
+            Player::Standardisation,
+            Player::StaffSharing,
+            Player::CoordinationCost
+        ]
+    );
+    let under = |preset: &str| {
+        let mut x = s.clone();
+        x.regime = RegimeSpec::Preset(preset.into());
+        summary(&x, 5)
+    };
+    let all = (1u32 << players.len()) - 1;
+    assert_eq!(summary(&explain::coalition(&s, &a, &b, &players, 0), 5), under("competition"));
+    assert_eq!(summary(&explain::coalition(&s, &a, &b, &players, all), 5), under("collaboration"));
+    // Switching on the network's own mechanisms without network routing changes nothing.
+    let network_only = (1 << 2) | (1 << 3) | (1 << 4);
+    assert_eq!(summary(&explain::coalition(&s, &a, &b, &players, network_only), 5), under("competition"));
+}
+
+fn explain_json(jobs: &str) -> Value {
+    let o = ccsim()
+        .args(["explain", "configs/duopoly.json", "--from", "competition", "--to", "integrated"])
+        .args(["--seeds", "4", "--years", "2", "--quiet", "--json", "-", "-j", jobs])
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).expect("json")
+}
+
+#[test]
+fn contributions_add_up_and_do_not_depend_on_threads() {
+    let one = explain_json("1");
+    assert_eq!(one, explain_json("2"), "the same at -j 1 and -j 2");
+    let measures = one["measures"].as_array().expect("measures");
+    assert_eq!(measures.len(), explain::MEASURES.len());
+    for m in measures {
+        let total = m["total"]["mean"].as_f64().expect("total");
+        let sum: f64 =
+            m["contributions"].as_array().expect("list").iter().map(|c| c[1]["mean"].as_f64().expect("mean")).sum();
+        assert!((sum - total).abs() <= 1e-9 * total.abs().max(1.0), "{}: {sum} vs {total}", m["metric"]);
+        let to_less_from = m["to"]["mean"].as_f64().expect("to") - m["from"]["mean"].as_f64().expect("from");
+        assert!((to_less_from - total).abs() <= 1e-9 * total.abs().max(1.0));
+    }
+    let players: Vec<&str> = one["players"].as_array().expect("players").iter().filter_map(Value::as_str).collect();
+    assert!(players.contains(&"integration") && players.contains(&"pooled_payment"), "{players:?}");
+}
+
+#[test]
+fn bad_requests_are_refused_and_write_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let json = dir.path().join("out.json");
+    for (args, message) in [
+        (
+            vec!["--from", "competition", "--to", "markets"],
+            "--to: expected one of competition, collaboration, integrated, found `markets`",
+        ),
+        (vec!["--from", "collaboration", "--to", "collaboration"], "--from and --to are both `collaboration`"),
+        (vec!["--from", "competition", "--to", "collaboration", "--seeds", "1"], "--seeds: expected at least 2"),
+        (
+            vec!["--from", "competition", "--to", "collaboration", "--years", "0"],
+            "--years: expected a number of years in (0, 1000]",
+        ),
+    ] {
+        let o = ccsim()
+            .args(["explain", "configs/duopoly.json", "--quiet", "--json"])
+            .arg(&json)
+            .args(&args)
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "{args:?} succeeded");
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+        assert!(!json.exists(), "{args:?} wrote a file");
+    }
+}
