@@ -415,14 +415,30 @@ pub struct RunSettings {
     pub changes: Vec<(String, TimedChange)>,
 }
 
+/// `--years` as weeks of measured horizon.
+pub fn horizon_weeks(years: f64) -> Result<u32> {
+    if years.is_finite() && years > 0.0 && years <= 1000.0 {
+        Ok(((years * 52.0).round() as u32).max(1))
+    } else {
+        bail!("--years: expected a number of years in (0, 1000], found {years}")
+    }
+}
+
+/// `--seed` within 2^53 − 1.
+pub fn check_seed(seed: u64) -> Result<()> {
+    if seed > ccsim::model::rng::MAX_SEED {
+        bail!(
+            "--seed: expected a seed from 0 to {} (2^53 − 1, exact as a double), found {seed}",
+            ccsim::model::rng::MAX_SEED
+        );
+    }
+    Ok(())
+}
+
 impl RunArgs {
     /// Checks the arguments that clap cannot.
     pub fn settings(self) -> Result<RunSettings> {
-        let horizon_weeks = match self.years {
-            None => None,
-            Some(y) if y.is_finite() && y > 0.0 && y <= 1000.0 => Some(((y * 52.0).round() as u32).max(1)),
-            Some(y) => bail!("--years: expected a number of years in (0, 1000], found {y}"),
-        };
+        let horizon_weeks = self.years.map(horizon_weeks).transpose()?;
         let destination = match self.out {
             None => Destination::Stdout,
             Some(p) if p.as_os_str() == "-" => Destination::Stdout,
@@ -436,13 +452,7 @@ impl RunArgs {
                 Ok((flag, change))
             })
             .collect::<Result<Vec<_>>>()?;
-        if self.seed > ccsim::model::rng::MAX_SEED {
-            bail!(
-                "--seed: expected a seed from 0 to {} (2^53 − 1, exact as a double), found {}",
-                ccsim::model::rng::MAX_SEED,
-                self.seed
-            );
-        }
+        check_seed(self.seed)?;
         Ok(RunSettings {
             changes,
             config: self.config,

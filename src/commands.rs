@@ -57,18 +57,9 @@ fn explain(args: &ExplainArgs) -> Result<()> {
         Some(path) => load::from_path_or_builtin(path)?,
     };
     if let Some(y) = args.years {
-        if !(y.is_finite() && y > 0.0 && y <= 1000.0) {
-            bail!("--years: expected a number of years in (0, 1000], found {y}");
-        }
-        scenario.time.horizon_weeks = ((y * 52.0).round() as u32).max(1);
+        scenario.time.horizon_weeks = crate::cli::horizon_weeks(y)?;
     }
-    if args.seed > ccsim::model::rng::MAX_SEED {
-        bail!(
-            "--seed: expected a seed from 0 to {} (2^53 − 1, exact as a double), found {}",
-            ccsim::model::rng::MAX_SEED,
-            args.seed
-        );
-    }
+    crate::cli::check_seed(args.seed)?;
     load::revalidate(&scenario, source)?;
     let request = ccsim::explain::Request {
         scenario,
