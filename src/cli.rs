@@ -250,7 +250,7 @@ pub struct BuildArgs {
 /// Arguments of `ccsim report`.
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
-    /// A run's JSON (from `ccsim run`) or a sweep directory.
+    /// A run's JSON (from `ccsim run`), a sweep directory or an explain result (`ccsim explain --json`).
     pub path: PathBuf,
     /// Where the HTML goes (`-` for standard output). Default: `report.html`
     /// in a sweep directory, or the run's file name with `.html`.

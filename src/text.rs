@@ -292,15 +292,9 @@ pub fn explanation(e: &crate::explain::Explanation) -> String {
         thousands(e.runs as u64)
     );
     for d in &e.measures {
-        let rate = d.metric.ends_with("_rate") || d.metric.ends_with("unmet");
-        let (scale, unit) = if rate { (100.0, " points") } else { (1.0, "") };
-        let digits = if rate {
-            3
-        } else if d.metric.contains("cost") || d.metric.contains("list") {
-            0
-        } else {
-            2
-        };
+        let (scale, _, digits) = crate::explain::display(&d.metric);
+        let rate = scale == 100.0;
+        let unit = if rate { " points" } else { "" };
         let show = |s: &crate::sweep::stats::Stat| match s.ci95 {
             Some([lo, hi]) => {
                 format!("{:.*} [{:.*}, {:.*}]", digits, scale * s.mean, digits, scale * lo, digits, scale * hi)

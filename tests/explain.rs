@@ -101,3 +101,32 @@ fn bad_requests_are_refused_and_write_nothing() {
         assert!(!json.exists(), "{args:?} wrote a file");
     }
 }
+
+#[test]
+fn an_explanation_is_reported_as_charts_and_markdown() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let json = dir.path().join("explain.json");
+    let o = ccsim()
+        .args(["explain", "configs/duopoly.json", "--from", "competition", "--to", "collaboration"])
+        .args(["--seeds", "3", "--years", "1", "--quiet", "--json"])
+        .arg(&json)
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let players = serde_json::from_slice::<Value>(&std::fs::read(&json).expect("written")).expect("json")["players"]
+        .as_array()
+        .expect("players")
+        .len();
+    let doc = crate::report::render(&json, &dir.path().join("explain.html"));
+    let charts = crate::report::figures(&doc);
+    assert_eq!(charts.len(), explain::MEASURES.len());
+    for (id, kind, points, marks) in &charts {
+        assert_eq!(kind, "explain", "{id}");
+        assert_eq!(*points, players, "{id}: one bar a mechanism");
+        assert!(*marks > *points, "{id}: bars drawn");
+    }
+    let md = ccsim().args(["report", "--format", "md"]).arg(&json).output().expect("runs");
+    let text = String::from_utf8_lossy(&md.stdout);
+    assert!(text.starts_with("# Why collaboration and competition differ"), "{text}");
+    assert!(text.contains("| pooled payment |"), "{text}");
+}

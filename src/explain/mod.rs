@@ -29,7 +29,7 @@
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::model::regime::{RegimeKnobs, Routing};
@@ -41,16 +41,29 @@ pub const MEASURES: [(&str, &str); 6] = [
     ("outcomes.overall.adverse_rate", "adverse-outcome rate"),
     ("finance.cost_per_episode", "cost per episode (£)"),
     ("waiting.overall.mean_wait_weeks", "mean elective wait (weeks)"),
-    ("waiting.overall.list_size", "waiting list"),
+    ("waiting.overall.list_size", "waiting list (patients)"),
     ("access.overall.p95_km", "95th-percentile travel (km)"),
     ("access.overall.unmet", "sent out of the region"),
 ];
+
+/// How a measure is shown: rates as percentages (differences in points),
+/// the rest in their own unit. Returns (scale, unit of a difference, decimals).
+pub fn display(metric: &str) -> (f64, &'static str, usize) {
+    match metric {
+        "outcomes.overall.adverse_rate" | "access.overall.unmet" => (100.0, "percentage points", 3),
+        "finance.cost_per_episode" => (1.0, "£ per episode", 0),
+        "waiting.overall.list_size" => (1.0, "patients", 0),
+        "waiting.overall.mean_wait_weeks" => (1.0, "weeks", 2),
+        "access.overall.p95_km" => (1.0, "km", 2),
+        _ => (1.0, "units of the measure", 3),
+    }
+}
 
 /// The most players decomposed exactly (2^k coalitions).
 pub const MAX_PLAYERS: usize = 10;
 
 /// A mechanism that differs between the two regimes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Player {
     /// `regime.pooling`, with billing, wage bidding, the allocation of
@@ -216,7 +229,7 @@ pub struct Request {
 }
 
 /// One measure's decomposition.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Decomposition {
     /// Summary path.
     pub metric: String,
@@ -236,7 +249,7 @@ pub struct Decomposition {
 }
 
 /// An explanation.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Explanation {
     /// Scenario name.
     pub scenario: String,

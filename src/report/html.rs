@@ -165,7 +165,63 @@ pub fn render(report: &Report) -> Result<String, String> {
     match report {
         Report::Run(r) => run_page(r),
         Report::Sweep(s) => sweep_page(s),
+        Report::Explain(e) => explain_page(e),
     }
+}
+
+/// The page of a `ccsim explain` result: for each measure the two regimes'
+/// values and difference, and each mechanism's contribution as a bar with
+/// its 95% interval, largest first.
+fn explain_page(e: &crate::explain::Explanation) -> Result<String, String> {
+    let k = e.players.len();
+    let mut b = String::new();
+    let _ = writeln!(
+        b,
+        "<p>{} seeds × {} combinations of {} mechanisms ({} runs with common seeds). Each bar is a mechanism's \
+         Shapley value — its effect averaged over every order of switching the mechanisms from {}'s setting to {}'s — \
+         with its 95% interval over seeds; the bars add up to the difference exactly.</p>",
+        e.seeds.len(),
+        1u64 << k,
+        k,
+        e.runs,
+        esc(&e.from),
+        esc(&e.to)
+    );
+    for d in &e.measures {
+        let (scale, unit, digits) = crate::explain::display(&d.metric);
+        let label = if scale == 100.0 { format!("{} (%)", d.label) } else { d.label.clone() };
+        let shown = |s: &crate::sweep::stats::Stat| match s.ci95 {
+            Some([lo, hi]) => format!("{:.digits$} [{:.digits$}, {:.digits$}]", scale * s.mean, scale * lo, scale * hi),
+            None => format!("{:.digits$}", scale * s.mean),
+        };
+        let _ = writeln!(
+            b,
+            "<h2>{}</h2>\n<table><tr><th>{}</th><th>{}</th><th>difference ({unit})</th></tr><tr><td>{}</td><td>{}</td><td>{}</td></tr></table>",
+            esc(&label),
+            esc(&e.from),
+            esc(&e.to),
+            shown(&d.from),
+            shown(&d.to),
+            shown(&d.total)
+        );
+        let rows: Vec<String> = d.contributions.iter().map(|(p, _)| p.label().to_owned()).collect();
+        let series = vec![charts::Ranked {
+            name: "contribution".into(),
+            values: d
+                .contributions
+                .iter()
+                .map(|(_, s)| (scale * s.mean, s.ci95.map(|[lo, hi]| [scale * lo, scale * hi])))
+                .collect(),
+        }];
+        let x_label = format!("contribution to the difference ({unit})");
+        let svg = charts::ranked(&format!("{} — {} → {}", d.label, e.from, e.to), &x_label, &rows, &series)?;
+        let caption = format!(
+            "{}: each mechanism's contribution to the {} − {} difference, with 95% intervals over seeds.",
+            d.label, e.to, e.from
+        );
+        figure(&mut b, &format!("explain-{}", d.metric), "explain", 1, rows.len(), &svg, &caption);
+    }
+    Ok(page(&format!("Why {} and {} differ — {}", e.to, e.from, e.scenario), &b))
 }
 
 fn pct(v: Option<f64>) -> String {

@@ -46,6 +46,8 @@ pub enum Report {
     Run(Box<RunOutput>),
     /// A sweep.
     Sweep(Box<SweepReport>),
+    /// A `ccsim explain` result.
+    Explain(Box<crate::explain::Explanation>),
 }
 
 fn parse<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T, ReportError> {
@@ -99,7 +101,15 @@ pub fn finished_sweep(dir: &Path) -> Result<SweepReport, ReportError> {
 /// Reads a run JSON file or a sweep directory.
 pub fn load(path: &Path) -> Result<Report, ReportError> {
     if !path.is_dir() {
-        return parse::<RunOutput>(path, "ccsim run result").map(|r| Report::Run(Box::new(r)));
+        let text = crate::input::read_text(path, crate::input::MAX_JSON_BYTES).map_err(|e| fail(path, e))?;
+        let explanation = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .is_some_and(|v| v.get("players").is_some() && v.get("measures").is_some());
+        return if explanation {
+            parse::<crate::explain::Explanation>(path, "ccsim explain result").map(|e| Report::Explain(Box::new(e)))
+        } else {
+            parse::<RunOutput>(path, "ccsim run result").map(|r| Report::Run(Box::new(r)))
+        };
     }
     let manifest = read_manifest(path).map_err(|e| fail(path, format!("not a sweep directory: {e}")))?;
     let summary_path = path.join(SUMMARY);

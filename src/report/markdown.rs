@@ -32,6 +32,27 @@ pub fn md(text: &str) -> String {
 pub fn render(report: &Report) -> String {
     let mut t = String::new();
     match report {
+        Report::Explain(e) => {
+            let _ = writeln!(t, "# Why {} and {} differ · {}\n", md(&e.to), md(&e.from), md(&e.scenario));
+            for d in &e.measures {
+                let _ = writeln!(t, "## {}\n", md(&d.label));
+                let _ = writeln!(
+                    t,
+                    "{} {:.6} → {} {:.6}; difference {:.6}\n",
+                    md(&e.from),
+                    d.from.mean,
+                    md(&e.to),
+                    d.to.mean,
+                    d.total.mean
+                );
+                t.push_str("| mechanism | contribution | 95% CI |\n|---|---|---|\n");
+                for (p, s) in &d.contributions {
+                    let ci = s.ci95.map_or_else(|| "–".to_owned(), |[lo, hi]| format!("[{lo:.6}, {hi:.6}]"));
+                    let _ = writeln!(t, "| {} | {:.6} | {ci} |", p.label(), s.mean);
+                }
+                t.push('\n');
+            }
+        }
         Report::Run(r) => {
             let _ = writeln!(t, "# {} · regime {} · seed {}\n", md(&r.scenario.name), md(&r.regime.name), r.seed);
             t.push_str("| measure | value |\n|---|---|\n");
