@@ -24,6 +24,8 @@ fn the_empty_and_full_coalitions_are_the_two_regimes_runs() {
         players,
         [
             Player::PooledPayment,
+            Player::Billing,
+            Player::WageBidding,
             Player::NetworkRouting,
             Player::Hubs,
             Player::MutualAid,
@@ -38,11 +40,29 @@ fn the_empty_and_full_coalitions_are_the_two_regimes_runs() {
         summary(&x, 5)
     };
     let all = (1u32 << players.len()) - 1;
-    assert_eq!(summary(&explain::coalition(&s, &a, &b, &players, 0), 5), under("competition"));
-    assert_eq!(summary(&explain::coalition(&s, &a, &b, &players, all), 5), under("collaboration"));
+    let coalition = |mask: u32| {
+        let (scenario, regime) = explain::coalition(&s, &a, &b, &players, mask);
+        serde_json::to_value(explain::run(&scenario, &regime, 5).summary).expect("serialises")
+    };
+    assert_eq!(coalition(0), under("competition"));
+    assert_eq!(coalition(all), under("collaboration"));
     // Switching on the network's own mechanisms without network routing changes nothing.
-    let network_only = (1 << 2) | (1 << 3) | (1 << 4);
-    assert_eq!(summary(&explain::coalition(&s, &a, &b, &players, network_only), 5), under("competition"));
+    let bit = |p: Player| 1u32 << players.iter().position(|q| *q == p).expect("a player");
+    let network_only = bit(Player::Hubs) | bit(Player::MutualAid) | bit(Player::Standardisation);
+    assert_eq!(coalition(network_only), under("competition"));
+    // Billing: under competition every treated episode is billed at the
+    // billing cost; switched alone to collaboration's setting, none is.
+    let billing = |mask: u32| {
+        let (scenario, regime) = explain::coalition(&s, &a, &b, &players, mask);
+        let r = explain::run(&scenario, &regime, 5);
+        let billed: f64 = r.providers.iter().map(|p| p.accounts.transaction.as_pounds()).sum();
+        let treated: u64 = r.providers.iter().flat_map(|p| p.services.values()).map(|u| u.treated).sum();
+        (billed, treated as f64)
+    };
+    let (billed, treated) = billing(0);
+    assert!(treated > 0.0);
+    assert!((billed - s.finance.transaction_cost * treated).abs() < 0.01, "{billed} vs {treated} episodes");
+    assert_eq!(billing(bit(Player::Billing)).0, 0.0);
 }
 
 fn explain_json(jobs: &str) -> Value {

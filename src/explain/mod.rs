@@ -10,12 +10,15 @@
 //! The players, and what each switches:
 //!
 //! - **pooled payment** (`regime.pooling`): the share of income from the
-//!   pooled budget. It carries with it, through the one knob, the billing
-//!   cost (charged on the tariff share), wage bidding (the premium scales
-//!   with the tariff share), how money for quality is allocated (quality
-//!   payments on the tariff share, the planner's grants on the pooled
-//!   share) and how efficiency savings are kept: the engine has no separate
-//!   switch for them, so they are one player.
+//!   pooled budget. It carries with it, through the one knob, how money for
+//!   quality is allocated (quality payments on the tariff share, the
+//!   planner's grants on the pooled share), the tariff's margin on quality
+//!   and how efficiency savings are kept: in the engine these are the
+//!   payment itself, so they are one player.
+//! - **billing** and **wage bidding**: the billing cost is charged on the
+//!   tariff share of episodes and the wage premium is bid on the tariff
+//!   share, so both follow `regime.pooling`; `ccsim explain` sets them apart
+//!   (`Regime::billing_pooling`, `bidding_pooling`) to switch each alone.
 //! - **network routing** (`regime.routing`): pathways to the nearest
 //!   capable provider instead of patients' choice.
 //! - **hubs** (`network.hubs`), **mutual aid** (`network.mutual_aid_radius_km`)
@@ -32,8 +35,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::model::regime::{RegimeKnobs, Routing};
-use crate::model::{Regime, RegimeSpec, Scenario};
+use crate::model::run::{output, scenario_hash};
+use crate::model::{Regime, RegimeSpec, Scenario, Simulation, World};
 use crate::sweep::stats::{Accumulator, Stat};
 
 /// The measures decomposed, as paths in a run's summary, with their labels.
@@ -66,9 +69,13 @@ pub const MAX_PLAYERS: usize = 10;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Player {
-    /// `regime.pooling`, with billing, wage bidding, the allocation of
-    /// quality money and shared efficiency savings.
+    /// `regime.pooling`, with the allocation of quality money and shared
+    /// efficiency savings.
     PooledPayment,
+    /// The billing cost on the tariff share of episodes.
+    Billing,
+    /// The wage premium bid on the tariff share.
+    WageBidding,
     /// `regime.routing`.
     NetworkRouting,
     /// `network.hubs`.
@@ -90,6 +97,8 @@ impl Player {
     pub fn label(self) -> &'static str {
         match self {
             Player::PooledPayment => "pooled payment",
+            Player::Billing => "billing",
+            Player::WageBidding => "wage bidding",
             Player::NetworkRouting => "network routing",
             Player::Hubs => "hubs",
             Player::MutualAid => "mutual aid",
@@ -129,6 +138,12 @@ pub fn players(s: &Scenario, a: &Regime, b: &Regime) -> Vec<Player> {
     let mut out = Vec::new();
     if a.pooling != b.pooling {
         out.push(Player::PooledPayment);
+        if s.finance.transaction_cost > 0.0 {
+            out.push(Player::Billing);
+        }
+        if s.workforce.labour.wage.max_premium > 0.0 {
+            out.push(Player::WageBidding);
+        }
     }
     if a.routing.network_share() != b.routing.network_share() {
         out.push(Player::NetworkRouting);
@@ -156,27 +171,30 @@ pub fn players(s: &Scenario, a: &Regime, b: &Regime) -> Vec<Player> {
     out
 }
 
-/// The scenario of one coalition: the players in `mask` (bit i for
-/// `players[i]`) at `b`'s setting, the others at `a`'s. The network's own
-/// mechanisms are at the scenario's values when switched on and off
+/// The scenario and regime of one coalition: the players in `mask` (bit i
+/// for `players[i]`) at `b`'s setting, the others at `a`'s. The network's
+/// own mechanisms are at the scenario's values when switched on and off
 /// otherwise (whichever regime routes by network).
-pub fn coalition(s: &Scenario, a: &Regime, b: &Regime, players: &[Player], mask: u32) -> Scenario {
+pub fn coalition(s: &Scenario, a: &Regime, b: &Regime, players: &[Player], mask: u32) -> (Scenario, Regime) {
     let on = |p: Player| players.iter().position(|q| *q == p).is_some_and(|i| mask & (1 << i) != 0);
     let pick = |p: Player, x: f64, y: f64| if on(p) { y } else { x };
-    let routing: Routing = if on(Player::NetworkRouting) { b.routing } else { a.routing };
+    let pooling = pick(Player::PooledPayment, a.pooling, b.pooling);
+    let apart = |p: Player| players.contains(&p).then(|| pick(p, a.pooling, b.pooling));
+    let regime = Regime {
+        name: "custom".into(),
+        pooling,
+        staff_sharing: pick(Player::StaffSharing, a.staff_sharing, b.staff_sharing),
+        routing: if on(Player::NetworkRouting) { b.routing } else { a.routing },
+        integration: pick(Player::Integration, a.integration, b.integration),
+        coordination_cost: pick(Player::CoordinationCost, a.coordination_cost, b.coordination_cost),
+        billing_pooling: apart(Player::Billing),
+        bidding_pooling: apart(Player::WageBidding),
+    };
     // The network's own mechanisms are on at a regime's setting when that
     // regime routes by network; one that is not a player keeps the scenario's.
     let routed = |r: &Regime| r.routing.network_share() > 0.0;
     let keeps = |p: Player| !players.contains(&p) || if on(p) { routed(b) } else { routed(a) };
     let mut out = s.clone();
-    out.regime = RegimeSpec::Knobs(RegimeKnobs {
-        preset: None,
-        pooling: Some(pick(Player::PooledPayment, a.pooling, b.pooling)),
-        staff_sharing: Some(pick(Player::StaffSharing, a.staff_sharing, b.staff_sharing)),
-        routing: Some(routing),
-        integration: Some(pick(Player::Integration, a.integration, b.integration)),
-        coordination_cost: Some(pick(Player::CoordinationCost, a.coordination_cost, b.coordination_cost)),
-    });
     if !keeps(Player::Hubs) {
         out.network.hubs = BTreeMap::new();
     }
@@ -186,7 +204,14 @@ pub fn coalition(s: &Scenario, a: &Regime, b: &Regime, players: &[Player], mask:
     if !keeps(Player::Standardisation) {
         out.behaviour.standardisation = 0.0;
     }
-    out
+    (out, regime)
+}
+
+/// One run of a coalition.
+pub fn run(s: &Scenario, regime: &Regime, seed: u64) -> crate::model::RunOutput {
+    let mut sim = Simulation::new(World::build(s, regime.clone()), seed, false);
+    sim.run_to_end();
+    output(&sim, scenario_hash(s), seed)
 }
 
 fn describe(xs: &[f64]) -> Stat {
@@ -289,12 +314,14 @@ pub fn explain(r: &Request, progress: impl Fn() + Sync) -> Result<Explanation, E
     let k = players.len();
     let seeds: Vec<u64> =
         (0..r.seeds).map(|i| crate::model::rng::run_seed(r.seed, 0x5AA9_1E57, u64::from(i))).collect();
-    let scenarios: Vec<Scenario> = (0..1u32 << k).map(|m| coalition(&r.scenario, &a, &b, &players, m)).collect();
+    let scenarios: Vec<(Scenario, Regime)> =
+        (0..1u32 << k).map(|m| coalition(&r.scenario, &a, &b, &players, m)).collect();
     let jobs: Vec<(usize, usize)> = (0..scenarios.len()).flat_map(|c| (0..seeds.len()).map(move |s| (c, s))).collect();
     let values: Vec<Vec<Option<f64>>> = jobs
         .par_iter()
         .map(|&(c, s)| {
-            let out = crate::model::run(&scenarios[c], seeds[s], false);
+            let (scenario, regime) = &scenarios[c];
+            let out = run(scenario, regime, seeds[s]);
             progress();
             let summary = serde_json::to_value(&out.summary).expect("a summary serialises");
             MEASURES

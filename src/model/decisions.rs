@@ -144,6 +144,7 @@ impl Simulation {
         let ns = self.world.services.len();
         let b = self.world.behaviour;
         let pooling = self.regime.pooling;
+        let bidding = self.regime.bidding_share();
         let theta = b.damping;
         let interval = f64::from(self.world.time.decision_interval);
         let hours_per_wte = self.world.workforce.hours_per_wte;
@@ -211,7 +212,7 @@ impl Simulation {
 
             let establishment = p.establishment();
             let vacancy_rate = if establishment > 0.0 { p.vacancies() / establishment } else { 0.0 };
-            let premium = (1.0 - pooling) * wage.max_premium * (vacancy_rate / wage.vacancy_reference).clamp(0.0, 1.0);
+            let premium = bidding * wage.max_premium * (vacancy_rate / wage.vacancy_reference).clamp(0.0, 1.0);
             p.premium += theta * (premium - p.premium);
         }
 

@@ -120,7 +120,7 @@ impl Simulation {
             );
             a.fixed = Money::pounds(p.fixed_cost * fixed_factor);
             a.coordination = Money::pounds(regime.coordination_cost);
-            a.transaction = Money::pounds(tariff_share * world.finance.transaction_cost * episodes as f64);
+            a.transaction = Money::pounds(regime.billing_share() * world.finance.transaction_cost * episodes as f64);
             let borrowed = p.debt + Money(p.cash.0.min(0).abs());
             a.interest = Money::pounds(borrowed.as_pounds() * world.finance.interest_rate / 52.0);
             a.quality = Money::pounds(behaviour.quality_cost * capacity * p.quality * p.quality / 2.0);

@@ -126,7 +126,8 @@ impl Unit {
     }
 
     /// Takes over another unit: its capacity, capability, patients (in
-    /// arrival order) and volume history.
+    /// arrival order), volume history and the episodes it treated in the
+    /// measured window.
     pub(super) fn absorb(&mut self, other: Unit) {
         self.capacity += other.capacity;
         self.staffed += other.staffed;
@@ -135,6 +136,7 @@ impl Unit {
         self.queue.merge(other.queue);
         self.volume.absorb(&other.volume);
         self.interval_arrivals += other.interval_arrivals;
+        self.treated += other.treated;
     }
 }
 

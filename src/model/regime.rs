@@ -88,6 +88,15 @@ pub struct Regime {
     pub integration: f64,
     /// Management overhead that collaboration adds, £ per provider per week.
     pub coordination_cost: f64,
+    /// The pooled share that billing follows, when set apart from `pooling`
+    /// (only `ccsim explain` does, to switch billing on its own). Not part
+    /// of the scenario format.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_pooling: Option<f64>,
+    /// The pooled share that wage bidding follows, when set apart from
+    /// `pooling` (as for `billing_pooling`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bidding_pooling: Option<f64>,
 }
 
 /// The named presets.
@@ -108,6 +117,8 @@ impl Regime {
                 routing: Routing::Choice,
                 integration: 0.0,
                 coordination_cost: 0.0,
+                billing_pooling: None,
+                bidding_pooling: None,
             },
             "collaboration" => Regime {
                 name: name.into(),
@@ -116,6 +127,8 @@ impl Regime {
                 routing: Routing::Network,
                 integration: 0.0,
                 coordination_cost: 4_000.0,
+                billing_pooling: None,
+                bidding_pooling: None,
             },
             "integrated" => Regime {
                 name: name.into(),
@@ -124,10 +137,22 @@ impl Regime {
                 routing: Routing::Network,
                 integration: 1.0,
                 coordination_cost: 4_000.0,
+                billing_pooling: None,
+                bidding_pooling: None,
             },
             _ => return None,
         };
         Some(r)
+    }
+
+    /// The share of episodes billed (charged the billing cost): the tariff share.
+    pub fn billing_share(&self) -> f64 {
+        1.0 - self.billing_pooling.unwrap_or(self.pooling)
+    }
+
+    /// The share of the wage premium a provider bids: the tariff share.
+    pub fn bidding_share(&self) -> f64 {
+        1.0 - self.bidding_pooling.unwrap_or(self.pooling)
     }
 
     /// The share of patients routed by the network.
