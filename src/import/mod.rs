@@ -539,7 +539,8 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
         ),
         "Capacity: each provider's expected load (half by network routing, half by patient choice on distance) × headroom, moved by its beds relative to the area's (bounded 0.8–1.25); staff from capacity; fixed costs to break even at planned activity; four weeks' income in cash.".to_owned(),
         if r.shared_beds { format!(
-            "Shared beds: each acute trust's services with general and acute bed-days (emergency medicine 5.5, elective surgery and gynaecology 1, paediatrics 1.5 an episode) share beds enough for their planned activity at the trust's mean general and acute occupancy in 2023/24 (April 2023–March 2024, {}; England's {} where a trust reports none), so that each trust starts at its own occupancy; emergency admissions take beds first.",
+            "Shared beds: each acute trust's services with general and acute bed-days ({} an episode) share beds enough for their planned activity at the trust's mean general and acute occupancy in 2023/24 (April 2023–March 2024, {}; England's {} where a trust reports none), so that each trust starts at its own occupancy; emergency admissions take beds first.",
+            params.services.iter().filter(|(_, v)| v.bed_days > 0.0).map(|(k, v)| format!("{k} {}", v.bed_days)).collect::<Vec<_>>().join(", "),
             file_name(&inputs.beds),
             beds.national_occupancy.map_or("unknown".to_owned(), |o| format!("{:.1}%", 100.0 * o))
         ) } else {

@@ -821,7 +821,10 @@ impl Simulation {
                 let used = u.used;
                 p.use_beds(used, bed_days);
             }
-            if measuring && let Some(b) = p.beds {
+            if measuring
+                && p.open
+                && let Some(b) = p.beds
+            {
                 let available = b * 7.0;
                 p.bed_days_measured.0 += available - p.bed_days_left.min(available);
                 p.bed_days_measured.1 += available;
