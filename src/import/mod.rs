@@ -623,7 +623,7 @@ fn candidates(
             notes.push(format!("{code} reports no general and acute beds in {}: not a provider", beds.month));
             continue;
         }
-        let own = trusts::sites_of(code, by_trust, &regions::TRUST_PREDECESSORS);
+        let own = trusts::sites_of(code, by_trust, &regions::TRUST_PREDECESSORS, &regions::SITE_TRANSFERS);
         let Some(main) = trusts::main_site(code, &own, overrides.get(code).map(String::as_str)) else {
             if overrides.contains_key(code) {
                 return Err(BuildError::Input(format!(

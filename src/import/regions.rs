@@ -66,15 +66,27 @@ pub const DISTRICT_PREDECESSORS: [(&str, &[&str]); 6] = [
     ("E06000066", &["E07000187", "E07000188", "E07000189", "E07000246"]), // Somerset, 2023
 ];
 
-/// Trusts formed by mergers after the 2020 site list, and the trusts whose
-/// sites they took over (NHS Organisation Data Service successions).
-pub const TRUST_PREDECESSORS: [(&str, &[&str]); 5] = [
+/// Trusts formed by mergers the 2020 site list does not show, and the
+/// trusts whose sites they took over (NHS Organisation Data Service
+/// successions; the years are when the merger took effect).
+pub const TRUST_PREDECESSORS: [(&str, &[&str]); 11] = [
     ("R0B", &["RLN", "RE9"]), // South Tyneside and Sunderland, 2019
     ("R0D", &["RD3", "RDZ"]), // University Hospitals Dorset, 2020
     ("RBN", &["RVY"]),        // Mersey and West Lancashire (St Helens and Knowsley took Southport and Ormskirk), 2023
-    ("RH5", &["RA4"]),        // Somerset (Yeovil), 2023
+    ("RH5", &["RA4", "RBA"]), // Somerset (Taunton and Somerset, 2020; Yeovil, 2023)
     ("RAL", &["RAP"]),        // Royal Free (North Middlesex), 2024
+    ("RC9", &["RC1"]),        // Bedfordshire Hospitals (Luton and Dunstable took Bedford), 2020
+    ("RNN", &["RNL"]),        // North Cumbria Integrated Care (North Cumbria University Hospitals), 2019
+    ("RYR", &["RXH"]),        // University Hospitals Sussex (Brighton and Sussex University Hospitals), 2021
+    ("RH8", &["RBZ"]),        // Royal Devon University Healthcare (Northern Devon Healthcare), 2022
+    ("RTG", &["RJF"]),        // University Hospitals of Derby and Burton (Burton Hospitals), 2018
+    ("RM3", &["RW6"]),        // Northern Care Alliance (Pennine Acute, less North Manchester General), 2021
 ];
+
+/// Sites that went to a trust other than their trust's successor: Pennine
+/// Acute (RW6) was split in 2021, North Manchester General Hospital going to
+/// Manchester University (R0A) and the rest to the Northern Care Alliance.
+pub const SITE_TRANSFERS: [(&str, &str); 1] = [("RW602", "R0A")];
 
 /// The region of a `--region` name.
 pub fn region(name: &str) -> Option<&'static Region> {

@@ -144,17 +144,27 @@ pub fn acute_offers(name: &str, beds: &Beds, sites: &[&Site]) -> (ProviderKind, 
     (ProviderKind::Dgh, offers)
 }
 
-/// A trust's sites: its own and those of the trusts it took over.
+/// A trust's sites: its own and those of the trusts it took over, less the
+/// sites `transfers` gives to another trust, plus those it gives to this one.
 pub fn sites_of<'a>(
     code: &str,
     by_trust: &BTreeMap<&str, Vec<&'a Site>>,
     predecessors: &[(&str, &[&str])],
+    transfers: &[(&str, &str)],
 ) -> Vec<&'a Site> {
     let mut codes: BTreeSet<&str> = BTreeSet::from([code]);
     if let Some((_, before)) = predecessors.iter().find(|(t, _)| *t == code) {
         codes.extend(before.iter().copied());
     }
-    codes.iter().flat_map(|c| by_trust.get(c).cloned().unwrap_or_default()).collect()
+    let elsewhere = |s: &Site| transfers.iter().any(|(site, to)| *site == s.code && *to != code);
+    let mut out: Vec<&Site> =
+        codes.iter().flat_map(|c| by_trust.get(c).cloned().unwrap_or_default()).filter(|s| !elsewhere(s)).collect();
+    for (site, to) in transfers {
+        if *to == code && !out.iter().any(|s| s.code == *site) {
+            out.extend(by_trust.values().flatten().filter(|s| s.code == *site).copied());
+        }
+    }
+    out
 }
 
 /// A provider id from a trust name: lower case, words joined by hyphens,
@@ -168,4 +178,48 @@ pub fn slug(name: &str) -> String {
         .filter(|w| !matches!(w.as_str(), "nhs" | "foundation" | "trust" | "the" | "hospital" | "hospitals"))
         .collect();
     words.join("-")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::regions::{SITE_TRANSFERS, TRUST_PREDECESSORS};
+
+    fn site(code: &str, trust: &str) -> Site {
+        Site {
+            code: code.into(),
+            name: code.into(),
+            trust: trust.into(),
+            trust_name: trust.into(),
+            city: String::new(),
+            position: Some((53.5, -2.2)),
+            line: 1,
+            missing: None,
+        }
+    }
+
+    #[test]
+    fn a_split_trust_s_sites_go_to_each_successor() {
+        let sites = [site("RW601", "RW6"), site("RW602", "RW6"), site("RM301", "RM3"), site("R0A01", "R0A")];
+        let mut by_trust: BTreeMap<&str, Vec<&Site>> = BTreeMap::new();
+        for s in &sites {
+            by_trust.entry(s.trust.as_str()).or_default().push(s);
+        }
+        let codes = |trust: &str| -> Vec<String> {
+            let mut v: Vec<String> = sites_of(trust, &by_trust, &TRUST_PREDECESSORS, &SITE_TRANSFERS)
+                .iter()
+                .map(|s| s.code.clone())
+                .collect();
+            v.sort();
+            v
+        };
+        // Pennine Acute's sites go to the Northern Care Alliance, but North
+        // Manchester General to Manchester University.
+        assert_eq!(codes("RM3"), ["RM301", "RW601"]);
+        assert_eq!(codes("R0A"), ["R0A01", "RW602"]);
+        // Every predecessor named is another trust.
+        for (to, before) in TRUST_PREDECESSORS {
+            assert!(!before.contains(&to), "{to}");
+        }
+    }
 }
