@@ -109,17 +109,28 @@ fn bad_requests_are_refused_and_write_nothing() {
             "--years: expected a number of years in (0, 1000]",
         ),
     ] {
-        let o = ccsim()
-            .args(["explain", "configs/duopoly.json", "--quiet", "--json"])
-            .arg(&json)
-            .args(&args)
-            .output()
-            .expect("runs");
-        let stderr = String::from_utf8_lossy(&o.stderr);
-        assert!(!o.status.success(), "{args:?} succeeded");
-        assert!(stderr.contains(message), "{args:?}: {stderr}");
-        assert!(!json.exists(), "{args:?} wrote a file");
+        refused(&json, "configs/duopoly.json", &args, message);
     }
+    // A scenario whose timeline switches the regime cannot be decomposed.
+    let mut v: Value =
+        serde_json::from_str(&std::fs::read_to_string("configs/duopoly.json").expect("read")).expect("json");
+    v["timeline"] = serde_json::json!([{"week": 60, "set": "regime", "value": "collaboration"}]);
+    let switching = dir.path().join("switching.json");
+    std::fs::write(&switching, v.to_string()).expect("written");
+    refused(
+        &json,
+        switching.to_str().expect("utf-8"),
+        &["--from", "competition", "--to", "collaboration"],
+        "the scenario's timeline changes the regime (`regime` at week 60)",
+    );
+}
+
+fn refused(json: &std::path::Path, config: &str, args: &[&str], message: &str) {
+    let o = ccsim().args(["explain", config, "--quiet", "--json"]).arg(json).args(args).output().expect("runs");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{args:?} succeeded");
+    assert!(stderr.contains(message), "{args:?}: {stderr}");
+    assert!(!json.exists(), "{args:?} wrote a file");
 }
 
 #[test]

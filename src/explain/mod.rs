@@ -130,6 +130,16 @@ pub enum ExplainError {
     /// No seeds.
     #[error("--seeds: expected at least 2 (an interval needs two), found {0}")]
     Seeds(u32),
+    /// A timeline that changes the regime during the run.
+    #[error(
+        "the scenario's timeline changes the regime (`{set}` at week {week}): explain compares two regimes over the whole run; remove the regime changes"
+    )]
+    RegimeInTimeline {
+        /// The path set.
+        set: String,
+        /// When.
+        week: u32,
+    },
 }
 
 /// The players that differ between `a` and `b` in scenario `s`, in a fixed order.
@@ -301,6 +311,9 @@ pub fn explain(r: &Request, progress: impl Fn() + Sync) -> Result<Explanation, E
     }
     if r.seeds < 2 {
         return Err(ExplainError::Seeds(r.seeds));
+    }
+    if let Some(c) = r.scenario.timeline.iter().find(|c| c.set == "regime" || c.set.starts_with("regime.")) {
+        return Err(ExplainError::RegimeInTimeline { set: c.set.clone(), week: c.week });
     }
     let resolve = |name: &str| RegimeSpec::Preset(name.to_owned()).resolve().expect("checked by the caller");
     let (a, b) = (resolve(&r.from), resolve(&r.to));
