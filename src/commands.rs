@@ -47,11 +47,6 @@ fn threads(jobs: Option<usize>) -> Result<usize> {
 }
 
 fn explain(args: &ExplainArgs) -> Result<()> {
-    for (flag, name) in [("--from", &args.from), ("--to", &args.to)] {
-        if Regime::preset(name).is_none() {
-            bail!("{flag}: expected one of {}, found `{name}`", PRESETS.join(", "));
-        }
-    }
     let (mut scenario, source) = match &args.config {
         None => (load::builtin(DEFAULT_SCENARIO)?, Source::Builtin(DEFAULT_SCENARIO)),
         Some(path) => load::from_path_or_builtin(path)?,
@@ -77,20 +72,20 @@ fn explain(args: &ExplainArgs) -> Result<()> {
         );
         bar
     });
-    if let Some(b) = &bar {
-        let players = ccsim::explain::players(
-            &request.scenario,
-            &RegimeSpec::Preset(request.from.clone()).resolve().expect("checked"),
-            &RegimeSpec::Preset(request.to.clone()).resolve().expect("checked"),
-        );
-        b.set_length((1u64 << players.len().min(ccsim::explain::MAX_PLAYERS)) * u64::from(request.seeds));
-    }
     let result = pool.install(|| {
-        ccsim::explain::explain(&request, || {
-            if let Some(b) = &bar {
-                b.inc(1);
-            }
-        })
+        ccsim::explain::explain(
+            &request,
+            |runs| {
+                if let Some(b) = &bar {
+                    b.set_length(runs);
+                }
+            },
+            || {
+                if let Some(b) = &bar {
+                    b.inc(1);
+                }
+            },
+        )
     });
     if let Some(b) = &bar {
         b.finish_and_clear();

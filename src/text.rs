@@ -292,15 +292,10 @@ pub fn explanation(e: &crate::explain::Explanation) -> String {
         thousands(e.runs as u64)
     );
     for d in &e.measures {
-        let (scale, _, digits) = crate::explain::display(&d.metric);
+        let (scale, _, _) = crate::explain::display(&d.metric);
         let rate = scale == 100.0;
         let unit = if rate { " points" } else { "" };
-        let show = |s: &crate::sweep::stats::Stat| match s.ci95 {
-            Some([lo, hi]) => {
-                format!("{:.*} [{:.*}, {:.*}]", digits, scale * s.mean, digits, scale * lo, digits, scale * hi)
-            }
-            None => format!("{:.*}", digits, scale * s.mean),
-        };
+        let show = |s: &crate::sweep::stats::Stat| crate::explain::shown(&d.metric, s);
         let level = if rate { " (%)" } else { "" };
         let _ = writeln!(
             out,

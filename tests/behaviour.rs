@@ -429,6 +429,14 @@ fn freezing_providers_holds_capacity_quality_staff_and_structure() {
     assert!(start.iter().zip(&end).all(|(a, b)| a.1 == b.1), "damping 0 holds quality");
 }
 
+/// West Mercia under a preset, `weeks` measured.
+fn west_mercia_under(preset: &str, weeks: u32) -> ccsim::model::Scenario {
+    let mut v = serde_json::to_value(builtin("west-mercia").expect("built-in")).expect("json");
+    v["regime"] = json!(preset);
+    v["time"]["horizon_weeks"] = json!(weeks);
+    scenario(v)
+}
+
 /// Integration as evaluated: under the `integrated` preset the transition
 /// starts when the warm-up ends, so its first measured year carries the
 /// transition cost and costs more than collaboration alone; by the third
@@ -436,10 +444,7 @@ fn freezing_providers_holds_capacity_quality_staff_and_structure() {
 #[test]
 fn integrations_first_measured_year_costs_more_than_collaboration_alone() {
     let yearly_cost = |preset: &str| {
-        let mut v = serde_json::to_value(builtin("west-mercia").expect("built-in")).expect("json");
-        v["regime"] = json!(preset);
-        v["time"]["horizon_weeks"] = json!(156);
-        let s = scenario(v);
+        let s = west_mercia_under(preset, 156);
         let warmup = s.time.warmup_weeks as usize;
         let r = ccsim::model::run(&s, 4, true);
         let cost = r.timeseries.expect("asked for").system_cost;
@@ -509,10 +514,7 @@ fn a_takeover_reports_what_it_did_to_quality() {
 #[test]
 fn substituted_patients_keep_their_own_risk() {
     let community = |preset: &str| {
-        let mut v = serde_json::to_value(builtin("west-mercia").expect("built-in")).expect("json");
-        v["regime"] = json!(preset);
-        v["time"]["horizon_weeks"] = json!(260);
-        let r = run(&scenario(v), 5).summary;
+        let r = run(&west_mercia_under(preset, 260), 5).summary;
         let o = r.outcomes.by_service["community_care"].clone();
         (o.expected_rate.expect("episodes"), o.episodes, r.integration.substituted)
     };

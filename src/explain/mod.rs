@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::model::run::{output, scenario_hash};
-use crate::model::{Regime, RegimeSpec, Scenario, Simulation, World};
+use crate::model::{Regime, Scenario, Simulation, World};
 use crate::sweep::stats::{Accumulator, Stat};
 
 /// The measures decomposed, as paths in a run's summary, with their labels.
@@ -113,6 +113,14 @@ impl Player {
 /// Why an explanation cannot be made.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ExplainError {
+    /// A regime that is not a preset.
+    #[error("{flag}: expected one of {}, found `{name}`", crate::model::PRESETS.join(", "))]
+    Unknown {
+        /// `--from` or `--to`.
+        flag: &'static str,
+        /// What was given.
+        name: String,
+    },
     /// Two regimes that are the same.
     #[error("--from and --to are both `{0}`: there is no difference to explain")]
     Same(String),
@@ -230,6 +238,16 @@ fn describe(xs: &[f64]) -> Stat {
     acc.stat()
 }
 
+/// A statistic of `metric` as shown ([`display`]'s scale and decimals):
+/// `mean [lo, hi]`, or the mean alone without an interval.
+pub fn shown(metric: &str, s: &Stat) -> String {
+    let (scale, _, digits) = display(metric);
+    match s.ci95 {
+        Some([lo, hi]) => format!("{:.digits$} [{:.digits$}, {:.digits$}]", scale * s.mean, scale * lo, scale * hi),
+        None => format!("{:.digits$}", scale * s.mean),
+    }
+}
+
 /// Exact Shapley values of `k` players from the values of all 2^k
 /// coalitions (`v[mask]`): φ_i = Σ over coalitions S without i of
 /// |S|!(k − |S| − 1)!/k! · (v(S ∪ {i}) − v(S)).
@@ -304,8 +322,13 @@ pub struct Explanation {
 
 /// Runs every coalition under every seed (in parallel; results in a fixed
 /// order, so the output is the same at any thread count) and decomposes
-/// each measure.
-pub fn explain(r: &Request, progress: impl Fn() + Sync) -> Result<Explanation, ExplainError> {
+/// each measure. `start` hears how many runs there will be, `tick` each
+/// one finished.
+pub fn explain(r: &Request, start: impl FnOnce(u64), tick: impl Fn() + Sync) -> Result<Explanation, ExplainError> {
+    let resolve = |flag: &'static str, name: &str| {
+        Regime::preset(name).ok_or_else(|| ExplainError::Unknown { flag, name: name.to_owned() })
+    };
+    let (a, b) = (resolve("--from", &r.from)?, resolve("--to", &r.to)?);
     if r.from == r.to {
         return Err(ExplainError::Same(r.from.clone()));
     }
@@ -315,8 +338,6 @@ pub fn explain(r: &Request, progress: impl Fn() + Sync) -> Result<Explanation, E
     if let Some(c) = r.scenario.timeline.iter().find(|c| c.set == "regime" || c.set.starts_with("regime.")) {
         return Err(ExplainError::RegimeInTimeline { set: c.set.clone(), week: c.week });
     }
-    let resolve = |name: &str| RegimeSpec::Preset(name.to_owned()).resolve().expect("checked by the caller");
-    let (a, b) = (resolve(&r.from), resolve(&r.to));
     let players = players(&r.scenario, &a, &b);
     if players.is_empty() {
         return Err(ExplainError::Nothing { from: r.from.clone(), to: r.to.clone() });
@@ -330,12 +351,13 @@ pub fn explain(r: &Request, progress: impl Fn() + Sync) -> Result<Explanation, E
     let scenarios: Vec<(Scenario, Regime)> =
         (0..1u32 << k).map(|m| coalition(&r.scenario, &a, &b, &players, m)).collect();
     let jobs: Vec<(usize, usize)> = (0..scenarios.len()).flat_map(|c| (0..seeds.len()).map(move |s| (c, s))).collect();
+    start(jobs.len() as u64);
     let values: Vec<Vec<Option<f64>>> = jobs
         .par_iter()
         .map(|&(c, s)| {
             let (scenario, regime) = &scenarios[c];
             let out = run(scenario, regime, seeds[s]);
-            progress();
+            tick();
             let summary = serde_json::to_value(&out.summary).expect("a summary serialises");
             MEASURES
                 .iter()

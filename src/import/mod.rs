@@ -413,9 +413,7 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             .collect();
         let list = match &rtt {
             Some(rtt) if !c.outside => {
-                let predecessors =
-                    regions::TRUST_PREDECESSORS.iter().find(|(t, _)| *t == c.code).map_or(&[][..], |t| t.1);
-                lists::trust_list(rtt, &c.code, predecessors).filter(|l| l.patients >= 0.5)
+                lists::trust_list(rtt, &c.code, regions::predecessors(&c.code)).filter(|l| l.patients >= 0.5)
             }
             _ => None,
         };
@@ -552,10 +550,7 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
         sources.push(lists::source(rtt, &file_name(path)));
         let ids: Vec<&str> = providers
             .iter()
-            .flat_map(|c| {
-                let before = regions::TRUST_PREDECESSORS.iter().find(|(t, _)| *t == c.code).map_or(&[][..], |t| t.1);
-                std::iter::once(c.code.as_str()).chain(before.iter().copied())
-            })
+            .flat_map(|c| std::iter::once(c.code.as_str()).chain(regions::predecessors(&c.code).iter().copied()))
             .collect();
         let in_area = |s: &Site| district_of(s).is_some_and(|d| chosen_set.contains(d));
         notes.extend(lists::outside_providers(rtt, &sites, &ids, in_area));
@@ -623,7 +618,7 @@ fn candidates(
             notes.push(format!("{code} reports no general and acute beds in {}: not a provider", beds.month));
             continue;
         }
-        let own = trusts::sites_of(code, by_trust, &regions::TRUST_PREDECESSORS, &regions::SITE_TRANSFERS);
+        let own = trusts::sites_of(code, by_trust, regions::predecessors(code), &regions::SITE_TRANSFERS);
         let Some(main) = trusts::main_site(code, &own, overrides.get(code).map(String::as_str)) else {
             if overrides.contains_key(code) {
                 return Err(BuildError::Input(format!(

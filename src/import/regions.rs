@@ -83,6 +83,11 @@ pub const TRUST_PREDECESSORS: [(&str, &[&str]); 11] = [
     ("RM3", &["RW6"]),        // Northern Care Alliance (Pennine Acute, less North Manchester General), 2021
 ];
 
+/// The trusts `code` took over that the site list does not show (none for most).
+pub fn predecessors(code: &str) -> &'static [&'static str] {
+    TRUST_PREDECESSORS.iter().find(|(t, _)| *t == code).map_or(&[], |t| t.1)
+}
+
 /// Sites that went to a trust other than their trust's successor: Pennine
 /// Acute (RW6) was split in 2021, North Manchester General Hospital going to
 /// Manchester University (R0A) and the rest to the Northern Care Alliance.

@@ -144,18 +144,17 @@ pub fn acute_offers(name: &str, beds: &Beds, sites: &[&Site]) -> (ProviderKind, 
     (ProviderKind::Dgh, offers)
 }
 
-/// A trust's sites: its own and those of the trusts it took over, less the
+/// A trust's sites: its own and those of the trusts it took over
+/// (`predecessors`), less the
 /// sites `transfers` gives to another trust, plus those it gives to this one.
 pub fn sites_of<'a>(
     code: &str,
     by_trust: &BTreeMap<&str, Vec<&'a Site>>,
-    predecessors: &[(&str, &[&str])],
+    predecessors: &[&str],
     transfers: &[(&str, &str)],
 ) -> Vec<&'a Site> {
     let mut codes: BTreeSet<&str> = BTreeSet::from([code]);
-    if let Some((_, before)) = predecessors.iter().find(|(t, _)| *t == code) {
-        codes.extend(before.iter().copied());
-    }
+    codes.extend(predecessors.iter().copied());
     let elsewhere = |s: &Site| transfers.iter().any(|(site, to)| *site == s.code && *to != code);
     let mut out: Vec<&Site> =
         codes.iter().flat_map(|c| by_trust.get(c).cloned().unwrap_or_default()).filter(|s| !elsewhere(s)).collect();
@@ -183,7 +182,7 @@ pub fn slug(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::import::regions::{SITE_TRANSFERS, TRUST_PREDECESSORS};
+    use crate::import::regions::{SITE_TRANSFERS, TRUST_PREDECESSORS, predecessors};
 
     fn site(code: &str, trust: &str) -> Site {
         Site {
@@ -206,7 +205,7 @@ mod tests {
             by_trust.entry(s.trust.as_str()).or_default().push(s);
         }
         let codes = |trust: &str| -> Vec<String> {
-            let mut v: Vec<String> = sites_of(trust, &by_trust, &TRUST_PREDECESSORS, &SITE_TRANSFERS)
+            let mut v: Vec<String> = sites_of(trust, &by_trust, predecessors(trust), &SITE_TRANSFERS)
                 .iter()
                 .map(|s| s.code.clone())
                 .collect();

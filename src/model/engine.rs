@@ -766,12 +766,13 @@ impl Simulation {
         self.overflow.clear();
         let week = self.week;
         let measuring = self.measuring();
-        let kinds: Vec<(bool, f64)> = self.world.services.iter().map(|s| (s.is_elective(), s.bed_days)).collect();
+        let services = &self.world.services;
         for (pi, p) in self.providers.iter_mut().enumerate() {
-            for (si, &(elective, bed_days)) in kinds.iter().enumerate() {
-                if elective {
+            for (si, svc) in services.iter().enumerate() {
+                if svc.is_elective() {
                     continue;
                 }
+                let bed_days = svc.bed_days;
                 let mut arrivals = match p.units[si].as_mut() {
                     Some(u) => std::mem::take(&mut u.arrivals),
                     None => continue,
@@ -805,11 +806,13 @@ impl Simulation {
             self.divert(o);
         }
         self.overflow = overflow;
+        let services = &self.world.services;
         for (pi, p) in self.providers.iter_mut().enumerate() {
-            for (si, &(elective, bed_days)) in kinds.iter().enumerate() {
-                if !elective {
+            for (si, svc) in services.iter().enumerate() {
+                if !svc.is_elective() {
                     continue;
                 }
+                let bed_days = svc.bed_days;
                 let beds = p.bed_room(bed_days);
                 let Some(u) = p.units[si].as_mut() else { continue };
                 let (provider, service) = (ProviderId(pi as u32), ServiceId(si as u32));

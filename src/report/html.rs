@@ -188,12 +188,9 @@ fn explain_page(e: &crate::explain::Explanation) -> Result<String, String> {
         esc(&e.to)
     );
     for d in &e.measures {
-        let (scale, unit, digits) = crate::explain::display(&d.metric);
+        let (scale, unit, _) = crate::explain::display(&d.metric);
         let label = if scale == 100.0 { format!("{} (%)", d.label) } else { d.label.clone() };
-        let shown = |s: &crate::sweep::stats::Stat| match s.ci95 {
-            Some([lo, hi]) => format!("{:.digits$} [{:.digits$}, {:.digits$}]", scale * s.mean, scale * lo, scale * hi),
-            None => format!("{:.digits$}", scale * s.mean),
-        };
+        let shown = |s: &crate::sweep::stats::Stat| crate::explain::shown(&d.metric, s);
         let _ = writeln!(
             b,
             "<h2>{}</h2>\n<table><tr><th>{}</th><th>{}</th><th>difference ({unit})</th></tr><tr><td>{}</td><td>{}</td><td>{}</td></tr></table>",
