@@ -230,6 +230,19 @@ pub struct BuildArgs {
     /// admitted waiting list, brought to 2023/24. Default: no start lists.
     #[arg(long, value_name = "FILE")]
     pub rtt: Option<PathBuf>,
+    /// ONS small areas: LSOA population-weighted centroids and residents by
+    /// age band (lsoa11_england_pwc_ltla21_pop2020.csv). Needed unless
+    /// `--geography district`.
+    #[arg(long, value_name = "FILE")]
+    pub small_areas: Option<PathBuf>,
+    /// Which of each trust's hospitals sees which service
+    /// (configs/source/site_services.csv). Default: every service at the
+    /// trust's main site.
+    #[arg(long, value_name = "FILE")]
+    pub site_services: Option<PathBuf>,
+    /// One locality per MSOA (the default), per LSOA or per district.
+    #[arg(long, value_enum, default_value_t = GeographyArg::Msoa)]
+    pub geography: GeographyArg,
     /// Give each acute trust shared general and acute beds, sized for its
     /// planned activity at its 2023/24 occupancy: emergency admissions take
     /// them first, elective patients what is left.
@@ -245,6 +258,27 @@ pub struct BuildArgs {
     /// Write the scenario here (`-` for standard output).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
+}
+
+/// How finely `scenario build` places residents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GeographyArg {
+    /// One locality per middle layer super output area (about 8,000 residents).
+    Msoa,
+    /// One locality per lower layer super output area (about 1,600 residents).
+    Lsoa,
+    /// One locality per district, at its centroid.
+    District,
+}
+
+impl From<GeographyArg> for ccsim::import::Level {
+    fn from(g: GeographyArg) -> Self {
+        match g {
+            GeographyArg::Msoa => ccsim::import::Level::Msoa,
+            GeographyArg::Lsoa => ccsim::import::Level::Lsoa,
+            GeographyArg::District => ccsim::import::Level::District,
+        }
+    }
 }
 
 /// Arguments of `ccsim report`.

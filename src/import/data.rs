@@ -1,7 +1,7 @@
-//! The four public inputs of `ccsim scenario build`, read into typed rows:
-//! ONS district populations by single year of age, ONS district centroids,
-//! NHS hospital sites and NHS England's monthly trust bed counts (formats in
-//! `configs/source/README.md`).
+//! The public inputs of `ccsim scenario build`, read into typed rows: ONS
+//! district populations by single year of age, ONS district centroids, ONS
+//! small areas, NHS hospital sites, NHS England's monthly trust bed counts
+//! and RTT waiting lists (formats in `configs/source/README.md`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -127,6 +127,74 @@ fn latitude_longitude(row: &Row<'_>, lat: &str, lon: &str) -> Result<Option<(f64
         }
         _ => Ok(None),
     }
+}
+
+/// A small area (LSOA 2011) with its population-weighted centroid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SmallArea {
+    /// LSOA code (`E01000001`).
+    pub code: String,
+    /// LSOA name (`City of London 001A`).
+    pub name: String,
+    /// The MSOA it lies in (`E02000001`).
+    pub msoa: String,
+    /// The district (2021 code) it lies in.
+    pub district: String,
+    /// Latitude and longitude of the population-weighted centroid.
+    pub position: (f64, f64),
+    /// Residents aged 0–17, 18–64 and 65+.
+    pub bands: [f64; 3],
+}
+
+/// The small-area file's age bands, with the model's band each falls in.
+const SMALL_AREA_BANDS: [(&str, usize); 7] = [
+    ("age_0_4", 0),
+    ("age_5_17", 0),
+    ("age_18_44", 1),
+    ("age_45_64", 1),
+    ("age_65_74", 2),
+    ("age_75_84", 2),
+    ("age_85_plus", 2),
+];
+
+/// Reads `lsoa11_code,lsoa11_name,pwc_lon,pwc_lat,msoa11_code,ltla21_code`
+/// and the seven age bands; every row must have a district, an MSOA and
+/// both coordinates.
+pub fn small_areas(path: &Path) -> Result<Vec<SmallArea>, BuildError> {
+    let mut required = vec!["lsoa11_code", "lsoa11_name", "pwc_lon", "pwc_lat", "msoa11_code", "ltla21_code"];
+    required.extend(SMALL_AREA_BANDS.iter().map(|b| b.0));
+    let table = Table::read(path, &required)?;
+    let mut out = Vec::new();
+    let mut seen = BTreeMap::new();
+    for row in table.rows() {
+        let code = row.text("lsoa11_code");
+        if code.is_empty() {
+            return Err(row.error("lsoa11_code", "expected an LSOA code like E01000001, found nothing"));
+        }
+        row.first_for(&mut seen, "lsoa11_code", code)?;
+        let msoa = row.text("msoa11_code");
+        if msoa.is_empty() {
+            return Err(row.error("msoa11_code", format!("expected the MSOA of {code}, found nothing")));
+        }
+        let district = district_code(&row, "ltla21_code")?;
+        let Some(position) = latitude_longitude(&row, "pwc_lat", "pwc_lon")? else {
+            let column = if row.number("pwc_lat")?.is_none() { "pwc_lat" } else { "pwc_lon" };
+            return Err(row.error(column, format!("missing coordinate of {code}")));
+        };
+        let mut bands = [0.0; 3];
+        for (column, band) in SMALL_AREA_BANDS {
+            bands[band] += row.count(column)?;
+        }
+        out.push(SmallArea {
+            code: code.to_owned(),
+            name: row.text("lsoa11_name").to_owned(),
+            msoa: msoa.to_owned(),
+            district,
+            position,
+            bands,
+        });
+    }
+    Ok(out)
 }
 
 /// Reads `code,longitude,latitude`; every row must have both.

@@ -11,8 +11,10 @@
 mod data;
 mod defaults;
 mod lists;
+mod localities;
 mod plan;
 mod regions;
+mod sites;
 mod table;
 mod trusts;
 
@@ -23,6 +25,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use thiserror::Error;
 
+pub use localities::Level;
 pub use regions::{REGIONS, Region};
 
 use crate::model::Scenario;
@@ -30,6 +33,7 @@ use crate::model::scenario::{Capability, ProviderKind, Urgency};
 use crate::model::world::{project_latlon, spread_km};
 use data::{Beds, Site};
 use defaults::RURAL_DENSITY;
+use localities::{Extent, Place};
 use plan::{PlanLocality, PlanProvider, round_to};
 
 /// Why a scenario could not be built.
@@ -86,6 +90,12 @@ pub struct Inputs {
     /// NHS England RTT statistics by provider and part
     /// (`rtt_provider_by_part_2021.csv`): start waiting lists. `None`: none.
     pub rtt: Option<PathBuf>,
+    /// ONS small areas: LSOA population-weighted centroids and residents
+    /// (`lsoa11_england_pwc_ltla21_pop2020.csv`); needed below district level.
+    pub small_areas: Option<PathBuf>,
+    /// The curated hospital sites and what each sees
+    /// (`configs/source/site_services.csv`). `None`: each trust at its main site.
+    pub site_services: Option<PathBuf>,
 }
 
 /// Which districts.
@@ -106,6 +116,8 @@ pub struct Request {
     pub inputs: Inputs,
     /// The districts.
     pub area: Area,
+    /// One locality per district, MSOA or LSOA.
+    pub level: Level,
     /// A base scenario's JSON: its services, parameters, regime and time are
     /// kept; its localities, providers and hubs replaced. `None`: the
     /// built-in services and the format's defaults.
@@ -196,6 +208,19 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
     let beds = data::beds(&inputs.beds)?;
     let areas = inputs.areas.as_deref().map(data::areas).transpose()?.unwrap_or_default();
     let rtt = inputs.rtt.as_deref().map(data::rtt).transpose()?;
+    let site_services = inputs.site_services.as_deref().map(|p| sites::read(p).map(|rows| (rows, p))).transpose()?;
+    let small_areas = match (r.level, &inputs.small_areas) {
+        (Level::District, _) => None,
+        (_, Some(path)) => Some((data::small_areas(path)?, path.as_path())),
+        (level, None) => {
+            return Err(BuildError::Input(format!(
+                "--geography {}: one locality per {} needs the ONS small-area file (--small-areas \
+                 lsoa11_england_pwc_ltla21_pop2020.csv); or give --geography district",
+                level.unit().to_lowercase(),
+                level.unit()
+            )));
+        }
+    };
     let overrides =
         inputs.main_sites.as_deref().map(|p| main_site_overrides(p, &sites)).transpose()?.unwrap_or_default();
     let mut notes = Vec::new();
@@ -288,6 +313,33 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
         })
         .collect();
     let residents: f64 = districts.iter().map(|d| d.0.population).sum();
+    let rural: BTreeSet<&str> = districts
+        .iter()
+        .filter(|(d, _, area)| d.population / round_to(*area, 1).max(f64::MIN_POSITIVE) < RURAL_DENSITY)
+        .map(|(d, _, _)| d.code.as_str())
+        .collect();
+    let level = r.level;
+    let places: Vec<Place> = match (level, &small_areas) {
+        (Level::District, _) => districts
+            .iter()
+            .map(|(d, position, area)| {
+                let total: f64 = d.bands.iter().sum::<f64>().max(1.0);
+                Place {
+                    id: d.code.clone(),
+                    name: d.name.clone(),
+                    district: d.code.clone(),
+                    position: *position,
+                    residents: d.bands.map(|b| b / total * d.population),
+                    extent: Extent::Area(*area),
+                }
+            })
+            .collect(),
+        (_, Some((areas, path))) => {
+            let ds: Vec<&data::District> = districts.iter().map(|d| d.0).collect();
+            localities::small_area_places(level, areas, &ds, path)?
+        }
+        (_, None) => unreachable!("checked on reading the inputs"),
+    };
     let centre = {
         let (mut lat, mut lon) = (0.0, 0.0);
         for (d, p, _) in &districts {
@@ -348,18 +400,61 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
         return Err(BuildError::Input(format!("no NHS trust has its sites in {title}")));
     }
 
+    // Each provider's hospital sites and what each sees, from the curated file.
+    let curated: Vec<Vec<(&Site, Vec<&'static str>)>> = match &site_services {
+        None => vec![Vec::new(); providers.len()],
+        Some((rows, path)) => providers
+            .iter()
+            .map(|c| {
+                if c.outside {
+                    return Ok(Vec::new());
+                }
+                let mine: Vec<&sites::SiteServices> = rows.iter().filter(|r| r.trust == c.code).collect();
+                let offers: Vec<&'static str> = c.offers.keys().copied().collect();
+                sites::services_at(&mine, &offers)
+                    .into_iter()
+                    .map(|(row, here)| {
+                        let site = c.sites.iter().find(|x| x.code == row.site && x.position.is_some());
+                        site.map(|x| (x, here)).ok_or_else(|| BuildError::At {
+                            path: path.to_path_buf(),
+                            line: row.line,
+                            column: 2,
+                            name: "site".into(),
+                            message: format!(
+                                "`{}` is not a site of trust {} (or of a trust it took over) with coordinates in {}",
+                                row.site,
+                                c.code,
+                                file_name(&inputs.sites)
+                            ),
+                        })
+                    })
+                    .collect::<Result<Vec<_>, BuildError>>()
+            })
+            .collect::<Result<_, _>>()?,
+    };
+
     // Positions in km.
-    let latlon: Vec<(f64, f64)> = districts.iter().map(|d| d.1).chain(providers.iter().map(&located)).collect();
+    let latlon: Vec<(f64, f64)> = places
+        .iter()
+        .map(|p| p.position)
+        .chain(providers.iter().map(&located))
+        .chain(curated.iter().flatten().map(|(x, _)| x.position.expect("curated sites have coordinates")))
+        .collect();
     let n = latlon.len() as f64;
     let origin = (latlon.iter().map(|p| p.0).sum::<f64>() / n, latlon.iter().map(|p| p.1).sum::<f64>() / n);
     let xy = project_latlon(&latlon, origin);
-    let (district_xy, provider_xy) = xy.split_at(districts.len());
+    let (place_xy, rest) = xy.split_at(places.len());
+    let (provider_xy, site_xy) = rest.split_at(providers.len());
+    let mut site_xy = site_xy.iter();
+    let site_xy: Vec<Vec<(f64, f64)>> =
+        curated.iter().map(|c| c.iter().map(|_| *site_xy.next().expect("one per site")).collect()).collect();
 
     let mut ids: BTreeSet<String> = BTreeSet::new();
     let plan_providers: Vec<PlanProvider> = providers
         .iter()
         .zip(provider_xy)
-        .map(|(c, &xy)| {
+        .zip(curated.iter().zip(&site_xy))
+        .map(|((c, &xy), (here, at))| {
             let mut id = trusts::slug(&c.name);
             if id.is_empty() || !ids.insert(id.clone()) {
                 id = format!("{id}-{}", c.code.to_lowercase());
@@ -368,33 +463,50 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             PlanProvider {
                 id,
                 xy,
+                sites: here.iter().zip(at).map(|((_, services), xy)| (*xy, services.clone())).collect(),
                 offers: c.offers.clone(),
                 beds: if c.outside { None } else { c.beds },
                 specialist: c.kind == ProviderKind::Specialist,
             }
         })
         .collect();
-    let mut localities: Vec<Value> = Vec::with_capacity(districts.len());
-    let mut plan_localities: Vec<PlanLocality> = Vec::with_capacity(districts.len());
-    for ((d, _, area), &(x, y)) in districts.iter().zip(district_xy) {
-        let total: f64 = d.bands.iter().sum::<f64>().max(1.0);
-        let children = round_to(d.bands[0] / total, 4);
-        let older = round_to(d.bands[2] / total, 4);
-        let written = round_to(*area, 1);
-        localities.push(json!({
-            "id": d.code,
-            "name": d.name,
+    let mut localities: Vec<Value> = Vec::with_capacity(places.len());
+    let mut plan_localities: Vec<PlanLocality> = Vec::with_capacity(places.len());
+    for (place, &(x, y)) in places.iter().zip(place_xy) {
+        let population: f64 = place.residents.iter().sum();
+        let total = population.max(1.0);
+        let children = round_to(place.residents[0] / total, 4);
+        let older = round_to(place.residents[2] / total, 4);
+        let mut v = json!({
+            "id": place.id,
+            "name": place.name,
             "position": {"x": round_to(x, 3), "y": round_to(y, 3)},
-            "population": d.population,
+            "population": round_to(population, 1),
             "age_mix": {"children": children, "adults": round_to(1.0 - children - older, 4), "older": older},
-            "area_km2": written,
-            "rurality": if d.population / area < RURAL_DENSITY { "rural" } else { "urban" },
-        }));
-        // Planned as the engine will see it: the written area, its residents by age band.
+        });
+        if level != Level::District {
+            v["district"] = json!(place.district);
+        }
+        // Planned as the engine will see it: the written extent, its residents by age band.
+        let spread = match place.extent {
+            Extent::Area(area) => {
+                let written = round_to(area, 1);
+                v["area_km2"] = json!(written);
+                spread_km(written)
+            }
+            Extent::Spread(km) => {
+                let written = round_to(km, 3);
+                v["spread_km"] = json!(written);
+                written
+            }
+        };
+        v["rurality"] = json!(if rural.contains(place.district.as_str()) { "rural" } else { "urban" });
+        localities.push(v);
+        let written_population = round_to(population, 1);
         plan_localities.push(PlanLocality {
             xy: (x, y),
-            spread: spread_km(written),
-            residents: d.bands.map(|b| b / total * d.population),
+            spread,
+            residents: place.residents.map(|b| b / total * written_population),
         });
     }
 
@@ -468,6 +580,21 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
         if let Some(b) = shared_beds {
             provider_values.last_mut().expect("pushed")["beds"] = json!(b);
         }
+        if curated[i].len() > 1 {
+            let written: Vec<Value> = curated[i]
+                .iter()
+                .zip(&p.sites)
+                .map(|((site, services), (xy, _))| {
+                    json!({
+                        "id": site.code,
+                        "name": site.name.trim(),
+                        "position": {"x": round_to(xy.0, 3), "y": round_to(xy.1, 3)},
+                        "services": services,
+                    })
+                })
+                .collect();
+            provider_values.last_mut().expect("pushed")["sites"] = Value::Array(written);
+        }
         let site = format!("main site {} {}", c.main.code, c.main.name.trim());
         provider_sources.push(match (c.outside, c.beds) {
             (true, _) => format!(
@@ -508,11 +635,25 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
     let name = r.name.clone().unwrap_or(default_name);
     let mut sources = vec![
         format!(
-            "Localities: one per district, {} districts ({area_source}); residents {residents:.0} and age mix from ONS \
-             mid-year population estimates by single year of age ({}), Open Government Licence v3.0.",
+            "Districts: {} ({area_source}); residents {residents:.0} and age mix from ONS mid-year population \
+             estimates by single year of age ({}), Open Government Licence v3.0.",
             districts.len(),
             file_name(&inputs.population)
         ),
+        match (level, &small_areas) {
+            (Level::District, _) | (_, None) => "Localities: one per district, at its centroid, its residents spread over its area.".to_owned(),
+            (_, Some((_, path))) => format!(
+                "Localities: one per {unit} (2011 {unit}s, {n} of them) from ONS population-weighted LSOA centroids and mid-2020 residents by age band ({}), OGL v3.0; each district's small areas scaled band by band (0–17, 18–64, 65+) to its residents in the district file, so residents are of that file's year; {how}. A small area's district is its 2021 district (or the district formed from it since); urban or rural as its district.",
+                file_name(path),
+                n = places.len(),
+                how = if level == Level::Msoa {
+                    "an MSOA at the population-weighted mean of its LSOAs' centroids, its `spread_km` the weighted root-mean-square distance of those centroids from it"
+                } else {
+                    "an LSOA's residents at its centroid"
+                },
+                unit = level.unit(),
+            ),
+        },
         format!(
             "District positions: ONS district centroids ({}), OGL v3.0{}.",
             file_name(&inputs.centroids),
@@ -578,8 +719,9 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
     let out = Out {
         name: &name,
         description: format!(
-            "{title}: {} districts ({residents:.0} residents) and {} providers, one per NHS trust, built by `ccsim scenario build` from ONS and NHS data ({}).",
+            "{title}: {} districts in {} localities ({residents:.0} residents) and {} providers, one per NHS trust, built by `ccsim scenario build` from ONS and NHS data ({}).",
             districts.len(),
+            places.len(),
             providers.len(),
             beds.month
         ),

@@ -28,6 +28,9 @@ pub struct PlanProvider {
     pub id: String,
     /// East and north, km.
     pub xy: (f64, f64),
+    /// Hospital sites (east and north, km) and the services each sees;
+    /// none: every service at `xy`.
+    pub sites: Vec<((f64, f64), Vec<&'static str>)>,
     /// Services and levels.
     pub offers: BTreeMap<&'static str, Capability>,
     /// Beds, for a trust inside the area (`None`: sized by load alone).
@@ -90,8 +93,9 @@ pub fn hubs(s: &Scenario, providers: &[PlanProvider]) -> BTreeMap<String, String
 /// routing rule, so the plan favours neither regime: the network's (the
 /// nearest capable provider; complex cases to the hub) and patient choice
 /// (a logit on road distance within the choice radius, as the engine's
-/// choice with equal quality and no waits; services without choice go to
-/// the nearest).
+/// choice with equal quality and no waits). Services without choice go by
+/// the engine's distance decay under both, but for complex cases the
+/// network sends to its hub.
 pub fn loads(
     s: &Scenario,
     localities: &[PlanLocality],
@@ -99,8 +103,15 @@ pub fn loads(
     hubs: &BTreeMap<String, String>,
 ) -> BTreeMap<(usize, &'static str), f64> {
     let mut load = BTreeMap::new();
-    let road = |l: &PlanLocality, p: &PlanProvider| {
-        road_km(s.geography.circuity, (l.xy.0 - p.xy.0, l.xy.1 - p.xy.1), l.spread)
+    // As the engine: to the nearest of the provider's sites seeing the service, else to its position.
+    let road = |l: &PlanLocality, p: &PlanProvider, service: &str| {
+        let km = |xy: (f64, f64)| road_km(s.geography.circuity, (l.xy.0 - xy.0, l.xy.1 - xy.1), l.spread);
+        p.sites
+            .iter()
+            .filter(|(_, here)| here.contains(&service))
+            .map(|(xy, _)| km(*xy))
+            .reduce(f64::min)
+            .unwrap_or_else(|| km(p.xy))
     };
     for (service, spec) in &s.services {
         let Some(key) = providers.iter().flat_map(|p| p.offers.keys()).find(|k| **k == service.as_str()).copied()
@@ -120,7 +131,7 @@ pub fn loads(
                     .iter()
                     .enumerate()
                     .filter(|(_, p)| p.offers.get(key).is_some_and(|c| !complex || *c == Capability::Complex))
-                    .map(|(i, p)| (road(l, p), i))
+                    .map(|(i, p)| (road(l, p, key), i))
                     .collect();
                 if capable.is_empty() {
                     continue;
@@ -128,20 +139,31 @@ pub fn loads(
                 capable.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| providers[a.1].id.cmp(&providers[b.1].id)));
                 let nearest = capable[0].1;
                 let hub = hubs.get(service).and_then(|h| providers.iter().position(|p| &p.id == h));
-                let network = if complex { hub.unwrap_or(nearest) } else { nearest };
-                *load.entry((network, key)).or_insert(0.0) += 0.5 * demand;
+                // The engine's logit over the capable providers within the radius (the nearest alone when none is).
+                let spread = |load: &mut BTreeMap<(usize, &'static str), f64>, beta: f64, weight: f64| {
+                    let within: Vec<(f64, usize)> =
+                        capable.iter().copied().filter(|(d, _)| *d <= s.choice.radius_km).collect();
+                    let within = if within.is_empty() { vec![capable[0]] } else { within };
+                    let weights: Vec<f64> = within.iter().map(|(d, _)| (-beta * (d - within[0].0)).exp()).collect();
+                    let total: f64 = weights.iter().sum();
+                    for ((_, i), w) in within.iter().zip(weights) {
+                        *load.entry((*i, key)).or_insert(0.0) += weight * demand * w / total;
+                    }
+                };
                 if !spec.patient_choice() {
-                    *load.entry((nearest, key)).or_insert(0.0) += 0.5 * demand;
+                    // Emergency patients go by distance decay; the network sends complex cases to its hub.
+                    match hub.filter(|_| complex) {
+                        Some(h) => {
+                            spread(&mut load, s.choice.beta_distance_emergency, 0.5);
+                            *load.entry((h, key)).or_insert(0.0) += 0.5 * demand;
+                        }
+                        None => spread(&mut load, s.choice.beta_distance_emergency, 1.0),
+                    }
                     continue;
                 }
-                let within: Vec<(f64, usize)> =
-                    capable.iter().copied().filter(|(d, _)| *d <= s.choice.radius_km).collect();
-                let within = if within.is_empty() { vec![capable[0]] } else { within };
-                let weights: Vec<f64> = within.iter().map(|(d, _)| (-s.choice.beta_distance * d).exp()).collect();
-                let total: f64 = weights.iter().sum();
-                for ((_, i), w) in within.iter().zip(weights) {
-                    *load.entry((*i, key)).or_insert(0.0) += 0.5 * demand * w / total;
-                }
+                let network = if complex { hub.unwrap_or(nearest) } else { nearest };
+                *load.entry((network, key)).or_insert(0.0) += 0.5 * demand;
+                spread(&mut load, s.choice.beta_distance, 0.5);
             }
         }
     }

@@ -660,8 +660,12 @@ impl Simulation {
         // Patients' welfare where patients could choose: the log-sum of their
         // choice set when they choose, the utility of where they are sent
         // when the network routes them.
-        let welfare = self.measuring() && self.world.services[s.index()].patient_choice;
-        let by_network = binomial(self.rng.current(), n, self.regime.network_share());
+        let choice = self.world.services[s.index()].patient_choice;
+        let welfare = self.measuring() && choice;
+        // Emergency patients travel as they would under any regime; the
+        // network's only say over them is sending complex cases to its hub.
+        let routed = choice || (k == 1 && self.world.hub(s).is_some());
+        let by_network = if routed { binomial(self.rng.current(), n, self.regime.network_share()) } else { 0 };
         if by_network > 0 {
             let mut targets = std::mem::take(&mut self.targets);
             routing::network_targets(&self.world, &self.catchments, &self.snapshot, l, s, k, &mut targets);
@@ -685,15 +689,15 @@ impl Simulation {
         if by_choice == 0 {
             return;
         }
-        if !self.world.services[s.index()].patient_choice {
-            let target = routing::nearest(&self.catchments, &self.snapshot, l, s, k);
-            self.deliver(target, s, Cohort { count: by_choice, ..cohort });
-            return;
-        }
         let mut probs = std::mem::take(&mut self.probs);
-        let logsum = routing::choice_probabilities(&self.world, &self.catchments, &self.snapshot, l, s, k, &mut probs);
-        if let (true, Some(u)) = (welfare, logsum) {
-            self.record_welfare(l, s, by_choice, u);
+        if choice {
+            let logsum =
+                routing::choice_probabilities(&self.world, &self.catchments, &self.snapshot, l, s, k, &mut probs);
+            if let (true, Some(u)) = (welfare, logsum) {
+                self.record_welfare(l, s, by_choice, u);
+            }
+        } else {
+            routing::emergency_probabilities(&self.world, &self.catchments, &self.snapshot, l, s, k, &mut probs);
         }
         if probs.is_empty() {
             self.deliver(None, s, Cohort { count: by_choice, ..cohort });
@@ -845,7 +849,7 @@ impl Simulation {
         }
         let mut left = c.count;
         for &q in self.catchments.capable(s, usize::from(c.complexity), l) {
-            if left == 0 || self.world.distance(l, q) > self.world.geography.diversion_radius_km {
+            if left == 0 || self.world.distance(l, q, s) > self.world.geography.diversion_radius_km {
                 break;
             }
             if q == o.origin {

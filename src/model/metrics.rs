@@ -333,7 +333,7 @@ impl Metrics {
     pub fn record_treated(&mut self, world: &World, r: &TreatedRecord) {
         let n = u64::from(r.count);
         let loc = &world.localities[r.locality.index()];
-        let distance = world.distance(r.locality, r.provider);
+        let distance = world.distance(r.locality, r.provider, r.service);
         let elective = world.services[r.service.index()].is_elective();
         let t = self.tally(r.service, group(loc.rurality));
         t.treated += n;
@@ -450,7 +450,7 @@ impl Metrics {
                 for p in world.provider_ids() {
                     let n = self.flows[(si * self.localities + l.index()) * self.providers + p.index()];
                     if n > 0 {
-                        pairs.push((world.distance(l, p), n));
+                        pairs.push((world.distance(l, p, ServiceId(si as u32)), n));
                     }
                 }
             }

@@ -37,8 +37,8 @@ impl Catchments {
                     let mut v = capable.clone();
                     v.sort_by(|a, b| {
                         world
-                            .distance(l, *a)
-                            .total_cmp(&world.distance(l, *b))
+                            .distance(l, *a, s)
+                            .total_cmp(&world.distance(l, *b, s))
                             .then_with(|| world.providers[a.index()].id.cmp(&world.providers[b.index()].id))
                     });
                     lists.push(v);
@@ -111,7 +111,7 @@ pub fn nearest(c: &Catchments, snap: &Snapshot, l: LocalityId, s: ServiceId, k: 
 pub fn utility(world: &World, snap: &Snapshot, l: LocalityId, p: ProviderId, s: ServiceId) -> f64 {
     let c = &world.choice;
     let wait = if world.services[s.index()].is_elective() { snap.wait(p, s) } else { 0.0 };
-    -c.beta_distance * world.distance(l, p) + c.beta_quality * snap.quality[p.index()] - c.beta_wait * wait
+    -c.beta_distance * world.distance(l, p, s) + c.beta_quality * snap.quality[p.index()] - c.beta_wait * wait
 }
 
 /// Patient choice: fills `out` with each candidate and its logit
@@ -129,21 +129,52 @@ pub fn choice_probabilities(
     k: usize,
     out: &mut Vec<(ProviderId, f64)>,
 ) -> Option<f64> {
+    logit(world, catchments, snap, (l, s, k), out, |p| utility(world, snap, l, p, s))
+}
+
+/// Where emergency patients go (conveyance and self-presentation): among
+/// the open capable providers within the choice radius, in proportion to
+/// exp(−β_e·distance) (`choice.beta_distance_emergency`); the nearest open
+/// one when none is within it. Fills `out` as [`choice_probabilities`].
+pub fn emergency_probabilities(
+    world: &World,
+    catchments: &Catchments,
+    snap: &Snapshot,
+    l: LocalityId,
+    s: ServiceId,
+    k: usize,
+    out: &mut Vec<(ProviderId, f64)>,
+) {
+    let beta = world.choice.beta_distance_emergency;
+    logit(world, catchments, snap, (l, s, k), out, |p| -beta * world.distance(l, p, s));
+}
+
+/// A logit over the open capable providers within the choice radius (the
+/// nearest open one alone when none is): fills `out` with the probabilities
+/// and returns the log-sum, or the lone provider's utility.
+fn logit(
+    world: &World,
+    catchments: &Catchments,
+    snap: &Snapshot,
+    (l, s, k): (LocalityId, ServiceId, usize),
+    out: &mut Vec<(ProviderId, f64)>,
+    utility: impl Fn(ProviderId) -> f64,
+) -> Option<f64> {
     out.clear();
     let c = &world.choice;
     for &p in catchments.capable(s, k, l) {
-        if world.distance(l, p) > c.radius_km {
+        if world.distance(l, p, s) > c.radius_km {
             break; // nearest first: every later one is further
         }
         if !snap.is_open(p, s) {
             continue;
         }
-        out.push((p, utility(world, snap, l, p, s)));
+        out.push((p, utility(p)));
     }
     if out.is_empty() {
         let p = nearest(catchments, snap, l, s, k)?;
         out.push((p, 1.0));
-        return Some(utility(world, snap, l, p, s));
+        return Some(utility(p));
     }
     let max = out.iter().map(|x| x.1).fold(f64::NEG_INFINITY, f64::max);
     let mut total = 0.0;
@@ -183,7 +214,7 @@ pub fn network_targets(
             if !snap.is_open(p, s) {
                 continue;
             }
-            let d = world.distance(l, p);
+            let d = world.distance(l, p, s);
             match nearest {
                 None => nearest = Some(d),
                 Some(n) if d > n + TIE_KM => break,
@@ -201,7 +232,7 @@ pub fn network_targets(
     let Some(&first) = out.first() else { return };
     let mut best = first;
     for &p in catchments.capable(s, k, l) {
-        if world.distance(l, p) > world.network.mutual_aid_radius_km {
+        if world.distance(l, p, s) > world.network.mutual_aid_radius_km {
             break;
         }
         if snap.is_open(p, s) && snap.wait(p, s) < snap.wait(best, s) {

@@ -249,6 +249,14 @@ pub struct LocalitySpec {
     /// area to its centre, `(2/3)·sqrt(area/π)`, to every journey. Default 0.
     #[serde(default)]
     pub area_km2: f64,
+    /// How far residents live from the position, km (root-mean-square), in
+    /// place of the area's; give one or the other. Default: from the area.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spread_km: Option<f64>,
+    /// The district the locality lies in, for results by district and
+    /// checks against district data. Default: its id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub district: Option<String>,
     /// Urban or rural group for grouped results. Default urban.
     #[serde(default)]
     pub rurality: Rurality,
@@ -571,6 +579,27 @@ pub struct ProviderSpec {
     /// is left. Default: no limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub beds: Option<f64>,
+    /// The hospitals where patients are seen: a patient travels to the
+    /// nearest of the provider's sites offering the service. Default: one
+    /// site at `position` offering everything. A service at none of the
+    /// sites (one taken over, say) is at `position`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sites: Vec<SiteSpec>,
+}
+
+/// One hospital site of a provider.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteSpec {
+    /// Id (e.g. an ODS site code), unique within the provider.
+    pub id: String,
+    /// Display name; defaults to the id.
+    #[serde(default)]
+    pub name: String,
+    /// Where it is.
+    pub position: Position,
+    /// The provider's services seen here.
+    pub services: Vec<String>,
 }
 
 /// Staff costs and hours.
@@ -622,11 +651,22 @@ pub struct ChoiceParams {
     /// Providers further than this (km) are not in the choice set; when none
     /// is within it, the nearest capable provider is. Default 40 km.
     pub radius_km: f64,
+    /// β_e, utility per km for services without patient choice (emergency
+    /// conveyance and self-presentation): patients go to the open capable
+    /// providers within the radius in proportion to exp(−β_e·distance).
+    /// Default 0.3.
+    pub beta_distance_emergency: f64,
 }
 
 impl Default for ChoiceParams {
     fn default() -> Self {
-        ChoiceParams { beta_distance: 0.1, beta_quality: 0.25, beta_wait: 0.02, radius_km: 40.0 }
+        ChoiceParams {
+            beta_distance: 0.1,
+            beta_quality: 0.25,
+            beta_wait: 0.02,
+            radius_km: 40.0,
+            beta_distance_emergency: 0.3,
+        }
     }
 }
 
@@ -805,6 +845,18 @@ impl Scenario {
             check_nonneg(p, &at("population"), l.population, MAX_POPULATION);
             check_name(p, &at("name"), &l.name);
             check_nonneg(p, &at("area_km2"), l.area_km2, MAX_AREA_KM2);
+            if let Some(spread) = l.spread_km {
+                check_nonneg(p, &at("spread_km"), spread, MAX_KM);
+                if l.area_km2 > 0.0 {
+                    p.push(Problem::new(
+                        at("spread_km"),
+                        format!("give `area_km2` or `spread_km`, not both (found {} km² and {spread} km)", l.area_km2),
+                    ));
+                }
+            }
+            if let Some(d) = &l.district {
+                check_name(p, &at("district"), d);
+            }
             let shares = l.age_mix.shares();
             for (band, share) in ["children", "adults", "older"].iter().zip(shares) {
                 check_range(p, &at(&format!("age_mix.{band}")), share, 0.0, 1.0);
@@ -877,6 +929,18 @@ impl Scenario {
                     }
                 }
             }
+            check_unique(p, &at("sites"), v.sites.iter().map(|x| x.id.as_str()));
+            for (j, site) in v.sites.iter().enumerate() {
+                check_name(p, &at(&format!("sites[{j}].name")), &site.name);
+                for (k, sid) in site.services.iter().enumerate() {
+                    if !v.services.contains_key(sid) {
+                        p.push(Problem::new(
+                            at(&format!("sites[{j}].services[{k}]")),
+                            format!("expected one of the provider's services, found `{sid}`"),
+                        ));
+                    }
+                }
+            }
             for (g, s) in STAFF_GROUPS.iter().zip(v.staff.by_group()) {
                 check_nonneg(p, &at(&format!("staff.{g}.in_post")), s.in_post, MAX_STAFF);
                 if let Some(e) = s.establishment {
@@ -909,7 +973,11 @@ impl Scenario {
     fn validate_positions(&self, p: &mut Vec<Problem>) {
         let places =
             self.localities.iter().enumerate().map(|(i, l)| (format!("localities[{i}].position"), l.position)).chain(
-                self.providers.iter().enumerate().map(|(i, v)| (format!("providers[{i}].position"), v.position)),
+                self.providers.iter().enumerate().flat_map(|(i, v)| {
+                    std::iter::once((format!("providers[{i}].position"), v.position)).chain(
+                        v.sites.iter().enumerate().map(move |(j, x)| (format!("providers[{i}].sites[{j}].position"), x.position)),
+                    )
+                }),
             );
         let mut first_kind: Option<(String, bool)> = None;
         for (path, pos) in places {
@@ -939,6 +1007,7 @@ impl Scenario {
         check_range(p, "commissioner.budget_margin", self.commissioner.budget_margin, -1.0, 10.0);
         let c = &self.choice;
         check_range(p, "choice.beta_distance", c.beta_distance, 0.0, 100.0);
+        check_range(p, "choice.beta_distance_emergency", c.beta_distance_emergency, 0.0, 100.0);
         check_range(p, "choice.beta_quality", c.beta_quality, -100.0, 100.0);
         check_range(p, "choice.beta_wait", c.beta_wait, 0.0, 100.0);
         check_nonneg(p, "choice.radius_km", c.radius_km, MAX_KM);

@@ -46,7 +46,7 @@ impl Simulation {
                 let nearest = (0..nl as u32)
                     .map(LocalityId)
                     .min_by(|a, b| {
-                        let d = |l: LocalityId| self.world.distance(l, ProviderId(p as u32));
+                        let d = |l: LocalityId| self.world.distance(l, ProviderId(p as u32), ServiceId(s as u32));
                         d(*a).total_cmp(&d(*b))
                     })
                     .map_or(0, LocalityId::index);

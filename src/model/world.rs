@@ -68,6 +68,8 @@ pub struct Locality {
     pub rurality: Rurality,
     /// Mean distance from a resident to the centre, km (before circuity).
     pub spread_km: f64,
+    /// The district it lies in (its id when the scenario names none).
+    pub district: String,
 }
 
 /// A clinical service.
@@ -212,8 +214,11 @@ pub struct World {
     pub timeline: Vec<(u32, Change)>,
     /// Hub per service, if designated.
     hubs: Vec<Option<ProviderId>>,
-    /// Road distance, km, `[locality * providers + provider]`.
+    /// Road distance, km, `[(locality * providers + provider) * per_provider + service]`
+    /// (service 0 alone when no provider has sites).
     distance: Vec<f64>,
+    /// Distances kept per provider: one per service when some provider has sites, else one.
+    per_provider: usize,
 }
 
 const EARTH_RADIUS_KM: f64 = 6371.0088;
@@ -282,10 +287,16 @@ impl World {
             .collect();
         let service_index = |id: &str| s.services.keys().position(|k| k == id);
 
-        let positions: Vec<Position> =
-            s.localities.iter().map(|l| l.position).chain(s.providers.iter().map(|p| p.position)).collect();
+        let positions: Vec<Position> = s
+            .localities
+            .iter()
+            .map(|l| l.position)
+            .chain(s.providers.iter().map(|p| p.position))
+            .chain(s.providers.iter().flat_map(|p| p.sites.iter().map(|x| x.position)))
+            .collect();
         let xy = project(&positions);
-        let (loc_xy, prov_xy) = xy.split_at(s.localities.len());
+        let (loc_xy, rest) = xy.split_at(s.localities.len());
+        let (prov_xy, site_xy) = rest.split_at(s.providers.len());
 
         let localities: Vec<Locality> = s
             .localities
@@ -303,7 +314,8 @@ impl World {
                     shares.map(|share| share / sum * l.population)
                 },
                 rurality: l.rurality,
-                spread_km: spread_km(l.area_km2),
+                spread_km: l.spread_km.unwrap_or_else(|| spread_km(l.area_km2)),
+                district: l.district.clone().unwrap_or_else(|| l.id.clone()),
             })
             .collect();
 
@@ -349,10 +361,39 @@ impl World {
             .collect();
 
         let circuity = s.geography.circuity;
-        let mut distance = Vec::with_capacity(localities.len() * providers.len());
+        // Where each provider sees each service: its sites offering it, else its position.
+        let sited = s.providers.iter().any(|p| !p.sites.is_empty());
+        let mut site_xy = site_xy.iter();
+        let points: Vec<Vec<Vec<(f64, f64)>>> = s
+            .providers
+            .iter()
+            .zip(&providers)
+            .map(|(spec, p)| {
+                let xy: Vec<(f64, f64)> = spec.sites.iter().map(|_| *site_xy.next().expect("one per site")).collect();
+                let per_service = |sid: &str| -> Vec<(f64, f64)> {
+                    let here: Vec<(f64, f64)> = spec
+                        .sites
+                        .iter()
+                        .zip(&xy)
+                        .filter(|(x, _)| x.services.iter().any(|v| v == sid))
+                        .map(|(_, xy)| *xy)
+                        .collect();
+                    if here.is_empty() { vec![(p.x, p.y)] } else { here }
+                };
+                if sited { services.iter().map(|v| per_service(&v.id)).collect() } else { vec![vec![(p.x, p.y)]] }
+            })
+            .collect();
+        let per_provider = if sited { services.len() } else { 1 };
+        let mut distance = Vec::with_capacity(localities.len() * providers.len() * per_provider);
         for l in &localities {
-            for p in &providers {
-                distance.push(road_km(circuity, (l.x - p.x, l.y - p.y), l.spread_km));
+            for p in &points {
+                for at in p {
+                    let d = at
+                        .iter()
+                        .map(|&(x, y)| road_km(circuity, (l.x - x, l.y - y), l.spread_km))
+                        .fold(f64::INFINITY, f64::min);
+                    distance.push(d);
+                }
             }
         }
 
@@ -432,13 +473,16 @@ impl World {
             timeline,
             hubs,
             distance,
+            per_provider,
         }
     }
 
-    /// Road distance from a locality's residents to a provider, km.
+    /// Road distance from a locality's residents to the nearest of a
+    /// provider's sites offering a service, km.
     #[inline]
-    pub fn distance(&self, l: LocalityId, p: ProviderId) -> f64 {
-        self.distance[l.index() * self.providers.len() + p.index()]
+    pub fn distance(&self, l: LocalityId, p: ProviderId, s: ServiceId) -> f64 {
+        let at = l.index() * self.providers.len() + p.index();
+        if self.per_provider == 1 { self.distance[at] } else { self.distance[at * self.per_provider + s.index()] }
     }
 
     /// The designated hub for complex cases of service `s`.

@@ -1,0 +1,159 @@
+//! Which of a trust's hospitals sees which service: the curated site file
+//! (`configs/source/site_services.csv`), one row per hospital site with its
+//! emergency department, obstetric unit, neonatal unit level, inpatient
+//! paediatrics and planned surgery, each with a stated source.
+//!
+//! The model's services map to them as: `emergency_medicine` at sites with
+//! an (adult) emergency department, `maternity` at obstetric units,
+//! `neonatal` at neonatal units of any level, `paediatrics` at inpatient
+//! paediatric wards, `elective_surgery` at sites doing planned surgery, and
+//! `gynaecology` at the trust's obstetric units (at its planned-surgery sites
+//! when it has none). Other services (community care) stay at the trust's
+//! main site.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::BuildError;
+use super::table::{Row, Table};
+
+/// Neonatal unit levels, lowest first (BAPM): special care unit, local
+/// neonatal unit, neonatal intensive care unit.
+pub const NEONATAL_LEVELS: [&str; 3] = ["SCU", "LNU", "NICU"];
+
+/// One curated hospital site.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SiteServices {
+    /// The trust's ODS code.
+    pub trust: String,
+    /// The site's ODS code.
+    pub site: String,
+    /// A type 1 emergency department for adults.
+    pub emergency_department: bool,
+    /// A consultant-led obstetric unit.
+    pub obstetric_unit: bool,
+    /// The neonatal unit's level, if any.
+    pub neonatal_unit: Option<&'static str>,
+    /// Inpatient paediatric beds.
+    pub inpatient_paediatrics: bool,
+    /// Planned (elective) surgery.
+    pub elective_surgery: bool,
+    /// Line in the file, for messages.
+    pub line: u64,
+}
+
+fn yes_no(row: &Row<'_>, column: &str) -> Result<bool, BuildError> {
+    match row.text(column).to_ascii_lowercase().as_str() {
+        "yes" => Ok(true),
+        "no" => Ok(false),
+        other => Err(row.error(column, format!("expected `yes` or `no`, found `{other}`"))),
+    }
+}
+
+/// Reads the curated file; every row must name its source.
+pub fn read(path: &Path) -> Result<Vec<SiteServices>, BuildError> {
+    let columns = [
+        "trust",
+        "site",
+        "emergency_department",
+        "obstetric_unit",
+        "neonatal_unit",
+        "inpatient_paediatrics",
+        "elective_surgery",
+        "source",
+    ];
+    let table = Table::read(path, &columns)?;
+    let mut out = Vec::new();
+    let mut seen = BTreeMap::new();
+    for row in table.rows() {
+        let (trust, site) = (row.text("trust"), row.text("site"));
+        if trust.is_empty() {
+            return Err(row.error("trust", "expected a trust code, found nothing"));
+        }
+        if site.is_empty() {
+            return Err(row.error("site", "expected a site code, found nothing"));
+        }
+        row.first_for(&mut seen, "site", site)?;
+        let level = row.text("neonatal_unit");
+        let neonatal_unit = match NEONATAL_LEVELS.iter().find(|l| l.eq_ignore_ascii_case(level)) {
+            Some(l) => Some(*l),
+            None if level.eq_ignore_ascii_case("none") => None,
+            None => {
+                return Err(row.error(
+                    "neonatal_unit",
+                    format!("expected SCU, LNU, NICU or none, found `{level}`"),
+                ));
+            }
+        };
+        if row.text("source").is_empty() {
+            return Err(row.error("source", "expected where the row's facts come from, found nothing"));
+        }
+        out.push(SiteServices {
+            trust: trust.to_owned(),
+            site: site.to_owned(),
+            emergency_department: yes_no(&row, "emergency_department")?,
+            obstetric_unit: yes_no(&row, "obstetric_unit")?,
+            neonatal_unit,
+            inpatient_paediatrics: yes_no(&row, "inpatient_paediatrics")?,
+            elective_surgery: yes_no(&row, "elective_surgery")?,
+            line: row.line,
+        });
+    }
+    Ok(out)
+}
+
+/// The model services each of a trust's curated sites sees, by the rules
+/// above, among those the trust offers (sites seeing none are left out).
+pub fn services_at<'a>(rows: &[&'a SiteServices], offers: &[&'static str]) -> Vec<(&'a SiteServices, Vec<&'static str>)> {
+    let any_obstetric = rows.iter().any(|r| r.obstetric_unit);
+    rows.iter()
+        .map(|r| {
+            let here: Vec<&'static str> = offers
+                .iter()
+                .copied()
+                .filter(|s| match *s {
+                    "emergency_medicine" => r.emergency_department,
+                    "maternity" => r.obstetric_unit,
+                    "neonatal" => r.neonatal_unit.is_some(),
+                    "paediatrics" => r.inpatient_paediatrics,
+                    "elective_surgery" => r.elective_surgery,
+                    "gynaecology" => r.obstetric_unit || (!any_obstetric && r.elective_surgery),
+                    _ => false,
+                })
+                .collect();
+            (*r, here)
+        })
+        .filter(|(_, here)| !here.is_empty())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(site: &str, ed: bool, obstetric: bool, elective: bool) -> SiteServices {
+        SiteServices {
+            trust: "T".into(),
+            site: site.into(),
+            emergency_department: ed,
+            obstetric_unit: obstetric,
+            neonatal_unit: obstetric.then_some("LNU"),
+            inpatient_paediatrics: obstetric,
+            elective_surgery: elective,
+            line: 2,
+        }
+    }
+
+    #[test]
+    fn services_follow_the_units_on_each_site() {
+        let (a, b, c) = (row("A", true, false, true), row("B", false, true, false), row("C", false, false, false));
+        let offers = ["elective_surgery", "emergency_medicine", "gynaecology", "maternity", "neonatal", "community_care"];
+        let got = services_at(&[&a, &b, &c], &offers);
+        assert_eq!(got.len(), 2, "a site seeing nothing the trust offers is left out");
+        assert_eq!(got[0].1, vec!["elective_surgery", "emergency_medicine"]);
+        assert_eq!(got[1].1, vec!["gynaecology", "maternity", "neonatal"]);
+        // Without an obstetric unit, gynaecology goes where planned surgery is.
+        let got = services_at(&[&a], &offers);
+        assert_eq!(got[0].1, vec!["elective_surgery", "emergency_medicine", "gynaecology"]);
+    }
+}
