@@ -319,6 +319,22 @@ pub struct ValidateArgs {
     /// Worker threads. Default: all cores.
     #[arg(short = 'j', long = "jobs", value_name = "N")]
     pub jobs: Option<usize>,
+    /// Instead of the suite: compare scenarios' catchments with OHID's
+    /// (flow_trust_from_ltla21_2022release_geographr.csv), beside the
+    /// nearest-site and gravity baselines.
+    #[arg(long, value_name = "FILE", requires = "beds")]
+    pub catchments: Option<PathBuf>,
+    /// NHS England trust beds by month: beds weigh merged trusts'
+    /// catchments and the gravity baseline.
+    #[arg(long, value_name = "FILE", requires = "catchments")]
+    pub beds: Option<PathBuf>,
+    /// The scenarios to compare (repeatable). Default: the built-in regional ones.
+    #[arg(long = "scenario", value_name = "SCENARIO", requires = "catchments")]
+    pub scenarios: Vec<PathBuf>,
+    /// Also fit the choice's distance weights to the catchments, over the
+    /// scenarios together, with two-fold cross-validation over districts.
+    #[arg(long, requires = "catchments")]
+    pub fit: bool,
 }
 
 /// How `validate` prints its table.

@@ -1,9 +1,11 @@
 //! The subcommands, on validated settings.
 
 use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Result, anyhow, bail};
+use rayon::prelude::*;
 
 use ccsim::load::{self, DEFAULT_SCENARIO, Source};
 use ccsim::model::{self, PRESETS, Regime, RegimeSpec};
@@ -102,6 +104,9 @@ fn explain(args: &ExplainArgs) -> Result<()> {
 
 fn validate(args: &ValidateArgs) -> Result<ExitCode> {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads(args.jobs)?).build()?;
+    if let (Some(flows), Some(beds)) = (&args.catchments, &args.beds) {
+        return pool.install(|| validate_catchments(args, flows, beds));
+    }
     let settings = validate::Settings { quick: args.quick };
     let results = pool.install(|| validate::suite(settings));
     if let Some(path) = &args.json {
@@ -117,6 +122,35 @@ fn validate(args: &ValidateArgs) -> Result<ExitCode> {
     };
     output::write_stdout(table.as_bytes())?;
     Ok(passed)
+}
+
+/// `ccsim validate --catchments`: simulated against real catchments.
+fn validate_catchments(args: &ValidateArgs, flows: &Path, beds: &Path) -> Result<ExitCode> {
+    use ccsim::validate::catchments;
+    let observed = ccsim::import::catchments::Observed::read(flows)?;
+    let beds = ccsim::import::catchments::first_year_beds(beds)?;
+    let paths: Vec<PathBuf> = if args.scenarios.is_empty() {
+        ["builtin:cheshire-merseyside", "builtin:west-mercia"].iter().map(PathBuf::from).collect()
+    } else {
+        args.scenarios.clone()
+    };
+    let scenarios: Vec<ccsim::model::Scenario> =
+        paths.iter().map(|p| load::from_path_or_builtin(p).map(|(s, _)| s)).collect::<Result<_, _>>()?;
+    let prepared: Vec<catchments::Prepared> =
+        scenarios.par_iter().map(|s| catchments::prepare(s, &observed, &beds)).collect();
+    let reports: Vec<catchments::ScenarioReport> =
+        scenarios.par_iter().zip(prepared.par_iter()).map(|(s, p)| catchments::report(s, p)).collect();
+    let fit = args.fit.then(|| catchments::fit_all(&prepared));
+    let passed = reports.iter().all(|r| r.model < r.nearest);
+    if let Some(path) = &args.json {
+        output::write_result(path, &output::to_json(&serde_json::json!({"scenarios": reports, "fit": fit}))?)?;
+        if path.as_os_str() == "-" {
+            return Ok(if passed { ExitCode::SUCCESS } else { ExitCode::from(1) });
+        }
+    }
+    let table = text::catchments_table(&reports, fit.as_ref(), args.format == TableFormat::Markdown);
+    output::write_stdout(table.as_bytes())?;
+    Ok(if passed { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 /// An indicatif bar on standard error.

@@ -7,6 +7,7 @@ use crate::model::{RunOutput, Scenario};
 use crate::sweep::discover::SweepDiscovery;
 use crate::sweep::sensitivity::{Indices, SensitivityReport};
 use crate::validate::{CheckResult, Kind};
+use crate::validate::catchments::{FitReport, ScenarioReport};
 
 fn opt(v: Option<f64>, scale: f64, decimals: usize) -> String {
     v.map_or_else(|| "–".to_owned(), |v| grouped(v * scale, decimals))
@@ -134,6 +135,68 @@ pub fn validation_markdown(results: &[CheckResult]) -> String {
             t,
             "| `{}` | {} | {} | {} | {} | {} |",
             r.id, r.name, r.expected, r.simulated, r.tolerance, verdict
+        );
+    }
+    t
+}
+
+/// `validate --catchments`: each scenario's distance from the real
+/// catchments beside the baselines, its worst providers, and the fit.
+pub fn catchments_table(reports: &[ScenarioReport], fit: Option<&FitReport>, markdown: bool) -> String {
+    let mut t = String::new();
+    let row = |t: &mut String, cells: &[String]| {
+        if markdown {
+            let _ = writeln!(t, "| {} |", cells.join(" | "));
+        } else {
+            let _ = writeln!(t, "{:<22} {:>9} {:>8} {:>12} {:>14}  {}", cells[0], cells[1], cells[2], cells[3], cells[4], cells[5]);
+        }
+    };
+    let head: Vec<String> =
+        ["scenario", "providers", "model", "nearest site", "gravity (β)", "result"].iter().map(|s| s.to_string()).collect();
+    row(&mut t, &head);
+    if markdown {
+        t.push_str("|---|---|---|---|---|---|\n");
+    }
+    for r in reports {
+        let verdict = if r.model < r.nearest {
+            format!("pass: {:.0}% below the nearest site", 100.0 * (1.0 - r.model / r.nearest))
+        } else {
+            "fail: not below the nearest site".to_owned()
+        };
+        row(
+            &mut t,
+            &[
+                r.scenario.clone(),
+                r.providers.to_string(),
+                format!("{:.3}", r.model),
+                format!("{:.3}", r.nearest),
+                format!("{:.3} ({:.3})", r.gravity, r.gravity_beta),
+                verdict,
+            ],
+        );
+    }
+    t.push('\n');
+    for r in reports {
+        let worst: Vec<String> =
+            r.worst.iter().map(|(id, m, n)| format!("{id} {m:.2} (nearest site {n:.2})")).collect();
+        let _ = writeln!(t, "{}: furthest: {}", r.scenario, worst.join("; "));
+    }
+    if let Some(f) = fit {
+        let _ = writeln!(
+            t,
+            "\nfitted on all districts: choice.beta_distance_emergency {:.4}, choice.beta_distance {:.4} per km",
+            f.beta_emergency, f.beta_elective
+        );
+        for (i, (be, bd, held)) in f.folds.iter().enumerate() {
+            let _ = writeln!(t, "fold {}: fitted on one half β_e {be:.4}, β_d {bd:.4}; distance on the other {held:.3}", i + 1);
+        }
+        let _ = writeln!(
+            t,
+            "held out (mean of the folds): model {:.3}, nearest site {:.3}, gravity {:.3}; model {:.0}% below the nearest site",
+            f.held_out_model,
+            f.held_out_nearest,
+            f.held_out_gravity,
+            100.0 * (1.0 - f.held_out_model / f.held_out_nearest)
         );
     }
     t

@@ -75,6 +75,9 @@ pub struct BedData {
     pub occupancy: BTreeMap<String, f64>,
     /// England's over the reference year (all trusts' rows), if any.
     pub national_occupancy: Option<f64>,
+    /// Each trust's mean general and acute beds over its months in 2022/23
+    /// (April 2022–March 2023, the file's first year).
+    pub first_year: BTreeMap<String, f64>,
 }
 
 fn district_code(row: &Row<'_>, column: &str) -> Result<String, BuildError> {
@@ -310,6 +313,7 @@ pub fn beds(path: &Path) -> Result<BedData, BuildError> {
     let table = Table::read(path, &columns)?;
     let mut rows: Vec<(String, (i32, usize), String, Beds)> = Vec::new();
     let mut occupied: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+    let mut first_year: BTreeMap<String, (f64, f64)> = BTreeMap::new();
     for row in table.rows() {
         let trust = row.text("nhs_trust22_code");
         if trust.is_empty() {
@@ -342,6 +346,11 @@ pub fn beds(path: &Path) -> Result<BedData, BuildError> {
                 o.1 += beds.general_acute;
             }
         }
+        if ((2022, 4)..=(2023, 3)).contains(&when) {
+            let b = first_year.entry(trust.to_owned()).or_insert((0.0, 0.0));
+            b.0 += beds.general_acute;
+            b.1 += 1.0;
+        }
         rows.push((trust.to_owned(), when, row.text("date").to_owned(), beds));
     }
     let national = occupied.values().fold((0.0, 0.0), |(u, a), o| (u + o.0, a + o.1));
@@ -367,6 +376,7 @@ pub fn beds(path: &Path) -> Result<BedData, BuildError> {
         last_month: last.into_iter().map(|(t, w)| (t, label(w))).collect(),
         occupancy: occupied.into_iter().map(|(t, (u, a))| (t, u / a)).collect(),
         national_occupancy: (national.1 > 0.0).then(|| national.0 / national.1),
+        first_year: first_year.into_iter().map(|(t, (b, n))| (t, b / n)).collect(),
     })
 }
 

@@ -65,11 +65,11 @@ pub struct Place {
     pub extent: Extent,
 }
 
-/// The 2021 district codes whose small areas make up `district`: its
-/// predecessors when it was formed after 2021, else itself.
-fn parts(district: &str) -> Vec<&str> {
+/// The district codes of the small-area file that make up `district`:
+/// itself, else (formed after 2021) its predecessors.
+fn parts<'a>(district: &'a str, known: &BTreeMap<&str, Vec<&SmallArea>>) -> Vec<&'a str> {
     match regions::DISTRICT_PREDECESSORS.iter().find(|(c, _)| *c == district) {
-        Some((_, before)) if !before.is_empty() => before.to_vec(),
+        Some((_, before)) if !known.contains_key(district) => before.to_vec(),
         _ => vec![district],
     }
 }
@@ -98,7 +98,7 @@ pub fn small_area_places(
     let mut places = Vec::new();
     for d in districts {
         let mine: Vec<&SmallArea> =
-            parts(&d.code).iter().flat_map(|p| by_district.get(p).into_iter().flatten().copied()).collect();
+            parts(&d.code, &by_district).iter().flat_map(|p| by_district.get(p).into_iter().flatten().copied()).collect();
         if mine.is_empty() {
             return Err(BuildError::file(
                 file,

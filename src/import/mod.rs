@@ -8,6 +8,7 @@
 //! applied and gathered in `configs/source/README.md`. Nothing here reads
 //! the network or a file that is not given by path.
 
+pub mod catchments;
 mod data;
 mod defaults;
 mod lists;
@@ -26,7 +27,7 @@ use serde_json::{Map, Value, json};
 use thiserror::Error;
 
 pub use localities::Level;
-pub use regions::{REGIONS, Region};
+pub use regions::{REGIONS, Region, predecessors};
 
 use crate::model::Scenario;
 use crate::model::scenario::{Capability, ProviderKind, Urgency};

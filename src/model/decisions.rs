@@ -98,7 +98,7 @@ impl Simulation {
         mut visit: impl FnMut(ProviderId, usize, f64, f64),
     ) {
         let nl = self.world.localities.len();
-        let w = self.regime.network_share();
+        let network_share = self.regime.network_share();
         let beta_q = self.world.choice.beta_quality;
         let residents = self.world.localities[l.index()].residents;
         let svc = &self.world.services[s.index()];
@@ -109,6 +109,8 @@ impl Simulation {
             if n <= 0.0 {
                 continue;
             }
+            // As the engine routes: emergency patients by distance decay, but complex cases the network sends to its hub.
+            let w = if svc.patient_choice || (k == 1 && self.world.hub(s).is_some()) { network_share } else { 0.0 };
             if w > 0.0 {
                 routing::network_targets(&self.world, &self.catchments, &self.snapshot, l, s, k, &mut scratch.targets);
                 for t in &scratch.targets {
@@ -131,8 +133,19 @@ impl Simulation {
                 for &(p, prob) in &scratch.probs {
                     visit(p, k, (1.0 - w) * n * prob, (1.0 - w) * n * beta_q * prob * (1.0 - prob));
                 }
-            } else if let Some(p) = routing::nearest(&self.catchments, &self.snapshot, l, s, k) {
-                visit(p, k, (1.0 - w) * n, 0.0);
+            } else {
+                routing::emergency_probabilities(
+                    &self.world,
+                    &self.catchments,
+                    &self.snapshot,
+                    l,
+                    s,
+                    k,
+                    &mut scratch.probs,
+                );
+                for &(p, prob) in &scratch.probs {
+                    visit(p, k, (1.0 - w) * n * prob, 0.0);
+                }
             }
         }
     }

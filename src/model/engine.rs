@@ -271,7 +271,7 @@ impl Simulation {
             tariffs: world.services.iter().map(|s| s.tariff).collect(),
             inflow: world.trained_inflow,
             demand_multiplier: vec![1.0; world.services.len() * world.localities.len()],
-            demand_tables: vec![PoissonTable::default(); world.services.len() * world.localities.len() * 6],
+            demand_tables: vec![PoissonTable::default(); world.services.len() * world.localities.len() * 2],
             pool: [0.0; 4],
             integration_start: None,
             network_start: None,
@@ -575,6 +575,7 @@ impl Simulation {
                 }
             }
         }
+        self.snapshot.settle(&self.world);
     }
 
     /// The share of older people's substitutable emergency demand met by
@@ -609,18 +610,16 @@ impl Simulation {
                 // referral is drawn before anything is routed, so however
                 // differently two runs route, they meet the same referrals.
                 let rng = self.rng.at(Key { purpose: Stream::Demand, first: l.0, second: s.0, week });
-                let mut drawn = [[0u32; 3]; 2];
-                let tables = &mut self.demand_tables[(l.index() * self.world.services.len() + s.index()) * 6..][..6];
-                for (k, by_band) in drawn.iter_mut().enumerate() {
+                let tables = &mut self.demand_tables[(l.index() * self.world.services.len() + s.index()) * 2..][..2];
+                // A sum of Poisson counts is Poisson with the summed mean:
+                // one draw per complexity over the age bands.
+                let by_band: [f64; 3] = std::array::from_fn(|b| residents[b] * svc.weekly_rate[b] * multiplier);
+                let mean: f64 = by_band.iter().sum();
+                let drawn: [u32; 2] = std::array::from_fn(|k| {
                     let share = if k == 1 { svc.complex_share } else { 1.0 - svc.complex_share };
-                    for (band, (d, (people, rate))) in
-                        by_band.iter_mut().zip(residents.iter().zip(svc.weekly_rate)).enumerate()
-                    {
-                        *d = tables[k * 3 + band].draw(rng, people * rate * share * multiplier);
-                    }
-                }
-                for (k, by_band) in drawn.iter().enumerate() {
-                    let n: u32 = by_band.iter().sum();
+                    tables[k].draw(rng, mean * share)
+                });
+                for (k, &n) in drawn.iter().enumerate() {
                     if n == 0 {
                         continue;
                     }
@@ -631,7 +630,9 @@ impl Simulation {
                     }
                     let substituted = match community {
                         Some(c) if c != s && k == 0 && substitution > 0.0 && self.world.substitutable[s.index()] => {
-                            binomial(self.rng.current(), by_band[OLDER], substitution)
+                            // Older people's share of the referrals, and the share of theirs substituted.
+                            let older = if mean > 0.0 { by_band[OLDER] / mean } else { 0.0 };
+                            binomial(self.rng.current(), n, older * substitution)
                         }
                         _ => 0,
                     };

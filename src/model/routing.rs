@@ -14,44 +14,64 @@ use super::scenario::Capability;
 use super::world::{LocalityId, ProviderId, ServiceId, World};
 
 /// For each service, complexity and locality, the providers that can take
-/// the case, nearest first (ties by id). Rebuilt whenever services move
-/// between providers.
+/// the case, nearest first (ties by id), with how many lie within the
+/// choice radius and each one's distance weight exp(−β·(d − d₀)) (β the
+/// service's: `beta_distance` under patient choice, else
+/// `beta_distance_emergency`; d₀ the nearest's distance). Rebuilt whenever
+/// services move between providers.
 #[derive(Debug, Clone, Default)]
 pub struct Catchments {
     localities: usize,
     lists: Vec<Vec<ProviderId>>,
+    weights: Vec<Vec<f64>>,
+    /// Distance of the nearest in each list, km.
+    nearest_km: Vec<f64>,
+    within: Vec<usize>,
 }
 
 impl Catchments {
     /// Builds the lists from what each provider offers now.
     pub fn build(world: &World, offers: impl Fn(ProviderId, ServiceId) -> Option<Capability>) -> Self {
         let (nl, np) = (world.localities.len(), world.providers.len());
-        let mut lists = Vec::with_capacity(world.services.len() * 2 * nl);
+        let n = world.services.len() * 2 * nl;
+        let (mut lists, mut weights) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        let (mut nearest_km, mut within) = (Vec::with_capacity(n), Vec::with_capacity(n));
         for s in world.service_ids() {
+            let beta = if world.services[s.index()].patient_choice {
+                world.choice.beta_distance
+            } else {
+                world.choice.beta_distance_emergency
+            };
             for k in 0..2 {
                 let capable: Vec<ProviderId> = (0..np as u32)
                     .map(ProviderId)
                     .filter(|&p| offers(p, s).is_some_and(|c| k == 0 || c == Capability::Complex))
                     .collect();
                 for l in world.locality_ids() {
-                    let mut v = capable.clone();
+                    let mut v: Vec<(f64, ProviderId)> = capable.iter().map(|&p| (world.distance(l, p, s), p)).collect();
                     v.sort_by(|a, b| {
-                        world
-                            .distance(l, *a, s)
-                            .total_cmp(&world.distance(l, *b, s))
-                            .then_with(|| world.providers[a.index()].id.cmp(&world.providers[b.index()].id))
+                        a.0.total_cmp(&b.0).then_with(|| world.providers[a.1.index()].id.cmp(&world.providers[b.1.index()].id))
                     });
-                    lists.push(v);
+                    let first = v.first().map_or(0.0, |x| x.0);
+                    within.push(v.iter().take_while(|x| x.0 <= world.choice.radius_km).count());
+                    nearest_km.push(first);
+                    weights.push(v.iter().map(|x| (-beta * (x.0 - first)).exp()).collect());
+                    lists.push(v.into_iter().map(|x| x.1).collect());
                 }
             }
         }
-        Catchments { localities: nl, lists }
+        Catchments { localities: nl, lists, weights, nearest_km, within }
+    }
+
+    #[inline]
+    fn at(&self, s: ServiceId, k: usize, l: LocalityId) -> usize {
+        (s.index() * 2 + k) * self.localities + l.index()
     }
 
     /// Providers that can take complexity `k` of service `s`, nearest to `l` first.
     #[inline]
     pub fn capable(&self, s: ServiceId, k: usize, l: LocalityId) -> &[ProviderId] {
-        &self.lists[(s.index() * 2 + k) * self.localities + l.index()]
+        &self.lists[self.at(s, k, l)]
     }
 }
 
@@ -68,6 +88,11 @@ pub struct Snapshot {
     pub wait: Vec<f64>,
     /// Whether the unit takes patients, `[provider * services + service]`.
     pub open: Vec<bool>,
+    /// exp(β_q·quality − β_w·expected wait − scale), `[provider * services + service]`.
+    appeal: Vec<f64>,
+    /// The scale factored out of each service's appeal: the largest
+    /// β_q·quality − β_w·wait over its open units.
+    pub appeal_scale: Vec<f64>,
 }
 
 impl Snapshot {
@@ -78,6 +103,36 @@ impl Snapshot {
             quality: vec![0.0; providers],
             wait: vec![0.0; providers * services],
             open: vec![false; providers * services],
+            appeal: vec![0.0; providers * services],
+            appeal_scale: vec![0.0; services],
+        }
+    }
+
+    /// A unit's weight in patient choice this week, apart from distance.
+    #[inline]
+    pub fn appeal(&self, p: ProviderId, s: ServiceId) -> f64 {
+        self.appeal[p.index() * self.services + s.index()]
+    }
+
+    /// Works out the units' appeal from their quality and waits, once the
+    /// week's figures are set.
+    pub fn settle(&mut self, world: &World) {
+        let c = &world.choice;
+        let np = self.quality.len();
+        for (si, svc) in world.services.iter().enumerate() {
+            let value = |pi: usize| {
+                let wait = if svc.is_elective() { self.wait[pi * self.services + si] } else { 0.0 };
+                c.beta_quality * self.quality[pi] - c.beta_wait * wait
+            };
+            let scale = (0..np)
+                .filter(|&pi| self.open[pi * self.services + si])
+                .map(value)
+                .fold(f64::NEG_INFINITY, f64::max);
+            let scale = if scale.is_finite() { scale } else { 0.0 };
+            self.appeal_scale[si] = scale;
+            for pi in 0..np {
+                self.appeal[pi * self.services + si] = (value(pi) - scale).exp();
+            }
         }
     }
 
@@ -120,6 +175,10 @@ pub fn utility(world: &World, snap: &Snapshot, l: LocalityId, p: ProviderId, s: 
 /// constant — the log-sum ln Σ exp(u) — or, when nobody is within the
 /// choice radius and the nearest open provider takes the patient, that
 /// provider's utility (`None` when no provider is open).
+///
+/// exp(u) is the product of the catchment's distance weight and the unit's
+/// weight this week ([`Snapshot::appeal`]); the log-sum adds back what each
+/// factors out.
 pub fn choice_probabilities(
     world: &World,
     catchments: &Catchments,
@@ -129,7 +188,20 @@ pub fn choice_probabilities(
     k: usize,
     out: &mut Vec<(ProviderId, f64)>,
 ) -> Option<f64> {
-    logit(world, catchments, snap, (l, s, k), out, |p| utility(world, snap, l, p, s))
+    let i = catchments.at(s, k, l);
+    let total = split(catchments, i, snap, s, out, |p| snap.appeal(p, s));
+    match total {
+        Some(t) if t > 0.0 && t.is_finite() => {
+            Some(t.ln() + snap.appeal_scale[s.index()] - world.choice.beta_distance * catchments.nearest_km[i])
+        }
+        Some(_) => exact_logit(world, catchments, snap, (l, s, k), out),
+        None => {
+            out.clear();
+            let p = nearest(catchments, snap, l, s, k)?;
+            out.push((p, 1.0));
+            Some(utility(world, snap, l, p, s))
+        }
+    }
 }
 
 /// Where emergency patients go (conveyance and self-presentation): among
@@ -137,7 +209,7 @@ pub fn choice_probabilities(
 /// exp(−β_e·distance) (`choice.beta_distance_emergency`); the nearest open
 /// one when none is within it. Fills `out` as [`choice_probabilities`].
 pub fn emergency_probabilities(
-    world: &World,
+    _world: &World,
     catchments: &Catchments,
     snap: &Snapshot,
     l: LocalityId,
@@ -145,36 +217,61 @@ pub fn emergency_probabilities(
     k: usize,
     out: &mut Vec<(ProviderId, f64)>,
 ) {
-    let beta = world.choice.beta_distance_emergency;
-    logit(world, catchments, snap, (l, s, k), out, |p| -beta * world.distance(l, p, s));
+    let i = catchments.at(s, k, l);
+    if split(catchments, i, snap, s, out, |_| 1.0).is_none() {
+        out.clear();
+        out.extend(nearest(catchments, snap, l, s, k).map(|p| (p, 1.0)));
+    }
 }
 
-/// A logit over the open capable providers within the choice radius (the
-/// nearest open one alone when none is): fills `out` with the probabilities
-/// and returns the log-sum, or the lone provider's utility.
-fn logit(
+/// Fills `out` with the open providers within the radius of catchment `i`
+/// and their shares of distance weight × `factor`; returns the summed
+/// weight, or `None` when none is open within the radius.
+fn split(
+    catchments: &Catchments,
+    i: usize,
+    snap: &Snapshot,
+    s: ServiceId,
+    out: &mut Vec<(ProviderId, f64)>,
+    factor: impl Fn(ProviderId) -> f64,
+) -> Option<f64> {
+    out.clear();
+    let (list, weights) = (&catchments.lists[i], &catchments.weights[i]);
+    let mut total = 0.0;
+    for j in 0..catchments.within[i] {
+        let p = list[j];
+        if snap.is_open(p, s) {
+            let w = weights[j] * factor(p);
+            total += w;
+            out.push((p, w));
+        }
+    }
+    if out.is_empty() {
+        return None;
+    }
+    if total > 0.0 && total.is_finite() {
+        for x in out.iter_mut() {
+            x.1 /= total;
+        }
+    }
+    Some(total)
+}
+
+/// The logit computed from the utilities themselves, for when the factored
+/// weights underflow or overflow (extreme quality or wait weights).
+fn exact_logit(
     world: &World,
     catchments: &Catchments,
     snap: &Snapshot,
     (l, s, k): (LocalityId, ServiceId, usize),
     out: &mut Vec<(ProviderId, f64)>,
-    utility: impl Fn(ProviderId) -> f64,
 ) -> Option<f64> {
     out.clear();
-    let c = &world.choice;
-    for &p in catchments.capable(s, k, l) {
-        if world.distance(l, p, s) > c.radius_km {
-            break; // nearest first: every later one is further
+    let i = catchments.at(s, k, l);
+    for &p in &catchments.lists[i][..catchments.within[i]] {
+        if snap.is_open(p, s) {
+            out.push((p, utility(world, snap, l, p, s)));
         }
-        if !snap.is_open(p, s) {
-            continue;
-        }
-        out.push((p, utility(p)));
-    }
-    if out.is_empty() {
-        let p = nearest(catchments, snap, l, s, k)?;
-        out.push((p, 1.0));
-        return Some(utility(p));
     }
     let max = out.iter().map(|x| x.1).fold(f64::NEG_INFINITY, f64::max);
     let mut total = 0.0;

@@ -642,7 +642,8 @@ pub struct CommissionerSpec {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ChoiceParams {
-    /// β_d, utility per km. Default 0.1.
+    /// β_d, utility per km. Default 0.18, fitted to OHID's trust catchments
+    /// (`ccsim validate --catchments … --fit`).
     pub beta_distance: f64,
     /// β_q, utility per unit of quality. Default 0.25.
     pub beta_quality: f64,
@@ -654,18 +655,18 @@ pub struct ChoiceParams {
     /// β_e, utility per km for services without patient choice (emergency
     /// conveyance and self-presentation): patients go to the open capable
     /// providers within the radius in proportion to exp(−β_e·distance).
-    /// Default 0.3.
+    /// Default 1.8, fitted to OHID's trust catchments with `beta_distance`.
     pub beta_distance_emergency: f64,
 }
 
 impl Default for ChoiceParams {
     fn default() -> Self {
         ChoiceParams {
-            beta_distance: 0.1,
+            beta_distance: 0.18,
             beta_quality: 0.25,
             beta_wait: 0.02,
             radius_km: 40.0,
-            beta_distance_emergency: 0.3,
+            beta_distance_emergency: 1.8,
         }
     }
 }

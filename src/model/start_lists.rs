@@ -67,6 +67,7 @@ impl Simulation {
             self.snapshot.set(ProviderId(p as u32), ServiceId(s as u32), true, unit.expected_wait());
             self.ledger.listed_at_start += u64::from(list.patients);
         }
+        self.snapshot.settle(&self.world);
     }
 }
 

@@ -15,6 +15,7 @@
 //! here is the check the tests run.
 
 pub mod both_ways;
+pub mod catchments;
 pub mod choice;
 pub mod conservation;
 pub mod evidence;
