@@ -6,8 +6,8 @@ use crate::model::scenario::Capability;
 use crate::model::{RunOutput, Scenario};
 use crate::sweep::discover::SweepDiscovery;
 use crate::sweep::sensitivity::{Indices, SensitivityReport};
-use crate::validate::{CheckResult, Kind};
 use crate::validate::catchments::{FitReport, ScenarioReport};
+use crate::validate::{CheckResult, Kind};
 
 fn opt(v: Option<f64>, scale: f64, decimals: usize) -> String {
     v.map_or_else(|| "–".to_owned(), |v| grouped(v * scale, decimals))
@@ -148,11 +148,17 @@ pub fn catchments_table(reports: &[ScenarioReport], fit: Option<&FitReport>, mar
         if markdown {
             let _ = writeln!(t, "| {} |", cells.join(" | "));
         } else {
-            let _ = writeln!(t, "{:<22} {:>9} {:>8} {:>12} {:>14}  {}", cells[0], cells[1], cells[2], cells[3], cells[4], cells[5]);
+            let _ = writeln!(
+                t,
+                "{:<22} {:>9} {:>8} {:>12} {:>14}  {}",
+                cells[0], cells[1], cells[2], cells[3], cells[4], cells[5]
+            );
         }
     };
-    let head: Vec<String> =
-        ["scenario", "providers", "model", "nearest site", "gravity (β)", "result"].iter().map(|s| s.to_string()).collect();
+    let head: Vec<String> = ["scenario", "providers", "model", "nearest site", "gravity (β)", "result"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     row(&mut t, &head);
     if markdown {
         t.push_str("|---|---|---|---|---|---|\n");
@@ -188,7 +194,11 @@ pub fn catchments_table(reports: &[ScenarioReport], fit: Option<&FitReport>, mar
             f.beta_emergency, f.beta_elective
         );
         for (i, (be, bd, held)) in f.folds.iter().enumerate() {
-            let _ = writeln!(t, "fold {}: fitted on one half β_e {be:.4}, β_d {bd:.4}; distance on the other {held:.3}", i + 1);
+            let _ = writeln!(
+                t,
+                "fold {}: fitted on one half β_e {be:.4}, β_d {bd:.4}; distance on the other {held:.3}",
+                i + 1
+            );
         }
         let _ = writeln!(
             t,

@@ -73,6 +73,8 @@ fn an_emergency_surge_with_shared_beds_lengthens_lists_and_costs_money() {
         .args(["--population", &format!("{data}/lad_population_single_year_age_mye.csv")])
         .args(["--centroids", &format!("{data}/lad_centroids_2020.csv")])
         .args(["--rtt", &format!("{data}/rtt_provider_by_part_2021.csv")])
+        .args(["--small-areas", &format!("{data}/lsoa11_england_pwc_ltla21_pop2020.csv")])
+        .args(["--site-services", "configs/source/site_services.csv"])
         .args(["--areas", "configs/source/district_areas.csv", "--main-sites", "configs/source/main_sites.csv"])
         .arg("--out")
         .arg(&config)

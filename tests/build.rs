@@ -27,6 +27,10 @@ fn real_inputs() -> Vec<String> {
         "configs/source/district_areas.csv".into(),
         "--main-sites".into(),
         "configs/source/main_sites.csv".into(),
+        "--small-areas".into(),
+        file("lsoa11_england_pwc_ltla21_pop2020.csv"),
+        "--site-services".into(),
+        "configs/source/site_services.csv".into(),
         "--rtt".into(),
         file("rtt_provider_by_part_2021.csv"),
     ]
@@ -75,10 +79,22 @@ fn the_regional_scenarios_trace_to_their_sources() {
         let path = format!("configs/{region}.json");
         let s: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("config")).expect("json");
         let localities = s["localities"].as_array().expect("localities");
-        let total: f64 = localities.iter().map(|l| l["population"].as_f64().expect("population")).sum();
-        let ons: f64 = localities.iter().map(|l| population[l["id"].as_str().expect("id")]).sum();
-        assert_eq!(total, ons, "{region}: residents are the sum of the districts' ONS figures");
-        assert_eq!(localities.len(), 9);
+        // Small areas add up to their district's residents (each written to 0.1).
+        let mut by_district: std::collections::BTreeMap<&str, (f64, usize)> = std::collections::BTreeMap::new();
+        for l in localities {
+            let d = by_district.entry(l["district"].as_str().expect("a small area names its district")).or_default();
+            d.0 += l["population"].as_f64().expect("population");
+            d.1 += 1;
+        }
+        assert_eq!(by_district.len(), 9, "{region}: nine districts");
+        for (code, (total, n)) in &by_district {
+            assert!(
+                (total - population[*code]).abs() <= 0.05 * *n as f64 + 1e-6,
+                "{region}: {code}'s small areas hold {total}, the district {}",
+                population[*code]
+            );
+        }
+        assert!(localities.len() > 100, "{region}: one locality per MSOA");
         for p in s["providers"].as_array().expect("providers") {
             let trust = p["trust"].as_str().expect("every provider has a trust code");
             let quoted = format!("\"{trust}\",\"August 2025\"");
@@ -241,7 +257,7 @@ perc_wait_more_18_weeks,perc_wait_more_52_weeks,total_pathways
 
     fn build(&self, districts: &str, out: &Path) -> std::process::Output {
         ccsim()
-            .args(["scenario", "build", "--districts", districts])
+            .args(["scenario", "build", "--geography", "district", "--districts", districts])
             .arg("--sites")
             .arg(self.path("sites.csv"))
             .arg("--beds")

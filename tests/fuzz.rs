@@ -71,6 +71,8 @@ fn full_scenario() -> Value {
     v["time"] = json!({"horizon_weeks": 52, "warmup_weeks": 26, "decision_interval": 13});
     v["geography"] = json!({"circuity": 1.3, "diversion_radius_km": 80.0});
     v["localities"][0]["name"] = json!("West");
+    v["localities"][0]["district"] = json!("E06000001");
+    v["localities"][0]["spread_km"] = json!(2.5);
     v["services"]["emergency_medicine"] = json!({
         "name": "Emergency medicine", "urgency": "emergency", "patient_choice": false,
         "referral_rate": {"children": 20.0, "adults": 60.0, "older": 150.0}, "complex_share": 0.1,
@@ -84,6 +86,11 @@ fn full_scenario() -> Value {
     a["quality"] = json!(0.1);
     a["debt"] = json!(1000.0);
     a["beds"] = json!(400.0);
+    a["sites"] = json!([
+        {"id": "A1", "name": "General", "position": {"x": -10.0, "y": 0.0},
+         "services": ["emergency_medicine", "elective_surgery"]},
+        {"id": "A2", "position": {"x": -14.0, "y": 3.0}, "services": ["elective_surgery"]}
+    ]);
     a["services"]["emergency_medicine"] = json!({"capability": "complex", "capacity": 300.0});
     a["services"]["community_care"] = json!({"capability": "routine", "capacity": 30.0});
     a["services"]["elective_surgery"]["waiting_list"] =
@@ -111,7 +118,8 @@ fn full_scenario() -> Value {
         json!({"budget_per_capita": {"children": 100.0, "adults": 200.0, "older": 900.0}, "budget_margin": 0.01});
     v["regime"] = json!({"preset": "competition", "pooling": 0.5, "staff_sharing": 0.2, "routing": 0.5,
                          "integration": 0.3, "coordination_cost": 1000.0});
-    v["choice"] = json!({"beta_distance": 0.1, "beta_quality": 0.25, "beta_wait": 0.02, "radius_km": 40.0});
+    v["choice"] = json!({"beta_distance": 0.1, "beta_quality": 0.25, "beta_wait": 0.02, "radius_km": 40.0,
+                         "beta_distance_emergency": 1.0});
     v["network"] =
         json!({"hubs": {"elective_surgery": "a"}, "wait_threshold_weeks": 12.0, "mutual_aid_radius_km": 40.0});
     v["outcome"] = json!({"quality": 0.3, "volume": 0.25, "staffing": 1.0, "wait": 0.005});
@@ -137,10 +145,16 @@ fn full_scenario() -> Value {
 /// The full scenario with positions in latitude and longitude.
 fn lat_lon_scenario() -> Value {
     let mut v = full_scenario();
+    let place = |item: &mut Value| {
+        let x = item["position"]["x"].as_f64().expect("x");
+        item["position"] = json!({"lat": 52.5, "lon": -2.0 + x / 68.0});
+    };
     for list in ["localities", "providers"] {
         for item in v[list].as_array_mut().expect("list") {
-            let x = item["position"]["x"].as_f64().expect("x");
-            item["position"] = json!({"lat": 52.5, "lon": -2.0 + x / 68.0});
+            place(item);
+            for site in item.get_mut("sites").and_then(Value::as_array_mut).into_iter().flatten() {
+                place(site);
+            }
         }
     }
     v
@@ -261,6 +275,7 @@ fn every_field_of_both_formats_is_fuzzed() {
         ("Geography", fields::<Geography>(), &["/geography"]),
         ("LocalitySpec", fields::<LocalitySpec>(), &["/localities/0"]),
         ("Position", fields::<Position>(), &["/localities/0/position", "/providers/0/position"]),
+        ("SiteSpec", fields::<SiteSpec>(), &["/providers/0/sites/0"]),
         ("AgeMix", fields::<AgeMix>(), &["/localities/0/age_mix"]),
         ("ServiceSpec", fields::<ServiceSpec>(), &["/services/emergency_medicine"]),
         ("AgeRates", fields::<AgeRates>(), &["/services/emergency_medicine/referral_rate"]),

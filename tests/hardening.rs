@@ -139,6 +139,8 @@ fn build_args(centroids: &str, extra: &[&str], out: &Path) -> Vec<String> {
     let mut args: Vec<String> = [
         "scenario",
         "build",
+        "--geography",
+        "district",
         "--region",
         "west-mercia",
         "--sites",

@@ -157,7 +157,7 @@ fn a_routing_mix_splits_patients_between_pathway_and_choice() {
     let r = run(&scenario(s.clone()), 8);
     let (a, b) = (treated_at(&r, "a", "surgery") as f64, treated_at(&r, "b", "surgery") as f64);
     // Network half: all to `a`. Choice half: logit on 6.5 km against 13 km.
-    let logit_a = 1.0 / (1.0 + (-0.1f64 * 6.5).exp());
+    let logit_a = 1.0 / (1.0 + (-0.18f64 * 6.5).exp());
     let expected = 0.5 + 0.5 * logit_a;
     assert!((a / (a + b) - expected).abs() < 0.01, "share {} expected {expected}", a / (a + b));
 }

@@ -61,8 +61,10 @@ impl Observed {
         districts: &[&str],
         beds: &BTreeMap<String, f64>,
     ) -> Option<BTreeMap<String, f64>> {
-        let codes: Vec<&str> =
-            std::iter::once(trust).chain(predecessors(trust).iter().copied()).filter(|c| self.shares.contains_key(*c)).collect();
+        let codes: Vec<&str> = std::iter::once(trust)
+            .chain(predecessors(trust).iter().copied())
+            .filter(|c| self.shares.contains_key(*c))
+            .collect();
         let weight = |c: &str| if codes.len() == 1 { 1.0 } else { beds.get(c).copied().unwrap_or(0.0) };
         let mut out: BTreeMap<String, f64> = districts.iter().map(|d| ((*d).to_owned(), 0.0)).collect();
         for c in &codes {

@@ -97,8 +97,10 @@ pub fn small_area_places(
     }
     let mut places = Vec::new();
     for d in districts {
-        let mine: Vec<&SmallArea> =
-            parts(&d.code, &by_district).iter().flat_map(|p| by_district.get(p).into_iter().flatten().copied()).collect();
+        let mine: Vec<&SmallArea> = parts(&d.code, &by_district)
+            .iter()
+            .flat_map(|p| by_district.get(p).into_iter().flatten().copied())
+            .collect();
         if mine.is_empty() {
             return Err(BuildError::file(
                 file,
@@ -218,7 +220,8 @@ mod tests {
         // Weights 1/4 and 3/4 (the scaling is the same in both): 53.375°N.
         assert!((first.position.0 - 53.375).abs() < 1e-12);
         // RMS distance from the centre: √(¼·(0.075°)² + ¾·(0.025°)²) of 111.2 km a degree.
-        let expected = (0.25f64 * 0.075 * 0.075 + 0.75 * 0.025 * 0.025).sqrt() * 6371.0088 * std::f64::consts::PI / 180.0;
+        let expected =
+            (0.25f64 * 0.075 * 0.075 + 0.75 * 0.025 * 0.025).sqrt() * 6371.0088 * std::f64::consts::PI / 180.0;
         match first.extent {
             Extent::Spread(s) => assert!((s - expected).abs() < 1e-9, "{s} against {expected}"),
             Extent::Area(_) => panic!("an MSOA has a spread"),

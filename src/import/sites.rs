@@ -79,10 +79,7 @@ pub fn read(path: &Path) -> Result<Vec<SiteServices>, BuildError> {
             Some(l) => Some(*l),
             None if level.eq_ignore_ascii_case("none") => None,
             None => {
-                return Err(row.error(
-                    "neonatal_unit",
-                    format!("expected SCU, LNU, NICU or none, found `{level}`"),
-                ));
+                return Err(row.error("neonatal_unit", format!("expected SCU, LNU, NICU or none, found `{level}`")));
             }
         };
         if row.text("source").is_empty() {
@@ -104,7 +101,10 @@ pub fn read(path: &Path) -> Result<Vec<SiteServices>, BuildError> {
 
 /// The model services each of a trust's curated sites sees, by the rules
 /// above, among those the trust offers (sites seeing none are left out).
-pub fn services_at<'a>(rows: &[&'a SiteServices], offers: &[&'static str]) -> Vec<(&'a SiteServices, Vec<&'static str>)> {
+pub fn services_at<'a>(
+    rows: &[&'a SiteServices],
+    offers: &[&'static str],
+) -> Vec<(&'a SiteServices, Vec<&'static str>)> {
     let any_obstetric = rows.iter().any(|r| r.obstetric_unit);
     rows.iter()
         .map(|r| {
@@ -147,7 +147,8 @@ mod tests {
     #[test]
     fn services_follow_the_units_on_each_site() {
         let (a, b, c) = (row("A", true, false, true), row("B", false, true, false), row("C", false, false, false));
-        let offers = ["elective_surgery", "emergency_medicine", "gynaecology", "maternity", "neonatal", "community_care"];
+        let offers =
+            ["elective_surgery", "emergency_medicine", "gynaecology", "maternity", "neonatal", "community_care"];
         let got = services_at(&[&a, &b, &c], &offers);
         assert_eq!(got.len(), 2, "a site seeing nothing the trust offers is left out");
         assert_eq!(got[0].1, vec!["elective_surgery", "emergency_medicine"]);

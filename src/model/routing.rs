@@ -50,7 +50,8 @@ impl Catchments {
                 for l in world.locality_ids() {
                     let mut v: Vec<(f64, ProviderId)> = capable.iter().map(|&p| (world.distance(l, p, s), p)).collect();
                     v.sort_by(|a, b| {
-                        a.0.total_cmp(&b.0).then_with(|| world.providers[a.1.index()].id.cmp(&world.providers[b.1.index()].id))
+                        a.0.total_cmp(&b.0)
+                            .then_with(|| world.providers[a.1.index()].id.cmp(&world.providers[b.1.index()].id))
                     });
                     let first = v.first().map_or(0.0, |x| x.0);
                     within.push(v.iter().take_while(|x| x.0 <= world.choice.radius_km).count());
@@ -124,10 +125,8 @@ impl Snapshot {
                 let wait = if svc.is_elective() { self.wait[pi * self.services + si] } else { 0.0 };
                 c.beta_quality * self.quality[pi] - c.beta_wait * wait
             };
-            let scale = (0..np)
-                .filter(|&pi| self.open[pi * self.services + si])
-                .map(value)
-                .fold(f64::NEG_INFINITY, f64::max);
+            let scale =
+                (0..np).filter(|&pi| self.open[pi * self.services + si]).map(value).fold(f64::NEG_INFINITY, f64::max);
             let scale = if scale.is_finite() { scale } else { 0.0 };
             self.appeal_scale[si] = scale;
             for pi in 0..np {

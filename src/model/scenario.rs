@@ -249,8 +249,8 @@ pub struct LocalitySpec {
     /// area to its centre, `(2/3)·sqrt(area/π)`, to every journey. Default 0.
     #[serde(default)]
     pub area_km2: f64,
-    /// How far residents live from the position, km (root-mean-square), in
-    /// place of the area's; give one or the other. Default: from the area.
+    /// How far residents live from the position, km (root-mean-square);
+    /// when given, `area_km2` no longer sets it. Default: from the area.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spread_km: Option<f64>,
     /// The district the locality lies in, for results by district and
@@ -848,12 +848,6 @@ impl Scenario {
             check_nonneg(p, &at("area_km2"), l.area_km2, MAX_AREA_KM2);
             if let Some(spread) = l.spread_km {
                 check_nonneg(p, &at("spread_km"), spread, MAX_KM);
-                if l.area_km2 > 0.0 {
-                    p.push(Problem::new(
-                        at("spread_km"),
-                        format!("give `area_km2` or `spread_km`, not both (found {} km² and {spread} km)", l.area_km2),
-                    ));
-                }
             }
             if let Some(d) = &l.district {
                 check_name(p, &at("district"), d);
@@ -976,7 +970,10 @@ impl Scenario {
             self.localities.iter().enumerate().map(|(i, l)| (format!("localities[{i}].position"), l.position)).chain(
                 self.providers.iter().enumerate().flat_map(|(i, v)| {
                     std::iter::once((format!("providers[{i}].position"), v.position)).chain(
-                        v.sites.iter().enumerate().map(move |(j, x)| (format!("providers[{i}].sites[{j}].position"), x.position)),
+                        v.sites
+                            .iter()
+                            .enumerate()
+                            .map(move |(j, x)| (format!("providers[{i}].sites[{j}].position"), x.position)),
                     )
                 }),
             );

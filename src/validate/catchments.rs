@@ -22,6 +22,7 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::model::run::{output, scenario_hash};
@@ -84,14 +85,22 @@ impl Geography {
                         .collect();
                     capable.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.0.cmp(&b.0.0)));
                     if !capable.is_empty() {
-                        streams.push(Stream { locality: l, emergency: !svc.patient_choice, patients: weekly * share, capable });
+                        streams.push(Stream {
+                            locality: l,
+                            emergency: !svc.patient_choice,
+                            patients: weekly * share,
+                            capable,
+                        });
                     }
                 }
             }
         }
         let emergency: Vec<ServiceId> =
             world.service_ids().filter(|s| world.services[s.index()].id == "emergency_medicine").collect();
-        let emergency = emergency.first().copied().or_else(|| world.service_ids().find(|s| !world.services[s.index()].patient_choice));
+        let emergency = emergency
+            .first()
+            .copied()
+            .or_else(|| world.service_ids().find(|s| !world.services[s.index()].patient_choice));
         let nearest_emergency = world
             .locality_ids()
             .map(|l| {
@@ -263,38 +272,42 @@ pub fn grid(from: f64, to: f64, points: usize) -> Vec<f64> {
     (0..points).map(|i| from * (to / from).powf(i as f64 / (points - 1) as f64)).collect()
 }
 
-/// The pair of weights (emergency, elective) on `grid` that minimises the
-/// summed weighted distance over `places` (geography, real catchments,
-/// weights), each scored over its `districts` (`None`: all).
-pub fn fit(places: &[(&Geography, &Real, &[f64], Option<Vec<String>>)], grid: &[f64]) -> (f64, f64, f64) {
-    let mut best = (f64::NAN, f64::NAN, f64::INFINITY);
-    for &be in grid {
-        for &bd in grid {
-            let loss: f64 = places
-                .iter()
-                .map(|(g, real, w, ds)| score(&g.expected(be, bd), real, w, ds.as_deref()).distance)
-                .sum();
-            if loss < best.2 {
-                best = (be, bd, loss);
-            }
-        }
+/// A prepared scenario scored over some of its districts (`None`: all).
+#[derive(Clone, Copy)]
+pub struct Part<'a> {
+    /// The scenario.
+    pub prepared: &'a Prepared,
+    /// The districts scored.
+    pub districts: Option<&'a [String]>,
+}
+
+impl Part<'_> {
+    fn score(&self, patients: &Patients) -> f64 {
+        score(patients, &self.prepared.real, &self.prepared.weights, self.districts).distance
     }
-    best
+}
+
+/// The pair of weights (emergency, elective) on `grid` that minimises the
+/// summed weighted distance over `parts`, and that sum (the grid searched
+/// in parallel; ties go to the earlier point).
+pub fn fit(parts: &[Part<'_>], grid: &[f64]) -> (f64, f64, f64) {
+    let points: Vec<(f64, f64)> = grid.iter().flat_map(|&be| grid.iter().map(move |&bd| (be, bd))).collect();
+    let losses: Vec<f64> = points
+        .par_iter()
+        .map(|&(be, bd)| parts.iter().map(|p| p.score(&p.prepared.geography.expected(be, bd))).sum())
+        .collect();
+    let (i, loss) = losses.iter().enumerate().fold((0, f64::INFINITY), |b, (i, &l)| if l < b.1 { (i, l) } else { b });
+    (points[i].0, points[i].1, loss)
 }
 
 /// The gravity model's β on `grid` that minimises the summed distance.
-pub fn fit_gravity(places: &[(&Geography, &Real, &[f64], &[f64], Option<Vec<String>>)], grid: &[f64]) -> (f64, f64) {
-    let mut best = (f64::NAN, f64::INFINITY);
-    for &beta in grid {
-        let loss: f64 = places
-            .iter()
-            .map(|(g, real, w, beds, ds)| score(&g.gravity(beds, beta), real, w, ds.as_deref()).distance)
-            .sum();
-        if loss < best.1 {
-            best = (beta, loss);
-        }
-    }
-    best
+pub fn fit_gravity(parts: &[Part<'_>], grid: &[f64]) -> (f64, f64) {
+    let losses: Vec<f64> = grid
+        .par_iter()
+        .map(|&beta| parts.iter().map(|p| p.score(&p.prepared.geography.gravity(&p.prepared.beds, beta))).sum())
+        .collect();
+    let (i, loss) = losses.iter().enumerate().fold((0, f64::INFINITY), |b, (i, &l)| if l < b.1 { (i, l) } else { b });
+    (grid[i], loss)
 }
 
 /// The two halves of a sorted list of districts: alternate ones.
@@ -313,10 +326,8 @@ mod tests {
     #[test]
     fn the_distance_is_half_the_summed_share_differences() {
         let real: Real = vec![Some(BTreeMap::from([("A".into(), 0.75), ("B".into(), 0.25)])), None];
-        let sim: Patients = vec![
-            BTreeMap::from([("A".into(), 50.0), ("B".into(), 50.0)]),
-            BTreeMap::from([("A".into(), 10.0)]),
-        ];
+        let sim: Patients =
+            vec![BTreeMap::from([("A".into(), 50.0), ("B".into(), 50.0)]), BTreeMap::from([("A".into(), 10.0)])];
         let s = score(&sim, &real, &[2.0, 1.0], None);
         assert!((s.distance - 0.25).abs() < 1e-12, "{s:?}");
         assert_eq!(s.providers.len(), 1, "a provider with no real catchment is left out");
@@ -389,20 +400,13 @@ pub struct Prepared {
 
 /// Prepares a valid scenario: its world under its own regime, and its
 /// providers' real catchments and beds (`beds` by trust code).
-pub fn prepare(
-    s: &Scenario,
-    observed: &crate::import::catchments::Observed,
-    beds: &BTreeMap<String, f64>,
-) -> Prepared {
+pub fn prepare(s: &Scenario, observed: &crate::import::catchments::Observed, beds: &BTreeMap<String, f64>) -> Prepared {
     let regime = s.regime.resolve().expect("a valid scenario's regime resolves");
     let world = World::build(s, regime);
     let geography = Geography::new(&world);
     let districts: Vec<&str> = geography.districts().iter().map(String::as_str).collect();
-    let real = world
-        .providers
-        .iter()
-        .map(|p| p.trust.as_deref().and_then(|t| observed.shares(t, &districts, beds)))
-        .collect();
+    let real =
+        world.providers.iter().map(|p| p.trust.as_deref().and_then(|t| observed.shares(t, &districts, beds))).collect();
     let trust_beds = world
         .providers
         .iter()
@@ -426,8 +430,7 @@ pub fn default_grid() -> Vec<f64> {
 
 /// Scores a prepared scenario: a simulated run against the baselines.
 pub fn report(s: &Scenario, p: &Prepared) -> ScenarioReport {
-    let grid = default_grid();
-    let (gravity_beta, _) = fit_gravity(&[(&p.geography, &p.real, &p.weights, &p.beds, None)], &grid);
+    let (gravity_beta, _) = fit_gravity(&[Part { prepared: p, districts: None }], &default_grid());
     let model = score(&simulated(s, p.world.clone(), 1), &p.real, &p.weights, None);
     let nearest = score(&p.geography.nearest(), &p.real, &p.weights, None);
     let gravity = score(&p.geography.gravity(&p.beds, gravity_beta), &p.real, &p.weights, None);
@@ -454,34 +457,23 @@ pub fn report(s: &Scenario, p: &Prepared) -> ScenarioReport {
 /// cross-validation over each scenario's districts.
 pub fn fit_all(prepared: &[Prepared]) -> FitReport {
     let grid = default_grid();
-    let all: Vec<_> = prepared.iter().map(|p| (&p.geography, &p.real, p.weights.as_slice(), None)).collect();
+    let all: Vec<Part<'_>> = prepared.iter().map(|p| Part { prepared: p, districts: None }).collect();
     let (beta_emergency, beta_elective, _) = fit(&all, &grid);
     let halves: Vec<[Vec<String>; 2]> = prepared.iter().map(|p| halves(p.geography.districts())).collect();
+    let on = |half: usize| -> Vec<Part<'_>> {
+        prepared.iter().zip(&halves).map(|(p, h)| Part { prepared: p, districts: Some(h[half].as_slice()) }).collect()
+    };
+    let n = prepared.len() as f64;
     let (mut folds, mut model, mut nearest, mut gravity) = (Vec::new(), 0.0, 0.0, 0.0);
     for (train, test) in [(0, 1), (1, 0)] {
-        let on = |half: usize| -> Vec<_> {
-            prepared
-                .iter()
-                .zip(&halves)
-                .map(|(p, h)| (&p.geography, &p.real, p.weights.as_slice(), Some(h[half].clone())))
-                .collect()
-        };
         let (be, bd, _) = fit(&on(train), &grid);
-        let gravity_on = |half: usize| -> Vec<_> {
-            prepared
-                .iter()
-                .zip(&halves)
-                .map(|(p, h)| (&p.geography, &p.real, p.weights.as_slice(), p.beds.as_slice(), Some(h[half].clone())))
-                .collect()
-        };
-        let (gb, _) = fit_gravity(&gravity_on(train), &grid);
-        let n = prepared.len() as f64;
+        let (gb, _) = fit_gravity(&on(train), &grid);
         let mut held = 0.0;
-        for (p, h) in prepared.iter().zip(&halves) {
-            let ds = Some(h[test].as_slice());
-            held += score(&p.geography.expected(be, bd), &p.real, &p.weights, ds).distance / n;
-            nearest += score(&p.geography.nearest(), &p.real, &p.weights, ds).distance / n / 2.0;
-            gravity += score(&p.geography.gravity(&p.beds, gb), &p.real, &p.weights, ds).distance / n / 2.0;
+        for part in on(test) {
+            let g = &part.prepared.geography;
+            held += part.score(&g.expected(be, bd)) / n;
+            nearest += part.score(&g.nearest()) / n / 2.0;
+            gravity += part.score(&g.gravity(&part.prepared.beds, gb)) / n / 2.0;
         }
         model += held / 2.0;
         folds.push((be, bd, held));
