@@ -12,6 +12,7 @@ mod discover;
 mod explain;
 mod export;
 mod fuzz;
+mod geography;
 mod hardening;
 mod queueing;
 mod regimes;

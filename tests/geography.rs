@@ -1,0 +1,165 @@
+//! Geography: hospital sites, emergency patients by distance decay, and the
+//! shipped scenarios against real catchments.
+
+use ccsim::model::RunOutput;
+use serde_json::{Value, json};
+
+use crate::common::{adults, ccsim, frozen, run, scenario};
+
+fn treated_at(r: &RunOutput, provider: &str, service: &str) -> u64 {
+    let p = r.providers.iter().find(|p| p.id == provider).expect("provider exists");
+    p.services[service].treated
+}
+
+/// One emergency service with `weekly` patients a week from 52,000 adults.
+fn emergency(weekly: f64) -> Value {
+    json!({
+        "urgency": "emergency", "referral_rate": {"adults": weekly}, "complex_share": 0.0,
+        "tariff": 1000.0, "baseline_risk": {"routine": 0.01, "complex": 0.05}
+    })
+}
+
+fn unit(id: &str, x: f64) -> Value {
+    json!({"id": id, "kind": "dgh", "position": {"x": x, "y": 0.0},
+           "services": {"ae": {"capability": "routine", "capacity": 1000.0}}})
+}
+
+/// Towns at −30 and +30 km; trust `t` at −30 and `m` in the middle. With a
+/// second site of `t` at +30, the eastern town goes to `t` too.
+fn towns(second_site: bool) -> Value {
+    let mut t = unit("t", -30.0);
+    if second_site {
+        t["sites"] = json!([
+            {"id": "west", "position": {"x": -30.0, "y": 0.0}, "services": ["ae"]},
+            {"id": "east", "position": {"x": 30.0, "y": 0.0}, "services": ["ae"]}
+        ]);
+    }
+    frozen(json!({
+        "name": "towns",
+        "time": {"horizon_weeks": 52, "warmup_weeks": 2},
+        "localities": [adults("west", -30.0), adults("east", 30.0)],
+        "services": {"ae": emergency(100.0)},
+        "providers": [t, unit("m", 0.0)],
+        "choice": {"beta_distance_emergency": 1.0}
+    }))
+}
+
+#[test]
+fn a_trust_with_two_emergency_sites_receives_patients_at_both() {
+    let one = run(&scenario(towns(false)), 1);
+    let two = run(&scenario(towns(true)), 1);
+    // With one site the eastern town's patients go to the middle (39 km against 78 km).
+    let total = |r: &RunOutput| treated_at(r, "t", "ae") + treated_at(r, "m", "ae");
+    assert!(treated_at(&one, "m", "ae") as f64 > 0.45 * total(&one) as f64);
+    // With a site beside each town the trust takes (nearly) everyone, and nobody travels far.
+    assert!(treated_at(&two, "m", "ae") as f64 <= 0.001 * total(&two) as f64, "{}", treated_at(&two, "m", "ae"));
+    let mean_km = |r: &RunOutput| r.summary.access.overall.mean_km.expect("patients travelled");
+    assert!(mean_km(&two) < 1.0, "mean {} km", mean_km(&two));
+    // The journey to the second site is counted as the journey to that site.
+    assert!(mean_km(&one) > 15.0, "mean {} km", mean_km(&one));
+}
+
+/// Emergency patients split between two providers by exp(−β_e·road km):
+/// one town at the origin, providers 5 and 10 km away (6.5 and 13 road km).
+#[test]
+fn emergency_patients_split_by_distance_decay_in_closed_form() {
+    for beta in [0.05, 0.2] {
+        let s = frozen(json!({
+            "name": "decay",
+            "time": {"horizon_weeks": 520, "warmup_weeks": 2},
+            "localities": [adults("town", 0.0)],
+            "services": {"ae": emergency(200.0)},
+            "providers": [unit("near", 5.0), unit("far", -10.0)],
+            "choice": {"beta_distance_emergency": beta}
+        }));
+        let r = run(&scenario(s), 4);
+        let (near, far) = (treated_at(&r, "near", "ae") as f64, treated_at(&r, "far", "ae") as f64);
+        let expected = 1.0 / (1.0 + (-beta * 6.5f64).exp());
+        let share = near / (near + far);
+        assert!((share - expected).abs() < 0.01, "β_e {beta}: near's share {share:.4}, closed form {expected:.4}");
+    }
+}
+
+/// The shipped regional scenarios against OHID's real catchments: the
+/// model at least 30% closer than sending everyone to the nearest
+/// emergency site, in sample and held out.
+#[test]
+fn the_regional_scenarios_beat_the_nearest_site_on_real_catchments() {
+    let data = "tests/data/ons-nhs";
+    let o = ccsim()
+        .args(["validate", "--catchments", &format!("{data}/flow_trust_from_ltla21_2022release_geographr.csv")])
+        .args(["--beds", &format!("{data}/england_trust_ga_critical_beds_2022_2025.csv"), "--fit", "--json", "-"])
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: Value = serde_json::from_slice(&o.stdout).expect("json");
+    for s in r["scenarios"].as_array().expect("scenarios") {
+        let (model, nearest) = (s["model"].as_f64().expect("model"), s["nearest"].as_f64().expect("nearest"));
+        assert!(model < 0.7 * nearest, "{}: model {model:.3} against nearest site {nearest:.3}", s["scenario"]);
+    }
+    let fit = &r["fit"];
+    let (held, nearest) = (fit["held_out_model"].as_f64().expect("held"), fit["held_out_nearest"].as_f64().expect("n"));
+    assert!(held < 0.7 * nearest, "held out: model {held:.3} against nearest site {nearest:.3}");
+    // The shipped defaults are the fit's, rounded.
+    let defaults = ccsim::model::scenario::ChoiceParams::default();
+    assert!((fit["beta_emergency"].as_f64().expect("be") - defaults.beta_distance_emergency).abs() < 0.05);
+    assert!((fit["beta_elective"].as_f64().expect("bd") - defaults.beta_distance).abs() < 0.01);
+}
+
+/// `scenario build` of West Mercia from the extracts with `small_areas` and
+/// `site_services` files of the test's own.
+fn build_with(small_areas: &std::path::Path, site_services: &std::path::Path, out: &std::path::Path) -> (bool, String) {
+    let data = "tests/data/ons-nhs";
+    let o = ccsim()
+        .args(["scenario", "build", "--region", "west-mercia"])
+        .args(["--sites", &format!("{data}/nhs_hospital_sites_2020.csv")])
+        .args(["--beds", &format!("{data}/england_trust_ga_critical_beds_2022_2025.csv")])
+        .args(["--population", &format!("{data}/lad_population_single_year_age_mye.csv")])
+        .args(["--centroids", &format!("{data}/lad_centroids_2020.csv")])
+        .arg("--small-areas")
+        .arg(small_areas)
+        .arg("--site-services")
+        .arg(site_services)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .expect("runs");
+    (o.status.success(), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+#[test]
+fn bad_small_areas_and_site_rows_are_errors_naming_file_line_and_field() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let small = std::fs::read_to_string("tests/data/ons-nhs/lsoa11_england_pwc_ltla21_pop2020.csv").expect("extract");
+    let sites = std::fs::read_to_string("configs/source/site_services.csv").expect("curated");
+    let (good_small, good_sites) = (t.path().join("small.csv"), t.path().join("sites.csv"));
+    std::fs::write(&good_small, &small).expect("write");
+    std::fs::write(&good_sites, &sites).expect("write");
+    let out = t.path().join("built.json");
+    // An LSOA with no district (line 3: the second row).
+    let mut lines: Vec<String> = small.lines().map(str::to_owned).collect();
+    let mut fields: Vec<&str> = lines[2].split(',').collect();
+    fields[5] = "";
+    lines[2] = fields.join(",");
+    let bad_small = t.path().join("bad_small.csv");
+    std::fs::write(&bad_small, lines.join("\n")).expect("write");
+    let (ok, stderr) = build_with(&bad_small, &good_sites, &out);
+    assert!(!ok && stderr.contains("bad_small.csv: line 3, column 6 (`ltla21_code`)"), "{stderr}");
+    assert!(!out.exists(), "nothing is written");
+    // A curated site that is not one of its trust's.
+    let bad_sites = t.path().join("bad_sites.csv");
+    std::fs::write(&bad_sites, sites.replacen("RLQ,RLQ01,", "RLQ,RJE01,", 1)).expect("write");
+    let (ok, stderr) = build_with(&good_small, &bad_sites, &out);
+    assert!(
+        !ok && stderr.contains("bad_sites.csv: line") && stderr.contains("`RJE01` is not a site of trust RLQ"),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "nothing is written");
+    // A neonatal level that does not exist.
+    std::fs::write(&bad_sites, sites.replacen(",SCU,", ",level 2,", 1)).expect("write");
+    let (ok, stderr) = build_with(&good_small, &bad_sites, &out);
+    assert!(!ok && stderr.contains("(`neonatal_unit`): expected SCU, LNU, NICU or none, found `level 2`"), "{stderr}");
+    // The good files build.
+    let (ok, stderr) = build_with(&good_small, &good_sites, &out);
+    assert!(ok, "{stderr}");
+}
