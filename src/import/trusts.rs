@@ -41,11 +41,17 @@ fn has(name: &str, words: &[&str]) -> bool {
 }
 
 /// The main site of trust `trust`: `chosen` if given, else, among its
-/// located sites, its own before those of trusts it took over, then the
-/// one whose name looks most like a main hospital (0: minor words such as
-/// `community` or `clinic`; 2: `general`, `royal`, `university`,
-/// `district`; 1: otherwise), then the lowest site code.
-pub fn main_site<'a>(trust: &str, sites: &[&'a Site], chosen: Option<&str>) -> Option<&'a Site> {
+/// located sites, a major hospital (`major`: one with a stroke unit) before
+/// others, its own before those of trusts it took over, then the one whose
+/// name looks most like a main hospital (0: minor words such as `community`
+/// or `clinic`; 2: `general`, `royal`, `university`, `district`; 1:
+/// otherwise), then the lowest site code.
+pub fn main_site<'a>(
+    trust: &str,
+    sites: &[&'a Site],
+    chosen: Option<&str>,
+    major: &BTreeSet<String>,
+) -> Option<&'a Site> {
     let located = sites.iter().copied().filter(|s| s.position.is_some());
     if let Some(code) = chosen {
         return located.clone().find(|s| s.code == code);
@@ -58,9 +64,47 @@ pub fn main_site<'a>(trust: &str, sites: &[&'a Site], chosen: Option<&str>) -> O
         } else {
             1
         };
-        (s.trust == trust, name)
+        (major.contains(&s.code), s.trust == trust, name)
     };
     located.max_by(|a, b| score(a).cmp(&score(b)).then_with(|| b.code.cmp(&a.code)))
+}
+
+/// A trust's or site's name reduced for comparison: lower case, `&` as
+/// `and`, punctuation as spaces, without `NHS (Foundation) Trust` or a
+/// leading `The`.
+fn plain(name: &str) -> String {
+    let lower = name.to_lowercase().replace('&', "and");
+    let spaced: String = lower.chars().map(|c| if c.is_alphanumeric() { c } else { ' ' }).collect();
+    let mut words: Vec<&str> = spaced.split_whitespace().collect();
+    for tail in [["nhs", "foundation", "trust"].as_slice(), &["nhs", "trust"], &["foundation", "trust"]] {
+        if words.ends_with(tail) {
+            words.truncate(words.len() - tail.len());
+            break;
+        }
+    }
+    if words.first() == Some(&"the") {
+        words.remove(0);
+    }
+    words.join(" ")
+}
+
+/// Independent-sector records that bear another NHS trust's name (the site
+/// file has one named "Oxford University Hospitals", in Oxford, with
+/// Cambridge University Hospitals as its parent): not the parent's site.
+pub fn misfiled(sites: &[Site]) -> BTreeSet<usize> {
+    let mut trusts: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
+    for s in sites.iter().filter(|s| s.trust.starts_with('R')) {
+        trusts.entry(plain(&s.trust_name)).or_default().insert(s.trust.as_str());
+    }
+    sites
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| {
+            s.sector == "Independent Sector"
+                && trusts.get(&plain(&s.name)).is_some_and(|codes| !codes.contains(s.trust.as_str()))
+        })
+        .map(|(i, _)| i)
+        .collect()
 }
 
 /// Name words of trusts whose beds are for specialist elective work
@@ -191,10 +235,62 @@ mod tests {
             trust: trust.into(),
             trust_name: trust.into(),
             city: String::new(),
+            sector: "NHS Sector".into(),
             position: Some((53.5, -2.2)),
             line: 1,
             missing: None,
         }
+    }
+
+    #[test]
+    fn an_independent_record_bearing_another_trust_s_name_is_misfiled() {
+        let named = |code: &str, name: &str, trust: &str, trust_name: &str, sector: &str| Site {
+            name: name.into(),
+            trust_name: trust_name.into(),
+            sector: sector.into(),
+            ..site(code, trust)
+        };
+        let sites = [
+            named(
+                "RTH08",
+                "John Radcliffe Hospital",
+                "RTH",
+                "Oxford University Hospitals NHS Foundation Trust",
+                "NHS Sector",
+            ),
+            named("RGT01", "Addenbrooke's", "RGT", "Cambridge University Hospitals NHS Foundation Trust", "NHS Sector"),
+            named(
+                "RGT2V",
+                "Oxford University Hospitals",
+                "RGT",
+                "Cambridge University Hospitals NHS Foundation Trust",
+                "Independent Sector",
+            ),
+            // Filed as independent but the trust's own hospital: kept.
+            named(
+                "R0A02",
+                "Manchester Royal Infirmary",
+                "R0A",
+                "Manchester University NHS Foundation Trust",
+                "Independent Sector",
+            ),
+            // Another trust's name on an NHS record (a community site): kept.
+            named(
+                "RW5LC",
+                "Queen Victoria Hospital",
+                "RW5",
+                "Lancashire & South Cumbria NHS Foundation Trust",
+                "NHS Sector",
+            ),
+            named(
+                "RPC01",
+                "Queen Victoria Hospital",
+                "RPC",
+                "Queen Victoria Hospital NHS Foundation Trust",
+                "NHS Sector",
+            ),
+        ];
+        assert_eq!(misfiled(&sites), BTreeSet::from([2]));
     }
 
     #[test]
