@@ -189,9 +189,10 @@ pub struct SensitivityArgs {
 /// `ccsim scenario` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum ScenarioCommand {
-    /// Build a scenario from ONS and NHS data files: one locality per
-    /// district, one provider per NHS trust with most of its sites in them.
-    Build(BuildArgs),
+    /// Build a scenario from ONS and NHS data files: one locality per MSOA
+    /// (or LSOA, or district), one provider per NHS trust with most of its
+    /// sites in them.
+    Build(Box<BuildArgs>),
 }
 
 /// Arguments of `ccsim scenario build`.
