@@ -19,9 +19,17 @@ use super::world::{LocalityId, ProviderId, ServiceId, World};
 /// service's: `beta_distance` under patient choice, else
 /// `beta_distance_emergency`; d₀ the nearest's distance). Rebuilt whenever
 /// services move between providers.
+///
+/// A list holds the providers within reach (the largest of the choice,
+/// diversion and mutual-aid radii) and at least the [`MIN_LISTED`] nearest,
+/// so that tables grow with what a locality can reach rather than with the
+/// whole map; the rare patient whose listed providers are all closed goes
+/// to the nearest open one found among all capable providers.
 #[derive(Debug, Clone, Default)]
 pub struct Catchments {
     localities: usize,
+    /// Every provider that can take each service and complexity, `[s * 2 + k]`.
+    capable_all: Vec<Vec<ProviderId>>,
     lists: Vec<Vec<ProviderId>>,
     weights: Vec<Vec<f64>>,
     /// Distance of the nearest in each list, km.
@@ -36,6 +44,9 @@ impl Catchments {
         let n = world.services.len() * 2 * nl;
         let (mut lists, mut weights) = (Vec::with_capacity(n), Vec::with_capacity(n));
         let (mut nearest_km, mut within) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        let mut capable_all = Vec::with_capacity(world.services.len() * 2);
+        let reach =
+            world.choice.radius_km.max(world.geography.diversion_radius_km).max(world.network.mutual_aid_radius_km);
         for s in world.service_ids() {
             let beta = if world.services[s.index()].patient_choice {
                 world.choice.beta_distance
@@ -55,13 +66,27 @@ impl Catchments {
                     });
                     let first = v.first().map_or(0.0, |x| x.0);
                     within.push(v.iter().take_while(|x| x.0 <= world.choice.radius_km).count());
+                    let kept = v.iter().take_while(|x| x.0 <= reach).count().max(MIN_LISTED.min(v.len()));
+                    v.truncate(kept);
                     nearest_km.push(first);
                     weights.push(v.iter().map(|x| (-beta * (x.0 - first)).exp()).collect());
                     lists.push(v.into_iter().map(|x| x.1).collect());
                 }
+                capable_all.push(capable);
             }
         }
-        Catchments { localities: nl, lists, weights, nearest_km, within }
+        Catchments { localities: nl, capable_all, lists, weights, nearest_km, within }
+    }
+
+    /// The nearest open capable provider beyond the list (ties by id), for
+    /// when every listed one is closed.
+    fn nearest_beyond(&self, world: &World, snap: &Snapshot, l: LocalityId, s: ServiceId, k: usize) -> Option<ProviderId> {
+        self.capable_all[s.index() * 2 + k].iter().copied().filter(|&p| snap.is_open(p, s)).min_by(|a, b| {
+            world
+                .distance(l, *a, s)
+                .total_cmp(&world.distance(l, *b, s))
+                .then_with(|| world.providers[a.index()].id.cmp(&world.providers[b.index()].id))
+        })
     }
 
     #[inline]
@@ -155,9 +180,19 @@ impl Snapshot {
     }
 }
 
+/// Fewest providers a catchment list keeps, however far.
+pub const MIN_LISTED: usize = 4;
+
 /// The nearest open provider that can take complexity `k` of service `s`.
-pub fn nearest(c: &Catchments, snap: &Snapshot, l: LocalityId, s: ServiceId, k: usize) -> Option<ProviderId> {
-    c.capable(s, k, l).iter().copied().find(|&p| snap.is_open(p, s))
+pub fn nearest(
+    world: &World,
+    c: &Catchments,
+    snap: &Snapshot,
+    l: LocalityId,
+    s: ServiceId,
+    k: usize,
+) -> Option<ProviderId> {
+    c.capable(s, k, l).iter().copied().find(|&p| snap.is_open(p, s)).or_else(|| c.nearest_beyond(world, snap, l, s, k))
 }
 
 /// A patient's systematic utility of a provider under logit choice:
@@ -196,7 +231,7 @@ pub fn choice_probabilities(
         Some(_) => exact_logit(world, catchments, snap, (l, s, k), out),
         None => {
             out.clear();
-            let p = nearest(catchments, snap, l, s, k)?;
+            let p = nearest(world, catchments, snap, l, s, k)?;
             out.push((p, 1.0));
             Some(utility(world, snap, l, p, s))
         }
@@ -208,7 +243,7 @@ pub fn choice_probabilities(
 /// exp(−β_e·distance) (`choice.beta_distance_emergency`); the nearest open
 /// one when none is within it. Fills `out` as [`choice_probabilities`].
 pub fn emergency_probabilities(
-    _world: &World,
+    world: &World,
     catchments: &Catchments,
     snap: &Snapshot,
     l: LocalityId,
@@ -219,7 +254,7 @@ pub fn emergency_probabilities(
     let i = catchments.at(s, k, l);
     if split(catchments, i, snap, s, out, |_| 1.0).is_none() {
         out.clear();
-        out.extend(nearest(catchments, snap, l, s, k).map(|p| (p, 1.0)));
+        out.extend(nearest(world, catchments, snap, l, s, k).map(|p| (p, 1.0)));
     }
 }
 
@@ -317,6 +352,9 @@ pub fn network_targets(
                 Some(_) => {}
             }
             out.push(p);
+        }
+        if out.is_empty() {
+            out.extend(catchments.nearest_beyond(world, snap, l, s, k));
         }
     }
     let threshold = world.network.wait_threshold_weeks;

@@ -52,9 +52,14 @@ impl Simulation {
                     .map_or(0, LocalityId::index);
                 (0..nl * 2).map(|i| if i == nearest * 2 { 1.0 } else { 0.0 }).collect()
             };
+            // Only the (locality, complexity) pairs with weight can receive patients
+            // (largest remainder gives nothing to a zero weight): share among them alone.
+            let (at, weights): (Vec<usize>, Vec<f64>) =
+                weights.iter().copied().enumerate().filter(|(_, w)| *w > 0.0).unzip();
             let unit = self.providers[p].units[s].as_mut().expect("a start list belongs to an offered service");
             for (wait, n) in list.by_week().into_iter().enumerate().rev() {
-                for (i, count) in super::scenario::largest_remainder(n, &weights).into_iter().enumerate() {
+                for (j, count) in super::scenario::largest_remainder(n, &weights).into_iter().enumerate() {
+                    let i = at[j];
                     unit.queue.push(Cohort {
                         arrival: -(wait as i32),
                         locality: LocalityId((i / 2) as u32),
