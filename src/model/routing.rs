@@ -80,7 +80,14 @@ impl Catchments {
 
     /// The nearest open capable provider beyond the list (ties by id), for
     /// when every listed one is closed.
-    fn nearest_beyond(&self, world: &World, snap: &Snapshot, l: LocalityId, s: ServiceId, k: usize) -> Option<ProviderId> {
+    fn nearest_beyond(
+        &self,
+        world: &World,
+        snap: &Snapshot,
+        l: LocalityId,
+        s: ServiceId,
+        k: usize,
+    ) -> Option<ProviderId> {
         self.capable_all[s.index() * 2 + k].iter().copied().filter(|&p| snap.is_open(p, s)).min_by(|a, b| {
             world
                 .distance(l, *a, s)
