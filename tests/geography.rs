@@ -163,3 +163,27 @@ fn bad_small_areas_and_site_rows_are_errors_naming_file_line_and_field() {
     let (ok, stderr) = build_with(&good_small, &good_sites, &out);
     assert!(ok, "{stderr}");
 }
+
+/// Travel by home district adds up to the whole: every treated patient and
+/// every patient sent away is in exactly one district.
+#[test]
+fn access_by_district_adds_up_to_the_whole() {
+    let s = ccsim::load::builtin("west-mercia").expect("built-in");
+    let mut v = serde_json::to_value(&s).expect("serialises");
+    v["time"]["horizon_weeks"] = json!(52);
+    let r = run(&scenario(v), 3);
+    let a = &r.summary.access;
+    assert_eq!(a.by_district.len(), 9, "West Mercia's nine districts");
+    let treated: u64 = a.by_district.values().map(|d| d.treated).sum();
+    assert_eq!(treated, a.overall.treated);
+    // Districts' mean journeys, weighted by patients (sent away included), give the overall mean.
+    let weight = |x: &ccsim::model::metrics::Access| x.treated as f64 / (1.0 - x.unmet.unwrap_or(0.0));
+    let (mut km, mut n) = (0.0, 0.0);
+    for d in a.by_district.values() {
+        let w = weight(d);
+        km += d.mean_km.expect("travelled") * w;
+        n += w;
+    }
+    let overall = a.overall.mean_km.expect("travelled");
+    assert!((km / n - overall).abs() < 0.05, "{} against {overall}", km / n);
+}

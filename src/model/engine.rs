@@ -627,6 +627,7 @@ impl Simulation {
                     self.counts.arrived += u64::from(n);
                     if measuring {
                         self.metrics.tally(s, g).arrived += u64::from(n);
+                        self.metrics.locality_arrived[l.index()] += u64::from(n);
                     }
                     let substituted = match community {
                         Some(c) if c != s && k == 0 && substitution > 0.0 && self.world.substitutable[s.index()] => {
@@ -758,6 +759,7 @@ impl Simulation {
         if self.measuring() {
             let g = group(self.world.localities[c.locality.index()].rurality);
             self.metrics.tally(s, g).diverted_out += n;
+            self.metrics.locality_diverted_out[c.locality.index()] += n;
         }
     }
 

@@ -238,6 +238,10 @@ pub struct Metrics {
     tallies: Vec<Tally>,
     /// `[(service * localities + locality) * providers + provider]`, patients treated.
     flows: Vec<u64>,
+    /// Referrals by home locality.
+    pub locality_arrived: Vec<u64>,
+    /// Patients sent out of the region by home locality.
+    pub locality_diverted_out: Vec<u64>,
     /// `[provider * services + service]`.
     provider_tallies: Vec<ProviderTally>,
     /// By provider.
@@ -282,6 +286,8 @@ impl Metrics {
             providers: p,
             tallies: vec![Tally::default(); s * 2],
             flows: vec![0; s * l * p],
+            locality_arrived: vec![0; l],
+            locality_diverted_out: vec![0; l],
             provider_tallies: vec![ProviderTally::default(); p * s],
             accounts: vec![Accounts::default(); p],
             commissioner_paid: Money::ZERO,
@@ -567,7 +573,50 @@ impl Metrics {
             waiting.by_service.insert(id.clone(), b.waiting);
             outcomes.by_service.insert(id, b.outcomes);
         }
+        access.by_district = self.access_by_district(world);
         (access, waiting, outcomes, arrived)
+    }
+
+    /// Travel by the patients' home district (every service): treated,
+    /// unmet, mean, 95th percentile and share within 30 km, counting
+    /// patients sent out of the region as in the other groups; no choice
+    /// welfare.
+    fn access_by_district(&self, world: &World) -> BTreeMap<String, Access> {
+        let mut by: BTreeMap<&str, (Vec<(f64, u64)>, u64, u64)> = BTreeMap::new();
+        for l in world.locality_ids() {
+            let d = by.entry(world.localities[l.index()].district.as_str()).or_default();
+            d.1 += self.locality_arrived[l.index()];
+            d.2 += self.locality_diverted_out[l.index()];
+            for si in 0..self.services {
+                for p in world.provider_ids() {
+                    let n = self.flows[(si * self.localities + l.index()) * self.providers + p.index()];
+                    if n > 0 {
+                        d.0.push((world.distance(l, p, ServiceId(si as u32)), n));
+                    }
+                }
+            }
+        }
+        by.into_iter()
+            .map(|(district, (mut pairs, arrived, away))| {
+                let treated: u64 = pairs.iter().map(|x| x.1).sum();
+                if away > 0 {
+                    pairs.push((world.out_of_area_km, away));
+                }
+                pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+                let all: u64 = treated + away;
+                let km: f64 = pairs.iter().map(|(d, n)| d * *n as f64).sum();
+                let near: u64 = pairs.iter().filter(|(d, _)| *d <= ACCESS_KM).map(|x| x.1).sum();
+                let access = Access {
+                    treated,
+                    unmet: ratio(away as f64, arrived as f64),
+                    mean_km: ratio(km, all as f64),
+                    p95_km: weighted_percentile(&pairs, 0.95),
+                    share_within_30km: ratio(near as f64, all as f64),
+                    choice_welfare_km: None,
+                };
+                (district.to_owned(), access)
+            })
+            .collect()
     }
 }
 
@@ -626,6 +675,10 @@ pub struct Grouped<T> {
     pub rural: T,
     /// By service id.
     pub by_service: BTreeMap<String, T>,
+    /// By the patients' home district (locality `district`); filled for
+    /// access only.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_district: BTreeMap<String, T>,
 }
 
 /// Travel to treatment.
