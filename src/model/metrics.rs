@@ -582,22 +582,29 @@ impl Metrics {
     /// patients sent out of the region as in the other groups; no choice
     /// welfare.
     fn access_by_district(&self, world: &World) -> BTreeMap<String, Access> {
-        let mut by: BTreeMap<&str, (Vec<(f64, u64)>, u64, u64)> = BTreeMap::new();
+        /// A district's (km, patients) pairs, referrals and patients sent away.
+        #[derive(Default)]
+        struct Home {
+            pairs: Vec<(f64, u64)>,
+            arrived: u64,
+            away: u64,
+        }
+        let mut by: BTreeMap<&str, Home> = BTreeMap::new();
         for l in world.locality_ids() {
             let d = by.entry(world.localities[l.index()].district.as_str()).or_default();
-            d.1 += self.locality_arrived[l.index()];
-            d.2 += self.locality_diverted_out[l.index()];
+            d.arrived += self.locality_arrived[l.index()];
+            d.away += self.locality_diverted_out[l.index()];
             for si in 0..self.services {
                 for p in world.provider_ids() {
                     let n = self.flows[(si * self.localities + l.index()) * self.providers + p.index()];
                     if n > 0 {
-                        d.0.push((world.distance(l, p, ServiceId(si as u32)), n));
+                        d.pairs.push((world.distance(l, p, ServiceId(si as u32)), n));
                     }
                 }
             }
         }
         by.into_iter()
-            .map(|(district, (mut pairs, arrived, away))| {
+            .map(|(district, Home { mut pairs, arrived, away })| {
                 let treated: u64 = pairs.iter().map(|x| x.1).sum();
                 if away > 0 {
                     pairs.push((world.out_of_area_km, away));
