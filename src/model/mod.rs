@@ -2,29 +2,22 @@
 //!
 //! Nothing here reads files, talks to a terminal, parses command lines or
 //! starts threads; it turns a [`Scenario`] and a seed into a [`RunOutput`].
+//!
+//! In three parts and the world between them: `input/` (the scenario format,
+//! parameters, regimes, the timeline), [`world`] (a scenario compiled for a
+//! run: localities, services, providers and their sites, distances),
+//! `week/` (the engine and each step of a week) and `measures/` (money,
+//! accounts, tallies and the run's output). Each module is also reachable
+//! at `model::<name>`.
 
-pub mod accounts;
-pub mod bounds;
-mod decisions;
-pub mod draws;
-pub mod engine;
-mod finance;
-pub mod metrics;
-pub mod money;
-pub mod outcome;
-pub mod params;
-pub mod provider;
-pub mod queue;
-pub mod regime;
-mod regulator;
-pub mod rng;
-pub mod routing;
-pub mod run;
-pub mod scenario;
-mod start_lists;
-pub mod timeline;
-mod workforce;
+pub mod input;
+pub mod measures;
+pub mod week;
 pub mod world;
+
+pub use input::{bounds, params, regime, scenario, timeline};
+pub use measures::{accounts, metrics, money, run};
+pub use week::{draws, engine, outcome, provider, queue, rng, routing};
 
 pub use engine::{Ledger, Simulation};
 pub use regime::{PRESETS, Regime, RegimeSpec, Routing};

@@ -6,7 +6,7 @@
 //!          + β_staffing · staffing shortfall
 //!          + β_wait · weeks waited.
 
-use super::scenario::OutcomeParams;
+use crate::model::scenario::OutcomeParams;
 
 /// The provider-side conditions a treated patient meets.
 #[derive(Debug, Clone, Copy, PartialEq)]

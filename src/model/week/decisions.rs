@@ -58,7 +58,7 @@
 
 use super::engine::{Simulation, Unit};
 use super::routing;
-use super::world::{LocalityId, ProviderId, ServiceId};
+use crate::model::world::{LocalityId, ProviderId, ServiceId};
 
 /// Buffers reused by [`Simulation::expected_routes`].
 #[derive(Debug, Default)]

@@ -9,7 +9,7 @@
 
 use std::collections::VecDeque;
 
-use super::world::LocalityId;
+use crate::model::world::LocalityId;
 
 /// Patients who arrived in the same week from the same locality with the
 /// same complexity, waiting for or receiving the same service.

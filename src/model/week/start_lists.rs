@@ -10,13 +10,13 @@
 use super::decisions::RouteScratch;
 use super::engine::Simulation;
 use super::queue::Cohort;
-use super::world::{LocalityId, ProviderId, ServiceId};
+use crate::model::world::{LocalityId, ProviderId, ServiceId};
 
 impl Simulation {
     /// Puts each unit's starting list on its queue, oldest first.
     pub(super) fn seed_waiting_lists(&mut self) {
         let (np, ns, nl) = (self.providers.len(), self.world.services.len(), self.world.localities.len());
-        let lists: Vec<(usize, usize, super::scenario::StartList)> = (0..np)
+        let lists: Vec<(usize, usize, crate::model::scenario::StartList)> = (0..np)
             .flat_map(|p| (0..ns).map(move |s| (p, s)))
             .filter_map(|(p, s)| self.world.providers[p].offers[s].and_then(|o| o.waiting_list).map(|w| (p, s, w)))
             .filter(|(_, _, w)| w.patients > 0)
@@ -58,7 +58,7 @@ impl Simulation {
                 weights.iter().copied().enumerate().filter(|(_, w)| *w > 0.0).unzip();
             let unit = self.providers[p].units[s].as_mut().expect("a start list belongs to an offered service");
             for (wait, n) in list.by_week().into_iter().enumerate().rev() {
-                for (j, count) in super::scenario::largest_remainder(n, &weights).into_iter().enumerate() {
+                for (j, count) in crate::model::scenario::largest_remainder(n, &weights).into_iter().enumerate() {
                     let i = at[j];
                     unit.queue.push(Cohort {
                         arrival: -(wait as i32),

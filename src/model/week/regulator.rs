@@ -22,8 +22,8 @@
 //! acquirer straight into failure.
 
 use super::engine::{Event, Simulation, Unit};
-use super::money::Money;
-use super::world::{ProviderId, ServiceId};
+use crate::model::money::Money;
+use crate::model::world::{ProviderId, ServiceId};
 
 impl Simulation {
     /// Step 6: counts failing weeks and takes over providers at the end of their window.
@@ -85,7 +85,7 @@ impl Simulation {
                 detail: format!("cash below {} weeks of costs for {} weeks", f.cash_threshold_weeks, f.window_weeks),
             });
             let before = self.weighted_quality();
-            if f.action == super::params::FailureAction::Merge || open_units <= 1 {
+            if f.action == crate::model::params::FailureAction::Merge || open_units <= 1 {
                 self.merge_provider(p, "taken over by the regulator");
             } else if let Some(s) = self.least_viable(p) {
                 self.close_unit(p, s, "closed by the regulator");
@@ -108,7 +108,7 @@ impl Simulation {
         let charge = self.world.behaviour.capital_charge;
         let state = &mut self.providers[p.index()];
         match f.recovery_action {
-            super::params::RecoveryAction::Capacity => {
+            crate::model::params::RecoveryAction::Capacity => {
                 let mut saved = 0.0;
                 for (si, u) in state.units.iter_mut().enumerate() {
                     let Some(u) = u else { continue };
@@ -118,11 +118,11 @@ impl Simulation {
                 }
                 state.fixed_cost = (state.fixed_cost - saved).max(0.0);
             }
-            super::params::RecoveryAction::Quality => state.quality *= 1.0 - f.recovery_cut,
+            crate::model::params::RecoveryAction::Quality => state.quality *= 1.0 - f.recovery_cut,
         }
         let what = match f.recovery_action {
-            super::params::RecoveryAction::Capacity => "capacity",
-            super::params::RecoveryAction::Quality => "quality",
+            crate::model::params::RecoveryAction::Capacity => "capacity",
+            crate::model::params::RecoveryAction::Quality => "quality",
         };
         self.events.push(Event {
             week: self.week,

@@ -6,7 +6,7 @@
 //! summation.
 //!
 //! Pence are held in an `i128`: with every input inside the scenario's
-//! bounds ([`super::bounds`]) the largest sum a run can make is below 10^26
+//! bounds ([`crate::model::bounds`]) the largest sum a run can make is below 10^26
 //! pence, so no total can wrap; sums are checked all the same, and one that
 //! would overflow saturates, which unbalances the ledger and fails the run
 //! rather than giving a wrong figure.

@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::engine::{Event, Simulation, Timeseries};
 use super::metrics::{Access, Accounts, Grouped, Outcomes, Waiting, group, ratio};
 use super::money::Money;
-use super::regime::Regime;
-use super::scenario::{Capability, ProviderKind, STAFF_GROUPS, Scenario};
-use super::world::{ProviderId, ServiceId};
+use crate::model::engine::{Event, Simulation, Timeseries};
+use crate::model::regime::Regime;
+use crate::model::scenario::{Capability, ProviderKind, STAFF_GROUPS, Scenario};
+use crate::model::world::{ProviderId, ServiceId};
 
 /// The version written into every result.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -66,7 +66,7 @@ pub struct MapLocality {
     /// Residents.
     pub population: f64,
     /// Urban or rural.
-    pub rurality: super::scenario::Rurality,
+    pub rurality: crate::model::scenario::Rurality,
 }
 
 /// A provider on the map.

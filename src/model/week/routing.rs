@@ -10,8 +10,8 @@
 //! Both read the waits published at the start of the week ([`Snapshot`]),
 //! so the order in which localities are routed never changes a result.
 
-use super::scenario::Capability;
-use super::world::{LocalityId, ProviderId, ServiceId, World};
+use crate::model::scenario::Capability;
+use crate::model::world::{LocalityId, ProviderId, ServiceId, World};
 
 /// For each service, complexity and locality, the providers that can take
 /// the case, nearest first (ties by id), with how many lie within the

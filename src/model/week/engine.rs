@@ -15,15 +15,15 @@
 use serde::{Deserialize, Serialize};
 
 use super::draws::{PoissonTable, binomial};
-use super::metrics::{Accounts, Metrics, OutOfAreaRecord, TreatedRecord, group};
-use super::money::Money;
 use super::outcome::{self, Conditions};
 use super::queue::Cohort;
-use super::regime::Regime;
 use super::rng::{Key, Keyed, Stream};
 use super::routing::{self, Catchments, NO_CAPACITY_WAIT, Snapshot};
-use super::timeline::{Change, Knob};
-use super::world::{LocalityId, OLDER, ProviderId, ServiceId, World};
+use crate::model::metrics::{Accounts, Metrics, OutOfAreaRecord, TreatedRecord, group};
+use crate::model::money::Money;
+use crate::model::regime::Regime;
+use crate::model::timeline::{Change, Knob};
+use crate::model::world::{LocalityId, OLDER, ProviderId, ServiceId, World};
 
 pub use super::provider::{ProviderState, Staff, Unit};
 
@@ -298,7 +298,7 @@ impl Simulation {
     }
 
     /// A run of a validated scenario under its own regime.
-    pub fn from_scenario(scenario: &super::scenario::Scenario, seed: u64, timeseries: bool) -> Self {
+    pub fn from_scenario(scenario: &crate::model::scenario::Scenario, seed: u64, timeseries: bool) -> Self {
         let regime = scenario.regime.resolve().expect("the scenario was validated, so its regime resolves");
         Simulation::new(World::build(scenario, regime), seed, timeseries)
     }
@@ -477,7 +477,7 @@ impl Simulation {
             }
             Change::TrainedInflow { group, value } => {
                 self.inflow[*group] = *value;
-                format!("trained inflow of {} set to {value} WTE a year", super::scenario::STAFF_GROUPS[*group])
+                format!("trained inflow of {} set to {value} WTE a year", crate::model::scenario::STAFF_GROUPS[*group])
             }
             Change::Demand { service, locality, multiplier } => {
                 let nl = self.world.localities.len();
@@ -1018,7 +1018,7 @@ impl Simulation {
     fn record(&mut self) {
         if self.measuring() {
             self.metrics.record_week(&self.providers);
-            if (self.week + 1).is_multiple_of(super::metrics::CENSUS_WEEKS) {
+            if (self.week + 1).is_multiple_of(crate::model::metrics::CENSUS_WEEKS) {
                 self.metrics.record_census(&self.world, &self.providers, self.week);
             }
         }

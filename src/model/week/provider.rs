@@ -3,11 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::accounts::Accounts;
-use super::money::Money;
 use super::queue::{Cohort, WaitingList};
 use super::routing::NO_CAPACITY_WAIT;
-use super::scenario::Capability;
+use crate::model::accounts::Accounts;
+use crate::model::money::Money;
+use crate::model::scenario::Capability;
 
 /// Weeks in the trailing window that defines a unit's annual volume.
 const VOLUME_WINDOW: usize = 52;

@@ -19,8 +19,8 @@
 //! fails alone.
 
 use super::engine::Simulation;
-use super::metrics::Accounts;
-use super::money::Money;
+use crate::model::metrics::Accounts;
+use crate::model::money::Money;
 
 impl Simulation {
     /// The share of the integration ramp reached this week.
@@ -106,7 +106,8 @@ impl Simulation {
                 let variable = Money::pounds(svc.variable_cost * (1.0 - p.efficiency) * n);
                 a.tariff_income += income;
                 a.variable += variable;
-                let staff_cost = world.staff_cost_per_episode(super::world::ServiceId(si as u32)) * (1.0 + p.premium);
+                let staff_cost =
+                    world.staff_cost_per_episode(crate::model::world::ServiceId(si as u32)) * (1.0 + p.premium);
                 u.interval_contribution += income.as_pounds() - variable.as_pounds() - staff_cost * n;
             }
             a.quality_payment_income = Money::pounds(p.quality_payment);

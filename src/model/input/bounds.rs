@@ -6,7 +6,7 @@
 //! in a run can overflow or lose its meaning: with at most
 //! [`MAX_WEEKLY_REFERRALS`] referrals a week, [`MAX_MONEY`] per episode and
 //! [`MAX_WEEKS`] weeks, the largest sum of money is below 10^26 pence, far
-//! inside [`Money`](super::money::Money)'s ±1.7·10^38, and every weekly count
+//! inside [`Money`](crate::model::money::Money)'s ±1.7·10^38, and every weekly count
 //! fits a `u32` with room to spare. A value outside its range is refused by
 //! validation with the field, the value and the range.
 

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 
 pub use super::accounts::Accounts;
 use super::money::Money;
-use super::scenario::Rurality;
-use super::world::{LocalityId, ProviderId, ServiceId, World};
+use crate::model::scenario::Rurality;
+use crate::model::world::{LocalityId, ProviderId, ServiceId, World};
 
 /// The NHS referral-to-treatment standard, weeks.
 pub const RTT_WEEKS: u32 = 18;
@@ -308,7 +308,7 @@ impl Metrics {
     }
 
     /// Adds one measured week of staff and provider figures.
-    pub fn record_week(&mut self, providers: &[super::provider::ProviderState]) {
+    pub fn record_week(&mut self, providers: &[crate::model::provider::ProviderState]) {
         self.weeks += 1;
         let open: Vec<_> = providers.iter().filter(|p| p.open).collect();
         let establishment: f64 = open.iter().map(|p| p.establishment()).sum();
@@ -373,7 +373,7 @@ impl Metrics {
 
     /// Counts the elective waiting lists at the end of `week`: every
     /// waiting cohort by how long it has waited (RTT incomplete pathways).
-    pub fn record_census(&mut self, world: &World, providers: &[super::provider::ProviderState], week: u32) {
+    pub fn record_census(&mut self, world: &World, providers: &[crate::model::provider::ProviderState], week: u32) {
         self.censuses += 1;
         for (pi, p) in providers.iter().enumerate().filter(|(_, p)| p.open) {
             for (si, u) in p.units.iter().enumerate() {

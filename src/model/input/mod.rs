@@ -1,0 +1,10 @@
+//! What a scenario says: its format and checks ([`scenario`]), the
+//! parameter blocks ([`params`]), regimes and presets ([`regime`]), timed
+//! changes ([`timeline`]) and the bounds every number is checked against
+//! ([`bounds`]).
+
+pub mod bounds;
+pub mod params;
+pub mod regime;
+pub mod scenario;
+pub mod timeline;

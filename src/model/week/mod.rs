@@ -1,0 +1,19 @@
+//! A simulated week and the parts it moves: the engine's step order
+//! ([`engine`]); where patients go ([`routing`]) and the random draws that
+//! split them ([`draws`], [`rng`]); providers' units and queues
+//! ([`provider`], [`queue`], the start lists); treatment outcomes
+//! ([`outcome`]); and the steps that act — staff, decisions, payments and
+//! the regulator.
+
+mod decisions;
+pub mod draws;
+pub mod engine;
+mod finance;
+pub mod outcome;
+pub mod provider;
+pub mod queue;
+mod regulator;
+pub mod rng;
+pub mod routing;
+mod start_lists;
+mod workforce;
