@@ -57,6 +57,12 @@ fn a_trust_with_two_emergency_sites_receives_patients_at_both() {
     assert!(mean_km(&two) < 1.0, "mean {} km", mean_km(&two));
     // The journey to the second site is counted as the journey to that site.
     assert!(mean_km(&one) > 15.0, "mean {} km", mean_km(&one));
+    // Each site sees its own town: about half the trust's patients each, adding up to its total.
+    let t = two.providers.iter().find(|p| p.id == "t").expect("t");
+    let at: Vec<u64> = t.sites.iter().map(|x| x.treated["ae"]).collect();
+    assert_eq!(at.iter().sum::<u64>(), treated_at(&two, "t", "ae"));
+    assert!(at.iter().all(|&n| n as f64 > 0.45 * total(&two) as f64), "{at:?}");
+    assert!(one.providers.iter().all(|p| p.sites.is_empty()), "no sites listed, none reported");
 }
 
 /// Emergency patients split between two providers by exp(−β_e·road km):

@@ -161,6 +161,23 @@ pub struct Provider {
     pub fixed_cost: f64,
     /// Shared general and acute beds (`None`: no limit).
     pub beds: Option<f64>,
+    /// Hospital sites (none: everything at the provider's position).
+    pub sites: Vec<Site>,
+}
+
+/// One hospital site of a provider.
+#[derive(Debug, Clone)]
+pub struct Site {
+    /// Id from the scenario.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// East, km.
+    pub x: f64,
+    /// North, km.
+    pub y: f64,
+    /// Whether it sees each service, by [`ServiceId`].
+    pub sees: Vec<bool>,
 }
 
 /// The compiled, immutable world of a run.
@@ -356,6 +373,7 @@ impl World {
                     debt: p.debt,
                     fixed_cost: p.fixed_cost,
                     beds: p.beds,
+                    sites: Vec::new(),
                 }
             })
             .collect();
@@ -363,6 +381,24 @@ impl World {
         let circuity = s.geography.circuity;
         // Where each provider sees each service: its sites offering it, else its position.
         let sited = s.providers.iter().any(|p| !p.sites.is_empty());
+        let mut providers = providers;
+        let mut xy_of_sites = site_xy.iter();
+        for (spec, p) in s.providers.iter().zip(providers.iter_mut()) {
+            p.sites = spec
+                .sites
+                .iter()
+                .map(|x| {
+                    let &(sx, sy) = xy_of_sites.next().expect("one position per site");
+                    Site {
+                        id: x.id.clone(),
+                        name: if x.name.is_empty() { x.id.clone() } else { x.name.clone() },
+                        x: sx,
+                        y: sy,
+                        sees: services.iter().map(|v| x.services.contains(&v.id)).collect(),
+                    }
+                })
+                .collect();
+        }
         let mut site_xy = site_xy.iter();
         let points: Vec<Vec<Vec<(f64, f64)>>> = s
             .providers
@@ -483,6 +519,21 @@ impl World {
     pub fn distance(&self, l: LocalityId, p: ProviderId, s: ServiceId) -> f64 {
         let at = l.index() * self.providers.len() + p.index();
         if self.per_provider == 1 { self.distance[at] } else { self.distance[at * self.per_provider + s.index()] }
+    }
+
+    /// The site of provider `p` a patient from `l` goes to for service `s`:
+    /// the nearest seeing it (`None` when the provider lists no site seeing it).
+    pub fn site_of(&self, l: LocalityId, p: ProviderId, s: ServiceId) -> Option<usize> {
+        let loc = &self.localities[l.index()];
+        let circuity = self.geography.circuity;
+        self.providers[p.index()]
+            .sites
+            .iter()
+            .enumerate()
+            .filter(|(_, x)| x.sees[s.index()])
+            .map(|(i, x)| (i, road_km(circuity, (loc.x - x.x, loc.y - x.y), loc.spread_km)))
+            .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
+            .map(|(i, _)| i)
     }
 
     /// The designated hub for complex cases of service `s`.

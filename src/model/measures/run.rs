@@ -371,6 +371,21 @@ pub struct ProviderEnd {
     /// Share of those beds' bed-days used over the measured window.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bed_occupancy: Option<f64>,
+    /// Its hospital sites and the patients each saw in the measured window
+    /// (absent: the scenario lists none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sites: Vec<SiteEnd>,
+}
+
+/// One hospital site of a provider: the patients it saw, by service.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SiteEnd {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Patients treated in the measured window, by service (those it sees).
+    pub treated: BTreeMap<String, u64>,
 }
 
 /// One staff group at one provider at the end.
@@ -626,6 +641,18 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
         },
     };
 
+    // Patients by the site they were seen at: the nearest of their provider's sites seeing the service.
+    let mut site_treated: Vec<Vec<Vec<u64>>> =
+        world.providers.iter().map(|p| vec![vec![0; world.services.len()]; p.sites.len()]).collect();
+    if world.providers.iter().any(|p| !p.sites.is_empty()) {
+        for s in world.service_ids() {
+            for (l, p, n) in m.flows(Some(s)) {
+                if let Some(i) = world.site_of(l, p, s) {
+                    site_treated[p.index()][i][s.index()] += n;
+                }
+            }
+        }
+    }
     let providers = world
         .providers
         .iter()
@@ -663,6 +690,20 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
                 })
                 .collect();
             let accounts = m.accounts[pi];
+            let sites = world.providers[pi]
+                .sites
+                .iter()
+                .enumerate()
+                .map(|(i, x)| SiteEnd {
+                    id: x.id.clone(),
+                    name: x.name.clone(),
+                    treated: world
+                        .service_ids()
+                        .filter(|s| x.sees[s.index()])
+                        .map(|s| (world.services[s.index()].id.clone(), site_treated[pi][i][s.index()]))
+                        .collect(),
+                })
+                .collect();
             ProviderEnd {
                 id: spec.id.clone(),
                 name: spec.name.clone(),
@@ -691,6 +732,7 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
                 services,
                 beds: p.beds,
                 bed_occupancy: p.bed_occupancy(),
+                sites,
             }
         })
         .collect();
