@@ -70,9 +70,22 @@ pub fn describe(s: &Scenario) -> String {
     let population: f64 = s.localities.iter().map(|l| l.population).sum();
     let regime = s.regime.resolve().map(|r| r.name).unwrap_or_else(|p| p.to_string());
     let _ = writeln!(t, "scenario {}: valid", s.name);
-    let _ =
-        writeln!(t, "  localities: {} ({} residents)", thousands(s.localities.len() as u64), grouped(population, 0));
-    let _ = writeln!(t, "  providers:  {}", s.providers.len());
+    let districts: std::collections::BTreeSet<&str> =
+        s.localities.iter().filter_map(|l| l.district.as_deref()).collect();
+    let within = if districts.is_empty() { String::new() } else { format!(" in {} districts", districts.len()) };
+    let _ = writeln!(
+        t,
+        "  localities: {}{within} ({} residents)",
+        thousands(s.localities.len() as u64),
+        grouped(population, 0)
+    );
+    let sites: usize = s.providers.iter().map(|p| p.sites.len()).sum();
+    let sited = s.providers.iter().filter(|p| !p.sites.is_empty()).count();
+    if sites > 0 {
+        let _ = writeln!(t, "  providers:  {} ({sited} with {sites} hospital sites)", s.providers.len());
+    } else {
+        let _ = writeln!(t, "  providers:  {}", s.providers.len());
+    }
     let _ = writeln!(t, "  services:   {}", s.services.len());
     let _ = writeln!(t, "  regime:     {regime}");
     let _ = writeln!(
