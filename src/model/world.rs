@@ -275,6 +275,17 @@ pub fn road_km(circuity: f64, (dx, dy): (f64, f64), spread: f64) -> f64 {
     circuity * (dx * dx + dy * dy + spread * spread).sqrt()
 }
 
+/// The nearest of `sites` seeing service `service` from locality `l`, and
+/// its road distance, km (the first on ties); `None` when none sees it.
+fn nearest_site(l: &Locality, sites: &[Site], service: usize, circuity: f64) -> Option<(usize, f64)> {
+    sites
+        .iter()
+        .enumerate()
+        .filter(|(_, x)| x.sees[service])
+        .map(|(i, x)| (i, road_km(circuity, (l.x - x.x, l.y - x.y), l.spread_km)))
+        .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
+}
+
 fn logit(p: f64) -> f64 {
     (p / (1.0 - p)).ln()
 }
@@ -336,6 +347,7 @@ impl World {
             })
             .collect();
 
+        let mut site_xy = site_xy.iter();
         let providers: Vec<Provider> = s
             .providers
             .iter()
@@ -373,61 +385,35 @@ impl World {
                     debt: p.debt,
                     fixed_cost: p.fixed_cost,
                     beds: p.beds,
-                    sites: Vec::new(),
+                    sites: p
+                        .sites
+                        .iter()
+                        .map(|x| {
+                            let &(sx, sy) = site_xy.next().expect("one position per site");
+                            Site {
+                                id: x.id.clone(),
+                                name: if x.name.is_empty() { x.id.clone() } else { x.name.clone() },
+                                x: sx,
+                                y: sy,
+                                sees: services.iter().map(|v| x.services.contains(&v.id)).collect(),
+                            }
+                        })
+                        .collect(),
                 }
             })
             .collect();
 
         let circuity = s.geography.circuity;
-        // Where each provider sees each service: its sites offering it, else its position.
-        let sited = s.providers.iter().any(|p| !p.sites.is_empty());
-        let mut providers = providers;
-        let mut xy_of_sites = site_xy.iter();
-        for (spec, p) in s.providers.iter().zip(providers.iter_mut()) {
-            p.sites = spec
-                .sites
-                .iter()
-                .map(|x| {
-                    let &(sx, sy) = xy_of_sites.next().expect("one position per site");
-                    Site {
-                        id: x.id.clone(),
-                        name: if x.name.is_empty() { x.id.clone() } else { x.name.clone() },
-                        x: sx,
-                        y: sy,
-                        sees: services.iter().map(|v| x.services.contains(&v.id)).collect(),
-                    }
-                })
-                .collect();
-        }
-        let mut site_xy = site_xy.iter();
-        let points: Vec<Vec<Vec<(f64, f64)>>> = s
-            .providers
-            .iter()
-            .zip(&providers)
-            .map(|(spec, p)| {
-                let xy: Vec<(f64, f64)> = spec.sites.iter().map(|_| *site_xy.next().expect("one per site")).collect();
-                let per_service = |sid: &str| -> Vec<(f64, f64)> {
-                    let here: Vec<(f64, f64)> = spec
-                        .sites
-                        .iter()
-                        .zip(&xy)
-                        .filter(|(x, _)| x.services.iter().any(|v| v == sid))
-                        .map(|(_, xy)| *xy)
-                        .collect();
-                    if here.is_empty() { vec![(p.x, p.y)] } else { here }
-                };
-                if sited { services.iter().map(|v| per_service(&v.id)).collect() } else { vec![vec![(p.x, p.y)]] }
-            })
-            .collect();
+        // Where each provider sees each service: the nearest of its sites seeing it, else its
+        // position (one distance per provider when no provider lists sites).
+        let sited = providers.iter().any(|p| !p.sites.is_empty());
         let per_provider = if sited { services.len() } else { 1 };
         let mut distance = Vec::with_capacity(localities.len() * providers.len() * per_provider);
         for l in &localities {
-            for p in &points {
-                for at in p {
-                    let d = at
-                        .iter()
-                        .map(|&(x, y)| road_km(circuity, (l.x - x, l.y - y), l.spread_km))
-                        .fold(f64::INFINITY, f64::min);
+            for p in &providers {
+                for si in 0..per_provider {
+                    let d = nearest_site(l, &p.sites, si, circuity)
+                        .map_or_else(|| road_km(circuity, (l.x - p.x, l.y - p.y), l.spread_km), |(_, d)| d);
                     distance.push(d);
                 }
             }
@@ -524,16 +510,8 @@ impl World {
     /// The site of provider `p` a patient from `l` goes to for service `s`:
     /// the nearest seeing it (`None` when the provider lists no site seeing it).
     pub fn site_of(&self, l: LocalityId, p: ProviderId, s: ServiceId) -> Option<usize> {
-        let loc = &self.localities[l.index()];
-        let circuity = self.geography.circuity;
-        self.providers[p.index()]
-            .sites
-            .iter()
-            .enumerate()
-            .filter(|(_, x)| x.sees[s.index()])
-            .map(|(i, x)| (i, road_km(circuity, (loc.x - x.x, loc.y - x.y), loc.spread_km)))
-            .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
-            .map(|(i, _)| i)
+        let sites = &self.providers[p.index()].sites;
+        nearest_site(&self.localities[l.index()], sites, s.index(), self.geography.circuity).map(|(i, _)| i)
     }
 
     /// The designated hub for complex cases of service `s`.
