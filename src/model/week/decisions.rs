@@ -109,8 +109,7 @@ impl Simulation {
             if n <= 0.0 {
                 continue;
             }
-            // As the engine routes: emergency patients by distance decay, but complex cases the network sends to its hub.
-            let w = if svc.patient_choice || (k == 1 && self.world.hub(s).is_some()) { network_share } else { 0.0 };
+            let w = if routing::network_routes(&self.world, s, k) { network_share } else { 0.0 };
             if w > 0.0 {
                 routing::network_targets(&self.world, &self.catchments, &self.snapshot, l, s, k, &mut scratch.targets);
                 for t in &scratch.targets {

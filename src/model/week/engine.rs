@@ -664,9 +664,7 @@ impl Simulation {
         // when the network routes them.
         let choice = self.world.services[s.index()].patient_choice;
         let welfare = self.measuring() && choice;
-        // Emergency patients travel as they would under any regime; the
-        // network's only say over them is sending complex cases to its hub.
-        let routed = choice || (k == 1 && self.world.hub(s).is_some());
+        let routed = routing::network_routes(&self.world, s, k);
         let by_network = if routed { binomial(self.rng.current(), n, self.regime.network_share()) } else { 0 };
         if by_network > 0 {
             let mut targets = std::mem::take(&mut self.targets);

@@ -326,6 +326,14 @@ fn exact_logit(
     Some(max + total.ln())
 }
 
+/// Whether the network routes patients of service `s` at complexity `k`:
+/// every patient of a service with patient choice, but of the others
+/// (emergency conveyance and self-presentation, alike under every regime)
+/// only the complex cases of a service with a hub.
+pub fn network_routes(world: &World, s: ServiceId, k: usize) -> bool {
+    world.services[s.index()].patient_choice || (k == 1 && world.hub(s).is_some())
+}
+
 /// Network pathway routing: the providers the network sends a patient to,
 /// in equal shares (more than one only when several are equally near).
 ///
