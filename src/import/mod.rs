@@ -210,11 +210,11 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
     };
     let population = data::population(&inputs.population)?;
     let centroids = data::centroids(&inputs.centroids)?;
-    let mut sites = data::sites(&inputs.sites)?;
+    let sites = data::sites(&inputs.sites)?;
     let beds = data::beds(&inputs.beds)?;
     let areas = inputs.areas.as_deref().map(data::areas).transpose()?.unwrap_or_default();
     let rtt = inputs.rtt.as_deref().map(data::rtt).transpose()?;
-    let site_services = inputs.site_services.as_deref().map(|p| sites::read(p).map(|rows| (rows, p))).transpose()?;
+    let site_services = inputs.site_services.as_deref().map(sites::read).transpose()?.unwrap_or_default();
     let small_areas = match (r.level, &inputs.small_areas) {
         (Level::District, _) => None,
         (_, Some(path)) => Some((data::small_areas(path)?, path.as_path())),
@@ -241,11 +241,8 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             ))
         })
         .collect();
-    let mut i = 0;
-    sites.retain(|_| {
-        i += 1;
-        !misfiled.contains(&(i - 1))
-    });
+    let sites: Vec<Site> =
+        sites.into_iter().enumerate().filter(|(i, _)| !misfiled.contains(i)).map(|(_, s)| s).collect();
 
     let (position, successors) = district_positions(&population, &centroids);
 
@@ -437,7 +434,6 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
     // Each provider's hospital sites and what each sees: from the curated file, else
     // (with the stroke-unit list) its major hospitals' emergency departments and
     // everything else at its main site.
-    let curated_rows: &[sites::SiteServices] = site_services.as_ref().map_or(&[], |(rows, _)| rows.as_slice());
     let curated: Vec<Vec<(&Site, Vec<&'static str>)>> = providers
         .iter()
         .map(|c| {
@@ -445,32 +441,14 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
                 return Ok(Vec::new());
             }
             let offers: Vec<&'static str> = c.offers.keys().copied().collect();
-            let mine: Vec<&sites::SiteServices> = curated_rows.iter().filter(|r| r.trust == c.code).collect();
-            if mine.is_empty() {
-                let derived = sites::from_major(&c.code, &c.sites, &major);
-                let refs: Vec<&sites::SiteServices> = derived.iter().collect();
-                return Ok(sites::services_at(&refs, &offers)
-                    .into_iter()
-                    .filter_map(|(row, here)| c.sites.iter().find(|x| x.code == row.site).map(|x| (x, here)))
-                    .collect());
-            }
-            let path = site_services.as_ref().map(|(_, p)| *p).expect("rows come from the file");
-            sites::services_at(&mine, &offers)
+            let mut rows: Vec<&sites::SiteServices> = site_services.iter().filter(|r| r.trust == c.code).collect();
+            let derived = if rows.is_empty() { sites::from_major(&c.code, &c.sites, &major) } else { Vec::new() };
+            rows.extend(&derived);
+            sites::services_at(&rows, &offers)
                 .into_iter()
                 .map(|(row, here)| {
                     let site = c.sites.iter().find(|x| x.code == row.site && x.position.is_some());
-                    site.map(|x| (x, here)).ok_or_else(|| BuildError::At {
-                        path: path.to_path_buf(),
-                        line: row.line,
-                        column: 2,
-                        name: "site".into(),
-                        message: format!(
-                            "`{}` is not a site of trust {} (or of a trust it took over) with coordinates in {}",
-                            row.site,
-                            c.code,
-                            file_name(&inputs.sites)
-                        ),
-                    })
+                    site.map(|x| (x, here)).ok_or_else(|| row.not_found.clone())
                 })
                 .collect::<Result<Vec<_>, BuildError>>()
         })

@@ -40,6 +40,9 @@ pub struct SiteServices {
     pub elective_surgery: bool,
     /// Line in the file, for messages.
     pub line: u64,
+    /// The error to give if the site is not one of the trust's located sites
+    /// (at the row's `site` field).
+    pub not_found: BuildError,
 }
 
 fn yes_no(row: &Row<'_>, column: &str) -> Result<bool, BuildError> {
@@ -94,6 +97,12 @@ pub fn read(path: &Path) -> Result<Vec<SiteServices>, BuildError> {
             inpatient_paediatrics: yes_no(&row, "inpatient_paediatrics")?,
             elective_surgery: yes_no(&row, "elective_surgery")?,
             line: row.line,
+            not_found: row.error(
+                "site",
+                format!(
+                    "`{site}` is not a site of trust {trust} (or of a trust it took over) with coordinates in the site list"
+                ),
+            ),
         });
     }
     Ok(out)
@@ -148,6 +157,7 @@ pub fn from_major(
             inpatient_paediatrics: true,
             elective_surgery: true,
             line: s.line,
+            not_found: BuildError::Input(format!("{} is not a located site of trust {trust}", s.code)),
         })
         .collect()
 }
@@ -166,6 +176,7 @@ mod tests {
             inpatient_paediatrics: obstetric,
             elective_surgery: elective,
             line: 2,
+            not_found: BuildError::Input(format!("{site} is not a site of T")),
         }
     }
 
