@@ -25,8 +25,9 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::model::routing::Catchments;
 use crate::model::run::{output, scenario_hash};
-use crate::model::world::{LocalityId, ProviderId, ServiceId, World};
+use crate::model::world::{LocalityId, ProviderId, World};
 use crate::model::{Scenario, Simulation};
 
 /// Patients by provider and then by district.
@@ -68,6 +69,10 @@ impl Geography {
         districts.dedup();
         let district_of =
             world.localities.iter().map(|l| districts.binary_search(&l.district).expect("listed")).collect();
+        // The capable providers nearest first, as the engine lists them.
+        let catchments = Catchments::build(world, |p, s| {
+            world.providers[p.index()].offers[s.index()].as_ref().map(|o| o.capability)
+        });
         let mut streams = Vec::new();
         for l in world.locality_ids() {
             let residents = world.localities[l.index()].residents;
@@ -75,16 +80,9 @@ impl Geography {
                 let svc = &world.services[s.index()];
                 let weekly: f64 = (0..3).map(|b| residents[b] * svc.weekly_rate[b]).sum();
                 for (k, share) in [(0, 1.0 - svc.complex_share), (1, svc.complex_share)] {
-                    if weekly * share <= 0.0 {
-                        continue;
-                    }
-                    let mut capable: Vec<(ProviderId, f64)> = world
-                        .provider_ids()
-                        .filter(|p| world.providers[p.index()].offers[s.index()].as_ref().is_some_and(|o| o.takes(k)))
-                        .map(|p| (p, world.distance(l, p, s)))
-                        .collect();
-                    capable.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.0.cmp(&b.0.0)));
-                    if !capable.is_empty() {
+                    let capable: Vec<(ProviderId, f64)> =
+                        catchments.capable(s, k, l).iter().map(|&p| (p, world.distance(l, p, s))).collect();
+                    if weekly * share > 0.0 && !capable.is_empty() {
                         streams.push(Stream {
                             locality: l,
                             emergency: !svc.patient_choice,
@@ -95,21 +93,12 @@ impl Geography {
                 }
             }
         }
-        let emergency: Vec<ServiceId> =
-            world.service_ids().filter(|s| world.services[s.index()].id == "emergency_medicine").collect();
-        let emergency = emergency
-            .first()
-            .copied()
+        let emergency = world
+            .service("emergency_medicine")
             .or_else(|| world.service_ids().find(|s| !world.services[s.index()].patient_choice));
         let nearest_emergency = world
             .locality_ids()
-            .map(|l| {
-                let s = emergency?;
-                world
-                    .provider_ids()
-                    .filter(|p| world.providers[p.index()].offers[s.index()].is_some())
-                    .min_by(|a, b| world.distance(l, *a, s).total_cmp(&world.distance(l, *b, s)).then(a.0.cmp(&b.0)))
-            })
+            .map(|l| emergency.and_then(|s| catchments.capable(s, 0, l).first().copied()))
             .collect();
         let nearest_site = world
             .locality_ids()
