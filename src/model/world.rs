@@ -1,6 +1,7 @@
 //! The world a run takes place in: the scenario compiled into id-addressed
-//! tables (localities, services, providers), a distance matrix and the
-//! candidate providers of every locality, ready for fast weekly lookups.
+//! tables (localities, services, providers) and the road distance and travel
+//! time from every locality to where each provider sees each service, ready
+//! for fast weekly lookups.
 //!
 //! The world never changes during a run; everything that does (queues, cash,
 //! staff, quality, closures) lives in the engine's provider state.
@@ -12,6 +13,7 @@ use super::scenario::{
     Scenario, StartList, TimeSpec, Urgency, WorkforceSpec,
 };
 use super::timeline::Change;
+use std::collections::BTreeMap;
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
@@ -70,6 +72,15 @@ pub struct Locality {
     pub spread_km: f64,
     /// The district it lies in (its id when the scenario names none).
     pub district: String,
+    /// Listed road minutes by place (see [`World::build`]), sorted by place.
+    listed: Vec<(u32, f64)>,
+}
+
+impl Locality {
+    /// The listed road minutes to place `place`, if any.
+    fn listed(&self, place: u32) -> Option<f64> {
+        self.listed.binary_search_by_key(&place, |x| x.0).ok().map(|i| self.listed[i].1)
+    }
 }
 
 /// A clinical service.
@@ -163,6 +174,8 @@ pub struct Provider {
     pub beds: Option<f64>,
     /// Hospital sites (none: everything at the provider's position).
     pub sites: Vec<Site>,
+    /// Its place number when it lists no sites, for listed travel times.
+    place: Option<u32>,
 }
 
 /// One hospital site of a provider.
@@ -178,6 +191,8 @@ pub struct Site {
     pub y: f64,
     /// Whether it sees each service, by [`ServiceId`].
     pub sees: Vec<bool>,
+    /// Its place number, for listed travel times.
+    place: u32,
 }
 
 /// The compiled, immutable world of a run.
@@ -234,6 +249,8 @@ pub struct World {
     /// Road distance, km, `[(locality * providers + provider) * per_provider + service]`
     /// (service 0 alone when no provider has sites).
     distance: Vec<f64>,
+    /// Road travel time, minutes, in the same order.
+    minutes: Vec<f64>,
     /// Distances kept per provider: one per service when some provider has sites, else one.
     per_provider: usize,
 }
@@ -275,15 +292,50 @@ pub fn road_km(circuity: f64, (dx, dy): (f64, f64), spread: f64) -> f64 {
     circuity * (dx * dx + dy * dy + spread * spread).sqrt()
 }
 
-/// The nearest of `sites` seeing service `service` from locality `l`, and
-/// its road distance, km (the first on ties); `None` when none sees it.
-fn nearest_site(l: &Locality, sites: &[Site], service: usize, circuity: f64) -> Option<(usize, f64)> {
+/// A journey from a locality to a place: road minutes (listed, else
+/// modelled) and road km.
+#[derive(Debug, Clone, Copy)]
+struct Journey {
+    minutes: f64,
+    km: f64,
+}
+
+fn journey(l: &Locality, (x, y): (f64, f64), place: Option<u32>, geo: &Geography) -> Journey {
+    let (minutes, km) = travel(geo, l.rurality, (l.x - x, l.y - y), l.spread_km, place.and_then(|at| l.listed(at)));
+    Journey { minutes, km }
+}
+
+/// Road minutes and km from residents of a locality of `rurality` spread
+/// `spread` km around a point `dx`, `dy` km from a site: the `listed`
+/// minutes when there are some, else the travel-time model's at the
+/// residents' straight-line distance √(dx² + dy² + spread²); km are that
+/// distance times the circuity.
+pub fn travel(
+    geo: &Geography,
+    rurality: Rurality,
+    (dx, dy): (f64, f64),
+    spread: f64,
+    listed: Option<f64>,
+) -> (f64, f64) {
+    let straight = (dx * dx + dy * dy + spread * spread).sqrt();
+    (listed.unwrap_or_else(|| geo.travel_time.minutes(rurality, straight)), geo.circuity * straight)
+}
+
+/// The quickest of `sites` seeing service `service` to reach from locality
+/// `l` (the first on ties), and the journey; `None` when none sees it.
+fn nearest_site(l: &Locality, sites: &[Site], service: usize, geo: &Geography) -> Option<(usize, Journey)> {
     sites
         .iter()
         .enumerate()
         .filter(|(_, x)| x.sees[service])
-        .map(|(i, x)| (i, road_km(circuity, (l.x - x.x, l.y - x.y), l.spread_km)))
-        .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
+        .map(|(i, x)| (i, journey(l, (x.x, x.y), Some(x.place), geo)))
+        .min_by(|a, b| a.1.minutes.total_cmp(&b.1.minutes).then(a.0.cmp(&b.0)))
+}
+
+/// The journey from `l` to where provider `p` sees service `service`: its
+/// quickest site seeing it, else its position.
+fn journey_to(l: &Locality, p: &Provider, service: usize, geo: &Geography) -> Journey {
+    nearest_site(l, &p.sites, service, geo).map_or_else(|| journey(l, (p.x, p.y), p.place, geo), |(_, j)| j)
 }
 
 fn logit(p: f64) -> f64 {
@@ -292,6 +344,9 @@ fn logit(p: f64) -> f64 {
 
 impl World {
     /// Compiles a scenario that passed [`Scenario::validate`] under `regime`.
+    ///
+    /// Places for listed travel times are numbered: every provider's sites
+    /// in order, then the providers listing no sites.
     pub fn build(s: &Scenario, regime: Regime) -> World {
         let services: Vec<Service> = s
             .services
@@ -326,6 +381,27 @@ impl World {
         let (loc_xy, rest) = xy.split_at(s.localities.len());
         let (prov_xy, site_xy) = rest.split_at(s.providers.len());
 
+        let mut place_of: BTreeMap<&str, u32> = BTreeMap::new();
+        for x in s.providers.iter().flat_map(|p| &p.sites) {
+            let n = place_of.len() as u32;
+            place_of.insert(x.id.as_str(), n);
+        }
+        let sites_count = place_of.len() as u32;
+        let siteless: Vec<Option<u32>> = s
+            .providers
+            .iter()
+            .scan(sites_count, |next, p| {
+                Some(p.sites.is_empty().then(|| {
+                    *next += 1;
+                    *next - 1
+                }))
+            })
+            .collect();
+        for (p, place) in s.providers.iter().zip(&siteless) {
+            if let Some(n) = place {
+                place_of.insert(p.id.as_str(), *n);
+            }
+        }
         let localities: Vec<Locality> = s
             .localities
             .iter()
@@ -344,15 +420,23 @@ impl World {
                 rurality: l.rurality,
                 spread_km: l.spread_km.unwrap_or_else(|| spread_km(l.area_km2)),
                 district: l.district.clone().unwrap_or_else(|| l.id.clone()),
+                listed: {
+                    let mut v: Vec<(u32, f64)> =
+                        l.minutes.iter().filter_map(|(k, m)| place_of.get(k.as_str()).map(|&at| (at, *m))).collect();
+                    v.sort_by_key(|x| x.0);
+                    v
+                },
             })
             .collect();
 
         let mut site_xy = site_xy.iter();
+        let mut site_place = 0..sites_count;
         let providers: Vec<Provider> = s
             .providers
             .iter()
             .zip(prov_xy)
-            .map(|(p, &(x, y))| {
+            .zip(&siteless)
+            .map(|((p, &(x, y)), &place)| {
                 let mut offers = vec![None; services.len()];
                 for (sid, o) in &p.services {
                     if let Some(i) = service_index(sid) {
@@ -396,25 +480,27 @@ impl World {
                                 x: sx,
                                 y: sy,
                                 sees: services.iter().map(|v| x.services.contains(&v.id)).collect(),
+                                place: site_place.next().expect("one place per site"),
                             }
                         })
                         .collect(),
+                    place,
                 }
             })
             .collect();
 
-        let circuity = s.geography.circuity;
-        // Where each provider sees each service: the nearest of its sites seeing it, else its
-        // position (one distance per provider when no provider lists sites).
+        // Where each provider sees each service: the quickest of its sites seeing it, else its
+        // position (one journey per provider when no provider lists sites).
         let sited = providers.iter().any(|p| !p.sites.is_empty());
         let per_provider = if sited { services.len() } else { 1 };
-        let mut distance = Vec::with_capacity(localities.len() * providers.len() * per_provider);
+        let n = localities.len() * providers.len() * per_provider;
+        let (mut distance, mut minutes) = (Vec::with_capacity(n), Vec::with_capacity(n));
         for l in &localities {
             for p in &providers {
                 for si in 0..per_provider {
-                    let d = nearest_site(l, &p.sites, si, circuity)
-                        .map_or_else(|| road_km(circuity, (l.x - p.x, l.y - p.y), l.spread_km), |(_, d)| d);
-                    distance.push(d);
+                    let j = journey_to(l, p, si, &s.geography);
+                    distance.push(j.km);
+                    minutes.push(j.minutes);
                 }
             }
         }
@@ -495,23 +581,43 @@ impl World {
             timeline,
             hubs,
             distance,
+            minutes,
             per_provider,
         }
     }
 
-    /// Road distance from a locality's residents to the nearest of a
-    /// provider's sites offering a service, km.
+    #[inline]
+    fn at(&self, l: LocalityId, p: ProviderId, s: ServiceId) -> usize {
+        let at = l.index() * self.providers.len() + p.index();
+        if self.per_provider == 1 { at } else { at * self.per_provider + s.index() }
+    }
+
+    /// Road distance from a locality's residents to the quickest to reach
+    /// of a provider's sites offering a service, km.
     #[inline]
     pub fn distance(&self, l: LocalityId, p: ProviderId, s: ServiceId) -> f64 {
-        let at = l.index() * self.providers.len() + p.index();
-        if self.per_provider == 1 { self.distance[at] } else { self.distance[at * self.per_provider + s.index()] }
+        self.distance[self.at(l, p, s)]
+    }
+
+    /// Road travel time from a locality's residents to the quickest to
+    /// reach of a provider's sites offering a service, minutes.
+    #[inline]
+    pub fn minutes(&self, l: LocalityId, p: ProviderId, s: ServiceId) -> f64 {
+        self.minutes[self.at(l, p, s)]
+    }
+
+    /// Modelled road minutes for a patient from a locality of `rurality`
+    /// treated out of the area ([`World::out_of_area_km`] by road).
+    pub fn out_of_area_minutes(&self, rurality: Rurality) -> f64 {
+        self.geography.travel_time.minutes(rurality, self.out_of_area_km / self.geography.circuity)
     }
 
     /// The site of provider `p` a patient from `l` goes to for service `s`:
-    /// the nearest seeing it (`None` when the provider lists no site seeing it).
+    /// the quickest to reach of those seeing it (`None` when the provider
+    /// lists no site seeing it).
     pub fn site_of(&self, l: LocalityId, p: ProviderId, s: ServiceId) -> Option<usize> {
         let sites = &self.providers[p.index()].sites;
-        nearest_site(&self.localities[l.index()], sites, s.index(), self.geography.circuity).map(|(i, _)| i)
+        nearest_site(&self.localities[l.index()], sites, s.index(), &self.geography).map(|(i, _)| i)
     }
 
     /// The designated hub for complex cases of service `s`.

@@ -2,19 +2,18 @@
 //! Mercia, each run under competition and collaboration with common random
 //! numbers:
 //!
-//! - **Competition wins** when pathway standardisation is weak (0.02 a
-//!   period), mutual aid reaches only 3 km, cost-efficiency is cheap to
+//! - **Competition wins** when pathway standardisation is weak (0.01 a
+//!   period), mutual aid reaches only 1 km, cost-efficiency is cheap to
 //!   achieve (φ = 1,000), billing under the tariff costs nothing and
-//!   patients weigh waits strongly (β_w = 0.09 a week): the tariff's margin
+//!   patients weigh waits strongly (β_w = 0.12 a week): the tariff's margin
 //!   buys efficiency effort, choice moves patients off long lists, and the
 //!   network has too little standardisation and too short a reach to lower
-//!   outcomes below what choice gives. With MSOA localities, hospital sites, emergency patients
-//!   by distance decay and the choice weights fitted to real catchments, a
-//!   random search over the documented ranges of eleven parameters found
-//!   competition winning on both measures at none of 250 points (and
-//!   collaboration at 167; 2 seeds, 5 years each); a search confined to
-//!   standardisation ≤ 0.05, mutual aid ≤ 10 km, billing ≤ £5 and φ ≤ 2,000
-//!   found it at 31 of 80. This set is one of those, made compact.
+//!   outcomes below what choice gives. With MSOA localities, hospital
+//!   sites, road travel times and the choice weights fitted to real
+//!   catchments, a random search confined to standardisation ≤ 0.05, mutual
+//!   aid ≤ 10 km, billing ≤ £5, φ from 500 to 2,000 and β_w from 0.02 to 0.2
+//!   found competition winning on both measures at 5 of 40 points (4 seeds,
+//!   5 years each); this set is one of those, made compact.
 //! - **Collaboration wins** when efficiency is hard to achieve (φ = 20,000),
 //!   billing under the tariff is dear (£60 an episode) and nurses are short
 //!   (a trained inflow of 140 WTE a year, half of replacement): pathway
@@ -44,11 +43,11 @@ fn west_mercia(changes: &[(&str, Value)], preset: &str, years: u32) -> crate::mo
 /// The parameter set where competition wins.
 pub fn competition_wins() -> Vec<(&'static str, Value)> {
     vec![
-        ("behaviour.standardisation", json!(0.02)),
-        ("network.mutual_aid_radius_km", json!(3.0)),
+        ("behaviour.standardisation", json!(0.01)),
+        ("network.mutual_aid_radius_km", json!(1.0)),
         ("behaviour.efficiency_cost", json!(1000.0)),
         ("finance.transaction_cost", json!(0.0)),
-        ("choice.beta_wait", json!(0.09)),
+        ("choice.beta_wait", json!(0.12)),
     ]
 }
 
@@ -101,7 +100,7 @@ pub fn checks(settings: Settings) -> Vec<CheckResult> {
     vec![
         one_way(
             "both_ways.competition",
-            "west-mercia, weak standardisation, 3 km mutual aid, cheap efficiency, free billing, waits weighed: competition wins on outcomes and cost",
+            "west-mercia, weak standardisation, 1 km mutual aid, cheap efficiency, free billing, waits weighed: competition wins on outcomes and cost",
             &competition_wins(),
             1.0,
             60,

@@ -10,11 +10,12 @@
 //! weights for every method). Two baselines are scored the same way: every
 //! patient to the trust of the nearest emergency site, and a gravity model
 //! (each trust drawing a locality's patients in proportion to its beds ×
-//! exp(−β·distance to its nearest site), β fitted to the same catchments).
+//! exp(−β·road minutes to its nearest site), β fitted to the same
+//! catchments).
 //!
-//! [`fit`] chooses the two distance weights of the choice model —
-//! `choice.beta_distance_emergency` for services without patient choice
-//! and `choice.beta_distance` for elective choice — by the same distance,
+//! [`fit`] chooses the two travel-time weights of the choice model —
+//! `choice.beta_minutes_emergency` for services without patient choice
+//! and `choice.beta_minutes` for elective choice — by the same distance,
 //! using the patients each provider would expect at the start (equal
 //! quality, no waits, no network routing: the patient choice of the
 //! catchments' period), and scores them by two-fold cross-validation over
@@ -38,13 +39,16 @@ pub type Patients = Vec<BTreeMap<String, f64>>;
 pub type Real = Vec<Option<BTreeMap<String, f64>>>;
 
 /// One demand stream at the start: a locality's weekly patients of one
-/// service and complexity, and the capable providers by distance.
+/// service and complexity, and the capable providers in the engine's order.
 struct Stream {
     locality: LocalityId,
     emergency: bool,
     patients: f64,
-    /// (provider, km), nearest first.
+    /// (provider, road minutes), as the engine lists them: those within the
+    /// choice radius first.
     capable: Vec<(ProviderId, f64)>,
+    /// How many are within the choice radius (at least 1).
+    within: usize,
 }
 
 /// A scenario's demand and geography, ready for scoring weights quickly.
@@ -52,12 +56,11 @@ pub struct Geography {
     districts: Vec<String>,
     district_of: Vec<usize>,
     streams: Vec<Stream>,
-    radius_km: f64,
     providers: usize,
     /// Emergency sites: for each locality, the provider of the nearest site
     /// seeing emergency patients.
     nearest_emergency: Vec<Option<ProviderId>>,
-    /// For each locality, each provider's nearest site, km.
+    /// For each locality, each provider's quickest site to reach, minutes.
     nearest_site: Vec<Vec<f64>>,
 }
 
@@ -80,14 +83,17 @@ impl Geography {
                 let svc = &world.services[s.index()];
                 let weekly: f64 = (0..3).map(|b| residents[b] * svc.weekly_rate[b]).sum();
                 for (k, share) in [(0, 1.0 - svc.complex_share), (1, svc.complex_share)] {
-                    let capable: Vec<(ProviderId, f64)> =
-                        catchments.capable(s, k, l).iter().map(|&p| (p, world.distance(l, p, s))).collect();
+                    let listed = catchments.capable(s, k, l);
+                    let capable: Vec<(ProviderId, f64)> = listed.iter().map(|&p| (p, world.minutes(l, p, s))).collect();
+                    let within =
+                        listed.iter().take_while(|&&p| world.distance(l, p, s) <= world.choice.radius_km).count();
                     if weekly * share > 0.0 && !capable.is_empty() {
                         streams.push(Stream {
                             locality: l,
                             emergency: !svc.patient_choice,
                             patients: weekly * share,
                             capable,
+                            within: within.max(1),
                         });
                     }
                 }
@@ -105,19 +111,11 @@ impl Geography {
             .map(|l| {
                 world
                     .provider_ids()
-                    .map(|p| world.service_ids().map(|s| world.distance(l, p, s)).fold(f64::INFINITY, f64::min))
+                    .map(|p| world.service_ids().map(|s| world.minutes(l, p, s)).fold(f64::INFINITY, f64::min))
                     .collect()
             })
             .collect();
-        Geography {
-            districts,
-            district_of,
-            streams,
-            radius_km: world.choice.radius_km,
-            providers: world.providers.len(),
-            nearest_emergency,
-            nearest_site,
-        }
+        Geography { districts, district_of, streams, providers: world.providers.len(), nearest_emergency, nearest_site }
     }
 
     /// The scenario's districts, sorted.
@@ -134,15 +132,15 @@ impl Geography {
     }
 
     /// Patients each provider expects at the start: emergency services by
-    /// distance decay (`beta_emergency`), elective services by the logit on
-    /// distance (`beta_elective`), both over the providers within the
-    /// choice radius (the nearest when none is).
+    /// decay in travel time (`beta_emergency`), elective services by the
+    /// logit on travel time (`beta_elective`), both over the providers
+    /// within the choice radius (the nearest when none is).
     pub fn expected(&self, beta_emergency: f64, beta_elective: f64) -> Patients {
         let mut out = self.empty();
         let mut weights = Vec::new();
         for st in &self.streams {
             let beta = if st.emergency { beta_emergency } else { beta_elective };
-            let within = st.capable.iter().take_while(|c| c.1 <= self.radius_km).count().max(1);
+            let within = st.within;
             let first = st.capable[0].1;
             weights.clear();
             weights.extend(st.capable[..within].iter().map(|c| (-beta * (c.1 - first)).exp()));
@@ -175,13 +173,13 @@ impl Geography {
     }
 
     /// Each provider draws a locality's patients in proportion to
-    /// `beds` × exp(−β·distance to its nearest site).
+    /// `beds` × exp(−β·road minutes to its quickest site).
     pub fn gravity(&self, beds: &[f64], beta: f64) -> Patients {
         let mut out = self.empty();
         for (l, n) in self.residents_patients().into_iter().enumerate() {
             let d = &self.nearest_site[l];
             let near = d.iter().copied().fold(f64::INFINITY, f64::min);
-            let w: Vec<f64> = beds.iter().zip(d).map(|(b, km)| b * (-beta * (km - near)).exp()).collect();
+            let w: Vec<f64> = beds.iter().zip(d).map(|(b, t)| b * (-beta * (t - near)).exp()).collect();
             let total: f64 = w.iter().sum();
             if total > 0.0 {
                 for (p, x) in w.iter().enumerate() {
@@ -256,7 +254,7 @@ pub fn simulated(scenario: &Scenario, mut world: World, seed: u64) -> Patients {
     patients
 }
 
-/// A logarithmic grid of distance weights, per km.
+/// A logarithmic grid of travel-time weights, per minute.
 pub fn grid(from: f64, to: f64, points: usize) -> Vec<f64> {
     (0..points).map(|i| from * (to / from).powf(i as f64 / (points - 1) as f64)).collect()
 }
@@ -348,7 +346,7 @@ pub struct ScenarioReport {
     pub nearest: f64,
     /// The gravity model's, at its fitted β.
     pub gravity: f64,
-    /// The gravity model's β, per km.
+    /// The gravity model's β, per minute.
     pub gravity_beta: f64,
     /// The five providers furthest from their real catchment: (id, model, nearest site).
     pub worst: Vec<(String, f64, f64)>,
@@ -357,9 +355,9 @@ pub struct ScenarioReport {
 /// The cross-validated fit of the choice weights over several scenarios.
 #[derive(Debug, Clone, Serialize)]
 pub struct FitReport {
-    /// β_e and β_d fitted on every district.
+    /// β_e, per minute, and β_t fitted on every district.
     pub beta_emergency: f64,
-    /// β_d, per km.
+    /// β_t, per minute.
     pub beta_elective: f64,
     /// Held-out distance of the model, mean of the two folds.
     pub held_out_model: f64,
@@ -367,7 +365,7 @@ pub struct FitReport {
     pub held_out_nearest: f64,
     /// Held-out distance of the gravity model (β fitted on the other half).
     pub held_out_gravity: f64,
-    /// Each fold: (β_e, β_d fitted on one half, model distance on the other).
+    /// Each fold: (β_e, β_t fitted on one half, model distance on the other).
     pub folds: Vec<(f64, f64, f64)>,
 }
 
@@ -412,9 +410,9 @@ pub fn prepare(s: &Scenario, observed: &crate::import::catchments::Observed, bed
     Prepared { name: s.name.clone(), world, geography, real, weights, beds: trust_beds }
 }
 
-/// The grid the weights are fitted on: 40 points from 0.005 to 3 per km.
+/// The grid the weights are fitted on: 44 points from 0.005 to 6 per minute.
 pub fn default_grid() -> Vec<f64> {
-    grid(0.005, 3.0, 40)
+    grid(0.005, 6.0, 44)
 }
 
 /// Scores a prepared scenario: a simulated run against the baselines.

@@ -1,10 +1,11 @@
 //! Patient choice against the multinomial logit it implements.
 //!
 //! With ample capacity and no wait term, the share of patients choosing
-//! provider j is exp(u_j)/Σ_k exp(u_k), u = −β_d·distance + β_q·quality, in
-//! closed form; and moving a provider further away changes its share by
-//! the distance elasticity the logit implies,
-//! (ln P(d₂) − ln P(d₁))/ln(d₂/d₁), close to −β_d·d·(1 − P) at a point.
+//! provider j is exp(u_j)/Σ_k exp(u_k), u = −β_t·minutes + β_q·quality, in
+//! closed form (the market's travel time a minute per road km, so minutes
+//! are road distances); and moving a provider further away changes its
+//! share by the distance elasticity the logit implies,
+//! (ln P(d₂) − ln P(d₁))/ln(d₂/d₁), close to −β_t·d·(1 − P) at a point.
 
 use serde_json::json;
 
@@ -27,13 +28,17 @@ fn market(providers: &[(&str, f64, f64)], weeks: u32, beta_q: f64) -> Scenario {
             p
         })
         .collect();
+    // One minute per road km.
+    let linear = json!({"fixed_minutes": 0.0, "per_km": CIRCUITY, "per_sqrt_km": 0.0});
     scenario(frozen(json!({
         "name": "market",
         "time": {"horizon_weeks": weeks, "warmup_weeks": 2},
         "localities": [town("town", 0.0, 0.0)],
         "services": {"s": {"referral_rate": {"adults": 200.0}, "complex_share": 0.0, "tariff": 1000.0}},
         "providers": sites,
-        "choice": {"beta_distance": BETA_D, "beta_quality": beta_q, "beta_wait": 0.0, "radius_km": 100.0}
+        "choice": {"beta_minutes": BETA_D, "beta_quality": beta_q, "beta_wait": 0.0, "radius_km": 100.0},
+        // Minutes proportional to road km, so the closed form's utility is linear in distance.
+        "geography": {"travel_time": {"urban": linear, "rural": linear}}
     })))
 }
 

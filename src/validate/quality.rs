@@ -35,7 +35,7 @@ pub fn duopoly_with(beta_q: f64, tariff: f64, altruism: f64, pooling: f64, years
 /// localities on the line between them), independently of the engine.
 pub fn closed_form(s: &Scenario) -> f64 {
     let svc = &s.services["elective_surgery"];
-    let (beta_d, beta_q) = (s.choice.beta_distance, s.choice.beta_quality);
+    let (beta_t, beta_q) = (s.choice.beta_minutes, s.choice.beta_quality);
     let b = s.behaviour;
     let pay = s.workforce.annual_cost.by_group();
     let hours = svc.staff_hours.by_group();
@@ -45,9 +45,10 @@ pub fn closed_form(s: &Scenario) -> f64 {
     let share = b.quality_share;
     let effort = (keep * svc.variable_cost / (b.efficiency_cost * (1.0 + b.capacity_slack))).min(b.max_efficiency);
     let margin = svc.tariff * (1.0 - share) - svc.variable_cost * (1.0 - effort) - staff_cost;
-    let road = |dx: f64, area: f64| {
-        let spread = 2.0 / 3.0 * (area / std::f64::consts::PI).sqrt();
-        s.geography.circuity * (dx * dx + spread * spread).sqrt()
+    // Road minutes from residents of a locality spread over `area` to a provider `dx` km away.
+    let minutes = |dx: f64, l: &crate::model::scenario::LocalitySpec| {
+        let spread = 2.0 / 3.0 * (l.area_km2 / std::f64::consts::PI).sqrt();
+        s.geography.travel_time.minutes(l.rurality, (dx * dx + spread * spread).sqrt())
     };
     let (mut demand, mut slope) = (0.0, 0.0);
     for l in &s.localities {
@@ -61,7 +62,7 @@ pub fn closed_form(s: &Scenario) -> f64 {
             .sum::<f64>()
             / 1000.0
             / 52.0;
-        let p = 1.0 / (1.0 + (-beta_d * (road(x - 10.0, l.area_km2) - road(x + 10.0, l.area_km2))).exp());
+        let p = 1.0 / (1.0 + (-beta_t * (minutes(x - 10.0, l) - minutes(x + 10.0, l))).exp());
         demand += n * p;
         slope += beta_q * n * p * (1.0 - p);
     }

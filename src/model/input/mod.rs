@@ -1,6 +1,6 @@
 //! What a scenario says: its format and checks ([`scenario`]), the
 //! parameter blocks ([`params`]), regimes and presets ([`regime`]), timed
-//! changes ([`timeline`]) and the bounds every number is checked against
+//! changes ([`timeline`]), the road travel-time model ([`travel`]) and the bounds every number is checked against
 //! ([`bounds`]).
 
 pub mod bounds;
@@ -8,3 +8,4 @@ pub mod params;
 pub mod regime;
 pub mod scenario;
 pub mod timeline;
+pub mod travel;

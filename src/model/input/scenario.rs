@@ -18,6 +18,7 @@ use super::params::{
 };
 use super::regime::RegimeSpec;
 use super::timeline::TimedChange;
+use super::travel::{MAX_MINUTES, TravelTimes};
 
 /// One problem found in a scenario: where it is and what was expected.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,7 +122,7 @@ impl Default for TimeSpec {
     }
 }
 
-/// How straight-line positions become travel distances.
+/// How straight-line positions become travel distances and times.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Geography {
@@ -130,11 +131,13 @@ pub struct Geography {
     /// Furthest an emergency patient is diverted (km from home) before
     /// counting as diverted out of the region. Default 80 km.
     pub diversion_radius_km: f64,
+    /// Road minutes for journeys a locality's `minutes` do not list.
+    pub travel_time: TravelTimes,
 }
 
 impl Default for Geography {
     fn default() -> Self {
-        Geography { circuity: 1.3, diversion_radius_km: 80.0 }
+        Geography { circuity: 1.3, diversion_radius_km: 80.0, travel_time: TravelTimes::default() }
     }
 }
 
@@ -257,9 +260,15 @@ pub struct LocalitySpec {
     /// checks against district data. Default: its id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub district: Option<String>,
-    /// Urban or rural group for grouped results. Default urban.
+    /// Urban or rural group for grouped results and the travel-time model.
+    /// Default urban.
     #[serde(default)]
     pub rurality: Rurality,
+    /// Road travel time from the locality's residents to named hospital
+    /// sites (or to providers that list no sites), minutes; journeys not
+    /// listed take the modelled time (`geography.travel_time`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub minutes: BTreeMap<String, f64>,
 }
 
 /// How quickly a service must start.
@@ -638,35 +647,37 @@ pub struct CommissionerSpec {
 }
 
 /// Patient (and GP) choice: multinomial logit on
-/// `−β_d·distance + β_q·quality − β_w·expected_wait`.
+/// `−β_t·minutes + β_q·quality − β_w·expected_wait`, minutes the road travel time.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ChoiceParams {
-    /// β_d, utility per km. Default 0.18, fitted to OHID's trust catchments
-    /// (`ccsim validate --catchments … --fit`).
-    pub beta_distance: f64,
+    /// β_t, utility per minute of road travel. Default 0.22, fitted to
+    /// OHID's trust catchments (`ccsim validate --catchments … --fit`).
+    pub beta_minutes: f64,
     /// β_q, utility per unit of quality. Default 0.25.
     pub beta_quality: f64,
     /// β_w, utility per week of expected wait. Default 0.02.
     pub beta_wait: f64,
-    /// Providers further than this (km) are not in the choice set; when none
-    /// is within it, the nearest capable provider is. Default 40 km.
+    /// Providers further than this (road km) are not in the choice set; when
+    /// none is within it, the quickest to reach is. Default 40 km.
     pub radius_km: f64,
-    /// β_e, utility per km for services without patient choice (emergency
-    /// conveyance and self-presentation): patients go to the open capable
-    /// providers within the radius in proportion to exp(−β_e·distance).
-    /// Default 1.8, fitted to OHID's trust catchments with `beta_distance`.
-    pub beta_distance_emergency: f64,
+    /// β_e, utility per minute for services without patient choice
+    /// (emergency conveyance and self-presentation): patients go to the open
+    /// capable providers within the radius in proportion to
+    /// exp(−β_e·minutes). Default 3, from the same fit (which runs to its
+    /// grid's top: the catchments favour the quickest department, and the
+    /// fit is flat above 3).
+    pub beta_minutes_emergency: f64,
 }
 
 impl Default for ChoiceParams {
     fn default() -> Self {
         ChoiceParams {
-            beta_distance: 0.18,
+            beta_minutes: 0.22,
             beta_quality: 0.25,
             beta_wait: 0.02,
             radius_km: 40.0,
-            beta_distance_emergency: 1.8,
+            beta_minutes_emergency: 3.0,
         }
     }
 }
@@ -771,10 +782,12 @@ impl Scenario {
         self.validate_time(&mut p);
         check_range(&mut p, "geography.circuity", self.geography.circuity, 1.0, 10.0);
         check_nonneg(&mut p, "geography.diversion_radius_km", self.geography.diversion_radius_km, MAX_KM);
+        self.geography.travel_time.validate(&mut p, "geography.travel_time");
         self.validate_localities(&mut p);
         self.validate_services(&mut p);
         self.validate_providers(&mut p);
         self.validate_positions(&mut p);
+        self.validate_travel(&mut p);
         self.validate_parameters(&mut p);
         if p.is_empty() {
             self.validate_scale(&mut p);
@@ -991,6 +1004,39 @@ impl Scenario {
         }
     }
 
+    /// Each locality's listed travel times name one hospital site, or one
+    /// provider listing no sites, and are minutes in range.
+    fn validate_travel(&self, p: &mut Vec<Problem>) {
+        if self.localities.iter().all(|l| l.minutes.is_empty()) {
+            return;
+        }
+        let mut places: BTreeMap<&str, usize> = BTreeMap::new();
+        for v in &self.providers {
+            if v.sites.is_empty() {
+                *places.entry(v.id.as_str()).or_default() += 1;
+            }
+            for x in &v.sites {
+                *places.entry(x.id.as_str()).or_default() += 1;
+            }
+        }
+        for (i, l) in self.localities.iter().enumerate() {
+            for (key, &minutes) in &l.minutes {
+                let at = format!("localities[{i}].minutes.{key}");
+                match places.get(key.as_str()) {
+                    None => p.push(Problem::new(
+                        &at,
+                        format!("expected a hospital site's id, or a provider's that lists no sites, found `{key}`"),
+                    )),
+                    Some(n) if *n > 1 => p.push(Problem::new(
+                        &at,
+                        format!("expected an id naming one place, found `{key}` naming {n} sites or providers"),
+                    )),
+                    Some(_) => check_nonneg(p, &at, minutes, MAX_MINUTES),
+                }
+            }
+        }
+    }
+
     fn validate_parameters(&self, p: &mut Vec<Problem>) {
         let w = &self.workforce;
         check_range(p, "workforce.hours_per_wte", w.hours_per_wte, 1.0, 168.0);
@@ -1004,8 +1050,8 @@ impl Scenario {
         }
         check_range(p, "commissioner.budget_margin", self.commissioner.budget_margin, -1.0, 10.0);
         let c = &self.choice;
-        check_range(p, "choice.beta_distance", c.beta_distance, 0.0, 100.0);
-        check_range(p, "choice.beta_distance_emergency", c.beta_distance_emergency, 0.0, 100.0);
+        check_range(p, "choice.beta_minutes", c.beta_minutes, 0.0, 100.0);
+        check_range(p, "choice.beta_minutes_emergency", c.beta_minutes_emergency, 0.0, 100.0);
         check_range(p, "choice.beta_quality", c.beta_quality, -100.0, 100.0);
         check_range(p, "choice.beta_wait", c.beta_wait, 0.0, 100.0);
         check_nonneg(p, "choice.radius_km", c.radius_km, MAX_KM);

@@ -25,6 +25,10 @@ pub const CENSUS_WEEKS: u32 = 4;
 pub const LONG_WAIT_WEEKS: u32 = 52;
 /// The access threshold of the summary, km.
 pub const ACCESS_KM: f64 = 30.0;
+/// The access threshold of the summary in road travel time, minutes.
+pub const ACCESS_MINUTES: f64 = 30.0;
+/// The locality groups in index order (see [`group`]).
+const GROUPS: [Rurality; 2] = [Rurality::Urban, Rurality::Rural];
 /// Providers with fewer episodes of a service are left out of its
 /// between-provider variation (too few to say anything about them).
 pub const MIN_EPISODES_FOR_VARIATION: u64 = 100;
@@ -73,6 +77,10 @@ pub struct Tally {
     pub distance_km: f64,
     /// Treated within 30 km.
     pub within_access: u64,
+    /// Σ road minutes travelled by the treated.
+    pub minutes: f64,
+    /// Treated within 30 minutes' road travel.
+    pub within_minutes: u64,
     /// Referrals of services with patient choice whose welfare is counted.
     pub choosers: u64,
     /// Σ their expected utility (log-sum when choosing, the utility of the
@@ -147,6 +155,8 @@ impl Tally {
         self.substituted += o.substituted;
         self.distance_km += o.distance_km;
         self.within_access += o.within_access;
+        self.minutes += o.minutes;
+        self.within_minutes += o.within_minutes;
         self.choosers += o.choosers;
         self.utility += o.utility;
         if self.wait_histogram.len() < o.wait_histogram.len() {
@@ -350,6 +360,11 @@ impl Metrics {
         if distance <= ACCESS_KM {
             t.within_access += n;
         }
+        let minutes = world.minutes(r.locality, r.provider, r.service);
+        t.minutes += n as f64 * minutes;
+        if minutes <= ACCESS_MINUTES {
+            t.within_minutes += n;
+        }
         if elective {
             t.elective_treated += n;
             t.wait_weeks += n * u64::from(r.wait);
@@ -440,11 +455,17 @@ impl Metrics {
         t
     }
 
-    fn distance_p95(&self, world: &World, s: Option<ServiceId>, g: Option<usize>, out_of_area: u64) -> Option<f64> {
-        let mut pairs: Vec<(f64, u64)> = Vec::new();
-        if out_of_area > 0 {
-            pairs.push((world.out_of_area_km, out_of_area));
-        }
+    /// The 95th percentile of `measure` (km or minutes) over the patients
+    /// treated in the selection, with `away` (value, patients) for those
+    /// treated out of the area.
+    fn travel_p95(
+        &self,
+        world: &World,
+        (s, g): (Option<ServiceId>, Option<usize>),
+        away: &[(f64, u64)],
+        measure: impl Fn(LocalityId, ProviderId, ServiceId) -> f64,
+    ) -> Option<f64> {
+        let mut pairs: Vec<(f64, u64)> = away.iter().copied().filter(|x| x.1 > 0).collect();
         for si in 0..self.services {
             if s.is_some_and(|s| s.index() != si) {
                 continue;
@@ -456,7 +477,7 @@ impl Metrics {
                 for p in world.provider_ids() {
                     let n = self.flows[(si * self.localities + l.index()) * self.providers + p.index()];
                     if n > 0 {
-                        pairs.push((world.distance(l, p, ServiceId(si as u32)), n));
+                        pairs.push((measure(l, p, ServiceId(si as u32)), n));
                     }
                 }
             }
@@ -473,15 +494,30 @@ impl Metrics {
         let away = t.diverted_out;
         let all = (t.treated + away) as f64;
         let away_km = world.out_of_area_km;
+        // Patients treated out of the area, by group, at that group's modelled minutes.
+        let away_minutes: Vec<(f64, u64)> = (0..2)
+            .filter(|&gi| g.is_none_or(|g| g == gi))
+            .map(|gi| {
+                let n = (0..self.services)
+                    .filter(|&si| s.is_none_or(|s| s.index() == si))
+                    .map(|si| self.tallies[si * 2 + gi].diverted_out)
+                    .sum();
+                (world.out_of_area_minutes(GROUPS[gi]), n)
+            })
+            .collect();
+        let near_away: u64 = away_minutes.iter().filter(|x| x.0 <= ACCESS_MINUTES).map(|x| x.1).sum();
         let access = Access {
             treated: t.treated,
             unmet: ratio(away as f64, t.arrived as f64),
             mean_km: ratio(t.distance_km + away as f64 * away_km, all),
-            p95_km: self.distance_p95(world, s, g, away),
+            p95_km: self.travel_p95(world, (s, g), &[(away_km, away)], |l, p, s| world.distance(l, p, s)),
             share_within_30km: ratio((t.within_access + if away_km <= ACCESS_KM { away } else { 0 }) as f64, all),
-            choice_welfare_km: ratio(t.utility, t.choosers as f64)
-                .filter(|_| world.choice.beta_distance > 0.0)
-                .map(|u| u / world.choice.beta_distance),
+            mean_minutes: ratio(t.minutes + away_minutes.iter().map(|(m, n)| m * *n as f64).sum::<f64>(), all),
+            p95_minutes: self.travel_p95(world, (s, g), &away_minutes, |l, p, s| world.minutes(l, p, s)),
+            share_within_30_minutes: ratio((t.within_minutes + near_away) as f64, all),
+            choice_welfare_minutes: ratio(t.utility, t.choosers as f64)
+                .filter(|_| world.choice.beta_minutes > 0.0)
+                .map(|u| u / world.choice.beta_minutes),
         };
         let list_pairs: Vec<(f64, u64)> =
             t.list_histogram.iter().enumerate().filter(|(_, n)| **n > 0).map(|(w, n)| (w as f64, *n)).collect();
@@ -582,44 +618,61 @@ impl Metrics {
     /// patients sent out of the region as in the other groups; no choice
     /// welfare.
     fn access_by_district(&self, world: &World) -> BTreeMap<String, Access> {
-        /// A district's (km, patients) pairs, referrals and patients sent away.
+        /// A district's (km, patients) and (minutes, patients) pairs,
+        /// referrals and patients sent away.
         #[derive(Default)]
         struct Home {
             pairs: Vec<(f64, u64)>,
+            minutes: Vec<(f64, u64)>,
             arrived: u64,
             away: u64,
         }
         let mut by: BTreeMap<&str, Home> = BTreeMap::new();
         for l in world.locality_ids() {
             let d = by.entry(world.localities[l.index()].district.as_str()).or_default();
+            let away = self.locality_diverted_out[l.index()];
             d.arrived += self.locality_arrived[l.index()];
-            d.away += self.locality_diverted_out[l.index()];
+            d.away += away;
+            if away > 0 {
+                d.minutes.push((world.out_of_area_minutes(world.localities[l.index()].rurality), away));
+            }
             for si in 0..self.services {
                 for p in world.provider_ids() {
                     let n = self.flows[(si * self.localities + l.index()) * self.providers + p.index()];
                     if n > 0 {
-                        d.pairs.push((world.distance(l, p, ServiceId(si as u32)), n));
+                        let s = ServiceId(si as u32);
+                        d.pairs.push((world.distance(l, p, s), n));
+                        d.minutes.push((world.minutes(l, p, s), n));
                     }
                 }
             }
         }
+        /// The mean, 95th percentile and share within `threshold` of (value, patients) pairs.
+        fn summary(mut pairs: Vec<(f64, u64)>, threshold: f64) -> (Option<f64>, Option<f64>, Option<f64>) {
+            pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let all = pairs.iter().map(|x| x.1).sum::<u64>() as f64;
+            let sum: f64 = pairs.iter().map(|(d, n)| d * *n as f64).sum();
+            let near: u64 = pairs.iter().filter(|(d, _)| *d <= threshold).map(|x| x.1).sum();
+            (ratio(sum, all), weighted_percentile(&pairs, 0.95), ratio(near as f64, all))
+        }
         by.into_iter()
-            .map(|(district, Home { mut pairs, arrived, away })| {
+            .map(|(district, Home { mut pairs, minutes, arrived, away })| {
                 let treated: u64 = pairs.iter().map(|x| x.1).sum();
                 if away > 0 {
                     pairs.push((world.out_of_area_km, away));
                 }
-                pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-                let all: u64 = treated + away;
-                let km: f64 = pairs.iter().map(|(d, n)| d * *n as f64).sum();
-                let near: u64 = pairs.iter().filter(|(d, _)| *d <= ACCESS_KM).map(|x| x.1).sum();
+                let (mean_km, p95_km, share_within_30km) = summary(pairs, ACCESS_KM);
+                let (mean_minutes, p95_minutes, share_within_30_minutes) = summary(minutes, ACCESS_MINUTES);
                 let access = Access {
                     treated,
                     unmet: ratio(away as f64, arrived as f64),
-                    mean_km: ratio(km, all as f64),
-                    p95_km: weighted_percentile(&pairs, 0.95),
-                    share_within_30km: ratio(near as f64, all as f64),
-                    choice_welfare_km: None,
+                    mean_km,
+                    p95_km,
+                    share_within_30km,
+                    mean_minutes,
+                    p95_minutes,
+                    share_within_30_minutes,
+                    choice_welfare_minutes: None,
                 };
                 (district.to_owned(), access)
             })
@@ -704,14 +757,25 @@ pub struct Access {
     pub p95_km: Option<f64>,
     /// Share of the same treated within 30 km of home.
     pub share_within_30km: Option<f64>,
+    /// Mean road travel time, minutes, of every patient treated: in the
+    /// region and out of the area (at the modelled time for
+    /// `out_of_area` distance).
+    #[serde(default)]
+    pub mean_minutes: Option<f64>,
+    /// 95th-percentile road travel time, minutes, of the same.
+    #[serde(default)]
+    pub p95_minutes: Option<f64>,
+    /// Share of the same treated within 30 minutes' road travel of home.
+    #[serde(default)]
+    pub share_within_30_minutes: Option<f64>,
     /// Patients' welfare where they may choose (services with patient
     /// choice): the mean expected utility per referral — the logit log-sum
     /// when patients choose, the utility of the provider they are sent to
-    /// when the network routes them — divided by β_distance, so in km of
+    /// when the network routes them — divided by β_minutes, so in minutes of
     /// travel: higher is better, and the difference between two regimes is
-    /// the extra travel a patient would accept for the better one.
+    /// the extra travel time a patient would accept for the better one.
     #[serde(default)]
-    pub choice_welfare_km: Option<f64>,
+    pub choice_welfare_minutes: Option<f64>,
 }
 
 /// Waiting and diversions.

@@ -2,9 +2,10 @@
 //!
 //! Under `routing: choice` a patient (with the GP) chooses among capable
 //! providers within the choice radius by multinomial logit on
-//! `−β_d·distance + β_q·quality − β_w·expected_wait`. Under
-//! `routing: network` the network routes by pathway: routine care to the
-//! nearest capable provider, complex care to the designated hub, and, when
+//! `−β_t·minutes + β_q·quality − β_w·expected_wait` (minutes of road
+//! travel). Under `routing: network` the network routes by pathway: routine
+//! care to the nearest (quickest to reach) capable provider, complex care to
+//! the designated hub, and, when
 //! that provider's expected wait exceeds the network's threshold, to the
 //! capable provider with the shortest wait within the mutual-aid radius.
 //! Both read the waits published at the start of the week ([`Snapshot`]),
@@ -14,11 +15,12 @@ use crate::model::scenario::Capability;
 use crate::model::world::{LocalityId, ProviderId, ServiceId, World};
 
 /// For each service, complexity and locality, the providers that can take
-/// the case, nearest first (ties by id), with how many lie within the
-/// choice radius and each one's distance weight exp(−β·(d − d₀)) (β the
-/// service's: `beta_distance` under patient choice, else
-/// `beta_distance_emergency`; d₀ the nearest's distance). Rebuilt whenever
-/// services move between providers.
+/// the case: those within the choice radius (road km) first, then the rest,
+/// each part quickest first (ties by id); with how many lie within the
+/// radius and each one's travel weight exp(−β·(t − t₀)) (β the service's:
+/// `beta_minutes` under patient choice, else `beta_minutes_emergency`; t
+/// the road minutes, t₀ the first's). "Nearest" below means first in this
+/// order. Rebuilt whenever services move between providers.
 ///
 /// A list holds the providers within reach (the largest of the choice,
 /// diversion and mutual-aid radii) and at least the [`MIN_LISTED`] nearest,
@@ -32,8 +34,8 @@ pub struct Catchments {
     capable_all: Vec<Vec<ProviderId>>,
     lists: Vec<Vec<ProviderId>>,
     weights: Vec<Vec<f64>>,
-    /// Distance of the nearest in each list, km.
-    nearest_km: Vec<f64>,
+    /// Travel time to the first in each list, minutes.
+    nearest_minutes: Vec<f64>,
     within: Vec<usize>,
 }
 
@@ -43,15 +45,15 @@ impl Catchments {
         let (nl, np) = (world.localities.len(), world.providers.len());
         let n = world.services.len() * 2 * nl;
         let (mut lists, mut weights) = (Vec::with_capacity(n), Vec::with_capacity(n));
-        let (mut nearest_km, mut within) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        let (mut nearest_minutes, mut within) = (Vec::with_capacity(n), Vec::with_capacity(n));
         let mut capable_all = Vec::with_capacity(world.services.len() * 2);
         let reach =
             world.choice.radius_km.max(world.geography.diversion_radius_km).max(world.network.mutual_aid_radius_km);
         for s in world.service_ids() {
             let beta = if world.services[s.index()].patient_choice {
-                world.choice.beta_distance
+                world.choice.beta_minutes
             } else {
-                world.choice.beta_distance_emergency
+                world.choice.beta_minutes_emergency
             };
             for k in 0..2 {
                 let capable: Vec<ProviderId> = (0..np as u32)
@@ -59,27 +61,40 @@ impl Catchments {
                     .filter(|&p| offers(p, s).is_some_and(|c| k == 0 || c == Capability::Complex))
                     .collect();
                 for l in world.locality_ids() {
-                    let mut v: Vec<(f64, ProviderId)> = capable.iter().map(|&p| (world.distance(l, p, s), p)).collect();
+                    // (outside the radius, beyond reach, minutes, provider)
+                    let mut v: Vec<(bool, bool, f64, ProviderId)> = capable
+                        .iter()
+                        .map(|&p| {
+                            let km = world.distance(l, p, s);
+                            (km > world.choice.radius_km, km > reach, world.minutes(l, p, s), p)
+                        })
+                        .collect();
                     v.sort_by(|a, b| {
-                        a.0.total_cmp(&b.0)
-                            .then_with(|| world.providers[a.1.index()].id.cmp(&world.providers[b.1.index()].id))
+                        a.0.cmp(&b.0)
+                            .then(a.2.total_cmp(&b.2))
+                            .then_with(|| world.providers[a.3.index()].id.cmp(&world.providers[b.3.index()].id))
                     });
-                    let first = v.first().map_or(0.0, |x| x.0);
-                    within.push(v.iter().take_while(|x| x.0 <= world.choice.radius_km).count());
-                    let kept = v.iter().take_while(|x| x.0 <= reach).count().max(MIN_LISTED.min(v.len()));
-                    v.truncate(kept);
-                    nearest_km.push(first);
-                    weights.push(v.iter().map(|x| (-beta * (x.0 - first)).exp()).collect());
-                    lists.push(v.into_iter().map(|x| x.1).collect());
+                    let first = v.first().map_or(0.0, |x| x.2);
+                    within.push(v.iter().take_while(|x| !x.0).count());
+                    // Keep those within reach, and the quickest beyond it up to the fewest listed.
+                    let mut extra = MIN_LISTED.saturating_sub(v.iter().filter(|x| !x.1).count());
+                    v.retain(|x| {
+                        let keep = !x.1 || extra > 0;
+                        extra -= usize::from(x.1 && keep);
+                        keep
+                    });
+                    nearest_minutes.push(first);
+                    weights.push(v.iter().map(|x| (-beta * (x.2 - first)).exp()).collect());
+                    lists.push(v.into_iter().map(|x| x.3).collect());
                 }
                 capable_all.push(capable);
             }
         }
-        Catchments { localities: nl, capable_all, lists, weights, nearest_km, within }
+        Catchments { localities: nl, capable_all, lists, weights, nearest_minutes, within }
     }
 
-    /// The nearest open capable provider beyond the list (ties by id), for
-    /// when every listed one is closed.
+    /// The quickest to reach open capable provider beyond the list (ties by
+    /// id), for when every listed one is closed.
     fn nearest_beyond(
         &self,
         world: &World,
@@ -90,8 +105,8 @@ impl Catchments {
     ) -> Option<ProviderId> {
         self.capable_all[s.index() * 2 + k].iter().copied().filter(|&p| snap.is_open(p, s)).min_by(|a, b| {
             world
-                .distance(l, *a, s)
-                .total_cmp(&world.distance(l, *b, s))
+                .minutes(l, *a, s)
+                .total_cmp(&world.minutes(l, *b, s))
                 .then_with(|| world.providers[a.index()].id.cmp(&world.providers[b.index()].id))
         })
     }
@@ -101,7 +116,7 @@ impl Catchments {
         (s.index() * 2 + k) * self.localities + l.index()
     }
 
-    /// Providers that can take complexity `k` of service `s`, nearest to `l` first.
+    /// Providers that can take complexity `k` of service `s`, in the order above.
     #[inline]
     pub fn capable(&self, s: ServiceId, k: usize, l: LocalityId) -> &[ProviderId] {
         &self.lists[self.at(s, k, l)]
@@ -141,7 +156,7 @@ impl Snapshot {
         }
     }
 
-    /// A unit's weight in patient choice this week, apart from distance.
+    /// A unit's weight in patient choice this week, apart from travel.
     #[inline]
     pub fn appeal(&self, p: ProviderId, s: ServiceId) -> f64 {
         self.appeal[p.index() * self.services + s.index()]
@@ -203,11 +218,11 @@ pub fn nearest(
 }
 
 /// A patient's systematic utility of a provider under logit choice:
-/// −β_d·distance + β_q·quality − β_w·expected wait (electives only).
+/// −β_t·minutes + β_q·quality − β_w·expected wait (electives only).
 pub fn utility(world: &World, snap: &Snapshot, l: LocalityId, p: ProviderId, s: ServiceId) -> f64 {
     let c = &world.choice;
     let wait = if world.services[s.index()].is_elective() { snap.wait(p, s) } else { 0.0 };
-    -c.beta_distance * world.distance(l, p, s) + c.beta_quality * snap.quality[p.index()] - c.beta_wait * wait
+    -c.beta_minutes * world.minutes(l, p, s) + c.beta_quality * snap.quality[p.index()] - c.beta_wait * wait
 }
 
 /// Patient choice: fills `out` with each candidate and its logit
@@ -217,7 +232,7 @@ pub fn utility(world: &World, snap: &Snapshot, l: LocalityId, p: ProviderId, s: 
 /// choice radius and the nearest open provider takes the patient, that
 /// provider's utility (`None` when no provider is open).
 ///
-/// exp(u) is the product of the catchment's distance weight and the unit's
+/// exp(u) is the product of the catchment's travel weight and the unit's
 /// weight this week ([`Snapshot::appeal`]); the log-sum adds back what each
 /// factors out.
 pub fn choice_probabilities(
@@ -233,7 +248,7 @@ pub fn choice_probabilities(
     let total = split(catchments, i, snap, s, out, |p| snap.appeal(p, s));
     match total {
         Some(t) if t > 0.0 && t.is_finite() => {
-            Some(t.ln() + snap.appeal_scale[s.index()] - world.choice.beta_distance * catchments.nearest_km[i])
+            Some(t.ln() + snap.appeal_scale[s.index()] - world.choice.beta_minutes * catchments.nearest_minutes[i])
         }
         Some(_) => exact_logit(world, catchments, snap, (l, s, k), out),
         None => {
@@ -247,7 +262,7 @@ pub fn choice_probabilities(
 
 /// Where emergency patients go (conveyance and self-presentation): among
 /// the open capable providers within the choice radius, in proportion to
-/// exp(−β_e·distance) (`choice.beta_distance_emergency`); the nearest open
+/// exp(−β_e·minutes) (`choice.beta_minutes_emergency`); the nearest open
 /// one when none is within it. Fills `out` as [`choice_probabilities`].
 pub fn emergency_probabilities(
     world: &World,
@@ -266,7 +281,7 @@ pub fn emergency_probabilities(
 }
 
 /// Fills `out` with the open providers within the radius of catchment `i`
-/// and their shares of distance weight × `factor`; returns the summed
+/// and their shares of travel weight × `factor`; returns the summed
 /// weight, or `None` when none is open within the radius.
 fn split(
     catchments: &Catchments,
@@ -360,10 +375,10 @@ pub fn network_targets(
             if !snap.is_open(p, s) {
                 continue;
             }
-            let d = world.distance(l, p, s);
+            let d = world.minutes(l, p, s);
             match nearest {
                 None => nearest = Some(d),
-                Some(n) if d > n + TIE_KM => break,
+                Some(n) if d > n + TIE_MINUTES => break,
                 Some(_) => {}
             }
             out.push(p);
@@ -382,7 +397,7 @@ pub fn network_targets(
     let mut best = first;
     for &p in catchments.capable(s, k, l) {
         if world.distance(l, p, s) > world.network.mutual_aid_radius_km {
-            break;
+            continue;
         }
         if snap.is_open(p, s) && snap.wait(p, s) < snap.wait(best, s) {
             best = p;
@@ -392,5 +407,5 @@ pub fn network_targets(
     out.push(best);
 }
 
-/// Providers this close in road distance count as equally near, km.
-const TIE_KM: f64 = 1e-9;
+/// Providers this close in travel time count as equally near, minutes.
+const TIE_MINUTES: f64 = 1e-9;
