@@ -46,12 +46,14 @@ pub fn run_table(r: &RunOutput) -> String {
         "{} · regime {} · seed {} · {} weeks measured after {} weeks' warm-up",
         r.scenario.name, r.regime.name, r.seed, r.time.horizon_weeks, r.time.warmup_weeks
     );
-    let rows: [(&str, String); 10] = [
+    let rows: [(&str, String); 12] = [
         ("episodes treated", thousands(s.outcomes.overall.episodes)),
         ("adverse-outcome rate (%)", opt(s.outcomes.overall.adverse_rate, 100.0, 3)),
         ("mean elective wait (weeks)", opt(s.waiting.overall.mean_wait_weeks, 1.0, 2)),
         ("elective within 18 weeks (%)", opt(s.waiting.overall.share_within_18_weeks, 100.0, 1)),
         ("emergency diversions", thousands(s.waiting.overall.diversions)),
+        ("mean travel (minutes)", opt(s.access.overall.mean_minutes, 1.0, 1)),
+        ("95th-percentile travel (minutes)", opt(s.access.overall.p95_minutes, 1.0, 1)),
         ("mean travel (km)", opt(s.access.overall.mean_km, 1.0, 1)),
         ("95th-percentile travel (km)", opt(s.access.overall.p95_km, 1.0, 1)),
         ("system cost per year (£m)", grouped(s.finance.system_cost_per_year / 1e6, 1)),
@@ -59,7 +61,7 @@ pub fn run_table(r: &RunOutput) -> String {
         ("providers in deficit", thousands(u64::from(s.finance.providers_in_deficit))),
     ];
     for (label, value) in rows {
-        let _ = writeln!(t, "  {label:<30} {value:>12}");
+        let _ = writeln!(t, "  {label:<34} {value:>12}");
     }
     t
 }

@@ -248,6 +248,23 @@ fn england_s_trusts_sit_at_their_major_hospitals() {
         names.contains(&"Queen Elizabeth Hospital Birmingham") && names.contains(&"Heartlands Hospital"),
         "{names:?}"
     );
+    // Merged trusts are not providers; their hospitals are their successors' sites.
+    let providers = s["providers"].as_array().expect("providers");
+    for old in ["RBA", "RBZ", "RC1", "RD3", "RDZ", "RE9", "RJF", "RLN", "RNL", "RW6", "RXH", "RA4", "RAP", "RVY", "RT3"]
+    {
+        assert!(providers.iter().all(|p| p["trust"] != old), "{old} is a provider");
+    }
+    let site_ids = |trust: &str| -> Vec<String> {
+        let p = providers.iter().find(|p| p["trust"] == trust).unwrap_or_else(|| panic!("no provider {trust}"));
+        p["sites"].as_array().map_or_else(
+            || vec![main_site(trust).split(' ').next().expect("code").to_owned()],
+            |xs| xs.iter().map(|x| x["id"].as_str().expect("id").to_owned()).collect(),
+        )
+    };
+    for (successor, site) in [("RM3", "RW601"), ("RH8", "RBZ12"), ("RYR", "RXH01"), ("RNN", "RNLAY"), ("RTG", "RTG02")]
+    {
+        assert!(site_ids(successor).iter().any(|x| x == site), "{successor}: {:?}", site_ids(successor));
+    }
 }
 
 /// The travel file's rows for the LSOAs of the two regions: (LSOA, unit

@@ -46,7 +46,7 @@ fn the_example_sweep_report_has_every_chart_with_data() {
     for metric in [
         "waiting.overall.share_within_18_weeks",
         "outcomes.overall.adverse_rate",
-        "access.overall.p95_km",
+        "access.overall.p95_minutes",
         "finance.system_cost_per_year",
         "workforce.vacancy_rate",
         "finance.failures",

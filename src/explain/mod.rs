@@ -45,7 +45,7 @@ pub const MEASURES: [(&str, &str); 6] = [
     ("finance.cost_per_episode", "cost per episode (£)"),
     ("waiting.overall.mean_wait_weeks", "mean elective wait (weeks)"),
     ("waiting.overall.list_size", "waiting list (patients)"),
-    ("access.overall.p95_km", "95th-percentile travel (km)"),
+    ("access.overall.p95_minutes", "95th-percentile travel (minutes)"),
     ("access.overall.unmet", "sent out of the region"),
 ];
 
@@ -57,7 +57,7 @@ pub fn display(metric: &str) -> (f64, &'static str, usize) {
         "finance.cost_per_episode" => (1.0, "£ per episode", 0),
         "waiting.overall.list_size" => (1.0, "patients", 0),
         "waiting.overall.mean_wait_weeks" => (1.0, "weeks", 2),
-        "access.overall.p95_km" => (1.0, "km", 2),
+        "access.overall.p95_minutes" => (1.0, "minutes", 2),
         _ => (1.0, "units of the measure", 3),
     }
 }

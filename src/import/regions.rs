@@ -68,8 +68,13 @@ pub const DISTRICT_PREDECESSORS: [(&str, &[&str]); 6] = [
 
 /// Trusts formed by mergers the 2020 site list does not show, and the
 /// trusts whose sites they took over (NHS Organisation Data Service
-/// successions; the years are when the merger took effect).
-pub const TRUST_PREDECESSORS: [(&str, &[&str]); 11] = [
+/// successions and the trusts' announcements; the years are when the
+/// merger took effect). Complete for the data: every trust code with
+/// emergency admissions in NHS England's A&E statistics (2021–2025) and no
+/// rows in the bed file is here (RBZ, RW6) or a community or mental-health
+/// trust, and every trust whose bed rows stop before the latest month is
+/// here (RA4, RAP, RVY).
+pub const TRUST_PREDECESSORS: [(&str, &[&str]); 12] = [
     ("R0B", &["RLN", "RE9"]), // South Tyneside and Sunderland, 2019
     ("R0D", &["RD3", "RDZ"]), // University Hospitals Dorset, 2020
     ("RBN", &["RVY"]),        // Mersey and West Lancashire (St Helens and Knowsley took Southport and Ormskirk), 2023
@@ -81,6 +86,7 @@ pub const TRUST_PREDECESSORS: [(&str, &[&str]); 11] = [
     ("RH8", &["RBZ"]),        // Royal Devon University Healthcare (Northern Devon Healthcare), 2022
     ("RTG", &["RJF"]),        // University Hospitals of Derby and Burton (Burton Hospitals), 2018
     ("RM3", &["RW6"]),        // Northern Care Alliance (Pennine Acute, less North Manchester General), 2021
+    ("RJ1", &["RT3"]),        // Guy's and St Thomas' (Royal Brompton and Harefield), 1 February 2021
 ];
 
 /// The trusts `code` took over that the site list does not show (none for most).

@@ -54,9 +54,9 @@ pub const KEY_METRICS: [Metric; 7] = [
         axis: Axis::Fitted,
     },
     Metric {
-        path: "access.overall.p95_km",
-        label: "95th-percentile travel distance",
-        unit: "km",
+        path: "access.overall.p95_minutes",
+        label: "95th-percentile travel time",
+        unit: "minutes",
         scale: 1.0,
         lower_is_better: true,
         axis: Axis::Fitted,
