@@ -88,6 +88,20 @@ pub fn describe(s: &Scenario) -> String {
     } else {
         let _ = writeln!(t, "  providers:  {}", s.providers.len());
     }
+    let listed: usize = s.localities.iter().map(|l| l.minutes.len()).sum();
+    let with_times = s.localities.iter().filter(|l| !l.minutes.is_empty()).count();
+    let _ = writeln!(
+        t,
+        "  travel:     {}",
+        if listed > 0 {
+            format!(
+                "{} road times listed for {with_times} localities; other journeys modelled",
+                thousands(listed as u64)
+            )
+        } else {
+            "modelled road times (no listed times)".to_owned()
+        }
+    );
     let _ = writeln!(t, "  services:   {}", s.services.len());
     let _ = writeln!(t, "  regime:     {regime}");
     let _ = writeln!(

@@ -355,3 +355,29 @@ fn a_travel_row_for_an_unknown_hospital_is_an_error() {
     assert!(err.contains("ZZ11ZZ"), "{err}");
     assert!(!out.exists(), "nothing written");
 }
+
+/// The journey table keeps only the providers within reach of each
+/// locality; a journey beyond reach is worked out when asked for, by the
+/// same rule: a provider 300 km away is 390 road km and the travel-time
+/// model's minutes, and is not among the town's providers within reach.
+#[test]
+fn journeys_beyond_reach_are_worked_out_by_the_same_rule() {
+    let s = scenario(frozen(json!({
+        "name": "reach",
+        "time": {"horizon_weeks": 4, "warmup_weeks": 0},
+        "localities": [adults("town", 0.0)],
+        "services": {"ae": emergency(10.0)},
+        "providers": [unit("near", 5.0), unit("far", 300.0)]
+    })));
+    let world = ccsim::model::World::build(&s, s.regime.resolve().expect("regime"));
+    let (town, ae) = (world.locality("town").expect("town"), world.service("ae").expect("ae"));
+    let (near, far) = (world.provider("near").expect("near"), world.provider("far").expect("far"));
+    let reached: Vec<_> = world.within_reach(town, ae).map(|x| x.0).collect();
+    assert_eq!(reached, vec![near]);
+    let model = ccsim::model::travel::TravelTimes::default();
+    let urban = ccsim::model::scenario::Rurality::Urban;
+    assert!((world.distance(town, far, ae) - 1.3 * 300.0).abs() < 1e-9);
+    assert!((world.minutes(town, far, ae) - model.minutes(urban, 300.0)).abs() < 1e-9);
+    assert!((world.distance(town, near, ae) - 1.3 * 5.0).abs() < 1e-9);
+    assert!((world.minutes(town, near, ae) - model.minutes(urban, 5.0)).abs() < 1e-9);
+}

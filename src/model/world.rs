@@ -246,13 +246,8 @@ pub struct World {
     pub timeline: Vec<(u32, Change)>,
     /// Hub per service, if designated.
     hubs: Vec<Option<ProviderId>>,
-    /// Road distance, km, `[(locality * providers + provider) * per_provider + service]`
-    /// (service 0 alone when no provider has sites).
-    distance: Vec<f64>,
-    /// Road travel time, minutes, in the same order.
-    minutes: Vec<f64>,
-    /// Distances kept per provider: one per service when some provider has sites, else one.
-    per_provider: usize,
+    /// The journeys from each locality to the providers within reach.
+    journeys: Journeys,
 }
 
 const EARTH_RADIUS_KM: f64 = 6371.0088;
@@ -298,6 +293,37 @@ pub fn road_km(circuity: f64, (dx, dy): (f64, f64), spread: f64) -> f64 {
 struct Journey {
     minutes: f64,
     km: f64,
+}
+
+/// The journeys from each locality to the providers within reach (the
+/// largest of the choice, diversion and mutual-aid radii, in road km), kept
+/// by provider for each service slot (one slot per service when some
+/// provider lists sites, else one), so that the table grows with what a
+/// locality can reach rather than with the whole map. A journey to a
+/// provider beyond reach is worked out when asked for, by the same rule.
+#[derive(Debug, Clone, Default)]
+struct Journeys {
+    /// Slots per locality.
+    slots: usize,
+    /// Where each (locality, slot)'s journeys start in `entries`; one more
+    /// than there are (locality, slot) pairs.
+    starts: Vec<usize>,
+    /// (provider, journey), by provider within each (locality, slot).
+    entries: Vec<(u32, Journey)>,
+}
+
+impl Journeys {
+    /// The kept journeys of `l` for `s`.
+    fn of(&self, l: LocalityId, s: ServiceId) -> &[(u32, Journey)] {
+        let slot = if self.slots == 1 { 0 } else { s.index() };
+        let at = l.index() * self.slots + slot;
+        &self.entries[self.starts[at]..self.starts[at + 1]]
+    }
+
+    fn find(&self, l: LocalityId, p: ProviderId, s: ServiceId) -> Option<Journey> {
+        let here = self.of(l, s);
+        here.binary_search_by_key(&p.0, |e| e.0).ok().map(|i| here[i].1)
+    }
 }
 
 fn journey(l: &Locality, (x, y): (f64, f64), place: Option<u32>, geo: &Geography) -> Journey {
@@ -492,16 +518,18 @@ impl World {
         // Where each provider sees each service: the quickest of its sites seeing it, else its
         // position (one journey per provider when no provider lists sites).
         let sited = providers.iter().any(|p| !p.sites.is_empty());
-        let per_provider = if sited { services.len() } else { 1 };
-        let n = localities.len() * providers.len() * per_provider;
-        let (mut distance, mut minutes) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        let slots = if sited { services.len() } else { 1 };
+        let reach = s.choice.radius_km.max(s.geography.diversion_radius_km).max(s.network.mutual_aid_radius_km);
+        let mut journeys = Journeys { slots, starts: vec![0], entries: Vec::new() };
         for l in &localities {
-            for p in &providers {
-                for si in 0..per_provider {
+            for si in 0..slots {
+                for (pi, p) in providers.iter().enumerate() {
                     let j = journey_to(l, p, si, &s.geography);
-                    distance.push(j.km);
-                    minutes.push(j.minutes);
+                    if j.km <= reach {
+                        journeys.entries.push((pi as u32, j));
+                    }
                 }
+                journeys.starts.push(journeys.entries.len());
             }
         }
 
@@ -580,30 +608,47 @@ impl World {
             trained_inflow,
             timeline,
             hubs,
-            distance,
-            minutes,
-            per_provider,
+            journeys,
         }
     }
 
+    /// The journey from `l` to where `p` sees `s`: kept when within reach,
+    /// else worked out by the same rule.
     #[inline]
-    fn at(&self, l: LocalityId, p: ProviderId, s: ServiceId) -> usize {
-        let at = l.index() * self.providers.len() + p.index();
-        if self.per_provider == 1 { at } else { at * self.per_provider + s.index() }
+    fn journey(&self, l: LocalityId, p: ProviderId, s: ServiceId) -> Journey {
+        self.journeys.find(l, p, s).unwrap_or_else(|| {
+            let slot = if self.journeys.slots == 1 { 0 } else { s.index() };
+            journey_to(&self.localities[l.index()], &self.providers[p.index()], slot, &self.geography)
+        })
+    }
+
+    /// The providers within reach of `l` for `s` (the largest of the
+    /// choice, diversion and mutual-aid radii, road km), by provider, with
+    /// their road km and minutes.
+    pub fn within_reach(&self, l: LocalityId, s: ServiceId) -> impl Iterator<Item = (ProviderId, f64, f64)> + '_ {
+        self.journeys.of(l, s).iter().map(|(p, j)| (ProviderId(*p), j.km, j.minutes))
+    }
+
+    /// Road km and minutes from a locality's residents to the quickest to
+    /// reach of a provider's sites offering a service (one lookup for both).
+    #[inline]
+    pub fn km_and_minutes(&self, l: LocalityId, p: ProviderId, s: ServiceId) -> (f64, f64) {
+        let j = self.journey(l, p, s);
+        (j.km, j.minutes)
     }
 
     /// Road distance from a locality's residents to the quickest to reach
     /// of a provider's sites offering a service, km.
     #[inline]
     pub fn distance(&self, l: LocalityId, p: ProviderId, s: ServiceId) -> f64 {
-        self.distance[self.at(l, p, s)]
+        self.journey(l, p, s).km
     }
 
     /// Road travel time from a locality's residents to the quickest to
     /// reach of a provider's sites offering a service, minutes.
     #[inline]
     pub fn minutes(&self, l: LocalityId, p: ProviderId, s: ServiceId) -> f64 {
-        self.minutes[self.at(l, p, s)]
+        self.journey(l, p, s).minutes
     }
 
     /// Modelled road minutes for a patient from a locality of `rurality`

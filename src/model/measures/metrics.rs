@@ -73,14 +73,6 @@ pub struct Tally {
     pub out_of_area_modelled: f64,
     /// Older people's referrals met by community care instead (integration).
     pub substituted: u64,
-    /// Σ km travelled by the treated.
-    pub distance_km: f64,
-    /// Treated within 30 km.
-    pub within_access: u64,
-    /// Σ road minutes travelled by the treated.
-    pub minutes: f64,
-    /// Treated within 30 minutes' road travel.
-    pub within_minutes: u64,
     /// Referrals of services with patient choice whose welfare is counted.
     pub choosers: u64,
     /// Σ their expected utility (log-sum when choosing, the utility of the
@@ -153,10 +145,6 @@ impl Tally {
         self.out_of_area_expected += o.out_of_area_expected;
         self.out_of_area_modelled += o.out_of_area_modelled;
         self.substituted += o.substituted;
-        self.distance_km += o.distance_km;
-        self.within_access += o.within_access;
-        self.minutes += o.minutes;
-        self.within_minutes += o.within_minutes;
         self.choosers += o.choosers;
         self.utility += o.utility;
         if self.wait_histogram.len() < o.wait_histogram.len() {
@@ -349,22 +337,12 @@ impl Metrics {
     pub fn record_treated(&mut self, world: &World, r: &TreatedRecord) {
         let n = u64::from(r.count);
         let loc = &world.localities[r.locality.index()];
-        let distance = world.distance(r.locality, r.provider, r.service);
         let elective = world.services[r.service.index()].is_elective();
         let t = self.tally(r.service, group(loc.rurality));
         t.treated += n;
         t.adverse += u64::from(r.adverse);
         t.expected += n as f64 * r.baseline_risk;
         t.modelled += n as f64 * r.risk;
-        t.distance_km += n as f64 * distance;
-        if distance <= ACCESS_KM {
-            t.within_access += n;
-        }
-        let minutes = world.minutes(r.locality, r.provider, r.service);
-        t.minutes += n as f64 * minutes;
-        if minutes <= ACCESS_MINUTES {
-            t.within_minutes += n;
-        }
         if elective {
             t.elective_treated += n;
             t.wait_weeks += n * u64::from(r.wait);
@@ -455,17 +433,11 @@ impl Metrics {
         t
     }
 
-    /// The 95th percentile of `measure` (km or minutes) over the patients
-    /// treated in the selection, with `away` (value, patients) for those
-    /// treated out of the area.
-    fn travel_p95(
-        &self,
-        world: &World,
-        (s, g): (Option<ServiceId>, Option<usize>),
-        away: &[(f64, u64)],
-        measure: impl Fn(LocalityId, ProviderId, ServiceId) -> f64,
-    ) -> Option<f64> {
-        let mut pairs: Vec<(f64, u64)> = away.iter().copied().filter(|x| x.1 > 0).collect();
+    /// The (road km, patients) and (road minutes, patients) pairs of the
+    /// patients treated in the selection, from the flows (one journey
+    /// lookup per locality, provider and service with patients).
+    fn travel_pairs(&self, world: &World, s: Option<ServiceId>, g: Option<usize>) -> TravelPairs {
+        let (mut km, mut minutes) = (Vec::new(), Vec::new());
         for si in 0..self.services {
             if s.is_some_and(|s| s.index() != si) {
                 continue;
@@ -477,13 +449,14 @@ impl Metrics {
                 for p in world.provider_ids() {
                     let n = self.flows[(si * self.localities + l.index()) * self.providers + p.index()];
                     if n > 0 {
-                        pairs.push((measure(l, p, ServiceId(si as u32)), n));
+                        let (d, t) = world.km_and_minutes(l, p, ServiceId(si as u32));
+                        km.push((d, n));
+                        minutes.push((t, n));
                     }
                 }
             }
         }
-        pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-        weighted_percentile(&pairs, 0.95)
+        (km, minutes)
     }
 
     /// The summary figures of one selection (service and/or group).
@@ -505,16 +478,20 @@ impl Metrics {
                 (world.out_of_area_minutes(GROUPS[gi]), n)
             })
             .collect();
-        let near_away: u64 = away_minutes.iter().filter(|x| x.0 <= ACCESS_MINUTES).map(|x| x.1).sum();
+        let (mut km, mut minutes) = self.travel_pairs(world, s, g);
+        km.push((away_km, away));
+        minutes.extend(away_minutes);
+        let (mean_km, p95_km, share_within_30km) = travel_summary(km, ACCESS_KM);
+        let (mean_minutes, p95_minutes, share_within_30_minutes) = travel_summary(minutes, ACCESS_MINUTES);
         let access = Access {
             treated: t.treated,
             unmet: ratio(away as f64, t.arrived as f64),
-            mean_km: ratio(t.distance_km + away as f64 * away_km, all),
-            p95_km: self.travel_p95(world, (s, g), &[(away_km, away)], |l, p, s| world.distance(l, p, s)),
-            share_within_30km: ratio((t.within_access + if away_km <= ACCESS_KM { away } else { 0 }) as f64, all),
-            mean_minutes: ratio(t.minutes + away_minutes.iter().map(|(m, n)| m * *n as f64).sum::<f64>(), all),
-            p95_minutes: self.travel_p95(world, (s, g), &away_minutes, |l, p, s| world.minutes(l, p, s)),
-            share_within_30_minutes: ratio((t.within_minutes + near_away) as f64, all),
+            mean_km,
+            p95_km,
+            share_within_30km,
+            mean_minutes,
+            p95_minutes,
+            share_within_30_minutes,
             choice_welfare_minutes: ratio(t.utility, t.choosers as f64)
                 .filter(|_| world.choice.beta_minutes > 0.0)
                 .map(|u| u / world.choice.beta_minutes),
@@ -640,20 +617,12 @@ impl Metrics {
                 for p in world.provider_ids() {
                     let n = self.flows[(si * self.localities + l.index()) * self.providers + p.index()];
                     if n > 0 {
-                        let s = ServiceId(si as u32);
-                        d.pairs.push((world.distance(l, p, s), n));
-                        d.minutes.push((world.minutes(l, p, s), n));
+                        let (km, minutes) = world.km_and_minutes(l, p, ServiceId(si as u32));
+                        d.pairs.push((km, n));
+                        d.minutes.push((minutes, n));
                     }
                 }
             }
-        }
-        /// The mean, 95th percentile and share within `threshold` of (value, patients) pairs.
-        fn summary(mut pairs: Vec<(f64, u64)>, threshold: f64) -> (Option<f64>, Option<f64>, Option<f64>) {
-            pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-            let all = pairs.iter().map(|x| x.1).sum::<u64>() as f64;
-            let sum: f64 = pairs.iter().map(|(d, n)| d * *n as f64).sum();
-            let near: u64 = pairs.iter().filter(|(d, _)| *d <= threshold).map(|x| x.1).sum();
-            (ratio(sum, all), weighted_percentile(&pairs, 0.95), ratio(near as f64, all))
         }
         by.into_iter()
             .map(|(district, Home { mut pairs, minutes, arrived, away })| {
@@ -661,8 +630,8 @@ impl Metrics {
                 if away > 0 {
                     pairs.push((world.out_of_area_km, away));
                 }
-                let (mean_km, p95_km, share_within_30km) = summary(pairs, ACCESS_KM);
-                let (mean_minutes, p95_minutes, share_within_30_minutes) = summary(minutes, ACCESS_MINUTES);
+                let (mean_km, p95_km, share_within_30km) = travel_summary(pairs, ACCESS_KM);
+                let (mean_minutes, p95_minutes, share_within_30_minutes) = travel_summary(minutes, ACCESS_MINUTES);
                 let access = Access {
                     treated,
                     unmet: ratio(away as f64, arrived as f64),
@@ -685,6 +654,20 @@ struct Block {
     access: Access,
     waiting: Waiting,
     outcomes: Outcomes,
+}
+
+/// (km or minutes, patients) pairs.
+type TravelPairs = (Vec<(f64, u64)>, Vec<(f64, u64)>);
+
+/// The mean, 95th percentile and share within `threshold` of (value,
+/// patients) pairs (pairs without patients count for nothing).
+fn travel_summary(mut pairs: Vec<(f64, u64)>, threshold: f64) -> (Option<f64>, Option<f64>, Option<f64>) {
+    pairs.retain(|x| x.1 > 0);
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let all = pairs.iter().map(|x| x.1).sum::<u64>() as f64;
+    let sum: f64 = pairs.iter().map(|(d, n)| d * *n as f64).sum();
+    let near: u64 = pairs.iter().filter(|(d, _)| *d <= threshold).map(|x| x.1).sum();
+    (ratio(sum, all), weighted_percentile(&pairs, 0.95), ratio(near as f64, all))
 }
 
 /// `a / b`, or `None` when `b` is zero.

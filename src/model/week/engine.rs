@@ -850,10 +850,10 @@ impl Simulation {
         }
         let mut left = c.count;
         for &q in self.catchments.capable(s, usize::from(c.complexity), l) {
-            if left == 0 || self.world.distance(l, q, s) > self.world.geography.diversion_radius_km {
+            if left == 0 {
                 break;
             }
-            if q == o.origin {
+            if q == o.origin || self.world.distance(l, q, s) > self.world.geography.diversion_radius_km {
                 continue;
             }
             let bed_days = self.world.services[s.index()].bed_days;

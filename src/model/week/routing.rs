@@ -60,15 +60,29 @@ impl Catchments {
                     .map(ProviderId)
                     .filter(|&p| offers(p, s).is_some_and(|c| k == 0 || c == Capability::Complex))
                     .collect();
+                let is_capable = {
+                    let mut v = vec![false; np];
+                    for p in &capable {
+                        v[p.index()] = true;
+                    }
+                    v
+                };
                 for l in world.locality_ids() {
-                    // (outside the radius, beyond reach, minutes, provider)
-                    let mut v: Vec<(bool, bool, f64, ProviderId)> = capable
-                        .iter()
-                        .map(|&p| {
-                            let km = world.distance(l, p, s);
-                            (km > world.choice.radius_km, km > reach, world.minutes(l, p, s), p)
-                        })
+                    // (outside the radius, beyond reach, minutes, provider): those within reach,
+                    // or every capable provider when fewer than the fewest listed are.
+                    let entry =
+                        |p: ProviderId, km: f64, minutes: f64| (km > world.choice.radius_km, km > reach, minutes, p);
+                    let mut v: Vec<(bool, bool, f64, ProviderId)> = world
+                        .within_reach(l, s)
+                        .filter(|(p, _, _)| is_capable[p.index()])
+                        .map(|(p, km, minutes)| entry(p, km, minutes))
                         .collect();
+                    if v.len() < MIN_LISTED.min(capable.len()) {
+                        v = capable
+                            .iter()
+                            .map(|&p| entry(p, world.distance(l, p, s), world.minutes(l, p, s)))
+                            .collect();
+                    }
                     v.sort_by(|a, b| {
                         a.0.cmp(&b.0)
                             .then(a.2.total_cmp(&b.2))
