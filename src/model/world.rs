@@ -301,10 +301,17 @@ struct Journey {
 /// provider lists sites, else one), so that the table grows with what a
 /// locality can reach rather than with the whole map. A journey to a
 /// provider beyond reach is worked out when asked for, by the same rule.
+/// A small world (at most [`DENSE_JOURNEYS`] journeys) also keeps every
+/// journey by index, for lookups without a search.
 #[derive(Debug, Clone, Default)]
 struct Journeys {
     /// Slots per locality.
     slots: usize,
+    /// Providers.
+    providers: usize,
+    /// Every journey, `[(locality * slots + slot) * providers + provider]`,
+    /// in a small world; empty otherwise.
+    dense: Vec<Journey>,
     /// Where each (locality, slot)'s journeys start in `entries`; one more
     /// than there are (locality, slot) pairs.
     starts: Vec<usize>,
@@ -321,10 +328,18 @@ impl Journeys {
     }
 
     fn find(&self, l: LocalityId, p: ProviderId, s: ServiceId) -> Option<Journey> {
+        if !self.dense.is_empty() {
+            let slot = if self.slots == 1 { 0 } else { s.index() };
+            return Some(self.dense[(l.index() * self.slots + slot) * self.providers + p.index()]);
+        }
         let here = self.of(l, s);
         here.binary_search_by_key(&p.0, |e| e.0).ok().map(|i| here[i].1)
     }
 }
+
+/// Most journeys a world keeps by index as well as within reach (16 bytes
+/// each: 32 MB).
+const DENSE_JOURNEYS: usize = 1 << 21;
 
 fn journey(l: &Locality, (x, y): (f64, f64), place: Option<u32>, geo: &Geography) -> Journey {
     let (minutes, km) = travel(geo, l.rurality, (l.x - x, l.y - y), l.spread_km, place.and_then(|at| l.listed(at)));
@@ -520,13 +535,18 @@ impl World {
         let sited = providers.iter().any(|p| !p.sites.is_empty());
         let slots = if sited { services.len() } else { 1 };
         let reach = s.choice.radius_km.max(s.geography.diversion_radius_km).max(s.network.mutual_aid_radius_km);
-        let mut journeys = Journeys { slots, starts: vec![0], entries: Vec::new() };
+        let dense = localities.len() * slots * providers.len() <= DENSE_JOURNEYS;
+        let mut journeys =
+            Journeys { slots, providers: providers.len(), dense: Vec::new(), starts: vec![0], entries: Vec::new() };
         for l in &localities {
             for si in 0..slots {
                 for (pi, p) in providers.iter().enumerate() {
                     let j = journey_to(l, p, si, &s.geography);
                     if j.km <= reach {
                         journeys.entries.push((pi as u32, j));
+                    }
+                    if dense {
+                        journeys.dense.push(j);
                     }
                 }
                 journeys.starts.push(journeys.entries.len());
