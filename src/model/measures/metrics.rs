@@ -433,34 +433,29 @@ impl Metrics {
         t
     }
 
-    /// The (road km, patients) and (road minutes, patients) pairs of the
-    /// patients treated in the selection, from the flows (one journey
-    /// lookup per locality, provider and service with patients).
-    fn travel_pairs(&self, world: &World, s: Option<ServiceId>, g: Option<usize>) -> TravelPairs {
-        let (mut km, mut minutes) = (Vec::new(), Vec::new());
+    /// Every (service, locality, provider) with patients treated, with its
+    /// journey: one lookup each, shared by every selection's figures.
+    fn flow_journeys(&self, world: &World) -> Vec<FlowJourney> {
+        let mut out = Vec::new();
         for si in 0..self.services {
-            if s.is_some_and(|s| s.index() != si) {
-                continue;
-            }
             for l in world.locality_ids() {
-                if g.is_some_and(|g| g != group(world.localities[l.index()].rurality)) {
-                    continue;
-                }
+                let group = group(world.localities[l.index()].rurality);
                 for p in world.provider_ids() {
                     let n = self.flows[(si * self.localities + l.index()) * self.providers + p.index()];
                     if n > 0 {
-                        let (d, t) = world.km_and_minutes(l, p, ServiceId(si as u32));
-                        km.push((d, n));
-                        minutes.push((t, n));
+                        let (km, minutes) = world.km_and_minutes(l, p, ServiceId(si as u32));
+                        out.push(FlowJourney { service: si, group, locality: l, km, minutes, n });
                     }
                 }
             }
         }
-        (km, minutes)
+        out
     }
 
-    /// The summary figures of one selection (service and/or group).
-    fn block(&self, world: &World, s: Option<ServiceId>, g: Option<usize>) -> Block {
+    /// The summary figures of one selection (service and/or group); travel
+    /// figures from `journeys` (`None`: left out, for a caller that needs
+    /// outcomes only).
+    fn block(&self, world: &World, s: Option<ServiceId>, g: Option<usize>, journeys: Option<&[FlowJourney]>) -> Block {
         let t = self.selection(s, g);
         let wait_pairs: Vec<(f64, u64)> =
             t.wait_histogram.iter().enumerate().filter(|(_, n)| **n > 0).map(|(w, n)| (w as f64, *n)).collect();
@@ -478,11 +473,19 @@ impl Metrics {
                 (world.out_of_area_minutes(GROUPS[gi]), n)
             })
             .collect();
-        let (mut km, mut minutes) = self.travel_pairs(world, s, g);
-        km.push((away_km, away));
-        minutes.extend(away_minutes);
-        let (mean_km, p95_km, share_within_30km) = travel_summary(km, ACCESS_KM);
-        let (mean_minutes, p95_minutes, share_within_30_minutes) = travel_summary(minutes, ACCESS_MINUTES);
+        let ((mean_km, p95_km, share_within_30km), (mean_minutes, p95_minutes, share_within_30_minutes)) =
+            match journeys {
+                Some(journeys) => {
+                    let chosen = journeys
+                        .iter()
+                        .filter(|j| s.is_none_or(|s| s.index() == j.service) && g.is_none_or(|g| g == j.group));
+                    let (mut km, mut minutes): TravelPairs = chosen.map(|j| ((j.km, j.n), (j.minutes, j.n))).unzip();
+                    km.push((away_km, away));
+                    minutes.extend(away_minutes);
+                    (travel_summary(km, ACCESS_KM), travel_summary(minutes, ACCESS_MINUTES))
+                }
+                None => ((None, None, None), (None, None, None)),
+            };
         let access = Access {
             treated: t.treated,
             unmet: ratio(away as f64, t.arrived as f64),
@@ -563,30 +566,31 @@ impl Metrics {
             let (cv, cv_obs) = self.between_provider_cv(s);
             b.outcomes.between_provider_cv = cv;
             b.outcomes.between_provider_cv_observed = cv_obs;
-            let rate = |g| self.block(world, s, Some(g)).outcomes.adverse_rate;
+            let rate = |g| self.block(world, s, Some(g), None).outcomes.adverse_rate;
             b.outcomes.urban_rural_gap = match (rate(1), rate(0)) {
                 (Some(r), Some(u)) => Some(r - u),
                 _ => None,
             };
             b
         };
-        let overall = with_variation(None, self.block(world, None, None));
+        let journeys = self.flow_journeys(world);
+        let overall = with_variation(None, self.block(world, None, None, Some(&journeys)));
         arrived += overall.arrived;
         access.overall = overall.access;
         waiting.overall = overall.waiting;
         outcomes.overall = overall.outcomes;
-        let urban = self.block(world, None, Some(0));
-        let rural = self.block(world, None, Some(1));
+        let urban = self.block(world, None, Some(0), Some(&journeys));
+        let rural = self.block(world, None, Some(1), Some(&journeys));
         (access.urban, waiting.urban, outcomes.urban) = (urban.access, urban.waiting, urban.outcomes);
         (access.rural, waiting.rural, outcomes.rural) = (rural.access, rural.waiting, rural.outcomes);
         for s in world.service_ids() {
-            let b = with_variation(Some(s), self.block(world, Some(s), None));
+            let b = with_variation(Some(s), self.block(world, Some(s), None, Some(&journeys)));
             let id = world.services[s.index()].id.clone();
             access.by_service.insert(id.clone(), b.access);
             waiting.by_service.insert(id.clone(), b.waiting);
             outcomes.by_service.insert(id, b.outcomes);
         }
-        access.by_district = self.access_by_district(world);
+        access.by_district = self.access_by_district(world, &journeys);
         (access, waiting, outcomes, arrived)
     }
 
@@ -594,7 +598,7 @@ impl Metrics {
     /// unmet, mean, 95th percentile and share within 30 km, counting
     /// patients sent out of the region as in the other groups; no choice
     /// welfare.
-    fn access_by_district(&self, world: &World) -> BTreeMap<String, Access> {
+    fn access_by_district(&self, world: &World, journeys: &[FlowJourney]) -> BTreeMap<String, Access> {
         /// A district's (km, patients) and (minutes, patients) pairs,
         /// referrals and patients sent away.
         #[derive(Default)]
@@ -613,16 +617,11 @@ impl Metrics {
             if away > 0 {
                 d.minutes.push((world.out_of_area_minutes(world.localities[l.index()].rurality), away));
             }
-            for si in 0..self.services {
-                for p in world.provider_ids() {
-                    let n = self.flows[(si * self.localities + l.index()) * self.providers + p.index()];
-                    if n > 0 {
-                        let (km, minutes) = world.km_and_minutes(l, p, ServiceId(si as u32));
-                        d.pairs.push((km, n));
-                        d.minutes.push((minutes, n));
-                    }
-                }
-            }
+        }
+        for j in journeys {
+            let d = by.get_mut(world.localities[j.locality.index()].district.as_str()).expect("every district listed");
+            d.pairs.push((j.km, j.n));
+            d.minutes.push((j.minutes, j.n));
         }
         by.into_iter()
             .map(|(district, Home { mut pairs, minutes, arrived, away })| {
@@ -658,6 +657,17 @@ struct Block {
 
 /// (km or minutes, patients) pairs.
 type TravelPairs = (Vec<(f64, u64)>, Vec<(f64, u64)>);
+
+/// Patients of one service from one locality treated by one provider, and
+/// their journey.
+struct FlowJourney {
+    service: usize,
+    group: usize,
+    locality: LocalityId,
+    km: f64,
+    minutes: f64,
+    n: u64,
+}
 
 /// The mean, 95th percentile and share within `threshold` of (value,
 /// patients) pairs (pairs without patients count for nothing).

@@ -849,11 +849,12 @@ impl Simulation {
             self.metrics.tally(s, g).diverted += u64::from(c.count);
         }
         let mut left = c.count;
-        for &q in self.catchments.capable(s, usize::from(c.complexity), l) {
+        let (listed, flags) = self.catchments.capable_flagged(s, usize::from(c.complexity), l);
+        for (&q, &f) in listed.iter().zip(flags) {
             if left == 0 {
                 break;
             }
-            if q == o.origin || self.world.distance(l, q, s) > self.world.geography.diversion_radius_km {
+            if q == o.origin || f & crate::model::routing::WITHIN_DIVERSION == 0 {
                 continue;
             }
             let bed_days = self.world.services[s.index()].bed_days;

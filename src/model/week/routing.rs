@@ -34,6 +34,9 @@ pub struct Catchments {
     capable_all: Vec<Vec<ProviderId>>,
     lists: Vec<Vec<ProviderId>>,
     weights: Vec<Vec<f64>>,
+    /// For each listed provider, whether it is within the diversion
+    /// ([`WITHIN_DIVERSION`]) and the mutual-aid ([`WITHIN_MUTUAL_AID`]) radii.
+    flags: Vec<Vec<u8>>,
     /// Travel time to the first in each list, minutes.
     nearest_minutes: Vec<f64>,
     within: Vec<usize>,
@@ -45,6 +48,7 @@ impl Catchments {
         let (nl, np) = (world.localities.len(), world.providers.len());
         let n = world.services.len() * 2 * nl;
         let (mut lists, mut weights) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        let mut flags = Vec::with_capacity(n);
         let (mut nearest_minutes, mut within) = (Vec::with_capacity(n), Vec::with_capacity(n));
         let mut capable_all = Vec::with_capacity(world.services.len() * 2);
         let reach =
@@ -68,11 +72,15 @@ impl Catchments {
                     v
                 };
                 for l in world.locality_ids() {
-                    // (outside the radius, beyond reach, minutes, provider): those within reach,
-                    // or every capable provider when fewer than the fewest listed are.
-                    let entry =
-                        |p: ProviderId, km: f64, minutes: f64| (km > world.choice.radius_km, km > reach, minutes, p);
-                    let mut v: Vec<(bool, bool, f64, ProviderId)> = world
+                    // (outside the radius, beyond reach, minutes, provider, flags): those within
+                    // reach, or every capable provider when fewer than the fewest listed are.
+                    let entry = |p: ProviderId, km: f64, minutes: f64| {
+                        let diversion = if km <= world.geography.diversion_radius_km { WITHIN_DIVERSION } else { 0 };
+                        let aid = if km <= world.network.mutual_aid_radius_km { WITHIN_MUTUAL_AID } else { 0 };
+                        let f = diversion | aid;
+                        (km > world.choice.radius_km, km > reach, minutes, p, f)
+                    };
+                    let mut v: Vec<(bool, bool, f64, ProviderId, u8)> = world
                         .within_reach(l, s)
                         .filter(|(p, _, _)| is_capable[p.index()])
                         .map(|(p, km, minutes)| entry(p, km, minutes))
@@ -99,12 +107,13 @@ impl Catchments {
                     });
                     nearest_minutes.push(first);
                     weights.push(v.iter().map(|x| (-beta * (x.2 - first)).exp()).collect());
+                    flags.push(v.iter().map(|x| x.4).collect());
                     lists.push(v.into_iter().map(|x| x.3).collect());
                 }
                 capable_all.push(capable);
             }
         }
-        Catchments { localities: nl, capable_all, lists, weights, nearest_minutes, within }
+        Catchments { localities: nl, capable_all, lists, weights, flags, nearest_minutes, within }
     }
 
     /// The quickest to reach open capable provider beyond the list (ties by
@@ -134,6 +143,14 @@ impl Catchments {
     #[inline]
     pub fn capable(&self, s: ServiceId, k: usize, l: LocalityId) -> &[ProviderId] {
         &self.lists[self.at(s, k, l)]
+    }
+
+    /// The same providers with their flags ([`WITHIN_DIVERSION`],
+    /// [`WITHIN_MUTUAL_AID`]).
+    #[inline]
+    pub fn capable_flagged(&self, s: ServiceId, k: usize, l: LocalityId) -> (&[ProviderId], &[u8]) {
+        let i = self.at(s, k, l);
+        (&self.lists[i], &self.flags[i])
     }
 }
 
@@ -218,6 +235,10 @@ impl Snapshot {
 
 /// Fewest providers a catchment list keeps, however far.
 pub const MIN_LISTED: usize = 4;
+/// Flag of a listed provider within the diversion radius (road km).
+pub const WITHIN_DIVERSION: u8 = 1;
+/// Flag of a listed provider within the mutual-aid radius (road km).
+pub const WITHIN_MUTUAL_AID: u8 = 2;
 
 /// The nearest open provider that can take complexity `k` of service `s`.
 pub fn nearest(
@@ -409,8 +430,9 @@ pub fn network_targets(
     // Mutual aid: the shortest wait within reach, the nearer on ties.
     let Some(&first) = out.first() else { return };
     let mut best = first;
-    for &p in catchments.capable(s, k, l) {
-        if world.distance(l, p, s) > world.network.mutual_aid_radius_km {
+    let (listed, flags) = catchments.capable_flagged(s, k, l);
+    for (&p, &f) in listed.iter().zip(flags) {
+        if f & WITHIN_MUTUAL_AID == 0 {
             continue;
         }
         if snap.is_open(p, s) && snap.wait(p, s) < snap.wait(best, s) {
