@@ -281,12 +281,6 @@ pub fn spread_km(area_km2: f64) -> f64 {
     2.0 / 3.0 * (area_km2 / std::f64::consts::PI).sqrt()
 }
 
-/// Road distance, km, between points `dx`, `dy` km apart for residents
-/// spread `spread` km around theirs: `circuity`·√(dx² + dy² + spread²).
-pub fn road_km(circuity: f64, (dx, dy): (f64, f64), spread: f64) -> f64 {
-    circuity * (dx * dx + dy * dy + spread * spread).sqrt()
-}
-
 /// A journey from a locality to a place: road minutes (listed, else
 /// modelled) and road km.
 #[derive(Debug, Clone, Copy)]
@@ -320,17 +314,21 @@ struct Journeys {
 }
 
 impl Journeys {
+    /// The slot of service `s`.
+    #[inline]
+    fn slot(&self, s: ServiceId) -> usize {
+        if self.slots == 1 { 0 } else { s.index() }
+    }
+
     /// The kept journeys of `l` for `s`.
     fn of(&self, l: LocalityId, s: ServiceId) -> &[(u32, Journey)] {
-        let slot = if self.slots == 1 { 0 } else { s.index() };
-        let at = l.index() * self.slots + slot;
+        let at = l.index() * self.slots + self.slot(s);
         &self.entries[self.starts[at]..self.starts[at + 1]]
     }
 
     fn find(&self, l: LocalityId, p: ProviderId, s: ServiceId) -> Option<Journey> {
         if !self.dense.is_empty() {
-            let slot = if self.slots == 1 { 0 } else { s.index() };
-            return Some(self.dense[(l.index() * self.slots + slot) * self.providers + p.index()]);
+            return Some(self.dense[(l.index() * self.slots + self.slot(s)) * self.providers + p.index()]);
         }
         let here = self.of(l, s);
         here.binary_search_by_key(&p.0, |e| e.0).ok().map(|i| here[i].1)
@@ -340,6 +338,12 @@ impl Journeys {
 /// Most journeys a world keeps by index as well as within reach (16 bytes
 /// each: 32 MB).
 const DENSE_JOURNEYS: usize = 1 << 21;
+
+/// How far a locality's patients can go, road km: the largest of the choice,
+/// diversion and mutual-aid radii.
+fn reach_km(choice: &ChoiceParams, geo: &Geography, network: &NetworkParams) -> f64 {
+    choice.radius_km.max(geo.diversion_radius_km).max(network.mutual_aid_radius_km)
+}
 
 fn journey(l: &Locality, (x, y): (f64, f64), place: Option<u32>, geo: &Geography) -> Journey {
     let (minutes, km) = travel(geo, l.rurality, (l.x - x, l.y - y), l.spread_km, place.and_then(|at| l.listed(at)));
@@ -534,7 +538,7 @@ impl World {
         // position (one journey per provider when no provider lists sites).
         let sited = providers.iter().any(|p| !p.sites.is_empty());
         let slots = if sited { services.len() } else { 1 };
-        let reach = s.choice.radius_km.max(s.geography.diversion_radius_km).max(s.network.mutual_aid_radius_km);
+        let reach = reach_km(&s.choice, &s.geography, &s.network);
         let dense = localities.len() * slots * providers.len() <= DENSE_JOURNEYS;
         let mut journeys =
             Journeys { slots, providers: providers.len(), dense: Vec::new(), starts: vec![0], entries: Vec::new() };
@@ -637,9 +641,15 @@ impl World {
     #[inline]
     fn journey(&self, l: LocalityId, p: ProviderId, s: ServiceId) -> Journey {
         self.journeys.find(l, p, s).unwrap_or_else(|| {
-            let slot = if self.journeys.slots == 1 { 0 } else { s.index() };
-            journey_to(&self.localities[l.index()], &self.providers[p.index()], slot, &self.geography)
+            journey_to(&self.localities[l.index()], &self.providers[p.index()], self.journeys.slot(s), &self.geography)
         })
+    }
+
+    /// How far a locality's patients can go, road km: the largest of the
+    /// choice, diversion and mutual-aid radii (the journeys and catchment
+    /// lists kept).
+    pub fn reach_km(&self) -> f64 {
+        reach_km(&self.choice, &self.geography, &self.network)
     }
 
     /// The providers within reach of `l` for `s` (the largest of the

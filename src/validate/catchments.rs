@@ -85,8 +85,7 @@ impl Geography {
                 for (k, share) in [(0, 1.0 - svc.complex_share), (1, svc.complex_share)] {
                     let listed = catchments.capable(s, k, l);
                     let capable: Vec<(ProviderId, f64)> = listed.iter().map(|&p| (p, world.minutes(l, p, s))).collect();
-                    let within =
-                        listed.iter().take_while(|&&p| world.distance(l, p, s) <= world.choice.radius_km).count();
+                    let within = catchments.within_radius(s, k, l);
                     if weekly * share > 0.0 && !capable.is_empty() {
                         streams.push(Stream {
                             locality: l,

@@ -51,8 +51,7 @@ impl Catchments {
         let mut flags = Vec::with_capacity(n);
         let (mut nearest_minutes, mut within) = (Vec::with_capacity(n), Vec::with_capacity(n));
         let mut capable_all = Vec::with_capacity(world.services.len() * 2);
-        let reach =
-            world.choice.radius_km.max(world.geography.diversion_radius_km).max(world.network.mutual_aid_radius_km);
+        let reach = world.reach_km();
         for s in world.service_ids() {
             let beta = if world.services[s.index()].patient_choice {
                 world.choice.beta_minutes
@@ -137,6 +136,12 @@ impl Catchments {
     #[inline]
     fn at(&self, s: ServiceId, k: usize, l: LocalityId) -> usize {
         (s.index() * 2 + k) * self.localities + l.index()
+    }
+
+    /// How many of [`Catchments::capable`] lie within the choice radius.
+    #[inline]
+    pub fn within_radius(&self, s: ServiceId, k: usize, l: LocalityId) -> usize {
+        self.within[self.at(s, k, l)]
     }
 
     /// Providers that can take complexity `k` of service `s`, in the order above.
