@@ -381,3 +381,32 @@ fn journeys_beyond_reach_are_worked_out_by_the_same_rule() {
     assert!((world.distance(town, near, ae) - 1.3 * 5.0).abs() < 1e-9);
     assert!((world.minutes(town, near, ae) - model.minutes(urban, 5.0)).abs() < 1e-9);
 }
+
+/// Site ids need only be unique within their provider: two trusts each with
+/// a site called `main` run, and each trust's patients go to its own sites.
+#[test]
+fn site_ids_repeated_across_providers_run() {
+    let mut a = unit("a", -10.0);
+    a["sites"] = json!([
+        {"id": "main", "position": {"x": -10.0, "y": 0.0}, "services": ["ae"]},
+        {"id": "annex", "position": {"x": -12.0, "y": 0.0}, "services": ["ae"]}
+    ]);
+    let mut b = unit("b", 10.0);
+    b["sites"] = json!([
+        {"id": "main", "position": {"x": 10.0, "y": 0.0}, "services": ["ae"]},
+        {"id": "annex", "position": {"x": 12.0, "y": 0.0}, "services": ["ae"]}
+    ]);
+    let s = scenario(frozen(json!({
+        "name": "repeated site ids",
+        "time": {"horizon_weeks": 8, "warmup_weeks": 0},
+        "localities": [adults("west", -10.0), adults("east", 10.0)],
+        "services": {"ae": emergency(10.0)},
+        "providers": [a, b]
+    })));
+    let r = run(&s, 1);
+    assert!(treated_at(&r, "a", "ae") > 0 && treated_at(&r, "b", "ae") > 0);
+    let world = ccsim::model::World::build(&s, s.regime.resolve().expect("regime"));
+    let (west, ae) = (world.locality("west").expect("west"), world.service("ae").expect("ae"));
+    assert!((world.distance(west, world.provider("a").expect("a"), ae) - 0.0).abs() < 1e-9);
+    assert!((world.distance(west, world.provider("b").expect("b"), ae) - 1.3 * 20.0).abs() < 1e-9);
+}

@@ -426,12 +426,13 @@ impl World {
         let (loc_xy, rest) = xy.split_at(s.localities.len());
         let (prov_xy, site_xy) = rest.split_at(s.providers.len());
 
+        // Each site its own number, whatever its id (ids need only be unique within their
+        // provider; a listed time's key must name one place, which validation checks).
         let mut place_of: BTreeMap<&str, u32> = BTreeMap::new();
-        for x in s.providers.iter().flat_map(|p| &p.sites) {
-            let n = place_of.len() as u32;
-            place_of.insert(x.id.as_str(), n);
+        for (n, x) in s.providers.iter().flat_map(|p| &p.sites).enumerate() {
+            place_of.insert(x.id.as_str(), n as u32);
         }
-        let sites_count = place_of.len() as u32;
+        let sites_count = s.providers.iter().map(|p| p.sites.len()).sum::<usize>() as u32;
         let siteless: Vec<Option<u32>> = s
             .providers
             .iter()
