@@ -84,6 +84,7 @@ fn full_scenario() -> Value {
         "tariff": 1590, "baseline_risk": {"routine": 0.01, "complex": 0.05}, "min_safe_volume": 500,
         "length_of_stay_weeks": 1.0, "bed_days": 5.5
     });
+    v["services"]["elective_surgery"]["weeks_before_decision"] = json!(6.0);
     v["services"]["community_care"] = json!({"tariff": 900, "referral_rate": {"older": 10.0}, "complex_share": 0.0});
     let a = &mut v["providers"][0];
     a["trust"] = json!("RAA");
@@ -99,6 +100,7 @@ fn full_scenario() -> Value {
     a["services"]["community_care"] = json!({"capability": "routine", "capacity": 30.0});
     a["services"]["elective_surgery"]["waiting_list"] =
         json!({"patients": 200, "within_18_weeks": 0.6, "over_52_weeks": 0.05});
+    a["services"]["elective_surgery"]["weeks_before_decision"] = json!(9.0);
     a["staff"]["midwifery"] = json!({"in_post": 1.0, "establishment": 1.0});
     a["staff"]["medical"]["age_profile"] = json!({"under_40": 0.4, "from_40_to_54": 0.4, "over_55": 0.2});
     v["providers"][1]["services"]["emergency_medicine"] = json!({"capability": "routine", "capacity": 300.0});
@@ -287,7 +289,7 @@ fn every_field_of_both_formats_is_fuzzed() {
         ("Position", fields::<Position>(), &["/localities/0/position", "/providers/0/position"]),
         ("SiteSpec", fields::<SiteSpec>(), &["/providers/0/sites/0"]),
         ("AgeMix", fields::<AgeMix>(), &["/localities/0/age_mix"]),
-        ("ServiceSpec", fields::<ServiceSpec>(), &["/services/emergency_medicine"]),
+        ("ServiceSpec", fields::<ServiceSpec>(), &["/services/emergency_medicine", "/services/elective_surgery"]),
         ("AgeRates", fields::<AgeRates>(), &["/services/emergency_medicine/referral_rate"]),
         ("StaffGroups", fields::<StaffGroups<f64>>(), &["/services/emergency_medicine/staff_hours"]),
         ("Risk", fields::<Risk>(), &["/services/emergency_medicine/baseline_risk"]),

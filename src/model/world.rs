@@ -132,6 +132,9 @@ pub struct Offer {
     pub capacity: f64,
     /// Patients waiting at the start (elective services).
     pub waiting_list: Option<StartList>,
+    /// Mean weeks of the pathway before the decision to admit (elective
+    /// services; 0: the clock starts at the decision).
+    pub weeks_before_decision: f64,
 }
 
 impl Offer {
@@ -490,6 +493,9 @@ impl World {
                             capability: o.capability,
                             capacity: o.capacity,
                             waiting_list: o.waiting_list,
+                            weeks_before_decision: o
+                                .weeks_before_decision
+                                .unwrap_or(s.services[sid].weeks_before_decision),
                         });
                     }
                 }

@@ -386,6 +386,13 @@ pub struct ServiceSpec {
     /// Default 0: the service uses none.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub bed_days: f64,
+    /// Elective services: mean weeks a patient's referral-to-treatment
+    /// clock has run when the decision to admit puts them on the list (the
+    /// outpatient and diagnostic part of the pathway, not simulated).
+    /// Providers may set their own (`providers[].services.<id>.weeks_before_decision`).
+    /// Default 0: the clock starts at the decision.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub weeks_before_decision: f64,
 }
 
 fn is_zero(v: &f64) -> bool {
@@ -441,6 +448,10 @@ pub struct ProviderServiceSpec {
     /// Default: none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiting_list: Option<StartList>,
+    /// Mean weeks of the pathway before the decision to admit at this
+    /// provider (elective services only). Default: the service's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weeks_before_decision: Option<f64>,
 }
 
 /// An elective waiting list at the start of a run, as RTT statistics give it:
@@ -747,6 +758,16 @@ fn check_nonneg(problems: &mut Vec<Problem>, path: &str, value: f64, max: f64) {
     check_range(problems, path, value, 0.0, max);
 }
 
+/// Longest mean wait before the decision to admit, weeks.
+pub const MAX_WEEKS_BEFORE_DECISION: f64 = 104.0;
+
+fn check_before_decision(problems: &mut Vec<Problem>, path: &str, weeks: f64, urgency: Urgency) {
+    check_range(problems, path, weeks, 0.0, MAX_WEEKS_BEFORE_DECISION);
+    if weeks != 0.0 && urgency != Urgency::Elective {
+        problems.push(Problem::new(path, "expected weeks before a decision to admit only for an elective service"));
+    }
+}
+
 fn check_name(problems: &mut Vec<Problem>, path: &str, name: &str) {
     if !name.is_empty() && name.trim().is_empty() {
         problems.push(Problem::new(path, "expected a name with some text, or the field left out, found only spaces"));
@@ -900,6 +921,7 @@ impl Scenario {
             check_range(p, &at("baseline_risk.complex"), s.baseline_risk.complex, 1e-9, 1.0 - 1e-9);
             check_nonneg(p, &at("min_safe_volume"), s.min_safe_volume, MAX_VOLUME);
             check_range(p, &at("bed_days"), s.bed_days, 0.0, 365.0);
+            check_before_decision(p, &at("weeks_before_decision"), s.weeks_before_decision, s.urgency);
             if s.length_of_stay_weeks != 0.0 {
                 check_range(p, &at("length_of_stay_weeks"), s.length_of_stay_weeks, 1.0, 520.0);
             }
@@ -929,6 +951,9 @@ impl Scenario {
                     ));
                 }
                 check_nonneg(p, &at(&format!("services.{sid}.capacity")), offer.capacity, MAX_CAPACITY);
+                if let (Some(weeks), Some(s)) = (offer.weeks_before_decision, self.services.get(sid)) {
+                    check_before_decision(p, &at(&format!("services.{sid}.weeks_before_decision")), weeks, s.urgency);
+                }
                 if let Some(list) = &offer.waiting_list {
                     let path = at(&format!("services.{sid}.waiting_list"));
                     list.check(&path, p);
@@ -1155,7 +1180,12 @@ mod tests {
         s.localities[0].population = -5.0;
         s.providers[0].services.insert(
             "cardiology".into(),
-            ProviderServiceSpec { capability: Capability::Routine, capacity: 1.0, waiting_list: None },
+            ProviderServiceSpec {
+                capability: Capability::Routine,
+                capacity: 1.0,
+                waiting_list: None,
+                weeks_before_decision: None,
+            },
         );
         s.network.hubs.insert("surgery".into(), "nowhere".into());
         let problems = s.validate().expect_err("three problems");

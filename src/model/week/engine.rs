@@ -14,6 +14,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::before_decision::Before;
 use super::draws::{PoissonTable, binomial};
 use super::outcome::{self, Conditions};
 use super::queue::Cohort;
@@ -195,6 +196,10 @@ pub struct Simulation {
     /// service, week). One generator serves all: each key's draws are made
     /// before the next key is selected.
     pub(super) rng: Keyed,
+    /// The weeks before the decision to admit of patients joining elective
+    /// lists, keyed by (locality, service, week): a generator
+    /// of its own, so that these draws leave the routing draws alone.
+    decision_rng: Keyed,
     pub(super) snapshot: Snapshot,
     pub(super) ledger: Ledger,
     pub(super) metrics: Metrics,
@@ -230,7 +235,11 @@ impl Simulation {
                     .offers
                     .iter()
                     .zip(&world.services)
-                    .map(|(o, s)| o.map(|o| Unit::new(o.capability, o.capacity, s.stay)))
+                    .map(|(o, s)| {
+                        o.map(|o| {
+                            Unit::new(o.capability, o.capacity, s.stay, Before::exponential(o.weeks_before_decision))
+                        })
+                    })
                     .collect(),
                 staff: std::array::from_fn(|g| Staff {
                     bands: p.staff_bands[g],
@@ -278,6 +287,7 @@ impl Simulation {
             integration_at_start: 0.0,
             catchments: Catchments::default(),
             rng: Keyed::new(seed),
+            decision_rng: Keyed::new(seed),
             ledger: Ledger::default(),
             events: Vec::new(),
             series,
@@ -610,6 +620,8 @@ impl Simulation {
                 // referral is drawn before anything is routed, so however
                 // differently two runs route, they meet the same referrals.
                 let rng = self.rng.at(Key { purpose: Stream::Demand, first: l.0, second: s.0, week });
+                // The weeks before the decision to admit of those listed, from a stream of their own.
+                self.decision_rng.at(Key { purpose: Stream::Decision, first: l.0, second: s.0, week });
                 let tables = &mut self.demand_tables[(l.index() * self.world.services.len() + s.index()) * 2..][..2];
                 // A sum of Poisson counts is Poisson with the summed mean:
                 // one draw per complexity over the age bands.
@@ -658,7 +670,7 @@ impl Simulation {
             return;
         }
         let risk_of = u16::try_from(risk_of.0).expect("at most MAX_SERVICES services (checked on load)");
-        let cohort = Cohort { arrival: self.week as i32, locality: l, complexity: k as u8, risk_of, count: 0 };
+        let cohort = Cohort { arrival: self.week as i32, locality: l, complexity: k as u8, risk_of, before: 0, count: 0 };
         // Patients' welfare where patients could choose: the log-sum of their
         // choice set when they choose, the utility of where they are sent
         // when the network routes them.
@@ -740,7 +752,8 @@ impl Simulation {
             .expect("routing only picks providers offering the service");
         unit.interval_arrivals += u64::from(c.count);
         if elective {
-            unit.queue.push(c);
+            let queue = &mut unit.queue;
+            unit.before.split(self.decision_rng.current(), c, |part| queue.push(part));
         } else {
             unit.arrivals.push(c);
         }

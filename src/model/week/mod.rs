@@ -1,10 +1,12 @@
 //! A simulated week and the parts it moves: the engine's step order
 //! ([`engine`]); where patients go ([`routing`]) and the random draws that
 //! split them ([`draws`], [`rng`]); providers' units and queues
-//! ([`provider`], [`queue`], the start lists); treatment outcomes
+//! ([`provider`], [`queue`], the start lists, the pathway
+//! [`before_decision`] to admit); treatment outcomes
 //! ([`outcome`]); and the steps that act — staff, decisions, payments and
 //! the regulator.
 
+pub mod before_decision;
 mod decisions;
 pub mod draws;
 pub mod engine;

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::before_decision::Before;
 use super::queue::{Cohort, WaitingList};
 use super::routing::NO_CAPACITY_WAIT;
 use crate::model::accounts::Accounts;
@@ -60,6 +61,8 @@ pub struct Unit {
     pub staffed: f64,
     /// Elective waiting list.
     pub queue: WaitingList,
+    /// Weeks of the pathway before the decision to admit, for patients joining the list.
+    pub before: Before,
     /// Fractional capacity carried to the next week (so 2.5 a week is 2, 3, 2, 3, ...).
     pub(super) carry: f64,
     /// Whole episodes available this week.
@@ -82,7 +85,7 @@ pub struct Unit {
 }
 
 impl Unit {
-    pub(super) fn new(capability: Capability, capacity: f64, stay: f64) -> Self {
+    pub(super) fn new(capability: Capability, capacity: f64, stay: f64, before: Before) -> Self {
         let weekly = if stay > 0.0 { capacity / stay } else { capacity };
         Unit {
             capability,
@@ -91,6 +94,7 @@ impl Unit {
             occupied: 0,
             staffed: capacity,
             queue: WaitingList::default(),
+            before,
             carry: 0.0,
             slots: 0,
             used: 0,

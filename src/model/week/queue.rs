@@ -26,14 +26,18 @@ pub struct Cohort {
     /// were referred for (for patients whom integration moved to community
     /// care, the acute service they would have had).
     pub risk_of: u16,
+    /// Weeks their referral-to-treatment clock had run when they joined
+    /// the list (the pathway before the decision to admit; 0 for patients
+    /// whose `arrival` is already their clock start).
+    pub before: u8,
     /// Number of patients.
     pub count: u32,
 }
 
 impl Cohort {
-    /// Weeks waited by week `now`.
+    /// Weeks waited by week `now`, from the start of the referral-to-treatment clock.
     pub fn wait_at(&self, now: u32) -> u32 {
-        (i64::from(now) - i64::from(self.arrival)).max(0) as u32
+        (i64::from(now) - i64::from(self.arrival) + i64::from(self.before)).max(0) as u32
     }
 }
 
@@ -126,7 +130,7 @@ mod tests {
     use super::*;
 
     fn cohort(arrival: i32, count: u32) -> Cohort {
-        Cohort { arrival, locality: LocalityId(0), complexity: 0, risk_of: 0, count }
+        Cohort { arrival, locality: LocalityId(0), complexity: 0, risk_of: 0, before: 0, count }
     }
 
     #[test]

@@ -32,6 +32,9 @@ pub enum Stream {
     Outcomes = 3,
     /// Discharges from a provider's beds for a service.
     Stays = 6,
+    /// Weeks before the decision to admit of a locality's referrals for an
+    /// elective service (including those substituted into it).
+    Decision = 7,
 }
 
 /// Largest seed: 2^53 − 1, so that every seed survives a round trip through

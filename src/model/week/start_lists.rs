@@ -65,6 +65,7 @@ impl Simulation {
                         locality: LocalityId((i / 2) as u32),
                         complexity: (i % 2) as u8,
                         risk_of: s as u16,
+                        before: 0,
                         count,
                     });
                 }

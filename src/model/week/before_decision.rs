@@ -1,0 +1,138 @@
+//! The referral-to-treatment pathway before the decision to admit.
+//!
+//! An RTT clock starts at referral; a patient joins an admitted waiting list
+//! only when the outpatient and diagnostic part of the pathway ends in a
+//! decision to admit, so the clock has already run when they are listed.
+//! That part is not simulated: each patient joining a unit's list is given
+//! the weeks it took, drawn from an exponential distribution with the
+//! unit's mean (a stage left at a constant weekly rate), so that waits on
+//! the list are counted from referral as the NHS counts them.
+//!
+//! The distribution is cut into [`BANDS`] bands of equal probability, each
+//! at its median, in whole weeks; a cohort joining a list is split between
+//! the bands by a multinomial draw (a chain of binomials) from its own keyed
+//! stream, so that patients keep their draws whatever the routing did.
+
+use super::draws::binomial;
+use super::queue::Cohort;
+use super::rng::SimRng;
+
+/// Bands of equal probability of the weeks before the decision.
+pub const BANDS: usize = 8;
+
+/// Weeks before the decision to admit, one per band, in increasing order
+/// (all 0 for a unit whose clock starts at the decision).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Before([u8; BANDS]);
+
+impl Before {
+    /// The band medians of an exponential distribution with mean `weeks`:
+    /// band `b` holds quantiles `b/BANDS` to `(b+1)/BANDS`; its median is the
+    /// quantile `(b + 1/2)/BANDS`, `−weeks · ln(1 − q)`, rounded to whole
+    /// weeks (at most 255).
+    pub fn exponential(weeks: f64) -> Self {
+        Before(std::array::from_fn(|b| {
+            let q = (b as f64 + 0.5) / BANDS as f64;
+            (-weeks * (1.0 - q).ln()).round().clamp(0.0, f64::from(u8::MAX)) as u8
+        }))
+    }
+
+    /// Whether every patient's clock starts at the decision.
+    pub fn is_none(&self) -> bool {
+        self.0.iter().all(|w| *w == 0)
+    }
+
+    /// The weeks of each band.
+    pub fn weeks(&self) -> [u8; BANDS] {
+        self.0
+    }
+
+    /// Splits `c` between the bands, each band with probability 1/[`BANDS`],
+    /// handing each non-empty part (bands with the same weeks together) to
+    /// `push` in increasing weeks. A cohort of a unit without a pathway
+    /// before the decision is handed on whole, with no draw.
+    pub fn split(&self, rng: &mut SimRng, c: Cohort, mut push: impl FnMut(Cohort)) {
+        if self.is_none() {
+            push(c);
+            return;
+        }
+        let mut left = c.count;
+        let mut pending = Cohort { before: self.0[0], count: 0, ..c };
+        for (b, &weeks) in self.0.iter().enumerate() {
+            let take = if b + 1 == BANDS { left } else { binomial(rng, left, 1.0 / (BANDS - b) as f64) };
+            left -= take;
+            if weeks != pending.before {
+                if pending.count > 0 {
+                    push(pending);
+                }
+                pending = Cohort { before: weeks, count: 0, ..c };
+            }
+            pending.count += take;
+        }
+        if pending.count > 0 {
+            push(pending);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::world::LocalityId;
+    use rand::SeedableRng;
+
+    fn cohort(count: u32) -> Cohort {
+        Cohort { arrival: 10, locality: LocalityId(0), complexity: 0, risk_of: 0, before: 0, count }
+    }
+
+    #[test]
+    fn bands_are_the_exponential_medians() {
+        // Mean 10 weeks: −10 ln(1 − q) at q = 1/16, 3/16, ..., 15/16.
+        assert_eq!(Before::exponential(10.0).weeks(), [1, 2, 4, 6, 8, 12, 17, 28]);
+        assert!(Before::exponential(0.0).is_none());
+        assert_eq!(Before::exponential(1000.0).weeks()[BANDS - 1], u8::MAX);
+    }
+
+    /// Every patient is kept, each band gets 1/8 of them, and a list's
+    /// share within 18 weeks of referral at joining is the exponential's
+    /// banded value.
+    #[test]
+    fn a_split_keeps_every_patient_in_equal_bands() {
+        let before = Before::exponential(10.0);
+        let mut rng = SimRng::seed_from_u64(3);
+        let mut by_weeks = [0u64; 256];
+        let trials = 20_000;
+        for _ in 0..trials {
+            let mut total = 0;
+            before.split(&mut rng, cohort(7), |c| {
+                assert_eq!((c.arrival, c.locality), (10, LocalityId(0)));
+                by_weeks[c.before as usize] += u64::from(c.count);
+                total += c.count;
+            });
+            assert_eq!(total, 7);
+        }
+        let all = 7.0 * f64::from(trials);
+        for w in before.weeks() {
+            let share = by_weeks[w as usize] as f64 / all;
+            // Binomial sd of a share of 1/8 over 140,000 patients: 0.0009.
+            assert!((share - 0.125).abs() < 0.004, "{w} weeks: {share}");
+        }
+    }
+
+    #[test]
+    fn no_pathway_means_no_draw_and_the_whole_cohort() {
+        let mut rng = SimRng::seed_from_u64(3);
+        let untouched = rng.clone();
+        let mut got = Vec::new();
+        Before::default().split(&mut rng, cohort(5), |c| got.push(c));
+        assert_eq!(got, [cohort(5)]);
+        assert_eq!(rng, untouched);
+    }
+
+    #[test]
+    fn the_clock_counts_the_weeks_before_the_decision() {
+        let c = Cohort { before: 12, ..cohort(1) };
+        assert_eq!(c.wait_at(10), 12);
+        assert_eq!(c.wait_at(16), 18);
+    }
+}
