@@ -577,3 +577,37 @@ fn the_waiting_list_is_counted_at_month_end_by_time_waited() {
     });
     assert_eq!(w.list_median_weeks, median.map(|m| m as f64));
 }
+
+/// The clock starts at referral: with no capacity and a pathway before the
+/// decision to admit of mean 10 weeks, a patient listed in week a has
+/// waited t − a + o weeks at the census of week t, where o is one of the
+/// exponential's eight equal-probability band medians (1, 2, 4, 6, 8, 12,
+/// 17 and 28 weeks). The share within 18 weeks over the censuses is then
+/// Σ_t Σ_o min(t + 1, 19 − o) / (8 Σ_t (t + 1)), and over 52 weeks
+/// Σ_t Σ_o max(0, t − 52 + o) / (8 Σ_t (t + 1)); with no pathway before
+/// the decision the first is 458/1404 (the test above).
+#[test]
+fn the_clock_starts_at_referral_before_the_decision_to_admit() {
+    let mut v = duopoly();
+    v["time"] = json!({"horizon_weeks": 104, "warmup_weeks": 0});
+    v["behaviour"] = json!({"freeze": true});
+    v["services"]["elective_surgery"]["weeks_before_decision"] = json!(10.0);
+    for p in v["providers"].as_array_mut().expect("providers") {
+        p["services"]["elective_surgery"]["capacity"] = json!(0.0);
+    }
+    let bands = [1i64, 2, 4, 6, 8, 12, 17, 28];
+    let censuses: Vec<i64> = (0..26).map(|j| 4 * j + 3).collect();
+    let all: i64 = censuses.iter().map(|t| 8 * (t + 1)).sum();
+    let within: i64 = censuses.iter().flat_map(|t| bands.iter().map(move |o| (t + 1).min(19 - o).max(0))).sum();
+    let long: i64 = censuses.iter().flat_map(|t| bands.iter().map(move |o| (t - 52 + o).max(0))).sum();
+    let r = run(&scenario(v), 4).summary;
+    let w = &r.waiting.overall;
+    let share = w.list_within_18_weeks.expect("a list");
+    let expected = within as f64 / all as f64;
+    assert!((share - expected).abs() < 0.005, "within 18 weeks {share}, closed form {expected}");
+    assert!(expected < 458.0 / 1404.0 - 0.05, "the pathway before the decision shortens the share");
+    let over = w.list_over_52_weeks.expect("censuses") / w.list_size.expect("censuses");
+    let expected = long as f64 / all as f64;
+    assert!((over - expected).abs() < 0.005, "over 52 weeks {over}, closed form {expected}");
+    assert_eq!(r.outcomes.overall.episodes, 0, "nobody is treated");
+}

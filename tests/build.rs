@@ -370,6 +370,17 @@ fn a_small_economy_builds_to_the_known_answer() {
     assert_eq!(list(alpha, "gynaecology")["within_18_weeks"], 0.3886);
     assert_eq!(list(alpha, "elective_surgery")["over_52_weeks"], 0.0513);
     assert_eq!(patients(beta), 452, "January's row when March has none: 300 × 1.508");
+    // The pathway before the decision to admit: Alpha's 4,000 non-admitted
+    // pathways (whole list less admitted), 1,250 over 18 weeks: 0.3125 ×
+    // 0.428 / 0.35 at the reference year, an exponential mean of −18 / ln of
+    // it = 18.7 weeks. England's (the whole list less every admitted list of
+    // March, 4,998,920 with 1,749,490 over 18) is 21.2 weeks, every elective
+    // service's, and Beta's, which has no whole list in its month.
+    let before = |p: &Value, s: &str| p["services"][s]["weeks_before_decision"].as_f64();
+    assert_eq!(before(alpha, "elective_surgery"), Some(18.7));
+    assert_eq!(before(beta, "elective_surgery"), Some(21.2));
+    assert_eq!(s["services"]["gynaecology"]["weeks_before_decision"], 21.2);
+    assert_eq!(s["services"]["emergency_medicine"]["weeks_before_decision"], Value::Null);
     assert!(sources.contains("RBB 300, from 2021-01: no row in 2021-03"));
     assert!(stderr.contains("NXX01 PRIVATE ALPHA HOSPITAL: 40 admitted pathways"), "{stderr}");
     assert!(

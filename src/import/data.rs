@@ -455,8 +455,9 @@ impl Pathways {
 }
 
 /// The RTT file: each provider's admitted waiting list (`Incomplete
-/// Pathways with DTA`) in the file's latest month, and England's whole and
-/// admitted lists in that month (the sums over every provider).
+/// Pathways with DTA`) and whole list (`Incomplete Pathways`) in the file's
+/// latest month, and England's whole and admitted lists in that month (the
+/// sums over every provider).
 #[derive(Debug, Clone)]
 pub struct RttData {
     /// The latest month (`2021-03`).
@@ -464,6 +465,8 @@ pub struct RttData {
     /// Admitted list by provider code, with the month it is from: the latest
     /// month, or the provider's own latest when it has no row then.
     pub admitted: BTreeMap<String, (String, Pathways)>,
+    /// Whole list by provider code, with its month, as `admitted`.
+    pub whole: BTreeMap<String, (String, Pathways)>,
     /// Provider names by code.
     pub names: BTreeMap<String, String>,
     /// England's whole list (`Incomplete Pathways`) in the latest month.
@@ -545,20 +548,19 @@ pub fn rtt(path: &Path) -> Result<RttData, BuildError> {
         return Err(BuildError::file(path, format!("holds no `{RTT_LIST}` or `{RTT_ADMITTED}` rows")));
     };
     let (mut national, mut national_admitted) = (Pathways::default(), Pathways::default());
-    let mut admitted: BTreeMap<String, (String, Pathways)> = BTreeMap::new();
+    let (mut admitted, mut whole): (BTreeMap<String, (String, Pathways)>, BTreeMap<String, (String, Pathways)>) =
+        Default::default();
     for (m, code, part, p) in &rows {
         if *m == month {
             if part == RTT_LIST { &mut national } else { &mut national_admitted }.add(p);
         }
-        if part == RTT_ADMITTED {
-            let keep = admitted.get(code).is_none_or(|(had, _)| m > had);
-            if keep {
-                admitted.insert(code.clone(), (m.clone(), *p));
-            }
+        let by_code = if part == RTT_ADMITTED { &mut admitted } else { &mut whole };
+        if by_code.get(code).is_none_or(|(had, _)| m > had) {
+            by_code.insert(code.clone(), (m.clone(), *p));
         }
     }
     if national.total <= 0.0 {
         return Err(BuildError::file(path, format!("no `{RTT_LIST}` pathways in {month}: England's list is needed")));
     }
-    Ok(RttData { month, admitted, names, national, national_admitted })
+    Ok(RttData { month, admitted, whole, names, national, national_admitted })
 }

@@ -8,6 +8,15 @@
 //! over England's list in the file's month, and its shares over 18 and over
 //! 52 weeks by the same ratios of England's shares — each trust keeps its
 //! place relative to England, England moves to the reference year.
+//!
+//! A patient on an admitted list has already waited through outpatients and
+//! diagnostics before the decision to admit. How long, the model takes from
+//! the trust's non-admitted pathways (the whole list less the admitted
+//! part): for a stage left at a constant rate, the time waited by those
+//! still in it is exponential with the stage's mean, so the share over 18
+//! weeks is exp(−18 / mean). England's non-admitted list in March 2021 fits
+//! this well: 29.7% over 18 weeks gives a mean of 14.8 weeks and 3.0% over
+//! 52 weeks, against 5.2% observed.
 
 use std::collections::BTreeMap;
 
@@ -26,20 +35,68 @@ pub struct TrustList {
     pub within_18_weeks: f64,
     /// Share over 52 weeks at the reference year.
     pub over_52_weeks: f64,
+    /// Mean weeks of the pathway before the decision to admit, at the
+    /// reference year (England's when the trust has too few non-admitted
+    /// pathways).
+    pub weeks_before_decision: f64,
     /// What was read, for the scenario's sources.
     pub from: String,
+    /// Where `weeks_before_decision` comes from, for the sources.
+    pub before_from: String,
+}
+
+/// Fewest non-admitted pathways a trust's own pathway before the decision
+/// is taken from; with fewer, England's.
+pub const MIN_NON_ADMITTED: f64 = 100.0;
+
+/// Longest mean pathway before the decision to admit that a list gives, weeks.
+pub const MAX_BEFORE_DECISION: f64 = 52.0;
+
+/// The mean of an exponential stage from the share over 18 weeks of those
+/// in it, `p` (non-admitted pathways), with that share brought to the
+/// reference year by England's ratio (as the admitted lists' shares).
+fn before_decision(rtt: &RttData, p: Pathways) -> f64 {
+    let national = rtt.national.over_18 / rtt.national.total;
+    let over_18 = (p.over_18 / p.total * REFERENCE_OVER_18 / national).clamp(1e-9, 1.0 - 1e-9);
+    (-18.0 / over_18.ln()).min(MAX_BEFORE_DECISION)
+}
+
+/// England's mean weeks before the decision to admit, from its
+/// non-admitted pathways (the whole list less the admitted one) in the
+/// file's month.
+pub fn national_before_decision(rtt: &RttData) -> f64 {
+    before_decision(rtt, non_admitted(&rtt.national, &rtt.national_admitted))
+}
+
+fn non_admitted(whole: &Pathways, admitted: &Pathways) -> Pathways {
+    Pathways {
+        total: whole.total - admitted.total,
+        over_18: whole.over_18 - admitted.over_18,
+        over_52: whole.over_52 - admitted.over_52,
+    }
 }
 
 /// The admitted list of trust `code` and its predecessors, at the reference
 /// year; `None` when the file has no admitted row for any of them.
 pub fn trust_list(rtt: &RttData, code: &str, predecessors: &[&str]) -> Option<TrustList> {
     let mut observed = Pathways::default();
+    let mut before = Pathways::default();
+    let mut inconsistent = Vec::new();
     let mut parts = Vec::new();
     for c in std::iter::once(code).chain(predecessors.iter().copied()) {
         if let Some((month, p)) = rtt.admitted.get(c) {
             observed.total += p.total;
             observed.over_18 += p.over_18;
             observed.over_52 += p.over_52;
+            if let Some((_, whole)) = rtt.whole.get(c).filter(|(m, _)| m == month) {
+                let n = non_admitted(whole, p);
+                if n.total < 0.0 || n.over_18 < 0.0 {
+                    inconsistent.push(c);
+                } else {
+                    before.total += n.total;
+                    before.over_18 += n.over_18;
+                }
+            }
             let fallback =
                 if *month == rtt.month { String::new() } else { format!(", from {month}: no row in {}", rtt.month) };
             parts.push(format!("{c} {:.0}{fallback}", p.total));
@@ -54,12 +111,26 @@ pub fn trust_list(rtt: &RttData, code: &str, predecessors: &[&str]) -> Option<Tr
     let over_52 = (share(observed.over_52) * (REFERENCE_OVER_52 / REFERENCE_LIST)
         / (national.over_52 / national.total))
         .min(over_18);
+    let (weeks, mut before_from) = if inconsistent.is_empty() && before.total >= MIN_NON_ADMITTED && before.over_18 > 0.0 {
+        let share = 100.0 * before.over_18 / before.total;
+        (before_decision(rtt, before), format!("its {:.0} non-admitted pathways, {share:.1}% over 18 weeks", before.total))
+    } else {
+        (national_before_decision(rtt), format!("England's: {:.0} non-admitted pathways of its own", before.total))
+    };
+    if !inconsistent.is_empty() {
+        before_from.push_str(&format!(
+            ", the whole list of {} being smaller than its admitted list",
+            inconsistent.join(", ")
+        ));
+    }
     Some(TrustList {
         observed,
         patients: observed.total * REFERENCE_LIST / national.total,
         within_18_weeks: 1.0 - over_18,
         over_52_weeks: over_52,
+        weeks_before_decision: weeks,
         from: parts.join(", "),
+        before_from,
     })
 }
 
@@ -89,7 +160,15 @@ pub fn source(rtt: &RttData, file: &str) -> String {
          patients × {REFERENCE_LIST:.0} / {total:.0} (England's whole list then and in {month}), the share over 18 weeks × {o18:.3} / {n18:.3} \
          and over 52 weeks × {o52:.4} / {n52:.4} (England's shares then and in {month}); England's admitted list in {month} was {adm:.0}. \
          A trust's list is split between its elective services by planned load, spread evenly over weeks waited within the bands \
-         0–18, 19–52 and 53–78 weeks. Elective capacity of a trust with a list is planned at its expected referrals (no headroom).",
+         0–18, 19–52 and 53–78 weeks. Elective capacity of a trust with a list is planned at its expected referrals (no headroom). \
+         Patients joining an admitted list have waited through the pathway before the decision to admit, exponential with a mean \
+         from the non-admitted pathways (whole list less admitted) still waiting: share over 18 weeks s brought to the reference year \
+         as above, mean −18 / ln s (at most {max:.0} weeks); England's {nb:.1} weeks ({ns:.1}% over 18 weeks in {month}) for every \
+         elective service, a trust's own where it has at least {min:.0} such pathways.",
+        max = MAX_BEFORE_DECISION,
+        nb = national_before_decision(rtt),
+        ns = 100.0 * (n.over_18 - rtt.national_admitted.over_18) / (n.total - rtt.national_admitted.total),
+        min = MIN_NON_ADMITTED,
         month = rtt.month,
         total = n.total,
         o18 = REFERENCE_OVER_18,
@@ -144,6 +223,14 @@ mod tests {
                     (c.to_string(), (m.to_string(), Pathways { total: *t, over_18: *a, over_52: *b }))
                 })
                 .collect(),
+            // Each whole list: the admitted one and 4,000 non-admitted pathways, a fifth over 18 weeks.
+            whole: admitted
+                .iter()
+                .map(|(c, m, t, a, b)| {
+                    let p = Pathways { total: t + 4000.0, over_18: a + 800.0, over_52: *b };
+                    (c.to_string(), (m.to_string(), p))
+                })
+                .collect(),
             names: BTreeMap::new(),
             national: Pathways { total: 5.0e6, over_18: 1.75e6, over_52: 4.0e5 },
             national_admitted: Pathways { total: 1.0e6, over_18: 5.0e5, over_52: 2.0e5 },
@@ -163,6 +250,33 @@ mod tests {
         assert_eq!(both.observed.total, 2000.0);
         assert!(both.from.contains("RBB 1000, from 2021-01"), "{}", both.from);
         assert!(trust_list(&r, "RCC", &[]).is_none());
+    }
+
+    /// A fifth of the non-admitted list over 18 weeks where England's
+    /// whole less admitted list had 1.25 m of 4 m: the share at the
+    /// reference year is 0.2 × 0.428 / 0.35, and the exponential's mean
+    /// −18 / ln of it.
+    #[test]
+    fn the_pathway_before_the_decision_is_the_non_admitted_lists_exponential_mean() {
+        let r = rtt(&[("RAA", "2021-03", 1000.0, 500.0, 100.0), ("RBB", "2021-03", 10.0, 5.0, 0.0)]);
+        let a = trust_list(&r, "RAA", &[]).unwrap();
+        let share: f64 = 0.2 * 0.428 / 0.35;
+        assert!((a.weeks_before_decision + 18.0 / share.ln()).abs() < 1e-9, "{}", a.weeks_before_decision);
+        let england = national_before_decision(&r);
+        let share: f64 = 1.25e6 / 4.0e6 * 0.428 / 0.35;
+        assert!((england + 18.0 / share.ln()).abs() < 1e-9, "{england}");
+        // Predecessors' non-admitted lists count too; a whole list from another month does not.
+        let mut r = r;
+        r.whole.get_mut("RBB").unwrap().1.over_18 = 4005.0;
+        let both = trust_list(&r, "RAA", &["RBB"]).unwrap();
+        assert!(both.weeks_before_decision > a.weeks_before_decision);
+        r.whole.get_mut("RBB").unwrap().0 = "2021-01".into();
+        assert_eq!(trust_list(&r, "RAA", &["RBB"]).unwrap().weeks_before_decision, a.weeks_before_decision);
+        // A whole list smaller than the admitted one (as some providers' in the real file) falls back to England's, said.
+        r.whole.get_mut("RAA").unwrap().1.over_18 = 400.0;
+        let odd = trust_list(&r, "RAA", &[]).unwrap();
+        assert_eq!(odd.weeks_before_decision, england);
+        assert!(odd.before_from.contains("England's") && odd.before_from.contains("RAA being smaller"), "{}", odd.before_from);
     }
 
     #[test]

@@ -323,7 +323,17 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
         serde_json::from_value(v)
             .map_err(|e| BuildError::Input(format!("{}: not a readable scenario: {e}", r.base_label)))
     };
-    let params = parameters(&services)?;
+    let mut params = parameters(&services)?;
+    if let Some(rtt) = &rtt {
+        // Elective services' pathway before the decision to admit: England's, where a trust has none of its own.
+        let weeks = round_to(lists::national_before_decision(rtt), 1);
+        for (id, spec) in &params.services {
+            if spec.urgency == Urgency::Elective {
+                services[id.as_str()]["weeks_before_decision"] = json!(weeks);
+            }
+        }
+        params = parameters(&services)?;
+    }
 
     // Localities.
     let everywhere: Vec<(&str, (f64, f64))> = position.iter().map(|(c, p)| (*c, *p)).collect();
@@ -639,8 +649,9 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             .iter()
             .map(|(s, cap)| {
                 let mut v = json!({"capability": cap, "capacity": sized.capacity[s]});
-                if let Some(start) = starts.as_ref().and_then(|m| m.get(s)) {
+                if let (Some(start), Some(l)) = (starts.as_ref().and_then(|m| m.get(s)), &list) {
                     v["waiting_list"] = serde_json::to_value(start).expect("a start list serialises");
+                    v["weeks_before_decision"] = json!(round_to(l.weeks_before_decision, 1));
                 }
                 (s.to_string(), v)
             })
@@ -717,14 +728,17 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
         if let (Some(l), Some(_)) = (&list, &starts) {
             let last = provider_sources.last_mut().expect("pushed above");
             last.push_str(&format!(
-                "; admitted waiting list {} ({:.0} pathways, {:.1}% over 18 weeks, {:.1}% over 52) → {:.0} at the reference year, {:.1}% within 18 weeks, {:.1}% over 52",
+                "; admitted waiting list {} ({:.0} pathways, {:.1}% over 18 weeks, {:.1}% over 52) → {:.0} at the reference year, {:.1}% within 18 weeks, {:.1}% over 52; \
+                 before the decision to admit {:.1} weeks ({})",
                 l.from,
                 l.observed.total,
                 100.0 * l.observed.over_18 / l.observed.total.max(1.0),
                 100.0 * l.observed.over_52 / l.observed.total.max(1.0),
                 l.patients,
                 100.0 * l.within_18_weeks,
-                100.0 * l.over_52_weeks
+                100.0 * l.over_52_weeks,
+                l.weeks_before_decision,
+                l.before_from
             ));
         }
     }
