@@ -611,3 +611,33 @@ fn the_clock_starts_at_referral_before_the_decision_to_admit() {
     assert!((over - expected).abs() < 0.005, "over 52 weeks {over}, closed form {expected}");
     assert_eq!(r.outcomes.overall.episodes, 0, "nobody is treated");
 }
+
+/// A locality's rate ratio scales its residents' referrals, and a demand
+/// change in the timeline scales them further: with every locality at
+/// ratio 2 for every service, referrals are twice the national rates'
+/// (Poisson noise: about 0.3% of a year's referrals), and a 1.5× change at
+/// the start of the second year makes that year's three times.
+#[test]
+fn local_rate_ratios_scale_referrals_and_compose_with_demand_changes() {
+    let base = duopoly();
+    let services: Vec<String> = base["services"].as_object().expect("services").keys().cloned().collect();
+    let arrived = |v: &Value, change: bool| {
+        let mut s = scenario(v.clone());
+        s.time.horizon_weeks = 104;
+        s.time.warmup_weeks = 52;
+        for service in services.iter().filter(|_| change) {
+            let flag = format!("demand.{service}=1.5@52");
+            s.timeline.push(ccsim::model::timeline::TimedChange::from_flag(&flag).expect("flag"));
+        }
+        ccsim::model::run(&s, 5, false).summary.bookkeeping.patients.arrived as f64
+    };
+    let mut doubled = base.clone();
+    for l in doubled["localities"].as_array_mut().expect("localities") {
+        l["rate_ratio"] = services.iter().map(|s| (s.clone(), json!(2.0))).collect();
+    }
+    let one = arrived(&base, false);
+    let ratio = arrived(&doubled, false) / one;
+    assert!((ratio - 2.0).abs() < 0.03, "ratio 2 gives {ratio}× the referrals");
+    let ratio = arrived(&doubled, true) / one;
+    assert!((ratio - 3.0).abs() < 0.045, "ratio 2 and a 1.5× change give {ratio}×");
+}

@@ -269,7 +269,15 @@ pub struct LocalitySpec {
     /// listed take the modelled time (`geography.travel_time`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub minutes: BTreeMap<String, f64>,
+    /// Residents' rate of referrals for a service relative to the service's
+    /// `referral_rate` (a local standardised ratio), by service id; services
+    /// not named: 1.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rate_ratio: BTreeMap<String, f64>,
 }
+
+/// Largest local rate ratio of a service.
+pub const MAX_RATE_RATIO: f64 = 10.0;
 
 /// How quickly a service must start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -809,6 +817,7 @@ impl Scenario {
         self.validate_providers(&mut p);
         self.validate_positions(&mut p);
         self.validate_travel(&mut p);
+        self.validate_rate_ratios(&mut p);
         self.validate_parameters(&mut p);
         if p.is_empty() {
             self.validate_scale(&mut p);
@@ -1025,6 +1034,23 @@ impl Scenario {
                     format!("expected the same kind of position as `{first}` (all x/y or all lat/lon)"),
                 )),
                 Some(_) => {}
+            }
+        }
+    }
+
+    /// Each locality's rate ratios name services and are in range.
+    fn validate_rate_ratios(&self, p: &mut Vec<Problem>) {
+        for (i, l) in self.localities.iter().enumerate() {
+            for (sid, &ratio) in &l.rate_ratio {
+                let at = format!("localities[{i}].rate_ratio.{sid}");
+                if self.services.contains_key(sid) {
+                    check_nonneg(p, &at, ratio, MAX_RATE_RATIO);
+                } else {
+                    p.push(Problem::new(
+                        at,
+                        format!("expected one of the defined services ({}), found `{sid}`", self.service_list()),
+                    ));
+                }
             }
         }
     }

@@ -176,7 +176,8 @@ pub struct Simulation {
     pub(super) tariffs: Vec<f64>,
     /// Trained inflow by staff group now, WTE per year.
     pub(super) inflow: [f64; 4],
-    /// Referral multiplier, `[service * localities + locality]`.
+    /// Referral multiplier, `[service * localities + locality]`: the
+    /// locality's rate ratio times the timeline's multiplier.
     pub(super) demand_multiplier: Vec<f64>,
     /// Per locality, service, complexity and age band: the cumulative
     /// distribution of the last weekly mean of referrals.
@@ -279,7 +280,10 @@ impl Simulation {
             regime: world.regime.clone(),
             tariffs: world.services.iter().map(|s| s.tariff).collect(),
             inflow: world.trained_inflow,
-            demand_multiplier: vec![1.0; world.services.len() * world.localities.len()],
+            // Service-major: each service's local rate ratio for every locality.
+            demand_multiplier: (0..world.services.len())
+                .flat_map(|s| world.localities.iter().map(move |l| l.rate_ratio[s]))
+                .collect(),
             demand_tables: vec![PoissonTable::default(); world.services.len() * world.localities.len() * 2],
             pool: [0.0; 4],
             integration_start: None,
@@ -499,7 +503,8 @@ impl Simulation {
                         if locality.as_deref().is_some_and(|id| id != self.world.localities[l.index()].id) {
                             continue;
                         }
-                        self.demand_multiplier[s.index() * nl + l.index()] = *multiplier;
+                        let ratio = self.world.localities[l.index()].rate_ratio[s.index()];
+                        self.demand_multiplier[s.index() * nl + l.index()] = ratio * multiplier;
                     }
                 }
                 format!(
