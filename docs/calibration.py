@@ -9,8 +9,10 @@ share of it within 18 weeks with the reference-year targets the scenario starts 
 admitted RTT list of March 2024, as `ccsim scenario build --rtt` derives it; configs/source/
 README.md). Then runs 10 measured years (seed 1) and gives the whole list's yearly means, to show
 whether it holds. Then compares each trust's emergency admissions in the measured year (its
-emergency medicine and paediatrics episodes) with the A&E file's for 2023/24 (DATA, default
-tests/data/ons-nhs, holds the extract). Prints Markdown. Uses target/release/ccsim
+emergency medicine and paediatrics episodes) with the A&E file's for 2023/24 from the area's
+residents: each trust's (and its predecessors') admissions × the share of its patients who live
+in the scenario's districts (OHID catchments; DATA, default tests/data/ons-nhs, holds the
+extracts). Prints Markdown. Uses target/release/ccsim
 (`cargo build --release`).
 """
 
@@ -35,6 +37,17 @@ def admissions(data):
             if "2023-04" <= row["month"] <= "2024-03" and row["total_emergency_admissions"] not in ("", "NA"):
                 n, months = out.get(row["provider_code"], (0.0, 0))
                 out[row["provider_code"]] = (n + float(row["total_emergency_admissions"]), months + 1)
+    return out
+
+
+def from_area(data, districts):
+    """Each trust's share of patients from `districts` (OHID acute trust catchments, 2022 release)."""
+    out = {}
+    with open(os.path.join(data, "flow_trust_from_ltla21_2022release_geographr.csv")) as f:
+        for row in csv.DictReader(f):
+            if row["ltla21_code"] in districts:
+                code = row["nhs_trust22_code"]
+                out[code] = out.get(code, 0.0) + float(row["proportion_trust_came_from_ltla"])
     return out
 
 
@@ -73,11 +86,13 @@ def modelled(result, ids):
     return out
 
 
-def emergency_table(config, result_runs, reference):
-    """Each acute trust's emergency admissions, model (mean over seeds) against the A&E file."""
+def emergency_table(config, result_runs, reference, data):
+    """Each acute trust's emergency admissions, model (mean over seeds) against the A&E file's
+    admissions of the area's residents."""
     scenario = json.load(open(config))
-    print("| trust | A&E file 2023/24 | model, one year | gap |")
-    print("|---|---|---|---|")
+    share = from_area(data, {l.get("district", l["id"]) for l in scenario["localities"]})
+    print("| trust | A&E file 2023/24 | of them the area's residents | model, one year | gap |")
+    print("|---|---|---|---|---|")
     inside = counted = 0
     outside = {line.split(" ")[0] for line in scenario["sources"] if ": outside the area" in line}
     for p in scenario["providers"]:
@@ -86,7 +101,8 @@ def emergency_table(config, result_runs, reference):
         if not code or p["id"] in outside or not any(s in p["services"] for s in EMERGENCY):
             continue
         codes = [code] + PREDECESSORS.get(code, [])
-        real = sum(reference.get(c, (0.0, 0))[0] for c in codes)
+        whole = sum(reference.get(c, (0.0, 0))[0] for c in codes)
+        real = sum(reference.get(c, (0.0, 0))[0] * share.get(c, 1.0) for c in codes)
         if real <= 0:
             continue
         model = sum(
@@ -98,7 +114,7 @@ def emergency_table(config, result_runs, reference):
         gap = (model - real) / real
         counted += 1
         inside += abs(gap) <= 0.15
-        print(f"| {code} {p['name']} | {real:,.0f} | {model:,.0f} | {100 * gap:+.0f}% |")
+        print(f"| {code} {p['name']} | {whole:,.0f} | {real:,.0f} | {model:,.0f} | {100 * gap:+.0f}% |")
     print(f"\n{inside} of {counted} trusts within ±15%.\n")
 
 
@@ -145,7 +161,7 @@ def main(seeds, data):
             + f"; year 10 / year 1 = {years[-1] / years[0]:.2f}.\n"
         )
         print(f"Emergency admissions (emergency medicine and paediatrics, same runs as the lists):\n")
-        emergency_table(config, results, admissions(data))
+        emergency_table(config, results, admissions(data), data)
 
 
 if __name__ == "__main__":

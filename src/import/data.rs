@@ -548,8 +548,8 @@ pub fn rtt(path: &Path) -> Result<RttData, BuildError> {
         return Err(BuildError::file(path, format!("holds no `{RTT_LIST}` or `{RTT_ADMITTED}` rows")));
     };
     let (mut national, mut national_admitted) = (Pathways::default(), Pathways::default());
-    let (mut admitted, mut whole): (BTreeMap<String, (String, Pathways)>, BTreeMap<String, (String, Pathways)>) =
-        Default::default();
+    let mut admitted: BTreeMap<String, (String, Pathways)> = BTreeMap::new();
+    let mut whole = admitted.clone();
     for (m, code, part, p) in &rows {
         if *m == month {
             if part == RTT_LIST { &mut national } else { &mut national_admitted }.add(p);

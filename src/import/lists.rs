@@ -111,17 +111,19 @@ pub fn trust_list(rtt: &RttData, code: &str, predecessors: &[&str]) -> Option<Tr
     let over_52 = (share(observed.over_52) * (REFERENCE_OVER_52 / REFERENCE_LIST)
         / (national.over_52 / national.total))
         .min(over_18);
-    let (weeks, mut before_from) = if inconsistent.is_empty() && before.total >= MIN_NON_ADMITTED && before.over_18 > 0.0 {
-        let share = 100.0 * before.over_18 / before.total;
-        (before_decision(rtt, before), format!("its {:.0} non-admitted pathways, {share:.1}% over 18 weeks", before.total))
-    } else {
-        (national_before_decision(rtt), format!("England's: {:.0} non-admitted pathways of its own", before.total))
-    };
+    let (weeks, mut before_from) =
+        if inconsistent.is_empty() && before.total >= MIN_NON_ADMITTED && before.over_18 > 0.0 {
+            let share = 100.0 * before.over_18 / before.total;
+            (
+                before_decision(rtt, before),
+                format!("its {:.0} non-admitted pathways, {share:.1}% over 18 weeks", before.total),
+            )
+        } else {
+            (national_before_decision(rtt), format!("England's: {:.0} non-admitted pathways of its own", before.total))
+        };
     if !inconsistent.is_empty() {
-        before_from.push_str(&format!(
-            ", the whole list of {} being smaller than its admitted list",
-            inconsistent.join(", ")
-        ));
+        before_from
+            .push_str(&format!(", the whole list of {} being smaller than its admitted list", inconsistent.join(", ")));
     }
     Some(TrustList {
         observed,
@@ -276,7 +278,11 @@ mod tests {
         r.whole.get_mut("RAA").unwrap().1.over_18 = 400.0;
         let odd = trust_list(&r, "RAA", &[]).unwrap();
         assert_eq!(odd.weeks_before_decision, england);
-        assert!(odd.before_from.contains("England's") && odd.before_from.contains("RAA being smaller"), "{}", odd.before_from);
+        assert!(
+            odd.before_from.contains("England's") && odd.before_from.contains("RAA being smaller"),
+            "{}",
+            odd.before_from
+        );
     }
 
     #[test]

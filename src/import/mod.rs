@@ -11,6 +11,7 @@
 pub mod catchments;
 mod data;
 mod defaults;
+mod emergency;
 mod lists;
 mod localities;
 mod plan;
@@ -92,6 +93,12 @@ pub struct Inputs {
     /// NHS England RTT statistics by provider and part
     /// (`rtt_provider_by_part_2021.csv`): start waiting lists. `None`: none.
     pub rtt: Option<PathBuf>,
+    /// NHS England A&E statistics by trust and month: emergency demand
+    /// sized on each trust's admissions. `None`: national rates.
+    pub ae: Option<PathBuf>,
+    /// OHID acute trust catchments: the share of each trust's patients from
+    /// the area, with `ae`. `None`: all.
+    pub catchments: Option<PathBuf>,
     /// ONS small areas: LSOA population-weighted centroids and residents
     /// (`lsoa11_england_pwc_ltla21_pop2020.csv`); needed below district level.
     pub small_areas: Option<PathBuf>,
@@ -614,11 +621,61 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             residents: place.residents.map(|b| b / total * written_population),
             rurality: place_rurality(place),
             minutes,
+            emergency_ratio: 1.0,
         });
     }
 
     // A national network has no single hub per service: complex cases go to the nearest complex-capable trust.
     let hubs = if r.area == Area::England { BTreeMap::new() } else { plan::hubs(&params, &plan_providers) };
+    let mut emergency_source = None;
+    if let (Some(path), Some(flows)) = (&inputs.ae, &inputs.catchments) {
+        let ae = emergency::Admissions::read(path)?;
+        let (growth, trusts) = ae.growth().ok_or_else(|| {
+            BuildError::file(
+                path,
+                "no trust has all twelve months of both 2022/23 and 2023/24: England's growth is needed",
+            )
+        })?;
+        let observed = catchments::Observed::read(flows)?;
+        let districts: Vec<&str> =
+            places.iter().map(|p| p.district.as_str()).collect::<BTreeSet<_>>().into_iter().collect();
+        let (admitted, unassigned, total) = emergency::by_residence(&ae, &observed, &districts);
+        // What the services' national rates expect of each district's residents in a year.
+        let mut expected: BTreeMap<&str, f64> = BTreeMap::new();
+        for (place, l) in places.iter().zip(&plan_localities) {
+            for s in emergency::AE_SERVICES.iter().filter_map(|s| params.services.get(*s)) {
+                let rates = s.referral_rate.by_band();
+                *expected.entry(place.district.as_str()).or_insert(0.0) +=
+                    l.residents.iter().zip(rates).map(|(n, r)| n * r / 1000.0).sum::<f64>();
+            }
+        }
+        let mut ratios: BTreeMap<&str, f64> = BTreeMap::new();
+        let mut said = Vec::new();
+        for (d, e) in &expected {
+            let observed = admitted[*d] * growth;
+            let exact = if *e > 0.0 { observed / e } else { 1.0 };
+            let ratio = round_to(exact.clamp(emergency::RATIO_RANGE.0, emergency::RATIO_RANGE.1), 3);
+            let held = if ratio != round_to(exact, 3) { format!(", held at {ratio}") } else { String::new() };
+            said.push(format!("{d} {:.0} × {growth:.4} / {e:.0} = {exact:.3}{held}", admitted[*d]));
+            ratios.insert(d, ratio);
+        }
+        let services: Vec<&str> =
+            emergency::AE_SERVICES.iter().copied().filter(|s| params.services.contains_key(*s)).collect();
+        for ((place, l), v) in places.iter().zip(plan_localities.iter_mut()).zip(localities.iter_mut()) {
+            l.emergency_ratio = ratios[place.district.as_str()];
+            if l.emergency_ratio != 1.0 {
+                v["rate_ratio"] = services.iter().map(|s| (s.to_string(), json!(l.emergency_ratio))).collect();
+            }
+        }
+        emergency_source = Some(emergency::source(
+            &file_name(path),
+            &file_name(flows),
+            growth,
+            trusts,
+            (unassigned, total),
+            &said.join("; "),
+        ));
+    }
     let load = plan::loads(&params, &plan_localities, &plan_providers, &hubs);
     let factors = plan::bed_factors(&plan_providers, &load);
     let mut provider_values = Vec::new();
@@ -798,6 +855,7 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
         },
         format!("Services, parameters and regime: {}.", r.base_label),
     ];
+    sources.extend(emergency_source);
     if let (Some(rtt), Some(path)) = (&rtt, &inputs.rtt) {
         sources.push(lists::source(rtt, &file_name(path)));
         let ids: Vec<&str> = providers

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use super::data::Beds;
 use super::defaults::{BED_FACTOR, BedGroup, CASH_WEEKS, MARGIN, OCCUPANCY, VACANCY, bed_use, headroom};
+use super::emergency::AE_SERVICES;
 use crate::model::Scenario;
 use crate::model::scenario::{Capability, Rurality, STAFF_GROUPS, Urgency};
 use crate::model::world::travel;
@@ -24,6 +25,8 @@ pub struct PlanLocality {
     pub rurality: Rurality,
     /// Listed road minutes by site id (or site-less provider id).
     pub minutes: BTreeMap<String, f64>,
+    /// Rate ratio of the services the A&E figures count (1: national rates).
+    pub emergency_ratio: f64,
 }
 
 /// A provider for planning.
@@ -129,7 +132,8 @@ pub fn loads(
         };
         let rates = spec.referral_rate.by_band();
         for l in localities {
-            let per_week: f64 = l.residents.iter().zip(rates).map(|(n, r)| n * r / 1000.0 / 52.0).sum();
+            let ratio = if AE_SERVICES.contains(&key) { l.emergency_ratio } else { 1.0 };
+            let per_week: f64 = l.residents.iter().zip(rates).map(|(n, r)| n * r * ratio / 1000.0 / 52.0).sum();
             for complex in [false, true] {
                 let share = if complex { spec.complex_share } else { 1.0 - spec.complex_share };
                 let demand = per_week * share;

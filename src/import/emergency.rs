@@ -1,0 +1,212 @@
+//! Emergency demand sized on what residents were admitted for: NHS
+//! England's A&E statistics give each trust's emergency admissions by month,
+//! and OHID's catchments the share of each trust's patients who came from
+//! each district; together they give each district's residents' emergency
+//! admissions in the sizing year (2022/23), at whichever trust they went to.
+//! Brought to the reference year (2023/24) by England's growth, and divided
+//! by what the services' national rates expect of the district's residents,
+//! they give the district's rate ratio for the services the A&E figure
+//! counts, [`AE_SERVICES`] (it leaves out births), which each of its
+//! localities takes.
+//!
+//! Nothing about where patients go is fitted: which trust the model sends
+//! them to is the routing's, and each trust's admissions in the reference
+//! year are the check (`docs/calibration.py`).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::BuildError;
+use super::catchments::Observed;
+use super::table::Table;
+
+/// The model services whose episodes the A&E file's emergency admissions count.
+pub const AE_SERVICES: [&str; 2] = ["emergency_medicine", "paediatrics"];
+/// The sizing year: April 2022 to March 2023.
+pub const SIZING_YEAR: (&str, &str) = ("2022-04", "2023-03");
+/// The reference year: April 2023 to March 2024.
+pub const REFERENCE_YEAR: (&str, &str) = ("2023-04", "2024-03");
+/// The range of a rate ratio; one outside it is held at the bound and said
+/// (an assumption: districts' standardised emergency admission ratios lie
+/// well inside it).
+pub const RATIO_RANGE: (f64, f64) = (0.5, 2.0);
+
+/// Emergency admissions by trust code and month (`2022-04`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Admissions {
+    by_trust: BTreeMap<String, BTreeMap<String, f64>>,
+}
+
+/// A trust's admissions over a year.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Year {
+    /// Admissions, annualised (× 12 / months) when months are missing.
+    pub admissions: f64,
+    /// Months of the year with a row (its own or a predecessor's).
+    pub months: usize,
+}
+
+impl Admissions {
+    /// Reads the A&E file (`provider_code`, `month` as `2022-04`,
+    /// `total_emergency_admissions`): a count ≥ 0 on every row, each trust
+    /// and month once.
+    pub fn read(path: &Path) -> Result<Admissions, BuildError> {
+        let columns = ["provider_code", "month", "total_emergency_admissions"];
+        let table = Table::read(path, &columns)?;
+        let mut by_trust: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
+        let mut seen = BTreeMap::new();
+        for row in table.rows() {
+            let code = row.text(columns[0]);
+            if code.is_empty() {
+                return Err(row.error(columns[0], "expected a provider code, found nothing"));
+            }
+            let month = row.text(columns[1]);
+            let valid = month.len() == 7
+                && month.as_bytes()[4] == b'-'
+                && month[..4].parse::<u16>().is_ok()
+                && month[5..].parse::<u8>().is_ok_and(|m| (1..=12).contains(&m));
+            if !valid {
+                return Err(row.error(columns[1], format!("expected a month like `2022-04`, found `{month}`")));
+            }
+            row.first_for(&mut seen, columns[1], &format!("{code} {month}"))?;
+            let n = row.count(columns[2])?;
+            by_trust.entry(code.to_owned()).or_default().insert(month.to_owned(), n);
+        }
+        Ok(Admissions { by_trust })
+    }
+
+    /// Admissions of `code` and its predecessors over the months `year`
+    /// (first and last, inclusive); `None` when none of them has a row then.
+    pub fn year(&self, code: &str, predecessors: &[&str], year: (&str, &str)) -> Option<Year> {
+        let mut months: BTreeMap<&str, f64> = BTreeMap::new();
+        for c in std::iter::once(code).chain(predecessors.iter().copied()) {
+            for (m, n) in self.by_trust.get(c).into_iter().flatten() {
+                if m.as_str() >= year.0 && m.as_str() <= year.1 {
+                    *months.entry(m.as_str()).or_insert(0.0) += n;
+                }
+            }
+        }
+        let total: f64 = months.values().sum();
+        (!months.is_empty()).then(|| Year { admissions: total * 12.0 / months.len() as f64, months: months.len() })
+    }
+
+    /// England's growth from the sizing year to the reference year: total
+    /// admissions in the reference year over the sizing year, over the
+    /// trusts with all twelve months in both; with the number of trusts.
+    pub fn growth(&self) -> Option<(f64, usize)> {
+        let (mut before, mut after, mut trusts) = (0.0, 0.0, 0);
+        for code in self.by_trust.keys() {
+            if let (Some(a), Some(b)) = (self.year(code, &[], SIZING_YEAR), self.year(code, &[], REFERENCE_YEAR))
+                && a.months == 12
+                && b.months == 12
+            {
+                before += a.admissions;
+                after += b.admissions;
+                trusts += 1;
+            }
+        }
+        (before > 0.0).then(|| (after / before, trusts))
+    }
+}
+
+/// The scenario's source line for emergency demand: the files, England's
+/// growth, the admissions of trusts without a catchment and each
+/// district's ratio as worked (`districts`).
+pub fn source(
+    file: &str,
+    flows: &str,
+    growth: f64,
+    trusts: usize,
+    (unassigned, total): (f64, f64),
+    districts: &str,
+) -> String {
+    format!(
+        "Emergency demand: each district's residents' emergency admissions of April 2022–March 2023, at every trust in England \
+         (NHS England A&E attendances and emergency admissions, {file}: each trust's admissions × the share of its patients from \
+         the district, OHID acute trust catchments, 2022 release, {flows}; {unassigned:.0} of England's {total:.0} admissions are at \
+         trusts with no catchment and go to no district), brought to 2023/24 by England's growth ({growth:.4}, the {trusts} trusts \
+         with all twelve months of both years), over what the national rates of {services} expect of its residents (births are not \
+         in the A&E figure): the district's rate ratio for those services, which each of its localities takes (held within \
+         {lo}–{hi}). Admissions of residents ÷ expected: {districts}. Which trust the model sends them to is the routing's; each \
+         trust's 2023/24 admissions are the check (docs/VALIDATION.md).",
+        services = AE_SERVICES.join(" and "),
+        lo = RATIO_RANGE.0,
+        hi = RATIO_RANGE.1,
+    )
+}
+
+/// Each district's residents' emergency admissions in the sizing year: Σ
+/// over every trust with A&E rows of its admissions (annualised where
+/// months are missing) × the share of its patients who came from the
+/// district (OHID catchments). Returns them with the admissions of trusts
+/// that have no catchment (assigned to no district) and England's total.
+pub fn by_residence(ae: &Admissions, observed: &Observed, districts: &[&str]) -> (BTreeMap<String, f64>, f64, f64) {
+    let mut out: BTreeMap<String, f64> = districts.iter().map(|d| ((*d).to_owned(), 0.0)).collect();
+    let (mut unassigned, mut total) = (0.0, 0.0);
+    for code in ae.by_trust.keys() {
+        let Some(year) = ae.year(code, &[], SIZING_YEAR) else { continue };
+        total += year.admissions;
+        match observed.of(code) {
+            Some(shares) => {
+                for (d, n) in out.iter_mut() {
+                    *n += year.admissions * shares.get(d).copied().unwrap_or(0.0);
+                }
+            }
+            None => unassigned += year.admissions,
+        }
+    }
+    (out, unassigned, total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn admissions(rows: &[(&str, &str, f64)]) -> Admissions {
+        let mut a = Admissions::default();
+        for (c, m, n) in rows {
+            a.by_trust.entry(c.to_string()).or_default().insert(m.to_string(), *n);
+        }
+        a
+    }
+
+    #[test]
+    fn a_year_sums_a_trust_and_its_predecessors_and_annualises_missing_months() {
+        let mut rows = Vec::new();
+        let months = ["2022-04", "2022-05", "2022-06", "2022-07", "2022-08", "2022-09", "2022-10", "2022-11"];
+        let more = ["2022-12", "2023-01", "2023-02", "2023-03"];
+        for m in months.iter().chain(&more) {
+            rows.push(("RAA", *m, 100.0));
+        }
+        for m in months {
+            rows.push(("RBB", m, 10.0));
+        }
+        rows.push(("RAA", "2023-04", 5000.0));
+        let a = admissions(&rows);
+        assert_eq!(a.year("RAA", &[], SIZING_YEAR), Some(Year { admissions: 1200.0, months: 12 }));
+        assert_eq!(a.year("RAA", &["RBB"], SIZING_YEAR), Some(Year { admissions: 1280.0, months: 12 }));
+        // Eight months of 10: 80 × 12 / 8.
+        assert_eq!(a.year("RBB", &[], SIZING_YEAR), Some(Year { admissions: 120.0, months: 8 }));
+        assert_eq!(a.year("RCC", &[], SIZING_YEAR), None);
+        // Only RAA has both years whole... it has one month of 2023/24: no trust qualifies.
+        assert_eq!(a.growth(), None);
+    }
+
+    /// Two trusts: RAA (1,200 a year) has 3/4 of its patients from A and
+    /// 1/4 from B; RBB (600) all from B; RCC (120) has no catchment.
+    #[test]
+    fn residents_admissions_are_trusts_admissions_by_catchment_share() {
+        let months = ["2022-04", "2022-05", "2022-06", "2022-07", "2022-08", "2022-09"];
+        let more = ["2022-10", "2022-11", "2022-12", "2023-01", "2023-02", "2023-03"];
+        let mut rows = Vec::new();
+        for m in months.iter().chain(&more) {
+            rows.extend([("RAA", *m, 100.0), ("RBB", *m, 50.0), ("RCC", *m, 10.0)]);
+        }
+        let a = admissions(&rows);
+        let o = Observed::from_shares(&[("RAA", "A", 0.75), ("RAA", "B", 0.25), ("RBB", "B", 1.0)]);
+        let (by, unassigned, total) = by_residence(&a, &o, &["A", "B"]);
+        assert_eq!(by["A"], 900.0);
+        assert_eq!(by["B"], 300.0 + 600.0);
+        assert_eq!((unassigned, total), (120.0, 1920.0));
+    }
+}
