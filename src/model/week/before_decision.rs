@@ -13,12 +13,16 @@
 //! the bands by a multinomial draw (a chain of binomials) from its own keyed
 //! stream, so that patients keep their draws whatever the routing did.
 
+use rand::Rng;
+
 use super::draws::binomial;
 use super::queue::Cohort;
 use super::rng::SimRng;
 
 /// Bands of equal probability of the weeks before the decision.
 pub const BANDS: usize = 8;
+/// Largest cohort whose patients draw their bands one by one.
+const PER_PATIENT: u32 = 16;
 
 /// Weeks before the decision to admit, one per band, in increasing order
 /// (all 0 for a unit whose clock starts at the decision).
@@ -50,17 +54,28 @@ impl Before {
     /// Splits `c` between the bands, each band with probability 1/[`BANDS`],
     /// handing each non-empty part (bands with the same weeks together) to
     /// `push` in increasing weeks. A cohort of a unit without a pathway
-    /// before the decision is handed on whole, with no draw.
+    /// before the decision is handed on whole, with no draw. Small cohorts
+    /// draw each patient's band from three bits of a word (exactly 1/8
+    /// each); larger ones split by a chain of binomials.
     pub fn split(&self, rng: &mut SimRng, c: Cohort, mut push: impl FnMut(Cohort)) {
         if self.is_none() {
             push(c);
             return;
         }
-        let mut left = c.count;
+        let mut counts = [0u32; BANDS];
+        if c.count <= PER_PATIENT {
+            for _ in 0..c.count {
+                counts[(rng.next_u32() >> 29) as usize] += 1;
+            }
+        } else {
+            let mut left = c.count;
+            for (b, n) in counts.iter_mut().enumerate() {
+                *n = if b + 1 == BANDS { left } else { binomial(rng, left, 1.0 / (BANDS - b) as f64) };
+                left -= *n;
+            }
+        }
         let mut pending = Cohort { before: self.0[0], count: 0, ..c };
-        for (b, &weeks) in self.0.iter().enumerate() {
-            let take = if b + 1 == BANDS { left } else { binomial(rng, left, 1.0 / (BANDS - b) as f64) };
-            left -= take;
+        for (&weeks, &take) in self.0.iter().zip(&counts) {
             if weeks != pending.before {
                 if pending.count > 0 {
                     push(pending);
@@ -93,29 +108,30 @@ mod tests {
         assert_eq!(Before::exponential(1000.0).weeks()[BANDS - 1], u8::MAX);
     }
 
-    /// Every patient is kept, each band gets 1/8 of them, and a list's
-    /// share within 18 weeks of referral at joining is the exponential's
-    /// banded value.
+    /// Every patient is kept and each band gets 1/8 of them, whether
+    /// patients draw one by one (small cohorts) or the cohort splits by
+    /// binomials (large ones).
     #[test]
     fn a_split_keeps_every_patient_in_equal_bands() {
         let before = Before::exponential(10.0);
         let mut rng = SimRng::seed_from_u64(3);
-        let mut by_weeks = [0u64; 256];
-        let trials = 20_000;
-        for _ in 0..trials {
-            let mut total = 0;
-            before.split(&mut rng, cohort(7), |c| {
-                assert_eq!((c.arrival, c.locality), (10, LocalityId(0)));
-                by_weeks[c.before as usize] += u64::from(c.count);
-                total += c.count;
-            });
-            assert_eq!(total, 7);
-        }
-        let all = 7.0 * f64::from(trials);
-        for w in before.weeks() {
-            let share = by_weeks[w as usize] as f64 / all;
-            // Binomial sd of a share of 1/8 over 140,000 patients: 0.0009.
-            assert!((share - 0.125).abs() < 0.004, "{w} weeks: {share}");
+        for (size, trials) in [(7u32, 20_000u32), (PER_PATIENT + 1, 10_000), (1000, 200)] {
+            let mut by_weeks = [0u64; 256];
+            for _ in 0..trials {
+                let mut total = 0;
+                before.split(&mut rng, cohort(size), |c| {
+                    assert_eq!((c.arrival, c.locality), (10, LocalityId(0)));
+                    by_weeks[c.before as usize] += u64::from(c.count);
+                    total += c.count;
+                });
+                assert_eq!(total, size);
+            }
+            let all = f64::from(size) * f64::from(trials);
+            for w in before.weeks() {
+                let share = by_weeks[w as usize] as f64 / all;
+                // Binomial sd of a share of 1/8 over at least 140,000 patients: under 0.0009.
+                assert!((share - 0.125).abs() < 0.004, "{size} patients, {w} weeks: {share}");
+            }
         }
     }
 

@@ -201,6 +201,9 @@ pub struct Simulation {
     /// lists, keyed by (locality, service, week): a generator
     /// of its own, so that these draws leave the routing draws alone.
     decision_rng: Keyed,
+    /// The key `decision_rng` is to move to before its next draw (selected
+    /// only when a cohort joins a list with a pathway before the decision).
+    decision_key: Option<Key>,
     pub(super) snapshot: Snapshot,
     pub(super) ledger: Ledger,
     pub(super) metrics: Metrics,
@@ -292,6 +295,7 @@ impl Simulation {
             catchments: Catchments::default(),
             rng: Keyed::new(seed),
             decision_rng: Keyed::new(seed),
+            decision_key: None,
             ledger: Ledger::default(),
             events: Vec::new(),
             series,
@@ -626,7 +630,7 @@ impl Simulation {
                 // differently two runs route, they meet the same referrals.
                 let rng = self.rng.at(Key { purpose: Stream::Demand, first: l.0, second: s.0, week });
                 // The weeks before the decision to admit of those listed, from a stream of their own.
-                self.decision_rng.at(Key { purpose: Stream::Decision, first: l.0, second: s.0, week });
+                self.decision_key = Some(Key { purpose: Stream::Decision, first: l.0, second: s.0, week });
                 let tables = &mut self.demand_tables[(l.index() * self.world.services.len() + s.index()) * 2..][..2];
                 // A sum of Poisson counts is Poisson with the summed mean:
                 // one draw per complexity over the age bands.
@@ -759,7 +763,15 @@ impl Simulation {
         unit.interval_arrivals += u64::from(c.count);
         if elective {
             let queue = &mut unit.queue;
-            unit.before.split(self.decision_rng.current(), c, |part| queue.push(part));
+            if unit.before.is_none() {
+                queue.push(c);
+            } else {
+                let rng = match self.decision_key.take() {
+                    Some(key) => self.decision_rng.at(key),
+                    None => self.decision_rng.current(),
+                };
+                unit.before.split(rng, c, |part| queue.push(part));
+            }
         } else {
             unit.arrivals.push(c);
         }
