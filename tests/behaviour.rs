@@ -615,8 +615,9 @@ fn the_clock_starts_at_referral_before_the_decision_to_admit() {
 /// A locality's rate ratio scales its residents' referrals, and a demand
 /// change in the timeline scales them further: with every locality at
 /// ratio 2 for every service, referrals are twice the national rates'
-/// (Poisson noise: about 0.3% of a year's referrals), and a 1.5× change at
-/// the start of the second year makes that year's three times.
+/// (Poisson noise: about 0.3% of a year's referrals) and so is the
+/// commissioner's default budget, and a 1.5× change at the start of the
+/// second year makes that year's referrals three times.
 #[test]
 fn local_rate_ratios_scale_referrals_and_compose_with_demand_changes() {
     let base = duopoly();
@@ -629,15 +630,19 @@ fn local_rate_ratios_scale_referrals_and_compose_with_demand_changes() {
             let flag = format!("demand.{service}=1.5@52");
             s.timeline.push(ccsim::model::timeline::TimedChange::from_flag(&flag).expect("flag"));
         }
-        ccsim::model::run(&s, 5, false).summary.bookkeeping.patients.arrived as f64
+        let r = ccsim::model::run(&s, 5, false).summary;
+        (r.bookkeeping.patients.arrived as f64, r.finance.commissioner_budget.as_pounds())
     };
     let mut doubled = base.clone();
     for l in doubled["localities"].as_array_mut().expect("localities") {
         l["rate_ratio"] = services.iter().map(|s| (s.clone(), json!(2.0))).collect();
     }
-    let one = arrived(&base, false);
-    let ratio = arrived(&doubled, false) / one;
+    let (one, budget) = arrived(&base, false);
+    let (twice, doubled_budget) = arrived(&doubled, false);
+    let ratio = twice / one;
     assert!((ratio - 2.0).abs() < 0.03, "ratio 2 gives {ratio}× the referrals");
-    let ratio = arrived(&doubled, true) / one;
+    // The commissioner's default budget is the tariff value of the expected referrals, ratios included.
+    assert!((doubled_budget / budget - 2.0).abs() < 1e-9, "budget {budget} → {doubled_budget}");
+    let ratio = arrived(&doubled, true).0 / one;
     assert!((ratio - 3.0).abs() < 0.045, "ratio 2 and a 1.5× change give {ratio}×");
 }

@@ -578,18 +578,38 @@ impl World {
             })
             .collect();
 
-        let budget_per_capita = s.commissioner.budget_per_capita.map(|b| b.by_band()).unwrap_or_else(|| {
+        // A given budget per resident; by default the tariff value of each
+        // locality's expected referrals, at its rate ratios (as an allocation
+        // weighted for need gives it): the national value per resident plus
+        // what the locality's ratios add (exactly 0 at ratios of 1).
+        let margin = 1.0 + s.commissioner.budget_margin;
+        let given = s.commissioner.budget_per_capita.map(|b| b.by_band());
+        let budget_per_capita = given.unwrap_or_else(|| {
             let mut per_band = [0.0; 3];
             for svc in &services {
                 for (band, v) in per_band.iter_mut().enumerate() {
                     *v += svc.weekly_rate[band] * 52.0 * svc.tariff;
                 }
             }
-            per_band.map(|v| v * (1.0 + s.commissioner.budget_margin))
+            per_band.map(|v| v * margin)
         });
-        let weekly_budget =
-            localities.iter().map(|l| (0..3).map(|b| l.residents[b] * budget_per_capita[b]).sum::<f64>()).sum::<f64>()
-                / 52.0;
+        let local = |l: &Locality, band: usize| -> f64 {
+            if given.is_some() {
+                return 0.0;
+            }
+            let extra: f64 = services
+                .iter()
+                .zip(&l.rate_ratio)
+                .filter(|(_, r)| **r != 1.0)
+                .map(|(svc, r)| (r - 1.0) * svc.weekly_rate[band] * 52.0 * svc.tariff)
+                .sum();
+            extra * margin
+        };
+        let weekly_budget = localities
+            .iter()
+            .map(|l| (0..3).map(|b| l.residents[b] * (budget_per_capita[b] + local(l, b))).sum::<f64>())
+            .sum::<f64>()
+            / 52.0;
 
         let ids: Vec<&str> = s.services.keys().map(String::as_str).collect();
         let community = s.integration.community_service(&ids).and_then(service_index).map(|i| ServiceId(i as u32));

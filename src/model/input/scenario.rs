@@ -658,8 +658,8 @@ impl Default for WorkforceSpec {
 #[serde(deny_unknown_fields, default)]
 pub struct CommissionerSpec {
     /// Budget for the scenario's services, £ per resident per year by age band.
-    /// Default: the tariff value of expected referrals (Σ rate × tariff / 1000)
-    /// scaled by `1 + budget_margin`.
+    /// Default: the tariff value of each locality's expected referrals (Σ
+    /// rate × its rate ratio × tariff / 1000) scaled by `1 + budget_margin`.
     pub budget_per_capita: Option<AgeRates>,
     /// Margin on the default budget, as a share. Default 0.
     pub budget_margin: f64,
