@@ -500,14 +500,7 @@ pub fn rtt(path: &Path) -> Result<RttData, BuildError> {
     let mut names = BTreeMap::new();
     let mut seen = BTreeMap::new();
     for row in table.rows() {
-        let month = row.text("month");
-        let valid = month.len() == 7
-            && month.as_bytes()[4] == b'-'
-            && month[..4].parse::<u16>().is_ok()
-            && month[5..].parse::<u8>().is_ok_and(|m| (1..=12).contains(&m));
-        if !valid {
-            return Err(row.error("month", format!("expected a month like `2021-03`, found `{month}`")));
-        }
+        let month = row.year_month("month")?;
         let code = row.text("provider_code");
         if code.is_empty() {
             return Err(row.error("provider_code", "expected a provider code, found nothing"));

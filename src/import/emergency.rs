@@ -60,14 +60,7 @@ impl Admissions {
             if code.is_empty() {
                 return Err(row.error(columns[0], "expected a provider code, found nothing"));
             }
-            let month = row.text(columns[1]);
-            let valid = month.len() == 7
-                && month.as_bytes()[4] == b'-'
-                && month[..4].parse::<u16>().is_ok()
-                && month[5..].parse::<u8>().is_ok_and(|m| (1..=12).contains(&m));
-            if !valid {
-                return Err(row.error(columns[1], format!("expected a month like `2022-04`, found `{month}`")));
-            }
+            let month = row.year_month(columns[1])?;
             row.first_for(&mut seen, columns[1], &format!("{code} {month}"))?;
             let n = row.count(columns[2])?;
             by_trust.entry(code.to_owned()).or_default().insert(month.to_owned(), n);

@@ -106,6 +106,20 @@ impl<'a> Row<'a> {
         }
     }
 
+    /// A month written `2021-03` (year, dash, month 01–12).
+    pub fn year_month(&self, column: &str) -> Result<&'a str, BuildError> {
+        let month = self.text(column);
+        let valid = month.len() == 7
+            && month.as_bytes()[4] == b'-'
+            && month[..4].parse::<u16>().is_ok()
+            && month[5..].parse::<u8>().is_ok_and(|m| (1..=12).contains(&m));
+        if valid {
+            Ok(month)
+        } else {
+            Err(self.error(column, format!("expected a month like `2021-03`, found `{month}`")))
+        }
+    }
+
     /// An error at this row's `column`.
     pub fn error(&self, column: &str, message: impl Into<String>) -> BuildError {
         BuildError::At {
