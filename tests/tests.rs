@@ -3,6 +3,7 @@
 mod beds;
 mod behaviour;
 mod build;
+mod calibration;
 mod cli;
 mod common;
 mod conservation;

@@ -1,0 +1,137 @@
+//! The default world against the NHS's figures (`docs/VALIDATION.md`,
+//! calibration): each regional scenario under its own regime, one measured
+//! year after the warm-up, seeds 1–5, as `docs/calibration.py` runs it. The
+//! trusts that meet a tolerance today are held to it, so that a change that
+//! moves one out fails here.
+
+use std::collections::BTreeMap;
+
+use ccsim::load::builtin;
+use ccsim::model::{RunOutput, Scenario};
+
+const DATA: &str = "tests/data/ons-nhs";
+/// The model services whose episodes the A&E file's emergency admissions count.
+const EMERGENCY: [&str; 2] = ["emergency_medicine", "paediatrics"];
+/// Trusts whose predecessors' A&E rows count as theirs.
+const PREDECESSORS: [(&str, &[&str]); 1] = [("RBN", &["RVY"])];
+
+fn rows(file: &str) -> Vec<BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(format!("{DATA}/{file}")).expect("extract");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    lines.map(|l| header.iter().map(|h| h.to_string()).zip(l.split(',').map(str::to_owned)).collect()).collect()
+}
+
+/// Each trust's emergency admissions of April 2023–March 2024 (A&E file).
+fn admissions() -> BTreeMap<String, f64> {
+    let mut out = BTreeMap::new();
+    for r in rows("ae_trust_monthly_2021-04_2025-07_healthyr.csv") {
+        if ("2023-04".."2024-04").contains(&r["month"].as_str()) {
+            let n: f64 = r["total_emergency_admissions"].parse().unwrap_or(0.0);
+            *out.entry(r["provider_code"].clone()).or_insert(0.0) += n;
+        }
+    }
+    out
+}
+
+/// Each trust's share of patients from `districts` (OHID catchments).
+fn from_area(districts: &[String]) -> BTreeMap<String, f64> {
+    let mut out = BTreeMap::new();
+    for r in rows("flow_trust_from_ltla21_2022release_geographr.csv") {
+        if districts.contains(&r["ltla21_code"]) {
+            let share: f64 = r["proportion_trust_came_from_ltla"].parse().expect("share");
+            *out.entry(r["nhs_trust22_code"].clone()).or_insert(0.0) += share;
+        }
+    }
+    out
+}
+
+fn one_year(name: &str) -> (Scenario, Vec<RunOutput>) {
+    let mut s = builtin(name).expect("built-in");
+    s.time.horizon_weeks = 52;
+    let runs = (1..=5).map(|seed| ccsim::model::run(&s, seed, false)).collect();
+    (s, runs)
+}
+
+/// Per trust code: (the A&E file's 2023/24 admissions of the area's
+/// residents, the model's mean emergency episodes over the runs).
+fn emergency(s: &Scenario, runs: &[RunOutput]) -> BTreeMap<String, (f64, f64)> {
+    let districts: Vec<String> =
+        s.localities.iter().map(|l| l.district.clone().unwrap_or_else(|| l.id.clone())).collect();
+    let share = from_area(&districts);
+    let real = admissions();
+    let mut out = BTreeMap::new();
+    for p in &s.providers {
+        let Some(code) = &p.trust else { continue };
+        let outside = s.sources.iter().any(|x| x.starts_with(&format!("{} ({code}): outside the area", p.id)));
+        if outside || !EMERGENCY.iter().any(|e| p.services.contains_key(*e)) {
+            continue;
+        }
+        let codes: Vec<&str> = std::iter::once(code.as_str())
+            .chain(PREDECESSORS.iter().filter(|(c, _)| c == code).flat_map(|(_, before)| before.iter().copied()))
+            .collect();
+        let residents: f64 = codes.iter().map(|c| real.get(*c).unwrap_or(&0.0) * share.get(*c).unwrap_or(&1.0)).sum();
+        let model = runs
+            .iter()
+            .map(|r| {
+                let end = r.providers.iter().find(|q| q.id == p.id).expect("provider");
+                EMERGENCY.iter().filter_map(|e| end.services.get(*e)).map(|u| u.treated as f64).sum::<f64>()
+            })
+            .sum::<f64>()
+            / runs.len() as f64;
+        out.insert(code.clone(), (residents, model));
+    }
+    out
+}
+
+/// (target list, model list, target share within 18 weeks, model share) per trust.
+fn lists(s: &Scenario, runs: &[RunOutput]) -> BTreeMap<String, (f64, f64, f64, f64)> {
+    let mut out = BTreeMap::new();
+    for p in &s.providers {
+        let starts: Vec<_> = p.services.values().filter_map(|o| o.waiting_list).collect();
+        let Some(code) = p.trust.as_ref().filter(|_| !starts.is_empty()) else { continue };
+        let target: f64 = starts.iter().map(|l| f64::from(l.patients)).sum();
+        let within = starts.iter().map(|l| f64::from(l.patients) * l.within_18_weeks).sum::<f64>() / target.max(1.0);
+        let (mut size, mut inside) = (0.0, 0.0);
+        for r in runs {
+            let end = r.providers.iter().find(|q| q.id == p.id).expect("provider");
+            for u in end.services.values() {
+                let n = u.list_size.unwrap_or(0.0);
+                size += n;
+                inside += n * u.list_within_18_weeks.unwrap_or(0.0);
+            }
+        }
+        let share = if size > 0.0 { inside / size } else { f64::NAN };
+        out.insert(code.clone(), (target, size / runs.len() as f64, within, share));
+    }
+    out
+}
+
+/// Emergency admissions per trust within ±15% of the A&E file's 2023/24
+/// admissions of the area's residents, for the trusts that meet it today
+/// (8 of 11; the misses are routing's: East Cheshire, Warrington and
+/// Halton, Worcestershire); each region's list after a year within ±25% of
+/// its 2023/24 target; Wye Valley's list within ±25% and its share within
+/// 18 weeks within ±10 points.
+#[test]
+fn the_default_world_stays_within_the_nhs_figures_it_meets() {
+    let within =
+        [("cheshire-merseyside", vec!["RBL", "RBN", "RBS", "RBT", "REM", "RJR"]), ("west-mercia", vec!["RLQ", "RXW"])];
+    for (name, trusts) in within {
+        let (s, runs) = one_year(name);
+        let e = emergency(&s, &runs);
+        for code in trusts {
+            let (real, model) = e[code];
+            let gap = model / real - 1.0;
+            assert!(gap.abs() <= 0.15, "{name} {code}: emergency admissions {model:.0} against {real:.0} ({gap:+.3})");
+        }
+        let l = lists(&s, &runs);
+        let (target, model): (f64, f64) = l.values().fold((0.0, 0.0), |(t, m), v| (t + v.0, m + v.1));
+        assert!((model / target - 1.0).abs() <= 0.25, "{name}: list {model:.0} against {target:.0}");
+        if name == "west-mercia" {
+            let (target, size, within, share) = l["RLQ"];
+            assert!((size / target - 1.0).abs() <= 0.25, "Wye Valley's list {size:.0} against {target:.0}");
+            assert!((share - within).abs() <= 0.10, "Wye Valley within 18 weeks {share:.3} against {within:.3}");
+        }
+    }
+}
