@@ -10,8 +10,9 @@
 //!
 //! The distribution is cut into [`BANDS`] bands of equal probability, each
 //! at its median, in whole weeks; a cohort joining a list is split between
-//! the bands by a multinomial draw (a chain of binomials) from its own keyed
-//! stream, so that patients keep their draws whatever the routing did.
+//! the bands by a multinomial draw from a keyed stream of its own (locality,
+//! service, week), so that these draws leave the routing's draws alone. The
+//! order of the patients on the list is unchanged: first come by decision.
 
 use rand::Rng;
 
