@@ -358,6 +358,7 @@ fn a_small_economy_builds_to_the_known_answer() {
     let said = sources.iter().find(|x| x.starts_with("Emergency demand")).expect("said");
     assert!(said.contains("12000 of England's 13800 admissions are at trusts with no catchment"), "{said}");
     assert!(said.contains("E06000003 0 × 1.0091"), "{said}");
+    assert!(said.contains("trusts with fewer months annualised (× 12 / months): RBB 6"), "{said}");
     assert!(said.contains("= 0.000, held at 0.5"), "{said}");
     let total: f64 = localities.iter().map(|l| l["population"].as_f64().expect("number")).sum();
     assert_eq!(total, 9100.0 * 6.0);

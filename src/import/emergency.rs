@@ -105,19 +105,19 @@ impl Admissions {
 /// The scenario's source line for emergency demand: the files, England's
 /// growth, the admissions of trusts without a catchment and each
 /// district's ratio as worked (`districts`).
-pub fn source(
-    file: &str,
-    flows: &str,
-    growth: f64,
-    trusts: usize,
-    (unassigned, total): (f64, f64),
-    districts: &str,
-) -> String {
+pub fn source(file: &str, flows: &str, growth: f64, trusts: usize, residence: &Residence, districts: &str) -> String {
+    let (unassigned, total) = (residence.unassigned, residence.total);
+    let annualised = if residence.annualised.is_empty() {
+        "every trust reported all twelve months".to_owned()
+    } else {
+        let listed: Vec<String> = residence.annualised.iter().map(|(c, m)| format!("{c} {m}")).collect();
+        format!("trusts with fewer months annualised (× 12 / months): {}", listed.join(", "))
+    };
     format!(
         "Emergency demand: each district's residents' emergency admissions of April 2022–March 2023, at every trust in England \
          (NHS England A&E attendances and emergency admissions, {file}: each trust's admissions × the share of its patients from \
          the district, OHID acute trust catchments, 2022 release, {flows}; {unassigned:.0} of England's {total:.0} admissions are at \
-         trusts with no catchment and go to no district), brought to 2023/24 by England's growth ({growth:.4}, the {trusts} trusts \
+         trusts with no catchment and go to no district; {annualised}), brought to 2023/24 by England's growth ({growth:.4}, the {trusts} trusts \
          with all twelve months of both years), over what the national rates of {services} expect of its residents (births are not \
          in the A&E figure): the district's rate ratio for those services, which each of its localities takes (held within \
          {lo}–{hi}). Admissions of residents ÷ expected: {districts}. Which trust the model sends them to is the routing's; each \
@@ -131,13 +131,29 @@ pub fn source(
 /// Each district's residents' emergency admissions in the sizing year: Σ
 /// over every trust with A&E rows of its admissions (annualised where
 /// months are missing) × the share of its patients who came from the
-/// district (OHID catchments). Returns them with the admissions of trusts
-/// that have no catchment (assigned to no district) and England's total.
-pub fn by_residence(ae: &Admissions, observed: &Observed, districts: &[&str]) -> (BTreeMap<String, f64>, f64, f64) {
+/// district (OHID catchments).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Residence {
+    /// Admissions of each district's residents.
+    pub by_district: BTreeMap<String, f64>,
+    /// Admissions at trusts with no catchment, assigned to no district.
+    pub unassigned: f64,
+    /// England's admissions.
+    pub total: f64,
+    /// Trusts with fewer than twelve months in the year, annualised, and their months.
+    pub annualised: Vec<(String, usize)>,
+}
+
+/// Each district's residents' emergency admissions in the sizing year (see [`Residence`]).
+pub fn by_residence(ae: &Admissions, observed: &Observed, districts: &[&str]) -> Residence {
     let mut out: BTreeMap<String, f64> = districts.iter().map(|d| ((*d).to_owned(), 0.0)).collect();
     let (mut unassigned, mut total) = (0.0, 0.0);
+    let mut annualised = Vec::new();
     for code in ae.by_trust.keys() {
         let Some(year) = ae.year(code, &[], SIZING_YEAR) else { continue };
+        if year.months < 12 {
+            annualised.push((code.clone(), year.months));
+        }
         total += year.admissions;
         match observed.of(code) {
             Some(shares) => {
@@ -148,7 +164,7 @@ pub fn by_residence(ae: &Admissions, observed: &Observed, districts: &[&str]) ->
             None => unassigned += year.admissions,
         }
     }
-    (out, unassigned, total)
+    Residence { by_district: out, unassigned, total, annualised }
 }
 
 #[cfg(test)]
@@ -197,9 +213,10 @@ mod tests {
         }
         let a = admissions(&rows);
         let o = Observed::from_shares(&[("RAA", "A", 0.75), ("RAA", "B", 0.25), ("RBB", "B", 1.0)]);
-        let (by, unassigned, total) = by_residence(&a, &o, &["A", "B"]);
-        assert_eq!(by["A"], 900.0);
-        assert_eq!(by["B"], 300.0 + 600.0);
-        assert_eq!((unassigned, total), (120.0, 1920.0));
+        let r = by_residence(&a, &o, &["A", "B"]);
+        assert_eq!(r.by_district["A"], 900.0);
+        assert_eq!(r.by_district["B"], 300.0 + 600.0);
+        assert_eq!((r.unassigned, r.total), (120.0, 1920.0));
+        assert!(r.annualised.is_empty());
     }
 }

@@ -639,7 +639,8 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
         let observed = catchments::Observed::read(flows)?;
         let districts: Vec<&str> =
             places.iter().map(|p| p.district.as_str()).collect::<BTreeSet<_>>().into_iter().collect();
-        let (admitted, unassigned, total) = emergency::by_residence(&ae, &observed, &districts);
+        let residence = emergency::by_residence(&ae, &observed, &districts);
+        let admitted = &residence.by_district;
         // What the services' national rates expect of each district's residents in a year.
         let mut expected: BTreeMap<&str, f64> = BTreeMap::new();
         for (place, l) in places.iter().zip(&plan_localities) {
@@ -667,14 +668,8 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
                 v["rate_ratio"] = services.iter().map(|s| (s.to_string(), json!(l.emergency_ratio))).collect();
             }
         }
-        emergency_source = Some(emergency::source(
-            &file_name(path),
-            &file_name(flows),
-            growth,
-            trusts,
-            (unassigned, total),
-            &said.join("; "),
-        ));
+        emergency_source =
+            Some(emergency::source(&file_name(path), &file_name(flows), growth, trusts, &residence, &said.join("; ")));
     }
     let load = plan::loads(&params, &plan_localities, &plan_providers, &hubs);
     let factors = plan::bed_factors(&plan_providers, &load);
