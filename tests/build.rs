@@ -289,8 +289,13 @@ RAA,E06000002,0.25\nRAA,E09000001,0.25\nRBB,E06000002,1.0\n"
     }
 
     fn build(&self, districts: &str, out: &Path) -> std::process::Output {
-        ccsim()
-            .args(["scenario", "build", "--geography", "district", "--districts", districts])
+        self.command(districts, out).output().expect("runs")
+    }
+
+    /// The build command of `build`, to add flags to.
+    fn command(&self, districts: &str, out: &Path) -> assert_cmd::Command {
+        let mut c = ccsim();
+        c.args(["scenario", "build", "--geography", "district", "--districts", districts])
             .arg("--sites")
             .arg(self.path("sites.csv"))
             .arg("--beds")
@@ -306,10 +311,29 @@ RAA,E06000002,0.25\nRAA,E09000001,0.25\nRBB,E06000002,1.0\n"
             .arg("--catchments")
             .arg(self.path("flows.csv"))
             .arg("--out")
-            .arg(out)
-            .output()
-            .expect("runs")
+            .arg(out);
+        c
     }
+}
+
+/// `--ae` sizes emergency medicine and paediatrics: a base scenario with
+/// neither is refused with the reason, and nothing is written.
+#[test]
+fn emergency_sizing_without_its_services_is_refused() {
+    let mini = Mini::new();
+    let base = mini.path("base.json");
+    std::fs::write(&base, r#"{"services": {"elective_surgery": {"tariff": 3000, "referral_rate": {"adults": 50}}}}"#)
+        .expect("base");
+    let out = mini.path("built.json");
+    let o = mini.command("E06000001", &out).arg("--base").arg(&base).output().expect("runs");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("--ae sizes the emergency rates of emergency_medicine and paediatrics")
+            && stderr.contains("services include neither"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
 }
 
 #[test]

@@ -629,6 +629,15 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
     let hubs = if r.area == Area::England { BTreeMap::new() } else { plan::hubs(&params, &plan_providers) };
     let mut emergency_source = None;
     if let (Some(path), Some(flows)) = (&inputs.ae, &inputs.catchments) {
+        let services: Vec<&str> =
+            emergency::AE_SERVICES.iter().copied().filter(|s| params.services.contains_key(*s)).collect();
+        if services.is_empty() {
+            return Err(BuildError::Input(format!(
+                "--ae sizes the emergency rates of {}, and {}'s services include neither",
+                emergency::AE_SERVICES.join(" and "),
+                r.base_label
+            )));
+        }
         let ae = emergency::Admissions::read(path)?;
         let (growth, trusts) = ae.growth().ok_or_else(|| {
             BuildError::file(
@@ -641,10 +650,11 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             places.iter().map(|p| p.district.as_str()).collect::<BTreeSet<_>>().into_iter().collect();
         let residence = emergency::by_residence(&ae, &observed, &districts);
         let admitted = &residence.by_district;
-        // What the services' national rates expect of each district's residents in a year.
+        // What the services' national rates expect of each district's residents in a year
+        // (every district: each has localities, and a service above).
         let mut expected: BTreeMap<&str, f64> = BTreeMap::new();
         for (place, l) in places.iter().zip(&plan_localities) {
-            for s in emergency::AE_SERVICES.iter().filter_map(|s| params.services.get(*s)) {
+            for s in services.iter().map(|s| &params.services[*s]) {
                 let rates = s.referral_rate.by_band();
                 *expected.entry(place.district.as_str()).or_insert(0.0) +=
                     l.residents.iter().zip(rates).map(|(n, r)| n * r / 1000.0).sum::<f64>();
@@ -660,8 +670,6 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             said.push(format!("{d} {:.0} × {growth:.4} / {e:.0} = {exact:.3}{held}", admitted[*d]));
             ratios.insert(d, ratio);
         }
-        let services: Vec<&str> =
-            emergency::AE_SERVICES.iter().copied().filter(|s| params.services.contains_key(*s)).collect();
         for ((place, l), v) in places.iter().zip(plan_localities.iter_mut()).zip(localities.iter_mut()) {
             l.emergency_ratio = ratios[place.district.as_str()];
             if l.emergency_ratio != 1.0 {
