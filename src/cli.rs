@@ -46,6 +46,27 @@ pub enum Command {
     Discover(DiscoverArgs),
     /// Which mechanism made the difference between two regimes (Shapley values over seeds).
     Explain(ExplainArgs),
+    /// Fit free parameters to observed targets (approximate Bayesian computation).
+    Calibrate(CalibrateArgs),
+}
+
+/// Arguments of `ccsim calibrate`.
+#[derive(Debug, clap::Args)]
+pub struct CalibrateArgs {
+    /// Calibration spec (JSON; see configs/calibration/README.md).
+    pub spec: PathBuf,
+    /// Output directory (must be new or empty, unless --resume).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Worker threads. Default: all cores.
+    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Continue an interrupted calibration in DIR, simulating only what is missing.
+    #[arg(long)]
+    pub resume: bool,
+    /// No progress bar and no closing line.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 /// Arguments of `ccsim explain`.

@@ -16,9 +16,9 @@ use ccsim::sweep::spec;
 use ccsim::{import, output, report, text, validate};
 
 use crate::cli::{
-    BuildArgs, CheckArgs, Command, Destination, DiscoverArgs, ExplainArgs, ExportArgs, ExportFormat, ExportTable,
-    MergeArgs, ReportArgs, ReportFormat, RerunArgs, RunSettings, ScenarioCommand, SensitivityArgs, SweepArgs,
-    TableFormat, ValidateArgs,
+    BuildArgs, CalibrateArgs, CheckArgs, Command, Destination, DiscoverArgs, ExplainArgs, ExportArgs, ExportFormat,
+    ExportTable, MergeArgs, ReportArgs, ReportFormat, RerunArgs, RunSettings, ScenarioCommand, SensitivityArgs,
+    SweepArgs, TableFormat, ValidateArgs,
 };
 
 /// Runs one subcommand; the exit code for success or a failed validation.
@@ -36,6 +36,7 @@ pub fn dispatch(command: Command) -> Result<ExitCode> {
         Command::Rerun(args) => rerun(&args),
         Command::Discover(args) => discover(&args),
         Command::Explain(args) => explain(&args),
+        Command::Calibrate(args) => calibrate(&args),
     }
     .map(|()| ExitCode::SUCCESS)
 }
@@ -46,6 +47,67 @@ fn threads(jobs: Option<usize>) -> Result<usize> {
         Some(n) => Ok(n),
         None => Ok(std::thread::available_parallelism().map_or(1, usize::from)),
     }
+}
+
+/// A bar per generation of a calibration, on standard error.
+struct Generations(indicatif::ProgressBar);
+
+impl ccsim::calibrate::runner::Progress for Generations {
+    fn generation(&self, generation: u32, to_run: u64, recorded: u64) {
+        self.0.set_message(format!("generation {generation}"));
+        self.0.set_length(to_run + recorded);
+        self.0.set_position(recorded);
+        self.0.reset_eta();
+    }
+
+    fn tick(&self) {
+        self.0.inc(1);
+    }
+}
+
+fn calibrate(args: &CalibrateArgs) -> Result<()> {
+    use ccsim::calibrate::{abc::Stop, runner as calibration, spec as calibration_spec};
+    let threads = threads(args.jobs)?;
+    let cal = calibration_spec::load(&args.spec).map_err(|e| anyhow!(e))?;
+    let hint = format!(
+        "interrupted: the simulated points are kept in {}; continue with `ccsim calibrate {} --out {} --resume`",
+        args.out.display(),
+        args.spec.display(),
+        args.out.display()
+    );
+    ctrlc::set_handler(move || {
+        eprintln!("\n{hint}");
+        std::process::exit(130);
+    })
+    .map_err(|e| anyhow!("cannot watch for Ctrl-C: {e}"))?;
+    let options = calibration::Options { threads, resume: args.resume };
+    let outcome = if !args.quiet && std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(0).with_style(
+            indicatif::ProgressStyle::with_template("{msg:14} {bar:40} {pos}/{len} points  {per_sec}  ETA {eta}")
+                .expect("the template is valid"),
+        );
+        let bar = Generations(bar);
+        let outcome = calibration::run(&cal, &args.out, options, &bar).map_err(|e| anyhow!(e))?;
+        bar.0.finish_and_clear();
+        outcome
+    } else {
+        calibration::run(&cal, &args.out, options, &()).map_err(|e| anyhow!(e))?
+    };
+    if !args.quiet {
+        eprintln!(
+            "{} generations, last tolerance {:.4} ({}); {} points simulated now, {} already recorded; posterior and calibrated scenario in {}",
+            outcome.generations,
+            outcome.tolerance,
+            match outcome.stop {
+                Stop::Acceptance => "acceptance fell below the minimum",
+                Stop::Generations => "generation cap reached",
+            },
+            text::thousands(outcome.ran),
+            text::thousands(outcome.recorded),
+            args.out.display()
+        );
+    }
+    Ok(())
 }
 
 fn explain(args: &ExplainArgs) -> Result<()> {

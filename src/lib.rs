@@ -7,6 +7,7 @@
 //! without ever leaving a partial file.
 #![warn(missing_docs)]
 
+pub mod calibrate;
 pub mod explain;
 pub mod import;
 pub mod input;

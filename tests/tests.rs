@@ -3,6 +3,7 @@
 mod beds;
 mod behaviour;
 mod build;
+mod calibrate;
 mod calibration;
 mod cli;
 mod common;

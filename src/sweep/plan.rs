@@ -431,15 +431,42 @@ impl Plan {
     /// The validated scenario of a point under an arm.
     pub fn scenario(&self, point: usize, arm: usize) -> Result<Scenario, String> {
         let (base, values) = self.split(point);
-        let mut v = base.value.clone();
-        let mut knobs = self.arms[arm].knobs.clone();
         // Where the spec gave the point's values: its parameters, or a row of its points.
         let origin = match self.spec.design {
             Design::Points => format!("points[{}]", point % self.design.len()),
             _ => "parameters".to_owned(),
         };
+        let named: Vec<String> = self.values(point).iter().map(|(k, v)| format!("{k} = {v}")).collect();
+        let from = if self.spec.design == Design::Points { format!("at `{origin}`: ") } else { String::new() };
+        let label = format!("point {point}");
+        let whole = format!("{from}{label} ({})", named.join(", "));
+        self.build(base, values, arm, &origin, &label, &whole)
+    }
+
+    /// The validated scenario of the first base scenario under the first arm
+    /// with the swept parameters at `values` (in `parameters` order), for a
+    /// caller that chooses its own values; `label` names them in errors.
+    pub fn scenario_at(&self, values: &[Value], label: &str) -> Result<Scenario, String> {
+        let named: Vec<String> = self.parameters.iter().zip(values).map(|(k, v)| format!("{k} = {v}")).collect();
+        let whole = format!("{label} ({})", named.join(", "));
+        self.build(&self.bases[0], values, 0, "parameters", label, &whole)
+    }
+
+    /// `base` with `values` set and the arm's knobs: errors in a value name
+    /// `origin` and `label`, errors of the whole scenario `whole`.
+    fn build(
+        &self,
+        base: &Base,
+        values: &[Value],
+        arm: usize,
+        origin: &str,
+        label: &str,
+        whole: &str,
+    ) -> Result<Scenario, String> {
+        let mut v = base.value.clone();
+        let mut knobs = self.arms[arm].knobs.clone();
         for (path, value) in self.parameters.iter().zip(values) {
-            let bad = |message: String| format!("at `{origin}.{path}`: point {point} sets it to {value}: {message}");
+            let bad = |message: String| format!("at `{origin}.{path}`: {label} sets it to {value}: {message}");
             match path.strip_prefix("regime.") {
                 Some(knob) => {
                     let f = || value.as_f64().ok_or_else(|| bad("expected a number".into()));
@@ -458,14 +485,12 @@ impl Plan {
         }
         let mut scenario: Scenario = serde_path_to_error::deserialize(v).map_err(|e| {
             let at = e.path().to_string();
-            format!("at `{origin}.{at}`: point {point} gives it a value of the wrong kind: {}", e.into_inner())
+            format!("at `{origin}.{at}`: {label} gives it a value of the wrong kind: {}", e.into_inner())
         })?;
         scenario.regime = RegimeSpec::Knobs(knobs);
         scenario.validate().map_err(|problems| {
             let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
-            let values: Vec<String> = self.values(point).iter().map(|(k, v)| format!("{k} = {v}")).collect();
-            let from = if self.spec.design == Design::Points { format!("at `{origin}`: ") } else { String::new() };
-            format!("{from}point {point} ({}), arm `{}`: {}", values.join(", "), self.arms[arm].name, list.join("; "))
+            format!("{whole}, arm `{}`: {}", self.arms[arm].name, list.join("; "))
         })?;
         Ok(scenario)
     }

@@ -1,0 +1,301 @@
+//! The calibration spec as written (`configs/calibration/README.md`): the
+//! base scenario, the free parameters with their priors, the targets with
+//! their uncertainty and source, the regime of the data's period, and the
+//! scheme's sizes. [`load`] checks it and everything it names.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::abc::Settings;
+use super::targets::{self, Target};
+use crate::input;
+use crate::sweep::inputs::Input;
+use crate::sweep::plan::{self, Plan};
+use crate::sweep::spec::{ArmSpec, Design, ParamSpec, ScenarioRef, SweepSpec};
+
+/// A calibration spec.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalibrationSpec {
+    /// The base scenario: a file (relative to the working directory, else to
+    /// the spec's) or `builtin:NAME`. Default: the built-in default scenario.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<String>,
+    /// The regime of the data's period (a preset name or knobs). Default: the scenario's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regime: Option<ArmSpec>,
+    /// Free parameters by dotted path into the scenario, each with its prior.
+    pub parameters: BTreeMap<String, ParamSpec>,
+    /// What the model should reproduce.
+    pub targets: Vec<TargetSpec>,
+    /// Particles kept each generation (the posterior sample). Default 100.
+    #[serde(default = "default_particles")]
+    pub particles: usize,
+    /// Share of each generation's points kept, in (0, 1). Default 0.5.
+    #[serde(default = "default_alpha")]
+    pub alpha: f64,
+    /// Stop when fewer than this share of a generation's new points fall
+    /// inside the previous tolerance. Default 0.05.
+    #[serde(default = "default_min_acceptance")]
+    pub min_acceptance: f64,
+    /// Most generations, the prior's included. Default 20.
+    #[serde(default = "default_generations")]
+    pub generations: u32,
+    /// Runs per point, each with its own seed; targets are compared with their mean. Default 1.
+    #[serde(default = "one")]
+    pub replicates: u32,
+    /// Master seed. Default 1.
+    #[serde(default = "one_u64")]
+    pub seed: u64,
+    /// Measured horizon in years, overriding the scenario's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub years: Option<f64>,
+}
+
+/// One observed figure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetSpec {
+    /// Its name in the outputs. Default: the metric path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// A path into a run's result (`summary.…`, `providers.<id>.…`), or a
+    /// list of them, summed.
+    pub metric: Metric,
+    /// The observed value.
+    pub observed: f64,
+    /// Its standard deviation (or give `interval`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sd: Option<f64>,
+    /// A 95% interval around it (sd = width / 3.92), instead of `sd`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<[f64; 2]>,
+    /// Where the figure comes from.
+    pub source: String,
+    /// The period it describes (`2023/24`).
+    pub period: String,
+}
+
+/// One metric path or several summed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Metric {
+    /// One path.
+    One(String),
+    /// Paths whose values are summed.
+    Sum(Vec<String>),
+}
+
+impl Metric {
+    /// The paths.
+    pub fn paths(&self) -> Vec<&str> {
+        match self {
+            Metric::One(p) => vec![p.as_str()],
+            Metric::Sum(v) => v.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+fn default_particles() -> usize {
+    100
+}
+fn default_alpha() -> f64 {
+    0.5
+}
+fn default_min_acceptance() -> f64 {
+    0.05
+}
+fn default_generations() -> u32 {
+    20
+}
+fn one() -> u32 {
+    1
+}
+fn one_u64() -> u64 {
+    1
+}
+
+/// A spec with everything it names loaded and checked.
+#[derive(Debug, Clone)]
+pub struct Calibration {
+    /// The spec as parsed.
+    pub spec: CalibrationSpec,
+    /// The sweep plan whose one point the calibration moves (parameters sorted by path).
+    pub plan: Plan,
+    /// The base scenario as loaded, before `years` (the calibrated scenario starts from it).
+    pub base: Value,
+    /// Each parameter's prior, in `plan.parameters` order.
+    pub priors: Vec<Input>,
+    /// The targets.
+    pub targets: Vec<Target>,
+}
+
+impl Calibration {
+    /// The scheme's sizes.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            particles: self.spec.particles,
+            alpha: self.spec.alpha,
+            min_acceptance: self.spec.min_acceptance,
+            max_generations: self.spec.generations,
+        }
+    }
+
+    /// Parameter values at a point of the unit cube of prior probabilities.
+    pub fn values(&self, unit: &[f64]) -> Vec<f64> {
+        self.priors.iter().zip(unit).map(|(p, &u)| p.quantile(u)).collect()
+    }
+}
+
+/// Most generations (their numbers key random streams below bit 61).
+const MAX_GENERATIONS: u32 = 10_000;
+
+/// Most points one calibration may simulate in a generation.
+const MAX_DRAWS: usize = 1_000_000;
+
+/// Reads and checks a calibration spec; errors name the file and the field.
+pub fn load(path: &Path) -> Result<Calibration, String> {
+    let at = |m: String| format!("{}: {m}", path.display());
+    let text = input::read_text(path, input::MAX_JSON_BYTES).map_err(at)?;
+    let spec: CalibrationSpec =
+        input::parse_json(&text).map_err(|(field, message)| at(format!("at `{field}`: {message}")))?;
+    check(spec, path.parent().unwrap_or(Path::new("."))).map_err(at)
+}
+
+/// Checks a parsed spec; `dir` resolves a relative scenario path.
+pub fn check(spec: CalibrationSpec, dir: &Path) -> Result<Calibration, String> {
+    if spec.parameters.is_empty() {
+        return Err("at `parameters`: expected at least one free parameter".into());
+    }
+    if spec.targets.is_empty() {
+        return Err("at `targets`: expected at least one target".into());
+    }
+    if spec.particles < 2 {
+        return Err(format!("at `particles`: expected at least 2, found {}", spec.particles));
+    }
+    if !(spec.alpha > 0.0 && spec.alpha < 1.0) {
+        return Err(format!("at `alpha`: expected a share in (0, 1), found {}", spec.alpha));
+    }
+    if !(0.0..=1.0).contains(&spec.min_acceptance) {
+        return Err(format!("at `min_acceptance`: expected a share in [0, 1], found {}", spec.min_acceptance));
+    }
+    if !(1..=MAX_GENERATIONS).contains(&spec.generations) {
+        return Err(format!("at `generations`: expected 1 to {MAX_GENERATIONS}, found {}", spec.generations));
+    }
+    let mut priors_by_path = BTreeMap::new();
+    for (path, p) in &spec.parameters {
+        if path == "regime" || path.starts_with("regime.") {
+            return Err(format!(
+                "at `parameters.{path}`: a regime knob is the data period's, not a free parameter: set it in `regime`"
+            ));
+        }
+        if p.group.is_some() {
+            return Err(format!("at `parameters.{path}.group`: a calibration has no groups; remove it"));
+        }
+        if p.values.is_some() || p.from.is_some() || p.to.is_some() || p.step.is_some() {
+            return Err(format!(
+                "at `parameters.{path}`: a prior needs `min` and `max` (or `mean` and `sd` for a normal), not grid `values` or `from`/`to`/`step`"
+            ));
+        }
+        priors_by_path.insert(path.clone(), Input::from_spec(path, p)?);
+    }
+    let settings = Settings {
+        particles: spec.particles,
+        alpha: spec.alpha,
+        min_acceptance: spec.min_acceptance,
+        max_generations: spec.generations,
+    };
+    if settings.first_draws() > MAX_DRAWS {
+        return Err(format!(
+            "at `particles`: {} particles at alpha {} draw {} points a generation, more than {MAX_DRAWS}",
+            spec.particles,
+            spec.alpha,
+            settings.first_draws()
+        ));
+    }
+    let mut targets = Vec::new();
+    for (i, t) in spec.targets.iter().enumerate() {
+        let here = |field: &str| format!("at `targets[{i}].{field}`");
+        let paths: Vec<String> = t.metric.paths().into_iter().map(str::to_owned).collect();
+        if paths.is_empty() {
+            return Err(format!("{}: expected a metric path or a list of them, found an empty list", here("metric")));
+        }
+        if let Some(p) = paths.iter().find(|p| !(p.starts_with("summary.") || p.starts_with("providers."))) {
+            return Err(format!(
+                "{}: expected a path into a run's `summary` or `providers` (`summary.waiting.list_size`, `providers.<id>.services.<service>.treated`), found `{p}`",
+                here("metric")
+            ));
+        }
+        if !t.observed.is_finite() {
+            return Err(format!("{}: expected a finite number, found {}", here("observed"), t.observed));
+        }
+        let sd = match (t.sd, t.interval) {
+            (Some(sd), None) if sd.is_finite() && sd > 0.0 => sd,
+            (Some(sd), None) => {
+                return Err(format!("{}: expected a standard deviation above 0, found {sd}", here("sd")));
+            }
+            (None, Some([lo, hi])) if lo.is_finite() && hi.is_finite() && lo < hi => (hi - lo) / 3.92,
+            (None, Some([lo, hi])) => {
+                return Err(format!("{}: expected [low, high] with low < high, found [{lo}, {hi}]", here("interval")));
+            }
+            (Some(_), Some(_)) => return Err(format!("at `targets[{i}]`: give `sd` or `interval`, not both")),
+            (None, None) => {
+                return Err(format!("at `targets[{i}]`: give the observed value's `sd` or its 95% `interval`"));
+            }
+        };
+        if t.source.trim().is_empty() {
+            return Err(format!("{}: say where the observed value comes from", here("source")));
+        }
+        let name = t.name.clone().unwrap_or_else(|| paths.join(" + "));
+        if targets.iter().any(|x: &Target| x.name == name) {
+            return Err(format!("{}: expected a unique target name, found `{name}` twice", here("name")));
+        }
+        targets.push(Target { name, paths, observed: t.observed, sd });
+    }
+
+    // The sweep machinery loads the scenario, checks every path and applies
+    // values; its one point sits at the priors' medians.
+    let sweep = SweepSpec {
+        scenario: spec.scenario.clone().map(ScenarioRef::One),
+        arms: spec.regime.clone().into_iter().collect(),
+        parameters: priors_by_path
+            .iter()
+            .map(|(k, p)| (k.clone(), ParamSpec { values: Some(vec![p.quantile(0.5).into()]), ..ParamSpec::default() }))
+            .collect(),
+        design: Design::Grid,
+        samples: None,
+        trajectories: None,
+        levels: None,
+        candidates: None,
+        second_order: None,
+        replicates: spec.replicates,
+        seed: spec.seed,
+        years: None,
+        metrics: None,
+        points: None,
+        timeseries: None,
+    };
+    let mut plan = plan::plan(sweep, dir)?;
+    let base = plan.bases[0].value.clone();
+    if let Some(y) = spec.years {
+        if !(y.is_finite() && y > 0.0 && y <= 1000.0) {
+            return Err(format!("at `years`: expected a number of years in (0, 1000], found {y}"));
+        }
+        let weeks = ((y * 52.0).round() as u32).max(1);
+        if let Some(h) = crate::sweep::paths::get_mut(&mut plan.bases[0].value, "time.horizon_weeks") {
+            *h = weeks.into();
+        }
+    }
+    let priors: Vec<Input> = plan.parameters.iter().map(|p| priors_by_path[p]).collect();
+    // Every prior's range must make valid scenarios.
+    for (name, u) in [("lower", 0.0), ("upper", 1.0)] {
+        let values: Vec<Value> = priors.iter().map(|p| p.quantile(u).into()).collect();
+        plan.scenario_at(&values, &format!("the priors' {name} ends")).map_err(|e| format!("at `parameters`: {e}"))?;
+    }
+    let medians: Vec<Value> = priors.iter().map(|p| p.quantile(0.5).into()).collect();
+    targets::check(&plan, &medians, &targets, spec.seed)?;
+    Ok(Calibration { spec, plan, base, priors, targets })
+}

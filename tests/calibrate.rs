@@ -1,0 +1,190 @@
+//! `ccsim calibrate`: recovering known parameters from the model's own
+//! output, the same bytes at any thread count and after a kill, and clear
+//! refusals of bad specs.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::common::ccsim;
+
+const SPEC: &str = "configs/calibration/duopoly.json";
+const FILES: [&str; 3] = ["simulations.jsonl", "posterior.json", "calibrated.json"];
+
+fn calibrate(spec: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    ccsim()
+        .args(["calibrate", spec.to_str().expect("utf-8"), "--out", out.to_str().expect("utf-8"), "--quiet"])
+        .args(extra)
+        .output()
+        .expect("runs")
+}
+
+fn read(path: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).expect("exists")).expect("JSON")
+}
+
+fn same_files(a: &Path, b: &Path, what: &str) {
+    for f in FILES {
+        let (x, y) = (std::fs::read(a.join(f)).expect("a"), std::fs::read(b.join(f)).expect("b"));
+        assert!(x == y, "{f} differs {what}");
+    }
+}
+
+/// The duopoly's own output at older residents' referral rate 190 and
+/// `choice.beta_minutes` 0.22 is the data: the posterior must hold both,
+/// pin the rate (which sets how many are treated) to a few percent, and
+/// leave the choice parameter wide where travel hardly moves with it
+/// (above about 0.2 nearly everyone goes to the nearer provider).
+#[test]
+fn known_parameters_are_recovered_with_their_uncertainty() {
+    let t = tempfile::tempdir().expect("temp");
+    let out = t.path().join("one");
+    let o = calibrate(Path::new(SPEC), &out, &["-j", "1"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let post = read(&out.join("posterior.json"));
+    let param = |path: &str| {
+        post["parameters"].as_array().expect("list").iter().find(|p| p["path"] == path).expect("there")["posterior"]
+            .clone()
+    };
+    let rate = param("services.elective_surgery.referral_rate.older");
+    let (lo, median, hi) =
+        (rate["q05"].as_f64().unwrap(), rate["median"].as_f64().unwrap(), rate["q95"].as_f64().unwrap());
+    assert!(lo < 190.0 && 190.0 < hi, "90% interval [{lo}, {hi}] misses 190");
+    assert!((median - 190.0).abs() < 190.0 * 0.05, "median {median}");
+    // The data's sd (400 of 21,435 treated, 1.9%) alone allows the rate ± 3.5;
+    // an interval far narrower would ignore the observation error.
+    assert!(hi - lo > 2.0 * 1.645 * 3.5 * 0.7 && hi - lo < 60.0, "90% interval [{lo}, {hi}]");
+    let beta = param("choice.beta_minutes");
+    let (blo, bhi) = (beta["q05"].as_f64().unwrap(), beta["q95"].as_f64().unwrap());
+    assert!(blo < 0.22 && 0.22 < bhi, "choice interval [{blo}, {bhi}] misses 0.22");
+    assert!(blo > 0.05, "low choice weights send patients past the nearer provider: [{blo}, {bhi}]");
+    // Tolerances shrink; weights sum to one; every point is recorded once.
+    let gens = post["generations"].as_array().expect("list");
+    for pair in gens.windows(2) {
+        assert!(pair[1]["tolerance"].as_f64() <= pair[0]["tolerance"].as_f64());
+    }
+    let total: f64 = post["particles"].as_array().expect("list").iter().map(|p| p["weight"].as_f64().unwrap()).sum();
+    assert!((total - 1.0).abs() < 1e-9);
+    let lines = std::fs::read_to_string(out.join("simulations.jsonl")).expect("lines");
+    let simulated: u64 = gens.iter().map(|g| g["simulations"].as_u64().unwrap()).sum();
+    assert_eq!(lines.lines().count() as u64, simulated);
+    assert_eq!(post["simulations"].as_u64(), Some(simulated));
+    // The fit: observed against the posterior's simulated values.
+    for target in post["targets"].as_array().expect("list") {
+        let s = &target["simulated"];
+        let observed = target["observed"].as_f64().unwrap();
+        let sd = target["sd"].as_f64().unwrap();
+        assert!((s["median"].as_f64().unwrap() - observed).abs() < 2.0 * sd, "{target}");
+    }
+    // The calibrated scenario runs, at the posterior medians, naming its calibration.
+    let cal = read(&out.join("calibrated.json"));
+    assert_eq!(cal["services"]["elective_surgery"]["referral_rate"]["older"].as_f64(), Some(median));
+    let sources = cal["sources"].as_array().expect("list");
+    assert!(sources.last().and_then(Value::as_str).is_some_and(|s| s.starts_with("Calibrated by `ccsim calibrate`")));
+    let o = ccsim().args(["check", out.join("calibrated.json").to_str().unwrap()]).output().expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    // The same bytes on two threads, and after a resume of a cut-short file.
+    let two = t.path().join("two");
+    assert!(calibrate(Path::new(SPEC), &two, &["-j", "2"]).status.success());
+    same_files(&out, &two, "between 1 and 2 threads");
+    let lines: Vec<&str> = lines.lines().collect();
+    let cut = t.path().join("cut");
+    std::fs::create_dir(&cut).expect("dir");
+    std::fs::copy(out.join("manifest.json"), cut.join("manifest.json")).expect("copy");
+    // A third of the points, then half a line, as a kill mid-write leaves it.
+    let keep = lines.len() / 3;
+    let mut text: String = lines[..keep].iter().map(|l| format!("{l}\n")).collect();
+    text.push_str(&lines[keep][..lines[keep].len() / 2]);
+    std::fs::write(cut.join("simulations.jsonl"), text).expect("write");
+    let o = ccsim().args(["calibrate", SPEC, "--out", cut.to_str().unwrap(), "--resume"]).output().expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(said.contains(&format!("{} already recorded", keep)), "{said}");
+    same_files(&out, &cut, "after a resume");
+}
+
+#[test]
+fn a_killed_calibration_resumes_to_the_same_bytes() {
+    let t = tempfile::tempdir().expect("temp");
+    let reference = t.path().join("reference");
+    assert!(calibrate(Path::new(SPEC), &reference, &[]).status.success());
+    let out = t.path().join("killed");
+    for delay in [50u64, 150, 300] {
+        let _ = std::fs::remove_dir_all(&out);
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ccsim"))
+            .args(["calibrate", SPEC, "--out", out.to_str().unwrap(), "--quiet"])
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starts");
+        std::thread::sleep(Duration::from_millis(delay));
+        let _ = child.kill();
+        let _ = child.wait();
+        let resume = if out.join("manifest.json").exists() { &["--resume"][..] } else { &[][..] };
+        let o = calibrate(Path::new(SPEC), &out, resume);
+        assert!(o.status.success(), "after a kill at {delay} ms: {}", String::from_utf8_lossy(&o.stderr));
+        same_files(&reference, &out, &format!("after a kill at {delay} ms"));
+    }
+}
+
+fn spec_with(change: impl FnOnce(&mut Value)) -> (tempfile::TempDir, PathBuf) {
+    let mut v = read(Path::new(SPEC));
+    change(&mut v);
+    let t = tempfile::tempdir().expect("temp");
+    let path = t.path().join("spec.json");
+    std::fs::write(&path, serde_json::to_vec(&v).expect("JSON")).expect("write");
+    (t, path)
+}
+
+fn refused(change: impl FnOnce(&mut Value), expected: &[&str]) {
+    let (t, spec) = spec_with(change);
+    let out = t.path().join("out");
+    let o = calibrate(&spec, &out, &[]);
+    assert!(!o.status.success());
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("spec.json"), "names the file: {e}");
+    for x in expected {
+        assert!(e.contains(x), "expected `{x}` in: {e}");
+    }
+    assert!(!out.exists() || std::fs::read_dir(&out).expect("dir").count() == 0, "wrote something: {e}");
+}
+
+#[test]
+fn bad_specs_are_refused_with_the_field_and_nothing_written() {
+    refused(
+        |v| v["parameters"]["choice.beta_minute"] = json!({"min": 0.1, "max": 1}),
+        &["unknown parameter path `choice.beta_minute`", "choice.beta_minutes"],
+    );
+    refused(|v| v["targets"][0]["sd"] = json!(0), &["at `targets[0].sd`", "above 0"]);
+    refused(
+        |v| v["targets"][1]["metric"] = json!("summary.access.overall.mean_minute"),
+        &["at `targets[1].metric`", "summary.access.overall.mean_minutes"],
+    );
+    refused(|v| v["targets"][1]["metric"] = json!("access.overall"), &["at `targets[1].metric`", "`summary`"]);
+    refused(|v| v["parameters"]["regime.pooling"] = json!({"min": 0, "max": 1}), &["regime knob", "`regime`"]);
+    refused(|v| v["alpha"] = json!(1.0), &["at `alpha`"]);
+    refused(
+        |v| v["parameters"]["choice.beta_minutes"] = json!({"values": [0.1, 0.2]}),
+        &["at `parameters.choice.beta_minutes`", "`min` and `max`"],
+    );
+    refused(
+        |v| v["parameters"]["services.elective_surgery.tariff"] = json!({"min": -100, "max": 1000}),
+        &["the priors' lower ends", "tariff"],
+    );
+    refused(|v| v["targets"][0].as_object_mut().unwrap().remove("source").map(|_| ()).unwrap(), &["source"]);
+}
+
+#[test]
+fn a_directory_with_other_files_is_left_alone() {
+    let t = tempfile::tempdir().expect("temp");
+    let out = t.path().join("out");
+    std::fs::create_dir(&out).expect("dir");
+    std::fs::write(out.join("notes.txt"), "mine").expect("write");
+    let o = calibrate(Path::new(SPEC), &out, &[]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is not empty"));
+    assert_eq!(std::fs::read_dir(&out).expect("dir").count(), 1);
+    assert_eq!(std::fs::read_to_string(out.join("notes.txt")).expect("kept"), "mine");
+}
