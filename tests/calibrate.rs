@@ -188,3 +188,54 @@ fn a_directory_with_other_files_is_left_alone() {
     assert_eq!(std::fs::read_dir(&out).expect("dir").count(), 1);
     assert_eq!(std::fs::read_to_string(out.join("notes.txt")).expect("kept"), "mine");
 }
+
+/// A sweep over a calibration's posterior: its points are the particles,
+/// drawn by weight, and its summary spreads each measure over them, wider
+/// than one point's seed noise where the parameters are uncertain.
+#[test]
+fn a_posterior_design_carries_parameter_uncertainty_into_a_comparison() {
+    let t = tempfile::tempdir().expect("temp");
+    let cal = t.path().join("cal");
+    assert!(calibrate(Path::new(SPEC), &cal, &[]).status.success());
+    let posterior = read(&cal.join("posterior.json"));
+    let particles: Vec<Value> =
+        posterior["particles"].as_array().expect("list").iter().map(|p| p["parameters"].clone()).collect();
+    let spec = t.path().join("sweep.json");
+    let sweep = json!({
+        "scenario": "builtin:duopoly", "arms": ["competition", "collaboration"], "design": "posterior",
+        "posterior": cal.join("posterior.json"), "samples": 30, "replicates": 2, "years": 1, "seed": 5,
+        "metrics": ["waiting.overall", "outcomes.overall"]
+    });
+    std::fs::write(&spec, serde_json::to_vec(&sweep).expect("JSON")).expect("write");
+    let out = t.path().join("sweep");
+    let o = ccsim()
+        .args(["sweep", spec.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"])
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let summary = read(&out.join("summary.json"));
+    let points = summary["points"].as_array().expect("list");
+    assert_eq!(points.len(), 30);
+    for p in points {
+        assert!(particles.contains(&p["parameters"]), "a point that is no particle: {}", p["parameters"]);
+    }
+    let post = &summary["posterior"];
+    let treated = &post["arms"]["competition"]["waiting.overall.elective_treated"];
+    let [lo, hi] = [treated["interval95"][0].as_f64().unwrap(), treated["interval95"][1].as_f64().unwrap()];
+    assert!(lo < 21435.0 && 21435.0 < hi, "[{lo}, {hi}]");
+    // The rate's posterior (about ±7 of 190) moves treated by about ±800;
+    // one point's two seeds differ by about √21,435 ≈ 150.
+    let seed_half: f64 = points
+        .iter()
+        .filter_map(|p| p["arms"]["competition"]["metrics"]["waiting.overall.elective_treated"]["sd"].as_f64())
+        .sum::<f64>()
+        / 30.0;
+    assert!(hi - lo > 4.0 * seed_half, "interval {lo}..{hi} against seed sd {seed_half}");
+    let diff = &post["differences"]["collaboration - competition"]["outcomes.overall.adverse_rate"];
+    let share = diff["above_zero"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&share) && diff["points"] == 30);
+    // The manifest holds the drawn points: the sweep no longer needs the posterior file.
+    std::fs::remove_file(cal.join("posterior.json")).expect("remove");
+    let o = ccsim().args(["rerun", out.to_str().unwrap(), "3"]).output().expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}

@@ -1,4 +1,4 @@
-//! Fuzzing the input formats: scenarios and sweep specs with extreme values
+//! Fuzzing the input formats: scenarios, sweep specs and calibration specs with extreme values
 //! in every field (0, negative, 1e308, huge integers, empty arrays and
 //! objects, blank strings, wrong types). Each mutated input must either run
 //! a year with balanced books or be refused with an error that names the
@@ -17,6 +17,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use ccsim::calibrate::spec::{CalibrationSpec, TargetSpec};
 use ccsim::load::{self, Source};
 use ccsim::model::{self, Scenario};
 use proptest::prelude::*;
@@ -205,6 +206,38 @@ fn full_specs() -> Vec<Value> {
             "replicates": 1, "years": 1,
             "timeseries": ["waiting", "quality"]
         }),
+        json!({
+            "scenario": "configs/duopoly.json",
+            "arms": ["competition", "collaboration"],
+            "design": "posterior", "posterior": "tests/data/posterior.json", "samples": 3,
+            "replicates": 1, "years": 1
+        }),
+    ]
+}
+
+/// Calibration specs that set every field between them.
+fn full_calibrations() -> Vec<Value> {
+    vec![
+        json!({
+            "scenario": "configs/duopoly.json",
+            "regime": {"name": "tariff", "preset": "competition", "pooling": 0.1},
+            "parameters": {"behaviour.altruism": {"min": 0, "max": 100},
+                           "choice.beta_quality": {"distribution": "log_uniform", "min": 0.05, "max": 1}},
+            "targets": [
+                {"name": "treated", "metric": "summary.waiting.overall.elective_treated", "observed": 20000, "sd": 500,
+                 "source": "synthetic", "period": "a year"},
+                {"metric": ["providers.a.services.elective_surgery.treated", "providers.b.services.elective_surgery.treated"],
+                 "observed": 20000, "interval": [19000, 21000], "source": "synthetic", "period": "a year"}
+            ],
+            "particles": 10, "alpha": 0.5, "min_acceptance": 0.05, "generations": 3, "replicates": 1, "seed": 2, "years": 1
+        }),
+        json!({
+            "scenario": "configs/duopoly.json",
+            "parameters": {"choice.beta_quality": {"distribution": "truncated_normal", "mean": 0.2, "sd": 0.05, "min": 0.05, "max": 0.5},
+                           "behaviour.altruism": {"distribution": "triangular", "min": 0, "mode": 30, "max": 100}},
+            "targets": [{"metric": "summary.access.overall.mean_minutes", "observed": 16.8, "sd": 0.3,
+                         "source": "synthetic", "period": "a year"}]
+        }),
     ]
 }
 
@@ -333,6 +366,21 @@ fn every_field_of_both_formats_is_fuzzed() {
         }
     }
     let specs = full_specs();
+    let calibrations = full_calibrations();
+    for (name, fs, pointer) in
+        [("CalibrationSpec", fields::<CalibrationSpec>(), ""), ("TargetSpec", fields::<TargetSpec>(), "/targets/0")]
+    {
+        for f in fs {
+            let present = calibrations.iter().any(|s| {
+                s.pointer(pointer).and_then(Value::as_object).is_some_and(|o| o.contains_key(f))
+                    || name == "TargetSpec"
+                        && s["targets"].as_array().is_some_and(|ts| ts.iter().any(|t| t.get(f).is_some()))
+            });
+            if !present {
+                missing.push(format!("{name}.{f}"));
+            }
+        }
+    }
     for (name, fs, pointer) in [
         ("SweepSpec", fields::<SweepSpec>(), ""),
         ("ParamSpec", fields::<ParamSpec>(), "/parameters/choice.beta_quality"),
@@ -550,4 +598,62 @@ fn random_combinations_of_spec_mutations_are_planned_or_refused_by_field() {
         combinations(base, cases / 3 + 1, 20 + i as u8, &check_spec);
     }
     eprintln!("{cases} spec combinations; so far in this process {RAN:?} ran, {REFUSED:?} refused");
+}
+
+/// Loads a mutated calibration spec (which runs its targets' check); never
+/// a panic, and a refusal names a mutated field.
+fn check_calibration(text: &str, mutated: &[String]) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("calibration.json");
+    std::fs::write(&path, text).expect("write spec");
+    let start = Instant::now();
+    let outcome = catch_unwind(AssertUnwindSafe(|| ccsim::calibrate::spec::load(&path)));
+    match outcome {
+        Err(_) => panic!("panicked on calibration mutations {mutated:?}:\n{text}"),
+        Ok(Ok(_)) => tally(true),
+        Ok(Err(message)) => {
+            tally(false);
+            assert!(message.contains("calibration.json"), "the error names no file: {message}");
+            let named = named_paths(&message);
+            let ok = named.iter().any(|n| {
+                mutated.iter().map(|m| field(m)).any(|m| {
+                    answers(n, m)
+                        || m.starts_with("parameters")
+                        || m.starts_with("scenario")
+                        || m.starts_with("years")
+                        || m.starts_with("regime")
+                })
+            });
+            assert!(ok, "the error names none of the mutated fields {mutated:?}: {message}");
+        }
+    }
+    assert!(
+        start.elapsed() < Duration::from_secs(60),
+        "took {:?} on calibration mutations {mutated:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn every_calibration_field_with_every_extreme_value_is_loaded_or_refused_by_field() {
+    let mut cases = 0;
+    for base in full_calibrations() {
+        let places = places(&base);
+        for p in 0..places.len() {
+            for x in 0..extremes().len() {
+                let (text, mutated) = mutate(&base, &places, &[(p, x)]);
+                check_calibration(&text, &mutated);
+                cases += 1;
+            }
+        }
+    }
+    eprintln!("{cases} single mutations of the calibration specs");
+}
+
+#[test]
+fn random_combinations_of_calibration_mutations_are_loaded_or_refused_by_field() {
+    let cases = if long_tests() { 100_000 } else { 1_000 };
+    for (i, base) in full_calibrations().iter().enumerate() {
+        combinations(base, cases / 2 + 1, 40 + i as u8, &check_calibration);
+    }
 }

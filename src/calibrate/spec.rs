@@ -202,18 +202,11 @@ pub fn check(spec: CalibrationSpec, dir: &Path) -> Result<Calibration, String> {
         }
         priors_by_path.insert(path.clone(), Input::from_spec(path, p)?);
     }
-    let settings = Settings {
-        particles: spec.particles,
-        alpha: spec.alpha,
-        min_acceptance: spec.min_acceptance,
-        max_generations: spec.generations,
-    };
-    if settings.first_draws() > MAX_DRAWS {
+    let draws = (spec.particles as f64 / spec.alpha).ceil();
+    if draws > MAX_DRAWS as f64 {
         return Err(format!(
-            "at `particles`: {} particles at alpha {} draw {} points a generation, more than {MAX_DRAWS}",
-            spec.particles,
-            spec.alpha,
-            settings.first_draws()
+            "at `particles` and at `alpha`: {} particles at alpha {} draw {draws:.3e} points a generation, more than {MAX_DRAWS}; give fewer particles or a larger alpha",
+            spec.particles, spec.alpha,
         ));
     }
     let mut targets = Vec::new();
@@ -276,6 +269,7 @@ pub fn check(spec: CalibrationSpec, dir: &Path) -> Result<Calibration, String> {
         years: None,
         metrics: None,
         points: None,
+        posterior: None,
         timeseries: None,
     };
     let mut plan = plan::plan(sweep, dir)?;

@@ -82,7 +82,7 @@ fn sampled(u: f64, input: &Input, integer: bool, grid: bool) -> Value {
 
 /// The design's points: for each, one value per parameter (in `paths` order).
 pub fn points(spec: &SweepSpec, parameter_paths: &[String], base: &Value) -> Result<Vec<Vec<Value>>, String> {
-    if let (Design::Points, Some(Points::Rows(rows))) = (spec.design, &spec.points) {
+    if let (Design::Points | Design::Posterior, Some(Points::Rows(rows))) = (spec.design, &spec.points) {
         check_points(Some(rows.len() as u64), "at `points`: the list")?;
         return Ok(rows.iter().map(|r| parameter_paths.iter().map(|p| r[p].clone()).collect()).collect());
     }
@@ -117,6 +117,7 @@ pub fn points(spec: &SweepSpec, parameter_paths: &[String], base: &Value) -> Res
             Ok(out)
         }
         Design::Points => Err("at `points`: a `points` design needs `points`".into()),
+        Design::Posterior => Err("at `posterior`: a `posterior` design needs `posterior` and `samples`".into()),
         Design::Random | Design::LatinHypercube | Design::Morris | Design::Sobol => {
             let inputs: Vec<Input> = parameter_paths
                 .iter()
@@ -187,7 +188,9 @@ pub fn factors(spec: &SweepSpec, parameter_paths: &[String]) -> (Vec<String>, Ve
 pub fn unit_points(spec: &SweepSpec, k: usize) -> Result<Vec<Vec<f64>>, String> {
     let mut rng = design_rng(spec.seed);
     match spec.design {
-        Design::Grid | Design::Points => Err("a grid or points design has no unit points".into()),
+        Design::Grid | Design::Points | Design::Posterior => {
+            Err("a grid, points or posterior design has no unit points".into())
+        }
         Design::Random | Design::LatinHypercube => {
             let n = samples(spec)?;
             check_points(Some(u64::from(n)), &format!("at `samples`: {n} samples"))?;
@@ -429,6 +432,7 @@ mod tests {
             candidates: None,
             second_order: None,
             points: None,
+            posterior: None,
             timeseries: None,
         }
     }

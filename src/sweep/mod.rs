@@ -14,6 +14,7 @@ pub mod inputs;
 pub mod merge;
 pub mod paths;
 pub mod plan;
+pub mod posterior;
 pub mod runner;
 pub mod sensitivity;
 pub mod spec;

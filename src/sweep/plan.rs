@@ -11,6 +11,7 @@ use serde_json::Value;
 use super::SweepError;
 use super::design;
 use super::paths;
+use super::posterior;
 use super::spec::{Design, Points, SweepSpec, check_series};
 use crate::input;
 use crate::load::{self, DEFAULT_SCENARIO};
@@ -168,6 +169,22 @@ pub fn plan(mut spec: SweepSpec, spec_dir: &Path) -> Result<Plan, String> {
     if let Some(Points::File(file)) = &spec.points {
         spec.points = Some(Points::Rows(read_points(file, spec_dir)?));
     }
+    if spec.design == Design::Posterior {
+        if spec.points.is_some() {
+            return Err("at `points`: a `posterior` design draws its points from `posterior`; remove `points`".into());
+        }
+        let file = spec
+            .posterior
+            .as_deref()
+            .ok_or("at `posterior`: a `posterior` design needs `posterior`, the `posterior.json` of a calibration")?;
+        let samples = spec.samples.ok_or("at `samples`: a `posterior` design needs `samples`, the points to draw")?;
+        spec.points = Some(Points::Rows(posterior::draw(file, spec_dir, samples, spec.seed)?));
+    } else if spec.posterior.is_some() {
+        return Err(
+            "at `posterior`: only a `posterior` design takes `posterior`; set `\"design\": \"posterior\"` or remove it"
+                .into(),
+        );
+    }
     let refs: Vec<Option<&str>> = match &spec.scenario {
         None => vec![None],
         Some(r) => r.refs().into_iter().map(Some).collect(),
@@ -245,7 +262,7 @@ fn plan_with(spec: SweepSpec, scenarios: Vec<Scenario>) -> Result<Plan, String> 
 
     let arms = resolve_arms(&spec, &bases[0].regime)?;
     let names: Vec<String> = match spec.design {
-        Design::Points => point_parameters(&spec)?,
+        Design::Points | Design::Posterior => point_parameters(&spec)?,
         _ if spec.points.is_some() => {
             return Err(
                 "at `points`: only a `points` design takes `points`; set `\"design\": \"points\"` or remove it".into(),
@@ -433,11 +450,15 @@ impl Plan {
         let (base, values) = self.split(point);
         // Where the spec gave the point's values: its parameters, or a row of its points.
         let origin = match self.spec.design {
-            Design::Points => format!("points[{}]", point % self.design.len()),
+            Design::Points | Design::Posterior => format!("points[{}]", point % self.design.len()),
             _ => "parameters".to_owned(),
         };
         let named: Vec<String> = self.values(point).iter().map(|(k, v)| format!("{k} = {v}")).collect();
-        let from = if self.spec.design == Design::Points { format!("at `{origin}`: ") } else { String::new() };
+        let from = if matches!(self.spec.design, Design::Points | Design::Posterior) {
+            format!("at `{origin}`: ")
+        } else {
+            String::new()
+        };
         let label = format!("point {point}");
         let whole = format!("{from}{label} ({})", named.join(", "));
         self.build(base, values, arm, &origin, &label, &whole)

@@ -20,6 +20,7 @@ use serde_json::Value;
 
 use super::SweepError;
 use super::plan::Plan;
+use super::spec::Design;
 #[cfg(doc)]
 use super::summary::RunLine;
 use super::summary::{self, Layout, MANIFEST, RUNS, SUMMARY};
@@ -284,6 +285,7 @@ pub fn layout(plan: &Plan) -> Layout {
         parameters: plan.parameter_names(),
         metrics: plan.spec.metrics.clone(),
         timeseries: plan.spec.timeseries.clone(),
+        posterior: plan.spec.design == Design::Posterior,
     }
 }
 

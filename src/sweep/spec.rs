@@ -33,6 +33,10 @@ pub enum Design {
     Sobol,
     /// The user's own points, listed in `points` (a CSV file or the rows).
     Points,
+    /// `samples` points drawn by weight from the particles of a posterior
+    /// (`ccsim calibrate`'s `posterior.json`, named in `posterior`), so that
+    /// results carry parameter uncertainty as well as seed noise.
+    Posterior,
 }
 
 impl Design {
@@ -290,6 +294,11 @@ pub struct SweepSpec {
     /// so the manifest holds the points that ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub points: Option<Points>,
+    /// A `posterior` design's posterior: `ccsim calibrate`'s `posterior.json`
+    /// (relative to the working directory, else to the spec's). Planning
+    /// draws the points into `points`, so the manifest holds the points that ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub posterior: Option<String>,
     /// Weekly series each run records (system-wide and per provider, e.g.
     /// `waiting`, `quality`), kept in `runs.jsonl` and written in long form
     /// to `timeseries.csv`. Default: none.

@@ -67,6 +67,10 @@ pub struct Layout {
     /// Weekly series each run records (none when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeseries: Option<Vec<String>>,
+    /// Whether the points are draws from a posterior (the summary then
+    /// also spreads each measure over them).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub posterior: bool,
 }
 
 impl Layout {
@@ -227,6 +231,9 @@ pub struct SweepSummary {
     pub layout: Layout,
     /// By point.
     pub points: Vec<PointSummary>,
+    /// A posterior design's measures over its points (parameter uncertainty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub posterior: Option<super::posterior::PosteriorSummary>,
 }
 
 fn parse_line(buf: &[u8], path: &Path) -> Result<RunLine, SweepError> {
@@ -312,11 +319,13 @@ fn summarise_index(runs: &Path, index: &[Option<Entry>], layout: &Layout) -> Res
             },
         )
         .collect::<Result<Vec<_>, _>>()?;
+    let points: Vec<PointSummary> = points.into_iter().flatten().collect();
     Ok(SweepSummary {
         ccsim_version: crate::model::run::VERSION.to_owned(),
         runs: index.iter().flatten().count() as u64,
         layout: layout.clone(),
-        points: points.into_iter().flatten().collect(),
+        posterior: layout.posterior.then(|| super::posterior::summarise(&points)),
+        points,
     })
 }
 
