@@ -239,3 +239,35 @@ fn a_posterior_design_carries_parameter_uncertainty_into_a_comparison() {
     let o = ccsim().args(["rerun", out.to_str().unwrap(), "3"]).output().expect("runs");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+/// `ccsim report` on a calibration directory: the generations, each
+/// parameter's posterior against its prior, and the fit, in HTML and Markdown.
+#[test]
+fn a_calibration_directory_is_reported() {
+    let t = tempfile::tempdir().expect("temp");
+    let out = t.path().join("cal");
+    assert!(calibrate(Path::new(SPEC), &out, &[]).status.success());
+    let o = ccsim().args(["report", out.to_str().unwrap()]).output().expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = std::fs::read_to_string(out.join("report.html")).expect("written");
+    for id in [
+        "tolerance",
+        "acceptance",
+        "posterior-choice.beta_minutes",
+        "posterior-services.elective_surgery.referral_rate.older",
+        "fit",
+    ] {
+        assert!(html.contains(&format!("id=\"{id}\"")), "no figure {id}");
+    }
+    assert!(html.contains("log-uniform [0.02000, 1.000]"), "the prior as written");
+    assert!(html.contains("elective patients treated") && html.contains("synthetic: the duopoly itself"));
+    let o = ccsim().args(["report", out.to_str().unwrap(), "--format", "md"]).output().expect("runs");
+    let md = String::from_utf8_lossy(&o.stdout);
+    assert!(md.contains("| services.elective\\_surgery.referral\\_rate.older |"), "{md}");
+    assert!(md.contains("| elective patients treated | 21435 |"), "{md}");
+    // Before it has finished, the report says how to finish it.
+    std::fs::remove_file(out.join("posterior.json")).expect("remove");
+    let o = ccsim().args(["report", out.to_str().unwrap()]).output().expect("runs");
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--resume"));
+}

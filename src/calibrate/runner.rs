@@ -124,7 +124,7 @@ fn simulate(cal: &Calibration, p: &Proposal) -> Result<Line, String> {
         }
         let mut m = targets::metrics(&result);
         for (s, t) in sums.iter_mut().zip(&cal.targets) {
-            *s += targets::value(&mut m, &t.paths).map_err(|e| format!("{label}, target `{}`: {e}", t.name))?;
+            *s += targets::value(&mut m, t).map_err(|e| format!("{label}, target `{}`: {e}", t.name))?;
         }
     }
     let simulated: Vec<f64> = sums.iter().map(|s| s / seeds.len() as f64).collect();
@@ -357,7 +357,7 @@ fn posterior_json(cal: &Calibration, post: &Posterior, lines: &BTreeMap<(u32, u3
             let ws: Vec<f64> = ws.iter().map(|x| x / total).collect();
             json!({
                 "name": t.name,
-                "metric": t.paths,
+                "metric": written.metric,
                 "observed": t.observed,
                 "sd": t.sd,
                 "source": written.source,

@@ -79,7 +79,7 @@ pub struct TargetSpec {
     pub period: String,
 }
 
-/// One metric path or several summed.
+/// One metric path, several summed, or a weighted mean of several.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Metric {
@@ -87,14 +87,27 @@ pub enum Metric {
     One(String),
     /// Paths whose values are summed.
     Sum(Vec<String>),
+    /// A weighted mean (a trust's share of its list within 18 weeks over its services, weighted by their lists).
+    Weighted(WeightedMean),
+}
+
+/// Σ value × weight / Σ weight, over the terms whose value is defined and weight above 0.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeightedMean {
+    /// The values' paths.
+    pub weighted_mean: Vec<String>,
+    /// The weights' paths, one per value.
+    pub weights: Vec<String>,
 }
 
 impl Metric {
-    /// The paths.
-    pub fn paths(&self) -> Vec<&str> {
+    /// The values' paths and, for a weighted mean, the weights' paths.
+    pub fn paths(&self) -> (Vec<String>, Option<Vec<String>>) {
         match self {
-            Metric::One(p) => vec![p.as_str()],
-            Metric::Sum(v) => v.iter().map(String::as_str).collect(),
+            Metric::One(p) => (vec![p.clone()], None),
+            Metric::Sum(v) => (v.clone(), None),
+            Metric::Weighted(w) => (w.weighted_mean.clone(), Some(w.weights.clone())),
         }
     }
 }
@@ -212,11 +225,22 @@ pub fn check(spec: CalibrationSpec, dir: &Path) -> Result<Calibration, String> {
     let mut targets = Vec::new();
     for (i, t) in spec.targets.iter().enumerate() {
         let here = |field: &str| format!("at `targets[{i}].{field}`");
-        let paths: Vec<String> = t.metric.paths().into_iter().map(str::to_owned).collect();
+        let (paths, weights) = t.metric.paths();
         if paths.is_empty() {
             return Err(format!("{}: expected a metric path or a list of them, found an empty list", here("metric")));
         }
-        if let Some(p) = paths.iter().find(|p| !(p.starts_with("summary.") || p.starts_with("providers."))) {
+        if let Some(w) = &weights
+            && w.len() != paths.len()
+        {
+            return Err(format!(
+                "{}: expected one weight per value, found {} values and {} weights",
+                here("metric.weights"),
+                paths.len(),
+                w.len()
+            ));
+        }
+        let all = paths.iter().chain(weights.iter().flatten());
+        if let Some(p) = all.into_iter().find(|p| !(p.starts_with("summary.") || p.starts_with("providers."))) {
             return Err(format!(
                 "{}: expected a path into a run's `summary` or `providers` (`summary.waiting.list_size`, `providers.<id>.services.<service>.treated`), found `{p}`",
                 here("metric")
@@ -246,7 +270,7 @@ pub fn check(spec: CalibrationSpec, dir: &Path) -> Result<Calibration, String> {
         if targets.iter().any(|x: &Target| x.name == name) {
             return Err(format!("{}: expected a unique target name, found `{name}` twice", here("name")));
         }
-        targets.push(Target { name, paths, observed: t.observed, sd });
+        targets.push(Target { name, paths, weights, observed: t.observed, sd });
     }
 
     // The sweep machinery loads the scenario, checks every path and applies

@@ -13,8 +13,10 @@ use crate::sweep::plan::Plan;
 pub struct Target {
     /// Name in the outputs.
     pub name: String,
-    /// Paths summed.
+    /// Paths summed (or averaged with `weights`).
     pub paths: Vec<String>,
+    /// A weighted mean's weights, one path per value.
+    pub weights: Option<Vec<String>>,
     /// Observed value.
     pub observed: f64,
     /// Its standard deviation.
@@ -29,27 +31,51 @@ pub fn metrics(result: &model::RunOutput) -> Value {
     })
 }
 
-/// A target's value in one run: the sum of its paths; NaN when one is null
-/// (undefined in this run); an error when a path is not there at all.
-pub fn value(values: &mut Value, wanted: &[String]) -> Result<f64, String> {
-    let mut total = 0.0;
-    for p in wanted {
-        match paths::get_mut(values, p) {
-            Some(Value::Null) => return Ok(f64::NAN),
-            Some(v) => match v.as_f64() {
-                Some(x) => total += x,
-                None => return Err(format!("`{p}` is not a number in a run's result")),
-            },
-            None => {
-                let leaves = paths::leaves(values);
-                return Err(format!(
-                    "`{p}` is not in a run's result; nearest: {}",
-                    paths::nearest(p, &leaves, 3).join(", ")
-                ));
-            }
+/// The number at `p` (NaN when null: undefined in this run); an error when
+/// the path is not there at all, or not a number.
+fn number(values: &mut Value, p: &str) -> Result<f64, String> {
+    match paths::get_mut(values, p) {
+        Some(Value::Null) => Ok(f64::NAN),
+        Some(v) => v.as_f64().ok_or_else(|| format!("`{p}` is not a number in a run's result")),
+        None => {
+            let leaves = paths::leaves(values);
+            Err(format!("`{p}` is not in a run's result; nearest: {}", paths::nearest(p, &leaves, 3).join(", ")))
         }
     }
-    Ok(total)
+}
+
+/// A target's value in one run: the sum of its paths (NaN when one is
+/// undefined), or their weighted mean over the terms with a value and a
+/// weight above 0 (NaN when there are none). A path that checked but is
+/// not in this run's result — a provider's service gone in a takeover,
+/// its patients with the acquirer — counts 0 in a sum and is left out of
+/// a mean; a target none of whose paths is there is NaN.
+pub fn value(values: &mut Value, t: &Target) -> Result<f64, String> {
+    let mut present = |p: &str| match number(values, p) {
+        Ok(x) => Ok(Some(x)),
+        Err(_) if paths::get_mut(values, p).is_none() => Ok(None),
+        Err(e) => Err(e),
+    };
+    let Some(weights) = &t.weights else {
+        let mut total = None;
+        for p in &t.paths {
+            if let Some(x) = present(p)? {
+                total = Some(total.unwrap_or(0.0) + x);
+            }
+        }
+        return Ok(total.unwrap_or(f64::NAN));
+    };
+    let (mut sum, mut total) = (0.0, 0.0);
+    for (p, w) in t.paths.iter().zip(weights) {
+        if let (Some(x), Some(w)) = (present(p)?, present(w)?)
+            && x.is_finite()
+            && w > 0.0
+        {
+            sum += x * w;
+            total += w;
+        }
+    }
+    Ok(if total > 0.0 { sum / total } else { f64::NAN })
 }
 
 /// Runs `plan`'s scenario at `values` for a week after its warm-up and
@@ -60,7 +86,9 @@ pub fn check(plan: &Plan, values: &[Value], targets: &[Target], seed: u64) -> Re
     scenario.time.horizon_weeks = 1;
     let mut result = metrics(&model::run(&scenario, seed, false));
     for (i, t) in targets.iter().enumerate() {
-        value(&mut result, &t.paths).map_err(|e| format!("at `targets[{i}].metric`: {e}"))?;
+        for p in t.paths.iter().chain(t.weights.iter().flatten()) {
+            number(&mut result, p).map_err(|e| format!("at `targets[{i}].metric`: {e}"))?;
+        }
     }
     Ok(())
 }

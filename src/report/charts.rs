@@ -562,3 +562,73 @@ pub fn ranked(title: &str, x_label: &str, rows: &[String], series: &[Ranked]) ->
     }
     Ok(svg)
 }
+
+/// A weighted histogram (bars: density of each bin) with a second density
+/// drawn as a line over it (a prior), and an optional vertical mark.
+pub fn histogram(
+    title: &str,
+    x_label: &str,
+    bins: &[(f64, f64, f64)],
+    curve: &[(f64, f64)],
+    names: (&str, &str),
+) -> Result<String, String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let body = root.titled(title, ("sans-serif", 18)).map_err(|e| e.to_string())?;
+        let (plot, legend_area) = body.split_horizontally(SIZE.0 - LEGEND_WIDTH);
+        let xs = range(bins.iter().flat_map(|b| [b.0, b.1]).chain(curve.iter().map(|c| c.0)));
+        let top = bins.iter().map(|b| b.2).chain(curve.iter().map(|c| c.1)).fold(0.0, f64::max);
+        let ys = (0.0, if top > 0.0 && top.is_finite() { top * 1.1 } else { 1.0 });
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(12)
+            .x_label_area_size(45)
+            .y_label_area_size(70)
+            .build_cartesian_2d(xs.0..xs.1, ys.0..ys.1)
+            .map_err(|e| e.to_string())?;
+        mesh(&mut chart, x_label, "density", Axis::Fitted, ys, false)?;
+        let bar = colour(0);
+        chart
+            .draw_series(bins.iter().map(|&(lo, hi, d)| Rectangle::new([(lo, 0.0), (hi, d)], bar.mix(0.45).filled())))
+            .map_err(|e| e.to_string())?;
+        let line = Look { colour: colour(1), width: 2, dash: Some((8, 4)), marker: None, patch: false };
+        draw_line(&mut chart, curve.to_vec(), &line)?;
+        let swatch = Look { colour: bar, width: 0, dash: None, marker: Some(Marker::Square), patch: true };
+        side_legend(&legend_area, None, &[(names.0.to_owned(), swatch), (names.1.to_owned(), line)])?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
+/// Points whose area follows their weight, on two value axes.
+pub fn scatter(title: &str, x_label: &str, y_label: &str, points: &[(f64, f64, f64)]) -> Result<String, String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let body = root.titled(title, ("sans-serif", 18)).map_err(|e| e.to_string())?;
+        let (plot, legend_area) = body.split_horizontally(SIZE.0 - LEGEND_WIDTH);
+        let xs = range(points.iter().map(|p| p.0));
+        let ys = range(points.iter().map(|p| p.1));
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(12)
+            .x_label_area_size(45)
+            .y_label_area_size(70)
+            .build_cartesian_2d(xs.0..xs.1, ys.0..ys.1)
+            .map_err(|e| e.to_string())?;
+        mesh(&mut chart, x_label, y_label, Axis::Fitted, ys, false)?;
+        let heaviest = points.iter().map(|p| p.2).fold(0.0, f64::max);
+        let c = colour(0);
+        chart
+            .draw_series(points.iter().map(|&(x, y, w)| {
+                let r = if heaviest > 0.0 { 2.0 + 6.0 * (w / heaviest).sqrt() } else { 3.0 };
+                Circle::new((x, y), r.round() as i32, c.mix(0.5).filled())
+            }))
+            .map_err(|e| e.to_string())?;
+        let swatch = Look { colour: c, width: 0, dash: None, marker: Some(Marker::Dot), patch: false };
+        side_legend(&legend_area, None, &[("particle (area: weight)".to_owned(), swatch)])?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}

@@ -52,7 +52,7 @@ pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-fn figure(out: &mut String, id: &str, kind: &str, series: usize, points: usize, svg: &str, caption: &str) {
+pub(super) fn figure(out: &mut String, id: &str, kind: &str, series: usize, points: usize, svg: &str, caption: &str) {
     let _ = writeln!(
         out,
         "<figure class=\"chart\" id=\"{}\" data-chart=\"{}\" data-series=\"{series}\" data-points=\"{points}\">{svg}\
@@ -63,7 +63,7 @@ fn figure(out: &mut String, id: &str, kind: &str, series: usize, points: usize, 
     );
 }
 
-fn page(title: &str, body: &str) -> String {
+pub(super) fn page(title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
          content=\"width=device-width,initial-scale=1\"><title>{}</title><style>{STYLE}</style></head>\n<body>\n<h1>{}</h1>\n{body}</body></html>\n",
@@ -166,6 +166,7 @@ pub fn render(report: &Report) -> Result<String, String> {
         Report::Run(r) => run_page(r),
         Report::Sweep(s) => sweep_page(s),
         Report::Explain(e) => explain_page(e),
+        Report::Calibration(c) => super::calibration::html(c),
     }
 }
 

@@ -48,6 +48,8 @@ pub enum Report {
     Sweep(Box<SweepReport>),
     /// A `ccsim explain` result.
     Explain(Box<crate::explain::Explanation>),
+    /// A `ccsim calibrate` directory.
+    Calibration(Box<super::calibration::CalibrationReport>),
 }
 
 fn parse<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T, ReportError> {
@@ -110,6 +112,13 @@ pub fn load(path: &Path) -> Result<Report, ReportError> {
         } else {
             parse::<RunOutput>(path, "ccsim run result").map(|r| Report::Run(Box::new(r)))
         };
+    }
+    if path.join(crate::calibrate::runner::SIMULATIONS).exists()
+        || path.join(crate::calibrate::runner::POSTERIOR).exists()
+    {
+        return super::calibration::CalibrationReport::read(path)
+            .map(|c| Report::Calibration(Box::new(c)))
+            .map_err(|e| fail(path, e));
     }
     let manifest = read_manifest(path).map_err(|e| fail(path, format!("not a sweep directory: {e}")))?;
     let summary_path = path.join(SUMMARY);

@@ -32,6 +32,7 @@ pub fn md(text: &str) -> String {
 pub fn render(report: &Report) -> String {
     let mut t = String::new();
     match report {
+        Report::Calibration(c) => t.push_str(&super::calibration::markdown(c)),
         Report::Explain(e) => {
             let _ = writeln!(t, "# Why {} and {} differ · {}\n", md(&e.to), md(&e.from), md(&e.scenario));
             for d in &e.measures {

@@ -2,6 +2,7 @@
 //! charts (no scripts, no network), or a Markdown summary, from a run's
 //! JSON or a sweep directory.
 
+pub mod calibration;
 pub mod charts;
 pub mod html;
 pub mod input;
