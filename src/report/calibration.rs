@@ -153,9 +153,15 @@ fn correlation(x: &[f64], y: &[f64], w: &[f64]) -> f64 {
 /// A histogram bin: its lower and upper edge and the density inside.
 type Bin = (f64, f64, f64);
 
+/// A posterior histogram and the prior's density as a stepped line over the same bins.
+struct Histogram {
+    bins: Vec<Bin>,
+    prior: Vec<(f64, f64)>,
+}
+
 /// The histogram of a parameter's particles in bins of equal prior
 /// probability, and the prior's density over the same bins.
-fn histogram(p: &Parameter, weights: &[f64]) -> Option<(Vec<Bin>, Vec<(f64, f64)>)> {
+fn histogram(p: &Parameter, weights: &[f64]) -> Option<Histogram> {
     let prior = p.prior?;
     let (lo_q, hi_q) = if prior.bounded() { (0.0, 1.0) } else { (0.001, 0.999) };
     let edges: Vec<f64> = (0..=BINS).map(|i| prior.quantile(lo_q + (hi_q - lo_q) * i as f64 / BINS as f64)).collect();
@@ -171,7 +177,7 @@ fn histogram(p: &Parameter, weights: &[f64]) -> Option<(Vec<Bin>, Vec<(f64, f64)
         let prior_density = (hi_q - lo_q) / BINS as f64 / width;
         curve.extend([(lo, prior_density), (hi, prior_density)]);
     }
-    Some((bins, curve))
+    Some(Histogram { bins, prior: curve })
 }
 
 /// The HTML page of a calibration.
@@ -248,8 +254,8 @@ pub fn html(r: &CalibrationReport) -> Result<String, String> {
     }
     b.push_str("</table>\n");
     for p in &params {
-        let Some((bins, curve)) = histogram(p, &weights) else { continue };
-        let svg = charts::histogram(&p.path, &p.path, &bins, &curve, ("posterior (weighted particles)", "prior"))?;
+        let Some(h) = histogram(p, &weights) else { continue };
+        let svg = charts::histogram(&p.path, &p.path, &h.bins, &h.prior, ("posterior (weighted particles)", "prior"))?;
         let caption = format!(
             "{}: the particles' weighted histogram in {BINS} bins of equal prior probability, against the prior's density. \
              Where the two agree the targets say little about it.",
@@ -379,11 +385,11 @@ mod tests {
             posterior: Value::Null,
             values: (0..2000).map(|i| Input::LogUniform(0.01, 1.0).quantile((i as f64 + 0.5) / 2000.0)).collect(),
         };
-        let (bins, curve) = histogram(&p, &[1.0; 2000]).expect("a prior");
-        for (k, (lo, hi, d)) in bins.iter().enumerate() {
-            assert!((d - curve[2 * k].1).abs() / d < 1e-9, "bin [{lo}, {hi}]: {d} against {}", curve[2 * k].1);
+        let h = histogram(&p, &[1.0; 2000]).expect("a prior");
+        for (k, (lo, hi, d)) in h.bins.iter().enumerate() {
+            assert!((d - h.prior[2 * k].1).abs() / d < 1e-9, "bin [{lo}, {hi}]: {d} against {}", h.prior[2 * k].1);
         }
-        let mass: f64 = bins.iter().map(|(lo, hi, d)| (hi - lo) * d).sum();
+        let mass: f64 = h.bins.iter().map(|(lo, hi, d)| (hi - lo) * d).sum();
         assert!((mass - 1.0).abs() < 1e-9);
     }
 }
