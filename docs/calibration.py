@@ -1,6 +1,6 @@
 """The calibration section of docs/VALIDATION.md, in one command:
 
-    python3 docs/calibration.py [SEEDS] [DATA]
+    python3 docs/calibration.py [SEEDS] [DATA] [CONFIGS]
 
 For each shipped region, runs the default scenario under its own regime for one measured year
 after the warm-up (seeds 1..SEEDS, default 5) and compares each trust's elective waiting list —
@@ -12,7 +12,8 @@ whether it holds. Then compares each trust's emergency admissions in the measure
 emergency medicine and paediatrics episodes) with the A&E file's for 2023/24 from the area's
 residents: each trust's (and its predecessors') admissions × the share of its patients who live
 in the scenario's districts (OHID catchments; DATA, default tests/data/ons-nhs, holds the
-extracts). Prints Markdown. Uses target/release/ccsim
+extracts). CONFIGS (default configs) is the directory of the scenarios compared:
+configs/calibrated for the calibrated ones. Prints Markdown. Uses target/release/ccsim
 (`cargo build --release`).
 """
 
@@ -118,12 +119,12 @@ def emergency_table(config, result_runs, reference, data):
     print(f"\n{inside} of {counted} trusts within ±15%.\n")
 
 
-def main(seeds, data):
+def main(seeds, data, configs="configs"):
     print(f"Seeds 1–{seeds}, one measured year after the 52-week warm-up, each region's default regime;")
     print("the model's list is the mean of the year's month-end censuses. Tolerance the issue sets:")
     print("list within ±25%, share within 18 weeks within ±10 points.\n")
     for region in REGIONS:
-        config = f"configs/{region}.json"
+        config = f"{configs}/{region}.json"
         want = targets(config)
         results = [run(config, seed, 1) for seed in range(1, seeds + 1)]
         runs = [modelled(r, want) for r in results]
@@ -165,4 +166,8 @@ def main(seeds, data):
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5, sys.argv[2] if len(sys.argv) > 2 else "tests/data/ons-nhs")
+    main(
+        int(sys.argv[1]) if len(sys.argv) > 1 else 5,
+        sys.argv[2] if len(sys.argv) > 2 else "tests/data/ons-nhs",
+        sys.argv[3] if len(sys.argv) > 3 else "configs",
+    )

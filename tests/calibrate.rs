@@ -81,6 +81,7 @@ fn known_parameters_are_recovered_with_their_uncertainty() {
     // The calibrated scenario runs, at the posterior medians, naming its calibration.
     let cal = read(&out.join("calibrated.json"));
     assert_eq!(cal["services"]["elective_surgery"]["referral_rate"]["older"].as_f64(), Some(median));
+    assert_eq!(cal["name"], "duopoly-calibrated");
     let sources = cal["sources"].as_array().expect("list");
     assert!(sources.last().and_then(Value::as_str).is_some_and(|s| s.starts_with("Calibrated by `ccsim calibrate`")));
     let o = ccsim().args(["check", out.join("calibrated.json").to_str().unwrap()]).output().expect("runs");
@@ -270,4 +271,64 @@ fn a_calibration_directory_is_reported() {
     let o = ccsim().args(["report", out.to_str().unwrap()]).output().expect("runs");
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("--resume"));
+}
+
+const REGIONS: [&str; 2] = ["cheshire-merseyside", "west-mercia"];
+
+/// The shipped regional calibration specs load (their targets read on a
+/// short run), and the calibrated scenarios beside the defaults are valid,
+/// named as calibrated, and differ from their defaults only in the
+/// calibrated parameters (at values inside their priors) and the sources.
+#[test]
+fn shipped_calibrations_and_calibrated_scenarios_hold_together() {
+    for region in REGIONS {
+        let spec_path = PathBuf::from(format!("configs/calibration/{region}.json"));
+        let cal = ccsim::calibrate::spec::load(&spec_path).expect("the shipped spec loads");
+        let calibrated = read(Path::new(&format!("configs/calibrated/{region}.json")));
+        let o = ccsim().args(["check", &format!("configs/calibrated/{region}.json")]).output().expect("runs");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(calibrated["name"], format!("{region}-calibrated"));
+        // The default as loaded (defaults filled in), which the calibration started from.
+        let (default, _) =
+            ccsim::load::from_path_or_builtin(Path::new(&format!("configs/{region}.json"))).expect("loads");
+        let mut loaded = serde_json::to_value(default).expect("JSON");
+        let mut shipped = calibrated.clone();
+        for (path, prior) in cal.plan.parameters.iter().zip(&cal.priors) {
+            let v = ccsim::sweep::paths::get_mut(&mut shipped, path).expect("there").as_f64().expect("a number");
+            let (lo, hi) = (prior.quantile(0.0), prior.quantile(1.0));
+            assert!(lo <= v && v <= hi, "{region}: {path} = {v} outside its prior [{lo}, {hi}]");
+            let d = ccsim::sweep::paths::get_mut(&mut loaded, path).expect("there").clone();
+            *ccsim::sweep::paths::get_mut(&mut shipped, path).expect("there") = d;
+        }
+        for v in [&mut shipped, &mut loaded] {
+            for k in ["sources", "name"] {
+                v.as_object_mut().expect("object").remove(k);
+            }
+        }
+        assert!(
+            shipped == loaded,
+            "{region}: the calibrated scenario differs from its default beyond the calibrated parameters"
+        );
+    }
+}
+
+/// With `CCSIM_LONG_TESTS=1`: both regional calibrations run again from
+/// their specs and give the shipped calibrated scenarios to the byte.
+#[test]
+fn the_shipped_calibrated_scenarios_are_what_their_calibrations_give() {
+    if !crate::common::long_tests() {
+        return;
+    }
+    let t = tempfile::tempdir().expect("temp");
+    for region in REGIONS {
+        let out = t.path().join(region);
+        let spec = PathBuf::from(format!("configs/calibration/{region}.json"));
+        let o = calibrate(&spec, &out, &[]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let (a, b) = (
+            std::fs::read(out.join("calibrated.json")).expect("written"),
+            std::fs::read(format!("configs/calibrated/{region}.json")).expect("shipped"),
+        );
+        assert!(a == b, "{region}: the calibration no longer gives the shipped calibrated scenario");
+    }
 }

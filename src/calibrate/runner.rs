@@ -450,6 +450,10 @@ fn calibrated(cal: &Calibration, post: &Posterior) -> Result<Value, String> {
         said.join(", "),
         targets.join("; ")
     );
+    // Its own name, so that its results never pass for the base scenario's.
+    if let Some(Value::String(name)) = v.get_mut("name") {
+        name.push_str("-calibrated");
+    }
     match v.get_mut("sources") {
         Some(Value::Array(sources)) => sources.push(line.into()),
         _ => {
