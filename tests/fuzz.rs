@@ -512,17 +512,7 @@ fn combination_cases() -> u32 {
 
 #[test]
 fn every_scenario_field_with_every_extreme_value_is_run_or_refused_by_field() {
-    let mut cases = 0;
-    for base in [full_scenario(), lat_lon_scenario()] {
-        let places = places(&base);
-        for p in 0..places.len() {
-            for x in 0..extremes().len() {
-                let (text, mutated) = mutate(&base, &places, &[(p, x)]);
-                check_scenario(&text, &mutated);
-                cases += 1;
-            }
-        }
-    }
+    let cases = every_single_mutation(&[full_scenario(), lat_lon_scenario()], &check_scenario);
     eprintln!("{cases} single mutations of the scenario; so far in this process {RAN:?} ran, {REFUSED:?} refused");
     assert!(cases > 10_000, "the bases cover too few fields: {cases} cases");
 }
@@ -556,17 +546,7 @@ fn check_spec(text: &str, mutated: &[String]) {
         Ok(Ok(None)) => tally(true),
         Ok(Err(message)) => {
             tally(false);
-            let named = named_paths(&message);
-            let ok = named.iter().any(|n| {
-                mutated.iter().map(|m| field(m)).any(|m| {
-                    answers(n, m)
-                        // A parameter's value is checked at the scenario field it sets.
-                        || m.starts_with("parameters")
-                        || m.starts_with("scenario")
-                        || m.starts_with("years")
-                        || m.starts_with("arms")
-                })
-            });
+            let ok = names_a_mutated_field(&message, mutated, &["parameters", "scenario", "years", "arms"]);
             assert!(ok, "the error names none of the mutated fields {mutated:?}: {message}");
         }
     }
@@ -575,19 +555,34 @@ fn check_spec(text: &str, mutated: &[String]) {
     assert!(start.elapsed() < Duration::from_secs(120), "took {:?} on spec mutations {mutated:?}", start.elapsed());
 }
 
-#[test]
-fn every_spec_field_with_every_extreme_value_is_planned_or_refused_by_field() {
+/// Every field of every base with every extreme value, one at a time; the cases run.
+fn every_single_mutation(bases: &[Value], check: &dyn Fn(&str, &[String])) -> usize {
     let mut cases = 0;
-    for base in full_specs() {
-        let places = places(&base);
+    for base in bases {
+        let places = places(base);
         for p in 0..places.len() {
             for x in 0..extremes().len() {
-                let (text, mutated) = mutate(&base, &places, &[(p, x)]);
-                check_spec(&text, &mutated);
+                let (text, mutated) = mutate(base, &places, &[(p, x)]);
+                check(&text, &mutated);
                 cases += 1;
             }
         }
     }
+    cases
+}
+
+/// Whether a refusal names one of the mutated fields (or, for a mutation
+/// under one of `checked_elsewhere`, any field: those are checked where
+/// they land, e.g. a parameter's value at the scenario field it sets).
+fn names_a_mutated_field(message: &str, mutated: &[String], checked_elsewhere: &[&str]) -> bool {
+    named_paths(message).iter().any(|n| {
+        mutated.iter().map(|m| field(m)).any(|m| answers(n, m) || checked_elsewhere.iter().any(|c| m.starts_with(c)))
+    })
+}
+
+#[test]
+fn every_spec_field_with_every_extreme_value_is_planned_or_refused_by_field() {
+    let cases = every_single_mutation(&full_specs(), &check_spec);
     eprintln!("{cases} single mutations of the specs");
 }
 
@@ -614,16 +609,7 @@ fn check_calibration(text: &str, mutated: &[String]) {
         Ok(Err(message)) => {
             tally(false);
             assert!(message.contains("calibration.json"), "the error names no file: {message}");
-            let named = named_paths(&message);
-            let ok = named.iter().any(|n| {
-                mutated.iter().map(|m| field(m)).any(|m| {
-                    answers(n, m)
-                        || m.starts_with("parameters")
-                        || m.starts_with("scenario")
-                        || m.starts_with("years")
-                        || m.starts_with("regime")
-                })
-            });
+            let ok = names_a_mutated_field(&message, mutated, &["parameters", "scenario", "years", "regime"]);
             assert!(ok, "the error names none of the mutated fields {mutated:?}: {message}");
         }
     }
@@ -636,17 +622,7 @@ fn check_calibration(text: &str, mutated: &[String]) {
 
 #[test]
 fn every_calibration_field_with_every_extreme_value_is_loaded_or_refused_by_field() {
-    let mut cases = 0;
-    for base in full_calibrations() {
-        let places = places(&base);
-        for p in 0..places.len() {
-            for x in 0..extremes().len() {
-                let (text, mutated) = mutate(&base, &places, &[(p, x)]);
-                check_calibration(&text, &mutated);
-                cases += 1;
-            }
-        }
-    }
+    let cases = every_single_mutation(&full_calibrations(), &check_calibration);
     eprintln!("{cases} single mutations of the calibration specs");
 }
 

@@ -264,12 +264,7 @@ pub fn bands(
         let ys = axis.range(range(
             series.iter().flat_map(|s| s.points.iter().flat_map(|p| [p.1, p.2, p.3])).chain(zero.then_some(0.0)),
         ));
-        let mut chart = ChartBuilder::on(&plot)
-            .margin(12)
-            .x_label_area_size(45)
-            .y_label_area_size(70)
-            .build_cartesian_2d(xs.0..xs.1, ys.0..ys.1)
-            .map_err(|e| e.to_string())?;
+        let mut chart = cartesian(&plot, xs, ys)?;
         mesh(&mut chart, x_label, y_label, axis, ys, false)?;
         if zero {
             chart
@@ -335,12 +330,7 @@ pub fn weekly(title: &str, y_label: &str, series: &[Weekly], marks: &[Mark], axi
         let ys = axis.range(range(series.iter().flat_map(|s| s.points.iter().map(|p| p.1))));
         let body = root.titled(title, ("sans-serif", 18)).map_err(|e| e.to_string())?;
         let (plot, legend_area) = body.split_horizontally(SIZE.0 - LEGEND_WIDTH);
-        let mut chart = ChartBuilder::on(&plot)
-            .margin(12)
-            .x_label_area_size(45)
-            .y_label_area_size(70)
-            .build_cartesian_2d(xs.0..xs.1, ys.0..ys.1)
-            .map_err(|e| e.to_string())?;
+        let mut chart = cartesian(&plot, xs, ys)?;
         mesh(&mut chart, "week (0 = start of the warm-up)", y_label, axis, ys, true)?;
         let grey = Look { colour: RGBColor(190, 190, 190), width: 1, dash: None, marker: None, patch: false };
         for s in series.iter().filter(|s| !s.highlighted) {
@@ -563,8 +553,18 @@ pub fn ranked(title: &str, x_label: &str, rows: &[String], series: &[Ranked]) ->
     Ok(svg)
 }
 
+/// Value axes over `xs` and `ys` on a plot area, with room for the axis labels.
+fn cartesian<'a, 'b>(plot: &'a Area<'b>, xs: (f64, f64), ys: (f64, f64)) -> Result<Chart<'a, 'b>, String> {
+    ChartBuilder::on(plot)
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(70)
+        .build_cartesian_2d(xs.0..xs.1, ys.0..ys.1)
+        .map_err(|e| e.to_string())
+}
+
 /// A weighted histogram (bars: density of each bin) with a second density
-/// drawn as a line over it (a prior), and an optional vertical mark.
+/// drawn as a line over it (a prior).
 pub fn histogram(
     title: &str,
     x_label: &str,
@@ -581,12 +581,7 @@ pub fn histogram(
         let xs = range(bins.iter().flat_map(|b| [b.0, b.1]).chain(curve.iter().map(|c| c.0)));
         let top = bins.iter().map(|b| b.2).chain(curve.iter().map(|c| c.1)).fold(0.0, f64::max);
         let ys = (0.0, if top > 0.0 && top.is_finite() { top * 1.1 } else { 1.0 });
-        let mut chart = ChartBuilder::on(&plot)
-            .margin(12)
-            .x_label_area_size(45)
-            .y_label_area_size(70)
-            .build_cartesian_2d(xs.0..xs.1, ys.0..ys.1)
-            .map_err(|e| e.to_string())?;
+        let mut chart = cartesian(&plot, xs, ys)?;
         mesh(&mut chart, x_label, "density", Axis::Fitted, ys, false)?;
         let bar = colour(0);
         chart
@@ -611,12 +606,7 @@ pub fn scatter(title: &str, x_label: &str, y_label: &str, points: &[(f64, f64, f
         let (plot, legend_area) = body.split_horizontally(SIZE.0 - LEGEND_WIDTH);
         let xs = range(points.iter().map(|p| p.0));
         let ys = range(points.iter().map(|p| p.1));
-        let mut chart = ChartBuilder::on(&plot)
-            .margin(12)
-            .x_label_area_size(45)
-            .y_label_area_size(70)
-            .build_cartesian_2d(xs.0..xs.1, ys.0..ys.1)
-            .map_err(|e| e.to_string())?;
+        let mut chart = cartesian(&plot, xs, ys)?;
         mesh(&mut chart, x_label, y_label, Axis::Fitted, ys, false)?;
         let heaviest = points.iter().map(|p| p.2).fold(0.0, f64::max);
         let c = colour(0);
