@@ -332,3 +332,109 @@ fn the_shipped_calibrated_scenarios_are_what_their_calibrations_give() {
         assert!(a == b, "{region}: the calibration no longer gives the shipped calibrated scenario");
     }
 }
+
+/// One synthetic recovery: the truth drawn from the middle of each prior,
+/// data from ccsim at the truth plus a draw of the stated observation
+/// error, a calibration; for each parameter whether its 90% interval holds
+/// the truth, and the interval's width over the prior's.
+fn recover(
+    scenario_ref: &str,
+    base: &Value,
+    priors: &[(&str, f64, f64)],
+    targets: &[(&str, f64)],
+    data_set: u64,
+    particles: usize,
+) -> Vec<(bool, f64)> {
+    use rand::{RngExt, SeedableRng};
+    use rand_distr::Distribution;
+    let mut rng = ccsim::model::rng::SimRng::seed_from_u64(data_set);
+    let truth: Vec<f64> = priors.iter().map(|(_, lo, hi)| lo + (hi - lo) * (0.1 + 0.8 * rng.random::<f64>())).collect();
+    // Data: one run at the truth (its own seed) plus observation error.
+    let mut v = base.clone();
+    for ((path, _, _), x) in priors.iter().zip(&truth) {
+        *ccsim::sweep::paths::get_mut(&mut v, path).expect("a path of the base") = json!(x);
+    }
+    let mut scenario: ccsim::model::Scenario = serde_json::from_value(v).expect("valid");
+    scenario.time.horizon_weeks = 52;
+    let mut result = ccsim::calibrate::targets::metrics(&ccsim::model::run(&scenario, 1_000 + data_set, false));
+    let observed: Vec<(f64, f64)> = targets
+        .iter()
+        .map(|(path, relative_sd)| {
+            let t = ccsim::calibrate::targets::Target {
+                name: (*path).into(),
+                paths: vec![(*path).into()],
+                weights: None,
+                observed: 0.0,
+                sd: 1.0,
+            };
+            let x = ccsim::calibrate::targets::value(&mut result, &t).expect("a target");
+            let sd = relative_sd * x.abs();
+            let error: f64 = rand_distr::StandardNormal.sample(&mut rng);
+            (x + sd * error, sd)
+        })
+        .collect();
+    let spec = json!({
+        "scenario": scenario_ref,
+        "parameters": priors.iter().map(|(p, lo, hi)| ((*p).to_owned(), json!({"min": lo, "max": hi}))).collect::<serde_json::Map<_, _>>(),
+        "targets": targets.iter().zip(&observed).map(|((p, _), (o, sd))| json!({
+            "metric": p, "observed": o, "sd": sd, "source": "synthetic", "period": "a year"})).collect::<Vec<_>>(),
+        "particles": particles, "generations": 30, "seed": data_set, "years": 1
+    });
+    let t = tempfile::tempdir().expect("temp");
+    let spec_path = t.path().join("spec.json");
+    std::fs::write(&spec_path, spec.to_string()).expect("write");
+    let cal = ccsim::calibrate::spec::load(&spec_path).expect("loads");
+    let opts = ccsim::calibrate::runner::Options { threads: 2, resume: false };
+    ccsim::calibrate::runner::run(&cal, &t.path().join("out"), opts, &()).expect("runs");
+    let post = read(&t.path().join("out/posterior.json"));
+    priors
+        .iter()
+        .zip(&truth)
+        .map(|((path, lo, hi), x)| {
+            let p = post["parameters"].as_array().expect("list").iter().find(|p| p["path"] == *path).expect("there");
+            let (a, b) = (p["posterior"]["q05"].as_f64().unwrap(), p["posterior"]["q95"].as_f64().unwrap());
+            (a <= *x && *x <= b, (b - a) / (hi - lo))
+        })
+        .collect()
+}
+
+/// Recovery over synthetic data sets: every parameter's 90% interval holds
+/// the truth in at least 80% of the sets and is at most half as wide as its
+/// prior (on average). Three free parameters (older residents' elective
+/// referral rate, the elective tariff, patients' weight on travel), three
+/// targets (elective patients treated and tariff income, sd 2%; mean
+/// travel, sd 1%). The default run takes 5 sets of the duopoly; with
+/// `CCSIM_LONG_TESTS=1`, 20 sets of the duopoly and 20 of West Mercia.
+#[test]
+fn known_parameters_are_recovered_over_synthetic_data_sets() {
+    let duopoly = serde_json::to_value(ccsim::load::builtin("duopoly").expect("built in")).expect("JSON");
+    let priors = [
+        ("services.elective_surgery.referral_rate.older", 100.0, 300.0),
+        ("services.elective_surgery.tariff", 1000.0, 2500.0),
+        ("choice.beta_minutes", 0.02, 0.2),
+    ];
+    let targets = [
+        ("summary.waiting.overall.elective_treated", 0.02),
+        ("summary.finance.accounts.tariff_income", 0.02),
+        ("summary.access.overall.mean_minutes", 0.01),
+    ];
+    let long = crate::common::long_tests();
+    let mut cases = vec![("builtin:duopoly", duopoly, if long { 20 } else { 5 })];
+    if long {
+        let wm = serde_json::to_value(ccsim::load::builtin("west-mercia").expect("built in")).expect("JSON");
+        cases.push(("builtin:west-mercia", wm, 20));
+    }
+    for (name, base, sets) in cases {
+        let outcomes: Vec<Vec<(bool, f64)>> =
+            (0..sets).map(|s| recover(name, &base, &priors, &targets, s, 60)).collect();
+        for (k, (path, _, _)) in priors.iter().enumerate() {
+            let held = outcomes.iter().filter(|o| o[k].0).count();
+            let width = outcomes.iter().map(|o| o[k].1).sum::<f64>() / sets as f64;
+            eprintln!(
+                "{name}, {path}: truth inside the 90% interval in {held} of {sets} sets; mean width {width:.2} of the prior"
+            );
+            assert!(held as f64 >= 0.8 * sets as f64, "{name}, {path}: {held} of {sets}");
+            assert!(width <= 0.5, "{name}, {path}: intervals {width:.2} of the prior's width");
+        }
+    }
+}

@@ -368,11 +368,12 @@ mod tests {
         assert_eq!(post.stop, Stop::Acceptance);
         assert_eq!(calls, post.generations.len());
         let (mean, sd) = moments(&post, 0, theta);
-        assert!((mean - 2.0).abs() < 0.12, "posterior mean {mean}, expected 2");
+        // Within 0.1 posterior sd (1) of the analytic mean, the sd within 10%.
+        assert!((mean - 2.0).abs() < 0.1, "posterior mean {mean}, expected 2");
         // ABC at tolerance ε widens N(2, 1) by about ε²/3 in variance.
         let eps = post.generations.last().expect("some").tolerance;
         assert!(eps < 0.3, "the tolerance shrank to {eps}");
-        assert!((0.9..1.15).contains(&sd), "posterior sd {sd}, expected about 1");
+        assert!((0.9..1.1).contains(&sd), "posterior sd {sd}, expected 1");
         let (mean2, sd2) = moments(&post, 1, theta);
         assert!(mean2.abs() < 0.6, "unidentified parameter's mean {mean2}, prior's 0");
         assert!((sd2 - 5.77).abs() < 0.6, "unidentified parameter's sd {sd2}, prior's 5.77");
