@@ -453,14 +453,17 @@ impl Plan {
             Design::Points | Design::Posterior => format!("points[{}]", point % self.design.len()),
             _ => "parameters".to_owned(),
         };
-        let named: Vec<String> = self.values(point).iter().map(|(k, v)| format!("{k} = {v}")).collect();
-        let from = if matches!(self.spec.design, Design::Points | Design::Posterior) {
-            format!("at `{origin}`: ")
-        } else {
-            String::new()
-        };
         let label = format!("point {point}");
-        let whole = format!("{from}{label} ({})", named.join(", "));
+        // The whole point, for an error of the whole scenario (made only then).
+        let whole = || {
+            let named: Vec<String> = self.values(point).iter().map(|(k, v)| format!("{k} = {v}")).collect();
+            let from = if matches!(self.spec.design, Design::Points | Design::Posterior) {
+                format!("at `{origin}`: ")
+            } else {
+                String::new()
+            };
+            format!("{from}{label} ({})", named.join(", "))
+        };
         self.build(base, values, arm, &origin, &label, &whole)
     }
 
@@ -468,13 +471,15 @@ impl Plan {
     /// with the swept parameters at `values` (in `parameters` order), for a
     /// caller that chooses its own values; `label` names them in errors.
     pub fn scenario_at(&self, values: &[Value], label: &str) -> Result<Scenario, String> {
-        let named: Vec<String> = self.parameters.iter().zip(values).map(|(k, v)| format!("{k} = {v}")).collect();
-        let whole = format!("{label} ({})", named.join(", "));
+        let whole = || {
+            let named: Vec<String> = self.parameters.iter().zip(values).map(|(k, v)| format!("{k} = {v}")).collect();
+            format!("{label} ({})", named.join(", "))
+        };
         self.build(&self.bases[0], values, 0, "parameters", label, &whole)
     }
 
     /// `base` with `values` set and the arm's knobs: errors in a value name
-    /// `origin` and `label`, errors of the whole scenario `whole`.
+    /// `origin` and `label`, errors of the whole scenario what `whole` says.
     fn build(
         &self,
         base: &Base,
@@ -482,7 +487,7 @@ impl Plan {
         arm: usize,
         origin: &str,
         label: &str,
-        whole: &str,
+        whole: &dyn Fn() -> String,
     ) -> Result<Scenario, String> {
         let mut v = base.value.clone();
         let mut knobs = self.arms[arm].knobs.clone();
@@ -511,7 +516,7 @@ impl Plan {
         scenario.regime = RegimeSpec::Knobs(knobs);
         scenario.validate().map_err(|problems| {
             let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
-            format!("{whole}, arm `{}`: {}", self.arms[arm].name, list.join("; "))
+            format!("{}, arm `{}`: {}", whole(), self.arms[arm].name, list.join("; "))
         })?;
         Ok(scenario)
     }
