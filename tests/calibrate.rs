@@ -412,7 +412,7 @@ fn recover(
 /// referral rate, the elective tariff, and patients' weight on travel in
 /// the duopoly, adults' birth rate in West Mercia), three targets (elective
 /// patients treated and tariff income, sd 2%; mean travel, sd 1%, or
-/// births, sd 2%). The default run takes 5 sets of the duopoly; with
+/// births, sd 2%, and the waiting list, sd 5%, where demand can pass capacity). The default run takes 5 sets of the duopoly; with
 /// `CCSIM_LONG_TESTS=1`, 20 sets of the duopoly and 20 of West Mercia.
 #[test]
 fn known_parameters_are_recovered_over_synthetic_data_sets() {
@@ -437,7 +437,13 @@ fn known_parameters_are_recovered_over_synthetic_data_sets() {
             "builtin:west-mercia",
             wm,
             vec![elective, tariff, ("services.maternity.referral_rate.adults", 8.0, 25.0)],
-            vec![treated, income, ("summary.access.by_service.maternity.treated", 0.02)],
+            vec![
+                treated,
+                income,
+                ("summary.access.by_service.maternity.treated", 0.02),
+                // Demand beyond capacity shows in the list, not in the treated.
+                ("summary.waiting.overall.list_size", 0.05),
+            ],
             20,
         ));
     }
