@@ -291,9 +291,10 @@ pub fn run(cal: &Calibration, dir: &Path, opts: Options, progress: &dyn Progress
         sorted.push(b'\n');
     }
     output::write_atomic(&sims_path, &sorted).map_err(|e| format!("{e:#}"))?;
-    let post = posterior_json(cal, &posterior, &done);
+    let posteriors = parameter_posteriors(cal, &posterior);
+    let post = posterior_json(cal, &posterior, &posteriors, &done);
     write_json(&dir.join(POSTERIOR), &post)?;
-    write_json(&dir.join(CALIBRATED), &calibrated(cal, &posterior)?)?;
+    write_json(&dir.join(CALIBRATED), &calibrated(cal, &posterior, &posteriors)?)?;
     let mut m = manifest;
     m.finished = Some(now());
     write_json(&manifest_path, &m)?;
@@ -308,36 +309,62 @@ pub fn run(cal: &Calibration, dir: &Path, opts: Options, progress: &dyn Progress
     })
 }
 
-/// Weighted mean, sd and the 5%, 50% and 95% quantiles.
-fn describe(values: &[f64], weights: &[f64]) -> Value {
+/// A weighted sample's mean, sd and 5%, 50% and 95% quantiles.
+#[derive(Debug, Clone, Copy, Serialize)]
+struct Described {
+    mean: f64,
+    sd: f64,
+    q05: f64,
+    median: f64,
+    q95: f64,
+}
+
+fn describe(values: &[f64], weights: &[f64]) -> Described {
     let mean: f64 = values.iter().zip(weights).map(|(x, w)| x * w).sum();
     let var: f64 = values.iter().zip(weights).map(|(x, w)| w * (x - mean).powi(2)).sum();
-    json!({
-        "mean": mean,
-        "sd": var.sqrt(),
-        "q05": abc::weighted_quantile(values, weights, 0.05),
-        "median": abc::weighted_quantile(values, weights, 0.5),
-        "q95": abc::weighted_quantile(values, weights, 0.95),
-    })
+    Described {
+        mean,
+        sd: var.sqrt(),
+        q05: abc::weighted_quantile(values, weights, 0.05),
+        median: abc::weighted_quantile(values, weights, 0.5),
+        q95: abc::weighted_quantile(values, weights, 0.95),
+    }
+}
+
+/// Each parameter's values at the kept particles (in `particles` order)
+/// and their weighted summary, in parameter order.
+fn parameter_posteriors(cal: &Calibration, post: &Posterior) -> Vec<(Vec<f64>, Described)> {
+    let w = post.weights();
+    let values: Vec<Vec<f64>> = post.particles.iter().map(|p| cal.values(&p.unit)).collect();
+    (0..cal.plan.parameters.len())
+        .map(|d| {
+            let column: Vec<f64> = values.iter().map(|v| v[d]).collect();
+            let described = describe(&column, &w);
+            (column, described)
+        })
+        .collect()
 }
 
 /// The posterior: the scheme's generations, each parameter's prior and
 /// weighted summary, the kept particles, and each target's fit (observed
 /// against the kept particles' simulated values).
-fn posterior_json(cal: &Calibration, post: &Posterior, lines: &BTreeMap<(u32, u32), Line>) -> Value {
+fn posterior_json(
+    cal: &Calibration,
+    post: &Posterior,
+    posteriors: &[(Vec<f64>, Described)],
+    lines: &BTreeMap<(u32, u32), Line>,
+) -> Value {
     let w = post.weights();
-    let values: Vec<Vec<f64>> = post.particles.iter().map(|p| cal.values(&p.unit)).collect();
     let parameters: Vec<Value> = cal
         .plan
         .parameters
         .iter()
-        .enumerate()
-        .map(|(d, path)| {
-            let column: Vec<f64> = values.iter().map(|v| v[d]).collect();
+        .zip(posteriors)
+        .map(|(path, (_, described))| {
             json!({
                 "path": path,
                 "prior": cal.spec.parameters[path],
-                "posterior": describe(&column, &w),
+                "posterior": described,
             })
         })
         .collect();
@@ -362,7 +389,7 @@ fn posterior_json(cal: &Calibration, post: &Posterior, lines: &BTreeMap<(u32, u3
                 "sd": t.sd,
                 "source": written.source,
                 "period": written.period,
-                "simulated": if sims.is_empty() { Value::Null } else { describe(&sims, &ws) },
+                "simulated": if sims.is_empty() { None } else { Some(describe(&sims, &ws)) },
             })
         })
         .collect();
@@ -384,14 +411,15 @@ fn posterior_json(cal: &Calibration, post: &Posterior, lines: &BTreeMap<(u32, u3
         .particles
         .iter()
         .zip(&w)
-        .zip(&values)
-        .map(|((p, w), v)| {
+        .enumerate()
+        .map(|(i, (p, w))| {
+            let values = cal.plan.parameters.iter().cloned().zip(posteriors.iter().map(|(column, _)| column[i]));
             json!({
                 "generation": p.generation,
                 "index": p.index,
                 "weight": w,
                 "distance": p.distance,
-                "parameters": cal.plan.parameters.iter().cloned().zip(v.iter().copied()).collect::<BTreeMap<_, _>>(),
+                "parameters": values.collect::<BTreeMap<_, _>>(),
             })
         })
         .collect();
@@ -419,17 +447,11 @@ fn posterior_json(cal: &Calibration, post: &Posterior, lines: &BTreeMap<(u32, u3
 
 /// The base scenario with each parameter at its posterior weighted median,
 /// its sources naming the calibration.
-fn calibrated(cal: &Calibration, post: &Posterior) -> Result<Value, String> {
-    let w = post.weights();
+fn calibrated(cal: &Calibration, post: &Posterior, posteriors: &[(Vec<f64>, Described)]) -> Result<Value, String> {
     let mut v = cal.base.clone();
     let mut said = Vec::new();
-    for (d, path) in cal.plan.parameters.iter().enumerate() {
-        let column: Vec<f64> = post.particles.iter().map(|p| cal.values(&p.unit)[d]).collect();
-        let (lo, median, hi) = (
-            abc::weighted_quantile(&column, &w, 0.05),
-            abc::weighted_quantile(&column, &w, 0.5),
-            abc::weighted_quantile(&column, &w, 0.95),
-        );
+    for (path, (_, d)) in cal.plan.parameters.iter().zip(posteriors) {
+        let (lo, median, hi) = (d.q05, d.median, d.q95);
         *paths::get_mut(&mut v, path).expect("checked when planned") = median.into();
         said.push(format!("{path} = {median:.6} [{lo:.6}, {hi:.6}]"));
     }
