@@ -9,6 +9,7 @@ mod cli;
 mod common;
 mod conservation;
 mod crash;
+mod demography;
 mod determinism;
 mod discover;
 mod explain;

@@ -20,6 +20,8 @@ pub struct District {
     pub population: f64,
     /// Residents aged 0–17, 18–64 and 65+, from the single years of age.
     pub bands: [f64; 3],
+    /// Residents by single year of age, 0–89 and 90+.
+    pub ages: Vec<f64>,
 }
 
 /// A hospital site.
@@ -106,15 +108,9 @@ pub fn population(path: &Path) -> Result<BTreeMap<String, District>, BuildError>
         let code = district_code(&row, "code")?;
         row.first_for(&mut seen, "code", &code)?;
         let population = row.count("all")?;
-        let mut bands = [0.0; 3];
-        for (age, column) in ages.iter().enumerate() {
-            bands[match age {
-                0..18 => 0,
-                18..65 => 1,
-                _ => 2,
-            }] += row.count(column)?;
-        }
-        out.insert(code.clone(), District { code, name: row.text("name").to_owned(), population, bands });
+        let by_age = ages.iter().map(|column| row.count(column)).collect::<Result<Vec<f64>, _>>()?;
+        let bands = crate::model::input::demography::bands(&by_age);
+        out.insert(code.clone(), District { code, name: row.text("name").to_owned(), population, bands, ages: by_age });
     }
     Ok(out)
 }

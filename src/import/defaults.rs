@@ -5,8 +5,9 @@
 use serde_json::{Value, json};
 
 /// The seven services: referral rates per 1,000 residents of an age band a
-/// year, staff hours per episode, costs, tariffs, risks, and the general and
-/// acute bed-days an episode takes ([`bed_use`]; none for neonatal cots).
+/// year, staff hours per episode, costs, tariffs, risks, the general and
+/// acute bed-days an episode takes ([`bed_use`]; none for neonatal cots)
+/// and the yearly growth of rates per resident ([`growth`]).
 pub fn services() -> Value {
     let mut v = seven();
     if let Value::Object(m) = &mut v {
@@ -14,9 +15,29 @@ pub fn services() -> Value {
             if let Some((BedGroup::Adult | BedGroup::Paediatric, days)) = bed_use(id) {
                 spec["bed_days"] = json!(days);
             }
+            if let Some(g) = growth(id) {
+                spec["growth"] = json!(g);
+            }
         }
     }
     v
+}
+
+/// Yearly growth of admissions per resident beyond population size and
+/// age–sex structure, England 2011–2019: the health-status and residual
+/// factors (1 + H)(1 + R) − 1 of the decomposition of hospital episode
+/// statistics in "Decomposing the effects of changes of population size,
+/// age-sex profile, health status and residual factors on growth in hospital
+/// activity in English hospitals" (elective H −0.03%, R 0.73%; non-elective
+/// H 0.18%, R 1.65%; maternity H 0, R −1.02%). Neonatal and community care
+/// have no figure there: none.
+pub fn growth(service: &str) -> Option<f64> {
+    match service {
+        "elective_surgery" | "gynaecology" => Some(0.0070),
+        "emergency_medicine" | "paediatrics" => Some(0.0183),
+        "maternity" => Some(-0.0102),
+        _ => None,
+    }
 }
 
 fn seven() -> Value {

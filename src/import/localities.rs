@@ -204,7 +204,7 @@ mod tests {
     }
 
     fn district(code: &str, bands: [f64; 3]) -> District {
-        District { code: code.into(), name: code.into(), population: bands.iter().sum(), bands }
+        District { code: code.into(), name: code.into(), population: bands.iter().sum(), bands, ages: Vec::new() }
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! the network or a file that is not given by path.
 
 pub mod catchments;
-mod data;
+pub mod data;
 mod defaults;
 mod emergency;
 mod lists;
@@ -882,7 +882,25 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
         services: &'a Value,
         providers: &'a [Value],
         network: Value,
+        demography: Value,
     }
+    // The districts' residents by single year of age, aged by the base's
+    // demography (its rates, or the defaults).
+    let mut demography = match base.remove("demography") {
+        Some(Value::Object(m)) => m,
+        _ => Map::new(),
+    };
+    demography.insert(
+        "districts".into(),
+        districts
+            .iter()
+            .map(|(d, _, _)| {
+                let ages = d.ages.iter().map(|&n| if n.fract() == 0.0 { json!(n as i64) } else { json!(n) }).collect();
+                (d.code.clone(), Value::Array(ages))
+            })
+            .collect::<Map<String, Value>>()
+            .into(),
+    );
     let mut network = match network {
         Some(Value::Object(m)) => m,
         _ => Map::new(),
@@ -903,6 +921,7 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
         services: &services,
         providers: &provider_values,
         network: Value::Object(network),
+        demography: Value::Object(demography),
     };
     let mut json = serde_json::to_string_pretty(&out).expect("a scenario serialises");
     json.push('\n');

@@ -8,7 +8,10 @@
 //! [`MAX_WEEKS`] weeks, the largest sum of money is below 10^26 pence, far
 //! inside [`Money`](crate::model::money::Money)'s ±1.7·10^38, and every weekly count
 //! fits a `u32` with room to spare. A value outside its range is refused by
-//! validation with the field, the value and the range.
+//! validation with the field, the value and the range. The [`Problem`] type
+//! and the range checks every part of a scenario uses live here too.
+
+use std::fmt;
 
 /// Residents of one locality, people (England: 5.7·10^7).
 pub const MAX_POPULATION: f64 = 1e9;
@@ -53,3 +56,58 @@ pub const MAX_LOCALITIES: usize = 1_000_000;
 pub const MAX_PROVIDERS: usize = 1_000_000;
 /// Services in one scenario.
 pub const MAX_SERVICES: usize = 4_000;
+
+/// One problem found in a scenario: where it is and what was expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Dotted field path, e.g. `providers[2].services.maternity.capacity`.
+    pub path: String,
+    /// What was expected and what was found.
+    pub message: String,
+}
+
+impl Problem {
+    /// A problem at `path`.
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Problem { path: path.into(), message: message.into() }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "at `{}`: {}", self.path, self.message)
+    }
+}
+
+/// Adds a problem unless `value` is finite and in `[lo, hi]`.
+pub(crate) fn check_range(problems: &mut Vec<Problem>, path: &str, value: f64, lo: f64, hi: f64) {
+    if !(value.is_finite() && value >= lo && value <= hi) {
+        problems.push(Problem::new(path, out_of_range(value, lo, hi)));
+    }
+}
+
+/// Adds a problem unless `weeks` is in `[min, MAX_WEEKS]` (1,000 years).
+pub(crate) fn check_weeks(problems: &mut Vec<Problem>, path: &str, weeks: u32, min: u32) {
+    if !(min..=MAX_WEEKS).contains(&weeks) {
+        problems.push(Problem::new(
+            path,
+            format!("expected a whole number of weeks in [{min}, {MAX_WEEKS}] (1,000 years), found {weeks}"),
+        ));
+    }
+}
+
+/// "expected a number in [lo, hi], found value", with very large or small
+/// numbers in scientific notation.
+pub(crate) fn out_of_range(value: f64, lo: f64, hi: f64) -> String {
+    format!("expected a number in [{}, {}], found {}", show(lo), show(hi), show(value))
+}
+
+/// A number as a person reads it: `1e308` rather than 309 digits.
+pub(crate) fn show(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && (v.abs() >= 1e7 || v.abs() < 1e-4) { format!("{v:e}") } else { format!("{v}") }
+}
+
+/// Adds a problem unless `value` is finite and in `[0, max]`.
+pub(crate) fn check_nonneg(problems: &mut Vec<Problem>, path: &str, value: f64, max: f64) {
+    check_range(problems, path, value, 0.0, max);
+}

@@ -4,6 +4,7 @@
 //! ([`bounds`]).
 
 pub mod bounds;
+pub mod demography;
 pub mod params;
 pub mod regime;
 pub mod scenario;

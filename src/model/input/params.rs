@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::bounds::*;
-use super::scenario::{Problem, StaffGroups};
+use super::scenario::StaffGroups;
 
 /// Staff by age band, as shares summing to 1.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -421,34 +421,6 @@ impl Default for IntegrationParams {
             fixed_cost_saving: 0.04,
         }
     }
-}
-
-/// Adds a problem unless `value` is finite and in `[lo, hi]`.
-pub(crate) fn check_range(problems: &mut Vec<Problem>, path: &str, value: f64, lo: f64, hi: f64) {
-    if !(value.is_finite() && value >= lo && value <= hi) {
-        problems.push(Problem::new(path, out_of_range(value, lo, hi)));
-    }
-}
-
-/// Adds a problem unless `weeks` is in `[min, MAX_WEEKS]` (1,000 years).
-pub(crate) fn check_weeks(problems: &mut Vec<Problem>, path: &str, weeks: u32, min: u32) {
-    if !(min..=MAX_WEEKS).contains(&weeks) {
-        problems.push(Problem::new(
-            path,
-            format!("expected a whole number of weeks in [{min}, {MAX_WEEKS}] (1,000 years), found {weeks}"),
-        ));
-    }
-}
-
-/// "expected a number in [lo, hi], found value", with very large or small
-/// numbers in scientific notation.
-pub(crate) fn out_of_range(value: f64, lo: f64, hi: f64) -> String {
-    format!("expected a number in [{}, {}], found {}", show(lo), show(hi), show(value))
-}
-
-/// A number as a person reads it: `1e308` rather than 309 digits.
-pub(crate) fn show(v: f64) -> String {
-    if v != 0.0 && v.is_finite() && (v.abs() >= 1e7 || v.abs() < 1e-4) { format!("{v:e}") } else { format!("{v}") }
 }
 
 impl LabourParams {

@@ -10,7 +10,7 @@ use std::fmt;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::scenario::Problem;
+use super::bounds::Problem;
 
 /// How patients reach a provider.
 #[derive(Debug, Clone, Copy, PartialEq)]

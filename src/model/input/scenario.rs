@@ -7,40 +7,16 @@
 //! problem with its field path, not just the first.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
 use super::bounds::*;
-use super::params::{
-    AgeProfile, BehaviourParams, FailureParams, IntegrationParams, LabourParams, OutOfAreaParams, check_range,
-    check_weeks,
-};
+use super::params::{AgeProfile, BehaviourParams, FailureParams, IntegrationParams, LabourParams, OutOfAreaParams};
+pub use super::bounds::Problem;
+use super::demography::DemographySpec;
 use super::regime::RegimeSpec;
 use super::timeline::TimedChange;
 use super::travel::{MAX_MINUTES, TravelTimes};
-
-/// One problem found in a scenario: where it is and what was expected.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    /// Dotted field path, e.g. `providers[2].services.maternity.capacity`.
-    pub path: String,
-    /// What was expected and what was found.
-    pub message: String,
-}
-
-impl Problem {
-    /// A problem at `path`.
-    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
-        Problem { path: path.into(), message: message.into() }
-    }
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "at `{}`: {}", self.path, self.message)
-    }
-}
 
 /// A whole local health economy and the rules it runs under.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -99,6 +75,9 @@ pub struct Scenario {
     /// Community substitution and single-management savings.
     #[serde(default)]
     pub integration: IntegrationParams,
+    /// How the population ages, year by year. Default: it holds still.
+    #[serde(default, skip_serializing_if = "DemographySpec::is_still")]
+    pub demography: DemographySpec,
     /// Changes applied at the start of given weeks (policy switches, shocks).
     #[serde(default)]
     pub timeline: Vec<TimedChange>,
@@ -119,6 +98,19 @@ pub struct TimeSpec {
 impl Default for TimeSpec {
     fn default() -> Self {
         TimeSpec { horizon_weeks: 520, warmup_weeks: 52, decision_interval: 13 }
+    }
+}
+
+impl TimeSpec {
+    /// Weeks simulated: warm-up plus horizon.
+    pub fn total_weeks(&self) -> u32 {
+        self.warmup_weeks + self.horizon_weeks
+    }
+
+    /// The run's last year, counting the first (from week 0) as year 0:
+    /// the years the population is projected for.
+    pub fn last_year(&self) -> usize {
+        (self.total_weeks().max(1) - 1) as usize / 52
     }
 }
 
@@ -230,6 +222,13 @@ pub enum Rurality {
     Urban,
     /// Rural.
     Rural,
+}
+
+impl LocalitySpec {
+    /// The district it lies in: its `district`, or its id.
+    pub fn district(&self) -> &str {
+        self.district.as_deref().unwrap_or(&self.id)
+    }
 }
 
 /// A place where people live.
@@ -401,6 +400,12 @@ pub struct ServiceSpec {
     /// Default 0: the clock starts at the decision.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub weeks_before_decision: f64,
+    /// Yearly growth of the referral rate per resident at each age, beyond
+    /// what the population's size and ages change (new treatments, lower
+    /// thresholds, more disease): referrals in year y are
+    /// `(1 + growth)^y` times year 0's. Default 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub growth: f64,
 }
 
 fn is_zero(v: &f64) -> bool {
@@ -762,9 +767,6 @@ impl Default for FinanceParams {
     }
 }
 
-fn check_nonneg(problems: &mut Vec<Problem>, path: &str, value: f64, max: f64) {
-    check_range(problems, path, value, 0.0, max);
-}
 
 /// Longest mean wait before the decision to admit, weeks.
 pub const MAX_WEEKS_BEFORE_DECISION: f64 = 104.0;
@@ -852,18 +854,31 @@ impl Scenario {
                     / 52.0
             })
             .sum();
+        // The largest of the timed multipliers, of population growth in any
+        // band of any district and of per-resident growth over the run.
+        let years = self.time.last_year();
+        let population_peak = self
+            .demography
+            .band_growth(years)
+            .values()
+            .flatten()
+            .flatten()
+            .fold(1.0, |a: f64, &b| if b.is_nan() { f64::INFINITY } else { a.max(b) });
+        let rate_peak = self.services.values().map(|s| (1.0 + s.growth).powi(years as i32)).fold(1.0, f64::max);
         let peak = self
             .timeline
             .iter()
             .filter(|c| c.set.starts_with("demand"))
             .filter_map(|c| c.value.as_f64())
-            .fold(1.0, f64::max);
+            .fold(1.0, f64::max)
+            * population_peak
+            * rate_peak;
         if weekly * peak > MAX_WEEKLY_REFERRALS {
             p.push(Problem::new(
                 "localities",
                 format!(
                     "expected at most {MAX_WEEKLY_REFERRALS:e} referrals a week across the scenario (populations × referral rates{}), found {:.3e}",
-                    if peak > 1.0 { " × the largest timed demand multiplier" } else { "" },
+                    if peak > 1.0 { " × the largest timed demand multiplier and growth" } else { "" },
                     weekly * peak
                 ),
             ));
@@ -934,6 +949,7 @@ impl Scenario {
             if s.length_of_stay_weeks != 0.0 {
                 check_range(p, &at("length_of_stay_weeks"), s.length_of_stay_weeks, 1.0, 520.0);
             }
+            check_range(p, &at("growth"), s.growth, -0.1, 0.1);
         }
     }
 
@@ -1100,6 +1116,8 @@ impl Scenario {
             }
         }
         check_range(p, "commissioner.budget_margin", self.commissioner.budget_margin, -1.0, 10.0);
+        let districts: std::collections::BTreeSet<&str> = self.localities.iter().map(LocalitySpec::district).collect();
+        self.demography.check(&districts.into_iter().collect::<Vec<_>>(), p);
         let c = &self.choice;
         check_range(p, "choice.beta_minutes", c.beta_minutes, 0.0, 100.0);
         check_range(p, "choice.beta_minutes_emergency", c.beta_minutes_emergency, 0.0, 100.0);

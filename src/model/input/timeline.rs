@@ -20,7 +20,8 @@ use serde_json::Value;
 
 use super::bounds::{MAX_DEMAND_MULTIPLIER, MAX_INFLOW, MAX_MONEY};
 use super::regime::{PRESETS, Regime, Routing};
-use super::scenario::{Problem, STAFF_GROUPS, Scenario};
+use super::bounds::Problem;
+use super::scenario::{STAFF_GROUPS, Scenario};
 
 /// One change as written in a scenario.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -93,7 +94,7 @@ fn number(value: &Value, at: &str, lo: f64, hi: f64) -> Result<f64, Problem> {
     if v.is_finite() && v >= lo && v <= hi {
         Ok(v)
     } else {
-        Err(Problem::new(at, super::params::out_of_range(v, lo, hi)))
+        Err(Problem::new(at, super::bounds::out_of_range(v, lo, hi)))
     }
 }
 

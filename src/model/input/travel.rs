@@ -13,8 +13,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::params::check_range;
-use super::scenario::{Problem, Rurality};
+use super::bounds::{Problem, check_range};
+use super::scenario::Rurality;
 
 /// Minutes of road travel for one kind of place.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

@@ -130,6 +130,22 @@ pub struct Summary {
     pub integration: Integration,
     /// Conservation of patients, money and staff.
     pub bookkeeping: Bookkeeping,
+    /// Residents when the population grows (absent when it holds still).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub population: Option<Population>,
+}
+
+/// Residents by age band (children 0–17, adults 18–64, older 65+) when
+/// measurement starts and in the run's last year, and each service's
+/// referral rate per resident in the last year relative to the first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Population {
+    /// Residents by age band when measurement starts.
+    pub at_start: [f64; 3],
+    /// Residents by age band in the last year.
+    pub at_end: [f64; 3],
+    /// Referral rate per resident in the last year over the first, by service id.
+    pub rate_growth: BTreeMap<String, f64>,
 }
 
 /// Providers' decisions.
@@ -753,6 +769,17 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
             workforce,
             integration,
             bookkeeping,
+            population: world.grows().then(|| {
+                let sum = |rs: &mut dyn Iterator<Item = [f64; 3]>| {
+                    rs.fold([0.0; 3], |a, r| std::array::from_fn(|b| a[b] + r[b]))
+                };
+                let start = (world.time.warmup_weeks / 52) as usize;
+                Population {
+                    at_start: sum(&mut world.localities.iter().map(|l| l.residents_in(start))),
+                    at_end: sum(&mut sim.residents().iter().copied()),
+                    rate_growth: world.services.iter().zip(sim.rate_growth()).map(|(s, g)| (s.id.clone(), *g)).collect(),
+                }
+            }),
         },
         providers,
         events: sim.events().to_vec(),

@@ -100,10 +100,11 @@ impl Simulation {
         let nl = self.world.localities.len();
         let network_share = self.regime.network_share();
         let beta_q = self.world.choice.beta_quality;
-        let residents = self.world.localities[l.index()].residents;
+        let residents = self.residents[l.index()];
         let svc = &self.world.services[s.index()];
         let referrals: f64 = residents.iter().zip(svc.weekly_rate).map(|(r, x)| r * x).sum::<f64>()
-            * self.demand_multiplier[s.index() * nl + l.index()];
+            * self.demand_multiplier[s.index() * nl + l.index()]
+            * self.rate_growth[s.index()];
         for k in 0..2 {
             let n = referrals * if k == 1 { svc.complex_share } else { 1.0 - svc.complex_share };
             if n <= 0.0 {
@@ -288,7 +289,7 @@ impl Simulation {
         for p in &mut self.providers {
             p.quality_payment = if p.open { share * p.interval_tariff / interval } else { 0.0 };
         }
-        let budget = self.regime.pooling * share * self.world.weekly_budget;
+        let budget = self.regime.pooling * share * self.weekly_budget;
         let threshold = self.world.network.wait_threshold_weeks.max(1.0);
         let (expected, modelled) = self
             .providers

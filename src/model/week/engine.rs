@@ -179,6 +179,15 @@ pub struct Simulation {
     /// Referral multiplier, `[service * localities + locality]`: the
     /// locality's rate ratio times the timeline's multiplier.
     pub(super) demand_multiplier: Vec<f64>,
+    /// Residents by age band now, by locality (the world's projection for
+    /// this year).
+    pub(super) residents: Vec<[f64; 3]>,
+    /// Each service's referral rate per resident now, relative to the start.
+    pub(super) rate_growth: Vec<f64>,
+    /// The commissioner's budget now, £ a week.
+    pub(super) weekly_budget: f64,
+    /// Whether residents or rates change at each new year.
+    grows: bool,
     /// Per locality, service, complexity and age band: the cumulative
     /// distribution of the last weekly mean of referrals.
     demand_tables: Vec<PoissonTable>,
@@ -287,6 +296,10 @@ impl Simulation {
             demand_multiplier: (0..world.services.len())
                 .flat_map(|s| world.localities.iter().map(move |l| l.rate_ratio[s]))
                 .collect(),
+            residents: world.localities.iter().map(|l| l.residents).collect(),
+            rate_growth: vec![1.0; world.services.len()],
+            weekly_budget: world.weekly_budget,
+            grows: world.grows(),
             demand_tables: vec![PoissonTable::default(); world.services.len() * world.localities.len() * 2],
             pool: [0.0; 4],
             integration_start: None,
@@ -386,6 +399,16 @@ impl Simulation {
         self.providers.iter().map(ProviderState::staff_wte).sum::<f64>() + self.pool.iter().sum::<f64>()
     }
 
+    /// Residents by age band now, by locality.
+    pub fn residents(&self) -> &[[f64; 3]] {
+        &self.residents
+    }
+
+    /// Each service's referral rate per resident now, relative to the start.
+    pub fn rate_growth(&self) -> &[f64] {
+        &self.rate_growth
+    }
+
     /// Whether the week about to run is measured.
     pub(super) fn measuring(&self) -> bool {
         self.week >= self.world.time.warmup_weeks
@@ -409,6 +432,9 @@ impl Simulation {
             self.metrics.waiting_at_start = self.waiting();
         }
         self.counts = WeekCounts::default();
+        if self.grows && self.week > 0 && self.week.is_multiple_of(52) {
+            self.new_year();
+        }
         self.apply_timeline(); // changes due at the start of this week
         self.publish(); // staffed capacity, waits and quality for this week
         self.demand_and_routing(); // steps 1 and 2
@@ -426,6 +452,19 @@ impl Simulation {
         }
         self.record();
         self.week += 1;
+    }
+
+    /// A new year: residents aged and grown by the projection, referral
+    /// rates per resident grown, and the commissioner's budget following both.
+    fn new_year(&mut self) {
+        let year = (self.week / 52) as usize;
+        for (r, l) in self.residents.iter_mut().zip(&self.world.localities) {
+            *r = l.residents_in(year);
+        }
+        for (g, s) in self.rate_growth.iter_mut().zip(&self.world.services) {
+            *g = (1.0 + s.growth).powi(year as i32);
+        }
+        self.weekly_budget = self.world.weekly_budget_for(&self.residents, &self.rate_growth);
     }
 
     /// Rebuilds who can take which patients after services move.
@@ -621,10 +660,10 @@ impl Simulation {
         let week = self.week;
         for l in self.world.locality_ids() {
             let g = group(self.world.localities[l.index()].rurality);
-            let residents = self.world.localities[l.index()].residents;
+            let residents = self.residents[l.index()];
             for s in self.world.service_ids() {
                 let svc = &self.world.services[s.index()];
-                let multiplier = self.demand_multiplier[s.index() * nl + l.index()];
+                let multiplier = self.demand_multiplier[s.index() * nl + l.index()] * self.rate_growth[s.index()];
                 // One stream for this locality, service and week: every
                 // referral is drawn before anything is routed, so however
                 // differently two runs route, they meet the same referrals.

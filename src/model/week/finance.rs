@@ -58,7 +58,7 @@ impl Simulation {
         let pay = world.workforce.annual_cost.by_group();
 
         // The pooled budget: planner grants first, the rest by weight.
-        let pooled = Money::pounds(pooling * world.weekly_budget);
+        let pooled = Money::pounds(pooling * self.weekly_budget);
         let mut grants: Vec<Money> =
             self.providers.iter().map(|p| Money::pounds(if p.open { p.grant } else { 0.0 })).collect();
         let granted: Money = grants.iter().copied().sum();
@@ -171,7 +171,7 @@ impl Simulation {
         if self.measuring() {
             self.metrics.commissioner_paid += paid;
             self.metrics.out_of_area_paid += out_of_area;
-            self.metrics.commissioner_budget += Money::pounds(self.world.weekly_budget);
+            self.metrics.commissioner_budget += Money::pounds(self.weekly_budget);
             for (acc, p) in self.metrics.accounts.iter_mut().zip(&self.providers) {
                 acc.add(&p.week);
             }

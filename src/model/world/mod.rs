@@ -64,8 +64,12 @@ pub struct Locality {
     pub y: f64,
     /// Residents.
     pub population: f64,
-    /// Residents by age band.
+    /// Residents by age band at the start.
     pub residents: [f64; 3],
+    /// Residents by age band in each year of the run (`[0]` the start), as
+    /// the district's projection grows them; empty where the population
+    /// holds still.
+    pub residents_by_year: Vec<[f64; 3]>,
     /// Urban or rural.
     pub rurality: Rurality,
     /// Mean distance from a resident to the centre, km (before circuity).
@@ -79,6 +83,15 @@ pub struct Locality {
 }
 
 impl Locality {
+    /// Residents by age band in year `year` of the run (the last projected
+    /// year after it).
+    pub fn residents_in(&self, year: usize) -> [f64; 3] {
+        match self.residents_by_year.get(year).or(self.residents_by_year.last()) {
+            Some(r) => *r,
+            None => self.residents,
+        }
+    }
+
     /// The listed road minutes to place `place`, if any.
     fn listed(&self, place: u32) -> Option<f64> {
         self.listed.binary_search_by_key(&place, |x| x.0).ok().map(|i| self.listed[i].1)
@@ -116,6 +129,8 @@ pub struct Service {
     pub stay: f64,
     /// Shared general and acute bed-days an episode takes (0: none).
     pub bed_days: f64,
+    /// Yearly growth of the referral rate per resident.
+    pub growth: f64,
 }
 
 impl Service {
@@ -123,6 +138,15 @@ impl Service {
     pub fn is_elective(&self) -> bool {
         self.urgency == Urgency::Elective
     }
+}
+
+/// How the commissioner's budget is set (see [`World::weekly_budget_for`]).
+#[derive(Debug, Clone, Copy)]
+struct BudgetRule {
+    /// A given budget per resident by age band, £ a year.
+    given: Option<[f64; 3]>,
+    /// 1 + the budget margin over the tariff value of expected referrals.
+    margin: f64,
 }
 
 /// A service as offered by a provider at the start of a run.
@@ -227,8 +251,10 @@ pub struct World {
     pub workforce: WorkforceSpec,
     /// Distances and diversion radius.
     pub geography: Geography,
-    /// Commissioner's budget, £ per week.
+    /// Commissioner's budget at the start, £ per week.
     pub weekly_budget: f64,
+    /// How the budget follows the population and its need.
+    budget_rule: BudgetRule,
     /// Residents.
     pub population: f64,
     /// Provider behaviour.
@@ -416,6 +442,7 @@ impl World {
                 min_safe_volume: v.min_safe_volume,
                 stay: v.length_of_stay_weeks,
                 bed_days: v.bed_days,
+                growth: v.growth,
             })
             .collect();
         let service_index = |id: &str| s.services.keys().position(|k| k == id);
@@ -453,21 +480,29 @@ impl World {
                 place_of.insert(p.id.as_str(), *n);
             }
         }
+        let residents = |l: &super::scenario::LocalitySpec| -> [f64; 3] {
+            let shares = l.age_mix.shares();
+            let sum: f64 = shares.iter().sum();
+            shares.map(|share| share / sum * l.population)
+        };
+        // Each district's projection, carried to its localities band by band.
+        let band_growth = s.demography.band_growth(s.time.last_year());
         let localities: Vec<Locality> = s
             .localities
             .iter()
             .zip(loc_xy)
-            .map(|(l, &(x, y))| Locality {
+            .map(|(l, &(x, y))| (l, x, y, residents(l)))
+            .map(|(l, x, y, residents)| Locality {
                 id: l.id.clone(),
                 name: if l.name.is_empty() { l.id.clone() } else { l.name.clone() },
                 x,
                 y,
                 population: l.population,
-                residents: {
-                    let shares = l.age_mix.shares();
-                    let sum: f64 = shares.iter().sum();
-                    shares.map(|share| share / sum * l.population)
-                },
+                residents,
+                residents_by_year: band_growth
+                    .get(l.district())
+                    .map(|path| path.iter().map(|g| std::array::from_fn(|b| residents[b] * g[b])).collect())
+                    .unwrap_or_default(),
                 rurality: l.rurality,
                 spread_km: l.spread_km.unwrap_or_else(|| spread_km(l.area_km2)),
                 district: l.district.clone().unwrap_or_else(|| l.id.clone()),
@@ -610,6 +645,7 @@ impl World {
             .map(|l| (0..3).map(|b| l.residents[b] * (budget_per_capita[b] + local(l, b))).sum::<f64>())
             .sum::<f64>()
             / 52.0;
+        let budget_rule = BudgetRule { given, margin };
 
         let ids: Vec<&str> = s.services.keys().map(String::as_str).collect();
         let community = s.integration.community_service(&ids).and_then(service_index).map(|i| ServiceId(i as u32));
@@ -651,6 +687,7 @@ impl World {
             workforce: s.workforce,
             geography: s.geography,
             weekly_budget,
+            budget_rule,
             population,
             behaviour: s.behaviour,
             failure: s.failure,
@@ -752,9 +789,43 @@ impl World {
         (0..4).map(|g| hours[g] * pay[g] / 52.0 / self.workforce.hours_per_wte).sum()
     }
 
+    /// The commissioner's budget, £ a week, for residents by locality and
+    /// referral rates grown by `growth` (by service): a given amount per
+    /// resident, or by default the tariff value of the expected referrals
+    /// at each locality's rate ratios (times `1 + budget_margin`). At the
+    /// start's residents and no growth it is [`World::weekly_budget`].
+    pub fn weekly_budget_for(&self, residents: &[[f64; 3]], growth: &[f64]) -> f64 {
+        let yearly: f64 = match self.budget_rule.given {
+            Some(given) => residents.iter().map(|r| (0..3).map(|b| r[b] * given[b]).sum::<f64>()).sum(),
+            None => {
+                self.localities
+                    .iter()
+                    .zip(residents)
+                    .map(|(l, r)| {
+                        self.services
+                            .iter()
+                            .zip(&l.rate_ratio)
+                            .zip(growth)
+                            .map(|((svc, ratio), g)| {
+                                (0..3).map(|b| r[b] * svc.weekly_rate[b]).sum::<f64>() * 52.0 * svc.tariff * ratio * g
+                            })
+                            .sum::<f64>()
+                    })
+                    .sum::<f64>()
+                    * self.budget_rule.margin
+            }
+        };
+        yearly / 52.0
+    }
+
+    /// Whether residents or referral rates change from year to year.
+    pub fn grows(&self) -> bool {
+        self.localities.iter().any(|l| !l.residents_by_year.is_empty()) || self.services.iter().any(|s| s.growth != 0.0)
+    }
+
     /// Total number of weeks simulated (warm-up plus horizon).
     pub fn total_weeks(&self) -> u32 {
-        self.time.warmup_weeks + self.time.horizon_weeks
+        self.time.total_weeks()
     }
 
     /// Service ids in order.
