@@ -147,6 +147,9 @@ fn integration_cuts_acute_emergency_admissions_after_its_ramp_and_costs_more_at_
     let weekly = |integration: bool| {
         let mut s = builtin("west-mercia").expect("built-in");
         s.time = ccsim::model::scenario::TimeSpec { horizon_weeks: 364, warmup_weeks: 52, decision_interval: 13 };
+        // Demand held still, so that what integration substitutes is all that moves it.
+        s.demography = Default::default();
+        s.services.values_mut().for_each(|svc| svc.growth = 0.0);
         if integration {
             let change = ccsim::model::timeline::TimedChange::from_flag("regime.integration=1@104").expect("flag");
             s.timeline.push(change);

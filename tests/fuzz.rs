@@ -87,6 +87,7 @@ fn full_scenario() -> Value {
         "length_of_stay_weeks": 1.0, "bed_days": 5.5
     });
     v["services"]["elective_surgery"]["weeks_before_decision"] = json!(6.0);
+    v["services"]["elective_surgery"]["growth"] = json!(0.01);
     v["services"]["community_care"] = json!({"tariff": 900, "referral_rate": {"older": 10.0}, "complex_share": 0.0});
     let a = &mut v["providers"][0];
     a["trust"] = json!("RAA");
@@ -143,6 +144,19 @@ fn full_scenario() -> Value {
     v["integration"] = json!({"community_service": "community_care", "substitutable": ["emergency_medicine"],
         "max_substitution": 0.1, "ramp_weeks": 52, "transition_cost_per_capita": 5.0, "transition_weeks": 26,
         "fixed_cost_saving": 0.04});
+    // Every locality's district aged from a profile of 1,000 a year of age.
+    let districts: serde_json::Map<String, Value> = v["localities"]
+        .as_array()
+        .expect("localities")
+        .iter()
+        .map(|l| {
+            let d = l.get("district").unwrap_or(&l["id"]).as_str().expect("code").to_owned();
+            (d, json!(vec![1000.0; 91]))
+        })
+        .collect();
+    v["demography"] = json!({"districts": districts, "life_expectancy_at_birth": 81.0,
+        "life_expectancy_at_65": 19.85, "infant_mortality": 0.0039, "mortality_improvement": 0.011,
+        "fertility_rate": 1.44, "mean_age_at_birth": 30.9, "net_migration": 0.005});
     v["timeline"] = json!([
         {"week": 30, "set": "services.elective_surgery.tariff", "value": 1700},
         {"week": 40, "set": "demand.emergency_medicine.west", "value": 1.2}
@@ -285,6 +299,12 @@ fn places(v: &Value) -> Vec<(String, String)> {
                     (format!("{pointer}/{}", k.replace('~', "~0").replace('/', "~1")), p, c)
                 })
                 .collect(),
+            // A long profile of numbers (residents by single year of age):
+            // its first, middle and last elements stand for the rest.
+            Value::Array(a) if a.len() > 4 && a.iter().all(Value::is_number) => [0, a.len() / 2, a.len() - 1]
+                .into_iter()
+                .map(|i| (format!("{pointer}/{i}"), format!("{path}[{i}]"), &a[i]))
+                .collect(),
             Value::Array(a) => {
                 a.iter().enumerate().map(|(i, c)| (format!("{pointer}/{i}"), format!("{path}[{i}]"), c)).collect()
             }
@@ -411,7 +431,8 @@ fn named_paths(message: &str) -> Vec<String> {
 /// Whether an error at `named` answers a mutation at `mutated`: the same
 /// field, a field inside it or a field containing it, or a field it is
 /// checked against (services and the providers offering them, localities
-/// and the scale of demand, the run's length and the timeline, hubs).
+/// and the scale of demand, the run's length and the timeline, hubs,
+/// localities' districts and their residents by age).
 fn answers(named: &str, mutated: &str) -> bool {
     let within = |a: &str, b: &str| {
         a == b || a.starts_with(&format!("{b}.")) || a.starts_with(&format!("{b}[")) || b.is_empty() || b == "."
@@ -435,6 +456,8 @@ fn answers(named: &str, mutated: &str) -> bool {
         ("timeline", "localities"),
         ("localities", "providers"),
         ("providers", "localities"),
+        ("localities", "demography"),
+        ("demography", "localities"),
     ];
     related.contains(&(m.as_str(), n.as_str()))
 }

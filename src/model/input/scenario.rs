@@ -10,10 +10,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::bounds::*;
-use super::params::{AgeProfile, BehaviourParams, FailureParams, IntegrationParams, LabourParams, OutOfAreaParams};
 pub use super::bounds::Problem;
+use super::bounds::*;
 use super::demography::DemographySpec;
+use super::params::{AgeProfile, BehaviourParams, FailureParams, IntegrationParams, LabourParams, OutOfAreaParams};
 use super::regime::RegimeSpec;
 use super::timeline::TimedChange;
 use super::travel::{MAX_MINUTES, TravelTimes};
@@ -107,10 +107,11 @@ impl TimeSpec {
         self.warmup_weeks + self.horizon_weeks
     }
 
-    /// The run's last year, counting the first (from week 0) as year 0:
-    /// the years the population is projected for.
+    /// The last of the measured window's years, counting the first as
+    /// year 0: the years the population is projected for (the warm-up and
+    /// the first measured year are the scenario's own year).
     pub fn last_year(&self) -> usize {
-        (self.total_weeks().max(1) - 1) as usize / 52
+        (self.horizon_weeks.max(1) - 1) as usize / 52
     }
 }
 
@@ -767,7 +768,6 @@ impl Default for FinanceParams {
     }
 }
 
-
 /// Longest mean wait before the decision to admit, weeks.
 pub const MAX_WEEKS_BEFORE_DECISION: f64 = 104.0;
 
@@ -870,16 +870,23 @@ impl Scenario {
             .iter()
             .filter(|c| c.set.starts_with("demand"))
             .filter_map(|c| c.value.as_f64())
-            .fold(1.0, f64::max)
-            * population_peak
-            * rate_peak;
+            .fold(1.0, f64::max);
+        let grown = weekly * peak * population_peak * rate_peak;
         if weekly * peak > MAX_WEEKLY_REFERRALS {
             p.push(Problem::new(
                 "localities",
                 format!(
                     "expected at most {MAX_WEEKLY_REFERRALS:e} referrals a week across the scenario (populations × referral rates{}), found {:.3e}",
-                    if peak > 1.0 { " × the largest timed demand multiplier and growth" } else { "" },
+                    if peak > 1.0 { " × the largest timed demand multiplier" } else { "" },
                     weekly * peak
+                ),
+            ));
+        } else if !(grown <= MAX_WEEKLY_REFERRALS) {
+            p.push(Problem::new(
+                "time.horizon_weeks",
+                format!(
+                    "expected a run short enough for demand to stay within {MAX_WEEKLY_REFERRALS:e} referrals a week; over {} years the population's growth (`demography`) and the services' `growth` take it to {grown:.3e}",
+                    years + 1
                 ),
             ));
         }
@@ -1118,6 +1125,20 @@ impl Scenario {
         check_range(p, "commissioner.budget_margin", self.commissioner.budget_margin, -1.0, 10.0);
         let districts: std::collections::BTreeSet<&str> = self.localities.iter().map(LocalitySpec::district).collect();
         self.demography.check(&districts.into_iter().collect::<Vec<_>>(), p);
+        if !self.demography.districts.is_empty() {
+            for (i, l) in self.localities.iter().enumerate() {
+                if !self.demography.districts.contains_key(l.district()) {
+                    p.push(Problem::new(
+                        format!("localities[{i}].district"),
+                        format!(
+                            "expected a district with residents by age in `demography.districts`; found `{}`{}",
+                            l.district(),
+                            if l.district.is_some() { "" } else { " (none given: the locality's id)" }
+                        ),
+                    ));
+                }
+            }
+        }
         let c = &self.choice;
         check_range(p, "choice.beta_minutes", c.beta_minutes, 0.0, 100.0);
         check_range(p, "choice.beta_minutes_emergency", c.beta_minutes_emergency, 0.0, 100.0);

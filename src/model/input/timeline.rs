@@ -18,9 +18,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::bounds::Problem;
 use super::bounds::{MAX_DEMAND_MULTIPLIER, MAX_INFLOW, MAX_MONEY};
 use super::regime::{PRESETS, Regime, Routing};
-use super::bounds::Problem;
 use super::scenario::{STAFF_GROUPS, Scenario};
 
 /// One change as written in a scenario.

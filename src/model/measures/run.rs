@@ -135,12 +135,13 @@ pub struct Summary {
     pub population: Option<Population>,
 }
 
-/// Residents by age band (children 0–17, adults 18–64, older 65+) when
-/// measurement starts and in the run's last year, and each service's
-/// referral rate per resident in the last year relative to the first.
+/// Residents by age band (children 0–17, adults 18–64, older 65+) in the
+/// scenario's own year (the warm-up and the first measured year) and in the
+/// run's last year, and each service's referral rate per resident in the
+/// last year relative to the first.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Population {
-    /// Residents by age band when measurement starts.
+    /// Residents by age band in the scenario's own year.
     pub at_start: [f64; 3],
     /// Residents by age band in the last year.
     pub at_end: [f64; 3],
@@ -773,11 +774,15 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
                 let sum = |rs: &mut dyn Iterator<Item = [f64; 3]>| {
                     rs.fold([0.0; 3], |a, r| std::array::from_fn(|b| a[b] + r[b]))
                 };
-                let start = (world.time.warmup_weeks / 52) as usize;
                 Population {
-                    at_start: sum(&mut world.localities.iter().map(|l| l.residents_in(start))),
+                    at_start: sum(&mut world.localities.iter().map(|l| l.residents)),
                     at_end: sum(&mut sim.residents().iter().copied()),
-                    rate_growth: world.services.iter().zip(sim.rate_growth()).map(|(s, g)| (s.id.clone(), *g)).collect(),
+                    rate_growth: world
+                        .services
+                        .iter()
+                        .zip(sim.rate_growth())
+                        .map(|(s, g)| (s.id.clone(), *g))
+                        .collect(),
                 }
             }),
         },

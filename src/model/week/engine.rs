@@ -432,7 +432,8 @@ impl Simulation {
             self.metrics.waiting_at_start = self.waiting();
         }
         self.counts = WeekCounts::default();
-        if self.grows && self.week > 0 && self.week.is_multiple_of(52) {
+        let warmup = self.world.time.warmup_weeks;
+        if self.grows && self.week > warmup && (self.week - warmup).is_multiple_of(52) {
             self.new_year();
         }
         self.apply_timeline(); // changes due at the start of this week
@@ -454,10 +455,12 @@ impl Simulation {
         self.week += 1;
     }
 
-    /// A new year: residents aged and grown by the projection, referral
-    /// rates per resident grown, and the commissioner's budget following both.
+    /// A new year of the measured window (the warm-up and the first
+    /// measured year are the scenario's own year): residents aged and grown
+    /// by the projection, referral rates per resident grown, and the
+    /// commissioner's budget following both.
     fn new_year(&mut self) {
-        let year = (self.week / 52) as usize;
+        let year = ((self.week - self.world.time.warmup_weeks) / 52) as usize;
         for (r, l) in self.residents.iter_mut().zip(&self.world.localities) {
             *r = l.residents_in(year);
         }

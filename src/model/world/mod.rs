@@ -66,7 +66,8 @@ pub struct Locality {
     pub population: f64,
     /// Residents by age band at the start.
     pub residents: [f64; 3],
-    /// Residents by age band in each year of the run (`[0]` the start), as
+    /// Residents by age band in each year of the measured window (`[0]`
+    /// the scenario's own year, also the warm-up's), as
     /// the district's projection grows them; empty where the population
     /// holds still.
     pub residents_by_year: Vec<[f64; 3]>,
@@ -83,8 +84,8 @@ pub struct Locality {
 }
 
 impl Locality {
-    /// Residents by age band in year `year` of the run (the last projected
-    /// year after it).
+    /// Residents by age band in year `year` of the measured window (the
+    /// last projected year after it).
     pub fn residents_in(&self, year: usize) -> [f64; 3] {
         match self.residents_by_year.get(year).or(self.residents_by_year.last()) {
             Some(r) => *r,
