@@ -416,8 +416,8 @@ mod tests {
         ages.push(big_l[AGES - 1..].iter().sum());
         let path = d.project(&t, &ages, 1);
         // Without births the first age empties and everyone else moves up a year.
-        for x in 1..AGES {
-            assert!((path[1].ages[x] - ages[x]).abs() < 1e-12, "age {x}: {} vs {}", path[1].ages[x], ages[x]);
+        for (x, (got, want)) in path[1].ages.iter().zip(&ages).enumerate().skip(1) {
+            assert!((got - want).abs() < 1e-12, "age {x}: {got} vs {want}");
         }
         // Deaths over the year of those alive at mid-year: T₀ − T₁ = L₀
         // (the rest of a stationary population's one death a year per

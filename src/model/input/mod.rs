@@ -1,7 +1,8 @@
 //! What a scenario says: its format and checks ([`scenario`]), the
 //! parameter blocks ([`params`]), regimes and presets ([`regime`]), timed
-//! changes ([`timeline`]), the road travel-time model ([`travel`]) and the bounds every number is checked against
-//! ([`bounds`]).
+//! changes ([`timeline`]), the road travel-time model ([`travel`]), the
+//! population's ageing ([`demography`]) and the bounds every number is
+//! checked against, with the problem type and range checks ([`bounds`]).
 
 pub mod bounds;
 pub mod demography;

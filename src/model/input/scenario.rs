@@ -881,7 +881,7 @@ impl Scenario {
                     weekly * peak
                 ),
             ));
-        } else if !(grown <= MAX_WEEKLY_REFERRALS) {
+        } else if grown.is_nan() || grown > MAX_WEEKLY_REFERRALS {
             p.push(Problem::new(
                 "time.horizon_weeks",
                 format!(
