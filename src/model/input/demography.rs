@@ -11,7 +11,7 @@
 //! the year's births with L(0). Internal migration between districts is
 //! not modelled.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -275,13 +275,24 @@ impl DemographySpec {
     /// population, births and deaths (`[0]` is the start, with its
     /// first year's births and deaths).
     pub fn project(&self, table: &LifeTable, ages: &[f64], years: usize) -> Vec<Year> {
-        let fertility = self.fertility();
-        let mut out = Vec::with_capacity(years + 1);
+        self.project_at(&self.rates(table, years), ages)
+    }
+
+    /// Each year's survival by age and of births (the life table with that
+    /// year's mortality improvement), and the fertility schedule: the same
+    /// for every district, so worked out once per projection.
+    fn rates(&self, table: &LifeTable, years: usize) -> (Vec<([f64; AGES], f64)>, [f64; AGES]) {
+        let survival = (0..=years).map(|y| table.survival((1.0 - self.mortality_improvement).powi(y as i32))).collect();
+        (survival, self.fertility())
+    }
+
+    /// Projects `ages` with the years' `rates`.
+    fn project_at(&self, rates: &(Vec<([f64; AGES], f64)>, [f64; AGES]), ages: &[f64]) -> Vec<Year> {
+        let (by_year, fertility) = rates;
+        let mut out = Vec::with_capacity(by_year.len());
         let mut now = ages.to_vec();
-        for y in 0..=years {
-            let scale = (1.0 - self.mortality_improvement).powi(y as i32);
-            let (survival, born_alive) = table.survival(scale);
-            let births: f64 = now.iter().zip(&fertility).map(|(n, f)| n * WOMEN_SHARE * f).sum();
+        for (survival, born_alive) in by_year {
+            let births: f64 = now.iter().zip(fertility).map(|(n, f)| n * WOMEN_SHARE * f).sum();
             let mut next = vec![0.0; AGES];
             next[0] = births * born_alive;
             for x in 0..AGES - 1 {
@@ -301,11 +312,14 @@ impl DemographySpec {
     /// Each district's residents by age band, year by year for `years`
     /// years (`[0]` the start), relative to the start (1 where a band starts empty).
     pub fn band_growth(&self, years: usize) -> BTreeMap<&str, Vec<[f64; 3]>> {
-        let table = self.life_table();
+        if self.districts.is_empty() {
+            return BTreeMap::new();
+        }
+        let rates = self.rates(&self.life_table(), years);
         self.districts
             .iter()
             .map(|(code, ages)| {
-                let path = self.project(&table, ages, years);
+                let path = self.project_at(&rates, ages);
                 let start = bands(ages);
                 let growth = path
                     .iter()
@@ -319,7 +333,7 @@ impl DemographySpec {
             .collect()
     }
 
-    pub(crate) fn check(&self, districts: &[&str], p: &mut Vec<Problem>) {
+    pub(crate) fn check(&self, districts: &BTreeSet<&str>, p: &mut Vec<Problem>) {
         let at = |f: &str| format!("demography.{f}");
         check_range(p, &at("life_expectancy_at_birth"), self.life_expectancy_at_birth, 20.0, 100.0);
         check_range(p, &at("life_expectancy_at_65"), self.life_expectancy_at_65, 1.0, 40.0);

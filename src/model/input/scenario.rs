@@ -1124,7 +1124,7 @@ impl Scenario {
         }
         check_range(p, "commissioner.budget_margin", self.commissioner.budget_margin, -1.0, 10.0);
         let districts: std::collections::BTreeSet<&str> = self.localities.iter().map(LocalitySpec::district).collect();
-        self.demography.check(&districts.into_iter().collect::<Vec<_>>(), p);
+        self.demography.check(&districts, p);
         if !self.demography.districts.is_empty() {
             for (i, l) in self.localities.iter().enumerate() {
                 if !self.demography.districts.contains_key(l.district()) {

@@ -771,12 +771,11 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
             integration,
             bookkeeping,
             population: world.grows().then(|| {
-                let sum = |rs: &mut dyn Iterator<Item = [f64; 3]>| {
-                    rs.fold([0.0; 3], |a, r| std::array::from_fn(|b| a[b] + r[b]))
-                };
+                let sum = |rs: &[[f64; 3]]| rs.iter().fold([0.0; 3], |a, r| std::array::from_fn(|b| a[b] + r[b]));
+                let start: Vec<[f64; 3]> = world.localities.iter().map(|l| l.residents).collect();
                 Population {
-                    at_start: sum(&mut world.localities.iter().map(|l| l.residents)),
-                    at_end: sum(&mut sim.residents().iter().copied()),
+                    at_start: sum(&start),
+                    at_end: sum(sim.residents()),
                     rate_growth: world
                         .services
                         .iter()

@@ -150,6 +150,46 @@ struct BudgetRule {
     margin: f64,
 }
 
+impl BudgetRule {
+    /// The budget, £ a week, for `residents` by locality and referral
+    /// rates grown by `growth` by service: a given amount per resident, or
+    /// the tariff value of each locality's expected referrals at its rate
+    /// ratios (as an allocation weighted for need gives it) — the national
+    /// value per resident plus what the locality's ratios add (exactly 0 at
+    /// ratios of 1).
+    fn weekly(&self, services: &[Service], localities: &[Locality], residents: &[[f64; 3]], growth: &[f64]) -> f64 {
+        let margin = self.margin;
+        let per_capita = self.given.unwrap_or_else(|| {
+            let mut per_band = [0.0; 3];
+            for (svc, g) in services.iter().zip(growth) {
+                for (band, v) in per_band.iter_mut().enumerate() {
+                    *v += g * svc.weekly_rate[band] * 52.0 * svc.tariff;
+                }
+            }
+            per_band.map(|v| v * margin)
+        });
+        let local = |l: &Locality, band: usize| -> f64 {
+            if self.given.is_some() {
+                return 0.0;
+            }
+            let extra: f64 = services
+                .iter()
+                .zip(growth)
+                .zip(&l.rate_ratio)
+                .filter(|(_, r)| **r != 1.0)
+                .map(|((svc, g), r)| (r - 1.0) * g * svc.weekly_rate[band] * 52.0 * svc.tariff)
+                .sum();
+            extra * margin
+        };
+        localities
+            .iter()
+            .zip(residents)
+            .map(|(l, r)| (0..3).map(|b| r[b] * (per_capita[b] + local(l, b))).sum::<f64>())
+            .sum::<f64>()
+            / 52.0
+    }
+}
+
 /// A service as offered by a provider at the start of a run.
 #[derive(Debug, Clone, Copy)]
 pub struct Offer {
@@ -614,39 +654,12 @@ impl World {
             })
             .collect();
 
-        // A given budget per resident; by default the tariff value of each
-        // locality's expected referrals, at its rate ratios (as an allocation
-        // weighted for need gives it): the national value per resident plus
-        // what the locality's ratios add (exactly 0 at ratios of 1).
-        let margin = 1.0 + s.commissioner.budget_margin;
-        let given = s.commissioner.budget_per_capita.map(|b| b.by_band());
-        let budget_per_capita = given.unwrap_or_else(|| {
-            let mut per_band = [0.0; 3];
-            for svc in &services {
-                for (band, v) in per_band.iter_mut().enumerate() {
-                    *v += svc.weekly_rate[band] * 52.0 * svc.tariff;
-                }
-            }
-            per_band.map(|v| v * margin)
-        });
-        let local = |l: &Locality, band: usize| -> f64 {
-            if given.is_some() {
-                return 0.0;
-            }
-            let extra: f64 = services
-                .iter()
-                .zip(&l.rate_ratio)
-                .filter(|(_, r)| **r != 1.0)
-                .map(|(svc, r)| (r - 1.0) * svc.weekly_rate[band] * 52.0 * svc.tariff)
-                .sum();
-            extra * margin
+        let budget_rule = BudgetRule {
+            given: s.commissioner.budget_per_capita.map(|b| b.by_band()),
+            margin: 1.0 + s.commissioner.budget_margin,
         };
-        let weekly_budget = localities
-            .iter()
-            .map(|l| (0..3).map(|b| l.residents[b] * (budget_per_capita[b] + local(l, b))).sum::<f64>())
-            .sum::<f64>()
-            / 52.0;
-        let budget_rule = BudgetRule { given, margin };
+        let start: Vec<[f64; 3]> = localities.iter().map(|l| l.residents).collect();
+        let weekly_budget = budget_rule.weekly(&services, &localities, &start, &vec![1.0; services.len()]);
 
         let ids: Vec<&str> = s.services.keys().map(String::as_str).collect();
         let community = s.integration.community_service(&ids).and_then(service_index).map(|i| ServiceId(i as u32));
@@ -796,27 +809,7 @@ impl World {
     /// at each locality's rate ratios (times `1 + budget_margin`). At the
     /// start's residents and no growth it is [`World::weekly_budget`].
     pub fn weekly_budget_for(&self, residents: &[[f64; 3]], growth: &[f64]) -> f64 {
-        let yearly: f64 = match self.budget_rule.given {
-            Some(given) => residents.iter().map(|r| (0..3).map(|b| r[b] * given[b]).sum::<f64>()).sum(),
-            None => {
-                self.localities
-                    .iter()
-                    .zip(residents)
-                    .map(|(l, r)| {
-                        self.services
-                            .iter()
-                            .zip(&l.rate_ratio)
-                            .zip(growth)
-                            .map(|((svc, ratio), g)| {
-                                (0..3).map(|b| r[b] * svc.weekly_rate[b]).sum::<f64>() * 52.0 * svc.tariff * ratio * g
-                            })
-                            .sum::<f64>()
-                    })
-                    .sum::<f64>()
-                    * self.budget_rule.margin
-            }
-        };
-        yearly / 52.0
+        self.budget_rule.weekly(&self.services, &self.localities, residents, growth)
     }
 
     /// Whether residents or referral rates change from year to year.
