@@ -91,20 +91,106 @@ fn a_higher_margin_raises_quality_under_the_tariff_but_not_under_full_pooling() 
     assert!((low - altruism_only).abs() < 0.02 * altruism_only, "pooled {low:.4} vs {altruism_only:.4}");
 }
 
+/// Training places reach the workforce only after the training's years:
+/// with no recruitment from abroad, the staff entering the region each week
+/// are the places started three years earlier / 52 × the completion share —
+/// the starting places until three years after a change, the new places
+/// from then on.
 #[test]
-fn a_smaller_trained_inflow_raises_vacancies_and_agency_spend() {
-    let figures = |inflow: Option<f64>| {
+fn training_places_reach_the_workforce_after_the_training_years() {
+    let mut v = duopoly();
+    v["time"] = json!({"horizon_weeks": 260, "warmup_weeks": 0});
+    v["workforce"] = json!({"labour": {"markets": {
+        "medical": {"training": {"places": 0.0}, "international": {"recruits": 0.0}},
+        "nursing": {"training": {"places": 52.0, "years": 3, "completion": 0.75}, "international": {"recruits": 0.0}},
+        "midwifery": {"training": {"places": 0.0}, "international": {"recruits": 0.0}},
+        "allied": {"training": {"places": 0.0}, "international": {"recruits": 0.0}}
+    }}});
+    v["timeline"] = json!([{"week": 10, "set": "workforce.nursing.training_places", "value": 104.0}]);
+    let mut sim = Simulation::from_scenario(&scenario(v), 3, false);
+    let mut entered = sim.ledger().staff_entered;
+    for week in 0..260 {
+        sim.step();
+        let now = sim.ledger().staff_entered;
+        let expected = if week < 10 + 156 { 0.75 } else { 1.5 };
+        assert!((now - entered - expected).abs() < 1e-9, "week {week}: {} entered, expected {expected}", now - entered);
+        entered = now;
+    }
+    // The pipeline then holds three years of the new places.
+    assert!((sim.in_training()[1] - 3.0 * 104.0).abs() < 1e-6, "{:?}", sim.in_training());
+}
+
+/// Retirement comes from the 55+ band, so an older workforce loses more
+/// staff: a week's leavers are N·t/52 + N·s₅₅·(1 − t/52)·r/52 per provider
+/// and group (turnover t, retirement r, share over 55 s₅₅), so moving 40%
+/// of the duopoly's nurses (76.6 WTE at each of two providers) over 55 adds
+/// exactly 2 · 76.6 · 0.4 · (1 − t/52) · r/52 leavers in the first week.
+#[test]
+fn an_older_workforce_retires_more() {
+    let leavers = |over_55: f64| {
+        let mut v = duopoly();
+        v["time"] = json!({"horizon_weeks": 52, "warmup_weeks": 0});
+        let profile = json!({"under_40": 0.8 - over_55, "from_40_to_54": 0.2, "over_55": over_55});
+        v["workforce"] = json!({"labour": {"markets": {"nursing": {"age_profile": profile}}}});
+        let mut sim = Simulation::from_scenario(&scenario(v), 1, false);
+        sim.step();
+        sim.metrics().leavers
+    };
+    let m = ccsim::model::params::LabourParams::default().markets;
+    let (young, old) = (leavers(0.1), leavers(0.5));
+    let t = m.nursing.base_turnover / 52.0;
+    let extra = 2.0 * 76.6 * 0.4 * (1.0 - t) * m.nursing.retirement / 52.0;
+    assert!((old - young - extra).abs() < 1e-9, "{young} → {old}, expected {extra} more");
+}
+
+/// Recruitment from abroad fills the vacancies the region's pool leaves,
+/// never more than its yearly limit, and each recruit costs the fee.
+#[test]
+fn recruitment_from_abroad_fills_vacancies_up_to_its_limit_at_its_fee() {
+    let figures = |recruits: f64| {
+        let mut v = duopoly();
+        v["time"] = json!({"horizon_weeks": 156, "warmup_weeks": 52});
+        let none = json!({"international": {"recruits": 0.0}});
+        v["workforce"] = json!({"labour": {"markets": {"medical": none, "midwifery": none, "allied": none, "nursing": {
+            "training": {"places": 0.0},
+            "international": {"recruits": recruits, "cost": 8000.0}
+        }}}});
+        let r = ccsim::model::run(&scenario(v), 4, false);
+        let w = r.summary.workforce;
+        (
+            w.recruited_abroad_per_year,
+            w.recruitment_spend.as_pounds(),
+            w.by_group["nursing"].vacancy_rate.expect("posts"),
+        )
+    };
+    let (none, none_spend, none_vacancy) = figures(0.0);
+    assert_eq!((none, none_spend), (0.0, 0.0));
+    let (few, few_spend, few_vacancy) = figures(10.0);
+    assert!((few - 10.0).abs() < 1e-6, "short of staff, the limit binds: {few} a year");
+    // Paid the week after: the first measured week pays for the warm-up's last, the last week's is unpaid.
+    assert!((few_spend - 3.0 * few * 8000.0).abs() <= 2.0 * 10.0 / 52.0 * 8000.0 + 0.01, "£{few_spend}");
+    let (many, _, many_vacancy) = figures(1e5);
+    assert!(many < 1e5 / 2.0, "only vacancies are filled: {many} a year");
+    assert!(
+        none_vacancy > few_vacancy && few_vacancy > many_vacancy,
+        "{none_vacancy} > {few_vacancy} > {many_vacancy}"
+    );
+}
+
+#[test]
+fn fewer_training_places_raise_vacancies_and_agency_spend() {
+    let figures = |places_per_staff: f64| {
         let mut s = builtin("west-mercia").expect("built-in");
         s.time.horizon_weeks = 260;
-        if let Some(f) = inflow {
-            s.workforce.labour.markets.nursing.trained_inflow = Some(f);
-        }
+        let nursing = &mut s.workforce.labour.markets.nursing;
+        nursing.training.places_per_staff = places_per_staff;
+        nursing.international.per_staff = 0.0;
         let r = ccsim::model::run(&s, 2, false);
         (r.summary.workforce.by_group["nursing"].vacancy_rate.expect("posts"), r.summary.workforce.agency_spend)
     };
-    let (vacancy, agency) = figures(None);
-    let (short_vacancy, short_agency) = figures(Some(100.0));
-    assert!(short_vacancy > vacancy + 0.05, "vacancy {vacancy:.3} → {short_vacancy:.3}");
+    let (vacancy, agency) = figures(0.087);
+    let (short_vacancy, short_agency) = figures(0.0435);
+    assert!(short_vacancy > vacancy + 0.02, "vacancy {vacancy:.3} → {short_vacancy:.3}");
     assert!(short_agency > agency, "agency £{} → £{}", agency.as_pounds(), short_agency.as_pounds());
 }
 
@@ -310,10 +396,15 @@ fn under_full_pooling_no_provider_fails_alone() {
     assert!(competition.summary.finance.failures > 0);
     assert_eq!(collaboration.summary.finance.failures, 0);
     assert_eq!(collaboration.summary.providers.open_at_end as usize, s.providers.len());
-    // The system carries the deficit instead: the shared surplus falls by the added fixed costs.
-    let fall =
-        (affordable.summary.finance.provider_surplus - collaboration.summary.finance.provider_surplus).as_pounds();
-    assert!((fall - added).abs() < 0.05 * added, "surplus fell by £{fall:.0}; fixed costs rose by £{added:.0}");
+    // The system carries the deficit instead: the shared surplus falls by the added fixed costs
+    // and the interest on the overdraft they bring.
+    let (before, after) = (&affordable.summary.finance, &collaboration.summary.finance);
+    let fall = (before.provider_surplus - after.provider_surplus).as_pounds();
+    let interest = (after.accounts.interest - before.accounts.interest).as_pounds();
+    assert!(
+        (fall - added - interest).abs() < 0.05 * added,
+        "surplus fell by £{fall:.0}; fixed costs rose by £{added:.0}, interest by £{interest:.0}"
+    );
 }
 
 /// One failure regime for both: a provider whose cash stays far below zero

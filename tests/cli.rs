@@ -110,11 +110,11 @@ fn bad_scenarios_fail_clearly_and_write_nothing() {
     ));
 
     let mut v = duopoly();
-    v["workforce"] = json!({"labour": {"markets": {"midwifery": {"trained_inflow": "lots"}}}});
+    v["workforce"] = json!({"labour": {"markets": {"midwifery": {"training": {"places": "lots"}}}}});
     cases.push((
         "inflow-not-a-number.json",
         v,
-        "workforce.labour.markets.midwifery.trained_inflow",
+        "workforce.labour.markets.midwifery.training.places",
         "invalid type: string \"lots\"",
     ));
 

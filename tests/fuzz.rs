@@ -107,7 +107,8 @@ fn full_scenario() -> Value {
     a["staff"]["midwifery"] = json!({"in_post": 1.0, "establishment": 1.0});
     a["staff"]["medical"]["age_profile"] = json!({"under_40": 0.4, "from_40_to_54": 0.4, "over_55": 0.2});
     v["providers"][1]["services"]["emergency_medicine"] = json!({"capability": "routine", "capacity": 300.0});
-    let market = json!({"trained_inflow": 5.0, "base_turnover": 0.1, "retirement": 0.12, "mobility": 0.4,
+    let market = json!({"training": {"places": 5.0, "places_per_staff": 0.08, "years": 3, "completion": 0.75},
+                        "international": {"recruits": 2.0, "per_staff": 0.05, "cost": 10000.0}, "base_turnover": 0.1, "retirement": 0.12, "mobility": 0.4,
                         "age_profile": {"under_40": 0.45, "from_40_to_54": 0.35, "over_55": 0.2}});
     v["workforce"] = json!({
         "hours_per_wte": 30.0,
@@ -159,7 +160,9 @@ fn full_scenario() -> Value {
         "fertility_rate": 1.44, "mean_age_at_birth": 30.9, "net_migration": 0.005});
     v["timeline"] = json!([
         {"week": 30, "set": "services.elective_surgery.tariff", "value": 1700},
-        {"week": 40, "set": "demand.emergency_medicine.west", "value": 1.2}
+        {"week": 40, "set": "demand.emergency_medicine.west", "value": 1.2},
+        {"week": 45, "set": "workforce.nursing.training_places", "value": 30},
+        {"week": 50, "set": "workforce.medical.international_recruits", "value": 4}
     ]);
     v
 }
@@ -359,6 +362,8 @@ fn every_field_of_both_formats_is_fuzzed() {
         ("WorkforceSpec", fields::<WorkforceSpec>(), &["/workforce"]),
         ("LabourParams", fields::<LabourParams>(), &["/workforce/labour"]),
         ("LabourMarket", fields::<LabourMarket>(), &["/workforce/labour/markets/medical"]),
+        ("Training", fields::<Training>(), &["/workforce/labour/markets/medical/training"]),
+        ("International", fields::<International>(), &["/workforce/labour/markets/medical/international"]),
         ("Burnout", fields::<Burnout>(), &["/workforce/labour/burnout"]),
         ("Agency", fields::<Agency>(), &["/workforce/labour/agency"]),
         ("WageCompetition", fields::<WageCompetition>(), &["/workforce/labour/wage"]),

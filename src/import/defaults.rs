@@ -170,9 +170,12 @@ pub const COMPLEX_NICU: f64 = 8.0;
 /// Residents per km² below which a district counts as rural.
 pub const RURAL_DENSITY: f64 = 400.0;
 
-/// Vacancy rates by staff group (medical, nursing, midwifery, allied), NHS
-/// England vacancy statistics 2021-22.
-pub const VACANCY: [f64; 4] = [0.07, 0.10, 0.08, 0.08];
+/// Vacancy rates by staff group (medical, nursing, midwifery, allied):
+/// nursing at the reference year's end (about 31,000 vacancies beside
+/// 366,000 nurses in March 2024, NHS Vacancy Statistics as summarised by
+/// the Nuffield Trust, July 2024); the others NHS England vacancy
+/// statistics 2021-22 (no 2023/24 figure by group to hand).
+pub const VACANCY: [f64; 4] = [0.07, 0.078, 0.08, 0.08];
 /// Surplus planned at the planned activity, share of income.
 pub const MARGIN: f64 = 0.01;
 /// Weeks of income held as cash at the start.

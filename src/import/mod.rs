@@ -703,7 +703,7 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             ));
         }
         let starts = list.as_ref().filter(|_| !elective.is_empty()).map(|l| lists::split(l, &elective));
-        let sized = plan::size(&params, i, p, &load, &factors, starts.is_some());
+        let sized = plan::size(&params, i, p, &load, &factors, starts.as_ref());
         let services: Map<String, Value> = p
             .offers
             .iter()

@@ -8,7 +8,7 @@ use super::data::Beds;
 use super::defaults::{BED_FACTOR, BedGroup, CASH_WEEKS, MARGIN, OCCUPANCY, VACANCY, bed_use, headroom};
 use super::emergency::AE_SERVICES;
 use crate::model::Scenario;
-use crate::model::scenario::{Capability, Rurality, STAFF_GROUPS, Urgency};
+use crate::model::scenario::{Capability, Rurality, STAFF_GROUPS, StartList, Urgency};
 use crate::model::world::travel;
 
 /// A locality for planning: position (km), spread (km), residents by age
@@ -234,17 +234,23 @@ fn multiple(v: f64, step: f64) -> f64 {
 
 /// Capacity (planned load × headroom × bed factor, at least 1 episode a
 /// week; no headroom for the elective services of a trust with a waiting
-/// list, `listed`), staff for that capacity at the base scenario's hours and vacancy
-/// rates, fixed costs that leave [`MARGIN`] of income at planned activity,
-/// and [`CASH_WEEKS`] of income in cash.
+/// list, `lists`), an establishment for the activity providers staff —
+/// their own decision rule at the start: planned load × (1 +
+/// `behaviour.capacity_slack`) plus the start list over
+/// `behaviour.backlog_weeks`, within capacity — at the base scenario's
+/// hours, staff in post at the vacancy rates, fixed costs that leave
+/// [`MARGIN`] of income at planned activity, and [`CASH_WEEKS`] of income
+/// in cash.
 pub fn size(
     s: &Scenario,
     i: usize,
     p: &PlanProvider,
     load: &BTreeMap<(usize, &'static str), f64>,
     factors: &BTreeMap<(usize, BedGroup), f64>,
-    listed: bool,
+    lists: Option<&BTreeMap<&'static str, StartList>>,
 ) -> Sized {
+    let listed = lists.is_some();
+    let b = &s.behaviour;
     let mut capacity = BTreeMap::new();
     let mut planned_activity = BTreeMap::new();
     let mut hours = [0.0; 4];
@@ -262,8 +268,10 @@ pub fn size(
         activity_total += activity;
         income += activity * spec.tariff;
         variable += activity * spec.variable_cost;
+        let backlog = lists.and_then(|l| l.get(service)).map_or(0.0, |l| f64::from(l.patients)) / b.backlog_weeks;
+        let staffed = (planned * (1.0 + b.capacity_slack) + backlog).min(c);
         for (h, per) in hours.iter_mut().zip(spec.staff_hours.by_group()) {
-            *h += c * per;
+            *h += staffed * per;
         }
     }
     let labour = &s.workforce;

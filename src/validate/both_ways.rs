@@ -16,7 +16,8 @@
 //!   5 years each); this set is one of those, made compact.
 //! - **Collaboration wins** when efficiency is hard to achieve (φ = 20,000),
 //!   billing under the tariff is dear (£60 an episode) and nurses are short
-//!   (a trained inflow of 140 WTE a year, half of replacement): pathway
+//!   (half the default nursing training places and none recruited from
+//!   abroad): pathway
 //!   standardisation at its default lowers the adverse-outcome rate
 //!   (without it collaboration's would be the higher), and pooling saves
 //!   the billing, the wage-premium bidding for scarce staff and the agency
@@ -56,7 +57,8 @@ pub fn collaboration_wins() -> Vec<(&'static str, Value)> {
     vec![
         ("behaviour.efficiency_cost", json!(20000.0)),
         ("finance.transaction_cost", json!(60.0)),
-        ("workforce.labour.markets.nursing.trained_inflow", json!(140.0)),
+        ("workforce.labour.markets.nursing.training.places_per_staff", json!(0.0435)),
+        ("workforce.labour.markets.nursing.international.per_staff", json!(0.0)),
     ]
 }
 

@@ -7,7 +7,7 @@ use crate::sweep::{plan, runner};
 
 /// The pinned result of the duopoly, seed 2026, two years: referrals, episodes,
 /// adverse outcomes, the 95th-percentile wait and the system cost (£).
-pub const GOLDEN: (u64, u64, u64, Option<f64>, f64) = (43175, 43189, 252, Some(0.0), 70983736.33);
+pub const GOLDEN: (u64, u64, u64, Option<f64>, f64) = (43175, 43189, 250, Some(0.0), 71324112.25);
 
 /// The same figures of a run.
 pub fn golden_figures(r: &crate::model::RunOutput) -> (u64, u64, u64, Option<f64>, f64) {

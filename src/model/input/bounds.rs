@@ -44,6 +44,8 @@ pub const MAX_CAPACITY: f64 = 1e7;
 pub const MAX_VOLUME: f64 = 1e8;
 /// Newly trained staff entering a region a year, WTE per group.
 pub const MAX_INFLOW: f64 = 1e6;
+/// Longest training pipeline, years.
+pub const MAX_TRAINING_YEARS: u32 = 15;
 /// Any span of time in weeks: 1,000 years, the same as `--years` allows.
 pub const MAX_WEEKS: u32 = 52_000;
 /// A behavioural weight or cost scale (altruism, the cost of quality or efficiency).

@@ -40,16 +40,63 @@ impl AgeProfile {
     }
 }
 
+/// Training of a staff group's new staff in the region: places started
+/// each year, arriving `years` later as qualified staff in the region's
+/// pool.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Training {
+    /// Training places started each year in the region, WTE. Default
+    /// (`null`): `places_per_staff` × the starting staff in post.
+    pub places: Option<f64>,
+    /// Places a year per WTE in post at the start, where `places` is not
+    /// given (England's ratio). Default: nursing 0.087.
+    pub places_per_staff: f64,
+    /// Years from starting training to joining the workforce. Default 3
+    /// (medical 5).
+    pub years: u32,
+    /// Share of starters who qualify and join the region's NHS. Default 0.75.
+    pub completion: f64,
+}
+
+impl Default for Training {
+    fn default() -> Self {
+        Training { places: None, places_per_staff: 0.087, years: 3, completion: 0.75 }
+    }
+}
+
+/// Recruitment from abroad: providers fill the vacancies the region's pool
+/// leaves unfilled, up to what can be recruited in a year.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct International {
+    /// Most staff the region's providers can recruit from abroad in a year,
+    /// WTE. Default (`null`): `per_staff` × the starting staff in post.
+    pub recruits: Option<f64>,
+    /// Recruits a year per WTE in post at the start, where `recruits` is not
+    /// given. Default: nursing 0.061.
+    pub per_staff: f64,
+    /// Cost to the recruiting provider per recruit (agency fees, visa,
+    /// travel, exams, pastoral support), £. Default 10,000.
+    pub cost: f64,
+}
+
+impl Default for International {
+    fn default() -> Self {
+        International { recruits: None, per_staff: 0.061, cost: 10_000.0 }
+    }
+}
+
 /// The regional labour market of one staff group.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LabourMarket {
-    /// Newly trained and recruited staff entering the region's pool, WTE per
-    /// year. Default (`null`): the exits of the starting staff in post, so
-    /// that the workforce can hold its size.
-    pub trained_inflow: Option<f64>,
+    /// The training pipeline.
+    pub training: Training,
+    /// Recruitment from abroad.
+    pub international: International,
     /// Share of staff leaving their provider each year for reasons other
-    /// than retirement or burnout. Default 0.10.
+    /// than retirement or burnout. Default 0.13 (medical 0.08, allied 0.12).
     pub base_turnover: f64,
     /// Share of staff aged 55+ retiring each year. Default 0.12.
     pub retirement: f64,
@@ -63,8 +110,9 @@ pub struct LabourMarket {
 impl Default for LabourMarket {
     fn default() -> Self {
         LabourMarket {
-            trained_inflow: None,
-            base_turnover: 0.10,
+            training: Training::default(),
+            international: International::default(),
+            base_turnover: 0.13,
             retirement: 0.12,
             mobility: 0.4,
             age_profile: AgeProfile { under_40: 0.45, from_40_to_54: 0.35, over_55: 0.20 },
@@ -159,6 +207,8 @@ impl Default for LabourParams {
         LabourParams {
             markets: StaffGroups {
                 medical: LabourMarket {
+                    training: Training { places_per_staff: 0.058, years: 5, completion: 0.95, ..Training::default() },
+                    international: International { per_staff: 0.05, ..International::default() },
                     base_turnover: 0.08,
                     age_profile: AgeProfile { under_40: 0.45, from_40_to_54: 0.40, over_55: 0.15 },
                     ..market
@@ -168,10 +218,14 @@ impl Default for LabourParams {
                     ..market
                 },
                 midwifery: LabourMarket {
+                    international: International { per_staff: 0.03, ..International::default() },
                     age_profile: AgeProfile { under_40: 0.40, from_40_to_54: 0.37, over_55: 0.23 },
                     ..market
                 },
                 allied: LabourMarket {
+                    training: Training { places_per_staff: 0.082, completion: 0.85, ..Training::default() },
+                    international: International { per_staff: 0.02, ..International::default() },
+                    base_turnover: 0.12,
                     age_profile: AgeProfile { under_40: 0.50, from_40_to_54: 0.35, over_55: 0.15 },
                     ..market
                 },
@@ -427,9 +481,22 @@ impl LabourParams {
     pub(crate) fn check(&self, p: &mut Vec<Problem>) {
         for (g, m) in super::scenario::STAFF_GROUPS.iter().zip(self.markets.by_group()) {
             let at = |f: &str| format!("workforce.labour.markets.{g}.{f}");
-            if let Some(v) = m.trained_inflow {
-                check_range(p, &at("trained_inflow"), v, 0.0, MAX_INFLOW);
+            if let Some(v) = m.training.places {
+                check_range(p, &at("training.places"), v, 0.0, MAX_INFLOW);
             }
+            check_range(p, &at("training.places_per_staff"), m.training.places_per_staff, 0.0, 1.0);
+            if m.training.years > MAX_TRAINING_YEARS {
+                p.push(Problem::new(
+                    at("training.years"),
+                    format!("expected 0 to {MAX_TRAINING_YEARS} years, found {}", m.training.years),
+                ));
+            }
+            check_range(p, &at("training.completion"), m.training.completion, 0.0, 1.0);
+            if let Some(v) = m.international.recruits {
+                check_range(p, &at("international.recruits"), v, 0.0, MAX_INFLOW);
+            }
+            check_range(p, &at("international.per_staff"), m.international.per_staff, 0.0, 1.0);
+            check_range(p, &at("international.cost"), m.international.cost, 0.0, MAX_MONEY);
             check_range(p, &at("base_turnover"), m.base_turnover, 0.0, 1.0);
             check_range(p, &at("retirement"), m.retirement, 0.0, 1.0);
             check_range(p, &at("mobility"), m.mobility, 0.0, 1.0);

@@ -11,7 +11,8 @@
 //! | `regime.routing` | `"choice"`, `"network"` or a network share in [0, 1] |
 //! | `regime.coordination_cost` | £ per provider per week, ≥ 0 |
 //! | `services.<service>.tariff` | £ per episode, ≥ 0 |
-//! | `workforce.<group>.trained_inflow` | WTE per year, ≥ 0 |
+//! | `workforce.<group>.training_places` | places started a year, WTE, ≥ 0 (qualified staff arrive the training's years later) |
+//! | `workforce.<group>.international_recruits` | most recruited from abroad a year, WTE, ≥ 0 |
 //! | `demand.<service>` or `demand.<service>.<locality>` (`*` for every service) | a multiplier of referrals, ≥ 0 |
 //! | `close.<provider>` or `close.<provider>.<service>` | `true`: the regulator closes it and moves its patients, staff and capacity |
 
@@ -64,8 +65,15 @@ pub enum Change {
         /// £ per episode.
         value: f64,
     },
-    /// A staff group's trained inflow.
-    TrainedInflow {
+    /// A staff group's training places started a year.
+    TrainingPlaces {
+        /// Index in [`STAFF_GROUPS`].
+        group: usize,
+        /// WTE per year.
+        value: f64,
+    },
+    /// The most of a staff group recruited from abroad a year.
+    InternationalRecruits {
         /// Index in [`STAFF_GROUPS`].
         group: usize,
         /// WTE per year.
@@ -162,12 +170,17 @@ impl TimedChange {
             ["services", name, "tariff"] => {
                 Ok(Change::Tariff { service: service(name)?, value: number(v, &value_at, 0.0, MAX_MONEY)? })
             }
-            ["workforce", group, "trained_inflow"] => {
+            ["workforce", group, flow @ ("training_places" | "international_recruits")] => {
                 let g = STAFF_GROUPS
                     .iter()
                     .position(|x| x == group)
                     .ok_or_else(|| unknown("staff group", group, STAFF_GROUPS.to_vec()))?;
-                Ok(Change::TrainedInflow { group: g, value: number(v, &value_at, 0.0, MAX_INFLOW)? })
+                let value = number(v, &value_at, 0.0, MAX_INFLOW)?;
+                Ok(if *flow == "training_places" {
+                    Change::TrainingPlaces { group: g, value }
+                } else {
+                    Change::InternationalRecruits { group: g, value }
+                })
             }
             ["demand", rest @ ..] if !rest.is_empty() => {
                 let svc = if rest[0] == "*" { None } else { Some(service(rest[0])?) };
@@ -206,7 +219,7 @@ impl TimedChange {
             _ => Err(Problem::new(
                 &set_at,
                 format!(
-                    "expected one of regime, regime.<knob>, services.<id>.tariff, workforce.<group>.trained_inflow, \
+                    "expected one of regime, regime.<knob>, services.<id>.tariff, workforce.<group>.training_places, workforce.<group>.international_recruits, \
                      demand.<service>[.<locality>], close.<provider>[.<service>]; found `{}`",
                     self.set
                 ),

@@ -24,6 +24,9 @@ pub struct Accounts {
     pub staff: Money,
     /// Agency staff, £.
     pub agency: Money,
+    /// Recruiting staff from abroad, £.
+    #[serde(default)]
+    pub recruitment: Money,
     /// Consumables and other variable costs, £.
     pub variable: Money,
     /// Estate and overheads, £.
@@ -57,6 +60,7 @@ impl Accounts {
     pub fn costs(&self) -> Money {
         self.staff
             + self.agency
+            + self.recruitment
             + self.variable
             + self.fixed
             + self.coordination
@@ -88,6 +92,7 @@ impl Accounts {
         self.integration += o.integration;
         self.staff += o.staff;
         self.agency += o.agency;
+        self.recruitment += o.recruitment;
         self.variable += o.variable;
         self.fixed += o.fixed;
         self.coordination += o.coordination;

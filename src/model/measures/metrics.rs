@@ -268,6 +268,10 @@ pub struct Metrics {
     pub agency_weeks: f64,
     /// Staff who left their provider, WTE.
     pub leavers: f64,
+    /// Newly qualified staff joining the region's pool, WTE.
+    pub qualified: f64,
+    /// Staff recruited from abroad, WTE.
+    pub recruited_abroad: f64,
     /// Σ over weeks of the coefficient of variation of utilisation across providers.
     pub utilisation_cv_sum: f64,
     /// Σ over weeks of mean quality across open providers.
@@ -300,6 +304,8 @@ impl Metrics {
             staff_weeks: 0.0,
             agency_weeks: 0.0,
             leavers: 0.0,
+            qualified: 0.0,
+            recruited_abroad: 0.0,
             utilisation_cv_sum: 0.0,
             quality_sum: 0.0,
         }

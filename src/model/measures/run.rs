@@ -250,6 +250,15 @@ pub struct Workforce {
     pub agency_share: Option<f64>,
     /// Leavers per year over mean staff in post.
     pub turnover_rate: Option<f64>,
+    /// Newly qualified staff joining the region's pool, WTE a year.
+    #[serde(default)]
+    pub qualified_per_year: f64,
+    /// Staff recruited from abroad, WTE a year.
+    #[serde(default)]
+    pub recruited_abroad_per_year: f64,
+    /// Spent recruiting from abroad, £.
+    #[serde(default)]
+    pub recruitment_spend: Money,
     /// Mean over weeks of the coefficient of variation of utilisation
     /// (hours demanded over hours available) across providers.
     pub utilisation_cv: Option<f64>,
@@ -276,6 +285,9 @@ pub struct StaffGroupEnd {
     pub agency: f64,
     /// Unhired staff in the region's pool, WTE.
     pub pool: f64,
+    /// Trainees in training (started, not yet finished), WTE.
+    #[serde(default)]
+    pub in_training: f64,
 }
 
 /// Community substitution over the measured window.
@@ -337,7 +349,7 @@ pub struct MoneyBalance {
 pub struct StaffBalance {
     /// WTE in post at the start.
     pub at_start: f64,
-    /// Newly trained WTE entering the region.
+    /// WTE entering the region: newly qualified, or recruited from abroad.
     pub entered: f64,
     /// WTE who left the region.
     pub left: f64,
@@ -587,6 +599,7 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
                 vacancy_rate: ratio((est - post).max(0.0), est),
                 agency,
                 pool: sim.pool()[g],
+                in_training: sim.in_training()[g],
             },
         );
     }
@@ -597,6 +610,9 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
         agency_spend: total.agency,
         agency_share: ratio(m.agency_weeks, m.agency_weeks + m.staff_weeks),
         turnover_rate: mean_staff.and_then(|s| ratio(m.leavers / years.max(f64::MIN_POSITIVE), s)),
+        qualified_per_year: m.qualified / years.max(f64::MIN_POSITIVE),
+        recruited_abroad_per_year: m.recruited_abroad / years.max(f64::MIN_POSITIVE),
+        recruitment_spend: total.recruitment,
         utilisation_cv: ratio(m.utilisation_cv_sum, weeks),
         staff_in_post: open.iter().map(|p| p.staff_wte()).sum(),
         establishment: open.iter().map(|p| p.establishment()).sum(),

@@ -20,6 +20,7 @@ use super::outcome::{self, Conditions};
 use super::queue::Cohort;
 use super::rng::{Key, Keyed, Stream};
 use super::routing::{self, Catchments, NO_CAPACITY_WAIT, Snapshot};
+use super::workforce::Pipeline;
 use crate::model::metrics::{Accounts, Metrics, OutOfAreaRecord, TreatedRecord, group};
 use crate::model::money::Money;
 use crate::model::regime::Regime;
@@ -52,7 +53,8 @@ pub struct Ledger {
     /// Paid by the commissioner for patients treated outside the region
     /// (tariff and transfer), £: part of `commissioner_paid`.
     pub out_of_area_paid: Money,
-    /// Staff who entered the region's pool as newly trained, WTE.
+    /// Staff who entered the region: newly qualified into its pool, or
+    /// recruited from abroad into a post, WTE.
     pub staff_entered: f64,
     /// Staff who left the region (exits, retirements, pool attrition), WTE.
     pub staff_left: f64,
@@ -174,8 +176,12 @@ pub struct Simulation {
     pub(super) regime: Regime,
     /// Tariff by service now, £ per episode.
     pub(super) tariffs: Vec<f64>,
-    /// Trained inflow by staff group now, WTE per year.
-    pub(super) inflow: [f64; 4],
+    /// Training places started a year by staff group now, WTE.
+    pub(super) places: [f64; 4],
+    /// The most recruited from abroad a year by staff group now, WTE.
+    pub(super) international: [f64; 4],
+    /// Trainees by staff group.
+    pub(super) training: [Pipeline; 4],
     /// Referral multiplier, `[service * localities + locality]`: the
     /// locality's rate ratio times the timeline's multiplier.
     pub(super) demand_multiplier: Vec<f64>,
@@ -263,6 +269,7 @@ impl Simulation {
                 debt: Money::pounds(p.debt),
                 fixed_cost: p.fixed_cost,
                 staffing_shortfall: 0.0,
+                recruitment_due: 0.0,
                 utilisation: 0.0,
                 stretched_weeks: 0,
                 failing_weeks: 0,
@@ -291,7 +298,11 @@ impl Simulation {
             week: 0,
             regime: world.regime.clone(),
             tariffs: world.services.iter().map(|s| s.tariff).collect(),
-            inflow: world.trained_inflow,
+            places: world.training_places,
+            international: world.international_recruits,
+            training: std::array::from_fn(|g| {
+                Pipeline::steady(world.training_places[g], world.workforce.labour.markets.by_group()[g].training.years)
+            }),
             // Service-major: each service's local rate ratio for every locality.
             demand_multiplier: (0..world.services.len())
                 .flat_map(|s| world.localities.iter().map(move |l| l.rate_ratio[s]))
@@ -362,6 +373,11 @@ impl Simulation {
     /// Unhired staff in the region's pool, WTE by group.
     pub fn pool(&self) -> [f64; 4] {
         self.pool
+    }
+
+    /// Trainees in training (started, not yet finished), WTE by group.
+    pub fn in_training(&self) -> [f64; 4] {
+        std::array::from_fn(|g| self.training[g].in_training())
     }
 
     /// Weeks simulated so far.
@@ -535,9 +551,16 @@ impl Simulation {
                 self.tariffs[s.index()] = *value;
                 format!("tariff of {service} set to £{value}")
             }
-            Change::TrainedInflow { group, value } => {
-                self.inflow[*group] = *value;
-                format!("trained inflow of {} set to {value} WTE a year", crate::model::scenario::STAFF_GROUPS[*group])
+            Change::TrainingPlaces { group, value } => {
+                self.places[*group] = *value;
+                format!("training places of {} set to {value} WTE a year", crate::model::scenario::STAFF_GROUPS[*group])
+            }
+            Change::InternationalRecruits { group, value } => {
+                self.international[*group] = *value;
+                format!(
+                    "international recruitment of {} limited to {value} WTE a year",
+                    crate::model::scenario::STAFF_GROUPS[*group]
+                )
             }
             Change::Demand { service, locality, multiplier } => {
                 let nl = self.world.localities.len();

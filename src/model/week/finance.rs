@@ -91,6 +91,7 @@ impl Simulation {
             let mut a = Accounts::default();
             if !p.open {
                 p.week = a;
+                p.recruitment_due = 0.0;
                 continue;
             }
             let mut episodes = 0u64;
@@ -119,6 +120,7 @@ impl Simulation {
             a.agency = Money::pounds(
                 (0..4).map(|g| p.staff[g].agency * pay[g]).sum::<f64>() / 52.0 * (1.0 + labour.agency.premium),
             );
+            a.recruitment = Money::pounds(std::mem::take(&mut p.recruitment_due));
             a.fixed = Money::pounds(p.fixed_cost * fixed_factor);
             a.coordination = Money::pounds(regime.coordination_cost);
             a.transaction = Money::pounds(regime.billing_share() * world.finance.transaction_cost * episodes as f64);

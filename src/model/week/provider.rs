@@ -231,6 +231,8 @@ pub struct ProviderState {
     pub fixed_cost: f64,
     /// Share of needed staff hours not covered this week.
     pub staffing_shortfall: f64,
+    /// Cost of this week's recruits from abroad, £, paid next week.
+    pub(super) recruitment_due: f64,
     /// Hours demanded over hours available this week.
     pub utilisation: f64,
     /// Consecutive weeks with utilisation above the burnout threshold.

@@ -3,12 +3,16 @@
 //! Staff in post are held in three age bands per group and provider. Each
 //! week some leave (base turnover; retirement from the 55+ band; burnout
 //! while a provider has been stretched for a sustained period), and the
-//! bands age. Leavers who stay in the region join its pool, as does the
-//! yearly trained inflow; providers recruit from the pool to fill their
-//! vacancies, each getting a share in proportion to its vacancies times
-//! `(1 + wage premium)^elasticity` — so a premium poaches recruits from
-//! the others, and when all pay it, only costs rise. Unhired staff drift
-//! out of the region.
+//! bands age. Leavers who stay in the region join its pool, as do the
+//! trainees finishing this week: the region's training places started
+//! the training's years ago, times the share completing (a change in places
+//! reaches the workforce only after that lag). Providers recruit from the
+//! pool to fill their vacancies, each getting a share in proportion to its
+//! vacancies times `(1 + wage premium)^elasticity` — so a premium poaches
+//! recruits from the others, and when all pay it, only costs rise. The
+//! vacancies the pool leaves are filled from abroad, by the same rule, up to
+//! the week's share of what can be recruited abroad in a year, each recruit
+//! costing the provider a fee. Unhired staff drift out of the region.
 //!
 //! Then next week's staffing is planned: agency staff cover vacancies up
 //! to what agencies can supply, and with `staff_sharing` > 0 the network
@@ -18,6 +22,8 @@
 //! share of its hours. Staff flows are
 //! expected values (WTE are continuous): the randomness of a run is in its
 //! patients.
+
+use std::collections::VecDeque;
 
 use super::engine::Simulation;
 
@@ -38,8 +44,8 @@ impl Simulation {
         self.plan_staffing();
     }
 
-    /// Leavers, retirements, ageing, trained inflow, recruitment from the
-    /// regional pool and the pool's attrition.
+    /// Leavers, retirements, ageing, trainees finishing, recruitment from
+    /// the regional pool and from abroad, and the pool's attrition.
     fn staff_flows(&mut self) {
         let labour = self.world.workforce.labour;
         let markets = labour.markets.by_group();
@@ -71,26 +77,33 @@ impl Simulation {
                 st.bands[1] += up - older;
                 st.bands[2] += older;
             }
-            let trained = self.inflow[g] / 52.0;
-            self.pool[g] += to_pool + trained;
-            self.ledger.staff_entered += trained;
+            let qualified = self.training[g].advance(self.places[g] / 52.0) * market.training.completion;
+            self.pool[g] += to_pool + qualified;
+            self.ledger.staff_entered += qualified;
             self.ledger.staff_left += exits;
-            self.recruit(g, recruit_age);
+            self.pool[g] = self.fill_vacancies(g, self.pool[g], recruit_age, 0.0);
+            let abroad = self.international[g] / 52.0;
+            let recruited = abroad - self.fill_vacancies(g, abroad, recruit_age, market.international.cost);
+            self.ledger.staff_entered += recruited;
+            if measuring {
+                self.metrics.qualified += qualified;
+                self.metrics.recruited_abroad += recruited;
+            }
             let drift = self.pool[g] * labour.pool_attrition / 52.0;
             self.pool[g] -= drift;
             self.ledger.staff_left += drift;
         }
     }
 
-    /// Fills vacancies of group `g` from the pool: shares in proportion to
-    /// vacancies × (1 + premium)^elasticity, never above a provider's
-    /// vacancies (what one cannot use goes to the others).
-    fn recruit(&mut self, g: usize, recruit_age: [f64; 3]) {
+    /// Fills vacancies of group `g` from `available` WTE: shares in
+    /// proportion to vacancies × (1 + premium)^elasticity, never above a
+    /// provider's vacancies (what one cannot use goes to the others); each
+    /// hire costs its provider `cost`, paid next week. Returns what is left.
+    fn fill_vacancies(&mut self, g: usize, mut available: f64, recruit_age: [f64; 3], cost: f64) -> f64 {
         let elasticity = self.world.workforce.labour.wage.elasticity;
         let mut wanted: Vec<f64> =
             self.providers.iter().map(|p| if p.open { p.staff[g].vacancies() } else { 0.0 }).collect();
         let pull: Vec<f64> = self.providers.iter().map(|p| (1.0 + p.premium).powf(elasticity)).collect();
-        let mut available = self.pool[g];
         for _ in 0..4 {
             let total: f64 = wanted.iter().zip(&pull).map(|(w, a)| w * a).sum();
             if total <= 0.0 || available <= 1e-12 {
@@ -105,12 +118,13 @@ impl Simulation {
                 for (b, share) in p.staff[g].bands.iter_mut().zip(recruit_age) {
                     *b += hires * share;
                 }
+                p.recruitment_due += hires * cost;
                 *w -= hires;
                 hired_now += hires;
             }
             available -= hired_now;
         }
-        self.pool[g] = available.max(0.0);
+        available.max(0.0)
     }
 
     /// Next week's staffing: agency cover for vacancies and the network's
@@ -183,5 +197,32 @@ impl Simulation {
                 p.stretched_weeks = 0;
             }
         }
+    }
+}
+
+/// Trainees of one staff group by the week they started, oldest first.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Pipeline {
+    starts: VecDeque<f64>,
+}
+
+impl Pipeline {
+    /// A pipeline that has taken `places` a year for the `years` its
+    /// training lasts (its steady state).
+    pub(super) fn steady(places: f64, years: u32) -> Self {
+        Pipeline { starts: std::iter::repeat_n(places / 52.0, years as usize * 52).collect() }
+    }
+
+    /// This week's `starts` begin training; those who started the
+    /// training's years ago finish, and their number is returned (all of
+    /// `starts` at once when training takes no time).
+    fn advance(&mut self, starts: f64) -> f64 {
+        self.starts.push_back(starts);
+        self.starts.pop_front().unwrap_or(0.0)
+    }
+
+    /// Trainees in training, WTE (before non-completion).
+    pub(crate) fn in_training(&self) -> f64 {
+        self.starts.iter().sum()
     }
 }

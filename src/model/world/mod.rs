@@ -312,8 +312,10 @@ pub struct World {
     pub community: Option<ServiceId>,
     /// Whether older people's demand for a service may be substituted, by service.
     pub substitutable: Vec<bool>,
-    /// Trained inflow at the start, WTE per year by staff group.
-    pub trained_inflow: [f64; 4],
+    /// Training places started a year at the start, WTE by staff group.
+    pub training_places: [f64; 4],
+    /// The most recruited from abroad a year at the start, WTE by staff group.
+    pub international_recruits: [f64; 4],
     /// Timed changes, in week order (stable).
     pub timeline: Vec<(u32, Change)>,
     /// Hub per service, if designated.
@@ -666,18 +668,16 @@ impl World {
         let substitutable_ids = s.integration.substitutable(&ids);
         let substitutable = ids.iter().map(|id| substitutable_ids.contains(id)).collect();
         let markets = s.workforce.labour.markets.by_group();
-        let trained_inflow = std::array::from_fn(|g| {
-            markets[g].trained_inflow.unwrap_or_else(|| {
-                // The yearly exits of the starting staff: turnover not kept in the region, and retirement.
-                providers
-                    .iter()
-                    .map(|p| {
-                        let b = p.staff_bands[g];
-                        (b[0] + b[1] + b[2]) * markets[g].base_turnover * (1.0 - markets[g].mobility)
-                            + b[2] * markets[g].retirement
-                    })
-                    .sum()
-            })
+        // Where a region's flows are not given, they are the national ratios to the starting staff in post.
+        let in_post: [f64; 4] =
+            std::array::from_fn(|g| providers.iter().map(|p| p.staff_bands[g].iter().sum::<f64>()).sum());
+        let training_places = std::array::from_fn(|g| {
+            let t = markets[g].training;
+            t.places.unwrap_or(t.places_per_staff * in_post[g])
+        });
+        let international_recruits = std::array::from_fn(|g| {
+            let i = markets[g].international;
+            i.recruits.unwrap_or(i.per_staff * in_post[g])
         });
         let mut timeline: Vec<(u32, Change)> = s
             .timeline
@@ -710,7 +710,8 @@ impl World {
             integration: s.integration.clone(),
             community,
             substitutable,
-            trained_inflow,
+            training_places,
+            international_recruits,
             timeline,
             hubs,
             journeys,
