@@ -50,6 +50,32 @@ fn duopoly_quality_settles_at_the_closed_form_equilibrium() {
     }
 }
 
+/// A provider's cost of quality is `behaviour.quality_cost` × its
+/// `quality_cost_factor`: with the duopoly frozen at equal quality, the
+/// provider at factor 0.5 pays exactly half the other's upkeep; left to
+/// decide, it settles at higher quality and stays there.
+#[test]
+fn a_provider_that_finds_quality_cheaper_settles_higher() {
+    let mut v = duopoly();
+    v["time"] = json!({"horizon_weeks": 104, "warmup_weeks": 52});
+    v["behaviour"] = json!({"freeze": true});
+    for p in v["providers"].as_array_mut().expect("providers") {
+        p["quality"] = json!(0.5);
+    }
+    v["providers"][0]["quality_cost_factor"] = json!(0.5);
+    let r = ccsim::model::run(&scenario(v.clone()), 1, false);
+    let (a, b) = (r.providers[0].accounts.quality.as_pounds(), r.providers[1].accounts.quality.as_pounds());
+    assert!(b > 0.0 && (a / b - 0.5).abs() < 1e-6, "upkeep £{a:.0} against £{b:.0}");
+
+    v["time"] = json!({"horizon_weeks": 520, "warmup_weeks": 52});
+    v["behaviour"] = json!({});
+    v["failure"] = json!({"window_weeks": 1_000_000});
+    let s = scenario(v);
+    let ts = ccsim::model::run(&s, 1, true).timeseries.expect("asked for");
+    let late = |i: usize| ts.providers[i].quality[ts.providers[i].quality.len() - 104..].iter().sum::<f64>() / 104.0;
+    assert!(late(0) > 1.2 * late(1), "quality {:.3} against {:.3}", late(0), late(1));
+}
+
 /// The same share of what the commissioner pays is spent on quality under
 /// any regime (the planner's grants, the quality payments, or both), and
 /// none under any when the share is 0.

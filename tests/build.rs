@@ -549,6 +549,11 @@ fn malformed_rows_name_the_file_line_and_column_and_write_nothing() {
             "ae.csv: line 5, column 5 (`total_emergency_admissions`): expected a number ≥ 0, found -100".into(),
         ),
         (
+            vec![("ae.csv", "RAA,2022-05,500,50,100", "RAA,2022-05,500,600,100")],
+            "E06000001",
+            "ae.csv: line 5, column 4 (`attendances_over_4hours`): expected 0 to 500 (the attendances), found 600".into(),
+        ),
+        (
             vec![("ae.csv", "RAA,2022-05,500,50,100", "RAA,2022-04,500,50,100")],
             "E06000001",
             "ae.csv: line 5, column 2 (`month`): `RAA 2022-04` appears twice: on line 2 and here; keep one row".into(),

@@ -105,6 +105,7 @@ fn full_scenario() -> Value {
         json!({"patients": 200, "within_18_weeks": 0.6, "over_52_weeks": 0.05});
     a["services"]["elective_surgery"]["weeks_before_decision"] = json!(9.0);
     a["staff"]["midwifery"] = json!({"in_post": 1.0, "establishment": 1.0});
+    a["quality_cost_factor"] = json!(0.8);
     a["staff"]["medical"]["age_profile"] = json!({"under_40": 0.4, "from_40_to_54": 0.4, "over_55": 0.2});
     v["providers"][1]["services"]["emergency_medicine"] = json!({"capability": "routine", "capacity": 300.0});
     let market = json!({"training": {"places": 5.0, "places_per_staff": 0.08, "years": 3, "completion": 0.75},

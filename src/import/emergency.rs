@@ -31,10 +31,23 @@ pub const REFERENCE_YEAR: (&str, &str) = ("2023-04", "2024-03");
 /// well inside it).
 pub const RATIO_RANGE: (f64, f64) = (0.5, 2.0);
 
-/// Emergency admissions by trust code and month (`2022-04`).
+/// Emergency admissions by trust code and month (`2022-04`), and A&E
+/// attendances with those over four hours where the month reports them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Admissions {
     by_trust: BTreeMap<String, BTreeMap<String, f64>>,
+    attendances: BTreeMap<String, BTreeMap<String, (f64, f64)>>,
+}
+
+/// A trust's four-hour performance over a year.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FourHours {
+    /// Share of attendances within four hours.
+    pub within: f64,
+    /// Months reported.
+    pub months: usize,
+    /// Emergency admissions a month (a full year's mean).
+    pub admissions_a_month: f64,
 }
 
 /// A trust's admissions over a year.
@@ -48,12 +61,18 @@ pub struct Year {
 
 impl Admissions {
     /// Reads the A&E file (`provider_code`, `month` as `2022-04`,
-    /// `total_emergency_admissions`): a count ≥ 0 on every row, each trust
-    /// and month once.
+    /// `total_emergency_admissions`, `total_attendances`,
+    /// `attendances_over_4hours`): admissions a count ≥ 0 on every row, each
+    /// trust and month once; attendances and those over four hours counts
+    /// where given (empty or `NA` in months a trust did not report them, as
+    /// the trusts testing new standards in 2019–23), no more over four hours
+    /// than attended.
     pub fn read(path: &Path) -> Result<Admissions, BuildError> {
-        let columns = ["provider_code", "month", "total_emergency_admissions"];
+        let columns =
+            ["provider_code", "month", "total_emergency_admissions", "total_attendances", "attendances_over_4hours"];
         let table = Table::read(path, &columns)?;
         let mut by_trust: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
+        let mut attendances: BTreeMap<String, BTreeMap<String, (f64, f64)>> = BTreeMap::new();
         let mut seen = BTreeMap::new();
         for row in table.rows() {
             let code = row.text(columns[0]);
@@ -64,8 +83,47 @@ impl Admissions {
             row.first_for(&mut seen, columns[1], &format!("{code} {month}"))?;
             let n = row.count(columns[2])?;
             by_trust.entry(code.to_owned()).or_default().insert(month.to_owned(), n);
+            let seen = row.number(columns[3])?;
+            let over = row.number(columns[4])?;
+            if let (Some(seen), Some(over)) = (seen, over) {
+                if seen < 0.0 {
+                    return Err(row.error(columns[3], format!("expected a number ≥ 0, found {seen}")));
+                }
+                if !(0.0..=seen).contains(&over) {
+                    return Err(row.error(columns[4], format!("expected 0 to {seen} (the attendances), found {over}")));
+                }
+                attendances.entry(code.to_owned()).or_default().insert(month.to_owned(), (seen, over));
+            }
         }
-        Ok(Admissions { by_trust })
+        Ok(Admissions { by_trust, attendances })
+    }
+
+    /// The share of A&E attendances of `code` and its predecessors within
+    /// four hours over the months `year`, with the months reported and the
+    /// mean emergency admissions a month; `None` without an attendance then.
+    pub fn four_hours(&self, code: &str, predecessors: &[&str], year: (&str, &str)) -> Option<FourHours> {
+        let mut months: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
+        for c in std::iter::once(code).chain(predecessors.iter().copied()) {
+            for (m, (seen, over)) in self.attendances.get(c).into_iter().flatten() {
+                if m.as_str() >= year.0 && m.as_str() <= year.1 {
+                    let e = months.entry(m.as_str()).or_insert((0.0, 0.0));
+                    e.0 += seen;
+                    e.1 += over;
+                }
+            }
+        }
+        let (seen, over) = months.values().fold((0.0, 0.0), |(s, o), (a, b)| (s + a, o + b));
+        let admitted = self.year(code, predecessors, year).map_or(0.0, |y| y.admissions / 12.0);
+        (seen > 0.0).then(|| FourHours {
+            within: 1.0 - over / seen,
+            months: months.len(),
+            admissions_a_month: admitted,
+        })
+    }
+
+    /// Trust codes in the file.
+    pub fn trusts(&self) -> impl Iterator<Item = &str> {
+        self.by_trust.keys().map(String::as_str)
     }
 
     /// Admissions of `code` and its predecessors over the months `year`

@@ -14,6 +14,7 @@ mod defaults;
 mod emergency;
 mod lists;
 mod localities;
+mod performance;
 mod plan;
 mod regions;
 mod sites;
@@ -628,7 +629,8 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
     // A national network has no single hub per service: complex cases go to the nearest complex-capable trust.
     let hubs = if r.area == Area::England { BTreeMap::new() } else { plan::hubs(&params, &plan_providers) };
     let mut emergency_source = None;
-    if let (Some(path), Some(flows)) = (&inputs.ae, &inputs.catchments) {
+    let ae = inputs.ae.as_deref().map(emergency::Admissions::read).transpose()?;
+    if let (Some(path), Some(ae), Some(flows)) = (&inputs.ae, &ae, &inputs.catchments) {
         let services: Vec<&str> =
             emergency::AE_SERVICES.iter().copied().filter(|s| params.services.contains_key(*s)).collect();
         if services.is_empty() {
@@ -638,7 +640,6 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
                 r.base_label
             )));
         }
-        let ae = emergency::Admissions::read(path)?;
         let (growth, trusts) = ae.growth().ok_or_else(|| {
             BuildError::file(
                 path,
@@ -648,7 +649,7 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
         let observed = catchments::Observed::read(flows)?;
         let districts: Vec<&str> =
             places.iter().map(|p| p.district.as_str()).collect::<BTreeSet<_>>().into_iter().collect();
-        let residence = emergency::by_residence(&ae, &observed, &districts);
+        let residence = emergency::by_residence(ae, &observed, &districts);
         let admitted = &residence.by_district;
         // What the services' national rates expect of each district's residents in a year
         // (every district: each has localities, and a service above).
@@ -681,6 +682,7 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
     }
     let load = plan::loads(&params, &plan_localities, &plan_providers, &hubs);
     let factors = plan::bed_factors(&plan_providers, &load);
+    let performance = performance::Performance::new(ae.as_ref(), rtt.as_ref());
     let mut provider_values = Vec::new();
     let mut provider_sources = Vec::new();
     for (i, (c, p)) in providers.iter().zip(&plan_providers).enumerate() {
@@ -748,6 +750,17 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
         if let Some(b) = shared_beds {
             provider_values.last_mut().expect("pushed")["beds"] = json!(b);
         }
+        // Acute trusts only (those with a bed row): a community trust's minor injury units and lists are not comparable.
+        let start = if c.outside || c.beds.is_none() {
+            None
+        } else {
+            performance.start(&c.code, regions::predecessors(&c.code))
+        };
+        if let Some(start) = &start {
+            let v = provider_values.last_mut().expect("pushed");
+            v["quality"] = json!(start.quality);
+            v["quality_cost_factor"] = json!(start.quality_cost_factor);
+        }
         if curated[i].len() > 1 {
             let written: Vec<Value> = curated[i]
                 .iter()
@@ -800,6 +813,9 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
                 l.weeks_before_decision,
                 l.before_from
             ));
+        }
+        if let Some(start) = start {
+            provider_sources.last_mut().expect("pushed above").push_str(&format!("; {}", start.from));
         }
     }
 
@@ -859,6 +875,9 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
         format!("Services, parameters and regime: {}.", r.base_label),
     ];
     sources.extend(emergency_source);
+    if performance.any() {
+        sources.push(performance.source());
+    }
     if let (Some(rtt), Some(path)) = (&rtt, &inputs.rtt) {
         sources.push(lists::source(rtt, &file_name(path)));
         let ids: Vec<&str> = providers

@@ -409,6 +409,14 @@ pub struct ServiceSpec {
     pub growth: f64,
 }
 
+fn one() -> f64 {
+    1.0
+}
+
+fn is_one(v: &f64) -> bool {
+    *v == 1.0
+}
+
 fn is_zero(v: &f64) -> bool {
     *v == 0.0
 }
@@ -593,6 +601,10 @@ pub struct ProviderSpec {
     /// Latent quality index: 0 is average, in standard deviations. Default 0.
     #[serde(default)]
     pub quality: f64,
+    /// Multiplier of `behaviour.quality_cost` for this provider: below 1 a
+    /// provider finds quality cheaper and settles higher. Default 1.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub quality_cost_factor: f64,
     /// Services offered, by service id.
     #[serde(default)]
     pub services: BTreeMap<String, ProviderServiceSpec>,
@@ -968,6 +980,7 @@ impl Scenario {
         for (i, v) in self.providers.iter().enumerate() {
             let at = |f: &str| format!("providers[{i}].{f}");
             check_range(p, &at("quality"), v.quality, -10.0, 10.0);
+            check_range(p, &at("quality_cost_factor"), v.quality_cost_factor, 0.1, 10.0);
             check_range(p, &at("cash"), v.cash, -MAX_BALANCE, MAX_BALANCE);
             check_name(p, &at("name"), &v.name);
             check_nonneg(p, &at("debt"), v.debt, MAX_BALANCE);

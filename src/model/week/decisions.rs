@@ -188,11 +188,12 @@ impl Simulation {
                 patients += d;
                 savings += svc.variable_cost * d;
             }
-            let own = (((1.0 - pooling) * revenue + b.altruism * patients) / (b.quality_cost * capacity))
-                .clamp(0.0, b.max_quality);
+            let kappa = self.world.providers[pi].quality_cost;
+            let own =
+                (((1.0 - pooling) * revenue + b.altruism * patients) / (kappa * capacity)).clamp(0.0, b.max_quality);
             let reinvested = b.reinvest_share * p.interval_surplus.max(0.0) / interval;
             let money = p.grant + p.quality_payment + reinvested;
-            let target = (own * own + 2.0 * money / (b.quality_cost * capacity)).sqrt().min(b.max_quality);
+            let target = (own * own + 2.0 * money / (kappa * capacity)).sqrt().min(b.max_quality);
             quality[pi] = p.quality + theta * (target - p.quality);
 
             let keep = (1.0 - pooling) + if weight_total > 0.0 { pooling * weights[pi] / weight_total } else { 0.0 };
@@ -248,7 +249,7 @@ impl Simulation {
                 }
             }
         }
-        for (p, q) in self.providers.iter_mut().zip(&quality) {
+        for ((p, q), spec) in self.providers.iter_mut().zip(&quality).zip(&self.world.providers) {
             let capacity = p.capacity();
             p.standardising = 0.0;
             if !p.open || capacity <= 0.0 {
@@ -258,7 +259,7 @@ impl Simulation {
                 p.units.iter().zip(&best).filter_map(|(u, b)| u.as_ref().map(|u| u.throughput() * b)).sum::<f64>()
                     / capacity;
             let reached = q + pull * (target - q).max(0.0);
-            let upkeep_added = b.quality_cost * capacity * (reached * reached - q * q).max(0.0) / 2.0;
+            let upkeep_added = spec.quality_cost * capacity * (reached * reached - q * q).max(0.0) / 2.0;
             p.standardising = b.standardisation_cost_weeks * upkeep_added / interval;
             p.quality = reached;
         }

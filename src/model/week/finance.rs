@@ -126,7 +126,7 @@ impl Simulation {
             a.transaction = Money::pounds(regime.billing_share() * world.finance.transaction_cost * episodes as f64);
             let borrowed = p.debt + Money(p.cash.0.min(0).abs());
             a.interest = Money::pounds(borrowed.as_pounds() * world.finance.interest_rate / 52.0);
-            a.quality = Money::pounds(behaviour.quality_cost * capacity * p.quality * p.quality / 2.0);
+            a.quality = Money::pounds(world.providers[pi].quality_cost * capacity * p.quality * p.quality / 2.0);
             a.standardisation = Money::pounds(p.standardising);
             a.efficiency = Money::pounds(behaviour.efficiency_cost * capacity * p.efficiency * p.efficiency / 2.0);
             a.sharing = Money::pounds(p.staff.iter().map(|s| s.shared_in).sum::<f64>() * labour.sharing_cost_per_hour);

@@ -230,6 +230,9 @@ pub struct Provider {
     pub offers: Vec<Option<Offer>>,
     /// Starting quality.
     pub quality: f64,
+    /// κ for this provider: `behaviour.quality_cost` × its
+    /// `quality_cost_factor`, £ per episode of capacity per unit of quality².
+    pub quality_cost: f64,
     /// WTE in post by staff group and age band (under 40, 40–54, 55+).
     pub staff_bands: [[f64; 3]; 4],
     /// Funded WTE by staff group.
@@ -589,6 +592,7 @@ impl World {
                     y,
                     offers,
                     quality: p.quality,
+                    quality_cost: s.behaviour.quality_cost * p.quality_cost_factor,
                     staff_bands: {
                         let markets = s.workforce.labour.markets.by_group();
                         let groups = p.staff.by_group();
