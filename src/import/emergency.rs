@@ -102,16 +102,10 @@ impl Admissions {
     /// four hours over the months `year`, with the months reported and the
     /// mean emergency admissions a month; `None` without an attendance then.
     pub fn four_hours(&self, code: &str, predecessors: &[&str], year: (&str, &str)) -> Option<FourHours> {
-        let mut months: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
-        for c in std::iter::once(code).chain(predecessors.iter().copied()) {
-            for (m, (seen, over)) in self.attendances.get(c).into_iter().flatten() {
-                if m.as_str() >= year.0 && m.as_str() <= year.1 {
-                    let e = months.entry(m.as_str()).or_insert((0.0, 0.0));
-                    e.0 += seen;
-                    e.1 += over;
-                }
-            }
-        }
+        let months = by_month(&self.attendances, code, predecessors, year, |e: &mut (f64, f64), (a, b)| {
+            e.0 += a;
+            e.1 += b;
+        });
         let (seen, over) = months.values().fold((0.0, 0.0), |(s, o), (a, b)| (s + a, o + b));
         let admitted = self.year(code, predecessors, year).map_or(0.0, |y| y.admissions / 12.0);
         (seen > 0.0).then(|| FourHours {
@@ -129,14 +123,7 @@ impl Admissions {
     /// Admissions of `code` and its predecessors over the months `year`
     /// (first and last, inclusive); `None` when none of them has a row then.
     pub fn year(&self, code: &str, predecessors: &[&str], year: (&str, &str)) -> Option<Year> {
-        let mut months: BTreeMap<&str, f64> = BTreeMap::new();
-        for c in std::iter::once(code).chain(predecessors.iter().copied()) {
-            for (m, n) in self.by_trust.get(c).into_iter().flatten() {
-                if m.as_str() >= year.0 && m.as_str() <= year.1 {
-                    *months.entry(m.as_str()).or_insert(0.0) += n;
-                }
-            }
-        }
+        let months = by_month(&self.by_trust, code, predecessors, year, |e: &mut f64, n| *e += n);
         let total: f64 = months.values().sum();
         (!months.is_empty()).then(|| Year { admissions: total * 12.0 / months.len() as f64, months: months.len() })
     }
@@ -158,6 +145,26 @@ impl Admissions {
         }
         (before > 0.0).then(|| (after / before, trusts))
     }
+}
+
+/// The rows of `code` and its predecessors in the months `year` (first and
+/// last, inclusive), each month's added together with `add`.
+fn by_month<'a, T: Copy + Default>(
+    rows: &'a BTreeMap<String, BTreeMap<String, T>>,
+    code: &str,
+    predecessors: &[&str],
+    year: (&str, &str),
+    add: impl Fn(&mut T, T),
+) -> BTreeMap<&'a str, T> {
+    let mut months: BTreeMap<&str, T> = BTreeMap::new();
+    for c in std::iter::once(code).chain(predecessors.iter().copied()) {
+        for (m, v) in rows.get(c).into_iter().flatten() {
+            if m.as_str() >= year.0 && m.as_str() <= year.1 {
+                add(months.entry(m.as_str()).or_default(), *v);
+            }
+        }
+    }
+    months
 }
 
 /// The scenario's source line for emergency demand: the files, England's

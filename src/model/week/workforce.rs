@@ -51,6 +51,8 @@ impl Simulation {
         let markets = labour.markets.by_group();
         let recruit_age = labour.recruit_age.shares();
         let measuring = self.measuring();
+        // How strongly each provider draws recruits: the same for every group and source this week.
+        let pull: Vec<f64> = self.providers.iter().map(|p| (1.0 + p.premium).powf(labour.wage.elasticity)).collect();
         for (g, market) in markets.iter().enumerate() {
             let mut to_pool = 0.0;
             let mut exits = 0.0;
@@ -81,9 +83,9 @@ impl Simulation {
             self.pool[g] += to_pool + qualified;
             self.ledger.staff_entered += qualified;
             self.ledger.staff_left += exits;
-            self.pool[g] = self.fill_vacancies(g, self.pool[g], recruit_age, 0.0);
+            self.pool[g] = self.fill_vacancies(g, self.pool[g], &pull, recruit_age, 0.0);
             let abroad = self.international[g] / 52.0;
-            let recruited = abroad - self.fill_vacancies(g, abroad, recruit_age, market.international.cost);
+            let recruited = abroad - self.fill_vacancies(g, abroad, &pull, recruit_age, market.international.cost);
             self.ledger.staff_entered += recruited;
             if measuring {
                 self.metrics.qualified += qualified;
@@ -96,21 +98,20 @@ impl Simulation {
     }
 
     /// Fills vacancies of group `g` from `available` WTE: shares in
-    /// proportion to vacancies × (1 + premium)^elasticity, never above a
-    /// provider's vacancies (what one cannot use goes to the others); each
-    /// hire costs its provider `cost`, paid next week. Returns what is left.
-    fn fill_vacancies(&mut self, g: usize, mut available: f64, recruit_age: [f64; 3], cost: f64) -> f64 {
-        let elasticity = self.world.workforce.labour.wage.elasticity;
+    /// proportion to vacancies × `pull` (each provider's (1 +
+    /// premium)^elasticity), never above a provider's vacancies (what one
+    /// cannot use goes to the others); each hire costs its provider `cost`,
+    /// paid next week. Returns what is left.
+    fn fill_vacancies(&mut self, g: usize, mut available: f64, pull: &[f64], recruit_age: [f64; 3], cost: f64) -> f64 {
         let mut wanted: Vec<f64> =
             self.providers.iter().map(|p| if p.open { p.staff[g].vacancies() } else { 0.0 }).collect();
-        let pull: Vec<f64> = self.providers.iter().map(|p| (1.0 + p.premium).powf(elasticity)).collect();
         for _ in 0..4 {
-            let total: f64 = wanted.iter().zip(&pull).map(|(w, a)| w * a).sum();
+            let total: f64 = wanted.iter().zip(pull).map(|(w, a)| w * a).sum();
             if total <= 0.0 || available <= 1e-12 {
                 break;
             }
             let mut hired_now = 0.0;
-            for ((p, w), a) in self.providers.iter_mut().zip(wanted.iter_mut()).zip(&pull) {
+            for ((p, w), a) in self.providers.iter_mut().zip(wanted.iter_mut()).zip(pull) {
                 let hires = (available * *w * a / total).min(*w);
                 if hires <= 0.0 {
                     continue;
