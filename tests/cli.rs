@@ -23,7 +23,7 @@ fn run_without_a_config_uses_the_builtin_default() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let r: RunOutput = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     assert_eq!(r.scenario.name, "cheshire-merseyside");
-    assert_eq!(r.regime.name, "competition");
+    assert_eq!(r.regime.name, "aligned", "the reference year's payment system");
     assert_eq!(r.time.horizon_weeks, 52);
     assert!(r.providers.len() >= 10);
     assert!(r.timeseries.is_none());

@@ -100,7 +100,7 @@ fn bad_requests_are_refused_and_write_nothing() {
     for (args, message) in [
         (
             vec!["--from", "competition", "--to", "markets"],
-            "--to: expected one of competition, collaboration, integrated, found `markets`",
+            "--to: expected one of competition, collaboration, integrated, aligned, found `markets`",
         ),
         (vec!["--from", "collaboration", "--to", "collaboration"], "--from and --to are both `collaboration`"),
         (vec!["--from", "competition", "--to", "collaboration", "--seeds", "1"], "--seeds: expected at least 2"),

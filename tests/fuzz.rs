@@ -106,6 +106,7 @@ fn full_scenario() -> Value {
     a["services"]["elective_surgery"]["weeks_before_decision"] = json!(9.0);
     a["staff"]["midwifery"] = json!({"in_post": 1.0, "establishment": 1.0});
     a["quality_cost_factor"] = json!(0.8);
+    a["market_forces_factor"] = json!(1.05);
     a["staff"]["medical"]["age_profile"] = json!({"under_40": 0.4, "from_40_to_54": 0.4, "over_55": 0.2});
     v["providers"][1]["services"]["emergency_medicine"] = json!({"capability": "routine", "capacity": 300.0});
     let market = json!({"training": {"places": 5.0, "places_per_staff": 0.08, "years": 3, "completion": 0.75},
@@ -128,13 +129,15 @@ fn full_scenario() -> Value {
     v["commissioner"] =
         json!({"budget_per_capita": {"children": 100.0, "adults": 200.0, "older": 900.0}, "budget_margin": 0.01});
     v["regime"] = json!({"preset": "competition", "pooling": 0.5, "staff_sharing": 0.2, "routing": 0.5,
-                         "integration": 0.3, "coordination_cost": 1000.0});
+                         "integration": 0.3, "coordination_cost": 1000.0,
+                         "payment": {"elective": {"above": 1.0, "below": 1.0}, "emergency": {"above": 0.3, "below": 1.0}}});
     v["choice"] = json!({"beta_minutes": 0.1, "beta_quality": 0.25, "beta_wait": 0.02, "radius_km": 40.0,
                          "beta_minutes_emergency": 1.0});
     v["network"] =
         json!({"hubs": {"elective_surgery": "a"}, "wait_threshold_weeks": 12.0, "mutual_aid_radius_km": 40.0});
     v["outcome"] = json!({"quality": 0.3, "volume": 0.25, "staffing": 1.0, "wait": 0.005});
-    v["finance"] = json!({"transaction_cost": 25.0, "interest_rate": 0.035});
+    v["finance"] = json!({"transaction_cost": 25.0, "interest_rate": 0.035, "prices": {
+        "cost_inflation": 0.02, "cost_uplift": 0.025, "efficiency_factor": 0.011, "productivity_growth": 0.01}});
     v["behaviour"] = json!({"altruism": 60.0, "quality_cost": 300.0, "max_quality": 2.0, "efficiency_cost": 3000.0,
         "max_efficiency": 0.2, "damping": 0.5, "freeze": false, "quality_share": 0.01, "reinvest_share": 0.2, "standardisation": 0.1,
         "standardisation_cost_weeks": 13.0, "standardisation_lag_weeks": 26.0,

@@ -17,6 +17,7 @@ mod export;
 mod fuzz;
 mod geography;
 mod hardening;
+mod money;
 mod queueing;
 mod regimes;
 mod report;

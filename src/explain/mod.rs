@@ -205,6 +205,7 @@ pub fn coalition(s: &Scenario, a: &Regime, b: &Regime, players: &[Player], mask:
         routing: if on(Player::NetworkRouting) { b.routing } else { a.routing },
         integration: pick(Player::Integration, a.integration, b.integration),
         coordination_cost: pick(Player::CoordinationCost, a.coordination_cost, b.coordination_cost),
+        payment: if on(Player::PooledPayment) { b.payment } else { a.payment },
         billing_pooling: apart(Player::Billing),
         bidding_pooling: apart(Player::WageBidding),
     };

@@ -176,8 +176,43 @@ pub const RURAL_DENSITY: f64 = 400.0;
 /// the Nuffield Trust, July 2024); the others NHS England vacancy
 /// statistics 2021-22 (no 2023/24 figure by group to hand).
 pub const VACANCY: [f64; 4] = [0.07, 0.078, 0.08, 0.08];
-/// Surplus planned at the planned activity, share of income.
-pub const MARGIN: f64 = 0.01;
+/// A reported financial position of the reference year (2023/24): the
+/// surplus (negative: deficit) as a share of income of a group of NHS
+/// trusts, from the Nuffield Trust's analysis of the trusts' accounts
+/// (February 2025: England's trusts −0.9% of income, £1.2 billion).
+#[derive(Debug, Clone, Copy)]
+pub struct Position {
+    /// Surplus over income.
+    pub margin: f64,
+    /// The trusts it is of.
+    pub of: &'static str,
+}
+
+impl Position {
+    /// The figure and its source, for a scenario's `sources`.
+    pub fn source(&self) -> String {
+        format!(
+            "{} {} of {:.1}% of income in 2023/24 (Nuffield Trust analysis of NHS trusts' accounts, February \
+             2025; England's trusts a deficit of 0.9%, £1.2 billion)",
+            self.of,
+            if self.margin < 0.0 { "deficit" } else { "surplus" },
+            100.0 * self.margin.abs()
+        )
+    }
+}
+
+/// The tariff's efficiency factor in the reference year: 1.1% (NHS Payment
+/// Scheme 2023/25, 2023/24 prices; the cost uplift factor was 2.9%).
+pub const EFFICIENCY_FACTOR: f64 = 0.011;
+
+/// England's long-run growth of healthcare productivity a year: 1.0% (ONS
+/// public service productivity, healthcare, England, financial years 1996
+/// to 2018; the Centre for Health Economics, York, found 1.1–1.6% a year
+/// for 2004/05–2013/14).
+pub const PRODUCTIVITY_GROWTH: f64 = 0.010;
+
+/// England's acute trusts' position in the reference year.
+pub const ACUTE_POSITION: Position = Position { margin: -0.012, of: "England's acute trusts'" };
 /// Weeks of income held as cash at the start.
 pub const CASH_WEEKS: f64 = 4.0;
 

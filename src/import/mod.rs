@@ -320,6 +320,33 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
     for key in ["name", "description", "sources", "localities", "providers"] {
         base.remove(key);
     }
+    // The reference year's payment system, where the base sets none.
+    let mut said_payment = Vec::new();
+    if !base.contains_key("regime") {
+        base.insert("regime".into(), json!("aligned"));
+        said_payment.push(
+            "regime `aligned`: the NHS Payment Scheme of 2023/24 (aligned payment and incentive: emergency care a fixed \
+             sum, elective activity at 100% of unit prices)",
+        );
+    }
+    if let Value::Object(finance) = base.entry("finance").or_insert_with(|| json!({})) {
+        if let Value::Object(prices) = finance.entry("prices").or_insert_with(|| json!({})) {
+            if !prices.contains_key("efficiency_factor") {
+                prices.insert("efficiency_factor".into(), json!(defaults::EFFICIENCY_FACTOR));
+                said_payment.push(
+                    "the tariff's efficiency factor 1.1% a year (NHS Payment Scheme 2023/24, beside a cost uplift of \
+                     2.9%: cost inflation is taken to equal the uplift, so money stays in 2023/24 prices)",
+                );
+            }
+            if !prices.contains_key("productivity_growth") {
+                prices.insert("productivity_growth".into(), json!(defaults::PRODUCTIVITY_GROWTH));
+                said_payment.push(
+                    "productivity growth 1.0% a year: the staff hours and variable costs an episode takes fall so \
+                     (ONS public service productivity, healthcare, England, FYE 1996–2018 average)",
+                );
+            }
+        }
+    }
     let mut services = base.remove("services").unwrap_or_else(defaults::services);
     let network = base.remove("network");
     let parameters = |services: &Value| -> Result<Scenario, BuildError> {
@@ -685,6 +712,7 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
     let performance = performance::Performance::new(ae.as_ref(), rtt.as_ref());
     let mut provider_values = Vec::new();
     let mut provider_sources = Vec::new();
+    let mut sized_all = Vec::new();
     for (i, (c, p)) in providers.iter().zip(&plan_providers).enumerate() {
         let elective: Vec<(&'static str, f64)> = p
             .offers
@@ -744,9 +772,10 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             "position": {"x": round_to(p.xy.0, 3), "y": round_to(p.xy.1, 3)},
             "services": services,
             "staff": staff,
-            "fixed_cost": sized.fixed_cost,
+            "fixed_cost": 0.0,
             "cash": sized.cash,
         }));
+        sized_all.push(sized);
         if let Some(b) = shared_beds {
             provider_values.last_mut().expect("pushed")["beds"] = json!(b);
         }
@@ -819,6 +848,14 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
         }
     }
 
+    // Fixed costs: one share of planned income for every provider, so that
+    // together they start at their NHS region's reported position.
+    let position = region.map_or(defaults::ACUTE_POSITION, |r| r.position);
+    let (fixed_share, fixed) = plan::fixed_costs(&sized_all.iter().collect::<Vec<_>>(), position.margin);
+    for (v, f) in provider_values.iter_mut().zip(fixed) {
+        v["fixed_cost"] = json!(f);
+    }
+
     let name = r.name.clone().unwrap_or(default_name);
     let mut sources = vec![
         format!(
@@ -863,7 +900,14 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             file_name(&inputs.sites),
             file_name(&inputs.beds)
         ),
-        "Capacity: each provider's expected load (half by network routing, half by patient choice on distance) × headroom, moved by its beds relative to the area's (bounded 0.8–1.25); staff from capacity; fixed costs to break even at planned activity; four weeks' income in cash.".to_owned(),
+        "Capacity: each provider's expected load (half by network routing, half by patient choice on distance) × headroom, moved by its beds relative to the area's (bounded 0.8–1.25); staff from capacity; four weeks' income in cash.".to_owned(),
+        format!(
+            "Fixed costs: {:.1}% of each provider's income at planned activity under the tariff for every provider, \
+             the one share that leaves the area's providers together at {}; each provider's own position follows \
+             from its mix of services.",
+            100.0 * fixed_share,
+            position.source()
+        ),
         if r.shared_beds { format!(
             "Shared beds: each acute trust's services with general and acute bed-days ({} an episode) share beds enough for their planned activity at the trust's mean general and acute occupancy in 2023/24 (April 2023–March 2024, {}; England's {} where a trust reports none), so that each trust starts at its own occupancy; emergency admissions take beds first.",
             params.services.iter().filter(|(_, v)| v.bed_days > 0.0).map(|(k, v)| format!("{k} {}", v.bed_days)).collect::<Vec<_>>().join(", "),
@@ -873,6 +917,7 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             "Shared beds: none (services take beds only with `scenario build --shared-beds`).".to_owned()
         },
         format!("Services, parameters and regime: {}.", r.base_label),
+        format!("Payment: {}.", if said_payment.is_empty() { "the base's".to_owned() } else { said_payment.join("; ") }),
     ];
     sources.extend(emergency_source);
     if performance.any() {

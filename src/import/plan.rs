@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::data::Beds;
-use super::defaults::{BED_FACTOR, BedGroup, CASH_WEEKS, MARGIN, OCCUPANCY, VACANCY, bed_use, headroom};
+use super::defaults::{BED_FACTOR, BedGroup, CASH_WEEKS, OCCUPANCY, VACANCY, bed_use, headroom};
 use super::emergency::AE_SERVICES;
 use crate::model::Scenario;
 use crate::model::scenario::{Capability, Rurality, STAFF_GROUPS, StartList, Urgency};
@@ -56,10 +56,24 @@ pub struct Sized {
     pub activity: BTreeMap<&'static str, f64>,
     /// Staff in post and establishment by group (groups with posts only).
     pub staff: Vec<(&'static str, f64, f64)>,
-    /// Fixed costs, £ a week.
-    pub fixed_cost: f64,
+    /// Income at planned activity under the tariff, £ a week.
+    pub income: f64,
+    /// Income less the costs that follow activity and staff (staff in
+    /// post, agency cover, variable and billing costs), £ a week.
+    pub operating: f64,
     /// Cash at the start, £.
     pub cash: f64,
+}
+
+/// Fixed costs by one rule for every provider of the area: the same share
+/// φ of each one's planned income, φ set so that the area's providers
+/// together plan the position `margin` (a share of income; negative is a
+/// deficit). Returns φ and each provider's fixed costs, £ a week.
+pub fn fixed_costs(sized: &[&Sized], margin: f64) -> (f64, Vec<f64>) {
+    let income: f64 = sized.iter().map(|s| s.income).sum();
+    let operating: f64 = sized.iter().map(|s| s.operating).sum();
+    let share = if income > 0.0 { (operating / income - margin).max(0.0) } else { 0.0 };
+    (share, sized.iter().map(|s| multiple(share * s.income, 100.0)).collect())
 }
 
 fn beds_of(beds: &Beds, group: BedGroup) -> f64 {
@@ -238,9 +252,9 @@ fn multiple(v: f64, step: f64) -> f64 {
 /// their own decision rule at the start: planned load × (1 +
 /// `behaviour.capacity_slack`) plus the start list over
 /// `behaviour.backlog_weeks`, within capacity — at the base scenario's
-/// hours, staff in post at the vacancy rates, fixed costs that leave
-/// [`MARGIN`] of income at planned activity, and [`CASH_WEEKS`] of income
-/// in cash.
+/// hours, staff in post at the vacancy rates, income and operating costs
+/// at planned activity (for [`fixed_costs`]), and [`CASH_WEEKS`] of
+/// income in cash.
 pub fn size(
     s: &Scenario,
     i: usize,
@@ -288,12 +302,38 @@ pub fn size(
         staff_cost += (in_post + cover * (1.0 + agency.premium)) * labour.annual_cost.by_group()[g] / 52.0;
         staff.push((*name, round_to(in_post, 1), round_to(establishment, 1)));
     }
-    let fixed = income - staff_cost - variable - s.finance.transaction_cost * activity_total - MARGIN * income;
+    let operating = income - staff_cost - variable - s.finance.transaction_cost * activity_total;
     Sized {
         capacity,
         activity: planned_activity,
         staff,
-        fixed_cost: multiple(fixed.max(0.0), 100.0),
+        income,
+        operating,
         cash: multiple(CASH_WEEKS * income, 1000.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sized(income: f64, operating: f64) -> Sized {
+        Sized { capacity: BTreeMap::new(), activity: BTreeMap::new(), staff: Vec::new(), income, operating, cash: 0.0 }
+    }
+
+    #[test]
+    fn fixed_costs_are_one_share_of_income_that_gives_the_area_its_position() {
+        // Operating surpluses of 25% and 15% of income: 1,000,000 and 3,000,000 a week.
+        let (a, b) = (sized(1_000_000.0, 250_000.0), sized(3_000_000.0, 450_000.0));
+        let (share, fixed) = fixed_costs(&[&a, &b], -0.02);
+        // 700,000 / 4,000,000 = 17.5% operating, so 19.5% leaves −2%.
+        assert!((share - 0.195).abs() < 1e-12, "{share}");
+        assert_eq!(fixed, vec![195_000.0, 585_000.0]);
+        let position = (250_000.0 + 450_000.0 - fixed.iter().sum::<f64>()) / 4_000_000.0;
+        assert!((position + 0.02).abs() < 1e-12);
+        // Each provider's own position follows from its own costs: +5.5% and −4.5%.
+        assert!(((250_000.0 - fixed[0]) / 1_000_000.0 - 0.055).abs() < 1e-12);
+        // An area whose operating costs exceed its income has no fixed costs to cut.
+        assert_eq!(fixed_costs(&[&sized(100.0, -50.0)], 0.0), (0.0, vec![0.0]));
     }
 }

@@ -1,6 +1,8 @@
 //! Named regions (their districts) and the district and trust successions
 //! the 2020 centroid and site files predate.
 
+use super::defaults::Position;
+
 /// A named region: its ONS district codes (2023 boundaries) and where the
 /// list comes from.
 #[derive(Debug, Clone, Copy)]
@@ -13,6 +15,8 @@ pub struct Region {
     pub districts: &'static [&'static str],
     /// The source of the list.
     pub source: &'static str,
+    /// The reference year's financial position of the NHS region's trusts.
+    pub position: Position,
 }
 
 /// The regions `--region` accepts.
@@ -33,6 +37,7 @@ pub const REGIONS: [Region; 2] = [
         ],
         source: "the nine districts of NHS Cheshire and Merseyside Integrated Care Board (ONS, Sub ICB Location \
                  to ICB to NHS England Region lookup, July 2022)",
+        position: Position { margin: -0.022, of: "the North West's NHS trusts'" },
     },
     Region {
         name: "west-mercia",
@@ -51,6 +56,7 @@ pub const REGIONS: [Region; 2] = [
         source: "the districts of NHS Herefordshire and Worcestershire and NHS Shropshire, Telford and Wrekin \
                  Integrated Care Boards (ONS, Sub ICB Location to ICB to NHS England Region lookup, July 2022), \
                  which together cover West Mercia",
+        position: Position { margin: -0.015, of: "the Midlands' NHS trusts'" },
     },
 ];
 

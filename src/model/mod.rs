@@ -20,7 +20,7 @@ pub use measures::{accounts, metrics, money, run};
 pub use week::{draws, engine, outcome, provider, queue, rng, routing};
 
 pub use engine::{Ledger, Simulation};
-pub use regime::{PRESETS, Regime, RegimeSpec, Routing};
+pub use regime::{PRESETS, Payment, Rates, Regime, RegimeSpec, Routing};
 pub use run::{RunOutput, run, scenario_hash};
 pub use scenario::{Problem, Scenario};
 pub use world::World;

@@ -10,7 +10,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::model::PRESETS;
-use crate::model::regime::{RegimeKnobs, Routing};
+use crate::model::regime::{Payment, RegimeKnobs, Routing};
 
 /// How points are chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -132,6 +132,8 @@ struct ArmObject {
     integration: Option<f64>,
     #[serde(default)]
     coordination_cost: Option<f64>,
+    #[serde(default)]
+    payment: Option<Payment>,
 }
 
 impl<'de> Deserialize<'de> for ArmSpec {
@@ -160,6 +162,7 @@ impl<'de> Deserialize<'de> for ArmSpec {
                         routing: o.routing,
                         integration: o.integration,
                         coordination_cost: o.coordination_cost,
+                        payment: o.payment,
                     },
                     bare: false,
                 })

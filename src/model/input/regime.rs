@@ -73,6 +73,96 @@ impl<'de> Deserialize<'de> for Routing {
     }
 }
 
+/// What the tariff share pays for one class of service: activity against
+/// the contract's baseline (each unit's episodes over the last contract
+/// year). Above the baseline an episode earns `above` of the tariff; below
+/// it an episode not given costs `below` of the tariff; the baseline itself
+/// is paid in full as a fixed sum. `{1, 1}` is payment by results (every
+/// episode at the tariff), `{0, 0}` a block contract, `{0.3, 1}` the
+/// marginal rate emergency tariff of 2010/11–2018/19, `{0.2, 0.2}` the
+/// blended payment of 2019/20.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rates {
+    /// Share of the tariff paid for an episode above the baseline, [0, 1].
+    pub above: f64,
+    /// Share of the tariff deducted for an episode short of the baseline, [0, 1].
+    pub below: f64,
+}
+
+impl Rates {
+    /// Payment by results.
+    pub const ACTIVITY: Rates = Rates { above: 1.0, below: 1.0 };
+
+    /// Whether every episode is paid at the tariff.
+    pub fn is_activity(&self) -> bool {
+        *self == Rates::ACTIVITY
+    }
+
+    /// The contract's value this week, in episodes at the tariff, for `used`
+    /// episodes against `baseline` a week (`None`: no baseline yet, every
+    /// episode paid).
+    pub fn paid_episodes(&self, used: f64, baseline: Option<f64>) -> f64 {
+        match baseline {
+            Some(b) if !self.is_activity() => {
+                let d = used - b;
+                b + if d > 0.0 { self.above * d } else { self.below * d }
+            }
+            _ => used,
+        }
+    }
+
+    /// What one more episode earns, as a share of the tariff, at `used`
+    /// episodes a week against `baseline`.
+    pub fn marginal(&self, used: f64, baseline: Option<f64>) -> f64 {
+        match baseline {
+            Some(b) if used < b => self.below,
+            Some(_) => self.above,
+            None => 1.0,
+        }
+    }
+}
+
+/// How the tariff share of a provider's income follows its activity, by
+/// class of service (see [`Rates`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Payment {
+    /// Elective services.
+    pub elective: Rates,
+    /// Emergency services (everything that must start within the week).
+    pub emergency: Rates,
+}
+
+impl Payment {
+    /// Payment by results for everything.
+    pub const ACTIVITY: Payment = Payment { elective: Rates::ACTIVITY, emergency: Rates::ACTIVITY };
+
+    /// Whether every episode is paid at the tariff.
+    pub fn is_activity(&self) -> bool {
+        *self == Payment::ACTIVITY
+    }
+
+    /// The rates for elective (`true`) or emergency services.
+    pub fn rates(&self, elective: bool) -> Rates {
+        if elective { self.elective } else { self.emergency }
+    }
+
+    fn check(&self, path: &str) -> Result<(), Problem> {
+        for (class, r) in [("elective", self.elective), ("emergency", self.emergency)] {
+            check_share(&format!("{path}.{class}.above"), r.above)?;
+            check_share(&format!("{path}.{class}.below"), r.below)?;
+        }
+        Ok(())
+    }
+}
+
+impl Default for Payment {
+    fn default() -> Self {
+        Payment::ACTIVITY
+    }
+}
+
 /// The resolved regime: the knobs the engine reads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Regime {
@@ -88,6 +178,9 @@ pub struct Regime {
     pub integration: f64,
     /// Management overhead that collaboration adds, £ per provider per week.
     pub coordination_cost: f64,
+    /// How the tariff share follows activity (payment by results unless set).
+    #[serde(default, skip_serializing_if = "Payment::is_activity")]
+    pub payment: Payment,
     /// The pooled share that billing follows, when set apart from `pooling`
     /// (only `ccsim explain` does, to switch billing on its own). Not part
     /// of the scenario format.
@@ -100,7 +193,7 @@ pub struct Regime {
 }
 
 /// The named presets.
-pub const PRESETS: [&str; 3] = ["competition", "collaboration", "integrated"];
+pub const PRESETS: [&str; 4] = ["competition", "collaboration", "integrated", "aligned"];
 
 impl Regime {
     /// A named preset, or `None` for an unknown name.
@@ -108,6 +201,10 @@ impl Regime {
     /// The collaboration overhead (£4,000 per provider per week, about
     /// £210,000 a year: a share of a network's clinical leads, programme
     /// team and meetings) is an assumption stated in `configs/README.md`.
+    /// `aligned` is the NHS Payment Scheme of 2023/24 (aligned payment and
+    /// incentive): competition's choice and tariff, with emergency care paid
+    /// as a fixed sum and elective activity at the full price above and
+    /// below its baseline.
     pub fn preset(name: &str) -> Option<Regime> {
         let r = match name {
             "competition" => Regime {
@@ -117,6 +214,7 @@ impl Regime {
                 routing: Routing::Choice,
                 integration: 0.0,
                 coordination_cost: 0.0,
+                payment: Payment::ACTIVITY,
                 billing_pooling: None,
                 bidding_pooling: None,
             },
@@ -127,6 +225,7 @@ impl Regime {
                 routing: Routing::Network,
                 integration: 0.0,
                 coordination_cost: 4_000.0,
+                payment: Payment::ACTIVITY,
                 billing_pooling: None,
                 bidding_pooling: None,
             },
@@ -137,8 +236,14 @@ impl Regime {
                 routing: Routing::Network,
                 integration: 1.0,
                 coordination_cost: 4_000.0,
+                payment: Payment::ACTIVITY,
                 billing_pooling: None,
                 bidding_pooling: None,
+            },
+            "aligned" => Regime {
+                name: name.into(),
+                payment: Payment { elective: Rates::ACTIVITY, emergency: Rates { above: 0.0, below: 0.0 } },
+                ..Regime::preset("competition")?
             },
             _ => return None,
         };
@@ -198,6 +303,9 @@ pub struct RegimeKnobs {
     /// See [`Regime::coordination_cost`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coordination_cost: Option<f64>,
+    /// See [`Regime::payment`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<Payment>,
 }
 
 impl Serialize for RegimeSpec {
@@ -252,7 +360,8 @@ impl RegimeSpec {
                     || k.staff_sharing.is_some()
                     || k.routing.is_some()
                     || k.integration.is_some()
-                    || k.coordination_cost.is_some();
+                    || k.coordination_cost.is_some()
+                    || k.payment.is_some();
                 if let Some(v) = k.pooling {
                     r.pooling = check_share("regime.pooling", v)?;
                 }
@@ -277,6 +386,10 @@ impl RegimeSpec {
                         ));
                     }
                     r.coordination_cost = v;
+                }
+                if let Some(v) = k.payment {
+                    v.check("regime.payment")?;
+                    r.payment = v;
                 }
                 if changed {
                     r.name = if k.preset.is_some() { format!("{base_name}*") } else { "custom".into() };
@@ -308,11 +421,35 @@ mod tests {
     }
 
     #[test]
+    fn contracts_pay_the_baseline_and_a_share_of_the_difference() {
+        let mret = Rates { above: 0.3, below: 1.0 };
+        // 120 episodes against a baseline of 100: the baseline and 30% of the 20 above it.
+        assert_eq!(mret.paid_episodes(120.0, Some(100.0)), 106.0);
+        // 80 against 100: every episode short of the baseline is lost in full.
+        assert_eq!(mret.paid_episodes(80.0, Some(100.0)), 80.0);
+        assert_eq!(mret.marginal(80.0, Some(100.0)), 1.0);
+        assert_eq!(mret.marginal(120.0, Some(100.0)), 0.3);
+        let block = Rates { above: 0.0, below: 0.0 };
+        assert_eq!(block.paid_episodes(80.0, Some(100.0)), 100.0);
+        assert_eq!(block.paid_episodes(80.0, None), 80.0, "no baseline yet: activity is paid");
+        assert_eq!(Rates::ACTIVITY.paid_episodes(80.0, Some(100.0)), 80.0);
+        let aligned = Regime::preset("aligned").expect("a preset");
+        assert_eq!(aligned.payment.rates(true), Rates::ACTIVITY);
+        assert_eq!(aligned.payment.rates(false), block);
+        assert_eq!((aligned.pooling, aligned.routing), (0.0, Routing::Choice));
+        let e =
+            parse(r#"{"payment": {"elective": {"above": 1, "below": 1}, "emergency": {"above": 1.5, "below": 0}}}"#)
+                .resolve()
+                .expect_err("out of range");
+        assert_eq!(e.path, "regime.payment.emergency.above");
+    }
+
+    #[test]
     fn bad_knobs_name_their_path() {
         let e = parse(r#"{"pooling": 1.5}"#).resolve().expect_err("out of range");
         assert_eq!(e.path, "regime.pooling");
         let e = parse(r#""anarchy""#).resolve().expect_err("unknown preset");
-        assert!(e.message.contains("competition, collaboration, integrated"));
+        assert!(e.message.contains("competition, collaboration, integrated, aligned"));
         assert!(serde_json::from_str::<RegimeSpec>(r#"{"pooling": 0.5, "colour": 1}"#).is_err());
         assert!(serde_json::from_str::<RegimeSpec>(r#"{"routing": "lottery"}"#).is_err());
     }

@@ -605,6 +605,11 @@ pub struct ProviderSpec {
     /// provider finds quality cheaper and settles higher. Default 1.
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub quality_cost_factor: f64,
+    /// The payment scheme's market forces factor: the provider's tariff
+    /// income, and its pay and variable costs, are this multiple of
+    /// England's (it pays the unavoidable cost of its place). Default 1.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub market_forces_factor: f64,
     /// Services offered, by service id.
     #[serde(default)]
     pub services: BTreeMap<String, ProviderServiceSpec>,
@@ -772,11 +777,62 @@ pub struct FinanceParams {
     pub transaction_cost: f64,
     /// Annual interest on debt and on negative cash, as a share. Default 0.035.
     pub interest_rate: f64,
+    /// How prices move from year to year.
+    pub prices: Prices,
 }
 
 impl Default for FinanceParams {
     fn default() -> Self {
-        FinanceParams { transaction_cost: 25.0, interest_rate: 0.035 }
+        FinanceParams { transaction_cost: 25.0, interest_rate: 0.035, prices: Prices::default() }
+    }
+}
+
+/// How the tariff moves against costs from one measured year to the next.
+/// Money is reported in the prices of the scenario's own year (the first
+/// measured year): every cost grows by `cost_inflation` a year and is
+/// deflated by it, so the tariff (and the commissioner's budget, which
+/// follows it under any regime) moves by
+/// (1 + `cost_uplift`)(1 − `efficiency_factor`) / (1 + `cost_inflation`)
+/// a year in those prices.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Prices {
+    /// Growth of providers' costs a year. Default 0.
+    pub cost_inflation: f64,
+    /// The payment scheme's cost uplift factor a year. Default 0.
+    pub cost_uplift: f64,
+    /// The payment scheme's efficiency factor a year. Default 0 (`scenario
+    /// build` sets 2023/24's 0.011).
+    pub efficiency_factor: f64,
+    /// Growth of the sector's productivity a year: the staff hours and
+    /// variable costs an episode takes fall by this share a year (the
+    /// counterpart the efficiency factor assumes). Default 0 (`scenario
+    /// build` sets England's long-run 0.010).
+    pub productivity_growth: f64,
+}
+
+impl Default for Prices {
+    fn default() -> Self {
+        Prices { cost_inflation: 0.0, cost_uplift: 0.0, efficiency_factor: 0.0, productivity_growth: 0.0 }
+    }
+}
+
+impl Prices {
+    /// The tariff's level in `year` measured years after the first, in the
+    /// first year's prices.
+    pub fn tariff_level(&self, year: u32) -> f64 {
+        ((1.0 + self.cost_uplift) * (1.0 - self.efficiency_factor) / (1.0 + self.cost_inflation)).powi(year as i32)
+    }
+
+    /// The inputs an episode takes in `year` measured years after the
+    /// first, relative to the first.
+    pub fn input_level(&self, year: u32) -> f64 {
+        (1.0 - self.productivity_growth).powi(year as i32)
+    }
+
+    /// Whether the tariff or the inputs an episode takes move from year to year.
+    pub fn moves(&self) -> bool {
+        self.tariff_level(1) != 1.0 || self.productivity_growth != 0.0
     }
 }
 
@@ -981,6 +1037,7 @@ impl Scenario {
             let at = |f: &str| format!("providers[{i}].{f}");
             check_range(p, &at("quality"), v.quality, -10.0, 10.0);
             check_range(p, &at("quality_cost_factor"), v.quality_cost_factor, 0.1, 10.0);
+            check_range(p, &at("market_forces_factor"), v.market_forces_factor, 0.5, 2.0);
             check_range(p, &at("cash"), v.cash, -MAX_BALANCE, MAX_BALANCE);
             check_name(p, &at("name"), &v.name);
             check_nonneg(p, &at("debt"), v.debt, MAX_BALANCE);
@@ -1192,6 +1249,11 @@ impl Scenario {
         }
         check_nonneg(p, "finance.transaction_cost", self.finance.transaction_cost, MAX_MONEY);
         check_range(p, "finance.interest_rate", self.finance.interest_rate, 0.0, 1.0);
+        let prices = &self.finance.prices;
+        check_range(p, "finance.prices.cost_inflation", prices.cost_inflation, -0.2, 0.5);
+        check_range(p, "finance.prices.cost_uplift", prices.cost_uplift, -0.2, 0.5);
+        check_range(p, "finance.prices.efficiency_factor", prices.efficiency_factor, 0.0, 0.2);
+        check_range(p, "finance.prices.productivity_growth", prices.productivity_growth, -0.1, 0.1);
         self.workforce.labour.check(p);
         self.behaviour.check(p);
         self.failure.check(p);

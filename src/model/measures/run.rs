@@ -198,6 +198,10 @@ pub struct Finance {
     /// Providers' income minus costs, all providers together, £ (negative:
     /// the system deficit).
     pub provider_surplus: Money,
+    /// `provider_surplus` as a share of the providers' income, as trusts
+    /// report their position (negative: a deficit).
+    #[serde(default)]
+    pub provider_margin: Option<f64>,
     /// Providers whose costs exceeded their income and risk-pool transfers over the window.
     pub providers_in_deficit: u32,
     /// Financial recovery plans imposed in the window (failures before a
@@ -560,6 +564,7 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
         commissioner_paid: m.commissioner_paid,
         commissioner_balance: m.commissioner_budget - m.commissioner_paid,
         provider_surplus: total.surplus(),
+        provider_margin: ratio(total.surplus().as_pounds(), total.income().as_pounds()),
         providers_in_deficit: m.accounts.iter().filter(|a| a.surplus() < Money::ZERO).count() as u32,
         recovery_plans: count("recovery_plan"),
         failures: count("failure"),

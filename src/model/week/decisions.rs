@@ -179,8 +179,13 @@ impl Simulation {
                 let svc = &self.world.services[si];
                 let d = demand[pi * ns + si];
                 let staff = self.world.staff_cost_per_episode(ServiceId(si as u32)) * (1.0 + p.premium);
-                let margin =
-                    self.tariffs[si] * (1.0 - b.quality_share) - svc.variable_cost * (1.0 - p.efficiency) - staff;
+                // What one more episode earns under the contract's rates.
+                let earns =
+                    u.as_ref().map_or(1.0, |u| self.regime.payment.rates(svc.is_elective()).marginal(d, u.baseline));
+                let margin = (self.tariffs[si] * earns * (1.0 - b.quality_share)
+                    - svc.variable_cost * (1.0 - p.efficiency)
+                    - staff)
+                    * self.world.providers[pi].market_forces;
                 // A unit already at capacity gains nothing from more demand but a longer list.
                 if d < u.as_ref().map_or(0.0, Unit::throughput) {
                     revenue += margin * slope[pi * ns + si];

@@ -174,8 +174,17 @@ pub struct Simulation {
     pub(super) week: u32,
     /// The regime now (timed changes may move it).
     pub(super) regime: Regime,
-    /// Tariff by service now, £ per episode.
+    /// Tariff by service now, £ per episode: the tariff as the scenario or
+    /// the timeline set it (`tariff_set`) times this year's price level.
     pub(super) tariffs: Vec<f64>,
+    /// Tariff by service as the scenario or the timeline set it, in the
+    /// first measured year's prices.
+    tariff_set: Vec<f64>,
+    /// The tariff's level against costs this year (`finance.prices`).
+    tariff_level: f64,
+    /// Each service's staff hours and variable cost an episode at the start
+    /// (productivity growth moves the world's from these).
+    inputs_at_start: Vec<([f64; 4], f64)>,
     /// Training places started a year by staff group now, WTE.
     pub(super) places: [f64; 4],
     /// The most recruited from abroad a year by staff group now, WTE.
@@ -298,6 +307,9 @@ impl Simulation {
             week: 0,
             regime: world.regime.clone(),
             tariffs: world.services.iter().map(|s| s.tariff).collect(),
+            tariff_set: world.services.iter().map(|s| s.tariff).collect(),
+            tariff_level: 1.0,
+            inputs_at_start: world.services.iter().map(|s| (s.staff_hours, s.variable_cost)).collect(),
             places: world.training_places,
             international: world.international_recruits,
             training: std::array::from_fn(|g| {
@@ -449,8 +461,12 @@ impl Simulation {
         }
         self.counts = WeekCounts::default();
         let warmup = self.world.time.warmup_weeks;
-        if self.grows && self.week > warmup && (self.week - warmup).is_multiple_of(52) {
+        let yearly = self.grows || self.world.finance.prices.moves();
+        if yearly && self.week > warmup && (self.week - warmup).is_multiple_of(52) {
             self.new_year();
+        }
+        if self.week > 0 && self.week % 52 == warmup % 52 {
+            self.new_contract_year();
         }
         self.apply_timeline(); // changes due at the start of this week
         self.publish(); // staffed capacity, waits and quality for this week
@@ -473,17 +489,42 @@ impl Simulation {
 
     /// A new year of the measured window (the warm-up and the first
     /// measured year are the scenario's own year): residents aged and grown
-    /// by the projection, referral rates per resident grown, and the
-    /// commissioner's budget following both.
+    /// by the projection, referral rates per resident grown, the tariff
+    /// moved by the payment scheme's uplift and efficiency factor against
+    /// cost inflation, the inputs an episode takes by productivity growth,
+    /// and the commissioner's budget following residents, rates and tariff.
     fn new_year(&mut self) {
-        let year = ((self.week - self.world.time.warmup_weeks) / 52) as usize;
-        for (r, l) in self.residents.iter_mut().zip(&self.world.localities) {
-            *r = l.residents_in(year);
+        let year = (self.week - self.world.time.warmup_weeks) / 52;
+        if self.grows {
+            for (r, l) in self.residents.iter_mut().zip(&self.world.localities) {
+                *r = l.residents_in(year as usize);
+            }
+            for (g, s) in self.rate_growth.iter_mut().zip(&self.world.services) {
+                *g = (1.0 + s.growth).powi(year as i32);
+            }
         }
-        for (g, s) in self.rate_growth.iter_mut().zip(&self.world.services) {
-            *g = (1.0 + s.growth).powi(year as i32);
+        let prices = self.world.finance.prices;
+        if prices.productivity_growth != 0.0 {
+            let level = prices.input_level(year);
+            for (svc, (hours, variable)) in self.world.services.iter_mut().zip(&self.inputs_at_start) {
+                svc.staff_hours = hours.map(|h| h * level);
+                svc.variable_cost = variable * level;
+            }
         }
-        self.weekly_budget = self.world.weekly_budget_for(&self.residents, &self.rate_growth);
+        self.tariff_level = prices.tariff_level(year);
+        for (t, set) in self.tariffs.iter_mut().zip(&self.tariff_set) {
+            *t = set * self.tariff_level;
+        }
+        self.weekly_budget = self.world.weekly_budget_for(&self.residents, &self.rate_growth) * self.tariff_level;
+    }
+
+    /// A new contract year (starting with each measured year): each unit's
+    /// baseline becomes its activity over the year just ended.
+    fn new_contract_year(&mut self) {
+        let weeks = f64::from(self.week.min(52));
+        for u in self.providers.iter_mut().flat_map(|p| p.units.iter_mut().flatten()) {
+            u.baseline = Some(std::mem::take(&mut u.year_used) as f64 / weeks);
+        }
     }
 
     /// Rebuilds who can take which patients after services move.
@@ -548,7 +589,8 @@ impl Simulation {
             }
             Change::Tariff { service, value } => {
                 let s = self.world.service(service).expect("validated service");
-                self.tariffs[s.index()] = *value;
+                self.tariff_set[s.index()] = *value;
+                self.tariffs[s.index()] = *value * self.tariff_level;
                 format!("tariff of {service} set to £{value}")
             }
             Change::TrainingPlaces { group, value } => {

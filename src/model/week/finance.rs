@@ -32,15 +32,19 @@ impl Simulation {
         if ramp == 0 { 1.0 } else { (f64::from(self.week - start) / f64::from(ramp)).min(1.0) }
     }
 
-    /// Each provider's claim on pooled money: the tariff value of its capacity (0 if closed).
+    /// Each provider's claim on pooled money: the tariff value of its
+    /// capacity at its market forces factor (0 if closed).
     pub(super) fn pool_weights(&self) -> Vec<f64> {
         self.providers
             .iter()
-            .map(|p| {
+            .zip(&self.world.providers)
+            .map(|(p, spec)| {
                 if !p.open {
                     return 0.0;
                 }
-                p.units.iter().zip(&self.tariffs).filter_map(|(u, t)| u.as_ref().map(|u| u.throughput() * t)).sum()
+                let value: f64 =
+                    p.units.iter().zip(&self.tariffs).filter_map(|(u, t)| u.as_ref().map(|u| u.throughput() * t)).sum();
+                value * spec.market_forces
             })
             .collect()
     }
@@ -96,29 +100,33 @@ impl Simulation {
             }
             let mut episodes = 0u64;
             let capacity = p.capacity();
+            let mff = world.providers[pi].market_forces;
             for (si, u) in p.units.iter_mut().enumerate() {
                 let Some(u) = u else { continue };
                 let svc = &world.services[si];
                 let n = f64::from(u.used);
                 episodes += u64::from(u.used);
-                let contract = tariff_share * self.tariffs[si] * n;
+                u.year_used += u64::from(u.used);
+                let paid = regime.payment.rates(svc.is_elective()).paid_episodes(n, u.baseline);
+                let contract = tariff_share * self.tariffs[si] * mff * paid;
                 p.interval_tariff += contract;
                 let income = Money::pounds(contract * (1.0 - withheld));
-                let variable = Money::pounds(svc.variable_cost * (1.0 - p.efficiency) * n);
+                let variable = Money::pounds(svc.variable_cost * (1.0 - p.efficiency) * mff * n);
                 a.tariff_income += income;
                 a.variable += variable;
                 let staff_cost =
-                    world.staff_cost_per_episode(crate::model::world::ServiceId(si as u32)) * (1.0 + p.premium);
+                    world.staff_cost_per_episode(crate::model::world::ServiceId(si as u32)) * (1.0 + p.premium) * mff;
                 u.interval_contribution += income.as_pounds() - variable.as_pounds() - staff_cost * n;
             }
             a.quality_payment_income = Money::pounds(p.quality_payment);
             tariff_paid += a.tariff_income + a.quality_payment_income;
             a.pooled_income = parts[pi];
             a.grant_income = grants[pi];
-            a.staff =
-                Money::pounds((0..4).map(|g| p.staff[g].in_post() * pay[g]).sum::<f64>() / 52.0 * (1.0 + p.premium));
+            a.staff = Money::pounds(
+                (0..4).map(|g| p.staff[g].in_post() * pay[g]).sum::<f64>() / 52.0 * (1.0 + p.premium) * mff,
+            );
             a.agency = Money::pounds(
-                (0..4).map(|g| p.staff[g].agency * pay[g]).sum::<f64>() / 52.0 * (1.0 + labour.agency.premium),
+                (0..4).map(|g| p.staff[g].agency * pay[g]).sum::<f64>() / 52.0 * (1.0 + labour.agency.premium) * mff,
             );
             a.recruitment = Money::pounds(std::mem::take(&mut p.recruitment_due));
             a.fixed = Money::pounds(p.fixed_cost * fixed_factor);

@@ -76,6 +76,12 @@ pub struct Unit {
     pub(super) arrivals: Vec<Cohort>,
     /// Trailing annual volume.
     pub(super) volume: VolumeWindow,
+    /// The contract's baseline, episodes a week: the unit's activity over
+    /// the last contract year (`None` in the first, when every episode is
+    /// paid).
+    pub(super) baseline: Option<f64>,
+    /// Episodes given since the contract year began.
+    pub(super) year_used: u64,
     /// Patients routed here since the last decision.
     pub(super) interval_arrivals: u64,
     /// Contribution (tariff income less direct costs) since the last decision, £.
@@ -101,6 +107,8 @@ impl Unit {
             pressure: weekly.round() as u32,
             arrivals: Vec::new(),
             volume: VolumeWindow::primed(weekly),
+            baseline: None,
+            year_used: 0,
             interval_arrivals: 0,
             interval_contribution: 0.0,
             treated: 0,
@@ -139,6 +147,11 @@ impl Unit {
         self.capability = self.capability.max(other.capability);
         self.queue.merge(other.queue);
         self.volume.absorb(&other.volume);
+        self.baseline = match (self.baseline, other.baseline) {
+            (Some(a), Some(b)) => Some(a + b),
+            (a, b) => a.or(b),
+        };
+        self.year_used += other.year_used;
         self.interval_arrivals += other.interval_arrivals;
         self.treated += other.treated;
     }

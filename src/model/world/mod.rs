@@ -146,7 +146,8 @@ impl Service {
 struct BudgetRule {
     /// A given budget per resident by age band, £ a year.
     given: Option<[f64; 3]>,
-    /// 1 + the budget margin over the tariff value of expected referrals.
+    /// 1 + the budget margin over the tariff value of expected referrals,
+    /// times the providers' mean market forces factor.
     margin: f64,
 }
 
@@ -233,6 +234,9 @@ pub struct Provider {
     /// κ for this provider: `behaviour.quality_cost` × its
     /// `quality_cost_factor`, £ per episode of capacity per unit of quality².
     pub quality_cost: f64,
+    /// Market forces factor: income per episode, pay and variable costs
+    /// are this multiple of England's.
+    pub market_forces: f64,
     /// WTE in post by staff group and age band (under 40, 40–54, 55+).
     pub staff_bands: [[f64; 3]; 4],
     /// Funded WTE by staff group.
@@ -593,6 +597,7 @@ impl World {
                     offers,
                     quality: p.quality,
                     quality_cost: s.behaviour.quality_cost * p.quality_cost_factor,
+                    market_forces: p.market_forces_factor,
                     staff_bands: {
                         let markets = s.workforce.labour.markets.by_group();
                         let groups = p.staff.by_group();
@@ -660,9 +665,22 @@ impl World {
             })
             .collect();
 
+        // The tariff it values referrals at is the providers' market forces
+        // factors' mean, weighted by the tariff value of their capacity.
+        let (mut valued, mut value) = (0.0, 0.0);
+        for p in &providers {
+            for (o, svc) in p.offers.iter().zip(&services) {
+                if let Some(o) = o {
+                    let v = if svc.stay > 0.0 { o.capacity / svc.stay } else { o.capacity } * svc.tariff;
+                    valued += v * p.market_forces;
+                    value += v;
+                }
+            }
+        }
+        let market_forces = if value > 0.0 { valued / value } else { 1.0 };
         let budget_rule = BudgetRule {
             given: s.commissioner.budget_per_capita.map(|b| b.by_band()),
-            margin: 1.0 + s.commissioner.budget_margin,
+            margin: (1.0 + s.commissioner.budget_margin) * market_forces,
         };
         let start: Vec<[f64; 3]> = localities.iter().map(|l| l.residents).collect();
         let weekly_budget = budget_rule.weekly(&services, &localities, &start, &vec![1.0; services.len()]);
