@@ -119,6 +119,24 @@ def emergency_table(config, result_runs, reference, data):
     print(f"\n{inside} of {counted} trusts within ±15%.\n")
 
 
+def finance_line(config, results):
+    """The providers' position in the measured year against the reported one the scenario's fixed
+    costs were set from (its `Fixed costs:` source line)."""
+    scenario = json.load(open(config))
+    target = next((line for line in scenario["sources"] if line.startswith("Fixed costs:")), None)
+    margins = [r["summary"]["finance"]["provider_margin"] for r in results]
+    deficit = [r["summary"]["finance"]["providers_in_deficit"] for r in results]
+    n = len(results[0]["providers"])
+    mean = sum(margins) / len(margins)
+    print(
+        f"Providers' position (surplus over income, as trusts report it): {100 * mean:+.2f}% "
+        f"(seeds: {', '.join(f'{100 * m:+.2f}%' for m in margins)}); in deficit "
+        f"{sum(deficit) / len(deficit):.1f} of {n} providers."
+        + (f" Target: {target.split('leaves the area' + chr(39) + 's providers together at ')[1].split(' (Nuffield')[0]} (Nuffield Trust, 2023/24 accounts)." if target else "")
+        + "\n"
+    )
+
+
 def main(seeds, data, configs="configs"):
     print(f"Seeds 1–{seeds}, one measured year after the 52-week warm-up, each region's default regime;")
     print("the model's list is the mean of the year's month-end censuses. Tolerance the issue sets:")
@@ -163,6 +181,7 @@ def main(seeds, data, configs="configs"):
         )
         print(f"Emergency admissions (emergency medicine and paediatrics, same runs as the lists):\n")
         emergency_table(config, results, admissions(data), data)
+        finance_line(config, results)
 
 
 if __name__ == "__main__":
