@@ -62,6 +62,29 @@ fn electives_get_the_bed_days_emergencies_leave() {
 }
 
 #[test]
+fn electives_fill_beds_only_to_the_limit_and_beds_follow_the_work() {
+    // Electives may fill 90% of the 700 bed-days: 630 less 500 for emergencies leaves 130 a week.
+    let mut v = crowded(Some(100.0), None);
+    v["behaviour"]["elective_bed_limit"] = json!(0.9);
+    let r = run(&scenario(v), 3);
+    let per_week = r.providers[0].services["surgery"].treated as f64 / 260.0;
+    assert!((per_week - 130.0).abs() < 10.0, "{per_week:.1} electives a week, expected 130");
+    let occupancy = r.providers[0].bed_occupancy.expect("beds");
+    assert!((occupancy - 0.9).abs() < 0.005, "occupancy {occupancy:.4}, expected 0.9");
+
+    // Left to decide, the beds follow the bed-days the wanted activity takes:
+    // (100 × 5 + 300 × 1) × (1 + 5% slack) / 7 = 120 once the list has cleared.
+    let mut v = crowded(Some(100.0), None);
+    v["behaviour"]["capacity_growth"] = json!(0.05);
+    v["time"]["horizon_weeks"] = json!(520);
+    let r = run(&scenario(v), 3);
+    let beds = r.providers[0].beds.expect("beds");
+    assert!((beds / 120.0 - 1.0).abs() < 0.05, "{beds:.1} beds, expected about 120");
+    let waiting = r.providers[0].services["surgery"].waiting;
+    assert!(waiting < 1000, "the list cleared: {waiting}");
+}
+
+#[test]
 fn an_emergency_surge_with_shared_beds_lengthens_lists_and_costs_money() {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = dir.path().join("beds.json");

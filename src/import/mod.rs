@@ -329,23 +329,28 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
              sum, elective activity at 100% of unit prices)",
         );
     }
-    if let Value::Object(finance) = base.entry("finance").or_insert_with(|| json!({})) {
-        if let Value::Object(prices) = finance.entry("prices").or_insert_with(|| json!({})) {
-            if !prices.contains_key("efficiency_factor") {
-                prices.insert("efficiency_factor".into(), json!(defaults::EFFICIENCY_FACTOR));
-                said_payment.push(
-                    "the tariff's efficiency factor 1.1% a year (NHS Payment Scheme 2023/24, beside a cost uplift of \
-                     2.9%: cost inflation is taken to equal the uplift, so money stays in 2023/24 prices)",
-                );
-            }
-            if !prices.contains_key("productivity_growth") {
-                prices.insert("productivity_growth".into(), json!(defaults::PRODUCTIVITY_GROWTH));
-                said_payment.push(
-                    "productivity growth 1.0% a year: the staff hours and variable costs an episode takes fall so \
-                     (ONS public service productivity, healthcare, England, FYE 1996–2018 average)",
-                );
-            }
+    if let Value::Object(finance) = base.entry("finance").or_insert_with(|| json!({}))
+        && let Value::Object(prices) = finance.entry("prices").or_insert_with(|| json!({}))
+    {
+        if !prices.contains_key("efficiency_factor") {
+            prices.insert("efficiency_factor".into(), json!(defaults::EFFICIENCY_FACTOR));
+            said_payment.push(
+                "the tariff's efficiency factor 1.1% a year (NHS Payment Scheme 2023/24, beside a cost uplift of \
+                 2.9%: cost inflation is taken to equal the uplift, so money stays in 2023/24 prices)",
+            );
         }
+        if !prices.contains_key("productivity_growth") {
+            prices.insert("productivity_growth".into(), json!(defaults::PRODUCTIVITY_GROWTH));
+            said_payment.push(
+                "productivity growth 1.0% a year: the staff hours and variable costs an episode takes fall so \
+                 (ONS public service productivity, healthcare, England, FYE 1996–2018 average)",
+            );
+        }
+    }
+    if r.shared_beds
+        && let Value::Object(behaviour) = base.entry("behaviour").or_insert_with(|| json!({}))
+    {
+        behaviour.entry("elective_bed_limit").or_insert_with(|| json!(defaults::ELECTIVE_BED_LIMIT));
     }
     let mut services = base.remove("services").unwrap_or_else(defaults::services);
     let network = base.remove("network");
@@ -909,10 +914,11 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             position.source()
         ),
         if r.shared_beds { format!(
-            "Shared beds: each acute trust's services with general and acute bed-days ({} an episode) share beds enough for their planned activity at the trust's mean general and acute occupancy in 2023/24 (April 2023–March 2024, {}; England's {} where a trust reports none), so that each trust starts at its own occupancy; emergency admissions take beds first.",
+            "Shared beds: each acute trust's services with general and acute bed-days ({} an episode) share beds enough for their planned activity at the trust's mean general and acute occupancy in 2023/24 (April 2023–March 2024, {}; England's {} where a trust reports none), so that each trust starts at its own occupancy; emergency admissions take beds first, elective admissions fill them only to `behaviour.elective_bed_limit` ({:.0}% unless the base sets it: NHS England's 2023/24 planning target for general and acute occupancy), and the beds follow the activity the trust wants.",
             params.services.iter().filter(|(_, v)| v.bed_days > 0.0).map(|(k, v)| format!("{k} {}", v.bed_days)).collect::<Vec<_>>().join(", "),
             file_name(&inputs.beds),
-            beds.national_occupancy.map_or("unknown".to_owned(), |o| format!("{:.1}%", 100.0 * o))
+            beds.national_occupancy.map_or("unknown".to_owned(), |o| format!("{:.1}%", 100.0 * o)),
+            100.0 * params.behaviour.elective_bed_limit
         ) } else {
             "Shared beds: none (services take beds only with `scenario build --shared-beds`).".to_owned()
         },

@@ -308,6 +308,14 @@ pub struct BehaviourParams {
     /// Fixed cost of physical capacity added (or saved when it is shed), £
     /// per week per episode-a-week of capacity, as a share of the tariff. Default 0.12.
     pub capital_charge: f64,
+    /// Share of a provider's shared beds that elective admissions may fill:
+    /// electives take only the bed-days left above `1 − limit` of the week's,
+    /// while emergencies may fill every bed. Shared beds follow the activity
+    /// the units want at this occupancy, by at most `capacity_growth` of
+    /// themselves a decision period. Default 1 (`scenario build
+    /// --shared-beds` sets 0.92, NHS England's 2023/24 planning target for
+    /// general and acute bed occupancy).
+    pub elective_bed_limit: f64,
 }
 
 impl Default for BehaviourParams {
@@ -329,6 +337,7 @@ impl Default for BehaviourParams {
             backlog_weeks: 26.0,
             capacity_growth: 0.01,
             capital_charge: 0.12,
+            elective_bed_limit: 1.0,
         }
     }
 }
@@ -534,6 +543,7 @@ impl BehaviourParams {
         check_range(p, "behaviour.capacity_slack", self.capacity_slack, 0.0, 10.0);
         check_range(p, "behaviour.backlog_weeks", self.backlog_weeks, 1.0, 1e6);
         check_range(p, "behaviour.capacity_growth", self.capacity_growth, 0.0, 1.0);
+        check_range(p, "behaviour.elective_bed_limit", self.elective_bed_limit, 0.5, 1.0);
         check_range(p, "behaviour.capital_charge", self.capital_charge, 0.0, 10.0);
     }
 }

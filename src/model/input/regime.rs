@@ -124,9 +124,9 @@ impl Rates {
 }
 
 /// How the tariff share of a provider's income follows its activity, by
-/// class of service (see [`Rates`]).
+/// class of service (see [`Rates`]); a class not given is paid by results.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct Payment {
     /// Elective services.
     pub elective: Rates,

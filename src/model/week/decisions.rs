@@ -46,7 +46,10 @@
 //! towards that by at most `capacity_growth` of itself a period, and fixed
 //! costs follow at `capital_charge` of the tariff per episode-a-week added
 //! or shed: providers that attract patients grow, those that lose them
-//! shrink. The establishment moves a share θ towards the staff the wanted
+//! shrink. Shared general and acute beds follow the bed-days the units'
+//! wanted activity takes, at the occupancy electives may fill
+//! (`elective_bed_limit`), by at most `capacity_growth` of themselves a
+//! period. The establishment moves a share θ towards the staff the wanted
 //! activity needs (within physical capacity).
 //!
 //! **Wage premium.** Under the tariff a provider bids for staff with a
@@ -207,6 +210,7 @@ impl Simulation {
 
             let mut target_hours = [0.0; 4];
             let mut capital = 0.0;
+            let mut bed_days_wanted = 0.0;
             for (si, u) in p.units.iter_mut().enumerate() {
                 let Some(u) = u else { continue };
                 let recent = u.interval_arrivals as f64 / interval;
@@ -219,6 +223,7 @@ impl Simulation {
                 u.capacity = (u.capacity + change).max(0.0);
                 let added = if u.stay > 0.0 { change / u.stay } else { change };
                 capital += added * self.tariffs[si] * b.capital_charge;
+                bed_days_wanted += wanted * self.world.services[si].bed_days;
                 let staffed = wanted.min(u.throughput());
                 for (t, h) in target_hours.iter_mut().zip(self.world.services[si].staff_hours) {
                     *t += staffed * h;
@@ -228,6 +233,13 @@ impl Simulation {
                 st.establishment += theta * (hours / hours_per_wte - st.establishment);
             }
             p.fixed_cost = (p.fixed_cost + capital).max(0.0);
+            // Shared beds follow the bed-days the units want, at the occupancy
+            // electives may fill (their capital is in the units' charge above).
+            if let Some(beds) = p.beds.as_mut() {
+                let wanted_beds = bed_days_wanted / 7.0 / b.elective_bed_limit;
+                let step = b.capacity_growth * *beds;
+                *beds = (*beds + (wanted_beds - *beds).clamp(-step, step)).max(0.0);
+            }
 
             let establishment = p.establishment();
             let vacancy_rate = if establishment > 0.0 { p.vacancies() / establishment } else { 0.0 };

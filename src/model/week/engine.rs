@@ -950,13 +950,14 @@ impl Simulation {
         }
         self.overflow = overflow;
         let services = &self.world.services;
+        let limit = self.world.behaviour.elective_bed_limit;
         for (pi, p) in self.providers.iter_mut().enumerate() {
             for (si, svc) in services.iter().enumerate() {
                 if !svc.is_elective() {
                     continue;
                 }
                 let bed_days = svc.bed_days;
-                let beds = p.bed_room(bed_days);
+                let beds = p.elective_bed_room(bed_days, limit);
                 let Some(u) = p.units[si].as_mut() else { continue };
                 let (provider, service) = (ProviderId(pi as u32), ServiceId(si as u32));
                 u.pressure = u.queue.len().min(u64::from(u32::MAX)) as u32;

@@ -284,6 +284,18 @@ impl ProviderState {
         }
     }
 
+    /// How many elective episodes of `bed_days` each the beds allow this
+    /// week when electives may fill only the share `limit` of them.
+    pub(super) fn elective_bed_room(&self, bed_days: f64, limit: f64) -> u32 {
+        match self.beds {
+            Some(b) if limit < 1.0 && bed_days > 0.0 => {
+                let left = self.bed_days_left - (1.0 - limit) * b * 7.0;
+                (left.max(0.0) / bed_days).floor().clamp(0.0, f64::from(u32::MAX)) as u32
+            }
+            _ => self.bed_room(bed_days),
+        }
+    }
+
     /// Takes the beds of `n` episodes of `bed_days` each.
     pub(super) fn use_beds(&mut self, n: u32, bed_days: f64) {
         if bed_days > 0.0 && self.bed_days_left.is_finite() {
