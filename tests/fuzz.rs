@@ -166,7 +166,8 @@ fn full_scenario() -> Value {
         {"week": 30, "set": "services.elective_surgery.tariff", "value": 1700},
         {"week": 40, "set": "demand.emergency_medicine.west", "value": 1.2},
         {"week": 45, "set": "workforce.nursing.training_places", "value": 30},
-        {"week": 50, "set": "workforce.medical.international_recruits", "value": 4}
+        {"week": 50, "set": "workforce.medical.international_recruits", "value": 4},
+        {"week": 55, "set": "regime.payment", "value": {"emergency": {"above": 0.2, "below": 0.2}}}
     ]);
     v
 }

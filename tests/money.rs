@@ -132,3 +132,26 @@ fn the_market_forces_factor_scales_a_providers_money_not_its_activity() {
     let expected = (2500.0 * 1.2 + 4500.0) / 7000.0;
     assert!((budget - expected).abs() < 1e-7, "budget × {budget}, expected {expected}");
 }
+
+#[test]
+fn a_timed_change_moves_the_payment_rates() {
+    let block = json!({"elective": {"above": 0, "below": 0}, "emergency": {"above": 0, "below": 0}});
+    let at = |surge: bool| {
+        let mut changes = vec![json!({"week": 52, "set": "regime.payment", "value": block})];
+        if surge {
+            changes.push(json!({"week": 52, "set": "demand.emergency", "value": 1.5}));
+        }
+        let r = ran(hospital(1, Value::Array(changes)));
+        (r.summary.finance.accounts.tariff_income.as_pounds(), r.regime.payment, r.regime_at_end.payment)
+    };
+    let (base, before, after) = at(false);
+    let (surge, _, _) = at(true);
+    assert_eq!(base, surge, "from week 52 a block contract pays the warm-up year's activity");
+    assert!(before.is_activity() && after.emergency.above == 0.0, "{before:?} → {after:?}");
+    // Rates outside [0, 1] are refused by the timeline entry's path.
+    let v =
+        hospital(1, json!([{"week": 52, "set": "regime.payment", "value": {"emergency": {"above": 2, "below": 0}}}]));
+    let s: ccsim::model::Scenario = serde_json::from_value(v).expect("parses");
+    let problems = s.validate().expect_err("refused");
+    assert!(problems.iter().any(|p| p.path.ends_with("value.emergency.above")), "{problems:?}");
+}

@@ -148,7 +148,8 @@ impl Payment {
         if elective { self.elective } else { self.emergency }
     }
 
-    fn check(&self, path: &str) -> Result<(), Problem> {
+    /// Every rate in [0, 1], or the first that is not, named under `path`.
+    pub fn check(&self, path: &str) -> Result<(), Problem> {
         for (class, r) in [("elective", self.elective), ("emergency", self.emergency)] {
             check_share(&format!("{path}.{class}.above"), r.above)?;
             check_share(&format!("{path}.{class}.below"), r.below)?;

@@ -10,6 +10,7 @@
 //! | `regime.pooling`, `regime.staff_sharing`, `regime.integration` | a number in [0, 1] |
 //! | `regime.routing` | `"choice"`, `"network"` or a network share in [0, 1] |
 //! | `regime.coordination_cost` | £ per provider per week, ≥ 0 |
+//! | `regime.payment` | payment rates, as the regime knob: `{"elective": {"above": a, "below": b}, "emergency": {...}}`, shares in [0, 1] (a class not given is paid by results) |
 //! | `services.<service>.tariff` | £ per episode, ≥ 0 |
 //! | `workforce.<group>.training_places` | places started a year, WTE, ≥ 0 (qualified staff arrive the training's years later) |
 //! | `workforce.<group>.international_recruits` | most recruited from abroad a year, WTE, ≥ 0 |
@@ -21,7 +22,7 @@ use serde_json::Value;
 
 use super::bounds::Problem;
 use super::bounds::{MAX_DEMAND_MULTIPLIER, MAX_INFLOW, MAX_MONEY};
-use super::regime::{PRESETS, Regime, Routing};
+use super::regime::{PRESETS, Payment, Regime, Routing};
 use super::scenario::{STAFF_GROUPS, Scenario};
 
 /// One change as written in a scenario.
@@ -49,6 +50,8 @@ pub enum Knob {
     CoordinationCost(f64),
     /// `routing`.
     Routing(Routing),
+    /// `payment`.
+    Payment(Payment),
 }
 
 /// A validated change.
@@ -157,11 +160,24 @@ impl TimedChange {
                             )
                         })?),
                     }),
+                    "payment" => {
+                        let p: Payment = serde_json::from_value(v.clone()).map_err(|e| {
+                            Problem::new(
+                                &value_at,
+                                format!(
+                                    "expected payment rates {{\"elective\": {{\"above\": a, \"below\": b}}, \"emergency\": \
+                                     {{...}}}} with shares in [0, 1]: {e}"
+                                ),
+                            )
+                        })?;
+                        p.check(&value_at)?;
+                        Knob::Payment(p)
+                    }
                     other => {
                         return Err(unknown(
                             "regime knob",
                             other,
-                            vec!["pooling", "staff_sharing", "routing", "integration", "coordination_cost"],
+                            vec!["pooling", "staff_sharing", "routing", "integration", "coordination_cost", "payment"],
                         ));
                     }
                 };

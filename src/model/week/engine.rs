@@ -584,6 +584,7 @@ impl Simulation {
                     Knob::Integration(v) => r.integration = v,
                     Knob::CoordinationCost(v) => r.coordination_cost = v,
                     Knob::Routing(v) => r.routing = v,
+                    Knob::Payment(v) => r.payment = v,
                 }
                 format!("regime knob changed: {k:?}")
             }
