@@ -856,7 +856,7 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
     // Fixed costs: one share of planned income for every provider, so that
     // together they start at their NHS region's reported position.
     let position = region.map_or(defaults::ACUTE_POSITION, |r| r.position);
-    let (fixed_share, fixed) = plan::fixed_costs(&sized_all.iter().collect::<Vec<_>>(), position.margin);
+    let (fixed_share, fixed) = plan::fixed_costs(&sized_all, position.margin);
     for (v, f) in provider_values.iter_mut().zip(fixed) {
         v["fixed_cost"] = json!(f);
     }

@@ -69,7 +69,7 @@ pub struct Sized {
 /// φ of each one's planned income, φ set so that the area's providers
 /// together plan the position `margin` (a share of income; negative is a
 /// deficit). Returns φ and each provider's fixed costs, £ a week.
-pub fn fixed_costs(sized: &[&Sized], margin: f64) -> (f64, Vec<f64>) {
+pub fn fixed_costs(sized: &[Sized], margin: f64) -> (f64, Vec<f64>) {
     let income: f64 = sized.iter().map(|s| s.income).sum();
     let operating: f64 = sized.iter().map(|s| s.operating).sum();
     let share = if income > 0.0 { (operating / income - margin).max(0.0) } else { 0.0 };
@@ -325,7 +325,7 @@ mod tests {
     fn fixed_costs_are_one_share_of_income_that_gives_the_area_its_position() {
         // Operating surpluses of 25% and 15% of income: 1,000,000 and 3,000,000 a week.
         let (a, b) = (sized(1_000_000.0, 250_000.0), sized(3_000_000.0, 450_000.0));
-        let (share, fixed) = fixed_costs(&[&a, &b], -0.02);
+        let (share, fixed) = fixed_costs(&[a, b], -0.02);
         // 700,000 / 4,000,000 = 17.5% operating, so 19.5% leaves −2%.
         assert!((share - 0.195).abs() < 1e-12, "{share}");
         assert_eq!(fixed, vec![195_000.0, 585_000.0]);
@@ -334,6 +334,6 @@ mod tests {
         // Each provider's own position follows from its own costs: +5.5% and −4.5%.
         assert!(((250_000.0 - fixed[0]) / 1_000_000.0 - 0.055).abs() < 1e-12);
         // An area whose operating costs exceed its income has no fixed costs to cut.
-        assert_eq!(fixed_costs(&[&sized(100.0, -50.0)], 0.0), (0.0, vec![0.0]));
+        assert_eq!(fixed_costs(&[sized(100.0, -50.0)], 0.0), (0.0, vec![0.0]));
     }
 }

@@ -794,7 +794,7 @@ impl Default for FinanceParams {
 /// follows it under any regime) moves by
 /// (1 + `cost_uplift`)(1 − `efficiency_factor`) / (1 + `cost_inflation`)
 /// a year in those prices.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Prices {
     /// Growth of providers' costs a year. Default 0.
@@ -809,12 +809,6 @@ pub struct Prices {
     /// counterpart the efficiency factor assumes). Default 0 (`scenario
     /// build` sets England's long-run 0.010).
     pub productivity_growth: f64,
-}
-
-impl Default for Prices {
-    fn default() -> Self {
-        Prices { cost_inflation: 0.0, cost_uplift: 0.0, efficiency_factor: 0.0, productivity_growth: 0.0 }
-    }
 }
 
 impl Prices {

@@ -59,7 +59,7 @@
 //! The symmetric equilibrium of these rules in the duopoly is derived in
 //! `docs/EQUILIBRIUM.md`.
 
-use super::engine::{Simulation, Unit};
+use super::engine::Simulation;
 use super::routing;
 use crate::model::world::{LocalityId, ProviderId, ServiceId};
 
@@ -176,21 +176,18 @@ impl Simulation {
             }
             let (mut revenue, mut patients, mut savings) = (0.0, 0.0, 0.0);
             for (si, u) in p.units.iter().enumerate() {
-                if u.is_none() {
-                    continue;
-                }
+                let Some(u) = u else { continue };
                 let svc = &self.world.services[si];
                 let d = demand[pi * ns + si];
                 let staff = self.world.staff_cost_per_episode(ServiceId(si as u32)) * (1.0 + p.premium);
                 // What one more episode earns under the contract's rates.
-                let earns =
-                    u.as_ref().map_or(1.0, |u| self.regime.payment.rates(svc.is_elective()).marginal(d, u.baseline));
+                let earns = self.regime.payment.rates(svc.is_elective()).marginal(d, u.baseline);
                 let margin = (self.tariffs[si] * earns * (1.0 - b.quality_share)
                     - svc.variable_cost * (1.0 - p.efficiency)
                     - staff)
                     * self.world.providers[pi].market_forces;
                 // A unit already at capacity gains nothing from more demand but a longer list.
-                if d < u.as_ref().map_or(0.0, Unit::throughput) {
+                if d < u.throughput() {
                     revenue += margin * slope[pi * ns + si];
                 }
                 patients += d;

@@ -203,6 +203,9 @@ pub struct Simulation {
     pub(super) weekly_budget: f64,
     /// Whether residents or rates change at each new year.
     grows: bool,
+    /// Whether anything changes at each new year: residents, rates, the
+    /// tariff's level or the inputs an episode takes.
+    yearly: bool,
     /// Per locality, service, complexity and age band: the cumulative
     /// distribution of the last weekly mean of referrals.
     demand_tables: Vec<PoissonTable>,
@@ -323,6 +326,7 @@ impl Simulation {
             rate_growth: vec![1.0; world.services.len()],
             weekly_budget: world.weekly_budget,
             grows: world.grows(),
+            yearly: world.grows() || world.finance.prices.moves(),
             demand_tables: vec![PoissonTable::default(); world.services.len() * world.localities.len() * 2],
             pool: [0.0; 4],
             integration_start: None,
@@ -461,8 +465,7 @@ impl Simulation {
         }
         self.counts = WeekCounts::default();
         let warmup = self.world.time.warmup_weeks;
-        let yearly = self.grows || self.world.finance.prices.moves();
-        if yearly && self.week > warmup && (self.week - warmup).is_multiple_of(52) {
+        if self.yearly && self.week > warmup && (self.week - warmup).is_multiple_of(52) {
             self.new_year();
         }
         if self.week > 0 && self.week % 52 == warmup % 52 {

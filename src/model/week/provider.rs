@@ -277,22 +277,22 @@ impl ProviderState {
     /// How many episodes that take `bed_days` each the beds left this week
     /// allow (no limit for a service without bed-days or a provider without beds).
     pub(super) fn bed_room(&self, bed_days: f64) -> u32 {
-        if bed_days <= 0.0 || self.bed_days_left.is_infinite() {
-            u32::MAX
-        } else {
-            (self.bed_days_left / bed_days).floor().clamp(0.0, f64::from(u32::MAX)) as u32
-        }
+        self.room_above(0.0, bed_days)
     }
 
     /// How many elective episodes of `bed_days` each the beds allow this
     /// week when electives may fill only the share `limit` of them.
     pub(super) fn elective_bed_room(&self, bed_days: f64, limit: f64) -> u32 {
-        match self.beds {
-            Some(b) if limit < 1.0 && bed_days > 0.0 => {
-                let left = self.bed_days_left - (1.0 - limit) * b * 7.0;
-                (left.max(0.0) / bed_days).floor().clamp(0.0, f64::from(u32::MAX)) as u32
-            }
-            _ => self.bed_room(bed_days),
+        self.room_above(self.beds.map_or(0.0, |b| (1.0 - limit) * b * 7.0), bed_days)
+    }
+
+    /// How many episodes of `bed_days` each fit in this week's bed-days
+    /// left beyond `reserve` of them.
+    fn room_above(&self, reserve: f64, bed_days: f64) -> u32 {
+        if bed_days <= 0.0 || self.bed_days_left.is_infinite() {
+            u32::MAX
+        } else {
+            ((self.bed_days_left - reserve).max(0.0) / bed_days).floor().clamp(0.0, f64::from(u32::MAX)) as u32
         }
     }
 
