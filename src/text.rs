@@ -138,7 +138,7 @@ pub fn validation_table(results: &[CheckResult]) -> String {
     let differ = results.iter().filter(|r| r.kind == Kind::Evidence && !r.pass).count();
     let _ = writeln!(
         t,
-        "{} of {} checks passed; {} evidence check{} differ{} from the published direction",
+        "{} of {} checks passed; {} evidence check{} differ{} from the published effect",
         gating.len() - failed,
         gating.len(),
         differ,

@@ -50,15 +50,41 @@ fn the_model_goes_both_ways() {
     assert_all_pass(&validate::both_ways::checks(QUICK));
 }
 
-/// Evidence checks report; they may agree or not, but they must say what they found.
+/// Evidence checks report the model's effect against the published one,
+/// with an interval, whether or not they agree.
 #[test]
-fn evidence_checks_report_a_direction() {
+fn evidence_checks_report_an_effect_with_an_interval() {
     let results = validate::evidence::checks(QUICK);
-    assert_eq!(results.len(), 2);
+    let ids: Vec<&str> = results.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["evidence.reform", "evidence.rivals.quality", "evidence.rivals.mortality", "evidence.merger"]);
     for r in &results {
         assert_eq!(r.kind, Kind::Evidence);
         assert!(r.simulated.contains('['), "{}: {}", r.id, r.simulated);
     }
+}
+
+/// Patients who ignore quality give providers no reason to compete on it:
+/// the reform and the extra rival then do nothing, and the checks by size
+/// must say the model differs from the studies.
+#[test]
+fn a_model_where_choice_ignores_quality_fails_the_competition_evidence() {
+    let results = validate::evidence::checks_with(QUICK, &|v| v["choice"]["beta_quality"] = serde_json::json!(0.0));
+    for id in ["evidence.reform", "evidence.rivals.quality", "evidence.rivals.mortality"] {
+        let r = results.iter().find(|r| r.id == id).expect("checked");
+        assert!(!r.pass, "{id} agreed with a model ignoring quality: {} vs {}", r.simulated, r.expected);
+    }
+}
+
+/// A model where volume saves lives steeply makes a merger improve outcomes;
+/// the equivalence check must then fail.
+#[test]
+fn a_model_where_mergers_save_lives_fails_the_merger_evidence() {
+    let results = validate::evidence::checks_with(QUICK, &|v| {
+        v["outcome"] = serde_json::json!({"volume": 1.0});
+        v["services"]["elective_surgery"]["min_safe_volume"] = serde_json::json!(1_000_000);
+    });
+    let r = results.iter().find(|r| r.id == "evidence.merger").expect("checked");
+    assert!(!r.pass, "a merger that saves lives passed as no change: {}", r.simulated);
 }
 
 #[test]

@@ -7,7 +7,7 @@
 //! configured curves say, at a stated tolerance. Mechanics checks (queues,
 //! choice, quality competition, volume–outcome, conservation,
 //! reproducibility) and the both-ways check gate the exit status; evidence
-//! checks report whether the model's defaults agree with the direction of
+//! checks report whether the model's defaults agree with the size of
 //! published NHS evidence, and never fail the suite (a disagreement is
 //! reported, not tuned away). `docs/VALIDATION.md` explains every check.
 //!
@@ -37,7 +37,7 @@ use crate::sweep::stats::{Accumulator, Stat};
 pub enum Kind {
     /// Model mechanics against theory: must pass.
     Mechanics,
-    /// The direction of published evidence: reported, never failing the suite.
+    /// The size of published effects: reported, never failing the suite.
     Evidence,
     /// The model can go both ways: must pass.
     BothWays,
