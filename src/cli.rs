@@ -81,7 +81,7 @@ pub struct ExplainArgs {
     #[arg(long, value_name = "REGIME")]
     pub to: String,
     /// Replicates, each with its own seed, shared by every combination of mechanisms.
-    #[arg(long, default_value_t = 6, value_name = "N")]
+    #[arg(long, default_value_t = 5, value_name = "N")]
     pub seeds: u32,
     /// Measured horizon in years (after the warm-up), overriding the scenario's.
     #[arg(long, value_name = "Y")]

@@ -384,7 +384,7 @@ fn significant(v: f64) -> String {
 pub fn explanation(e: &crate::explain::Explanation) -> String {
     let k = e.players.len();
     let mut out = format!(
-        "{} → {} in {}: {} seeds × {} combinations of {} mechanisms ({} runs, common seeds)\n",
+        "{} → {} in {}: {} seeds × {} combinations of {} mechanisms ({} runs, common seeds; combinations without network routing share one)\n",
         e.from,
         e.to,
         e.scenario,

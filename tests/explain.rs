@@ -50,6 +50,21 @@ fn the_empty_and_full_coalitions_are_the_two_regimes_runs() {
     let bit = |p: Player| 1u32 << players.iter().position(|q| *q == p).expect("a player");
     let network_only = bit(Player::Hubs) | bit(Player::MutualAid) | bit(Player::Standardisation);
     assert_eq!(coalition(network_only), under("competition"));
+    // One run stands for several coalitions only when they are the same
+    // scenario and regime: every coalition builds exactly what its stand-in
+    // builds, and exactly the coalitions without network routing share.
+    let inputs = |mask: u32| explain::coalition(&s, &a, &b, &players, mask);
+    let mut shared = 0;
+    for mask in 0..=all {
+        let stand_in = explain::canonical(&a, &b, &players, mask);
+        assert_eq!(inputs(mask), inputs(stand_in), "coalition {mask:b} and its stand-in {stand_in:b}");
+        let routed = mask & bit(Player::NetworkRouting) != 0;
+        assert_eq!(stand_in == mask, routed || mask & network_only == 0, "coalition {mask:b}");
+        shared += usize::from(stand_in != mask);
+    }
+    // 2^9 coalitions, of which the 2^5 settings of the other players without
+    // routing each stand for 2^3 − 1 more.
+    assert_eq!(shared, 32 * 7);
     // Billing: under competition every treated episode is billed at the
     // billing cost; switched alone to collaboration's setting, none is.
     let billing = |mask: u32| {

@@ -210,9 +210,11 @@ pub fn coalition(s: &Scenario, a: &Regime, b: &Regime, players: &[Player], mask:
         bidding_pooling: apart(Player::WageBidding),
     };
     // The network's own mechanisms are on at a regime's setting when that
-    // regime routes by network; one that is not a player keeps the scenario's.
+    // regime routes by network, and off in a coalition that does not (they
+    // act only on network-routed patients); one that is not a player keeps
+    // the scenario's.
     let routed = |r: &Regime| r.routing.network_share() > 0.0;
-    let keeps = |p: Player| !players.contains(&p) || if on(p) { routed(b) } else { routed(a) };
+    let keeps = |p: Player| !players.contains(&p) || (routed(&regime) && if on(p) { routed(b) } else { routed(a) });
     let mut out = s.clone();
     if !keeps(Player::Hubs) {
         out.network.hubs = BTreeMap::new();
@@ -224,6 +226,19 @@ pub fn coalition(s: &Scenario, a: &Regime, b: &Regime, players: &[Player], mask:
         out.behaviour.standardisation = 0.0;
     }
     (out, regime)
+}
+
+/// The network's own mechanisms: they act only on network-routed patients.
+const NETWORK_ONLY: [Player; 3] = [Player::Hubs, Player::MutualAid, Player::Standardisation];
+
+/// The coalition whose run stands for `mask`'s: the same, with the
+/// network's own mechanisms cleared when the coalition does not route by
+/// network — [`coalition`] builds the same scenario and regime for both,
+/// so one run serves every setting of those players there.
+pub fn canonical(a: &Regime, b: &Regime, players: &[Player], mask: u32) -> u32 {
+    let bit = |p: Player| players.iter().position(|q| *q == p).map_or(0, |i| 1u32 << i);
+    let routing = if mask & bit(Player::NetworkRouting) != 0 { b.routing } else { a.routing };
+    if routing.network_share() > 0.0 { mask } else { NETWORK_ONLY.iter().fold(mask, |m, &p| m & !bit(p)) }
 }
 
 /// One run of a coalition.
@@ -315,7 +330,7 @@ pub struct Explanation {
     pub players: Vec<Player>,
     /// Seeds used, in order.
     pub seeds: Vec<u64>,
-    /// Runs made (coalitions × seeds).
+    /// Runs made (distinct coalitions × seeds: a coalition without network routing stands for every setting of the network's own players).
     pub runs: usize,
     /// Per measure.
     pub measures: Vec<Decomposition>,
@@ -349,8 +364,13 @@ pub fn explain(r: &Request, start: impl FnOnce(u64), tick: impl Fn() + Sync) -> 
     let k = players.len();
     let seeds: Vec<u64> =
         (0..r.seeds).map(|i| crate::model::rng::run_seed(r.seed, 0x5AA9_1E57, u64::from(i))).collect();
+    // Each distinct coalition is run once per seed; a coalition without
+    // network routing stands for every setting of the network's own players.
+    let stands_for: Vec<u32> = (0..1u32 << k).map(|m| canonical(&a, &b, &players, m)).collect();
+    let distinct: Vec<u32> = (0..1u32 << k).filter(|&m| stands_for[m as usize] == m).collect();
+    let slot: BTreeMap<u32, usize> = distinct.iter().enumerate().map(|(i, &m)| (m, i)).collect();
     let scenarios: Vec<(Scenario, Regime)> =
-        (0..1u32 << k).map(|m| coalition(&r.scenario, &a, &b, &players, m)).collect();
+        distinct.iter().map(|&m| coalition(&r.scenario, &a, &b, &players, m)).collect();
     let jobs: Vec<(usize, usize)> = (0..scenarios.len()).flat_map(|c| (0..seeds.len()).map(move |s| (c, s))).collect();
     start(jobs.len() as u64);
     let values: Vec<Vec<Option<f64>>> = jobs
@@ -369,7 +389,7 @@ pub fn explain(r: &Request, start: impl FnOnce(u64), tick: impl Fn() + Sync) -> 
                 .collect()
         })
         .collect();
-    let at = |c: usize, s: usize, m: usize| values[c * seeds.len() + s][m];
+    let at = |c: usize, s: usize, m: usize| values[slot[&stands_for[c]] * seeds.len() + s][m];
     let all = (1usize << k) - 1;
     let measures = MEASURES
         .iter()

@@ -178,7 +178,7 @@ fn explain_page(e: &crate::explain::Explanation) -> Result<String, String> {
     let mut b = String::new();
     let _ = writeln!(
         b,
-        "<p>{} seeds × {} combinations of {} mechanisms ({} runs with common seeds). Each bar is a mechanism's \
+        "<p>{} seeds × {} combinations of {} mechanisms ({} runs with common seeds; combinations without network routing share one). Each bar is a mechanism's \
          Shapley value — its effect averaged over every order of switching the mechanisms from {}'s setting to {}'s — \
          with its 95% interval over seeds; the bars add up to the difference exactly.</p>",
         e.seeds.len(),

@@ -374,20 +374,31 @@ impl Metrics {
     /// waiting cohort by how long it has waited (RTT incomplete pathways).
     pub fn record_census(&mut self, world: &World, providers: &[crate::model::provider::ProviderState], week: u32) {
         self.censuses += 1;
+        let groups: Vec<usize> = world.localities.iter().map(|l| group(l.rurality)).collect();
+        // Each unit's list by locality group and weeks waited, then counted
+        // into the tallies (whole numbers, so the sums do not depend on the order).
+        let mut by_wait: [Vec<u64>; 2] = [Vec::new(), Vec::new()];
         for (pi, p) in providers.iter().enumerate().filter(|(_, p)| p.open) {
             for (si, u) in p.units.iter().enumerate() {
                 let Some(u) = u else { continue };
                 for c in u.queue.cohorts() {
-                    let g = group(world.localities[c.locality.index()].rurality);
-                    let w = c.wait_at(week);
-                    let n = u64::from(c.count);
-                    let t = &mut self.tallies[si * 2 + g];
-                    t.list.add(w, n);
-                    if t.list_histogram.len() <= w as usize {
-                        t.list_histogram.resize(w as usize + 1, 0);
+                    let (h, w) = (&mut by_wait[groups[c.locality.index()]], c.wait_at(week) as usize);
+                    if h.len() <= w {
+                        h.resize(w + 1, 0);
                     }
-                    t.list_histogram[w as usize] += n;
-                    self.provider_tallies[pi * self.services + si].list.add(w, n);
+                    h[w] += u64::from(c.count);
+                }
+                for (g, h) in by_wait.iter_mut().enumerate() {
+                    let t = &mut self.tallies[si * 2 + g];
+                    if t.list_histogram.len() < h.len() {
+                        t.list_histogram.resize(h.len(), 0);
+                    }
+                    for (w, n) in h.iter_mut().enumerate().filter(|(_, n)| **n > 0) {
+                        t.list.add(w as u32, *n);
+                        t.list_histogram[w] += *n;
+                        self.provider_tallies[pi * self.services + si].list.add(w as u32, *n);
+                        *n = 0;
+                    }
                 }
             }
         }

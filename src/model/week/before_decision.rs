@@ -16,7 +16,7 @@
 
 use rand::Rng;
 
-use super::draws::binomial;
+use super::draws::BinomialTable;
 use super::queue::Cohort;
 use super::rng::SimRng;
 
@@ -24,6 +24,17 @@ use super::rng::SimRng;
 pub const BANDS: usize = 8;
 /// Largest cohort whose patients draw their bands one by one.
 const PER_PATIENT: u32 = 16;
+
+/// The binomial draws of a split by the chain, one table per band but the
+/// last (probability 1/(BANDS − b) for band b), kept across splits.
+#[derive(Debug, Clone)]
+pub struct BandDraws([BinomialTable; BANDS - 1]);
+
+impl Default for BandDraws {
+    fn default() -> Self {
+        BandDraws(std::array::from_fn(|b| BinomialTable::new(1.0 / (BANDS - b) as f64)))
+    }
+}
 
 /// Weeks before the decision to admit, one per band, in increasing order
 /// (all 0 for a unit whose clock starts at the decision).
@@ -58,7 +69,7 @@ impl Before {
     /// before the decision is handed on whole, with no draw. Small cohorts
     /// draw each patient's band from three bits of a word (exactly 1/8
     /// each); larger ones split by a chain of binomials.
-    pub fn split(&self, rng: &mut SimRng, c: Cohort, mut push: impl FnMut(Cohort)) {
+    pub fn split(&self, rng: &mut SimRng, draws: &mut BandDraws, c: Cohort, mut push: impl FnMut(Cohort)) {
         if self.is_none() {
             push(c);
             return;
@@ -71,7 +82,7 @@ impl Before {
         } else {
             let mut left = c.count;
             for (b, n) in counts.iter_mut().enumerate() {
-                *n = if b + 1 == BANDS { left } else { binomial(rng, left, 1.0 / (BANDS - b) as f64) };
+                *n = if b + 1 == BANDS { left } else { draws.0[b].draw(rng, left) };
                 left -= *n;
             }
         }
@@ -116,11 +127,12 @@ mod tests {
     fn a_split_keeps_every_patient_in_equal_bands() {
         let before = Before::exponential(10.0);
         let mut rng = SimRng::seed_from_u64(3);
+        let mut draws = BandDraws::default();
         for (size, trials) in [(7u32, 20_000u32), (PER_PATIENT + 1, 10_000), (1000, 200)] {
             let mut by_weeks = [0u64; 256];
             for _ in 0..trials {
                 let mut total = 0;
-                before.split(&mut rng, cohort(size), |c| {
+                before.split(&mut rng, &mut draws, cohort(size), |c| {
                     assert_eq!((c.arrival, c.locality), (10, LocalityId(0)));
                     by_weeks[c.before as usize] += u64::from(c.count);
                     total += c.count;
@@ -141,7 +153,7 @@ mod tests {
         let mut rng = SimRng::seed_from_u64(3);
         let untouched = rng.clone();
         let mut got = Vec::new();
-        Before::default().split(&mut rng, cohort(5), |c| got.push(c));
+        Before::default().split(&mut rng, &mut BandDraws::default(), cohort(5), |c| got.push(c));
         assert_eq!(got, [cohort(5)]);
         assert_eq!(rng, untouched);
     }

@@ -73,10 +73,7 @@ impl PoissonTable {
 /// The `u`-quantile of Binomial(n, p), p ≤ 1/2, by walking the pmf up from 0.
 fn binomial_quantile(u: f64, n: u32, p: f64) -> u32 {
     let ratio = p / (1.0 - p);
-    let mut pmf = match i32::try_from(n) {
-        Ok(n) => (1.0 - p).powi(n),
-        Err(_) => (f64::from(n) * (-p).ln_1p()).exp(),
-    };
+    let mut pmf = first_pmf(n, p);
     let (mut k, mut cdf) = (0u32, pmf);
     while u > cdf && k < n {
         pmf *= f64::from(n - k) / f64::from(k + 1) * ratio;
@@ -84,6 +81,66 @@ fn binomial_quantile(u: f64, n: u32, p: f64) -> u32 {
         cdf += pmf;
     }
     k
+}
+
+/// Binomial counts at one fixed probability, whose inverse-transform walks
+/// are kept per count `n`: a draw becomes a search of the walk's cumulative
+/// sums instead of a walk. The table holds exactly the sums [`binomial`]'s
+/// walk adds, so a draw is the same count as `binomial` gives from the same
+/// stream.
+#[derive(Debug, Clone)]
+pub struct BinomialTable {
+    p: f64,
+    /// Per count n: the probability of the last count walked, and P(X ≤ k)
+    /// for k = 0, 1, … as far as draws have needed.
+    walks: Vec<(f64, Vec<f64>)>,
+}
+
+impl BinomialTable {
+    /// A table for probability `p`.
+    pub fn new(p: f64) -> Self {
+        BinomialTable { p, walks: Vec::new() }
+    }
+
+    /// A Binomial(`n`, p) count, the same as `binomial(rng, n, p)`.
+    pub fn draw(&mut self, rng: &mut SimRng, n: u32) -> u32 {
+        let p = self.p;
+        if n == 0 || p <= 0.0 || p > 0.5 || f64::from(n) * p > INVERSE_MEAN {
+            return binomial(rng, n, p);
+        }
+        let u: f64 = rng.random();
+        let i = n as usize;
+        if self.walks.len() <= i {
+            self.walks.resize(i + 1, (0.0, Vec::new()));
+        }
+        let (pmf, cdf) = &mut self.walks[i];
+        if cdf.is_empty() {
+            *pmf = first_pmf(n, p);
+            cdf.push(*pmf);
+        }
+        let k = cdf.partition_point(|&c| u > c);
+        if k < cdf.len() {
+            return k as u32;
+        }
+        let ratio = p / (1.0 - p);
+        let mut k = (cdf.len() - 1) as u32;
+        let mut sum = cdf[k as usize];
+        while u > sum && k < n {
+            *pmf *= f64::from(n - k) / f64::from(k + 1) * ratio;
+            k += 1;
+            sum += *pmf;
+            cdf.push(sum);
+        }
+        k
+    }
+}
+
+/// P(X = 0) for X ~ Binomial(n, p).
+fn first_pmf(n: u32, p: f64) -> f64 {
+    match i32::try_from(n) {
+        Ok(n) => (1.0 - p).powi(n),
+        Err(_) => (f64::from(n) * (-p).ln_1p()).exp(),
+    }
 }
 
 /// A Binomial(`n`, `p`) count.
@@ -119,6 +176,25 @@ mod tests {
                 (f64::from(i) * mean.ln() - mean - ln_fact).exp()
             })
             .sum()
+    }
+
+    /// A table's draws are `binomial`'s, draw for draw, from the same
+    /// stream: for the probabilities the waiting-list bands use and others,
+    /// counts on both sides of the inverse-transform limit, repeated so
+    /// that the kept walks are searched as well as extended.
+    #[test]
+    fn binomial_table_draws_are_binomials_draws() {
+        for p in [1.0 / 8.0, 1.0 / 7.0, 0.5, 0.03, 0.7] {
+            let mut table = BinomialTable::new(p);
+            let (mut a, mut b) = (SimRng::seed_from_u64(11), SimRng::seed_from_u64(11));
+            for round in 0..3 {
+                for n in [0u32, 1, 2, 17, 40, 59, 60, 61, 240, 241, 1000] {
+                    for _ in 0..200 {
+                        assert_eq!(table.draw(&mut a, n), binomial(&mut b, n, p), "p {p}, n {n}, round {round}");
+                    }
+                }
+            }
+        }
     }
 
     /// The table's draws are the inverse transform: the share of draws at

@@ -14,7 +14,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::before_decision::Before;
+use super::before_decision::{BandDraws, Before};
 use super::draws::{PoissonTable, binomial};
 use super::outcome::{self, Conditions};
 use super::queue::Cohort;
@@ -86,6 +86,28 @@ pub(super) struct Treated {
     pub service: ServiceId,
     pub cohort: Cohort,
     pub wait: u32,
+}
+
+/// `treated` in order of (provider, service), keeping the order within
+/// each — the stable sort, by counting — written into `out`'s room.
+fn by_unit(treated: &[Treated], services: usize, mut out: Vec<Treated>) -> Vec<Treated> {
+    let unit = |t: &Treated| t.provider.index() * services + t.service.index();
+    let units = treated.iter().map(|t| unit(t) + 1).max().unwrap_or(0);
+    let mut start = vec![0usize; units + 1];
+    for t in treated {
+        start[unit(t) + 1] += 1;
+    }
+    for i in 1..=units {
+        start[i] += start[i - 1];
+    }
+    out.clear();
+    out.extend_from_slice(treated);
+    for t in treated {
+        let at = &mut start[unit(t)];
+        out[*at] = *t;
+        *at += 1;
+    }
+    out
 }
 
 /// Emergency patients a full provider could not take.
@@ -209,6 +231,9 @@ pub struct Simulation {
     /// Per locality, service, complexity and age band: the cumulative
     /// distribution of the last weekly mean of referrals.
     demand_tables: Vec<PoissonTable>,
+    /// The binomial walks of waiting-list band splits (kept to save work;
+    /// they do not change a draw).
+    band_draws: BandDraws,
     /// Unhired staff in the region's pool, WTE by group.
     pub(super) pool: [f64; 4],
     /// Week integration started (first week with `integration` > 0).
@@ -241,6 +266,8 @@ pub struct Simulation {
     probs: Vec<(ProviderId, f64)>,
     targets: Vec<ProviderId>,
     pub(super) treated: Vec<Treated>,
+    /// Room to sort `treated` by unit (kept to save allocations).
+    sorted_treated: Vec<Treated>,
     overflow: Vec<Overflow>,
     /// Patients who left the region this week, to be treated elsewhere.
     leaving: Vec<(ServiceId, Cohort)>,
@@ -328,6 +355,7 @@ impl Simulation {
             grows: world.grows(),
             yearly: world.grows() || world.finance.prices.moves(),
             demand_tables: vec![PoissonTable::default(); world.services.len() * world.localities.len() * 2],
+            band_draws: BandDraws::default(),
             pool: [0.0; 4],
             integration_start: None,
             network_start: None,
@@ -344,6 +372,7 @@ impl Simulation {
             probs: Vec::new(),
             targets: Vec::new(),
             treated: Vec::new(),
+            sorted_treated: Vec::new(),
             overflow: Vec::new(),
             leaving: Vec::new(),
             out_of_area_paid: Money::ZERO,
@@ -881,7 +910,7 @@ impl Simulation {
                     Some(key) => self.decision_rng.at(key),
                     None => self.decision_rng.current(),
                 };
-                unit.before.split(rng, c, |part| queue.push(part));
+                unit.before.split(rng, &mut self.band_draws, c, |part| queue.push(part));
             }
         } else {
             unit.arrivals.push(c);
@@ -1046,7 +1075,9 @@ impl Simulation {
         // One keyed stream per provider, service and week: the cohorts of
         // each are drawn together, in the order they were treated.
         if !treated.is_sorted_by_key(|t| (t.provider, t.service)) {
-            treated.sort_by_key(|t| (t.provider, t.service));
+            self.sorted_treated =
+                by_unit(&treated, self.world.services.len(), std::mem::take(&mut self.sorted_treated));
+            std::mem::swap(&mut treated, &mut self.sorted_treated);
         }
         let mut selected = None;
         for t in &treated {
