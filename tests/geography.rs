@@ -410,3 +410,58 @@ fn site_ids_repeated_across_providers_run() {
     assert!((world.distance(west, world.provider("a").expect("a"), ae) - 0.0).abs() < 1e-9);
     assert!((world.distance(west, world.provider("b").expect("b"), ae) - 1.3 * 20.0).abs() < 1e-9);
 }
+
+/// A town of `population` adults at (x, 0) in `district`, `rurality`, with
+/// listed road minutes.
+fn town(id: &str, x: f64, population: f64, district: &str, rurality: &str, minutes: Value) -> Value {
+    json!({"id": id, "position": {"x": x, "y": 0.0}, "population": population, "district": district,
+           "rurality": rurality, "age_mix": {"children": 0.0, "adults": 1.0, "older": 0.0}, "minutes": minutes})
+}
+
+/// Coverage counts residents, not patients, by the road minutes to the
+/// quickest open site offering a service. Towns of 100,000, 50,000 and
+/// 25,000 listed at 20, 45 and 90 minutes from trust `t`'s only site and
+/// at 100 minutes from the far provider `f`: 30 minutes covers 100/175 of
+/// residents, 60 minutes 150/175; by group and district the same sums.
+/// When `t`'s unit closes, its service moves to `f` and nobody is covered.
+#[test]
+fn coverage_is_the_share_of_residents_within_30_and_60_minutes_of_a_service() {
+    let build = |close: bool| {
+        let mut v = frozen(json!({
+            "name": "coverage",
+            "time": {"horizon_weeks": 20, "warmup_weeks": 2},
+            "localities": [
+                town("a", 0.0, 100_000.0, "d1", "urban", json!({"t": 20.0, "f": 100.0})),
+                town("b", 10.0, 50_000.0, "d1", "rural", json!({"t": 45.0, "f": 100.0})),
+                town("c", 20.0, 25_000.0, "d2", "rural", json!({"t": 90.0, "f": 100.0}))
+            ],
+            "services": {"ae": emergency(10.0), "other": emergency(10.0)},
+            "providers": [
+                {"id": "t", "kind": "dgh", "position": {"x": 0.0, "y": 0.0},
+                 "services": {"ae": {"capability": "routine", "capacity": 1000.0},
+                              "other": {"capability": "routine", "capacity": 1000.0}}},
+                unit("f", 500.0)
+            ]
+        }));
+        if close {
+            v["timeline"] = json!([{"week": 5, "set": "close.t.ae", "value": true}]);
+        }
+        run(&scenario(v), 1)
+    };
+    let open = build(false);
+    let c = &open.summary.coverage["ae"];
+    let near = |x: Option<f64>, want: f64| assert!((x.expect("residents") - want).abs() < 1e-12, "{x:?} vs {want}");
+    near(c.within_30_minutes.overall, 100.0 / 175.0);
+    near(c.within_60_minutes.overall, 150.0 / 175.0);
+    near(c.within_30_minutes.urban, 1.0);
+    near(c.within_30_minutes.rural, 0.0);
+    near(c.within_60_minutes.rural, 50.0 / 75.0);
+    assert_eq!(c.within_60_minutes.by_district["d1"], 1.0);
+    assert_eq!(c.within_60_minutes.by_district["d2"], 0.0);
+    // `other` is offered only by `t`: the same shares.
+    assert_eq!(open.summary.coverage["other"], *c);
+    let closed = build(true);
+    let c = &closed.summary.coverage["ae"];
+    near(c.within_60_minutes.overall, 0.0);
+    assert_eq!(closed.summary.coverage["other"], open.summary.coverage["other"]);
+}

@@ -352,6 +352,29 @@ fn run_page(r: &RunOutput) -> Result<String, String> {
         "Localities (circles, area by residents) and providers (squares) at their coordinates; lines from each \
          locality to the providers that treated its patients in the measured window, as wide as the number of patients.",
     );
+    if !r.summary.coverage.is_empty() {
+        b.push_str(
+            "<h2>Near a service</h2>\n<p>Share of residents whose quickest open site offering each service is within \
+             30 or 60 minutes' road travel, at the end of the run.</p>\n<table><tr><th>service</th>\
+             <th>within 30 min</th><th>urban</th><th>rural</th><th>within 60 min</th><th>urban</th><th>rural</th></tr>\n",
+        );
+        let pct = |x: Option<f64>| x.map_or_else(|| "–".to_owned(), |v| format!("{:.1}%", 100.0 * v));
+        for (service, c) in &r.summary.coverage {
+            let (a, b60) = (&c.within_30_minutes, &c.within_60_minutes);
+            let _ = writeln!(
+                b,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(service),
+                pct(a.overall),
+                pct(a.urban),
+                pct(a.rural),
+                pct(b60.overall),
+                pct(b60.urban),
+                pct(b60.rural)
+            );
+        }
+        b.push_str("</table>\n");
+    }
     b.push_str("<h2>Events</h2>\n");
     if r.events.is_empty() {
         b.push_str("<p>No failures, closures, mergers or timed changes.</p>\n");

@@ -1,8 +1,10 @@
 //! What a run measures and reports: money in pence ([`money`]), providers'
 //! accounts ([`accounts`]), the tallies of the measured weeks
-//! ([`metrics`]) and the run's output ([`run`]).
+//! ([`metrics`]), how near residents live to each service ([`coverage`])
+//! and the run's output ([`run`]).
 
 pub mod accounts;
+pub mod coverage;
 pub mod metrics;
 pub mod money;
 pub mod run;

@@ -133,6 +133,10 @@ pub struct Summary {
     /// Residents when the population grows (absent when it holds still).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub population: Option<Population>,
+    /// By service: the share of residents within 30 and 60 minutes' road
+    /// travel of an open site offering it, at the end of the run.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub coverage: BTreeMap<String, super::coverage::Coverage>,
 }
 
 /// Residents by age band (children 0–17, adults 18–64, older 65+) in the
@@ -791,6 +795,10 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
             workforce,
             integration,
             bookkeeping,
+            coverage: {
+                let residents: Vec<f64> = sim.residents().iter().map(|r| r.iter().sum()).collect();
+                super::coverage::coverage(world, sim.providers(), &residents)
+            },
             population: world.grows().then(|| {
                 let sum = |rs: &[[f64; 3]]| rs.iter().fold([0.0; 3], |a, r| std::array::from_fn(|b| a[b] + r[b]));
                 let start: Vec<[f64; 3]> = world.localities.iter().map(|l| l.residents).collect();

@@ -1,0 +1,90 @@
+//! How near residents live to each service: for every service, the share
+//! of residents whose quickest open site offering it is within 30 and 60
+//! minutes' road travel, at the end of a run (after any closures and
+//! takeovers), overall, urban and rural, and by district. Unlike
+//! `access`, which follows the patients treated, this counts everyone who
+//! lives in the area, whether or not they needed the service.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::metrics::group;
+use crate::model::World;
+use crate::model::provider::ProviderState;
+use crate::model::world::{LocalityId, ProviderId, ServiceId};
+
+/// The travel times counted, minutes.
+pub const THRESHOLDS: [f64; 2] = [30.0, 60.0];
+
+/// Shares of residents near one service.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Coverage {
+    /// Within 30 minutes' road travel of a site offering it.
+    pub within_30_minutes: Shares,
+    /// Within 60 minutes.
+    pub within_60_minutes: Shares,
+}
+
+/// A share of residents, overall and by group.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Shares {
+    /// All residents (`null` with none).
+    pub overall: Option<f64>,
+    /// Residents of urban localities.
+    pub urban: Option<f64>,
+    /// Residents of rural localities.
+    pub rural: Option<f64>,
+    /// By district (the localities' `district`).
+    pub by_district: BTreeMap<String, f64>,
+}
+
+/// Road minutes from `l` to the quickest open provider offering `s`
+/// (at that provider's quickest site offering it), if any offers it.
+pub fn quickest(world: &World, providers: &[ProviderState], l: LocalityId, s: ServiceId) -> Option<f64> {
+    providers
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.open && p.units[s.index()].is_some())
+        .map(|(i, _)| world.minutes(l, ProviderId(i as u32), s))
+        .min_by(f64::total_cmp)
+}
+
+/// Coverage of every service, weighting each locality by `residents`
+/// (one figure per locality, in locality order).
+pub fn coverage(world: &World, providers: &[ProviderState], residents: &[f64]) -> BTreeMap<String, Coverage> {
+    world
+        .service_ids()
+        .map(|s| {
+            // [threshold][urban, rural, all] of (residents near, residents).
+            let mut groups = [[(0.0, 0.0); 3]; 2];
+            let mut districts: BTreeMap<&str, [(f64, f64); 2]> = BTreeMap::new();
+            for l in world.locality_ids() {
+                let loc = &world.localities[l.index()];
+                let n = residents[l.index()];
+                let minutes = quickest(world, providers, l, s);
+                for (t, limit) in THRESHOLDS.iter().enumerate() {
+                    let near = if minutes.is_some_and(|m| m <= *limit) { n } else { 0.0 };
+                    for g in [group(loc.rurality), 2] {
+                        groups[t][g].0 += near;
+                        groups[t][g].1 += n;
+                    }
+                    let d = &mut districts.entry(loc.district.as_str()).or_default()[t];
+                    d.0 += near;
+                    d.1 += n;
+                }
+            }
+            let share = |(near, all): (f64, f64)| (all > 0.0).then(|| near / all);
+            let shares = |t: usize| Shares {
+                overall: share(groups[t][2]),
+                urban: share(groups[t][0]),
+                rural: share(groups[t][1]),
+                by_district: districts.iter().filter_map(|(d, x)| Some(((*d).to_owned(), share(x[t])?))).collect(),
+            };
+            (
+                world.services[s.index()].id.clone(),
+                Coverage { within_30_minutes: shares(0), within_60_minutes: shares(1) },
+            )
+        })
+        .collect()
+}
