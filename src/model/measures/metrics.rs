@@ -226,6 +226,14 @@ pub struct OutOfAreaRecord {
     pub risk: f64,
 }
 
+/// Adds `n` patients at provider `p` to a list of flows kept in provider order.
+fn add_flow(flows: &mut Vec<(ProviderId, u64)>, p: ProviderId, n: u64) {
+    match flows.binary_search_by_key(&p, |x| x.0) {
+        Ok(i) => flows[i].1 += n,
+        Err(i) => flows.insert(i, (p, n)),
+    }
+}
+
 /// The tallies of the measured window.
 #[derive(Debug, Clone)]
 pub struct Metrics {
@@ -234,8 +242,10 @@ pub struct Metrics {
     providers: usize,
     /// `[service * 2 + group]`.
     tallies: Vec<Tally>,
-    /// `[(service * localities + locality) * providers + provider]`, patients treated.
-    flows: Vec<u64>,
+    /// Patients treated, `[service * localities + locality]`: each provider
+    /// that treated any of them, in provider order, with their number (a
+    /// locality reaches few of the map's providers).
+    flows: Vec<Vec<(ProviderId, u64)>>,
     /// Referrals by home locality.
     pub locality_arrived: Vec<u64>,
     /// Patients sent out of the region by home locality.
@@ -287,7 +297,7 @@ impl Metrics {
             localities: l,
             providers: p,
             tallies: vec![Tally::default(); s * 2],
-            flows: vec![0; s * l * p],
+            flows: vec![Vec::new(); s * l],
             locality_arrived: vec![0; l],
             locality_diverted_out: vec![0; l],
             provider_tallies: vec![ProviderTally::default(); p * s],
@@ -361,8 +371,7 @@ impl Metrics {
             }
             t.wait_histogram[w] += n;
         }
-        let f = (r.service.index() * self.localities + r.locality.index()) * self.providers + r.provider.index();
-        self.flows[f] += n;
+        add_flow(&mut self.flows[r.service.index() * self.localities + r.locality.index()], r.provider, n);
         let pt = &mut self.provider_tallies[r.provider.index() * self.services + r.service.index()];
         pt.treated += n;
         pt.adverse += u64::from(r.adverse);
@@ -419,16 +428,15 @@ impl Metrics {
     /// (or all services), as `(locality, provider, patients)`.
     pub fn flows(&self, s: Option<ServiceId>) -> Vec<(LocalityId, ProviderId, u64)> {
         let mut out = Vec::new();
+        let mut by_provider = Vec::new();
         for l in 0..self.localities {
-            for p in 0..self.providers {
-                let n: u64 = (0..self.services)
-                    .filter(|&si| s.is_none_or(|s| s.index() == si))
-                    .map(|si| self.flows[(si * self.localities + l) * self.providers + p])
-                    .sum();
-                if n > 0 {
-                    out.push((LocalityId(l as u32), ProviderId(p as u32), n));
+            by_provider.clear();
+            for si in (0..self.services).filter(|&si| s.is_none_or(|s| s.index() == si)) {
+                for &(p, n) in &self.flows[si * self.localities + l] {
+                    add_flow(&mut by_provider, p, n);
                 }
             }
+            out.extend(by_provider.iter().filter(|x| x.1 > 0).map(|&(p, n)| (LocalityId(l as u32), p, n)));
         }
         out
     }
@@ -457,8 +465,7 @@ impl Metrics {
         for si in 0..self.services {
             for l in world.locality_ids() {
                 let group = group(world.localities[l.index()].rurality);
-                for p in world.provider_ids() {
-                    let n = self.flows[(si * self.localities + l.index()) * self.providers + p.index()];
+                for &(p, n) in &self.flows[si * self.localities + l.index()] {
                     if n > 0 {
                         let (km, minutes) = world.km_and_minutes(l, p, ServiceId(si as u32));
                         out.push(FlowJourney { service: si, group, locality: l, km, minutes, n });
