@@ -44,6 +44,7 @@ use super::quality::duopoly;
 use super::{CheckResult, Kind, Settings, describe, replicate, scenario, seeds, show};
 use crate::model::Scenario;
 use crate::model::Simulation;
+use crate::model::outcome::{self, Conditions};
 use crate::model::run::{output, scenario_hash};
 use crate::sweep::stats::Stat;
 
@@ -111,13 +112,16 @@ fn weekly(s: &Scenario, seed: u64) -> Weekly {
     let mut sim = Simulation::from_scenario(s, seed, true);
     sim.run_to_end();
     let series = sim.timeseries().expect("asked for");
-    let svc = &s.services["elective_surgery"];
-    let logit = |p: f64| (p / (1.0 - p)).ln();
-    let logistic = |z: f64| 1.0 / (1.0 + (-z).exp());
-    let beta = s.outcome.quality;
+    // The engine's own outcome model, at the provider's quality alone (no
+    // volume, staffing or wait term), over the service's case mix.
+    let world = sim.world();
+    let svc = &world.services[0];
     let risk = |q: f64| {
-        (1.0 - svc.complex_share) * logistic(logit(svc.baseline_risk.routine) - beta * q)
-            + svc.complex_share * logistic(logit(svc.baseline_risk.complex) - beta * q)
+        let at = |k: usize| {
+            let c = Conditions { quality: q, annual_volume: 0.0, min_safe_volume: 0.0, staffing_shortfall: 0.0 };
+            outcome::probability(&world.outcome, outcome::provider_logit(&world.outcome, svc.baseline_logit[k], &c), 0)
+        };
+        (1.0 - svc.complex_share) * at(0) + svc.complex_share * at(1)
     };
     let weeks = series.week.len();
     let mut out = Weekly { risk: vec![0.0; weeks], quality: vec![0.0; weeks], treated: vec![0.0; weeks] };

@@ -76,7 +76,7 @@ fn binomial_quantile(u: f64, n: u32, p: f64) -> u32 {
     let mut pmf = first_pmf(n, p);
     let (mut k, mut cdf) = (0u32, pmf);
     while u > cdf && k < n {
-        pmf *= f64::from(n - k) / f64::from(k + 1) * ratio;
+        pmf = next_pmf(pmf, n, k, ratio);
         k += 1;
         cdf += pmf;
     }
@@ -126,13 +126,19 @@ impl BinomialTable {
         let mut k = (cdf.len() - 1) as u32;
         let mut sum = cdf[k as usize];
         while u > sum && k < n {
-            *pmf *= f64::from(n - k) / f64::from(k + 1) * ratio;
+            *pmf = next_pmf(*pmf, n, k, ratio);
             k += 1;
             sum += *pmf;
             cdf.push(sum);
         }
         k
     }
+}
+
+/// P(X = k + 1) from P(X = k) = `pmf` for X ~ Binomial(n, p), `ratio` =
+/// p/(1 − p): the one step both walks take, so that they add the same sums.
+fn next_pmf(pmf: f64, n: u32, k: u32, ratio: f64) -> f64 {
+    pmf * (f64::from(n - k) / f64::from(k + 1) * ratio)
 }
 
 /// P(X = 0) for X ~ Binomial(n, p).

@@ -88,28 +88,6 @@ pub(super) struct Treated {
     pub wait: u32,
 }
 
-/// `treated` in order of (provider, service), keeping the order within
-/// each — the stable sort, by counting — written into `out`'s room.
-fn by_unit(treated: &[Treated], services: usize, mut out: Vec<Treated>) -> Vec<Treated> {
-    let unit = |t: &Treated| t.provider.index() * services + t.service.index();
-    let units = treated.iter().map(|t| unit(t) + 1).max().unwrap_or(0);
-    let mut start = vec![0usize; units + 1];
-    for t in treated {
-        start[unit(t) + 1] += 1;
-    }
-    for i in 1..=units {
-        start[i] += start[i - 1];
-    }
-    out.clear();
-    out.extend_from_slice(treated);
-    for t in treated {
-        let at = &mut start[unit(t)];
-        out[*at] = *t;
-        *at += 1;
-    }
-    out
-}
-
 /// Emergency patients a full provider could not take.
 #[derive(Debug, Clone, Copy)]
 struct Overflow {
@@ -266,8 +244,6 @@ pub struct Simulation {
     probs: Vec<(ProviderId, f64)>,
     targets: Vec<ProviderId>,
     pub(super) treated: Vec<Treated>,
-    /// Room to sort `treated` by unit (kept to save allocations).
-    sorted_treated: Vec<Treated>,
     overflow: Vec<Overflow>,
     /// Patients who left the region this week, to be treated elsewhere.
     leaving: Vec<(ServiceId, Cohort)>,
@@ -372,7 +348,6 @@ impl Simulation {
             probs: Vec::new(),
             targets: Vec::new(),
             treated: Vec::new(),
-            sorted_treated: Vec::new(),
             overflow: Vec::new(),
             leaving: Vec::new(),
             out_of_area_paid: Money::ZERO,
@@ -1075,9 +1050,7 @@ impl Simulation {
         // One keyed stream per provider, service and week: the cohorts of
         // each are drawn together, in the order they were treated.
         if !treated.is_sorted_by_key(|t| (t.provider, t.service)) {
-            self.sorted_treated =
-                by_unit(&treated, self.world.services.len(), std::mem::take(&mut self.sorted_treated));
-            std::mem::swap(&mut treated, &mut self.sorted_treated);
+            treated.sort_by_key(|t| (t.provider, t.service));
         }
         let mut selected = None;
         for t in &treated {
