@@ -214,6 +214,50 @@ pub enum ScenarioCommand {
     /// (or LSOA, or district), one provider per NHS trust with most of its
     /// sites in them.
     Build(Box<BuildArgs>),
+    /// Write a variant of a scenario with units of service closed, opened or
+    /// moved between hospital sites, with the capacity, staff, beds, waiting
+    /// list and fixed costs that go with them (`configs/README.md`,
+    /// "Service configurations"). Opens apply first, then moves, then closures.
+    Configure(ConfigureArgs),
+}
+
+/// Arguments of `ccsim scenario configure`.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("changes").required(true).multiple(true).args(["close", "open", "move_unit"])))]
+pub struct ConfigureArgs {
+    /// Scenario file (JSON), or `builtin:NAME`.
+    pub scenario: PathBuf,
+    /// Close a unit: a site id (or the id of a provider listing no sites) and a service.
+    #[arg(long, value_name = "PLACE:SERVICE")]
+    pub close: Vec<String>,
+    /// Offer a service at a site of a trust that offers it, or set the
+    /// trust's level for it: `routine` (`midwife_led`, `lnu`, `scu`) or
+    /// `complex` (`obstetric`, `nicu`).
+    #[arg(long, value_name = "PLACE:SERVICE[:LEVEL]")]
+    pub open: Vec<String>,
+    /// Move a unit to another site, of the same or another trust.
+    #[arg(long = "move", value_name = "FROM:SERVICE:TO")]
+    pub move_unit: Vec<String>,
+    /// The new scenario's name. Default: the scenario's.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Write the scenario here (`-` for standard output).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+impl ConfigureArgs {
+    /// The changes in the order they apply: opens, moves, closures.
+    pub fn changes(&self) -> Result<Vec<ccsim::model::configuration::Change>> {
+        use ccsim::model::configuration::Change;
+        let each = |flag: &str, args: &[String], read: fn(&str) -> Result<Change, String>| {
+            args.iter().map(|a| read(a).map_err(|e| anyhow!("--{flag} {a}: {e}"))).collect::<Result<Vec<_>>>()
+        };
+        let mut all = each("open", &self.open, Change::open)?;
+        all.extend(each("move", &self.move_unit, Change::moving)?);
+        all.extend(each("close", &self.close, Change::close)?);
+        Ok(all)
+    }
 }
 
 /// Arguments of `ccsim scenario build`.

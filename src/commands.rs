@@ -8,7 +8,7 @@ use anyhow::{Result, anyhow, bail};
 use rayon::prelude::*;
 
 use ccsim::load::{self, DEFAULT_SCENARIO, Source};
-use ccsim::model::{self, PRESETS, Regime, RegimeSpec};
+use ccsim::model::{self, PRESETS, Regime, RegimeSpec, configuration};
 use ccsim::sweep::merge as sweep_merge;
 use ccsim::sweep::plan as sweep_plan;
 use ccsim::sweep::runner::{self, Shard};
@@ -17,7 +17,7 @@ use ccsim::{import, output, report, text, validate};
 
 use crate::cli::{
     BuildArgs, CalibrateArgs, CheckArgs, Command, Destination, DiscoverArgs, ExplainArgs, ExportArgs, ExportFormat,
-    ExportTable, MergeArgs, ReportArgs, ReportFormat, RerunArgs, RunSettings, ScenarioCommand, SensitivityArgs,
+    ConfigureArgs, ExportTable, MergeArgs, ReportArgs, ReportFormat, RerunArgs, RunSettings, ScenarioCommand, SensitivityArgs,
     SweepArgs, TableFormat, ValidateArgs,
 };
 
@@ -32,6 +32,7 @@ pub fn dispatch(command: Command) -> Result<ExitCode> {
         Command::Report(args) => report(&args),
         Command::Sensitivity(args) => sensitivity(&args),
         Command::Scenario(ScenarioCommand::Build(args)) => scenario_build(&args),
+        Command::Scenario(ScenarioCommand::Configure(args)) => scenario_configure(&args),
         Command::Export(args) => export(&args),
         Command::Rerun(args) => rerun(&args),
         Command::Discover(args) => discover(&args),
@@ -388,6 +389,29 @@ fn scenario_build(args: &BuildArgs) -> Result<()> {
         eprintln!("note: {note}");
     }
     output::write_result(&args.out, built.json.as_bytes())
+}
+
+fn scenario_configure(args: &ConfigureArgs) -> Result<()> {
+    let changes = args.changes()?;
+    let (base, _) = load::from_path_or_builtin(&args.scenario)?;
+    let (mut scenario, log) = configuration::configure(&base, &changes)
+        .map_err(|e| anyhow!("{}: {e}; nothing written", args.scenario.display()))?;
+    let flags: Vec<String> = changes.iter().map(configuration::Change::flag).collect();
+    scenario.sources.push(format!(
+        "Service configuration: `{}` with {} (ccsim scenario configure)",
+        base.name,
+        flags.join(" ")
+    ));
+    if let Some(name) = &args.name {
+        scenario.name.clone_from(name);
+    }
+    scenario.validate().map_err(|p| anyhow!("--name: {}", p[0]))?;
+    for line in &log {
+        eprintln!("note: {line}");
+    }
+    let mut json = serde_json::to_string_pretty(&scenario)?;
+    json.push('\n');
+    output::write_result(&args.out, json.as_bytes())
 }
 
 fn merge(args: &MergeArgs) -> Result<()> {

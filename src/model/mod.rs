@@ -15,7 +15,7 @@ pub mod measures;
 pub mod week;
 pub mod world;
 
-pub use input::{bounds, params, regime, scenario, timeline, travel};
+pub use input::{bounds, configuration, params, regime, scenario, timeline, travel};
 pub use measures::{accounts, metrics, money, run};
 pub use week::{draws, engine, outcome, provider, queue, rng, routing};
 

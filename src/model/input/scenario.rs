@@ -328,6 +328,11 @@ impl<T: Copy> StaffGroups<T> {
     pub fn by_group(&self) -> [T; 4] {
         [self.medical, self.nursing, self.midwifery, self.allied]
     }
+
+    /// The figures in group order, to change.
+    pub fn by_group_mut(&mut self) -> [&mut T; 4] {
+        [&mut self.medical, &mut self.nursing, &mut self.midwifery, &mut self.allied]
+    }
 }
 
 /// The names of the staff groups, in [`StaffGroups::by_group`] order.

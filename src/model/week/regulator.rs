@@ -22,6 +22,7 @@
 //! acquirer straight into failure.
 
 use super::engine::{Event, Simulation, Unit};
+use crate::model::configuration::{Shares, UnitLoad, unit_shares};
 use crate::model::money::Money;
 use crate::model::world::{ProviderId, ServiceId};
 
@@ -193,34 +194,26 @@ impl Simulation {
 
     /// Moves unit `s` of `from` to `to` with its share of staff and fixed costs.
     fn move_unit(&mut self, from: ProviderId, s: ServiceId, to: ProviderId, fixed_saving: f64) {
-        let hours = self.world.services[s.index()].staff_hours;
         let donor = &self.providers[from.index()];
-        let Some(unit) = donor.units[s.index()].as_ref() else {
+        if donor.units[s.index()].is_none() {
             return;
-        };
-        // The unit's share of each staff group (by the hours its capacity needs)
-        // and of fixed costs (by the tariff value of its capacity).
-        let mut group_hours = [0.0; 4];
-        let mut value = 0.0;
-        for (si, u) in donor.units.iter().enumerate() {
-            if let Some(u) = u {
-                for (gh, h) in group_hours.iter_mut().zip(self.world.services[si].staff_hours) {
-                    *gh += u.throughput() * h;
-                }
-                value += u.throughput() * self.tariffs[si];
-            }
         }
-        let staff_share: [f64; 4] =
-            std::array::from_fn(
-                |g| if group_hours[g] > 0.0 { unit.throughput() * hours[g] / group_hours[g] } else { 0.0 },
-            );
-        let fixed_share = if value > 0.0 { unit.throughput() * self.tariffs[s.index()] / value } else { 1.0 };
-        // Shared beds go with the unit in proportion to the bed-days its capacity needs.
-        let bed_days = |si: usize, u: &Unit| u.throughput() * self.world.services[si].bed_days;
-        let bed_need: f64 =
-            donor.units.iter().enumerate().filter_map(|(si, u)| u.as_ref().map(|u| bed_days(si, u))).sum();
-        let bed_share = if bed_need > 0.0 { bed_days(s.index(), unit) / bed_need } else { 0.0 };
-
+        // Its shares of staff, fixed costs and beds, by the rules of a configuration.
+        let loads: Vec<UnitLoad> = donor
+            .units
+            .iter()
+            .enumerate()
+            .map(|(si, u)| {
+                let v = &self.world.services[si];
+                UnitLoad {
+                    throughput: u.as_ref().map_or(0.0, Unit::throughput),
+                    staff_hours: v.staff_hours,
+                    tariff: self.tariffs[si],
+                    bed_days: v.bed_days,
+                }
+            })
+            .collect();
+        let Shares { staff: staff_share, fixed: fixed_share, beds: bed_share } = unit_shares(&loads, s.index());
         let donor = &mut self.providers[from.index()];
         let unit: Unit = donor.units[s.index()].take().expect("checked above");
         let moved: Vec<_> = (0..4).map(|g| donor.staff[g].split_off(staff_share[g])).collect();
