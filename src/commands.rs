@@ -16,9 +16,9 @@ use ccsim::sweep::spec;
 use ccsim::{import, output, report, text, validate};
 
 use crate::cli::{
-    BuildArgs, CalibrateArgs, CheckArgs, Command, Destination, DiscoverArgs, ExplainArgs, ExportArgs, ExportFormat,
-    ConfigureArgs, ExportTable, MergeArgs, ReportArgs, ReportFormat, RerunArgs, RunSettings, ScenarioCommand, SensitivityArgs,
-    SweepArgs, TableFormat, ValidateArgs,
+    BuildArgs, CalibrateArgs, CheckArgs, Command, ConfigureArgs, Destination, DiscoverArgs, ExplainArgs, ExportArgs,
+    ExportFormat, ExportTable, MergeArgs, ReportArgs, ReportFormat, RerunArgs, RunSettings, ScenarioCommand,
+    SensitivityArgs, SweepArgs, TableFormat, ValidateArgs,
 };
 
 /// Runs one subcommand; the exit code for success or a failed validation.

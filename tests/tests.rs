@@ -7,6 +7,7 @@ mod calibrate;
 mod calibration;
 mod cli;
 mod common;
+mod configure;
 mod conservation;
 mod crash;
 mod demography;

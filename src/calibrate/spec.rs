@@ -295,6 +295,7 @@ pub fn check(spec: CalibrationSpec, dir: &Path) -> Result<Calibration, String> {
         points: None,
         posterior: None,
         timeseries: None,
+        configurations: None,
     };
     let mut plan = plan::plan(sweep, dir)?;
     let base = plan.bases[0].value.clone();

@@ -434,6 +434,7 @@ mod tests {
             points: None,
             posterior: None,
             timeseries: None,
+            configurations: None,
         }
     }
 

@@ -8,6 +8,7 @@
 //! differences between arms) from them. Shard directories are combined by
 //! [`merge`]. Nothing here knows about the command line.
 
+pub mod configurations;
 pub mod design;
 pub mod discover;
 pub mod inputs;

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::SweepError;
+use super::configurations::{self, Configuration};
 use super::design;
 use super::paths;
 use super::posterior;
@@ -119,8 +120,21 @@ pub struct Plan {
     /// Swept parameter paths, sorted (the scenario dimension is not one of them).
     pub parameters: Vec<String>,
     /// Parameter values of each design point, in `parameters` order; the
-    /// sweep's points are every base scenario × every design point.
+    /// sweep's points are every base scenario × every configuration × every
+    /// design point.
     pub design: Vec<Vec<Value>>,
+    /// The service configurations, `current` first (empty: the scenario's own only).
+    pub configurations: Vec<Configuration>,
+}
+
+/// How errors in a point's scenario name it: where the spec gives its values
+/// (`origin`), the point (`label`) and, for an error of the whole scenario,
+/// all its values (`whole`, made only then).
+#[derive(Clone, Copy)]
+struct Named<'a> {
+    origin: &'a str,
+    label: &'a str,
+    whole: &'a dyn Fn() -> String,
 }
 
 /// A base scenario of a sweep.
@@ -291,8 +305,15 @@ fn plan_with(spec: SweepSpec, scenarios: Vec<Scenario>) -> Result<Plan, String> 
     if design.is_empty() {
         return Err("the design has no points: give each parameter at least one value".into());
     }
+    let configurations = configurations::resolve(spec.configurations.as_ref())?;
+    if !configurations.is_empty() && (spec.design.is_sensitivity() || spec.design == Design::Posterior) {
+        return Err(format!(
+            "at `configurations`: a `{}` design summarises over all its points, so it cannot compare configurations; sweep each configuration's scenario (`ccsim scenario configure`) on its own",
+            serde_json::to_value(spec.design).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+        ));
+    }
     let spec_json = serde_json::to_string(&spec).expect("a spec always serialises");
-    let plan = Plan { spec, spec_json, bases, arms, parameters, design };
+    let plan = Plan { spec, spec_json, bases, arms, parameters, design, configurations };
     let runs = (plan.points() as u64)
         .checked_mul(u64::from(plan.spec.replicates))
         .and_then(|n| n.checked_mul(plan.arms.len() as u64))
@@ -361,9 +382,10 @@ fn resolve_arms(spec: &SweepSpec, regime: &RegimeSpec) -> Result<Vec<Arm>, Strin
 }
 
 impl Plan {
-    /// Points: every base scenario × every design point (scenario outermost).
+    /// Points: every base scenario × every configuration × every design
+    /// point (scenario outermost).
     pub fn points(&self) -> usize {
-        self.bases.len() * self.design.len()
+        self.bases.len() * self.configurations.len().max(1) * self.design.len()
     }
 
     /// Every metric name a run of this plan reports (from a one-week run of
@@ -378,15 +400,20 @@ impl Plan {
         Ok(paths::leaves(&summary))
     }
 
-    /// The base scenario and design point of a point.
-    fn split(&self, point: usize) -> (&Base, &[Value]) {
-        (&self.bases[point / self.design.len()], &self.design[point % self.design.len()])
+    /// The base scenario, configuration and design point of a point.
+    fn split(&self, point: usize) -> (&Base, Option<&Configuration>, &[Value]) {
+        let rows = self.design.len();
+        let block = rows * self.configurations.len().max(1);
+        let configuration = self.configurations.get(point % block / rows);
+        (&self.bases[point / block], configuration, &self.design[point % rows])
     }
 
-    /// The names of a point's values: `scenario` first when there are several.
+    /// The names of a point's values: `scenario` first when there are
+    /// several, then `configuration` when the sweep compares them.
     pub fn parameter_names(&self) -> Vec<String> {
         let scenario = (self.bases.len() > 1).then(|| "scenario".to_owned());
-        scenario.into_iter().chain(self.parameters.iter().cloned()).collect()
+        let configuration = (!self.configurations.is_empty()).then(|| "configuration".to_owned());
+        scenario.into_iter().chain(configuration).chain(self.parameters.iter().cloned()).collect()
     }
 
     /// Runs in the whole sweep.
@@ -411,7 +438,8 @@ impl Plan {
     /// do all the points of one Saltelli block (A, B, AB_1..AB_k) of a
     /// Sobol design or one trajectory of a Morris design, so that the
     /// estimators' differences between those rows cancel replicate noise
-    /// (common random numbers). Other designs: one seed group per point.
+    /// (common random numbers). Every configuration of a point shares its
+    /// seeds too. Other designs: one seed group per point.
     pub fn seed(&self, point: usize, replicate: u32) -> u64 {
         crate::model::rng::run_seed(self.spec.seed, self.seed_group(point), u64::from(replicate))
     }
@@ -430,24 +458,29 @@ impl Plan {
             Design::Morris => k + 1,
             _ => 1,
         };
-        let (base, row) = (point / self.design.len(), point % self.design.len());
+        let rows = self.design.len();
+        let (base, row) = (point / (rows * self.configurations.len().max(1)), point % rows);
         let groups = self.design.len().div_ceil(size);
         (base * groups + row / size) as u64
     }
 
-    /// The parameter values of a point, by path (with `scenario` when there are several).
+    /// The parameter values of a point, by path (with `scenario` when there
+    /// are several, and `configuration` when the sweep compares them).
     pub fn values(&self, point: usize) -> BTreeMap<String, Value> {
-        let (base, values) = self.split(point);
+        let (base, configuration, values) = self.split(point);
         let mut out: BTreeMap<String, Value> = self.parameters.iter().cloned().zip(values.iter().cloned()).collect();
         if self.bases.len() > 1 {
             out.insert("scenario".into(), Value::String(base.name.clone()));
+        }
+        if let Some(c) = configuration {
+            out.insert("configuration".into(), Value::String(c.name.clone()));
         }
         out
     }
 
     /// The validated scenario of a point under an arm.
     pub fn scenario(&self, point: usize, arm: usize) -> Result<Scenario, String> {
-        let (base, values) = self.split(point);
+        let (base, configuration, values) = self.split(point);
         // Where the spec gave the point's values: its parameters, or a row of its points.
         let origin = match self.spec.design {
             Design::Points | Design::Posterior => format!("points[{}]", point % self.design.len()),
@@ -464,7 +497,7 @@ impl Plan {
             };
             format!("{from}{label} ({})", named.join(", "))
         };
-        self.build(base, values, arm, &origin, &label, &whole)
+        self.build(base, configuration, values, arm, &Named { origin: &origin, label: &label, whole: &whole })
     }
 
     /// The validated scenario of the first base scenario under the first arm
@@ -475,20 +508,20 @@ impl Plan {
             let named: Vec<String> = self.parameters.iter().zip(values).map(|(k, v)| format!("{k} = {v}")).collect();
             format!("{label} ({})", named.join(", "))
         };
-        self.build(&self.bases[0], values, 0, "parameters", label, &whole)
+        self.build(&self.bases[0], None, values, 0, &Named { origin: "parameters", label, whole: &whole })
     }
 
-    /// `base` with `values` set and the arm's knobs: errors in a value name
-    /// `origin` and `label`, errors of the whole scenario what `whole` says.
+    /// `base` with `values` set, then `configuration`'s changes made, and the
+    /// arm's knobs; errors say where by `named`.
     fn build(
         &self,
         base: &Base,
+        configuration: Option<&Configuration>,
         values: &[Value],
         arm: usize,
-        origin: &str,
-        label: &str,
-        whole: &dyn Fn() -> String,
+        named: &Named,
     ) -> Result<Scenario, String> {
+        let Named { origin, label, whole } = *named;
         let mut v = base.value.clone();
         let mut knobs = self.arms[arm].knobs.clone();
         for (path, value) in self.parameters.iter().zip(values) {
@@ -513,6 +546,11 @@ impl Plan {
             let at = e.path().to_string();
             format!("at `{origin}.{at}`: {label} gives it a value of the wrong kind: {}", e.into_inner())
         })?;
+        if let Some(c) = configuration.filter(|c| !c.changes.is_empty()) {
+            scenario = crate::model::configuration::configure(&scenario, &c.changes)
+                .map_err(|e| format!("at `{}` (configuration `{}`), {}: {e}", c.origin, c.name, whole()))?
+                .0;
+        }
         scenario.regime = RegimeSpec::Knobs(knobs);
         scenario.validate().map_err(|problems| {
             let list: Vec<String> = problems.iter().map(ToString::to_string).collect();

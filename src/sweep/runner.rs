@@ -286,6 +286,8 @@ pub fn layout(plan: &Plan) -> Layout {
         metrics: plan.spec.metrics.clone(),
         timeseries: plan.spec.timeseries.clone(),
         posterior: plan.spec.design == Design::Posterior,
+        configurations: plan.configurations.iter().map(|c| c.name.clone()).collect(),
+        rows: if plan.configurations.is_empty() { 0 } else { plan.design.len() },
     }
 }
 

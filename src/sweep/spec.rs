@@ -307,6 +307,55 @@ pub struct SweepSpec {
     /// to `timeseries.csv`. Default: none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeseries: Option<Vec<String>>,
+    /// Service configurations compared at every point (an outer dimension,
+    /// inside `scenario`, that combines with any design), each against the
+    /// scenario's own (`current`) with common random numbers. Default: the
+    /// scenario's own only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub configurations: Option<ConfigurationsSpec>,
+}
+
+/// The service configurations of a sweep: listed ones, and every way of
+/// keeping `keep` of a service's candidate `sites` (the others close).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigurationsSpec {
+    /// Named configurations.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub listed: Vec<ConfigurationSpec>,
+    /// All subsets of candidate sites.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subsets: Option<SubsetsSpec>,
+}
+
+/// One named configuration: changes as `ccsim scenario configure` takes
+/// them (opens apply first, then moves, then closures).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigurationSpec {
+    /// Name in results (not `current`).
+    pub name: String,
+    /// `PLACE:SERVICE[:LEVEL]`: units opened or set to a level.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub open: Vec<String>,
+    /// `FROM:SERVICE:TO`: units moved.
+    #[serde(default, rename = "move", skip_serializing_if = "Vec::is_empty")]
+    pub moves: Vec<String>,
+    /// `PLACE:SERVICE`: units closed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub close: Vec<String>,
+}
+
+/// Every subset of `keep` of `sites` that offer `service`: each closes the others.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubsetsSpec {
+    /// Service id.
+    pub service: String,
+    /// Candidate places (site ids, or ids of providers listing no sites).
+    pub sites: Vec<String>,
+    /// How many of them keep the service.
+    pub keep: u32,
 }
 
 /// The points of a `points` design.

@@ -71,6 +71,17 @@ pub struct Layout {
     /// also spreads each measure over them).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub posterior: bool,
+    /// The service configurations compared, `current` first (none when the
+    /// sweep compares none): points run scenario × configuration × design row.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub configurations: Vec<String>,
+    /// Design rows per configuration (with `configurations`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rows: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Layout {
@@ -82,6 +93,16 @@ impl Layout {
     /// The run id of (point, replicate, arm).
     pub fn run_id(&self, point: usize, replicate: u32, arm: usize) -> u64 {
         (point as u64 * u64::from(self.replicates) + u64::from(replicate)) * self.arms.len() as u64 + arm as u64
+    }
+
+    /// The point with the same scenario and design row under `current`,
+    /// when `point` is under another configuration.
+    pub fn current_of(&self, point: usize) -> Option<usize> {
+        if self.configurations.is_empty() || self.rows == 0 {
+            return None;
+        }
+        let c = point % (self.rows * self.configurations.len()) / self.rows;
+        (c > 0).then(|| point - c * self.rows)
     }
 }
 
@@ -218,6 +239,11 @@ pub struct PointSummary {
     /// Paired differences (same seed) of each arm against the first, keyed
     /// `"<arm> - <first arm>"`.
     pub differences: BTreeMap<String, ArmSummary>,
+    /// Under a configuration other than `current`: paired differences (same
+    /// seeds, same arm) of each arm against the `current` configuration at
+    /// the same scenario and design row, keyed `"<arm>"`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub against_current: BTreeMap<String, ArmSummary>,
 }
 
 /// `summary.json`.
@@ -260,18 +286,17 @@ fn summarise_point(
     let mut counts = vec![0u64; arms];
     let mut parameters = None;
     let mut buf = Vec::new();
+    let current = layout.current_of(point);
+    let mut against: Vec<BTreeMap<String, Accumulator>> = vec![BTreeMap::new(); arms];
+    let mut paired = vec![0u64; arms];
     let mut flats: Vec<Option<Flat>> = Vec::with_capacity(arms);
     for r in 0..layout.replicates {
         flats.clear();
         for a in 0..arms {
-            let Some(e) = index[layout.run_id(point, r, a) as usize] else {
+            let Some(line) = read_run(file, runs, index, layout.run_id(point, r, a), &mut buf)? else {
                 flats.push(None);
                 continue;
             };
-            file.seek(SeekFrom::Start(e.offset)).map_err(SweepError::io(runs))?;
-            buf.resize(e.len as usize, 0);
-            file.read_exact(&mut buf).map_err(SweepError::io(runs))?;
-            let line = parse_line(&buf, runs)?;
             flats.push(Some(flatten(&line.summary, prefixes)));
             parameters.get_or_insert(line.parameters);
             counts[a] += 1;
@@ -284,6 +309,15 @@ fn summarise_point(
                     && let Some(&base) = flats[0].as_ref().and_then(|f| f.get(k))
                 {
                     diffs[a].entry(k.clone()).or_default().add(x - base);
+                }
+            }
+            let Some(c) = current else { continue };
+            let Some(line) = read_run(file, runs, index, layout.run_id(c, r, a), &mut buf)? else { continue };
+            let reference = flatten(&line.summary, prefixes);
+            paired[a] += 1;
+            for (k, &x) in flat {
+                if let Some(&base) = reference.get(k) {
+                    against[a].entry(k.clone()).or_default().add(x - base);
                 }
             }
         }
@@ -301,7 +335,26 @@ fn summarise_point(
         differences: (1..arms)
             .map(|a| (format!("{} - {}", layout.arms[a], layout.arms[0]), stats(&diffs[a], counts[a].min(counts[0]))))
             .collect(),
+        against_current: (0..arms)
+            .filter(|_| current.is_some())
+            .map(|a| (layout.arms[a].clone(), stats(&against[a], paired[a])))
+            .collect(),
     }))
+}
+
+/// Run `run`'s line, when `index` has it.
+fn read_run(
+    file: &mut File,
+    runs: &Path,
+    index: &[Option<Entry>],
+    run: u64,
+    buf: &mut Vec<u8>,
+) -> Result<Option<RunLine>, SweepError> {
+    let Some(e) = index[run as usize] else { return Ok(None) };
+    file.seek(SeekFrom::Start(e.offset)).map_err(SweepError::io(runs))?;
+    buf.resize(e.len as usize, 0);
+    file.read_exact(buf).map_err(SweepError::io(runs))?;
+    parse_line(buf, runs).map(Some)
 }
 
 /// The summary of the runs in `index` (by run id), points in parallel on

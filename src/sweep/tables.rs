@@ -156,7 +156,8 @@ impl Rows for SummaryTable {
                 .arms
                 .iter()
                 .map(|(t, a)| (t, "arm", a))
-                .chain(p.differences.iter().map(|(t, a)| (t, "difference", a)));
+                .chain(p.differences.iter().map(|(t, a)| (t, "difference", a)))
+                .chain(p.against_current.iter().map(|(t, a)| (t, "against_current", a)));
             for (target, kind, arm) in targets {
                 for (metric, s) in &arm.metrics {
                     let real = |x: Option<f64>| x.map_or(Cell::Null, Cell::Float);

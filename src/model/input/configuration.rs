@@ -237,10 +237,7 @@ fn find(s: &Scenario, id: &str) -> Result<Place, String> {
                 })
                 .collect();
             ids.sort_unstable();
-            Err(format!(
-                "no site, or provider listing no sites, is named `{id}`; the places are: {}",
-                ids.join(", ")
-            ))
+            Err(format!("no site, or provider listing no sites, is named `{id}`; the places are: {}", ids.join(", ")))
         }
         many => Err(format!("`{id}` names {} places; expected one", many.len())),
     }
@@ -307,12 +304,8 @@ fn apply(s: &mut Scenario, change: &Change, leaving: &BTreeSet<(usize, String)>)
                 let p = &mut s.providers[at.provider];
                 let j = at.site.expect("a provider without sites has one place");
                 p.sites[j].services.retain(|x| x != service);
-                let rest: Vec<&str> = p
-                    .sites
-                    .iter()
-                    .filter(|x| x.services.iter().any(|v| v == service))
-                    .map(|x| x.id.as_str())
-                    .collect();
+                let rest: Vec<&str> =
+                    p.sites.iter().filter(|x| x.services.iter().any(|v| v == service)).map(|x| x.id.as_str()).collect();
                 return Ok(format!(
                     "{} keeps its capacity, staff and list at its other sites ({})",
                     p.id,
@@ -328,7 +321,7 @@ fn apply(s: &mut Scenario, change: &Change, leaving: &BTreeSet<(usize, String)>)
             let p = &s.providers[at.provider];
             let Some(offer) = p.services.get(service) else {
                 return Err(format!(
-                    "{} does not offer `{service}`, so a unit there needs another's capacity, staff and list: move one with --move FROM:{service}:{place}",
+                    "`{}` does not offer `{service}`, so a unit there needs another's capacity, staff and list: move one with --move FROM:{service}:{place}",
                     p.id
                 ));
             };
@@ -374,14 +367,14 @@ fn apply(s: &mut Scenario, change: &Change, leaving: &BTreeSet<(usize, String)>)
                 format!("{} moves the unit between its sites", s.providers[a.provider].id)
             } else if !last_place(s, a, service) {
                 return Err(format!(
-                    "{} offers `{service}` at several sites and its capacity is the trust's: close this one, or move the last",
+                    "`{}` offers `{service}` at several sites and its capacity is the trust's: close this one, or move the last",
                     s.providers[a.provider].id
                 ));
             } else {
                 let level = s.providers[a.provider].services[service].capability;
                 if level == Capability::Complex && s.providers[b.provider].kind == ProviderKind::Community {
                     return Err(format!(
-                        "{} is a community provider and cannot host the complex level",
+                        "`{}` is a community provider and cannot host the complex level",
                         s.providers[b.provider].id
                     ));
                 }
@@ -429,14 +422,18 @@ fn receiver(s: &Scenario, at: Place, service: &str, leaving: &BTreeSet<(usize, S
 /// provider at the old level, and a community provider cannot host `complex`.
 fn set_level(s: &mut Scenario, p: usize, service: &str, level: Capability) -> Result<(), String> {
     if level == Capability::Complex && s.providers[p].kind == ProviderKind::Community {
-        return Err(format!("{} is a community provider and cannot host the complex level", s.providers[p].id));
+        return Err(format!("`{}` is a community provider and cannot host the complex level", s.providers[p].id));
     }
     let old = s.providers[p].services[service].capability;
     if level < old
-        && !s.providers.iter().enumerate().any(|(q, v)| q != p && v.services.get(service).is_some_and(|o| o.capability >= old))
+        && !s
+            .providers
+            .iter()
+            .enumerate()
+            .any(|(q, v)| q != p && v.services.get(service).is_some_and(|o| o.capability >= old))
     {
         return Err(format!(
-            "{} has the last unit of `{service}` at level {}: no other provider could take its complex cases",
+            "`{}` has the last unit of `{service}` at level {}: no other provider could take its complex cases",
             s.providers[p].id,
             level_name(old)
         ));
@@ -467,7 +464,7 @@ fn loads(s: &Scenario, p: usize) -> Vec<(String, UnitLoad)> {
 fn move_unit(s: &mut Scenario, from: usize, service: &str, to: usize) -> Result<String, String> {
     if s.providers[from].services.len() <= 1 {
         return Err(format!(
-            "it is {}'s only service; a provider with no services is not a configuration",
+            "it is the only service of `{}`; a provider with no services is not a configuration",
             s.providers[from].id
         ));
     }

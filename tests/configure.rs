@@ -1,0 +1,246 @@
+//! Service configurations: `ccsim scenario configure` and configurations
+//! compared in a sweep.
+
+use ccsim::load::builtin;
+use ccsim::model::configuration::{Change, configure};
+use ccsim::model::{self, Scenario};
+use serde_json::{Value, json};
+
+use crate::common::ccsim;
+
+/// Totals a configuration must not change: capacity and start list of one
+/// service, staff in post and funded by group, and shared beds.
+fn totals(s: &Scenario, service: &str) -> (f64, u32, [f64; 4], [f64; 4], f64) {
+    let mut t = (0.0, 0, [0.0; 4], [0.0; 4], 0.0);
+    for p in &s.providers {
+        if let Some(o) = p.services.get(service) {
+            t.0 += o.capacity;
+            t.1 += o.waiting_list.map_or(0, |l| l.patients);
+        }
+        for (g, st) in p.staff.by_group().iter().enumerate() {
+            t.2[g] += st.in_post;
+            t.3[g] += st.establishment();
+        }
+        t.4 += p.beds.unwrap_or(0.0);
+    }
+    t
+}
+
+fn close(place: &str, service: &str) -> Change {
+    Change::Close { place: place.into(), service: service.into() }
+}
+
+fn near(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(1.0)
+}
+
+#[test]
+fn closing_a_unit_moves_its_capacity_staff_beds_and_list_without_loss() {
+    let base = builtin("cheshire-merseyside").expect("built in");
+    for service in ["maternity", "gynaecology"] {
+        let (after, log) = configure(&base, &[close("east-cheshire", service)]).expect("valid");
+        let (b, a) = (totals(&base, service), totals(&after, service));
+        assert!(near(a.0, b.0), "{service}: capacity {} -> {}", b.0, a.0);
+        assert_eq!(a.1, b.1, "{service}: the start list");
+        for g in 0..4 {
+            assert!(near(a.2[g], b.2[g]) && near(a.3[g], b.3[g]), "{service}: staff group {g}");
+        }
+        assert!(near(a.4, b.4), "{service}: beds {} -> {}", b.4, a.4);
+        let donor = after.providers.iter().find(|p| p.id == "east-cheshire").expect("kept");
+        assert!(!donor.services.contains_key(service));
+        // The receiver offers it at the donor's level or higher and gained exactly its capacity.
+        let old = &base.providers.iter().find(|p| p.id == "east-cheshire").expect("there").services[service];
+        let gained: Vec<&str> = after
+            .providers
+            .iter()
+            .zip(&base.providers)
+            .filter(|(x, y)| x.services.get(service).map(|o| o.capacity) != y.services.get(service).map(|o| o.capacity))
+            .map(|(x, _)| x.id.as_str())
+            .filter(|id| *id != "east-cheshire")
+            .collect();
+        assert_eq!(gained.len(), 1, "{service}: {gained:?}");
+        let (to, was) = (
+            after.providers.iter().find(|p| p.id == gained[0]).expect("there"),
+            base.providers.iter().find(|p| p.id == gained[0]).expect("there"),
+        );
+        assert!(near(to.services[service].capacity, was.services[service].capacity + old.capacity));
+        assert!(to.services[service].capability >= old.capability);
+        // Fixed costs: the donor's share leaves it; the receiver takes all but the closure saving.
+        let moved =
+            base.providers.iter().find(|p| p.id == "east-cheshire").expect("there").fixed_cost - donor.fixed_cost;
+        assert!(moved > 0.0);
+        assert!(near(to.fixed_cost - was.fixed_cost, moved * (1.0 - base.failure.closure_saving)));
+        assert!(log[0].contains(&format!("moves to {}", gained[0])), "{log:?}");
+    }
+}
+
+#[test]
+fn a_closed_unit_treats_no_one_and_its_patients_are_treated_elsewhere() {
+    let mut base = builtin("cheshire-merseyside").expect("built in");
+    base.time.horizon_weeks = 52;
+    let (after, _) =
+        configure(&base, &[close("east-cheshire", "maternity"), close("RVY02", "maternity")]).expect("valid");
+    let (before, then) = (model::run(&base, 3, false), model::run(&after, 3, false));
+    let out = serde_json::to_value(&then).expect("JSON");
+    let site_births = |v: &Value, site: &str| -> u64 {
+        v["providers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|p| p["sites"].as_array().into_iter().flatten())
+            .filter(|x| x["id"] == site)
+            .map(|x| x["treated"]["maternity"].as_u64().unwrap_or(0))
+            .sum()
+    };
+    let was = serde_json::to_value(&before).expect("JSON");
+    assert!(site_births(&was, "RVY02") > 500, "Ormskirk delivers babies today");
+    assert_eq!(site_births(&out, "RVY02"), 0, "Ormskirk's unit is closed");
+    let east = out["providers"].as_array().expect("providers").iter().find(|p| p["id"] == "east-cheshire");
+    assert!(east.expect("there")["services"].get("maternity").is_none());
+    // Every mother is still counted and nearly all are delivered: the closed
+    // units' capacity went with them.
+    let births = |v: &Value| v["summary"]["access"]["by_service"]["maternity"]["treated"].as_f64().expect("treated");
+    let unmet = |v: &Value| v["summary"]["access"]["by_service"]["maternity"]["unmet"].as_f64().expect("unmet");
+    assert!((births(&out) / births(&was) - 1.0).abs() < 0.02, "{} vs {}", births(&out), births(&was));
+    assert!(unmet(&out) < 0.01, "unmet {}", unmet(&out));
+    // Mothers travel further.
+    let p95 = |v: &Value| v["summary"]["access"]["by_service"]["maternity"]["p95_minutes"].as_f64().expect("p95");
+    assert!(p95(&out) > p95(&was), "{} vs {}", p95(&out), p95(&was));
+}
+
+#[test]
+fn changes_that_cannot_be_made_are_refused_and_nothing_is_written() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out.json");
+    std::fs::write(&out, "untouched").expect("writes");
+    let cases: [(&str, &[&str], &str); 7] = [
+        (
+            "builtin:cheshire-merseyside",
+            &["--close", "XYZ01:maternity"],
+            "no site, or provider listing no sites, is named `XYZ01`",
+        ),
+        ("builtin:cheshire-merseyside", &["--close", "RBL14:cardiology"], "no service is named `cardiology`"),
+        (
+            "builtin:cheshire-merseyside",
+            &["--close", "RBL20:maternity"],
+            "`RBL20` (wirral-university-teaching) does not offer `maternity`",
+        ),
+        // The only complex maternity and neonatal unit in West Mercia.
+        ("builtin:west-mercia", &["--close", "RXWAT:maternity"], "last unit of `maternity` at level complex"),
+        (
+            "builtin:cheshire-merseyside",
+            &["--open", "bridgewater-community-healthcare:community_care:complex"],
+            "community provider and cannot host the complex level",
+        ),
+        (
+            "builtin:cheshire-merseyside",
+            &["--open", "RBL20:community_care"],
+            "`wirral-university-teaching` does not offer `community_care`",
+        ),
+        ("builtin:duopoly", &["--close", "a:elective_surgery"], "the only service of `a`"),
+    ];
+    for (scenario, flags, expected) in cases {
+        let assert =
+            ccsim().args(["scenario", "configure", scenario]).args(flags).arg("--out").arg(&out).assert().failure();
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(stderr.contains(expected), "{flags:?}: {stderr}");
+        assert!(stderr.contains(flags[1]) && stderr.contains("nothing written"), "{flags:?}: {stderr}");
+        assert_eq!(std::fs::read_to_string(&out).expect("reads"), "untouched", "{flags:?}");
+    }
+    let assert = ccsim()
+        .args(["scenario", "configure", "builtin:duopoly", "--open", "a:elective_surgery:level4", "--out"])
+        .arg(&out)
+        .assert()
+        .failure();
+    assert!(String::from_utf8_lossy(&assert.get_output().stderr).contains("expected a level"));
+}
+
+#[test]
+fn configure_writes_a_scenario_that_names_its_changes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("no-macclesfield.json");
+    ccsim()
+        .args(["scenario", "configure", "builtin:cheshire-merseyside", "--close", "east-cheshire:maternity"])
+        .args(["--name", "no-macclesfield-births", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let s: Value = serde_json::from_str(&std::fs::read_to_string(&out).expect("written")).expect("JSON");
+    assert_eq!(s["name"], "no-macclesfield-births");
+    let sources = s["sources"].as_array().expect("sources");
+    assert!(sources.iter().any(|x| x.as_str().is_some_and(|t| t.contains("--close east-cheshire:maternity"))));
+    ccsim().args(["check"]).arg(&out).assert().success();
+}
+
+#[test]
+fn a_sweep_runs_every_configuration_with_common_seeds_and_pairs_them_with_current() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spec = dir.path().join("spec.json");
+    let v = json!({
+        "scenario": "builtin:cheshire-merseyside",
+        "arms": ["competition"],
+        "configurations": {
+            "listed": [{"name": "no Ormskirk births", "close": ["RVY02:maternity"]}],
+            "subsets": {"service": "maternity", "keep": 3,
+                        "sites": ["east-cheshire", "countess-of-chester", "mid-cheshire", "RWWWH", "RBL14"]}
+        },
+        "replicates": 2, "seed": 5, "years": 0.25,
+        "metrics": ["access.by_service.maternity.p95_minutes", "coverage.maternity"]
+    });
+    std::fs::write(&spec, serde_json::to_vec(&v).expect("JSON")).expect("writes");
+    let out = dir.path().join("out");
+    ccsim().arg("sweep").arg(&spec).arg("--out").arg(&out).arg("--quiet").assert().success();
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).expect("summary")).expect("JSON");
+    let points = summary["points"].as_array().expect("points");
+    // current, one listed, and the 10 ways of keeping 3 of 5.
+    assert_eq!(points.len(), 12);
+    assert_eq!(points[0]["parameters"]["configuration"], "current");
+    assert!(points[0].get("against_current").is_none());
+    let runs = std::fs::read_to_string(out.join("runs.jsonl")).expect("runs");
+    let seeds: Vec<(String, u64, u64)> = runs
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("JSON"))
+        .map(|l| {
+            (
+                l["parameters"]["configuration"].as_str().expect("named").to_owned(),
+                l["replicate"].as_u64().expect("replicate"),
+                l["seed"].as_u64().expect("seed"),
+            )
+        })
+        .collect();
+    assert_eq!(seeds.len(), 24);
+    for (c, r, seed) in &seeds {
+        let current = seeds.iter().find(|(x, y, _)| x == "current" && y == r).expect("current");
+        assert_eq!(*seed, current.2, "`{c}` replicate {r} shares current's seed");
+    }
+    // A closure that takes maternity further from some mothers shows as a paired difference.
+    let p = points.iter().find(|p| p["parameters"]["configuration"] == "keep east-cheshire+RWWWH+RBL14").expect("run");
+    let d = &p["against_current"]["competition"]["metrics"]["coverage.maternity.within_30_minutes.overall"];
+    assert!(d["mean"].as_f64().expect("mean") < -0.01, "{d}");
+    assert_eq!(d["n"], 2);
+    let listed = &points[1]["against_current"]["competition"]["metrics"]["access.by_service.maternity.p95_minutes"];
+    assert!(listed["n"] == 2, "{listed}");
+}
+
+#[test]
+fn bad_configurations_in_a_spec_are_refused_with_their_place() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spec = dir.path().join("spec.json");
+    for (configurations, expected) in [
+        (
+            json!({"listed": [{"name": "x", "close": ["nowhere:maternity"]}]}),
+            "at `configurations.listed[0]` (configuration `x`)",
+        ),
+        (json!({"subsets": {"service": "maternity", "sites": ["RBL14", "RWWWH"], "keep": 2}}), "expected from 1 to 1"),
+        (json!({"listed": [{"name": "x", "shut": ["RBL14:maternity"]}]}), "unknown field `shut`"),
+    ] {
+        let v = json!({"scenario": "builtin:cheshire-merseyside", "configurations": configurations, "years": 0.1});
+        std::fs::write(&spec, serde_json::to_vec(&v).expect("JSON")).expect("writes");
+        let out = dir.path().join("out");
+        let assert = ccsim().arg("sweep").arg(&spec).arg("--out").arg(&out).assert().failure();
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(!out.exists());
+    }
+}
