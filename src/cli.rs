@@ -48,6 +48,25 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Fit free parameters to observed targets (approximate Bayesian computation).
     Calibrate(CalibrateArgs),
+    /// The Pareto front of service configurations (which candidate sites keep a
+    /// service) over two or three measures, by Pareto local search.
+    Search(SearchArgs),
+}
+
+/// Arguments of `ccsim search`.
+#[derive(Debug, clap::Args)]
+pub struct SearchArgs {
+    /// Search spec (JSON; `configs/sweeps/README.md`, "Searching configurations").
+    pub spec: PathBuf,
+    /// Write the front and every configuration measured here (JSON; `-` for standard output).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Worker threads. Default: all cores.
+    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    pub jobs: Option<usize>,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 /// Arguments of `ccsim calibrate`.

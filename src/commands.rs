@@ -18,7 +18,7 @@ use ccsim::{import, output, report, text, validate};
 use crate::cli::{
     BuildArgs, CalibrateArgs, CheckArgs, Command, ConfigureArgs, Destination, DiscoverArgs, ExplainArgs, ExportArgs,
     ExportFormat, ExportTable, MergeArgs, ReportArgs, ReportFormat, RerunArgs, RunSettings, ScenarioCommand,
-    SensitivityArgs, SweepArgs, TableFormat, ValidateArgs,
+    SearchArgs, SensitivityArgs, SweepArgs, TableFormat, ValidateArgs,
 };
 
 /// Runs one subcommand; the exit code for success or a failed validation.
@@ -33,6 +33,7 @@ pub fn dispatch(command: Command) -> Result<ExitCode> {
         Command::Sensitivity(args) => sensitivity(&args),
         Command::Scenario(ScenarioCommand::Build(args)) => scenario_build(&args),
         Command::Scenario(ScenarioCommand::Configure(args)) => scenario_configure(&args),
+        Command::Search(args) => search(&args),
         Command::Export(args) => export(&args),
         Command::Rerun(args) => rerun(&args),
         Command::Discover(args) => discover(&args),
@@ -412,6 +413,40 @@ fn scenario_configure(args: &ConfigureArgs) -> Result<()> {
     let mut json = serde_json::to_string_pretty(&scenario)?;
     json.push('\n');
     output::write_result(&args.out, json.as_bytes())
+}
+
+fn search(args: &SearchArgs) -> Result<()> {
+    let search = ccsim::sweep::search::load(&args.spec).map_err(anyhow::Error::msg)?;
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads(args.jobs)?).build()?;
+    let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(search.budget());
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} configurations measured, ETA {eta}")
+                .expect("a valid template"),
+        );
+        bar
+    });
+    let result = pool.install(|| {
+        search.run(&|measured| {
+            if let Some(b) = &bar {
+                b.set_position(u64::from(measured));
+            }
+        })
+    });
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    output::write_result(&args.out, &output::to_json(&result)?)?;
+    if args.out.as_os_str() != "-" && !args.quiet {
+        eprintln!(
+            "{} of {} configurations measured{}; {} on the front",
+            result.measured,
+            result.space,
+            if result.converged { "" } else { " (budget reached before the search converged)" },
+            result.front.len()
+        );
+    }
+    Ok(())
 }
 
 fn merge(args: &MergeArgs) -> Result<()> {

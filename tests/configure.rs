@@ -244,3 +244,66 @@ fn bad_configurations_in_a_spec_are_refused_with_their_place() {
         assert!(!out.exists());
     }
 }
+
+#[test]
+fn the_search_finds_the_front_that_enumeration_finds() {
+    use ccsim::sweep::search::{Search, SearchSpec};
+    let spec: SearchSpec = serde_json::from_value(json!({
+        "scenario": "builtin:cheshire-merseyside", "arm": "competition", "service": "maternity",
+        "sites": ["east-cheshire", "countess-of-chester", "mid-cheshire", "RWWWH", "RBL14", "liverpool-womens"],
+        "min_keep": 2,
+        "objectives": {"access.by_service.maternity.p95_minutes": "min", "outcomes.by_service.maternity.adverse_rate": "min"},
+        "replicates": 1, "years": 0.25, "budget": 1000, "restarts": 2
+    }))
+    .expect("spec");
+    let search = Search::new(spec, std::path::Path::new(".")).expect("valid");
+    assert_eq!(search.space(), 57);
+    let found = search.run(&|_| {});
+    let mut names: Vec<String> = found.front.iter().map(|e| e.name.clone()).collect();
+    names.sort();
+    assert!(found.converged);
+    // It did not simply measure them all.
+    assert!(found.measured < 57, "measured {}", found.measured);
+    assert_eq!(names, search.brute_force_front(), "measured {} of {}", found.measured, found.space);
+    eprintln!("front of {} found measuring {} of {}", names.len(), found.measured, found.space);
+}
+
+#[test]
+fn bad_search_specs_are_refused_and_nothing_is_written() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (spec, out) = (dir.path().join("search.json"), dir.path().join("front.json"));
+    let good = json!({
+        "scenario": "builtin:cheshire-merseyside", "service": "maternity",
+        "sites": ["east-cheshire", "RBL14"],
+        "objectives": {"access.by_service.maternity.p95_minutes": "min", "finance.system_cost": "min"},
+        "years": 0.1, "replicates": 1
+    });
+    let mut cases = Vec::new();
+    let mut v = good.clone();
+    v["objectives"]["access.by_service.maternity.p95_minute"] = json!("min");
+    cases.push((v, "at `objectives.access.by_service.maternity.p95_minute`: no summary metric"));
+    let mut v = good.clone();
+    v["sites"] = json!(["east-cheshire", "RBL20"]);
+    cases.push((
+        v,
+        "at `sites[1]`: --close RBL20:maternity: `RBL20` (wirral-university-teaching) does not offer `maternity`",
+    ));
+    let mut v = good.clone();
+    v["objectives"] = json!({"finance.system_cost": "min"});
+    cases.push((v, "expected two or three measures"));
+    let mut v = good.clone();
+    v["min_keep"] = json!(3);
+    cases.push((v, "expected 1 ≤ min_keep ≤ max_keep ≤ 2"));
+    for (v, expected) in cases {
+        std::fs::write(&spec, serde_json::to_vec(&v).expect("JSON")).expect("writes");
+        let assert = ccsim().arg("search").arg(&spec).arg("--out").arg(&out).assert().failure();
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(!out.exists());
+    }
+    std::fs::write(&spec, serde_json::to_vec(&good).expect("JSON")).expect("writes");
+    ccsim().arg("search").arg(&spec).arg("--out").arg(&out).arg("--quiet").assert().success();
+    let found: Value = serde_json::from_str(&std::fs::read_to_string(&out).expect("written")).expect("JSON");
+    assert_eq!(found["space"], 3);
+    assert!(!found["front"].as_array().expect("front").is_empty());
+}

@@ -17,6 +17,7 @@ pub mod paths;
 pub mod plan;
 pub mod posterior;
 pub mod runner;
+pub mod search;
 pub mod sensitivity;
 pub mod spec;
 pub mod stats;

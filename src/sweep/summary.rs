@@ -292,14 +292,14 @@ fn summarise_point(
     let mut flats: Vec<Option<Flat>> = Vec::with_capacity(arms);
     for r in 0..layout.replicates {
         flats.clear();
-        for a in 0..arms {
+        for (a, count) in counts.iter_mut().enumerate() {
             let Some(line) = read_run(file, runs, index, layout.run_id(point, r, a), &mut buf)? else {
                 flats.push(None);
                 continue;
             };
             flats.push(Some(flatten(&line.summary, prefixes)));
             parameters.get_or_insert(line.parameters);
-            counts[a] += 1;
+            *count += 1;
         }
         for a in 0..arms {
             let Some(flat) = &flats[a] else { continue };
