@@ -1,0 +1,82 @@
+"""The README's service-configuration tables, from the two configuration sweeps:
+
+    python3 docs/configurations.py
+
+reads results/configurations/cheshire-merseyside and results/configurations/west-mercia
+(run them first with `ccsim sweep configs/sweeps/configurations-REGION.json --out
+results/configurations/REGION`) and prints one Markdown table each: per configuration and arm
+the mean of each measure, and for a configuration other than `current` its paired difference
+from `current` (same seeds, same arm) with the 95% interval. Needs only the standard library.
+"""
+
+import json
+import sys
+
+ARMS = ["competition", "collaboration"]
+
+TABLES = {
+    "cheshire-merseyside": [
+        ("maternity p95 minutes", "access.by_service.maternity.p95_minutes", 1, 1),
+        ("within 30 min (%)", "coverage.maternity.within_30_minutes.overall", 100, 1),
+        ("maternity adverse per 1,000", "outcomes.by_service.maternity.adverse_rate", 1000, 2),
+        ("neonatal adverse per 1,000", "outcomes.by_service.neonatal.adverse_rate", 1000, 2),
+        ("maternity unmet (%)", "access.by_service.maternity.unmet", 100, 2),
+        ("system cost £m/yr", "finance.system_cost_per_year", 1e-6, 1),
+    ],
+    "west-mercia": [
+        ("emergency p95 minutes", "access.by_service.emergency_medicine.p95_minutes", 1, 1),
+        ("ED within 30 min (%)", "coverage.emergency_medicine.within_30_minutes.overall", 100, 1),
+        ("emergency adverse per 1,000", "outcomes.by_service.emergency_medicine.adverse_rate", 1000, 2),
+        ("maternity p95 minutes", "access.by_service.maternity.p95_minutes", 1, 1),
+        ("maternity adverse per 1,000", "outcomes.by_service.maternity.adverse_rate", 1000, 2),
+        ("system cost £m/yr", "finance.system_cost_per_year", 1e-6, 1),
+    ],
+}
+
+
+def difference(d, scale, digits):
+    """A paired difference with its interval, signed."""
+    if d is None:
+        return "—"
+    mean = d["mean"] * scale
+    ci = d.get("ci95")
+    if ci is None:
+        return f"{mean:+.{digits}f}"
+    return f"{mean:+.{digits}f} [{ci[0] * scale:+.{digits}f}, {ci[1] * scale:+.{digits}f}]"
+
+
+def table(directory, columns):
+    """One sweep's Markdown table."""
+    with open(f"{directory}/summary.json", encoding="utf-8") as f:
+        summary = json.load(f)
+    lines = [
+        "| configuration | arm | " + " | ".join(c[0] for c in columns) + " |",
+        "|---|---|" + "---|" * len(columns),
+    ]
+    for point in summary["points"]:
+        name = point["parameters"]["configuration"]
+        for arm in ARMS:
+            means = point["arms"][arm]["metrics"]
+            against = point.get("against_current", {}).get(arm, {}).get("metrics", {})
+            cells = []
+            for _, key, scale, digits in columns:
+                cell = f"{means[key]['mean'] * scale:.{digits}f}"
+                if name != "current":
+                    cell += f" ({difference(against.get(key), scale, digits)})"
+                cells.append(cell)
+            lines.append(f"| {name} | {arm} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main():
+    for region, columns in TABLES.items():
+        directory = f"results/configurations/{region}"
+        try:
+            print(table(directory, columns))
+        except FileNotFoundError:
+            sys.exit(f"{directory}: no summary.json; run ccsim sweep configs/sweeps/configurations-{region}.json first")
+        print()
+
+
+if __name__ == "__main__":
+    main()
