@@ -201,7 +201,8 @@ fn full_specs() -> Vec<Value> {
             "parameters": {"regime.pooling": {"values": [0.0, 1.0]},
                            "choice.beta_quality": {"from": 0.1, "to": 0.3, "step": 0.1}},
             "design": "grid", "replicates": 2, "seed": 3, "years": 1,
-            "metrics": ["waiting.overall", "outcomes.overall.adverse_rate"]
+            "metrics": ["waiting.overall", "outcomes.overall.adverse_rate"],
+            "configurations": {"listed": [{"name": "a routine", "open": ["a:elective_surgery:routine"]}]}
         }),
         json!({
             "scenario": ["configs/duopoly.json"],
