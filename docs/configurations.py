@@ -21,6 +21,7 @@ TABLES = {
         ("maternity adverse per 1,000", "outcomes.by_service.maternity.adverse_rate", 1000, 2),
         ("neonatal adverse per 1,000", "outcomes.by_service.neonatal.adverse_rate", 1000, 2),
         ("maternity unmet (%)", "access.by_service.maternity.unmet", 100, 2),
+        ("maternity units below 2,000 births", "volume.maternity.below_minimum", 1, 1),
         ("system cost £m/yr", "finance.system_cost_per_year", 1e-6, 1),
     ],
     "west-mercia": [
@@ -29,6 +30,7 @@ TABLES = {
         ("emergency adverse per 1,000", "outcomes.by_service.emergency_medicine.adverse_rate", 1000, 2),
         ("maternity p95 minutes", "access.by_service.maternity.p95_minutes", 1, 1),
         ("maternity adverse per 1,000", "outcomes.by_service.maternity.adverse_rate", 1000, 2),
+        ("maternity units below 2,000 births", "volume.maternity.below_minimum", 1, 1),
         ("system cost £m/yr", "finance.system_cost_per_year", 1e-6, 1),
     ],
 }

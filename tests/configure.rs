@@ -221,6 +221,15 @@ fn a_sweep_runs_every_configuration_with_common_seeds_and_pairs_them_with_curren
     assert_eq!(d["n"], 2);
     let listed = &points[1]["against_current"]["competition"]["metrics"]["access.by_service.maternity.p95_minutes"];
     assert!(listed["n"] == 2, "{listed}");
+    // The report compares every configuration with current.
+    let html = dir.path().join("report.html");
+    ccsim().arg("report").arg(&out).arg("--out").arg(&html).assert().success();
+    let doc = scraper::Html::parse_document(&std::fs::read_to_string(&html).expect("report"));
+    let rows = scraper::Selector::parse("table#configurations tr").expect("selector");
+    let rows: Vec<String> = doc.select(&rows).map(|r| r.text().collect::<String>()).collect();
+    assert_eq!(rows.len(), 13, "a header and a row per configuration and arm");
+    assert!(rows[12].starts_with("keep mid-cheshire+RWWWH+RBL14competition"), "{}", rows[12]);
+    assert!(rows[12].contains(" ["), "a difference with its interval: {}", rows[12]);
 }
 
 #[test]

@@ -80,6 +80,15 @@ fn the_example_run_report_has_series_a_map_and_events() {
     }
     let cells: Vec<String> = doc.select(&Selector::parse("td").expect("selector")).map(|td| td.inner_html()).collect();
     assert!(cells.iter().any(|c| c == "merger"), "the events table lists the merger");
+    // Hereford's maternity unit is below the 2,000 births a year minimum.
+    let rows: Vec<Vec<String>> = doc
+        .select(&Selector::parse("tr").expect("selector"))
+        .map(|tr| tr.select(&Selector::parse("td").expect("selector")).map(|td| td.inner_html()).collect())
+        .collect();
+    assert!(
+        rows.iter().any(|r| r.first().is_some_and(|c| c == "maternity") && r.last().is_some_and(|c| c == "wye-valley")),
+        "the volume table names the unit below its minimum"
+    );
 }
 
 #[test]

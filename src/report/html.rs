@@ -375,6 +375,26 @@ fn run_page(r: &RunOutput) -> Result<String, String> {
         }
         b.push_str("</table>\n");
     }
+    if !r.summary.volume.is_empty() {
+        b.push_str(
+            "<h2>Volume</h2>\n<p>Units that treated fewer episodes than their service's minimum safe volume over the \
+             last year of the run, and the share of that year's episodes they treated.</p>\n<table><tr><th>service</th>\
+             <th>minimum a year</th><th>units</th><th>below it</th><th>their episodes</th><th>providers below</th></tr>\n",
+        );
+        for (service, v) in &r.summary.volume {
+            let _ = writeln!(
+                b,
+                "<tr><td>{}</td><td>{:.0}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(service),
+                v.minimum,
+                v.units,
+                v.below_minimum,
+                v.episodes_below_share.map_or_else(|| "–".to_owned(), |x| format!("{:.1}%", 100.0 * x)),
+                esc(&v.providers_below.join(", "))
+            );
+        }
+        b.push_str("</table>\n");
+    }
     b.push_str("<h2>Events</h2>\n");
     if r.events.is_empty() {
         b.push_str("<p>No failures, closures, mergers or timed changes.</p>\n");
@@ -641,6 +661,9 @@ fn sweep_page(r: &SweepReport) -> Result<String, String> {
             }
         }
     }
+    if !layout.configurations.is_empty() {
+        b.push_str(&configurations_section(points));
+    }
     b.push_str("<h2>Where the answer flips</h2>\n");
     if flips.is_empty() {
         b.push_str("<p>The better arm (by the paired difference's 95% interval) does not change between neighbouring points.</p>\n");
@@ -675,6 +698,68 @@ fn sweep_page(r: &SweepReport) -> Result<String, String> {
         );
     }
     Ok(page(&title, &b))
+}
+
+/// Measures a configuration comparison shows, by how their paths end.
+const CONFIGURATION_MEASURES: [&str; 6] =
+    ["p95_minutes", "within_30_minutes.overall", "adverse_rate", "unmet", "below_minimum", "system_cost_per_year"];
+
+/// A number to three significant figures (whole numbers as they are).
+fn sig(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let digits = (2 - x.abs().log10().floor() as i32).max(0) as usize;
+    format!("{x:.digits$}")
+}
+
+/// The service configurations against `current`: every configuration and
+/// arm, each shown measure's mean and its paired difference from `current`
+/// with the 95% interval.
+fn configurations_section(points: &[PointSummary]) -> String {
+    let mut b = String::from("<h2>Configurations against current</h2>\n");
+    let Some(first) = points.first().and_then(|p| p.arms.values().next()) else { return b };
+    let mut shown: Vec<&String> = first
+        .metrics
+        .keys()
+        .filter(|k| {
+            CONFIGURATION_MEASURES.iter().any(|m| k.ends_with(m))
+                && !k.contains("by_district")
+                && !k.contains(".urban")
+                && !k.contains(".rural")
+        })
+        .collect();
+    shown.truncate(12);
+    let _ = writeln!(
+        b,
+        "<p>Each configuration's mean, and (under any but <code>current</code>) its paired difference from \
+         <code>current</code> under the same arm and seeds, with the 95% interval. {} of the sweep's measures \
+         (travel, nearness, adverse outcomes, unmet need, units below minimum volume, cost); \
+         <code>summary.json</code> holds every one.</p>",
+        shown.len()
+    );
+    b.push_str("<table id=\"configurations\"><tr><th>configuration</th><th>arm</th>");
+    for m in &shown {
+        let _ = write!(b, "<th><code>{}</code></th>", esc(m));
+    }
+    b.push_str("</tr>\n");
+    for p in points {
+        let name = p.parameters.get("configuration").and_then(Value::as_str).unwrap_or("?");
+        for (arm, a) in &p.arms {
+            let _ = write!(b, "<tr><td>{}</td><td>{}</td>", esc(name), esc(arm));
+            for m in &shown {
+                let mean = a.metrics.get(*m).map_or_else(|| "–".to_owned(), |s| sig(s.mean));
+                let diff = p.against_current.get(arm).and_then(|d| d.metrics.get(*m)).map(|d| match d.ci95 {
+                    Some([lo, hi]) => format!(" ({} [{}, {}])", sig(d.mean), sig(lo), sig(hi)),
+                    None => format!(" ({})", sig(d.mean)),
+                });
+                let _ = write!(b, "<td>{}{}</td>", mean, diff.unwrap_or_default());
+            }
+            b.push_str("</tr>\n");
+        }
+    }
+    b.push_str("</table>\n");
+    b
 }
 
 /// Which parameters matter: Morris μ* and σ, or Sobol first- and

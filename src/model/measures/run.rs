@@ -137,6 +137,10 @@ pub struct Summary {
     /// travel of an open site offering it, at the end of the run.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub coverage: BTreeMap<String, super::coverage::Coverage>,
+    /// By service with a minimum safe volume: its open units at the end of
+    /// the run and those that treated fewer over the last year.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub volume: BTreeMap<String, super::volume::Volume>,
 }
 
 /// Residents by age band (children 0–17, adults 18–64, older 65+) in the
@@ -799,6 +803,7 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
                 let residents: Vec<f64> = sim.residents().iter().map(|r| r.iter().sum()).collect();
                 super::coverage::coverage(world, sim.providers(), &residents)
             },
+            volume: super::volume::volumes(world, sim.providers()),
             population: world.grows().then(|| {
                 let sum = |rs: &[[f64; 3]]| rs.iter().fold([0.0; 3], |a, r| std::array::from_fn(|b| a[b] + r[b]));
                 let start: Vec<[f64; 3]> = world.localities.iter().map(|l| l.residents).collect();
