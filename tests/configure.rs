@@ -314,5 +314,14 @@ fn bad_search_specs_are_refused_and_nothing_is_written() {
     ccsim().arg("search").arg(&spec).arg("--out").arg(&out).arg("--quiet").assert().success();
     let found: Value = serde_json::from_str(&std::fs::read_to_string(&out).expect("written")).expect("JSON");
     assert_eq!(found["space"], 3);
-    assert!(!found["front"].as_array().expect("front").is_empty());
+    let front = found["front"].as_array().expect("front").len();
+    assert!(front > 0);
+    // The report draws every configuration measured and tabulates the front.
+    let doc = crate::report::render(&out, &dir.path().join("front.html"));
+    let figures = crate::report::figures(&doc);
+    let chart = figures.iter().find(|f| f.0 == "search-front").expect("a Pareto chart");
+    assert_eq!(chart.2, 3, "three configurations measured");
+    assert!(chart.3 >= 3 + front, "{chart:?}");
+    let rows = scraper::Selector::parse("table#front tr").expect("selector");
+    assert_eq!(doc.select(&rows).count(), front + 1);
 }

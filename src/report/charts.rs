@@ -622,3 +622,40 @@ pub fn scatter(title: &str, x_label: &str, y_label: &str, points: &[(f64, f64, f
     }
     Ok(svg)
 }
+
+/// A Pareto front on two measures: every configuration measured as a grey
+/// dot, those on the front in colour joined in order of the first measure.
+pub fn pareto(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    measured: &[(f64, f64)],
+    front: &[(f64, f64)],
+) -> Result<String, String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let body = root.titled(title, ("sans-serif", 18)).map_err(|e| e.to_string())?;
+        let (plot, legend_area) = body.split_horizontally(SIZE.0 - LEGEND_WIDTH);
+        let xs = range(measured.iter().chain(front).map(|p| p.0));
+        let ys = range(measured.iter().chain(front).map(|p| p.1));
+        let mut chart = cartesian(&plot, xs, ys)?;
+        mesh(&mut chart, x_label, y_label, Axis::Fitted, ys, false)?;
+        let grey = RGBColor(150, 150, 150);
+        chart
+            .draw_series(measured.iter().map(|&(x, y)| Circle::new((x, y), 3, grey.mix(0.6).filled())))
+            .map_err(|e| e.to_string())?;
+        let mut line: Vec<(f64, f64)> = front.to_vec();
+        line.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let c = colour(0);
+        let look = Look { colour: c, width: 2, dash: None, marker: None, patch: false };
+        draw_line(&mut chart, line, &look)?;
+        chart.draw_series(front.iter().map(|&(x, y)| Circle::new((x, y), 5, c.filled()))).map_err(|e| e.to_string())?;
+        let dots = Look { colour: grey, width: 0, dash: None, marker: Some(Marker::Dot), patch: false };
+        let on = Look { colour: c, width: 2, dash: None, marker: Some(Marker::Dot), patch: false };
+        side_legend(&legend_area, None, &[("measured".to_owned(), dots), ("on the front".to_owned(), on)])?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}

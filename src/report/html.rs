@@ -167,6 +167,7 @@ pub fn render(report: &Report) -> Result<String, String> {
         Report::Sweep(s) => sweep_page(s),
         Report::Explain(e) => explain_page(e),
         Report::Calibration(c) => super::calibration::html(c),
+        Report::Search(r) => super::search::html(r),
     }
 }
 

@@ -50,6 +50,8 @@ pub enum Report {
     Explain(Box<crate::explain::Explanation>),
     /// A `ccsim calibrate` directory.
     Calibration(Box<super::calibration::CalibrationReport>),
+    /// A `ccsim search` result.
+    Search(Box<crate::sweep::search::SearchResult>),
 }
 
 fn parse<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T, ReportError> {
@@ -104,10 +106,13 @@ pub fn finished_sweep(dir: &Path) -> Result<SweepReport, ReportError> {
 pub fn load(path: &Path) -> Result<Report, ReportError> {
     if !path.is_dir() {
         let text = crate::input::read_text(path, crate::input::MAX_JSON_BYTES).map_err(|e| fail(path, e))?;
-        let explanation = serde_json::from_str::<serde_json::Value>(&text)
-            .ok()
-            .is_some_and(|v| v.get("players").is_some() && v.get("measures").is_some());
-        return if explanation {
+        let value = serde_json::from_str::<serde_json::Value>(&text).ok();
+        let explanation = value.as_ref().is_some_and(|v| v.get("players").is_some() && v.get("measures").is_some());
+        let search = value.as_ref().is_some_and(|v| v.get("front").is_some() && v.get("evaluated").is_some());
+        return if search {
+            parse::<crate::sweep::search::SearchResult>(path, "ccsim search result")
+                .map(|s| Report::Search(Box::new(s)))
+        } else if explanation {
             parse::<crate::explain::Explanation>(path, "ccsim explain result").map(|e| Report::Explain(Box::new(e)))
         } else {
             parse::<RunOutput>(path, "ccsim run result").map(|r| Report::Run(Box::new(r)))

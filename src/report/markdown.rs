@@ -33,6 +33,7 @@ pub fn render(report: &Report) -> String {
     let mut t = String::new();
     match report {
         Report::Calibration(c) => t.push_str(&super::calibration::markdown(c)),
+        Report::Search(r) => t.push_str(&super::search::markdown(r)),
         Report::Explain(e) => {
             let _ = writeln!(t, "# Why {} and {} differ · {}\n", md(&e.to), md(&e.from), md(&e.scenario));
             for d in &e.measures {

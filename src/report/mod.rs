@@ -8,5 +8,6 @@ pub mod html;
 pub mod input;
 pub mod markdown;
 pub mod measures;
+pub mod search;
 
 pub use input::{Report, load};
