@@ -325,3 +325,40 @@ fn bad_search_specs_are_refused_and_nothing_is_written() {
     let rows = scraper::Selector::parse("table#front tr").expect("selector");
     assert_eq!(doc.select(&rows).count(), front + 1);
 }
+
+#[test]
+fn a_unit_with_too_few_midwives_for_its_births_is_above_the_staffing_standard() {
+    let v = json!({
+        "name": "staffing",
+        "time": {"horizon_weeks": 52, "warmup_weeks": 26},
+        "localities": [{"id": "l", "position": {"x": 0, "y": 0}, "population": 300000,
+                        "age_mix": {"children": 0, "adults": 1, "older": 0}}],
+        "services": {"maternity": {"urgency": "emergency", "referral_rate": {"adults": 17.3}, "complex_share": 0,
+                                   "tariff": 3700, "staff_hours": {"midwifery": 55},
+                                   "episodes_per_wte": {"midwifery": 28}}},
+        "providers": [
+            {"id": "short", "kind": "dgh", "position": {"x": 1, "y": 0}, "services": {"maternity": {"capacity": 60}},
+             "staff": {"midwifery": {"in_post": 20}}},
+            {"id": "ample", "kind": "dgh", "position": {"x": 30, "y": 0}, "services": {"maternity": {"capacity": 10}},
+             "staff": {"midwifery": {"in_post": 400}}}
+        ]
+    });
+    let s = crate::common::scenario(crate::common::frozen(v));
+    let out = model::run(&s, 4, false);
+    let st = &out.summary.staffing["maternity"]["midwifery"];
+    assert_eq!((st.standard, st.units), (28.0, 2));
+    assert_eq!(st.providers_above, vec!["short".to_owned()]);
+    // Each unit's births per WTE from the providers' own figures (one service: all their midwives).
+    let per_wte: Vec<f64> = out
+        .providers
+        .iter()
+        .map(|p| {
+            let m = &p.staff["midwifery"];
+            p.services["maternity"].annual_volume as f64 / (m.in_post + m.agency)
+        })
+        .collect();
+    assert!(per_wte[0] > 28.0 && per_wte[1] < 28.0, "{per_wte:?}");
+    let all: f64 = out.providers.iter().map(|p| p.services["maternity"].annual_volume as f64).sum::<f64>()
+        / out.providers.iter().map(|p| p.staff["midwifery"].in_post + p.staff["midwifery"].agency).sum::<f64>();
+    assert!((st.episodes_per_wte.expect("staff") - all).abs() < 1e-9 * all);
+}

@@ -52,7 +52,8 @@ fn seven() -> Value {
             "variable_cost": 500,
             "tariff": 3700,
             "baseline_risk": {"routine": 0.004, "complex": 0.025},
-            "min_safe_volume": 2000
+            "min_safe_volume": 2000,
+            "episodes_per_wte": {"midwifery": 28}
         },
         "gynaecology": {
             "name": "Gynaecology",

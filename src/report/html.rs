@@ -396,6 +396,30 @@ fn run_page(r: &RunOutput) -> Result<String, String> {
         }
         b.push_str("</table>\n");
     }
+    if !r.summary.staffing.is_empty() {
+        b.push_str(
+            "<h2>Staffing standards</h2>\n<p>Episodes over the last year per WTE of a staff group (in post and agency, \
+             each provider's by the hours each unit needs), against the standard set for the service.</p>\n\
+             <table><tr><th>service</th><th>staff group</th><th>standard a year</th><th>units</th>\
+             <th>episodes per WTE</th><th>above it</th><th>providers above</th></tr>\n",
+        );
+        for (service, groups) in &r.summary.staffing {
+            for (group, s) in groups {
+                let _ = writeln!(
+                    b,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    esc(service),
+                    esc(group),
+                    s.standard,
+                    s.units,
+                    s.episodes_per_wte.map_or_else(|| "–".to_owned(), |x| format!("{x:.1}")),
+                    s.above_standard,
+                    esc(&s.providers_above.join(", "))
+                );
+            }
+        }
+        b.push_str("</table>\n");
+    }
     b.push_str("<h2>Events</h2>\n");
     if r.events.is_empty() {
         b.push_str("<p>No failures, closures, mergers or timed changes.</p>\n");

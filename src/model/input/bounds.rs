@@ -38,6 +38,8 @@ pub const MAX_FIXED_COST: f64 = 1e10;
 pub const MAX_STAFF: f64 = 1e6;
 /// Staff hours per episode, per group.
 pub const MAX_STAFF_HOURS: f64 = 1e4;
+/// A staffing standard, episodes a year per WTE.
+pub const MAX_EPISODES_PER_WTE: f64 = 1e6;
 /// A provider's capacity for one service, episodes (or beds) a week.
 pub const MAX_CAPACITY: f64 = 1e7;
 /// A minimum safe volume, episodes a year.

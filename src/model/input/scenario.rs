@@ -412,6 +412,12 @@ pub struct ServiceSpec {
     /// `(1 + growth)^y` times year 0's. Default 0.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub growth: f64,
+    /// Staffing standards: the most episodes a year one WTE of a staff
+    /// group should see at a unit (`{"midwifery": 28}`: the Royal College
+    /// of Midwives' one midwife to 28 births). Reported against at the end
+    /// of a run (`summary.staffing`), not enforced. Default: none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub episodes_per_wte: BTreeMap<String, f64>,
 }
 
 fn one() -> f64 {
@@ -1010,6 +1016,20 @@ impl Scenario {
             check_range(p, &at("complex_share"), s.complex_share, 0.0, 1.0);
             for (g, h) in STAFF_GROUPS.iter().zip(s.staff_hours.by_group()) {
                 check_nonneg(p, &at(&format!("staff_hours.{g}")), h, MAX_STAFF_HOURS);
+            }
+            for (g, &n) in &s.episodes_per_wte {
+                let path = at(&format!("episodes_per_wte.{g}"));
+                if !STAFF_GROUPS.contains(&g.as_str()) {
+                    p.push(Problem::new(
+                        path,
+                        format!("expected a staff group ({}), found `{g}`", STAFF_GROUPS.join(", ")),
+                    ));
+                } else if !(n > 0.0 && n <= MAX_EPISODES_PER_WTE) {
+                    p.push(Problem::new(
+                        path,
+                        format!("expected episodes a year per WTE in (0, {MAX_EPISODES_PER_WTE}], found {n}"),
+                    ));
+                }
             }
             check_nonneg(p, &at("variable_cost"), s.variable_cost, MAX_MONEY);
             check_name(p, &at("name"), &s.name);

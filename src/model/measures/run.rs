@@ -141,6 +141,10 @@ pub struct Summary {
     /// the run and those that treated fewer over the last year.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub volume: BTreeMap<String, super::volume::Volume>,
+    /// By service and staff group with a staffing standard: its open units
+    /// at the end of the run, their episodes per WTE and those above it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub staffing: BTreeMap<String, BTreeMap<String, super::staffing::Staffing>>,
 }
 
 /// Residents by age band (children 0–17, adults 18–64, older 65+) in the
@@ -804,6 +808,7 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
                 super::coverage::coverage(world, sim.providers(), &residents)
             },
             volume: super::volume::volumes(world, sim.providers()),
+            staffing: super::staffing::staffing(world, sim.providers()),
             population: world.grows().then(|| {
                 let sum = |rs: &[[f64; 3]]| rs.iter().fold([0.0; 3], |a, r| std::array::from_fn(|b| a[b] + r[b]));
                 let start: Vec<[f64; 3]> = world.localities.iter().map(|l| l.residents).collect();

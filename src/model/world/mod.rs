@@ -132,6 +132,8 @@ pub struct Service {
     pub bed_days: f64,
     /// Yearly growth of the referral rate per resident.
     pub growth: f64,
+    /// Staffing standards: most episodes a year per WTE, by group.
+    pub episodes_per_wte: [Option<f64>; 4],
 }
 
 impl Service {
@@ -493,6 +495,9 @@ impl World {
                 stay: v.length_of_stay_weeks,
                 bed_days: v.bed_days,
                 growth: v.growth,
+                episodes_per_wte: std::array::from_fn(|g| {
+                    v.episodes_per_wte.get(crate::model::scenario::STAFF_GROUPS[g]).copied()
+                }),
             })
             .collect();
         let service_index = |id: &str| s.services.keys().position(|k| k == id);
