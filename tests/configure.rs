@@ -362,3 +362,18 @@ fn a_unit_with_too_few_midwives_for_its_births_is_above_the_staffing_standard() 
         / out.providers.iter().map(|p| p.staff["midwifery"].in_post + p.staff["midwifery"].agency).sum::<f64>();
     assert!((st.episodes_per_wte.expect("staff") - all).abs() < 1e-9 * all);
 }
+
+#[test]
+fn a_closed_unit_never_goes_to_a_trust_losing_the_service_in_the_same_configuration() {
+    let base = builtin("cheshire-merseyside").expect("built in");
+    // Warrington's nearest maternity unit is Whiston, whose trust closes both its units here.
+    let changes = [close("RWWWH", "maternity"), close("RBN01", "maternity"), close("RVY02", "maternity")];
+    let (after, log) = configure(&base, &changes).expect("valid");
+    assert!(!log[0].contains("st-helens-and-knowsley"), "{log:?}");
+    let st_helens = after.providers.iter().find(|p| p.id == "st-helens-and-knowsley").expect("there");
+    assert!(!st_helens.services.contains_key("maternity"));
+    assert!(near(totals(&after, "maternity").0, totals(&base, "maternity").0));
+    // Closed one at a time, Warrington's unit goes to Whiston.
+    let (_, alone) = configure(&base, &changes[..1]).expect("valid");
+    assert!(alone[0].contains("moves to st-helens-and-knowsley"), "{alone:?}");
+}

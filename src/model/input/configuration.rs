@@ -36,7 +36,7 @@
 //!   of it (as a closure, to the named site's provider rather than the
 //!   nearest); within one trust it only changes the site.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::scenario::{Capability, Position, ProviderKind, ProviderSpec, Scenario, StartList};
 
@@ -191,16 +191,32 @@ struct Place {
 /// the reason; the result is validated.
 pub fn configure(base: &Scenario, changes: &[Change]) -> Result<(Scenario, Vec<String>), String> {
     let mut s = base.clone();
-    // Units leaving their trust in this configuration: no receiver is among them.
-    let mut leaving: BTreeSet<(usize, String)> = BTreeSet::new();
+    // Services their trusts lose in this configuration (every place offering
+    // one closes, or moves to another trust): no receiver is among them.
+    let mut closing: BTreeMap<(usize, String), BTreeSet<Option<usize>>> = BTreeMap::new();
     for c in changes {
         if let Change::Close { place, service } | Change::Move { from: place, service, .. } = c {
             let at = find(&s, place).map_err(|e| format!("{}: {e}", c.flag()))?;
-            if last_place(&s, at, service) {
-                leaving.insert((at.provider, service.clone()));
+            if let Change::Move { to, .. } = c
+                && find(&s, to).is_ok_and(|b| b.provider == at.provider)
+            {
+                continue;
             }
+            closing.entry((at.provider, service.clone())).or_default().insert(at.site);
         }
     }
+    let leaving: BTreeSet<(usize, String)> = closing
+        .into_iter()
+        .filter(|((p, service), closed)| {
+            let sites = &s.providers[*p].sites;
+            sites
+                .iter()
+                .enumerate()
+                .filter(|(_, x)| x.services.contains(service))
+                .all(|(j, _)| closed.contains(&Some(j)))
+        })
+        .map(|(key, _)| key)
+        .collect();
     let mut log = Vec::new();
     for c in changes {
         let line = apply(&mut s, c, &leaving).map_err(|e| format!("{}: {e}", c.flag()))?;
