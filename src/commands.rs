@@ -405,8 +405,8 @@ fn scenario_configure(args: &ConfigureArgs) -> Result<()> {
     ));
     if let Some(name) = &args.name {
         scenario.name.clone_from(name);
+        scenario.validate().map_err(|p| anyhow!("--name: {}", p[0]))?;
     }
-    scenario.validate().map_err(|p| anyhow!("--name: {}", p[0]))?;
     for line in &log {
         eprintln!("note: {line}");
     }

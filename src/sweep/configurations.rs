@@ -69,14 +69,11 @@ fn push(out: &mut Vec<Configuration>, c: Configuration, origin: &str) -> Result<
     Ok(())
 }
 
-/// n choose k, or `None` above [`MAX_CONFIGURATIONS`].
-fn choose(n: u64, k: u64) -> Option<u64> {
+/// n choose k (k ≤ n), or `None` when it does not fit in a `u64`.
+pub fn binomial(n: u64, k: u64) -> Option<u64> {
     let mut c: u64 = 1;
     for i in 0..k.min(n - k) {
         c = c.checked_mul(n - i)? / (i + 1);
-        if c > MAX_CONFIGURATIONS {
-            return None;
-        }
     }
     Some(c)
 }
@@ -99,7 +96,7 @@ fn subsets(spec: &SubsetsSpec) -> Result<Vec<Configuration>, String> {
             n.saturating_sub(1)
         ));
     }
-    if choose(n as u64, keep as u64).is_none() {
+    if binomial(n as u64, keep as u64).is_none_or(|c| c > MAX_CONFIGURATIONS) {
         return Err(format!(
             "{at}.keep`: {keep} of {n} sites is more than the {MAX_CONFIGURATIONS} configurations one sweep may compare"
         ));
@@ -149,8 +146,9 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), 11);
         assert!(all[1..].iter().all(|c| c.changes.len() == 2));
-        assert_eq!(choose(5, 3), Some(10));
-        assert_eq!(choose(30, 15), None);
+        assert_eq!(binomial(5, 3), Some(10));
+        assert_eq!(binomial(30, 15), Some(155_117_520));
+        assert_eq!(binomial(200, 100), None);
     }
 
     #[test]

@@ -25,11 +25,12 @@ use rand::RngExt;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::configurations::CURRENT;
+use super::configurations::{CURRENT, binomial};
 use super::plan::{self, Plan};
 use super::spec::{ArmSpec, ScenarioRef, SweepSpec};
 use super::stats::{Accumulator, Stat, flatten};
 use crate::input;
+use crate::model::Scenario;
 use crate::model::configuration::{Change, configure};
 
 /// Whether an objective is made small or large.
@@ -146,7 +147,8 @@ pub fn load(path: &Path) -> Result<Search, String> {
 pub struct Search {
     spec: SearchSpec,
     plan: Plan,
-    objectives: Vec<(String, Direction)>,
+    /// The scenario every configuration changes: the base under the arm.
+    base: Scenario,
 }
 
 impl Search {
@@ -196,27 +198,25 @@ impl Search {
         let plan = plan::plan(sweep, dir)?;
         let names = plan.metric_names()?;
         for path in spec.objectives.keys() {
-            if names.binary_search(path).is_err() {
+            if !names.contains(path) {
                 return Err(format!(
                     "at `objectives.{path}`: no summary metric has this path; nearest: {}",
                     super::paths::nearest(path, &names, 3).join(", ")
                 ));
             }
         }
-        let objectives = spec.objectives.iter().map(|(k, d)| (k.clone(), *d)).collect();
-        let search = Search { spec, plan, objectives };
+        let base = plan.scenario(0, 0)?;
         // Every candidate is a place that offers the service now (the current
         // configuration keeps them all); closing one alone may still be refused.
-        let base = search.plan.scenario(0, 0)?;
-        for (i, site) in search.spec.sites.iter().enumerate() {
-            let close = [Change::Close { place: site.clone(), service: search.spec.service.clone() }];
+        for (i, site) in spec.sites.iter().enumerate() {
+            let close = [Change::Close { place: site.clone(), service: spec.service.clone() }];
             if let Err(e) = configure(&base, &close)
                 && (e.contains("does not offer") || e.contains("no site") || e.contains("no service"))
             {
                 return Err(format!("at `sites[{i}]`: {e}"));
             }
         }
-        Ok(search)
+        Ok(Search { spec, plan, base })
     }
 
     /// Most configurations it measures.
@@ -237,7 +237,7 @@ impl Search {
     pub fn space(&self) -> u64 {
         let n = self.spec.sites.len() as u64;
         let (lo, hi) = (u64::from(self.spec.min_keep.unwrap_or(1)), self.spec.max_keep.map_or(n, u64::from));
-        (lo..=hi).map(|k| binomial(n, k)).sum()
+        (lo..=hi).map(|k| binomial(n, k).unwrap_or(u64::MAX)).fold(0, u64::saturating_add)
     }
 
     fn changes(&self, m: Mask) -> Vec<Change> {
@@ -257,12 +257,17 @@ impl Search {
 
     /// Each objective's mean over the replicates, or why the configuration cannot be made.
     fn measure(&self, m: Mask) -> Result<BTreeMap<String, Stat>, String> {
-        let base = self.plan.scenario(0, 0)?;
-        let scenario = if m == self.all() { base } else { configure(&base, &self.changes(m))?.0 };
-        let paths: Vec<String> = self.objectives.iter().map(|(k, _)| k.clone()).collect();
+        let configured;
+        let scenario = if m == self.all() {
+            &self.base
+        } else {
+            configured = configure(&self.base, &self.changes(m))?.0;
+            &configured
+        };
+        let paths: Vec<String> = self.spec.objectives.keys().cloned().collect();
         let mut acc: Vec<Accumulator> = vec![Accumulator::default(); paths.len()];
         for r in 0..self.spec.replicates {
-            let out = crate::model::run(&scenario, self.plan.seed(0, r), false);
+            let out = crate::model::run(scenario, self.plan.seed(0, r), false);
             let summary = serde_json::to_value(&out.summary).map_err(|e| e.to_string())?;
             let flat = flatten(&summary, Some(&paths));
             for (a, p) in acc.iter_mut().zip(&paths) {
@@ -276,7 +281,8 @@ impl Search {
 
     /// The objective vector to minimise.
     fn costs(&self, e: &BTreeMap<String, Stat>) -> Vec<f64> {
-        self.objectives
+        self.spec
+            .objectives
             .iter()
             .map(|(k, d)| {
                 let x = e.get(k).map_or(f64::NAN, |s| s.mean);
@@ -365,7 +371,7 @@ impl Search {
             }
         };
         let mut front: Vec<Evaluation> = state.front().iter().map(|m| state.measured[m].clone()).collect();
-        let first = self.objectives[0].0.clone();
+        let first = self.spec.objectives.keys().next().expect("two or three objectives").clone();
         front.sort_by(|a, b| a.objectives[&first].mean.total_cmp(&b.objectives[&first].mean).then(a.name.cmp(&b.name)));
         let mut evaluated: Vec<Evaluation> = state.measured.values().cloned().collect();
         evaluated.sort_by_key(|e| e.order);
@@ -413,10 +419,6 @@ pub fn dominates(a: &[f64], b: &[f64]) -> bool {
     a.iter().zip(b).all(|(x, y)| x <= y) && a.iter().zip(b).any(|(x, y)| x < y)
 }
 
-fn binomial(n: u64, k: u64) -> u64 {
-    (0..k).fold(1u64, |c, i| c.saturating_mul(n - i) / (i + 1))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -427,7 +429,5 @@ mod tests {
         assert!(!dominates(&[1.0, 2.0], &[1.0, 2.0]));
         assert!(!dominates(&[0.0, 4.0], &[1.0, 3.0]));
         assert!(!dominates(&[f64::NAN, 1.0], &[1.0, 2.0]));
-        assert_eq!(binomial(5, 3), 10);
-        assert_eq!((1..=5).map(|k| binomial(5, k)).sum::<u64>(), 31);
     }
 }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::model::World;
-use crate::model::configuration::{UnitLoad, unit_shares};
+use crate::model::configuration::unit_shares;
 use crate::model::provider::ProviderState;
 use crate::model::scenario::STAFF_GROUPS;
 
@@ -44,17 +44,7 @@ pub fn staffing(world: &World, providers: &[ProviderState]) -> BTreeMap<String, 
                 if !state.open || state.units[s.index()].is_none() {
                     continue;
                 }
-                let loads: Vec<UnitLoad> = state
-                    .units
-                    .iter()
-                    .zip(&world.services)
-                    .map(|(u, x)| UnitLoad {
-                        throughput: u.as_ref().map_or(0.0, |u| u.throughput()),
-                        staff_hours: x.staff_hours,
-                        tariff: x.tariff,
-                        bed_days: x.bed_days,
-                    })
-                    .collect();
+                let loads = state.unit_loads(&world.services, |si| world.services[si].tariff);
                 let share = unit_shares(&loads, s.index()).staff[g];
                 let staff = &state.staff[g];
                 let mine = (staff.in_post() + staff.agency) * share;

@@ -7,8 +7,10 @@ use super::before_decision::Before;
 use super::queue::{Cohort, WaitingList};
 use super::routing::NO_CAPACITY_WAIT;
 use crate::model::accounts::Accounts;
+use crate::model::configuration::UnitLoad;
 use crate::model::money::Money;
 use crate::model::scenario::Capability;
+use crate::model::world::Service;
 
 /// Weeks in the trailing window that defines a unit's annual volume.
 const VOLUME_WINDOW: usize = 52;
@@ -274,6 +276,24 @@ pub struct ProviderState {
 }
 
 impl ProviderState {
+    /// What each of its units needs at full capacity (no throughput for a
+    /// service it does not offer), in service order, valuing an episode at
+    /// `tariffs[s]`: the basis of a unit's share of staff, beds and fixed
+    /// costs ([`unit_shares`](crate::model::configuration::unit_shares)).
+    pub fn unit_loads(&self, services: &[Service], tariffs: impl Fn(usize) -> f64) -> Vec<UnitLoad> {
+        self.units
+            .iter()
+            .zip(services)
+            .enumerate()
+            .map(|(si, (u, v))| UnitLoad {
+                throughput: u.as_ref().map_or(0.0, Unit::throughput),
+                staff_hours: v.staff_hours,
+                tariff: tariffs(si),
+                bed_days: v.bed_days,
+            })
+            .collect()
+    }
+
     /// How many episodes that take `bed_days` each the beds left this week
     /// allow (no limit for a service without bed-days or a provider without beds).
     pub(super) fn bed_room(&self, bed_days: f64) -> u32 {

@@ -22,7 +22,7 @@
 //! acquirer straight into failure.
 
 use super::engine::{Event, Simulation, Unit};
-use crate::model::configuration::{Shares, UnitLoad, unit_shares};
+use crate::model::configuration::{Shares, unit_shares};
 use crate::model::money::Money;
 use crate::model::world::{ProviderId, ServiceId};
 
@@ -199,20 +199,7 @@ impl Simulation {
             return;
         }
         // Its shares of staff, fixed costs and beds, by the rules of a configuration.
-        let loads: Vec<UnitLoad> = donor
-            .units
-            .iter()
-            .enumerate()
-            .map(|(si, u)| {
-                let v = &self.world.services[si];
-                UnitLoad {
-                    throughput: u.as_ref().map_or(0.0, Unit::throughput),
-                    staff_hours: v.staff_hours,
-                    tariff: self.tariffs[si],
-                    bed_days: v.bed_days,
-                }
-            })
-            .collect();
+        let loads = donor.unit_loads(&self.world.services, |si| self.tariffs[si]);
         let Shares { staff: staff_share, fixed: fixed_share, beds: bed_share } = unit_shares(&loads, s.index());
         let donor = &mut self.providers[from.index()];
         let unit: Unit = donor.units[s.index()].take().expect("checked above");
