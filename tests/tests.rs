@@ -24,4 +24,5 @@ mod regimes;
 mod report;
 mod sensitivity;
 mod sweep;
+mod transfers;
 mod validate;

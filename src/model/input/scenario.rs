@@ -418,6 +418,37 @@ pub struct ServiceSpec {
     /// of a run (`summary.staffing`), not enforced. Default: none.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub episodes_per_wte: BTreeMap<String, f64>,
+    /// Transfers between levels of care (emergency services). Default: none.
+    #[serde(default, skip_serializing_if = "Transfers::is_none")]
+    pub transfers: Transfers,
+}
+
+/// Complex cases that are not recognised in time to go straight to a unit
+/// of the complex level: they present at the quickest unit of the service
+/// to reach, whatever its level, and one of the routine level transfers
+/// them to the nearest open unit of the complex level (a baby needing
+/// intensive care born where there is no neonatal intensive care unit).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Transfers {
+    /// Share of complex cases that present at the nearest unit of any
+    /// level. Default 0.
+    pub unplanned_share: f64,
+    /// Odds ratio of an adverse outcome for a transferred case against one
+    /// treated where it first presented. Default 1.
+    pub risk_odds: f64,
+}
+
+impl Default for Transfers {
+    fn default() -> Self {
+        Transfers { unplanned_share: 0.0, risk_odds: 1.0 }
+    }
+}
+
+impl Transfers {
+    fn is_none(&self) -> bool {
+        *self == Transfers::default()
+    }
 }
 
 fn one() -> f64 {
@@ -1044,6 +1075,17 @@ impl Scenario {
                 check_range(p, &at("length_of_stay_weeks"), s.length_of_stay_weeks, 1.0, 520.0);
             }
             check_range(p, &at("growth"), s.growth, -0.1, 0.1);
+            check_range(p, &at("transfers.unplanned_share"), s.transfers.unplanned_share, 0.0, 1.0);
+            check_range(p, &at("transfers.risk_odds"), s.transfers.risk_odds, 1e-3, 1e3);
+            if s.urgency == Urgency::Elective && s.transfers.unplanned_share > 0.0 {
+                p.push(Problem::new(
+                    at("transfers.unplanned_share"),
+                    format!(
+                        "expected 0 for an elective service (its complex cases are planned), found {}",
+                        s.transfers.unplanned_share
+                    ),
+                ));
+            }
         }
     }
 

@@ -286,6 +286,8 @@ pub struct Metrics {
     pub utilisation_cv_sum: f64,
     /// Σ over weeks of mean quality across open providers.
     pub quality_sum: f64,
+    /// Transfers between levels of care, by service.
+    pub transfers: Vec<super::transfers::TransferTally>,
 }
 
 impl Metrics {
@@ -318,6 +320,7 @@ impl Metrics {
             recruited_abroad: 0.0,
             utilisation_cv_sum: 0.0,
             quality_sum: 0.0,
+            transfers: vec![super::transfers::TransferTally::default(); s],
         }
     }
 

@@ -145,6 +145,10 @@ pub struct Summary {
     /// at the end of the run, their episodes per WTE and those above it.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub staffing: BTreeMap<String, BTreeMap<String, super::staffing::Staffing>>,
+    /// By service whose complex cases may first present at a unit of the
+    /// routine level: transfers between levels and for want of room.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub transfers: BTreeMap<String, super::transfers::Transfers>,
 }
 
 /// Residents by age band (children 0–17, adults 18–64, older 65+) in the
@@ -809,6 +813,10 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
             },
             volume: super::volume::volumes(world, sim.providers()),
             staffing: super::staffing::staffing(world, sim.providers()),
+            transfers: {
+                let for_room: Vec<u64> = world.service_ids().map(|s| m.tally_of(s).diverted).collect();
+                super::transfers::summary(world, &m.transfers, &for_room)
+            },
             population: world.grows().then(|| {
                 let sum = |rs: &[[f64; 3]]| rs.iter().fold([0.0; 3], |a, r| std::array::from_fn(|b| a[b] + r[b]));
                 let start: Vec<[f64; 3]> = world.localities.iter().map(|l| l.residents).collect();

@@ -109,7 +109,7 @@ mod tests {
     use rand::SeedableRng;
 
     fn cohort(count: u32) -> Cohort {
-        Cohort { arrival: 10, locality: LocalityId(0), complexity: 0, risk_of: 0, before: 0, count }
+        Cohort { arrival: 10, locality: LocalityId(0), case: crate::model::queue::Case::Routine, risk_of: 0, before: 0, count }
     }
 
     #[test]

@@ -17,13 +17,14 @@ use serde::{Deserialize, Serialize};
 use super::before_decision::{BandDraws, Before};
 use super::draws::{PoissonTable, binomial};
 use super::outcome::{self, Conditions};
-use super::queue::Cohort;
+use super::queue::{Case, Cohort};
 use super::rng::{Key, Keyed, Stream};
 use super::routing::{self, Catchments, NO_CAPACITY_WAIT, Snapshot};
 use super::workforce::Pipeline;
 use crate::model::metrics::{Accounts, Metrics, OutOfAreaRecord, TreatedRecord, group};
 use crate::model::money::Money;
 use crate::model::regime::Regime;
+use crate::model::scenario::Capability;
 use crate::model::timeline::{Change, Knob};
 use crate::model::world::{LocalityId, OLDER, ProviderId, ServiceId, World};
 
@@ -739,6 +740,7 @@ impl Simulation {
             let residents = self.residents[l.index()];
             for s in self.world.service_ids() {
                 let svc = &self.world.services[s.index()];
+                let unplanned_share = svc.unplanned_share;
                 let multiplier = self.demand_multiplier[s.index() * nl + l.index()] * self.rate_growth[s.index()];
                 // One stream for this locality, service and week: every
                 // referral is drawn before anything is routed, so however
@@ -778,24 +780,36 @@ impl Simulation {
                         if measuring {
                             self.metrics.tally(s, g).substituted += u64::from(substituted);
                         }
-                        self.route(l, c, 0, substituted, s);
+                        self.route(l, c, 0, Case::Routine, substituted, s);
                     }
-                    self.route(l, s, k, n - substituted, s);
+                    let n = n - substituted;
+                    if k == 0 || unplanned_share == 0.0 {
+                        self.route(l, s, k, Case::of_level(k), n, s);
+                        continue;
+                    }
+                    // Complex cases not recognised in time go where a routine case would.
+                    let unplanned = binomial(self.rng.current(), n, unplanned_share);
+                    if measuring {
+                        self.metrics.transfers[s.index()].complex += u64::from(n);
+                    }
+                    self.route(l, s, 0, Case::Complex, unplanned, s);
+                    self.route(l, s, 1, Case::Complex, n - unplanned, s);
                 }
             }
         }
     }
 
     /// Splits `n` referrals between the network's pathway and patient choice
-    /// by the regime's routing mix, then between providers.
-    /// `risk_of` is the service whose baseline risk the patients carry.
-    fn route(&mut self, l: LocalityId, s: ServiceId, k: usize, n: u32, risk_of: ServiceId) {
+    /// by the regime's routing mix, then between providers able to take
+    /// cases of level `k`. `case` is what the patients need, and `risk_of`
+    /// the service whose baseline risk they carry.
+    fn route(&mut self, l: LocalityId, s: ServiceId, k: usize, case: Case, n: u32, risk_of: ServiceId) {
         if n == 0 {
             return;
         }
         let risk_of = u16::try_from(risk_of.0).expect("at most MAX_SERVICES services (checked on load)");
         let cohort =
-            Cohort { arrival: self.week as i32, locality: l, complexity: k as u8, risk_of, before: 0, count: 0 };
+            Cohort { arrival: self.week as i32, locality: l, case, risk_of, before: 0, count: 0 };
         // Patients' welfare where patients could choose: the log-sum of their
         // choice set when they choose, the utility of where they are sent
         // when the network routes them.
@@ -862,7 +876,9 @@ impl Simulation {
         t.utility += f64::from(n) * utility;
     }
 
-    /// Hands patients to a provider's unit; with no provider they leave the region.
+    /// Hands patients to a provider's unit; with no provider they leave the
+    /// region. Complex emergency cases at a unit of the routine level are
+    /// transferred.
     fn deliver(&mut self, p: Option<ProviderId>, s: ServiceId, c: Cohort) {
         if c.count == 0 {
             return;
@@ -875,6 +891,10 @@ impl Simulation {
         let unit = self.providers[p.index()].units[s.index()]
             .as_mut()
             .expect("routing only picks providers offering the service");
+        if c.case == Case::Complex && unit.capability == Capability::Routine {
+            self.transfer(p, s, c);
+            return;
+        }
         unit.interval_arrivals += u64::from(c.count);
         if elective {
             let queue = &mut unit.queue;
@@ -890,6 +910,25 @@ impl Simulation {
         } else {
             unit.arrivals.push(c);
         }
+    }
+
+    /// Moves complex cases that presented at `from`, a unit of the routine
+    /// level, to the nearest open unit of the complex level (out of the
+    /// region when there is none), counting the transfer and the road
+    /// between the two units. The unit they leave gives them no episode.
+    fn transfer(&mut self, from: ProviderId, s: ServiceId, c: Cohort) {
+        let at = self.world.place_of(c.locality, from, s);
+        let Some((to, straight)) = self.catchments.transfer_to(&self.world, &self.snapshot, from, at, s) else {
+            self.leave_region(s, c);
+            return;
+        };
+        if self.measuring() {
+            let geo = &self.world.geography;
+            let rurality = self.world.localities[c.locality.index()].rurality;
+            let minutes = geo.travel_time.minutes(rurality, straight);
+            self.metrics.transfers[s.index()].record(from, to, c.count, minutes, geo.circuity * straight);
+        }
+        self.deliver(Some(to), s, Cohort { case: Case::Transferred, ..c });
     }
 
     fn leave_region(&mut self, s: ServiceId, c: Cohort) {
@@ -996,7 +1035,7 @@ impl Simulation {
             self.metrics.tally(s, g).diverted += u64::from(c.count);
         }
         let mut left = c.count;
-        let (listed, flags) = self.catchments.capable_flagged(s, usize::from(c.complexity), l);
+        let (listed, flags) = self.catchments.capable_flagged(s, c.case.level(), l);
         for (&q, &f) in listed.iter().zip(flags) {
             if left == 0 {
                 break;
@@ -1062,7 +1101,7 @@ impl Simulation {
             let svc = &self.world.services[t.service.index()];
             let p = &self.providers[t.provider.index()];
             let u = p.units[t.service.index()].as_ref().expect("treated at an offered unit");
-            let k = usize::from(t.cohort.complexity);
+            let k = t.cohort.case.level();
             let conditions = Conditions {
                 quality: effective_quality[t.provider.index()],
                 annual_volume: u.annual_volume() as f64,
@@ -1071,9 +1110,16 @@ impl Simulation {
             };
             // Patients carry the baseline risk of the service they were referred for.
             let own = &self.world.services[usize::from(t.cohort.risk_of)];
-            let z = outcome::provider_logit(&self.world.outcome, own.baseline_logit[k], &conditions);
+            let transferred = t.cohort.case == Case::Transferred;
+            let moved = if transferred { svc.transfer_log_odds } else { 0.0 };
+            let z = outcome::provider_logit(&self.world.outcome, own.baseline_logit[k], &conditions) + moved;
             let risk = outcome::probability(&self.world.outcome, z, t.wait);
             let adverse = binomial(self.rng.current(), t.cohort.count, risk);
+            if measuring && transferred {
+                let tally = &mut self.metrics.transfers[t.service.index()];
+                tally.treated += u64::from(t.cohort.count);
+                tally.adverse += u64::from(adverse);
+            }
             let n = u64::from(t.cohort.count);
             self.ledger.treated += n;
             self.counts.treated += n;
@@ -1137,7 +1183,7 @@ impl Simulation {
                 self.rng.at(Key { purpose: Stream::Outcomes, first: elsewhere, second: s.0, week: self.week });
             }
             let own = &self.world.services[usize::from(c.risk_of)];
-            let k = usize::from(c.complexity);
+            let k = c.case.level();
             let z = own.baseline_logit[k] + ooa.risk_odds.ln() + self.world.outcome.wait * ooa.extra_wait_weeks;
             let risk = outcome::probability(&self.world.outcome, z, 0);
             let adverse = binomial(self.rng.current(), c.count, risk);

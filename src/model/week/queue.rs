@@ -20,8 +20,8 @@ pub struct Cohort {
     pub arrival: i32,
     /// Where the patients live.
     pub locality: LocalityId,
-    /// 0 routine, 1 complex.
-    pub complexity: u8,
+    /// What they need, and whether they were moved for it.
+    pub case: Case,
     /// The service whose baseline risk the patients carry: the one they
     /// were referred for (for patients whom integration moved to community
     /// care, the acute service they would have had).
@@ -32,6 +32,31 @@ pub struct Cohort {
     pub before: u8,
     /// Number of patients.
     pub count: u32,
+}
+
+/// What a cohort's patients need, and whether they have been moved for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Case {
+    /// Any unit of the service can treat them.
+    Routine,
+    /// Only a unit at the complex level can treat them.
+    Complex,
+    /// Complex, and transferred from a unit of the routine level where they
+    /// first presented (`services.<id>.transfers`).
+    Transferred,
+}
+
+impl Case {
+    /// The case of level `k` (0 routine, 1 complex) that has not moved.
+    pub fn of_level(k: usize) -> Case {
+        if k == 0 { Case::Routine } else { Case::Complex }
+    }
+
+    /// The level of care it needs: 0 routine, 1 complex.
+    #[inline]
+    pub fn level(self) -> usize {
+        usize::from(self != Case::Routine)
+    }
 }
 
 impl Cohort {
@@ -130,7 +155,7 @@ mod tests {
     use super::*;
 
     fn cohort(arrival: i32, count: u32) -> Cohort {
-        Cohort { arrival, locality: LocalityId(0), complexity: 0, risk_of: 0, before: 0, count }
+        Cohort { arrival, locality: LocalityId(0), case: Case::Routine, risk_of: 0, before: 0, count }
     }
 
     #[test]

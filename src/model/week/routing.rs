@@ -150,6 +150,27 @@ impl Catchments {
         &self.lists[self.at(s, k, l)]
     }
 
+    /// Where a complex case of service `s` that presented at `from`'s place
+    /// `at` is transferred: the nearest open provider other than `from`
+    /// that can take it (straight-line km to its nearest place seeing the
+    /// service; ties by id), with that distance.
+    pub fn transfer_to(
+        &self,
+        world: &World,
+        snap: &Snapshot,
+        from: ProviderId,
+        at: (f64, f64),
+        s: ServiceId,
+    ) -> Option<(ProviderId, f64)> {
+        self.capable_all[s.index() * 2 + 1]
+            .iter()
+            .filter(|&&q| q != from && snap.is_open(q, s))
+            .map(|&q| (q, world.straight_km_to(at, q, s)))
+            .min_by(|a, b| {
+                a.1.total_cmp(&b.1).then_with(|| world.providers[a.0.index()].id.cmp(&world.providers[b.0.index()].id))
+            })
+    }
+
     /// The same providers with their flags ([`WITHIN_DIVERSION`],
     /// [`WITHIN_MUTUAL_AID`]).
     #[inline]

@@ -63,7 +63,7 @@ impl Simulation {
                     unit.queue.push(Cohort {
                         arrival: -(wait as i32),
                         locality: LocalityId((i / 2) as u32),
-                        complexity: (i % 2) as u8,
+                        case: crate::model::queue::Case::of_level(i % 2),
                         risk_of: s as u16,
                         before: 0,
                         count,

@@ -134,6 +134,10 @@ pub struct Service {
     pub growth: f64,
     /// Staffing standards: most episodes a year per WTE, by group.
     pub episodes_per_wte: [Option<f64>; 4],
+    /// Share of complex cases that present at the nearest unit of any level.
+    pub unplanned_share: f64,
+    /// Log odds ratio of an adverse outcome for a case transferred between levels.
+    pub transfer_log_odds: f64,
 }
 
 impl Service {
@@ -495,6 +499,8 @@ impl World {
                 stay: v.length_of_stay_weeks,
                 bed_days: v.bed_days,
                 growth: v.growth,
+                unplanned_share: v.transfers.unplanned_share,
+                transfer_log_odds: v.transfers.risk_odds.ln(),
                 episodes_per_wte: std::array::from_fn(|g| {
                     v.episodes_per_wte.get(crate::model::scenario::STAFF_GROUPS[g]).copied()
                 }),
@@ -802,6 +808,27 @@ impl World {
     pub fn site_of(&self, l: LocalityId, p: ProviderId, s: ServiceId) -> Option<usize> {
         let sites = &self.providers[p.index()].sites;
         nearest_site(&self.localities[l.index()], sites, s.index(), &self.geography).map(|(i, _)| i)
+    }
+
+    /// Where patients from `l` see provider `p` for service `s`: the
+    /// position of [`World::site_of`], else the provider's.
+    pub fn place_of(&self, l: LocalityId, p: ProviderId, s: ServiceId) -> (f64, f64) {
+        let provider = &self.providers[p.index()];
+        self.site_of(l, p, s).map_or((provider.x, provider.y), |i| (provider.sites[i].x, provider.sites[i].y))
+    }
+
+    /// Straight-line km from a point to the nearest place where provider
+    /// `p` sees service `s` (its sites seeing it, else its position).
+    pub fn straight_km_to(&self, (x, y): (f64, f64), p: ProviderId, s: ServiceId) -> f64 {
+        let provider = &self.providers[p.index()];
+        let km = |(px, py): (f64, f64)| ((px - x).powi(2) + (py - y).powi(2)).sqrt();
+        provider
+            .sites
+            .iter()
+            .filter(|site| site.sees[s.index()])
+            .map(|site| km((site.x, site.y)))
+            .min_by(f64::total_cmp)
+            .unwrap_or_else(|| km((provider.x, provider.y)))
     }
 
     /// The designated hub for complex cases of service `s`.

@@ -1,0 +1,113 @@
+//! Transfers between levels of care: a complex case that presents at a unit
+//! of the routine level (a baby needing intensive care born where there is
+//! only a local neonatal unit) is moved to the nearest unit of the complex
+//! level, counted, and carries the transfer's odds of harm.
+
+use ccsim::model::scenario::Rurality;
+use ccsim::model::travel::TravelTimes;
+use crate::common::{frozen, run, run_conserving, scenario};
+use serde_json::{Value, json};
+
+/// Odds ratio of harm for a transferred baby in these tests.
+const ODDS: f64 = 3.0;
+/// Baseline risk of a complex case.
+const COMPLEX_RISK: f64 = 0.05;
+
+/// A town beside a local neonatal unit (routine level) and, 79 km away
+/// beyond the choice radius, a neonatal intensive care unit (complex). Half
+/// the babies need intensive care; `unplanned` of those are born in the
+/// town's unit. `local` is the local unit's level.
+fn world(unplanned: f64, local: &str) -> Value {
+    frozen(json!({
+        "name": "transfers",
+        "time": {"warmup_weeks": 0, "horizon_weeks": 260},
+        "choice": {"radius_km": 30.0},
+        "localities": [{
+            "id": "town",
+            "position": {"x": 0.0, "y": 0.0},
+            "population": 52000.0,
+            "age_mix": {"children": 0.0, "adults": 1.0, "older": 0.0}
+        }],
+        "services": {"neonatal": {
+            "urgency": "emergency",
+            "referral_rate": {"adults": 40.0},
+            "complex_share": 0.5,
+            "tariff": 1000.0,
+            "baseline_risk": {"routine": 0.01, "complex": COMPLEX_RISK},
+            "transfers": {"unplanned_share": unplanned, "risk_odds": ODDS}
+        }},
+        "providers": [
+            {"id": "local", "kind": "dgh", "position": {"x": 1.0, "y": 0.0},
+             "services": {"neonatal": {"capability": local, "capacity": 500.0}}},
+            {"id": "nicu", "kind": "dgh", "position": {"x": 80.0, "y": 0.0},
+             "services": {"neonatal": {"capability": "complex", "capacity": 500.0}}}
+        ]
+    }))
+}
+
+fn logistic(z: f64) -> f64 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+#[test]
+fn a_baby_needing_intensive_care_at_a_local_unit_is_transferred_and_counted() {
+    let s = scenario(world(1.0, "routine"));
+    run_conserving(&s, 3, "transfers");
+    let out = run(&s, 3);
+    let t = &out.summary.transfers["neonatal"];
+    assert!(t.complex_cases > 1000, "enough babies needing intensive care: {}", t.complex_cases);
+    // Every one of them was born at the local unit, which cannot care for it.
+    assert_eq!(t.between_levels, t.complex_cases);
+    assert_eq!(t.share_of_complex, Some(1.0));
+    assert_eq!(t.routes.len(), 1);
+    assert_eq!((t.routes[0].from.as_str(), t.routes[0].to.as_str()), ("local", "nicu"));
+    assert_eq!(t.routes[0].transfers, t.between_levels);
+    // All of them are treated at the intensive care unit, none lost.
+    assert_eq!(t.treated, t.between_levels);
+    assert_eq!(t.for_room, 0);
+    // The road between the two units: 79 km in a straight line, by the travel-time model.
+    let minutes = TravelTimes::default().minutes(Rurality::Urban, 79.0);
+    let mean = t.mean_minutes.expect("transfers have a distance");
+    assert!((mean - minutes).abs() < 1e-9, "mean minutes {mean}, the model's {minutes}");
+    // Harm among the transferred: the complex risk at odds × ODDS, within 4 standard errors.
+    let p = logistic((COMPLEX_RISK / (1.0 - COMPLEX_RISK)).ln() + ODDS.ln());
+    let n = t.treated as f64;
+    let rate = t.adverse_rate.expect("some treated");
+    let se = (p * (1.0 - p) / n).sqrt();
+    assert!((rate - p).abs() < 4.0 * se, "adverse rate {rate}, expected {p} ± {}", 4.0 * se);
+}
+
+#[test]
+fn planned_complex_cases_go_straight_to_intensive_care_and_are_not_transferred() {
+    let out = run(&scenario(world(0.0, "routine")), 3);
+    // Without unplanned cases the service reports no transfers, and its
+    // harm is the mean of the routine and complex risks (half each).
+    assert!(!out.summary.transfers.contains_key("neonatal"));
+    let o = &out.summary.outcomes.by_service["neonatal"];
+    let (p, n) = (0.5 * 0.01 + 0.5 * COMPLEX_RISK, o.episodes as f64);
+    let rate = o.adverse_rate.expect("treated");
+    assert!((rate - p).abs() < 4.0 * (p * (1.0 - p) / n).sqrt(), "adverse rate {rate}, expected {p}");
+    let out = run(&scenario(world(0.3, "routine")), 3);
+    let t = &out.summary.transfers["neonatal"];
+    let share = t.share_of_complex.expect("complex cases");
+    let se = (0.3 * 0.7 / t.complex_cases as f64).sqrt();
+    assert!((share - 0.3).abs() < 4.0 * se, "transferred share {share}, expected 0.3");
+}
+
+#[test]
+fn a_local_unit_able_to_take_the_case_transfers_nobody() {
+    let out = run(&scenario(world(1.0, "complex")), 3);
+    let t = &out.summary.transfers["neonatal"];
+    assert!(t.complex_cases > 1000);
+    assert_eq!(t.between_levels, 0);
+    assert!(t.routes.is_empty() && t.mean_minutes.is_none() && t.adverse_rate.is_none());
+}
+
+#[test]
+fn transfers_of_an_elective_service_are_refused() {
+    let mut v = world(0.5, "routine");
+    v["services"]["neonatal"]["urgency"] = json!("elective");
+    let s: ccsim::model::Scenario = serde_json::from_value(v).expect("parses");
+    let problems = s.validate().expect_err("elective transfers refused");
+    assert!(problems.iter().any(|p| p.path == "services.neonatal.transfers.unplanned_share"), "{problems:?}");
+}
