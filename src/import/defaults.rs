@@ -75,7 +75,8 @@ fn seven() -> Value {
             "variable_cost": 1200,
             "tariff": 8000,
             "baseline_risk": {"routine": 0.01, "complex": 0.08},
-            "min_safe_volume": 250
+            "min_safe_volume": 250,
+            "transfers": {"unplanned_share": 0.31, "risk_odds": 1.67}
         },
         "paediatrics": {
             "name": "Paediatrics (emergency admissions)",

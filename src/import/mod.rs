@@ -467,7 +467,14 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             notes.push(format!("stroke unit {} ({}) has no site in the site list", u.name, u.postcode));
         }
     }
-    let candidates = candidates(&beds, &by_trust, &overrides, inputs, &service_ids, &major, &mut notes)?;
+    let mut candidates = candidates(&beds, &by_trust, &overrides, inputs, &service_ids, &major, &mut notes)?;
+    // The curated file's units decide a covered trust's maternity and neonatal levels.
+    for c in &mut candidates {
+        let rows: Vec<&sites::SiteServices> = site_services.iter().filter(|r| r.trust == c.code).collect();
+        if !rows.is_empty() {
+            sites::set_levels(&rows, &service_ids, &mut c.offers);
+        }
+    }
     let chosen_set: BTreeSet<&str> = chosen.iter().map(String::as_str).collect();
     let located = |c: &Candidate| c.main.position.expect("main sites have coordinates");
     let (mut inside, others): (Vec<Candidate>, Vec<Candidate>) =

@@ -11,10 +11,11 @@
 //! when it has none). Other services (community care) stay at the trust's
 //! main site.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use super::BuildError;
+use crate::model::scenario::Capability;
 use super::table::{Row, Table};
 
 /// Neonatal unit levels, lowest first (BAPM): special care unit, local
@@ -136,6 +137,35 @@ pub fn services_at<'a>(
         .collect()
 }
 
+/// A curated trust's maternity and neonatal care as its sites' units say:
+/// maternity (complex: an obstetric unit) where one of them has an
+/// obstetric unit, neonatal care where one has a neonatal unit, complex
+/// where one is a neonatal intensive care unit and routine (a local
+/// neonatal or special care unit) otherwise; neither where none has one.
+/// Only services in `built` (the scenario's) are added.
+pub fn set_levels(
+    rows: &[&SiteServices],
+    built: &BTreeSet<String>,
+    offers: &mut BTreeMap<&'static str, Capability>,
+) {
+    let maternity = rows.iter().any(|r| r.obstetric_unit).then_some(Capability::Complex);
+    let neonatal = rows
+        .iter()
+        .filter_map(|r| r.neonatal_unit)
+        .max_by_key(|l| NEONATAL_LEVELS.iter().position(|x| x == l))
+        .map(|level| if level == NEONATAL_LEVELS[2] { Capability::Complex } else { Capability::Routine });
+    for (service, level) in [("maternity", maternity), ("neonatal", neonatal)] {
+        match level {
+            Some(level) if built.contains(service) => {
+                offers.insert(service, level);
+            }
+            _ => {
+                offers.remove(service);
+            }
+        }
+    }
+}
+
 /// Rows for a trust the curated file does not cover: each of its major
 /// hospitals (`major`) sees all its services (an emergency department,
 /// obstetric, neonatal, paediatric and planned-surgery units). Empty when
@@ -178,6 +208,30 @@ mod tests {
             line: 2,
             not_found: BuildError::Input(format!("{site} is not a site of T")),
         }
+    }
+
+    #[test]
+    fn the_highest_neonatal_unit_sets_the_level_and_an_obstetric_unit_makes_maternity_complex() {
+        let built: BTreeSet<String> = ["maternity", "neonatal"].map(String::from).into();
+        let (mut a, mut b) = (row("A", true, true, true), row("B", false, false, true));
+        a.neonatal_unit = Some("SCU");
+        b.neonatal_unit = Some("NICU");
+        let mut offers = BTreeMap::from([("maternity", Capability::Routine), ("elective_surgery", Capability::Complex)]);
+        set_levels(&[&a, &b], &built, &mut offers);
+        assert_eq!(offers["maternity"], Capability::Complex);
+        assert_eq!(offers["neonatal"], Capability::Complex, "a trust with one intensive care unit is complex");
+        b.neonatal_unit = Some("LNU");
+        set_levels(&[&a, &b], &built, &mut offers);
+        assert_eq!(offers["neonatal"], Capability::Routine);
+        // No unit: the service goes, whatever the beds said; others stay.
+        let c = row("C", true, false, true);
+        set_levels(&[&c], &built, &mut offers);
+        assert!(!offers.contains_key("maternity") && !offers.contains_key("neonatal"));
+        assert_eq!(offers["elective_surgery"], Capability::Complex);
+        // A service the scenario leaves out is never added.
+        let only: BTreeSet<String> = ["maternity"].map(String::from).into();
+        set_levels(&[&a, &b], &only, &mut offers);
+        assert!(offers.contains_key("maternity") && !offers.contains_key("neonatal"));
     }
 
     #[test]

@@ -143,8 +143,11 @@ pub fn is_community(name: &str) -> bool {
 ///   paediatrics where it has paediatric beds, neonatal care where it has
 ///   cots, and community care where it runs a community hospital.
 ///
-/// Neonatal care and maternity are complex with at least [`COMPLEX_NICU`]
-/// cots; paediatrics with any paediatric intensive care bed.
+/// Neonatal care is complex (a neonatal intensive care unit) with at least
+/// [`COMPLEX_NICU`] cots; maternity is complex (an obstetric unit) at every
+/// trust with maternity beds; paediatrics with any paediatric intensive
+/// care bed. The curated site file overrides maternity and neonatal levels
+/// for the trusts it covers (`sites::set_levels`).
 pub fn acute_offers(name: &str, beds: &Beds, sites: &[&Site]) -> (ProviderKind, BTreeMap<&'static str, Capability>) {
     use Capability::{Complex, Routine};
     let level = |complex: bool| if complex { Complex } else { Routine };
@@ -157,7 +160,7 @@ pub fn acute_offers(name: &str, beds: &Beds, sites: &[&Site]) -> (ProviderKind, 
             offers.insert("paediatrics", level(beds.paediatric_intensive_care > 0.0));
         }
         if women {
-            offers.insert("maternity", neonatal);
+            offers.insert("maternity", Complex);
             offers.insert("gynaecology", Complex);
         }
         if beds.neonatal_intensive_care > 0.0 {
@@ -174,7 +177,7 @@ pub fn acute_offers(name: &str, beds: &Beds, sites: &[&Site]) -> (ProviderKind, 
         offers.insert(s, adult);
     }
     if beds.paediatric > 0.0 || beds.neonatal_intensive_care > 0.0 {
-        offers.insert("maternity", neonatal);
+        offers.insert("maternity", Complex);
     }
     if beds.paediatric > 0.0 {
         offers.insert("paediatrics", level(beds.paediatric_intensive_care > 0.0));

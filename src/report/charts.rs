@@ -455,6 +455,63 @@ pub fn map(title: &str, m: &Map) -> Result<String, String> {
     Ok(svg)
 }
 
+/// Which site offers what: one small map per service (localities as grey
+/// dots), each place offering it a square, filled at the complex level and
+/// hollow at the routine level, named by its id. Equal km per pixel.
+pub fn service_map(title: &str, m: &Map) -> Result<String, String> {
+    let services: Vec<&String> =
+        m.sites.iter().flat_map(|s| s.services.keys()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    let mut svg = String::new();
+    {
+        let columns = services.len().clamp(1, 3);
+        let rows = services.len().div_ceil(columns).max(1);
+        let panel = (SIZE.0 / columns as u32, 330);
+        let size = (SIZE.0, 40 + panel.1 * rows as u32);
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let body = root.titled(title, ("sans-serif", 18)).map_err(|e| e.to_string())?;
+        let xs = range(m.localities.iter().map(|l| l.x).chain(m.sites.iter().map(|s| s.x)));
+        let ys = range(m.localities.iter().map(|l| l.y).chain(m.sites.iter().map(|s| s.y)));
+        // Equal km per pixel in a panel of about (panel − 20) × (panel − 50) pixels.
+        let (width, height) = (f64::from(panel.0 - 20), f64::from(panel.1 - 50));
+        let per_pixel = ((xs.1 - xs.0) / width).max((ys.1 - ys.0) / height);
+        let widen = |(lo, hi): (f64, f64), pixels: f64| {
+            let (mid, half) = ((lo + hi) / 2.0, per_pixel * pixels / 2.0);
+            (mid - half, mid + half)
+        };
+        let (xs, ys) = (widen(xs, width), widen(ys, height));
+        for (area, service) in body.split_evenly((rows, columns)).iter().zip(&services) {
+            let mut chart = ChartBuilder::on(area)
+                .caption(service.as_str(), ("sans-serif", 15))
+                .margin(10)
+                .build_cartesian_2d(xs.0..xs.1, ys.0..ys.1)
+                .map_err(|e| e.to_string())?;
+            chart.configure_mesh().disable_mesh().disable_axes().draw().map_err(|e| e.to_string())?;
+            chart
+                .draw_series(m.localities.iter().map(|l| Circle::new((l.x, l.y), 1, RGBColor(190, 190, 190).filled())))
+                .map_err(|e| e.to_string())?;
+            let here: Vec<(&crate::model::run::MapSite, bool)> = m
+                .sites
+                .iter()
+                .filter_map(|s| s.services.get(*service).map(|c| (s, *c == crate::model::scenario::Capability::Complex)))
+                .collect();
+            chart
+                .draw_series(here.iter().map(|(s, complex)| {
+                    let style = if *complex { colour(1).filled() } else { colour(1).stroke_width(2) };
+                    EmptyElement::at((s.x, s.y)) + Rectangle::new([(-5, -5), (5, 5)], style)
+                }))
+                .map_err(|e| e.to_string())?;
+            chart
+                .draw_series(here.iter().map(|(s, _)| {
+                    EmptyElement::at((s.x, s.y)) + Text::new(s.id.clone(), (7, -14), ("sans-serif", 10).into_font())
+                }))
+                .map_err(|e| e.to_string())?;
+        }
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
 /// One series of a ranked chart: a value and its 95% interval (`None`
 /// where it has none) for each row.
 #[derive(Debug, Clone)]

@@ -353,6 +353,62 @@ fn run_page(r: &RunOutput) -> Result<String, String> {
         "Localities (circles, area by residents) and providers (squares) at their coordinates; lines from each \
          locality to the providers that treated its patients in the measured window, as wide as the number of patients.",
     );
+    if !r.map.sites.is_empty() {
+        b.push_str("<h2>Which site offers what</h2>\n");
+        let svg = charts::service_map(&format!("Services by site at the end of the run — {title}"), &r.map)?;
+        let services: std::collections::BTreeSet<&String> = r.map.sites.iter().flat_map(|s| s.services.keys()).collect();
+        figure(
+            &mut b,
+            "run-sites",
+            "map",
+            services.len(),
+            r.map.sites.iter().map(|s| s.services.len()).sum(),
+            &svg,
+            "One map per service: each hospital site (or provider listing no sites) offering it at the end of the run, \
+             filled at the complex level (an obstetric unit, a neonatal intensive care unit, complex cases) and hollow \
+             at the routine level; grey dots are localities.",
+        );
+    }
+    if !r.summary.transfers.is_empty() {
+        b.push_str(
+            "<h2>Transfers</h2>\n<p>Complex cases that first presented at a unit of the routine level and were \
+             transferred to the nearest open unit of the complex level, with the road between the two units and the \
+             harm among those transferred; and emergency patients moved on from a full unit (for room).</p>\n\
+             <table><tr><th>service</th><th>complex cases</th><th>transferred</th><th>share</th><th>mean minutes</th>\
+             <th>mean km</th><th>adverse rate</th><th>for room</th></tr>\n",
+        );
+        let pct = |x: Option<f64>| x.map_or_else(|| "–".to_owned(), |v| format!("{:.1}%", 100.0 * v));
+        let num = |x: Option<f64>| x.map_or_else(|| "–".to_owned(), |v| format!("{v:.1}"));
+        for (service, t) in &r.summary.transfers {
+            let _ = writeln!(
+                b,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(service),
+                t.complex_cases,
+                t.between_levels,
+                pct(t.share_of_complex),
+                num(t.mean_minutes),
+                num(t.mean_km),
+                pct(t.adverse_rate),
+                t.for_room
+            );
+        }
+        b.push_str("</table>\n<table><tr><th>service</th><th>from</th><th>to</th><th>transfers</th><th>mean minutes</th></tr>\n");
+        for (service, t) in &r.summary.transfers {
+            for route in &t.routes {
+                let _ = writeln!(
+                    b,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1}</td></tr>",
+                    esc(service),
+                    esc(&route.from),
+                    esc(&route.to),
+                    route.transfers,
+                    route.mean_minutes
+                );
+            }
+        }
+        b.push_str("</table>\n");
+    }
     if !r.summary.coverage.is_empty() {
         b.push_str(
             "<h2>Near a service</h2>\n<p>Share of residents whose quickest open site offering each service is within \

@@ -52,6 +52,54 @@ pub struct Map {
     pub providers: Vec<MapProvider>,
     /// Patients treated, by home locality and provider (all services).
     pub flows: Vec<Flow>,
+    /// Where each open provider offers each service at the end of the run:
+    /// its sites seeing the service, or its position when it lists none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sites: Vec<MapSite>,
+}
+
+/// A place where a provider offers services, on the map.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MapSite {
+    /// The provider's id.
+    pub provider: String,
+    /// The site's id (the provider's, when it lists no sites).
+    pub id: String,
+    /// East, km.
+    pub x: f64,
+    /// North, km.
+    pub y: f64,
+    /// The services offered here, by id, with their level (`routine` or `complex`).
+    pub services: BTreeMap<String, crate::model::scenario::Capability>,
+}
+
+/// Every place where an open provider offers a service at the end of a run.
+fn map_sites(world: &crate::model::World, providers: &[crate::model::provider::ProviderState]) -> Vec<MapSite> {
+    let mut out = Vec::new();
+    for (p, state) in world.providers.iter().zip(providers).filter(|(_, s)| s.open) {
+        let offered = |sees: &dyn Fn(usize) -> bool| -> BTreeMap<String, crate::model::scenario::Capability> {
+            state
+                .units
+                .iter()
+                .enumerate()
+                .filter_map(|(si, u)| u.as_ref().filter(|_| sees(si)).map(|u| (world.services[si].id.clone(), u.capability)))
+                .collect()
+        };
+        if p.sites.is_empty() {
+            let services = offered(&|_| true);
+            if !services.is_empty() {
+                out.push(MapSite { provider: p.id.clone(), id: p.id.clone(), x: p.x, y: p.y, services });
+            }
+            continue;
+        }
+        for site in &p.sites {
+            let services = offered(&|si| site.sees[si]);
+            if !services.is_empty() {
+                out.push(MapSite { provider: p.id.clone(), id: site.id.clone(), x: site.x, y: site.y, services });
+            }
+        }
+    }
+    out
 }
 
 /// A locality on the map.
@@ -860,6 +908,7 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
                     patients: n,
                 })
                 .collect(),
+            sites: map_sites(world, sim.providers()),
         },
         timeseries: sim.timeseries().cloned(),
     }
