@@ -125,8 +125,12 @@ fn changes_that_cannot_be_made_are_refused_and_nothing_is_written() {
             &["--close", "RBL20:maternity"],
             "`RBL20` (wirral-university-teaching) does not offer `maternity`",
         ),
-        // The only complex maternity and neonatal unit in West Mercia.
-        ("builtin:west-mercia", &["--close", "RXWAT:maternity"], "last unit of `maternity` at level complex"),
+        // With Arrowe Park's unit made local, Liverpool Women's is the only neonatal intensive care unit.
+        (
+            "builtin:cheshire-merseyside",
+            &["--close", "liverpool-womens:neonatal", "--open", "RBL14:neonatal:lnu"],
+            "last unit of `neonatal` at level complex",
+        ),
         (
             "builtin:cheshire-merseyside",
             &["--open", "bridgewater-community-healthcare:community_care:complex"],
@@ -262,7 +266,7 @@ fn the_search_finds_the_front_that_enumeration_finds() {
         "sites": ["east-cheshire", "countess-of-chester", "mid-cheshire", "RWWWH", "RBL14", "liverpool-womens"],
         "min_keep": 2,
         "objectives": {"access.by_service.maternity.p95_minutes": "min", "outcomes.by_service.maternity.adverse_rate": "min"},
-        "replicates": 1, "years": 0.25, "budget": 1000, "restarts": 2
+        "replicates": 1, "years": 0.25, "budget": 1000, "restarts": 4
     }))
     .expect("spec");
     let search = Search::new(spec, std::path::Path::new(".")).expect("valid");

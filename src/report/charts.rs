@@ -456,8 +456,9 @@ pub fn map(title: &str, m: &Map) -> Result<String, String> {
 }
 
 /// Which site offers what: one small map per service (localities as grey
-/// dots), each place offering it a square, filled at the complex level and
-/// hollow at the routine level, named by its id. Equal km per pixel.
+/// dots), each place offering it a filled square at the complex level and a
+/// ring at the routine level, named by its id; equal km per pixel, the same
+/// in every panel, and no axes (the flows map beside it has them).
 pub fn service_map(title: &str, m: &Map) -> Result<String, String> {
     let services: Vec<&String> =
         m.sites.iter().flat_map(|s| s.services.keys()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
@@ -465,11 +466,12 @@ pub fn service_map(title: &str, m: &Map) -> Result<String, String> {
     {
         let columns = services.len().clamp(1, 3);
         let rows = services.len().div_ceil(columns).max(1);
-        let panel = (SIZE.0 / columns as u32, 330);
+        let panel = ((SIZE.0 - LEGEND_WIDTH) / columns as u32, 300);
         let size = (SIZE.0, 40 + panel.1 * rows as u32);
         let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let body = root.titled(title, ("sans-serif", 18)).map_err(|e| e.to_string())?;
+        let titled = root.titled(title, ("sans-serif", 18)).map_err(|e| e.to_string())?;
+        let (body, legend_area) = titled.split_horizontally(size.0 - LEGEND_WIDTH);
         let xs = range(m.localities.iter().map(|l| l.x).chain(m.sites.iter().map(|s| s.x)));
         let ys = range(m.localities.iter().map(|l| l.y).chain(m.sites.iter().map(|s| s.y)));
         // Equal km per pixel in a panel of about (panel − 20) × (panel − 50) pixels.
@@ -495,11 +497,14 @@ pub fn service_map(title: &str, m: &Map) -> Result<String, String> {
                 .iter()
                 .filter_map(|s| s.services.get(*service).map(|c| (s, *c == crate::model::scenario::Capability::Complex)))
                 .collect();
+            let (complex, routine): (Vec<_>, Vec<_>) = here.iter().partition(|(_, complex)| *complex);
             chart
-                .draw_series(here.iter().map(|(s, complex)| {
-                    let style = if *complex { colour(1).filled() } else { colour(1).stroke_width(2) };
-                    EmptyElement::at((s.x, s.y)) + Rectangle::new([(-5, -5), (5, 5)], style)
+                .draw_series(complex.iter().map(|(s, _)| {
+                    EmptyElement::at((s.x, s.y)) + Rectangle::new([(-5, -5), (5, 5)], colour(1).filled())
                 }))
+                .map_err(|e| e.to_string())?;
+            chart
+                .draw_series(routine.iter().map(|(s, _)| Circle::new((s.x, s.y), 5, colour(0).stroke_width(2))))
                 .map_err(|e| e.to_string())?;
             chart
                 .draw_series(here.iter().map(|(s, _)| {
@@ -507,6 +512,16 @@ pub fn service_map(title: &str, m: &Map) -> Result<String, String> {
                 }))
                 .map_err(|e| e.to_string())?;
         }
+        let look = |colour, marker| Look { colour, width: 0, dash: None, marker: Some(marker), patch: false };
+        side_legend(
+            &legend_area,
+            None,
+            &[
+                ("provider (complex level)".into(), look(colour(1), Marker::Square)),
+                ("provider (routine level)".into(), look(colour(0), Marker::Ring)),
+                ("locality (grey dot)".into(), look(RGBColor(190, 190, 190), Marker::Dot)),
+            ],
+        )?;
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(svg)

@@ -365,7 +365,7 @@ fn run_page(r: &RunOutput) -> Result<String, String> {
             r.map.sites.iter().map(|s| s.services.len()).sum(),
             &svg,
             "One map per service: each hospital site (or provider listing no sites) offering it at the end of the run, \
-             filled at the complex level (an obstetric unit, a neonatal intensive care unit, complex cases) and hollow \
+             a filled square at the complex level (an obstetric unit, a neonatal intensive care unit, complex cases) and a ring \
              at the routine level; grey dots are localities.",
         );
     }
