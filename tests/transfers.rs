@@ -3,9 +3,9 @@
 //! only a local neonatal unit) is moved to the nearest unit of the complex
 //! level, counted, and carries the transfer's odds of harm.
 
+use crate::common::{frozen, run, run_conserving, scenario};
 use ccsim::model::scenario::Rurality;
 use ccsim::model::travel::TravelTimes;
-use crate::common::{frozen, run, run_conserving, scenario};
 use serde_json::{Value, json};
 
 /// Odds ratio of harm for a transferred baby in these tests.

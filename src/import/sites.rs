@@ -15,8 +15,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use super::BuildError;
-use crate::model::scenario::Capability;
 use super::table::{Row, Table};
+use crate::model::scenario::Capability;
 
 /// Neonatal unit levels, lowest first (BAPM): special care unit, local
 /// neonatal unit, neonatal intensive care unit.
@@ -143,11 +143,7 @@ pub fn services_at<'a>(
 /// where one is a neonatal intensive care unit and routine (a local
 /// neonatal or special care unit) otherwise; neither where none has one.
 /// Only services in `built` (the scenario's) are added.
-pub fn set_levels(
-    rows: &[&SiteServices],
-    built: &BTreeSet<String>,
-    offers: &mut BTreeMap<&'static str, Capability>,
-) {
+pub fn set_levels(rows: &[&SiteServices], built: &BTreeSet<String>, offers: &mut BTreeMap<&'static str, Capability>) {
     let maternity = rows.iter().any(|r| r.obstetric_unit).then_some(Capability::Complex);
     let neonatal = rows
         .iter()
@@ -216,7 +212,8 @@ mod tests {
         let (mut a, mut b) = (row("A", true, true, true), row("B", false, false, true));
         a.neonatal_unit = Some("SCU");
         b.neonatal_unit = Some("NICU");
-        let mut offers = BTreeMap::from([("maternity", Capability::Routine), ("elective_surgery", Capability::Complex)]);
+        let mut offers =
+            BTreeMap::from([("maternity", Capability::Routine), ("elective_surgery", Capability::Complex)]);
         set_levels(&[&a, &b], &built, &mut offers);
         assert_eq!(offers["maternity"], Capability::Complex);
         assert_eq!(offers["neonatal"], Capability::Complex, "a trust with one intensive care unit is complex");

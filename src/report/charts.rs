@@ -495,7 +495,9 @@ pub fn service_map(title: &str, m: &Map) -> Result<String, String> {
             let here: Vec<(&crate::model::run::MapSite, bool)> = m
                 .sites
                 .iter()
-                .filter_map(|s| s.services.get(*service).map(|c| (s, *c == crate::model::scenario::Capability::Complex)))
+                .filter_map(|s| {
+                    s.services.get(*service).map(|c| (s, *c == crate::model::scenario::Capability::Complex))
+                })
                 .collect();
             let (complex, routine): (Vec<_>, Vec<_>) = here.iter().partition(|(_, complex)| *complex);
             chart

@@ -356,7 +356,8 @@ fn run_page(r: &RunOutput) -> Result<String, String> {
     if !r.map.sites.is_empty() {
         b.push_str("<h2>Which site offers what</h2>\n");
         let svg = charts::service_map(&format!("Services by site at the end of the run — {title}"), &r.map)?;
-        let services: std::collections::BTreeSet<&String> = r.map.sites.iter().flat_map(|s| s.services.keys()).collect();
+        let services: std::collections::BTreeSet<&String> =
+            r.map.sites.iter().flat_map(|s| s.services.keys()).collect();
         figure(
             &mut b,
             "run-sites",
@@ -782,8 +783,15 @@ fn sweep_page(r: &SweepReport) -> Result<String, String> {
 }
 
 /// Measures a configuration comparison shows, by how their paths end.
-const CONFIGURATION_MEASURES: [&str; 6] =
-    ["p95_minutes", "within_30_minutes.overall", "adverse_rate", "unmet", "below_minimum", "system_cost_per_year"];
+const CONFIGURATION_MEASURES: [&str; 7] = [
+    "p95_minutes",
+    "within_30_minutes.overall",
+    "adverse_rate",
+    "unmet",
+    "between_levels",
+    "below_minimum",
+    "system_cost_per_year",
+];
 
 /// A number to three significant figures (whole numbers as they are).
 fn sig(x: f64) -> String {
@@ -815,7 +823,8 @@ fn configurations_section(points: &[PointSummary]) -> String {
         b,
         "<p>Each configuration's mean, and (under any but <code>current</code>) its paired difference from \
          <code>current</code> under the same arm and seeds, with the 95% interval. {} of the sweep's measures \
-         (travel, nearness, adverse outcomes, unmet need, units below minimum volume, cost); \
+         (travel, nearness, adverse outcomes, unmet need, transfers between levels, units below minimum \
+         volume, cost); \
          <code>summary.json</code> holds every one.</p>",
         shown.len()
     );

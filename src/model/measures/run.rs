@@ -82,7 +82,9 @@ fn map_sites(world: &crate::model::World, providers: &[crate::model::provider::P
                 .units
                 .iter()
                 .enumerate()
-                .filter_map(|(si, u)| u.as_ref().filter(|_| sees(si)).map(|u| (world.services[si].id.clone(), u.capability)))
+                .filter_map(|(si, u)| {
+                    u.as_ref().filter(|_| sees(si)).map(|u| (world.services[si].id.clone(), u.capability))
+                })
                 .collect()
         };
         if p.sites.is_empty() {

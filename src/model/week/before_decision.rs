@@ -109,7 +109,14 @@ mod tests {
     use rand::SeedableRng;
 
     fn cohort(count: u32) -> Cohort {
-        Cohort { arrival: 10, locality: LocalityId(0), case: crate::model::queue::Case::Routine, risk_of: 0, before: 0, count }
+        Cohort {
+            arrival: 10,
+            locality: LocalityId(0),
+            case: crate::model::queue::Case::Routine,
+            risk_of: 0,
+            before: 0,
+            count,
+        }
     }
 
     #[test]
