@@ -61,7 +61,7 @@ fn check_describes_a_valid_scenario() {
     assert!(text.contains("maternity"), "{text}");
     assert!(text.contains("residents"), "{text}");
     assert!(text.contains("localities: 170 in 9 districts"), "{text}");
-    assert!(text.contains("providers:  7 (2 with 5 hospital sites)"), "{text}");
+    assert!(text.contains("providers:  8 (2 with 5 hospital sites)"), "{text}");
 }
 
 /// Each bad scenario must fail with exit status 2, name the file and the
