@@ -18,6 +18,7 @@ mod export;
 mod fuzz;
 mod geography;
 mod hardening;
+mod journey_risk;
 mod money;
 mod queueing;
 mod regimes;

@@ -37,8 +37,7 @@ fn csv_value(cell: &str) -> Value {
 
 /// Reads a CSV file of points: a header of parameter paths, one point per row.
 fn read_points(file: &str, spec_dir: &Path) -> Result<Vec<BTreeMap<String, Value>>, String> {
-    let given = PathBuf::from(file);
-    let path = if given.exists() || given.is_absolute() { given } else { spec_dir.join(file) };
+    let path = resolve(file, spec_dir).map_err(|e| format!("at `points`: {e}"))?;
     let text = input::read_text(&path, input::MAX_CSV_BYTES).map_err(|e| format!("at `points`: {e}"))?;
     let at = |line: u64| format!("at `points`: {}, line {line}", path.display());
     let mut reader = ::csv::ReaderBuilder::new().trim(::csv::Trim::All).from_reader(text.as_bytes());
@@ -164,17 +163,41 @@ fn load_scenario(reference: Option<&str>, spec_dir: &Path) -> Result<Scenario, S
     let scenario = match reference {
         None => load::builtin(DEFAULT_SCENARIO),
         Some(file) => {
-            // `builtin:NAME`, or a path: as given, else beside the spec.
-            let given = PathBuf::from(file);
-            let path = if file.starts_with("builtin:") || given.exists() || given.is_absolute() {
-                given
+            // `builtin:NAME`, or a path.
+            let path = if file.starts_with("builtin:") {
+                PathBuf::from(file)
             } else {
-                spec_dir.join(file)
+                resolve(file, spec_dir).map_err(|e| format!("at `scenario`: {e}"))?
             };
             load::from_path_or_builtin(&path).map(|(s, _)| s)
         }
     };
     scenario.map_err(|e| format!("at `scenario`: {e}"))
+}
+
+/// A file a spec names: as given (absolute, or relative to the working
+/// directory) when it exists, else beside the spec; refused when both
+/// exist and are different files, so that a stray file in the working
+/// directory is never read in place of the spec's own.
+pub(super) fn resolve(file: &str, spec_dir: &Path) -> Result<PathBuf, String> {
+    let given = PathBuf::from(file);
+    if given.is_absolute() {
+        return Ok(given);
+    }
+    let beside = spec_dir.join(file);
+    if !given.exists() {
+        return Ok(beside);
+    }
+    let same = matches!((given.canonicalize(), beside.canonicalize()), (Ok(x), Ok(y)) if x == y);
+    if beside.exists() && !same {
+        return Err(format!(
+            "`{file}` names two different files, {} (from the working directory) and {} (beside the spec); \
+             give a path that names one",
+            given.display(),
+            beside.display()
+        ));
+    }
+    Ok(given)
 }
 
 /// Checks a parsed spec and builds its plan; `spec_dir` resolves a relative scenario path.
@@ -573,6 +596,19 @@ mod tests {
                 "design": "grid", "replicates": 4, "seed": 2026, "years": 2}"#,
         )
         .expect("parses")
+    }
+
+    #[test]
+    fn a_scenario_path_naming_two_different_files_is_refused() {
+        // Tests run from the crate's root, where `configs/duopoly.json` exists.
+        let file = "configs/duopoly.json";
+        assert!(load_scenario(Some(file), Path::new(".")).is_ok(), "the same file both ways");
+        assert!(load_scenario(Some(file), Path::new("no-such-dir")).is_ok(), "only one exists");
+        let dir = tempfile::tempdir().expect("temp");
+        std::fs::create_dir(dir.path().join("configs")).expect("dir");
+        std::fs::copy(file, dir.path().join(file)).expect("copy");
+        let e = load_scenario(Some(file), dir.path()).expect_err("two files");
+        assert!(e.contains("names two different files") && e.contains("give a path that names one"), "{e}");
     }
 
     #[test]

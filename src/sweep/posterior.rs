@@ -6,7 +6,7 @@
 //! differences between arms the share of points where it is above zero.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
@@ -21,11 +21,10 @@ use crate::model::rng::SimRng;
 const DRAW_STREAM: u64 = 1 << 60;
 
 /// Reads the particles of `file` (relative to the working directory, else
-/// to `spec_dir`) and draws `samples` of them by weight (systematic
+/// to `spec_dir`; refused when both name different files) and draws `samples` of them by weight (systematic
 /// resampling from one uniform of the seed's own stream), in particle order.
 pub fn draw(file: &str, spec_dir: &Path, samples: u32, seed: u64) -> Result<Vec<BTreeMap<String, Value>>, String> {
-    let given = PathBuf::from(file);
-    let path = if given.exists() || given.is_absolute() { given } else { spec_dir.join(file) };
+    let path = super::plan::resolve(file, spec_dir).map_err(|e| format!("at `posterior`: {e}"))?;
     let at = |m: String| format!("at `posterior`: {}: {m}", path.display());
     let text = input::read_text(&path, input::MAX_JSON_BYTES).map_err(|e| format!("at `posterior`: {e}"))?;
     let v: Value = serde_json::from_str(&text).map_err(|e| at(format!("not JSON ({e})")))?;

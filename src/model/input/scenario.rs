@@ -421,6 +421,34 @@ pub struct ServiceSpec {
     /// Transfers between levels of care (emergency services). Default: none.
     #[serde(default, skip_serializing_if = "Transfers::is_none")]
     pub transfers: Transfers,
+    /// Harm that grows with the journey (complex cases of emergency
+    /// services). Default: none.
+    #[serde(default, skip_serializing_if = "TravelRisk::is_none")]
+    pub travel_risk: TravelRisk,
+}
+
+/// A complex emergency case's odds of an adverse outcome × `odds_per_km`
+/// for each straight-line km from home to the site that treats it beyond
+/// `reference_km` (below it, lower), up to 58 km.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TravelRisk {
+    /// Odds ratio per km. Default 1 (none).
+    pub odds_per_km: f64,
+    /// Journey at which the baseline risk holds, straight-line km. Default 0.
+    pub reference_km: f64,
+}
+
+impl Default for TravelRisk {
+    fn default() -> Self {
+        TravelRisk { odds_per_km: 1.0, reference_km: 0.0 }
+    }
+}
+
+impl TravelRisk {
+    fn is_none(&self) -> bool {
+        *self == TravelRisk::default()
+    }
 }
 
 /// Complex cases that are not recognised in time to go straight to a unit
@@ -1077,6 +1105,17 @@ impl Scenario {
             check_range(p, &at("growth"), s.growth, -0.1, 0.1);
             check_range(p, &at("transfers.unplanned_share"), s.transfers.unplanned_share, 0.0, 1.0);
             check_range(p, &at("transfers.risk_odds"), s.transfers.risk_odds, 1e-3, 1e3);
+            check_range(p, &at("travel_risk.odds_per_km"), s.travel_risk.odds_per_km, 0.8, 1.25);
+            check_range(p, &at("travel_risk.reference_km"), s.travel_risk.reference_km, 0.0, 100.0);
+            if s.urgency == Urgency::Elective && s.travel_risk.odds_per_km != 1.0 {
+                p.push(Problem::new(
+                    at("travel_risk.odds_per_km"),
+                    format!(
+                        "expected 1 for an elective service (the evidence is for emergency journeys), found {}",
+                        s.travel_risk.odds_per_km
+                    ),
+                ));
+            }
             if s.urgency == Urgency::Elective && s.transfers.unplanned_share > 0.0 {
                 p.push(Problem::new(
                     at("transfers.unplanned_share"),

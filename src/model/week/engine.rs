@@ -1111,7 +1111,13 @@ impl Simulation {
             let own = &self.world.services[usize::from(t.cohort.risk_of)];
             let transferred = t.cohort.case == Case::Transferred;
             let moved = if transferred { svc.transfer_log_odds } else { 0.0 };
-            let z = outcome::provider_logit(&self.world.outcome, own.baseline_logit[k], &conditions) + moved;
+            let road_km = if k == 1 && own.travel_log_odds_per_km != 0.0 {
+                self.world.distance(t.cohort.locality, t.provider, t.service)
+            } else {
+                0.0
+            };
+            let journey = outcome::journey_logit(own, k, road_km, self.world.geography.circuity);
+            let z = outcome::provider_logit(&self.world.outcome, own.baseline_logit[k], &conditions) + moved + journey;
             let risk = outcome::probability(&self.world.outcome, z, t.wait);
             let adverse = binomial(self.rng.current(), t.cohort.count, risk);
             if measuring && transferred {
@@ -1183,7 +1189,9 @@ impl Simulation {
             }
             let own = &self.world.services[usize::from(c.risk_of)];
             let k = c.case.level();
-            let z = own.baseline_logit[k] + ooa.risk_odds.ln() + self.world.outcome.wait * ooa.extra_wait_weeks;
+            let journey = outcome::journey_logit(own, k, self.world.out_of_area_km, self.world.geography.circuity);
+            let z =
+                own.baseline_logit[k] + ooa.risk_odds.ln() + self.world.outcome.wait * ooa.extra_wait_weeks + journey;
             let risk = outcome::probability(&self.world.outcome, z, 0);
             let adverse = binomial(self.rng.current(), c.count, risk);
             self.counts.adverse += u64::from(adverse);

@@ -4,9 +4,13 @@
 //!          − β_quality · provider quality
 //!          + β_volume · ln(minimum safe volume / annual volume), when below the minimum
 //!          + β_staffing · staffing shortfall
-//!          + β_wait · weeks waited.
+//!          + β_wait · weeks waited
+//!          + ln(travel odds per km) · (min(km, 58) − reference km), complex
+//!            emergency cases of a service with `travel_risk` (km the straight
+//!            line from home to the treating site).
 
 use crate::model::scenario::OutcomeParams;
+use crate::model::world::Service;
 
 /// The provider-side conditions a treated patient meets.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -38,6 +42,27 @@ pub fn provider_logit(params: &OutcomeParams, baseline_logit: f64, c: &Condition
         + params.staffing * c.staffing_shortfall
 }
 
+/// Straight-line km beyond which the travel term grows no further: the
+/// longest journey in the study its default comes from (Nicholl et al.
+/// 2007, 0–58 km).
+pub const TRAVEL_RISK_MAX_KM: f64 = 58.0;
+
+/// The travel term's log-odds for a journey of `km` in a straight line:
+/// `log_odds_per_km · (min(km, 58) − reference_km)`.
+pub fn travel_logit(log_odds_per_km: f64, reference_km: f64, km: f64) -> f64 {
+    log_odds_per_km * (km.min(TRAVEL_RISK_MAX_KM) - reference_km)
+}
+
+/// The travel term of a case of level `k` (0 routine, 1 complex) of
+/// service `s` whose journey is `road_km`: only complex cases of a service
+/// with a `travel_risk` have one.
+pub fn journey_logit(s: &Service, k: usize, road_km: f64, circuity: f64) -> f64 {
+    if k == 0 || s.travel_log_odds_per_km == 0.0 {
+        return 0.0;
+    }
+    travel_logit(s.travel_log_odds_per_km, s.travel_reference_km, road_km / circuity)
+}
+
 /// The probability of an adverse outcome for a patient who waited `weeks`.
 pub fn probability(params: &OutcomeParams, provider_logit: f64, weeks: u32) -> f64 {
     let z = provider_logit + params.wait * f64::from(weeks);
@@ -50,6 +75,15 @@ mod tests {
 
     fn logit(p: f64) -> f64 {
         (p / (1.0 - p)).ln()
+    }
+
+    #[test]
+    fn the_travel_term_is_zero_at_the_reference_and_stops_growing_at_the_study_s_longest_journey() {
+        let per_km = 1.02f64.ln();
+        assert_eq!(travel_logit(per_km, 5.0, 5.0), 0.0);
+        assert!((travel_logit(per_km, 5.0, 15.0) - 10.0 * per_km).abs() < 1e-12);
+        assert!(travel_logit(per_km, 5.0, 0.0) < 0.0, "nearer than the reference, lower risk");
+        assert_eq!(travel_logit(per_km, 5.0, 200.0), travel_logit(per_km, 5.0, TRAVEL_RISK_MAX_KM));
     }
 
     #[test]

@@ -138,6 +138,10 @@ pub struct Service {
     pub unplanned_share: f64,
     /// Log odds ratio of an adverse outcome for a case transferred between levels.
     pub transfer_log_odds: f64,
+    /// Log odds ratio of harm per straight-line km of a complex case's journey (0: none).
+    pub travel_log_odds_per_km: f64,
+    /// The journey at which the baseline risk holds, straight-line km.
+    pub travel_reference_km: f64,
 }
 
 impl Service {
@@ -501,6 +505,8 @@ impl World {
                 growth: v.growth,
                 unplanned_share: v.transfers.unplanned_share,
                 transfer_log_odds: v.transfers.risk_odds.ln(),
+                travel_log_odds_per_km: v.travel_risk.odds_per_km.ln(),
+                travel_reference_km: v.travel_risk.reference_km,
                 episodes_per_wte: std::array::from_fn(|g| {
                     v.episodes_per_wte.get(crate::model::scenario::STAFF_GROUPS[g]).copied()
                 }),
