@@ -452,15 +452,16 @@ impl TravelRisk {
 }
 
 /// Complex cases that are not recognised in time to go straight to a unit
-/// of the complex level: they present at the quickest unit of the service
-/// to reach, whatever its level, and one of the routine level transfers
+/// of the complex level: they present where a routine case would go (the
+/// quickest unit to reach, or their choice), whatever its level, and one of
+/// the routine level transfers
 /// them to the nearest open unit of the complex level (a baby needing
 /// intensive care born where there is no neonatal intensive care unit).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Transfers {
-    /// Share of complex cases that present at the nearest unit of any
-    /// level. Default 0.
+    /// Share of complex cases that present where a routine case would go
+    /// (the nearest unit, or their choice), whatever its level. Default 0.
     pub unplanned_share: f64,
     /// Odds ratio of an adverse outcome for a transferred case against one
     /// treated where it first presented. Default 1.

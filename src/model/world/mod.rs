@@ -134,7 +134,8 @@ pub struct Service {
     pub growth: f64,
     /// Staffing standards: most episodes a year per WTE, by group.
     pub episodes_per_wte: [Option<f64>; 4],
-    /// Share of complex cases that present at the nearest unit of any level.
+    /// Share of complex cases not recognised in time: they present where a
+    /// routine case would go, whatever its level (`services.<id>.transfers`).
     pub unplanned_share: f64,
     /// Log odds ratio of an adverse outcome for a case transferred between levels.
     pub transfer_log_odds: f64,
