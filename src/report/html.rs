@@ -223,8 +223,9 @@ fn explain_page(e: &crate::explain::Explanation) -> Result<String, String> {
     Ok(page(&format!("Why {} and {} differ — {}", e.to, e.from, e.scenario), &b))
 }
 
-fn pct(v: Option<f64>) -> String {
-    v.map_or_else(|| "–".into(), |v| format!("{:.2}%", v * 100.0))
+/// A share as a percentage with `digits` decimals (`–` for none).
+fn pct(v: Option<f64>, digits: usize) -> String {
+    v.map_or_else(|| "–".into(), |v| format!("{:.digits$}%", v * 100.0))
 }
 
 fn num(v: Option<f64>, digits: usize) -> String {
@@ -236,13 +237,13 @@ pub fn headline(r: &RunOutput) -> Vec<(&'static str, String)> {
     let s = &r.summary;
     vec![
         ("episodes treated", s.outcomes.overall.episodes.to_string()),
-        ("adverse-outcome rate", pct(s.outcomes.overall.adverse_rate)),
+        ("adverse-outcome rate", pct(s.outcomes.overall.adverse_rate, 2)),
         ("mean elective wait (weeks)", num(s.waiting.overall.mean_wait_weeks, 2)),
-        ("elective within 18 weeks", pct(s.waiting.overall.share_within_18_weeks)),
+        ("elective within 18 weeks", pct(s.waiting.overall.share_within_18_weeks, 2)),
         ("emergency diversions", s.waiting.overall.diversions.to_string()),
         ("mean travel (minutes)", num(s.access.overall.mean_minutes, 1)),
         ("95th-percentile travel (minutes)", num(s.access.overall.p95_minutes, 1)),
-        ("within 30 minutes", pct(s.access.overall.share_within_30_minutes)),
+        ("within 30 minutes", pct(s.access.overall.share_within_30_minutes, 2)),
         ("mean travel (km)", num(s.access.overall.mean_km, 1)),
         ("95th-percentile travel (km)", num(s.access.overall.p95_km, 1)),
         ("system cost (£m a year)", format!("{:.1}", s.finance.system_cost_per_year / 1e6)),
@@ -252,7 +253,7 @@ pub fn headline(r: &RunOutput) -> Vec<(&'static str, String)> {
             "failures / closures / mergers",
             format!("{} / {} / {}", s.finance.failures, s.finance.closures, s.finance.mergers),
         ),
-        ("vacancy rate", pct(s.workforce.vacancy_rate)),
+        ("vacancy rate", pct(s.workforce.vacancy_rate, 2)),
         ("mean quality", num(s.providers.mean_quality, 3)),
     ]
 }
@@ -378,8 +379,6 @@ fn run_page(r: &RunOutput) -> Result<String, String> {
              <table><tr><th>service</th><th>complex cases</th><th>transferred</th><th>share</th><th>mean minutes</th>\
              <th>mean km</th><th>adverse rate</th><th>for room</th></tr>\n",
         );
-        let pct = |x: Option<f64>| x.map_or_else(|| "–".to_owned(), |v| format!("{:.1}%", 100.0 * v));
-        let num = |x: Option<f64>| x.map_or_else(|| "–".to_owned(), |v| format!("{v:.1}"));
         for (service, t) in &r.summary.transfers {
             let _ = writeln!(
                 b,
@@ -387,10 +386,10 @@ fn run_page(r: &RunOutput) -> Result<String, String> {
                 esc(service),
                 t.complex_cases,
                 t.between_levels,
-                pct(t.share_of_complex),
-                num(t.mean_minutes),
-                num(t.mean_km),
-                pct(t.adverse_rate),
+                pct(t.share_of_complex, 1),
+                num(t.mean_minutes, 1),
+                num(t.mean_km, 1),
+                pct(t.adverse_rate, 1),
                 t.for_room
             );
         }
@@ -416,19 +415,18 @@ fn run_page(r: &RunOutput) -> Result<String, String> {
              30 or 60 minutes' road travel, at the end of the run.</p>\n<table><tr><th>service</th>\
              <th>within 30 min</th><th>urban</th><th>rural</th><th>within 60 min</th><th>urban</th><th>rural</th></tr>\n",
         );
-        let pct = |x: Option<f64>| x.map_or_else(|| "–".to_owned(), |v| format!("{:.1}%", 100.0 * v));
         for (service, c) in &r.summary.coverage {
             let (a, b60) = (&c.within_30_minutes, &c.within_60_minutes);
             let _ = writeln!(
                 b,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(service),
-                pct(a.overall),
-                pct(a.urban),
-                pct(a.rural),
-                pct(b60.overall),
-                pct(b60.urban),
-                pct(b60.rural)
+                pct(a.overall, 1),
+                pct(a.urban, 1),
+                pct(a.rural, 1),
+                pct(b60.overall, 1),
+                pct(b60.urban, 1),
+                pct(b60.rural, 1)
             );
         }
         b.push_str("</table>\n");
@@ -447,7 +445,7 @@ fn run_page(r: &RunOutput) -> Result<String, String> {
                 v.minimum,
                 v.units,
                 v.below_minimum,
-                v.episodes_below_share.map_or_else(|| "–".to_owned(), |x| format!("{:.1}%", 100.0 * x)),
+                pct(v.episodes_below_share, 1),
                 esc(&v.providers_below.join(", "))
             );
         }
@@ -469,7 +467,7 @@ fn run_page(r: &RunOutput) -> Result<String, String> {
                     esc(group),
                     s.standard,
                     s.units,
-                    s.episodes_per_wte.map_or_else(|| "–".to_owned(), |x| format!("{x:.1}")),
+                    num(s.episodes_per_wte, 1),
                     s.above_standard,
                     esc(&s.providers_above.join(", "))
                 );
