@@ -2,7 +2,8 @@
 //! parallel, one JSON line per simulated point appended to
 //! `simulations.jsonl` as it finishes; at the end the lines sorted, the
 //! posterior (`posterior.json`) and the calibrated scenario
-//! (`calibrated.json`). Every point is keyed by (generation, index), so an
+//! (`calibrated.json`; with several base scenarios, one
+//! `calibrated-<name>.json` each). Every point is keyed by (generation, index), so an
 //! interrupted calibration (SIGKILL included) resumes by replaying the
 //! scheme over the recorded lines and simulating only what is missing; the
 //! results are the same bytes at any thread count.
@@ -33,8 +34,23 @@ pub const SIMULATIONS: &str = "simulations.jsonl";
 pub const MANIFEST: &str = "manifest.json";
 /// The posterior and the fit.
 pub const POSTERIOR: &str = "posterior.json";
-/// The base scenario at the posterior medians.
+/// The base scenario at the posterior medians (the only base's).
 pub const CALIBRATED: &str = "calibrated.json";
+
+/// The file of a base scenario at the posterior medians: [`CALIBRATED`]
+/// for a calibration with one base, else `calibrated-<name>.json` (its
+/// name with anything but letters, digits, `-`, `_` and `.` as `_`).
+pub fn calibrated_file(cal: &Calibration, base: usize) -> String {
+    if cal.bases.len() == 1 {
+        return CALIBRATED.to_owned();
+    }
+    let name: String = cal.bases[base]
+        .name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' })
+        .collect();
+    format!("calibrated-{name}.json")
+}
 
 /// Told as the calibration goes.
 pub trait Progress: Sync {
@@ -77,7 +93,7 @@ pub struct Outcome {
 struct Manifest {
     ccsim_version: String,
     spec: Value,
-    base: Value,
+    bases: Vec<Value>,
     started: String,
     #[serde(default)]
     finished: Option<String>,
@@ -105,26 +121,33 @@ fn dir_error(dir: &Path, message: impl std::fmt::Display) -> String {
     format!("{}: {message}", dir.display())
 }
 
-/// Simulates one point: its replicates' mean of each target and the distance.
+/// Simulates one point: its replicates' mean of each target and the
+/// distance. Every base scenario runs with the same seeds (common random
+/// numbers), and each target is read from its own base's runs.
 fn simulate(cal: &Calibration, p: &Proposal) -> Result<Line, String> {
     let values = cal.values(&p.unit);
-    let json_values: Vec<Value> = values.iter().map(|&v| Value::from(v)).collect();
-    let label = format!("generation {} point {}", p.generation, p.index);
-    let scenario = cal.plan.scenario_at(&json_values, &label)?;
     let key = u64::from(p.generation) << 32 | u64::from(p.index);
     let seeds: Vec<u64> =
         (0..cal.spec.replicates).map(|r| model::rng::run_seed(cal.spec.seed, key, u64::from(r))).collect();
     let mut sums = vec![0.0; cal.targets.len()];
-    for &seed in &seeds {
-        let result = model::run(&scenario, seed, false);
-        if let Some(off) = result.summary.unbalanced() {
-            return Err(format!(
-                "{label}, seed {seed}: the books do not balance: {off} (a defect in ccsim: please report it with the spec)"
-            ));
-        }
-        let mut m = targets::metrics(&result);
-        for (s, t) in sums.iter_mut().zip(&cal.targets) {
-            *s += targets::value(&mut m, t).map_err(|e| format!("{label}, target `{}`: {e}", t.name))?;
+    for (b, base) in cal.bases.iter().enumerate() {
+        let label = if cal.bases.len() == 1 {
+            format!("generation {} point {}", p.generation, p.index)
+        } else {
+            format!("generation {} point {}, scenario `{}`", p.generation, p.index, base.name)
+        };
+        let scenario = base.scenario_at(&values, &label)?;
+        for &seed in &seeds {
+            let result = model::run(&scenario, seed, false);
+            if let Some(off) = result.summary.unbalanced() {
+                return Err(format!(
+                    "{label}, seed {seed}: the books do not balance: {off} (a defect in ccsim: please report it with the spec)"
+                ));
+            }
+            let mut m = targets::metrics(&result, &scenario);
+            for (s, t) in sums.iter_mut().zip(&cal.targets).filter(|(_, t)| t.base == b) {
+                *s += targets::value(&mut m, t).map_err(|e| format!("{label}, target `{}`: {e}", t.name))?;
+            }
         }
     }
     let simulated: Vec<f64> = sums.iter().map(|s| s / seeds.len() as f64).collect();
@@ -147,7 +170,7 @@ fn simulate(cal: &Calibration, p: &Proposal) -> Result<Line, String> {
         generation: p.generation,
         index: p.index,
         unit: p.unit.clone(),
-        parameters: cal.plan.parameters.iter().cloned().zip(values).collect(),
+        parameters: cal.parameters.iter().cloned().zip(values).collect(),
         seeds,
         simulated: simulated.into_iter().map(|x| x.is_finite().then_some(x)).collect(),
         distance: distance.is_finite().then_some(distance),
@@ -185,7 +208,7 @@ pub fn run(cal: &Calibration, dir: &Path, opts: Options, progress: &dyn Progress
     let fresh = Manifest {
         ccsim_version: model::run::VERSION.to_owned(),
         spec: spec_json,
-        base: cal.base.clone(),
+        bases: cal.bases.iter().map(|b| b.value.clone()).collect(),
         started: now(),
         finished: None,
         resumed: Vec::new(),
@@ -207,7 +230,10 @@ pub fn run(cal: &Calibration, dir: &Path, opts: Options, progress: &dyn Progress
         return Err(not_empty());
     }
     let held = HeldDir::take(dir).map_err(|e| e.to_string())?;
-    held.check_regular(&[MANIFEST, SIMULATIONS, POSTERIOR, CALIBRATED]).map_err(|e| e.to_string())?;
+    let calibrated_files: Vec<String> = (0..cal.bases.len()).map(|b| calibrated_file(cal, b)).collect();
+    let mut ours = vec![MANIFEST, SIMULATIONS, POSTERIOR];
+    ours.extend(calibrated_files.iter().map(String::as_str));
+    held.check_regular(&ours).map_err(|e| e.to_string())?;
     let resumable = opts.resume && manifest_path.exists();
     if !resumable && !held.is_empty().map_err(|e| e.to_string())? {
         return Err(not_empty());
@@ -218,7 +244,7 @@ pub fn run(cal: &Calibration, dir: &Path, opts: Options, progress: &dyn Progress
         let text = std::fs::read_to_string(&manifest_path).map_err(|e| dir_error(&manifest_path, e))?;
         let mut m: Manifest = serde_json::from_str(&text)
             .map_err(|e| dir_error(&manifest_path, format!("cannot resume: not a calibration manifest ({e})")))?;
-        if m.ccsim_version != fresh.ccsim_version || m.spec != fresh.spec || m.base != fresh.base {
+        if m.ccsim_version != fresh.ccsim_version || m.spec != fresh.spec || m.bases != fresh.bases {
             return Err(dir_error(
                 dir,
                 "cannot resume: the directory holds a different calibration (spec, scenario or ccsim version differ)",
@@ -294,7 +320,9 @@ pub fn run(cal: &Calibration, dir: &Path, opts: Options, progress: &dyn Progress
     let posteriors = parameter_posteriors(cal, &posterior);
     let post = posterior_json(cal, &posterior, &posteriors, &done);
     write_json(&dir.join(POSTERIOR), &post)?;
-    write_json(&dir.join(CALIBRATED), &calibrated(cal, &posterior, &posteriors)?)?;
+    for (b, file) in calibrated_files.iter().enumerate() {
+        write_json(&dir.join(file), &calibrated(cal, b, &posterior, &posteriors)?)?;
+    }
     let mut m = manifest;
     m.finished = Some(now());
     write_json(&manifest_path, &m)?;
@@ -336,7 +364,7 @@ fn describe(values: &[f64], weights: &[f64]) -> Described {
 fn parameter_posteriors(cal: &Calibration, post: &Posterior) -> Vec<(Vec<f64>, Described)> {
     let w = post.weights();
     let values: Vec<Vec<f64>> = post.particles.iter().map(|p| cal.values(&p.unit)).collect();
-    (0..cal.plan.parameters.len())
+    (0..cal.parameters.len())
         .map(|d| {
             let column: Vec<f64> = values.iter().map(|v| v[d]).collect();
             let described = describe(&column, &w);
@@ -356,7 +384,6 @@ fn posterior_json(
 ) -> Value {
     let w = post.weights();
     let parameters: Vec<Value> = cal
-        .plan
         .parameters
         .iter()
         .zip(posteriors)
@@ -382,7 +409,7 @@ fn posterior_json(
                 .unzip();
             let total: f64 = ws.iter().sum();
             let ws: Vec<f64> = ws.iter().map(|x| x / total).collect();
-            json!({
+            let mut target = json!({
                 "name": t.name,
                 "metric": written.metric,
                 "observed": t.observed,
@@ -390,7 +417,11 @@ fn posterior_json(
                 "source": written.source,
                 "period": written.period,
                 "simulated": if sims.is_empty() { None } else { Some(describe(&sims, &ws)) },
-            })
+            });
+            if cal.bases.len() > 1 {
+                target["scenario"] = cal.bases[t.base].name.clone().into();
+            }
+            target
         })
         .collect();
     let generations: Vec<Value> = post
@@ -413,7 +444,7 @@ fn posterior_json(
         .zip(&w)
         .enumerate()
         .map(|(i, (p, w))| {
-            let values = cal.plan.parameters.iter().cloned().zip(posteriors.iter().map(|(column, _)| column[i]));
+            let values = cal.parameters.iter().cloned().zip(posteriors.iter().map(|(column, _)| column[i]));
             json!({
                 "generation": p.generation,
                 "index": p.index,
@@ -423,10 +454,12 @@ fn posterior_json(
             })
         })
         .collect();
-    json!({
+    let mut regimes: Vec<&str> = cal.bases.iter().map(|b| b.regime()).collect();
+    regimes.dedup();
+    let mut out = json!({
         "ccsim_version": model::run::VERSION,
-        "scenario": cal.plan.bases[0].name,
-        "regime": cal.plan.arms[0].name,
+        "scenario": cal.bases.iter().map(|b| b.name.as_str()).collect::<Vec<_>>().join(" and "),
+        "regime": regimes.join(" and "),
         "seed": cal.spec.seed,
         "method": "ABC by adaptive population Monte Carlo (Lenormand, Jabot and Deffuant 2013)",
         "settings": {
@@ -442,15 +475,26 @@ fn posterior_json(
         "parameters": parameters,
         "targets": targets,
         "particles": particles,
-    })
+    });
+    if cal.bases.len() > 1 {
+        out["scenarios"] = cal.bases.iter().map(|b| Value::from(b.name.clone())).collect();
+    }
+    out
 }
 
-/// The base scenario with each parameter at its posterior weighted median,
-/// its sources naming the calibration.
-fn calibrated(cal: &Calibration, post: &Posterior, posteriors: &[(Vec<f64>, Described)]) -> Result<Value, String> {
-    let mut v = cal.base.clone();
+/// Base scenario `b` with each of its parameters at its posterior
+/// weighted median, its sources naming the calibration.
+fn calibrated(
+    cal: &Calibration,
+    b: usize,
+    post: &Posterior,
+    posteriors: &[(Vec<f64>, Described)],
+) -> Result<Value, String> {
+    let base = &cal.bases[b];
+    let mut v = base.value.clone();
     let mut said = Vec::new();
-    for (path, (_, d)) in cal.plan.parameters.iter().zip(posteriors) {
+    for &i in &base.parameters {
+        let (path, d) = (&cal.parameters[i], &posteriors[i].1);
         let (lo, median, hi) = (d.q05, d.median, d.q95);
         *paths::get_mut(&mut v, path).expect("checked when planned") = median.into();
         said.push(format!("{path} = {median:.6} [{lo:.6}, {hi:.6}]"));
@@ -459,7 +503,10 @@ fn calibrated(cal: &Calibration, post: &Posterior, posteriors: &[(Vec<f64>, Desc
         .targets
         .iter()
         .zip(&cal.spec.targets)
-        .map(|(t, w)| format!("{} = {} (sd {}; {}, {})", t.name, t.observed, t.sd, w.source, w.period))
+        .map(|(t, w)| {
+            let whose = if cal.bases.len() > 1 { format!("{}: ", cal.bases[t.base].name) } else { String::new() };
+            format!("{whose}{} = {} (sd {}; {}, {})", t.name, t.observed, t.sd, w.source, w.period)
+        })
         .collect();
     let last = post.generations.last().expect("at least generation 0");
     let line = format!(
@@ -467,7 +514,7 @@ fn calibrated(cal: &Calibration, post: &Posterior, posteriors: &[(Vec<f64>, Desc
         cal.spec.particles,
         post.generations.len(),
         last.tolerance,
-        cal.plan.arms[0].name,
+        base.regime(),
         cal.spec.seed,
         said.join(", "),
         targets.join("; ")

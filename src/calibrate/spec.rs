@@ -1,7 +1,8 @@
 //! The calibration spec as written (`configs/calibration/README.md`): the
-//! base scenario, the free parameters with their priors, the targets with
-//! their uncertainty and source, the regime of the data's period, and the
-//! scheme's sizes. [`load`] checks it and everything it names.
+//! base scenario or scenarios, the free parameters with their priors, the
+//! targets with their uncertainty and source (each read from one base), the
+//! regime of the data's period, and the scheme's sizes. [`load`] checks it
+//! and everything it names.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -13,6 +14,7 @@ use super::abc::Settings;
 use super::targets::{self, Target};
 use crate::input;
 use crate::sweep::inputs::Input;
+use crate::sweep::paths;
 use crate::sweep::plan::{self, Plan};
 use crate::sweep::spec::{ArmSpec, Design, ParamSpec, ScenarioRef, SweepSpec};
 
@@ -20,10 +22,11 @@ use crate::sweep::spec::{ArmSpec, Design, ParamSpec, ScenarioRef, SweepSpec};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CalibrationSpec {
-    /// The base scenario: a file (relative to the working directory, else to
-    /// the spec's) or `builtin:NAME`. Default: the built-in default scenario.
+    /// The base scenario, or several: a file (relative to the working
+    /// directory, else to the spec's) or `builtin:NAME`. Default: the
+    /// built-in default scenario.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scenario: Option<String>,
+    pub scenario: Option<ScenarioRef>,
     /// The regime of the data's period (a preset name or knobs). Default: the scenario's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regime: Option<ArmSpec>,
@@ -62,6 +65,9 @@ pub struct TargetSpec {
     /// Its name in the outputs. Default: the metric path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The base scenario it is read from, by name (required when there are several).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<String>,
     /// A path into a run's result (`summary.…`, `providers.<id>.…`), or a
     /// list of them, summed.
     pub metric: Metric,
@@ -136,14 +142,42 @@ fn one_u64() -> u64 {
 pub struct Calibration {
     /// The spec as parsed.
     pub spec: CalibrationSpec,
-    /// The sweep plan whose one point the calibration moves (parameters sorted by path).
-    pub plan: Plan,
-    /// The base scenario as loaded, before `years` (the calibrated scenario starts from it).
-    pub base: Value,
-    /// Each parameter's prior, in `plan.parameters` order.
+    /// The free parameters' paths, sorted.
+    pub parameters: Vec<String>,
+    /// Each parameter's prior, in `parameters` order.
     pub priors: Vec<Input>,
+    /// The base scenarios, in the spec's order.
+    pub bases: Vec<CalibrationBase>,
     /// The targets.
     pub targets: Vec<Target>,
+}
+
+/// One base scenario of a calibration.
+#[derive(Debug, Clone)]
+pub struct CalibrationBase {
+    /// Its name (the scenario's).
+    pub name: String,
+    /// The sweep plan whose one point the calibration moves, over the free
+    /// parameters this scenario has (sorted by path).
+    pub plan: Plan,
+    /// For each of `plan.parameters`, its place in the calibration's `parameters`.
+    pub parameters: Vec<usize>,
+    /// The scenario as loaded, before `years` (its calibrated scenario starts from it).
+    pub value: Value,
+}
+
+impl CalibrationBase {
+    /// The scenario at the calibration's parameter `values` (in its
+    /// `parameters` order); errors name the point by `label`.
+    pub fn scenario_at(&self, values: &[f64], label: &str) -> Result<crate::model::Scenario, String> {
+        let own: Vec<Value> = self.parameters.iter().map(|&i| Value::from(values[i])).collect();
+        self.plan.scenario_at(&own, label)
+    }
+
+    /// The regime its runs have: the data period's arm.
+    pub fn regime(&self) -> &str {
+        &self.plan.arms[0].name
+    }
 }
 
 impl Calibration {
@@ -222,9 +256,26 @@ pub fn check(spec: CalibrationSpec, dir: &Path) -> Result<Calibration, String> {
             spec.particles, spec.alpha,
         ));
     }
+    let parameters: Vec<String> = priors_by_path.keys().cloned().collect();
+    let priors: Vec<Input> = parameters.iter().map(|p| priors_by_path[p]).collect();
+    let bases = bases(&spec, &parameters, &priors, dir)?;
+
     let mut targets = Vec::new();
     for (i, t) in spec.targets.iter().enumerate() {
         let here = |field: &str| format!("at `targets[{i}].{field}`");
+        let base = match (&t.scenario, bases.len()) {
+            (None, 1) => 0,
+            (None, _) => {
+                return Err(format!(
+                    "{}: several base scenarios: name the one this target is read from ({})",
+                    here("scenario"),
+                    names(&bases)
+                ));
+            }
+            (Some(name), _) => bases.iter().position(|b| &b.name == name).ok_or_else(|| {
+                format!("{}: no base scenario is named `{name}`; the bases are {}", here("scenario"), names(&bases))
+            })?,
+        };
         let (paths, weights) = t.metric.paths();
         if paths.is_empty() {
             return Err(format!("{}: expected a metric path or a list of them, found an empty list", here("metric")));
@@ -240,9 +291,9 @@ pub fn check(spec: CalibrationSpec, dir: &Path) -> Result<Calibration, String> {
             ));
         }
         let all = paths.iter().chain(weights.iter().flatten());
-        if let Some(p) = all.into_iter().find(|p| !(p.starts_with("summary.") || p.starts_with("providers."))) {
+        if let Some(p) = all.into_iter().find(|p| !targets::ROOTS.iter().any(|r| p.starts_with(&format!("{r}.")))) {
             return Err(format!(
-                "{}: expected a path into a run's `summary` or `providers` (`summary.waiting.list_size`, `providers.<id>.services.<service>.treated`), found `{p}`",
+                "{}: expected a path into a run's `summary`, `providers` or `catchments` (`summary.waiting.list_size`, `providers.<id>.services.<service>.treated`, `catchments.<provider id>.<district>`), found `{p}`",
                 here("metric")
             ));
         }
@@ -270,17 +321,47 @@ pub fn check(spec: CalibrationSpec, dir: &Path) -> Result<Calibration, String> {
         if targets.iter().any(|x: &Target| x.name == name) {
             return Err(format!("{}: expected a unique target name, found `{name}` twice", here("name")));
         }
-        targets.push(Target { name, paths, weights, observed: t.observed, sd });
+        targets.push(Target { name, base, paths, weights, observed: t.observed, sd });
     }
+    let medians: Vec<f64> = priors.iter().map(|p| p.quantile(0.5)).collect();
+    for (b, base) in bases.iter().enumerate() {
+        let own: Vec<(usize, &Target)> = targets.iter().enumerate().filter(|(_, t)| t.base == b).collect();
+        targets::check(base, &medians, &own, spec.seed)?;
+    }
+    Ok(Calibration { spec, parameters, priors, bases, targets })
+}
 
-    // The sweep machinery loads the scenario, checks every path and applies
-    // values; its one point sits at the priors' medians.
-    let sweep = SweepSpec {
-        scenario: spec.scenario.clone().map(ScenarioRef::One),
+/// The base scenarios' names, for messages.
+fn names(bases: &[CalibrationBase]) -> String {
+    bases.iter().map(|b| format!("`{}`", b.name)).collect::<Vec<_>>().join(", ")
+}
+
+/// Loads the base scenarios and plans each over the free parameters it
+/// has; every parameter must be in at least one, and every base must have
+/// at least one. The sweep machinery loads each scenario, checks the paths
+/// and applies values; each plan's one point sits at the priors' medians.
+fn bases(
+    spec: &CalibrationSpec,
+    parameters: &[String],
+    priors: &[Input],
+    dir: &Path,
+) -> Result<Vec<CalibrationBase>, String> {
+    let refs: Vec<Option<&str>> = match &spec.scenario {
+        None => vec![None],
+        Some(r) => r.refs().into_iter().map(Some).collect(),
+    };
+    if refs.is_empty() {
+        return Err("at `scenario`: expected at least one scenario".into());
+    }
+    let sweep = |reference: Option<&str>, own: &[usize]| SweepSpec {
+        scenario: reference.map(|r| ScenarioRef::One(r.to_owned())),
         arms: spec.regime.clone().into_iter().collect(),
-        parameters: priors_by_path
+        parameters: own
             .iter()
-            .map(|(k, p)| (k.clone(), ParamSpec { values: Some(vec![p.quantile(0.5).into()]), ..ParamSpec::default() }))
+            .map(|&i| {
+                let median = priors[i].quantile(0.5).into();
+                (parameters[i].clone(), ParamSpec { values: Some(vec![median]), ..ParamSpec::default() })
+            })
             .collect(),
         design: Design::Grid,
         samples: None,
@@ -297,24 +378,48 @@ pub fn check(spec: CalibrationSpec, dir: &Path) -> Result<Calibration, String> {
         timeseries: None,
         configurations: None,
     };
-    let mut plan = plan::plan(sweep, dir)?;
-    let base = plan.bases[0].value.clone();
-    if let Some(y) = spec.years {
-        if !(y.is_finite() && y > 0.0 && y <= 1000.0) {
-            return Err(format!("at `years`: expected a number of years in (0, 1000], found {y}"));
+    let mut loaded = Vec::new();
+    for reference in &refs {
+        let scenario = plan::load_scenario(*reference, dir)?;
+        let value = serde_json::to_value(&scenario).expect("a scenario always serialises");
+        if loaded.iter().any(|(_, _, v): &(Option<&str>, Vec<usize>, Value)| v["name"] == value["name"]) {
+            return Err(format!("at `scenario`: two base scenarios are named `{}`", scenario.name));
         }
-        let weeks = ((y * 52.0).round() as u32).max(1);
-        if let Some(h) = crate::sweep::paths::get_mut(&mut plan.bases[0].value, "time.horizon_weeks") {
-            *h = weeks.into();
+        let own: Vec<usize> = (0..parameters.len()).filter(|&i| paths::is_leaf(&value, &parameters[i])).collect();
+        loaded.push((*reference, own, value));
+    }
+    // A parameter in no base: the sweep's message, with the nearest paths.
+    if let Some(i) = (0..parameters.len()).find(|i| !loaded.iter().any(|(_, own, _)| own.contains(i))) {
+        plan::plan(sweep(refs[0], &[i]), dir)?;
+        return Err(format!("at `parameters.{}`: not a parameter of any base scenario", parameters[i]));
+    }
+    let mut out = Vec::new();
+    for (reference, own, value) in loaded {
+        let name = value["name"].as_str().unwrap_or_default().to_owned();
+        if own.is_empty() {
+            return Err(format!("at `scenario`: the base scenario `{name}` has none of the free parameters"));
         }
+        let mut plan = plan::plan(sweep(reference, &own), dir)?;
+        if let Some(y) = spec.years {
+            if !(y.is_finite() && y > 0.0 && y <= 1000.0) {
+                return Err(format!("at `years`: expected a number of years in (0, 1000], found {y}"));
+            }
+            let weeks = ((y * 52.0).round() as u32).max(1);
+            if let Some(h) = crate::sweep::paths::get_mut(&mut plan.bases[0].value, "time.horizon_weeks") {
+                *h = weeks.into();
+            }
+        }
+        let parameters = plan.parameters.iter().map(|p| parameters.iter().position(|q| q == p).expect("its own")).collect();
+        let base = CalibrationBase { name, plan, parameters, value };
+        // Every prior's range must make valid scenarios.
+        for (end, u) in [("lower", 0.0), ("upper", 1.0)] {
+            let values: Vec<f64> = priors.iter().map(|p| p.quantile(u)).collect();
+            base.scenario_at(&values, &format!("the priors' {end} ends")).map_err(|e| {
+                let whose = if refs.len() > 1 { format!(" (scenario `{}`)", base.name) } else { String::new() };
+                format!("at `parameters`{whose}: {e}")
+            })?;
+        }
+        out.push(base);
     }
-    let priors: Vec<Input> = plan.parameters.iter().map(|p| priors_by_path[p]).collect();
-    // Every prior's range must make valid scenarios.
-    for (name, u) in [("lower", 0.0), ("upper", 1.0)] {
-        let values: Vec<Value> = priors.iter().map(|p| p.quantile(u).into()).collect();
-        plan.scenario_at(&values, &format!("the priors' {name} ends")).map_err(|e| format!("at `parameters`: {e}"))?;
-    }
-    let medians: Vec<Value> = priors.iter().map(|p| p.quantile(0.5).into()).collect();
-    targets::check(&plan, &medians, &targets, spec.seed)?;
-    Ok(Calibration { spec, plan, base, priors, targets })
+    Ok(out)
 }

@@ -1,18 +1,25 @@
 //! Targets: what a calibration compares with the NHS's figures, read from
-//! a run's result by path (`summary.…`, `providers.<id>.…`, summed when
-//! several).
+//! a run's result by path (`summary.…`, `providers.<id>.…`,
+//! `catchments.<provider id>.<district>`; summed when several).
 
-use serde_json::{Value, json};
+use std::collections::BTreeMap;
 
+use serde_json::{Map, Value, json};
+
+use super::spec::CalibrationBase;
 use crate::model;
 use crate::sweep::paths;
-use crate::sweep::plan::Plan;
+
+/// The parts of a run a target's path may start with.
+pub const ROOTS: [&str; 3] = ["summary", "providers", "catchments"];
 
 /// A target, checked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Target {
     /// Name in the outputs.
     pub name: String,
+    /// The base scenario it is read from (its place in the calibration's bases).
+    pub base: usize,
     /// Paths summed (or averaged with `weights`).
     pub paths: Vec<String>,
     /// A weighted mean's weights, one path per value.
@@ -23,11 +30,42 @@ pub struct Target {
     pub sd: f64,
 }
 
-/// The values a run result offers to targets: its summary and providers.
-pub fn metrics(result: &model::RunOutput) -> Value {
+/// The values a run result offers to targets: its summary, its providers,
+/// and each provider's catchment — the share of the patients it treated
+/// in the measured window who live in each of the scenario's districts
+/// (a locality with no district is its own), as OHID's catchments give
+/// them; null for a provider that treated nobody.
+pub fn metrics(result: &model::RunOutput, scenario: &model::Scenario) -> Value {
+    let district: BTreeMap<&str, &str> =
+        scenario.localities.iter().map(|l| (l.id.as_str(), l.district.as_deref().unwrap_or(&l.id))).collect();
+    let mut districts: Vec<&str> = district.values().copied().collect();
+    districts.sort_unstable();
+    districts.dedup();
+    let mut treated: BTreeMap<&str, BTreeMap<&str, f64>> = BTreeMap::new();
+    for f in &result.map.flows {
+        let d = district.get(f.locality.as_str()).copied().unwrap_or(f.locality.as_str());
+        *treated.entry(f.provider.as_str()).or_default().entry(d).or_insert(0.0) += f.patients as f64;
+    }
+    let catchments: Map<String, Value> = scenario
+        .providers
+        .iter()
+        .map(|p| {
+            let from = treated.get(p.id.as_str());
+            let total: f64 = from.map_or(0.0, |m| m.values().sum());
+            let shares: Map<String, Value> = districts
+                .iter()
+                .map(|d| {
+                    let n = from.and_then(|m| m.get(d)).copied().unwrap_or(0.0);
+                    ((*d).to_owned(), if total > 0.0 { Value::from(n / total) } else { Value::Null })
+                })
+                .collect();
+            (p.id.clone(), Value::Object(shares))
+        })
+        .collect();
     json!({
         "summary": serde_json::to_value(&result.summary).expect("a summary always serialises"),
         "providers": serde_json::to_value(&result.providers).expect("providers always serialise"),
+        "catchments": catchments,
     })
 }
 
@@ -78,14 +116,14 @@ pub fn value(values: &mut Value, t: &Target) -> Result<f64, String> {
     Ok(if total > 0.0 { sum / total } else { f64::NAN })
 }
 
-/// Runs `plan`'s scenario at `values` for a week after its warm-up and
-/// reads every target from it, so that a misspelt path stops the
-/// calibration before anything is written.
-pub fn check(plan: &Plan, values: &[Value], targets: &[Target], seed: u64) -> Result<(), String> {
-    let mut scenario = plan.scenario_at(values, "the priors' medians")?;
+/// Runs `base` at the parameter `values` for a week after its warm-up and
+/// reads its targets from it (each with its place in the spec), so that a
+/// misspelt path stops the calibration before anything is written.
+pub fn check(base: &CalibrationBase, values: &[f64], targets: &[(usize, &Target)], seed: u64) -> Result<(), String> {
+    let mut scenario = base.scenario_at(values, "the priors' medians")?;
     scenario.time.horizon_weeks = 1;
-    let mut result = metrics(&model::run(&scenario, seed, false));
-    for (i, t) in targets.iter().enumerate() {
+    let mut result = metrics(&model::run(&scenario, seed, false), &scenario);
+    for &(i, t) in targets {
         for p in t.paths.iter().chain(t.weights.iter().flatten()) {
             number(&mut result, p).map_err(|e| format!("at `targets[{i}].metric`: {e}"))?;
         }

@@ -159,7 +159,9 @@ pub fn load(path: &Path) -> Result<Plan, SweepError> {
     plan(spec, path.parent().unwrap_or(Path::new("."))).map_err(|message| SweepError::spec(path, message))
 }
 
-fn load_scenario(reference: Option<&str>, spec_dir: &Path) -> Result<Scenario, String> {
+/// The scenario a spec names (`builtin:NAME` or a file, resolved as
+/// [`resolve`] says; the built-in default when none).
+pub(crate) fn load_scenario(reference: Option<&str>, spec_dir: &Path) -> Result<Scenario, String> {
     let scenario = match reference {
         None => load::builtin(DEFAULT_SCENARIO),
         Some(file) => {

@@ -196,7 +196,8 @@ pub enum ScenarioRef {
 }
 
 impl ScenarioRef {
-    pub(super) fn refs(&self) -> Vec<&str> {
+    /// The scenarios named, in order.
+    pub(crate) fn refs(&self) -> Vec<&str> {
         match self {
             ScenarioRef::One(s) => vec![s.as_str()],
             ScenarioRef::Many(v) => v.iter().map(String::as_str).collect(),
