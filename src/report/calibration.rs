@@ -46,6 +46,9 @@ fn sig(x: f64) -> String {
     if !x.is_finite() {
         return "–".into();
     }
+    if x == 0.0 {
+        return "0".into();
+    }
     let digits = (3 - x.abs().log10().floor() as i32).clamp(0, 8) as usize;
     format!("{x:.digits$}")
 }
@@ -372,6 +375,16 @@ pub fn markdown(r: &CalibrationReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn four_significant_figures_whatever_the_number() {
+        assert_eq!(sig(0.0), "0", "a prior's lower end of 0 (a share) is written, not a crash");
+        assert_eq!(sig(-0.0), "0");
+        assert_eq!(sig(1234.5), "1234");
+        assert_eq!(sig(0.012345), "0.01235");
+        assert_eq!(sig(-2.5), "-2.500");
+        assert_eq!(sig(f64::NAN), "–");
+    }
 
     #[test]
     fn correlations_and_prior_bins() {
