@@ -295,9 +295,11 @@ impl Simulation {
     /// a week's worth. The planner's grants: the share `quality_share` of
     /// the pooled budget, to providers in proportion to how far their
     /// modelled risk (over expected) exceeds the network's and their waits
-    /// exceed the network's threshold — or, when no provider is behind the
-    /// network, in proportion to the tariff value of their capacity, so that
-    /// the planner's share is spent on quality whatever the spread.
+    /// exceed the network's threshold, times the tariff value of their
+    /// capacity (so that a unit of capacity as far behind gets as much,
+    /// whatever the provider's size) — or, when no provider is behind the
+    /// network, in proportion to that value alone, so that the planner's
+    /// share is spent on quality whatever the spread.
     fn set_grants(&mut self) {
         let share = self.world.behaviour.quality_share;
         let interval = f64::from(self.world.time.decision_interval);
@@ -312,10 +314,12 @@ impl Simulation {
             .filter(|p| p.open)
             .fold((0.0, 0.0), |(e, m), p| (e + p.interval_risk.0, m + p.interval_risk.1));
         let network = if expected > 0.0 { modelled / expected } else { 1.0 };
+        let weights = self.pool_weights();
         let need: Vec<f64> = self
             .providers
             .iter()
-            .map(|p| {
+            .zip(&weights)
+            .map(|(p, size)| {
                 if !p.open || p.interval_risk.0 <= 0.0 {
                     return 0.0;
                 }
@@ -329,14 +333,13 @@ impl Simulation {
                     })
                     .collect();
                 let wait = if waits.is_empty() { 0.0 } else { waits.iter().sum::<f64>() / waits.len() as f64 };
-                risk + (wait / threshold - 1.0).max(0.0)
+                (risk + (wait / threshold - 1.0).max(0.0)) * size
             })
             .collect();
         let total: f64 = need.iter().sum();
         let (need, total) = if total > 0.0 {
             (need, total)
         } else {
-            let weights = self.pool_weights();
             let total = weights.iter().sum();
             (weights, total)
         };
