@@ -87,15 +87,13 @@ def modelled(result, ids):
     return out
 
 
-def emergency_table(config, result_runs, reference, data):
-    """Each acute trust's emergency admissions, model (mean over seeds) against the A&E file's
-    admissions of the area's residents."""
+def emergency_observed(config, reference, data):
+    """Each provider with emergency services and an A&E row (not one brought in from outside for
+    one service): (trust code, name, the trust's 2023/24 admissions, of them the area's residents)."""
     scenario = json.load(open(config))
     share = from_area(data, {l.get("district", l["id"]) for l in scenario["localities"]})
-    print("| trust | A&E file 2023/24 | of them the area's residents | model, one year | gap |")
-    print("|---|---|---|---|---|")
-    inside = counted = 0
     outside = {line.split(" ")[0] for line in scenario["sources"] if ": outside the area" in line}
+    out = {}
     for p in scenario["providers"]:
         code = p.get("trust")
         # Providers brought in from outside for one service hold only part of their activity.
@@ -104,18 +102,28 @@ def emergency_table(config, result_runs, reference, data):
         codes = [code] + PREDECESSORS.get(code, [])
         whole = sum(reference.get(c, (0.0, 0))[0] for c in codes)
         real = sum(reference.get(c, (0.0, 0))[0] * share.get(c, 1.0) for c in codes)
-        if real <= 0:
-            continue
+        if real > 0:
+            out[p["id"]] = (code, p["name"], whole, real)
+    return out
+
+
+def emergency_table(config, result_runs, reference, data):
+    """Each acute trust's emergency admissions, model (mean over seeds) against the A&E file's
+    admissions of the area's residents."""
+    print("| trust | A&E file 2023/24 | of them the area's residents | model, one year | gap |")
+    print("|---|---|---|---|---|")
+    inside = counted = 0
+    for pid, (code, name, whole, real) in emergency_observed(config, reference, data).items():
         model = sum(
             sum(q["services"].get(s, {}).get("treated", 0) for s in EMERGENCY)
             for r in result_runs
             for q in r["providers"]
-            if q["id"] == p["id"]
+            if q["id"] == pid
         ) / len(result_runs)
         gap = (model - real) / real
         counted += 1
         inside += abs(gap) <= 0.15
-        print(f"| {code} {p['name']} | {whole:,.0f} | {real:,.0f} | {model:,.0f} | {100 * gap:+.0f}% |")
+        print(f"| {code} {name} | {whole:,.0f} | {real:,.0f} | {model:,.0f} | {100 * gap:+.0f}% |")
     print(f"\n{inside} of {counted} trusts within ±15%.\n")
 
 

@@ -263,6 +263,17 @@ fn full_calibrations() -> Vec<Value> {
             "targets": [{"metric": "summary.access.overall.mean_minutes", "observed": 16.8, "sd": 0.3,
                          "source": "synthetic", "period": "a year"}]
         }),
+        json!({
+            "scenario": ["configs/duopoly.json", "builtin:west-mercia"],
+            "parameters": {"choice.beta_minutes": {"distribution": "log_uniform", "min": 0.05, "max": 1}},
+            "targets": [
+                {"scenario": "duopoly", "metric": "catchments.a.west", "observed": 0.6, "sd": 0.05,
+                 "source": "synthetic", "period": "a year"},
+                {"scenario": "west-mercia", "metric": "summary.access.overall.mean_minutes", "observed": 20, "sd": 1,
+                 "source": "synthetic", "period": "a year"}
+            ],
+            "particles": 4, "generations": 2, "years": 1
+        }),
     ]
 }
 
