@@ -32,10 +32,15 @@ the same figures as the full files for the two regions). Targets, each after one
 - The nursing vacancy rate against England's at March 2024 (7.8%, NHS Vacancy Statistics, as
   configs/source/README.md); ±2.5 points (regions differ, and the rate moved within the year).
 
+- Per general acute trust, read from the second base scenario, the region built with beds shared
+  by each trust's services (`configs/variants/REGION-shared-beds.json`; the default scenarios
+  have no beds): its general and acute bed occupancy over 2023/24 (occupied over available beds,
+  April 2023–March 2024, NHS England's bed file), against `providers.<id>.bed_occupancy`; ±5
+  points (the issue's tolerance).
+
 Agency spending is not a target: NHS trusts spent £3.02 billion on agency staff in 2023/24 (NHS
 England financial performance reports), but no 2023/24 share of the pay bill was to hand to set
-the model's share against. Bed occupancy is not a target of these specs: the shipped scenarios
-have no beds (docs/VALIDATION.md).
+the model's share against.
 
 Free parameters: those with no published source that move these figures, each with a prior
 around its default wide enough to be uninformative — the elective parameters (`choice.beta_wait`,
@@ -45,7 +50,9 @@ catchment fit, whose grid leaves the emergency weight flat above about 3), the c
 (`behaviour.quality_cost`, κ, which moves what providers spend); adults' and older residents'
 elective referral rates; and each general acute trust's elective surgery capacity (episodes a
 week), which `scenario build` plans from the model's own routing rather than from the trust's
-activity.
+activity; and the occupancy to which elective admissions may fill shared beds
+(`behaviour.elective_bed_limit`, 0.92 by NHS England's planning target, free within 0.85–1: trusts
+ran at 93% and above), which acts only in the shared-beds base.
 """
 
 import csv
@@ -70,6 +77,7 @@ PARAMETERS = {
     "behaviour.backlog_weeks": {"min": 13, "max": 156},
     "behaviour.capacity_slack": {"min": 0.0, "max": 0.15},
     "behaviour.quality_cost": {"distribution": "log_uniform", "min": 100, "max": 900},
+    "behaviour.elective_bed_limit": {"min": 0.85, "max": 1.0},
 }
 EMERGENCY = ["emergency_medicine", "paediatrics"]
 # Trusts whose predecessors' catchments count as theirs, weighted by 2022/23 beds.
@@ -89,6 +97,21 @@ def first_year_beds(data):
                 n, k = out.get(row["nhs_trust22_code"], (0.0, 0))
                 out[row["nhs_trust22_code"]] = (n + float(row["general_acute_beds_available"]), k + 1)
     return {code: n / k for code, (n, k) in out.items()}
+
+
+def occupancy(data):
+    """Each trust's general and acute bed occupancy over April 2023 to March 2024 (occupied over
+    available beds, summed over the months reporting both)."""
+    months = {f"{m} 2023" for m in ["April", "May", "June", "July", "August", "September", "October", "November", "December"]}
+    months |= {f"{m} 2024" for m in ["January", "February", "March"]}
+    out = {}
+    with open(os.path.join(data, "england_trust_ga_critical_beds_2022_2025.csv")) as f:
+        for row in csv.DictReader(f):
+            a, o = row["general_acute_beds_available"], row["general_acute_beds_occupied"]
+            if row["date"] in months and a not in ("", "NA") and o not in ("", "NA") and float(a) > 0:
+                x, y = out.get(row["nhs_trust22_code"], (0.0, 0.0))
+                out[row["nhs_trust22_code"]] = (x + float(o), y + float(a))
+    return {code: o / a for code, (o, a) in out.items()}
 
 
 def catchments(data):
@@ -258,8 +281,33 @@ def spec(region, data):
             "period": YEAR,
         }
     )
+    beds_base = f"configs/variants/{region}-shared-beds.json"
+    variant = json.load(open(beds_base))
+    real = occupancy(data)
+    outside = {line.split(" ")[0] for line in variant["sources"] if ": outside the area" in line}
+    for p in variant["providers"]:
+        code = p.get("trust")
+        if p["kind"] != "dgh" or p["id"] in outside or "beds" not in p or code not in real:
+            continue
+        o = round(real[code], 4)
+        out.append(
+            {
+                "name": f"{code} bed occupancy",
+                "scenario": variant["name"],
+                "metric": f"providers.{p['id']}.bed_occupancy",
+                "observed": o,
+                "interval": [round(o - 0.05, 4), round(o + 0.05, 4)],
+                "source": (
+                    f"{p['name']}: general and acute beds occupied over available, April 2023–March 2024 "
+                    "(NHS England bed availability and occupancy, england_trust_ga_critical_beds_2022_2025.csv)"
+                ),
+                "period": YEAR,
+            }
+        )
+    for t in out:
+        t.setdefault("scenario", scenario["name"])
     return {
-        "scenario": f"../{region}.json",
+        "scenario": [f"../{region}.json", f"../variants/{region}-shared-beds.json"],
         "parameters": {**PARAMETERS, **rates(scenario), **capacities(scenario)},
         "targets": out,
         "particles": 100,

@@ -334,7 +334,7 @@ fn the_shipped_calibrated_scenarios_are_what_their_calibrations_give() {
         let o = calibrate(&spec, &out, &[]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let (a, b) = (
-            std::fs::read(out.join("calibrated.json")).expect("written"),
+            std::fs::read(out.join(format!("calibrated-{region}.json"))).expect("written"),
             std::fs::read(format!("configs/calibrated/{region}.json")).expect("shipped"),
         );
         assert!(a == b, "{region}: the calibration no longer gives the shipped calibrated scenario");
@@ -364,7 +364,8 @@ fn recover(
     }
     let mut scenario: ccsim::model::Scenario = serde_json::from_value(v).expect("valid");
     scenario.time.horizon_weeks = 52;
-    let mut result = ccsim::calibrate::targets::metrics(&ccsim::model::run(&scenario, 1_000 + data_set, false), &scenario);
+    let mut result =
+        ccsim::calibrate::targets::metrics(&ccsim::model::run(&scenario, 1_000 + data_set, false), &scenario);
     let observed: Vec<(f64, f64)> = targets
         .iter()
         .map(|(path, relative_sd)| {
@@ -546,5 +547,8 @@ fn several_base_scenarios_share_their_common_parameters() {
         &|s| s["parameters"]["providers.d.services.elective_surgery.capacity"] = json!({"min": 1, "max": 2}),
         "unknown parameter path `providers.d.services.elective_surgery.capacity`",
     );
-    refuse(&|s| s["targets"][1]["metric"] = json!("catchments.c.north"), "`catchments.c.north` is not in a run's result");
+    refuse(
+        &|s| s["targets"][1]["metric"] = json!("catchments.c.north"),
+        "`catchments.c.north` is not in a run's result",
+    );
 }
