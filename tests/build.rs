@@ -66,7 +66,10 @@ fn the_shipped_regional_scenarios_are_the_commands_output() {
             assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
             let built = std::fs::read(&out).expect("written");
             let shipped = std::fs::read(format!("configs/{file}")).expect("shipped");
-            assert!(built == shipped, "configs/{file} is not the command's output; regenerate it (configs/source/README.md)");
+            assert!(
+                built == shipped,
+                "configs/{file} is not the command's output; regenerate it (configs/source/README.md)"
+            );
         }
     }
 }

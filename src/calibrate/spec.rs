@@ -409,7 +409,8 @@ fn bases(
                 *h = weeks.into();
             }
         }
-        let parameters = plan.parameters.iter().map(|p| parameters.iter().position(|q| q == p).expect("its own")).collect();
+        let parameters =
+            plan.parameters.iter().map(|p| parameters.iter().position(|q| q == p).expect("its own")).collect();
         let base = CalibrationBase { name, plan, parameters, value };
         // Every prior's range must make valid scenarios.
         for (end, u) in [("lower", 0.0), ("upper", 1.0)] {
