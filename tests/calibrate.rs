@@ -529,6 +529,13 @@ fn several_base_scenarios_share_their_common_parameters() {
     assert_eq!(fit[1]["scenario"], "duopoly-twin");
     let simulated = fit[1]["simulated"]["median"].as_f64().unwrap();
     assert!((simulated - share).abs() < 2.0 * 0.02, "the catchment share reproduced: {simulated} against {share}");
+    // The report's fit says which base each target was read from.
+    let o = ccsim().args(["report", out.to_str().unwrap(), "--format", "md"]).output().expect("runs");
+    let md = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        md.contains("| target | scenario | observed |") && md.contains("| c's share from the east | duopoly-twin |"),
+        "{md}"
+    );
 
     // Which base a target is read from must be said, and be one of them;
     // a parameter must be some base's.

@@ -75,6 +75,11 @@ impl CalibrationReport {
         Ok(CalibrationReport { dir: dir.to_owned(), posterior })
     }
 
+    /// Whether the calibration had several base scenarios (its targets then name theirs).
+    fn several_bases(&self) -> bool {
+        self.posterior.get("scenarios").is_some_and(|s| s.as_array().is_some_and(|a| a.len() > 1))
+    }
+
     fn weights(&self) -> Vec<f64> {
         self.particles().iter().map(|p| f(&p["weight"])).collect()
     }
@@ -297,8 +302,11 @@ pub fn html(r: &CalibrationReport) -> Result<String, String> {
     }
 
     let targets: Vec<&Value> = r.posterior["targets"].as_array().into_iter().flatten().collect();
-    b.push_str(
-        "<h2>Fit</h2>\n<table><tr><th>target</th><th>observed</th><th>sd</th><th>simulated median</th><th>90% interval</th><th>gap (sd)</th><th>source, period</th></tr>\n",
+    let several = r.several_bases();
+    let _ = writeln!(
+        b,
+        "<h2>Fit</h2>\n<table><tr><th>target</th>{}<th>observed</th><th>sd</th><th>simulated median</th><th>90% interval</th><th>gap (sd)</th><th>source, period</th></tr>",
+        if several { "<th>scenario</th>" } else { "" }
     );
     let mut rows = Vec::new();
     let (mut observed, mut simulated) = (Vec::new(), Vec::new());
@@ -306,8 +314,9 @@ pub fn html(r: &CalibrationReport) -> Result<String, String> {
         let (o, sd, s) = (f(&t["observed"]), f(&t["sd"]), &t["simulated"]);
         let _ = writeln!(
             b,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>[{}, {}]</td><td>{:+.1}</td><td>{}, {}</td></tr>",
+            "<tr><td>{}</td>{}<td>{}</td><td>{}</td><td>{}</td><td>[{}, {}]</td><td>{:+.1}</td><td>{}, {}</td></tr>",
             esc(t["name"].as_str().unwrap_or("")),
+            if several { format!("<td>{}</td>", esc(t["scenario"].as_str().unwrap_or(""))) } else { String::new() },
             sig(o),
             sig(sd),
             sig(f(&s["median"])),
@@ -355,12 +364,20 @@ pub fn markdown(r: &CalibrationReport) -> String {
             sig(f(&p.posterior["q95"]))
         );
     }
-    t.push_str("\n| target | observed | sd | simulated median | 90% interval |\n|---|---|---|---|---|\n");
+    let several = r.several_bases();
+    if several {
+        t.push_str(
+            "\n| target | scenario | observed | sd | simulated median | 90% interval |\n|---|---|---|---|---|---|\n",
+        );
+    } else {
+        t.push_str("\n| target | observed | sd | simulated median | 90% interval |\n|---|---|---|---|---|\n");
+    }
     for x in r.posterior["targets"].as_array().into_iter().flatten() {
         let s = &x["simulated"];
+        let scenario = if several { format!(" {} |", md(x["scenario"].as_str().unwrap_or(""))) } else { String::new() };
         let _ = writeln!(
             t,
-            "| {} | {} | {} | {} | [{}, {}] |",
+            "| {} |{scenario} {} | {} | {} | [{}, {}] |",
             md(x["name"].as_str().unwrap_or("")),
             sig(f(&x["observed"])),
             sig(f(&x["sd"])),
