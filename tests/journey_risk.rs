@@ -3,7 +3,7 @@
 //! straight-line km from home to the treating site beyond 5 km, up to the
 //! study's longest journey, 58 km.
 
-use crate::common::{frozen, run, scenario};
+use crate::common::{adults, frozen, run, scenario};
 use serde_json::{Value, json};
 
 const COMPLEX_RISK: f64 = 0.05;
@@ -13,12 +13,7 @@ fn world(km: f64, odds_per_km: f64) -> Value {
     frozen(json!({
         "name": "journey",
         "time": {"warmup_weeks": 0, "horizon_weeks": 520},
-        "localities": [{
-            "id": "town",
-            "position": {"x": 0.0, "y": 0.0},
-            "population": 52000.0,
-            "age_mix": {"children": 0.0, "adults": 1.0, "older": 0.0}
-        }],
+        "localities": [adults("town", 0.0)],
         "services": {"emergency_medicine": {
             "urgency": "emergency",
             "referral_rate": {"adults": 20.0},

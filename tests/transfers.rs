@@ -3,7 +3,7 @@
 //! only a local neonatal unit) is moved to the nearest unit of the complex
 //! level, counted, and carries the transfer's odds of harm.
 
-use crate::common::{frozen, run, run_conserving, scenario};
+use crate::common::{adults, frozen, run, run_conserving, scenario};
 use ccsim::model::scenario::Rurality;
 use ccsim::model::travel::TravelTimes;
 use serde_json::{Value, json};
@@ -22,12 +22,7 @@ fn world(unplanned: f64, local: &str) -> Value {
         "name": "transfers",
         "time": {"warmup_weeks": 0, "horizon_weeks": 260},
         "choice": {"radius_km": 30.0},
-        "localities": [{
-            "id": "town",
-            "position": {"x": 0.0, "y": 0.0},
-            "population": 52000.0,
-            "age_mix": {"children": 0.0, "adults": 1.0, "older": 0.0}
-        }],
+        "localities": [adults("town", 0.0)],
         "services": {"neonatal": {
             "urgency": "emergency",
             "referral_rate": {"adults": 40.0},
