@@ -371,7 +371,7 @@ fn bases(
         second_order: None,
         replicates: spec.replicates,
         seed: spec.seed,
-        years: None,
+        years: spec.years,
         metrics: None,
         points: None,
         posterior: None,
@@ -382,33 +382,26 @@ fn bases(
     for reference in &refs {
         let scenario = plan::load_scenario(*reference, dir)?;
         let value = serde_json::to_value(&scenario).expect("a scenario always serialises");
-        if loaded.iter().any(|(_, _, v): &(Option<&str>, Vec<usize>, Value)| v["name"] == value["name"]) {
+        if loaded.iter().any(|(_, _, v, _): &(Option<&str>, Vec<usize>, Value, _)| v["name"] == value["name"]) {
             return Err(format!("at `scenario`: two base scenarios are named `{}`", scenario.name));
         }
         let own: Vec<usize> = (0..parameters.len()).filter(|&i| paths::is_leaf(&value, &parameters[i])).collect();
-        loaded.push((*reference, own, value));
+        loaded.push((*reference, own, value, scenario));
     }
     // A parameter in no base: the sweep's message, with the nearest paths.
-    if let Some(i) = (0..parameters.len()).find(|i| !loaded.iter().any(|(_, own, _)| own.contains(i))) {
-        plan::plan(sweep(refs[0], &[i]), dir)?;
+    if let Some(i) = (0..parameters.len()).find(|i| !loaded.iter().any(|(_, own, _, _)| own.contains(i))) {
+        plan::plan_loaded(sweep(refs[0], &[i]), vec![loaded[0].3.clone()])?;
         return Err(format!("at `parameters.{}`: not a parameter of any base scenario", parameters[i]));
     }
     let mut out = Vec::new();
-    for (reference, own, value) in loaded {
+    for (reference, own, value, scenario) in loaded {
         let name = value["name"].as_str().unwrap_or_default().to_owned();
         if own.is_empty() {
             return Err(format!("at `scenario`: the base scenario `{name}` has none of the free parameters"));
         }
-        let mut plan = plan::plan(sweep(reference, &own), dir)?;
-        if let Some(y) = spec.years {
-            if !(y.is_finite() && y > 0.0 && y <= 1000.0) {
-                return Err(format!("at `years`: expected a number of years in (0, 1000], found {y}"));
-            }
-            let weeks = ((y * 52.0).round() as u32).max(1);
-            if let Some(h) = crate::sweep::paths::get_mut(&mut plan.bases[0].value, "time.horizon_weeks") {
-                *h = weeks.into();
-            }
-        }
+        // The sweep's plan applies `years` to the scenario it runs; `value`
+        // stays as loaded, for the calibrated scenario.
+        let plan = plan::plan_loaded(sweep(reference, &own), vec![scenario])?;
         let parameters =
             plan.parameters.iter().map(|p| parameters.iter().position(|q| q == p).expect("its own")).collect();
         let base = CalibrationBase { name, plan, parameters, value };

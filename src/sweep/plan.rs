@@ -235,6 +235,13 @@ pub fn plan(mut spec: SweepSpec, spec_dir: &Path) -> Result<Plan, String> {
     plan_with(spec, scenarios)
 }
 
+/// Checks a spec and builds its plan over scenarios already loaded (the
+/// spec's `scenario` is not read again), for a spec without `points`.
+pub(crate) fn plan_loaded(spec: SweepSpec, scenarios: Vec<Scenario>) -> Result<Plan, String> {
+    check_spec(&spec)?;
+    plan_with(spec, scenarios)
+}
+
 /// The plan of a sweep already run, from its manifest's spec and base
 /// scenarios (so that it does not depend on files that may have changed).
 pub fn replan(spec: &Value, bases: &[Value]) -> Result<Plan, String> {
