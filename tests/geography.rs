@@ -465,3 +465,40 @@ fn coverage_is_the_share_of_residents_within_30_and_60_minutes_of_a_service() {
     near(c.within_60_minutes.overall, 0.0);
     assert_eq!(closed.summary.coverage["other"], open.summary.coverage["other"]);
 }
+
+/// Closing units and whole providers one after another, and opening one
+/// again, the catchment lists brought up to date equal lists built afresh,
+/// in both regions (with their small areas, road times and fallback lists).
+#[test]
+fn catchments_brought_up_to_date_equal_catchments_built_afresh() {
+    use ccsim::model::scenario::Capability;
+    use ccsim::model::week::routing::Catchments;
+    use ccsim::model::world::{ProviderId, ServiceId, World};
+    for name in ["cheshire-merseyside", "west-mercia"] {
+        let s = ccsim::load::builtin(name).expect("built-in scenario");
+        let world = World::build(&s, s.regime.resolve().expect("regime resolves"));
+        let (np, ns) = (world.providers.len(), world.services.len());
+        let mut offers: Vec<Option<Capability>> =
+            (0..np * ns).map(|i| world.providers[i / ns].offers[i % ns].as_ref().map(|u| u.capability)).collect();
+        let build = |o: &[Option<Capability>]| {
+            Catchments::build(&world, |p: ProviderId, s: ServiceId| o[p.index() * ns + s.index()])
+        };
+        let mut c = build(&offers);
+        let mut changes = 0;
+        // Close every third unit in turn, then every unit of the second provider,
+        // then open a complex unit where one was closed.
+        let units: Vec<usize> = (0..np * ns).filter(|&i| offers[i].is_some()).step_by(3).collect();
+        let mut steps: Vec<Vec<(usize, Option<Capability>)>> = units.iter().map(|&i| vec![(i, None)]).collect();
+        steps.push((ns..2 * ns).map(|i| (i, None)).collect());
+        steps.push(vec![(units[0], Some(Capability::Complex))]);
+        for step in steps {
+            for (i, to) in step {
+                offers[i] = to;
+            }
+            c.update(&world, |p: ProviderId, s: ServiceId| offers[p.index() * ns + s.index()]);
+            assert!(c == build(&offers), "{name}: catchments after change {changes} differ from a fresh build");
+            changes += 1;
+        }
+        assert!(changes > 5, "{name}: {changes} changes");
+    }
+}

@@ -354,7 +354,7 @@ impl Simulation {
             out_of_area_paid: Money::ZERO,
             world,
         };
-        sim.rebuild_catchments();
+        sim.catchments = Catchments::build(&sim.world, Self::offers(&sim.providers));
         sim.plan_staffing();
         sim.seed_waiting_lists();
         sim
@@ -535,13 +535,17 @@ impl Simulation {
         }
     }
 
-    /// Rebuilds who can take which patients after services move.
-    pub(super) fn rebuild_catchments(&mut self) {
-        let providers = &self.providers;
-        self.catchments = Catchments::build(&self.world, |p, s| {
+    /// What each provider offers now: none of a closed provider's units.
+    fn offers(providers: &[ProviderState]) -> impl Fn(ProviderId, ServiceId) -> Option<Capability> + '_ {
+        move |p, s| {
             let state = &providers[p.index()];
             if state.open { state.units[s.index()].as_ref().map(|u| u.capability) } else { None }
-        });
+        }
+    }
+
+    /// Brings who can take which patients up to date after services move.
+    pub(super) fn rebuild_catchments(&mut self) {
+        self.catchments.update(&self.world, Self::offers(&self.providers));
     }
 
     /// Applies the timed changes due this week, in the order written.

@@ -27,7 +27,7 @@ use crate::model::world::{LocalityId, ProviderId, ServiceId, World};
 /// so that tables grow with what a locality can reach rather than with the
 /// whole map; the rare patient whose listed providers are all closed goes
 /// to the nearest open one found among all capable providers.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Catchments {
     localities: usize,
     /// Every provider that can take each service and complexity, `[s * 2 + k]`.
@@ -45,74 +45,110 @@ pub struct Catchments {
 impl Catchments {
     /// Builds the lists from what each provider offers now.
     pub fn build(world: &World, offers: impl Fn(ProviderId, ServiceId) -> Option<Capability>) -> Self {
-        let (nl, np) = (world.localities.len(), world.providers.len());
-        let n = world.services.len() * 2 * nl;
-        let (mut lists, mut weights) = (Vec::with_capacity(n), Vec::with_capacity(n));
-        let mut flags = Vec::with_capacity(n);
-        let (mut nearest_minutes, mut within) = (Vec::with_capacity(n), Vec::with_capacity(n));
-        let mut capable_all = Vec::with_capacity(world.services.len() * 2);
-        let reach = world.reach_km();
+        let nl = world.localities.len();
+        let blocks = world.services.len() * 2;
+        let n = blocks * nl;
+        let mut c = Catchments {
+            localities: nl,
+            capable_all: vec![Vec::new(); blocks],
+            lists: vec![Vec::new(); n],
+            weights: vec![Vec::new(); n],
+            flags: vec![Vec::new(); n],
+            nearest_minutes: vec![0.0; n],
+            within: vec![0; n],
+        };
         for s in world.service_ids() {
-            let beta = if world.services[s.index()].patient_choice {
-                world.choice.beta_minutes
-            } else {
-                world.choice.beta_minutes_emergency
-            };
             for k in 0..2 {
-                let capable: Vec<ProviderId> = (0..np as u32)
-                    .map(ProviderId)
-                    .filter(|&p| offers(p, s).is_some_and(|c| k == 0 || c == Capability::Complex))
-                    .collect();
-                let is_capable = {
-                    let mut v = vec![false; np];
-                    for p in &capable {
-                        v[p.index()] = true;
-                    }
-                    v
-                };
+                let capable = capable(world, &offers, s, k);
+                let is_capable = flags_of(&capable, world.providers.len());
+                c.capable_all[s.index() * 2 + k] = capable;
                 for l in world.locality_ids() {
-                    // (outside the radius, beyond reach, minutes, provider, flags): those within
-                    // reach, or every capable provider when fewer than the fewest listed are.
-                    let entry = |p: ProviderId, km: f64, minutes: f64| {
-                        let diversion = if km <= world.geography.diversion_radius_km { WITHIN_DIVERSION } else { 0 };
-                        let aid = if km <= world.network.mutual_aid_radius_km { WITHIN_MUTUAL_AID } else { 0 };
-                        let f = diversion | aid;
-                        (km > world.choice.radius_km, km > reach, minutes, p, f)
-                    };
-                    let mut v: Vec<(bool, bool, f64, ProviderId, u8)> = world
-                        .within_reach(l, s)
-                        .filter(|(p, _, _)| is_capable[p.index()])
-                        .map(|(p, km, minutes)| entry(p, km, minutes))
-                        .collect();
-                    if v.len() < MIN_LISTED.min(capable.len()) {
-                        v = capable
-                            .iter()
-                            .map(|&p| entry(p, world.distance(l, p, s), world.minutes(l, p, s)))
-                            .collect();
-                    }
-                    v.sort_by(|a, b| {
-                        a.0.cmp(&b.0)
-                            .then(a.2.total_cmp(&b.2))
-                            .then_with(|| world.providers[a.3.index()].id.cmp(&world.providers[b.3.index()].id))
-                    });
-                    let first = v.first().map_or(0.0, |x| x.2);
-                    within.push(v.iter().take_while(|x| !x.0).count());
-                    // Keep those within reach, and the quickest beyond it up to the fewest listed.
-                    let mut extra = MIN_LISTED.saturating_sub(v.iter().filter(|x| !x.1).count());
-                    v.retain(|x| {
-                        let keep = !x.1 || extra > 0;
-                        extra -= usize::from(x.1 && keep);
-                        keep
-                    });
-                    nearest_minutes.push(first);
-                    weights.push(v.iter().map(|x| (-beta * (x.2 - first)).exp()).collect());
-                    flags.push(v.iter().map(|x| x.4).collect());
-                    lists.push(v.into_iter().map(|x| x.3).collect());
+                    c.fill(world, s, k, l, &is_capable);
                 }
-                capable_all.push(capable);
             }
         }
-        Catchments { localities: nl, capable_all, lists, weights, flags, nearest_minutes, within }
+        c
+    }
+
+    /// Brings the lists up to date after services move, giving the same
+    /// lists as [`Catchments::build`]. A service and complexity whose
+    /// capable providers are unchanged keeps its lists; when providers only
+    /// left it, a locality's list is worked out again only if it listed one
+    /// of them or its nearest was beyond the list (nothing else in a list
+    /// depends on an unlisted provider); when one joined, every locality's is.
+    pub fn update(&mut self, world: &World, offers: impl Fn(ProviderId, ServiceId) -> Option<Capability>) {
+        let np = world.providers.len();
+        for s in world.service_ids() {
+            for k in 0..2 {
+                let b = s.index() * 2 + k;
+                let capable = capable(world, &offers, s, k);
+                if capable == self.capable_all[b] {
+                    continue;
+                }
+                let is_capable = flags_of(&capable, np);
+                let was_capable = flags_of(&self.capable_all[b], np);
+                let joined = capable.iter().any(|p| !was_capable[p.index()]);
+                self.capable_all[b] = capable;
+                for l in world.locality_ids() {
+                    let i = self.at(s, k, l);
+                    let list = &self.lists[i];
+                    let stale = joined
+                        || list.iter().any(|p| !is_capable[p.index()])
+                        || list.first().is_none_or(|&p| world.minutes(l, p, s) != self.nearest_minutes[i]);
+                    if stale {
+                        self.fill(world, s, k, l, &is_capable);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Works out one locality's list for complexity `k` of service `s`
+    /// from the capable providers (`is_capable`, by provider index, and
+    /// [`Catchments::capable_all`], already set).
+    fn fill(&mut self, world: &World, s: ServiceId, k: usize, l: LocalityId, is_capable: &[bool]) {
+        let beta = if world.services[s.index()].patient_choice {
+            world.choice.beta_minutes
+        } else {
+            world.choice.beta_minutes_emergency
+        };
+        let reach = world.reach_km();
+        let capable = &self.capable_all[s.index() * 2 + k];
+        // (outside the radius, beyond reach, minutes, provider, flags): those within
+        // reach, or every capable provider when fewer than the fewest listed are.
+        let entry = |p: ProviderId, km: f64, minutes: f64| {
+            let diversion = if km <= world.geography.diversion_radius_km { WITHIN_DIVERSION } else { 0 };
+            let aid = if km <= world.network.mutual_aid_radius_km { WITHIN_MUTUAL_AID } else { 0 };
+            let f = diversion | aid;
+            (km > world.choice.radius_km, km > reach, minutes, p, f)
+        };
+        let mut v: Vec<(bool, bool, f64, ProviderId, u8)> = world
+            .within_reach(l, s)
+            .filter(|(p, _, _)| is_capable[p.index()])
+            .map(|(p, km, minutes)| entry(p, km, minutes))
+            .collect();
+        if v.len() < MIN_LISTED.min(capable.len()) {
+            v = capable.iter().map(|&p| entry(p, world.distance(l, p, s), world.minutes(l, p, s))).collect();
+        }
+        v.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then(a.2.total_cmp(&b.2))
+                .then_with(|| world.providers[a.3.index()].id.cmp(&world.providers[b.3.index()].id))
+        });
+        let first = v.first().map_or(0.0, |x| x.2);
+        let i = self.at(s, k, l);
+        self.within[i] = v.iter().take_while(|x| !x.0).count();
+        // Keep those within reach, and the quickest beyond it up to the fewest listed.
+        let mut extra = MIN_LISTED.saturating_sub(v.iter().filter(|x| !x.1).count());
+        v.retain(|x| {
+            let keep = !x.1 || extra > 0;
+            extra -= usize::from(x.1 && keep);
+            keep
+        });
+        self.nearest_minutes[i] = first;
+        self.weights[i] = v.iter().map(|x| (-beta * (x.2 - first)).exp()).collect();
+        self.flags[i] = v.iter().map(|x| x.4).collect();
+        self.lists[i] = v.into_iter().map(|x| x.3).collect();
     }
 
     /// The quickest to reach open capable provider beyond the list (ties by
@@ -178,6 +214,28 @@ impl Catchments {
         let i = self.at(s, k, l);
         (&self.lists[i], &self.flags[i])
     }
+}
+
+/// The providers that offer complexity `k` of service `s` now, by index.
+fn capable(
+    world: &World,
+    offers: &impl Fn(ProviderId, ServiceId) -> Option<Capability>,
+    s: ServiceId,
+    k: usize,
+) -> Vec<ProviderId> {
+    (0..world.providers.len() as u32)
+        .map(ProviderId)
+        .filter(|&p| offers(p, s).is_some_and(|c| k == 0 || c == Capability::Complex))
+        .collect()
+}
+
+/// Membership of `of` among `n` providers, by index.
+fn flags_of(of: &[ProviderId], n: usize) -> Vec<bool> {
+    let mut v = vec![false; n];
+    for p in of {
+        v[p.index()] = true;
+    }
+    v
 }
 
 /// Expected wait reported for a closed or capacity-less unit, weeks.
