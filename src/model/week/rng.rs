@@ -86,27 +86,27 @@ impl Key {
 }
 
 /// A generator that moves to the start of a key's stream on demand. The
-/// run's 256-bit ChaCha key is expanded from its seed once, into a generator
-/// that has drawn nothing; [`Keyed::at`] copies it and moves the copy to the
-/// key's stream, whose first block is computed only when something is drawn
-/// from it.
+/// run's 256-bit ChaCha key is expanded from its seed once; [`Keyed::at`]
+/// moves the generator back to the first word of block 0 with its buffer
+/// emptied, then to the key's stream, whose first block is computed only
+/// when something is drawn from it.
 #[derive(Debug, Clone)]
 pub struct Keyed {
-    start: SimRng,
     rng: SimRng,
 }
 
 impl Keyed {
     /// The keyed streams of a run's seed.
     pub fn new(seed: u64) -> Self {
-        let start = SimRng::seed_from_u64(seed);
-        Keyed { rng: start.clone(), start }
+        Keyed { rng: SimRng::seed_from_u64(seed) }
     }
 
     /// The start of `key`'s stream. Each key must be selected once per run:
     /// selecting it again replays the same draws.
     pub fn at(&mut self, key: Key) -> &mut SimRng {
-        self.rng.clone_from(&self.start);
+        // Word 0 empties the buffer without computing a block, so that the
+        // stream is then changed without one either.
+        self.rng.set_word_pos(0);
         self.rng.set_stream(key.stream());
         &mut self.rng
     }
