@@ -18,7 +18,6 @@ use rand::Rng;
 
 use super::draws::BinomialTable;
 use super::queue::Cohort;
-use super::rng::SimRng;
 
 /// Bands of equal probability of the weeks before the decision.
 pub const BANDS: usize = 8;
@@ -69,7 +68,7 @@ impl Before {
     /// before the decision is handed on whole, with no draw. Small cohorts
     /// draw each patient's band from three bits of a word (exactly 1/8
     /// each); larger ones split by a chain of binomials.
-    pub fn split(&self, rng: &mut SimRng, draws: &mut BandDraws, c: Cohort, mut push: impl FnMut(Cohort)) {
+    pub fn split<R: Rng + ?Sized>(&self, rng: &mut R, draws: &mut BandDraws, c: Cohort, mut push: impl FnMut(Cohort)) {
         if self.is_none() {
             push(c);
             return;
@@ -105,6 +104,7 @@ impl Before {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::rng::SimRng;
     use crate::model::world::LocalityId;
     use rand::SeedableRng;
 

@@ -6,11 +6,9 @@
 //! (common random numbers couple them). Larger counts come from `rand_distr`
 //! (BTPE and PTRS), whose cost does not grow with the mean.
 
-use rand::RngExt;
+use rand::{Rng, RngExt};
 use rand_distr::{Binomial, Distribution, Poisson};
 use smallvec::SmallVec;
-
-use super::rng::SimRng;
 
 /// Up to this mean a Poisson or binomial count is drawn by inverse transform,
 /// at the cost of a walk of about mean steps.
@@ -45,7 +43,7 @@ impl Default for PoissonTable {
 
 impl PoissonTable {
     /// A Poisson(`mean`) count.
-    pub fn draw(&mut self, rng: &mut SimRng, mean: f64) -> u32 {
+    pub fn draw<R: Rng + ?Sized>(&mut self, rng: &mut R, mean: f64) -> u32 {
         if mean <= 0.0 {
             return 0;
         }
@@ -111,7 +109,7 @@ impl BinomialTable {
     }
 
     /// A Binomial(`n`, p) count, the same as `binomial(rng, n, p)`.
-    pub fn draw(&mut self, rng: &mut SimRng, n: u32) -> u32 {
+    pub fn draw<R: Rng + ?Sized>(&mut self, rng: &mut R, n: u32) -> u32 {
         let p = self.p;
         if n == 0 || p <= 0.0 || p > 0.5 || f64::from(n) * p > INVERSE_MEAN {
             return binomial(rng, n, p);
@@ -158,7 +156,7 @@ fn first_pmf(n: u32, p: f64) -> f64 {
 }
 
 /// A Binomial(`n`, `p`) count.
-pub fn binomial(rng: &mut SimRng, n: u32, p: f64) -> u32 {
+pub fn binomial<R: Rng + ?Sized>(rng: &mut R, n: u32, p: f64) -> u32 {
     if n == 0 || p <= 0.0 {
         return 0;
     }
@@ -176,6 +174,7 @@ pub fn binomial(rng: &mut SimRng, n: u32, p: f64) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::rng::SimRng;
     use rand::SeedableRng;
 
     /// P(X ≤ k) for X ~ Poisson(mean), by summing the pmf from its closed

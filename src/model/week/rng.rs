@@ -85,35 +85,169 @@ impl Key {
     }
 }
 
-/// A generator that moves to the start of a key's stream on demand. The
-/// run's 256-bit ChaCha key is expanded from its seed once; [`Keyed::at`]
-/// moves the generator back to the first word of block 0 with its buffer
-/// emptied, then to the key's stream, whose first block is computed only
-/// when something is drawn from it.
+/// A generator that moves to the start of a key's stream on demand: the
+/// run's 256-bit ChaCha key is expanded from its seed once, and
+/// [`Keyed::at`] points a [`StreamRng`] at the key's stream.
 #[derive(Debug, Clone)]
 pub struct Keyed {
-    rng: SimRng,
+    rng: StreamRng,
 }
 
 impl Keyed {
     /// The keyed streams of a run's seed.
     pub fn new(seed: u64) -> Self {
-        Keyed { rng: SimRng::seed_from_u64(seed) }
+        Keyed { rng: StreamRng::new(SimRng::seed_from_u64(seed)) }
     }
 
     /// The start of `key`'s stream. Each key must be selected once per run:
     /// selecting it again replays the same draws.
-    pub fn at(&mut self, key: Key) -> &mut SimRng {
-        // Word 0 empties the buffer without computing a block, so that the
-        // stream is then changed without one either.
-        self.rng.set_word_pos(0);
-        self.rng.set_stream(key.stream());
+    pub fn at(&mut self, key: Key) -> &mut StreamRng {
+        self.rng.select(key.stream());
         &mut self.rng
     }
 
     /// The stream selected last.
-    pub fn current(&mut self) -> &mut SimRng {
+    pub fn current(&mut self) -> &mut StreamRng {
         &mut self.rng
+    }
+}
+
+/// One ChaCha8 stream of a run's key, word for word what [`SimRng`] gives
+/// after `set_stream`, made cheap to start: a keyed stream usually needs
+/// only a few words (a Poisson count and a split or two), and `SimRng`
+/// computes four 64-byte blocks at a time, so the first block of each
+/// stream is computed here alone, by the ChaCha block function, and `SimRng`
+/// takes over from the second block for the few streams that read on.
+#[derive(Debug, Clone)]
+pub struct StreamRng {
+    /// The key, as ChaCha's eight key words.
+    key: [u32; 8],
+    stream: u64,
+    /// Block 0 of the stream, once computed.
+    first: [u32; 16],
+    /// The next word of block 0 to hand out ([`UNCOMPUTED`] before block 0
+    /// is computed, 16 once it is used up).
+    index: usize,
+    /// The stream from block 1 on.
+    rest: SimRng,
+    /// Whether `rest` is at this stream (it is set when block 0 runs out).
+    rest_selected: bool,
+}
+
+/// [`StreamRng::index`] of a stream whose first block is not yet computed.
+const UNCOMPUTED: usize = usize::MAX;
+
+/// ChaCha's constant words, "expand 32-byte k".
+const SIGMA: [u32; 4] = [0x6170_7865, 0x3320_646e, 0x7962_2d32, 0x6b20_6574];
+
+impl StreamRng {
+    fn new(rng: SimRng) -> Self {
+        let seed = rng.get_seed();
+        let key = std::array::from_fn(|i| {
+            u32::from_le_bytes([seed[4 * i], seed[4 * i + 1], seed[4 * i + 2], seed[4 * i + 3]])
+        });
+        StreamRng { key, stream: 0, first: [0; 16], index: UNCOMPUTED, rest: rng, rest_selected: false }
+    }
+
+    /// Moves to the first word of `stream`; nothing is computed until a word is drawn.
+    fn select(&mut self, stream: u64) {
+        self.stream = stream;
+        self.index = UNCOMPUTED;
+        self.rest_selected = false;
+    }
+
+    /// Block 0 of the stream: ChaCha with 8 rounds (four double rounds) on
+    /// the constants, the key, block counter 0 and the stream number.
+    fn compute_first(&mut self) {
+        let k = self.key;
+        let input: [u32; 16] = [
+            SIGMA[0],
+            SIGMA[1],
+            SIGMA[2],
+            SIGMA[3],
+            k[0],
+            k[1],
+            k[2],
+            k[3],
+            k[4],
+            k[5],
+            k[6],
+            k[7],
+            0,
+            0,
+            self.stream as u32,
+            (self.stream >> 32) as u32,
+        ];
+        let mut x = input;
+        for _ in 0..4 {
+            quarter_round(&mut x, 0, 4, 8, 12);
+            quarter_round(&mut x, 1, 5, 9, 13);
+            quarter_round(&mut x, 2, 6, 10, 14);
+            quarter_round(&mut x, 3, 7, 11, 15);
+            quarter_round(&mut x, 0, 5, 10, 15);
+            quarter_round(&mut x, 1, 6, 11, 12);
+            quarter_round(&mut x, 2, 7, 8, 13);
+            quarter_round(&mut x, 3, 4, 9, 14);
+        }
+        for (out, (a, b)) in self.first.iter_mut().zip(x.iter().zip(input)) {
+            *out = a.wrapping_add(b);
+        }
+        self.index = 0;
+    }
+
+    #[inline]
+    fn next_word(&mut self) -> u32 {
+        if self.index == UNCOMPUTED {
+            self.compute_first();
+        }
+        if let Some(&w) = self.first.get(self.index) {
+            self.index += 1;
+            return w;
+        }
+        if !self.rest_selected {
+            // Word 16 (block 1) with the buffer emptied, then the stream: nothing is computed yet.
+            self.rest.set_word_pos(16);
+            self.rest.set_stream(self.stream);
+            self.rest_selected = true;
+        }
+        self.rest.next_u32()
+    }
+}
+
+#[inline(always)]
+fn quarter_round(x: &mut [u32; 16], a: usize, b: usize, c: usize, d: usize) {
+    x[a] = x[a].wrapping_add(x[b]);
+    x[d] = (x[d] ^ x[a]).rotate_left(16);
+    x[c] = x[c].wrapping_add(x[d]);
+    x[b] = (x[b] ^ x[c]).rotate_left(12);
+    x[a] = x[a].wrapping_add(x[b]);
+    x[d] = (x[d] ^ x[a]).rotate_left(8);
+    x[c] = x[c].wrapping_add(x[d]);
+    x[b] = (x[b] ^ x[c]).rotate_left(7);
+}
+
+impl rand::TryRng for StreamRng {
+    type Error = std::convert::Infallible;
+
+    #[inline]
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        Ok(self.next_word())
+    }
+
+    /// Two words, the first the low half (as `SimRng`).
+    #[inline]
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        let lo = u64::from(self.next_word());
+        Ok(lo | u64::from(self.next_word()) << 32)
+    }
+
+    /// Whole words, little-endian, the last cut short (as `SimRng`).
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        for chunk in dst.chunks_mut(4) {
+            let w = self.next_word().to_le_bytes();
+            chunk.copy_from_slice(&w[..chunk.len()]);
+        }
+        Ok(())
     }
 }
 
@@ -176,6 +310,44 @@ mod tests {
     }
 
     const KEYED_PINNED: u64 = 3189871504368441060;
+
+    /// A keyed stream is, word for word, `SimRng` moved to that stream: for
+    /// words, pairs of words and byte fills of every length mixed, through
+    /// block 0, the hand-over at word 16 and past the first buffer of four
+    /// blocks, for streams selected one after another (the generator
+    /// reused), with the extreme stream numbers.
+    #[test]
+    fn a_keyed_stream_is_the_chacha_stream_word_for_word() {
+        let mut keyed = Keyed::new(2026);
+        let mut mix = SimRng::seed_from_u64(99);
+        for stream in [0, 1, 7, 1 << 36, u64::MAX - 1, u64::MAX, 0] {
+            let mut reference = SimRng::seed_from_u64(2026);
+            reference.set_stream(stream);
+            let ours = keyed.at(Key { purpose: Stream::Demand, first: 0, second: 0, week: 0 });
+            ours.select(stream);
+            let mut words = 0;
+            while words < 200 {
+                match mix.next_u32() % 3 {
+                    0 => {
+                        assert_eq!(ours.next_u32(), reference.next_u32(), "stream {stream}, word {words}");
+                        words += 1;
+                    }
+                    1 => {
+                        assert_eq!(ours.next_u64(), reference.next_u64(), "stream {stream}, word {words}");
+                        words += 2;
+                    }
+                    _ => {
+                        let n = (mix.next_u32() % 11) as usize;
+                        let (mut a, mut b) = ([0u8; 10], [0u8; 10]);
+                        ours.fill_bytes(&mut a[..n]);
+                        reference.fill_bytes(&mut b[..n]);
+                        assert_eq!(a, b, "stream {stream}, {n} bytes at word {words}");
+                        words += n.div_ceil(4);
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn purposes_and_seeds_are_independent_streams() {
