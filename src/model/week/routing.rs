@@ -32,39 +32,81 @@ pub struct Catchments {
     localities: usize,
     /// Every provider that can take each service and complexity, `[s * 2 + k]`.
     capable_all: Vec<Vec<ProviderId>>,
-    lists: Vec<Vec<ProviderId>>,
-    weights: Vec<Vec<f64>>,
+    /// The localities' lists of each service and complexity, `[s * 2 + k]`.
+    blocks: Vec<Lists>,
+}
+
+/// One service and complexity's lists, locality after locality in one
+/// allocation each, so that a week's routing reads them in memory order.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Lists {
+    /// Where each locality's list starts in `providers`, `weights` and
+    /// `flags` (one more than the localities: the end of the last).
+    start: Vec<u32>,
+    providers: Vec<ProviderId>,
+    weights: Vec<f64>,
     /// For each listed provider, whether it is within the diversion
     /// ([`WITHIN_DIVERSION`]) and the mutual-aid ([`WITHIN_MUTUAL_AID`]) radii.
-    flags: Vec<Vec<u8>>,
-    /// Travel time to the first in each list, minutes.
+    flags: Vec<u8>,
+    /// Travel time to the first in each list, minutes, by locality.
     nearest_minutes: Vec<f64>,
-    within: Vec<usize>,
+    /// How many of each list lie within the choice radius, by locality.
+    within: Vec<u32>,
+}
+
+impl Lists {
+    fn with_localities(n: usize) -> Self {
+        Lists {
+            start: Vec::with_capacity(n + 1),
+            nearest_minutes: Vec::with_capacity(n),
+            within: Vec::with_capacity(n),
+            ..Lists::default()
+        }
+    }
+
+    #[inline]
+    fn range(&self, l: LocalityId) -> std::ops::Range<usize> {
+        self.start[l.index()] as usize..self.start[l.index() + 1] as usize
+    }
+
+    /// Appends a copy of `other`'s list for `l`.
+    fn copy(&mut self, other: &Lists, l: LocalityId) {
+        let r = other.range(l);
+        self.begin();
+        self.providers.extend_from_slice(&other.providers[r.clone()]);
+        self.weights.extend_from_slice(&other.weights[r.clone()]);
+        self.flags.extend_from_slice(&other.flags[r]);
+        self.nearest_minutes.push(other.nearest_minutes[l.index()]);
+        self.within.push(other.within[l.index()]);
+    }
+
+    fn begin(&mut self) {
+        if self.start.is_empty() {
+            self.start.push(0);
+        }
+    }
+
+    /// Closes the list just appended.
+    fn end(&mut self) {
+        self.start.push(u32::try_from(self.providers.len()).expect("fewer than 2^32 listed providers in a block"));
+    }
 }
 
 impl Catchments {
     /// Builds the lists from what each provider offers now.
     pub fn build(world: &World, offers: impl Fn(ProviderId, ServiceId) -> Option<Capability>) -> Self {
         let nl = world.localities.len();
-        let blocks = world.services.len() * 2;
-        let n = blocks * nl;
-        let mut c = Catchments {
-            localities: nl,
-            capable_all: vec![Vec::new(); blocks],
-            lists: vec![Vec::new(); n],
-            weights: vec![Vec::new(); n],
-            flags: vec![Vec::new(); n],
-            nearest_minutes: vec![0.0; n],
-            within: vec![0; n],
-        };
+        let mut c = Catchments { localities: nl, capable_all: Vec::new(), blocks: Vec::new() };
         for s in world.service_ids() {
             for k in 0..2 {
                 let capable = capable(world, &offers, s, k);
                 let is_capable = flags_of(&capable, world.providers.len());
-                c.capable_all[s.index() * 2 + k] = capable;
+                let mut lists = Lists::with_localities(nl);
                 for l in world.locality_ids() {
-                    c.fill(world, s, k, l, &is_capable);
+                    push_list(world, s, l, &capable, &is_capable, &mut lists);
                 }
+                c.capable_all.push(capable);
+                c.blocks.push(lists);
             }
         }
         c
@@ -88,67 +130,24 @@ impl Catchments {
                 let is_capable = flags_of(&capable, np);
                 let was_capable = flags_of(&self.capable_all[b], np);
                 let joined = capable.iter().any(|p| !was_capable[p.index()]);
-                self.capable_all[b] = capable;
+                let old = &self.blocks[b];
+                let mut lists = Lists::with_localities(self.localities);
                 for l in world.locality_ids() {
-                    let i = self.at(s, k, l);
-                    let list = &self.lists[i];
+                    let list = &old.providers[old.range(l)];
                     let stale = joined
                         || list.iter().any(|p| !is_capable[p.index()])
-                        || list.first().is_none_or(|&p| world.minutes(l, p, s) != self.nearest_minutes[i]);
+                        || list.first().is_none_or(|&p| world.minutes(l, p, s) != old.nearest_minutes[l.index()]);
                     if stale {
-                        self.fill(world, s, k, l, &is_capable);
+                        push_list(world, s, l, &capable, &is_capable, &mut lists);
+                    } else {
+                        lists.copy(old, l);
+                        lists.end();
                     }
                 }
+                self.capable_all[b] = capable;
+                self.blocks[b] = lists;
             }
         }
-    }
-
-    /// Works out one locality's list for complexity `k` of service `s`
-    /// from the capable providers (`is_capable`, by provider index, and
-    /// [`Catchments::capable_all`], already set).
-    fn fill(&mut self, world: &World, s: ServiceId, k: usize, l: LocalityId, is_capable: &[bool]) {
-        let beta = if world.services[s.index()].patient_choice {
-            world.choice.beta_minutes
-        } else {
-            world.choice.beta_minutes_emergency
-        };
-        let reach = world.reach_km();
-        let capable = &self.capable_all[s.index() * 2 + k];
-        // (outside the radius, beyond reach, minutes, provider, flags): those within
-        // reach, or every capable provider when fewer than the fewest listed are.
-        let entry = |p: ProviderId, km: f64, minutes: f64| {
-            let diversion = if km <= world.geography.diversion_radius_km { WITHIN_DIVERSION } else { 0 };
-            let aid = if km <= world.network.mutual_aid_radius_km { WITHIN_MUTUAL_AID } else { 0 };
-            let f = diversion | aid;
-            (km > world.choice.radius_km, km > reach, minutes, p, f)
-        };
-        let mut v: Vec<(bool, bool, f64, ProviderId, u8)> = world
-            .within_reach(l, s)
-            .filter(|(p, _, _)| is_capable[p.index()])
-            .map(|(p, km, minutes)| entry(p, km, minutes))
-            .collect();
-        if v.len() < MIN_LISTED.min(capable.len()) {
-            v = capable.iter().map(|&p| entry(p, world.distance(l, p, s), world.minutes(l, p, s))).collect();
-        }
-        v.sort_by(|a, b| {
-            a.0.cmp(&b.0)
-                .then(a.2.total_cmp(&b.2))
-                .then_with(|| world.providers[a.3.index()].id.cmp(&world.providers[b.3.index()].id))
-        });
-        let first = v.first().map_or(0.0, |x| x.2);
-        let i = self.at(s, k, l);
-        self.within[i] = v.iter().take_while(|x| !x.0).count();
-        // Keep those within reach, and the quickest beyond it up to the fewest listed.
-        let mut extra = MIN_LISTED.saturating_sub(v.iter().filter(|x| !x.1).count());
-        v.retain(|x| {
-            let keep = !x.1 || extra > 0;
-            extra -= usize::from(x.1 && keep);
-            keep
-        });
-        self.nearest_minutes[i] = first;
-        self.weights[i] = v.iter().map(|x| (-beta * (x.2 - first)).exp()).collect();
-        self.flags[i] = v.iter().map(|x| x.4).collect();
-        self.lists[i] = v.into_iter().map(|x| x.3).collect();
     }
 
     /// The quickest to reach open capable provider beyond the list (ties by
@@ -170,20 +169,31 @@ impl Catchments {
     }
 
     #[inline]
-    fn at(&self, s: ServiceId, k: usize, l: LocalityId) -> usize {
-        (s.index() * 2 + k) * self.localities + l.index()
+    fn block(&self, s: ServiceId, k: usize) -> &Lists {
+        &self.blocks[s.index() * 2 + k]
     }
 
     /// How many of [`Catchments::capable`] lie within the choice radius.
     #[inline]
     pub fn within_radius(&self, s: ServiceId, k: usize, l: LocalityId) -> usize {
-        self.within[self.at(s, k, l)]
+        self.block(s, k).within[l.index()] as usize
     }
 
     /// Providers that can take complexity `k` of service `s`, in the order above.
     #[inline]
     pub fn capable(&self, s: ServiceId, k: usize, l: LocalityId) -> &[ProviderId] {
-        &self.lists[self.at(s, k, l)]
+        let b = self.block(s, k);
+        &b.providers[b.range(l)]
+    }
+
+    /// The listed providers within the choice radius with their travel
+    /// weights, and the minutes to the first listed.
+    #[inline]
+    fn within_weighted(&self, s: ServiceId, k: usize, l: LocalityId) -> (&[ProviderId], &[f64], f64) {
+        let b = self.block(s, k);
+        let r = b.range(l);
+        let r = r.start..r.start + b.within[l.index()] as usize;
+        (&b.providers[r.clone()], &b.weights[r], b.nearest_minutes[l.index()])
     }
 
     /// Where a complex case of service `s` that presented at `from`'s place
@@ -211,8 +221,9 @@ impl Catchments {
     /// [`WITHIN_MUTUAL_AID`]).
     #[inline]
     pub fn capable_flagged(&self, s: ServiceId, k: usize, l: LocalityId) -> (&[ProviderId], &[u8]) {
-        let i = self.at(s, k, l);
-        (&self.lists[i], &self.flags[i])
+        let b = self.block(s, k);
+        let r = b.range(l);
+        (&b.providers[r.clone()], &b.flags[r])
     }
 }
 
@@ -236,6 +247,54 @@ fn flags_of(of: &[ProviderId], n: usize) -> Vec<bool> {
         v[p.index()] = true;
     }
     v
+}
+
+/// Appends locality `l`'s list for service `s` to `out`, from the
+/// providers capable of the complexity listed (`capable`, and `is_capable`
+/// by provider index).
+fn push_list(world: &World, s: ServiceId, l: LocalityId, capable: &[ProviderId], is_capable: &[bool], out: &mut Lists) {
+    let beta = if world.services[s.index()].patient_choice {
+        world.choice.beta_minutes
+    } else {
+        world.choice.beta_minutes_emergency
+    };
+    let reach = world.reach_km();
+    // (outside the radius, beyond reach, minutes, provider, flags): those within
+    // reach, or every capable provider when fewer than the fewest listed are.
+    let entry = |p: ProviderId, km: f64, minutes: f64| {
+        let diversion = if km <= world.geography.diversion_radius_km { WITHIN_DIVERSION } else { 0 };
+        let aid = if km <= world.network.mutual_aid_radius_km { WITHIN_MUTUAL_AID } else { 0 };
+        let f = diversion | aid;
+        (km > world.choice.radius_km, km > reach, minutes, p, f)
+    };
+    let mut v: Vec<(bool, bool, f64, ProviderId, u8)> = world
+        .within_reach(l, s)
+        .filter(|(p, _, _)| is_capable[p.index()])
+        .map(|(p, km, minutes)| entry(p, km, minutes))
+        .collect();
+    if v.len() < MIN_LISTED.min(capable.len()) {
+        v = capable.iter().map(|&p| entry(p, world.distance(l, p, s), world.minutes(l, p, s))).collect();
+    }
+    v.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then(a.2.total_cmp(&b.2))
+            .then_with(|| world.providers[a.3.index()].id.cmp(&world.providers[b.3.index()].id))
+    });
+    let first = v.first().map_or(0.0, |x| x.2);
+    out.begin();
+    out.within.push(u32::try_from(v.iter().take_while(|x| !x.0).count()).expect("fewer than 2^32 providers"));
+    // Keep those within reach, and the quickest beyond it up to the fewest listed.
+    let mut extra = MIN_LISTED.saturating_sub(v.iter().filter(|x| !x.1).count());
+    v.retain(|x| {
+        let keep = !x.1 || extra > 0;
+        extra -= usize::from(x.1 && keep);
+        keep
+    });
+    out.nearest_minutes.push(first);
+    out.weights.extend(v.iter().map(|x| (-beta * (x.2 - first)).exp()));
+    out.flags.extend(v.iter().map(|x| x.4));
+    out.providers.extend(v.iter().map(|x| x.3));
+    out.end();
 }
 
 /// Expected wait reported for a closed or capacity-less unit, weeks.
@@ -363,11 +422,11 @@ pub fn choice_probabilities(
     k: usize,
     out: &mut Vec<(ProviderId, f64)>,
 ) -> Option<f64> {
-    let i = catchments.at(s, k, l);
-    let total = split(catchments, i, snap, s, out, |p| snap.appeal(p, s));
+    let (listed, weights, nearest_minutes) = catchments.within_weighted(s, k, l);
+    let total = split(listed, weights, snap, s, out, |p| snap.appeal(p, s));
     match total {
         Some(t) if t > 0.0 && t.is_finite() => {
-            Some(t.ln() + snap.appeal_scale[s.index()] - world.choice.beta_minutes * catchments.nearest_minutes[i])
+            Some(t.ln() + snap.appeal_scale[s.index()] - world.choice.beta_minutes * nearest_minutes)
         }
         Some(_) => exact_logit(world, catchments, snap, (l, s, k), out),
         None => {
@@ -392,31 +451,29 @@ pub fn emergency_probabilities(
     k: usize,
     out: &mut Vec<(ProviderId, f64)>,
 ) {
-    let i = catchments.at(s, k, l);
-    if split(catchments, i, snap, s, out, |_| 1.0).is_none() {
+    let (listed, weights, _) = catchments.within_weighted(s, k, l);
+    if split(listed, weights, snap, s, out, |_| 1.0).is_none() {
         out.clear();
         out.extend(nearest(world, catchments, snap, l, s, k).map(|p| (p, 1.0)));
     }
 }
 
-/// Fills `out` with the open providers within the radius of catchment `i`
-/// and their shares of travel weight × `factor`; returns the summed
-/// weight, or `None` when none is open within the radius.
+/// Fills `out` with the open providers of `listed` (those of a catchment
+/// within the radius) and their shares of travel weight × `factor`;
+/// returns the summed weight, or `None` when none is open.
 fn split(
-    catchments: &Catchments,
-    i: usize,
+    listed: &[ProviderId],
+    weights: &[f64],
     snap: &Snapshot,
     s: ServiceId,
     out: &mut Vec<(ProviderId, f64)>,
     factor: impl Fn(ProviderId) -> f64,
 ) -> Option<f64> {
     out.clear();
-    let (list, weights) = (&catchments.lists[i], &catchments.weights[i]);
     let mut total = 0.0;
-    for j in 0..catchments.within[i] {
-        let p = list[j];
+    for (&p, &weight) in listed.iter().zip(weights) {
         if snap.is_open(p, s) {
-            let w = weights[j] * factor(p);
+            let w = weight * factor(p);
             total += w;
             out.push((p, w));
         }
@@ -442,8 +499,7 @@ fn exact_logit(
     out: &mut Vec<(ProviderId, f64)>,
 ) -> Option<f64> {
     out.clear();
-    let i = catchments.at(s, k, l);
-    for &p in &catchments.lists[i][..catchments.within[i]] {
+    for &p in catchments.within_weighted(s, k, l).0 {
         if snap.is_open(p, s) {
             out.push((p, utility(world, snap, l, p, s)));
         }
