@@ -10,7 +10,7 @@
 use super::decisions::RouteScratch;
 use super::engine::Simulation;
 use super::queue::Cohort;
-use crate::model::world::{LocalityId, ProviderId, ServiceId};
+use crate::model::world::{LocalityId, ProviderId, ServiceId, World};
 
 impl Simulation {
     /// Puts each unit's starting list on its queue, oldest first.
@@ -43,13 +43,7 @@ impl Simulation {
                 weights.clone()
             } else {
                 // Nobody is routed here in the first week: the nearest locality's routine patients.
-                let nearest = (0..nl as u32)
-                    .map(LocalityId)
-                    .min_by(|a, b| {
-                        let d = |l: LocalityId| self.world.distance(l, ProviderId(p as u32), ServiceId(s as u32));
-                        d(*a).total_cmp(&d(*b))
-                    })
-                    .map_or(0, LocalityId::index);
+                let nearest = nearest_locality(&self.world, ProviderId(p as u32), ServiceId(s as u32));
                 (0..nl * 2).map(|i| if i == nearest * 2 { 1.0 } else { 0.0 }).collect()
             };
             // Only the (locality, complexity) pairs with weight can receive patients
@@ -75,6 +69,27 @@ impl Simulation {
         }
         self.snapshot.settle(&self.world);
     }
+}
+
+/// The locality nearest to a provider's unit by road km (the first such).
+/// A locality with the unit within reach is nearer than any without it, so
+/// only those are compared when there are some.
+fn nearest_locality(world: &World, p: ProviderId, s: ServiceId) -> usize {
+    let reach = world.reach_km();
+    let mut best: Option<(f64, usize)> = None;
+    for l in world.locality_ids() {
+        for (q, km, _) in world.within_reach(l, s) {
+            if q == p && km <= reach && best.is_none_or(|(d, _)| km < d) {
+                best = Some((km, l.index()));
+            }
+        }
+    }
+    best.map(|b| b.1).unwrap_or_else(|| {
+        world
+            .locality_ids()
+            .min_by(|a, b| world.distance(*a, p, s).total_cmp(&world.distance(*b, p, s)))
+            .map_or(0, LocalityId::index)
+    })
 }
 
 #[cfg(test)]
