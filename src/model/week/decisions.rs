@@ -100,13 +100,13 @@ impl Simulation {
         scratch: &mut RouteScratch,
         mut visit: impl FnMut(ProviderId, usize, f64, f64),
     ) {
-        let nl = self.world.localities.len();
+        let ns = self.world.services.len();
         let network_share = self.regime.network_share();
         let beta_q = self.world.choice.beta_quality;
         let residents = self.residents[l.index()];
         let svc = &self.world.services[s.index()];
         let referrals: f64 = residents.iter().zip(svc.weekly_rate).map(|(r, x)| r * x).sum::<f64>()
-            * self.demand_multiplier[s.index() * nl + l.index()]
+            * self.demand_multiplier[l.index() * ns + s.index()]
             * self.rate_growth[s.index()];
         for k in 0..2 {
             let n = referrals * if k == 1 { svc.complex_share } else { 1.0 - svc.complex_share };

@@ -192,8 +192,9 @@ pub struct Simulation {
     pub(super) international: [f64; 4],
     /// Trainees by staff group.
     pub(super) training: [Pipeline; 4],
-    /// Referral multiplier, `[service * localities + locality]`: the
-    /// locality's rate ratio times the timeline's multiplier.
+    /// Referral multiplier, `[locality * services + service]` (the order in
+    /// which a week's demand reads it): the locality's rate ratio times the
+    /// timeline's multiplier.
     pub(super) demand_multiplier: Vec<f64>,
     /// Residents by age band now, by locality (the world's projection for
     /// this year).
@@ -322,10 +323,8 @@ impl Simulation {
             training: std::array::from_fn(|g| {
                 Pipeline::steady(world.training_places[g], world.workforce.labour.markets.by_group()[g].training.years)
             }),
-            // Service-major: each service's local rate ratio for every locality.
-            demand_multiplier: (0..world.services.len())
-                .flat_map(|s| world.localities.iter().map(move |l| l.rate_ratio[s]))
-                .collect(),
+            // Locality-major: each locality's rate ratio for every service.
+            demand_multiplier: world.localities.iter().flat_map(|l| l.rate_ratio.iter().copied()).collect(),
             residents: world.localities.iter().map(|l| l.residents).collect(),
             rate_growth: vec![1.0; world.services.len()],
             weekly_budget: world.weekly_budget,
@@ -618,7 +617,7 @@ impl Simulation {
                 )
             }
             Change::Demand { service, locality, multiplier } => {
-                let nl = self.world.localities.len();
+                let ns = self.world.services.len();
                 for s in self.world.service_ids() {
                     if service.as_deref().is_some_and(|id| id != self.world.services[s.index()].id) {
                         continue;
@@ -628,7 +627,7 @@ impl Simulation {
                             continue;
                         }
                         let ratio = self.world.localities[l.index()].rate_ratio[s.index()];
-                        self.demand_multiplier[s.index() * nl + l.index()] = ratio * multiplier;
+                        self.demand_multiplier[l.index() * ns + s.index()] = ratio * multiplier;
                     }
                 }
                 format!(
@@ -737,7 +736,7 @@ impl Simulation {
         let measuring = self.measuring();
         let substitution = self.substitution_share();
         let community = self.world.community;
-        let nl = self.world.localities.len();
+        let ns = self.world.services.len();
         let week = self.week;
         for l in self.world.locality_ids() {
             let g = group(self.world.localities[l.index()].rurality);
@@ -745,7 +744,7 @@ impl Simulation {
             for s in self.world.service_ids() {
                 let svc = &self.world.services[s.index()];
                 let unplanned_share = svc.unplanned_share;
-                let multiplier = self.demand_multiplier[s.index() * nl + l.index()] * self.rate_growth[s.index()];
+                let multiplier = self.demand_multiplier[l.index() * ns + s.index()] * self.rate_growth[s.index()];
                 // One stream for this locality, service and week: every
                 // referral is drawn before anything is routed, so however
                 // differently two runs route, they meet the same referrals.
