@@ -37,13 +37,18 @@ impl Simulation {
                 });
             }
         }
+        let mut nearest: Vec<Option<Vec<Option<(f64, usize)>>>> = vec![None; ns];
         for (p, s, list) in lists {
             let weights = &origins[p * ns + s];
             let weights: Vec<f64> = if weights.iter().any(|w| *w > 0.0) {
                 weights.clone()
             } else {
                 // Nobody is routed here in the first week: the nearest locality's routine patients.
-                let nearest = nearest_locality(&self.world, ProviderId(p as u32), ServiceId(s as u32));
+                let near = nearest[s].get_or_insert_with(|| nearest_within_reach(&self.world, ServiceId(s as u32)));
+                let nearest = near[p].map_or_else(
+                    || nearest_locality(&self.world, ProviderId(p as u32), ServiceId(s as u32)),
+                    |(_, l)| l,
+                );
                 (0..nl * 2).map(|i| if i == nearest * 2 { 1.0 } else { 0.0 }).collect()
             };
             // Only the (locality, complexity) pairs with weight can receive patients
@@ -71,25 +76,30 @@ impl Simulation {
     }
 }
 
-/// The locality nearest to a provider's unit by road km (the first such).
-/// A locality with the unit within reach is nearer than any without it, so
-/// only those are compared when there are some.
-fn nearest_locality(world: &World, p: ProviderId, s: ServiceId) -> usize {
+/// For each provider, the locality nearest to its unit of `s` by road km
+/// (the first such) among those that have it within reach, with the km:
+/// any locality without it within reach is farther.
+fn nearest_within_reach(world: &World, s: ServiceId) -> Vec<Option<(f64, usize)>> {
     let reach = world.reach_km();
-    let mut best: Option<(f64, usize)> = None;
+    let mut best: Vec<Option<(f64, usize)>> = vec![None; world.providers.len()];
     for l in world.locality_ids() {
-        for (q, km, _) in world.within_reach(l, s) {
-            if q == p && km <= reach && best.is_none_or(|(d, _)| km < d) {
-                best = Some((km, l.index()));
+        for (p, km, _) in world.within_reach(l, s) {
+            let b = &mut best[p.index()];
+            if km <= reach && b.is_none_or(|(d, _)| km < d) {
+                *b = Some((km, l.index()));
             }
         }
     }
-    best.map(|b| b.1).unwrap_or_else(|| {
-        world
-            .locality_ids()
-            .min_by(|a, b| world.distance(*a, p, s).total_cmp(&world.distance(*b, p, s)))
-            .map_or(0, LocalityId::index)
-    })
+    best
+}
+
+/// The locality nearest to a provider's unit by road km (the first such),
+/// comparing every locality's journey.
+fn nearest_locality(world: &World, p: ProviderId, s: ServiceId) -> usize {
+    world
+        .locality_ids()
+        .min_by(|a, b| world.distance(*a, p, s).total_cmp(&world.distance(*b, p, s)))
+        .map_or(0, LocalityId::index)
 }
 
 #[cfg(test)]
