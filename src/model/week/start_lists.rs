@@ -37,7 +37,7 @@ impl Simulation {
                 });
             }
         }
-        let mut nearest: Vec<Option<Vec<Option<(f64, usize)>>>> = vec![None; ns];
+        let mut nearest: Vec<Option<NearestLocalities>> = vec![None; ns];
         for (p, s, list) in lists {
             let weights = &origins[p * ns + s];
             let weights: Vec<f64> = if weights.iter().any(|w| *w > 0.0) {
@@ -76,10 +76,13 @@ impl Simulation {
     }
 }
 
+/// By provider, the nearest locality with its road km, if any has the provider within reach.
+type NearestLocalities = Vec<Option<(f64, usize)>>;
+
 /// For each provider, the locality nearest to its unit of `s` by road km
 /// (the first such) among those that have it within reach, with the km:
 /// any locality without it within reach is farther.
-fn nearest_within_reach(world: &World, s: ServiceId) -> Vec<Option<(f64, usize)>> {
+fn nearest_within_reach(world: &World, s: ServiceId) -> NearestLocalities {
     let reach = world.reach_km();
     let mut best: Vec<Option<(f64, usize)>> = vec![None; world.providers.len()];
     for l in world.locality_ids() {
