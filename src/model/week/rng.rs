@@ -195,14 +195,39 @@ impl StreamRng {
         self.index = 0;
     }
 
-    #[inline]
+    #[inline(always)]
     fn next_word(&mut self) -> u32 {
+        match self.first.get(self.index) {
+            Some(&w) => {
+                self.index += 1;
+                w
+            }
+            None => self.next_word_beyond(),
+        }
+    }
+
+    /// Two words, the first the low half, as [`StreamRng::next_word`] twice.
+    #[inline(always)]
+    fn next_pair(&mut self) -> u64 {
+        match self.first.get(self.index..self.index.wrapping_add(2)) {
+            Some(&[lo, hi]) => {
+                self.index += 2;
+                u64::from(lo) | u64::from(hi) << 32
+            }
+            _ => {
+                let lo = u64::from(self.next_word());
+                lo | u64::from(self.next_word()) << 32
+            }
+        }
+    }
+
+    /// The next word when block 0 is not computed yet or used up.
+    #[inline(never)]
+    fn next_word_beyond(&mut self) -> u32 {
         if self.index == UNCOMPUTED {
             self.compute_first();
-        }
-        if let Some(&w) = self.first.get(self.index) {
-            self.index += 1;
-            return w;
+            self.index = 1;
+            return self.first[0];
         }
         if !self.rest_selected {
             // Word 16 (block 1) with the buffer emptied, then the stream: nothing is computed yet.
@@ -237,8 +262,7 @@ impl rand::TryRng for StreamRng {
     /// Two words, the first the low half (as `SimRng`).
     #[inline]
     fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        let lo = u64::from(self.next_word());
-        Ok(lo | u64::from(self.next_word()) << 32)
+        Ok(self.next_pair())
     }
 
     /// Whole words, little-endian, the last cut short (as `SimRng`).
