@@ -20,7 +20,8 @@ use crate::model::world::{LocalityId, ProviderId, ServiceId, World};
 /// radius and each one's travel weight exp(−β·(t − t₀)) (β the service's:
 /// `beta_minutes` under patient choice, else `beta_minutes_emergency`; t
 /// the road minutes, t₀ the first's). "Nearest" below means first in this
-/// order. Rebuilt whenever services move between providers.
+/// order. Brought up to date ([`Catchments::update`]) whenever services
+/// move between providers.
 ///
 /// A list holds the providers within reach (the largest of the choice,
 /// diversion and mutual-aid radii) and at least the [`MIN_LISTED`] nearest,
