@@ -78,6 +78,10 @@ impl PoissonTable {
 
 /// The `u`-quantile of Binomial(n, p), p ≤ 1/2, by walking the pmf up from 0.
 fn binomial_quantile(u: f64, n: u32, p: f64) -> u32 {
+    if n == 1 {
+        // The walk's one step: P(X = 0) = (1 − p)^1 = 1 − p exactly.
+        return u32::from(u > 1.0 - p);
+    }
     let ratio = p / (1.0 - p);
     let mut pmf = first_pmf(n, p);
     let (mut k, mut cdf) = (0u32, pmf);

@@ -28,6 +28,10 @@ use crate::model::scenario::Capability;
 use crate::model::timeline::{Change, Knob};
 use crate::model::world::{LocalityId, OLDER, ProviderId, ServiceId, World};
 
+/// Localities whose referral streams are computed together (their first
+/// blocks: a few kilobytes, kept in the fastest cache).
+const PREPARED_LOCALITIES: u32 = 16;
+
 pub use super::provider::{ProviderState, Staff, Unit};
 
 /// Running totals since week 0, for checking conservation at any week.
@@ -236,6 +240,8 @@ pub struct Simulation {
     /// The key `decision_rng` is to move to before its next draw (selected
     /// only when a cohort joins a list with a pathway before the decision).
     decision_key: Option<Key>,
+    /// The elective services, whose referrals may take a `decision_rng` stream.
+    elective_services: Vec<ServiceId>,
     pub(super) snapshot: Snapshot,
     pub(super) ledger: Ledger,
     pub(super) metrics: Metrics,
@@ -340,6 +346,7 @@ impl Simulation {
             rng: Keyed::new(seed),
             decision_rng: Keyed::new(seed),
             decision_key: None,
+            elective_services: world.service_ids().filter(|s| world.services[s.index()].is_elective()).collect(),
             ledger: Ledger::default(),
             events: Vec::new(),
             series,
@@ -738,7 +745,20 @@ impl Simulation {
         let community = self.world.community;
         let ns = self.world.services.len();
         let week = self.week;
+        let localities = self.world.localities.len() as u32;
         for l in self.world.locality_ids() {
+            if l.0.is_multiple_of(PREPARED_LOCALITIES) {
+                // The referral streams of the next few localities, computed together.
+                let next = l.0..(l.0 + PREPARED_LOCALITIES).min(localities);
+                let services = ns as u32;
+                self.rng.prepare(next.clone().flat_map(|l| {
+                    (0..services).map(move |s| Key { purpose: Stream::Demand, first: l, second: s, week })
+                }));
+                let elective = &self.elective_services;
+                self.decision_rng.prepare(next.flat_map(|l| {
+                    elective.iter().map(move |s| Key { purpose: Stream::Decision, first: l, second: s.0, week })
+                }));
+            }
             let g = group(self.world.localities[l.index()].rurality);
             let residents = self.residents[l.index()];
             for s in self.world.service_ids() {
