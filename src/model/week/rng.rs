@@ -188,6 +188,24 @@ const UNCOMPUTED: usize = usize::MAX;
 /// ChaCha's constant words, "expand 32-byte k".
 const SIGMA: [u32; 4] = [0x6170_7865, 0x3320_646e, 0x7962_2d32, 0x6b20_6574];
 
+/// ChaCha8's rounds on state `$x` by quarter-round function `$qr`: four
+/// double rounds, each a column round and then a diagonal round. A macro,
+/// so that every word index is a constant where the rounds are compiled.
+macro_rules! eight_rounds {
+    ($qr:ident, $x:expr) => {
+        for _ in 0..4 {
+            $qr($x, 0, 4, 8, 12);
+            $qr($x, 1, 5, 9, 13);
+            $qr($x, 2, 6, 10, 14);
+            $qr($x, 3, 7, 11, 15);
+            $qr($x, 0, 5, 10, 15);
+            $qr($x, 1, 6, 11, 12);
+            $qr($x, 2, 7, 8, 13);
+            $qr($x, 3, 4, 9, 14);
+        }
+    };
+}
+
 impl StreamRng {
     fn new(rng: SimRng) -> Self {
         let seed = rng.get_seed();
@@ -235,16 +253,7 @@ impl StreamRng {
             (self.stream >> 32) as u32,
         ];
         let mut x = input;
-        for _ in 0..4 {
-            quarter_round(&mut x, 0, 4, 8, 12);
-            quarter_round(&mut x, 1, 5, 9, 13);
-            quarter_round(&mut x, 2, 6, 10, 14);
-            quarter_round(&mut x, 3, 7, 11, 15);
-            quarter_round(&mut x, 0, 5, 10, 15);
-            quarter_round(&mut x, 1, 6, 11, 12);
-            quarter_round(&mut x, 2, 7, 8, 13);
-            quarter_round(&mut x, 3, 4, 9, 14);
-        }
+        eight_rounds!(quarter_round, &mut x);
         for (out, (a, b)) in self.first.iter_mut().zip(x.iter().zip(input)) {
             *out = a.wrapping_add(b);
         }
@@ -362,16 +371,7 @@ mod lanes {
             input[15][i] = (s >> 32) as u32;
         }
         let mut x = input;
-        for _ in 0..4 {
-            quarter_round_lanes(&mut x, 0, 4, 8, 12);
-            quarter_round_lanes(&mut x, 1, 5, 9, 13);
-            quarter_round_lanes(&mut x, 2, 6, 10, 14);
-            quarter_round_lanes(&mut x, 3, 7, 11, 15);
-            quarter_round_lanes(&mut x, 0, 5, 10, 15);
-            quarter_round_lanes(&mut x, 1, 6, 11, 12);
-            quarter_round_lanes(&mut x, 2, 7, 8, 13);
-            quarter_round_lanes(&mut x, 3, 4, 9, 14);
-        }
+        eight_rounds!(quarter_round_lanes, &mut x);
         let mut out = [[0u32; 16]; LANES];
         for w in 0..16 {
             for i in 0..LANES {
