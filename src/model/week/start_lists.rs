@@ -83,12 +83,11 @@ type NearestLocalities = Vec<Option<(f64, usize)>>;
 /// (the first such) among those that have it within reach, with the km:
 /// any locality without it within reach is farther.
 fn nearest_within_reach(world: &World, s: ServiceId) -> NearestLocalities {
-    let reach = world.reach_km();
     let mut best: Vec<Option<(f64, usize)>> = vec![None; world.providers.len()];
     for l in world.locality_ids() {
         for (p, km, _) in world.within_reach(l, s) {
             let b = &mut best[p.index()];
-            if km <= reach && b.is_none_or(|(d, _)| km < d) {
+            if b.is_none_or(|(d, _)| km < d) {
                 *b = Some((km, l.index()));
             }
         }
