@@ -142,8 +142,23 @@ pub fn services_at<'a>(
 /// obstetric unit, neonatal care where one has a neonatal unit, complex
 /// where one is a neonatal intensive care unit and routine (a local
 /// neonatal or special care unit) otherwise; neither where none has one.
-/// Only services in `built` (the scenario's) are added.
+/// Only services in `built` (the scenario's) are added. Emergency medicine,
+/// paediatrics, elective surgery and gynaecology keep the level the beds
+/// gave them, but a trust none of whose sites has the unit they need (an
+/// emergency department, inpatient paediatrics, planned surgery, an
+/// obstetric unit or planned surgery) does not offer them.
 pub fn set_levels(rows: &[&SiteServices], built: &BTreeSet<String>, offers: &mut BTreeMap<&'static str, Capability>) {
+    let unit: [(&str, fn(&SiteServices) -> bool); 4] = [
+        ("emergency_medicine", |r| r.emergency_department),
+        ("paediatrics", |r| r.inpatient_paediatrics),
+        ("elective_surgery", |r| r.elective_surgery),
+        ("gynaecology", |r| r.obstetric_unit || r.elective_surgery),
+    ];
+    for (service, has) in unit {
+        if !rows.iter().any(|r| has(r)) {
+            offers.remove(service);
+        }
+    }
     let maternity = rows.iter().any(|r| r.obstetric_unit).then_some(Capability::Complex);
     let neonatal = rows
         .iter()
@@ -225,6 +240,14 @@ mod tests {
         set_levels(&[&c], &built, &mut offers);
         assert!(!offers.contains_key("maternity") && !offers.contains_key("neonatal"));
         assert_eq!(offers["elective_surgery"], Capability::Complex);
+        // No emergency department or planned surgery on any site: neither service.
+        let d = row("D", false, false, false);
+        offers.insert("emergency_medicine", Capability::Routine);
+        set_levels(&[&d], &built, &mut offers);
+        assert!(!offers.contains_key("emergency_medicine") && !offers.contains_key("elective_surgery"));
+        offers.insert("emergency_medicine", Capability::Complex);
+        set_levels(&[&a], &built, &mut offers);
+        assert_eq!(offers["emergency_medicine"], Capability::Complex, "a site with one keeps the beds' level");
         // A service the scenario leaves out is never added.
         let only: BTreeSet<String> = ["maternity"].map(String::from).into();
         set_levels(&[&a, &b], &only, &mut offers);

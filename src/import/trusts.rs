@@ -147,7 +147,8 @@ pub fn is_community(name: &str) -> bool {
 /// [`COMPLEX_NICU`] cots; maternity is complex (an obstetric unit) at every
 /// trust with maternity beds; paediatrics with any paediatric intensive
 /// care bed. The curated site file overrides maternity and neonatal levels
-/// for the trusts it covers (`sites::set_levels`).
+/// for the trusts it covers, and takes away a service none of a covered
+/// trust's sites has the unit for (`sites::set_levels`).
 pub fn acute_offers(name: &str, beds: &Beds, sites: &[&Site]) -> (ProviderKind, BTreeMap<&'static str, Capability>) {
     use Capability::{Complex, Routine};
     let level = |complex: bool| if complex { Complex } else { Routine };
