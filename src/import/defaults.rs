@@ -165,6 +165,9 @@ pub enum BedGroup {
 pub const OCCUPANCY: f64 = 0.92;
 /// How far beds may move a trust's capacity from its planned load, either way.
 pub const BED_FACTOR: (f64, f64) = (0.8, 1.25);
+/// How far a trust's real emergency admissions may move its emergency
+/// capacity from its planned load, either way (the district rate ratios' range).
+pub const ACTIVITY_FACTOR: (f64, f64) = (0.5, 2.0);
 /// Adult critical care beds from which a trust takes complex adult cases.
 pub const COMPLEX_CRITICAL_CARE: f64 = 15.0;
 /// Neonatal intensive care cots from which a unit takes complex births and babies.

@@ -10,8 +10,9 @@
 //! localities takes.
 //!
 //! Nothing about where patients go is fitted: which trust the model sends
-//! them to is the routing's, and each trust's admissions in the reference
-//! year are the check (`docs/calibration.py`).
+//! them to is the routing's. Each trust's admissions in the sizing year
+//! share out the area's emergency capacity (`plan::activity_factors`), and
+//! its admissions in the reference year are the check (`docs/calibration.py`).
 
 use std::collections::BTreeMap;
 use std::path::Path;

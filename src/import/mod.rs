@@ -668,6 +668,9 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
     // A national network has no single hub per service: complex cases go to the nearest complex-capable trust.
     let hubs = if r.area == Area::England { BTreeMap::new() } else { plan::hubs(&params, &plan_providers) };
     let mut emergency_source = None;
+    // Each trust's admissions of the area's residents in the sizing year, brought to the
+    // reference year: what shares its emergency capacity (`plan::activity_factors`).
+    let mut area_admissions: BTreeMap<usize, f64> = BTreeMap::new();
     let ae = inputs.ae.as_deref().map(emergency::Admissions::read).transpose()?;
     if let (Some(path), Some(ae), Some(flows)) = (&inputs.ae, &ae, &inputs.catchments) {
         let services: Vec<&str> =
@@ -718,9 +721,25 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
         }
         emergency_source =
             Some(emergency::source(&file_name(path), &file_name(flows), growth, trusts, &residence, &said.join("; ")));
+        for (i, c) in providers.iter().enumerate().filter(|(_, c)| !c.outside) {
+            let codes = std::iter::once(c.code.as_str()).chain(regions::predecessors(&c.code).iter().copied());
+            let from_area: Vec<f64> = codes
+                .filter_map(|code| {
+                    let year = ae.year(code, &[], emergency::SIZING_YEAR)?;
+                    let shares = observed.of(code)?;
+                    Some(
+                        year.admissions * districts.iter().map(|d| shares.get(*d).copied().unwrap_or(0.0)).sum::<f64>(),
+                    )
+                })
+                .collect();
+            if !from_area.is_empty() {
+                area_admissions.insert(i, from_area.iter().sum::<f64>() * growth);
+            }
+        }
     }
     let load = plan::loads(&params, &plan_localities, &plan_providers, &hubs);
     let factors = plan::bed_factors(&plan_providers, &load);
+    let activity = plan::activity_factors(&area_admissions, &load);
     let performance = performance::Performance::new(ae.as_ref(), rtt.as_ref());
     let mut provider_values = Vec::new();
     let mut provider_sources = Vec::new();
@@ -745,7 +764,7 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             ));
         }
         let starts = list.as_ref().filter(|_| !elective.is_empty()).map(|l| lists::split(l, &elective));
-        let sized = plan::size(&params, i, p, &load, &factors, starts.as_ref());
+        let sized = plan::size(&params, i, p, &load, &factors, activity.get(&i).copied(), starts.as_ref());
         let services: Map<String, Value> = p
             .offers
             .iter()
@@ -855,6 +874,14 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
                 l.before_from
             ));
         }
+        if let (Some(f), Some(n)) = (activity.get(&i), area_admissions.get(&i)) {
+            provider_sources.last_mut().expect("pushed above").push_str(&format!(
+                "; emergency capacity × {f:.3} for its real activity: {n:.0} emergency admissions a year of the area's residents \
+                 (2022/23 × England's growth) over its planned load, relative to the area's (bounded {}–{})",
+                defaults::ACTIVITY_FACTOR.0,
+                defaults::ACTIVITY_FACTOR.1
+            ));
+        }
         if let Some(start) = start {
             provider_sources.last_mut().expect("pushed above").push_str(&format!("; {}", start.from));
         }
@@ -877,7 +904,9 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             file_name(&inputs.population)
         ),
         match (level, &small_areas) {
-            (Level::District, _) | (_, None) => "Localities: one per district, at its centroid, its residents spread over its area.".to_owned(),
+            (Level::District, _) | (_, None) => {
+                "Localities: one per district, at its centroid, its residents spread over its area.".to_owned()
+            }
             (_, Some((_, path))) => format!(
                 "Localities: one per {unit} (2011 {unit}s, {n} of them) from ONS population-weighted LSOA centroids and mid-2020 residents by age band ({}), OGL v3.0; each district's small areas scaled band by band (0–17, 18–64, 65+) to its residents in the district file, so residents are of that file's year; {how}. A small area's district is its 2021 district (or the district formed from it since); urban or rural as its district.",
                 file_name(path),
@@ -893,7 +922,14 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
         format!(
             "District positions: ONS district centroids ({}), OGL v3.0{}.",
             file_name(&inputs.centroids),
-            if successors.is_empty() { String::new() } else { format!("; districts formed since 2020 placed at their predecessors' mean centroid ({})", successors.join("; ")) }
+            if successors.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; districts formed since 2020 placed at their predecessors' mean centroid ({})",
+                    successors.join("; ")
+                )
+            }
         ),
         match (&inputs.areas, estimated_areas) {
             (Some(p), 0) => format!("District areas: {} (ONS Standard Area Measurements).", file_name(p)),
@@ -912,7 +948,11 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             file_name(&inputs.sites),
             file_name(&inputs.beds)
         ),
-        "Capacity: each provider's expected load (half by network routing, half by patient choice on distance) × headroom, moved by its beds relative to the area's (bounded 0.8–1.25); staff from capacity; four weeks' income in cash.".to_owned(),
+        if activity.is_empty() {
+            "Capacity: each provider's expected load (half by network routing, half by patient choice on distance) × headroom, moved by its beds relative to the area's (bounded 0.8–1.25); staff from capacity; four weeks' income in cash.".to_owned()
+        } else {
+            "Capacity: each provider's expected load (half by network routing, half by patient choice on distance) × headroom, moved by its beds relative to the area's (bounded 0.8–1.25) — for emergency medicine and paediatrics, by its real emergency admissions of the area's residents relative to the area's (bounded 0.5–2; each trust's factor below) — so that demand sets the area's total and beds and real activity share it; staff from capacity; four weeks' income in cash.".to_owned()
+        },
         format!(
             "Fixed costs: {:.1}% of each provider's income at planned activity under the tariff for every provider, \
              the one share that leaves the area's providers together at {}; each provider's own position follows \
@@ -920,17 +960,28 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             100.0 * fixed_share,
             position.source()
         ),
-        if r.shared_beds { format!(
-            "Shared beds: each acute trust's services with general and acute bed-days ({} an episode) share beds enough for their planned activity at the trust's mean general and acute occupancy in 2023/24 (April 2023–March 2024, {}; England's {} where a trust reports none), so that each trust starts at its own occupancy; emergency admissions take beds first, elective admissions fill them only to `behaviour.elective_bed_limit` ({:.0}% unless the base sets it: NHS England's 2023/24 planning target for general and acute occupancy), and the beds follow the activity the trust wants.",
-            params.services.iter().filter(|(_, v)| v.bed_days > 0.0).map(|(k, v)| format!("{k} {}", v.bed_days)).collect::<Vec<_>>().join(", "),
-            file_name(&inputs.beds),
-            beds.national_occupancy.map_or("unknown".to_owned(), |o| format!("{:.1}%", 100.0 * o)),
-            100.0 * params.behaviour.elective_bed_limit
-        ) } else {
+        if r.shared_beds {
+            format!(
+                "Shared beds: each acute trust's services with general and acute bed-days ({} an episode) share beds enough for their planned activity at the trust's mean general and acute occupancy in 2023/24 (April 2023–March 2024, {}; England's {} where a trust reports none), so that each trust starts at its own occupancy; emergency admissions take beds first, elective admissions fill them only to `behaviour.elective_bed_limit` ({:.0}% unless the base sets it: NHS England's 2023/24 planning target for general and acute occupancy), and the beds follow the activity the trust wants.",
+                params
+                    .services
+                    .iter()
+                    .filter(|(_, v)| v.bed_days > 0.0)
+                    .map(|(k, v)| format!("{k} {}", v.bed_days))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                file_name(&inputs.beds),
+                beds.national_occupancy.map_or("unknown".to_owned(), |o| format!("{:.1}%", 100.0 * o)),
+                100.0 * params.behaviour.elective_bed_limit
+            )
+        } else {
             "Shared beds: none (services take beds only with `scenario build --shared-beds`).".to_owned()
         },
         format!("Services, parameters and regime: {}.", r.base_label),
-        format!("Payment: {}.", if said_payment.is_empty() { "the base's".to_owned() } else { said_payment.join("; ") }),
+        format!(
+            "Payment: {}.",
+            if said_payment.is_empty() { "the base's".to_owned() } else { said_payment.join("; ") }
+        ),
     ];
     sources.extend(emergency_source);
     if performance.any() {

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::data::Beds;
-use super::defaults::{BED_FACTOR, BedGroup, CASH_WEEKS, OCCUPANCY, VACANCY, bed_use, headroom};
+use super::defaults::{ACTIVITY_FACTOR, BED_FACTOR, BedGroup, CASH_WEEKS, OCCUPANCY, VACANCY, bed_use, headroom};
 use super::emergency::AE_SERVICES;
 use crate::model::Scenario;
 use crate::model::scenario::{Capability, Rurality, STAFF_GROUPS, StartList, Urgency};
@@ -235,6 +235,26 @@ pub fn bed_factors(
         .collect()
 }
 
+/// How each trust's real emergency activity moves the capacity of the
+/// services the A&E figures count ([`AE_SERVICES`]): its area residents'
+/// admissions a year (`admissions`, by provider index) over its planned
+/// load of those services, divided by the same ratio over every provider
+/// with both (so real activity sets how emergency capacity is shared, and
+/// demand its total), bounded by [`ACTIVITY_FACTOR`]. Providers without
+/// admissions or without such a load get none (their beds decide).
+pub fn activity_factors(
+    admissions: &BTreeMap<usize, f64>,
+    load: &BTreeMap<(usize, &'static str), f64>,
+) -> BTreeMap<usize, f64> {
+    let planned = |i: usize| AE_SERVICES.iter().map(|s| load.get(&(i, *s)).copied().unwrap_or(0.0)).sum::<f64>();
+    let both: Vec<(usize, f64, f64)> =
+        admissions.iter().map(|(&i, &a)| (i, a, planned(i))).filter(|&(_, a, l)| a > 0.0 && l > 0.0).collect();
+    let (all_admitted, all_planned) = both.iter().fold((0.0, 0.0), |(a, l), x| (a + x.1, l + x.2));
+    both.iter()
+        .map(|&(i, a, l)| (i, (a / l / (all_admitted / all_planned)).clamp(ACTIVITY_FACTOR.0, ACTIVITY_FACTOR.1)))
+        .collect()
+}
+
 /// `v` to `decimals` decimal places.
 pub fn round_to(v: f64, decimals: i32) -> f64 {
     let k = 10f64.powi(decimals);
@@ -246,9 +266,10 @@ fn multiple(v: f64, step: f64) -> f64 {
     (v / step).round() * step
 }
 
-/// Capacity (planned load × headroom × bed factor, at least 1 episode a
-/// week; no headroom for the elective services of a trust with a waiting
-/// list, `lists`), an establishment for the activity providers staff —
+/// Capacity (planned load × headroom × bed factor — for the services the
+/// A&E figures count, the trust's activity factor where it has one
+/// ([`activity_factors`]) — at least 1 episode a week; no headroom for the
+/// elective services of a trust with a waiting list, `lists`), an establishment for the activity providers staff —
 /// their own decision rule at the start: planned load × (1 +
 /// `behaviour.capacity_slack`) plus the start list over
 /// `behaviour.backlog_weeks`, within capacity — at the base scenario's
@@ -261,6 +282,7 @@ pub fn size(
     p: &PlanProvider,
     load: &BTreeMap<(usize, &'static str), f64>,
     factors: &BTreeMap<(usize, BedGroup), f64>,
+    activity_factor: Option<f64>,
     lists: Option<&BTreeMap<&'static str, StartList>>,
 ) -> Sized {
     let listed = lists.is_some();
@@ -271,13 +293,17 @@ pub fn size(
     let (mut income, mut variable, mut activity_total) = (0.0, 0.0, 0.0);
     for &service in p.offers.keys() {
         let spec = &s.services[service];
-        let factor = bed_use(service).and_then(|(g, _)| factors.get(&(i, g))).copied().unwrap_or(1.0);
+        let beds = || bed_use(service).and_then(|(g, _)| factors.get(&(i, g))).copied().unwrap_or(1.0);
+        let by_activity = activity_factor.filter(|_| AE_SERVICES.contains(&service));
+        let factor = by_activity.unwrap_or_else(beds);
         let planned = load.get(&(i, service)).copied().unwrap_or(0.0);
         // A unit with a waiting list has no idle slots: its capacity is planned at its referrals.
         let headroom = if listed && spec.urgency == Urgency::Elective { 1.0 } else { headroom(service) };
         let c = round_to(planned * headroom * factor, 1).max(1.0);
         capacity.insert(service, c);
-        let activity = c / headroom;
+        // Where real activity sized the unit, it plans on the patients the routing brings it
+        // when they are fewer (a unit sized above them would plan income nobody brings).
+        let activity = if by_activity.is_some() { (c / headroom).min(planned) } else { c / headroom };
         planned_activity.insert(service, activity);
         activity_total += activity;
         income += activity * spec.tariff;
@@ -335,5 +361,26 @@ mod tests {
         assert!(((250_000.0 - fixed[0]) / 1_000_000.0 - 0.055).abs() < 1e-12);
         // An area whose operating costs exceed its income has no fixed costs to cut.
         assert_eq!(fixed_costs(&[sized(100.0, -50.0)], 0.0), (0.0, vec![0.0]));
+    }
+
+    #[test]
+    fn real_admissions_share_emergency_capacity_and_demand_sets_its_total() {
+        // Four trusts each planned 100 emergency episodes a week (emergency medicine and
+        // paediatrics together); their residents' admissions a year differ.
+        let mut load = BTreeMap::new();
+        for i in 0..4 {
+            load.insert((i, "emergency_medicine"), 80.0);
+            load.insert((i, "paediatrics"), 20.0);
+            load.insert((i, "elective_surgery"), 500.0);
+        }
+        let admissions = BTreeMap::from([(0, 6_000.0), (1, 4_000.0), (2, 3_000.0), (3, 3_000.0)]);
+        let f = activity_factors(&admissions, &load);
+        // The area's 16,000 over 400 planned: 40 each; trust 0 has 60 per planned episode.
+        assert!((f[&0] - 1.5).abs() < 1e-12 && (f[&1] - 1.0).abs() < 1e-12 && (f[&2] - 0.75).abs() < 1e-12);
+        // Bounded either way, and a trust without admissions or without the services gets none.
+        let lopsided = BTreeMap::from([(0, 100_000.0), (1, 1_000.0), (2, 1_000.0), (3, 0.0), (7, 500.0)]);
+        let f = activity_factors(&lopsided, &load);
+        assert_eq!((f[&0], f[&1]), (ACTIVITY_FACTOR.1, ACTIVITY_FACTOR.0));
+        assert!(!f.contains_key(&3) && !f.contains_key(&7));
     }
 }
