@@ -148,14 +148,14 @@ pub fn services_at<'a>(
 /// emergency department, inpatient paediatrics, planned surgery, an
 /// obstetric unit or planned surgery) does not offer them.
 pub fn set_levels(rows: &[&SiteServices], built: &BTreeSet<String>, offers: &mut BTreeMap<&'static str, Capability>) {
-    let unit: [(&str, fn(&SiteServices) -> bool); 4] = [
-        ("emergency_medicine", |r| r.emergency_department),
-        ("paediatrics", |r| r.inpatient_paediatrics),
-        ("elective_surgery", |r| r.elective_surgery),
-        ("gynaecology", |r| r.obstetric_unit || r.elective_surgery),
-    ];
-    for (service, has) in unit {
-        if !rows.iter().any(|r| has(r)) {
+    for service in ["emergency_medicine", "paediatrics", "elective_surgery", "gynaecology"] {
+        let has = |r: &&SiteServices| match service {
+            "emergency_medicine" => r.emergency_department,
+            "paediatrics" => r.inpatient_paediatrics,
+            "elective_surgery" => r.elective_surgery,
+            _ => r.obstetric_unit || r.elective_surgery,
+        };
+        if !rows.iter().any(has) {
             offers.remove(service);
         }
     }
