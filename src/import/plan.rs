@@ -268,9 +268,11 @@ fn multiple(v: f64, step: f64) -> f64 {
 
 /// Capacity (planned load × headroom × bed factor — for the services the
 /// A&E figures count, the trust's activity factor where it has one
-/// ([`activity_factors`]) — at least 1 episode a week; no headroom for the
-/// elective services of a trust with a waiting list, `lists`), an establishment for the activity providers staff —
-/// their own decision rule at the start: planned load × (1 +
+/// ([`activity_factors`]), such a unit planning its activity at the smaller
+/// of capacity over headroom and its load — at least 1 episode a week; no
+/// headroom for the elective services of a trust with a waiting list,
+/// `lists`), an establishment for the activity providers staff — their own
+/// decision rule at the start: planned load × (1 +
 /// `behaviour.capacity_slack`) plus the start list over
 /// `behaviour.backlog_weeks`, within capacity — at the base scenario's
 /// hours, staff in post at the vacancy rates, income and operating costs
