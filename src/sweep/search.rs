@@ -12,11 +12,13 @@
 //! random ones; keep an archive of the configurations no other evaluated one
 //! dominates; take every archived configuration not yet explored and
 //! evaluate all its neighbours — one site added, one dropped, or one swapped
-//! for another — then update the archive; stop when every archived
-//! configuration is explored or `budget` configurations have been measured.
-//! With enough budget for the neighbourhoods it finds the whole front of a
-//! small problem (tested against enumeration); on a large one it is a good
-//! front, not a proven one.
+//! for another — then update the archive; when every archived configuration
+//! is explored, explore each start's neighbourhood too (dominated or not: a
+//! restart is a local search from its start) and carry on; stop when nothing
+//! is left to explore or `budget` configurations have been measured. It
+//! finds a front no single change improves on, not a proven one: a front
+//! member none of whose neighbours is on the front or near a start can be
+//! missed (the test against enumeration shows how often).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -351,8 +353,13 @@ impl Search {
         tick(state.measured.len() as u32);
         let mut explored: BTreeSet<Mask> = BTreeSet::new();
         let converged = loop {
+            // Archived configurations first; then each start's own neighbourhood, dominated or
+            // not (a restart is a local search from its start, not only a point for the archive).
             let front = state.front();
-            let Some(&next) = front.iter().find(|m| !explored.contains(m)) else { break true };
+            let unexplored = |m: &&Mask| !explored.contains(*m) && state.measured.contains_key(*m);
+            let Some(&next) = front.iter().find(unexplored).or_else(|| starts.iter().find(unexplored)) else {
+                break true;
+            };
             explored.insert(next);
             let new: Vec<Mask> = self
                 .neighbours(next)
