@@ -948,11 +948,18 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             file_name(&inputs.sites),
             file_name(&inputs.beds)
         ),
-        if activity.is_empty() {
-            "Capacity: each provider's expected load (half by network routing, half by patient choice on distance) × headroom, moved by its beds relative to the area's (bounded 0.8–1.25); staff from capacity; four weeks' income in cash.".to_owned()
-        } else {
-            "Capacity: each provider's expected load (half by network routing, half by patient choice on distance) × headroom, moved by its beds relative to the area's (bounded 0.8–1.25) — for emergency medicine and paediatrics, by its real emergency admissions of the area's residents relative to the area's (bounded 0.5–2; each trust's factor below) — so that demand sets the area's total and beds and real activity share it; staff from capacity; four weeks' income in cash.".to_owned()
-        },
+        format!(
+            "Capacity: each provider's expected load (half by network routing, half by patient choice on distance) × headroom, moved by its beds relative to the area's (bounded 0.8–1.25){}; staff from capacity; four weeks' income in cash.",
+            if activity.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " — for emergency medicine and paediatrics, by its real emergency admissions of the area's residents relative to the area's (bounded {}–{}; each trust's factor below) — so that demand sets the area's total and beds and real activity share it",
+                    defaults::ACTIVITY_FACTOR.0,
+                    defaults::ACTIVITY_FACTOR.1
+                )
+            }
+        ),
         format!(
             "Fixed costs: {:.1}% of each provider's income at planned activity under the tariff for every provider, \
              the one share that leaves the area's providers together at {}; each provider's own position follows \

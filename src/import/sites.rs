@@ -118,23 +118,26 @@ pub fn services_at<'a>(
     let any_obstetric = rows.iter().any(|r| r.obstetric_unit);
     rows.iter()
         .map(|r| {
-            let here: Vec<&'static str> = offers
-                .iter()
-                .copied()
-                .filter(|s| match *s {
-                    "emergency_medicine" => r.emergency_department,
-                    "maternity" => r.obstetric_unit,
-                    "neonatal" => r.neonatal_unit.is_some(),
-                    "paediatrics" => r.inpatient_paediatrics,
-                    "elective_surgery" => r.elective_surgery,
-                    "gynaecology" => r.obstetric_unit || (!any_obstetric && r.elective_surgery),
-                    _ => false,
-                })
-                .collect();
+            let here: Vec<&'static str> = offers.iter().copied().filter(|s| sees(r, s, any_obstetric)).collect();
             (*r, here)
         })
         .filter(|(_, here)| !here.is_empty())
         .collect()
+}
+
+/// Whether a curated site sees `service` by the rules above; `any_obstetric`:
+/// whether any of its trust's sites has an obstetric unit (gynaecology goes
+/// to the planned-surgery sites of a trust without one).
+fn sees(r: &SiteServices, service: &str, any_obstetric: bool) -> bool {
+    match service {
+        "emergency_medicine" => r.emergency_department,
+        "maternity" => r.obstetric_unit,
+        "neonatal" => r.neonatal_unit.is_some(),
+        "paediatrics" => r.inpatient_paediatrics,
+        "elective_surgery" => r.elective_surgery,
+        "gynaecology" => r.obstetric_unit || (!any_obstetric && r.elective_surgery),
+        _ => false,
+    }
 }
 
 /// A curated trust's maternity and neonatal care as its sites' units say:
@@ -148,14 +151,9 @@ pub fn services_at<'a>(
 /// emergency department, inpatient paediatrics, planned surgery, an
 /// obstetric unit or planned surgery) does not offer them.
 pub fn set_levels(rows: &[&SiteServices], built: &BTreeSet<String>, offers: &mut BTreeMap<&'static str, Capability>) {
+    let any_obstetric = rows.iter().any(|r| r.obstetric_unit);
     for service in ["emergency_medicine", "paediatrics", "elective_surgery", "gynaecology"] {
-        let has = |r: &&SiteServices| match service {
-            "emergency_medicine" => r.emergency_department,
-            "paediatrics" => r.inpatient_paediatrics,
-            "elective_surgery" => r.elective_surgery,
-            _ => r.obstetric_unit || r.elective_surgery,
-        };
-        if !rows.iter().any(has) {
+        if !rows.iter().any(|r| sees(r, service, any_obstetric)) {
             offers.remove(service);
         }
     }
