@@ -415,7 +415,7 @@ fn under_full_pooling_no_provider_fails_alone() {
     // A system in surplus to start with (the shipped one starts at its region's
     // 2023/24 deficit), so that no recovery plan cuts costs in the affordable run.
     for p in &mut s.providers {
-        p.fixed_cost *= 0.85;
+        p.fixed_cost *= 0.8;
     }
     let affordable = ccsim::model::run(&s, 8, false);
     assert_eq!(affordable.summary.finance.recovery_plans, 0);

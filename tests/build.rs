@@ -463,12 +463,19 @@ fn a_small_economy_builds_to_the_known_answer() {
     );
     // Waiting lists: Alpha's 1,000 admitted pathways × 7.54 million / 5
     // million, with 0.5 × 0.428 / 0.35 over 18 weeks and 0.1 × (309,300 /
-    // 7.54 million) / 0.08 over 52, split between its elective services.
+    // 7.54 million) / 0.08 over 52, split between its elective services;
+    // the area's residents' part of it: × 0.75, the share of Alpha's
+    // patients from its districts (half from E06000001, a quarter from
+    // E06000002), so 1,508 × 0.75. All of Beta's come from the area.
     let list = |p: &Value, s: &str| p["services"][s]["waiting_list"].clone();
     let patients = |p: &Value| -> u64 {
         ["elective_surgery", "gynaecology"].iter().filter_map(|s| list(p, s)["patients"].as_u64()).sum()
     };
-    assert_eq!(patients(alpha), 1508);
+    assert_eq!(patients(alpha), 1131);
+    assert!(
+        s["sources"].to_string().contains("75.0% of its patients from the area's districts"),
+        "Alpha's beds and list are the area's residents' part"
+    );
     assert_eq!(list(alpha, "gynaecology")["within_18_weeks"], 0.3886);
     assert_eq!(list(alpha, "elective_surgery")["over_52_weeks"], 0.0513);
     assert_eq!(patients(beta), 452, "January's row when March has none: 300 × 1.508");

@@ -78,6 +78,7 @@ fn full_scenario() -> Value {
     v["localities"][0]["minutes"] = json!({"A1": 12.5, "b": 30.0});
     v["localities"][0]["district"] = json!("E06000001");
     v["localities"][0]["rate_ratio"] = json!({"emergency_medicine": 1.2});
+    v["localities"][0]["elsewhere"] = json!({"emergency_medicine": 0.1});
     v["localities"][0]["spread_km"] = json!(2.5);
     v["services"]["emergency_medicine"] = json!({
         "name": "Emergency medicine", "urgency": "emergency", "patient_choice": false,

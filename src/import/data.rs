@@ -65,6 +65,20 @@ pub struct Beds {
     pub neonatal_intensive_care: f64,
 }
 
+impl Beds {
+    /// Every kind of bed × `share` (those of a trust's beds its patients from the area use).
+    pub fn scaled(&self, share: f64) -> Beds {
+        Beds {
+            general_acute: self.general_acute * share,
+            adult: self.adult * share,
+            paediatric: self.paediatric * share,
+            adult_critical_care: self.adult_critical_care * share,
+            paediatric_intensive_care: self.paediatric_intensive_care * share,
+            neonatal_intensive_care: self.neonatal_intensive_care * share,
+        }
+    }
+}
+
 /// The bed file: each trust's beds in the file's latest month, and the last
 /// month each trust appears in.
 #[derive(Debug, Clone)]

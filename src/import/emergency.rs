@@ -233,6 +233,42 @@ pub fn by_residence(ae: &Admissions, observed: &Observed, districts: &[&str]) ->
     Residence { by_district: out, unassigned, total, annualised }
 }
 
+/// Admissions in the sizing year at the trusts `codes` (each with its own
+/// rows) of district `d`'s residents: each one's admissions × its share of
+/// patients from `d`.
+pub fn admitted_at(ae: &Admissions, observed: &Observed, codes: &[&str], d: &str) -> f64 {
+    codes
+        .iter()
+        .filter_map(|code| {
+            let year = ae.year(code, &[], SIZING_YEAR)?;
+            Some(year.admissions * observed.of(code)?.get(d).copied().unwrap_or(0.0))
+        })
+        .sum()
+}
+
+/// A trust's share of patients from `districts` (OHID's catchments): over
+/// it and its predecessors (`codes`) with a catchment, weighted by their
+/// admissions in the sizing year, or their plain mean when none has A&E
+/// rows; `None` when none has a catchment.
+pub fn area_share(ae: &Admissions, observed: &Observed, codes: &[&str], districts: &[&str]) -> Option<f64> {
+    // (admissions in the sizing year, if any; share from the area) of each code with a catchment.
+    let parts: Vec<(Option<f64>, f64)> = codes
+        .iter()
+        .filter_map(|code| {
+            let shares = observed.of(code)?;
+            let year = ae.year(code, &[], SIZING_YEAR).map(|y| y.admissions);
+            Some((year, districts.iter().map(|d| shares.get(*d).copied().unwrap_or(0.0)).sum::<f64>()))
+        })
+        .collect();
+    let weighted: f64 = parts.iter().filter_map(|(w, a)| w.map(|w| w * a)).sum();
+    let weights: f64 = parts.iter().filter_map(|(w, _)| *w).sum();
+    if weights > 0.0 {
+        Some((weighted / weights).min(1.0))
+    } else {
+        (!parts.is_empty()).then(|| (parts.iter().map(|(_, a)| a).sum::<f64>() / parts.len() as f64).min(1.0))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,5 +320,11 @@ mod tests {
         assert_eq!(r.by_district["B"], 300.0 + 600.0);
         assert_eq!((r.unassigned, r.total), (120.0, 1920.0));
         assert!(r.annualised.is_empty());
+        // RAA and RBB as one trust, from A alone: (1,200 × 0.75 + 600 × 0) / 1,800.
+        assert_eq!(area_share(&a, &o, &["RAA", "RBB"], &["A"]), Some(0.5));
+        assert_eq!(area_share(&a, &o, &["RAA", "RBB"], &["A", "B"]), Some(1.0));
+        assert_eq!(area_share(&a, &o, &["RAA"], &["A"]), Some(0.75));
+        assert_eq!(area_share(&a, &o, &["RCC"], &["A"]), None, "no catchment");
+        assert_eq!(admitted_at(&a, &o, &["RAA", "RBB"], "B"), 300.0 + 600.0);
     }
 }

@@ -8,6 +8,7 @@
 //! applied and gathered in `configs/source/README.md`. Nothing here reads
 //! the network or a file that is not given by path.
 
+mod border;
 pub mod catchments;
 pub mod data;
 mod defaults;
@@ -540,7 +541,7 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
         curated.iter().map(|c| c.iter().map(|_| *site_xy.next().expect("one per site")).collect()).collect();
 
     let mut ids: BTreeSet<String> = BTreeSet::new();
-    let plan_providers: Vec<PlanProvider> = providers
+    let mut plan_providers: Vec<PlanProvider> = providers
         .iter()
         .zip(provider_xy)
         .zip(curated.iter().zip(&site_xy))
@@ -569,8 +570,10 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
     let place_rurality = |place: &Place| {
         if rural.contains(place.district.as_str()) { Rurality::Rural } else { Rurality::Urban }
     };
-    let minutes = match (&inputs.travel, &stroke) {
-        (None, _) => vec![BTreeMap::new(); places.len()],
+    // Trusts outside the area within reach of its border, and their sites (`border`).
+    let (beyond, beyond_sites) = beyond(&providers, &others, &site_services, &places, &params, origin)?;
+    let (minutes, beyond_minutes) = match (&inputs.travel, &stroke) {
+        (None, _) => (vec![BTreeMap::new(); places.len()], vec![BTreeMap::new(); places.len()]),
         (Some(_), _) if level == Level::District => {
             return Err(BuildError::Input(
                 "--travel: road times are by small area; give --geography msoa or lsoa with --small-areas".into(),
@@ -603,25 +606,28 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             let lsoas: BTreeSet<&str> = places.iter().flat_map(|p| p.members.iter().map(|m| m.code.as_str())).collect();
             let times = travel::read_times(path, &lsoas, crosswalk)?;
             notes.push(travel_fit_note(&places, &place_rurality, &times, units, &params));
-            places
-                .iter()
-                .map(|place| {
-                    travel::locality_minutes(
-                        &place.members,
-                        place_rurality(place),
-                        &times,
-                        crosswalk,
-                        &destinations,
-                        &params.geography.travel_time,
-                        km,
-                    )
-                })
-                .collect()
+            let to = |destinations: &BTreeMap<String, travel::Destination>| -> Vec<BTreeMap<String, f64>> {
+                places
+                    .iter()
+                    .map(|place| {
+                        travel::locality_minutes(
+                            &place.members,
+                            place_rurality(place),
+                            &times,
+                            crosswalk,
+                            destinations,
+                            &params.geography.travel_time,
+                            km,
+                        )
+                    })
+                    .collect()
+            };
+            (to(&destinations), to(&beyond_sites))
         }
     };
     let mut localities: Vec<Value> = Vec::with_capacity(places.len());
     let mut plan_localities: Vec<PlanLocality> = Vec::with_capacity(places.len());
-    for ((place, &(x, y)), minutes) in places.iter().zip(place_xy).zip(minutes) {
+    for (((place, &(x, y)), minutes), beyond_minutes) in places.iter().zip(place_xy).zip(minutes).zip(beyond_minutes) {
         let population: f64 = place.residents.iter().sum();
         let total = population.max(1.0);
         let children = round_to(place.residents[0] / total, 4);
@@ -653,24 +659,35 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
         if !minutes.is_empty() {
             v["minutes"] = json!(minutes);
         }
-        localities.push(v);
         let written_population = round_to(population, 1);
-        plan_localities.push(PlanLocality {
+        let mut l = PlanLocality {
             xy: (x, y),
             spread,
             residents: place.residents.map(|b| b / total * written_population),
             rurality: place_rurality(place),
             minutes,
             emergency_ratio: 1.0,
-        });
+            elsewhere: BTreeMap::new(),
+        };
+        if !beyond.is_empty() {
+            let mut reaching = l.clone();
+            reaching.minutes.extend(beyond_minutes);
+            l.elsewhere = border::shares(&params, &reaching, &plan_providers, &beyond);
+        }
+        localities.push(v);
+        plan_localities.push(l);
     }
 
     // A national network has no single hub per service: complex cases go to the nearest complex-capable trust.
     let hubs = if r.area == Area::England { BTreeMap::new() } else { plan::hubs(&params, &plan_providers) };
     let mut emergency_source = None;
+    let mut border_checks = Vec::new();
     // Each trust's admissions of the area's residents in the sizing year, brought to the
     // reference year: what shares its emergency capacity (`plan::activity_factors`).
     let mut area_admissions: BTreeMap<usize, f64> = BTreeMap::new();
+    // Each trust's share of patients from the area (OHID): its beds and list are counted
+    // for the area's residents, whom alone the scenario simulates.
+    let mut area_share: BTreeMap<usize, f64> = BTreeMap::new();
     let ae = inputs.ae.as_deref().map(emergency::Admissions::read).transpose()?;
     if let (Some(path), Some(ae), Some(flows)) = (&inputs.ae, &ae, &inputs.catchments) {
         let services: Vec<&str> =
@@ -719,6 +736,25 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
                 v["rate_ratio"] = services.iter().map(|s| (s.to_string(), json!(l.emergency_ratio))).collect();
             }
         }
+        if !beyond.is_empty() {
+            // Each district's share of its residents' admissions at trusts outside the area: what its
+            // localities' shares are brought to (a trust brought in for one service is outside).
+            let codes: Vec<&str> = providers
+                .iter()
+                .filter(|c| !c.outside)
+                .flat_map(|c| std::iter::once(c.code.as_str()).chain(regions::predecessors(&c.code).iter().copied()))
+                .collect();
+            let shares: Vec<(String, Vec<usize>, f64)> = districts
+                .iter()
+                .filter(|d| admitted[**d] > 0.0)
+                .map(|d| {
+                    let here = emergency::admitted_at(ae, &observed, &codes, d);
+                    let of_district = (0..places.len()).filter(|&i| places[i].district == *d).collect();
+                    ((*d).to_owned(), of_district, (1.0 - here / admitted[*d]).max(0.0))
+                })
+                .collect();
+            border_checks = border::bring_to_data(&params, &mut plan_localities, &shares, &services);
+        }
         emergency_source =
             Some(emergency::source(&file_name(path), &file_name(flows), growth, trusts, &residence, &said.join("; ")));
         for (i, c) in providers.iter().enumerate().filter(|(_, c)| !c.outside) {
@@ -735,6 +771,24 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             if !from_area.is_empty() {
                 area_admissions.insert(i, from_area.iter().sum::<f64>() * growth);
             }
+            let codes: Vec<&str> =
+                std::iter::once(c.code.as_str()).chain(regions::predecessors(&c.code).iter().copied()).collect();
+            let share = emergency::area_share(ae, &observed, &codes, &districts);
+            if let Some(a) = share {
+                area_share.insert(i, round_to(a, 3));
+            }
+        }
+    }
+    for (&i, &a) in &area_share {
+        if let Some(b) = plan_providers[i].beds.as_mut() {
+            *b = b.scaled(a);
+        }
+    }
+    // Planned as written.
+    for (l, v) in plan_localities.iter_mut().zip(localities.iter_mut()) {
+        l.elsewhere = border::written(&l.elsewhere);
+        if !l.elsewhere.is_empty() {
+            v["elsewhere"] = json!(l.elsewhere);
         }
     }
     let load = plan::loads(&params, &plan_localities, &plan_providers, &hubs);
@@ -752,9 +806,12 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             .map(|s| (*s, load.get(&(i, *s)).copied().unwrap_or(0.0)))
             .collect();
         let list = match &rtt {
-            Some(rtt) if !c.outside => {
-                lists::trust_list(rtt, &c.code, regions::predecessors(&c.code)).filter(|l| l.patients >= 0.5)
-            }
+            Some(rtt) if !c.outside => lists::trust_list(rtt, &c.code, regions::predecessors(&c.code))
+                .map(|mut l| {
+                    l.patients *= area_share.get(&i).copied().unwrap_or(1.0);
+                    l
+                })
+                .filter(|l| l.patients >= 0.5),
             _ => None,
         };
         if let (Some(l), true) = (&list, elective.is_empty()) {
@@ -874,6 +931,14 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
                 l.before_from
             ));
         }
+        if let Some(a) = area_share.get(&i) {
+            provider_sources.last_mut().expect("pushed above").push_str(&format!(
+                "; {:.1}% of its patients from the area's districts (OHID catchments{}): its beds and admitted list are counted \
+                 for the area's residents, × {a:.3}",
+                100.0 * a,
+                if regions::predecessors(&c.code).is_empty() { "" } else { ", its predecessors' weighted by their 2022/23 emergency admissions" }
+            ));
+        }
         if let (Some(f), Some(n)) = (activity.get(&i), area_admissions.get(&i)) {
             provider_sources.last_mut().expect("pushed above").push_str(&format!(
                 "; emergency capacity × {f:.3} for its real activity: {n:.0} emergency admissions a year of the area's residents \
@@ -991,6 +1056,9 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
         ),
     ];
     sources.extend(emergency_source);
+    if !beyond.is_empty() {
+        sources.push(border::source(&params, &plan_localities, &beyond, &border_checks));
+    }
     if performance.any() {
         sources.push(performance.source());
     }
@@ -1293,6 +1361,56 @@ fn outside(
         }
     }
     outside
+}
+
+/// The curated trusts outside the area with a site within twice the choice
+/// radius of one of its localities, as planning providers offering what
+/// those sites see (by their trust code; a trust brought in for a service
+/// no one inside offers, for its other services), and the sites as travel
+/// destinations (by site code). See `border`.
+fn beyond(
+    providers: &[Candidate],
+    others: &[Candidate],
+    site_services: &[sites::SiteServices],
+    places: &[Place],
+    params: &Scenario,
+    origin: (f64, f64),
+) -> Result<(Vec<PlanProvider>, BTreeMap<String, travel::Destination>), BuildError> {
+    let reach = 2.0 * params.choice.radius_km;
+    let near = |p: (f64, f64)| places.iter().any(|place| km(p, place.position) <= reach);
+    let mut out = Vec::new();
+    let mut destinations = BTreeMap::new();
+    for c in others {
+        let taken = providers.iter().find(|p| p.code == c.code).map(|p| &p.offers);
+        let rows: Vec<&sites::SiteServices> = site_services.iter().filter(|r| r.trust == c.code).collect();
+        let offers: Vec<&'static str> =
+            c.offers.keys().copied().filter(|k| !taken.is_some_and(|t| t.contains_key(k))).collect();
+        let mut here = Vec::new();
+        for (row, services) in sites::services_at(&rows, &offers) {
+            let site = c.sites.iter().find(|x| x.code == row.site && x.position.is_some());
+            let position = site.ok_or_else(|| row.not_found.clone())?.position.expect("located");
+            if near(position) {
+                here.push((row.site.clone(), position, services));
+            }
+        }
+        if here.is_empty() {
+            continue;
+        }
+        let xy = project_latlon(&here.iter().map(|h| h.1).collect::<Vec<_>>(), origin);
+        for (site, position, _) in &here {
+            destinations.insert(site.clone(), travel::Destination { position: *position, key: site.clone() });
+        }
+        let seen: BTreeSet<&'static str> = here.iter().flat_map(|h| h.2.iter().copied()).collect();
+        out.push(PlanProvider {
+            id: c.code.clone(),
+            xy: xy[0],
+            sites: here.into_iter().zip(xy).map(|((site, _, services), xy)| (site, xy, services)).collect(),
+            offers: c.offers.iter().filter(|(k, _)| seen.contains(*k)).map(|(k, v)| (*k, *v)).collect(),
+            beds: None,
+            specialist: c.kind == ProviderKind::Specialist,
+        });
+    }
+    Ok((out, destinations))
 }
 
 /// Where England's districts are: their centroids, or for a district formed

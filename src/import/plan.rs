@@ -27,6 +27,8 @@ pub struct PlanLocality {
     pub minutes: BTreeMap<String, f64>,
     /// Rate ratio of the services the A&E figures count (1: national rates).
     pub emergency_ratio: f64,
+    /// Share of each service's demand treated outside the area (`border`).
+    pub elsewhere: BTreeMap<&'static str, f64>,
 }
 
 /// A provider for planning.
@@ -111,6 +113,21 @@ pub fn hubs(s: &Scenario, providers: &[PlanProvider]) -> BTreeMap<String, String
     out
 }
 
+/// As the engine: (minutes, km) from a locality to the quickest of the
+/// provider's sites seeing `service`, else to its position.
+pub fn road(s: &Scenario, l: &PlanLocality, p: &PlanProvider, service: &str) -> (f64, f64) {
+    let go = |xy: (f64, f64), key: Option<&str>| {
+        let listed = key.and_then(|k| l.minutes.get(k).copied());
+        travel(&s.geography, l.rurality, (l.xy.0 - xy.0, l.xy.1 - xy.1), l.spread, listed)
+    };
+    p.sites
+        .iter()
+        .filter(|(_, _, here)| here.contains(&service))
+        .map(|(id, xy, _)| go(*xy, Some(id)))
+        .reduce(|a, b| if b.0 < a.0 { b } else { a })
+        .unwrap_or_else(|| go(p.xy, p.sites.is_empty().then_some(p.id.as_str())))
+}
+
 /// Expected episodes a week at each provider and service, half under each
 /// routing rule, so the plan favours neither regime: the network's (the
 /// nearest capable provider; complex cases to the hub) and patient choice
@@ -125,20 +142,7 @@ pub fn loads(
     hubs: &BTreeMap<String, String>,
 ) -> BTreeMap<(usize, &'static str), f64> {
     let mut load = BTreeMap::new();
-    // As the engine: (minutes, km) to the quickest of the provider's sites seeing the service,
-    // else to its position.
-    let road = |l: &PlanLocality, p: &PlanProvider, service: &str| {
-        let go = |xy: (f64, f64), key: Option<&str>| {
-            let listed = key.and_then(|k| l.minutes.get(k).copied());
-            travel(&s.geography, l.rurality, (l.xy.0 - xy.0, l.xy.1 - xy.1), l.spread, listed)
-        };
-        p.sites
-            .iter()
-            .filter(|(_, _, here)| here.contains(&service))
-            .map(|(id, xy, _)| go(*xy, Some(id)))
-            .reduce(|a, b| if b.0 < a.0 { b } else { a })
-            .unwrap_or_else(|| go(p.xy, p.sites.is_empty().then_some(p.id.as_str())))
-    };
+    let road = |l: &PlanLocality, p: &PlanProvider, service: &str| road(s, l, p, service);
     for (service, spec) in &s.services {
         let Some(key) = providers.iter().flat_map(|p| p.offers.keys()).find(|k| **k == service.as_str()).copied()
         else {
@@ -147,6 +151,7 @@ pub fn loads(
         let rates = spec.referral_rate.by_band();
         for l in localities {
             let ratio = if AE_SERVICES.contains(&key) { l.emergency_ratio } else { 1.0 };
+            let ratio = ratio * (1.0 - l.elsewhere.get(key).copied().unwrap_or(0.0));
             let per_week: f64 = l.residents.iter().zip(rates).map(|(n, r)| n * r * ratio / 1000.0 / 52.0).sum();
             for complex in [false, true] {
                 let share = if complex { spec.complex_share } else { 1.0 - spec.complex_share };

@@ -274,6 +274,12 @@ pub struct LocalitySpec {
     /// not named: 1.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub rate_ratio: BTreeMap<String, f64>,
+    /// Share of the residents' demand for a service treated by hospitals
+    /// outside the scenario (0 to 1), by service id; not simulated, so the
+    /// locality's referrals are its rate × (1 − share). `scenario build`
+    /// sets it near the area's border. Services not named: 0.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub elsewhere: BTreeMap<String, f64>,
 }
 
 /// Largest local rate ratio of a service.
@@ -1232,13 +1238,17 @@ impl Scenario {
         }
     }
 
-    /// Each locality's rate ratios name services and are in range.
+    /// Each locality's rate ratios and shares treated elsewhere name
+    /// services and are in range.
     fn validate_rate_ratios(&self, p: &mut Vec<Problem>) {
         for (i, l) in self.localities.iter().enumerate() {
-            for (sid, &ratio) in &l.rate_ratio {
-                let at = format!("localities[{i}].rate_ratio.{sid}");
+            let ratios = l.rate_ratio.iter().map(|(sid, &r)| ("rate_ratio", sid, r, MAX_RATE_RATIO));
+            for (field, sid, value, most) in
+                ratios.chain(l.elsewhere.iter().map(|(sid, &r)| ("elsewhere", sid, r, 1.0)))
+            {
+                let at = format!("localities[{i}].{field}.{sid}");
                 if self.services.contains_key(sid) {
-                    check_nonneg(p, &at, ratio, MAX_RATE_RATIO);
+                    check_nonneg(p, &at, value, most);
                 } else {
                     p.push(Problem::new(
                         at,

@@ -77,7 +77,8 @@ pub struct Locality {
     pub spread_km: f64,
     /// The district it lies in (its id when the scenario names none).
     pub district: String,
-    /// Referral rate relative to each service's national rate, by service index.
+    /// Referral rate relative to each service's national rate, net of the
+    /// share treated outside the scenario (`elsewhere`), by service index.
     pub rate_ratio: Vec<f64>,
     /// Listed road minutes by place (see [`World::build`]), sorted by place.
     listed: Vec<(u32, f64)>,
@@ -574,7 +575,15 @@ impl World {
                 rurality: l.rurality,
                 spread_km: l.spread_km.unwrap_or_else(|| spread_km(l.area_km2)),
                 district: l.district.clone().unwrap_or_else(|| l.id.clone()),
-                rate_ratio: s.services.keys().map(|sid| l.rate_ratio.get(sid).copied().unwrap_or(1.0)).collect(),
+                // Net of the demand treated outside the scenario.
+                rate_ratio: s
+                    .services
+                    .keys()
+                    .map(|sid| {
+                        let here = 1.0 - l.elsewhere.get(sid).copied().unwrap_or(0.0);
+                        l.rate_ratio.get(sid).copied().unwrap_or(1.0) * here
+                    })
+                    .collect(),
                 listed: {
                     let mut v: Vec<(u32, f64)> =
                         l.minutes.iter().filter_map(|(k, m)| place_of.get(k.as_str()).map(|&at| (at, *m))).collect();
