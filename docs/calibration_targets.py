@@ -7,14 +7,16 @@ the same figures as the full files for the two regions). Targets, each after one
 (2023/24), with a 95% interval that is a stated assumption where the source gives none:
 
 - Per acute trust with an admitted waiting list in the scenario: the list at the end of 2023/24
-  and its share within 18 weeks, as `ccsim scenario build --rtt` derives them (each trust's March
-  2021 admitted RTT list brought to March 2024 by England's list and shares; configs/source/
-  README.md) — the figures each default scenario starts from and docs/VALIDATION.md compares it
-  with after a year. ±25% for a list and ±10 points for a share (a trust's list grew at its own
-  pace from 2021, not England's; the tolerances docs/VALIDATION.md holds trusts to); and the
-  area's whole admitted list, specialist trusts' included. Specialist trusts' own lists are not
-  targets: their RTT lists are of specialties (cancer, cardiothoracic, neurosciences, women's,
-  orthopaedics) that the model's generic elective surgery and gynaecology do not represent.
+  and its share within 18 weeks, as `ccsim scenario build --rtt` derives them (each trust's
+  March 2021 admitted RTT list brought to March 2024 by England's list and shares;
+  configs/source/README.md; cut to the area's residents by the trust's share of patients from
+  the area's districts in OHID's catchments) — the figures each default scenario starts from and
+  docs/VALIDATION.md compares it with after a year. ±25% for a list and ±10 points for a share
+  (a trust's list grew at its own pace from 2021, not England's; the tolerances
+  docs/VALIDATION.md holds trusts to); and the area's whole admitted list, specialist trusts'
+  included. Specialist trusts' own lists are not targets: their RTT lists are of specialties
+  (cancer, cardiothoracic, neurosciences, women's, orthopaedics) that the model's generic
+  elective surgery and gynaecology do not represent.
 - Per trust with emergency services (not one brought in from outside for one service): its
   emergency admissions in 2023/24 from the area's residents (NHS England A&E statistics × the
   trust's share of patients from the area's districts in OHID's catchments), against its

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::model::scenario::Capability;
+use crate::model::scenario::{Capability, ServiceSpec};
 use crate::model::{RunOutput, Scenario};
 use crate::sweep::discover::SweepDiscovery;
 use crate::sweep::sensitivity::{Indices, SensitivityReport};
@@ -109,14 +109,37 @@ pub fn describe(s: &Scenario) -> String {
         "  time:       {} weeks measured after {} weeks' warm-up; decisions every {} weeks",
         s.time.horizon_weeks, s.time.warmup_weeks, s.time.decision_interval
     );
-    let _ = writeln!(t, "  {:<22} {:>9} {:>9} {:>14}", "service", "providers", "complex", "capacity/week");
-    for id in s.services.keys() {
+    let elsewhere = s.localities.iter().any(|l| !l.elsewhere.is_empty());
+    let _ = write!(t, "  {:<22} {:>9} {:>9} {:>14}", "service", "providers", "complex", "capacity/week");
+    let _ = writeln!(t, "{}", if elsewhere { "  treated outside" } else { "" });
+    for (id, spec) in &s.services {
         let offers: Vec<_> = s.providers.iter().filter_map(|p| p.services.get(id)).collect();
         let complex = offers.iter().filter(|o| o.capability == Capability::Complex).count();
         let capacity: f64 = offers.iter().map(|o| o.capacity).sum();
-        let _ = writeln!(t, "  {id:<22} {:>9} {complex:>9} {:>14}", offers.len(), grouped(capacity, 1));
+        let _ = write!(t, "  {id:<22} {:>9} {complex:>9} {:>14}", offers.len(), grouped(capacity, 1));
+        let _ = writeln!(
+            t,
+            "{}",
+            if elsewhere { format!("{:>16.1}%", 100.0 * treated_outside(s, id, spec)) } else { String::new() }
+        );
     }
     t
+}
+
+/// The share of the residents' expected referrals for service `id` (at
+/// national rates × each locality's rate ratio) that its localities'
+/// `elsewhere` sends to hospitals outside the scenario.
+fn treated_outside(s: &Scenario, id: &str, spec: &ServiceSpec) -> f64 {
+    let rates = spec.referral_rate.by_band();
+    let (mut away, mut all) = (0.0, 0.0);
+    for l in &s.localities {
+        let mix = [l.age_mix.children, l.age_mix.adults, l.age_mix.older];
+        let ratio = l.rate_ratio.get(id).copied().unwrap_or(1.0);
+        let n: f64 = l.population * ratio * mix.iter().zip(rates).map(|(m, r)| m * r).sum::<f64>();
+        all += n;
+        away += n * l.elsewhere.get(id).copied().unwrap_or(0.0);
+    }
+    if all > 0.0 { away / all } else { 0.0 }
 }
 
 /// The validation results as aligned text, a block per check.
@@ -437,5 +460,25 @@ mod tests {
         assert_eq!(grouped(-1234.5, 0), "-1,234");
         assert_eq!(grouped(-0.04, 1), "0.0");
         assert_eq!(grouped(0.0123, 3), "0.012");
+    }
+
+    /// Two localities of 1,000 residents, all adults, at national rates: one
+    /// sends half its elective demand elsewhere, the other none, so a quarter
+    /// of the residents' demand is treated outside; at twice the rate ratio
+    /// the first weighs twice, 2 × 0.5 / 3 = a third.
+    #[test]
+    fn the_share_treated_outside_weighs_localities_by_their_demand() {
+        let mut s = crate::load::builtin("duopoly").expect("built-in");
+        s.localities.truncate(2);
+        for l in &mut s.localities {
+            l.population = 1000.0;
+            l.age_mix = crate::model::scenario::AgeMix { children: 0.0, adults: 1.0, older: 0.0 };
+        }
+        s.localities[0].elsewhere.insert("elective_surgery".into(), 0.5);
+        let spec = s.services["elective_surgery"].clone();
+        assert!((treated_outside(&s, "elective_surgery", &spec) - 0.25).abs() < 1e-12);
+        s.localities[0].rate_ratio.insert("elective_surgery".into(), 2.0);
+        assert!((treated_outside(&s, "elective_surgery", &spec) - 1.0 / 3.0).abs() < 1e-12);
+        assert!(describe(&s).contains("treated outside"));
     }
 }

@@ -44,7 +44,7 @@ pub fn shares(
 ) -> BTreeMap<&'static str, f64> {
     let mut out = BTreeMap::new();
     for p in inside {
-        for (&key, _) in &p.offers {
+        for &key in p.offers.keys() {
             if out.contains_key(key) || !outside.iter().any(|o| o.offers.contains_key(key)) {
                 continue;
             }
