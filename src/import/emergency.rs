@@ -246,11 +246,18 @@ pub fn admitted_at(ae: &Admissions, observed: &Observed, codes: &[&str], d: &str
         .sum()
 }
 
-/// A trust's share of patients from `districts` (OHID's catchments): over
-/// it and its predecessors (`codes`) with a catchment, weighted by their
-/// admissions in the sizing year, or their plain mean when none has A&E
-/// rows; `None` when none has a catchment.
-pub fn area_share(ae: &Admissions, observed: &Observed, codes: &[&str], districts: &[&str]) -> Option<f64> {
+/// A trust's patients from `districts`, over it and its predecessors
+/// (`codes`) that have a catchment: its admissions of their residents in the
+/// sizing year (each code's admissions × its share of patients from them;
+/// `None` when no such code has A&E rows), and its share of patients from
+/// them (OHID's catchments), weighted by the codes' admissions, or their
+/// plain mean when none has A&E rows (`None` when none has a catchment).
+pub fn from_area(
+    ae: &Admissions,
+    observed: &Observed,
+    codes: &[&str],
+    districts: &[&str],
+) -> (Option<f64>, Option<f64>) {
     // (admissions in the sizing year, if any; share from the area) of each code with a catchment.
     let parts: Vec<(Option<f64>, f64)> = codes
         .iter()
@@ -260,13 +267,15 @@ pub fn area_share(ae: &Admissions, observed: &Observed, codes: &[&str], district
             Some((year, districts.iter().map(|d| shares.get(*d).copied().unwrap_or(0.0)).sum::<f64>()))
         })
         .collect();
-    let weighted: f64 = parts.iter().filter_map(|(w, a)| w.map(|w| w * a)).sum();
+    let admitted =
+        parts.iter().any(|(w, _)| w.is_some()).then(|| parts.iter().filter_map(|(w, a)| w.map(|w| w * a)).sum());
     let weights: f64 = parts.iter().filter_map(|(w, _)| *w).sum();
-    if weights > 0.0 {
-        Some((weighted / weights).min(1.0))
+    let share = if weights > 0.0 {
+        admitted.map(|n: f64| n / weights)
     } else {
-        (!parts.is_empty()).then(|| (parts.iter().map(|(_, a)| a).sum::<f64>() / parts.len() as f64).min(1.0))
-    }
+        (!parts.is_empty()).then(|| parts.iter().map(|(_, a)| a).sum::<f64>() / parts.len() as f64)
+    };
+    (admitted, share.map(|a| a.min(1.0)))
 }
 
 #[cfg(test)]
@@ -320,11 +329,11 @@ mod tests {
         assert_eq!(r.by_district["B"], 300.0 + 600.0);
         assert_eq!((r.unassigned, r.total), (120.0, 1920.0));
         assert!(r.annualised.is_empty());
-        // RAA and RBB as one trust, from A alone: (1,200 × 0.75 + 600 × 0) / 1,800.
-        assert_eq!(area_share(&a, &o, &["RAA", "RBB"], &["A"]), Some(0.5));
-        assert_eq!(area_share(&a, &o, &["RAA", "RBB"], &["A", "B"]), Some(1.0));
-        assert_eq!(area_share(&a, &o, &["RAA"], &["A"]), Some(0.75));
-        assert_eq!(area_share(&a, &o, &["RCC"], &["A"]), None, "no catchment");
+        // RAA and RBB as one trust, from A alone: 1,200 × 0.75 + 600 × 0 = 900 of 1,800.
+        assert_eq!(from_area(&a, &o, &["RAA", "RBB"], &["A"]), (Some(900.0), Some(0.5)));
+        assert_eq!(from_area(&a, &o, &["RAA", "RBB"], &["A", "B"]), (Some(1800.0), Some(1.0)));
+        assert_eq!(from_area(&a, &o, &["RAA"], &["A"]), (Some(900.0), Some(0.75)));
+        assert_eq!(from_area(&a, &o, &["RCC"], &["A"]), (None, None), "no catchment");
         assert_eq!(admitted_at(&a, &o, &["RAA", "RBB"], "B"), 300.0 + 600.0);
     }
 }

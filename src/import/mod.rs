@@ -758,22 +758,12 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
         emergency_source =
             Some(emergency::source(&file_name(path), &file_name(flows), growth, trusts, &residence, &said.join("; ")));
         for (i, c) in providers.iter().enumerate().filter(|(_, c)| !c.outside) {
-            let codes = std::iter::once(c.code.as_str()).chain(regions::predecessors(&c.code).iter().copied());
-            let from_area: Vec<f64> = codes
-                .filter_map(|code| {
-                    let year = ae.year(code, &[], emergency::SIZING_YEAR)?;
-                    let shares = observed.of(code)?;
-                    Some(
-                        year.admissions * districts.iter().map(|d| shares.get(*d).copied().unwrap_or(0.0)).sum::<f64>(),
-                    )
-                })
-                .collect();
-            if !from_area.is_empty() {
-                area_admissions.insert(i, from_area.iter().sum::<f64>() * growth);
-            }
             let codes: Vec<&str> =
                 std::iter::once(c.code.as_str()).chain(regions::predecessors(&c.code).iter().copied()).collect();
-            let share = emergency::area_share(ae, &observed, &codes, &districts);
+            let (admitted, share) = emergency::from_area(ae, &observed, &codes, &districts);
+            if let Some(n) = admitted {
+                area_admissions.insert(i, n * growth);
+            }
             if let Some(a) = share {
                 area_share.insert(i, round_to(a, 3));
             }
