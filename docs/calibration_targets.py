@@ -50,9 +50,11 @@ around its default wide enough to be uninformative — the elective parameters (
 (`choice.beta_minutes` and `choice.beta_minutes_emergency`, fitted by docs/VALIDATION.md's
 catchment fit, whose grid leaves the emergency weight flat above about 3), the cost of quality
 (`behaviour.quality_cost`, κ, which moves what providers spend); adults' and older residents'
-elective referral rates; and each general acute trust's elective surgery capacity (episodes a
-week), which `scenario build` plans from the model's own routing rather than from the trust's
-activity; and the occupancy to which elective admissions may fill shared beds
+elective referral rates; the urgent share of each elective service's listed patients
+(`services.<id>.urgent_share`, 0.45 from a COVID-era month's admitted pathways, free within its
+sensitivity range 0.2–0.6), which sets how the lists' waits spread; and each general acute
+trust's elective surgery capacity (episodes a week), which `scenario build` plans from the
+model's own routing rather than from the trust's activity; and the occupancy to which elective admissions may fill shared beds
 (`behaviour.elective_bed_limit`, 0.92 by NHS England's planning target, free within 0.85–1: trusts
 ran at 93% and above), which acts only in the shared-beds base.
 """
@@ -79,7 +81,9 @@ PARAMETERS = {
     "behaviour.backlog_weeks": {"min": 13, "max": 156},
     "behaviour.capacity_slack": {"min": 0.0, "max": 0.15},
     "behaviour.quality_cost": {"distribution": "log_uniform", "min": 100, "max": 900},
-    "behaviour.elective_bed_limit": {"min": 0.85, "max": 1.0},
+        "behaviour.elective_bed_limit": {"min": 0.85, "max": 1.0},
+    "services.elective_surgery.urgent_share": {"min": 0.2, "max": 0.6},
+    "services.gynaecology.urgent_share": {"min": 0.2, "max": 0.6},
 }
 EMERGENCY = ["emergency_medicine", "paediatrics"]
 # Trusts whose predecessors' catchments count as theirs, weighted by 2022/23 beds.

@@ -242,6 +242,7 @@ perc_wait_more_18_weeks,perc_wait_more_52_weeks,total_pathways
 2021-03,RZZ,EVERYONE ELSE,Incomplete Pathways,1748250,399600,0.35,0.08,4995000
 2021-03,RAA,ALPHA HOSPITALS,Incomplete Pathways with DTA,500,100,0.5,0.1,1000
 2021-03,RAA,ALPHA HOSPITALS,New RTT Periods - All Patients,0,0,0,0,700
+2021-03,RAA,ALPHA HOSPITALS,Completed Pathways For Admitted Patients,60,5,0.3,0.025,200
 2021-01,RBB,BETA GAMMA AND DELTA,Incomplete Pathways with DTA,30,0,0.3,0,300
 2021-03,NXX01,PRIVATE ALPHA HOSPITAL,Incomplete Pathways with DTA,10,0,0.1,0,40
 2021-03,REE,EMPTY NHS TRUST,Incomplete Pathways with DTA,0,0,0,0,25
@@ -498,17 +499,40 @@ fn a_small_economy_builds_to_the_known_answer() {
     );
     assert!(stderr.contains("(RFF): 15 admitted pathways waiting (RFF 15) but no elective service here"), "{stderr}");
     assert_eq!(list(delta, "paediatrics"), Value::Null);
-    // No headroom for a listed unit: without its list Alpha's elective
-    // capacity is 3% higher.
-    let unlisted = Mini::new();
-    unlisted.edit("rtt.csv", "2021-03,RAA,ALPHA HOSPITALS,Incomplete Pathways with DTA,500,100,0.5,0.1,1000\n", "");
-    let o = unlisted.build("E06000001,E06000002,E06000003", &unlisted.path("built.json"));
-    assert!(o.status.success());
-    let u: Value =
-        serde_json::from_str(&std::fs::read_to_string(unlisted.path("built.json")).expect("written")).expect("json");
+    // Clinical priority: England's admitted list in March (Alpha's 1,000,
+    // 500 over 18 weeks, and 80 elsewhere, 10 over) has l = 570 / 1,080
+    // within 18 weeks; of the 200 admitted pathways completed, c = 0.7. So
+    // u = (c − l) / (1 − l) = 0.1722 / 0.4722 = 0.365, for every elective service.
+    assert_eq!(s["services"]["elective_surgery"]["urgent_share"], 0.36);
+    assert_eq!(s["services"]["gynaecology"]["urgent_share"], 0.36);
+    assert_eq!(s["services"]["emergency_medicine"]["urgent_share"], Value::Null);
+    assert!(sources.contains("Clinical priority: a share 0.36"), "{sources}");
+    // A listed unit's capacity is its referrals, whatever its beds: with
+    // Alpha's general and acute beds halved its elective capacity is the
+    // same, and without its list it has headroom and a bed factor (1.03 ×
+    // 0.8–1.25), which its beds move.
     let capacity = |p: &Value| p["services"]["elective_surgery"]["capacity"].as_f64().expect("capacity");
-    let ratio = capacity(&u["providers"][0]) / capacity(alpha);
-    assert!((ratio - 1.03).abs() < 0.002, "{ratio}");
+    let alpha_beds = |ga: &str, adult: &str| beds_row("RAA", "August 2025", [ga, adult, "30", "20", "0", "10"]);
+    let halve = |m: &Mini| m.edit("beds.csv", &alpha_beds("530", "500"), &alpha_beds("265", "250"));
+    let rebuilt = |edit: &dyn Fn(&Mini)| -> Value {
+        let m = Mini::new();
+        edit(&m);
+        let o = m.build("E06000001,E06000002,E06000003", &m.path("built.json"));
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_str(&std::fs::read_to_string(m.path("built.json")).expect("written")).expect("json")
+    };
+    let fewer_beds = rebuilt(&halve);
+    assert_eq!(capacity(&fewer_beds["providers"][0]), capacity(alpha));
+    let unlisted = rebuilt(&|m| {
+        m.edit("rtt.csv", "2021-03,RAA,ALPHA HOSPITALS,Incomplete Pathways with DTA,500,100,0.5,0.1,1000\n", "")
+    });
+    let ratio = capacity(&unlisted["providers"][0]) / capacity(alpha);
+    assert!(ratio > 1.03 * 0.8 - 0.002 && ratio < 1.03 * 1.25 + 0.002 && (ratio - 1.03).abs() > 0.01, "{ratio}");
+    let unlisted_fewer_beds = rebuilt(&|m| {
+        m.edit("rtt.csv", "2021-03,RAA,ALPHA HOSPITALS,Incomplete Pathways with DTA,500,100,0.5,0.1,1000\n", "");
+        halve(m);
+    });
+    assert!(capacity(&unlisted_fewer_beds["providers"][0]) < capacity(&unlisted["providers"][0]), "beds move it");
     let o = ccsim().arg("check").arg(&out).output().expect("runs");
     assert!(o.status.success());
 }

@@ -91,6 +91,7 @@ fn full_scenario() -> Value {
     });
     v["services"]["elective_surgery"]["weeks_before_decision"] = json!(6.0);
     v["services"]["elective_surgery"]["growth"] = json!(0.01);
+    v["services"]["elective_surgery"]["urgent_share"] = json!(0.4);
     v["services"]["community_care"] = json!({"tariff": 900, "referral_rate": {"older": 10.0}, "complex_share": 0.0});
     let a = &mut v["providers"][0];
     a["trust"] = json!("RAA");

@@ -483,12 +483,17 @@ pub struct RttData {
     pub national: Pathways,
     /// England's admitted list in the latest month.
     pub national_admitted: Pathways,
+    /// England's admitted pathways completed in the latest month (clock
+    /// stops by admission); all zero when the file has none.
+    pub national_completed: Pathways,
 }
 
 /// The RTT part read as each provider's admitted waiting list.
 pub const RTT_ADMITTED: &str = "Incomplete Pathways with DTA";
 /// The RTT part that is the whole waiting list.
 pub const RTT_LIST: &str = "Incomplete Pathways";
+/// The RTT part counting pathways that ended in an admission in the month.
+pub const RTT_COMPLETED_ADMITTED: &str = "Completed Pathways For Admitted Patients";
 
 /// Reads NHS England's RTT statistics by provider and part (`month` as
 /// `2021-03`, `provider_code`, `provider_name`, `rtt_type`, `total_pathways`,
@@ -516,7 +521,7 @@ pub fn rtt(path: &Path) -> Result<RttData, BuildError> {
             return Err(row.error("provider_code", "expected a provider code, found nothing"));
         }
         let part = row.text("rtt_type");
-        if part != RTT_ADMITTED && part != RTT_LIST {
+        if ![RTT_ADMITTED, RTT_LIST, RTT_COMPLETED_ADMITTED].contains(&part) {
             continue;
         }
         row.first_for(&mut seen, "provider_code", &format!("{code} {part} {month}"))?;
@@ -550,12 +555,20 @@ pub fn rtt(path: &Path) -> Result<RttData, BuildError> {
     let Some(month) = rows.iter().map(|r| r.0.clone()).max() else {
         return Err(BuildError::file(path, format!("holds no `{RTT_LIST}` or `{RTT_ADMITTED}` rows")));
     };
-    let (mut national, mut national_admitted) = (Pathways::default(), Pathways::default());
+    let [mut national, mut national_admitted, mut national_completed] = [Pathways::default(); 3];
     let mut admitted: BTreeMap<String, (String, Pathways)> = BTreeMap::new();
     let mut whole = admitted.clone();
     for (m, code, part, p) in &rows {
         if *m == month {
-            if part == RTT_LIST { &mut national } else { &mut national_admitted }.add(p);
+            match part.as_str() {
+                RTT_LIST => &mut national,
+                RTT_ADMITTED => &mut national_admitted,
+                _ => &mut national_completed,
+            }
+            .add(p);
+        }
+        if part == RTT_COMPLETED_ADMITTED {
+            continue;
         }
         let by_code = if part == RTT_ADMITTED { &mut admitted } else { &mut whole };
         if by_code.get(code).is_none_or(|(had, _)| m > had) {
@@ -565,5 +578,5 @@ pub fn rtt(path: &Path) -> Result<RttData, BuildError> {
     if national.total <= 0.0 {
         return Err(BuildError::file(path, format!("no `{RTT_LIST}` pathways in {month}: England's list is needed")));
     }
-    Ok(RttData { month, admitted, whole, names, national, national_admitted })
+    Ok(RttData { month, admitted, whole, names, national, national_admitted, national_completed })
 }

@@ -366,11 +366,16 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
     };
     let mut params = parameters(&services)?;
     if let Some(rtt) = &rtt {
-        // Elective services' pathway before the decision to admit: England's, where a trust has none of its own.
+        // Elective services' pathway before the decision to admit (England's, where a
+        // trust has none of its own) and the urgent share of the patients it lists.
         let weeks = round_to(lists::national_before_decision(rtt), 1);
+        let urgent = lists::urgent_share(rtt).map(|u| round_to(u, 2));
         for (id, spec) in &params.services {
             if spec.urgency == Urgency::Elective {
                 services[id.as_str()]["weeks_before_decision"] = json!(weeks);
+                if let Some(u) = urgent {
+                    services[id.as_str()]["urgent_share"] = json!(u);
+                }
             }
         }
         params = parameters(&services)?;

@@ -274,9 +274,9 @@ fn multiple(v: f64, step: f64) -> f64 {
 /// Capacity (planned load × headroom × bed factor — for the services the
 /// A&E figures count, the trust's activity factor where it has one
 /// ([`activity_factors`]), such a unit planning its activity at the smaller
-/// of capacity over headroom and its load — at least 1 episode a week; no
-/// headroom for the elective services of a trust with a waiting list,
-/// `lists`), an establishment for the activity providers staff — their own
+/// of capacity over headroom and its load — at least 1 episode a week; the
+/// elective services of a trust with a waiting list, `lists`, at their load
+/// alone, with neither headroom nor bed factor), an establishment for the activity providers staff — their own
 /// decision rule at the start: planned load × (1 +
 /// `behaviour.capacity_slack`) plus the start list over
 /// `behaviour.backlog_weeks`, within capacity — at the base scenario's
@@ -302,10 +302,12 @@ pub fn size(
         let spec = &s.services[service];
         let beds = || bed_use(service).and_then(|(g, _)| factors.get(&(i, g))).copied().unwrap_or(1.0);
         let by_activity = activity_factor.filter(|_| AE_SERVICES.contains(&service));
-        let factor = by_activity.unwrap_or_else(beds);
+        // A unit with a waiting list has neither idle slots nor too few: its capacity is
+        // planned at its referrals (its list holds), whatever its beds.
+        let at_referrals = listed && spec.urgency == Urgency::Elective;
+        let factor = if at_referrals { 1.0 } else { by_activity.unwrap_or_else(beds) };
         let planned = load.get(&(i, service)).copied().unwrap_or(0.0);
-        // A unit with a waiting list has no idle slots: its capacity is planned at its referrals.
-        let headroom = if listed && spec.urgency == Urgency::Elective { 1.0 } else { headroom(service) };
+        let headroom = if at_referrals { 1.0 } else { headroom(service) };
         let c = round_to(planned * headroom * factor, 1).max(1.0);
         capacity.insert(service, c);
         // Where real activity sized the unit, it plans on the patients the routing brings it

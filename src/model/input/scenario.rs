@@ -412,6 +412,12 @@ pub struct ServiceSpec {
     /// Default 0: the clock starts at the decision.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub weeks_before_decision: f64,
+    /// Elective services: share of the patients the decision to admit puts
+    /// on the list who are clinically urgent, treated before every routine
+    /// patient (each priority first come, first served). Default 0: one
+    /// priority.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub urgent_share: f64,
     /// Yearly growth of the referral rate per resident at each age, beyond
     /// what the population's size and ages change (new treatments, lower
     /// thresholds, more disease): referrals in year y are
@@ -770,7 +776,7 @@ pub struct CommissionerSpec {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ChoiceParams {
-    /// β_t, utility per minute of road travel. Default 0.22, fitted to
+    /// β_t, utility per minute of road travel. Default 0.26, fitted to
     /// OHID's trust catchments (`ccsim validate --catchments … --fit`).
     pub beta_minutes: f64,
     /// β_q, utility per unit of quality. Default 0.25.
@@ -792,7 +798,7 @@ pub struct ChoiceParams {
 impl Default for ChoiceParams {
     fn default() -> Self {
         ChoiceParams {
-            beta_minutes: 0.22,
+            beta_minutes: 0.26,
             beta_quality: 0.25,
             beta_wait: 0.02,
             radius_km: 40.0,
@@ -1080,6 +1086,13 @@ impl Scenario {
                 check_nonneg(p, &at(&format!("referral_rate.{band}")), rate, MAX_REFERRAL_RATE);
             }
             check_range(p, &at("complex_share"), s.complex_share, 0.0, 1.0);
+            check_range(p, &at("urgent_share"), s.urgent_share, 0.0, 1.0);
+            if s.urgent_share > 0.0 && s.urgency == Urgency::Emergency {
+                p.push(Problem::new(
+                    at("urgent_share"),
+                    format!("expected 0 for an emergency service (urgent patients are those of an elective list), found {}", s.urgent_share),
+                ));
+            }
             for (g, h) in STAFF_GROUPS.iter().zip(s.staff_hours.by_group()) {
                 check_nonneg(p, &at(&format!("staff_hours.{g}")), h, MAX_STAFF_HOURS);
             }
@@ -1459,5 +1472,20 @@ mod tests {
         s.providers[0].services.get_mut("surgery").expect("offered").capability = Capability::Routine;
         let problems = s.validate().expect_err("no complex provider");
         assert_eq!(problems[0].path, "services.surgery.complex_share");
+    }
+
+    #[test]
+    fn an_urgent_share_is_a_share_of_an_elective_list() {
+        let mut s = tiny();
+        s.services.get_mut("surgery").expect("a service").urgent_share = 0.45;
+        assert!(s.validate().is_ok());
+        s.services.get_mut("surgery").expect("a service").urgent_share = 1.5;
+        assert_eq!(s.validate().expect_err("above 1")[0].path, "services.surgery.urgent_share");
+        let surgery = s.services.get_mut("surgery").expect("a service");
+        surgery.urgent_share = 0.2;
+        surgery.urgency = Urgency::Emergency;
+        let problems = s.validate().expect_err("an emergency service has no list");
+        assert_eq!(problems[0].path, "services.surgery.urgent_share");
+        assert!(problems[0].message.contains("emergency"), "{}", problems[0].message);
     }
 }

@@ -13,6 +13,11 @@
 //! the bands by a multinomial draw from a keyed stream of its own (locality,
 //! service, week), so that these draws leave the routing's draws alone. The
 //! order of the patients on the list is unchanged: first come by decision.
+//!
+//! The decision also sets each patient's clinical priority: a share of them
+//! (`services.<id>.urgent_share`) are urgent and treated before every routine
+//! patient (as the NHS's clinical prioritisation does), drawn after the
+//! bands from the same stream, one binomial per band.
 
 use rand::Rng;
 
@@ -64,13 +69,32 @@ impl Before {
 
     /// Splits `c` between the bands, each band with probability 1/[`BANDS`],
     /// handing each non-empty part (bands with the same weeks together) to
-    /// `push` in increasing weeks. A cohort of a unit without a pathway
-    /// before the decision is handed on whole, with no draw. Small cohorts
-    /// draw each patient's band from three bits of a word (exactly 1/8
-    /// each); larger ones split by a chain of binomials.
-    pub fn split<R: Rng + ?Sized>(&self, rng: &mut R, draws: &mut BandDraws, c: Cohort, mut push: impl FnMut(Cohort)) {
+    /// `push` in increasing weeks, its urgent patients (drawn with `urgent`'s
+    /// probability, when given) before its routine ones. A cohort of a unit
+    /// without a pathway before the decision is one part, with no band draw.
+    /// Small cohorts draw each patient's band from three bits of a word
+    /// (exactly 1/8 each); larger ones split by a chain of binomials.
+    pub fn split<R: Rng + ?Sized>(
+        &self,
+        rng: &mut R,
+        draws: &mut BandDraws,
+        mut urgent: Option<&mut BinomialTable>,
+        c: Cohort,
+        mut push: impl FnMut(Cohort),
+    ) {
+        let mut emit = |rng: &mut R, part: Cohort| match urgent.as_deref_mut() {
+            None => push(part),
+            Some(table) => {
+                let n = table.draw(rng, part.count);
+                for (urgent, count) in [(true, n), (false, part.count - n)] {
+                    if count > 0 {
+                        push(Cohort { urgent, count, ..part });
+                    }
+                }
+            }
+        };
         if self.is_none() {
-            push(c);
+            emit(rng, c);
             return;
         }
         let mut counts = [0u32; BANDS];
@@ -89,14 +113,14 @@ impl Before {
         for (&weeks, &take) in self.0.iter().zip(&counts) {
             if weeks != pending.before {
                 if pending.count > 0 {
-                    push(pending);
+                    emit(rng, pending);
                 }
                 pending = Cohort { before: weeks, count: 0, ..c };
             }
             pending.count += take;
         }
         if pending.count > 0 {
-            push(pending);
+            emit(rng, pending);
         }
     }
 }
@@ -115,6 +139,7 @@ mod tests {
             case: crate::model::queue::Case::Routine,
             risk_of: 0,
             before: 0,
+            urgent: false,
             count,
         }
     }
@@ -139,7 +164,7 @@ mod tests {
             let mut by_weeks = [0u64; 256];
             for _ in 0..trials {
                 let mut total = 0;
-                before.split(&mut rng, &mut draws, cohort(size), |c| {
+                before.split(&mut rng, &mut draws, None, cohort(size), |c| {
                     assert_eq!((c.arrival, c.locality), (10, LocalityId(0)));
                     by_weeks[c.before as usize] += u64::from(c.count);
                     total += c.count;
@@ -160,9 +185,43 @@ mod tests {
         let mut rng = SimRng::seed_from_u64(3);
         let untouched = rng.clone();
         let mut got = Vec::new();
-        Before::default().split(&mut rng, &mut BandDraws::default(), cohort(5), |c| got.push(c));
+        Before::default().split(&mut rng, &mut BandDraws::default(), None, cohort(5), |c| got.push(c));
         assert_eq!(got, [cohort(5)]);
         assert_eq!(rng, untouched);
+    }
+
+    /// With an urgent share, each part is split into urgent and routine
+    /// patients, the urgent part first: the urgent share of all patients is
+    /// the probability (within sampling error), whether or not the unit has
+    /// a pathway before the decision, and no patient is lost.
+    #[test]
+    fn urgent_patients_are_drawn_at_the_urgent_share() {
+        let mut rng = SimRng::seed_from_u64(5);
+        let mut draws = BandDraws::default();
+        let mut table = BinomialTable::new(0.3);
+        for before in [Before::exponential(10.0), Before::default()] {
+            let (mut urgent, mut all) = (0u64, 0u64);
+            for size in [1u32, 5, 40, 300] {
+                for _ in 0..2_000 {
+                    let mut parts = Vec::new();
+                    let mut total = 0;
+                    before.split(&mut rng, &mut draws, Some(&mut table), cohort(size), |c| {
+                        if c.urgent {
+                            urgent += u64::from(c.count);
+                        }
+                        parts.push((c.before, !c.urgent));
+                        total += c.count;
+                    });
+                    // In increasing weeks, each band's urgent part before its routine one.
+                    assert!(parts.is_sorted_by(|a, b| a < b), "{parts:?}");
+                    assert_eq!(total, size);
+                    all += u64::from(size);
+                }
+            }
+            let share = urgent as f64 / all as f64;
+            // sd of the share over 692,000 patients: 0.0006.
+            assert!((share - 0.3).abs() < 0.003, "{share}");
+        }
     }
 
     #[test]

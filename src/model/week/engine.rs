@@ -15,7 +15,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::before_decision::{BandDraws, Before};
-use super::draws::{PoissonTable, binomial};
+use super::draws::{BinomialTable, PoissonTable, binomial};
 use super::outcome::{self, Conditions};
 use super::queue::{Case, Cohort};
 use super::rng::{Key, Keyed, Stream};
@@ -218,6 +218,8 @@ pub struct Simulation {
     /// The binomial walks of waiting-list band splits (kept to save work;
     /// they do not change a draw).
     band_draws: BandDraws,
+    /// The same for each service's urgent patients (`None`: no urgent share).
+    urgent_draws: Vec<Option<BinomialTable>>,
     /// Unhired staff in the region's pool, WTE by group.
     pub(super) pool: [f64; 4],
     /// Week integration started (first week with `integration` > 0).
@@ -338,6 +340,11 @@ impl Simulation {
             yearly: world.grows() || world.finance.prices.moves(),
             demand_tables: vec![PoissonTable::default(); world.services.len() * world.localities.len() * 2],
             band_draws: BandDraws::default(),
+            urgent_draws: world
+                .services
+                .iter()
+                .map(|s| (s.urgent_share > 0.0).then(|| BinomialTable::new(s.urgent_share)))
+                .collect(),
             pool: [0.0; 4],
             integration_start: None,
             network_start: None,
@@ -831,7 +838,7 @@ impl Simulation {
             return;
         }
         let risk_of = u16::try_from(risk_of.0).expect("at most MAX_SERVICES services (checked on load)");
-        let cohort = Cohort { arrival: self.week as i32, locality: l, case, risk_of, before: 0, count: 0 };
+        let cohort = Cohort { arrival: self.week as i32, locality: l, case, risk_of, before: 0, urgent: false, count: 0 };
         // Patients' welfare where patients could choose: the log-sum of their
         // choice set when they choose, the utility of where they are sent
         // when the network routes them.
@@ -920,14 +927,15 @@ impl Simulation {
         unit.interval_arrivals += u64::from(c.count);
         if elective {
             let queue = &mut unit.queue;
-            if unit.before.is_none() {
+            let urgent = self.urgent_draws[s.index()].as_mut();
+            if unit.before.is_none() && urgent.is_none() {
                 queue.push(c);
             } else {
                 let rng = match self.decision_key.take() {
                     Some(key) => self.decision_rng.at(key),
                     None => self.decision_rng.current(),
                 };
-                unit.before.split(rng, &mut self.band_draws, c, |part| queue.push(part));
+                unit.before.split(rng, &mut self.band_draws, urgent, c, |part| queue.push(part));
             }
         } else {
             unit.arrivals.push(c);

@@ -30,6 +30,9 @@ pub struct Cohort {
     /// the list (the pathway before the decision to admit; 0 for patients
     /// whose `arrival` is already their clock start).
     pub before: u8,
+    /// Clinically urgent: treated before every routine patient on the list
+    /// (`services.<id>.urgent_share`).
+    pub urgent: bool,
     /// Number of patients.
     pub count: u32,
 }
@@ -66,10 +69,14 @@ impl Cohort {
     }
 }
 
-/// A first-come-first-served waiting list.
+/// A waiting list served by clinical priority, then first come, first
+/// served: urgent patients before routine ones, each in the order they joined.
 #[derive(Debug, Clone, Default)]
 pub struct WaitingList {
+    /// Urgent cohorts first (the first `urgent` of them), then routine ones,
+    /// each part in the order it joined.
     cohorts: VecDeque<Cohort>,
+    urgent: usize,
     len: u64,
 }
 
@@ -84,21 +91,28 @@ impl WaitingList {
         self.len == 0
     }
 
-    /// The cohorts waiting, oldest first.
+    /// The cohorts waiting, in the order they will be served.
     pub fn cohorts(&self) -> impl Iterator<Item = &Cohort> {
         self.cohorts.iter()
     }
 
-    /// Adds patients at the back.
+    /// Adds patients at the back of their priority: an urgent cohort after
+    /// the urgent patients already waiting, a routine one at the back.
     pub fn push(&mut self, c: Cohort) {
         if c.count > 0 {
             self.len += u64::from(c.count);
-            self.cohorts.push_back(c);
+            if c.urgent {
+                self.cohorts.insert(self.urgent, c);
+                self.urgent += 1;
+            } else {
+                self.cohorts.push_back(c);
+            }
         }
     }
 
-    /// Serves up to `slots` patients from the front, oldest first, handing
-    /// each served (part of a) cohort to `served`. Returns patients served.
+    /// Serves up to `slots` patients from the front, urgent first, each
+    /// priority oldest first, handing each served (part of a) cohort to
+    /// `served`. Returns patients served.
     pub fn serve(&mut self, slots: u32, mut served: impl FnMut(Cohort)) -> u32 {
         let mut left = slots;
         while left > 0 {
@@ -111,40 +125,49 @@ impl WaitingList {
             left -= take;
             self.len -= u64::from(take);
             if front.count == 0 {
+                if front.urgent {
+                    self.urgent -= 1;
+                }
                 self.cohorts.pop_front();
             }
         }
         slots - left
     }
 
-    /// Takes every patient of `other`, keeping first-come-first-served order
-    /// by referral week (this list's patients first among equals).
+    /// Takes every patient of `other`, keeping the order of service: urgent
+    /// patients first, each priority first come, first served by referral
+    /// week (this list's patients first among equals).
     pub fn merge(&mut self, other: WaitingList) {
         if other.is_empty() {
             return;
         }
-        let mine = std::mem::take(&mut self.cohorts);
-        let mut a = mine.into_iter().peekable();
-        let mut b = other.cohorts.into_iter().peekable();
-        loop {
-            let take_a = match (a.peek(), b.peek()) {
-                (Some(x), Some(y)) => x.arrival <= y.arrival,
-                (Some(_), None) => true,
-                (None, Some(_)) => false,
-                (None, None) => break,
-            };
-            let next = if take_a { a.next() } else { b.next() };
-            self.cohorts.extend(next);
+        let mut mine = std::mem::take(&mut self.cohorts);
+        let mut theirs = other.cohorts;
+        let (my_routine, their_routine) = (mine.split_off(self.urgent), theirs.split_off(other.urgent));
+        self.urgent += other.urgent;
+        for (a, b) in [(mine, theirs), (my_routine, their_routine)] {
+            let mut a = a.into_iter().peekable();
+            let mut b = b.into_iter().peekable();
+            loop {
+                let take_a = match (a.peek(), b.peek()) {
+                    (Some(x), Some(y)) => x.arrival <= y.arrival,
+                    (Some(_), None) => true,
+                    (None, Some(_)) => false,
+                    (None, None) => break,
+                };
+                let next = if take_a { a.next() } else { b.next() };
+                self.cohorts.extend(next);
+            }
         }
         self.len += other.len;
     }
 
-    /// The waiting cohorts, oldest first.
+    /// The waiting cohorts, in the order they will be served.
     pub fn iter(&self) -> impl Iterator<Item = &Cohort> {
         self.cohorts.iter()
     }
 
-    /// Weeks waited so far by the patient at the front, at week `now`.
+    /// Weeks waited so far by the patient served next, at week `now`.
     pub fn oldest_wait(&self, now: u32) -> u32 {
         self.cohorts.front().map_or(0, |c| c.wait_at(now))
     }
@@ -155,7 +178,11 @@ mod tests {
     use super::*;
 
     fn cohort(arrival: i32, count: u32) -> Cohort {
-        Cohort { arrival, locality: LocalityId(0), case: Case::Routine, risk_of: 0, before: 0, count }
+        Cohort { arrival, locality: LocalityId(0), case: Case::Routine, risk_of: 0, before: 0, urgent: false, count }
+    }
+
+    fn urgent(arrival: i32, count: u32) -> Cohort {
+        Cohort { urgent: true, ..cohort(arrival, count) }
     }
 
     #[test]
@@ -184,5 +211,42 @@ mod tests {
         assert_eq!(a.len(), 10);
         let order: Vec<(i32, u32)> = a.iter().map(|c| (c.arrival, c.count)).collect();
         assert_eq!(order, [(0, 4), (1, 2), (5, 1), (5, 3)]);
+    }
+
+    #[test]
+    fn urgent_patients_are_served_before_routine_ones_each_in_order() {
+        let mut q = WaitingList::default();
+        q.push(cohort(0, 3));
+        q.push(urgent(4, 2));
+        q.push(cohort(1, 1));
+        q.push(urgent(5, 1));
+        let mut got = Vec::new();
+        assert_eq!(q.serve(4, |c| got.push((c.arrival, c.urgent, c.count))), 4);
+        assert_eq!(got, [(4, true, 2), (5, true, 1), (0, false, 1)]);
+        // An urgent referral joining later still goes before the routine patients left.
+        q.push(urgent(6, 1));
+        got.clear();
+        assert_eq!(q.serve(10, |c| got.push((c.arrival, c.urgent, c.count))), 4);
+        assert_eq!(got, [(6, true, 1), (0, false, 2), (1, false, 1)]);
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn merged_lists_keep_urgent_patients_first() {
+        let mut a = WaitingList::default();
+        a.push(cohort(0, 2));
+        a.push(urgent(7, 1));
+        let mut b = WaitingList::default();
+        b.push(cohort(1, 4));
+        b.push(urgent(3, 2));
+        a.merge(b);
+        assert_eq!(a.len(), 9);
+        let order: Vec<(i32, bool)> = a.iter().map(|c| (c.arrival, c.urgent)).collect();
+        assert_eq!(order, [(3, true), (7, true), (0, false), (1, false)]);
+        let mut served = Vec::new();
+        a.serve(3, |c| served.push(c.arrival));
+        assert_eq!(served, [3, 7]);
+        a.push(urgent(8, 1));
+        assert_eq!(a.iter().next().map(|c| c.arrival), Some(8));
     }
 }

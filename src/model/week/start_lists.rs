@@ -65,6 +65,7 @@ impl Simulation {
                         case: crate::model::queue::Case::of_level(i % 2),
                         risk_of: s as u16,
                         before: 0,
+                        urgent: false,
                         count,
                     });
                 }

@@ -133,6 +133,9 @@ pub struct Service {
     pub bed_days: f64,
     /// Yearly growth of the referral rate per resident.
     pub growth: f64,
+    /// Share of patients listed for an elective service who are clinically
+    /// urgent (treated before routine patients).
+    pub urgent_share: f64,
     /// Staffing standards: most episodes a year per WTE, by group.
     pub episodes_per_wte: [Option<f64>; 4],
     /// Share of complex cases not recognised in time: they present where a
@@ -505,6 +508,7 @@ impl World {
                 stay: v.length_of_stay_weeks,
                 bed_days: v.bed_days,
                 growth: v.growth,
+                urgent_share: v.urgent_share,
                 unplanned_share: v.transfers.unplanned_share,
                 transfer_log_odds: v.transfers.risk_odds.ln(),
                 travel_log_odds_per_km: v.travel_risk.odds_per_km.ln(),
