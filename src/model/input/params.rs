@@ -301,9 +301,9 @@ pub struct BehaviourParams {
     /// Weeks over which a provider plans to clear its elective backlog. Default 26.
     pub backlog_weeks: f64,
     /// Largest share by which a unit's physical capacity grows or shrinks
-    /// in a decision period, towards recent demand plus slack. Default
-    /// 0.00275 (1.1% a year in four periods: the growth of general and acute
-    /// beds at the median trust in England, 2022–2025, and England's).
+    /// in a decision period, towards recent demand plus slack. Default 0.01
+    /// (about 4% a year: the growth of general and acute beds at the
+    /// 90th-percentile trust in England, 2022–2025).
     pub capacity_growth: f64,
     /// Fixed cost of physical capacity added (or saved when it is shed), £
     /// per week per episode-a-week of capacity, as a share of the tariff. Default 0.12.
@@ -335,7 +335,7 @@ impl Default for BehaviourParams {
             standardisation_lag_weeks: 52.0,
             capacity_slack: 0.05,
             backlog_weeks: 26.0,
-            capacity_growth: 0.00275,
+            capacity_growth: 0.01,
             capital_charge: 0.12,
             elective_bed_limit: 1.0,
         }
