@@ -154,6 +154,8 @@ fn a_routing_mix_splits_patients_between_pathway_and_choice() {
     let mut s = midway(0.0);
     s["providers"][0]["position"]["x"] = json!(-5.0); // `a` is now the nearest
     s["regime"] = json!({"routing": 0.5});
+    // β_t 0.22 a minute: 0.18 a km at the synthetic map's road speed.
+    s["choice"]["beta_minutes"] = json!(0.22);
     let r = run(&scenario(s.clone()), 8);
     let (a, b) = (treated_at(&r, "a", "surgery") as f64, treated_at(&r, "b", "surgery") as f64);
     // Network half: all to `a`. Choice half: logit on 6.5 km against 13 km.

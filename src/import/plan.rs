@@ -276,8 +276,9 @@ fn multiple(v: f64, step: f64) -> f64 {
 /// ([`activity_factors`]), such a unit planning its activity at the smaller
 /// of capacity over headroom and its load — at least 1 episode a week; the
 /// elective services of a trust with a waiting list, `lists`, at their load
-/// alone, with neither headroom nor bed factor), an establishment for the activity providers staff — their own
-/// decision rule at the start: planned load × (1 +
+/// alone, with neither headroom nor bed factor), an establishment for the
+/// activity providers staff — their own decision rule at the start:
+/// planned load × (1 +
 /// `behaviour.capacity_slack`) plus the start list over
 /// `behaviour.backlog_weeks`, within capacity — at the base scenario's
 /// hours, staff in post at the vacancy rates, income and operating costs

@@ -1090,7 +1090,10 @@ impl Scenario {
             if s.urgent_share > 0.0 && s.urgency == Urgency::Emergency {
                 p.push(Problem::new(
                     at("urgent_share"),
-                    format!("expected 0 for an emergency service (urgent patients are those of an elective list), found {}", s.urgent_share),
+                    format!(
+                        "expected 0 for an emergency service (urgent patients are those of an elective list), found {}",
+                        s.urgent_share
+                    ),
                 ));
             }
             for (g, h) in STAFF_GROUPS.iter().zip(s.staff_hours.by_group()) {

@@ -838,7 +838,8 @@ impl Simulation {
             return;
         }
         let risk_of = u16::try_from(risk_of.0).expect("at most MAX_SERVICES services (checked on load)");
-        let cohort = Cohort { arrival: self.week as i32, locality: l, case, risk_of, before: 0, urgent: false, count: 0 };
+        let cohort =
+            Cohort { arrival: self.week as i32, locality: l, case, risk_of, before: 0, urgent: false, count: 0 };
         // Patients' welfare where patients could choose: the log-sum of their
         // choice set when they choose, the utility of where they are sent
         // when the network routes them.
