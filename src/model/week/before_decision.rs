@@ -69,8 +69,9 @@ impl Before {
 
     /// Splits `c` between the bands, each band with probability 1/[`BANDS`],
     /// handing each non-empty part (bands with the same weeks together) to
-    /// `push` in increasing weeks, its urgent patients (drawn with `urgent`'s
-    /// probability, when given) before its routine ones. A cohort of a unit
+    /// `push` in increasing weeks, with whether its patients are urgent: its
+    /// urgent patients (drawn with `urgent`'s probability, when given) before
+    /// its routine ones. A cohort of a unit
     /// without a pathway before the decision is one part, with no band draw.
     /// Small cohorts draw each patient's band from three bits of a word
     /// (exactly 1/8 each); larger ones split by a chain of binomials.
@@ -80,15 +81,15 @@ impl Before {
         draws: &mut BandDraws,
         mut urgent: Option<&mut BinomialTable>,
         c: Cohort,
-        mut push: impl FnMut(Cohort),
+        mut push: impl FnMut(Cohort, bool),
     ) {
         let mut emit = |rng: &mut R, part: Cohort| match urgent.as_deref_mut() {
-            None => push(part),
+            None => push(part, false),
             Some(table) => {
                 let n = table.draw(rng, part.count);
                 for (urgent, count) in [(true, n), (false, part.count - n)] {
                     if count > 0 {
-                        push(Cohort { urgent, count, ..part });
+                        push(Cohort { count, ..part }, urgent);
                     }
                 }
             }
@@ -139,7 +140,6 @@ mod tests {
             case: crate::model::queue::Case::Routine,
             risk_of: 0,
             before: 0,
-            urgent: false,
             count,
         }
     }
@@ -164,7 +164,7 @@ mod tests {
             let mut by_weeks = [0u64; 256];
             for _ in 0..trials {
                 let mut total = 0;
-                before.split(&mut rng, &mut draws, None, cohort(size), |c| {
+                before.split(&mut rng, &mut draws, None, cohort(size), |c, _| {
                     assert_eq!((c.arrival, c.locality), (10, LocalityId(0)));
                     by_weeks[c.before as usize] += u64::from(c.count);
                     total += c.count;
@@ -185,7 +185,7 @@ mod tests {
         let mut rng = SimRng::seed_from_u64(3);
         let untouched = rng.clone();
         let mut got = Vec::new();
-        Before::default().split(&mut rng, &mut BandDraws::default(), None, cohort(5), |c| got.push(c));
+        Before::default().split(&mut rng, &mut BandDraws::default(), None, cohort(5), |c, _| got.push(c));
         assert_eq!(got, [cohort(5)]);
         assert_eq!(rng, untouched);
     }
@@ -205,11 +205,11 @@ mod tests {
                 for _ in 0..2_000 {
                     let mut parts = Vec::new();
                     let mut total = 0;
-                    before.split(&mut rng, &mut draws, Some(&mut table), cohort(size), |c| {
-                        if c.urgent {
+                    before.split(&mut rng, &mut draws, Some(&mut table), cohort(size), |c, is_urgent| {
+                        if is_urgent {
                             urgent += u64::from(c.count);
                         }
-                        parts.push((c.before, !c.urgent));
+                        parts.push((c.before, !is_urgent));
                         total += c.count;
                     });
                     // In increasing weeks, each band's urgent part before its routine one.

@@ -838,8 +838,7 @@ impl Simulation {
             return;
         }
         let risk_of = u16::try_from(risk_of.0).expect("at most MAX_SERVICES services (checked on load)");
-        let cohort =
-            Cohort { arrival: self.week as i32, locality: l, case, risk_of, before: 0, urgent: false, count: 0 };
+        let cohort = Cohort { arrival: self.week as i32, locality: l, case, risk_of, before: 0, count: 0 };
         // Patients' welfare where patients could choose: the log-sum of their
         // choice set when they choose, the utility of where they are sent
         // when the network routes them.
@@ -930,13 +929,13 @@ impl Simulation {
             let queue = &mut unit.queue;
             let urgent = self.urgent_draws[s.index()].as_mut();
             if unit.before.is_none() && urgent.is_none() {
-                queue.push(c);
+                queue.push(c, false);
             } else {
                 let rng = match self.decision_key.take() {
                     Some(key) => self.decision_rng.at(key),
                     None => self.decision_rng.current(),
                 };
-                unit.before.split(rng, &mut self.band_draws, urgent, c, |part| queue.push(part));
+                unit.before.split(rng, &mut self.band_draws, urgent, c, |part, urgent| queue.push(part, urgent));
             }
         } else {
             unit.arrivals.push(c);

@@ -30,9 +30,6 @@ pub struct Cohort {
     /// the list (the pathway before the decision to admit; 0 for patients
     /// whose `arrival` is already their clock start).
     pub before: u8,
-    /// Clinically urgent: treated before every routine patient on the list
-    /// (`services.<id>.urgent_share`).
-    pub urgent: bool,
     /// Number of patients.
     pub count: u32,
 }
@@ -70,13 +67,14 @@ impl Cohort {
 }
 
 /// A waiting list served by clinical priority, then first come, first
-/// served: urgent patients before routine ones, each in the order they joined.
+/// served: urgent patients (`services.<id>.urgent_share`) before routine
+/// ones, each in the order they joined.
 #[derive(Debug, Clone, Default)]
 pub struct WaitingList {
-    /// Urgent cohorts first (the first `urgent` of them), then routine ones,
-    /// each part in the order it joined.
-    cohorts: VecDeque<Cohort>,
-    urgent: usize,
+    /// The urgent cohorts, in the order they joined.
+    urgent: VecDeque<Cohort>,
+    /// The routine cohorts, in the order they joined.
+    routine: VecDeque<Cohort>,
     len: u64,
 }
 
@@ -93,42 +91,35 @@ impl WaitingList {
 
     /// The cohorts waiting, in the order they will be served.
     pub fn cohorts(&self) -> impl Iterator<Item = &Cohort> {
-        self.cohorts.iter()
+        self.urgent.iter().chain(&self.routine)
     }
 
-    /// Adds patients at the back of their priority: an urgent cohort after
-    /// the urgent patients already waiting, a routine one at the back.
-    pub fn push(&mut self, c: Cohort) {
+    /// Adds patients at the back of their priority, urgent or routine.
+    pub fn push(&mut self, c: Cohort, urgent: bool) {
         if c.count > 0 {
             self.len += u64::from(c.count);
-            if c.urgent {
-                self.cohorts.insert(self.urgent, c);
-                self.urgent += 1;
-            } else {
-                self.cohorts.push_back(c);
-            }
+            if urgent { &mut self.urgent } else { &mut self.routine }.push_back(c);
         }
     }
 
-    /// Serves up to `slots` patients from the front, urgent first, each
-    /// priority oldest first, handing each served (part of a) cohort to
-    /// `served`. Returns patients served.
+    /// Serves up to `slots` patients, urgent first, each priority oldest
+    /// first, handing each served (part of a) cohort to `served`. Returns
+    /// patients served.
     pub fn serve(&mut self, slots: u32, mut served: impl FnMut(Cohort)) -> u32 {
         let mut left = slots;
-        while left > 0 {
-            let Some(front) = self.cohorts.front_mut() else {
-                break;
-            };
-            let take = front.count.min(left);
-            served(Cohort { count: take, ..*front });
-            front.count -= take;
-            left -= take;
-            self.len -= u64::from(take);
-            if front.count == 0 {
-                if front.urgent {
-                    self.urgent -= 1;
+        for queue in [&mut self.urgent, &mut self.routine] {
+            while left > 0 {
+                let Some(front) = queue.front_mut() else {
+                    break;
+                };
+                let take = front.count.min(left);
+                served(Cohort { count: take, ..*front });
+                front.count -= take;
+                left -= take;
+                self.len -= u64::from(take);
+                if front.count == 0 {
+                    queue.pop_front();
                 }
-                self.cohorts.pop_front();
             }
         }
         slots - left
@@ -141,13 +132,9 @@ impl WaitingList {
         if other.is_empty() {
             return;
         }
-        let mut mine = std::mem::take(&mut self.cohorts);
-        let mut theirs = other.cohorts;
-        let (my_routine, their_routine) = (mine.split_off(self.urgent), theirs.split_off(other.urgent));
-        self.urgent += other.urgent;
-        for (a, b) in [(mine, theirs), (my_routine, their_routine)] {
-            let mut a = a.into_iter().peekable();
-            let mut b = b.into_iter().peekable();
+        for (mine, theirs) in [(&mut self.urgent, other.urgent), (&mut self.routine, other.routine)] {
+            let mut a = std::mem::take(mine).into_iter().peekable();
+            let mut b = theirs.into_iter().peekable();
             loop {
                 let take_a = match (a.peek(), b.peek()) {
                     (Some(x), Some(y)) => x.arrival <= y.arrival,
@@ -156,7 +143,7 @@ impl WaitingList {
                     (None, None) => break,
                 };
                 let next = if take_a { a.next() } else { b.next() };
-                self.cohorts.extend(next);
+                mine.extend(next);
             }
         }
         self.len += other.len;
@@ -164,12 +151,12 @@ impl WaitingList {
 
     /// The waiting cohorts, in the order they will be served.
     pub fn iter(&self) -> impl Iterator<Item = &Cohort> {
-        self.cohorts.iter()
+        self.cohorts()
     }
 
     /// Weeks waited so far by the patient served next, at week `now`.
     pub fn oldest_wait(&self, now: u32) -> u32 {
-        self.cohorts.front().map_or(0, |c| c.wait_at(now))
+        self.cohorts().next().map_or(0, |c| c.wait_at(now))
     }
 }
 
@@ -178,18 +165,14 @@ mod tests {
     use super::*;
 
     fn cohort(arrival: i32, count: u32) -> Cohort {
-        Cohort { arrival, locality: LocalityId(0), case: Case::Routine, risk_of: 0, before: 0, urgent: false, count }
-    }
-
-    fn urgent(arrival: i32, count: u32) -> Cohort {
-        Cohort { urgent: true, ..cohort(arrival, count) }
+        Cohort { arrival, locality: LocalityId(0), case: Case::Routine, risk_of: 0, before: 0, count }
     }
 
     #[test]
     fn serves_oldest_first_and_splits_cohorts() {
         let mut q = WaitingList::default();
-        q.push(cohort(0, 3));
-        q.push(cohort(1, 4));
+        q.push(cohort(0, 3), false);
+        q.push(cohort(1, 4), false);
         let mut got = Vec::new();
         assert_eq!(q.serve(5, |c| got.push((c.arrival, c.count))), 5);
         assert_eq!(got, [(0, 3), (1, 2)]);
@@ -202,11 +185,11 @@ mod tests {
     #[test]
     fn merged_lists_keep_referral_order_and_every_patient() {
         let mut a = WaitingList::default();
-        a.push(cohort(1, 2));
-        a.push(cohort(5, 1));
+        a.push(cohort(1, 2), false);
+        a.push(cohort(5, 1), false);
         let mut b = WaitingList::default();
-        b.push(cohort(0, 4));
-        b.push(cohort(5, 3));
+        b.push(cohort(0, 4), false);
+        b.push(cohort(5, 3), false);
         a.merge(b);
         assert_eq!(a.len(), 10);
         let order: Vec<(i32, u32)> = a.iter().map(|c| (c.arrival, c.count)).collect();
@@ -216,37 +199,37 @@ mod tests {
     #[test]
     fn urgent_patients_are_served_before_routine_ones_each_in_order() {
         let mut q = WaitingList::default();
-        q.push(cohort(0, 3));
-        q.push(urgent(4, 2));
-        q.push(cohort(1, 1));
-        q.push(urgent(5, 1));
+        q.push(cohort(0, 3), false);
+        q.push(cohort(4, 2), true);
+        q.push(cohort(1, 1), false);
+        q.push(cohort(5, 1), true);
         let mut got = Vec::new();
-        assert_eq!(q.serve(4, |c| got.push((c.arrival, c.urgent, c.count))), 4);
-        assert_eq!(got, [(4, true, 2), (5, true, 1), (0, false, 1)]);
+        assert_eq!(q.serve(4, |c| got.push((c.arrival, c.count))), 4);
+        assert_eq!(got, [(4, 2), (5, 1), (0, 1)]);
         // An urgent referral joining later still goes before the routine patients left.
-        q.push(urgent(6, 1));
+        q.push(cohort(6, 1), true);
         got.clear();
-        assert_eq!(q.serve(10, |c| got.push((c.arrival, c.urgent, c.count))), 4);
-        assert_eq!(got, [(6, true, 1), (0, false, 2), (1, false, 1)]);
+        assert_eq!(q.serve(10, |c| got.push((c.arrival, c.count))), 4);
+        assert_eq!(got, [(6, 1), (0, 2), (1, 1)]);
         assert!(q.is_empty());
     }
 
     #[test]
     fn merged_lists_keep_urgent_patients_first() {
         let mut a = WaitingList::default();
-        a.push(cohort(0, 2));
-        a.push(urgent(7, 1));
+        a.push(cohort(0, 2), false);
+        a.push(cohort(7, 1), true);
         let mut b = WaitingList::default();
-        b.push(cohort(1, 4));
-        b.push(urgent(3, 2));
+        b.push(cohort(1, 4), false);
+        b.push(cohort(3, 2), true);
         a.merge(b);
         assert_eq!(a.len(), 9);
-        let order: Vec<(i32, bool)> = a.iter().map(|c| (c.arrival, c.urgent)).collect();
-        assert_eq!(order, [(3, true), (7, true), (0, false), (1, false)]);
+        let order: Vec<i32> = a.iter().map(|c| c.arrival).collect();
+        assert_eq!(order, [3, 7, 0, 1]);
         let mut served = Vec::new();
         a.serve(3, |c| served.push(c.arrival));
         assert_eq!(served, [3, 7]);
-        a.push(urgent(8, 1));
+        a.push(cohort(8, 1), true);
         assert_eq!(a.iter().next().map(|c| c.arrival), Some(8));
     }
 }

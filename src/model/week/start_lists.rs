@@ -59,15 +59,16 @@ impl Simulation {
             for (wait, n) in list.by_week().into_iter().enumerate().rev() {
                 for (j, count) in crate::model::scenario::largest_remainder(n, &weights).into_iter().enumerate() {
                     let i = at[j];
-                    unit.queue.push(Cohort {
+                    let c = Cohort {
                         arrival: -(wait as i32),
                         locality: LocalityId((i / 2) as u32),
                         case: crate::model::queue::Case::of_level(i % 2),
                         risk_of: s as u16,
                         before: 0,
-                        urgent: false,
                         count,
-                    });
+                    };
+                    // The start lists' patients wait as routine ones: urgent patients pass through the list quickly.
+                    unit.queue.push(c, false);
                 }
             }
             self.snapshot.set(ProviderId(p as u32), ServiceId(s as u32), true, unit.expected_wait());
