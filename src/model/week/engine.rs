@@ -93,6 +93,35 @@ pub(super) struct Treated {
     pub wait: u32,
 }
 
+/// Puts `treated` in (provider, service) order, keeping each unit's
+/// cohorts in the order they were treated: a counting sort over the units,
+/// the same order as a stable sort by unit.
+fn in_unit_order(
+    treated: &mut Vec<Treated>,
+    scratch: &mut (Vec<Treated>, Vec<usize>),
+    services: usize,
+    providers: usize,
+) {
+    let unit = |t: &Treated| t.provider.index() * services + t.service.index();
+    let (sorted, next) = scratch;
+    next.clear();
+    next.resize(providers * services + 1, 0);
+    for t in treated.iter() {
+        next[unit(t) + 1] += 1;
+    }
+    for k in 1..next.len() {
+        next[k] += next[k - 1];
+    }
+    sorted.clear();
+    sorted.extend_from_slice(treated);
+    for t in treated.iter() {
+        let at = &mut next[unit(t)];
+        sorted[*at] = *t;
+        *at += 1;
+    }
+    std::mem::swap(treated, sorted);
+}
+
 /// Emergency patients a full provider could not take.
 #[derive(Debug, Clone, Copy)]
 struct Overflow {
@@ -254,6 +283,8 @@ pub struct Simulation {
     probs: Vec<(ProviderId, f64)>,
     targets: Vec<ProviderId>,
     pub(super) treated: Vec<Treated>,
+    /// Scratch for putting `treated` in unit order (kept to save allocations).
+    by_unit: (Vec<Treated>, Vec<usize>),
     overflow: Vec<Overflow>,
     /// Patients who left the region this week, to be treated elsewhere.
     leaving: Vec<(ServiceId, Cohort)>,
@@ -362,6 +393,7 @@ impl Simulation {
             probs: Vec::new(),
             targets: Vec::new(),
             treated: Vec::new(),
+            by_unit: (Vec::new(), Vec::new()),
             overflow: Vec::new(),
             leaving: Vec::new(),
             out_of_area_paid: Money::ZERO,
@@ -1119,7 +1151,7 @@ impl Simulation {
         // One keyed stream per provider, service and week: the cohorts of
         // each are drawn together, in the order they were treated.
         if !treated.is_sorted_by_key(|t| (t.provider, t.service)) {
-            treated.sort_by_key(|t| (t.provider, t.service));
+            in_unit_order(&mut treated, &mut self.by_unit, self.world.services.len(), self.providers.len());
         }
         let mut selected = None;
         for t in &treated {
@@ -1279,6 +1311,47 @@ impl Simulation {
             series.efficiency.push(p.efficiency);
             series.utilisation.push(p.utilisation);
             series.treated.push(p.units.iter().flatten().map(|u| u64::from(u.used)).sum());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::queue::Case;
+    use crate::model::rng::SimRng;
+    use crate::model::world::LocalityId;
+    use rand::{RngExt, SeedableRng};
+
+    /// The counting sort gives the stable sort's order: units in order,
+    /// each unit's cohorts as they came (told apart by their arrival week).
+    #[test]
+    fn treated_cohorts_are_put_in_unit_order_as_a_stable_sort_would() {
+        let mut rng = SimRng::seed_from_u64(9);
+        let (providers, services) = (5, 3);
+        let mut scratch = (Vec::new(), Vec::new());
+        for n in [0usize, 1, 7, 200] {
+            let treated: Vec<Treated> = (0..n)
+                .map(|i| Treated {
+                    provider: ProviderId(rng.random_range(0..providers as u32)),
+                    service: ServiceId(rng.random_range(0..services as u32)),
+                    cohort: Cohort {
+                        arrival: i as i32,
+                        locality: LocalityId(0),
+                        case: Case::Routine,
+                        risk_of: 0,
+                        before: 0,
+                        count: 1,
+                    },
+                    wait: 0,
+                })
+                .collect();
+            let mut stable = treated.clone();
+            stable.sort_by_key(|t| (t.provider, t.service));
+            let mut counted = treated.clone();
+            in_unit_order(&mut counted, &mut scratch, services, providers);
+            let key = |v: &[Treated]| v.iter().map(|t| (t.provider, t.service, t.cohort.arrival)).collect::<Vec<_>>();
+            assert_eq!(key(&counted), key(&stable), "{n} cohorts");
         }
     }
 }
