@@ -110,13 +110,19 @@ pub fn describe(s: &Scenario) -> String {
         s.time.horizon_weeks, s.time.warmup_weeks, s.time.decision_interval
     );
     let elsewhere = s.localities.iter().any(|l| !l.elsewhere.is_empty());
+    let urgent = s.services.values().any(|v| v.urgent_share > 0.0);
     let _ = write!(t, "  {:<22} {:>9} {:>9} {:>14}", "service", "providers", "complex", "capacity/week");
+    let _ = write!(t, "{}", if urgent { "  listed urgent" } else { "" });
     let _ = writeln!(t, "{}", if elsewhere { "  treated outside" } else { "" });
     for (id, spec) in &s.services {
         let offers: Vec<_> = s.providers.iter().filter_map(|p| p.services.get(id)).collect();
         let complex = offers.iter().filter(|o| o.capability == Capability::Complex).count();
         let capacity: f64 = offers.iter().map(|o| o.capacity).sum();
         let _ = write!(t, "  {id:<22} {:>9} {complex:>9} {:>14}", offers.len(), grouped(capacity, 1));
+        if urgent {
+            let share = spec.urgent_share;
+            let _ = write!(t, "{:>16}", if share > 0.0 { format!("{:.0}%", 100.0 * share) } else { "–".to_owned() });
+        }
         let _ = writeln!(
             t,
             "{}",
@@ -480,5 +486,10 @@ mod tests {
         s.localities[0].rate_ratio.insert("elective_surgery".into(), 2.0);
         assert!((treated_outside(&s, "elective_surgery", &spec) - 1.0 / 3.0).abs() < 1e-12);
         assert!(describe(&s).contains("treated outside"));
+        assert!(!describe(&s).contains("listed urgent"));
+        s.services.get_mut("elective_surgery").expect("a service").urgent_share = 0.45;
+        let shown = describe(&s);
+        let row = shown.lines().find(|l| l.trim_start().starts_with("elective_surgery")).expect("a row");
+        assert!(shown.contains("listed urgent") && row.contains("45%"), "{shown}");
     }
 }
