@@ -11,13 +11,14 @@
 //! The distribution is cut into [`BANDS`] bands of equal probability, each
 //! at its median, in whole weeks; a cohort joining a list is split between
 //! the bands by a multinomial draw from a keyed stream of its own (locality,
-//! service, week), so that these draws leave the routing's draws alone. The
-//! order of the patients on the list is unchanged: first come by decision.
+//! service, week), so that these draws leave the routing's draws alone.
 //!
 //! The decision also sets each patient's clinical priority: a share of them
 //! (`services.<id>.urgent_share`) are urgent and treated before every routine
 //! patient (as the NHS's clinical prioritisation does), drawn after the
-//! bands from the same stream, one binomial per band.
+//! bands from the same stream, one binomial per part (bands with the same
+//! weeks together). Within each priority the order of the patients on the
+//! list is unchanged: first come by decision.
 
 use rand::Rng;
 
@@ -71,10 +72,10 @@ impl Before {
     /// handing each non-empty part (bands with the same weeks together) to
     /// `push` in increasing weeks, with whether its patients are urgent: its
     /// urgent patients (drawn with `urgent`'s probability, when given) before
-    /// its routine ones. A cohort of a unit
-    /// without a pathway before the decision is one part, with no band draw.
-    /// Small cohorts draw each patient's band from three bits of a word
-    /// (exactly 1/8 each); larger ones split by a chain of binomials.
+    /// its routine ones. A cohort of a unit without a pathway before the
+    /// decision is one part, with no band draw (and no draw at all without
+    /// `urgent`). Small cohorts draw each patient's band from three bits of a
+    /// word (exactly 1/8 each); larger ones split by a chain of binomials.
     pub fn split<R: Rng + ?Sized>(
         &self,
         rng: &mut R,

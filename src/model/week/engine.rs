@@ -1012,7 +1012,8 @@ impl Simulation {
     /// staffed capacity and its provider's shared beds; emergencies beyond
     /// either go to the next-nearest capable provider with room, within the
     /// diversion radius, or leave the region. Then each elective unit serves
-    /// its waiting list (oldest first) with the slots and beds left.
+    /// its waiting list (urgent patients first, each priority oldest first)
+    /// with the slots and beds left.
     fn treatment(&mut self) {
         self.treated.clear();
         self.overflow.clear();
