@@ -112,6 +112,11 @@ impl BinomialTable {
         BinomialTable { p, walks: Vec::new() }
     }
 
+    /// The probability p.
+    pub fn probability(&self) -> f64 {
+        self.p
+    }
+
     /// A Binomial(`n`, p) count, the same as `binomial(rng, n, p)`.
     pub fn draw<R: Rng + ?Sized>(&mut self, rng: &mut R, n: u32) -> u32 {
         let p = self.p;
