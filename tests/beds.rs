@@ -76,6 +76,7 @@ fn electives_fill_beds_only_to_the_limit_and_beds_follow_the_work() {
     // (100 × 5 + 300 × 1) × (1 + 5% slack) / 7 = 120 once the list has cleared.
     let mut v = crowded(Some(100.0), None);
     v["behaviour"]["capacity_growth"] = json!(0.05);
+    v["behaviour"]["elective_capacity_growth"] = json!(0.05);
     v["time"]["horizon_weeks"] = json!(520);
     let r = run(&scenario(v), 3);
     let beds = r.providers[0].beds.expect("beds");

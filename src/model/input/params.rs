@@ -305,6 +305,14 @@ pub struct BehaviourParams {
     /// (about 4% a year: the growth of general and acute beds at the
     /// 90th-percentile trust in England, 2022–2025).
     pub capacity_growth: f64,
+    /// A tighter limit for the units of elective services (those with a
+    /// waiting list): they change by at most the smaller of the two.
+    /// Default 0.00275 (1.1% a year: the growth of
+    /// general and acute beds at the median trust in England, 2022–2025, a
+    /// proxy for the beds, theatres and staff electives take; England's
+    /// emergency admissions grew 4.4% a year over the same years, within
+    /// `capacity_growth`). Range 0–0.01.
+    pub elective_capacity_growth: f64,
     /// Fixed cost of physical capacity added (or saved when it is shed), £
     /// per week per episode-a-week of capacity, as a share of the tariff. Default 0.12.
     pub capital_charge: f64,
@@ -336,6 +344,7 @@ impl Default for BehaviourParams {
             capacity_slack: 0.05,
             backlog_weeks: 26.0,
             capacity_growth: 0.01,
+            elective_capacity_growth: 0.00275,
             capital_charge: 0.12,
             elective_bed_limit: 1.0,
         }
@@ -543,6 +552,7 @@ impl BehaviourParams {
         check_range(p, "behaviour.capacity_slack", self.capacity_slack, 0.0, 10.0);
         check_range(p, "behaviour.backlog_weeks", self.backlog_weeks, 1.0, 1e6);
         check_range(p, "behaviour.capacity_growth", self.capacity_growth, 0.0, 1.0);
+        check_range(p, "behaviour.elective_capacity_growth", self.elective_capacity_growth, 0.0, 1.0);
         check_range(p, "behaviour.elective_bed_limit", self.elective_bed_limit, 0.5, 1.0);
         check_range(p, "behaviour.capital_charge", self.capital_charge, 0.0, 10.0);
     }

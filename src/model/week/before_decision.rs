@@ -211,7 +211,7 @@ mod tests {
         assert_eq!(rng, untouched);
     }
 
-        /// With an urgent share, each part is split into urgent and routine
+    /// With an urgent share, each part is split into urgent and routine
     /// patients, the urgent part first: the urgent share is the probability
     /// (within sampling error) for cohorts drawn patient by patient and by
     /// binomials, whether or not the unit has a pathway before the decision,

@@ -43,7 +43,9 @@
 //!
 //! **Capacity.** Each unit wants recent demand plus slack, plus what clears
 //! its elective backlog over `backlog_weeks`. Physical capacity moves
-//! towards that by at most `capacity_growth` of itself a period, and fixed
+//! towards that by at most `capacity_growth` of itself a period
+//! (and of `elective_capacity_growth` for a unit of an elective service),
+//! and fixed
 //! costs follow at `capital_charge` of the tariff per episode-a-week added
 //! or shed: providers that attract patients grow, those that lose them
 //! shrink. Shared general and acute beds follow the bed-days the units'
@@ -215,7 +217,12 @@ impl Simulation {
                 let wanted = recent * (1.0 + b.capacity_slack) + backlog;
                 // Physical capacity is beds where there is a length of stay.
                 let wanted_capacity = if u.stay > 0.0 { wanted * u.stay } else { wanted };
-                let step = b.capacity_growth * u.capacity;
+                let growth = if self.world.services[si].is_elective() {
+                    b.capacity_growth.min(b.elective_capacity_growth)
+                } else {
+                    b.capacity_growth
+                };
+                let step = growth * u.capacity;
                 let change = (wanted_capacity - u.capacity).clamp(-step, step);
                 u.capacity = (u.capacity + change).max(0.0);
                 let added = if u.stay > 0.0 { change / u.stay } else { change };
