@@ -147,7 +147,7 @@ def finance_line(config, results):
 
 def main(seeds, data, configs="configs"):
     print(f"Seeds 1–{seeds}, one measured year after the 52-week warm-up, each region's default regime;")
-    print("the model's list is the mean of the year's month-end censuses. Tolerance the issue sets:")
+    print("the model's list is the mean of the year's month-end censuses. Tolerances:")
     print("list within ±25%, share within 18 weeks within ±10 points.\n")
     for region in REGIONS:
         config = f"{configs}/{region}.json"

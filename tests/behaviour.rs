@@ -555,6 +555,47 @@ fn freezing_providers_holds_capacity_quality_staff_and_structure() {
     assert!(start.iter().zip(&end).all(|(a, b)| a.1 == b.1), "damping 0 holds quality");
 }
 
+/// A unit changes its physical capacity by at most `capacity_growth` of
+/// itself a decision period, and a unit of an elective service by at most
+/// the smaller `elective_capacity_growth`: over Cheshire & Merseyside's
+/// first decision, no elective unit moves by more than 0.3% and those whose
+/// lists want more grow by exactly that, while emergency units move by up
+/// to 1%, some of them by more than an elective unit may.
+#[test]
+fn elective_units_grow_by_at_most_their_own_limit() {
+    let mut s = builtin("cheshire-merseyside").expect("built-in");
+    s.behaviour.capacity_growth = 0.01;
+    s.behaviour.elective_capacity_growth = 0.003;
+    let interval = s.time.decision_interval;
+    let mut sim = Simulation::from_scenario(&s, 1, false);
+    let capacities = |sim: &Simulation| -> Vec<(bool, f64)> {
+        sim.providers()
+            .iter()
+            .flat_map(|p| p.units.iter().enumerate())
+            .filter_map(|(si, u)| u.as_ref().map(|u| (sim.world().services[si].is_elective(), u.capacity)))
+            .collect()
+    };
+    let before = capacities(&sim);
+    for _ in 0..interval {
+        sim.step();
+    }
+    let after = capacities(&sim);
+    let (mut elective_at_limit, mut emergency_beyond) = (0, 0);
+    for ((elective, a), (_, b)) in before.iter().zip(&after) {
+        let change = b / a - 1.0;
+        let limit = if *elective { 0.003 } else { 0.01 };
+        assert!(change.abs() <= limit + 1e-12, "elective {elective}: {a} -> {b}");
+        if *elective && (change - 0.003).abs() < 1e-12 {
+            elective_at_limit += 1;
+        }
+        if !*elective && change.abs() > 0.003 + 1e-9 {
+            emergency_beyond += 1;
+        }
+    }
+    assert!(elective_at_limit > 0, "no elective unit grew at its limit");
+    assert!(emergency_beyond > 0, "no other unit moved beyond the elective limit");
+}
+
 /// West Mercia under a preset, `weeks` measured.
 fn west_mercia_under(preset: &str, weeks: u32) -> ccsim::model::Scenario {
     let mut v = serde_json::to_value(builtin("west-mercia").expect("built-in")).expect("json");
