@@ -307,11 +307,11 @@ pub struct BehaviourParams {
     pub capacity_growth: f64,
     /// A tighter limit for the units of elective services (those with a
     /// waiting list): they change by at most the smaller of the two.
-    /// Default 0.00275 (1.1% a year: the growth of
-    /// general and acute beds at the median trust in England, 2022–2025, a
-    /// proxy for the beds, theatres and staff electives take; England's
-    /// emergency admissions grew 4.4% a year over the same years, within
-    /// `capacity_growth`). Range 0–0.01.
+    /// Default 0.00275 (1.1% a year: the growth of general and acute beds at
+    /// the median trust in England, 2022–2025, a proxy for the beds,
+    /// theatres and staff electives take; England's emergency admissions
+    /// grew 4.4% a year over the same years, within `capacity_growth`).
+    /// Range 0–0.01.
     pub elective_capacity_growth: f64,
     /// Fixed cost of physical capacity added (or saved when it is shed), £
     /// per week per episode-a-week of capacity, as a share of the tariff. Default 0.12.

@@ -30,7 +30,7 @@ use super::queue::Cohort;
 pub const BANDS: usize = 8;
 /// Largest cohort whose patients draw their bands and priorities one by
 /// one: a word each and no table search, faster than the binomials up to
-/// here and beyond (the benchmarks run alike at 32, 64 and 128).
+/// here and beyond (the district run takes the same time at 32, 64 and 128).
 const PER_PATIENT: u32 = 64;
 /// The 29 bits of a patient's word below its band's.
 const LOW_BITS: u32 = (1 << 29) - 1;
@@ -116,12 +116,11 @@ impl Before {
         if by_patient {
             // One word per patient: the band from its top three bits, the
             // priority from the other 29.
-            let below = urgent_below;
             for _ in 0..c.count {
                 let w = rng.next_u32();
                 let b = (w >> 29) as usize;
                 counts[b] += 1;
-                urgent_counts[b] += u32::from(w & LOW_BITS < below);
+                urgent_counts[b] += u32::from(w & LOW_BITS < urgent_below);
             }
         } else {
             let mut left = c.count;

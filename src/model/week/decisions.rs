@@ -43,9 +43,8 @@
 //!
 //! **Capacity.** Each unit wants recent demand plus slack, plus what clears
 //! its elective backlog over `backlog_weeks`. Physical capacity moves
-//! towards that by at most `capacity_growth` of itself a period
-//! (and of `elective_capacity_growth` for a unit of an elective service),
-//! and fixed
+//! towards that by at most `capacity_growth` of itself a period (and of
+//! `elective_capacity_growth` for a unit of an elective service), and fixed
 //! costs follow at `capital_charge` of the tariff per episode-a-week added
 //! or shed: providers that attract patients grow, those that lose them
 //! shrink. Shared general and acute beds follow the bed-days the units'
