@@ -598,7 +598,7 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
     let mut list_end = vec![[0u64; 2]; world.services.len()];
     for p in sim.providers() {
         for (si, u) in p.units.iter().enumerate() {
-            for c in u.iter().flat_map(|u| u.queue.iter()) {
+            for c in u.iter().flat_map(|u| u.queue.cohorts()) {
                 list_end[si][group(world.localities[c.locality.index()].rurality)] += u64::from(c.count);
             }
         }

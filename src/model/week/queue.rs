@@ -149,11 +149,6 @@ impl WaitingList {
         self.len += other.len;
     }
 
-    /// The waiting cohorts, in the order they will be served.
-    pub fn iter(&self) -> impl Iterator<Item = &Cohort> {
-        self.cohorts()
-    }
-
     /// Weeks waited so far by the patient served next, at week `now`.
     pub fn oldest_wait(&self, now: u32) -> u32 {
         self.cohorts().next().map_or(0, |c| c.wait_at(now))
@@ -192,7 +187,7 @@ mod tests {
         b.push(cohort(5, 3), false);
         a.merge(b);
         assert_eq!(a.len(), 10);
-        let order: Vec<(i32, u32)> = a.iter().map(|c| (c.arrival, c.count)).collect();
+        let order: Vec<(i32, u32)> = a.cohorts().map(|c| (c.arrival, c.count)).collect();
         assert_eq!(order, [(0, 4), (1, 2), (5, 1), (5, 3)]);
     }
 
@@ -224,12 +219,12 @@ mod tests {
         b.push(cohort(3, 2), true);
         a.merge(b);
         assert_eq!(a.len(), 9);
-        let order: Vec<i32> = a.iter().map(|c| c.arrival).collect();
+        let order: Vec<i32> = a.cohorts().map(|c| c.arrival).collect();
         assert_eq!(order, [3, 7, 0, 1]);
         let mut served = Vec::new();
         a.serve(3, |c| served.push(c.arrival));
         assert_eq!(served, [3, 7]);
         a.push(cohort(8, 1), true);
-        assert_eq!(a.iter().next().map(|c| c.arrival), Some(8));
+        assert_eq!(a.cohorts().next().map(|c| c.arrival), Some(8));
     }
 }
