@@ -225,6 +225,16 @@ pub enum Rurality {
     Rural,
 }
 
+impl Rurality {
+    /// Its index in per-group arrays: 0 urban, 1 rural.
+    pub fn group(self) -> u8 {
+        match self {
+            Rurality::Urban => 0,
+            Rurality::Rural => 1,
+        }
+    }
+}
+
 impl LocalitySpec {
     /// The district it lies in: its `district`, or its id.
     pub fn district(&self) -> &str {

@@ -35,10 +35,7 @@ pub const MIN_EPISODES_FOR_VARIATION: u64 = 100;
 
 /// Index of a locality group in per-group arrays.
 pub fn group(r: Rurality) -> usize {
-    match r {
-        Rurality::Urban => 0,
-        Rurality::Rural => 1,
-    }
+    usize::from(r.group())
 }
 
 /// Patient counts for one service and one locality group.
@@ -383,33 +380,22 @@ impl Metrics {
     }
 
     /// Counts the elective waiting lists at the end of `week`: every
-    /// waiting cohort by how long it has waited (RTT incomplete pathways).
-    pub fn record_census(&mut self, world: &World, providers: &[crate::model::provider::ProviderState], week: u32) {
+    /// waiting patient by how long their clock has run (RTT incomplete pathways).
+    pub fn record_census(&mut self, providers: &[crate::model::provider::ProviderState], week: u32) {
         self.censuses += 1;
-        let groups: Vec<usize> = world.localities.iter().map(|l| group(l.rurality)).collect();
-        // Each unit's list by locality group and weeks waited, then counted
-        // into the tallies (whole numbers, so the sums do not depend on the order).
-        let mut by_wait: [Vec<u64>; 2] = [Vec::new(), Vec::new()];
         for (pi, p) in providers.iter().enumerate().filter(|(_, p)| p.open) {
             for (si, u) in p.units.iter().enumerate() {
                 let Some(u) = u else { continue };
-                for c in u.queue.cohorts() {
-                    let (h, w) = (&mut by_wait[groups[c.locality.index()]], c.wait_at(week) as usize);
-                    if h.len() <= w {
-                        h.resize(w + 1, 0);
-                    }
-                    h[w] += u64::from(c.count);
-                }
-                for (g, h) in by_wait.iter_mut().enumerate() {
-                    let t = &mut self.tallies[si * 2 + g];
-                    if t.list_histogram.len() < h.len() {
-                        t.list_histogram.resize(h.len(), 0);
-                    }
-                    for (w, n) in h.iter_mut().enumerate().filter(|(_, n)| **n > 0) {
-                        t.list.add(w as u32, *n);
-                        t.list_histogram[w] += *n;
-                        self.provider_tallies[pi * self.services + si].list.add(w as u32, *n);
-                        *n = 0;
+                for (w, by_group) in u.queue.clocks().by_wait(week) {
+                    for (g, &n) in by_group.iter().enumerate().filter(|(_, n)| **n > 0) {
+                        let t = &mut self.tallies[si * 2 + g];
+                        t.list.add(w, n);
+                        let h = &mut t.list_histogram;
+                        if h.len() <= w as usize {
+                            h.resize(w as usize + 1, 0);
+                        }
+                        h[w as usize] += n;
+                        self.provider_tallies[pi * self.services + si].list.add(w, n);
                     }
                 }
             }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::metrics::{Access, Accounts, Grouped, Outcomes, Waiting, group, ratio};
+use super::metrics::{Access, Accounts, Grouped, Outcomes, Waiting, ratio};
 use super::money::Money;
 use crate::model::engine::{Event, Simulation, Timeseries};
 use crate::model::regime::Regime;
@@ -598,8 +598,9 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
     let mut list_end = vec![[0u64; 2]; world.services.len()];
     for p in sim.providers() {
         for (si, u) in p.units.iter().enumerate() {
-            for c in u.iter().flat_map(|u| u.queue.cohorts()) {
-                list_end[si][group(world.localities[c.locality.index()].rurality)] += u64::from(c.count);
+            for (_, n) in u.iter().flat_map(|u| u.queue.clocks().by_wait(0)) {
+                list_end[si][0] += n[0];
+                list_end[si][1] += n[1];
             }
         }
     }

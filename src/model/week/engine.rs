@@ -959,15 +959,17 @@ impl Simulation {
         unit.interval_arrivals += u64::from(c.count);
         if elective {
             let queue = &mut unit.queue;
+            let groups = &self.world.groups;
             let urgent = self.urgent_draws[s.index()].as_mut();
             if unit.before.is_none() && urgent.is_none() {
-                queue.push(c, false);
+                queue.push(c, false, groups);
             } else {
                 let rng = match self.decision_key.take() {
                     Some(key) => self.decision_rng.at(key),
                     None => self.decision_rng.current(),
                 };
-                unit.before.split(rng, &mut self.band_draws, urgent, c, |part, urgent| queue.push(part, urgent));
+                unit.before
+                    .split(rng, &mut self.band_draws, urgent, c, |part, urgent| queue.push(part, urgent, groups));
             }
         } else {
             unit.arrivals.push(c);
@@ -1072,7 +1074,7 @@ impl Simulation {
                 let (provider, service) = (ProviderId(pi as u32), ServiceId(si as u32));
                 u.pressure = u.queue.len().min(u64::from(u32::MAX)) as u32;
                 let treated = &mut self.treated;
-                u.used = u.queue.serve(u.slots.min(beds), |cohort| {
+                u.used = u.queue.serve(u.slots.min(beds), &self.world.groups, |cohort| {
                     treated.push(Treated { provider, service, cohort, wait: cohort.wait_at(week) })
                 });
                 let used = u.used;
@@ -1282,7 +1284,7 @@ impl Simulation {
         if self.measuring() {
             self.metrics.record_week(&self.providers);
             if (self.week + 1).is_multiple_of(crate::model::metrics::CENSUS_WEEKS) {
-                self.metrics.record_census(&self.world, &self.providers, self.week);
+                self.metrics.record_census(&self.providers, self.week);
             }
         }
         let waiting = self.waiting();

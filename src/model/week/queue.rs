@@ -69,6 +69,10 @@ impl Cohort {
 /// A waiting list served by clinical priority, then first come, first
 /// served: urgent patients (`services.<id>.urgent_share`) before routine
 /// ones, each in the order they joined.
+///
+/// Beside its cohorts a list keeps its patients counted by the week their
+/// clock started and their locality's group ([`Clocks`]), so that a census
+/// reads a few weeks per list rather than every cohort.
 #[derive(Debug, Clone, Default)]
 pub struct WaitingList {
     /// The urgent cohorts, in the order they joined.
@@ -76,6 +80,70 @@ pub struct WaitingList {
     /// The routine cohorts, in the order they joined.
     routine: VecDeque<Cohort>,
     len: u64,
+    clocks: Clocks,
+}
+
+/// Patients counted by the week their referral-to-treatment clock started
+/// (`arrival − before`) and the group of their locality (0 urban, 1 rural,
+/// as the measures split them).
+#[derive(Debug, Clone, Default)]
+pub struct Clocks {
+    /// The clock start of `counts[0]`.
+    first: i32,
+    /// `counts[i][g]`: patients of group `g` whose clock started in week `first + i`.
+    counts: VecDeque<[u64; 2]>,
+}
+
+impl Clocks {
+    fn add(&mut self, start: i32, group: u8, n: u64) {
+        let i = start.wrapping_sub(self.first) as u32 as usize;
+        if let Some(c) = self.counts.get_mut(i) {
+            c[usize::from(group)] += n;
+            return;
+        }
+        if self.counts.is_empty() {
+            self.first = start;
+        }
+        while start < self.first {
+            self.counts.push_front([0; 2]);
+            self.first -= 1;
+        }
+        let i = (start - self.first) as usize;
+        if i >= self.counts.len() {
+            self.counts.resize(i + 1, [0; 2]);
+        }
+        self.counts[i][usize::from(group)] += n;
+    }
+
+    fn remove(&mut self, start: i32, group: u8, n: u64) {
+        let i = (start - self.first) as usize;
+        self.counts[i][usize::from(group)] -= n;
+        if i == 0 || i + 1 == self.counts.len() {
+            while self.counts.front() == Some(&[0; 2]) {
+                self.counts.pop_front();
+                self.first += 1;
+            }
+            while self.counts.back() == Some(&[0; 2]) {
+                self.counts.pop_back();
+            }
+        }
+    }
+
+    /// Patients by weeks waited at week `now` (the clock's weeks, 0 at
+    /// least) and group, longest first; a wait may repeat only at 0.
+    pub fn by_wait(&self, now: u32) -> impl Iterator<Item = (u32, [u64; 2])> + '_ {
+        let now = i64::from(now);
+        self.counts
+            .iter()
+            .zip(i64::from(self.first)..)
+            .filter(|(n, _)| **n != [0; 2])
+            .map(move |(n, start)| ((now - start).max(0) as u32, *n))
+    }
+}
+
+/// The week a cohort's referral-to-treatment clock started.
+fn clock_start(c: &Cohort) -> i32 {
+    c.arrival - i32::from(c.before)
 }
 
 impl WaitingList {
@@ -94,18 +162,25 @@ impl WaitingList {
         self.urgent.iter().chain(&self.routine)
     }
 
-    /// Adds patients at the back of their priority, urgent or routine.
-    pub fn push(&mut self, c: Cohort, urgent: bool) {
+    /// The patients counted by clock start and group.
+    pub fn clocks(&self) -> &Clocks {
+        &self.clocks
+    }
+
+    /// Adds patients at the back of their priority, urgent or routine;
+    /// `groups[l]` is locality `l`'s group.
+    pub fn push(&mut self, c: Cohort, urgent: bool, groups: &[u8]) {
         if c.count > 0 {
             self.len += u64::from(c.count);
+            self.clocks.add(clock_start(&c), groups[c.locality.index()], u64::from(c.count));
             if urgent { &mut self.urgent } else { &mut self.routine }.push_back(c);
         }
     }
 
     /// Serves up to `slots` patients, urgent first, each priority oldest
     /// first, handing each served (part of a) cohort to `served`. Returns
-    /// patients served.
-    pub fn serve(&mut self, slots: u32, mut served: impl FnMut(Cohort)) -> u32 {
+    /// patients served. `groups[l]` is locality `l`'s group.
+    pub fn serve(&mut self, slots: u32, groups: &[u8], mut served: impl FnMut(Cohort)) -> u32 {
         let mut left = slots;
         for queue in [&mut self.urgent, &mut self.routine] {
             while left > 0 {
@@ -117,6 +192,7 @@ impl WaitingList {
                 front.count -= take;
                 left -= take;
                 self.len -= u64::from(take);
+                self.clocks.remove(clock_start(front), groups[front.locality.index()], u64::from(take));
                 if front.count == 0 {
                     queue.pop_front();
                 }
@@ -147,6 +223,11 @@ impl WaitingList {
             }
         }
         self.len += other.len;
+        for (n, start) in other.clocks.counts.iter().zip(other.clocks.first..) {
+            for (g, &n) in n.iter().enumerate().filter(|(_, n)| **n > 0) {
+                self.clocks.add(start, g as u8, n);
+            }
+        }
     }
 
     /// Weeks waited so far by the patient served next, at week `now`.
@@ -166,25 +247,25 @@ mod tests {
     #[test]
     fn serves_oldest_first_and_splits_cohorts() {
         let mut q = WaitingList::default();
-        q.push(cohort(0, 3), false);
-        q.push(cohort(1, 4), false);
+        q.push(cohort(0, 3), false, &[0]);
+        q.push(cohort(1, 4), false, &[0]);
         let mut got = Vec::new();
-        assert_eq!(q.serve(5, |c| got.push((c.arrival, c.count))), 5);
+        assert_eq!(q.serve(5, &[0], |c| got.push((c.arrival, c.count))), 5);
         assert_eq!(got, [(0, 3), (1, 2)]);
         assert_eq!(q.len(), 2);
         assert_eq!(q.oldest_wait(4), 3);
-        assert_eq!(q.serve(10, |_| {}), 2);
+        assert_eq!(q.serve(10, &[0], |_| {}), 2);
         assert!(q.is_empty());
     }
 
     #[test]
     fn merged_lists_keep_referral_order_and_every_patient() {
         let mut a = WaitingList::default();
-        a.push(cohort(1, 2), false);
-        a.push(cohort(5, 1), false);
+        a.push(cohort(1, 2), false, &[0]);
+        a.push(cohort(5, 1), false, &[0]);
         let mut b = WaitingList::default();
-        b.push(cohort(0, 4), false);
-        b.push(cohort(5, 3), false);
+        b.push(cohort(0, 4), false, &[0]);
+        b.push(cohort(5, 3), false, &[0]);
         a.merge(b);
         assert_eq!(a.len(), 10);
         let order: Vec<(i32, u32)> = a.cohorts().map(|c| (c.arrival, c.count)).collect();
@@ -194,17 +275,17 @@ mod tests {
     #[test]
     fn urgent_patients_are_served_before_routine_ones_each_in_order() {
         let mut q = WaitingList::default();
-        q.push(cohort(0, 3), false);
-        q.push(cohort(4, 2), true);
-        q.push(cohort(1, 1), false);
-        q.push(cohort(5, 1), true);
+        q.push(cohort(0, 3), false, &[0]);
+        q.push(cohort(4, 2), true, &[0]);
+        q.push(cohort(1, 1), false, &[0]);
+        q.push(cohort(5, 1), true, &[0]);
         let mut got = Vec::new();
-        assert_eq!(q.serve(4, |c| got.push((c.arrival, c.count))), 4);
+        assert_eq!(q.serve(4, &[0], |c| got.push((c.arrival, c.count))), 4);
         assert_eq!(got, [(4, 2), (5, 1), (0, 1)]);
         // An urgent referral joining later still goes before the routine patients left.
-        q.push(cohort(6, 1), true);
+        q.push(cohort(6, 1), true, &[0]);
         got.clear();
-        assert_eq!(q.serve(10, |c| got.push((c.arrival, c.count))), 4);
+        assert_eq!(q.serve(10, &[0], |c| got.push((c.arrival, c.count))), 4);
         assert_eq!(got, [(6, 1), (0, 2), (1, 1)]);
         assert!(q.is_empty());
     }
@@ -212,19 +293,76 @@ mod tests {
     #[test]
     fn merged_lists_keep_urgent_patients_first() {
         let mut a = WaitingList::default();
-        a.push(cohort(0, 2), false);
-        a.push(cohort(7, 1), true);
+        a.push(cohort(0, 2), false, &[0]);
+        a.push(cohort(7, 1), true, &[0]);
         let mut b = WaitingList::default();
-        b.push(cohort(1, 4), false);
-        b.push(cohort(3, 2), true);
+        b.push(cohort(1, 4), false, &[0]);
+        b.push(cohort(3, 2), true, &[0]);
         a.merge(b);
         assert_eq!(a.len(), 9);
         let order: Vec<i32> = a.cohorts().map(|c| c.arrival).collect();
         assert_eq!(order, [3, 7, 0, 1]);
         let mut served = Vec::new();
-        a.serve(3, |c| served.push(c.arrival));
+        a.serve(3, &[0], |c| served.push(c.arrival));
         assert_eq!(served, [3, 7]);
-        a.push(cohort(8, 1), true);
+        a.push(cohort(8, 1), true, &[0]);
         assert_eq!(a.cohorts().next().map(|c| c.arrival), Some(8));
+    }
+
+    /// Patients counted by clock start and group, recounted from the
+    /// cohorts themselves: the counts a census reads are the list's, after
+    /// any mix of joining, serving and merging, with clocks started before
+    /// the decision to admit and in both groups.
+    #[test]
+    fn the_clock_counts_are_the_cohorts_counted() {
+        use crate::model::rng::SimRng;
+        use rand::{RngExt, SeedableRng};
+        let groups = [0u8, 1, 1, 0];
+        let recount = |q: &WaitingList, now: u32| {
+            let mut by_wait = std::collections::BTreeMap::<u32, [u64; 2]>::new();
+            for c in q.cohorts() {
+                by_wait.entry(c.wait_at(now)).or_default()[usize::from(groups[c.locality.index()])] +=
+                    u64::from(c.count);
+            }
+            by_wait
+        };
+        let counted = |q: &WaitingList, now: u32| {
+            let mut by_wait = std::collections::BTreeMap::<u32, [u64; 2]>::new();
+            for (w, n) in q.clocks().by_wait(now) {
+                let e = by_wait.entry(w).or_default();
+                e[0] += n[0];
+                e[1] += n[1];
+            }
+            by_wait
+        };
+        let mut rng = SimRng::seed_from_u64(5);
+        let join = |q: &mut WaitingList, week: i32, rng: &mut SimRng| {
+            for _ in 0..rng.random_range(0..6) {
+                let c = Cohort {
+                    arrival: week,
+                    locality: LocalityId(rng.random_range(0..4)),
+                    case: Case::Routine,
+                    risk_of: 0,
+                    before: rng.random_range(0..30),
+                    count: rng.random_range(0..5),
+                };
+                q.push(c, rng.random_bool(0.2), &groups);
+            }
+        };
+        let (mut a, mut b) = (WaitingList::default(), WaitingList::default());
+        for week in -10..120 {
+            join(&mut a, week, &mut rng);
+            join(&mut b, week, &mut rng);
+            let now = week.max(0) as u32;
+            a.serve(rng.random_range(0..12), &groups, |_| {});
+            b.serve(rng.random_range(0..12), &groups, |_| {});
+            if week % 37 == 0 {
+                a.merge(std::mem::take(&mut b));
+            }
+            assert_eq!(counted(&a, now), recount(&a, now), "week {week}");
+            assert_eq!(counted(&b, now), recount(&b, now), "week {week}");
+            assert_eq!(a.clocks().by_wait(now).map(|(_, n)| n[0] + n[1]).sum::<u64>(), a.len());
+        }
+        assert!(a.len() > 0, "the list kept patients to count");
     }
 }

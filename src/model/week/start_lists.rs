@@ -68,7 +68,7 @@ impl Simulation {
                         count,
                     };
                     // The start lists' patients wait as routine ones: urgent patients pass through the list quickly.
-                    unit.queue.push(c, false);
+                    unit.queue.push(c, false, &self.world.groups);
                 }
             }
             self.snapshot.set(ProviderId(p as u32), ServiceId(s as u32), true, unit.expected_wait());

@@ -296,6 +296,9 @@ pub struct World {
     pub time: TimeSpec,
     /// Localities by [`LocalityId`].
     pub localities: Vec<Locality>,
+    /// Each locality's group in the grouped results (0 urban, 1 rural), by
+    /// [`LocalityId`]: what waiting lists count their patients by.
+    pub groups: Vec<u8>,
     /// Services by [`ServiceId`] (sorted by id).
     pub services: Vec<Service>,
     /// Providers by [`ProviderId`].
@@ -743,6 +746,7 @@ impl World {
         World {
             name: s.name.clone(),
             time: s.time,
+            groups: localities.iter().map(|l| l.rurality.group()).collect(),
             localities,
             services,
             providers,
