@@ -363,6 +363,6 @@ mod tests {
             assert_eq!(counted(&b, now), recount(&b, now), "week {week}");
             assert_eq!(a.clocks().by_wait(now).map(|(_, n)| n[0] + n[1]).sum::<u64>(), a.len());
         }
-        assert!(a.len() > 0, "the list kept patients to count");
+        assert!(!a.is_empty(), "the list kept patients to count");
     }
 }
