@@ -158,9 +158,21 @@ fn next_pmf(pmf: f64, n: u32, k: u32, ratio: f64) -> f64 {
 
 /// P(X = 0) for X ~ Binomial(n, p).
 fn first_pmf(n: u32, p: f64) -> f64 {
-    match i32::try_from(n) {
-        Ok(n) => (1.0 - p).powi(n),
-        Err(_) => (f64::from(n) * (-p).ln_1p()).exp(),
+    if n > i32::MAX as u32 {
+        return (f64::from(n) * (-p).ln_1p()).exp();
+    }
+    // (1 − p)^n by squaring, in the order `powi` multiplies (so the same
+    // bits), without its call.
+    let (mut base, mut n, mut pmf) = (1.0 - p, n, 1.0);
+    loop {
+        if n & 1 == 1 {
+            pmf *= base;
+        }
+        n >>= 1;
+        if n == 0 {
+            return pmf;
+        }
+        base *= base;
     }
 }
 
