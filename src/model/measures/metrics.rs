@@ -352,9 +352,8 @@ impl Metrics {
     /// Records a treated cohort.
     pub fn record_treated(&mut self, world: &World, r: &TreatedRecord) {
         let n = u64::from(r.count);
-        let loc = &world.localities[r.locality.index()];
         let elective = world.services[r.service.index()].is_elective();
-        let t = self.tally(r.service, group(loc.rurality));
+        let t = self.tally(r.service, usize::from(world.groups[r.locality.index()]));
         t.treated += n;
         t.adverse += u64::from(r.adverse);
         t.expected += n as f64 * r.baseline_risk;
@@ -406,8 +405,7 @@ impl Metrics {
     /// count is already in `diverted_out`).
     pub fn record_out_of_area(&mut self, world: &World, r: &OutOfAreaRecord) {
         let n = f64::from(r.count);
-        let loc = &world.localities[r.locality.index()];
-        let t = self.tally(r.service, group(loc.rurality));
+        let t = self.tally(r.service, usize::from(world.groups[r.locality.index()]));
         t.out_of_area_adverse += u64::from(r.adverse);
         t.out_of_area_expected += n * r.baseline_risk;
         t.out_of_area_modelled += n * r.risk;
@@ -453,7 +451,7 @@ impl Metrics {
         let mut out = Vec::new();
         for si in 0..self.services {
             for l in world.locality_ids() {
-                let group = group(world.localities[l.index()].rurality);
+                let group = usize::from(world.groups[l.index()]);
                 for &(p, n) in &self.flows[si * self.localities + l.index()] {
                     if n > 0 {
                         let (km, minutes) = world.km_and_minutes(l, p, ServiceId(si as u32));

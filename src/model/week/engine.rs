@@ -21,7 +21,7 @@ use super::queue::{Case, Cohort};
 use super::rng::{Key, Keyed, Stream};
 use super::routing::{self, Catchments, NO_CAPACITY_WAIT, Snapshot};
 use super::workforce::Pipeline;
-use crate::model::metrics::{Accounts, Metrics, OutOfAreaRecord, TreatedRecord, group};
+use crate::model::metrics::{Accounts, Metrics, OutOfAreaRecord, TreatedRecord};
 use crate::model::money::Money;
 use crate::model::regime::Regime;
 use crate::model::scenario::Capability;
@@ -798,7 +798,7 @@ impl Simulation {
                     elective.iter().map(move |s| Key { purpose: Stream::Decision, first: l, second: s.0, week })
                 }));
             }
-            let g = group(self.world.localities[l.index()].rurality);
+            let g = usize::from(self.world.groups[l.index()]);
             let residents = self.residents[l.index()];
             for s in self.world.service_ids() {
                 let svc = &self.world.services[s.index()];
@@ -931,7 +931,7 @@ impl Simulation {
     }
 
     fn record_welfare(&mut self, l: LocalityId, s: ServiceId, n: u32, utility: f64) {
-        let g = group(self.world.localities[l.index()].rurality);
+        let g = usize::from(self.world.groups[l.index()]);
         let t = self.metrics.tally(s, g);
         t.choosers += u64::from(n);
         t.utility += f64::from(n) * utility;
@@ -1004,7 +1004,7 @@ impl Simulation {
         self.ledger.diverted_out += n;
         self.counts.diverted_out += n;
         if self.measuring() {
-            let g = group(self.world.localities[c.locality.index()].rurality);
+            let g = usize::from(self.world.groups[c.locality.index()]);
             self.metrics.tally(s, g).diverted_out += n;
             self.metrics.locality_diverted_out[c.locality.index()] += n;
         }
@@ -1096,7 +1096,7 @@ impl Simulation {
         let (s, l) = (o.service, c.locality);
         self.counts.diversions += u64::from(c.count);
         if self.measuring() {
-            let g = group(self.world.localities[l.index()].rurality);
+            let g = usize::from(self.world.groups[l.index()]);
             self.metrics.tally(s, g).diverted += u64::from(c.count);
         }
         let mut left = c.count;
