@@ -22,6 +22,8 @@ TABLES = {
         ("neonatal adverse per 1,000", "outcomes.by_service.neonatal.adverse_rate", 1000, 2),
         ("neonatal transfers a year", "transfers.neonatal.between_levels", 0.1, 0),
         ("transfer minutes", "transfers.neonatal.mean_minutes", 1, 1),
+        ("in-utero transfers a year", "transfers.neonatal.ahead.patients", 0.1, 0),
+        ("in-utero minutes", "transfers.neonatal.ahead.mean_minutes", 1, 1),
         ("maternity unmet (%)", "access.by_service.maternity.unmet", 100, 2),
         ("maternity units below 2,000 births", "volume.maternity.below_minimum", 1, 1),
         ("system cost £m/yr", "finance.system_cost_per_year", 1e-6, 1),

@@ -1,7 +1,9 @@
 //! Transfers between levels of care: a complex case that presents at a unit
 //! of the routine level (a baby needing intensive care born where there is
 //! only a local neonatal unit) is moved to the nearest unit of the complex
-//! level, counted, and carries the transfer's odds of harm.
+//! level, counted, and carries the transfer's odds of harm; one recognised
+//! in time is taken past that unit (an in-utero transfer), counted with the
+//! same road and no transfer odds.
 
 use crate::common::{adults, frozen, run, run_conserving, scenario};
 use ccsim::model::scenario::Rurality;
@@ -90,12 +92,42 @@ fn planned_complex_cases_go_straight_to_intensive_care_and_are_not_transferred()
 }
 
 #[test]
+fn a_baby_recognised_in_time_is_moved_before_birth_and_counted() {
+    let s = scenario(world(0.3, "routine"));
+    run_conserving(&s, 3, "in-utero transfers");
+    let out = run(&s, 3);
+    let t = &out.summary.transfers["neonatal"];
+    let ahead = &t.ahead;
+    // Every baby needing intensive care is either born at the local unit and
+    // transferred after birth, or recognised in time and moved before it.
+    assert_eq!(ahead.patients + t.between_levels, t.complex_cases);
+    let share = ahead.share_of_complex.expect("complex cases");
+    let se = (0.3 * 0.7 / t.complex_cases as f64).sqrt();
+    assert!((share - 0.7).abs() < 4.0 * se, "share moved before birth {share}, expected 0.7");
+    assert_eq!(ahead.treated, ahead.patients, "all treated at the intensive care unit");
+    // The same road as a transfer after birth: from the local unit to the intensive care unit.
+    let minutes = TravelTimes::default().minutes(Rurality::Urban, 79.0);
+    let mean = ahead.mean_minutes.expect("moves have a distance");
+    assert!((mean - minutes).abs() < 1e-9, "mean minutes {mean}, the model's {minutes}");
+    // No transfer odds: their harm is the complex risk, within 4 standard errors.
+    let (p, n) = (COMPLEX_RISK, ahead.treated as f64);
+    let rate = ahead.adverse_rate.expect("some treated");
+    assert!((rate - p).abs() < 4.0 * (p * (1.0 - p) / n).sqrt(), "adverse rate {rate}, expected {p}");
+    // Nobody is moved ahead when every case presents locally.
+    let out = run(&scenario(world(1.0, "routine")), 3);
+    assert_eq!(out.summary.transfers["neonatal"].ahead.patients, 0);
+}
+
+#[test]
 fn a_local_unit_able_to_take_the_case_transfers_nobody() {
-    let out = run(&scenario(world(1.0, "complex")), 3);
+    let out = run(&scenario(world(0.3, "complex")), 3);
     let t = &out.summary.transfers["neonatal"];
     assert!(t.complex_cases > 1000);
     assert_eq!(t.between_levels, 0);
     assert!(t.routes.is_empty() && t.mean_minutes.is_none() && t.adverse_rate.is_none());
+    // Nor is anyone moved before birth: the nearest unit takes every case.
+    assert_eq!(t.ahead.patients, 0);
+    assert!(t.ahead.mean_minutes.is_none());
 }
 
 #[test]

@@ -375,14 +375,18 @@ fn run_page(r: &RunOutput) -> Result<String, String> {
         b.push_str(
             "<h2>Transfers</h2>\n<p>Complex cases that first presented at a unit of the routine level and were \
              transferred to the nearest open unit of the complex level, with the road between the two units and the \
-             harm among those transferred; and emergency patients moved on from a full unit (for room).</p>\n\
+             harm among those transferred; complex cases recognised in time and taken past a nearest unit of the \
+             routine level (for neonatal care, in-utero transfers), with the road from that unit; and emergency \
+             patients moved on from a full unit (for room).</p>\n\
              <table><tr><th>service</th><th>complex cases</th><th>transferred</th><th>share</th><th>mean minutes</th>\
-             <th>mean km</th><th>adverse rate</th><th>for room</th></tr>\n",
+             <th>mean km</th><th>adverse rate</th><th>moved ahead</th><th>share</th><th>mean minutes</th>\
+             <th>adverse rate</th><th>for room</th></tr>\n",
         );
         for (service, t) in &r.summary.transfers {
             let _ = writeln!(
                 b,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+                 <td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(service),
                 t.complex_cases,
                 t.between_levels,
@@ -390,6 +394,10 @@ fn run_page(r: &RunOutput) -> Result<String, String> {
                 num(t.mean_minutes, 1),
                 num(t.mean_km, 1),
                 pct(t.adverse_rate, 1),
+                t.ahead.patients,
+                pct(t.ahead.share_of_complex, 1),
+                num(t.ahead.mean_minutes, 1),
+                pct(t.ahead.adverse_rate, 1),
                 t.for_room
             );
         }
@@ -781,12 +789,13 @@ fn sweep_page(r: &SweepReport) -> Result<String, String> {
 }
 
 /// Measures a configuration comparison shows, by how their paths end.
-const CONFIGURATION_MEASURES: [&str; 7] = [
+const CONFIGURATION_MEASURES: [&str; 8] = [
     "p95_minutes",
     "within_30_minutes.overall",
     "adverse_rate",
     "unmet",
     "between_levels",
+    "ahead.patients",
     "below_minimum",
     "system_cost_per_year",
 ];
@@ -811,6 +820,7 @@ fn configurations_section(points: &[PointSummary]) -> String {
         .keys()
         .filter(|k| {
             CONFIGURATION_MEASURES.iter().any(|m| k.ends_with(m))
+                && !k.ends_with("ahead.adverse_rate")
                 && !k.contains("by_district")
                 && !k.contains(".urban")
                 && !k.contains(".rural")
@@ -821,8 +831,8 @@ fn configurations_section(points: &[PointSummary]) -> String {
         b,
         "<p>Each configuration's mean, and (under any but <code>current</code>) its paired difference from \
          <code>current</code> under the same arm and seeds, with the 95% interval. {} of the sweep's measures \
-         (travel, nearness, adverse outcomes, unmet need, transfers between levels, units below minimum \
-         volume, cost); \
+         (travel, nearness, adverse outcomes, unmet need, transfers between levels and before birth, units \
+         below minimum volume, cost); \
          <code>summary.json</code> holds every one.</p>",
         shown.len()
     );

@@ -876,6 +876,8 @@ impl Simulation {
         // when the network routes them.
         let choice = self.world.services[s.index()].patient_choice;
         let welfare = self.measuring() && choice;
+        // Complex cases recognised in time pass a nearest unit of the routine level.
+        let passed = if case == Case::Complex && k == 1 { self.routine_nearest(l, s) } else { None };
         let routed = routing::network_routes(&self.world, s, k);
         let by_network = if routed { binomial(self.rng.current(), n, self.regime.network_share()) } else { 0 };
         if by_network > 0 {
@@ -893,7 +895,8 @@ impl Simulation {
                     let u = routing::utility(&self.world, &self.snapshot, l, p, s);
                     self.record_welfare(l, s, take, u);
                 }
-                self.deliver(Some(p), s, Cohort { count: take, ..cohort });
+                let c = self.moved_ahead(passed, p, s, Cohort { count: take, ..cohort });
+                self.deliver(Some(p), s, c);
             }
             self.targets = targets;
         }
@@ -925,9 +928,40 @@ impl Simulation {
                 if i + 1 == probs.len() { left } else { binomial(self.rng.current(), left, (prob / mass).min(1.0)) };
             mass -= prob;
             left -= take;
-            self.deliver(Some(p), s, Cohort { count: take, ..cohort });
+            let c = self.moved_ahead(passed, p, s, Cohort { count: take, ..cohort });
+            self.deliver(Some(p), s, c);
         }
         self.probs = probs;
+    }
+
+    /// The nearest open unit of `s` to `l` when it is of the routine level
+    /// and `s` has transfers between levels: the unit that complex cases
+    /// recognised in time are taken past.
+    fn routine_nearest(&self, l: LocalityId, s: ServiceId) -> Option<ProviderId> {
+        if self.world.services[s.index()].unplanned_share <= 0.0 {
+            return None;
+        }
+        let nearest = self.catchments.capable(s, 0, l).iter().copied().find(|&q| self.snapshot.is_open(q, s))?;
+        let unit = self.providers[nearest.index()].units[s.index()].as_ref()?;
+        (unit.capability == Capability::Routine).then_some(nearest)
+    }
+
+    /// Complex cases taken past `passed`, their nearest unit (of the
+    /// routine level), to `to`: counted with the road between the two
+    /// units, and marked [`Case::Ahead`]. Others are returned as they are.
+    fn moved_ahead(&mut self, passed: Option<ProviderId>, to: ProviderId, s: ServiceId, c: Cohort) -> Cohort {
+        let Some(from) = passed.filter(|_| c.count > 0) else {
+            return c;
+        };
+        if self.measuring() {
+            let at = self.world.place_of(c.locality, from, s);
+            let straight = self.world.straight_km_to(at, to, s);
+            let geo = &self.world.geography;
+            let rurality = self.world.localities[c.locality.index()].rurality;
+            let minutes = geo.travel_time.minutes(rurality, straight);
+            self.metrics.transfers[s.index()].record_ahead(c.count, minutes, geo.circuity * straight);
+        }
+        Cohort { case: Case::Ahead, ..c }
     }
 
     fn record_welfare(&mut self, l: LocalityId, s: ServiceId, n: u32, utility: f64) {
@@ -1190,6 +1224,10 @@ impl Simulation {
                 let tally = &mut self.metrics.transfers[t.service.index()];
                 tally.treated += u64::from(t.cohort.count);
                 tally.adverse += u64::from(adverse);
+            } else if measuring && t.cohort.case == Case::Ahead {
+                let tally = &mut self.metrics.transfers[t.service.index()];
+                tally.ahead_treated += u64::from(t.cohort.count);
+                tally.ahead_adverse += u64::from(adverse);
             }
             let n = u64::from(t.cohort.count);
             self.ledger.treated += n;

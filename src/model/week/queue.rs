@@ -44,6 +44,11 @@ pub enum Case {
     /// Complex, and transferred from a unit of the routine level where they
     /// first presented (`services.<id>.transfers`).
     Transferred,
+    /// Complex, recognised in time and taken straight to a unit of the
+    /// complex level past the nearest unit, which is of the routine level
+    /// (for neonatal care, an in-utero transfer: the mother moved before the
+    /// birth). Their odds carry no transfer term.
+    Ahead,
 }
 
 impl Case {
