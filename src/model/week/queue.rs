@@ -100,12 +100,18 @@ pub struct Clocks {
 }
 
 impl Clocks {
+    #[inline]
     fn add(&mut self, start: i32, group: u8, n: u64) {
         let i = start.wrapping_sub(self.first) as u32 as usize;
-        if let Some(c) = self.counts.get_mut(i) {
-            c[usize::from(group)] += n;
-            return;
+        match self.counts.get_mut(i) {
+            Some(c) => c[usize::from(group)] += n,
+            None => self.add_outside(start, group, n),
         }
+    }
+
+    /// [`Clocks::add`] for a clock start before the first or after the last held.
+    #[cold]
+    fn add_outside(&mut self, start: i32, group: u8, n: u64) {
         if self.counts.is_empty() {
             self.first = start;
         }
@@ -120,17 +126,24 @@ impl Clocks {
         self.counts[i][usize::from(group)] += n;
     }
 
+    #[inline]
     fn remove(&mut self, start: i32, group: u8, n: u64) {
         let i = (start - self.first) as usize;
         self.counts[i][usize::from(group)] -= n;
         if i == 0 || i + 1 == self.counts.len() {
-            while self.counts.front() == Some(&[0; 2]) {
-                self.counts.pop_front();
-                self.first += 1;
-            }
-            while self.counts.back() == Some(&[0; 2]) {
-                self.counts.pop_back();
-            }
+            self.trim();
+        }
+    }
+
+    /// Drops the empty weeks at either end.
+    #[cold]
+    fn trim(&mut self) {
+        while self.counts.front() == Some(&[0; 2]) {
+            self.counts.pop_front();
+            self.first += 1;
+        }
+        while self.counts.back() == Some(&[0; 2]) {
+            self.counts.pop_back();
         }
     }
 
