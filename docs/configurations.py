@@ -18,6 +18,7 @@ TABLES = {
     "cheshire-merseyside": [
         ("maternity p95 minutes", "access.by_service.maternity.p95_minutes", 1, 1),
         ("within 30 min (%)", "coverage.maternity.within_30_minutes.overall", 100, 1),
+        ("within 30 min of an obstetric unit (%)", "coverage.maternity.complex_level.within_30_minutes.overall", 100, 1),
         ("maternity adverse per 1,000", "outcomes.by_service.maternity.adverse_rate", 1000, 2),
         ("neonatal adverse per 1,000", "outcomes.by_service.neonatal.adverse_rate", 1000, 2),
         ("neonatal transfers a year", "transfers.neonatal.between_levels", 0.1, 0),

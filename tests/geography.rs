@@ -467,6 +467,61 @@ fn coverage_is_the_share_of_residents_within_30_and_60_minutes_of_a_service() {
     assert_eq!(closed.summary.coverage["other"], open.summary.coverage["other"]);
 }
 
+/// Coverage of the complex level counts residents by the road minutes to
+/// the quickest open unit of the complex level alone: with `t` a routine
+/// unit at 20, 45 and 90 minutes from the three towns and `f` a complex one
+/// at 50, 100 and 25, 30 minutes of a complex unit covers town c alone
+/// (25/175) and 60 minutes towns a and c (125/175), while any unit covers
+/// what it did. A service with no complex cases has no complex figure.
+#[test]
+fn coverage_of_the_complex_level_counts_only_its_units() {
+    let mut v = frozen(json!({
+        "name": "coverage by level",
+        "time": {"horizon_weeks": 20, "warmup_weeks": 2},
+        "localities": [
+            town("a", 0.0, 100_000.0, "d1", "urban", json!({"t": 20.0, "f": 50.0})),
+            town("b", 10.0, 50_000.0, "d1", "rural", json!({"t": 45.0, "f": 100.0})),
+            town("c", 20.0, 25_000.0, "d2", "rural", json!({"t": 90.0, "f": 25.0}))
+        ],
+        "services": {"ae": emergency(10.0), "other": emergency(10.0)},
+        "providers": [
+            {"id": "t", "kind": "dgh", "position": {"x": 0.0, "y": 0.0},
+             "services": {"ae": {"capability": "routine", "capacity": 1000.0},
+                          "other": {"capability": "complex", "capacity": 1000.0}}},
+            {"id": "f", "kind": "dgh", "position": {"x": 500.0, "y": 0.0},
+             "services": {"ae": {"capability": "complex", "capacity": 1000.0}}}
+        ]
+    }));
+    for s in ["ae", "other"] {
+        v["services"][s]["complex_share"] = json!(0.1);
+    }
+    let out = run(&scenario(v), 1);
+    let c = &out.summary.coverage["ae"];
+    let near = |x: Option<f64>, want: f64| assert!((x.expect("residents") - want).abs() < 1e-12, "{x:?} vs {want}");
+    near(c.within_30_minutes.overall, 125.0 / 175.0);
+    near(c.within_60_minutes.overall, 1.0);
+    let complex = c.complex_level.as_ref().expect("units of both levels");
+    near(complex.within_30_minutes.overall, 25.0 / 175.0);
+    near(complex.within_60_minutes.overall, 125.0 / 175.0);
+    near(complex.within_30_minutes.urban, 0.0);
+    near(complex.within_60_minutes.rural, 25.0 / 75.0);
+    assert_eq!(complex.within_60_minutes.by_district["d2"], 1.0);
+    assert!(complex.complex_level.is_none());
+    // `other`, with only a complex unit, covers the same either way.
+    let other = &out.summary.coverage["other"];
+    let other_complex = other.complex_level.as_ref().expect("complex cases");
+    assert_eq!(
+        (&other_complex.within_30_minutes, &other_complex.within_60_minutes),
+        (&other.within_30_minutes, &other.within_60_minutes)
+    );
+    let mut v = frozen(json!({"name": "no complex cases", "time": {"horizon_weeks": 4, "warmup_weeks": 0},
+        "localities": [town("a", 0.0, 1000.0, "d1", "urban", json!({"t": 20.0}))],
+        "services": {"ae": emergency(10.0)},
+        "providers": [unit("t", 0.0)]}));
+    v["services"]["ae"]["complex_share"] = json!(0.0);
+    assert!(run(&scenario(v), 1).summary.coverage["ae"].complex_level.is_none());
+}
+
 /// Closing units and whole providers one after another, and opening one
 /// again, the catchment lists brought up to date equal lists built afresh,
 /// in both regions (with their small areas, road times and fallback lists).

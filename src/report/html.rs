@@ -825,15 +825,21 @@ fn configurations_section(points: &[PointSummary]) -> String {
                 && !k.contains(".urban")
                 && !k.contains(".rural")
         })
+        .filter(|k| {
+            // Only what some configuration or arm changes.
+            let mut means =
+                points.iter().flat_map(|p| p.arms.values()).filter_map(|a| a.metrics.get(*k)).map(|m| m.mean);
+            means.next().is_some_and(|first| means.any(|m| m != first))
+        })
         .collect();
-    shown.truncate(12);
+    shown.truncate(16);
     let _ = writeln!(
         b,
         "<p>Each configuration's mean, and (under any but <code>current</code>) its paired difference from \
          <code>current</code> under the same arm and seeds, with the 95% interval. {} of the sweep's measures \
-         (travel, nearness, adverse outcomes, unmet need, transfers between levels and before birth, units \
-         below minimum volume, cost); \
-         <code>summary.json</code> holds every one.</p>",
+         that differ between configurations or arms (travel, nearness to any unit and to one of the complex \
+         level, adverse outcomes, unmet need, transfers between levels and before birth, units below minimum \
+         volume, cost); <code>summary.json</code> holds every one.</p>",
         shown.len()
     );
     b.push_str("<table id=\"configurations\"><tr><th>configuration</th><th>arm</th>");

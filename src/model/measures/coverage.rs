@@ -1,7 +1,9 @@
 //! How near residents live to each service: for every service, the share
 //! of residents whose quickest open site offering it is within 30 and 60
 //! minutes' road travel, at the end of a run (after any closures and
-//! takeovers), overall, urban and rural, and by district. Unlike
+//! takeovers), overall, urban and rural, and by district; and the same for
+//! its units of the complex level alone (an obstetric unit, a neonatal
+//! intensive care unit), for a service with complex cases. Unlike
 //! `access`, which follows the patients treated, this counts everyone who
 //! lives in the area, whether or not they needed the service.
 
@@ -12,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::metrics::group;
 use crate::model::World;
 use crate::model::provider::ProviderState;
+use crate::model::scenario::Capability;
 use crate::model::world::{LocalityId, ProviderId, ServiceId};
 
 /// The travel times counted, minutes.
@@ -24,6 +27,10 @@ pub struct Coverage {
     pub within_30_minutes: Shares,
     /// Within 60 minutes.
     pub within_60_minutes: Shares,
+    /// The same for the service's units of the complex level alone, for a
+    /// service with complex cases (absent for the others).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub complex_level: Option<Box<Coverage>>,
 }
 
 /// A share of residents, overall and by group.
@@ -42,10 +49,17 @@ pub struct Shares {
 /// Road minutes from `l` to the quickest open provider offering `s`
 /// (at that provider's quickest site offering it), if any offers it.
 pub fn quickest(world: &World, providers: &[ProviderState], l: LocalityId, s: ServiceId) -> Option<f64> {
+    quickest_of(world, providers, l, s, false)
+}
+
+/// [`quickest`] among the units of the complex level alone when `complex`.
+fn quickest_of(world: &World, providers: &[ProviderState], l: LocalityId, s: ServiceId, complex: bool) -> Option<f64> {
     providers
         .iter()
         .enumerate()
-        .filter(|(_, p)| p.open && p.units[s.index()].is_some())
+        .filter(|(_, p)| {
+            p.open && p.units[s.index()].as_ref().is_some_and(|u| !complex || u.capability == Capability::Complex)
+        })
         .map(|(i, _)| world.minutes(l, ProviderId(i as u32), s))
         .min_by(f64::total_cmp)
 }
@@ -56,35 +70,41 @@ pub fn coverage(world: &World, providers: &[ProviderState], residents: &[f64]) -
     world
         .service_ids()
         .map(|s| {
-            // [threshold][urban, rural, all] of (residents near, residents).
-            let mut groups = [[(0.0, 0.0); 3]; 2];
-            let mut districts: BTreeMap<&str, [(f64, f64); 2]> = BTreeMap::new();
-            for l in world.locality_ids() {
-                let loc = &world.localities[l.index()];
-                let n = residents[l.index()];
-                let minutes = quickest(world, providers, l, s);
-                for (t, limit) in THRESHOLDS.iter().enumerate() {
-                    let near = if minutes.is_some_and(|m| m <= *limit) { n } else { 0.0 };
-                    for g in [group(loc.rurality), 2] {
-                        groups[t][g].0 += near;
-                        groups[t][g].1 += n;
-                    }
-                    let d = &mut districts.entry(loc.district.as_str()).or_default()[t];
-                    d.0 += near;
-                    d.1 += n;
-                }
+            let mut all = nearness(world, providers, residents, s, false);
+            if world.services[s.index()].complex_share > 0.0 {
+                all.complex_level = Some(Box::new(nearness(world, providers, residents, s, true)));
             }
-            let share = |(near, all): (f64, f64)| (all > 0.0).then(|| near / all);
-            let shares = |t: usize| Shares {
-                overall: share(groups[t][2]),
-                urban: share(groups[t][0]),
-                rural: share(groups[t][1]),
-                by_district: districts.iter().filter_map(|(d, x)| Some(((*d).to_owned(), share(x[t])?))).collect(),
-            };
-            (
-                world.services[s.index()].id.clone(),
-                Coverage { within_30_minutes: shares(0), within_60_minutes: shares(1) },
-            )
+            (world.services[s.index()].id.clone(), all)
         })
         .collect()
+}
+
+/// One service's coverage by its units (of the complex level alone when `complex`).
+fn nearness(world: &World, providers: &[ProviderState], residents: &[f64], s: ServiceId, complex: bool) -> Coverage {
+    // [threshold][urban, rural, all] of (residents near, residents).
+    let mut groups = [[(0.0, 0.0); 3]; 2];
+    let mut districts: BTreeMap<&str, [(f64, f64); 2]> = BTreeMap::new();
+    for l in world.locality_ids() {
+        let loc = &world.localities[l.index()];
+        let n = residents[l.index()];
+        let minutes = quickest_of(world, providers, l, s, complex);
+        for (t, limit) in THRESHOLDS.iter().enumerate() {
+            let near = if minutes.is_some_and(|m| m <= *limit) { n } else { 0.0 };
+            for g in [group(loc.rurality), 2] {
+                groups[t][g].0 += near;
+                groups[t][g].1 += n;
+            }
+            let d = &mut districts.entry(loc.district.as_str()).or_default()[t];
+            d.0 += near;
+            d.1 += n;
+        }
+    }
+    let share = |(near, all): (f64, f64)| (all > 0.0).then(|| near / all);
+    let shares = |t: usize| Shares {
+        overall: share(groups[t][2]),
+        urban: share(groups[t][0]),
+        rural: share(groups[t][1]),
+        by_district: districts.iter().filter_map(|(d, x)| Some(((*d).to_owned(), share(x[t])?))).collect(),
+    };
+    Coverage { within_30_minutes: shares(0), within_60_minutes: shares(1), complex_level: None }
 }
