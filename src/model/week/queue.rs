@@ -90,21 +90,28 @@ pub struct WaitingList {
 
 /// Patients counted by the week their referral-to-treatment clock started
 /// (`arrival − before`) and the group of their locality (0 urban, 1 rural,
-/// as the measures split them).
+/// as the measures split them), in a table indexed by week from the
+/// earliest start held: a run's weeks are few, so the table grows at its
+/// end and keeps its emptied weeks at the front, skipped from `first`.
 #[derive(Debug, Clone, Default)]
 pub struct Clocks {
     /// The clock start of `counts[0]`.
-    first: i32,
-    /// `counts[i][g]`: patients of group `g` whose clock started in week `first + i`.
-    counts: VecDeque<[u64; 2]>,
+    base: i32,
+    /// `counts[i][g]`: patients of group `g` whose clock started in week `base + i`.
+    counts: Vec<[u64; 2]>,
+    /// The first index that may hold patients (every one before it is empty).
+    first: usize,
 }
 
 impl Clocks {
     #[inline]
     fn add(&mut self, start: i32, group: u8, n: u64) {
-        let i = start.wrapping_sub(self.first) as u32 as usize;
+        let i = start.wrapping_sub(self.base) as u32 as usize;
         match self.counts.get_mut(i) {
-            Some(c) => c[usize::from(group)] += n,
+            Some(c) => {
+                c[usize::from(group)] += n;
+                self.first = self.first.min(i);
+            }
             None => self.add_outside(start, group, n),
         }
     }
@@ -113,37 +120,30 @@ impl Clocks {
     #[cold]
     fn add_outside(&mut self, start: i32, group: u8, n: u64) {
         if self.counts.is_empty() {
-            self.first = start;
+            self.base = start;
         }
-        while start < self.first {
-            self.counts.push_front([0; 2]);
-            self.first -= 1;
+        if start < self.base {
+            let before = (self.base - start) as usize;
+            self.counts.splice(0..0, std::iter::repeat_n([0; 2], before));
+            self.base = start;
+            self.first += before;
         }
-        let i = (start - self.first) as usize;
+        let i = (start - self.base) as usize;
         if i >= self.counts.len() {
             self.counts.resize(i + 1, [0; 2]);
         }
         self.counts[i][usize::from(group)] += n;
+        self.first = self.first.min(i);
     }
 
     #[inline]
     fn remove(&mut self, start: i32, group: u8, n: u64) {
-        let i = (start - self.first) as usize;
+        let i = (start - self.base) as usize;
         self.counts[i][usize::from(group)] -= n;
-        if i == 0 || i + 1 == self.counts.len() {
-            self.trim();
-        }
-    }
-
-    /// Drops the empty weeks at either end.
-    #[cold]
-    fn trim(&mut self) {
-        while self.counts.front() == Some(&[0; 2]) {
-            self.counts.pop_front();
-            self.first += 1;
-        }
-        while self.counts.back() == Some(&[0; 2]) {
-            self.counts.pop_back();
+        if i == self.first {
+            while self.counts.get(self.first) == Some(&[0; 2]) {
+                self.first += 1;
+            }
         }
     }
 
@@ -151,9 +151,10 @@ impl Clocks {
     /// least) and group, longest first; a wait may repeat only at 0.
     pub fn by_wait(&self, now: u32) -> impl Iterator<Item = (u32, [u64; 2])> + '_ {
         let now = i64::from(now);
-        self.counts
+        let first = self.first.min(self.counts.len());
+        self.counts[first..]
             .iter()
-            .zip(i64::from(self.first)..)
+            .zip(i64::from(self.base) + first as i64..)
             .filter(|(n, _)| **n != [0; 2])
             .map(move |(n, start)| ((now - start).max(0) as u32, *n))
     }
@@ -241,7 +242,7 @@ impl WaitingList {
             }
         }
         self.len += other.len;
-        for (n, start) in other.clocks.counts.iter().zip(other.clocks.first..) {
+        for (n, start) in other.clocks.counts.iter().zip(other.clocks.base..) {
             for (g, &n) in n.iter().enumerate().filter(|(_, n)| **n > 0) {
                 self.clocks.add(start, g as u8, n);
             }
