@@ -53,6 +53,7 @@ fn seven() -> Value {
             "tariff": 3700,
             "baseline_risk": {"routine": 0.004, "complex": 0.025},
             "min_safe_volume": 2000,
+            "min_safe_volume_routine": 0,
             "episodes_per_wte": {"midwifery": 28}
         },
         "gynaecology": {

@@ -441,16 +441,22 @@ fn run_page(r: &RunOutput) -> Result<String, String> {
     }
     if !r.summary.volume.is_empty() {
         b.push_str(
-            "<h2>Volume</h2>\n<p>Units that treated fewer episodes than their service's minimum safe volume over the \
-             last year of the run, and the share of that year's episodes they treated.</p>\n<table><tr><th>service</th>\
-             <th>minimum a year</th><th>units</th><th>below it</th><th>their episodes</th><th>providers below</th></tr>\n",
+            "<h2>Volume</h2>\n<p>Units that treated fewer episodes than their service's minimum safe volume for their \
+             level over the last year of the run, and the share of that year's episodes they treated.</p>\n\
+             <table><tr><th>service</th><th>minimum a year (routine level)</th><th>units</th><th>below it</th>\
+             <th>their episodes</th><th>providers below</th></tr>\n",
         );
         for (service, v) in &r.summary.volume {
+            let minimum = if v.minimum_routine == v.minimum {
+                format!("{:.0}", v.minimum)
+            } else {
+                format!("{:.0} ({:.0})", v.minimum, v.minimum_routine)
+            };
             let _ = writeln!(
                 b,
-                "<tr><td>{}</td><td>{:.0}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(service),
-                v.minimum,
+                minimum,
                 v.units,
                 v.below_minimum,
                 pct(v.episodes_below_share, 1),

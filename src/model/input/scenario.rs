@@ -404,6 +404,11 @@ pub struct ServiceSpec {
     /// Minimum safe annual volume, episodes per year; below it outcomes worsen. Default 0 (none).
     #[serde(default)]
     pub min_safe_volume: f64,
+    /// The minimum for units of the routine level (a midwife-led unit, a
+    /// local neonatal unit), when it differs; `min_safe_volume` applies to
+    /// them when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_safe_volume_routine: Option<f64>,
     /// Mean length of stay, weeks. 0 (the default): capacity is episodes a
     /// week. Above 0: capacity is beds, each patient occupies one from
     /// admission until a discharge that comes at the start of each later
@@ -1130,6 +1135,9 @@ impl Scenario {
             check_range(p, &at("baseline_risk.routine"), s.baseline_risk.routine, 1e-9, 1.0 - 1e-9);
             check_range(p, &at("baseline_risk.complex"), s.baseline_risk.complex, 1e-9, 1.0 - 1e-9);
             check_nonneg(p, &at("min_safe_volume"), s.min_safe_volume, MAX_VOLUME);
+            if let Some(v) = s.min_safe_volume_routine {
+                check_nonneg(p, &at("min_safe_volume_routine"), v, MAX_VOLUME);
+            }
             check_range(p, &at("bed_days"), s.bed_days, 0.0, 365.0);
             check_before_decision(p, &at("weeks_before_decision"), s.weeks_before_decision, s.urgency);
             if s.length_of_stay_weeks != 0.0 {

@@ -895,7 +895,8 @@ impl Simulation {
                     let u = routing::utility(&self.world, &self.snapshot, l, p, s);
                     self.record_welfare(l, s, take, u);
                 }
-                let c = self.moved_ahead(passed, p, s, Cohort { count: take, ..cohort });
+                let c = Cohort { count: take, ..cohort };
+                let c = if let Some(from) = passed { self.moved_ahead(from, p, s, c) } else { c };
                 self.deliver(Some(p), s, c);
             }
             self.targets = targets;
@@ -928,7 +929,8 @@ impl Simulation {
                 if i + 1 == probs.len() { left } else { binomial(self.rng.current(), left, (prob / mass).min(1.0)) };
             mass -= prob;
             left -= take;
-            let c = self.moved_ahead(passed, p, s, Cohort { count: take, ..cohort });
+            let c = Cohort { count: take, ..cohort };
+            let c = if let Some(from) = passed { self.moved_ahead(from, p, s, c) } else { c };
             self.deliver(Some(p), s, c);
         }
         self.probs = probs;
@@ -946,14 +948,11 @@ impl Simulation {
         (unit.capability == Capability::Routine).then_some(nearest)
     }
 
-    /// Complex cases taken past `passed`, their nearest unit (of the
-    /// routine level), to `to`: counted with the road between the two
-    /// units, and marked [`Case::Ahead`]. Others are returned as they are.
-    fn moved_ahead(&mut self, passed: Option<ProviderId>, to: ProviderId, s: ServiceId, c: Cohort) -> Cohort {
-        let Some(from) = passed.filter(|_| c.count > 0) else {
-            return c;
-        };
-        if self.measuring() {
+    /// Complex cases taken past `from`, their nearest unit (of the routine
+    /// level), to `to`: counted with the road between the two units, and
+    /// marked [`Case::Ahead`].
+    fn moved_ahead(&mut self, from: ProviderId, to: ProviderId, s: ServiceId, c: Cohort) -> Cohort {
+        if self.measuring() && c.count > 0 {
             let at = self.world.place_of(c.locality, from, s);
             let straight = self.world.straight_km_to(at, to, s);
             let geo = &self.world.geography;
@@ -1204,7 +1203,7 @@ impl Simulation {
             let conditions = Conditions {
                 quality: effective_quality[t.provider.index()],
                 annual_volume: u.annual_volume() as f64,
-                min_safe_volume: svc.min_safe_volume,
+                min_safe_volume: svc.min_safe_volume[usize::from(u.capability == Capability::Complex)],
                 staffing_shortfall: p.staffing_shortfall,
             };
             // Patients carry the baseline risk of the service they were referred for.

@@ -125,8 +125,8 @@ pub struct Service {
     pub baseline_risk: [f64; 2],
     /// Log-odds of the baseline risk by complexity.
     pub baseline_logit: [f64; 2],
-    /// Episodes per year.
-    pub min_safe_volume: f64,
+    /// Minimum safe volume, episodes per year, by the unit's level: `[routine, complex]`.
+    pub min_safe_volume: [f64; 2],
     /// Mean length of stay, weeks (0: capacity is episodes a week, not beds).
     pub stay: f64,
     /// Shared general and acute bed-days an episode takes (0: none).
@@ -507,7 +507,7 @@ impl World {
                 tariff: v.tariff,
                 baseline_risk: [v.baseline_risk.routine, v.baseline_risk.complex],
                 baseline_logit: [logit(v.baseline_risk.routine), logit(v.baseline_risk.complex)],
-                min_safe_volume: v.min_safe_volume,
+                min_safe_volume: [v.min_safe_volume_routine.unwrap_or(v.min_safe_volume), v.min_safe_volume],
                 stay: v.length_of_stay_weeks,
                 bed_days: v.bed_days,
                 growth: v.growth,
