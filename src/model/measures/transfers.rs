@@ -18,49 +18,66 @@ use crate::model::world::{ProviderId, ServiceId};
 pub struct TransferTally {
     /// Complex cases referred.
     pub complex: u64,
-    /// Of them, transferred between levels.
-    pub moved: u64,
-    /// Σ road minutes between the two units over those transferred.
+    /// Of them, transferred between levels after presenting.
+    pub after: Moves,
+    /// Transfers by (from, to) provider, with Σ road minutes.
+    pub routes: BTreeMap<(ProviderId, ProviderId), (u64, f64)>,
+    /// Of them, moved ahead of presenting ([`crate::model::queue::Case::Ahead`]).
+    pub ahead: Moves,
+}
+
+/// Patients moved from one unit to another, as they happen.
+#[derive(Debug, Clone, Default)]
+pub struct Moves {
+    /// Patients moved.
+    pub patients: u64,
+    /// Σ road minutes between the two units over them.
     pub minutes: f64,
     /// Σ road km between the two units.
     pub km: f64,
-    /// Transferred patients treated in the region.
+    /// Those treated in the region.
     pub treated: u64,
     /// Adverse outcomes among them.
     pub adverse: u64,
-    /// Transfers by (from, to) provider, with Σ road minutes.
-    pub routes: BTreeMap<(ProviderId, ProviderId), (u64, f64)>,
-    /// Complex cases moved ahead of presenting ([`crate::model::queue::Case::Ahead`]).
-    pub ahead: u64,
-    /// Σ road minutes from the nearest unit to where they went, over those moved ahead.
-    pub ahead_minutes: f64,
-    /// Σ road km, the same.
-    pub ahead_km: f64,
-    /// Those moved ahead treated in the region.
-    pub ahead_treated: u64,
-    /// Adverse outcomes among them.
-    pub ahead_adverse: u64,
+}
+
+impl Moves {
+    /// Counts `n` patients moved, `minutes` and `km` apart by road.
+    pub fn record(&mut self, n: u32, minutes: f64, km: f64) {
+        let n = u64::from(n);
+        self.patients += n;
+        self.minutes += n as f64 * minutes;
+        self.km += n as f64 * km;
+    }
+
+    /// Counts `n` of them treated, `adverse` with an adverse outcome.
+    pub fn record_treated(&mut self, n: u32, adverse: u32) {
+        self.treated += u64::from(n);
+        self.adverse += u64::from(adverse);
+    }
+
+    /// What they come to, out of `complex` complex cases.
+    fn summary(&self, complex: u64) -> Moved {
+        let per = |total: f64, n: u64| (n > 0).then(|| total / n as f64);
+        Moved {
+            patients: self.patients,
+            share_of_complex: per(self.patients as f64, complex),
+            mean_minutes: per(self.minutes, self.patients),
+            mean_km: per(self.km, self.patients),
+            treated: self.treated,
+            adverse: self.adverse,
+            adverse_rate: per(self.adverse as f64, self.treated),
+        }
+    }
 }
 
 impl TransferTally {
-    /// Counts `n` patients moved from `from` to `to`, `minutes` and `km` apart by road.
+    /// Counts `n` patients transferred from `from` to `to`, `minutes` and `km` apart by road.
     pub fn record(&mut self, from: ProviderId, to: ProviderId, n: u32, minutes: f64, km: f64) {
-        let n = u64::from(n);
-        self.moved += n;
-        self.minutes += n as f64 * minutes;
-        self.km += n as f64 * km;
+        self.after.record(n, minutes, km);
         let route = self.routes.entry((from, to)).or_default();
-        route.0 += n;
-        route.1 += n as f64 * minutes;
-    }
-
-    /// Counts `n` patients moved ahead of presenting, `minutes` and `km` by
-    /// road from the nearest unit to the one they went to.
-    pub fn record_ahead(&mut self, n: u32, minutes: f64, km: f64) {
-        let n = u64::from(n);
-        self.ahead += n;
-        self.ahead_minutes += n as f64 * minutes;
-        self.ahead_km += n as f64 * km;
+        route.0 += u64::from(n);
+        route.1 += f64::from(n) * minutes;
     }
 }
 
@@ -93,18 +110,19 @@ pub struct Transfers {
     /// routine level, taken straight past it to a unit of the complex
     /// level (for neonatal care, in-utero transfers).
     #[serde(default)]
-    pub ahead: Ahead,
+    pub ahead: Moved,
 }
 
-/// Complex cases moved ahead of presenting at their nearest unit, over the
+/// Patients moved from one unit to another (complex cases moved ahead of
+/// presenting at their nearest unit, in `Transfers::ahead`), over the
 /// measured window.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Ahead {
+pub struct Moved {
     /// Patients moved.
     pub patients: u64,
     /// Their share of complex cases (`null` with none).
     pub share_of_complex: Option<f64>,
-    /// Mean road minutes from the nearest unit to the one they went to (`null` with none moved).
+    /// Mean road minutes from the unit they left (or passed) to the one they went to (`null` with none moved).
     pub mean_minutes: Option<f64>,
     /// Mean road km, the same.
     pub mean_km: Option<f64>,
@@ -137,7 +155,6 @@ pub fn summary(world: &World, tallies: &[TransferTally], for_room: &[u64]) -> BT
         .filter(|s| world.services[s.index()].unplanned_share > 0.0)
         .map(|s: ServiceId| {
             let t = &tallies[s.index()];
-            let per = |total: f64, n: u64| (n > 0).then(|| total / n as f64);
             let routes = t
                 .routes
                 .iter()
@@ -148,26 +165,19 @@ pub fn summary(world: &World, tallies: &[TransferTally], for_room: &[u64]) -> BT
                     mean_minutes: minutes / n as f64,
                 })
                 .collect();
+            let after = t.after.summary(t.complex);
             let summary = Transfers {
                 complex_cases: t.complex,
-                between_levels: t.moved,
-                share_of_complex: per(t.moved as f64, t.complex),
-                mean_minutes: per(t.minutes, t.moved),
-                mean_km: per(t.km, t.moved),
-                treated: t.treated,
-                adverse: t.adverse,
-                adverse_rate: per(t.adverse as f64, t.treated),
+                between_levels: after.patients,
+                share_of_complex: after.share_of_complex,
+                mean_minutes: after.mean_minutes,
+                mean_km: after.mean_km,
+                treated: after.treated,
+                adverse: after.adverse,
+                adverse_rate: after.adverse_rate,
                 for_room: for_room[s.index()],
                 routes,
-                ahead: Ahead {
-                    patients: t.ahead,
-                    share_of_complex: per(t.ahead as f64, t.complex),
-                    mean_minutes: per(t.ahead_minutes, t.ahead),
-                    mean_km: per(t.ahead_km, t.ahead),
-                    treated: t.ahead_treated,
-                    adverse: t.ahead_adverse,
-                    adverse_rate: per(t.ahead_adverse as f64, t.ahead_treated),
-                },
+                ahead: t.ahead.summary(t.complex),
             };
             (world.services[s.index()].id.clone(), summary)
         })

@@ -958,7 +958,7 @@ impl Simulation {
             let geo = &self.world.geography;
             let rurality = self.world.localities[c.locality.index()].rurality;
             let minutes = geo.travel_time.minutes(rurality, straight);
-            self.metrics.transfers[s.index()].record_ahead(c.count, minutes, geo.circuity * straight);
+            self.metrics.transfers[s.index()].ahead.record(c.count, minutes, geo.circuity * straight);
         }
         Cohort { case: Case::Ahead, ..c }
     }
@@ -1220,13 +1220,9 @@ impl Simulation {
             let risk = outcome::probability(&self.world.outcome, z, t.wait);
             let adverse = binomial(self.rng.current(), t.cohort.count, risk);
             if measuring && transferred {
-                let tally = &mut self.metrics.transfers[t.service.index()];
-                tally.treated += u64::from(t.cohort.count);
-                tally.adverse += u64::from(adverse);
+                self.metrics.transfers[t.service.index()].after.record_treated(t.cohort.count, adverse);
             } else if measuring && t.cohort.case == Case::Ahead {
-                let tally = &mut self.metrics.transfers[t.service.index()];
-                tally.ahead_treated += u64::from(t.cohort.count);
-                tally.ahead_adverse += u64::from(adverse);
+                self.metrics.transfers[t.service.index()].ahead.record_treated(t.cohort.count, adverse);
             }
             let n = u64::from(t.cohort.count);
             self.ledger.treated += n;
