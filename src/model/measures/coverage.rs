@@ -46,22 +46,20 @@ pub struct Shares {
     pub by_district: BTreeMap<String, f64>,
 }
 
-/// Road minutes from `l` to the quickest open provider offering `s`
-/// (at that provider's quickest site offering it), if any offers it.
-pub fn quickest(world: &World, providers: &[ProviderState], l: LocalityId, s: ServiceId) -> Option<f64> {
-    quickest_of(world, providers, l, s, false)
-}
-
-/// [`quickest`] among the units of the complex level alone when `complex`.
-fn quickest_of(world: &World, providers: &[ProviderState], l: LocalityId, s: ServiceId, complex: bool) -> Option<f64> {
-    providers
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| {
-            p.open && p.units[s.index()].as_ref().is_some_and(|u| !complex || u.capability == Capability::Complex)
-        })
-        .map(|(i, _)| world.minutes(l, ProviderId(i as u32), s))
-        .min_by(f64::total_cmp)
+/// Road minutes from `l` to the quickest open provider offering `s` (at
+/// that provider's quickest site offering it), and to the quickest whose
+/// unit is of the complex level; `None` where none is.
+fn quickest(world: &World, providers: &[ProviderState], l: LocalityId, s: ServiceId) -> [Option<f64>; 2] {
+    let mut best: [Option<f64>; 2] = [None, None];
+    for (i, p) in providers.iter().enumerate().filter(|(_, p)| p.open) {
+        let Some(u) = p.units[s.index()].as_ref() else { continue };
+        let minutes = world.minutes(l, ProviderId(i as u32), s);
+        let levels = if u.capability == Capability::Complex { &mut best[..] } else { &mut best[..1] };
+        for b in levels {
+            *b = Some(b.map_or(minutes, |m| m.min(minutes)));
+        }
+    }
+    best
 }
 
 /// Coverage of every service, weighting each locality by `residents`
@@ -70,24 +68,24 @@ pub fn coverage(world: &World, providers: &[ProviderState], residents: &[f64]) -
     world
         .service_ids()
         .map(|s| {
-            let mut all = nearness(world, providers, residents, s, false);
+            let minutes: Vec<[Option<f64>; 2]> =
+                world.locality_ids().map(|l| quickest(world, providers, l, s)).collect();
+            let mut all = nearness(world, residents, minutes.iter().map(|m| m[0]));
             if world.services[s.index()].complex_share > 0.0 {
-                all.complex_level = Some(Box::new(nearness(world, providers, residents, s, true)));
+                all.complex_level = Some(Box::new(nearness(world, residents, minutes.iter().map(|m| m[1]))));
             }
             (world.services[s.index()].id.clone(), all)
         })
         .collect()
 }
 
-/// One service's coverage by its units (of the complex level alone when `complex`).
-fn nearness(world: &World, providers: &[ProviderState], residents: &[f64], s: ServiceId, complex: bool) -> Coverage {
+/// Coverage from each locality's road minutes to the quickest unit counted
+/// (in locality order).
+fn nearness(world: &World, residents: &[f64], minutes: impl Iterator<Item = Option<f64>>) -> Coverage {
     // [threshold][urban, rural, all] of (residents near, residents).
     let mut groups = [[(0.0, 0.0); 3]; 2];
     let mut districts: BTreeMap<&str, [(f64, f64); 2]> = BTreeMap::new();
-    for l in world.locality_ids() {
-        let loc = &world.localities[l.index()];
-        let n = residents[l.index()];
-        let minutes = quickest_of(world, providers, l, s, complex);
+    for ((loc, &n), minutes) in world.localities.iter().zip(residents).zip(minutes) {
         for (t, limit) in THRESHOLDS.iter().enumerate() {
             let near = if minutes.is_some_and(|m| m <= *limit) { n } else { 0.0 };
             for g in [group(loc.rurality), 2] {
