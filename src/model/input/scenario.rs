@@ -555,6 +555,14 @@ pub enum Capability {
     Complex,
 }
 
+impl Capability {
+    /// The highest level of case it takes (0 routine, 1 complex): the index
+    /// of per-level arrays.
+    pub fn level(self) -> usize {
+        usize::from(self == Capability::Complex)
+    }
+}
+
 /// One service as offered by one provider.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

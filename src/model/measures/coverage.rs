@@ -14,7 +14,6 @@ use serde::{Deserialize, Serialize};
 use super::metrics::group;
 use crate::model::World;
 use crate::model::provider::ProviderState;
-use crate::model::scenario::Capability;
 use crate::model::world::{LocalityId, ProviderId, ServiceId};
 
 /// The travel times counted, minutes.
@@ -54,8 +53,7 @@ fn quickest(world: &World, providers: &[ProviderState], l: LocalityId, s: Servic
     for (i, p) in providers.iter().enumerate().filter(|(_, p)| p.open) {
         let Some(u) = p.units[s.index()].as_ref() else { continue };
         let minutes = world.minutes(l, ProviderId(i as u32), s);
-        let levels = if u.capability == Capability::Complex { &mut best[..] } else { &mut best[..1] };
-        for b in levels {
+        for b in &mut best[..=u.capability.level()] {
             *b = Some(b.map_or(minutes, |m| m.min(minutes)));
         }
     }

@@ -13,7 +13,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::World;
 use crate::model::provider::ProviderState;
-use crate::model::scenario::Capability;
 
 /// One service's units against its minimum safe volume.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -40,16 +39,15 @@ pub fn volumes(world: &World, providers: &[ProviderState]) -> BTreeMap<String, V
         .service_ids()
         .filter(|s| world.services[s.index()].min_safe_volume.iter().any(|&m| m > 0.0))
         .map(|s| {
-            let [routine, complex] = world.services[s.index()].min_safe_volume;
-            let mut v = Volume { minimum: complex, minimum_routine: routine, ..Volume::default() };
+            let minimums = world.services[s.index()].min_safe_volume;
+            let mut v = Volume { minimum: minimums[1], minimum_routine: minimums[0], ..Volume::default() };
             let (mut all, mut below) = (0u64, 0u64);
             for (p, state) in world.providers.iter().zip(providers) {
                 let Some(u) = state.units[s.index()].as_ref().filter(|_| state.open) else { continue };
                 let n = u.annual_volume();
                 v.units += 1;
                 all += n;
-                let minimum = if u.capability == Capability::Complex { complex } else { routine };
-                if (n as f64) < minimum {
+                if (n as f64) < minimums[u.capability.level()] {
                     v.below_minimum += 1;
                     below += n;
                     v.providers_below.push(p.id.clone());

@@ -1203,7 +1203,7 @@ impl Simulation {
             let conditions = Conditions {
                 quality: effective_quality[t.provider.index()],
                 annual_volume: u.annual_volume() as f64,
-                min_safe_volume: svc.min_safe_volume[usize::from(u.capability == Capability::Complex)],
+                min_safe_volume: svc.min_safe_volume[u.capability.level()],
                 staffing_shortfall: p.staffing_shortfall,
             };
             // Patients carry the baseline risk of the service they were referred for.

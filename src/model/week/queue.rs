@@ -67,8 +67,18 @@ impl Case {
 impl Cohort {
     /// Weeks waited by week `now`, from the start of the referral-to-treatment clock.
     pub fn wait_at(&self, now: u32) -> u32 {
-        (i64::from(now) - i64::from(self.arrival) + i64::from(self.before)).max(0) as u32
+        weeks_since(now, self.clock_start())
     }
+
+    /// The week their referral-to-treatment clock started.
+    fn clock_start(&self) -> i32 {
+        self.arrival - i32::from(self.before)
+    }
+}
+
+/// Weeks from a clock started in week `start` to week `now` (0 at least).
+fn weeks_since(now: u32, start: i32) -> u32 {
+    (i64::from(now) - i64::from(start)).max(0) as u32
 }
 
 /// A waiting list served by clinical priority, then first come, first
@@ -77,7 +87,7 @@ impl Cohort {
 ///
 /// Beside its cohorts a list keeps its patients counted by the week their
 /// clock started and their locality's group ([`Clocks`]), so that a census
-/// reads a few weeks per list rather than every cohort.
+/// reads the list's weeks rather than every cohort.
 #[derive(Debug, Clone, Default)]
 pub struct WaitingList {
     /// The urgent cohorts, in the order they joined.
@@ -150,19 +160,14 @@ impl Clocks {
     /// Patients by weeks waited at week `now` (the clock's weeks, 0 at
     /// least) and group, longest first; a wait may repeat only at 0.
     pub fn by_wait(&self, now: u32) -> impl Iterator<Item = (u32, [u64; 2])> + '_ {
-        let now = i64::from(now);
-        let first = self.first.min(self.counts.len());
-        self.counts[first..]
-            .iter()
-            .zip(i64::from(self.base) + first as i64..)
-            .filter(|(n, _)| **n != [0; 2])
-            .map(move |(n, start)| ((now - start).max(0) as u32, *n))
+        self.held().map(move |(start, n)| (weeks_since(now, start), n))
     }
-}
 
-/// The week a cohort's referral-to-treatment clock started.
-fn clock_start(c: &Cohort) -> i32 {
-    c.arrival - i32::from(c.before)
+    /// The weeks holding patients: each clock start with its counts by group.
+    fn held(&self) -> impl Iterator<Item = (i32, [u64; 2])> + '_ {
+        let first = self.first.min(self.counts.len());
+        (self.base + first as i32..).zip(&self.counts[first..]).filter(|(_, n)| **n != [0; 2]).map(|(s, n)| (s, *n))
+    }
 }
 
 impl WaitingList {
@@ -191,7 +196,7 @@ impl WaitingList {
     pub fn push(&mut self, c: Cohort, urgent: bool, groups: &[u8]) {
         if c.count > 0 {
             self.len += u64::from(c.count);
-            self.clocks.add(clock_start(&c), groups[c.locality.index()], u64::from(c.count));
+            self.clocks.add(c.clock_start(), groups[c.locality.index()], u64::from(c.count));
             if urgent { &mut self.urgent } else { &mut self.routine }.push_back(c);
         }
     }
@@ -211,7 +216,7 @@ impl WaitingList {
                 front.count -= take;
                 left -= take;
                 self.len -= u64::from(take);
-                self.clocks.remove(clock_start(front), groups[front.locality.index()], u64::from(take));
+                self.clocks.remove(front.clock_start(), groups[front.locality.index()], u64::from(take));
                 if front.count == 0 {
                     queue.pop_front();
                 }
@@ -242,7 +247,7 @@ impl WaitingList {
             }
         }
         self.len += other.len;
-        for (n, start) in other.clocks.counts.iter().zip(other.clocks.base..) {
+        for (start, n) in other.clocks.held() {
             for (g, &n) in n.iter().enumerate().filter(|(_, n)| **n > 0) {
                 self.clocks.add(start, g as u8, n);
             }
