@@ -14,9 +14,11 @@ the same figures as the full files for the two regions). Targets, each after one
   docs/VALIDATION.md compares it with after a year. ±25% for a list and ±10 points for a share
   (a trust's list grew at its own pace from 2021, not England's; the tolerances
   docs/VALIDATION.md holds trusts to); and the area's whole admitted list, specialist trusts'
-  included. Specialist trusts' own lists are not targets: their RTT lists are of specialties
-  (cancer, cardiothoracic, neurosciences, women's, orthopaedics) that the model's generic
-  elective surgery and gynaecology do not represent.
+  included. Specialist trusts' own lists are not targets: a specialist elective trust's unit
+  takes its specialty's share of the area's referrals, set from its own completed pathways
+  (`specialty_share`), and its capacity is planned at that share and is not a free parameter, so
+  its list says little about the parameters fitted; the women's trust's gynaecology list is of
+  a specialty the model's generic gynaecology does not separate.
 - Per trust with emergency services (not one brought in from outside for one service): its
   emergency admissions in 2023/24 from the area's residents (NHS England A&E statistics × the
   trust's share of patients from the area's districts in OHID's catchments), against its

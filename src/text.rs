@@ -248,8 +248,13 @@ pub fn catchments_table(reports: &[ScenarioReport], fit: Option<&FitReport>, mar
     if let Some(f) = fit {
         let _ = writeln!(
             t,
-            "\nfitted on all districts: choice.beta_minutes_emergency {:.4}, choice.beta_minutes {:.4} per minute",
-            f.beta_emergency, f.beta_elective
+            "\nfitted on all districts: choice.beta_minutes_emergency {:.4}, choice.beta_minutes {:.4} per minute \
+             (summed distance {:.4}; at the scenarios' own weights {:.4}, {:+.1}%)",
+            f.beta_emergency,
+            f.beta_elective,
+            f.loss,
+            f.loss_at_own,
+            100.0 * (f.loss_at_own / f.loss - 1.0)
         );
         for (i, (be, bd, held)) in f.folds.iter().enumerate() {
             let _ = writeln!(

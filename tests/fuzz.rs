@@ -113,6 +113,7 @@ fn full_scenario() -> Value {
     a["market_forces_factor"] = json!(1.05);
     a["staff"]["medical"]["age_profile"] = json!({"under_40": 0.4, "from_40_to_54": 0.4, "over_55": 0.2});
     v["providers"][1]["services"]["emergency_medicine"] = json!({"capability": "routine", "capacity": 300.0});
+    v["providers"][1]["services"]["elective_surgery"]["specialty_share"] = json!(0.1);
     let market = json!({"training": {"places": 5.0, "places_per_staff": 0.08, "years": 3, "completion": 0.75},
                         "international": {"recruits": 2.0, "per_staff": 0.05, "cost": 10000.0}, "base_turnover": 0.1, "retirement": 0.12, "mobility": 0.4,
                         "age_profile": {"under_40": 0.45, "from_40_to_54": 0.35, "over_55": 0.2}});
@@ -375,7 +376,11 @@ fn every_field_of_both_formats_is_fuzzed() {
         (
             "ProviderServiceSpec",
             fields::<ProviderServiceSpec>(),
-            &["/providers/0/services/emergency_medicine", "/providers/0/services/elective_surgery"],
+            &[
+                "/providers/0/services/emergency_medicine",
+                "/providers/0/services/elective_surgery",
+                "/providers/1/services/elective_surgery",
+            ],
         ),
         ("StartList", fields::<StartList>(), &["/providers/0/services/elective_surgery/waiting_list"]),
         ("StaffSpec", fields::<StaffSpec>(), &["/providers/0/staff/medical"]),

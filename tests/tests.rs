@@ -24,6 +24,7 @@ mod queueing;
 mod regimes;
 mod report;
 mod sensitivity;
+mod specialties;
 mod sweep;
 mod transfers;
 mod validate;

@@ -249,6 +249,7 @@ mod tests {
             offers: offers.iter().copied().collect(),
             beds: None,
             specialist: false,
+            specialty: BTreeMap::new(),
         }
     }
 

@@ -486,6 +486,9 @@ pub struct RttData {
     /// England's admitted pathways completed in the latest month (clock
     /// stops by admission); all zero when the file has none.
     pub national_completed: Pathways,
+    /// Admitted pathways completed a month by provider code: the mean over
+    /// the months the provider has a row in.
+    pub completed: BTreeMap<String, f64>,
 }
 
 /// The RTT part read as each provider's admitted waiting list.
@@ -558,6 +561,7 @@ pub fn rtt(path: &Path) -> Result<RttData, BuildError> {
     let [mut national, mut national_admitted, mut national_completed] = [Pathways::default(); 3];
     let mut admitted: BTreeMap<String, (String, Pathways)> = BTreeMap::new();
     let mut whole = admitted.clone();
+    let mut completed: BTreeMap<String, (f64, f64)> = BTreeMap::new();
     for (m, code, part, p) in &rows {
         if *m == month {
             match part.as_str() {
@@ -568,6 +572,9 @@ pub fn rtt(path: &Path) -> Result<RttData, BuildError> {
             .add(p);
         }
         if part == RTT_COMPLETED_ADMITTED {
+            let c = completed.entry(code.clone()).or_insert((0.0, 0.0));
+            c.0 += p.total;
+            c.1 += 1.0;
             continue;
         }
         let by_code = if part == RTT_ADMITTED { &mut admitted } else { &mut whole };
@@ -578,5 +585,6 @@ pub fn rtt(path: &Path) -> Result<RttData, BuildError> {
     if national.total <= 0.0 {
         return Err(BuildError::file(path, format!("no `{RTT_LIST}` pathways in {month}: England's list is needed")));
     }
-    Ok(RttData { month, admitted, whole, names, national, national_admitted, national_completed })
+    let completed = completed.into_iter().map(|(code, (sum, months))| (code, sum / months)).collect();
+    Ok(RttData { month, admitted, whole, names, national, national_admitted, national_completed, completed })
 }

@@ -258,6 +258,31 @@ pub fn outside_providers(rtt: &RttData, sites: &[Site], used: &[&str], in_area: 
     notes
 }
 
+/// A trust's admitted pathways completed a month (its own and its
+/// predecessors'), as the file has them; `None` with no row.
+pub fn completed(rtt: &RttData, code: &str, predecessors: &[&str]) -> Option<f64> {
+    let months: Vec<f64> = std::iter::once(code)
+        .chain(predecessors.iter().copied())
+        .filter_map(|c| rtt.completed.get(c).copied())
+        .collect();
+    (!months.is_empty()).then(|| months.iter().sum())
+}
+
+/// The specialty shares of an area's specialist units of one service: each
+/// one's admitted pathways completed a month for the area's residents over
+/// those of every unit of the service in the area (`units`: index, its
+/// pathways completed a month for the area's residents, or `None` without
+/// a row; and whether it is a specialist unit). A specialist unit without a
+/// row gets none (it stays a general unit); so does every unit when none of
+/// the general units has a row.
+pub fn specialty_shares(units: &[(usize, Option<f64>, bool)]) -> BTreeMap<usize, f64> {
+    let total: f64 = units.iter().filter_map(|u| u.1).sum();
+    if total <= 0.0 || !units.iter().any(|u| !u.2 && u.1.is_some_and(|n| n > 0.0)) {
+        return BTreeMap::new();
+    }
+    units.iter().filter(|u| u.2).filter_map(|&(i, n, _)| Some((i, n.filter(|n| *n > 0.0)? / total))).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,6 +308,7 @@ mod tests {
             national: Pathways { total: 5.0e6, over_18: 1.75e6, over_52: 4.0e5 },
             national_admitted: Pathways { total: 1.0e6, over_18: 5.0e5, over_52: 2.0e5 },
             national_completed: Pathways { total: 2.0e5, over_18: 6.0e4, over_52: 1.0e4 },
+            completed: BTreeMap::new(),
         }
     }
 
@@ -354,5 +380,16 @@ mod tests {
         let total: u32 = parts.values().map(|s| s.patients).sum();
         assert_eq!(total, list.patients.round() as u32);
         assert!(parts["elective_surgery"].patients > 5 * parts["gynaecology"].patients);
+    }
+
+    #[test]
+    fn a_specialist_unit_s_share_is_its_part_of_the_area_s_completed_pathways() {
+        // Two general units (300 and 500 a month) and two specialists (150, and one with no row).
+        let units = [(0, Some(300.0), false), (1, Some(150.0), true), (2, Some(500.0), false), (3, None, true)];
+        let shares = specialty_shares(&units);
+        assert_eq!(shares.len(), 1, "a specialist without a row stays general: {shares:?}");
+        assert!((shares[&1] - 150.0 / 950.0).abs() < 1e-12);
+        // With no general unit's pathways there is nothing to share the referrals with.
+        assert!(specialty_shares(&[(0, None, false), (1, Some(150.0), true)]).is_empty());
     }
 }

@@ -214,6 +214,12 @@ struct Candidate {
     outside: bool,
 }
 
+/// The service of specialist elective trusts (heart and chest, neurosciences,
+/// orthopaedics, cancer, eyes), whose specialties the model's services do
+/// not separate: each such trust takes its specialty's share of the area's
+/// referrals alone ([`lists::specialty_shares`]).
+const SPECIALTY_SERVICE: &str = "elective_surgery";
+
 /// Builds the scenario.
 pub fn build(r: &Request) -> Result<Built, BuildError> {
     let inputs = &r.inputs;
@@ -569,6 +575,7 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
                 offers: c.offers.clone(),
                 beds: if c.outside { None } else { c.beds },
                 specialist: c.kind == ProviderKind::Specialist,
+                specialty: BTreeMap::new(),
             }
         })
         .collect();
@@ -683,8 +690,6 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
         plan_localities.push(l);
     }
 
-    // A national network has no single hub per service: complex cases go to the nearest complex-capable trust.
-    let hubs = if r.area == Area::England { BTreeMap::new() } else { plan::hubs(&params, &plan_providers) };
     let mut emergency_source = None;
     let mut border_checks = Vec::new();
     // Each trust's admissions of the area's residents in the sizing year, brought to the
@@ -779,6 +784,52 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             *b = b.scaled(a);
         }
     }
+    // Specialist elective trusts take their specialty's referrals alone.
+    let mut specialty_from: BTreeMap<usize, String> = BTreeMap::new();
+    if let Some(rtt) = &rtt {
+        let counted = |i: usize, c: &Candidate| {
+            lists::completed(rtt, &c.code, regions::predecessors(&c.code))
+                .map(|n| n * area_share.get(&i).copied().unwrap_or(1.0))
+        };
+        let units: Vec<(usize, Option<f64>, bool)> = providers
+            .iter()
+            .zip(&plan_providers)
+            .enumerate()
+            .filter(|(_, (c, p))| !c.outside && p.offers.contains_key(SPECIALTY_SERVICE))
+            .map(|(i, (c, p))| (i, counted(i, c), p.specialist))
+            .collect();
+        let total: f64 = units.iter().filter_map(|u| u.1).sum();
+        for (i, share) in lists::specialty_shares(&units) {
+            let written = round_to(share, 4);
+            plan_providers[i].specialty.insert(SPECIALTY_SERVICE, written);
+            specialty_from.insert(
+                i,
+                format!(
+                    "a specialist unit of {SPECIALTY_SERVICE}: {written} of the area's referrals, its {:.1} admitted \
+                     pathways completed a month for the area's residents (RTT, the mean of the file's months, × its \
+                     share of patients from the area) over the {total:.1} of the area's {} trusts offering it",
+                    share * total,
+                    units.len()
+                ),
+            );
+        }
+        for (i, n, specialist) in &units {
+            if *specialist && !specialty_from.contains_key(i) {
+                notes.push(format!(
+                    "{} ({}): a specialist elective trust with {}; it takes {SPECIALTY_SERVICE} patients as a general \
+                     unit",
+                    plan_providers[*i].id,
+                    providers[*i].code,
+                    match n {
+                        None => "no admitted pathways completed in the RTT file".to_owned(),
+                        Some(_) => "no general unit in the RTT file to share the area's referrals with".to_owned(),
+                    }
+                ));
+            }
+        }
+    }
+    // A national network has no single hub per service: complex cases go to the nearest complex-capable trust.
+    let hubs = if r.area == Area::England { BTreeMap::new() } else { plan::hubs(&params, &plan_providers) };
     // Planned as written.
     for (l, v) in plan_localities.iter_mut().zip(localities.iter_mut()) {
         l.elsewhere = border::written(&l.elsewhere);
@@ -822,6 +873,9 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             .iter()
             .map(|(s, cap)| {
                 let mut v = json!({"capability": cap, "capacity": sized.capacity[s]});
+                if let Some(share) = p.specialty.get(s) {
+                    v["specialty_share"] = json!(share);
+                }
                 if let (Some(start), Some(l)) = (starts.as_ref().and_then(|m| m.get(s)), &list) {
                     v["waiting_list"] = serde_json::to_value(start).expect("a start list serialises");
                     v["weeks_before_decision"] = json!(round_to(l.weeks_before_decision, 1));
@@ -944,6 +998,9 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
         }
         if let Some(start) = start {
             provider_sources.last_mut().expect("pushed above").push_str(&format!("; {}", start.from));
+        }
+        if let Some(from) = specialty_from.get(&i) {
+            provider_sources.last_mut().expect("pushed above").push_str(&format!("; {from}"));
         }
     }
 
@@ -1403,6 +1460,7 @@ fn beyond(
             offers: c.offers.iter().filter(|(k, _)| seen.contains(*k)).map(|(k, v)| (*k, *v)).collect(),
             beds: None,
             specialist: c.kind == ProviderKind::Specialist,
+            specialty: BTreeMap::new(),
         });
     }
     Ok((out, destinations))

@@ -47,6 +47,10 @@ pub struct PlanProvider {
     pub beds: Option<Beds>,
     /// A specialist trust (women's, children's, specialist elective).
     pub specialist: bool,
+    /// The services it offers as a specialist unit, with the share of the
+    /// area's referrals that are its specialty's (written as
+    /// `specialty_share`); none: a general unit.
+    pub specialty: BTreeMap<&'static str, f64>,
 }
 
 /// What planning decides for one provider.
@@ -102,10 +106,12 @@ pub fn hubs(s: &Scenario, providers: &[PlanProvider]) -> BTreeMap<String, String
             None => BedGroup::Adult,
         };
         let beds = |p: &PlanProvider| p.beds.map_or(0.0, |b| beds_of(&b, group));
-        let best =
-            providers.iter().filter(|p| p.offers.get(service.as_str()) == Some(&Capability::Complex)).max_by(|a, b| {
-                a.specialist.cmp(&b.specialist).then(beds(a).total_cmp(&beds(b))).then_with(|| b.id.cmp(&a.id))
-            });
+        let general_complex = |p: &&PlanProvider| {
+            p.offers.get(service.as_str()) == Some(&Capability::Complex) && !p.specialty.contains_key(service.as_str())
+        };
+        let best = providers.iter().filter(general_complex).max_by(|a, b| {
+            a.specialist.cmp(&b.specialist).then(beds(a).total_cmp(&beds(b))).then_with(|| b.id.cmp(&a.id))
+        });
         if let Some(p) = best {
             out.insert(service.clone(), p.id.clone());
         }
@@ -149,21 +155,31 @@ pub fn loads(
             continue;
         };
         let rates = spec.referral_rate.by_band();
+        // Specialist units take their specialty's share of every locality's referrals; general units the rest.
+        let specialists: Vec<(usize, f64)> =
+            providers.iter().enumerate().filter_map(|(i, p)| Some((i, *p.specialty.get(key)?))).collect();
+        let general = 1.0 - specialists.iter().map(|x| x.1).sum::<f64>();
         for l in localities {
             let ratio = if AE_SERVICES.contains(&key) { l.emergency_ratio } else { 1.0 };
             let ratio = ratio * (1.0 - l.elsewhere.get(key).copied().unwrap_or(0.0));
             let per_week: f64 = l.residents.iter().zip(rates).map(|(n, r)| n * r * ratio / 1000.0 / 52.0).sum();
             for complex in [false, true] {
                 let share = if complex { spec.complex_share } else { 1.0 - spec.complex_share };
-                let demand = per_week * share;
-                if demand <= 0.0 {
+                if per_week * share <= 0.0 {
                     continue;
                 }
+                for &(i, specialty) in &specialists {
+                    *load.entry((i, key)).or_insert(0.0) += per_week * share * specialty;
+                }
+                let demand = per_week * share * general;
                 // (outside the choice radius, minutes, provider), in the engine's order.
                 let mut capable: Vec<(bool, f64, usize)> = providers
                     .iter()
                     .enumerate()
-                    .filter(|(_, p)| p.offers.get(key).is_some_and(|c| !complex || *c == Capability::Complex))
+                    .filter(|(_, p)| {
+                        !p.specialty.contains_key(key)
+                            && p.offers.get(key).is_some_and(|c| !complex || *c == Capability::Complex)
+                    })
                     .map(|(i, p)| {
                         let (minutes, km) = road(l, p, key);
                         (km > s.choice.radius_km, minutes, i)

@@ -73,27 +73,30 @@ impl Geography {
         let district_of =
             world.localities.iter().map(|l| districts.binary_search(&l.district).expect("listed")).collect();
         // The capable providers nearest first, as the engine lists them.
-        let catchments = Catchments::build(world, |p, s| {
-            world.providers[p.index()].offers[s.index()].as_ref().map(|o| o.capability)
-        });
+        let catchments =
+            Catchments::build(world, |p, s| world.providers[p.index()].offers[s.index()].and_then(|o| o.general()));
         let mut streams = Vec::new();
         for l in world.locality_ids() {
             let residents = world.localities[l.index()].residents;
             for s in world.service_ids() {
                 let svc = &world.services[s.index()];
                 let weekly: f64 = (0..3).map(|b| residents[b] * svc.weekly_rate[b]).sum();
+                // Specialist units take their specialty's share; general units the rest.
+                let specialists = &world.specialists[s.index()];
+                let general = 1.0 - specialists.iter().map(|x| x.1).sum::<f64>();
                 for (k, share) in [(0, 1.0 - svc.complex_share), (1, svc.complex_share)] {
                     let listed = catchments.capable(s, k, l);
                     let capable: Vec<(ProviderId, f64)> = listed.iter().map(|&p| (p, world.minutes(l, p, s))).collect();
                     let within = catchments.within_radius(s, k, l);
-                    if weekly * share > 0.0 && !capable.is_empty() {
-                        streams.push(Stream {
-                            locality: l,
-                            emergency: !svc.patient_choice,
-                            patients: weekly * share,
-                            capable,
-                            within: within.max(1),
-                        });
+                    let mut push = |patients: f64, capable: Vec<(ProviderId, f64)>, within: usize| {
+                        if patients > 0.0 && !capable.is_empty() {
+                            let emergency = !svc.patient_choice;
+                            streams.push(Stream { locality: l, emergency, patients, capable, within: within.max(1) });
+                        }
+                    };
+                    push(weekly * share * general, capable, within);
+                    for &(p, specialty) in specialists {
+                        push(weekly * share * specialty, vec![(p, world.minutes(l, p, s))], 1);
                     }
                 }
             }
@@ -358,6 +361,12 @@ pub struct FitReport {
     pub beta_emergency: f64,
     /// β_t, per minute.
     pub beta_elective: f64,
+    /// The summed distance of the scenarios at the fitted weights (the
+    /// patients each provider would expect at the start).
+    pub loss: f64,
+    /// The same at each scenario's own weights (`choice`): how far from the
+    /// fit's best its defaults score.
+    pub loss_at_own: f64,
     /// Held-out distance of the model, mean of the two folds.
     pub held_out_model: f64,
     /// Held-out distance of the nearest emergency site (no parameters).
@@ -444,7 +453,14 @@ pub fn report(s: &Scenario, p: &Prepared) -> ScenarioReport {
 pub fn fit_all(prepared: &[Prepared]) -> FitReport {
     let grid = default_grid();
     let all: Vec<Part<'_>> = prepared.iter().map(|p| Part { prepared: p, districts: None }).collect();
-    let (beta_emergency, beta_elective, _) = fit(&all, &grid);
+    let (beta_emergency, beta_elective, loss) = fit(&all, &grid);
+    let loss_at_own = all
+        .iter()
+        .map(|part| {
+            let c = &part.prepared.world.choice;
+            part.score(&part.prepared.geography.expected(c.beta_minutes_emergency, c.beta_minutes))
+        })
+        .sum();
     let halves: Vec<[Vec<String>; 2]> = prepared.iter().map(|p| halves(p.geography.districts())).collect();
     let on = |half: usize| -> Vec<Part<'_>> {
         prepared.iter().zip(&halves).map(|(p, h)| Part { prepared: p, districts: Some(h[half].as_slice()) }).collect()
@@ -467,6 +483,8 @@ pub fn fit_all(prepared: &[Prepared]) -> FitReport {
     FitReport {
         beta_emergency,
         beta_elective,
+        loss,
+        loss_at_own,
         held_out_model: model,
         held_out_nearest: nearest,
         held_out_gravity: gravity,

@@ -580,6 +580,20 @@ pub struct ProviderServiceSpec {
     /// provider (elective services only). Default: the service's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weeks_before_decision: Option<f64>,
+    /// A specialist unit (a cancer, neurosciences or orthopaedic trust's
+    /// surgery): the share of every locality's referrals of the service that
+    /// are for its specialty, which it alone takes; it takes no other
+    /// patients of the service, and no general unit takes them while it is
+    /// open. Default: none, a general unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub specialty_share: Option<f64>,
+}
+
+impl ProviderServiceSpec {
+    /// Whether it is a general unit (one any patient of the service may be sent to).
+    pub fn is_general(&self) -> bool {
+        self.specialty_share.is_none()
+    }
 }
 
 /// An elective waiting list at the start of a run, as RTT statistics give it:
@@ -1205,6 +1219,24 @@ impl Scenario {
                 if let (Some(weeks), Some(s)) = (offer.weeks_before_decision, self.services.get(sid)) {
                     check_before_decision(p, &at(&format!("services.{sid}.weeks_before_decision")), weeks, s.urgency);
                 }
+                if let Some(share) = offer.specialty_share {
+                    let path = at(&format!("services.{sid}.specialty_share"));
+                    if !(share > 0.0 && share < 1.0) {
+                        p.push(Problem::new(
+                            path.as_str(),
+                            format!("expected a share above 0 and below 1, found {share}"),
+                        ));
+                    }
+                    if self.services.get(sid).is_some_and(|s| s.complex_share > 0.0)
+                        && offer.capability != Capability::Complex
+                    {
+                        p.push(Problem::new(
+                            path,
+                            "expected `capability: complex` for a specialist unit of a service with complex cases \
+                             (its specialty's patients of both levels come to it)",
+                        ));
+                    }
+                }
                 if let Some(list) = &offer.waiting_list {
                     let path = at(&format!("services.{sid}.waiting_list"));
                     list.check(&path, p);
@@ -1236,19 +1268,32 @@ impl Scenario {
             }
         }
         for (sid, s) in &self.services {
-            let offered = self.providers.iter().any(|v| v.services.contains_key(sid));
-            let complex =
-                self.providers.iter().any(|v| v.services.get(sid).is_some_and(|o| o.capability == Capability::Complex));
+            let general = |v: &ProviderSpec, complex: bool| {
+                v.services.get(sid).is_some_and(|o| o.is_general() && (!complex || o.capability == Capability::Complex))
+            };
+            let complex = self.providers.iter().any(|v| general(v, true));
             let referred = s.referral_rate.by_band().iter().any(|r| *r > 0.0);
-            if referred && !offered {
+            let specialties: f64 = self.providers.iter().filter_map(|v| v.services.get(sid)?.specialty_share).sum();
+            if specialties >= 1.0 {
                 p.push(Problem::new(
                     format!("services.{sid}"),
-                    "expected at least one provider offering a service that has referrals",
+                    format!(
+                        "expected the specialist units' `specialty_share`s to sum below 1, found {specialties} \
+                         (the rest of the referrals go to general units)"
+                    ),
+                ));
+            }
+            if referred && !self.providers.iter().any(|v| general(v, false)) {
+                p.push(Problem::new(
+                    format!("services.{sid}"),
+                    "expected at least one general provider (no `specialty_share`) offering a service that has \
+                     referrals",
                 ));
             } else if referred && s.complex_share > 0.0 && !complex {
                 p.push(Problem::new(
                     format!("services.{sid}.complex_share"),
-                    "expected a provider with `capability: complex` for a service with complex cases",
+                    "expected a general provider (no `specialty_share`) with `capability: complex` for a service \
+                     with complex cases",
                 ));
             }
         }
@@ -1385,6 +1430,10 @@ impl Scenario {
                     &at,
                     format!("expected the id of a provider, found `{hub}`, which does not exist"),
                 )),
+                Some(v) if v.services.get(sid).is_some_and(|o| !o.is_general()) => p.push(Problem::new(
+                    &at,
+                    format!("expected a general unit as the hub, but `{hub}`'s `{sid}` is a specialist unit"),
+                )),
                 Some(v) if v.services.get(sid).map(|o| o.capability) != Some(Capability::Complex) => {
                     p.push(Problem::new(
                         &at,
@@ -1478,6 +1527,7 @@ mod tests {
                 capacity: 1.0,
                 waiting_list: None,
                 weeks_before_decision: None,
+                specialty_share: None,
             },
         );
         s.network.hubs.insert("surgery".into(), "nowhere".into());

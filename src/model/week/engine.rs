@@ -399,7 +399,7 @@ impl Simulation {
             out_of_area_paid: Money::ZERO,
             world,
         };
-        sim.catchments = Catchments::build(&sim.world, Self::offers(&sim.providers));
+        sim.catchments = Catchments::build(&sim.world, Self::offers(&sim.world, &sim.providers));
         sim.plan_staffing();
         sim.seed_waiting_lists();
         sim
@@ -581,16 +581,25 @@ impl Simulation {
     }
 
     /// What each provider offers now: none of a closed provider's units.
-    fn offers(providers: &[ProviderState]) -> impl Fn(ProviderId, ServiceId) -> Option<Capability> + '_ {
+    /// What each provider offers the service's patients in general now: its
+    /// open units' capabilities, less specialist units (which take only
+    /// their specialty's referrals).
+    fn offers<'a>(
+        world: &'a World,
+        providers: &'a [ProviderState],
+    ) -> impl Fn(ProviderId, ServiceId) -> Option<Capability> + 'a {
         move |p, s| {
             let state = &providers[p.index()];
-            if state.open { state.units[s.index()].as_ref().map(|u| u.capability) } else { None }
+            if !state.open || world.is_specialist(p, s) {
+                return None;
+            }
+            state.units[s.index()].as_ref().map(|u| u.capability)
         }
     }
 
     /// Brings who can take which patients up to date after services move.
     pub(super) fn rebuild_catchments(&mut self) {
-        self.catchments.update(&self.world, Self::offers(&self.providers));
+        self.catchments.update(&self.world, Self::offers(&self.world, &self.providers));
     }
 
     /// Applies the timed changes due this week, in the order written.
@@ -844,7 +853,7 @@ impl Simulation {
                         }
                         self.route(l, c, 0, Case::Routine, substituted, s);
                     }
-                    let n = n - substituted;
+                    let n = self.send_to_specialists(l, s, k, n - substituted);
                     if k == 0 || unplanned_share == 0.0 {
                         self.route(l, s, k, Case::of_level(k), n, s);
                         continue;
@@ -859,6 +868,40 @@ impl Simulation {
                 }
             }
         }
+    }
+
+    /// Sends each open specialist unit of `s` its specialty's share of `n`
+    /// referrals of level `k` from `l` (a multinomial split as a chain of
+    /// binomials; a closed unit's share stays with the rest), and returns
+    /// how many are left for the general units.
+    fn send_to_specialists(&mut self, l: LocalityId, s: ServiceId, k: usize, n: u32) -> u32 {
+        let mut left = n;
+        let mut mass = 1.0;
+        for i in 0..self.world.specialists[s.index()].len() {
+            let (p, share) = self.world.specialists[s.index()][i];
+            if left == 0 {
+                break;
+            }
+            if !self.snapshot.is_open(p, s) {
+                continue;
+            }
+            let take = binomial(self.rng.current(), left, (share / mass).min(1.0));
+            mass -= share;
+            left -= take;
+            if take > 0 {
+                let risk_of = u16::try_from(s.0).expect("at most MAX_SERVICES services (checked on load)");
+                let cohort = Cohort {
+                    arrival: self.week as i32,
+                    locality: l,
+                    case: Case::of_level(k),
+                    risk_of,
+                    before: 0,
+                    count: take,
+                };
+                self.deliver(Some(p), s, cohort);
+            }
+        }
+        left
     }
 
     /// Splits `n` referrals between the network's pathway and patient choice

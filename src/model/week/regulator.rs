@@ -168,21 +168,20 @@ impl Simulation {
     /// The nearest other open provider that offers `service` (or, with
     /// `None`, any of `from`'s services); failing that, the nearest at all.
     fn receiver(&self, from: ProviderId, service: Option<ServiceId>) -> Option<ProviderId> {
-        let offers = |q: ProviderId| {
-            let units = &self.providers[q.index()].units;
-            match service {
-                Some(s) => units[s.index()].is_some(),
-                None => self.providers[from.index()]
-                    .units
-                    .iter()
-                    .zip(units)
-                    .any(|(mine, theirs)| mine.is_some() && theirs.is_some()),
-            }
+        let mine: Vec<ServiceId> = match service {
+            Some(s) => vec![s],
+            None => (0..self.world.services.len() as u32)
+                .map(ServiceId)
+                .filter(|s| self.providers[from.index()].units[s.index()].is_some())
+                .collect(),
         };
+        // A specialist unit takes only its specialty: a unit moved into one would be lost to the rest.
+        let fits = |q: ProviderId| mine.iter().all(|&s| !self.world.is_specialist(q, s));
+        let offers = |q: ProviderId| mine.iter().any(|s| self.providers[q.index()].units[s.index()].is_some());
         let nearest = |must_offer: bool| {
             (0..self.providers.len() as u32)
                 .map(ProviderId)
-                .filter(|&q| q != from && self.providers[q.index()].open && (!must_offer || offers(q)))
+                .filter(|&q| q != from && self.providers[q.index()].open && fits(q) && (!must_offer || offers(q)))
                 .min_by(|a, b| {
                     self.site_distance(from, *a)
                         .total_cmp(&self.site_distance(from, *b))

@@ -218,12 +218,21 @@ pub struct Offer {
     /// Mean weeks of the pathway before the decision to admit (elective
     /// services; 0: the clock starts at the decision).
     pub weeks_before_decision: f64,
+    /// A specialist unit's share of the service's referrals (its
+    /// specialty, which it alone takes); `None` for a general unit.
+    pub specialty_share: Option<f64>,
 }
 
 impl Offer {
     /// Whether the offer can take a case of complexity `k` (0 routine, 1 complex).
     pub fn takes(&self, k: usize) -> bool {
         k == 0 || self.capability == Capability::Complex
+    }
+
+    /// The capability with which it takes the service's patients in general
+    /// (`None` for a specialist unit, which takes only its specialty's).
+    pub fn general(&self) -> Option<Capability> {
+        self.specialty_share.is_none().then_some(self.capability)
     }
 }
 
@@ -343,6 +352,9 @@ pub struct World {
     pub international_recruits: [f64; 4],
     /// Timed changes, in week order (stable).
     pub timeline: Vec<(u32, Change)>,
+    /// Each service's specialist units with their specialty's share of
+    /// its referrals, by [`ServiceId`], in provider order.
+    pub specialists: Vec<Vec<(ProviderId, f64)>>,
     /// Hub per service, if designated.
     hubs: Vec<Option<ProviderId>>,
     /// The journeys from each locality to the providers within reach.
@@ -618,6 +630,7 @@ impl World {
                             weeks_before_decision: o
                                 .weeks_before_decision
                                 .unwrap_or(s.services[sid].weeks_before_decision),
+                            specialty_share: o.specialty_share,
                         });
                     }
                 }
@@ -743,6 +756,12 @@ impl World {
             .collect();
         timeline.sort_by_key(|(week, _)| *week);
         let population = localities.iter().map(|l| l.population).sum();
+        let specialists = (0..services.len())
+            .map(|si| {
+                let share = |p: &Provider| p.offers[si].as_ref().and_then(|o| o.specialty_share);
+                (0..providers.len()).filter_map(|pi| Some((ProviderId(pi as u32), share(&providers[pi])?))).collect()
+            })
+            .collect();
         World {
             name: s.name.clone(),
             time: s.time,
@@ -770,9 +789,17 @@ impl World {
             training_places,
             international_recruits,
             timeline,
+            specialists,
             hubs,
             journeys,
         }
+    }
+
+    /// Whether `p`'s unit of `s` is a specialist unit (it takes only its
+    /// specialty's referrals, never the service's patients in general).
+    #[inline]
+    pub fn is_specialist(&self, p: ProviderId, s: ServiceId) -> bool {
+        self.providers[p.index()].offers[s.index()].is_some_and(|o| o.specialty_share.is_some())
     }
 
     /// The journey from `l` to where `p` sees `s`: kept when within reach,
