@@ -580,10 +580,9 @@ impl Simulation {
         }
     }
 
-    /// What each provider offers now: none of a closed provider's units.
-    /// What each provider offers the service's patients in general now: its
-    /// open units' capabilities, less specialist units (which take only
-    /// their specialty's referrals).
+    /// What each provider offers the service's patients in general now:
+    /// none of a closed provider's units, and no specialist unit (which
+    /// takes only its specialty's referrals).
     fn offers<'a>(
         world: &'a World,
         providers: &'a [ProviderState],
