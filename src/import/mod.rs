@@ -784,9 +784,11 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             *b = b.scaled(a);
         }
     }
-    // Specialist elective trusts take their specialty's referrals alone.
+    // Specialist elective trusts take their specialty's referrals alone; not in a national build,
+    // where each specialty has many centres and a share of every locality's referrals would send
+    // patients across England (as it has no single hub per service).
     let mut specialty_from: BTreeMap<usize, String> = BTreeMap::new();
-    if let Some(rtt) = &rtt {
+    if let (Some(rtt), false) = (&rtt, r.area == Area::England) {
         let counted = |i: usize, c: &Candidate| {
             lists::completed(rtt, &c.code, regions::predecessors(&c.code))
                 .map(|n| n * area_share.get(&i).copied().unwrap_or(1.0))
