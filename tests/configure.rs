@@ -381,3 +381,44 @@ fn a_closed_unit_never_goes_to_a_trust_losing_the_service_in_the_same_configurat
     let (_, alone) = configure(&base, &changes[..1]).expect("valid");
     assert!(alone[0].contains("moves to st-helens-and-knowsley"), "{alone:?}");
 }
+
+#[test]
+fn a_closed_unit_never_goes_into_a_specialist_unit() {
+    let base = builtin("cheshire-merseyside").expect("built in");
+    let specialist = |s: &Scenario, id: &str| {
+        s.providers.iter().find(|p| p.id == id).and_then(|p| p.services.get("elective_surgery")?.specialty_share)
+    };
+    assert!(specialist(&base, "walton-centre").is_some(), "the Walton Centre is a specialist unit");
+    // Liverpool University's elective surgery at all three sites: Liverpool Heart and Chest and
+    // the Walton Centre are nearer than any general unit.
+    let all =
+        [close("REM21", "elective_surgery"), close("REMRQ", "elective_surgery"), close("REMAH", "elective_surgery")];
+    let (after, log) = configure(&base, &all).expect("valid");
+    assert!(
+        !after.providers.iter().any(|p| p.id == "liverpool-university" && p.services.contains_key("elective_surgery"))
+    );
+    let (b, a) = (totals(&base, "elective_surgery"), totals(&after, "elective_surgery"));
+    assert!(near(a.0, b.0), "capacity {} -> {}", b.0, a.0);
+    for id in ["walton-centre", "liverpool-heart-and-chest", "clatterbridge-cancer-centre"] {
+        let (x, y) = (
+            &base.providers.iter().find(|p| p.id == id).expect("there").services["elective_surgery"],
+            &after.providers.iter().find(|p| p.id == id).expect("there").services["elective_surgery"],
+        );
+        assert_eq!(x.capacity, y.capacity, "{id} took none of it: {log:?}");
+    }
+    // It went to one general unit, and the scenario still holds together.
+    let gained: Vec<&str> = after
+        .providers
+        .iter()
+        .zip(&base.providers)
+        .filter(|(x, y)| {
+            x.id != "liverpool-university"
+                && x.services.get("elective_surgery").map(|o| o.capacity)
+                    != y.services.get("elective_surgery").map(|o| o.capacity)
+        })
+        .map(|(x, _)| x.id.as_str())
+        .collect();
+    assert_eq!(gained.len(), 1, "{log:?}");
+    assert!(specialist(&after, gained[0]).is_none(), "{}", gained[0]);
+    after.validate().expect("still valid");
+}

@@ -19,8 +19,10 @@
 //!   staff and list stay with the trust. Closing a trust's last unit of a
 //!   service moves the unit to the nearest other provider (straight-line
 //!   distance from the closed site to that provider's nearest site offering
-//!   the service) that offers it at the same level or higher and is not
-//!   closing it too: all its capacity and waiting list, its share of each
+//!   the service) that offers it at the same level or higher as a general
+//!   unit (never a specialist unit, which takes only its specialty; a
+//!   specialist unit closed joins that general unit, as its specialty's
+//!   referrals do) and is not closing it too: all its capacity and waiting list, its share of each
 //!   staff group (by the staff hours its capacity needs), of the shared beds
 //!   (by the bed-days its capacity needs) and of fixed costs (by the tariff
 //!   value of its capacity; the receiver takes `1 − failure.closure_saving`
@@ -34,7 +36,8 @@
 //!   move one there.
 //! - **Moving** a trust's only unit of a service to another site moves all
 //!   of it (as a closure, to the named site's provider rather than the
-//!   nearest); within one trust it only changes the site.
+//!   nearest; a specialist unit stays one); within one trust it only
+//!   changes the site.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -405,14 +408,20 @@ fn apply(s: &mut Scenario, change: &Change, leaving: &BTreeSet<(usize, String)>)
 }
 
 /// The nearest other provider offering `service` at `at`'s provider's level
-/// or higher and not losing it in this configuration.
+/// or higher as a general unit (a specialist unit takes only its specialty,
+/// so capacity moved into it would be lost to the rest) and not losing it
+/// in this configuration.
 fn receiver(s: &Scenario, at: Place, service: &str, leaving: &BTreeSet<(usize, String)>) -> Result<usize, String> {
     let from = position(s, at);
     let level = s.providers[at.provider].services[service].capability;
     let mut best: Option<(f64, usize)> = None;
     for (q, p) in s.providers.iter().enumerate() {
         let Some(offer) = p.services.get(service) else { continue };
-        if q == at.provider || offer.capability < level || leaving.contains(&(q, service.to_owned())) {
+        if q == at.provider
+            || offer.capability < level
+            || !offer.is_general()
+            || leaving.contains(&(q, service.to_owned()))
+        {
             continue;
         }
         let places: Vec<Position> = if p.sites.is_empty() {
