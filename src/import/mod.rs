@@ -801,8 +801,12 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             .map(|(i, (c, p))| (i, counted(i, c), p.specialist))
             .collect();
         let total: f64 = units.iter().filter_map(|u| u.1).sum();
-        for (i, share) in lists::specialty_shares(&units) {
+        let shares = lists::specialty_shares(&units);
+        for (&i, &share) in &shares {
             let written = round_to(share, 4);
+            if written <= 0.0 {
+                continue;
+            }
             plan_providers[i].specialty.insert(SPECIALTY_SERVICE, written);
             specialty_from.insert(
                 i,
@@ -822,9 +826,12 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
                      unit",
                     plan_providers[*i].id,
                     providers[*i].code,
-                    match n {
-                        None => "no admitted pathways completed in the RTT file".to_owned(),
-                        Some(_) => "no general unit in the RTT file to share the area's referrals with".to_owned(),
+                    match (n, shares.get(i)) {
+                        (None, _) => "no admitted pathways completed in the RTT file".to_owned(),
+                        (Some(_), Some(share)) =>
+                            format!("a share of the area's referrals ({share:.6}) that rounds to 0"),
+                        (Some(_), None) =>
+                            "no general unit in the RTT file to share the area's referrals with".to_owned(),
                     }
                 ));
             }
