@@ -425,6 +425,18 @@ fn town(id: &str, x: f64, population: f64, district: &str, rurality: &str, minut
            "rurality": rurality, "age_mix": {"children": 0.0, "adults": 1.0, "older": 0.0}, "minutes": minutes})
 }
 
+/// The coverage tests' three towns: a (100,000, urban) and b (50,000,
+/// rural) in district d1, c (25,000, rural) in d2, with the listed road
+/// minutes to `t` and `f` of each.
+fn three_towns(minutes: [(f64, f64); 3]) -> Value {
+    let at = |i: usize| json!({"t": minutes[i].0, "f": minutes[i].1});
+    json!([
+        town("a", 0.0, 100_000.0, "d1", "urban", at(0)),
+        town("b", 10.0, 50_000.0, "d1", "rural", at(1)),
+        town("c", 20.0, 25_000.0, "d2", "rural", at(2))
+    ])
+}
+
 /// Coverage counts residents, not patients, by the road minutes to the
 /// quickest open site offering a service. Towns of 100,000, 50,000 and
 /// 25,000 listed at 20, 45 and 90 minutes from trust `t`'s only site and
@@ -437,11 +449,7 @@ fn coverage_is_the_share_of_residents_within_30_and_60_minutes_of_a_service() {
         let mut v = frozen(json!({
             "name": "coverage",
             "time": {"horizon_weeks": 20, "warmup_weeks": 2},
-            "localities": [
-                town("a", 0.0, 100_000.0, "d1", "urban", json!({"t": 20.0, "f": 100.0})),
-                town("b", 10.0, 50_000.0, "d1", "rural", json!({"t": 45.0, "f": 100.0})),
-                town("c", 20.0, 25_000.0, "d2", "rural", json!({"t": 90.0, "f": 100.0}))
-            ],
+            "localities": three_towns([(20.0, 100.0), (45.0, 100.0), (90.0, 100.0)]),
             "services": {"ae": emergency(10.0), "other": emergency(10.0)},
             "providers": [
                 {"id": "t", "kind": "dgh", "position": {"x": 0.0, "y": 0.0},
@@ -484,11 +492,7 @@ fn coverage_of_the_complex_level_counts_only_its_units() {
     let mut v = frozen(json!({
         "name": "coverage by level",
         "time": {"horizon_weeks": 20, "warmup_weeks": 2},
-        "localities": [
-            town("a", 0.0, 100_000.0, "d1", "urban", json!({"t": 20.0, "f": 50.0})),
-            town("b", 10.0, 50_000.0, "d1", "rural", json!({"t": 45.0, "f": 100.0})),
-            town("c", 20.0, 25_000.0, "d2", "rural", json!({"t": 90.0, "f": 25.0}))
-        ],
+        "localities": three_towns([(20.0, 50.0), (45.0, 100.0), (90.0, 25.0)]),
         "services": {"ae": emergency(10.0), "other": emergency(10.0)},
         "providers": [
             {"id": "t", "kind": "dgh", "position": {"x": 0.0, "y": 0.0},

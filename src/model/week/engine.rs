@@ -888,19 +888,18 @@ impl Simulation {
             mass -= share;
             left -= take;
             if take > 0 {
-                let risk_of = u16::try_from(s.0).expect("at most MAX_SERVICES services (checked on load)");
-                let cohort = Cohort {
-                    arrival: self.week as i32,
-                    locality: l,
-                    case: Case::of_level(k),
-                    risk_of,
-                    before: 0,
-                    count: take,
-                };
+                let cohort = self.referred(l, Case::of_level(k), s, take);
                 self.deliver(Some(p), s, cohort);
             }
         }
         left
+    }
+
+    /// `count` patients from `l` referred this week, needing `case` and
+    /// carrying the baseline risk of service `risk_of`.
+    fn referred(&self, l: LocalityId, case: Case, risk_of: ServiceId, count: u32) -> Cohort {
+        let risk_of = u16::try_from(risk_of.0).expect("at most MAX_SERVICES services (checked on load)");
+        Cohort { arrival: self.week as i32, locality: l, case, risk_of, before: 0, count }
     }
 
     /// Splits `n` referrals between the network's pathway and patient choice
@@ -911,8 +910,7 @@ impl Simulation {
         if n == 0 {
             return;
         }
-        let risk_of = u16::try_from(risk_of.0).expect("at most MAX_SERVICES services (checked on load)");
-        let cohort = Cohort { arrival: self.week as i32, locality: l, case, risk_of, before: 0, count: 0 };
+        let cohort = self.referred(l, case, risk_of, 0);
         // Patients' welfare where patients could choose: the log-sum of their
         // choice set when they choose, the utility of where they are sent
         // when the network routes them.
