@@ -25,6 +25,8 @@ TABLES = {
         ("transfer minutes", "transfers.neonatal.mean_minutes", 1, 1),
         ("in-utero transfers a year", "transfers.neonatal.ahead.patients", 0.1, 0),
         ("in-utero minutes", "transfers.neonatal.ahead.mean_minutes", 1, 1),
+        ("intrapartum transfers a year", "transfers.maternity.during_care.patients", 0.1, 0),
+        ("intrapartum minutes", "transfers.maternity.during_care.mean_minutes", 1, 1),
         ("maternity unmet (%)", "access.by_service.maternity.unmet", 100, 2),
         ("maternity units below 2,000 births", "volume.maternity.below_minimum", 1, 1),
         ("system cost £m/yr", "finance.system_cost_per_year", 1e-6, 1),
@@ -35,6 +37,10 @@ TABLES = {
         ("emergency adverse per 1,000", "outcomes.by_service.emergency_medicine.adverse_rate", 1000, 2),
         ("maternity p95 minutes", "access.by_service.maternity.p95_minutes", 1, 1),
         ("maternity adverse per 1,000", "outcomes.by_service.maternity.adverse_rate", 1000, 2),
+        ("within 30 min of an obstetric unit (%)", "coverage.maternity.complex_level.within_30_minutes.overall", 100, 1),
+        ("intrapartum transfers a year", "transfers.maternity.during_care.patients", 0.1, 0),
+        ("intrapartum minutes", "transfers.maternity.during_care.mean_minutes", 1, 1),
+        ("maternity unmet (%)", "access.by_service.maternity.unmet", 100, 2),
         ("maternity units below 2,000 births", "volume.maternity.below_minimum", 1, 1),
         ("system cost £m/yr", "finance.system_cost_per_year", 1e-6, 1),
     ],
@@ -67,7 +73,12 @@ def table(directory, columns):
             against = point.get("against_current", {}).get(arm, {}).get("metrics", {})
             cells = []
             for _, key, scale, digits in columns:
-                cell = f"{means[key]['mean'] * scale:.{digits}f}"
+                mean = (means.get(key) or {}).get("mean")
+                if mean is None:
+                    # A measure with no value in any run (minutes of transfers none made).
+                    cells.append("—")
+                    continue
+                cell = f"{mean * scale:.{digits}f}"
                 if name != "current":
                     cell += f" ({difference(against.get(key), scale, digits)})"
                 cells.append(cell)

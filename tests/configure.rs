@@ -125,10 +125,11 @@ fn changes_that_cannot_be_made_are_refused_and_nothing_is_written() {
             &["--close", "RBL20:maternity"],
             "`RBL20` (wirral-university-teaching) does not offer `maternity`",
         ),
-        // With Arrowe Park's unit made local, Liverpool Women's is the only neonatal intensive care unit.
+        // With Liverpool Women's closing, Arrowe Park's would be the only neonatal intensive care
+        // unit: lowering it leaves none to take its babies.
         (
             "builtin:cheshire-merseyside",
-            &["--close", "liverpool-womens:neonatal", "--open", "RBL14:neonatal:lnu"],
+            &["--open", "RBL14:neonatal:routine", "--close", "liverpool-womens:neonatal"],
             "last unit of `neonatal` at level complex",
         ),
         (
@@ -421,4 +422,62 @@ fn a_closed_unit_never_goes_into_a_specialist_unit() {
     assert_eq!(gained.len(), 1, "{log:?}");
     assert!(specialist(&after, gained[0]).is_none(), "{}", gained[0]);
     after.validate().expect("still valid");
+}
+
+#[test]
+fn lowering_a_unit_moves_the_part_its_moving_patients_need_to_the_nearest_unit_of_the_old_level() {
+    let base = builtin("cheshire-merseyside").expect("built in");
+    let v = &base.services["maternity"];
+    let part = v.complex_share + (1.0 - v.complex_share) * v.transfers.routine_share;
+    assert!(part > 0.3, "complex births and intrapartum transfers: {part}");
+    let lower = Change::Open {
+        place: "east-cheshire".into(),
+        service: "maternity".into(),
+        level: Some(model::scenario::Capability::Routine),
+    };
+    let (after, log) = configure(&base, std::slice::from_ref(&lower)).expect("valid");
+    let (b, a) = (totals(&base, "maternity"), totals(&after, "maternity"));
+    assert!(near(a.0, b.0), "capacity {} -> {}", b.0, a.0);
+    for g in 0..4 {
+        assert!(near(a.2[g], b.2[g]) && near(a.3[g], b.3[g]), "staff group {g}");
+    }
+    assert!(near(a.4, b.4), "beds {} -> {}", b.4, a.4);
+    let find = |s: &Scenario, id: &str| s.providers.iter().position(|p| p.id == id).expect("there");
+    let east = find(&base, "east-cheshire");
+    let was = base.providers[east].services["maternity"].capacity;
+    let now = &after.providers[east].services["maternity"];
+    assert_eq!(now.capability, model::scenario::Capability::Routine);
+    assert!(near(now.capacity, was * (1.0 - part)), "{} of {was}", now.capacity);
+    // The receiver is the one unit whose capacity grew, by the part, at the complex level.
+    let grew: Vec<usize> = (0..base.providers.len())
+        .filter(|&q| q != east)
+        .filter(|&q| {
+            after.providers[q].services.get("maternity").map(|o| o.capacity)
+                != base.providers[q].services.get("maternity").map(|o| o.capacity)
+        })
+        .collect();
+    assert_eq!(grew.len(), 1, "{grew:?}");
+    let to = &after.providers[grew[0]].services["maternity"];
+    assert_eq!(to.capability, model::scenario::Capability::Complex);
+    assert!(near(to.capacity - base.providers[grew[0]].services["maternity"].capacity, was * part));
+    assert!(
+        log[0].contains("moves 33.") || log[0].contains(&format!("moves {:.1}% of itself", part * 100.0)),
+        "{log:?}"
+    );
+    // Lowering two units together: neither receives the other's complex births.
+    let both = [
+        lower,
+        Change::Open {
+            place: "mid-cheshire".into(),
+            service: "maternity".into(),
+            level: Some(model::scenario::Capability::Routine),
+        },
+    ];
+    let (after, _) = configure(&base, &both).expect("valid");
+    for id in ["east-cheshire", "mid-cheshire"] {
+        let q = find(&base, id);
+        let (was, now) =
+            (base.providers[q].services["maternity"].capacity, after.providers[q].services["maternity"].capacity);
+        assert!(near(now, was * (1.0 - part)), "{id}: {now} of {was}");
+    }
 }

@@ -3,7 +3,9 @@
 //! only a local neonatal unit) is moved to the nearest unit of the complex
 //! level, counted, and carries the transfer's odds of harm; one recognised
 //! in time is taken past that unit (an in-utero transfer), counted with the
-//! same road and no transfer odds.
+//! same road and no transfer odds; and a routine case may be moved during
+//! care from a unit of the routine level (an intrapartum transfer from a
+//! midwife-led unit), counted with the same road, keeping the routine risk.
 
 use crate::common::{adults, frozen, run, run_conserving, scenario};
 use ccsim::model::scenario::Rurality;
@@ -20,6 +22,12 @@ const COMPLEX_RISK: f64 = 0.05;
 /// the babies need intensive care; `unplanned` of those are born in the
 /// town's unit. `local` is the local unit's level.
 fn world(unplanned: f64, local: &str) -> Value {
+    world_moving(unplanned, local, 0.0)
+}
+
+/// The same, with `routine_share` of the routine cases beginning care at a
+/// unit of the routine level moved during it.
+fn world_moving(unplanned: f64, local: &str, routine_share: f64) -> Value {
     frozen(json!({
         "name": "transfers",
         "time": {"warmup_weeks": 0, "horizon_weeks": 260},
@@ -31,7 +39,7 @@ fn world(unplanned: f64, local: &str) -> Value {
             "complex_share": 0.5,
             "tariff": 1000.0,
             "baseline_risk": {"routine": 0.01, "complex": COMPLEX_RISK},
-            "transfers": {"unplanned_share": unplanned, "risk_odds": ODDS}
+            "transfers": {"unplanned_share": unplanned, "risk_odds": ODDS, "routine_share": routine_share}
         }},
         "providers": [
             {"id": "local", "kind": "dgh", "position": {"x": 1.0, "y": 0.0},
@@ -137,4 +145,57 @@ fn transfers_of_an_elective_service_are_refused() {
     let s: ccsim::model::Scenario = serde_json::from_value(v).expect("parses");
     let problems = s.validate().expect_err("elective transfers refused");
     assert!(problems.iter().any(|p| p.path == "services.neonatal.transfers.unplanned_share"), "{problems:?}");
+}
+
+/// Routine risk in these tests.
+const ROUTINE_RISK: f64 = 0.01;
+
+#[test]
+fn a_routine_case_moved_during_care_from_a_routine_unit_is_counted_and_keeps_its_risk() {
+    let s = scenario(world_moving(0.0, "routine", 0.22));
+    run_conserving(&s, 4, "moved during care");
+    let out = run(&s, 4);
+    let d = &out.summary.transfers["neonatal"].during_care;
+    // Every routine case begins at the local unit (the other is beyond the choice radius).
+    let local = &out.providers.iter().find(|p| p.id == "local").expect("local").services["neonatal"];
+    assert!(d.began_at_routine_level > 4000, "enough routine cases: {}", d.began_at_routine_level);
+    assert_eq!(local.treated, d.began_at_routine_level - d.patients, "the local unit treats those who stay");
+    let share = d.share.expect("cases began there");
+    let se = (0.22 * 0.78 / d.began_at_routine_level as f64).sqrt();
+    assert!((share - 0.22).abs() < 4.0 * se, "moved share {share}, expected 0.22 ± {}", 4.0 * se);
+    // All treated at the intensive care unit, with the road between the units.
+    assert_eq!(d.treated, d.patients);
+    let minutes = TravelTimes::default().minutes(Rurality::Urban, 79.0);
+    let mean = d.mean_minutes.expect("moves have a distance");
+    assert!((mean - minutes).abs() < 1e-9, "mean minutes {mean}, the model's {minutes}");
+    // Their harm is the routine risk, not the transfer's odds (3 × would be 0.029).
+    let (p, n) = (ROUTINE_RISK, d.treated as f64);
+    let rate = d.adverse_rate.expect("some treated");
+    assert!((rate - p).abs() < 4.0 * (p * (1.0 - p) / n).sqrt(), "adverse rate {rate}, expected {p}");
+    // Nothing else moves: complex cases are planned, so none is transferred after presenting.
+    assert_eq!(out.summary.transfers["neonatal"].between_levels, 0);
+}
+
+#[test]
+fn nobody_is_moved_during_care_from_a_unit_of_the_complex_level_or_at_a_share_of_0() {
+    let out = run(&scenario(world_moving(0.0, "complex", 0.22)), 4);
+    let d = &out.summary.transfers["neonatal"].during_care;
+    assert_eq!((d.began_at_routine_level, d.patients), (0, 0));
+    assert!(d.share.is_none() && d.mean_minutes.is_none());
+    let out = run(&scenario(world_moving(0.3, "routine", 0.0)), 4);
+    let d = &out.summary.transfers["neonatal"].during_care;
+    assert_eq!(d.patients, 0, "no share, no moves");
+}
+
+#[test]
+fn moving_routine_cases_of_an_elective_service_or_at_a_share_out_of_range_is_refused() {
+    let refused = |v: Value, why: &str| {
+        let s: ccsim::model::Scenario = serde_json::from_value(v).expect("parses");
+        let problems = s.validate().expect_err(why);
+        assert!(problems.iter().any(|p| p.path == "services.neonatal.transfers.routine_share"), "{why}: {problems:?}");
+    };
+    let mut v = world_moving(0.0, "routine", 0.2);
+    v["services"]["neonatal"]["urgency"] = json!("elective");
+    refused(v, "an elective service");
+    refused(world_moving(0.0, "routine", 1.5), "a share above 1");
 }

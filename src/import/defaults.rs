@@ -54,6 +54,7 @@ fn seven() -> Value {
             "baseline_risk": {"routine": 0.004, "complex": 0.025},
             "min_safe_volume": 2000,
             "min_safe_volume_routine": 0,
+            "transfers": {"routine_share": 0.219},
             "episodes_per_wte": {"midwifery": 28}
         },
         "gynaecology": {

@@ -376,17 +376,20 @@ fn run_page(r: &RunOutput) -> Result<String, String> {
             "<h2>Transfers</h2>\n<p>Complex cases that first presented at a unit of the routine level and were \
              transferred to the nearest open unit of the complex level, with the road between the two units and the \
              harm among those transferred; complex cases recognised in time and taken past a nearest unit of the \
-             routine level (for neonatal care, in-utero transfers), with the road from that unit; and emergency \
-             patients moved on from a full unit (for room).</p>\n\
+             routine level (for neonatal care, in-utero transfers), with the road from that unit; routine cases \
+             that began care at a unit of the routine level and were moved during it to the nearest of the complex \
+             level (for maternity, intrapartum transfers from midwife-led units), their share of those who began \
+             there; and emergency patients moved on from a full unit (for room).</p>\n\
              <table><tr><th>service</th><th>complex cases</th><th>transferred</th><th>share</th><th>mean minutes</th>\
              <th>mean km</th><th>adverse rate</th><th>moved ahead</th><th>share</th><th>mean minutes</th>\
-             <th>adverse rate</th><th>for room</th></tr>\n",
+             <th>adverse rate</th><th>moved during care</th><th>share</th><th>mean minutes</th><th>adverse rate</th>\
+             <th>for room</th></tr>\n",
         );
         for (service, t) in &r.summary.transfers {
             let _ = writeln!(
                 b,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
-                 <td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                 <td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(service),
                 t.complex_cases,
                 t.between_levels,
@@ -398,6 +401,10 @@ fn run_page(r: &RunOutput) -> Result<String, String> {
                 pct(t.ahead.share_of_complex, 1),
                 num(t.ahead.mean_minutes, 1),
                 pct(t.ahead.adverse_rate, 1),
+                t.during_care.patients,
+                pct(t.during_care.share, 1),
+                num(t.during_care.mean_minutes, 1),
+                pct(t.during_care.adverse_rate, 1),
                 t.for_room
             );
         }
@@ -795,13 +802,14 @@ fn sweep_page(r: &SweepReport) -> Result<String, String> {
 }
 
 /// Measures a configuration comparison shows, by how their paths end.
-const CONFIGURATION_MEASURES: [&str; 8] = [
+const CONFIGURATION_MEASURES: [&str; 9] = [
     "p95_minutes",
     "within_30_minutes.overall",
     "adverse_rate",
     "unmet",
     "between_levels",
     "ahead.patients",
+    "during_care.patients",
     "below_minimum",
     "system_cost_per_year",
 ];
@@ -827,6 +835,7 @@ fn configurations_section(points: &[PointSummary]) -> String {
         .filter(|k| {
             CONFIGURATION_MEASURES.iter().any(|m| k.ends_with(m))
                 && !k.ends_with("ahead.adverse_rate")
+                && !k.ends_with("during_care.adverse_rate")
                 && !k.contains("by_district")
                 && !k.contains(".urban")
                 && !k.contains(".rural")

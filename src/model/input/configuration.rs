@@ -34,6 +34,14 @@
 //!   patients choose them); with a level, it sets the trust's level. A trust
 //!   that does not offer the service needs a unit's capacity, staff and list:
 //!   move one there.
+//! - **Lowering** a unit from the complex level to the routine sends its
+//!   complex cases, and the routine cases it will move during care
+//!   (`transfers.routine_share`), to other units: the part of the unit they
+//!   need, `complex_share + (1 − complex_share) × routine_share` of its
+//!   capacity and of its shares of staff, beds and fixed costs (as a
+//!   closure moves them, without its list), goes to the nearest unit of the
+//!   complex level that is not closing or being lowered too. Raising a level
+//!   moves nothing.
 //! - **Moving** a trust's only unit of a service to another site moves all
 //!   of it (as a closure, to the named site's provider rather than the
 //!   nearest; a specialist unit stays one); within one trust it only
@@ -41,7 +49,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::scenario::{Capability, Position, ProviderKind, ProviderSpec, Scenario, StartList};
+use super::scenario::{Capability, Position, ProviderKind, ProviderServiceSpec, ProviderSpec, Scenario, StartList};
 
 /// One change to a configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -220,9 +228,23 @@ pub fn configure(base: &Scenario, changes: &[Change]) -> Result<(Scenario, Vec<S
         })
         .map(|(key, _)| key)
         .collect();
+    // Units this configuration lowers to the routine level: none receives
+    // another's complex cases.
+    let lowered: BTreeSet<(usize, String)> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::Open { place, service, level: Some(Capability::Routine) } => {
+                let at = find(&s, place).ok()?;
+                let offer = s.providers[at.provider].services.get(service)?;
+                (offer.capability == Capability::Complex).then(|| (at.provider, service.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    let not_receiving = NotReceiving { leaving, lowered };
     let mut log = Vec::new();
     for c in changes {
-        let line = apply(&mut s, c, &leaving).map_err(|e| format!("{}: {e}", c.flag()))?;
+        let line = apply(&mut s, c, &not_receiving).map_err(|e| format!("{}: {e}", c.flag()))?;
         log.push(format!("{}: {line}", c.flag()));
     }
     s.validate().map_err(|problems| {
@@ -311,7 +333,7 @@ fn name(p: &ProviderSpec, at: Place) -> String {
     }
 }
 
-fn apply(s: &mut Scenario, change: &Change, leaving: &BTreeSet<(usize, String)>) -> Result<String, String> {
+fn apply(s: &mut Scenario, change: &Change, leaving: &NotReceiving) -> Result<String, String> {
     match change {
         Change::Close { place, service } => {
             check_service(s, service)?;
@@ -355,8 +377,22 @@ fn apply(s: &mut Scenario, change: &Change, leaving: &BTreeSet<(usize, String)>)
             }
             let mut line = Vec::new();
             if let Some(l) = relevel {
+                // Lowered, the unit's complex cases and the routine cases it
+                // will move during care go to the nearest unit of the old
+                // level: so does the part of the unit they need.
+                let lowered = (l < offer.capability).then(|| {
+                    let v = &s.services[service];
+                    v.complex_share + (1.0 - v.complex_share) * v.transfers.routine_share
+                });
+                let to = match lowered {
+                    Some(part) if part > 0.0 => Some((receiver(s, at, service, leaving)?, part)),
+                    _ => None,
+                };
                 set_level(s, at.provider, service, l)?;
                 line.push(format!("{}'s `{service}` is now at level {}", s.providers[at.provider].id, level_name(l)));
+                if let Some((to, part)) = to {
+                    line.push(move_part(s, at.provider, service, to, part));
+                }
             }
             if !here {
                 let j = at.site.expect("a provider without sites offers its services at its one place");
@@ -407,11 +443,22 @@ fn apply(s: &mut Scenario, change: &Change, leaving: &BTreeSet<(usize, String)>)
     }
 }
 
+/// Units that take no other's patients in a configuration.
+struct NotReceiving {
+    /// Services their trusts lose (every place offering one closes, or
+    /// moves to another trust).
+    leaving: BTreeSet<(usize, String)>,
+    /// Units lowered from the complex level to the routine: they take no
+    /// complex cases.
+    lowered: BTreeSet<(usize, String)>,
+}
+
 /// The nearest other provider offering `service` at `at`'s provider's level
 /// or higher as a general unit (a specialist unit takes only its specialty,
-/// so capacity moved into it would be lost to the rest) and not losing it
-/// in this configuration.
-fn receiver(s: &Scenario, at: Place, service: &str, leaving: &BTreeSet<(usize, String)>) -> Result<usize, String> {
+/// so capacity moved into it would be lost to the rest), not losing it in
+/// this configuration and, for a unit of the complex level, not lowered
+/// from it.
+fn receiver(s: &Scenario, at: Place, service: &str, not: &NotReceiving) -> Result<usize, String> {
     let from = position(s, at);
     let level = s.providers[at.provider].services[service].capability;
     let mut best: Option<(f64, usize)> = None;
@@ -420,7 +467,8 @@ fn receiver(s: &Scenario, at: Place, service: &str, leaving: &BTreeSet<(usize, S
         if q == at.provider
             || offer.capability < level
             || !offer.is_general()
-            || leaving.contains(&(q, service.to_owned()))
+            || not.leaving.contains(&(q, service.to_owned()))
+            || (level == Capability::Complex && not.lowered.contains(&(q, service.to_owned())))
         {
             continue;
         }
@@ -493,28 +541,44 @@ fn move_unit(s: &mut Scenario, from: usize, service: &str, to: usize) -> Result<
             s.providers[from].id
         ));
     }
+    Ok(move_part(s, from, service, to, 1.0))
+}
+
+/// Moves the part `part` (in (0, 1]) of provider `from`'s unit of
+/// `service` — that share of its capacity and of its share of each staff
+/// group, the beds and fixed costs — to provider `to`; all of it (`part`
+/// 1) takes the unit, its waiting list and its sites with it.
+fn move_part(s: &mut Scenario, from: usize, service: &str, to: usize, part: f64) -> String {
     let units = loads(s, from);
     let k = units.iter().position(|(id, _)| id == service).expect("offered");
     let loads: Vec<UnitLoad> = units.iter().map(|(_, l)| *l).collect();
     let share = unit_shares(&loads, k);
     let saving = s.failure.closure_saving;
+    let whole = part >= 1.0;
 
     let donor = &mut s.providers[from];
-    let offer = donor.services.remove(service).expect("offered");
-    for x in &mut donor.sites {
-        x.services.retain(|v| v != service);
-    }
+    let offer = if whole {
+        for x in &mut donor.sites {
+            x.services.retain(|v| v != service);
+        }
+        donor.services.remove(service).expect("offered")
+    } else {
+        let mine = donor.services.get_mut(service).expect("offered");
+        let moved = mine.capacity * part;
+        mine.capacity -= moved;
+        ProviderServiceSpec { capacity: moved, waiting_list: None, ..*mine }
+    };
     let mut staff = [(0.0, 0.0); 4];
     for (g, st) in donor.staff.by_group_mut().into_iter().enumerate() {
-        let (in_post, funded) = (st.in_post * share.staff[g], st.establishment() * share.staff[g]);
+        let (in_post, funded) = (st.in_post * share.staff[g] * part, st.establishment() * share.staff[g] * part);
         st.in_post -= in_post;
         st.establishment = st.establishment.map(|e| e - funded);
         staff[g] = (in_post, funded);
     }
-    let fixed = donor.fixed_cost * share.fixed;
+    let fixed = donor.fixed_cost * share.fixed * part;
     donor.fixed_cost -= fixed;
     let beds = match (donor.beds, s.providers[to].beds) {
-        (Some(b), Some(_)) => b * share.beds,
+        (Some(b), Some(_)) => b * share.beds * part,
         _ => 0.0,
     };
     if let Some(b) = s.providers[from].beds.as_mut() {
@@ -547,18 +611,19 @@ fn move_unit(s: &mut Scenario, from: usize, service: &str, to: usize) -> Result<
             receiver.services.insert(service.to_owned(), offer);
         }
     }
-    if s.network.hubs.get(service) == Some(&from_id) {
+    if whole && s.network.hubs.get(service) == Some(&from_id) {
         s.network.hubs.insert(service.to_owned(), to_id.clone());
     }
-    Ok(format!(
-        "{from_id}'s unit moves to {to_id}: capacity {:.1}, {} on the list, {:.1} WTE, {:.1} beds, fixed costs £{:.0} a week ({:.0}% saved)",
+    format!(
+        "{from_id}'s unit {} to {to_id}: capacity {:.1}, {} on the list, {:.1} WTE, {:.1} beds, fixed costs £{:.0} a week ({:.0}% saved)",
+        if whole { "moves".to_owned() } else { format!("moves {:.1}% of itself", part * 100.0) },
         offer.capacity,
         offer.waiting_list.map_or(0, |l| l.patients),
         staff.iter().map(|x| x.0).sum::<f64>(),
         beds,
         fixed,
         saving * 100.0
-    ))
+    )
 }
 
 /// Two start lists as one: sizes add, shares are weighted by size.

@@ -493,11 +493,18 @@ pub struct Transfers {
     /// Odds ratio of an adverse outcome for a transferred case against one
     /// treated where it first presented. Default 1.
     pub risk_odds: f64,
+    /// Share of routine cases beginning care at a unit of the routine level
+    /// that are moved during it to the nearest open unit of the complex
+    /// level (maternity: intrapartum transfers from midwife-led units). They
+    /// keep the routine risk and carry no `risk_odds`: the evidence compares
+    /// births by planned place, transfers included. Default 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub routine_share: f64,
 }
 
 impl Default for Transfers {
     fn default() -> Self {
-        Transfers { unplanned_share: 0.0, risk_odds: 1.0 }
+        Transfers { unplanned_share: 0.0, risk_odds: 1.0, routine_share: 0.0 }
     }
 }
 
@@ -1168,6 +1175,16 @@ impl Scenario {
             check_range(p, &at("growth"), s.growth, -0.1, 0.1);
             check_range(p, &at("transfers.unplanned_share"), s.transfers.unplanned_share, 0.0, 1.0);
             check_range(p, &at("transfers.risk_odds"), s.transfers.risk_odds, 1e-3, 1e3);
+            check_range(p, &at("transfers.routine_share"), s.transfers.routine_share, 0.0, 1.0);
+            if s.urgency == Urgency::Elective && s.transfers.routine_share > 0.0 {
+                p.push(Problem::new(
+                    at("transfers.routine_share"),
+                    format!(
+                        "expected 0 for an elective service (its patients are treated where they are listed), found {}",
+                        s.transfers.routine_share
+                    ),
+                ));
+            }
             check_range(p, &at("travel_risk.odds_per_km"), s.travel_risk.odds_per_km, 0.8, 1.25);
             check_range(p, &at("travel_risk.reference_km"), s.travel_risk.reference_km, 0.0, 100.0);
             if s.urgency == Urgency::Elective && s.travel_risk.odds_per_km != 1.0 {

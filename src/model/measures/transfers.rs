@@ -24,6 +24,11 @@ pub struct TransferTally {
     pub routes: BTreeMap<(ProviderId, ProviderId), (u64, f64)>,
     /// Of them, moved ahead of presenting ([`crate::model::queue::Case::Ahead`]).
     pub ahead: Moves,
+    /// Routine cases that began care at a unit of the routine level.
+    pub routine_at_routine_level: u64,
+    /// Of them, moved during care to a unit of the complex level
+    /// ([`crate::model::queue::Case::RoutineMoved`]).
+    pub during_care: Moves,
 }
 
 /// Patients moved from one unit to another, as they happen.
@@ -111,6 +116,33 @@ pub struct Transfers {
     /// level (for neonatal care, in-utero transfers).
     #[serde(default)]
     pub ahead: Moved,
+    /// Routine cases that began care at a unit of the routine level and
+    /// were moved during it to the nearest of the complex level (for
+    /// maternity, intrapartum transfers from midwife-led units).
+    #[serde(default)]
+    pub during_care: DuringCare,
+}
+
+/// Routine cases moved during care from a unit of the routine level to one
+/// of the complex level, over the measured window.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DuringCare {
+    /// Routine cases that began care at a unit of the routine level.
+    pub began_at_routine_level: u64,
+    /// Of them, moved.
+    pub patients: u64,
+    /// Their share of those who began there (`null` with none).
+    pub share: Option<f64>,
+    /// Mean road minutes from the unit they left to the one they went to (`null` with none moved).
+    pub mean_minutes: Option<f64>,
+    /// Mean road km, the same.
+    pub mean_km: Option<f64>,
+    /// Those treated in the region.
+    pub treated: u64,
+    /// Adverse outcomes among them.
+    pub adverse: u64,
+    /// Their rate (`null` with none treated).
+    pub adverse_rate: Option<f64>,
 }
 
 /// Patients moved from one unit to another (complex cases moved ahead of
@@ -147,12 +179,16 @@ pub struct Route {
     pub mean_minutes: f64,
 }
 
-/// Every service whose complex cases may present at the routine level, from
-/// its tally and its diversions (`for_room[s]`).
+/// Every service whose cases may move between levels (complex cases
+/// presenting at the routine level, or routine cases moved during care),
+/// from its tally and its diversions (`for_room[s]`).
 pub fn summary(world: &World, tallies: &[TransferTally], for_room: &[u64]) -> BTreeMap<String, Transfers> {
     world
         .service_ids()
-        .filter(|s| world.services[s.index()].unplanned_share > 0.0)
+        .filter(|s| {
+            let svc = &world.services[s.index()];
+            svc.unplanned_share > 0.0 || svc.routine_transfer_share > 0.0
+        })
         .map(|s: ServiceId| {
             let t = &tallies[s.index()];
             let routes = t
@@ -178,6 +214,19 @@ pub fn summary(world: &World, tallies: &[TransferTally], for_room: &[u64]) -> BT
                 for_room: for_room[s.index()],
                 routes,
                 ahead: t.ahead.summary(t.complex),
+                during_care: {
+                    let m = t.during_care.summary(t.routine_at_routine_level);
+                    DuringCare {
+                        began_at_routine_level: t.routine_at_routine_level,
+                        patients: m.patients,
+                        share: m.share_of_complex,
+                        mean_minutes: m.mean_minutes,
+                        mean_km: m.mean_km,
+                        treated: m.treated,
+                        adverse: m.adverse,
+                        adverse_rate: m.adverse_rate,
+                    }
+                },
             };
             (world.services[s.index()].id.clone(), summary)
         })

@@ -811,6 +811,7 @@ impl Simulation {
             for s in self.world.service_ids() {
                 let svc = &self.world.services[s.index()];
                 let unplanned_share = svc.unplanned_share;
+                let moves_between_levels = unplanned_share > 0.0 || svc.routine_transfer_share > 0.0;
                 let multiplier = self.demand_multiplier[l.index() * ns + s.index()] * self.rate_growth[s.index()];
                 // One stream for this locality, service and week: every
                 // referral is drawn before anything is routed, so however
@@ -853,15 +854,15 @@ impl Simulation {
                         self.route(l, c, 0, Case::Routine, substituted, s);
                     }
                     let n = self.send_to_specialists(l, s, k, n - substituted);
+                    if measuring && k == 1 && moves_between_levels {
+                        self.metrics.transfers[s.index()].complex += u64::from(n);
+                    }
                     if k == 0 || unplanned_share == 0.0 {
                         self.route(l, s, k, Case::of_level(k), n, s);
                         continue;
                     }
                     // Complex cases not recognised in time go where a routine case would.
                     let unplanned = binomial(self.rng.current(), n, unplanned_share);
-                    if measuring {
-                        self.metrics.transfers[s.index()].complex += u64::from(n);
-                    }
                     self.route(l, s, 0, Case::Complex, unplanned, s);
                     self.route(l, s, 1, Case::Complex, n - unplanned, s);
                 }
@@ -1013,7 +1014,7 @@ impl Simulation {
     /// Hands patients to a provider's unit; with no provider they leave the
     /// region. Complex emergency cases at a unit of the routine level are
     /// transferred.
-    fn deliver(&mut self, p: Option<ProviderId>, s: ServiceId, c: Cohort) {
+    fn deliver(&mut self, p: Option<ProviderId>, s: ServiceId, mut c: Cohort) {
         if c.count == 0 {
             return;
         }
@@ -1021,14 +1022,25 @@ impl Simulation {
             self.leave_region(s, c);
             return;
         };
-        let elective = self.world.services[s.index()].is_elective();
-        let unit = self.providers[p.index()].units[s.index()]
-            .as_mut()
-            .expect("routing only picks providers offering the service");
-        if c.case == Case::Complex && unit.capability == Capability::Routine {
-            self.transfer(p, s, c);
-            return;
+        let svc = &self.world.services[s.index()];
+        let (elective, moving_share) = (svc.is_elective(), svc.routine_transfer_share);
+        let capability = self.providers[p.index()].units[s.index()]
+            .as_ref()
+            .expect("routing only picks providers offering the service")
+            .capability;
+        if capability == Capability::Routine {
+            if c.case == Case::Complex {
+                self.transfer(p, s, c);
+                return;
+            }
+            if c.case == Case::Routine && moving_share > 0.0 {
+                c = self.move_during_care(p, s, c, moving_share);
+                if c.count == 0 {
+                    return;
+                }
+            }
         }
+        let unit = self.providers[p.index()].units[s.index()].as_mut().expect("offered");
         unit.interval_arrivals += u64::from(c.count);
         if elective {
             let queue = &mut unit.queue;
@@ -1066,6 +1078,37 @@ impl Simulation {
             self.metrics.transfers[s.index()].record(from, to, c.count, minutes, geo.circuity * straight);
         }
         self.deliver(Some(to), s, Cohort { case: Case::Transferred, ..c });
+    }
+
+    /// Routine cases beginning care at `at`, a unit of the routine level:
+    /// the share `share` of them are moved during care to the nearest open
+    /// unit of the complex level (out of the region when there is none),
+    /// counted with the road between the two units; returns those who stay.
+    /// A draw from the stream routing them.
+    fn move_during_care(&mut self, at: ProviderId, s: ServiceId, c: Cohort, share: f64) -> Cohort {
+        let moved = binomial(self.rng.current(), c.count, share);
+        let measuring = self.measuring();
+        if measuring {
+            self.metrics.transfers[s.index()].routine_at_routine_level += u64::from(c.count);
+        }
+        if moved == 0 {
+            return c;
+        }
+        let going = Cohort { count: moved, case: Case::RoutineMoved, ..c };
+        let place = self.world.place_of(c.locality, at, s);
+        match self.catchments.transfer_to(&self.world, &self.snapshot, at, place, s) {
+            Some((to, straight)) => {
+                if measuring {
+                    let geo = &self.world.geography;
+                    let rurality = self.world.localities[c.locality.index()].rurality;
+                    let minutes = geo.travel_time.minutes(rurality, straight);
+                    self.metrics.transfers[s.index()].during_care.record(moved, minutes, geo.circuity * straight);
+                }
+                self.deliver(Some(to), s, going);
+            }
+            None => self.leave_region(s, going),
+        }
+        Cohort { count: c.count - moved, ..c }
     }
 
     fn leave_region(&mut self, s: ServiceId, c: Cohort) {
@@ -1263,6 +1306,8 @@ impl Simulation {
                 self.metrics.transfers[t.service.index()].after.record_treated(t.cohort.count, adverse);
             } else if measuring && t.cohort.case == Case::Ahead {
                 self.metrics.transfers[t.service.index()].ahead.record_treated(t.cohort.count, adverse);
+            } else if measuring && t.cohort.case == Case::RoutineMoved {
+                self.metrics.transfers[t.service.index()].during_care.record_treated(t.cohort.count, adverse);
             }
             let n = u64::from(t.cohort.count);
             self.ledger.treated += n;

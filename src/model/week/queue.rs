@@ -49,6 +49,11 @@ pub enum Case {
     /// (for neonatal care, an in-utero transfer: the mother moved before the
     /// birth). Their odds carry no transfer term.
     Ahead,
+    /// Routine, and moved during care from a unit of the routine level to
+    /// the nearest of the complex level (`transfers.routine_share`; for
+    /// maternity, an intrapartum transfer from a midwife-led unit). They
+    /// keep the routine risk, with no transfer term.
+    RoutineMoved,
 }
 
 impl Case {
@@ -60,7 +65,7 @@ impl Case {
     /// The level of care it needs: 0 routine, 1 complex.
     #[inline]
     pub fn level(self) -> usize {
-        usize::from(self != Case::Routine)
+        usize::from(!matches!(self, Case::Routine | Case::RoutineMoved))
     }
 }
 

@@ -143,6 +143,9 @@ pub struct Service {
     pub unplanned_share: f64,
     /// Log odds ratio of an adverse outcome for a case transferred between levels.
     pub transfer_log_odds: f64,
+    /// Share of routine cases at a unit of the routine level moved during
+    /// care to one of the complex level (`transfers.routine_share`).
+    pub routine_transfer_share: f64,
     /// Log odds ratio of harm per straight-line km of a complex case's journey (0: none).
     pub travel_log_odds_per_km: f64,
     /// The journey at which the baseline risk holds, straight-line km.
@@ -526,6 +529,7 @@ impl World {
                 urgent_share: v.urgent_share,
                 unplanned_share: v.transfers.unplanned_share,
                 transfer_log_odds: v.transfers.risk_odds.ln(),
+                routine_transfer_share: v.transfers.routine_share,
                 travel_log_odds_per_km: v.travel_risk.odds_per_km.ln(),
                 travel_reference_km: v.travel_risk.reference_km,
                 episodes_per_wte: std::array::from_fn(|g| {
