@@ -1176,15 +1176,6 @@ impl Scenario {
             check_range(p, &at("transfers.unplanned_share"), s.transfers.unplanned_share, 0.0, 1.0);
             check_range(p, &at("transfers.risk_odds"), s.transfers.risk_odds, 1e-3, 1e3);
             check_range(p, &at("transfers.routine_share"), s.transfers.routine_share, 0.0, 1.0);
-            if s.urgency == Urgency::Elective && s.transfers.routine_share > 0.0 {
-                p.push(Problem::new(
-                    at("transfers.routine_share"),
-                    format!(
-                        "expected 0 for an elective service (its patients are treated where they are listed), found {}",
-                        s.transfers.routine_share
-                    ),
-                ));
-            }
             check_range(p, &at("travel_risk.odds_per_km"), s.travel_risk.odds_per_km, 0.8, 1.25);
             check_range(p, &at("travel_risk.reference_km"), s.travel_risk.reference_km, 0.0, 100.0);
             if s.urgency == Urgency::Elective && s.travel_risk.odds_per_km != 1.0 {
@@ -1196,14 +1187,18 @@ impl Scenario {
                     ),
                 ));
             }
-            if s.urgency == Urgency::Elective && s.transfers.unplanned_share > 0.0 {
-                p.push(Problem::new(
-                    at("transfers.unplanned_share"),
-                    format!(
-                        "expected 0 for an elective service (its complex cases are planned), found {}",
-                        s.transfers.unplanned_share
-                    ),
-                ));
+            // An elective service's patients move between levels neither way.
+            let moving = [
+                ("unplanned_share", s.transfers.unplanned_share, "its complex cases are planned"),
+                ("routine_share", s.transfers.routine_share, "its patients are treated where they are listed"),
+            ];
+            for (field, share, why) in moving {
+                if s.urgency == Urgency::Elective && share > 0.0 {
+                    p.push(Problem::new(
+                        at(&format!("transfers.{field}")),
+                        format!("expected 0 for an elective service ({why}), found {share}"),
+                    ));
+                }
             }
         }
     }

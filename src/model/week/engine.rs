@@ -1066,18 +1066,25 @@ impl Simulation {
     /// region when there is none), counting the transfer and the road
     /// between the two units. The unit they leave gives them no episode.
     fn transfer(&mut self, from: ProviderId, s: ServiceId, c: Cohort) {
-        let at = self.world.place_of(c.locality, from, s);
-        let Some((to, straight)) = self.catchments.transfer_to(&self.world, &self.snapshot, from, at, s) else {
+        let Some((to, minutes, km)) = self.complex_unit_from(from, s, c.locality) else {
             self.leave_region(s, c);
             return;
         };
         if self.measuring() {
-            let geo = &self.world.geography;
-            let rurality = self.world.localities[c.locality.index()].rurality;
-            let minutes = geo.travel_time.minutes(rurality, straight);
-            self.metrics.transfers[s.index()].record(from, to, c.count, minutes, geo.circuity * straight);
+            self.metrics.transfers[s.index()].record(from, to, c.count, minutes, km);
         }
         self.deliver(Some(to), s, Cohort { case: Case::Transferred, ..c });
+    }
+
+    /// The nearest open unit of the complex level of `s` to where patients
+    /// from `l` see provider `from`, with the road minutes and km between
+    /// the two (`None`: there is none in the region).
+    fn complex_unit_from(&self, from: ProviderId, s: ServiceId, l: LocalityId) -> Option<(ProviderId, f64, f64)> {
+        let at = self.world.place_of(l, from, s);
+        let (to, straight) = self.catchments.transfer_to(&self.world, &self.snapshot, from, at, s)?;
+        let geo = &self.world.geography;
+        let minutes = geo.travel_time.minutes(self.world.localities[l.index()].rurality, straight);
+        Some((to, minutes, geo.circuity * straight))
     }
 
     /// Routine cases beginning care at `at`, a unit of the routine level:
@@ -1095,14 +1102,10 @@ impl Simulation {
             return c;
         }
         let going = Cohort { count: moved, case: Case::RoutineMoved, ..c };
-        let place = self.world.place_of(c.locality, at, s);
-        match self.catchments.transfer_to(&self.world, &self.snapshot, at, place, s) {
-            Some((to, straight)) => {
+        match self.complex_unit_from(at, s, c.locality) {
+            Some((to, minutes, km)) => {
                 if measuring {
-                    let geo = &self.world.geography;
-                    let rurality = self.world.localities[c.locality.index()].rurality;
-                    let minutes = geo.travel_time.minutes(rurality, straight);
-                    self.metrics.transfers[s.index()].during_care.record(moved, minutes, geo.circuity * straight);
+                    self.metrics.transfers[s.index()].during_care.record(moved, minutes, km);
                 }
                 self.deliver(Some(to), s, going);
             }
