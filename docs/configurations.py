@@ -2,9 +2,9 @@
 
     python3 docs/configurations.py
 
-reads results/configurations/cheshire-merseyside and results/configurations/west-mercia
-(run them first with `ccsim sweep configs/sweeps/configurations-REGION.json --out
-results/configurations/REGION`) and prints one Markdown table each: per configuration and arm
+reads results/configurations/NAME for NAME cheshire-merseyside, west-mercia, subsets and
+subsets-midwife-led (run them first with `ccsim sweep configs/sweeps/configurations-NAME.json
+--out results/configurations/NAME`) and prints one Markdown table each: per configuration and arm
 the mean of each measure, and for a configuration other than `current` its paired difference
 from `current` (same seeds, same arm) with the 95% interval. Needs only the standard library.
 """
@@ -13,6 +13,17 @@ import json
 import sys
 
 ARMS = ["competition", "collaboration"]
+
+SUBSETS = [
+    ("maternity p95 minutes", "access.by_service.maternity.p95_minutes", 1, 1),
+    ("within 30 min (%)", "coverage.maternity.within_30_minutes.overall", 100, 1),
+    ("within 30 min of an obstetric unit (%)", "coverage.maternity.complex_level.within_30_minutes.overall", 100, 1),
+    ("maternity adverse per 1,000", "outcomes.by_service.maternity.adverse_rate", 1000, 2),
+    ("intrapartum transfers a year", "transfers.maternity.during_care.patients", 0.1, 0),
+    ("maternity unmet (%)", "access.by_service.maternity.unmet", 100, 2),
+    ("units below 2,000 births", "volume.maternity.below_minimum", 1, 1),
+    ("system cost £m/yr", "finance.system_cost_per_year", 1e-6, 1),
+]
 
 TABLES = {
     "cheshire-merseyside": [
@@ -44,6 +55,10 @@ TABLES = {
         ("maternity units below 2,000 births", "volume.maternity.below_minimum", 1, 1),
         ("system cost £m/yr", "finance.system_cost_per_year", 1e-6, 1),
     ],
+    # Every way of keeping 3 of Cheshire & Merseyside's 5 smaller obstetric units: the other two
+    # close, or become midwife-led.
+    "subsets": SUBSETS,
+    "subsets-midwife-led": SUBSETS,
 }
 
 
@@ -87,12 +102,12 @@ def table(directory, columns):
 
 
 def main():
-    for region, columns in TABLES.items():
-        directory = f"results/configurations/{region}"
+    for name, columns in TABLES.items():
+        directory = f"results/configurations/{name}"
         try:
             print(table(directory, columns))
         except FileNotFoundError:
-            sys.exit(f"{directory}: no summary.json; run ccsim sweep configs/sweeps/configurations-{region}.json first")
+            sys.exit(f"{directory}: no summary.json; run ccsim sweep configs/sweeps/configurations-{name}.json first")
         print()
 
 

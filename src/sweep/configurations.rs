@@ -79,7 +79,8 @@ pub fn binomial(n: u64, k: u64) -> Option<u64> {
 }
 
 /// Every subset of `keep` of the candidate sites, in lexicographic order of
-/// the sites' positions in the list; each closes the sites it leaves out.
+/// the sites' positions in the list; each closes the sites it leaves out, or
+/// lowers them (`others`).
 fn subsets(spec: &SubsetsSpec) -> Result<Vec<Configuration>, String> {
     let at = "at `configurations.subsets";
     let n = spec.sites.len();
@@ -105,10 +106,8 @@ fn subsets(spec: &SubsetsSpec) -> Result<Vec<Configuration>, String> {
     let mut pick: Vec<usize> = (0..keep).collect();
     loop {
         let kept: Vec<&str> = pick.iter().map(|&i| spec.sites[i].as_str()).collect();
-        let changes = (0..n)
-            .filter(|i| !pick.contains(i))
-            .map(|i| Change::Close { place: spec.sites[i].clone(), service: spec.service.clone() })
-            .collect();
+        let changes =
+            (0..n).filter(|i| !pick.contains(i)).map(|i| spec.others.change(&spec.sites[i], &spec.service)).collect();
         out.push(Configuration {
             name: format!("keep {}", kept.join("+")),
             origin: "configurations.subsets".into(),
@@ -127,10 +126,37 @@ fn subsets(spec: &SubsetsSpec) -> Result<Vec<Configuration>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sweep::spec::ConfigurationSpec;
+    use crate::sweep::spec::{ConfigurationSpec, NotKept};
 
     fn sub(n: usize, keep: u32) -> SubsetsSpec {
-        SubsetsSpec { service: "maternity".into(), sites: (0..n).map(|i| format!("S{i}")).collect(), keep }
+        SubsetsSpec {
+            service: "maternity".into(),
+            sites: (0..n).map(|i| format!("S{i}")).collect(),
+            keep,
+            others: NotKept::Close,
+        }
+    }
+
+    #[test]
+    fn the_places_not_kept_close_or_are_lowered_to_the_routine_level() {
+        let closing =
+            resolve(Some(&ConfigurationsSpec { listed: Vec::new(), subsets: Some(sub(4, 3)) })).expect("valid");
+        assert_eq!(closing[1].changes, vec![Change::close("S3:maternity").expect("valid")]);
+        let lowering = SubsetsSpec { others: NotKept::Lower, ..sub(4, 3) };
+        let all = resolve(Some(&ConfigurationsSpec { listed: Vec::new(), subsets: Some(lowering) })).expect("valid");
+        assert_eq!(all.len(), 5);
+        assert_eq!(all[1].name, "keep S0+S1+S2");
+        assert_eq!(all[1].changes, vec![Change::open("S3:maternity:routine").expect("valid")]);
+        // Read as written in a spec.
+        let spec: SubsetsSpec = serde_json::from_value(serde_json::json!({
+            "service": "maternity", "sites": ["A", "B"], "keep": 1, "others": "lower"
+        }))
+        .expect("parses");
+        assert_eq!(spec.others, NotKept::Lower);
+        let bad = serde_json::from_value::<SubsetsSpec>(serde_json::json!({
+            "service": "maternity", "sites": ["A", "B"], "keep": 1, "others": "merge"
+        }));
+        assert!(bad.unwrap_err().to_string().contains("unknown variant `merge`"));
     }
 
     #[test]

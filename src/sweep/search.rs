@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 
 use super::configurations::{CURRENT, binomial};
 use super::plan::{self, Plan};
-use super::spec::{ArmSpec, ScenarioRef, SweepSpec};
+use super::spec::{ArmSpec, NotKept, ScenarioRef, SweepSpec};
 use super::stats::{Accumulator, Stat, flatten};
 use crate::input;
 use crate::model::Scenario;
@@ -59,6 +59,9 @@ pub struct SearchSpec {
     pub service: String,
     /// Candidate places offering it now (site ids, or ids of providers listing no sites).
     pub sites: Vec<String>,
+    /// What the candidates not kept do: `close` (default) or `lower`.
+    #[serde(default, skip_serializing_if = "NotKept::is_close")]
+    pub others: NotKept,
     /// Fewest candidates that keep the service. Default 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_keep: Option<u32>,
@@ -209,11 +212,15 @@ impl Search {
         }
         let base = plan.scenario(0, 0)?;
         // Every candidate is a place that offers the service now (the current
-        // configuration keeps them all); closing one alone may still be refused.
+        // configuration keeps them all); closing (or lowering) one alone may
+        // still be refused.
         for (i, site) in spec.sites.iter().enumerate() {
-            let close = [Change::Close { place: site.clone(), service: spec.service.clone() }];
-            if let Err(e) = configure(&base, &close)
-                && (e.contains("does not offer") || e.contains("no site") || e.contains("no service"))
+            let alone = [spec.others.change(site, &spec.service)];
+            if let Err(e) = configure(&base, &alone)
+                && (e.contains("does not offer")
+                    || e.contains("no site")
+                    || e.contains("no service")
+                    || e.contains("already offers"))
             {
                 return Err(format!("at `sites[{i}]`: {e}"));
             }
@@ -245,7 +252,7 @@ impl Search {
     fn changes(&self, m: Mask) -> Vec<Change> {
         (0..self.spec.sites.len())
             .filter(|i| m & (1 << i) == 0)
-            .map(|i| Change::Close { place: self.spec.sites[i].clone(), service: self.spec.service.clone() })
+            .map(|i| self.spec.others.change(&self.spec.sites[i], &self.spec.service))
             .collect()
     }
 

@@ -10,7 +10,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::model::PRESETS;
+use crate::model::configuration::Change;
 use crate::model::regime::{Payment, RegimeKnobs, Routing};
+use crate::model::scenario::Capability;
 
 /// How points are chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -347,7 +349,8 @@ pub struct ConfigurationSpec {
     pub close: Vec<String>,
 }
 
-/// Every subset of `keep` of `sites` that offer `service`: each closes the others.
+/// Every subset of `keep` of `sites` that offer `service`: each closes the
+/// others, or lowers them to the routine level.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SubsetsSpec {
@@ -357,6 +360,37 @@ pub struct SubsetsSpec {
     pub sites: Vec<String>,
     /// How many of them keep the service.
     pub keep: u32,
+    /// What the places not kept do. Default `close`.
+    #[serde(default, skip_serializing_if = "NotKept::is_close")]
+    pub others: NotKept,
+}
+
+/// What a candidate place not kept in a configuration does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NotKept {
+    /// Its unit closes.
+    #[default]
+    Close,
+    /// Its trust's unit is lowered to the routine level (a midwife-led
+    /// unit, a local neonatal unit): local care stays, complex cases go.
+    Lower,
+}
+
+impl NotKept {
+    /// Whether it is the default, `close`.
+    pub fn is_close(&self) -> bool {
+        *self == NotKept::Close
+    }
+
+    /// The change that does it to `place`'s unit of `service`.
+    pub fn change(self, place: &str, service: &str) -> Change {
+        let (place, service) = (place.to_owned(), service.to_owned());
+        match self {
+            NotKept::Close => Change::Close { place, service },
+            NotKept::Lower => Change::Open { place, service, level: Some(Capability::Routine) },
+        }
+    }
 }
 
 /// The points of a `points` design.
