@@ -404,3 +404,30 @@ fn the_slurm_script_shards_and_merges_to_the_whole_sweep() {
     script("merge", None);
     assert_same_results(&whole, &out.join("merged"));
 }
+
+#[test]
+fn every_shipped_sweep_spec_plans() {
+    // The posterior sweeps read a calibration's results and the travel-risk sweep scenarios
+    // written by `jq` (README): neither is in a fresh clone. The search spec is not a sweep.
+    let needs_results = ["posterior-", "travel-risk", "search-"];
+    let mut planned = 0;
+    let mut files: Vec<PathBuf> = std::fs::read_dir("configs/sweeps")
+        .expect("the shipped sweeps")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    for path in files {
+        let name = path.file_name().and_then(|n| n.to_str()).expect("a name").to_owned();
+        if needs_results.iter().any(|p| name.starts_with(p)) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("reads");
+        let spec: ccsim::sweep::spec::SweepSpec =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name} is not a sweep spec: {e}"));
+        let plan = ccsim::sweep::plan::plan(spec, Path::new("configs/sweeps"));
+        assert!(plan.is_ok(), "{name}: {}", plan.err().unwrap_or_default());
+        planned += 1;
+    }
+    assert!(planned >= 12, "{planned} specs planned");
+}
