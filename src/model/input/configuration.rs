@@ -333,7 +333,7 @@ fn name(p: &ProviderSpec, at: Place) -> String {
     }
 }
 
-fn apply(s: &mut Scenario, change: &Change, leaving: &NotReceiving) -> Result<String, String> {
+fn apply(s: &mut Scenario, change: &Change, not: &NotReceiving) -> Result<String, String> {
     match change {
         Change::Close { place, service } => {
             check_service(s, service)?;
@@ -353,7 +353,7 @@ fn apply(s: &mut Scenario, change: &Change, leaving: &NotReceiving) -> Result<St
                     rest.join(", ")
                 ));
             }
-            let to = receiver(s, at, service, leaving)?;
+            let to = receiver(s, at, service, not)?;
             move_unit(s, at.provider, service, to)
         }
         Change::Open { place, service, level } => {
@@ -385,7 +385,7 @@ fn apply(s: &mut Scenario, change: &Change, leaving: &NotReceiving) -> Result<St
                     v.complex_share + (1.0 - v.complex_share) * v.transfers.routine_share
                 });
                 let to = match lowered {
-                    Some(part) if part > 0.0 => Some((receiver(s, at, service, leaving)?, part)),
+                    Some(part) if part > 0.0 => Some((receiver(s, at, service, not)?, part)),
                     _ => None,
                 };
                 set_level(s, at.provider, service, l)?;
