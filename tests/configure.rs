@@ -283,6 +283,37 @@ fn the_search_finds_the_front_that_enumeration_finds() {
 }
 
 #[test]
+fn a_search_that_lowers_the_units_not_kept_finds_the_enumerated_front() {
+    use ccsim::sweep::search::{Search, SearchSpec};
+    let spec: SearchSpec = serde_json::from_value(json!({
+        "scenario": "builtin:cheshire-merseyside", "arm": "competition", "service": "maternity",
+        "sites": ["east-cheshire", "countess-of-chester", "mid-cheshire", "RWWWH"], "others": "lower",
+        "objectives": {"access.by_service.maternity.p95_minutes": "min", "finance.system_cost": "min",
+                       "coverage.maternity.within_30_minutes.overall": "max"},
+        "replicates": 1, "years": 0.25, "budget": 1000, "restarts": 2
+    }))
+    .expect("spec");
+    let search = Search::new(spec, std::path::Path::new(".")).expect("valid");
+    assert_eq!(search.space(), 15);
+    let found = search.run(&|_| {});
+    let mut names: Vec<String> = found.front.iter().map(|e| e.name.clone()).collect();
+    names.sort();
+    assert!(found.converged);
+    assert_eq!(names, search.brute_force_front(), "measured {} of {}", found.measured, found.space);
+    // Lowering saves money: some configuration other than `current` is on the front, and each
+    // keeps every local unit, so as many residents are within 30 minutes of one as today
+    // (closing them would not).
+    assert!(names.iter().any(|n| n != "current"), "{names:?}");
+    let coverage = |name: &str| {
+        let e = found.front.iter().find(|e| e.name == name).expect("on the front");
+        e.objectives["coverage.maternity.within_30_minutes.overall"].mean
+    };
+    for n in &names {
+        assert_eq!(coverage(n), coverage("current"), "{n}");
+    }
+}
+
+#[test]
 fn bad_search_specs_are_refused_and_nothing_is_written() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (spec, out) = (dir.path().join("search.json"), dir.path().join("front.json"));
