@@ -91,7 +91,10 @@ fn the_example_run_report_has_series_a_map_and_events() {
     );
     // West Mercia has no neonatal intensive care unit: its babies needing one are transferred out.
     assert!(
-        rows.iter().any(|r| r.len() == 5 && r[0] == "neonatal" && r[2] == "royal-wolverhampton"),
+        rows.iter().any(|r| r.len() == 6
+            && r[0] == "neonatal"
+            && r[1].starts_with("complex")
+            && r[3] == "royal-wolverhampton"),
         "the transfers table lists the routes to the intensive care unit"
     );
 }

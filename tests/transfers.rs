@@ -168,6 +168,9 @@ fn a_routine_case_moved_during_care_from_a_routine_unit_is_counted_and_keeps_its
     let minutes = TravelTimes::default().minutes(Rurality::Urban, 79.0);
     let mean = d.mean_minutes.expect("moves have a distance");
     assert!((mean - minutes).abs() < 1e-9, "mean minutes {mean}, the model's {minutes}");
+    assert_eq!(d.routes.len(), 1);
+    assert_eq!((d.routes[0].from.as_str(), d.routes[0].to.as_str()), ("local", "nicu"));
+    assert_eq!(d.routes[0].transfers, d.patients);
     // Their harm is the routine risk, not the transfer's odds (3 × would be 0.029).
     let (p, n) = (ROUTINE_RISK, d.treated as f64);
     let rate = d.adverse_rate.expect("some treated");

@@ -408,18 +408,24 @@ fn run_page(r: &RunOutput) -> Result<String, String> {
                 t.for_room
             );
         }
-        b.push_str("</table>\n<table><tr><th>service</th><th>from</th><th>to</th><th>transfers</th><th>mean minutes</th></tr>\n");
+        b.push_str(
+            "</table>\n<table><tr><th>service</th><th>moved</th><th>from</th><th>to</th><th>patients</th>\
+             <th>mean minutes</th></tr>\n",
+        );
         for (service, t) in &r.summary.transfers {
-            for route in &t.routes {
-                let _ = writeln!(
-                    b,
-                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1}</td></tr>",
-                    esc(service),
-                    esc(&route.from),
-                    esc(&route.to),
-                    route.transfers,
-                    route.mean_minutes
-                );
+            let kinds = [("complex, after presenting", &t.routes), ("routine, during care", &t.during_care.routes)];
+            for (kind, routes) in kinds {
+                for route in routes {
+                    let _ = writeln!(
+                        b,
+                        "<tr><td>{}</td><td>{kind}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1}</td></tr>",
+                        esc(service),
+                        esc(&route.from),
+                        esc(&route.to),
+                        route.transfers,
+                        route.mean_minutes
+                    );
+                }
             }
         }
         b.push_str("</table>\n");

@@ -21,7 +21,7 @@ pub struct TransferTally {
     /// Of them, transferred between levels after presenting.
     pub after: Moves,
     /// Transfers by (from, to) provider, with Σ road minutes.
-    pub routes: BTreeMap<(ProviderId, ProviderId), (u64, f64)>,
+    pub routes: Routes,
     /// Of them, moved ahead of presenting ([`crate::model::queue::Case::Ahead`]).
     pub ahead: Moves,
     /// Routine cases that began care at a unit of the routine level.
@@ -29,6 +29,31 @@ pub struct TransferTally {
     /// Of them, moved during care to a unit of the complex level
     /// ([`crate::model::queue::Case::RoutineMoved`]).
     pub during_care: Moves,
+    /// Those moves by (from, to) provider, with Σ road minutes.
+    pub during_care_routes: Routes,
+}
+
+/// Moves by (from, to) provider: patients and Σ road minutes.
+pub type Routes = BTreeMap<(ProviderId, ProviderId), (u64, f64)>;
+
+/// Counts `n` patients moved from `from` to `to`, `minutes` apart by road.
+fn add_route(routes: &mut Routes, from: ProviderId, to: ProviderId, n: u32, minutes: f64) {
+    let route = routes.entry((from, to)).or_default();
+    route.0 += u64::from(n);
+    route.1 += f64::from(n) * minutes;
+}
+
+/// The routes in provider order, by id.
+fn listed(world: &World, routes: &Routes) -> Vec<Route> {
+    routes
+        .iter()
+        .map(|(&(from, to), &(n, minutes))| Route {
+            from: world.providers[from.index()].id.clone(),
+            to: world.providers[to.index()].id.clone(),
+            transfers: n,
+            mean_minutes: minutes / n as f64,
+        })
+        .collect()
 }
 
 /// Patients moved from one unit to another, as they happen.
@@ -80,9 +105,14 @@ impl TransferTally {
     /// Counts `n` patients transferred from `from` to `to`, `minutes` and `km` apart by road.
     pub fn record(&mut self, from: ProviderId, to: ProviderId, n: u32, minutes: f64, km: f64) {
         self.after.record(n, minutes, km);
-        let route = self.routes.entry((from, to)).or_default();
-        route.0 += u64::from(n);
-        route.1 += f64::from(n) * minutes;
+        add_route(&mut self.routes, from, to, n, minutes);
+    }
+
+    /// Counts `n` routine patients moved during care from `from` to `to`,
+    /// `minutes` and `km` apart by road.
+    pub fn record_during_care(&mut self, from: ProviderId, to: ProviderId, n: u32, minutes: f64, km: f64) {
+        self.during_care.record(n, minutes, km);
+        add_route(&mut self.during_care_routes, from, to, n, minutes);
     }
 }
 
@@ -143,6 +173,9 @@ pub struct DuringCare {
     pub adverse: u64,
     /// Their rate (`null` with none treated).
     pub adverse_rate: Option<f64>,
+    /// Each pair of units with moves between them.
+    #[serde(default)]
+    pub routes: Vec<Route>,
 }
 
 /// Patients moved from one unit to another (complex cases moved ahead of
@@ -191,16 +224,7 @@ pub fn summary(world: &World, tallies: &[TransferTally], for_room: &[u64]) -> BT
         })
         .map(|s: ServiceId| {
             let t = &tallies[s.index()];
-            let routes = t
-                .routes
-                .iter()
-                .map(|(&(from, to), &(n, minutes))| Route {
-                    from: world.providers[from.index()].id.clone(),
-                    to: world.providers[to.index()].id.clone(),
-                    transfers: n,
-                    mean_minutes: minutes / n as f64,
-                })
-                .collect();
+            let routes = listed(world, &t.routes);
             let after = t.after.summary(t.complex);
             let summary = Transfers {
                 complex_cases: t.complex,
@@ -225,6 +249,7 @@ pub fn summary(world: &World, tallies: &[TransferTally], for_room: &[u64]) -> BT
                         treated: m.treated,
                         adverse: m.adverse,
                         adverse_rate: m.adverse_rate,
+                        routes: listed(world, &t.during_care_routes),
                     }
                 },
             };

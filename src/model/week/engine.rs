@@ -1105,7 +1105,7 @@ impl Simulation {
         match self.complex_unit_from(at, s, c.locality) {
             Some((to, minutes, km)) => {
                 if measuring {
-                    self.metrics.transfers[s.index()].during_care.record(moved, minutes, km);
+                    self.metrics.transfers[s.index()].record_during_care(at, to, moved, minutes, km);
                 }
                 self.deliver(Some(to), s, going);
             }
