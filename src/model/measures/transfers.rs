@@ -218,10 +218,7 @@ pub struct Route {
 pub fn summary(world: &World, tallies: &[TransferTally], for_room: &[u64]) -> BTreeMap<String, Transfers> {
     world
         .service_ids()
-        .filter(|s| {
-            let svc = &world.services[s.index()];
-            svc.unplanned_share > 0.0 || svc.routine_transfer_share > 0.0
-        })
+        .filter(|s| world.services[s.index()].moves_between_levels())
         .map(|s: ServiceId| {
             let t = &tallies[s.index()];
             let routes = listed(world, &t.routes);

@@ -811,7 +811,7 @@ impl Simulation {
             for s in self.world.service_ids() {
                 let svc = &self.world.services[s.index()];
                 let unplanned_share = svc.unplanned_share;
-                let moves_between_levels = unplanned_share > 0.0 || svc.routine_transfer_share > 0.0;
+                let moves_between_levels = svc.moves_between_levels();
                 let multiplier = self.demand_multiplier[l.index() * ns + s.index()] * self.rate_growth[s.index()];
                 // One stream for this locality, service and week: every
                 // referral is drawn before anything is routed, so however

@@ -157,6 +157,12 @@ impl Service {
     pub fn is_elective(&self) -> bool {
         self.urgency == Urgency::Elective
     }
+
+    /// Whether its cases may move between levels of care: complex cases
+    /// presenting at the routine level, or routine cases moved during care.
+    pub fn moves_between_levels(&self) -> bool {
+        self.unplanned_share > 0.0 || self.routine_transfer_share > 0.0
+    }
 }
 
 /// How the commissioner's budget is set (see [`World::weekly_budget_for`]).
