@@ -86,12 +86,14 @@ impl Moves {
         self.adverse += u64::from(adverse);
     }
 
-    /// What they come to, out of `complex` complex cases.
-    fn summary(&self, complex: u64) -> Moved {
+    /// What they come to, out of `cases` cases: the complex cases referred,
+    /// or for moves during care the routine cases that began at a unit of
+    /// the routine level (`DuringCare::share`).
+    fn summary(&self, cases: u64) -> Moved {
         let per = |total: f64, n: u64| (n > 0).then(|| total / n as f64);
         Moved {
             patients: self.patients,
-            share_of_complex: per(self.patients as f64, complex),
+            share_of_complex: per(self.patients as f64, cases),
             mean_minutes: per(self.minutes, self.patients),
             mean_km: per(self.km, self.patients),
             treated: self.treated,
