@@ -84,7 +84,7 @@ fn full_scenario() -> Value {
         "name": "Emergency medicine", "urgency": "emergency", "patient_choice": false,
         "referral_rate": {"children": 20.0, "adults": 60.0, "older": 150.0}, "complex_share": 0.1,
         "staff_hours": {"medical": 3, "nursing": 10, "midwifery": 0, "allied": 1}, "variable_cost": 300,
-        "tariff": 1590, "baseline_risk": {"routine": 0.01, "complex": 0.05}, "min_safe_volume": 500, "min_safe_volume_routine": 100,
+        "tariff": 1590, "baseline_risk": {"routine": 0.01, "complex": 0.05}, "min_safe_volume": 500, "min_safe_volume_routine": 100, "min_complex_volume": 50,
         "length_of_stay_weeks": 1.0, "bed_days": 5.5, "episodes_per_wte": {"nursing": 120},
         "transfers": {"unplanned_share": 0.3, "risk_odds": 1.7, "routine_share": 0.2},
         "travel_risk": {"odds_per_km": 1.02, "reference_km": 5.0}

@@ -475,6 +475,19 @@ fn run_page(r: &RunOutput) -> Result<String, String> {
                 pct(v.episodes_below_share, 1),
                 esc(&v.providers_below.join(", "))
             );
+            if let Some(c) = &v.complex {
+                let _ = writeln!(
+                    b,
+                    "<tr><td>{} (complex cases, on complex episodes)</td><td>{:.0}</td><td>{}</td><td>{}</td><td>{}</td>\
+                     <td>{}</td></tr>",
+                    esc(service),
+                    c.minimum,
+                    c.units,
+                    c.below_minimum,
+                    pct(c.episodes_below_share, 1),
+                    esc(&c.providers_below.join(", "))
+                );
+            }
         }
         b.push_str("</table>\n");
     }

@@ -409,6 +409,13 @@ pub struct ServiceSpec {
     /// them when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_safe_volume_routine: Option<f64>,
+    /// Minimum safe annual volume of complex cases, complex episodes a year
+    /// at a unit of the complex level (a neonatal intensive care unit's
+    /// intensive care): below it the unit's complex cases carry the volume
+    /// term on its complex episodes instead of on all its episodes. Default
+    /// 0 (none: complex cases are held to `min_safe_volume` like the rest).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub min_complex_volume: f64,
     /// Mean length of stay, weeks. 0 (the default): capacity is episodes a
     /// week. Above 0: capacity is beds, each patient occupies one from
     /// admission until a discharge that comes at the start of each later
@@ -1167,6 +1174,7 @@ impl Scenario {
             if let Some(v) = s.min_safe_volume_routine {
                 check_nonneg(p, &at("min_safe_volume_routine"), v, MAX_VOLUME);
             }
+            check_nonneg(p, &at("min_complex_volume"), s.min_complex_volume, MAX_VOLUME);
             check_range(p, &at("bed_days"), s.bed_days, 0.0, 365.0);
             check_before_decision(p, &at("weeks_before_decision"), s.weeks_before_decision, s.urgency);
             if s.length_of_stay_weeks != 0.0 {

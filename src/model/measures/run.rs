@@ -528,6 +528,10 @@ pub struct UnitEnd {
     pub list_over_52_weeks: Option<f64>,
     /// Episodes in the last 52 weeks.
     pub annual_volume: u64,
+    /// Complex episodes in the last 52 weeks, at a unit of the complex
+    /// level (absent at the routine level).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annual_complex_volume: Option<u64>,
     /// Adverse outcomes per episode in the window.
     pub adverse_rate: Option<f64>,
 }
@@ -789,6 +793,8 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
                             list_within_18_weeks,
                             list_over_52_weeks,
                             annual_volume: u.annual_volume(),
+                            annual_complex_volume: (u.capability == Capability::Complex)
+                                .then(|| u.annual_complex_volume()),
                             adverse_rate: ratio(t.adverse as f64, t.treated as f64),
                         },
                     ))

@@ -312,7 +312,13 @@ impl Simulation {
                     .zip(&world.services)
                     .map(|(o, s)| {
                         o.map(|o| {
-                            Unit::new(o.capability, o.capacity, s.stay, Before::exponential(o.weeks_before_decision))
+                            Unit::new(
+                                o.capability,
+                                o.capacity,
+                                s.stay,
+                                s.complex_share,
+                                Before::exponential(o.weeks_before_decision),
+                            )
                         })
                     })
                     .collect(),
@@ -1286,10 +1292,17 @@ impl Simulation {
             let p = &self.providers[t.provider.index()];
             let u = p.units[t.service.index()].as_ref().expect("treated at an offered unit");
             let k = t.cohort.case.level();
+            // Complex cases are held to the complex minimum on the unit's
+            // complex episodes where the service sets one.
+            let (annual_volume, min_safe_volume) = if k == 1 && svc.min_complex_volume > 0.0 {
+                (u.annual_complex_volume(), svc.min_complex_volume)
+            } else {
+                (u.annual_volume(), svc.min_safe_volume[u.capability.level()])
+            };
             let conditions = Conditions {
                 quality: effective_quality[t.provider.index()],
-                annual_volume: u.annual_volume() as f64,
-                min_safe_volume: svc.min_safe_volume[u.capability.level()],
+                annual_volume: annual_volume as f64,
+                min_safe_volume,
                 staffing_shortfall: p.staffing_shortfall,
             };
             // Patients carry the baseline risk of the service they were referred for.
@@ -1317,6 +1330,10 @@ impl Simulation {
             self.counts.treated += n;
             self.counts.adverse += u64::from(adverse);
             let p = &mut self.providers[t.provider.index()];
+            if k == 1 {
+                let u = p.units[t.service.index()].as_mut().expect("treated at an offered unit");
+                u.complex_used += t.cohort.count;
+            }
             p.interval_risk.0 += n as f64 * own.baseline_risk[k];
             p.interval_risk.1 += n as f64 * risk;
             if svc.is_elective() {
@@ -1345,6 +1362,7 @@ impl Simulation {
                     u.occupied += u.used;
                 }
                 u.volume.push(u.used);
+                u.complex_volume.push(std::mem::take(&mut u.complex_used));
                 if measuring {
                     u.treated += u64::from(u.used);
                 }

@@ -78,6 +78,10 @@ pub struct Unit {
     pub(super) arrivals: Vec<Cohort>,
     /// Trailing annual volume.
     pub(super) volume: VolumeWindow,
+    /// Trailing annual volume of complex cases.
+    pub(super) complex_volume: VolumeWindow,
+    /// Complex cases treated this week.
+    pub(super) complex_used: u32,
     /// The contract's baseline, episodes a week: the unit's activity over
     /// the last contract year (`None` in the first, when every episode is
     /// paid).
@@ -93,8 +97,12 @@ pub struct Unit {
 }
 
 impl Unit {
-    pub(super) fn new(capability: Capability, capacity: f64, stay: f64, before: Before) -> Self {
+    /// A unit at the start of a run. Its volume windows are primed at its
+    /// planned activity, the complex one at the service's complex share of
+    /// it for a unit of the complex level (none for the routine level).
+    pub(super) fn new(capability: Capability, capacity: f64, stay: f64, complex_share: f64, before: Before) -> Self {
         let weekly = if stay > 0.0 { capacity / stay } else { capacity };
+        let complex = if capability == Capability::Complex { weekly * complex_share } else { 0.0 };
         Unit {
             capability,
             capacity,
@@ -109,6 +117,8 @@ impl Unit {
             pressure: weekly.round() as u32,
             arrivals: Vec::new(),
             volume: VolumeWindow::primed(weekly),
+            complex_volume: VolumeWindow::primed(complex),
+            complex_used: 0,
             baseline: None,
             year_used: 0,
             interval_arrivals: 0,
@@ -139,6 +149,11 @@ impl Unit {
         self.volume.sum
     }
 
+    /// Complex episodes in the last 52 weeks.
+    pub fn annual_complex_volume(&self) -> u64 {
+        self.complex_volume.sum
+    }
+
     /// Takes over another unit: its capacity, capability, patients (in
     /// arrival order), volume history and the episodes it treated in the
     /// measured window.
@@ -149,6 +164,8 @@ impl Unit {
         self.capability = self.capability.max(other.capability);
         self.queue.merge(other.queue);
         self.volume.absorb(&other.volume);
+        self.complex_volume.absorb(&other.complex_volume);
+        self.complex_used += other.complex_used;
         self.baseline = match (self.baseline, other.baseline) {
             (Some(a), Some(b)) => Some(a + b),
             (a, b) => a.or(b),

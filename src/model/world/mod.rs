@@ -127,6 +127,10 @@ pub struct Service {
     pub baseline_logit: [f64; 2],
     /// Minimum safe volume, episodes per year, by the unit's level: `[routine, complex]`.
     pub min_safe_volume: [f64; 2],
+    /// Minimum safe volume of a complex unit's complex cases, complex
+    /// episodes a year (0: none; its complex cases are held to
+    /// `min_safe_volume` on all its episodes).
+    pub min_complex_volume: f64,
     /// Mean length of stay, weeks (0: capacity is episodes a week, not beds).
     pub stay: f64,
     /// Shared general and acute bed-days an episode takes (0: none).
@@ -529,6 +533,7 @@ impl World {
                 baseline_risk: [v.baseline_risk.routine, v.baseline_risk.complex],
                 baseline_logit: [logit(v.baseline_risk.routine), logit(v.baseline_risk.complex)],
                 min_safe_volume: [v.min_safe_volume_routine.unwrap_or(v.min_safe_volume), v.min_safe_volume],
+                min_complex_volume: v.min_complex_volume,
                 stay: v.length_of_stay_weeks,
                 bed_days: v.bed_days,
                 growth: v.growth,
