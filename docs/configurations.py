@@ -2,11 +2,13 @@
 
     python3 docs/configurations.py
 
-reads results/configurations/NAME for NAME cheshire-merseyside, west-mercia, subsets and
-subsets-midwife-led (run them first with `ccsim sweep configs/sweeps/configurations-NAME.json
---out results/configurations/NAME`) and prints one Markdown table each: per configuration and arm
-the mean of each measure, and for a configuration other than `current` its paired difference
-from `current` (same seeds, same arm) with the 95% interval. Needs only the standard library.
+reads results/configurations/NAME for NAME cheshire-merseyside, west-mercia, subsets,
+subsets-midwife-led and intensive-care-volume (run them first with `ccsim sweep
+configs/sweeps/configurations-NAME.json --out results/configurations/NAME`) and prints one
+Markdown table each: per configuration (and the sweep's other parameters, where it has any) and
+arm the mean of each measure, and for a configuration other than `current` its paired difference
+from `current` (same seeds, same arm, same parameters) with the 95% interval. Needs only the
+standard library.
 """
 
 import json
@@ -60,6 +62,12 @@ TABLES = {
     # close, or become midwife-led.
     "subsets": SUBSETS,
     "subsets-midwife-led": SUBSETS,
+    # Arrowe Park's intensive care unit made local, at each minimum for intensive care.
+    "intensive-care-volume": [
+        ("neonatal adverse per 1,000", "outcomes.by_service.neonatal.adverse_rate", 1000, 2),
+        ("neonatal transfers a year", "transfers.neonatal.between_levels", 0.1, 0),
+        ("intensive care units below the minimum", "volume.neonatal.complex.below_minimum", 1, 1),
+    ],
 }
 
 
@@ -74,6 +82,11 @@ def difference(d, scale, digits):
     return f"{mean:+.{digits}f} [{ci[0] * scale:+.{digits}f}, {ci[1] * scale:+.{digits}f}]"
 
 
+def shown(value):
+    """A parameter's value as a label shows it."""
+    return f"{value:g}" if isinstance(value, (int, float)) else str(value)
+
+
 def table(directory, columns):
     """One sweep's Markdown table."""
     with open(f"{directory}/summary.json", encoding="utf-8") as f:
@@ -84,6 +97,8 @@ def table(directory, columns):
     ]
     for point in summary["points"]:
         name = point["parameters"]["configuration"]
+        others = [f"{k.rsplit('.', 1)[-1]} {shown(v)}" for k, v in sorted(point["parameters"].items()) if k != "configuration"]
+        label = " · ".join([name] + others)
         for arm in ARMS:
             means = point["arms"][arm]["metrics"]
             against = point.get("against_current", {}).get(arm, {}).get("metrics", {})
@@ -98,7 +113,7 @@ def table(directory, columns):
                 if name != "current":
                     cell += f" ({difference(against.get(key), scale, digits)})"
                 cells.append(cell)
-            lines.append(f"| {name} | {arm} | " + " | ".join(cells) + " |")
+            lines.append(f"| {label} | {arm} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

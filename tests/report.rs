@@ -89,6 +89,11 @@ fn the_example_run_report_has_series_a_map_and_events() {
         rows.iter().any(|r| r.first().is_some_and(|c| c == "neonatal") && r.last().is_some_and(|c| c == "wye-valley")),
         "the volume table names the unit below its minimum"
     );
+    // Intensive care is held to its own minimum, on the intensive care unit's babies needing it.
+    assert!(
+        rows.iter().any(|r| r.len() == 6 && r[0].starts_with("neonatal (complex cases") && r[1] == "200"),
+        "the volume table has the minimum for complex cases"
+    );
     // West Mercia has no neonatal intensive care unit: its babies needing one are transferred out.
     assert!(
         rows.iter().any(|r| r.len() == 6
