@@ -113,7 +113,7 @@ fn changes_that_cannot_be_made_are_refused_and_nothing_is_written() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("out.json");
     std::fs::write(&out, "untouched").expect("writes");
-    let cases: [(&str, &[&str], &str); 7] = [
+    let cases: [(&str, &[&str], &str); 8] = [
         (
             "builtin:cheshire-merseyside",
             &["--close", "XYZ01:maternity"],
@@ -143,6 +143,12 @@ fn changes_that_cannot_be_made_are_refused_and_nothing_is_written() {
             "`wirral-university-teaching` does not offer `community_care`",
         ),
         ("builtin:duopoly", &["--close", "a:elective_surgery"], "the only service of `a`"),
+        // A level is the trust's: Ormskirk's births made midwife-led alone would make Whiston's too.
+        (
+            "builtin:cheshire-merseyside",
+            &["--open", "RVY02:maternity:routine"],
+            "`st-helens-and-knowsley` offers `maternity` at RBN01 too: name it at level routine",
+        ),
     ];
     for (scenario, flags, expected) in cases {
         let assert =
@@ -508,4 +514,38 @@ fn lowering_a_unit_moves_the_part_its_moving_patients_need_to_the_nearest_unit_o
             (base.providers[q].services["maternity"].capacity, after.providers[q].services["maternity"].capacity);
         assert!(near(now, was * (1.0 - part)), "{id}: {now} of {was}");
     }
+}
+
+/// A level is the trust's at all its sites: lowering one of a trust's two
+/// maternity sites alone is refused, while naming both (or closing the
+/// other) lowers the trust once, moving the same part of it as lowering a
+/// single-site trust's unit would: the scenario is the same whichever site
+/// is named first.
+#[test]
+fn a_trust_s_level_changes_only_when_every_site_offering_the_service_is_named() {
+    let base = builtin("cheshire-merseyside").expect("built in");
+    let lower = |place: &str| Change::Open {
+        place: place.into(),
+        service: "maternity".into(),
+        level: Some(model::scenario::Capability::Routine),
+    };
+    let alone = configure(&base, &[lower("RVY02")]).expect_err("one site of two");
+    assert!(alone.contains("RBN01") && alone.contains("--open RVY02:maternity:routine"), "{alone}");
+    let (both, log) = configure(&base, &[lower("RVY02"), lower("RBN01")]).expect("both sites");
+    let (other_order, _) = configure(&base, &[lower("RBN01"), lower("RVY02")]).expect("both sites");
+    let json = |s: &Scenario| {
+        let mut v = serde_json::to_value(s).expect("serialises");
+        v["sources"] = Value::Null;
+        v
+    };
+    assert_eq!(json(&both), json(&other_order), "the order of the sites does not matter");
+    let trust = both.providers.iter().find(|p| p.id == "st-helens-and-knowsley").expect("trust");
+    assert_eq!(trust.services["maternity"].capability, model::scenario::Capability::Routine);
+    assert_eq!(log.iter().filter(|l| l.contains("moves")).count(), 1, "the part moves once: {log:?}");
+    let (b, a) = (totals(&base, "maternity"), totals(&both, "maternity"));
+    assert!(near(a.0, b.0), "capacity {} -> {}", b.0, a.0);
+    // Closing the other site instead leaves one site to lower.
+    let (closed, _) = configure(&base, &[lower("RBN01"), close("RVY02", "maternity")]).expect("the other closes");
+    let trust = closed.providers.iter().find(|p| p.id == "st-helens-and-knowsley").expect("trust");
+    assert_eq!(trust.services["maternity"].capability, model::scenario::Capability::Routine);
 }

@@ -12,7 +12,11 @@
 //!   midwife-led unit, a special care or local neonatal unit) and `complex`
 //!   (routine and complex cases; an obstetric unit, a neonatal intensive care
 //!   unit). `obstetric`, `midwife_led`, `nicu`, `lnu` and `scu` name them.
-//!   A level is the trust's for a service, at all of its sites. A community
+//!   A level is the trust's for a service, at all of its sites: a change of
+//!   level named at one site of a trust that offers the service at others
+//!   must name every other one too, with the same level, in the same
+//!   configuration (or close it), else it is refused (it would change the
+//!   others unasked); the trust's level then changes once. A community
 //!   provider cannot host the complex level.
 //! - **Closing** a unit at one of several sites where its trust offers the
 //!   service concentrates the service on the trust's other sites: capacity,
@@ -216,6 +220,17 @@ pub fn configure(base: &Scenario, changes: &[Change]) -> Result<(Scenario, Vec<S
             closing.entry((at.provider, service.clone())).or_default().insert(at.site);
         }
     }
+    let levels = NamedLevels {
+        closed: closing.clone(),
+        named: changes.iter().fold(BTreeMap::new(), |mut named, c| {
+            if let Change::Open { place, service, level: Some(l) } = c
+                && let Ok(at) = find(&s, place)
+            {
+                named.entry((at.provider, service.clone())).or_insert_with(BTreeMap::new).insert(at.site, *l);
+            }
+            named
+        }),
+    };
     let leaving: BTreeSet<(usize, String)> = closing
         .into_iter()
         .filter(|((p, service), closed)| {
@@ -244,7 +259,7 @@ pub fn configure(base: &Scenario, changes: &[Change]) -> Result<(Scenario, Vec<S
     let not_receiving = NotReceiving { leaving, lowered };
     let mut log = Vec::new();
     for c in changes {
-        let line = apply(&mut s, c, &not_receiving).map_err(|e| format!("{}: {e}", c.flag()))?;
+        let line = apply(&mut s, c, &not_receiving, &levels).map_err(|e| format!("{}: {e}", c.flag()))?;
         log.push(format!("{}: {line}", c.flag()));
     }
     s.validate().map_err(|problems| {
@@ -333,7 +348,7 @@ fn name(p: &ProviderSpec, at: Place) -> String {
     }
 }
 
-fn apply(s: &mut Scenario, change: &Change, not: &NotReceiving) -> Result<String, String> {
+fn apply(s: &mut Scenario, change: &Change, not: &NotReceiving, levels: &NamedLevels) -> Result<String, String> {
     match change {
         Change::Close { place, service } => {
             check_service(s, service)?;
@@ -367,6 +382,16 @@ fn apply(s: &mut Scenario, change: &Change, not: &NotReceiving) -> Result<String
                 ));
             };
             let here = offers(s, at, service);
+            if let Some(l) = level {
+                levels.check_siblings(s, at, service, *l)?;
+                if here && *l == offer.capability && levels.changed_with_a_sibling(at, service) {
+                    return Ok(format!(
+                        "{}'s `{service}` is at level {} already, with its other sites",
+                        p.id,
+                        level_name(*l)
+                    ));
+                }
+            }
             let relevel = level.filter(|l| *l != offer.capability);
             if here && relevel.is_none() {
                 return Err(format!(
@@ -451,6 +476,54 @@ struct NotReceiving {
     /// Units lowered from the complex level to the routine: they take no
     /// complex cases.
     lowered: BTreeSet<(usize, String)>,
+}
+
+/// The sites a configuration closes and the levels it names, by provider
+/// and service: a level is the trust's at all its sites, so a change of
+/// level named at one site must be named at the trust's others too.
+struct NamedLevels {
+    /// Sites (or the provider's one place, `None`) closing or moving away.
+    closed: BTreeMap<(usize, String), BTreeSet<Option<usize>>>,
+    /// Levels named by `--open`, by site.
+    named: BTreeMap<(usize, String), BTreeMap<Option<usize>, Capability>>,
+}
+
+impl NamedLevels {
+    /// Refuses level `l` named at `at` when the trust offers the service at
+    /// another site that stays open and is not named at the same level.
+    fn check_siblings(&self, s: &Scenario, at: Place, service: &str, l: Capability) -> Result<(), String> {
+        let key = (at.provider, service.to_owned());
+        let p = &s.providers[at.provider];
+        let unnamed: Vec<&str> = p
+            .sites
+            .iter()
+            .enumerate()
+            .filter(|(j, x)| {
+                Some(*j) != at.site
+                    && x.services.iter().any(|v| v == service)
+                    && !self.closed.get(&key).is_some_and(|c| c.contains(&Some(*j)))
+                    && self.named.get(&key).and_then(|n| n.get(&Some(*j))) != Some(&l)
+            })
+            .map(|(_, x)| x.id.as_str())
+            .collect();
+        if unnamed.is_empty() {
+            return Ok(());
+        }
+        Err(format!(
+            "a level is the trust's at all its sites, and `{}` offers `{service}` at {} too: name {} at level {} in the same configuration as well, or close {}",
+            p.id,
+            unnamed.join(", "),
+            if unnamed.len() == 1 { "it" } else { "each" },
+            level_name(l),
+            if unnamed.len() == 1 { "it" } else { "them" },
+        ))
+    }
+
+    /// Whether another site of `at`'s trust is named with a level for the
+    /// service in this configuration.
+    fn changed_with_a_sibling(&self, at: Place, service: &str) -> bool {
+        self.named.get(&(at.provider, service.to_owned())).is_some_and(|n| n.keys().any(|site| *site != at.site))
+    }
 }
 
 /// The nearest other provider offering `service` at `at`'s provider's level
