@@ -220,17 +220,18 @@ pub fn configure(base: &Scenario, changes: &[Change]) -> Result<(Scenario, Vec<S
             closing.entry((at.provider, service.clone())).or_default().insert(at.site);
         }
     }
-    let levels = NamedLevels {
-        closed: closing.clone(),
-        named: changes.iter().fold(BTreeMap::new(), |mut named, c| {
-            if let Change::Open { place, service, level: Some(l) } = c
-                && let Ok(at) = find(&s, place)
-            {
-                named.entry((at.provider, service.clone())).or_insert_with(BTreeMap::new).insert(at.site, *l);
+    let mut levels = NamedLevels { closed: closing.clone(), named: BTreeMap::new(), changed: BTreeSet::new() };
+    for c in changes {
+        if let Change::Open { place, service, level: Some(l) } = c
+            && let Ok(at) = find(&s, place)
+        {
+            let key = (at.provider, service.clone());
+            if s.providers[at.provider].services.get(service).is_some_and(|o| o.capability != *l) {
+                levels.changed.insert(key.clone());
             }
-            named
-        }),
-    };
+            levels.named.entry(key).or_default().insert(at.site, *l);
+        }
+    }
     let leaving: BTreeSet<(usize, String)> = closing
         .into_iter()
         .filter(|((p, service), closed)| {
@@ -383,8 +384,16 @@ fn apply(s: &mut Scenario, change: &Change, not: &NotReceiving, levels: &NamedLe
             };
             let here = offers(s, at, service);
             if let Some(l) = level {
-                levels.check_siblings(s, at, service, *l)?;
-                if here && *l == offer.capability && levels.changed_with_a_sibling(at, service) {
+                let changed = levels.changed.contains(&(at.provider, service.clone()));
+                if *l != offer.capability || changed {
+                    levels.check_siblings(s, at, service, *l)?;
+                }
+                // A sibling named earlier in this configuration changed the trust's level.
+                let sibling = levels
+                    .named
+                    .get(&(at.provider, service.clone()))
+                    .is_some_and(|n| n.keys().any(|site| *site != at.site));
+                if here && *l == offer.capability && changed && sibling {
                     return Ok(format!(
                         "{}'s `{service}` is at level {} already, with its other sites",
                         p.id,
@@ -486,6 +495,8 @@ struct NamedLevels {
     closed: BTreeMap<(usize, String), BTreeSet<Option<usize>>>,
     /// Levels named by `--open`, by site.
     named: BTreeMap<(usize, String), BTreeMap<Option<usize>, Capability>>,
+    /// Trusts and services whose level a named level changes.
+    changed: BTreeSet<(usize, String)>,
 }
 
 impl NamedLevels {
@@ -517,12 +528,6 @@ impl NamedLevels {
             level_name(l),
             if unnamed.len() == 1 { "it" } else { "them" },
         ))
-    }
-
-    /// Whether another site of `at`'s trust is named with a level for the
-    /// service in this configuration.
-    fn changed_with_a_sibling(&self, at: Place, service: &str) -> bool {
-        self.named.get(&(at.provider, service.to_owned())).is_some_and(|n| n.keys().any(|site| *site != at.site))
     }
 }
 
