@@ -370,6 +370,7 @@ fn bases(
         candidates: None,
         second_order: None,
         replicates: spec.replicates,
+        common_seeds: false,
         seed: spec.seed,
         years: spec.years,
         metrics: None,

@@ -424,6 +424,7 @@ mod tests {
             design,
             samples,
             replicates: 1,
+            common_seeds: false,
             seed: 5,
             years: None,
             metrics: None,

@@ -471,7 +471,8 @@ impl Plan {
     /// Sobol design or one trajectory of a Morris design, so that the
     /// estimators' differences between those rows cancel replicate noise
     /// (common random numbers). Every configuration of a point shares its
-    /// seeds too. Other designs: one seed group per point.
+    /// seeds too. Other designs: one seed group per point; with
+    /// `common_seeds`, one per base scenario, whatever the design.
     pub fn seed(&self, point: usize, replicate: u32) -> u64 {
         crate::model::rng::run_seed(self.spec.seed, self.seed_group(point), u64::from(replicate))
     }
@@ -492,6 +493,9 @@ impl Plan {
         };
         let rows = self.design.len();
         let (base, row) = (point / (rows * self.configurations.len().max(1)), point % rows);
+        if self.spec.common_seeds {
+            return base as u64;
+        }
         let groups = self.design.len().div_ceil(size);
         (base * groups + row / size) as u64
     }
@@ -618,6 +622,26 @@ mod tests {
         std::fs::copy(file, dir.path().join(file)).expect("copy");
         let e = load_scenario(Some(file), dir.path()).expect_err("two files");
         assert!(e.contains("names two different files") && e.contains("give a path that names one"), "{e}");
+    }
+
+    /// With `common_seeds` every point runs replicate r with one seed, the
+    /// seed a sweep of the base scenario alone gives replicate r; without,
+    /// each grid point has its own.
+    #[test]
+    fn common_seeds_give_every_point_the_same_replicate_seeds() {
+        let mut spec = minimal();
+        let own = plan(spec.clone(), Path::new(".")).expect("valid");
+        spec.common_seeds = true;
+        let common = plan(spec.clone(), Path::new(".")).expect("valid");
+        spec.parameters.clear();
+        let alone = plan(spec, Path::new(".")).expect("valid");
+        for r in 0..4 {
+            assert_ne!(own.seed(0, r), own.seed(1, r), "a seed group per grid point");
+            for point in 0..3 {
+                assert_eq!(common.seed(point, r), alone.seed(0, r), "point {point}, replicate {r}");
+            }
+        }
+        assert_ne!(common.seed(0, 0), common.seed(0, 1), "replicates still differ");
     }
 
     #[test]

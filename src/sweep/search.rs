@@ -192,6 +192,7 @@ impl Search {
             candidates: None,
             second_order: None,
             replicates: spec.replicates,
+            common_seeds: false,
             seed: spec.seed,
             years: spec.years,
             metrics: None,

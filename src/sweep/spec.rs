@@ -284,6 +284,12 @@ pub struct SweepSpec {
     /// Replicates per point (each with its own seed). Default 1.
     #[serde(default = "one")]
     pub replicates: u32,
+    /// Every point of a base scenario runs the same replicate seeds (common
+    /// random numbers across the design, so differences between points are
+    /// paired too). Default false: a seed group per point (per Saltelli
+    /// block or Morris trajectory).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub common_seeds: bool,
     /// Master seed. Default 1.
     #[serde(default = "default_seed")]
     pub seed: u64,
