@@ -213,7 +213,7 @@ fn full_specs() -> Vec<Value> {
             "scenario": ["configs/duopoly.json"],
             "arms": ["competition"],
             "parameters": {"behaviour.altruism": {"min": 0, "max": 100}},
-            "design": "morris", "trajectories": 2, "levels": 4, "candidates": 4, "replicates": 1, "seed": 3, "years": 1
+            "design": "morris", "trajectories": 2, "levels": 4, "candidates": 4, "replicates": 1, "common_seeds": true, "seed": 3, "years": 1
         }),
         json!({
             "scenario": "configs/duopoly.json",
