@@ -459,33 +459,31 @@ fn run_page(r: &RunOutput) -> Result<String, String> {
              <table><tr><th>service</th><th>minimum a year (routine level)</th><th>units</th><th>below it</th>\
              <th>their episodes</th><th>providers below</th></tr>\n",
         );
+        // One row per minimum: all episodes, and complex ones where the service sets it.
+        let mut row = |name: String, minimum: String, units: u32, below: u32, share: Option<f64>, ids: &[String]| {
+            let _ = writeln!(
+                b,
+                "<tr><td>{}</td><td>{minimum}</td><td>{units}</td><td>{below}</td><td>{}</td><td>{}</td></tr>",
+                esc(&name),
+                pct(share, 1),
+                esc(&ids.join(", "))
+            );
+        };
         for (service, v) in &r.summary.volume {
             let minimum = if v.minimum_routine == v.minimum {
                 format!("{:.0}", v.minimum)
             } else {
                 format!("{:.0} ({:.0})", v.minimum, v.minimum_routine)
             };
-            let _ = writeln!(
-                b,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(service),
-                minimum,
-                v.units,
-                v.below_minimum,
-                pct(v.episodes_below_share, 1),
-                esc(&v.providers_below.join(", "))
-            );
+            row(service.clone(), minimum, v.units, v.below_minimum, v.episodes_below_share, &v.providers_below);
             if let Some(c) = &v.complex {
-                let _ = writeln!(
-                    b,
-                    "<tr><td>{} (complex cases, on complex episodes)</td><td>{:.0}</td><td>{}</td><td>{}</td><td>{}</td>\
-                     <td>{}</td></tr>",
-                    esc(service),
-                    c.minimum,
+                row(
+                    format!("{service} (complex cases, on complex episodes)"),
+                    format!("{:.0}", c.minimum),
                     c.units,
                     c.below_minimum,
-                    pct(c.episodes_below_share, 1),
-                    esc(&c.providers_below.join(", "))
+                    c.episodes_below_share,
+                    &c.providers_below,
                 );
             }
         }

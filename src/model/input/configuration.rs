@@ -384,10 +384,11 @@ fn apply(s: &mut Scenario, change: &Change, not: &NotReceiving, levels: &NamedLe
             };
             let here = offers(s, at, service);
             if let Some(l) = level {
-                let changed = levels.changed.contains(&(at.provider, service.clone()));
-                if *l != offer.capability || changed {
+                // The first site named checks the others; a later one finds the level changed.
+                if *l != offer.capability {
                     levels.check_siblings(s, at, service, *l)?;
                 }
+                let changed = levels.changed.contains(&(at.provider, service.clone()));
                 // A sibling named earlier in this configuration changed the trust's level.
                 let sibling = levels
                     .named
