@@ -361,6 +361,13 @@ pub struct BuildArgs {
     /// them first, elective patients what is left.
     #[arg(long)]
     pub shared_beds: bool,
+    /// Plan capacity, staff and beds at the reference year's routing
+    /// (patient choice and distance decay, complex cases at no hub) — the
+    /// NHS's capacity where its patients go today, which a network must move
+    /// to its hubs — rather than half at the network's routing, the default,
+    /// which favours neither regime.
+    #[arg(long)]
+    pub plan_today: bool,
     /// Base scenario whose services, parameters, regime and time are kept (a
     /// file, or builtin:NAME). Default: the built-in services and defaults.
     #[arg(long, value_name = "SCENARIO")]

@@ -384,6 +384,7 @@ fn scenario_build(args: &BuildArgs) -> Result<()> {
         base_label,
         name: args.name.clone(),
         shared_beds: args.shared_beds,
+        plan_today: args.plan_today,
     };
     let built = import::build(&request)?;
     for note in &built.notes {

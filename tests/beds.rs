@@ -71,6 +71,16 @@ fn electives_fill_beds_only_to_the_limit_and_beds_follow_the_work() {
     assert!((per_week - 130.0).abs() < 10.0, "{per_week:.1} electives a week, expected 130");
     let occupancy = r.providers[0].bed_occupancy.expect("beds");
     assert!((occupancy - 0.9).abs() < 0.005, "occupancy {occupancy:.4}, expected 0.9");
+    // A trust that runs at 95% fills to its own occupancy (665 − 500 = 165 a week);
+    // one that runs below the limit fills to the limit still.
+    for (own, expected) in [(0.95, 165.0), (0.8, 130.0)] {
+        let mut v = crowded(Some(100.0), None);
+        v["behaviour"]["elective_bed_limit"] = json!(0.9);
+        v["providers"][0]["occupancy"] = json!(own);
+        let r = run(&scenario(v), 3);
+        let per_week = r.providers[0].services["surgery"].treated as f64 / 260.0;
+        assert!((per_week - expected).abs() < 10.0, "at {own}: {per_week:.1} electives a week, expected {expected}");
+    }
 
     // Left to decide, the beds follow the bed-days the wanted activity takes:
     // (100 × 5 + 300 × 1) × (1 + 5% slack) / 7 = 120 once the list has cleared.

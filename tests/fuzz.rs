@@ -98,6 +98,7 @@ fn full_scenario() -> Value {
     a["quality"] = json!(0.1);
     a["debt"] = json!(1000.0);
     a["beds"] = json!(400.0);
+    a["occupancy"] = json!(0.95);
     a["sites"] = json!([
         {"id": "A1", "name": "General", "position": {"x": -10.0, "y": 0.0},
          "services": ["emergency_medicine", "elective_surgery"]},
@@ -112,7 +113,8 @@ fn full_scenario() -> Value {
     a["quality_cost_factor"] = json!(0.8);
     a["market_forces_factor"] = json!(1.05);
     a["staff"]["medical"]["age_profile"] = json!({"under_40": 0.4, "from_40_to_54": 0.4, "over_55": 0.2});
-    v["providers"][1]["services"]["emergency_medicine"] = json!({"capability": "routine", "capacity": 300.0});
+    v["providers"][1]["services"]["emergency_medicine"] =
+        json!({"capability": "routine", "capacity": 300.0, "conveyance_minutes": -1.5});
     v["providers"][1]["services"]["elective_surgery"]["specialty_share"] = json!(0.1);
     let market = json!({"training": {"places": 5.0, "places_per_staff": 0.08, "years": 3, "completion": 0.75},
                         "international": {"recruits": 2.0, "per_staff": 0.05, "cost": 10000.0}, "base_turnover": 0.1, "retirement": 0.12, "mobility": 0.4,

@@ -90,6 +90,46 @@ fn emergency_patients_split_by_decay_in_travel_time_in_closed_form() {
     }
 }
 
+/// A unit's conveyance minutes move it in the decay as if it were so much
+/// nearer: the near unit drawing as if 20 minutes further than it is, and
+/// the far one as if 5 nearer, take exp(−β_e·(minutes − m)) shares; the
+/// same minutes on a service whose patients choose are refused.
+#[test]
+fn conveyance_minutes_move_a_unit_in_the_decay_as_if_so_much_nearer() {
+    let model = ccsim::model::travel::TravelTimes::default();
+    let spread = ccsim::model::world::spread_km(adults("town", 0.0)["area_km2"].as_f64().unwrap_or(0.0));
+    let minutes = |d: f64| model.minutes(ccsim::model::scenario::Rurality::Urban, (d * d + spread * spread).sqrt());
+    let beta = 0.2;
+    let (mut near, mut far) = (unit("near", 5.0), unit("far", -10.0));
+    near["services"]["ae"]["conveyance_minutes"] = json!(-20.0);
+    far["services"]["ae"]["conveyance_minutes"] = json!(5.0);
+    let s = frozen(json!({
+        "name": "conveyed",
+        "time": {"horizon_weeks": 520, "warmup_weeks": 2},
+        "localities": [adults("town", 0.0)],
+        "services": {"ae": emergency(200.0)},
+        "providers": [near, far],
+        "choice": {"beta_minutes_emergency": beta}
+    }));
+    let r = run(&scenario(s.clone()), 4);
+    let (n, f) = (treated_at(&r, "near", "ae") as f64, treated_at(&r, "far", "ae") as f64);
+    let gap = (minutes(10.0) - 5.0) - (minutes(5.0) + 20.0);
+    let expected = 1.0 / (1.0 + (-beta * gap).exp());
+    let share = n / (n + f);
+    assert!(expected < 0.3, "the minutes turn the split: {expected:.3}");
+    assert!((share - expected).abs() < 0.01, "near's share {share:.4}, closed form {expected:.4}");
+    // Patients who choose are weighed by quality and waits, not by conveyance.
+    let mut chosen = s;
+    chosen["services"]["ae"]["patient_choice"] = json!(true);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("chosen.json");
+    std::fs::write(&path, chosen.to_string()).expect("written");
+    let o = ccsim().arg("run").arg(&path).output().expect("runs");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "refused");
+    assert!(err.contains("providers[0].services.ae.conveyance_minutes") && err.contains("do not choose"), "{err}");
+}
+
 /// The shipped regional scenarios against OHID's real catchments: the
 /// model at least 30% closer than sending everyone to the nearest
 /// emergency site, in sample and held out.

@@ -9,10 +9,11 @@
 //! counts, [`AE_SERVICES`] (it leaves out births), which each of its
 //! localities takes.
 //!
-//! Nothing about where patients go is fitted: which trust the model sends
-//! them to is the routing's. Each trust's admissions in the sizing year
-//! share out the area's emergency capacity (`plan::activity_factors`), and
-//! its admissions in the reference year are the check (`docs/calibration.py`).
+//! Each trust's admissions in the sizing year fit its conveyance minutes,
+//! with which the routing's distance decay sends it its share of them
+//! (`plan::conveyance_minutes`), and share out the area's emergency capacity
+//! (`plan::activity_factors`); its admissions in the reference year are the
+//! check (`docs/calibration.py`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -186,8 +187,8 @@ pub fn source(file: &str, flows: &str, growth: f64, trusts: usize, residence: &R
          trusts with no catchment and go to no district; {annualised}), brought to 2023/24 by England's growth ({growth:.4}, the {trusts} trusts \
          with all twelve months of both years), over what the national rates of {services} expect of its residents (births are not \
          in the A&E figure): the district's rate ratio for those services, which each of its localities takes (held within \
-         {lo}–{hi}). Admissions of residents ÷ expected: {districts}. Which trust the model sends them to is the routing's; each \
-         trust's 2023/24 admissions are the check (docs/VALIDATION.md).",
+         {lo}–{hi}). Admissions of residents ÷ expected: {districts}. Which trust takes them: the distance decay, weighted by each \
+         trust's conveyance minutes (below); each trust's 2023/24 admissions are the check (docs/VALIDATION.md).",
         services = AE_SERVICES.join(" and "),
         lo = RATIO_RANGE.0,
         hi = RATIO_RANGE.1,

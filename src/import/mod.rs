@@ -152,6 +152,9 @@ pub struct Request {
     /// Give each acute trust shared general and acute beds (emergency
     /// admissions first, elective patients what is left).
     pub shared_beds: bool,
+    /// Plan at the reference year's routing alone (no hub), not half at the
+    /// network's.
+    pub plan_today: bool,
 }
 
 /// A built scenario, and what the data made the build leave out or guess.
@@ -846,7 +849,10 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             v["elsewhere"] = json!(l.elsewhere);
         }
     }
-    let load = plan::loads(&params, &plan_localities, &plan_providers, &hubs);
+    // Each trust draws its real share of the area's emergency admissions (2022/23).
+    let (conveyance, conveyance_gap) =
+        plan::conveyance_minutes(&params, &plan_localities, &plan_providers, &area_admissions);
+    let load = plan::loads(&params, &plan_localities, &plan_providers, (!r.plan_today).then_some(&hubs), &conveyance);
     let factors = plan::bed_factors(&plan_providers, &load);
     let activity = plan::activity_factors(&area_admissions, &load);
     let performance = performance::Performance::new(ae.as_ref(), rtt.as_ref());
@@ -885,6 +891,9 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
                 if let Some(share) = p.specialty.get(s) {
                     v["specialty_share"] = json!(share);
                 }
+                if let Some(m) = conveyance.get(&i).filter(|m| **m != 0.0 && emergency::AE_SERVICES.contains(s)) {
+                    v["conveyance_minutes"] = json!(m);
+                }
                 if let (Some(start), Some(l)) = (starts.as_ref().and_then(|m| m.get(s)), &list) {
                     v["waiting_list"] = serde_json::to_value(start).expect("a start list serialises");
                     v["weeks_before_decision"] = json!(round_to(l.weeks_before_decision, 1));
@@ -922,8 +931,10 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             "cash": sized.cash,
         }));
         sized_all.push(sized);
-        if let Some(b) = shared_beds {
-            provider_values.last_mut().expect("pushed")["beds"] = json!(b);
+        if let (Some(b), Some((o, _))) = (shared_beds, occupancy) {
+            let v = provider_values.last_mut().expect("pushed");
+            v["beds"] = json!(b);
+            v["occupancy"] = json!(round_to(o, 3));
         }
         // Acute trusts only (those with a bed row): a community trust's minor injury units and lists are not comparable.
         let start = if c.outside || c.beds.is_none() {
@@ -1005,6 +1016,13 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
                 defaults::ACTIVITY_FACTOR.1
             ));
         }
+        if let Some(m) = conveyance.get(&i) {
+            provider_sources.last_mut().expect("pushed above").push_str(&format!(
+                "; conveyance minutes {m:+.1} for {}: drawing as if so much nearer, it has its share of the area's \
+                 emergency admissions of 2022/23",
+                emergency::AE_SERVICES.join(" and ")
+            ));
+        }
         if let Some(start) = start {
             provider_sources.last_mut().expect("pushed above").push_str(&format!("; {}", start.from));
         }
@@ -1075,7 +1093,13 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             file_name(&inputs.beds)
         ),
         format!(
-            "Capacity: each provider's expected load (half by network routing, half by patient choice on distance) × headroom, moved by its beds relative to the area's (bounded 0.8–1.25){}; staff from capacity; four weeks' income in cash.",
+            "Capacity: each provider's expected load ({}) × headroom, moved by its beds relative to the area's (bounded 0.8–1.25){}; staff from capacity; four weeks' income in cash.",
+            if r.plan_today {
+                "today's routing, `--plan-today`: patient choice on distance, and distance decay for emergencies, \
+                 complex cases at no hub"
+            } else {
+                "half by network routing, half by patient choice on distance"
+            },
             if activity.is_empty() {
                 String::new()
             } else {
@@ -1117,6 +1141,22 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
         ),
     ];
     sources.extend(emergency_source);
+    if !conveyance.is_empty() {
+        sources.push(format!(
+            "Conveyance minutes: emergency patients (no patient choice) go by distance decay, exp(−β_e·(minutes − \
+             m)) with β_e = {} a minute and m each unit's `conveyance_minutes`; for {} each trust with emergency admissions \
+             of the area's residents in 2022/23 (above) draws as if m minutes nearer, m such that the decay, every case \
+             routed so (no hub), gives it its share of them ({} trusts; the largest gap left {:.1}% of a trust's share; \
+             the minutes sum to 0, within ±{}). They stand for what road time leaves out (ambulance protocols, the \
+             department residents are used to) and are the same under every regime; 2023/24's admissions per trust are \
+             the check.",
+            params.choice.beta_minutes_emergency,
+            emergency::AE_SERVICES.join(" and "),
+            conveyance.len(),
+            100.0 * conveyance_gap,
+            plan::CONVEYANCE_RANGE
+        ));
+    }
     if !beyond.is_empty() {
         sources.push(border::source(&params, &plan_localities, &beyond, &border_checks));
     }

@@ -136,17 +136,24 @@ pub fn road(s: &Scenario, l: &PlanLocality, p: &PlanProvider, service: &str) -> 
 
 /// Expected episodes a week at each provider and service, half under each
 /// routing rule, so the plan favours neither regime: the network's (the
-/// nearest capable provider; complex cases to the hub) and patient choice
-/// (a logit on road minutes within the choice radius, as the engine's
-/// choice with equal quality and no waits). Services without choice go by
-/// the engine's distance decay under both, but for complex cases the
-/// network sends to its hub.
+/// nearest capable provider; complex cases to the hub, `network`'s) and
+/// patient choice (a logit on road minutes within the choice radius, as the
+/// engine's choice with equal quality and no waits). Services without
+/// choice go by the engine's distance decay under both, but for complex
+/// cases the network sends to its hub. With `network` `None`, all under
+/// today's routing: choice and distance decay.
+///
+/// `conveyance` gives the minutes by which each provider draws patients of
+/// the services the A&E figures count ([`AE_SERVICES`]) as if nearer (0 for
+/// a provider not in it), as the engine's `conveyance_minutes`.
 pub fn loads(
     s: &Scenario,
     localities: &[PlanLocality],
     providers: &[PlanProvider],
-    hubs: &BTreeMap<String, String>,
+    network: Option<&BTreeMap<String, String>>,
+    conveyance: &BTreeMap<usize, f64>,
 ) -> BTreeMap<(usize, &'static str), f64> {
+    let half = if network.is_some() { 0.5 } else { 0.0 };
     let mut load = BTreeMap::new();
     let road = |l: &PlanLocality, p: &PlanProvider, service: &str| road(s, l, p, service);
     for (service, spec) in &s.services {
@@ -192,13 +199,19 @@ pub fn loads(
                     a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then_with(|| providers[a.2].id.cmp(&providers[b.2].id))
                 });
                 let nearest = capable[0].2;
-                let hub = hubs.get(service).and_then(|h| providers.iter().position(|p| &p.id == h));
+                let hub = network.and_then(|n| n.get(service)).and_then(|h| providers.iter().position(|p| &p.id == h));
                 // The engine's logit over the capable providers within the radius (the nearest alone when none is).
                 let spread = |load: &mut BTreeMap<(usize, &'static str), f64>, beta: f64, weight: f64| {
                     let within: Vec<(f64, usize)> =
                         capable.iter().filter(|(out, _, _)| !out).map(|(_, t, i)| (*t, *i)).collect();
                     let within = if within.is_empty() { vec![(capable[0].1, capable[0].2)] } else { within };
-                    let weights: Vec<f64> = within.iter().map(|(t, _)| (-beta * (t - within[0].0)).exp()).collect();
+                    let conveyed = !spec.patient_choice() && AE_SERVICES.contains(&key);
+                    let drawn: Vec<f64> = within
+                        .iter()
+                        .map(|(t, i)| t - if conveyed { conveyance.get(i).copied().unwrap_or(0.0) } else { 0.0 })
+                        .collect();
+                    let quickest = drawn.iter().copied().fold(f64::INFINITY, f64::min);
+                    let weights: Vec<f64> = drawn.iter().map(|t| (-beta * (t - quickest)).exp()).collect();
                     let total: f64 = weights.iter().sum();
                     for ((_, i), w) in within.iter().zip(weights) {
                         *load.entry((*i, key)).or_insert(0.0) += weight * demand * w / total;
@@ -208,21 +221,85 @@ pub fn loads(
                     // Emergency patients go by distance decay; the network sends complex cases to its hub.
                     match hub.filter(|_| complex) {
                         Some(h) => {
-                            spread(&mut load, s.choice.beta_minutes_emergency, 0.5);
-                            *load.entry((h, key)).or_insert(0.0) += 0.5 * demand;
+                            spread(&mut load, s.choice.beta_minutes_emergency, 1.0 - half);
+                            *load.entry((h, key)).or_insert(0.0) += half * demand;
                         }
                         None => spread(&mut load, s.choice.beta_minutes_emergency, 1.0),
                     }
                     continue;
                 }
                 let network = if complex { hub.unwrap_or(nearest) } else { nearest };
-                *load.entry((network, key)).or_insert(0.0) += 0.5 * demand;
-                spread(&mut load, s.choice.beta_minutes, 0.5);
+                *load.entry((network, key)).or_insert(0.0) += half * demand;
+                spread(&mut load, s.choice.beta_minutes, 1.0 - half);
             }
         }
     }
     load
 }
+
+/// Each trust's conveyance minutes for the services the A&E figures count
+/// ([`AE_SERVICES`]), so that the engine's distance decay sends each trust
+/// with admissions (`admissions`, by provider index) its share of the area's
+/// emergency admissions: with every case routed by the decay (no hub), each
+/// trust's minutes move by half of ln(its admissions ÷ its expected
+/// episodes, both as shares of the trusts fitted) ÷ β_e, the minutes that
+/// would close the gap, then all by their mean (so they sum to 0), until
+/// every share agrees to [`CONVEYANCE_TOLERANCE`] or
+/// [`CONVEYANCE_ROUNDS`] have passed; held within ±[`CONVEYANCE_RANGE`] and
+/// rounded to 0.01 minute. Providers without admissions or without such a
+/// load keep 0. Returns the minutes and the largest gap left, a share of a
+/// trust's admissions.
+pub fn conveyance_minutes(
+    s: &Scenario,
+    localities: &[PlanLocality],
+    providers: &[PlanProvider],
+    admissions: &BTreeMap<usize, f64>,
+) -> (BTreeMap<usize, f64>, f64) {
+    let beta = s.choice.beta_minutes_emergency;
+    let expected = |minutes: &BTreeMap<usize, f64>| {
+        let load = loads(s, localities, providers, None, minutes);
+        let rows: Vec<(usize, f64, f64)> = admissions
+            .iter()
+            .map(|(&i, &a)| (i, a, AE_SERVICES.iter().filter_map(|k| load.get(&(i, *k))).sum::<f64>()))
+            .filter(|&(_, a, l)| a > 0.0 && l > 0.0)
+            .collect();
+        let (a, l) = rows.iter().fold((0.0, 0.0), |(a, l), r| (a + r.1, l + r.2));
+        // (provider, ln(real share / expected share))
+        rows.iter().map(|r| (r.0, ((r.1 / a) / (r.2 / l)).ln())).collect::<Vec<(usize, f64)>>()
+    };
+    let gap = |rows: &[(usize, f64)]| rows.iter().map(|r| r.1.exp_m1().abs()).fold(0.0, f64::max);
+    let mut minutes: BTreeMap<usize, f64> = expected(&BTreeMap::new()).iter().map(|r| (r.0, 0.0)).collect();
+    if beta > 0.0 {
+        for _ in 0..CONVEYANCE_ROUNDS {
+            let rows = expected(&minutes);
+            if gap(&rows) < CONVEYANCE_TOLERANCE {
+                break;
+            }
+            for &(i, log_ratio) in &rows {
+                *minutes.entry(i).or_insert(0.0) += 0.5 * log_ratio / beta;
+            }
+            let mean = minutes.values().sum::<f64>() / minutes.len().max(1) as f64;
+            for m in minutes.values_mut() {
+                *m = (*m - mean).clamp(-CONVEYANCE_RANGE, CONVEYANCE_RANGE);
+            }
+        }
+    }
+    for m in minutes.values_mut() {
+        *m = round_to(*m, 2);
+    }
+    let left = gap(&expected(&minutes));
+    (minutes, left)
+}
+
+/// Rounds of [`conveyance_minutes`]' fit, at most.
+const CONVEYANCE_ROUNDS: usize = 400;
+/// The fit stops when every trust's expected share of the area's emergency
+/// admissions is within this share of its real one.
+const CONVEYANCE_TOLERANCE: f64 = 1e-3;
+/// The minutes a trust's conveyance is held within, either way (an
+/// assumption: a department drawing as if an hour nearer or further than it
+/// is would be a mistake in the data, not a protocol).
+pub const CONVEYANCE_RANGE: f64 = 60.0;
 
 /// How each provider's beds move its capacity, by bed group: its available
 /// bed-days (beds × 7 × [`OCCUPANCY`]) over the bed-days its planned load
@@ -387,6 +464,52 @@ mod tests {
         assert!(((250_000.0 - fixed[0]) / 1_000_000.0 - 0.055).abs() < 1e-12);
         // An area whose operating costs exceed its income has no fixed costs to cut.
         assert_eq!(fixed_costs(&[sized(100.0, -50.0)], 0.0), (0.0, vec![0.0]));
+    }
+
+    #[test]
+    /// One locality 10 minutes from trust A and 12 from B, both taking
+    /// every emergency case; A admits three times B's patients. The decay
+    /// exp(−β_e·(minutes − m)) gives A three times B's when m_A − m_B =
+    /// ln 3 / β_e − 2, and the minutes sum to 0; C, without admissions,
+    /// keeps 0; the planned load then splits 3 : 1.
+    #[test]
+    fn conveyance_minutes_give_each_trust_its_share_of_admissions_in_closed_form() {
+        let s: Scenario = serde_json::from_value(serde_json::json!({
+            "name": "t", "localities": [], "providers": [], "services": super::super::defaults::services()
+        }))
+        .expect("a scenario");
+        let offers = [("emergency_medicine", Capability::Complex), ("paediatrics", Capability::Complex)];
+        let provider = |id: &str| PlanProvider {
+            id: id.into(),
+            xy: (0.0, 0.0),
+            sites: Vec::new(),
+            offers: offers.iter().copied().collect(),
+            beds: None,
+            specialist: false,
+            specialty: BTreeMap::new(),
+        };
+        let locality = PlanLocality {
+            xy: (0.0, 0.0),
+            spread: 1.0,
+            residents: [1000.0, 1000.0, 1000.0],
+            rurality: crate::model::scenario::Rurality::Urban,
+            minutes: [("a", 10.0), ("b", 12.0), ("c", 40.0)].iter().map(|(k, m)| (k.to_string(), *m)).collect(),
+            emergency_ratio: 1.0,
+            elsewhere: BTreeMap::new(),
+        };
+        let providers = [provider("a"), provider("b"), provider("c")];
+        let admissions = BTreeMap::from([(0, 3_000.0), (1, 1_000.0)]);
+        let (minutes, gap) = conveyance_minutes(&s, std::slice::from_ref(&locality), &providers, &admissions);
+        let beta = s.choice.beta_minutes_emergency;
+        let a = (3f64.ln() / beta - 2.0) / 2.0;
+        assert!((minutes[&0] - a).abs() < 0.006 && (minutes[&1] + a).abs() < 0.006, "{minutes:?}, expected ±{a:.3}");
+        assert!(!minutes.contains_key(&2), "no admissions, no minutes");
+        assert!(gap < 0.05, "gap left {gap}");
+        let load = loads(&s, &[locality], &providers, None, &minutes);
+        let at = |i: usize| load.get(&(i, "emergency_medicine")).copied().unwrap_or(0.0);
+        // Minutes rounded to 0.01 move each weight by at most e^(0.005 β_e).
+        let rounding = (0.01 * beta).exp() - 1.0;
+        assert!((at(0) / at(1) / 3.0 - 1.0).abs() <= rounding, "{} : {}", at(0), at(1));
     }
 
     #[test]

@@ -13,6 +13,9 @@
 
 use std::fmt;
 
+/// Minutes a unit may draw as if nearer or further than its road time
+/// (`providers[].services.<id>.conveyance_minutes`): two hours.
+pub const MAX_CONVEYANCE_MINUTES: f64 = 120.0;
 /// Residents of one locality, people (England: 5.7·10^7).
 pub const MAX_POPULATION: f64 = 1e9;
 /// Referrals per 1,000 residents per year, per age band (10 per person a year).

@@ -601,6 +601,14 @@ pub struct ProviderServiceSpec {
     /// open. Default: none, a general unit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub specialty_share: Option<f64>,
+    /// For a service without patient choice (emergency conveyance and
+    /// self-presentation): minutes by which the unit draws patients as if
+    /// nearer (positive) or further (negative) than its road time, in the
+    /// distance decay exp(−β_e·(minutes − these)) — for what the model does
+    /// not hold (ambulance protocols, the A&E residents are used to).
+    /// Default: none, 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conveyance_minutes: Option<f64>,
 }
 
 impl ProviderServiceSpec {
@@ -764,6 +772,12 @@ pub struct ProviderSpec {
     /// is left. Default: no limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub beds: Option<f64>,
+    /// The general and acute bed occupancy the trust runs at (a share):
+    /// electives may fill its shared beds to the larger of this and
+    /// `behaviour.elective_bed_limit`, and it plans its beds at that.
+    /// Default: none, the behaviour's limit alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occupancy: Option<f64>,
     /// The hospitals where patients are seen: a patient travels to the
     /// nearest of the provider's sites offering the service. Default: one
     /// site at `position` offering everything. A service at none of the
@@ -971,6 +985,19 @@ fn check_before_decision(problems: &mut Vec<Problem>, path: &str, weeks: f64, ur
     check_range(problems, path, weeks, 0.0, MAX_WEEKS_BEFORE_DECISION);
     if weeks != 0.0 && urgency != Urgency::Elective {
         problems.push(Problem::new(path, "expected weeks before a decision to admit only for an elective service"));
+    }
+}
+
+/// Conveyance minutes: within ±[`MAX_CONVEYANCE_MINUTES`], and only for a
+/// service whose patients do not choose.
+fn check_conveyance_minutes(problems: &mut Vec<Problem>, path: &str, minutes: f64, service: Option<&ServiceSpec>) {
+    check_range(problems, path, minutes, -MAX_CONVEYANCE_MINUTES, MAX_CONVEYANCE_MINUTES);
+    if service.is_some_and(ServiceSpec::patient_choice) {
+        problems.push(Problem::new(
+            path,
+            "expected conveyance minutes only for a service whose patients do not choose (`patient_choice: false`): \
+             patients who choose weigh quality and waits",
+        ));
     }
 }
 
@@ -1228,6 +1255,9 @@ impl Scenario {
             if let Some(beds) = v.beds {
                 check_nonneg(p, &at("beds"), beds, MAX_CAPACITY);
             }
+            if let Some(o) = v.occupancy {
+                check_range(p, &at("occupancy"), o, 0.0, 1.0);
+            }
             for (sid, offer) in &v.services {
                 if !self.services.contains_key(sid) {
                     p.push(Problem::new(
@@ -1238,6 +1268,10 @@ impl Scenario {
                 check_nonneg(p, &at(&format!("services.{sid}.capacity")), offer.capacity, MAX_CAPACITY);
                 if let (Some(weeks), Some(s)) = (offer.weeks_before_decision, self.services.get(sid)) {
                     check_before_decision(p, &at(&format!("services.{sid}.weeks_before_decision")), weeks, s.urgency);
+                }
+                if let Some(m) = offer.conveyance_minutes {
+                    let path = at(&format!("services.{sid}.conveyance_minutes"));
+                    check_conveyance_minutes(p, &path, m, self.services.get(sid));
                 }
                 if let Some(share) = offer.specialty_share {
                     let path = at(&format!("services.{sid}.specialty_share"));
@@ -1548,6 +1582,7 @@ mod tests {
                 waiting_list: None,
                 weeks_before_decision: None,
                 specialty_share: None,
+                conveyance_minutes: None,
             },
         );
         s.network.hubs.insert("surgery".into(), "nowhere".into());

@@ -239,7 +239,7 @@ impl Simulation {
             // Shared beds follow the bed-days the units want, at the occupancy
             // electives may fill (their capital is in the units' charge above).
             if let Some(beds) = p.beds.as_mut() {
-                let wanted_beds = bed_days_wanted / 7.0 / b.elective_bed_limit;
+                let wanted_beds = bed_days_wanted / 7.0 / self.world.providers[pi].elective_bed_limit;
                 let step = b.capacity_growth * *beds;
                 *beds = (*beds + (wanted_beds - *beds).clamp(-step, step)).max(0.0);
             }

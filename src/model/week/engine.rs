@@ -1187,8 +1187,8 @@ impl Simulation {
         }
         self.overflow = overflow;
         let services = &self.world.services;
-        let limit = self.world.behaviour.elective_bed_limit;
         for (pi, p) in self.providers.iter_mut().enumerate() {
+            let limit = self.world.providers[pi].elective_bed_limit;
             for (si, svc) in services.iter().enumerate() {
                 if !svc.is_elective() {
                     continue;

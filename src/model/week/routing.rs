@@ -281,7 +281,19 @@ fn push_list(world: &World, s: ServiceId, l: LocalityId, capable: &[ProviderId],
         keep
     });
     out.nearest_minutes.push(first);
-    out.weights.extend(v.iter().map(|x| (-beta * (x.2 - first)).exp()));
+    // Where patients do not choose, each unit draws as if its conveyance
+    // minutes nearer, weighed from the nearest less the most minutes any
+    // unit gains (so no weight grows beyond what travel alone allows).
+    let choice = world.services[s.index()].patient_choice;
+    let nearer = |p: ProviderId| {
+        if choice {
+            0.0
+        } else {
+            world.providers[p.index()].offers[s.index()].as_ref().map_or(0.0, |o| o.conveyance_minutes)
+        }
+    };
+    let gain = v.iter().map(|x| nearer(x.3)).fold(0.0, f64::max);
+    out.weights.extend(v.iter().map(|x| (-beta * (x.2 - nearer(x.3) - (first - gain))).exp()));
     out.flags.extend(v.iter().map(|x| x.4));
     out.providers.extend(v.iter().map(|x| x.3));
     out.end();

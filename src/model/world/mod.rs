@@ -234,6 +234,9 @@ pub struct Offer {
     /// A specialist unit's share of the service's referrals (its
     /// specialty, which it alone takes); `None` for a general unit.
     pub specialty_share: Option<f64>,
+    /// Minutes nearer than its road time it draws patients who do not
+    /// choose (0: as its travel time says; `conveyance_minutes`).
+    pub conveyance_minutes: f64,
 }
 
 impl Offer {
@@ -286,6 +289,9 @@ pub struct Provider {
     pub fixed_cost: f64,
     /// Shared general and acute beds (`None`: no limit).
     pub beds: Option<f64>,
+    /// The occupancy electives may fill its shared beds to, and it plans
+    /// them at: the larger of its own (`occupancy`) and the behaviour's limit.
+    pub elective_bed_limit: f64,
     /// Hospital sites (none: everything at the provider's position).
     pub sites: Vec<Site>,
     /// Its place number when it lists no sites, for listed travel times.
@@ -646,6 +652,7 @@ impl World {
                                 .weeks_before_decision
                                 .unwrap_or(s.services[sid].weeks_before_decision),
                             specialty_share: o.specialty_share,
+                            conveyance_minutes: o.conveyance_minutes.unwrap_or(0.0),
                         });
                     }
                 }
@@ -673,6 +680,9 @@ impl World {
                     debt: p.debt,
                     fixed_cost: p.fixed_cost,
                     beds: p.beds,
+                    elective_bed_limit: p
+                        .occupancy
+                        .map_or(s.behaviour.elective_bed_limit, |o| o.max(s.behaviour.elective_bed_limit)),
                     sites: p
                         .sites
                         .iter()
