@@ -466,7 +466,6 @@ mod tests {
         assert_eq!(fixed_costs(&[sized(100.0, -50.0)], 0.0), (0.0, vec![0.0]));
     }
 
-    #[test]
     /// One locality 10 minutes from trust A and 12 from B, both taking
     /// every emergency case; A admits three times B's patients. The decay
     /// exp(−β_e·(minutes − m)) gives A three times B's when m_A − m_B =
