@@ -511,6 +511,50 @@ mod tests {
         assert!((at(0) / at(1) / 3.0 - 1.0).abs() <= rounding, "{} : {}", at(0), at(1));
     }
 
+    /// One locality 10 minutes from A and 12 from B, the hub; both take
+    /// every elective case. Planned half under each routing, A expects half
+    /// the routine cases (the network's nearest) and half of its logit share
+    /// of all, 1 / (1 + e^(−2β)); planned at today's routing alone
+    /// (`--plan-today`), its logit share of all.
+    #[test]
+    fn today_s_plan_is_choice_alone_and_the_neutral_plan_half_the_network_s() {
+        let s: Scenario = serde_json::from_value(serde_json::json!({
+            "name": "t", "localities": [], "providers": [], "services": super::super::defaults::services()
+        }))
+        .expect("a scenario");
+        let provider = |id: &str| PlanProvider {
+            id: id.into(),
+            xy: (0.0, 0.0),
+            sites: Vec::new(),
+            offers: [("elective_surgery", Capability::Complex)].into_iter().collect(),
+            beds: None,
+            specialist: false,
+            specialty: BTreeMap::new(),
+        };
+        let locality = PlanLocality {
+            xy: (0.0, 0.0),
+            spread: 1.0,
+            residents: [1000.0, 1000.0, 1000.0],
+            rurality: crate::model::scenario::Rurality::Urban,
+            minutes: [("a", 10.0), ("b", 12.0)].iter().map(|(k, m)| (k.to_string(), *m)).collect(),
+            emergency_ratio: 1.0,
+            elsewhere: BTreeMap::new(),
+        };
+        let providers = [provider("a"), provider("b")];
+        let hubs = BTreeMap::from([("elective_surgery".to_owned(), "b".to_owned())]);
+        let share_of_a = |network: Option<&BTreeMap<String, String>>| {
+            let load = loads(&s, std::slice::from_ref(&locality), &providers, network, &BTreeMap::new());
+            let at = |i: usize| load[&(i, "elective_surgery")];
+            at(0) / (at(0) + at(1))
+        };
+        let logit = 1.0 / (1.0 + (-2.0 * s.choice.beta_minutes).exp());
+        let complex = s.services["elective_surgery"].complex_share;
+        assert!(complex > 0.0);
+        assert!((share_of_a(None) - logit).abs() < 1e-12, "{} against {logit}", share_of_a(None));
+        let neutral = 0.5 * (1.0 - complex) + 0.5 * logit;
+        assert!((share_of_a(Some(&hubs)) - neutral).abs() < 1e-12, "{} against {neutral}", share_of_a(Some(&hubs)));
+    }
+
     #[test]
     fn real_admissions_share_emergency_capacity_and_demand_sets_its_total() {
         // Four trusts each planned 100 emergency episodes a week (emergency medicine and
