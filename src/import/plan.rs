@@ -466,19 +466,17 @@ mod tests {
         assert_eq!(fixed_costs(&[sized(100.0, -50.0)], 0.0), (0.0, vec![0.0]));
     }
 
-    /// One locality 10 minutes from trust A and 12 from B, both taking
-    /// every emergency case; A admits three times B's patients. The decay
-    /// exp(−β_e·(minutes − m)) gives A three times B's when m_A − m_B =
-    /// ln 3 / β_e − 2, and the minutes sum to 0; C, without admissions,
-    /// keeps 0; the planned load then splits 3 : 1.
-    #[test]
-    fn conveyance_minutes_give_each_trust_its_share_of_admissions_in_closed_form() {
-        let s: Scenario = serde_json::from_value(serde_json::json!({
+    /// A scenario with the built scenarios' services and nothing else.
+    fn built_services() -> Scenario {
+        serde_json::from_value(serde_json::json!({
             "name": "t", "localities": [], "providers": [], "services": super::super::defaults::services()
         }))
-        .expect("a scenario");
-        let offers = [("emergency_medicine", Capability::Complex), ("paediatrics", Capability::Complex)];
-        let provider = |id: &str| PlanProvider {
+        .expect("a scenario")
+    }
+
+    /// A provider at the origin offering `offers`, its road minutes listed by id.
+    fn plan_provider(id: &str, offers: &[(&'static str, Capability)]) -> PlanProvider {
+        PlanProvider {
             id: id.into(),
             xy: (0.0, 0.0),
             sites: Vec::new(),
@@ -486,17 +484,33 @@ mod tests {
             beds: None,
             specialist: false,
             specialty: BTreeMap::new(),
-        };
-        let locality = PlanLocality {
+        }
+    }
+
+    /// 3,000 residents at the origin with road `minutes` to providers by id.
+    fn plan_locality(minutes: &[(&str, f64)]) -> PlanLocality {
+        PlanLocality {
             xy: (0.0, 0.0),
             spread: 1.0,
             residents: [1000.0, 1000.0, 1000.0],
             rurality: crate::model::scenario::Rurality::Urban,
-            minutes: [("a", 10.0), ("b", 12.0), ("c", 40.0)].iter().map(|(k, m)| (k.to_string(), *m)).collect(),
+            minutes: minutes.iter().map(|(k, m)| (k.to_string(), *m)).collect(),
             emergency_ratio: 1.0,
             elsewhere: BTreeMap::new(),
-        };
-        let providers = [provider("a"), provider("b"), provider("c")];
+        }
+    }
+
+    /// One locality 10 minutes from trust A and 12 from B, both taking
+    /// every emergency case; A admits three times B's patients. The decay
+    /// exp(−β_e·(minutes − m)) gives A three times B's when m_A − m_B =
+    /// ln 3 / β_e − 2, and the minutes sum to 0; C, without admissions,
+    /// keeps 0; the planned load then splits 3 : 1.
+    #[test]
+    fn conveyance_minutes_give_each_trust_its_share_of_admissions_in_closed_form() {
+        let s = built_services();
+        let offers = [("emergency_medicine", Capability::Complex), ("paediatrics", Capability::Complex)];
+        let locality = plan_locality(&[("a", 10.0), ("b", 12.0), ("c", 40.0)]);
+        let providers = [plan_provider("a", &offers), plan_provider("b", &offers), plan_provider("c", &offers)];
         let admissions = BTreeMap::from([(0, 3_000.0), (1, 1_000.0)]);
         let (minutes, gap) = conveyance_minutes(&s, std::slice::from_ref(&locality), &providers, &admissions);
         let beta = s.choice.beta_minutes_emergency;
@@ -518,29 +532,10 @@ mod tests {
     /// (`--plan-today`), its logit share of all.
     #[test]
     fn today_s_plan_is_choice_alone_and_the_neutral_plan_half_the_network_s() {
-        let s: Scenario = serde_json::from_value(serde_json::json!({
-            "name": "t", "localities": [], "providers": [], "services": super::super::defaults::services()
-        }))
-        .expect("a scenario");
-        let provider = |id: &str| PlanProvider {
-            id: id.into(),
-            xy: (0.0, 0.0),
-            sites: Vec::new(),
-            offers: [("elective_surgery", Capability::Complex)].into_iter().collect(),
-            beds: None,
-            specialist: false,
-            specialty: BTreeMap::new(),
-        };
-        let locality = PlanLocality {
-            xy: (0.0, 0.0),
-            spread: 1.0,
-            residents: [1000.0, 1000.0, 1000.0],
-            rurality: crate::model::scenario::Rurality::Urban,
-            minutes: [("a", 10.0), ("b", 12.0)].iter().map(|(k, m)| (k.to_string(), *m)).collect(),
-            emergency_ratio: 1.0,
-            elsewhere: BTreeMap::new(),
-        };
-        let providers = [provider("a"), provider("b")];
+        let s = built_services();
+        let offers = [("elective_surgery", Capability::Complex)];
+        let locality = plan_locality(&[("a", 10.0), ("b", 12.0)]);
+        let providers = [plan_provider("a", &offers), plan_provider("b", &offers)];
         let hubs = BTreeMap::from([("elective_surgery".to_owned(), "b".to_owned())]);
         let share_of_a = |network: Option<&BTreeMap<String, String>>| {
             let load = loads(&s, std::slice::from_ref(&locality), &providers, network, &BTreeMap::new());
