@@ -104,7 +104,8 @@ fn full_scenario() -> Value {
          "services": ["emergency_medicine", "elective_surgery"]},
         {"id": "A2", "position": {"x": -14.0, "y": 3.0}, "services": ["elective_surgery"]}
     ]);
-    a["services"]["emergency_medicine"] = json!({"capability": "complex", "capacity": 300.0});
+    a["services"]["emergency_medicine"] =
+        json!({"capability": "complex", "capacity": 300.0, "conveyance_minutes": -1.5});
     a["services"]["community_care"] = json!({"capability": "routine", "capacity": 30.0});
     a["services"]["elective_surgery"]["waiting_list"] =
         json!({"patients": 200, "within_18_weeks": 0.6, "over_52_weeks": 0.05});
@@ -113,8 +114,7 @@ fn full_scenario() -> Value {
     a["quality_cost_factor"] = json!(0.8);
     a["market_forces_factor"] = json!(1.05);
     a["staff"]["medical"]["age_profile"] = json!({"under_40": 0.4, "from_40_to_54": 0.4, "over_55": 0.2});
-    v["providers"][1]["services"]["emergency_medicine"] =
-        json!({"capability": "routine", "capacity": 300.0, "conveyance_minutes": -1.5});
+    v["providers"][1]["services"]["emergency_medicine"] = json!({"capability": "routine", "capacity": 300.0});
     v["providers"][1]["services"]["elective_surgery"]["specialty_share"] = json!(0.1);
     let market = json!({"training": {"places": 5.0, "places_per_staff": 0.08, "years": 3, "completion": 0.75},
                         "international": {"recruits": 2.0, "per_staff": 0.05, "cost": 10000.0}, "base_turnover": 0.1, "retirement": 0.12, "mobility": 0.4,
