@@ -19,7 +19,9 @@ use crate::model::world::{LocalityId, ProviderId, ServiceId, World};
 /// each part quickest first (ties by id); with how many lie within the
 /// radius and each one's travel weight exp(−β·(t − t₀)) (β the service's:
 /// `beta_minutes` under patient choice, else `beta_minutes_emergency`; t
-/// the road minutes, t₀ the first's). "Nearest" below means first in this
+/// the road minutes, less the unit's `conveyance_minutes` where patients do
+/// not choose; t₀ the first's, less the most minutes any unit of the list
+/// gains). "Nearest" below means first in this
 /// order. Brought up to date ([`Catchments::update`]) whenever services
 /// move between providers.
 ///
@@ -442,8 +444,8 @@ pub fn choice_probabilities(
 
 /// Where emergency patients go (conveyance and self-presentation): among
 /// the open capable providers within the choice radius, in proportion to
-/// exp(−β_e·minutes) (`choice.beta_minutes_emergency`); the nearest open
-/// one when none is within it. Fills `out` as [`choice_probabilities`].
+/// exp(−β_e·(minutes − m)) (`choice.beta_minutes_emergency`, m the unit's
+/// `conveyance_minutes`); the nearest open one when none is within it. Fills `out` as [`choice_probabilities`].
 pub fn emergency_probabilities(
     world: &World,
     catchments: &Catchments,
