@@ -233,37 +233,7 @@ pub fn source(s: &Scenario, localities: &[PlanLocality], outside: &[PlanProvider
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::scenario::Rurality;
-
-    /// The built scenarios' services (emergency medicine has complex cases).
-    fn scenario() -> Scenario {
-        let v = serde_json::json!({"name": "t", "localities": [], "providers": [], "services": super::super::defaults::services()});
-        serde_json::from_value(v).expect("a scenario")
-    }
-
-    fn provider(id: &str, x: f64, offers: &[(&'static str, Capability)]) -> PlanProvider {
-        PlanProvider {
-            id: id.into(),
-            xy: (x, 0.0),
-            sites: Vec::new(),
-            offers: offers.iter().copied().collect(),
-            beds: None,
-            specialist: false,
-            specialty: BTreeMap::new(),
-        }
-    }
-
-    fn locality(minutes: &[(&str, f64)]) -> PlanLocality {
-        PlanLocality {
-            xy: (0.0, 0.0),
-            spread: 1.0,
-            residents: [1000.0, 1000.0, 1000.0],
-            rurality: Rurality::Urban,
-            minutes: minutes.iter().map(|(k, m)| (k.to_string(), *m)).collect(),
-            emergency_ratio: 1.0,
-            elsewhere: BTreeMap::new(),
-        }
-    }
+    use crate::import::plan::fixtures::{locality, provider, scenario};
 
     /// One provider inside 10 minutes away and one outside 15 minutes away,
     /// both within the radius and both taking complex elective cases: the

@@ -256,8 +256,11 @@ pub fn conveyance_minutes(
     admissions: &BTreeMap<usize, f64>,
 ) -> (BTreeMap<usize, f64>, f64) {
     let beta = s.choice.beta_minutes_emergency;
+    // Each round needs the A&E services' loads alone (a service's load never depends on another's).
+    let mut emergency = s.clone();
+    emergency.services.retain(|k, _| AE_SERVICES.contains(&k.as_str()));
     let expected = |minutes: &BTreeMap<usize, f64>| {
-        let load = loads(s, localities, providers, None, minutes);
+        let load = loads(&emergency, localities, providers, None, minutes);
         let rows: Vec<(usize, f64, f64)> = admissions
             .iter()
             .map(|(&i, &a)| (i, a, AE_SERVICES.iter().filter_map(|k| load.get(&(i, *k))).sum::<f64>()))
@@ -442,8 +445,48 @@ pub fn size(
     }
 }
 
+/// Planning fixtures the import's unit tests share.
+#[cfg(test)]
+pub(super) mod fixtures {
+    use super::*;
+    use crate::model::scenario::Rurality;
+
+    /// The built scenarios' services (emergency medicine has complex cases).
+    pub fn scenario() -> Scenario {
+        let v = serde_json::json!({"name": "t", "localities": [], "providers": [], "services": super::super::defaults::services()});
+        serde_json::from_value(v).expect("a scenario")
+    }
+
+    /// A provider `x` km east of the origin offering `offers`, its road minutes listed by id.
+    pub fn provider(id: &str, x: f64, offers: &[(&'static str, Capability)]) -> PlanProvider {
+        PlanProvider {
+            id: id.into(),
+            xy: (x, 0.0),
+            sites: Vec::new(),
+            offers: offers.iter().copied().collect(),
+            beds: None,
+            specialist: false,
+            specialty: BTreeMap::new(),
+        }
+    }
+
+    /// 3,000 residents at the origin with road `minutes` to providers by id.
+    pub fn locality(minutes: &[(&str, f64)]) -> PlanLocality {
+        PlanLocality {
+            xy: (0.0, 0.0),
+            spread: 1.0,
+            residents: [1000.0, 1000.0, 1000.0],
+            rurality: Rurality::Urban,
+            minutes: minutes.iter().map(|(k, m)| (k.to_string(), *m)).collect(),
+            emergency_ratio: 1.0,
+            elsewhere: BTreeMap::new(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::fixtures::{locality, provider, scenario};
     use super::*;
 
     fn sized(income: f64, operating: f64) -> Sized {
@@ -466,40 +509,6 @@ mod tests {
         assert_eq!(fixed_costs(&[sized(100.0, -50.0)], 0.0), (0.0, vec![0.0]));
     }
 
-    /// A scenario with the built scenarios' services and nothing else.
-    fn built_services() -> Scenario {
-        serde_json::from_value(serde_json::json!({
-            "name": "t", "localities": [], "providers": [], "services": super::super::defaults::services()
-        }))
-        .expect("a scenario")
-    }
-
-    /// A provider at the origin offering `offers`, its road minutes listed by id.
-    fn plan_provider(id: &str, offers: &[(&'static str, Capability)]) -> PlanProvider {
-        PlanProvider {
-            id: id.into(),
-            xy: (0.0, 0.0),
-            sites: Vec::new(),
-            offers: offers.iter().copied().collect(),
-            beds: None,
-            specialist: false,
-            specialty: BTreeMap::new(),
-        }
-    }
-
-    /// 3,000 residents at the origin with road `minutes` to providers by id.
-    fn plan_locality(minutes: &[(&str, f64)]) -> PlanLocality {
-        PlanLocality {
-            xy: (0.0, 0.0),
-            spread: 1.0,
-            residents: [1000.0, 1000.0, 1000.0],
-            rurality: crate::model::scenario::Rurality::Urban,
-            minutes: minutes.iter().map(|(k, m)| (k.to_string(), *m)).collect(),
-            emergency_ratio: 1.0,
-            elsewhere: BTreeMap::new(),
-        }
-    }
-
     /// One locality 10 minutes from trust A and 12 from B, both taking
     /// every emergency case; A admits three times B's patients. The decay
     /// exp(−β_e·(minutes − m)) gives A three times B's when m_A − m_B =
@@ -507,10 +516,10 @@ mod tests {
     /// keeps 0; the planned load then splits 3 : 1.
     #[test]
     fn conveyance_minutes_give_each_trust_its_share_of_admissions_in_closed_form() {
-        let s = built_services();
+        let s = scenario();
         let offers = [("emergency_medicine", Capability::Complex), ("paediatrics", Capability::Complex)];
-        let locality = plan_locality(&[("a", 10.0), ("b", 12.0), ("c", 40.0)]);
-        let providers = [plan_provider("a", &offers), plan_provider("b", &offers), plan_provider("c", &offers)];
+        let locality = locality(&[("a", 10.0), ("b", 12.0), ("c", 40.0)]);
+        let providers = [provider("a", 0.0, &offers), provider("b", 0.0, &offers), provider("c", 0.0, &offers)];
         let admissions = BTreeMap::from([(0, 3_000.0), (1, 1_000.0)]);
         let (minutes, gap) = conveyance_minutes(&s, std::slice::from_ref(&locality), &providers, &admissions);
         let beta = s.choice.beta_minutes_emergency;
@@ -532,10 +541,10 @@ mod tests {
     /// (`--plan-today`), its logit share of all.
     #[test]
     fn today_s_plan_is_choice_alone_and_the_neutral_plan_half_the_network_s() {
-        let s = built_services();
+        let s = scenario();
         let offers = [("elective_surgery", Capability::Complex)];
-        let locality = plan_locality(&[("a", 10.0), ("b", 12.0)]);
-        let providers = [plan_provider("a", &offers), plan_provider("b", &offers)];
+        let locality = locality(&[("a", 10.0), ("b", 12.0)]);
+        let providers = [provider("a", 0.0, &offers), provider("b", 0.0, &offers)];
         let hubs = BTreeMap::from([("elective_surgery".to_owned(), "b".to_owned())]);
         let share_of_a = |network: Option<&BTreeMap<String, String>>| {
             let load = loads(&s, std::slice::from_ref(&locality), &providers, network, &BTreeMap::new());
