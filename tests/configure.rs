@@ -516,6 +516,59 @@ fn lowering_a_unit_moves_the_part_its_moving_patients_need_to_the_nearest_unit_o
     }
 }
 
+/// Neonatal care's three levels: a local neonatal unit made a special care
+/// unit sends its high-dependency babies, `(1 − complex_share) ×
+/// basic_share` of its patients, with that part of itself to the nearest
+/// unit of the routine level or above; an intensive care unit made one sends
+/// its intensive care babies too, to the nearest of the complex level; a
+/// special care unit raised moves nothing.
+#[test]
+fn lowering_a_neonatal_unit_to_special_care_moves_the_part_its_moving_babies_need() {
+    use model::scenario::Capability::{Basic, Complex, Routine};
+    let base = builtin("cheshire-merseyside").expect("built in");
+    let v = &base.services["neonatal"];
+    let (cs, bs) = (v.complex_share, v.transfers.basic_share);
+    assert!(bs > 0.0, "the built scenario's neonatal care has three levels");
+    let level = |s: &Scenario, id: &str| s.providers.iter().find(|p| p.id == id).expect("there").services["neonatal"].capability;
+    assert_eq!(level(&base, "countess-of-chester"), Basic, "Chester is a special care unit");
+    assert_eq!(level(&base, "warrington-and-halton"), Routine);
+    assert_eq!(level(&base, "wirral-university-teaching"), Complex);
+    for (place, id, old, part) in [
+        ("RWWWH", "warrington-and-halton", Routine, (1.0 - cs) * bs),
+        ("RBL14", "wirral-university-teaching", Complex, cs + (1.0 - cs) * bs),
+    ] {
+        let lower = Change::Open { place: place.into(), service: "neonatal".into(), level: Some(Basic) };
+        let (after, log) = configure(&base, std::slice::from_ref(&lower)).expect("valid");
+        let (b, a) = (totals(&base, "neonatal"), totals(&after, "neonatal"));
+        assert!(near(a.0, b.0), "{id}: capacity {} -> {}", b.0, a.0);
+        for g in 0..4 {
+            assert!(near(a.2[g], b.2[g]) && near(a.3[g], b.3[g]), "{id}: staff group {g}");
+        }
+        let q = base.providers.iter().position(|p| p.id == id).expect("there");
+        let was = base.providers[q].services["neonatal"].capacity;
+        assert_eq!(level(&after, id), Basic);
+        assert!(near(after.providers[q].services["neonatal"].capacity, was * (1.0 - part)), "{id}: {log:?}");
+        let grew: Vec<usize> = (0..base.providers.len())
+            .filter(|&r| r != q)
+            .filter(|&r| {
+                after.providers[r].services.get("neonatal").map(|o| o.capacity)
+                    != base.providers[r].services.get("neonatal").map(|o| o.capacity)
+            })
+            .collect();
+        assert_eq!(grew.len(), 1, "{id}: one receiver, {grew:?}");
+        let to = &after.providers[grew[0]].services["neonatal"];
+        assert!(to.capability >= old, "{id}: the receiver is of the old level or above");
+        assert!(near(to.capacity - base.providers[grew[0]].services["neonatal"].capacity, was * part));
+    }
+    let raise = Change::Open { place: "countess-of-chester".into(), service: "neonatal".into(), level: Some(Routine) };
+    let (after, _) = configure(&base, &[raise]).expect("valid");
+    assert_eq!(level(&after, "countess-of-chester"), Routine);
+    assert_eq!(totals(&after, "neonatal").0, totals(&base, "neonatal").0);
+    for (p, q) in after.providers.iter().zip(&base.providers) {
+        assert_eq!(p.services.get("neonatal").map(|o| o.capacity), q.services.get("neonatal").map(|o| o.capacity));
+    }
+}
+
 /// A level is the trust's at all its sites: lowering one of a trust's two
 /// maternity sites alone is refused, while naming both (or closing the
 /// other) lowers the trust once, moving the same part of it as lowering a

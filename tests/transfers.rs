@@ -5,7 +5,11 @@
 //! in time is taken past that unit (an in-utero transfer), counted with the
 //! same road and no transfer odds; and a routine case may be moved during
 //! care from a unit of the routine level (an intrapartum transfer from a
-//! midwife-led unit), counted with the same road, keeping the routine risk.
+//! midwife-led unit), counted with the same road, keeping the routine risk;
+//! where a service has three levels, a routine case needing more than a
+//! unit of the basic level gives (a baby needing high-dependency care at a
+//! special care unit) is moved to the nearest unit of the routine level or
+//! above in the same way.
 
 use crate::common::{adults, frozen, run, run_conserving, scenario};
 use ccsim::model::scenario::Rurality;
@@ -201,4 +205,99 @@ fn moving_routine_cases_of_an_elective_service_or_at_a_share_out_of_range_is_ref
     v["services"]["neonatal"]["urgency"] = json!("elective");
     refused(v, "an elective service");
     refused(world_moving(0.0, "routine", 1.5), "a share above 1");
+}
+
+/// A town beside a special care unit (`first`'s level) with, beyond the
+/// choice radius, a local neonatal unit 59 km from it (`second`'s level)
+/// and an intensive care unit 99 km from it; `basic_share` of the routine
+/// babies beginning care at a unit of the basic level need high-dependency
+/// care. Half the babies need intensive care, all recognised in time.
+fn three_levels(first: &str, second: &str, basic_share: f64) -> Value {
+    frozen(json!({
+        "name": "three levels",
+        "time": {"warmup_weeks": 0, "horizon_weeks": 260},
+        "choice": {"radius_km": 30.0},
+        "localities": [adults("town", 0.0)],
+        "services": {"neonatal": {
+            "urgency": "emergency",
+            "referral_rate": {"adults": 40.0},
+            "complex_share": 0.5,
+            "tariff": 1000.0,
+            "baseline_risk": {"routine": ROUTINE_RISK, "complex": COMPLEX_RISK},
+            "transfers": {"risk_odds": ODDS, "basic_share": basic_share}
+        }},
+        "providers": [
+            {"id": "scu", "kind": "dgh", "position": {"x": 1.0, "y": 0.0},
+             "services": {"neonatal": {"capability": first, "capacity": 500.0}}},
+            {"id": "lnu", "kind": "dgh", "position": {"x": 60.0, "y": 0.0},
+             "services": {"neonatal": {"capability": second, "capacity": 500.0}}},
+            {"id": "nicu", "kind": "dgh", "position": {"x": 100.0, "y": 0.0},
+             "services": {"neonatal": {"capability": "complex", "capacity": 500.0}}}
+        ]
+    }))
+}
+
+#[test]
+fn a_baby_needing_high_dependency_care_at_a_special_care_unit_is_moved_to_the_nearest_local_unit() {
+    let s = scenario(three_levels("basic", "routine", 0.13));
+    run_conserving(&s, 5, "three levels");
+    let out = run(&s, 5);
+    let t = &out.summary.transfers["neonatal"];
+    let d = &t.during_care;
+    // Every routine baby begins at the special care unit (the others are beyond the radius).
+    let unit = |id: &str| &out.providers.iter().find(|p| p.id == id).expect("there").services["neonatal"];
+    assert!(d.began_at_routine_level > 4000, "enough routine babies: {}", d.began_at_routine_level);
+    assert_eq!(unit("scu").treated, d.began_at_routine_level - d.patients, "the unit keeps the rest");
+    let share = d.share.expect("babies began there");
+    let se = (0.13 * 0.87 / d.began_at_routine_level as f64).sqrt();
+    assert!((share - 0.13).abs() < 4.0 * se, "moved share {share}, expected 0.13 ± {}", 4.0 * se);
+    // All to the local neonatal unit, the nearest of the routine level or above, by its road.
+    assert_eq!(d.routes.len(), 1);
+    assert_eq!((d.routes[0].from.as_str(), d.routes[0].to.as_str()), ("scu", "lnu"));
+    assert_eq!(unit("lnu").treated, d.patients, "the local unit treats those moved and no one else");
+    let minutes = TravelTimes::default().minutes(Rurality::Urban, 59.0);
+    let mean = d.mean_minutes.expect("moves have a distance");
+    assert!((mean - minutes).abs() < 1e-9, "mean minutes {mean}, the model's {minutes}");
+    // They keep the routine risk (the transfer's odds would make it 0.029).
+    let rate = d.adverse_rate.expect("some treated");
+    let n = d.treated as f64;
+    assert!((rate - ROUTINE_RISK).abs() < 4.0 * (ROUTINE_RISK * (1.0 - ROUTINE_RISK) / n).sqrt(), "{rate}");
+    // The babies needing intensive care go straight to the intensive care unit.
+    assert_eq!((t.between_levels, t.ahead.patients), (0, 0));
+    assert_eq!(unit("nicu").treated, t.complex_cases);
+}
+
+#[test]
+fn with_no_local_unit_high_dependency_babies_go_to_intensive_care_and_a_local_unit_moves_none() {
+    // The second unit a special care unit too: the intensive care unit is the nearest able.
+    let out = run(&scenario(three_levels("basic", "basic", 0.13)), 5);
+    let d = &out.summary.transfers["neonatal"].during_care;
+    assert!(d.patients > 0);
+    assert_eq!(d.routes.len(), 1);
+    assert_eq!((d.routes[0].from.as_str(), d.routes[0].to.as_str()), ("scu", "nicu"));
+    let minutes = TravelTimes::default().minutes(Rurality::Urban, 99.0);
+    assert!((d.mean_minutes.expect("moved") - minutes).abs() < 1e-9);
+    // A local neonatal unit keeps its high-dependency babies.
+    let out = run(&scenario(three_levels("routine", "routine", 0.13)), 5);
+    let d = &out.summary.transfers["neonatal"].during_care;
+    assert_eq!((d.began_at_routine_level, d.patients), (0, 0));
+}
+
+#[test]
+fn the_basic_level_without_a_share_or_a_share_of_an_elective_service_is_refused() {
+    let problems = |v: Value| {
+        let s: ccsim::model::Scenario = serde_json::from_value(v).expect("parses");
+        s.validate().expect_err("refused").into_iter().map(|p| (p.path, p.message)).collect::<Vec<_>>()
+    };
+    let got = problems(three_levels("basic", "routine", 0.0));
+    assert!(
+        got.iter().any(|(path, m)| path == "providers[0].services.neonatal.capability" && m.contains("basic_share")),
+        "{got:?}"
+    );
+    let mut v = three_levels("routine", "routine", 0.13);
+    v["services"]["neonatal"]["urgency"] = json!("elective");
+    let got = problems(v);
+    assert!(got.iter().any(|(path, _)| path == "services.neonatal.transfers.basic_share"), "{got:?}");
+    let got = problems(three_levels("routine", "routine", 1.2));
+    assert!(got.iter().any(|(path, _)| path == "services.neonatal.transfers.basic_share"), "{got:?}");
 }

@@ -79,7 +79,7 @@ fn seven() -> Value {
             "baseline_risk": {"routine": 0.01, "complex": 0.08},
             "min_safe_volume": 250,
             "min_complex_volume": 200,
-            "transfers": {"unplanned_share": 0.31, "risk_odds": 1.67}
+            "transfers": {"unplanned_share": 0.31, "risk_odds": 1.67, "basic_share": 0.13}
         },
         "paediatrics": {
             "name": "Paediatrics (emergency admissions)",

@@ -484,10 +484,11 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
     }
     let mut candidates = candidates(&beds, &by_trust, &overrides, inputs, &service_ids, &major, &mut notes)?;
     // The curated file's units decide a covered trust's maternity and neonatal levels.
+    let neonatal_basic = params.services.get("neonatal").is_some_and(|v| v.transfers.basic_share > 0.0);
     for c in &mut candidates {
         let rows: Vec<&sites::SiteServices> = site_services.iter().filter(|r| r.trust == c.code).collect();
         if !rows.is_empty() {
-            sites::set_levels(&rows, &service_ids, &mut c.offers);
+            sites::set_levels(&rows, &service_ids, neonatal_basic, &mut c.offers);
         }
     }
     let chosen_set: BTreeSet<&str> = chosen.iter().map(String::as_str).collect();
@@ -968,7 +969,7 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
                 "{} ({}): outside the area, the nearest trust taking {}; {site}",
                 p.id,
                 c.code,
-                p.offers.iter().map(|(s, cap)| format!("{s} ({})", if *cap == Capability::Complex { "complex" } else { "routine" })).collect::<Vec<_>>().join(", ")
+                p.offers.iter().map(|(s, cap)| format!("{s} ({})", cap.name())).collect::<Vec<_>>().join(", ")
             ),
             (false, Some(b)) => format!(
                 "{} ({}): {site}; {} beds in {}: {} adult and {} paediatric general and acute, {} adult critical care, {} paediatric intensive care, {} neonatal intensive care",
@@ -1423,8 +1424,11 @@ fn outside(
     let mut outside: BTreeMap<String, Candidate> = BTreeMap::new();
     let mut dropped = Vec::new();
     for (service, spec) in &params.services {
-        for need in [Capability::Routine, Capability::Complex] {
-            if need == Capability::Complex && spec.complex_share <= 0.0 {
+        for need in [Capability::Basic, Capability::Routine, Capability::Complex] {
+            // Any unit; one of the routine level or above where the basic moves cases to it; a complex one.
+            if (need == Capability::Routine && spec.transfers.basic_share <= 0.0)
+                || (need == Capability::Complex && spec.complex_share <= 0.0)
+            {
                 continue;
             }
             let meets = |c: &Candidate| c.offers.get(service.as_str()).is_some_and(|cap| *cap >= need);
@@ -1450,8 +1454,8 @@ fn outside(
                     });
                     entry.offers.insert(key, c.offers[key]);
                 }
-                None if need == Capability::Routine => dropped.push(service.clone()),
-                None => notes.push(format!("no trust in the data takes complex {service} cases")),
+                None if need == Capability::Basic => dropped.push(service.clone()),
+                None => notes.push(format!("no trust in the data takes {} {service} cases", need.name())),
             }
         }
     }

@@ -234,7 +234,48 @@ pub fn loads(
             }
         }
     }
+    move_beyond_basic(s, providers, &mut load);
     load
+}
+
+/// Moves the routine cases that units of the basic level move during care
+/// (`transfers.basic_share` of their load, all routine: complex cases go
+/// to the complex level) to where the engine moves them: the nearest other
+/// general unit of the routine level or above, by straight-line km from the
+/// unit's first place seeing the service to the other's nearest.
+fn move_beyond_basic(s: &Scenario, providers: &[PlanProvider], load: &mut BTreeMap<(usize, &'static str), f64>) {
+    let places = |p: &PlanProvider, key: &str| -> Vec<(f64, f64)> {
+        let seeing: Vec<(f64, f64)> =
+            p.sites.iter().filter(|(_, _, here)| here.contains(&key)).map(|(_, xy, _)| *xy).collect();
+        if seeing.is_empty() { vec![p.xy] } else { seeing }
+    };
+    for (service, spec) in &s.services {
+        let share = spec.transfers.basic_share;
+        if share <= 0.0 {
+            continue;
+        }
+        for (i, p) in providers.iter().enumerate() {
+            let Some((&key, _)) = p.offers.get_key_value(service.as_str()).filter(|(_, c)| **c == Capability::Basic)
+            else {
+                continue;
+            };
+            let Some(&here) = load.get(&(i, key)) else { continue };
+            let from = places(p, key)[0];
+            let km = |xy: &(f64, f64)| (xy.0 - from.0).hypot(xy.1 - from.1);
+            let to = providers
+                .iter()
+                .enumerate()
+                .filter(|(q, o)| {
+                    *q != i && !o.specialty.contains_key(key) && o.offers.get(key).is_some_and(|c| *c >= Capability::Routine)
+                })
+                .map(|(q, o)| (places(o, key).iter().map(km).fold(f64::INFINITY, f64::min), q))
+                .min_by(|a, b| a.0.total_cmp(&b.0).then_with(|| providers[a.1].id.cmp(&providers[b.1].id)));
+            if let Some((_, q)) = to {
+                load.insert((i, key), here * (1.0 - share));
+                *load.entry((q, key)).or_insert(0.0) += here * share;
+            }
+        }
+    }
 }
 
 /// Each trust's conveyance minutes for the services the A&E figures count

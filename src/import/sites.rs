@@ -142,15 +142,22 @@ fn sees(r: &SiteServices, service: &str, any_obstetric: bool) -> bool {
 
 /// A curated trust's maternity and neonatal care as its sites' units say:
 /// maternity (complex: an obstetric unit) where one of them has an
-/// obstetric unit, neonatal care where one has a neonatal unit, complex
-/// where one is a neonatal intensive care unit and routine (a local
-/// neonatal or special care unit) otherwise; neither where none has one.
-/// Only services in `built` (the scenario's) are added. Emergency medicine,
+/// obstetric unit, neonatal care where one has a neonatal unit, at its
+/// highest unit's level: complex for a neonatal intensive care unit,
+/// routine for a local neonatal unit, basic for a special care unit when
+/// the scenario's neonatal care has three levels (`neonatal_basic`) and
+/// routine otherwise; neither where none has one. Only services in `built`
+/// (the scenario's) are added. Emergency medicine,
 /// paediatrics, elective surgery and gynaecology keep the level the beds
 /// gave them, but a trust none of whose sites has the unit they need (an
 /// emergency department, inpatient paediatrics, planned surgery, an
 /// obstetric unit or planned surgery) does not offer them.
-pub fn set_levels(rows: &[&SiteServices], built: &BTreeSet<String>, offers: &mut BTreeMap<&'static str, Capability>) {
+pub fn set_levels(
+    rows: &[&SiteServices],
+    built: &BTreeSet<String>,
+    neonatal_basic: bool,
+    offers: &mut BTreeMap<&'static str, Capability>,
+) {
     let any_obstetric = rows.iter().any(|r| r.obstetric_unit);
     for service in ["emergency_medicine", "paediatrics", "elective_surgery", "gynaecology"] {
         if !rows.iter().any(|r| sees(r, service, any_obstetric)) {
@@ -162,7 +169,11 @@ pub fn set_levels(rows: &[&SiteServices], built: &BTreeSet<String>, offers: &mut
         .iter()
         .filter_map(|r| r.neonatal_unit)
         .max_by_key(|l| NEONATAL_LEVELS.iter().position(|x| x == l))
-        .map(|level| if level == NEONATAL_LEVELS[2] { Capability::Complex } else { Capability::Routine });
+        .map(|level| match NEONATAL_LEVELS.iter().position(|x| *x == level) {
+            Some(2) => Capability::Complex,
+            Some(0) if neonatal_basic => Capability::Basic,
+            _ => Capability::Routine,
+        });
     for (service, level) in [("maternity", maternity), ("neonatal", neonatal)] {
         match level {
             Some(level) if built.contains(service) => {
@@ -227,28 +238,38 @@ mod tests {
         b.neonatal_unit = Some("NICU");
         let mut offers =
             BTreeMap::from([("maternity", Capability::Routine), ("elective_surgery", Capability::Complex)]);
-        set_levels(&[&a, &b], &built, &mut offers);
+        set_levels(&[&a, &b], &built, false, &mut offers);
         assert_eq!(offers["maternity"], Capability::Complex);
         assert_eq!(offers["neonatal"], Capability::Complex, "a trust with one intensive care unit is complex");
         b.neonatal_unit = Some("LNU");
-        set_levels(&[&a, &b], &built, &mut offers);
+        set_levels(&[&a, &b], &built, false, &mut offers);
         assert_eq!(offers["neonatal"], Capability::Routine);
+        // A special care unit alone: the basic level where neonatal care has three.
+        a.neonatal_unit = Some("SCU");
+        b.neonatal_unit = None;
+        set_levels(&[&a, &b], &built, true, &mut offers);
+        assert_eq!(offers["neonatal"], Capability::Basic);
+        set_levels(&[&a, &b], &built, false, &mut offers);
+        assert_eq!(offers["neonatal"], Capability::Routine, "two levels: a special care unit is routine");
+        b.neonatal_unit = Some("LNU");
+        set_levels(&[&a, &b], &built, true, &mut offers);
+        assert_eq!(offers["neonatal"], Capability::Routine, "a trust with a local neonatal unit is routine");
         // No unit: the service goes, whatever the beds said; others stay.
         let c = row("C", true, false, true);
-        set_levels(&[&c], &built, &mut offers);
+        set_levels(&[&c], &built, false, &mut offers);
         assert!(!offers.contains_key("maternity") && !offers.contains_key("neonatal"));
         assert_eq!(offers["elective_surgery"], Capability::Complex);
         // No emergency department or planned surgery on any site: neither service.
         let d = row("D", false, false, false);
         offers.insert("emergency_medicine", Capability::Routine);
-        set_levels(&[&d], &built, &mut offers);
+        set_levels(&[&d], &built, false, &mut offers);
         assert!(!offers.contains_key("emergency_medicine") && !offers.contains_key("elective_surgery"));
         offers.insert("emergency_medicine", Capability::Complex);
-        set_levels(&[&a], &built, &mut offers);
+        set_levels(&[&a], &built, false, &mut offers);
         assert_eq!(offers["emergency_medicine"], Capability::Complex, "a site with one keeps the beds' level");
         // A service the scenario leaves out is never added.
         let only: BTreeSet<String> = ["maternity"].map(String::from).into();
-        set_levels(&[&a, &b], &only, &mut offers);
+        set_levels(&[&a, &b], &only, false, &mut offers);
         assert!(offers.contains_key("maternity") && !offers.contains_key("neonatal"));
     }
 

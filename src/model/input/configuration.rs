@@ -8,10 +8,12 @@
 //!
 //! - **A place** is a hospital site's id, or the id of a provider that lists
 //!   no sites (it is then one site at its position).
-//! - **Levels** are the model's two: `routine` (routine cases only; a
-//!   midwife-led unit, a special care or local neonatal unit) and `complex`
-//!   (routine and complex cases; an obstetric unit, a neonatal intensive care
-//!   unit). `obstetric`, `midwife_led`, `nicu`, `lnu` and `scu` name them.
+//! - **Levels** are the model's three: `basic` (routine cases, moving during
+//!   care those needing more, `transfers.basic_share`; a special care unit;
+//!   only for a service that sets that share), `routine` (routine cases; a
+//!   midwife-led unit, a local neonatal unit) and `complex` (routine and
+//!   complex cases; an obstetric unit, a neonatal intensive care unit).
+//!   `scu`, `midwife_led`, `lnu`, `obstetric` and `nicu` name them.
 //!   A level is the trust's for a service, at all of its sites: a change of
 //!   level named at one site of a trust that offers the service at others
 //!   must name every other one too, with the same level, in the same
@@ -38,14 +40,17 @@
 //!   patients choose them); with a level, it sets the trust's level. A trust
 //!   that does not offer the service needs a unit's capacity, staff and list:
 //!   move one there.
-//! - **Lowering** a unit from the complex level to the routine sends its
-//!   complex cases, and the routine cases it will move during care
-//!   (`transfers.routine_share`), to other units: the part of the unit they
-//!   need, `complex_share + (1 − complex_share) × routine_share` of its
-//!   capacity and of its shares of staff, beds and fixed costs (as a
-//!   closure moves them, without its list), goes to the nearest unit of the
-//!   complex level that is not closing or being lowered too. Raising a level
-//!   moves nothing.
+//! - **Lowering** a unit sends the cases its new level sends away and its
+//!   old did not to other units: a unit below the complex level sends its
+//!   complex cases and the routine cases it will move during care (at the
+//!   routine level `transfers.routine_share` of them; at the basic level
+//!   `transfers.basic_share`, then `routine_share` of the rest), so
+//!   `complex_share + (1 − complex_share) × routine_share` of its patients
+//!   at the routine level. The part of the unit they need (the difference
+//!   between the two levels' shares, of its capacity and of its shares of
+//!   staff, beds and fixed costs, as a closure moves them, without its list)
+//!   goes to the nearest unit of the old level or above that is not closing
+//!   or being lowered below it too. Raising a level moves nothing.
 //! - **Moving** a trust's only unit of a service to another site moves all
 //!   of it (as a closure, to the named site's provider rather than the
 //!   nearest; a specialist unit stays one); within one trust it only
@@ -53,7 +58,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::scenario::{Capability, Position, ProviderKind, ProviderServiceSpec, ProviderSpec, Scenario, StartList};
+use super::scenario::{
+    Capability, Position, ProviderKind, ProviderServiceSpec, ProviderSpec, Scenario, ServiceSpec, StartList,
+};
 
 /// One change to a configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,21 +92,16 @@ pub enum Change {
     },
 }
 
-/// A level's name: `routine` or `complex`, or a unit type that is one.
+/// A level's name: `basic`, `routine` or `complex`, or a unit type that is one.
 pub fn parse_level(name: &str) -> Result<Capability, String> {
     match name.to_ascii_lowercase().as_str() {
         "complex" | "obstetric" | "nicu" => Ok(Capability::Complex),
-        "routine" | "midwife_led" | "lnu" | "scu" => Ok(Capability::Routine),
+        "routine" | "midwife_led" | "lnu" => Ok(Capability::Routine),
+        "basic" | "scu" => Ok(Capability::Basic),
         _ => Err(format!(
-            "expected a level: `routine` (or `midwife_led`, `lnu`, `scu`) or `complex` (or `obstetric`, `nicu`), found `{name}`"
+            "expected a level: `basic` (or `scu`), `routine` (or `midwife_led`, `lnu`) or `complex` (or `obstetric`, \
+             `nicu`), found `{name}`"
         )),
-    }
-}
-
-fn level_name(c: Capability) -> &'static str {
-    match c {
-        Capability::Routine => "routine",
-        Capability::Complex => "complex",
     }
 }
 
@@ -138,7 +140,7 @@ impl Change {
         match self {
             Change::Close { place, service } => format!("--close {place}:{service}"),
             Change::Open { place, service, level: None } => format!("--open {place}:{service}"),
-            Change::Open { place, service, level: Some(l) } => format!("--open {place}:{service}:{}", level_name(*l)),
+            Change::Open { place, service, level: Some(l) } => format!("--open {place}:{service}:{}", l.name()),
             Change::Move { from, service, to } => format!("--move {from}:{service}:{to}"),
         }
     }
@@ -244,15 +246,15 @@ pub fn configure(base: &Scenario, changes: &[Change]) -> Result<(Scenario, Vec<S
         })
         .map(|(key, _)| key)
         .collect();
-    // Units this configuration lowers to the routine level: none receives
-    // another's complex cases.
-    let lowered: BTreeSet<(usize, String)> = changes
+    // Units this configuration lowers, with their new level: none receives
+    // cases of a level above it.
+    let lowered: BTreeMap<(usize, String), Capability> = changes
         .iter()
         .filter_map(|c| match c {
-            Change::Open { place, service, level: Some(Capability::Routine) } => {
+            Change::Open { place, service, level: Some(level) } => {
                 let at = find(&s, place).ok()?;
                 let offer = s.providers[at.provider].services.get(service)?;
-                (offer.capability == Capability::Complex).then(|| (at.provider, service.clone()))
+                (*level < offer.capability).then(|| ((at.provider, service.clone()), *level))
             }
             _ => None,
         })
@@ -398,7 +400,7 @@ fn apply(s: &mut Scenario, change: &Change, not: &NotReceiving, levels: &NamedLe
                     return Ok(format!(
                         "{}'s `{service}` is at level {} already, with its other sites",
                         p.id,
-                        level_name(*l)
+                        l.name()
                     ));
                 }
             }
@@ -407,7 +409,7 @@ fn apply(s: &mut Scenario, change: &Change, not: &NotReceiving, levels: &NamedLe
                 return Err(format!(
                     "{} already offers `{service}` at level {}",
                     name(p, at),
-                    level_name(offer.capability)
+                    offer.capability.name()
                 ));
             }
             let mut line = Vec::new();
@@ -417,14 +419,14 @@ fn apply(s: &mut Scenario, change: &Change, not: &NotReceiving, levels: &NamedLe
                 // level: so does the part of the unit they need.
                 let lowered = (l < offer.capability).then(|| {
                     let v = &s.services[service];
-                    v.complex_share + (1.0 - v.complex_share) * v.transfers.routine_share
+                    sent_away(v, l) - sent_away(v, offer.capability)
                 });
                 let to = match lowered {
                     Some(part) if part > 0.0 => Some((receiver(s, at, service, not)?, part)),
                     _ => None,
                 };
                 set_level(s, at.provider, service, l)?;
-                line.push(format!("{}'s `{service}` is now at level {}", s.providers[at.provider].id, level_name(l)));
+                line.push(format!("{}'s `{service}` is now at level {}", s.providers[at.provider].id, l.name()));
                 if let Some((to, part)) = to {
                     line.push(move_part(s, at.provider, service, to, part));
                 }
@@ -483,9 +485,22 @@ struct NotReceiving {
     /// Services their trusts lose (every place offering one closes, or
     /// moves to another trust).
     leaving: BTreeSet<(usize, String)>,
-    /// Units lowered from the complex level to the routine: they take no
-    /// complex cases.
-    lowered: BTreeSet<(usize, String)>,
+    /// Units lowered, with their new level: they take no cases of a level
+    /// above it.
+    lowered: BTreeMap<(usize, String), Capability>,
+}
+
+/// The share of a unit's patients of `v` that a unit of `level` sends to
+/// others: at a level below the complex its complex cases, and the routine
+/// cases it moves during care (at the basic level `transfers.basic_share`
+/// of them, then `transfers.routine_share` of the rest).
+fn sent_away(v: &ServiceSpec, level: Capability) -> f64 {
+    let moved = match level {
+        Capability::Complex => return 0.0,
+        Capability::Routine => v.transfers.routine_share,
+        Capability::Basic => v.transfers.basic_share + (1.0 - v.transfers.basic_share) * v.transfers.routine_share,
+    };
+    v.complex_share + (1.0 - v.complex_share) * moved
 }
 
 /// The sites a configuration closes and the levels it names, by provider
@@ -526,7 +541,7 @@ impl NamedLevels {
             p.id,
             unnamed.join(", "),
             if unnamed.len() == 1 { "it" } else { "each" },
-            level_name(l),
+            l.name(),
             if unnamed.len() == 1 { "it" } else { "them" },
         ))
     }
@@ -535,8 +550,7 @@ impl NamedLevels {
 /// The nearest other provider offering `service` at `at`'s provider's level
 /// or higher as a general unit (a specialist unit takes only its specialty,
 /// so capacity moved into it would be lost to the rest), not losing it in
-/// this configuration and, for a unit of the complex level, not lowered
-/// from it.
+/// this configuration and not lowered below that level in it.
 fn receiver(s: &Scenario, at: Place, service: &str, not: &NotReceiving) -> Result<usize, String> {
     let from = position(s, at);
     let level = s.providers[at.provider].services[service].capability;
@@ -547,7 +561,7 @@ fn receiver(s: &Scenario, at: Place, service: &str, not: &NotReceiving) -> Resul
             || offer.capability < level
             || !offer.is_general()
             || not.leaving.contains(&(q, service.to_owned()))
-            || (level == Capability::Complex && not.lowered.contains(&(q, service.to_owned())))
+            || not.lowered.get(&(q, service.to_owned())).is_some_and(|new| *new < level)
         {
             continue;
         }
@@ -565,7 +579,7 @@ fn receiver(s: &Scenario, at: Place, service: &str, not: &NotReceiving) -> Resul
     best.map(|(_, q)| q).ok_or_else(|| {
         format!(
             "it is the last unit of `{service}` at level {} with no other provider to take its patients: keep it, or open another first",
-            level_name(level)
+            level.name()
         )
     })
 }
@@ -587,7 +601,7 @@ fn set_level(s: &mut Scenario, p: usize, service: &str, level: Capability) -> Re
         return Err(format!(
             "`{}` has the last unit of `{service}` at level {}: no other provider could take its complex cases",
             s.providers[p].id,
-            level_name(old)
+            old.name()
         ));
     }
     s.providers[p].services.get_mut(service).expect("offered").capability = level;

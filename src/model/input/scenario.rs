@@ -507,11 +507,19 @@ pub struct Transfers {
     /// births by planned place, transfers included. Default 0.
     #[serde(skip_serializing_if = "is_zero")]
     pub routine_share: f64,
+    /// Share of routine cases beginning care at a unit of the basic level
+    /// that need the routine level's care (neonatal: babies needing
+    /// high-dependency care at a special care unit), moved during it to the
+    /// nearest open unit of the routine level or above. They keep the
+    /// routine risk and carry no `risk_odds`. Default 0; above 0 the service
+    /// has three levels and its providers may be `capability: basic`.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub basic_share: f64,
 }
 
 impl Default for Transfers {
     fn default() -> Self {
-        Transfers { unplanned_share: 0.0, risk_odds: 1.0, routine_share: 0.0 }
+        Transfers { unplanned_share: 0.0, risk_odds: 1.0, routine_share: 0.0, basic_share: 0.0 }
     }
 }
 
@@ -558,10 +566,15 @@ pub enum ProviderKind {
     Ico,
 }
 
-/// Which cases a provider can take for a service.
+/// Which cases a provider can take for a service, lowest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Capability {
+    /// Routine cases, moving during care those that need the routine
+    /// level's care (`transfers.basic_share`: a special care unit's babies
+    /// needing high-dependency care); complex cases as at the routine level.
+    /// For services with three levels.
+    Basic,
     /// Routine cases only.
     #[default]
     Routine,
@@ -571,9 +584,19 @@ pub enum Capability {
 
 impl Capability {
     /// The highest level of case it takes (0 routine, 1 complex): the index
-    /// of per-level arrays.
+    /// of per-level arrays. The basic level takes routine cases (its
+    /// minimum is the routine level's).
     pub fn level(self) -> usize {
         usize::from(self == Capability::Complex)
+    }
+
+    /// Its name in a scenario.
+    pub fn name(self) -> &'static str {
+        match self {
+            Capability::Basic => "basic",
+            Capability::Routine => "routine",
+            Capability::Complex => "complex",
+        }
     }
 }
 
@@ -1211,6 +1234,7 @@ impl Scenario {
             check_range(p, &at("transfers.unplanned_share"), s.transfers.unplanned_share, 0.0, 1.0);
             check_range(p, &at("transfers.risk_odds"), s.transfers.risk_odds, 1e-3, 1e3);
             check_range(p, &at("transfers.routine_share"), s.transfers.routine_share, 0.0, 1.0);
+            check_range(p, &at("transfers.basic_share"), s.transfers.basic_share, 0.0, 1.0);
             check_range(p, &at("travel_risk.odds_per_km"), s.travel_risk.odds_per_km, 0.8, 1.25);
             check_range(p, &at("travel_risk.reference_km"), s.travel_risk.reference_km, 0.0, 100.0);
             if s.urgency == Urgency::Elective && s.travel_risk.odds_per_km != 1.0 {
@@ -1226,6 +1250,7 @@ impl Scenario {
             let moving = [
                 ("unplanned_share", s.transfers.unplanned_share, "its complex cases are planned"),
                 ("routine_share", s.transfers.routine_share, "its patients are treated where they are listed"),
+                ("basic_share", s.transfers.basic_share, "its patients are treated where they are listed"),
             ];
             for (field, share, why) in moving {
                 if s.urgency == Urgency::Elective && share > 0.0 {
@@ -1266,6 +1291,17 @@ impl Scenario {
                     ));
                 }
                 check_nonneg(p, &at(&format!("services.{sid}.capacity")), offer.capacity, MAX_CAPACITY);
+                if offer.capability == Capability::Basic
+                    && self.services.get(sid).is_some_and(|s| s.transfers.basic_share <= 0.0)
+                {
+                    p.push(Problem::new(
+                        at(&format!("services.{sid}.capability")),
+                        format!(
+                            "expected `routine` or `complex`: `basic` is a level only of a service with three \
+                             (`services.{sid}.transfers.basic_share` above 0)"
+                        ),
+                    ));
+                }
                 if let (Some(weeks), Some(s)) = (offer.weeks_before_decision, self.services.get(sid)) {
                     check_before_decision(p, &at(&format!("services.{sid}.weeks_before_decision")), weeks, s.urgency);
                 }

@@ -992,7 +992,7 @@ impl Simulation {
         }
         let nearest = self.catchments.capable(s, 0, l).iter().copied().find(|&q| self.snapshot.is_open(q, s))?;
         let unit = self.providers[nearest.index()].units[s.index()].as_ref()?;
-        (unit.capability == Capability::Routine).then_some(nearest)
+        (unit.capability < Capability::Complex).then_some(nearest)
     }
 
     /// Complex cases taken past `from`, their nearest unit (of the routine
@@ -1029,18 +1029,31 @@ impl Simulation {
             return;
         };
         let svc = &self.world.services[s.index()];
-        let (elective, moving_share) = (svc.is_elective(), svc.routine_transfer_share);
+        let elective = svc.is_elective();
+        let (basic_share, routine_share) = (svc.basic_transfer_share, svc.routine_transfer_share);
         let capability = self.providers[p.index()].units[s.index()]
             .as_ref()
             .expect("routing only picks providers offering the service")
             .capability;
-        if capability == Capability::Routine {
+        if capability < Capability::Complex {
             if c.case == Case::Complex {
                 self.transfer(p, s, c);
                 return;
             }
-            if c.case == Case::Routine && moving_share > 0.0 {
-                c = self.move_during_care(p, s, c, moving_share);
+            // Routine cases beginning care where some will be moved during it:
+            // at the basic level those needing the routine level's care, then
+            // at either level those needing the complex level's.
+            let basic = capability == Capability::Basic && basic_share > 0.0;
+            if c.case == Case::Routine && (basic || routine_share > 0.0) {
+                if self.measuring() {
+                    self.metrics.transfers[s.index()].routine_at_routine_level += u64::from(c.count);
+                }
+                if basic {
+                    c = self.move_during_care(p, s, c, basic_share, Capability::Routine);
+                }
+                if routine_share > 0.0 {
+                    c = self.move_during_care(p, s, c, routine_share, Capability::Complex);
+                }
                 if c.count == 0 {
                     return;
                 }
@@ -1072,7 +1085,7 @@ impl Simulation {
     /// region when there is none), counting the transfer and the road
     /// between the two units. The unit they leave gives them no episode.
     fn transfer(&mut self, from: ProviderId, s: ServiceId, c: Cohort) {
-        let Some((to, minutes, km)) = self.complex_unit_from(from, s, c.locality) else {
+        let Some((to, minutes, km)) = self.unit_from(from, s, c.locality, Capability::Complex) else {
             self.leave_region(s, c);
             return;
         };
@@ -1082,33 +1095,43 @@ impl Simulation {
         self.deliver(Some(to), s, Cohort { case: Case::Transferred, ..c });
     }
 
-    /// The nearest open unit of the complex level of `s` to where patients
-    /// from `l` see provider `from`, with the road minutes and km between
-    /// the two (`None`: there is none in the region).
-    fn complex_unit_from(&self, from: ProviderId, s: ServiceId, l: LocalityId) -> Option<(ProviderId, f64, f64)> {
+    /// The nearest open unit of `s` of level `level` or above to where
+    /// patients from `l` see provider `from`, with the road minutes and km
+    /// between the two (`None`: there is none in the region).
+    fn unit_from(
+        &self,
+        from: ProviderId,
+        s: ServiceId,
+        l: LocalityId,
+        level: Capability,
+    ) -> Option<(ProviderId, f64, f64)> {
         let at = self.world.place_of(l, from, s);
-        let (to, straight) = self.catchments.transfer_to(&self.world, &self.snapshot, from, at, s)?;
+        let providers = &self.providers;
+        let accepts = |q: ProviderId| {
+            q != from && providers[q.index()].units[s.index()].as_ref().is_some_and(|u| u.capability >= level)
+        };
+        let (to, straight) = self.catchments.transfer_to(&self.world, &self.snapshot, at, s, level.level(), accepts)?;
         let geo = &self.world.geography;
         let minutes = geo.travel_time.minutes(self.world.localities[l.index()].rurality, straight);
         Some((to, minutes, geo.circuity * straight))
     }
 
-    /// Routine cases beginning care at `at`, a unit of the routine level:
-    /// the share `share` of them are moved during care to the nearest open
-    /// unit of the complex level (out of the region when there is none),
-    /// counted with the road between the two units; returns those who stay.
-    /// A draw from the stream routing them.
-    fn move_during_care(&mut self, at: ProviderId, s: ServiceId, c: Cohort, share: f64) -> Cohort {
+    /// Routine cases beginning care at `at`, a unit below `level`: the
+    /// share `share` of them are moved during care to the nearest open unit
+    /// of `level` or above (out of the region when there is none), counted
+    /// with the road between the two units; returns those who stay. A draw
+    /// from the stream routing them.
+    fn move_during_care(&mut self, at: ProviderId, s: ServiceId, c: Cohort, share: f64, level: Capability) -> Cohort {
+        if c.count == 0 {
+            return c;
+        }
         let moved = binomial(self.rng.current(), c.count, share);
         let measuring = self.measuring();
-        if measuring {
-            self.metrics.transfers[s.index()].routine_at_routine_level += u64::from(c.count);
-        }
         if moved == 0 {
             return c;
         }
         let going = Cohort { count: moved, case: Case::RoutineMoved, ..c };
-        match self.complex_unit_from(at, s, c.locality) {
+        match self.unit_from(at, s, c.locality, level) {
             Some((to, minutes, km)) => {
                 if measuring {
                     self.metrics.transfers[s.index()].record_during_care(at, to, moved, minutes, km);

@@ -189,21 +189,23 @@ impl Catchments {
         (&b.providers[r.clone()], &b.weights[r], b.nearest_minutes[l.index()])
     }
 
-    /// Where a complex case of service `s` that presented at `from`'s place
-    /// `at` is transferred: the nearest open provider other than `from`
-    /// that can take it (straight-line km to its nearest place seeing the
-    /// service; ties by id), with that distance.
+    /// Where a case of service `s` that presented at place `at` is
+    /// transferred: the nearest open provider that can take complexity `k`
+    /// and that `accepts` (not the one it leaves, of a level high enough;
+    /// straight-line km to its nearest place seeing the service; ties by
+    /// id), with that distance.
     pub fn transfer_to(
         &self,
         world: &World,
         snap: &Snapshot,
-        from: ProviderId,
         at: (f64, f64),
         s: ServiceId,
+        k: usize,
+        accepts: impl Fn(ProviderId) -> bool,
     ) -> Option<(ProviderId, f64)> {
-        self.capable_all[s.index() * 2 + 1]
+        self.capable_all[s.index() * 2 + k]
             .iter()
-            .filter(|&&q| q != from && snap.is_open(q, s))
+            .filter(|&&q| snap.is_open(q, s) && accepts(q))
             .map(|&q| (q, world.straight_km_to(at, q, s)))
             .min_by(|a, b| {
                 a.1.total_cmp(&b.1).then_with(|| world.providers[a.0.index()].id.cmp(&world.providers[b.0.index()].id))

@@ -150,6 +150,9 @@ pub struct Service {
     /// Share of routine cases at a unit of the routine level moved during
     /// care to one of the complex level (`transfers.routine_share`).
     pub routine_transfer_share: f64,
+    /// Share of routine cases at a unit of the basic level moved during
+    /// care to one of the routine level or above (`transfers.basic_share`).
+    pub basic_transfer_share: f64,
     /// Log odds ratio of harm per straight-line km of a complex case's journey (0: none).
     pub travel_log_odds_per_km: f64,
     /// The journey at which the baseline risk holds, straight-line km.
@@ -165,7 +168,7 @@ impl Service {
     /// Whether its cases may move between levels of care: complex cases
     /// presenting at the routine level, or routine cases moved during care.
     pub fn moves_between_levels(&self) -> bool {
-        self.unplanned_share > 0.0 || self.routine_transfer_share > 0.0
+        self.unplanned_share > 0.0 || self.routine_transfer_share > 0.0 || self.basic_transfer_share > 0.0
     }
 }
 
@@ -547,6 +550,7 @@ impl World {
                 unplanned_share: v.transfers.unplanned_share,
                 transfer_log_odds: v.transfers.risk_odds.ln(),
                 routine_transfer_share: v.transfers.routine_share,
+                basic_transfer_share: v.transfers.basic_share,
                 travel_log_odds_per_km: v.travel_risk.odds_per_km.ln(),
                 travel_reference_km: v.travel_risk.reference_km,
                 episodes_per_wte: std::array::from_fn(|g| {
