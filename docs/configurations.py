@@ -38,6 +38,8 @@ TABLES = {
         ("transfer minutes", "transfers.neonatal.mean_minutes", 1, 1),
         ("in-utero transfers a year", "transfers.neonatal.ahead.patients", 0.1, 0),
         ("in-utero minutes", "transfers.neonatal.ahead.mean_minutes", 1, 1),
+        ("high-dependency moves a year", "transfers.neonatal.during_care.patients", 0.1, 0),
+        ("high-dependency minutes", "transfers.neonatal.during_care.mean_minutes", 1, 1),
         ("intensive care units below 200 a year", "volume.neonatal.complex.below_minimum", 1, 1),
         ("intrapartum transfers a year", "transfers.maternity.during_care.patients", 0.1, 0),
         ("intrapartum minutes", "transfers.maternity.during_care.mean_minutes", 1, 1),

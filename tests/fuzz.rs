@@ -86,7 +86,7 @@ fn full_scenario() -> Value {
         "staff_hours": {"medical": 3, "nursing": 10, "midwifery": 0, "allied": 1}, "variable_cost": 300,
         "tariff": 1590, "baseline_risk": {"routine": 0.01, "complex": 0.05}, "min_safe_volume": 500, "min_safe_volume_routine": 100, "min_complex_volume": 50,
         "length_of_stay_weeks": 1.0, "bed_days": 5.5, "episodes_per_wte": {"nursing": 120},
-        "transfers": {"unplanned_share": 0.3, "risk_odds": 1.7, "routine_share": 0.2},
+        "transfers": {"unplanned_share": 0.3, "risk_odds": 1.7, "routine_share": 0.2, "basic_share": 0.1},
         "travel_risk": {"odds_per_km": 1.02, "reference_km": 5.0}
     });
     v["services"]["elective_surgery"]["weeks_before_decision"] = json!(6.0);
@@ -114,7 +114,7 @@ fn full_scenario() -> Value {
     a["quality_cost_factor"] = json!(0.8);
     a["market_forces_factor"] = json!(1.05);
     a["staff"]["medical"]["age_profile"] = json!({"under_40": 0.4, "from_40_to_54": 0.4, "over_55": 0.2});
-    v["providers"][1]["services"]["emergency_medicine"] = json!({"capability": "routine", "capacity": 300.0});
+    v["providers"][1]["services"]["emergency_medicine"] = json!({"capability": "basic", "capacity": 300.0});
     v["providers"][1]["services"]["elective_surgery"]["specialty_share"] = json!(0.1);
     let market = json!({"training": {"places": 5.0, "places_per_staff": 0.08, "years": 3, "completion": 0.75},
                         "international": {"recruits": 2.0, "per_staff": 0.05, "cost": 10000.0}, "base_turnover": 0.1, "retirement": 0.12, "mobility": 0.4,

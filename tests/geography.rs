@@ -572,6 +572,50 @@ fn coverage_of_the_complex_level_counts_only_its_units() {
     assert!(run(&scenario(v), 1).summary.coverage["ae"].complex_level.is_none());
 }
 
+/// A service with three levels has coverage of the routine level or above
+/// too: a special care unit `t`, a local unit `f` and an intensive care unit
+/// `g`, at 20, 50 and 70 minutes from town a (100,000), 45, 100 and 40 from
+/// b (50,000) and 90, 25 and 100 from c (25,000). Any unit within 30
+/// minutes: a and c (125/175); a local or intensive care unit: c alone
+/// (25/175), within 60 all; an intensive care unit within 60: b (50/175).
+#[test]
+fn coverage_of_the_routine_level_or_above_counts_local_and_intensive_care_units() {
+    let at = |t: f64, f: f64, g: f64| json!({"t": t, "f": f, "g": g});
+    let unit = |id: &str, x: f64, level: &str| {
+        json!({"id": id, "kind": "dgh", "position": {"x": x, "y": 0.0},
+               "services": {"ae": {"capability": level, "capacity": 1000.0}}})
+    };
+    let mut v = frozen(json!({
+        "name": "coverage by three levels",
+        "time": {"horizon_weeks": 20, "warmup_weeks": 2},
+        "localities": [
+            town("a", 0.0, 100_000.0, "d1", "urban", at(20.0, 50.0, 70.0)),
+            town("b", 10.0, 50_000.0, "d1", "rural", at(45.0, 100.0, 40.0)),
+            town("c", 20.0, 25_000.0, "d2", "rural", at(90.0, 25.0, 100.0))
+        ],
+        "services": {"ae": emergency(10.0)},
+        "providers": [unit("t", 0.0, "basic"), unit("f", 300.0, "routine"), unit("g", 600.0, "complex")]
+    }));
+    v["services"]["ae"]["complex_share"] = json!(0.1);
+    v["services"]["ae"]["transfers"] = json!({"basic_share": 0.13});
+    let out = run(&scenario(v.clone()), 1);
+    let c = &out.summary.coverage["ae"];
+    let near = |x: Option<f64>, want: f64| assert!((x.expect("residents") - want).abs() < 1e-12, "{x:?} vs {want}");
+    near(c.within_30_minutes.overall, 125.0 / 175.0);
+    near(c.within_60_minutes.overall, 1.0);
+    let routine = c.routine_level.as_ref().expect("three levels");
+    near(routine.within_30_minutes.overall, 25.0 / 175.0);
+    near(routine.within_60_minutes.overall, 1.0);
+    assert_eq!(routine.within_30_minutes.by_district["d1"], 0.0);
+    let complex = c.complex_level.as_ref().expect("complex cases");
+    near(complex.within_30_minutes.overall, 0.0);
+    near(complex.within_60_minutes.overall, 50.0 / 175.0);
+    // Two levels (no basic share, so no basic unit): no routine-level figure.
+    v["services"]["ae"]["transfers"] = json!({});
+    v["providers"][0]["services"]["ae"]["capability"] = json!("routine");
+    assert!(run(&scenario(v), 1).summary.coverage["ae"].routine_level.is_none());
+}
+
 /// Closing units and whole providers one after another, and opening one
 /// again, the catchment lists brought up to date equal lists built afresh,
 /// in both regions (with their small areas, road times and fallback lists).

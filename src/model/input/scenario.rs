@@ -566,7 +566,8 @@ pub enum ProviderKind {
     Ico,
 }
 
-/// Which cases a provider can take for a service, lowest first.
+/// Which cases a provider can take for a service, lowest first (`as usize`:
+/// 0, 1, 2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Capability {

@@ -3,7 +3,9 @@
 //! minutes' road travel, at the end of a run (after any closures and
 //! takeovers), overall, urban and rural, and by district; and the same for
 //! its units of the complex level alone (an obstetric unit, a neonatal
-//! intensive care unit), for a service with complex cases. Unlike
+//! intensive care unit), for a service with complex cases, and for its
+//! units of the routine level or above (local neonatal and intensive care
+//! units), for a service with three levels. Unlike
 //! `access`, which follows the patients treated, this counts everyone who
 //! lives in the area, whether or not they needed the service.
 
@@ -30,6 +32,11 @@ pub struct Coverage {
     /// service with complex cases (absent for the others).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub complex_level: Option<Box<Coverage>>,
+    /// The same for its units of the routine level or above, for a service
+    /// with three levels (`transfers.basic_share` above 0; absent for the
+    /// others).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routine_level: Option<Box<Coverage>>,
 }
 
 /// A share of residents, overall and by group.
@@ -46,14 +53,15 @@ pub struct Shares {
 }
 
 /// Road minutes from `l` to the quickest open provider offering `s` (at
-/// that provider's quickest site offering it), and to the quickest whose
-/// unit is of the complex level; `None` where none is.
-fn quickest(world: &World, providers: &[ProviderState], l: LocalityId, s: ServiceId) -> [Option<f64>; 2] {
-    let mut best: [Option<f64>; 2] = [None, None];
+/// that provider's quickest site offering it), to the quickest whose unit
+/// is of the routine level or above, and to the quickest of the complex
+/// level; `None` where none is.
+fn quickest(world: &World, providers: &[ProviderState], l: LocalityId, s: ServiceId) -> [Option<f64>; 3] {
+    let mut best: [Option<f64>; 3] = [None; 3];
     for (i, p) in providers.iter().enumerate().filter(|(_, p)| p.open) {
         let Some(u) = p.units[s.index()].as_ref() else { continue };
         let minutes = world.minutes(l, ProviderId(i as u32), s);
-        for b in &mut best[..=u.capability.level()] {
+        for b in &mut best[..=u.capability as usize] {
             *b = Some(b.map_or(minutes, |m| m.min(minutes)));
         }
     }
@@ -66,11 +74,15 @@ pub fn coverage(world: &World, providers: &[ProviderState], residents: &[f64]) -
     world
         .service_ids()
         .map(|s| {
-            let minutes: Vec<[Option<f64>; 2]> =
+            let minutes: Vec<[Option<f64>; 3]> =
                 world.locality_ids().map(|l| quickest(world, providers, l, s)).collect();
             let mut all = nearness(world, residents, minutes.iter().map(|m| m[0]));
-            if world.services[s.index()].complex_share > 0.0 {
-                all.complex_level = Some(Box::new(nearness(world, residents, minutes.iter().map(|m| m[1]))));
+            let service = &world.services[s.index()];
+            if service.basic_transfer_share > 0.0 {
+                all.routine_level = Some(Box::new(nearness(world, residents, minutes.iter().map(|m| m[1]))));
+            }
+            if service.complex_share > 0.0 {
+                all.complex_level = Some(Box::new(nearness(world, residents, minutes.iter().map(|m| m[2]))));
             }
             (world.services[s.index()].id.clone(), all)
         })
@@ -102,5 +114,5 @@ fn nearness(world: &World, residents: &[f64], minutes: impl Iterator<Item = Opti
         rural: share(groups[t][1]),
         by_district: districts.iter().filter_map(|(d, x)| Some(((*d).to_owned(), share(x[t])?))).collect(),
     };
-    Coverage { within_30_minutes: shares(0), within_60_minutes: shares(1), complex_level: None }
+    Coverage { within_30_minutes: shares(0), within_60_minutes: shares(1), complex_level: None, routine_level: None }
 }
