@@ -529,7 +529,9 @@ fn lowering_a_neonatal_unit_to_special_care_moves_the_part_its_moving_babies_nee
     let v = &base.services["neonatal"];
     let (cs, bs) = (v.complex_share, v.transfers.basic_share);
     assert!(bs > 0.0, "the built scenario's neonatal care has three levels");
-    let level = |s: &Scenario, id: &str| s.providers.iter().find(|p| p.id == id).expect("there").services["neonatal"].capability;
+    let level = |s: &Scenario, id: &str| {
+        s.providers.iter().find(|p| p.id == id).expect("there").services["neonatal"].capability
+    };
     assert_eq!(level(&base, "countess-of-chester"), Basic, "Chester is a special care unit");
     assert_eq!(level(&base, "warrington-and-halton"), Routine);
     assert_eq!(level(&base, "wirral-university-teaching"), Complex);

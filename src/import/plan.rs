@@ -266,7 +266,9 @@ fn move_beyond_basic(s: &Scenario, providers: &[PlanProvider], load: &mut BTreeM
                 .iter()
                 .enumerate()
                 .filter(|(q, o)| {
-                    *q != i && !o.specialty.contains_key(key) && o.offers.get(key).is_some_and(|c| *c >= Capability::Routine)
+                    *q != i
+                        && !o.specialty.contains_key(key)
+                        && o.offers.get(key).is_some_and(|c| *c >= Capability::Routine)
                 })
                 .map(|(q, o)| (places(o, key).iter().map(km).fold(f64::INFINITY, f64::min), q))
                 .min_by(|a, b| a.0.total_cmp(&b.0).then_with(|| providers[a.1].id.cmp(&providers[b.1].id)));
@@ -619,5 +621,32 @@ mod tests {
         let f = activity_factors(&lopsided, &load);
         assert_eq!((f[&0], f[&1]), (ACTIVITY_FACTOR.1, ACTIVITY_FACTOR.0));
         assert!(!f.contains_key(&3) && !f.contains_key(&7));
+    }
+
+    #[test]
+    fn a_special_care_unit_s_high_dependency_babies_are_planned_at_the_nearest_local_unit() {
+        use Capability::{Basic, Complex, Routine};
+        let with = scenario();
+        let share = with.services["neonatal"].transfers.basic_share;
+        assert!(share > 0.0, "the built neonatal care has three levels");
+        let mut without = with.clone();
+        without.services.get_mut("neonatal").expect("built").transfers.basic_share = 0.0;
+        let providers = [
+            provider("scu", 2.0, &[("neonatal", Basic)]),
+            provider("lnu", 30.0, &[("neonatal", Routine)]),
+            provider("far", 60.0, &[("neonatal", Routine)]),
+            provider("nicu", 90.0, &[("neonatal", Complex)]),
+        ];
+        let places = [locality(&[("scu", 5.0), ("lnu", 35.0), ("far", 65.0), ("nicu", 95.0)])];
+        let load = |s: &Scenario| loads(s, &places, &providers, None, &BTreeMap::new());
+        let (a, b) = (load(&without), load(&with));
+        let at = |m: &BTreeMap<(usize, &'static str), f64>, i: usize| m.get(&(i, "neonatal")).copied().unwrap_or(0.0);
+        assert!(at(&a, 0) > 0.0);
+        // The special care unit keeps 1 − share of its (routine) load; the nearest local unit takes the rest.
+        assert!((at(&b, 0) - at(&a, 0) * (1.0 - share)).abs() < 1e-9);
+        assert!((at(&b, 1) - at(&a, 1) - at(&a, 0) * share).abs() < 1e-9);
+        assert!((at(&b, 2) - at(&a, 2)).abs() < 1e-12 && (at(&b, 3) - at(&a, 3)).abs() < 1e-12);
+        let total = |m: &BTreeMap<(usize, &'static str), f64>| (0..4).map(|i| at(m, i)).sum::<f64>();
+        assert!((total(&b) - total(&a)).abs() < 1e-9, "nothing lost");
     }
 }

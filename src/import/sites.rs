@@ -165,15 +165,14 @@ pub fn set_levels(
         }
     }
     let maternity = rows.iter().any(|r| r.obstetric_unit).then_some(Capability::Complex);
-    let neonatal = rows
-        .iter()
-        .filter_map(|r| r.neonatal_unit)
-        .max_by_key(|l| NEONATAL_LEVELS.iter().position(|x| x == l))
-        .map(|level| match NEONATAL_LEVELS.iter().position(|x| *x == level) {
-            Some(2) => Capability::Complex,
-            Some(0) if neonatal_basic => Capability::Basic,
-            _ => Capability::Routine,
-        });
+    let neonatal =
+        rows.iter().filter_map(|r| r.neonatal_unit).max_by_key(|l| NEONATAL_LEVELS.iter().position(|x| x == l)).map(
+            |level| match NEONATAL_LEVELS.iter().position(|x| *x == level) {
+                Some(2) => Capability::Complex,
+                Some(0) if neonatal_basic => Capability::Basic,
+                _ => Capability::Routine,
+            },
+        );
     for (service, level) in [("maternity", maternity), ("neonatal", neonatal)] {
         match level {
             Some(level) if built.contains(service) => {

@@ -406,11 +406,7 @@ fn apply(s: &mut Scenario, change: &Change, not: &NotReceiving, levels: &NamedLe
             }
             let relevel = level.filter(|l| *l != offer.capability);
             if here && relevel.is_none() {
-                return Err(format!(
-                    "{} already offers `{service}` at level {}",
-                    name(p, at),
-                    offer.capability.name()
-                ));
+                return Err(format!("{} already offers `{service}` at level {}", name(p, at), offer.capability.name()));
             }
             let mut line = Vec::new();
             if let Some(l) = relevel {
