@@ -213,28 +213,17 @@ fn moving_routine_cases_of_an_elective_service_or_at_a_share_out_of_range_is_ref
 /// babies beginning care at a unit of the basic level need high-dependency
 /// care. Half the babies need intensive care, all recognised in time.
 fn three_levels(first: &str, second: &str, basic_share: f64) -> Value {
-    frozen(json!({
-        "name": "three levels",
-        "time": {"warmup_weeks": 0, "horizon_weeks": 260},
-        "choice": {"radius_km": 30.0},
-        "localities": [adults("town", 0.0)],
-        "services": {"neonatal": {
-            "urgency": "emergency",
-            "referral_rate": {"adults": 40.0},
-            "complex_share": 0.5,
-            "tariff": 1000.0,
-            "baseline_risk": {"routine": ROUTINE_RISK, "complex": COMPLEX_RISK},
-            "transfers": {"risk_odds": ODDS, "basic_share": basic_share}
-        }},
-        "providers": [
-            {"id": "scu", "kind": "dgh", "position": {"x": 1.0, "y": 0.0},
-             "services": {"neonatal": {"capability": first, "capacity": 500.0}}},
-            {"id": "lnu", "kind": "dgh", "position": {"x": 60.0, "y": 0.0},
-             "services": {"neonatal": {"capability": second, "capacity": 500.0}}},
-            {"id": "nicu", "kind": "dgh", "position": {"x": 100.0, "y": 0.0},
-             "services": {"neonatal": {"capability": "complex", "capacity": 500.0}}}
-        ]
-    }))
+    let mut v = world_moving(0.0, first, 0.0);
+    v["services"]["neonatal"]["transfers"] = json!({"risk_odds": ODDS, "basic_share": basic_share});
+    v["providers"] = json!([
+        {"id": "scu", "kind": "dgh", "position": {"x": 1.0, "y": 0.0},
+         "services": {"neonatal": {"capability": first, "capacity": 500.0}}},
+        {"id": "lnu", "kind": "dgh", "position": {"x": 60.0, "y": 0.0},
+         "services": {"neonatal": {"capability": second, "capacity": 500.0}}},
+        {"id": "nicu", "kind": "dgh", "position": {"x": 100.0, "y": 0.0},
+         "services": {"neonatal": {"capability": "complex", "capacity": 500.0}}}
+    ]);
+    v
 }
 
 #[test]
