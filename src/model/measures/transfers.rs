@@ -3,8 +3,11 @@
 //! (`services.<id>.transfers`), counted with the distance between the two
 //! units and the outcomes of those moved; the complex cases recognised in
 //! time that were taken past a nearest unit of the routine level (for
-//! neonatal care, in-utero transfers); beside them, the patients moved on
-//! from a full unit (the diversions).
+//! neonatal care, in-utero transfers); the routine cases moved during care
+//! to a unit of a higher level (intrapartum transfers from a midwife-led
+//! unit; babies needing high-dependency care moved from a special care
+//! unit); beside them, the patients moved on from a full unit (the
+//! diversions).
 
 use std::collections::BTreeMap;
 
@@ -24,9 +27,11 @@ pub struct TransferTally {
     pub routes: Routes,
     /// Of them, moved ahead of presenting ([`crate::model::queue::Case::Ahead`]).
     pub ahead: Moves,
-    /// Routine cases that began care at a unit of the routine level.
+    /// Routine cases that began care at a unit that moves some of them
+    /// during care (the routine level with `transfers.routine_share`, the
+    /// basic level).
     pub routine_at_routine_level: u64,
-    /// Of them, moved during care to a unit of the complex level
+    /// Of them, moved during care to a unit of a higher level
     /// ([`crate::model::queue::Case::RoutineMoved`]).
     pub during_care: Moves,
     /// Those moves by (from, to) provider, with Σ road minutes.

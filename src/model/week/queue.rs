@@ -51,8 +51,11 @@ pub enum Case {
     Ahead,
     /// Routine, and moved during care from a unit of the routine level to
     /// the nearest of the complex level (`transfers.routine_share`; for
-    /// maternity, an intrapartum transfer from a midwife-led unit). They
-    /// keep the routine risk, with no transfer term.
+    /// maternity, an intrapartum transfer from a midwife-led unit), or from
+    /// one of the basic level to the nearest of the routine level or above
+    /// (`transfers.basic_share`; a baby needing high-dependency care at a
+    /// special care unit). They keep the routine risk, with no transfer
+    /// term, and are not moved again.
     RoutineMoved,
 }
 
