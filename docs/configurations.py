@@ -38,6 +38,7 @@ TABLES = {
         ("transfer minutes", "transfers.neonatal.mean_minutes", 1, 1),
         ("in-utero transfers a year", "transfers.neonatal.ahead.patients", 0.1, 0),
         ("in-utero minutes", "transfers.neonatal.ahead.mean_minutes", 1, 1),
+        ("within 30 min of a local or intensive care neonatal unit (%)", "coverage.neonatal.routine_level.within_30_minutes.overall", 100, 1),
         ("high-dependency moves a year", "transfers.neonatal.during_care.patients", 0.1, 0),
         ("high-dependency minutes", "transfers.neonatal.during_care.mean_minutes", 1, 1),
         ("intensive care units below 200 a year", "volume.neonatal.complex.below_minimum", 1, 1),
