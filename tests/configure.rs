@@ -26,6 +26,13 @@ fn totals(s: &Scenario, service: &str) -> (f64, u32, [f64; 4], [f64; 4], f64) {
     t
 }
 
+/// The providers other than `except` whose capacity for `service` changed
+/// between `base` and `after` (the receivers of a moved part), by index.
+fn receivers(base: &Scenario, after: &Scenario, service: &str, except: usize) -> Vec<usize> {
+    let capacity = |s: &Scenario, q: usize| s.providers[q].services.get(service).map(|o| o.capacity);
+    (0..base.providers.len()).filter(|&q| q != except && capacity(after, q) != capacity(base, q)).collect()
+}
+
 fn close(place: &str, service: &str) -> Change {
     Change::Close { place: place.into(), service: service.into() }
 }
@@ -445,16 +452,10 @@ fn a_closed_unit_never_goes_into_a_specialist_unit() {
         assert_eq!(x.capacity, y.capacity, "{id} took none of it: {log:?}");
     }
     // It went to one general unit, and the scenario still holds together.
-    let gained: Vec<&str> = after
-        .providers
-        .iter()
-        .zip(&base.providers)
-        .filter(|(x, y)| {
-            x.id != "liverpool-university"
-                && x.services.get("elective_surgery").map(|o| o.capacity)
-                    != y.services.get("elective_surgery").map(|o| o.capacity)
-        })
-        .map(|(x, _)| x.id.as_str())
+    let closed = base.providers.iter().position(|p| p.id == "liverpool-university").expect("there");
+    let gained: Vec<&str> = receivers(&base, &after, "elective_surgery", closed)
+        .into_iter()
+        .map(|q| after.providers[q].id.as_str())
         .collect();
     assert_eq!(gained.len(), 1, "{log:?}");
     assert!(specialist(&after, gained[0]).is_none(), "{}", gained[0]);
@@ -486,13 +487,7 @@ fn lowering_a_unit_moves_the_part_its_moving_patients_need_to_the_nearest_unit_o
     assert_eq!(now.capability, model::scenario::Capability::Routine);
     assert!(near(now.capacity, was * (1.0 - part)), "{} of {was}", now.capacity);
     // The receiver is the one unit whose capacity grew, by the part, at the complex level.
-    let grew: Vec<usize> = (0..base.providers.len())
-        .filter(|&q| q != east)
-        .filter(|&q| {
-            after.providers[q].services.get("maternity").map(|o| o.capacity)
-                != base.providers[q].services.get("maternity").map(|o| o.capacity)
-        })
-        .collect();
+    let grew = receivers(&base, &after, "maternity", east);
     assert_eq!(grew.len(), 1, "{grew:?}");
     let to = &after.providers[grew[0]].services["maternity"];
     assert_eq!(to.capability, model::scenario::Capability::Complex);
@@ -550,13 +545,7 @@ fn lowering_a_neonatal_unit_to_special_care_moves_the_part_its_moving_babies_nee
         let was = base.providers[q].services["neonatal"].capacity;
         assert_eq!(level(&after, id), Basic);
         assert!(near(after.providers[q].services["neonatal"].capacity, was * (1.0 - part)), "{id}: {log:?}");
-        let grew: Vec<usize> = (0..base.providers.len())
-            .filter(|&r| r != q)
-            .filter(|&r| {
-                after.providers[r].services.get("neonatal").map(|o| o.capacity)
-                    != base.providers[r].services.get("neonatal").map(|o| o.capacity)
-            })
-            .collect();
+        let grew = receivers(&base, &after, "neonatal", q);
         assert_eq!(grew.len(), 1, "{id}: one receiver, {grew:?}");
         let to = &after.providers[grew[0]].services["neonatal"];
         assert!(to.capability >= old, "{id}: the receiver is of the old level or above");

@@ -477,6 +477,11 @@ fn three_towns(minutes: [(f64, f64); 3]) -> Value {
     ])
 }
 
+/// Asserts a share of residents is `want` (to rounding).
+fn share_is(x: Option<f64>, want: f64) {
+    assert!((x.expect("residents") - want).abs() < 1e-12, "{x:?} vs {want}");
+}
+
 /// Coverage counts residents, not patients, by the road minutes to the
 /// quickest open site offering a service. Towns of 100,000, 50,000 and
 /// 25,000 listed at 20, 45 and 90 minutes from trust `t`'s only site and
@@ -505,19 +510,18 @@ fn coverage_is_the_share_of_residents_within_30_and_60_minutes_of_a_service() {
     };
     let open = build(false);
     let c = &open.summary.coverage["ae"];
-    let near = |x: Option<f64>, want: f64| assert!((x.expect("residents") - want).abs() < 1e-12, "{x:?} vs {want}");
-    near(c.within_30_minutes.overall, 100.0 / 175.0);
-    near(c.within_60_minutes.overall, 150.0 / 175.0);
-    near(c.within_30_minutes.urban, 1.0);
-    near(c.within_30_minutes.rural, 0.0);
-    near(c.within_60_minutes.rural, 50.0 / 75.0);
+    share_is(c.within_30_minutes.overall, 100.0 / 175.0);
+    share_is(c.within_60_minutes.overall, 150.0 / 175.0);
+    share_is(c.within_30_minutes.urban, 1.0);
+    share_is(c.within_30_minutes.rural, 0.0);
+    share_is(c.within_60_minutes.rural, 50.0 / 75.0);
     assert_eq!(c.within_60_minutes.by_district["d1"], 1.0);
     assert_eq!(c.within_60_minutes.by_district["d2"], 0.0);
     // `other` is offered only by `t`: the same shares.
     assert_eq!(open.summary.coverage["other"], *c);
     let closed = build(true);
     let c = &closed.summary.coverage["ae"];
-    near(c.within_60_minutes.overall, 0.0);
+    share_is(c.within_60_minutes.overall, 0.0);
     assert_eq!(closed.summary.coverage["other"], open.summary.coverage["other"]);
 }
 
@@ -547,14 +551,13 @@ fn coverage_of_the_complex_level_counts_only_its_units() {
     }
     let out = run(&scenario(v), 1);
     let c = &out.summary.coverage["ae"];
-    let near = |x: Option<f64>, want: f64| assert!((x.expect("residents") - want).abs() < 1e-12, "{x:?} vs {want}");
-    near(c.within_30_minutes.overall, 125.0 / 175.0);
-    near(c.within_60_minutes.overall, 1.0);
+    share_is(c.within_30_minutes.overall, 125.0 / 175.0);
+    share_is(c.within_60_minutes.overall, 1.0);
     let complex = c.complex_level.as_ref().expect("units of both levels");
-    near(complex.within_30_minutes.overall, 25.0 / 175.0);
-    near(complex.within_60_minutes.overall, 125.0 / 175.0);
-    near(complex.within_30_minutes.urban, 0.0);
-    near(complex.within_60_minutes.rural, 25.0 / 75.0);
+    share_is(complex.within_30_minutes.overall, 25.0 / 175.0);
+    share_is(complex.within_60_minutes.overall, 125.0 / 175.0);
+    share_is(complex.within_30_minutes.urban, 0.0);
+    share_is(complex.within_60_minutes.rural, 25.0 / 75.0);
     assert_eq!(complex.within_60_minutes.by_district["d2"], 1.0);
     assert!(complex.complex_level.is_none());
     // `other`, with only a complex unit, covers the same either way.
@@ -600,16 +603,15 @@ fn coverage_of_the_routine_level_or_above_counts_local_and_intensive_care_units(
     v["services"]["ae"]["transfers"] = json!({"basic_share": 0.13});
     let out = run(&scenario(v.clone()), 1);
     let c = &out.summary.coverage["ae"];
-    let near = |x: Option<f64>, want: f64| assert!((x.expect("residents") - want).abs() < 1e-12, "{x:?} vs {want}");
-    near(c.within_30_minutes.overall, 125.0 / 175.0);
-    near(c.within_60_minutes.overall, 1.0);
+    share_is(c.within_30_minutes.overall, 125.0 / 175.0);
+    share_is(c.within_60_minutes.overall, 1.0);
     let routine = c.routine_level.as_ref().expect("three levels");
-    near(routine.within_30_minutes.overall, 25.0 / 175.0);
-    near(routine.within_60_minutes.overall, 1.0);
+    share_is(routine.within_30_minutes.overall, 25.0 / 175.0);
+    share_is(routine.within_60_minutes.overall, 1.0);
     assert_eq!(routine.within_30_minutes.by_district["d1"], 0.0);
     let complex = c.complex_level.as_ref().expect("complex cases");
-    near(complex.within_30_minutes.overall, 0.0);
-    near(complex.within_60_minutes.overall, 50.0 / 175.0);
+    share_is(complex.within_30_minutes.overall, 0.0);
+    share_is(complex.within_60_minutes.overall, 50.0 / 175.0);
     // Two levels (no basic share, so no basic unit): no routine-level figure.
     v["services"]["ae"]["transfers"] = json!({});
     v["providers"][0]["services"]["ae"]["capability"] = json!("routine");

@@ -1126,14 +1126,13 @@ impl Simulation {
             return c;
         }
         let moved = binomial(self.rng.current(), c.count, share);
-        let measuring = self.measuring();
         if moved == 0 {
             return c;
         }
         let going = Cohort { count: moved, case: Case::RoutineMoved, ..c };
         match self.unit_from(at, s, c.locality, level) {
             Some((to, minutes, km)) => {
-                if measuring {
+                if self.measuring() {
                     self.metrics.transfers[s.index()].record_during_care(at, to, moved, minutes, km);
                 }
                 self.deliver(Some(to), s, going);
