@@ -150,11 +150,11 @@ fn changes_that_cannot_be_made_are_refused_and_nothing_is_written() {
             "`wirral-university-teaching` does not offer `community_care`",
         ),
         ("builtin:duopoly", &["--close", "a:elective_surgery"], "the only service of `a`"),
-        // A level is the trust's: Ormskirk's births made midwife-led alone would make Whiston's too.
+        // A site already at the level named.
         (
             "builtin:cheshire-merseyside",
-            &["--open", "RVY02:maternity:routine"],
-            "`st-helens-and-knowsley` offers `maternity` at RBN01 too: name it at level routine",
+            &["--open", "RVY02:maternity:complex"],
+            "`RVY02` (st-helens-and-knowsley) already offers `maternity` at level complex",
         ),
     ];
     for (scenario, flags, expected) in cases {
@@ -560,36 +560,55 @@ fn lowering_a_neonatal_unit_to_special_care_moves_the_part_its_moving_babies_nee
     }
 }
 
-/// A level is the trust's at all its sites: lowering one of a trust's two
-/// maternity sites alone is refused, while naming both (or closing the
-/// other) lowers the trust once, moving the same part of it as lowering a
-/// single-site trust's unit would: the scenario is the same whichever site
-/// is named first.
+/// A level is a site's, and a trust's is its highest site's: lowering one
+/// of a trust's two maternity sites makes it a freestanding midwife-led unit
+/// and moves nothing (the trust keeps its obstetric unit at the other);
+/// lowering both (or lowering one and closing the other) lowers the trust
+/// once, moving the same part of it as lowering a single-site trust's unit
+/// would, whichever comes first.
 #[test]
-fn a_trust_s_level_changes_only_when_every_site_offering_the_service_is_named() {
+fn a_site_s_level_is_its_own_and_the_trust_s_is_its_highest_site_s() {
+    use model::scenario::Capability::{Complex, Routine};
     let base = builtin("cheshire-merseyside").expect("built in");
-    let lower = |place: &str| Change::Open {
-        place: place.into(),
-        service: "maternity".into(),
-        level: Some(model::scenario::Capability::Routine),
-    };
-    let alone = configure(&base, &[lower("RVY02")]).expect_err("one site of two");
-    assert!(alone.contains("RBN01") && alone.contains("--open RVY02:maternity:routine"), "{alone}");
-    let (both, log) = configure(&base, &[lower("RVY02"), lower("RBN01")]).expect("both sites");
-    let (other_order, _) = configure(&base, &[lower("RBN01"), lower("RVY02")]).expect("both sites");
+    let lower = |place: &str| Change::Open { place: place.into(), service: "maternity".into(), level: Some(Routine) };
+    let trust = |s: &Scenario| s.providers.iter().find(|p| p.id == "st-helens-and-knowsley").expect("trust").clone();
+    let site = |s: &Scenario, id: &str| trust(s).sites.into_iter().find(|x| x.id == id).expect("site");
     let json = |s: &Scenario| {
         let mut v = serde_json::to_value(s).expect("serialises");
         v["sources"] = Value::Null;
         v
     };
+    // Ormskirk alone: a freestanding midwife-led unit; Whiston stays obstetric.
+    let (alone, log) = configure(&base, &[lower("RVY02")]).expect("one site of two");
+    assert_eq!(trust(&alone).services["maternity"].capability, Complex);
+    assert_eq!(site(&alone, "RVY02").levels.get("maternity"), Some(&Routine));
+    assert!(site(&alone, "RBN01").levels.is_empty());
+    assert!(log[0].contains("below its trust's complex") && !log[0].contains("moves"), "{log:?}");
+    for (p, q) in alone.providers.iter().zip(&base.providers) {
+        assert_eq!(p.services.get("maternity").map(|o| o.capacity), q.services.get("maternity").map(|o| o.capacity));
+    }
+    // Raised again, the site has no level of its own: the scenario is the base's.
+    let raise = Change::Open { place: "RVY02".into(), service: "maternity".into(), level: Some(Complex) };
+    let (back, _) = configure(&alone, &[raise]).expect("raised");
+    assert_eq!(json(&back), json(&base));
+    // Both sites: the trust is lowered once, in either order.
+    let (both, log) = configure(&base, &[lower("RVY02"), lower("RBN01")]).expect("both sites");
+    let (other_order, _) = configure(&base, &[lower("RBN01"), lower("RVY02")]).expect("both sites");
     assert_eq!(json(&both), json(&other_order), "the order of the sites does not matter");
-    let trust = both.providers.iter().find(|p| p.id == "st-helens-and-knowsley").expect("trust");
-    assert_eq!(trust.services["maternity"].capability, model::scenario::Capability::Routine);
+    assert_eq!(trust(&both).services["maternity"].capability, Routine);
+    assert!(trust(&both).sites.iter().all(|x| x.levels.is_empty()), "both at the trust's level");
     assert_eq!(log.iter().filter(|l| l.contains("moves")).count(), 1, "the part moves once: {log:?}");
     let (b, a) = (totals(&base, "maternity"), totals(&both, "maternity"));
     assert!(near(a.0, b.0), "capacity {} -> {}", b.0, a.0);
-    // Closing the other site instead leaves one site to lower.
+    // Lowering one and closing the other lowers the trust too, whichever comes first.
     let (closed, _) = configure(&base, &[lower("RBN01"), close("RVY02", "maternity")]).expect("the other closes");
-    let trust = closed.providers.iter().find(|p| p.id == "st-helens-and-knowsley").expect("trust");
-    assert_eq!(trust.services["maternity"].capability, model::scenario::Capability::Routine);
+    let (closed_first, _) = configure(&base, &[close("RVY02", "maternity"), lower("RBN01")]).expect("closes first");
+    let (lowered_first, log) =
+        configure(&base, &[lower("RVY02"), close("RBN01", "maternity")]).expect("the obstetric site closes");
+    for s in [&closed, &closed_first, &lowered_first] {
+        assert_eq!(trust(s).services["maternity"].capability, Routine);
+        assert!(trust(s).sites.iter().all(|x| x.levels.is_empty()));
+    }
+    assert_eq!(json(&closed), json(&closed_first));
+    assert_eq!(log.iter().filter(|l| l.contains("moves")).count(), 1, "{log:?}");
 }

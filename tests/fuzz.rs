@@ -101,8 +101,8 @@ fn full_scenario() -> Value {
     a["occupancy"] = json!(0.95);
     a["sites"] = json!([
         {"id": "A1", "name": "General", "position": {"x": -10.0, "y": 0.0},
-         "services": ["emergency_medicine", "elective_surgery"]},
-        {"id": "A2", "position": {"x": -14.0, "y": 3.0}, "services": ["elective_surgery"]}
+         "services": ["emergency_medicine", "elective_surgery"], "levels": {"emergency_medicine": "routine"}},
+        {"id": "A2", "position": {"x": -14.0, "y": 3.0}, "services": ["elective_surgery", "emergency_medicine"]}
     ]);
     a["services"]["emergency_medicine"] =
         json!({"capability": "complex", "capacity": 300.0, "conveyance_minutes": -1.5});
@@ -463,14 +463,27 @@ fn named_paths(message: &str) -> Vec<String> {
 
 /// Whether an error at `named` answers a mutation at `mutated`: the same
 /// field, a field inside it or a field containing it, or a field it is
-/// checked against (services and the providers offering them, localities
-/// and the scale of demand, the run's length and the timeline, hubs,
+/// checked against (services and the providers offering them, a
+/// provider's sites and its services, localities and the scale of demand, the run's length and the timeline, hubs,
 /// localities' districts and their residents by age).
 fn answers(named: &str, mutated: &str) -> bool {
     let within = |a: &str, b: &str| {
         a == b || a.starts_with(&format!("{b}.")) || a.starts_with(&format!("{b}[")) || b.is_empty() || b == "."
     };
     if within(named, mutated) || within(mutated, named) {
+        return true;
+    }
+    // One provider's sites (their services and levels) and its services.
+    let provider_part = |p: &str| {
+        let rest = p.strip_prefix("providers[")?;
+        let (i, rest) = rest.split_once(']')?;
+        let part = rest.trim_start_matches('.').split(['.', '[']).next()?;
+        matches!(part, "sites" | "services").then(|| i.to_owned())
+    };
+    if let (Some(a), Some(b)) = (provider_part(named), provider_part(mutated))
+        && a == b
+        && (named.contains(".sites[") || mutated.contains(".sites["))
+    {
         return true;
     }
     let top = |p: &str| p.split(['.', '[']).next().unwrap_or("").to_owned();

@@ -2,6 +2,7 @@
 //! shipped scenarios against real catchments.
 
 use ccsim::model::RunOutput;
+use ccsim::model::scenario::Capability;
 use serde_json::{Value, json};
 
 use crate::common::{adults, ccsim, frozen, run, scenario};
@@ -380,7 +381,7 @@ fn a_locality_s_travel_time_to_a_listed_hospital_is_the_file_s() {
     let emergency = world.service("emergency_medicine").expect("service");
     let (lsoa, _, minutes) = rows.iter().find(|r| world.locality(&r.0).is_some()).expect("a West Mercia LSOA");
     let l = world.locality(lsoa).expect("locality");
-    assert!(world.minutes(l, p, emergency) <= minutes + 0.051);
+    assert!(world.minutes(l, p, emergency, Capability::Basic) <= minutes + 0.051);
 }
 
 /// A travel-time row naming a hospital the crosswalk does not know is an
@@ -419,14 +420,14 @@ fn journeys_beyond_reach_are_worked_out_by_the_same_rule() {
     let world = ccsim::model::World::build(&s, s.regime.resolve().expect("regime"));
     let (town, ae) = (world.locality("town").expect("town"), world.service("ae").expect("ae"));
     let (near, far) = (world.provider("near").expect("near"), world.provider("far").expect("far"));
-    let reached: Vec<_> = world.within_reach(town, ae).map(|x| x.0).collect();
+    let reached: Vec<_> = world.within_reach(town, ae, Capability::Basic).map(|x| x.0).collect();
     assert_eq!(reached, vec![near]);
     let model = ccsim::model::travel::TravelTimes::default();
     let urban = ccsim::model::scenario::Rurality::Urban;
-    assert!((world.distance(town, far, ae) - 1.3 * 300.0).abs() < 1e-9);
-    assert!((world.minutes(town, far, ae) - model.minutes(urban, 300.0)).abs() < 1e-9);
-    assert!((world.distance(town, near, ae) - 1.3 * 5.0).abs() < 1e-9);
-    assert!((world.minutes(town, near, ae) - model.minutes(urban, 5.0)).abs() < 1e-9);
+    assert!((world.distance(town, far, ae, Capability::Basic) - 1.3 * 300.0).abs() < 1e-9);
+    assert!((world.minutes(town, far, ae, Capability::Basic) - model.minutes(urban, 300.0)).abs() < 1e-9);
+    assert!((world.distance(town, near, ae, Capability::Basic) - 1.3 * 5.0).abs() < 1e-9);
+    assert!((world.minutes(town, near, ae, Capability::Basic) - model.minutes(urban, 5.0)).abs() < 1e-9);
 }
 
 /// Site ids need only be unique within their provider: two trusts each with
@@ -454,8 +455,8 @@ fn site_ids_repeated_across_providers_run() {
     assert!(treated_at(&r, "a", "ae") > 0 && treated_at(&r, "b", "ae") > 0);
     let world = ccsim::model::World::build(&s, s.regime.resolve().expect("regime"));
     let (west, ae) = (world.locality("west").expect("west"), world.service("ae").expect("ae"));
-    assert!((world.distance(west, world.provider("a").expect("a"), ae) - 0.0).abs() < 1e-9);
-    assert!((world.distance(west, world.provider("b").expect("b"), ae) - 1.3 * 20.0).abs() < 1e-9);
+    assert!((world.distance(west, world.provider("a").expect("a"), ae, Capability::Basic) - 0.0).abs() < 1e-9);
+    assert!((world.distance(west, world.provider("b").expect("b"), ae, Capability::Basic) - 1.3 * 20.0).abs() < 1e-9);
 }
 
 /// A town of `population` adults at (x, 0) in `district`, `rurality`, with

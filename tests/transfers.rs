@@ -290,3 +290,114 @@ fn the_basic_level_without_a_share_or_a_share_of_an_elective_service_is_refused(
     let got = problems(three_levels("routine", "routine", 1.2));
     assert!(got.iter().any(|(path, _)| path == "services.neonatal.transfers.basic_share"), "{got:?}");
 }
+
+/// A town beside a trust's freestanding midwife-led unit (a site at the
+/// routine level, `sites[].levels`) and, 49 km away, the same trust's
+/// obstetric unit: `routine_share` of the births beginning at the midwife-led
+/// unit are moved to the obstetric unit, `unplanned` of the complex ones
+/// present there. `own_level`: whether the midwife-led site is below its
+/// trust's level (false: both sites obstetric units).
+fn freestanding(unplanned: f64, routine_share: f64, own_level: bool) -> Value {
+    let levels = if own_level { json!({"maternity": "routine"}) } else { json!({}) };
+    frozen(json!({
+        "name": "freestanding",
+        "time": {"warmup_weeks": 0, "horizon_weeks": 260},
+        "choice": {"radius_km": 30.0},
+        "localities": [adults("town", 0.0)],
+        "services": {"maternity": {
+            "urgency": "emergency",
+            "referral_rate": {"adults": 40.0},
+            "complex_share": 0.3,
+            "tariff": 1000.0,
+            "baseline_risk": {"routine": ROUTINE_RISK, "complex": COMPLEX_RISK},
+            "transfers": {"unplanned_share": unplanned, "risk_odds": ODDS, "routine_share": routine_share}
+        }},
+        "providers": [
+            {"id": "trust", "kind": "dgh", "position": {"x": 1.0, "y": 0.0},
+             "services": {"maternity": {"capability": "complex", "capacity": 1000.0}},
+             "sites": [
+                 {"id": "mlu", "position": {"x": 1.0, "y": 0.0}, "services": ["maternity"], "levels": levels},
+                 {"id": "ou", "position": {"x": 50.0, "y": 0.0}, "services": ["maternity"]}
+             ]}
+        ]
+    }))
+}
+
+#[test]
+fn births_at_a_freestanding_midwife_led_unit_move_to_their_trust_s_obstetric_unit_by_its_road() {
+    let s = scenario(freestanding(0.3, 0.219, true));
+    run_conserving(&s, 7, "a freestanding midwife-led unit");
+    let out = run(&s, 7);
+    let t = &out.summary.transfers["maternity"];
+    let road = TravelTimes::default().minutes(Rurality::Urban, 49.0);
+    // Every routine birth begins at the midwife-led site (nearer), and the
+    // routine share is moved to the trust's own obstetric unit, 49 km on.
+    let d = &t.during_care;
+    assert!(d.began_at_routine_level > 5000, "births begun: {}", d.began_at_routine_level);
+    let share = d.share.expect("births began there");
+    let se = (0.219 * 0.781 / d.began_at_routine_level as f64).sqrt();
+    assert!((share - 0.219).abs() < 4.0 * se, "moved share {share}, expected 0.219 ± {}", 4.0 * se);
+    assert_eq!(d.routes.len(), 1);
+    assert_eq!((d.routes[0].from.as_str(), d.routes[0].to.as_str()), ("trust", "trust"));
+    assert!((d.mean_minutes.expect("moved") - road).abs() < 1e-9, "{:?}, the model's {road}", d.mean_minutes);
+    let rate = d.adverse_rate.expect("some treated");
+    let n = d.treated as f64;
+    assert!((rate - ROUTINE_RISK).abs() < 4.0 * (ROUTINE_RISK * (1.0 - ROUTINE_RISK) / n).sqrt(), "{rate}");
+    // Complex births recognised in time go past it to the obstetric unit, by
+    // the same road; the others present there and are transferred by it.
+    assert!(t.ahead.patients > 0 && t.between_levels > 0);
+    assert_eq!(t.ahead.patients + t.between_levels, t.complex_cases);
+    assert!((t.ahead.mean_minutes.expect("moved ahead") - road).abs() < 1e-9);
+    assert!((t.mean_minutes.expect("transferred") - road).abs() < 1e-9);
+    // Residents near the midwife-led unit are not near an obstetric unit.
+    let c = &out.summary.coverage["maternity"];
+    assert_eq!(c.within_30_minutes.overall, Some(1.0));
+    let complex = c.complex_level.as_ref().expect("a service with complex cases");
+    assert!(road > 30.0, "the obstetric unit is {road} minutes away");
+    assert_eq!(complex.within_30_minutes.overall, Some(0.0));
+}
+
+#[test]
+fn complex_births_presenting_at_a_freestanding_unit_are_transferred_within_the_trust() {
+    let out = run(&scenario(freestanding(1.0, 0.0, true)), 7);
+    let t = &out.summary.transfers["maternity"];
+    assert!(t.complex_cases > 2000, "complex births: {}", t.complex_cases);
+    assert_eq!(t.between_levels, t.complex_cases, "all present at the midwife-led unit");
+    assert_eq!(t.routes.len(), 1);
+    assert_eq!((t.routes[0].from.as_str(), t.routes[0].to.as_str()), ("trust", "trust"));
+    let road = TravelTimes::default().minutes(Rurality::Urban, 49.0);
+    assert!((t.mean_minutes.expect("transferred") - road).abs() < 1e-9);
+    // With both sites obstetric units nobody moves and everyone is near one.
+    let out = run(&scenario(freestanding(1.0, 0.219, false)), 7);
+    let t = &out.summary.transfers["maternity"];
+    assert!(t.complex_cases > 2000);
+    assert_eq!((t.between_levels, t.ahead.patients, t.during_care.patients), (0, 0, 0), "nothing moves");
+    let c = &out.summary.coverage["maternity"];
+    assert_eq!(c.complex_level.as_ref().expect("complex cases").within_30_minutes.overall, Some(1.0));
+}
+
+#[test]
+fn a_site_s_own_level_must_be_below_its_trust_s_for_a_service_it_offers() {
+    let problems = |v: Value| {
+        let s: ccsim::model::Scenario = serde_json::from_value(v).expect("parses");
+        s.validate().expect_err("refused").into_iter().map(|p| (p.path, p.message)).collect::<Vec<_>>()
+    };
+    let with = |levels: Value, site: usize| {
+        let mut v = freestanding(0.0, 0.2, true);
+        v["providers"][0]["sites"][site]["levels"] = levels;
+        v
+    };
+    let path = "providers[0].sites[0].levels.maternity";
+    for (levels, expected) in [
+        (json!({"maternity": "complex"}), "below the provider's (complex)"),
+        (json!({"maternity": "basic"}), "basic_share"),
+    ] {
+        let got = problems(with(levels, 0));
+        assert!(got.iter().any(|(p, m)| p == path && m.contains(expected)), "{got:?}");
+    }
+    let got = problems(with(json!({"emergency": "routine"}), 0));
+    assert!(got.iter().any(|(p, m)| p == "providers[0].sites[0].levels.emergency" && m.contains("the site offers")));
+    // Every site below the trust's level: the trust's level is wrong.
+    let got = problems(with(json!({"maternity": "routine"}), 1));
+    assert!(got.iter().any(|(p, _)| p == "providers[0].services.maternity.capability"), "{got:?}");
+}

@@ -28,6 +28,7 @@ use serde::Serialize;
 
 use crate::model::routing::Catchments;
 use crate::model::run::{output, scenario_hash};
+use crate::model::scenario::Capability;
 use crate::model::world::{LocalityId, ProviderId, World};
 use crate::model::{Scenario, Simulation};
 
@@ -86,7 +87,8 @@ impl Geography {
                 let general = 1.0 - specialists.iter().map(|x| x.1).sum::<f64>();
                 for (k, share) in [(0, 1.0 - svc.complex_share), (1, svc.complex_share)] {
                     let listed = catchments.capable(s, k, l);
-                    let capable: Vec<(ProviderId, f64)> = listed.iter().map(|&p| (p, world.minutes(l, p, s))).collect();
+                    let capable: Vec<(ProviderId, f64)> =
+                        listed.iter().map(|&p| (p, world.minutes(l, p, s, Capability::taking(k)))).collect();
                     let within = catchments.within_radius(s, k, l);
                     let mut push = |patients: f64, capable: Vec<(ProviderId, f64)>, within: usize| {
                         if patients > 0.0 && !capable.is_empty() {
@@ -96,7 +98,7 @@ impl Geography {
                     };
                     push(weekly * share * general, capable, within);
                     for &(p, specialty) in specialists {
-                        push(weekly * share * specialty, vec![(p, world.minutes(l, p, s))], 1);
+                        push(weekly * share * specialty, vec![(p, world.minutes(l, p, s, Capability::taking(k)))], 1);
                     }
                 }
             }
@@ -113,7 +115,12 @@ impl Geography {
             .map(|l| {
                 world
                     .provider_ids()
-                    .map(|p| world.service_ids().map(|s| world.minutes(l, p, s)).fold(f64::INFINITY, f64::min))
+                    .map(|p| {
+                        world
+                            .service_ids()
+                            .map(|s| world.minutes(l, p, s, Capability::Basic))
+                            .fold(f64::INFINITY, f64::min)
+                    })
                     .collect()
             })
             .collect();

@@ -14,15 +14,21 @@
 //!   midwife-led unit, a local neonatal unit) and `complex` (routine and
 //!   complex cases; an obstetric unit, a neonatal intensive care unit).
 //!   `scu`, `midwife_led`, `lnu`, `obstetric` and `nicu` name them.
-//!   A level is the trust's for a service, at all of its sites: a change of
-//!   level named at one site of a trust that offers the service at others
-//!   must name every other one too, with the same level, in the same
-//!   configuration (or close it), else it is refused (it would change the
-//!   others unasked); the trust's level then changes once. A community
-//!   provider cannot host the complex level.
+//!   A level is a site's: a trust's level for a service is the highest
+//!   of its sites' (`providers[].services.<id>.capability`), and a site
+//!   below it says so (`sites[].levels`: a freestanding midwife-led unit of
+//!   a trust with an obstetric unit elsewhere). Naming a level at one site
+//!   changes that site; the trust's level follows its highest site (raising
+//!   it moves nothing; lowering it is **lowering** below). A site lowered
+//!   while its trust keeps a site at the old level moves nothing: the
+//!   cases it now sends away go to the nearest unit of the old level, often
+//!   its own trust's other site, and the trust's capacity serves its sites
+//!   together. A community provider cannot host the complex level.
 //! - **Closing** a unit at one of several sites where its trust offers the
 //!   service concentrates the service on the trust's other sites: capacity,
-//!   staff and list stay with the trust. Closing a trust's last unit of a
+//!   staff and list stay with the trust, whose level becomes its highest
+//!   remaining site's (a lowering when the closed site was its only one at
+//!   its level). Closing a trust's last unit of a
 //!   service moves the unit to the nearest other provider (straight-line
 //!   distance from the closed site to that provider's nearest site offering
 //!   the service) that offers it at the same level or higher as a general
@@ -37,7 +43,7 @@
 //!   hub moves to the receiver.
 //! - **Opening** a service at a site of a trust that offers it elsewhere
 //!   adds the site (the trust's capacity is shared between its sites, as
-//!   patients choose them); with a level, it sets the trust's level. A trust
+//!   patients choose them); with a level, it sets the site's. A trust
 //!   that does not offer the service needs a unit's capacity, staff and list:
 //!   move one there.
 //! - **Lowering** a unit sends the cases its new level sends away and its
@@ -54,7 +60,7 @@
 //! - **Moving** a trust's only unit of a service to another site moves all
 //!   of it (as a closure, to the named site's provider rather than the
 //!   nearest; a specialist unit stays one); within one trust it only
-//!   changes the site.
+//!   changes the site, which keeps its level.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -222,20 +228,17 @@ pub fn configure(base: &Scenario, changes: &[Change]) -> Result<(Scenario, Vec<S
             closing.entry((at.provider, service.clone())).or_default().insert(at.site);
         }
     }
-    let mut levels = NamedLevels { closed: closing.clone(), named: BTreeMap::new(), changed: BTreeSet::new() };
+    // The levels named, by provider, service and place.
+    let mut named: BTreeMap<(usize, String), BTreeMap<Option<usize>, Capability>> = BTreeMap::new();
     for c in changes {
         if let Change::Open { place, service, level: Some(l) } = c
             && let Ok(at) = find(&s, place)
         {
-            let key = (at.provider, service.clone());
-            if s.providers[at.provider].services.get(service).is_some_and(|o| o.capability != *l) {
-                levels.changed.insert(key.clone());
-            }
-            levels.named.entry(key).or_default().insert(at.site, *l);
+            named.entry((at.provider, service.clone())).or_default().insert(at.site, *l);
         }
     }
     let leaving: BTreeSet<(usize, String)> = closing
-        .into_iter()
+        .iter()
         .filter(|((p, service), closed)| {
             let sites = &s.providers[*p].sites;
             sites
@@ -244,25 +247,41 @@ pub fn configure(base: &Scenario, changes: &[Change]) -> Result<(Scenario, Vec<S
                 .filter(|(_, x)| x.services.contains(service))
                 .all(|(j, _)| closed.contains(&Some(j)))
         })
-        .map(|(key, _)| key)
+        .map(|(key, _)| key.clone())
         .collect();
-    // Units this configuration lowers, with their new level: none receives
-    // cases of a level above it.
-    let lowered: BTreeMap<(usize, String), Capability> = changes
+    // Units this configuration lowers, with their new level (the highest of
+    // their places that stay): none receives cases of a level above it.
+    let lowered: BTreeMap<(usize, String), Capability> = named
         .iter()
-        .filter_map(|c| match c {
-            Change::Open { place, service, level: Some(level) } => {
-                let at = find(&s, place).ok()?;
-                let offer = s.providers[at.provider].services.get(service)?;
-                (*level < offer.capability).then(|| ((at.provider, service.clone()), *level))
-            }
-            _ => None,
+        .filter_map(|((p, service), levels)| {
+            let provider = &s.providers[*p];
+            let offer = provider.services.get(service)?;
+            let stays = |at: &Option<usize>| closing.get(&(*p, service.clone())).is_none_or(|c| !c.contains(at));
+            let places: Vec<Option<usize>> = if provider.sites.is_empty() {
+                vec![None]
+            } else {
+                (0..provider.sites.len())
+                    .filter(|&j| provider.sites[j].services.contains(service) || levels.contains_key(&Some(j)))
+                    .map(Some)
+                    .collect()
+            };
+            let top = places
+                .iter()
+                .filter(|at| stays(at))
+                .map(|at| {
+                    levels
+                        .get(at)
+                        .copied()
+                        .unwrap_or_else(|| site_level(&s, Place { provider: *p, site: *at }, service))
+                })
+                .max()?;
+            (top < offer.capability).then(|| ((*p, service.clone()), top))
         })
         .collect();
     let not_receiving = NotReceiving { leaving, lowered };
     let mut log = Vec::new();
     for c in changes {
-        let line = apply(&mut s, c, &not_receiving, &levels).map_err(|e| format!("{}: {e}", c.flag()))?;
+        let line = apply(&mut s, c, &not_receiving).map_err(|e| format!("{}: {e}", c.flag()))?;
         log.push(format!("{}: {line}", c.flag()));
     }
     s.validate().map_err(|problems| {
@@ -351,7 +370,7 @@ fn name(p: &ProviderSpec, at: Place) -> String {
     }
 }
 
-fn apply(s: &mut Scenario, change: &Change, not: &NotReceiving, levels: &NamedLevels) -> Result<String, String> {
+fn apply(s: &mut Scenario, change: &Change, not: &NotReceiving) -> Result<String, String> {
     match change {
         Change::Close { place, service } => {
             check_service(s, service)?;
@@ -363,13 +382,18 @@ fn apply(s: &mut Scenario, change: &Change, not: &NotReceiving, levels: &NamedLe
                 let p = &mut s.providers[at.provider];
                 let j = at.site.expect("a provider without sites has one place");
                 p.sites[j].services.retain(|x| x != service);
+                p.sites[j].levels.remove(service);
                 let rest: Vec<&str> =
                     p.sites.iter().filter(|x| x.services.iter().any(|v| v == service)).map(|x| x.id.as_str()).collect();
-                return Ok(format!(
+                let mut line = vec![format!(
                     "{} keeps its capacity, staff and list at its other sites ({})",
                     p.id,
                     rest.join(", ")
-                ));
+                )];
+                // The trust's level is its highest remaining site's.
+                let levels = site_levels(s, at.provider, service, None);
+                line.extend(relevel(s, at, service, &levels, not)?);
+                return Ok(line.join("; "));
             }
             let to = receiver(s, at, service, not)?;
             move_unit(s, at.provider, service, to)
@@ -378,59 +402,28 @@ fn apply(s: &mut Scenario, change: &Change, not: &NotReceiving, levels: &NamedLe
             check_service(s, service)?;
             let at = find(s, place)?;
             let p = &s.providers[at.provider];
-            let Some(offer) = p.services.get(service) else {
+            if !p.services.contains_key(service) {
                 return Err(format!(
                     "`{}` does not offer `{service}`, so a unit there needs another's capacity, staff and list: move one with --move FROM:{service}:{place}",
                     p.id
                 ));
-            };
-            let here = offers(s, at, service);
-            if let Some(l) = level {
-                // The first site named checks the others; a later one finds the level changed.
-                if *l != offer.capability {
-                    levels.check_siblings(s, at, service, *l)?;
-                }
-                let changed = levels.changed.contains(&(at.provider, service.clone()));
-                // A sibling named earlier in this configuration changed the trust's level.
-                let sibling = levels
-                    .named
-                    .get(&(at.provider, service.clone()))
-                    .is_some_and(|n| n.keys().any(|site| *site != at.site));
-                if here && *l == offer.capability && changed && sibling {
-                    return Ok(format!(
-                        "{}'s `{service}` is at level {} already, with its other sites",
-                        p.id,
-                        l.name()
-                    ));
-                }
             }
-            let relevel = level.filter(|l| *l != offer.capability);
-            if here && relevel.is_none() {
-                return Err(format!("{} already offers `{service}` at level {}", name(p, at), offer.capability.name()));
+            let here = offers(s, at, service);
+            if here && level.is_none_or(|l| l == site_level(s, at, service)) {
+                return Err(format!(
+                    "{} already offers `{service}` at level {}",
+                    name(p, at),
+                    site_level(s, at, service).name()
+                ));
             }
             let mut line = Vec::new();
-            if let Some(l) = relevel {
-                // Lowered, the unit's complex cases and the routine cases it
-                // will move during care go to the nearest unit of the old
-                // level: so does the part of the unit they need.
-                let lowered = (l < offer.capability).then(|| {
-                    let v = &s.services[service];
-                    sent_away(v, l) - sent_away(v, offer.capability)
-                });
-                let to = match lowered {
-                    Some(part) if part > 0.0 => Some((receiver(s, at, service, not)?, part)),
-                    _ => None,
-                };
-                set_level(s, at.provider, service, l)?;
-                line.push(format!("{}'s `{service}` is now at level {}", s.providers[at.provider].id, l.name()));
-                if let Some((to, part)) = to {
-                    line.push(move_part(s, at.provider, service, to, part));
-                }
-            }
             if !here {
                 let j = at.site.expect("a provider without sites offers its services at its one place");
                 s.providers[at.provider].sites[j].services.push(service.clone());
                 line.push(format!("{} shares its trust's capacity for it", name(&s.providers[at.provider], at)));
+            }
+            if let Some(l) = level {
+                line.extend(set_site_level(s, at, service, *l, not)?);
             }
             Ok(line.join("; "))
         }
@@ -451,7 +444,12 @@ fn apply(s: &mut Scenario, change: &Change, not: &NotReceiving, levels: &NamedLe
             }
             let line = if a.provider == b.provider {
                 let j = a.site.expect("two places of one provider are sites");
-                s.providers[a.provider].sites[j].services.retain(|x| x != service);
+                let sites = &mut s.providers[a.provider].sites;
+                sites[j].services.retain(|x| x != service);
+                // The unit keeps its level at its new site.
+                if let (Some(level), Some(k)) = (sites[j].levels.remove(service), b.site) {
+                    sites[k].levels.insert(service.clone(), level);
+                }
                 format!("{} moves the unit between its sites", s.providers[a.provider].id)
             } else if !last_place(s, a, service) {
                 return Err(format!(
@@ -499,48 +497,96 @@ fn sent_away(v: &ServiceSpec, level: Capability) -> f64 {
     v.complex_share + (1.0 - v.complex_share) * moved
 }
 
-/// The sites a configuration closes and the levels it names, by provider
-/// and service: a level is the trust's at all its sites, so a change of
-/// level named at one site must be named at the trust's others too.
-struct NamedLevels {
-    /// Sites (or the provider's one place, `None`) closing or moving away.
-    closed: BTreeMap<(usize, String), BTreeSet<Option<usize>>>,
-    /// Levels named by `--open`, by site.
-    named: BTreeMap<(usize, String), BTreeMap<Option<usize>, Capability>>,
-    /// Trusts and services whose level a named level changes.
-    changed: BTreeSet<(usize, String)>,
+/// The level at which `at` offers `service` (or would, opened there): its
+/// own when it has one, else its provider's.
+fn site_level(s: &Scenario, at: Place, service: &str) -> Capability {
+    let p = &s.providers[at.provider];
+    at.site
+        .and_then(|j| p.sites[j].levels.get(service).copied())
+        .unwrap_or_else(|| p.services.get(service).map_or(Capability::Routine, |o| o.capability))
 }
 
-impl NamedLevels {
-    /// Refuses level `l` named at `at` when the trust offers the service at
-    /// another site that stays open and is not named at the same level.
-    fn check_siblings(&self, s: &Scenario, at: Place, service: &str, l: Capability) -> Result<(), String> {
-        let key = (at.provider, service.to_owned());
-        let p = &s.providers[at.provider];
-        let unnamed: Vec<&str> = p
-            .sites
-            .iter()
-            .enumerate()
-            .filter(|(j, x)| {
-                Some(*j) != at.site
-                    && x.services.iter().any(|v| v == service)
-                    && !self.closed.get(&key).is_some_and(|c| c.contains(&Some(*j)))
-                    && self.named.get(&key).and_then(|n| n.get(&Some(*j))) != Some(&l)
-            })
-            .map(|(_, x)| x.id.as_str())
-            .collect();
-        if unnamed.is_empty() {
-            return Ok(());
-        }
-        Err(format!(
-            "a level is the trust's at all its sites, and `{}` offers `{service}` at {} too: name {} at level {} in the same configuration as well, or close {}",
-            p.id,
-            unnamed.join(", "),
-            if unnamed.len() == 1 { "it" } else { "each" },
-            l.name(),
-            if unnamed.len() == 1 { "it" } else { "them" },
-        ))
+/// The level of each site of provider `p` offering `service` (`None` for a
+/// provider listing no sites), with `at` at `level` when given.
+fn site_levels(
+    s: &Scenario,
+    p: usize,
+    service: &str,
+    at: Option<(Place, Capability)>,
+) -> Vec<(Option<usize>, Capability)> {
+    let provider = &s.providers[p];
+    if provider.sites.is_empty() {
+        return vec![(None, at.map_or_else(|| site_level(s, Place { provider: p, site: None }, service), |a| a.1))];
     }
+    (0..provider.sites.len())
+        .filter(|&j| provider.sites[j].services.iter().any(|v| v == service))
+        .map(|j| match at {
+            Some((place, level)) if place.site == Some(j) => (Some(j), level),
+            _ => (Some(j), site_level(s, Place { provider: p, site: Some(j) }, service)),
+        })
+        .collect()
+}
+
+/// Puts `at`'s `service` at level `level`: the trust's level becomes the
+/// highest of its sites' ([`relevel`]).
+fn set_site_level(
+    s: &mut Scenario,
+    at: Place,
+    service: &str,
+    level: Capability,
+    not: &NotReceiving,
+) -> Result<Vec<String>, String> {
+    let levels = site_levels(s, at.provider, service, Some((at, level)));
+    let mut line = relevel(s, at, service, &levels, not)?;
+    let trust = s.providers[at.provider].services[service].capability;
+    if at.site.is_some() && level < trust {
+        let p = &s.providers[at.provider];
+        line.push(format!("{} is at level {}, below its trust's {}", name(p, at), level.name(), trust.name()));
+    }
+    Ok(line)
+}
+
+/// Gives provider `at.provider`'s `service` the highest of its sites'
+/// `levels` (moving, when that lowers it, the part of the unit the cases it
+/// now sends away need to the nearest unit of the old level, as the module
+/// docs say) and writes each site's own level where it is below that.
+fn relevel(
+    s: &mut Scenario,
+    at: Place,
+    service: &str,
+    levels: &[(Option<usize>, Capability)],
+    not: &NotReceiving,
+) -> Result<Vec<String>, String> {
+    let p = at.provider;
+    let old = s.providers[p].services[service].capability;
+    let Some(new) = levels.iter().map(|x| x.1).max() else { return Ok(Vec::new()) };
+    let mut line = Vec::new();
+    if new != old {
+        let lowered = (new < old).then(|| {
+            let v = &s.services[service];
+            sent_away(v, new) - sent_away(v, old)
+        });
+        let to = match lowered {
+            Some(part) if part > 0.0 => Some((receiver(s, at, service, not)?, part)),
+            _ => None,
+        };
+        set_level(s, p, service, new)?;
+        line.push(format!("{}'s `{service}` is now at level {}", s.providers[p].id, new.name()));
+        if let Some((to, part)) = to {
+            line.push(move_part(s, p, service, to, part));
+        }
+    }
+    for &(j, level) in levels {
+        if let Some(j) = j {
+            let own = &mut s.providers[p].sites[j].levels;
+            if level < new {
+                own.insert(service.to_owned(), level);
+            } else {
+                own.remove(service);
+            }
+        }
+    }
+    Ok(line)
 }
 
 /// The nearest other provider offering `service` at `at`'s provider's level
@@ -649,6 +695,7 @@ fn move_part(s: &mut Scenario, from: usize, service: &str, to: usize, part: f64)
     let offer = if whole {
         for x in &mut donor.sites {
             x.services.retain(|v| v != service);
+            x.levels.remove(service);
         }
         donor.services.remove(service).expect("offered")
     } else {

@@ -591,6 +591,12 @@ impl Capability {
         usize::from(self == Capability::Complex)
     }
 
+    /// The lowest level that takes cases of complexity `k` (0 routine: any
+    /// level; 1 complex: the complex level).
+    pub fn taking(k: usize) -> Capability {
+        if k == 0 { Capability::Basic } else { Capability::Complex }
+    }
+
     /// Its name in a scenario.
     pub fn name(self) -> &'static str {
         match self {
@@ -823,6 +829,12 @@ pub struct SiteSpec {
     pub position: Position,
     /// The provider's services seen here.
     pub services: Vec<String>,
+    /// The site's level for services it offers below its provider's level
+    /// (`{"maternity": "routine"}`: a freestanding midwife-led unit of a
+    /// trust with an obstetric unit at another site). Default: none, every
+    /// service here at the provider's level.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub levels: BTreeMap<String, Capability>,
 }
 
 /// Staff costs and hours.
@@ -1347,6 +1359,22 @@ impl Scenario {
                         ));
                     }
                 }
+                self.check_site_levels(p, &at(&format!("sites[{j}].levels")), v, site);
+            }
+            for (sid, offer) in &v.services {
+                let seen = v.sites.iter().filter(|x| x.services.contains(sid));
+                if v.sites.iter().any(|x| x.levels.contains_key(sid))
+                    && seen.clone().all(|x| x.levels.get(sid).is_some_and(|l| *l < offer.capability))
+                {
+                    p.push(Problem::new(
+                        at(&format!("services.{sid}.capability")),
+                        format!(
+                            "expected one of its sites offering `{sid}` at the provider's level ({}); every site's \
+                             `levels` puts it lower (give the provider the highest of its sites' levels)",
+                            offer.capability.name()
+                        ),
+                    ));
+                }
             }
             for (g, s) in STAFF_GROUPS.iter().zip(v.staff.by_group()) {
                 check_nonneg(p, &at(&format!("staff.{g}.in_post")), s.in_post, MAX_STAFF);
@@ -1575,6 +1603,42 @@ impl Scenario {
 
     fn service_list(&self) -> String {
         self.services.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
+    }
+
+    /// A site's `levels` (at `path`): each for a service the site offers, a
+    /// general unit's, below the provider's level, and `basic` only for a
+    /// service with three levels.
+    fn check_site_levels(&self, p: &mut Vec<Problem>, path: &str, provider: &ProviderSpec, site: &SiteSpec) {
+        for (sid, level) in &site.levels {
+            let at = format!("{path}.{sid}");
+            let Some(offer) = provider.services.get(sid).filter(|_| site.services.contains(sid)) else {
+                p.push(Problem::new(at, format!("expected a service the site offers, found `{sid}`")));
+                continue;
+            };
+            if offer.specialty_share.is_some() {
+                p.push(Problem::new(at, "expected no level for a specialist unit (it takes only its specialty)"));
+            } else if *level >= offer.capability {
+                p.push(Problem::new(
+                    at,
+                    format!(
+                        "expected a level below the provider's ({}) for `{sid}`, found `{}` (a site at the \
+                         provider's level needs no entry)",
+                        offer.capability.name(),
+                        level.name()
+                    ),
+                ));
+            } else if *level == Capability::Basic
+                && self.services.get(sid).is_some_and(|s| s.transfers.basic_share <= 0.0)
+            {
+                p.push(Problem::new(
+                    at,
+                    format!(
+                        "expected `routine`: `basic` is a level only of a service with three \
+                         (`services.{sid}.transfers.basic_share` above 0)"
+                    ),
+                ));
+            }
+        }
     }
 }
 

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::metrics::group;
 use crate::model::World;
 use crate::model::provider::ProviderState;
+use crate::model::scenario::Capability;
 use crate::model::world::{LocalityId, ProviderId, ServiceId};
 
 /// The travel times counted, minutes.
@@ -52,16 +53,19 @@ pub struct Shares {
     pub by_district: BTreeMap<String, f64>,
 }
 
-/// Road minutes from `l` to the quickest open provider offering `s` (at
-/// that provider's quickest site offering it), to the quickest whose unit
-/// is of the routine level or above, and to the quickest of the complex
-/// level; `None` where none is.
+/// Road minutes from `l` to the quickest open site offering `s`, to the
+/// quickest of the routine level or above, and to the quickest of the
+/// complex level (a site at its unit's level unless it has one of its own
+/// below it); `None` where none is.
 fn quickest(world: &World, providers: &[ProviderState], l: LocalityId, s: ServiceId) -> [Option<f64>; 3] {
     let mut best: [Option<f64>; 3] = [None; 3];
     for (i, p) in providers.iter().enumerate().filter(|(_, p)| p.open) {
         let Some(u) = p.units[s.index()].as_ref() else { continue };
-        let minutes = world.minutes(l, ProviderId(i as u32), s);
-        for b in &mut best[..=u.capability as usize] {
+        for (level, b) in [Capability::Basic, Capability::Routine, Capability::Complex].into_iter().zip(&mut best) {
+            if level > u.capability {
+                break;
+            }
+            let minutes = world.minutes(l, ProviderId(i as u32), s, level);
             *b = Some(b.map_or(minutes, |m| m.min(minutes)));
         }
     }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 pub use super::accounts::Accounts;
 use super::money::Money;
-use crate::model::scenario::Rurality;
+use crate::model::scenario::{Capability, Rurality};
 use crate::model::world::{LocalityId, ProviderId, ServiceId, World};
 
 /// The NHS referral-to-treatment standard, weeks.
@@ -454,7 +454,7 @@ impl Metrics {
                 let group = usize::from(world.groups[l.index()]);
                 for &(p, n) in &self.flows[si * self.localities + l.index()] {
                     if n > 0 {
-                        let (km, minutes) = world.km_and_minutes(l, p, ServiceId(si as u32));
+                        let (km, minutes) = world.km_and_minutes(l, p, ServiceId(si as u32), Capability::Basic);
                         out.push(FlowJourney { service: si, group, locality: l, km, minutes, n });
                     }
                 }

@@ -869,7 +869,7 @@ impl Simulation {
                     }
                     // Complex cases not recognised in time go where a routine case would.
                     let unplanned = binomial(self.rng.current(), n, unplanned_share);
-                    self.route(l, s, 0, Case::Complex, unplanned, s);
+                    self.route(l, s, 0, Case::Unplanned, unplanned, s);
                     self.route(l, s, 1, Case::Complex, n - unplanned, s);
                 }
             }
@@ -939,7 +939,7 @@ impl Simulation {
                 let take = binomial(self.rng.current(), left, 1.0 / (targets.len() - i) as f64);
                 left -= take;
                 if welfare && take > 0 {
-                    let u = routing::utility(&self.world, &self.snapshot, l, p, s);
+                    let u = routing::utility(&self.world, &self.snapshot, (l, k), p, s);
                     self.record_welfare(l, s, take, u);
                 }
                 let c = Cohort { count: take, ..cohort };
@@ -991,8 +991,16 @@ impl Simulation {
             return None;
         }
         let nearest = self.catchments.capable(s, 0, l).iter().copied().find(|&q| self.snapshot.is_open(q, s))?;
-        let unit = self.providers[nearest.index()].units[s.index()].as_ref()?;
-        (unit.capability < Capability::Complex).then_some(nearest)
+        (self.level_where(nearest, s, l)? < Capability::Complex).then_some(nearest)
+    }
+
+    /// The level at which patients from `l` who present where a routine
+    /// case would are cared for at `p`'s unit of `s`: its site's own level
+    /// (`sites[].levels`) where it has one below the unit's, else the
+    /// unit's (`None`: `p` does not offer `s`).
+    fn level_where(&self, p: ProviderId, s: ServiceId, l: LocalityId) -> Option<Capability> {
+        let unit = self.providers[p.index()].units[s.index()].as_ref()?.capability;
+        Some(self.world.site_level(l, p, s).map_or(unit, |site| site.min(unit)))
     }
 
     /// Complex cases taken past `from`, their nearest unit (of the routine
@@ -1001,7 +1009,7 @@ impl Simulation {
     fn moved_ahead(&mut self, from: ProviderId, to: ProviderId, s: ServiceId, c: Cohort) -> Cohort {
         if self.measuring() && c.count > 0 {
             let at = self.world.place_of(c.locality, from, s);
-            let straight = self.world.straight_km_to(at, to, s);
+            let straight = self.world.straight_km_to(at, to, s, Capability::Complex);
             let geo = &self.world.geography;
             let rurality = self.world.localities[c.locality.index()].rurality;
             let minutes = geo.travel_time.minutes(rurality, straight);
@@ -1031,12 +1039,15 @@ impl Simulation {
         let svc = &self.world.services[s.index()];
         let elective = svc.is_elective();
         let (basic_share, routine_share) = (svc.basic_transfer_share, svc.routine_transfer_share);
-        let capability = self.providers[p.index()].units[s.index()]
-            .as_ref()
-            .expect("routing only picks providers offering the service")
-            .capability;
+        // Planned complex cases reach a site of the complex level; the others
+        // present at the unit's site they reach first.
+        let capability = match c.case {
+            Case::Routine | Case::Unplanned => self.level_where(p, s, c.locality),
+            _ => self.providers[p.index()].units[s.index()].as_ref().map(|u| u.capability),
+        }
+        .expect("routing only picks providers offering the service");
         if capability < Capability::Complex {
-            if c.case == Case::Complex {
+            if matches!(c.case, Case::Complex | Case::Unplanned) {
                 self.transfer(p, s, c);
                 return;
             }
@@ -1080,10 +1091,11 @@ impl Simulation {
         }
     }
 
-    /// Moves complex cases that presented at `from`, a unit of the routine
-    /// level, to the nearest open unit of the complex level (out of the
-    /// region when there is none), counting the transfer and the road
-    /// between the two units. The unit they leave gives them no episode.
+    /// Moves complex cases that presented at `from`, at a site below the
+    /// complex level, to the nearest open unit of the complex level (out of
+    /// the region when there is none; `from` itself when it has a site of
+    /// that level), counting the transfer and the road between the two
+    /// sites. The unit they leave gives them no episode.
     fn transfer(&mut self, from: ProviderId, s: ServiceId, c: Cohort) {
         let Some((to, minutes, km)) = self.unit_from(from, s, c.locality, Capability::Complex) else {
             self.leave_region(s, c);
@@ -1096,8 +1108,10 @@ impl Simulation {
     }
 
     /// The nearest open unit of `s` of level `level` or above to where
-    /// patients from `l` see provider `from`, with the road minutes and km
-    /// between the two (`None`: there is none in the region).
+    /// patients from `l` see provider `from` (`from` itself, at another
+    /// site, when its unit is of the level and that site below it), with the
+    /// road minutes and km between the two sites (`None`: there is none in
+    /// the region).
     fn unit_from(
         &self,
         from: ProviderId,
@@ -1107,10 +1121,10 @@ impl Simulation {
     ) -> Option<(ProviderId, f64, f64)> {
         let at = self.world.place_of(l, from, s);
         let providers = &self.providers;
-        let accepts = |q: ProviderId| {
-            q != from && providers[q.index()].units[s.index()].as_ref().is_some_and(|u| u.capability >= level)
-        };
-        let (to, straight) = self.catchments.transfer_to(&self.world, &self.snapshot, at, s, level.level(), accepts)?;
+        // The unit they leave takes them at another of its sites when it has one of the level.
+        let accepts =
+            |q: ProviderId| providers[q.index()].units[s.index()].as_ref().is_some_and(|u| u.capability >= level);
+        let (to, straight) = self.catchments.transfer_to(&self.world, &self.snapshot, at, s, level, accepts)?;
         let geo = &self.world.geography;
         let minutes = geo.travel_time.minutes(self.world.localities[l.index()].rurality, straight);
         Some((to, minutes, geo.circuity * straight))
@@ -1332,7 +1346,7 @@ impl Simulation {
             let transferred = t.cohort.case == Case::Transferred;
             let moved = if transferred { svc.transfer_log_odds } else { 0.0 };
             let road_km = if k == 1 && own.travel_log_odds_per_km != 0.0 {
-                self.world.distance(t.cohort.locality, t.provider, t.service)
+                self.world.distance(t.cohort.locality, t.provider, t.service, Capability::Complex)
             } else {
                 0.0
             };

@@ -41,6 +41,10 @@ pub enum Case {
     Routine,
     /// Only a unit at the complex level can treat them.
     Complex,
+    /// Complex, not recognised in time: they present where a routine case
+    /// would (`transfers.unplanned_share`), at the site of their unit they
+    /// reach first, and a site below the complex level transfers them.
+    Unplanned,
     /// Complex, and transferred from a unit of the routine level where they
     /// first presented (`services.<id>.transfers`).
     Transferred,

@@ -97,7 +97,7 @@ impl Catchments {
                 let is_capable = flags_of(&capable, world.providers.len());
                 let mut lists = Lists::with_localities(nl);
                 for l in world.locality_ids() {
-                    push_list(world, s, l, &capable, &is_capable, &mut lists);
+                    push_list(world, (s, k), l, &capable, &is_capable, &mut lists);
                 }
                 c.capable_all.push(capable);
                 c.blocks.push(lists);
@@ -130,9 +130,11 @@ impl Catchments {
                     let list = &old.providers[old.range(l)];
                     let stale = joined
                         || list.iter().any(|p| !is_capable[p.index()])
-                        || list.first().is_none_or(|&p| world.minutes(l, p, s) != old.nearest_minutes[l.index()]);
+                        || list.first().is_none_or(|&p| {
+                            world.minutes(l, p, s, Capability::taking(k)) != old.nearest_minutes[l.index()]
+                        });
                     if stale {
-                        push_list(world, s, l, &capable, &is_capable, &mut lists);
+                        push_list(world, (s, k), l, &capable, &is_capable, &mut lists);
                     } else {
                         lists.copy(old, l);
                     }
@@ -153,10 +155,11 @@ impl Catchments {
         s: ServiceId,
         k: usize,
     ) -> Option<ProviderId> {
+        let level = Capability::taking(k);
         self.capable_all[s.index() * 2 + k].iter().copied().filter(|&p| snap.is_open(p, s)).min_by(|a, b| {
             world
-                .minutes(l, *a, s)
-                .total_cmp(&world.minutes(l, *b, s))
+                .minutes(l, *a, s, level)
+                .total_cmp(&world.minutes(l, *b, s, level))
                 .then_with(|| world.providers[a.index()].id.cmp(&world.providers[b.index()].id))
         })
     }
@@ -190,23 +193,23 @@ impl Catchments {
     }
 
     /// Where a case of service `s` that presented at place `at` is
-    /// transferred: the nearest open provider that can take complexity `k`
-    /// and that `accepts` (not the one it leaves, of a level high enough;
-    /// straight-line km to its nearest place seeing the service; ties by
-    /// id), with that distance.
+    /// transferred: the nearest open provider at level `level` or above
+    /// that `accepts` (not the one it leaves unless that has a site of the
+    /// level; straight-line km to its nearest place seeing the service at
+    /// that level; ties by id), with that distance.
     pub fn transfer_to(
         &self,
         world: &World,
         snap: &Snapshot,
         at: (f64, f64),
         s: ServiceId,
-        k: usize,
+        level: Capability,
         accepts: impl Fn(ProviderId) -> bool,
     ) -> Option<(ProviderId, f64)> {
-        self.capable_all[s.index() * 2 + k]
+        self.capable_all[s.index() * 2 + level.level()]
             .iter()
             .filter(|&&q| snap.is_open(q, s) && accepts(q))
-            .map(|&q| (q, world.straight_km_to(at, q, s)))
+            .map(|&q| (q, world.straight_km_to(at, q, s, level)))
             .min_by(|a, b| {
                 a.1.total_cmp(&b.1).then_with(|| world.providers[a.0.index()].id.cmp(&world.providers[b.0.index()].id))
             })
@@ -244,10 +247,18 @@ fn flags_of(of: &[ProviderId], n: usize) -> Vec<bool> {
     v
 }
 
-/// Appends locality `l`'s list for service `s` to `out`, from the
-/// providers capable of the complexity listed (`capable`, and `is_capable`
-/// by provider index).
-fn push_list(world: &World, s: ServiceId, l: LocalityId, capable: &[ProviderId], is_capable: &[bool], out: &mut Lists) {
+/// Appends locality `l`'s list for service `s` and complexity `k` to `out`,
+/// from the providers capable of it (`capable`, and `is_capable` by
+/// provider index), with the journeys to their sites taking it.
+fn push_list(
+    world: &World,
+    (s, k): (ServiceId, usize),
+    l: LocalityId,
+    capable: &[ProviderId],
+    is_capable: &[bool],
+    out: &mut Lists,
+) {
+    let level = Capability::taking(k);
     let beta = if world.services[s.index()].patient_choice {
         world.choice.beta_minutes
     } else {
@@ -263,12 +274,12 @@ fn push_list(world: &World, s: ServiceId, l: LocalityId, capable: &[ProviderId],
         (km > world.choice.radius_km, km > reach, minutes, p, f)
     };
     let mut v: Vec<(bool, bool, f64, ProviderId, u8)> = world
-        .within_reach(l, s)
+        .within_reach(l, s, level)
         .filter(|(p, _, _)| is_capable[p.index()])
         .map(|(p, km, minutes)| entry(p, km, minutes))
         .collect();
     if v.len() < MIN_LISTED.min(capable.len()) {
-        v = capable.iter().map(|&p| entry(p, world.distance(l, p, s), world.minutes(l, p, s))).collect();
+        v = capable.iter().map(|&p| entry(p, world.distance(l, p, s, level), world.minutes(l, p, s, level))).collect();
     }
     v.sort_by(|a, b| {
         a.0.cmp(&b.0)
@@ -401,12 +412,14 @@ pub fn nearest(
     c.capable(s, k, l).iter().copied().find(|&p| snap.is_open(p, s)).or_else(|| c.nearest_beyond(world, snap, l, s, k))
 }
 
-/// A patient's systematic utility of a provider under logit choice:
-/// −β_t·minutes + β_q·quality − β_w·expected wait (electives only).
-pub fn utility(world: &World, snap: &Snapshot, l: LocalityId, p: ProviderId, s: ServiceId) -> f64 {
+/// A patient's systematic utility of a provider under logit choice, for a
+/// case of complexity `k`: −β_t·minutes (to its quickest site taking the
+/// case) + β_q·quality − β_w·expected wait (electives only).
+pub fn utility(world: &World, snap: &Snapshot, (l, k): (LocalityId, usize), p: ProviderId, s: ServiceId) -> f64 {
     let c = &world.choice;
     let wait = if world.services[s.index()].is_elective() { snap.wait(p, s) } else { 0.0 };
-    -c.beta_minutes * world.minutes(l, p, s) + c.beta_quality * snap.quality[p.index()] - c.beta_wait * wait
+    -c.beta_minutes * world.minutes(l, p, s, Capability::taking(k)) + c.beta_quality * snap.quality[p.index()]
+        - c.beta_wait * wait
 }
 
 /// Patient choice: fills `out` with each candidate and its logit
@@ -439,7 +452,7 @@ pub fn choice_probabilities(
             out.clear();
             let p = nearest(world, catchments, snap, l, s, k)?;
             out.push((p, 1.0));
-            Some(utility(world, snap, l, p, s))
+            Some(utility(world, snap, (l, k), p, s))
         }
     }
 }
@@ -507,7 +520,7 @@ fn exact_logit(
     out.clear();
     for &p in catchments.within_weighted(s, k, l).0 {
         if snap.is_open(p, s) {
-            out.push((p, utility(world, snap, l, p, s)));
+            out.push((p, utility(world, snap, (l, k), p, s)));
         }
     }
     let max = out.iter().map(|x| x.1).fold(f64::NEG_INFINITY, f64::max);
@@ -556,7 +569,7 @@ pub fn network_targets(
             if !snap.is_open(p, s) {
                 continue;
             }
-            let d = world.minutes(l, p, s);
+            let d = world.minutes(l, p, s, Capability::taking(k));
             match nearest {
                 None => nearest = Some(d),
                 Some(n) if d > n + TIE_MINUTES => break,

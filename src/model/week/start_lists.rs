@@ -10,6 +10,7 @@
 use super::decisions::RouteScratch;
 use super::engine::Simulation;
 use super::queue::Cohort;
+use crate::model::scenario::Capability;
 use crate::model::world::{LocalityId, ProviderId, ServiceId, World};
 
 impl Simulation {
@@ -87,7 +88,7 @@ type NearestLocalities = Vec<Option<(f64, usize)>>;
 fn nearest_within_reach(world: &World, s: ServiceId) -> NearestLocalities {
     let mut best: Vec<Option<(f64, usize)>> = vec![None; world.providers.len()];
     for l in world.locality_ids() {
-        for (p, km, _) in world.within_reach(l, s) {
+        for (p, km, _) in world.within_reach(l, s, Capability::Basic) {
             let b = &mut best[p.index()];
             if b.is_none_or(|(d, _)| km < d) {
                 *b = Some((km, l.index()));
@@ -102,7 +103,9 @@ fn nearest_within_reach(world: &World, s: ServiceId) -> NearestLocalities {
 fn nearest_locality(world: &World, p: ProviderId, s: ServiceId) -> usize {
     world
         .locality_ids()
-        .min_by(|a, b| world.distance(*a, p, s).total_cmp(&world.distance(*b, p, s)))
+        .min_by(|a, b| {
+            world.distance(*a, p, s, Capability::Basic).total_cmp(&world.distance(*b, p, s, Capability::Basic))
+        })
         .map_or(0, LocalityId::index)
 }
 

@@ -314,8 +314,20 @@ pub struct Site {
     pub y: f64,
     /// Whether it sees each service, by [`ServiceId`].
     pub sees: Vec<bool>,
+    /// Its level for each service it offers below its provider's (a
+    /// freestanding midwife-led unit of a trust with an obstetric unit
+    /// elsewhere), by [`ServiceId`]; `None`: the provider's.
+    pub levels: Vec<Option<Capability>>,
     /// Its place number, for listed travel times.
     place: u32,
+}
+
+impl Site {
+    /// Whether it offers service `service` at level `level` or above (at
+    /// its provider's level, when it has none of its own).
+    fn reaches(&self, service: usize, level: Capability) -> bool {
+        self.sees[service] && self.levels[service].is_none_or(|own| own >= level)
+    }
 }
 
 /// The compiled, immutable world of a run.
@@ -434,6 +446,14 @@ struct Journey {
 struct Journeys {
     /// Slots per locality.
     slots: usize,
+    /// The slot of each service at each level (`[service][level as usize]`):
+    /// a service that some site offers below its provider's level has a slot
+    /// for the routine level or above and one for the complex level (the
+    /// journeys to the quickest site of that level); every other service,
+    /// one slot (none when no provider lists sites: slot 0).
+    slot_of: Vec<[usize; 3]>,
+    /// The (service, level) of each slot.
+    keys: Vec<(usize, Capability)>,
     /// Providers.
     providers: usize,
     /// Every journey, `[(locality * slots + slot) * providers + provider]`,
@@ -447,23 +467,49 @@ struct Journeys {
 }
 
 impl Journeys {
-    /// The slot of service `s`.
-    #[inline]
-    fn slot(&self, s: ServiceId) -> usize {
-        if self.slots == 1 { 0 } else { s.index() }
+    /// The slots of a world's services: one per service when some provider
+    /// lists sites (two more for a service some site offers below its
+    /// provider's level), else one.
+    fn slots_of(
+        services: usize,
+        sited: bool,
+        split: impl Fn(usize) -> bool,
+    ) -> (Vec<[usize; 3]>, Vec<(usize, Capability)>) {
+        if !sited {
+            return (vec![[0; 3]; services], vec![(0, Capability::Basic)]);
+        }
+        let mut keys: Vec<(usize, Capability)> = (0..services).map(|s| (s, Capability::Basic)).collect();
+        let slot_of = (0..services)
+            .map(|s| {
+                if !split(s) {
+                    return [s; 3];
+                }
+                let at = keys.len();
+                keys.push((s, Capability::Routine));
+                keys.push((s, Capability::Complex));
+                [s, at, at + 1]
+            })
+            .collect();
+        (slot_of, keys)
     }
 
-    /// The kept journeys of `l` for `s`.
-    fn of(&self, l: LocalityId, s: ServiceId) -> &[(u32, Journey)] {
-        let at = l.index() * self.slots + self.slot(s);
+    /// The slot of service `s` at level `level` or above.
+    #[inline]
+    fn slot(&self, s: ServiceId, level: Capability) -> usize {
+        self.slot_of[s.index()][level as usize]
+    }
+
+    /// The kept journeys of `l` for `s` at `level` or above.
+    fn of(&self, l: LocalityId, s: ServiceId, level: Capability) -> &[(u32, Journey)] {
+        let at = l.index() * self.slots + self.slot(s, level);
         &self.entries[self.starts[at]..self.starts[at + 1]]
     }
 
-    fn find(&self, l: LocalityId, p: ProviderId, s: ServiceId) -> Option<Journey> {
+    fn find(&self, l: LocalityId, p: ProviderId, s: ServiceId, level: Capability) -> Option<Journey> {
         if !self.dense.is_empty() {
-            return Some(self.dense[(l.index() * self.slots + self.slot(s)) * self.providers + p.index()]);
+            return Some(self.dense[(l.index() * self.slots + self.slot(s, level)) * self.providers + p.index()]);
         }
-        let here = self.of(l, s);
+        let here = self.of(l, s, level);
         here.binary_search_by_key(&p.0, |e| e.0).ok().map(|i| here[i].1)
     }
 }
@@ -499,21 +545,27 @@ pub fn travel(
     (listed.unwrap_or_else(|| geo.travel_time.minutes(rurality, straight)), geo.circuity * straight)
 }
 
-/// The quickest of `sites` seeing service `service` to reach from locality
-/// `l` (the first on ties), and the journey; `None` when none sees it.
-fn nearest_site(l: &Locality, sites: &[Site], service: usize, geo: &Geography) -> Option<(usize, Journey)> {
+/// The quickest of `sites` seeing service `service` at level `level` or
+/// above to reach from locality `l` (the first on ties), and the journey;
+/// `None` when none does.
+fn nearest_site(
+    l: &Locality,
+    sites: &[Site],
+    (service, level): (usize, Capability),
+    geo: &Geography,
+) -> Option<(usize, Journey)> {
     sites
         .iter()
         .enumerate()
-        .filter(|(_, x)| x.sees[service])
+        .filter(|(_, x)| x.reaches(service, level))
         .map(|(i, x)| (i, journey(l, (x.x, x.y), Some(x.place), geo)))
         .min_by(|a, b| a.1.minutes.total_cmp(&b.1.minutes).then(a.0.cmp(&b.0)))
 }
 
-/// The journey from `l` to where provider `p` sees service `service`: its
-/// quickest site seeing it, else its position.
-fn journey_to(l: &Locality, p: &Provider, service: usize, geo: &Geography) -> Journey {
-    nearest_site(l, &p.sites, service, geo).map_or_else(|| journey(l, (p.x, p.y), p.place, geo), |(_, j)| j)
+/// The journey from `l` to where provider `p` sees service `service` at
+/// level `level` or above: its quickest such site, else its position.
+fn journey_to(l: &Locality, p: &Provider, at: (usize, Capability), geo: &Geography) -> Journey {
+    nearest_site(l, &p.sites, at, geo).map_or_else(|| journey(l, (p.x, p.y), p.place, geo), |(_, j)| j)
 }
 
 fn logit(p: f64) -> f64 {
@@ -698,6 +750,7 @@ impl World {
                                 x: sx,
                                 y: sy,
                                 sees: services.iter().map(|v| x.services.contains(&v.id)).collect(),
+                                levels: services.iter().map(|v| x.levels.get(&v.id).copied()).collect(),
                                 place: site_place.next().expect("one place per site"),
                             }
                         })
@@ -710,15 +763,24 @@ impl World {
         // Where each provider sees each service: the quickest of its sites seeing it, else its
         // position (one journey per provider when no provider lists sites).
         let sited = providers.iter().any(|p| !p.sites.is_empty());
-        let slots = if sited { services.len() } else { 1 };
+        let split = |si: usize| providers.iter().flat_map(|p| &p.sites).any(|x| x.levels[si].is_some());
+        let (slot_of, keys) = Journeys::slots_of(services.len(), sited, split);
+        let slots = keys.len();
         let reach = reach_km(&s.choice, &s.geography, &s.network);
         let dense = localities.len() * slots * providers.len() <= DENSE_JOURNEYS;
-        let mut journeys =
-            Journeys { slots, providers: providers.len(), dense: Vec::new(), starts: vec![0], entries: Vec::new() };
+        let mut journeys = Journeys {
+            slots,
+            slot_of,
+            keys,
+            providers: providers.len(),
+            dense: Vec::new(),
+            starts: vec![0],
+            entries: Vec::new(),
+        };
         for l in &localities {
-            for si in 0..slots {
+            for slot in 0..slots {
                 for (pi, p) in providers.iter().enumerate() {
-                    let j = journey_to(l, p, si, &s.geography);
+                    let j = journey_to(l, p, journeys.keys[slot], &s.geography);
                     if j.km <= reach {
                         journeys.entries.push((pi as u32, j));
                     }
@@ -834,9 +896,10 @@ impl World {
     /// The journey from `l` to where `p` sees `s`: kept when within reach,
     /// else worked out by the same rule.
     #[inline]
-    fn journey(&self, l: LocalityId, p: ProviderId, s: ServiceId) -> Journey {
-        self.journeys.find(l, p, s).unwrap_or_else(|| {
-            journey_to(&self.localities[l.index()], &self.providers[p.index()], self.journeys.slot(s), &self.geography)
+    fn journey(&self, l: LocalityId, p: ProviderId, s: ServiceId, level: Capability) -> Journey {
+        self.journeys.find(l, p, s, level).unwrap_or_else(|| {
+            let at = self.journeys.keys[self.journeys.slot(s, level)];
+            journey_to(&self.localities[l.index()], &self.providers[p.index()], at, &self.geography)
         })
     }
 
@@ -847,33 +910,59 @@ impl World {
         reach_km(&self.choice, &self.geography, &self.network)
     }
 
-    /// The providers within reach of `l` for `s` (the largest of the
-    /// choice, diversion and mutual-aid radii, road km), by provider, with
-    /// their road km and minutes.
-    pub fn within_reach(&self, l: LocalityId, s: ServiceId) -> impl Iterator<Item = (ProviderId, f64, f64)> + '_ {
-        self.journeys.of(l, s).iter().map(|(p, j)| (ProviderId(*p), j.km, j.minutes))
+    /// The providers within reach of `l` for `s` at level `level` or above
+    /// (the largest of the choice, diversion and mutual-aid radii, road km),
+    /// by provider, with their road km and minutes. At [`Capability::Basic`]
+    /// a provider's every site offering `s` counts; above it, those of the
+    /// level or above (a provider's own level counts as its sites' unless a
+    /// site has one of its own, `sites[].levels`).
+    pub fn within_reach(
+        &self,
+        l: LocalityId,
+        s: ServiceId,
+        level: Capability,
+    ) -> impl Iterator<Item = (ProviderId, f64, f64)> + '_ {
+        self.journeys.of(l, s, level).iter().map(|(p, j)| (ProviderId(*p), j.km, j.minutes))
     }
 
     /// Road km and minutes from a locality's residents to the quickest to
-    /// reach of a provider's sites offering a service (one lookup for both).
+    /// reach of a provider's sites offering a service at `level` or above
+    /// (one lookup for both).
     #[inline]
-    pub fn km_and_minutes(&self, l: LocalityId, p: ProviderId, s: ServiceId) -> (f64, f64) {
-        let j = self.journey(l, p, s);
+    pub fn km_and_minutes(&self, l: LocalityId, p: ProviderId, s: ServiceId, level: Capability) -> (f64, f64) {
+        let j = self.journey(l, p, s, level);
         (j.km, j.minutes)
     }
 
     /// Road distance from a locality's residents to the quickest to reach
-    /// of a provider's sites offering a service, km.
+    /// of a provider's sites offering a service at `level` or above, km.
     #[inline]
-    pub fn distance(&self, l: LocalityId, p: ProviderId, s: ServiceId) -> f64 {
-        self.journey(l, p, s).km
+    pub fn distance(&self, l: LocalityId, p: ProviderId, s: ServiceId, level: Capability) -> f64 {
+        self.journey(l, p, s, level).km
     }
 
     /// Road travel time from a locality's residents to the quickest to
-    /// reach of a provider's sites offering a service, minutes.
+    /// reach of a provider's sites offering a service at `level` or above,
+    /// minutes.
     #[inline]
-    pub fn minutes(&self, l: LocalityId, p: ProviderId, s: ServiceId) -> f64 {
-        self.journey(l, p, s).minutes
+    pub fn minutes(&self, l: LocalityId, p: ProviderId, s: ServiceId, level: Capability) -> f64 {
+        self.journey(l, p, s, level).minutes
+    }
+
+    /// Whether some site offers service `s` below its provider's level.
+    #[inline]
+    pub fn has_site_levels(&self, s: ServiceId) -> bool {
+        self.journeys.slot(s, Capability::Complex) != self.journeys.slot(s, Capability::Basic)
+    }
+
+    /// The level of `p`'s site where patients from `l` present for `s` (its
+    /// quickest to reach of those seeing it) when that site has one of its
+    /// own below the provider's; `None`: the provider's.
+    pub fn site_level(&self, l: LocalityId, p: ProviderId, s: ServiceId) -> Option<Capability> {
+        if !self.has_site_levels(s) {
+            return None;
+        }
+        self.site_of(l, p, s).and_then(|i| self.providers[p.index()].sites[i].levels[s.index()])
     }
 
     /// Modelled road minutes for a patient from a locality of `rurality`
@@ -887,7 +976,8 @@ impl World {
     /// lists no site seeing it).
     pub fn site_of(&self, l: LocalityId, p: ProviderId, s: ServiceId) -> Option<usize> {
         let sites = &self.providers[p.index()].sites;
-        nearest_site(&self.localities[l.index()], sites, s.index(), &self.geography).map(|(i, _)| i)
+        nearest_site(&self.localities[l.index()], sites, (s.index(), Capability::Basic), &self.geography)
+            .map(|(i, _)| i)
     }
 
     /// Where patients from `l` see provider `p` for service `s`: the
@@ -898,14 +988,15 @@ impl World {
     }
 
     /// Straight-line km from a point to the nearest place where provider
-    /// `p` sees service `s` (its sites seeing it, else its position).
-    pub fn straight_km_to(&self, (x, y): (f64, f64), p: ProviderId, s: ServiceId) -> f64 {
+    /// `p` sees service `s` at level `level` or above (its sites doing so,
+    /// else its position).
+    pub fn straight_km_to(&self, (x, y): (f64, f64), p: ProviderId, s: ServiceId, level: Capability) -> f64 {
         let provider = &self.providers[p.index()];
         let km = |(px, py): (f64, f64)| ((px - x).powi(2) + (py - y).powi(2)).sqrt();
         provider
             .sites
             .iter()
-            .filter(|site| site.sees[s.index()])
+            .filter(|site| site.reaches(s.index(), level))
             .map(|site| km((site.x, site.y)))
             .min_by(f64::total_cmp)
             .unwrap_or_else(|| km((provider.x, provider.y)))
