@@ -54,6 +54,7 @@ TABLES = {
         ("emergency adverse per 1,000", "outcomes.by_service.emergency_medicine.adverse_rate", 1000, 2),
         ("maternity p95 minutes", "access.by_service.maternity.p95_minutes", 1, 1),
         ("maternity adverse per 1,000", "outcomes.by_service.maternity.adverse_rate", 1000, 2),
+        ("births within 30 min (%)", "coverage.maternity.within_30_minutes.overall", 100, 1),
         ("within 30 min of an obstetric unit (%)", "coverage.maternity.complex_level.within_30_minutes.overall", 100, 1),
         ("intrapartum transfers a year", "transfers.maternity.during_care.patients", 0.1, 0),
         ("intrapartum minutes", "transfers.maternity.during_care.mean_minutes", 1, 1),

@@ -250,9 +250,10 @@ pub struct ConfigureArgs {
     #[arg(long, value_name = "PLACE:SERVICE")]
     pub close: Vec<String>,
     /// Offer a service at a site of a trust that offers it, or set the
-    /// trust's level for it: `basic` (`scu`, for a service with three
-    /// levels), `routine` (`midwife_led`, `lnu`) or `complex` (`obstetric`,
-    /// `nicu`).
+    /// site's level for it (the trust's is its highest site's): `basic`
+    /// (`scu`, for a service with three levels), `routine` (`midwife_led`,
+    /// `lnu`; below the trust's level, a freestanding unit) or `complex`
+    /// (`obstetric`, `nicu`).
     #[arg(long, value_name = "PLACE:SERVICE[:LEVEL]")]
     pub open: Vec<String>,
     /// Move a unit to another site, of the same or another trust.

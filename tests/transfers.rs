@@ -349,6 +349,12 @@ fn births_at_a_freestanding_midwife_led_unit_move_to_their_trust_s_obstetric_uni
     assert_eq!(t.ahead.patients + t.between_levels, t.complex_cases);
     assert!((t.ahead.mean_minutes.expect("moved ahead") - road).abs() < 1e-9);
     assert!((t.mean_minutes.expect("transferred") - road).abs() < 1e-9);
+    // Each birth is counted at the site it happened at.
+    let trust = out.providers.iter().find(|p| p.id == "trust").expect("there");
+    let at = |id: &str| trust.sites.iter().find(|x| x.id == id).expect("site").treated["maternity"];
+    assert_eq!(at("mlu"), d.began_at_routine_level - d.patients);
+    assert_eq!(at("ou"), d.treated + t.treated + t.ahead.treated);
+    assert_eq!(t.ahead.treated + t.treated, t.complex_cases, "every complex birth at the obstetric unit");
     // Residents near the midwife-led unit are not near an obstetric unit.
     let c = &out.summary.coverage["maternity"];
     assert_eq!(c.within_30_minutes.overall, Some(1.0));

@@ -378,8 +378,9 @@ pub enum NotKept {
     /// Its unit closes.
     #[default]
     Close,
-    /// Its trust's unit is lowered to the routine level (a midwife-led
-    /// unit, a local neonatal unit): local care stays, complex cases go.
+    /// Its unit there is lowered to the routine level (a midwife-led unit,
+    /// a local neonatal unit; a freestanding one when its trust keeps a
+    /// higher level at another site): local care stays, complex cases go.
     Lower,
 }
 

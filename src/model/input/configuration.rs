@@ -84,7 +84,8 @@ pub enum Change {
         place: String,
         /// Service id.
         service: String,
-        /// The trust's level for the service, when given.
+        /// The site's level for the service, when given (the trust's is its
+        /// highest site's).
         level: Option<Capability>,
     },
     /// `FROM:SERVICE:TO`: the unit moves to another site.

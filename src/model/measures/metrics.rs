@@ -204,6 +204,9 @@ pub struct TreatedRecord {
     pub baseline_risk: f64,
     /// Modelled risk.
     pub risk: f64,
+    /// The lowest level of the site they were treated at
+    /// ([`crate::model::queue::Case::treated_at`]).
+    pub at: Capability,
 }
 
 /// Patients of one week who left the region, as the metrics see them.
@@ -223,6 +226,11 @@ pub struct OutOfAreaRecord {
     pub risk: f64,
 }
 
+/// Levels of care, lowest first.
+const LEVEL_ORDER: [Capability; 3] = [Capability::Basic, Capability::Routine, Capability::Complex];
+/// How many there are.
+const LEVELS: usize = LEVEL_ORDER.len();
+
 /// Adds `n` patients at provider `p` to a list of flows kept in provider order.
 fn add_flow(flows: &mut Vec<(ProviderId, u64)>, p: ProviderId, n: u64) {
     match flows.binary_search_by_key(&p, |x| x.0) {
@@ -239,9 +247,11 @@ pub struct Metrics {
     providers: usize,
     /// `[service * 2 + group]`.
     tallies: Vec<Tally>,
-    /// Patients treated, `[service * localities + locality]`: each provider
-    /// that treated any of them, in provider order, with their number (a
-    /// locality reaches few of the map's providers).
+    /// Patients treated, `[(service * localities + locality) * 3 + level]`:
+    /// each provider that treated any of them, in provider order, with their
+    /// number (a locality reaches few of the map's providers); by the lowest
+    /// level of the site they were treated at for a service some site offers
+    /// below its provider's level (`sites[].levels`), else all at level 0.
     flows: Vec<Vec<(ProviderId, u64)>>,
     /// Referrals by home locality.
     pub locality_arrived: Vec<u64>,
@@ -296,7 +306,7 @@ impl Metrics {
             localities: l,
             providers: p,
             tallies: vec![Tally::default(); s * 2],
-            flows: vec![Vec::new(); s * l],
+            flows: vec![Vec::new(); s * l * LEVELS],
             locality_arrived: vec![0; l],
             locality_diverted_out: vec![0; l],
             provider_tallies: vec![ProviderTally::default(); p * s],
@@ -370,7 +380,9 @@ impl Metrics {
             }
             t.wait_histogram[w] += n;
         }
-        add_flow(&mut self.flows[r.service.index() * self.localities + r.locality.index()], r.provider, n);
+        let level = if world.has_site_levels(r.service) { r.at as usize } else { 0 };
+        let at = (r.service.index() * self.localities + r.locality.index()) * LEVELS + level;
+        add_flow(&mut self.flows[at], r.provider, n);
         let pt = &mut self.provider_tallies[r.provider.index() * self.services + r.service.index()];
         pt.treated += n;
         pt.adverse += u64::from(r.adverse);
@@ -411,6 +423,21 @@ impl Metrics {
         t.out_of_area_modelled += n * r.risk;
     }
 
+    /// Patients of service `s` treated from each locality at each provider,
+    /// by the lowest level of the site they were treated at (all at
+    /// [`Capability::Basic`] for a service no site offers below its
+    /// provider's level), as `(locality, provider, level, patients)`.
+    pub fn flows_by_level(&self, s: ServiceId) -> Vec<(LocalityId, ProviderId, Capability, u64)> {
+        let mut out = Vec::new();
+        for l in 0..self.localities {
+            let lists = &self.flows[(s.index() * self.localities + l) * LEVELS..][..LEVELS];
+            for (level, list) in LEVEL_ORDER.iter().zip(lists) {
+                out.extend(list.iter().filter(|x| x.1 > 0).map(|&(p, n)| (LocalityId(l as u32), p, *level, n)));
+            }
+        }
+        out
+    }
+
     /// Patients treated from each locality at each provider, for service `s`
     /// (or all services), as `(locality, provider, patients)`.
     pub fn flows(&self, s: Option<ServiceId>) -> Vec<(LocalityId, ProviderId, u64)> {
@@ -419,8 +446,10 @@ impl Metrics {
         for l in 0..self.localities {
             by_provider.clear();
             for si in (0..self.services).filter(|&si| s.is_none_or(|s| s.index() == si)) {
-                for &(p, n) in &self.flows[si * self.localities + l] {
-                    add_flow(&mut by_provider, p, n);
+                for list in &self.flows[(si * self.localities + l) * LEVELS..][..LEVELS] {
+                    for &(p, n) in list {
+                        add_flow(&mut by_provider, p, n);
+                    }
                 }
             }
             out.extend(by_provider.iter().filter(|x| x.1 > 0).map(|&(p, n)| (LocalityId(l as u32), p, n)));
@@ -452,10 +481,14 @@ impl Metrics {
         for si in 0..self.services {
             for l in world.locality_ids() {
                 let group = usize::from(world.groups[l.index()]);
-                for &(p, n) in &self.flows[si * self.localities + l.index()] {
-                    if n > 0 {
-                        let (km, minutes) = world.km_and_minutes(l, p, ServiceId(si as u32), Capability::Basic);
-                        out.push(FlowJourney { service: si, group, locality: l, km, minutes, n });
+                for (level, list) in
+                    LEVEL_ORDER.iter().zip(&self.flows[(si * self.localities + l.index()) * LEVELS..][..LEVELS])
+                {
+                    for &(p, n) in list {
+                        if n > 0 {
+                            let (km, minutes) = world.km_and_minutes(l, p, ServiceId(si as u32), *level);
+                            out.push(FlowJourney { service: si, group, locality: l, km, minutes, n });
+                        }
                     }
                 }
             }

@@ -69,7 +69,9 @@ pub struct MapSite {
     pub x: f64,
     /// North, km.
     pub y: f64,
-    /// The services offered here, by id, with their level (`routine` or `complex`).
+    /// The services offered here, by id, with their level here (`basic`,
+    /// `routine` or `complex`: the site's own where it has one below its
+    /// unit's).
     pub services: BTreeMap<String, crate::model::scenario::Capability>,
 }
 
@@ -77,25 +79,30 @@ pub struct MapSite {
 fn map_sites(world: &crate::model::World, providers: &[crate::model::provider::ProviderState]) -> Vec<MapSite> {
     let mut out = Vec::new();
     for (p, state) in world.providers.iter().zip(providers).filter(|(_, s)| s.open) {
-        let offered = |sees: &dyn Fn(usize) -> bool| -> BTreeMap<String, crate::model::scenario::Capability> {
+        // A site's level for each service it sees: its own where it has one
+        // below its unit's, else the unit's.
+        type Level = Option<crate::model::scenario::Capability>;
+        let offered = |level: &dyn Fn(usize) -> Option<Level>| -> BTreeMap<String, crate::model::scenario::Capability> {
             state
                 .units
                 .iter()
                 .enumerate()
                 .filter_map(|(si, u)| {
-                    u.as_ref().filter(|_| sees(si)).map(|u| (world.services[si].id.clone(), u.capability))
+                    let own = level(si)?;
+                    u.as_ref()
+                        .map(|u| (world.services[si].id.clone(), own.map_or(u.capability, |l| l.min(u.capability))))
                 })
                 .collect()
         };
         if p.sites.is_empty() {
-            let services = offered(&|_| true);
+            let services = offered(&|_| Some(None));
             if !services.is_empty() {
                 out.push(MapSite { provider: p.id.clone(), id: p.id.clone(), x: p.x, y: p.y, services });
             }
             continue;
         }
         for site in &p.sites {
-            let services = offered(&|si| site.sees[si]);
+            let services = offered(&|si| site.sees[si].then_some(site.levels[si]));
             if !services.is_empty() {
                 out.push(MapSite { provider: p.id.clone(), id: site.id.clone(), x: site.x, y: site.y, services });
             }
@@ -750,13 +757,14 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
         },
     };
 
-    // Patients by the site they were seen at: the nearest of their provider's sites seeing the service.
+    // Patients by the site they were seen at: the nearest of their provider's sites seeing the
+    // service at the level they were treated at.
     let mut site_treated: Vec<Vec<Vec<u64>>> =
         world.providers.iter().map(|p| vec![vec![0; world.services.len()]; p.sites.len()]).collect();
     if world.providers.iter().any(|p| !p.sites.is_empty()) {
         for s in world.service_ids() {
-            for (l, p, n) in m.flows(Some(s)) {
-                if let Some(i) = world.site_of(l, p, s) {
+            for (l, p, level, n) in m.flows_by_level(s) {
+                if let Some(i) = world.site_of(l, p, s, level) {
                     site_treated[p.index()][i][s.index()] += n;
                 }
             }

@@ -1143,7 +1143,8 @@ impl Simulation {
         if moved == 0 {
             return c;
         }
-        let going = Cohort { count: moved, case: Case::RoutineMoved, ..c };
+        let case = if level == Capability::Complex { Case::RoutineMoved } else { Case::BasicMoved };
+        let going = Cohort { count: moved, case, ..c };
         match self.unit_from(at, s, c.locality, level) {
             Some((to, minutes, km)) => {
                 if self.measuring() {
@@ -1358,7 +1359,7 @@ impl Simulation {
                 self.metrics.transfers[t.service.index()].after.record_treated(t.cohort.count, adverse);
             } else if measuring && t.cohort.case == Case::Ahead {
                 self.metrics.transfers[t.service.index()].ahead.record_treated(t.cohort.count, adverse);
-            } else if measuring && t.cohort.case == Case::RoutineMoved {
+            } else if measuring && matches!(t.cohort.case, Case::RoutineMoved | Case::BasicMoved) {
                 self.metrics.transfers[t.service.index()].during_care.record_treated(t.cohort.count, adverse);
             }
             let n = u64::from(t.cohort.count);
@@ -1386,6 +1387,7 @@ impl Simulation {
                     adverse,
                     baseline_risk: own.baseline_risk[k],
                     risk,
+                    at: t.cohort.case.treated_at(),
                 };
                 self.metrics.record_treated(&self.world, &record);
             }

@@ -9,6 +9,7 @@
 
 use std::collections::VecDeque;
 
+use crate::model::scenario::Capability;
 use crate::model::world::LocalityId;
 
 /// Patients who arrived in the same week from the same locality with the
@@ -53,14 +54,16 @@ pub enum Case {
     /// (for neonatal care, an in-utero transfer: the mother moved before the
     /// birth). Their odds carry no transfer term.
     Ahead,
-    /// Routine, and moved during care from a unit of the routine level to
-    /// the nearest of the complex level (`transfers.routine_share`; for
-    /// maternity, an intrapartum transfer from a midwife-led unit), or from
-    /// one of the basic level to the nearest of the routine level or above
-    /// (`transfers.basic_share`; a baby needing high-dependency care at a
-    /// special care unit). They keep the routine risk, with no transfer
-    /// term, and are not moved again.
+    /// Routine, and moved during care to the nearest unit of the complex
+    /// level from one below it (`transfers.routine_share`; for maternity,
+    /// an intrapartum transfer from a midwife-led unit). They keep the
+    /// routine risk, with no transfer term, and are not moved again.
     RoutineMoved,
+    /// Routine, and moved during care from a unit of the basic level to the
+    /// nearest of the routine level or above (`transfers.basic_share`; a
+    /// baby needing high-dependency care at a special care unit), as
+    /// [`Case::RoutineMoved`].
+    BasicMoved,
 }
 
 impl Case {
@@ -72,7 +75,18 @@ impl Case {
     /// The level of care it needs: 0 routine, 1 complex.
     #[inline]
     pub fn level(self) -> usize {
-        usize::from(!matches!(self, Case::Routine | Case::RoutineMoved))
+        usize::from(!matches!(self, Case::Routine | Case::RoutineMoved | Case::BasicMoved))
+    }
+
+    /// The lowest level of the site where they are treated: any for a
+    /// routine case that has not moved, the level it was moved to for one
+    /// moved during care, the complex level for a complex case.
+    pub fn treated_at(self) -> Capability {
+        match self {
+            Case::Routine => Capability::Basic,
+            Case::BasicMoved => Capability::Routine,
+            _ => Capability::Complex,
+        }
     }
 }
 

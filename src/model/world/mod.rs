@@ -962,7 +962,7 @@ impl World {
         if !self.has_site_levels(s) {
             return None;
         }
-        self.site_of(l, p, s).and_then(|i| self.providers[p.index()].sites[i].levels[s.index()])
+        self.site_of(l, p, s, Capability::Basic).and_then(|i| self.providers[p.index()].sites[i].levels[s.index()])
     }
 
     /// Modelled road minutes for a patient from a locality of `rurality`
@@ -971,20 +971,20 @@ impl World {
         self.geography.travel_time.minutes(rurality, self.out_of_area_km / self.geography.circuity)
     }
 
-    /// The site of provider `p` a patient from `l` goes to for service `s`:
-    /// the quickest to reach of those seeing it (`None` when the provider
-    /// lists no site seeing it).
-    pub fn site_of(&self, l: LocalityId, p: ProviderId, s: ServiceId) -> Option<usize> {
+    /// The site of provider `p` a patient from `l` goes to for service `s`
+    /// at level `level` or above: the quickest to reach of those seeing it
+    /// so (`None` when the provider lists no such site).
+    pub fn site_of(&self, l: LocalityId, p: ProviderId, s: ServiceId, level: Capability) -> Option<usize> {
         let sites = &self.providers[p.index()].sites;
-        nearest_site(&self.localities[l.index()], sites, (s.index(), Capability::Basic), &self.geography)
-            .map(|(i, _)| i)
+        nearest_site(&self.localities[l.index()], sites, (s.index(), level), &self.geography).map(|(i, _)| i)
     }
 
     /// Where patients from `l` see provider `p` for service `s`: the
     /// position of [`World::site_of`], else the provider's.
     pub fn place_of(&self, l: LocalityId, p: ProviderId, s: ServiceId) -> (f64, f64) {
         let provider = &self.providers[p.index()];
-        self.site_of(l, p, s).map_or((provider.x, provider.y), |i| (provider.sites[i].x, provider.sites[i].y))
+        self.site_of(l, p, s, Capability::Basic)
+            .map_or((provider.x, provider.y), |i| (provider.sites[i].x, provider.sites[i].y))
     }
 
     /// Straight-line km from a point to the nearest place where provider
