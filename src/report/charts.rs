@@ -456,8 +456,10 @@ pub fn map(title: &str, m: &Map) -> Result<String, String> {
 }
 
 /// Which site offers what: one small map per service (localities as grey
-/// dots), each place offering it a filled square at the complex level and a
-/// ring at the routine level, named by its id; equal km per pixel, the same
+/// dots), each place offering it a filled square at the complex level, a
+/// ring at the routine level and a ring of another colour at the basic
+/// level (its own level, where a site has one below its provider's), named
+/// by its id; equal km per pixel, the same
 /// in every panel, and no axes (the flows map beside it has them).
 pub fn service_map(title: &str, m: &Map) -> Result<String, String> {
     let services: Vec<&String> =
@@ -492,22 +494,20 @@ pub fn service_map(title: &str, m: &Map) -> Result<String, String> {
             chart
                 .draw_series(m.localities.iter().map(|l| Circle::new((l.x, l.y), 1, RGBColor(190, 190, 190).filled())))
                 .map_err(|e| e.to_string())?;
-            let here: Vec<(&crate::model::run::MapSite, bool)> = m
-                .sites
-                .iter()
-                .filter_map(|s| {
-                    s.services.get(*service).map(|c| (s, *c == crate::model::scenario::Capability::Complex))
-                })
-                .collect();
-            let (complex, routine): (Vec<_>, Vec<_>) = here.iter().partition(|(_, complex)| *complex);
+            use crate::model::scenario::Capability;
+            let here: Vec<(&crate::model::run::MapSite, Capability)> =
+                m.sites.iter().filter_map(|s| s.services.get(*service).map(|c| (s, *c))).collect();
+            let at = |level: Capability| here.iter().filter(move |(_, c)| *c == level);
             chart
-                .draw_series(complex.iter().map(|(s, _)| {
+                .draw_series(at(Capability::Complex).map(|(s, _)| {
                     EmptyElement::at((s.x, s.y)) + Rectangle::new([(-5, -5), (5, 5)], colour(1).filled())
                 }))
                 .map_err(|e| e.to_string())?;
-            chart
-                .draw_series(routine.iter().map(|(s, _)| Circle::new((s.x, s.y), 5, colour(0).stroke_width(2))))
-                .map_err(|e| e.to_string())?;
+            for (level, c) in [(Capability::Routine, colour(0)), (Capability::Basic, colour(2))] {
+                chart
+                    .draw_series(at(level).map(|(s, _)| Circle::new((s.x, s.y), 5, c.stroke_width(2))))
+                    .map_err(|e| e.to_string())?;
+            }
             chart
                 .draw_series(here.iter().map(|(s, _)| {
                     EmptyElement::at((s.x, s.y)) + Text::new(s.id.clone(), (7, -14), ("sans-serif", 10).into_font())
@@ -521,6 +521,7 @@ pub fn service_map(title: &str, m: &Map) -> Result<String, String> {
             &[
                 ("provider (complex level)".into(), look(colour(1), Marker::Square)),
                 ("provider (routine level)".into(), look(colour(0), Marker::Ring)),
+                ("provider (basic level)".into(), look(colour(2), Marker::Ring)),
                 ("locality (grey dot)".into(), look(RGBColor(190, 190, 190), Marker::Dot)),
             ],
         )?;

@@ -367,8 +367,9 @@ fn run_page(r: &RunOutput) -> Result<String, String> {
             r.map.sites.iter().map(|s| s.services.len()).sum(),
             &svg,
             "One map per service: each hospital site (or provider listing no sites) offering it at the end of the run, \
-             a filled square at the complex level (an obstetric unit, a neonatal intensive care unit, complex cases) and a ring \
-             at the routine level; grey dots are localities.",
+             a filled square at the complex level (an obstetric unit, a neonatal intensive care unit, complex cases), a ring \
+             at the routine level (a midwife-led unit, freestanding where its trust has an obstetric unit elsewhere; a local \
+             neonatal unit) and a ring of another colour at the basic level (a special care unit); grey dots are localities.",
         );
     }
     if !r.summary.transfers.is_empty() {

@@ -251,10 +251,14 @@ pub fn configure(base: &Scenario, changes: &[Change]) -> Result<(Scenario, Vec<S
         .map(|(key, _)| key.clone())
         .collect();
     // Units this configuration lowers, with their new level (the highest of
-    // their places that stay): none receives cases of a level above it.
-    let lowered: BTreeMap<(usize, String), Capability> = named
-        .iter()
-        .filter_map(|((p, service), levels)| {
+    // their places that stay, as named or as they are), by a level named or a
+    // site closed: none receives cases of a level above it.
+    let no_levels = BTreeMap::new();
+    let keys: BTreeSet<&(usize, String)> = named.keys().chain(closing.keys()).collect();
+    let lowered: BTreeMap<(usize, String), Capability> = keys
+        .into_iter()
+        .filter_map(|key @ (p, service)| {
+            let levels = named.get(key).unwrap_or(&no_levels);
             let provider = &s.providers[*p];
             let offer = provider.services.get(service)?;
             let stays = |at: &Option<usize>| closing.get(&(*p, service.clone())).is_none_or(|c| !c.contains(at));
