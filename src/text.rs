@@ -88,6 +88,19 @@ pub fn describe(s: &Scenario) -> String {
     } else {
         let _ = writeln!(t, "  providers:  {}", s.providers.len());
     }
+    // Sites offering a service below their provider's level (freestanding units).
+    let own_levels: Vec<String> = s
+        .providers
+        .iter()
+        .flat_map(|p| p.sites.iter())
+        .flat_map(|x| x.levels.iter().map(move |(service, level)| format!("{} {service} {}", x.id, level.name())))
+        .collect();
+    if !own_levels.is_empty() {
+        let n = own_levels.len();
+        let sites = if n == 1 { "1 site below its trust's" } else { "sites below their trusts'" };
+        let count = if n == 1 { String::new() } else { format!("{n} ") };
+        let _ = writeln!(t, "  levels:     {count}{sites} level ({})", own_levels.join(", "));
+    }
     let listed: usize = s.localities.iter().map(|l| l.minutes.len()).sum();
     let with_times = s.localities.iter().filter(|l| !l.minutes.is_empty()).count();
     let _ = writeln!(
@@ -471,6 +484,18 @@ mod tests {
         assert_eq!(grouped(-1234.5, 0), "-1,234");
         assert_eq!(grouped(-0.04, 1), "0.0");
         assert_eq!(grouped(0.0123, 3), "0.012");
+    }
+
+    /// A site offering a service below its trust's level is named with it;
+    /// a scenario with none says nothing of levels.
+    #[test]
+    fn sites_below_their_trust_s_level_are_listed() {
+        let mut s = crate::load::builtin("west-mercia").expect("built-in");
+        assert!(!describe(&s).contains("levels:"));
+        let site = s.providers.iter_mut().flat_map(|p| p.sites.iter_mut()).find(|x| x.id == "RXWAS").expect("site");
+        site.services.push("maternity".into());
+        site.levels.insert("maternity".into(), Capability::Routine);
+        assert!(describe(&s).contains("levels:     1 site below its trust's level (RXWAS maternity routine)"));
     }
 
     /// Two localities of 1,000 residents, all adults, at national rates: one
