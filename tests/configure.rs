@@ -203,7 +203,8 @@ fn a_sweep_runs_every_configuration_with_common_seeds_and_pairs_them_with_curren
                         "sites": ["east-cheshire", "countess-of-chester", "mid-cheshire", "RWWWH", "RBL14"]}
         },
         "replicates": 2, "seed": 5, "years": 0.25,
-        "metrics": ["access.by_service.maternity.p95_minutes", "coverage.maternity"]
+        "metrics": ["access.by_service.maternity.p95_minutes", "coverage.maternity",
+                    "outcomes.by_service.maternity.adverse_rate"]
     });
     std::fs::write(&spec, serde_json::to_vec(&v).expect("JSON")).expect("writes");
     let out = dir.path().join("out");
@@ -248,6 +249,20 @@ fn a_sweep_runs_every_configuration_with_common_seeds_and_pairs_them_with_curren
     assert_eq!(rows.len(), 13, "a header and a row per configuration and arm");
     assert!(rows[12].starts_with("keep mid-cheshire+RWWWH+RBL14competition"), "{}", rows[12]);
     assert!(rows[12].contains(" ["), "a difference with its interval: {}", rows[12]);
+    // A map of which site offers what under each configuration: Ormskirk's births under
+    // current and not once they close.
+    let figure = |id: &str| {
+        let at = scraper::Selector::parse(&format!("figure#{id}")).expect("selector");
+        doc.select(&at).next().map(|f| f.html())
+    };
+    let current = figure("configuration-map-0").expect("current's map");
+    assert!(current.contains("\nRVY02\n") && current.contains("\nRBN01\n"), "Ormskirk and Whiston on current's map");
+    let closed = figure("configuration-map-1").expect("the listed configuration's map");
+    assert!(!closed.contains("\nRVY02\n") && closed.contains("\nRBN01\n"), "Ormskirk gone, Whiston kept");
+    assert!(figure("configuration-map-11").is_some() && figure("configuration-map-12").is_none());
+    // The Pareto chart of travel against harm names the configurations on its front.
+    let pareto = figure("configuration-pareto-maternity-competition").expect("a Pareto chart");
+    assert!(pareto.contains("on the front (no other configuration lower on both): "), "{pareto}");
 }
 
 #[test]

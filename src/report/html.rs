@@ -781,7 +781,7 @@ fn sweep_page(r: &SweepReport) -> Result<String, String> {
         }
     }
     if !layout.configurations.is_empty() {
-        b.push_str(&configurations_section(points));
+        b.push_str(&super::configurations::section(r, points)?);
     }
     b.push_str("<h2>Where the answer flips</h2>\n");
     if flips.is_empty() {
@@ -817,86 +817,6 @@ fn sweep_page(r: &SweepReport) -> Result<String, String> {
         );
     }
     Ok(page(&title, &b))
-}
-
-/// Measures a configuration comparison shows, by how their paths end.
-const CONFIGURATION_MEASURES: [&str; 9] = [
-    "p95_minutes",
-    "within_30_minutes.overall",
-    "adverse_rate",
-    "unmet",
-    "between_levels",
-    "ahead.patients",
-    "during_care.patients",
-    "below_minimum",
-    "system_cost_per_year",
-];
-
-/// A number to three significant figures (whole numbers as they are).
-fn sig(x: f64) -> String {
-    if x == 0.0 || !x.is_finite() {
-        return format!("{x}");
-    }
-    let digits = (2 - x.abs().log10().floor() as i32).max(0) as usize;
-    format!("{x:.digits$}")
-}
-
-/// The service configurations against `current`: every configuration and
-/// arm, each shown measure's mean and its paired difference from `current`
-/// with the 95% interval.
-fn configurations_section(points: &[PointSummary]) -> String {
-    let mut b = String::from("<h2>Configurations against current</h2>\n");
-    let Some(first) = points.first().and_then(|p| p.arms.values().next()) else { return b };
-    let mut shown: Vec<&String> = first
-        .metrics
-        .keys()
-        .filter(|k| {
-            CONFIGURATION_MEASURES.iter().any(|m| k.ends_with(m))
-                && !k.ends_with("ahead.adverse_rate")
-                && !k.ends_with("during_care.adverse_rate")
-                && !k.contains("by_district")
-                && !k.contains(".urban")
-                && !k.contains(".rural")
-        })
-        .filter(|k| {
-            // Only what some configuration or arm changes.
-            let mut means =
-                points.iter().flat_map(|p| p.arms.values()).filter_map(|a| a.metrics.get(*k)).map(|m| m.mean);
-            means.next().is_some_and(|first| means.any(|m| m != first))
-        })
-        .collect();
-    shown.truncate(16);
-    let _ = writeln!(
-        b,
-        "<p>Each configuration's mean, and (under any but <code>current</code>) its paired difference from \
-         <code>current</code> under the same arm and seeds, with the 95% interval. {} of the sweep's measures \
-         that differ between configurations or arms (travel, nearness to any unit and to one of the complex \
-         level, adverse outcomes, unmet need, transfers between levels and before birth, units below minimum \
-         volume, cost); <code>summary.json</code> holds every one.</p>",
-        shown.len()
-    );
-    b.push_str("<table id=\"configurations\"><tr><th>configuration</th><th>arm</th>");
-    for m in &shown {
-        let _ = write!(b, "<th><code>{}</code></th>", esc(m));
-    }
-    b.push_str("</tr>\n");
-    for p in points {
-        let name = p.parameters.get("configuration").and_then(Value::as_str).unwrap_or("?");
-        for (arm, a) in &p.arms {
-            let _ = write!(b, "<tr><td>{}</td><td>{}</td>", esc(name), esc(arm));
-            for m in &shown {
-                let mean = a.metrics.get(*m).map_or_else(|| "–".to_owned(), |s| sig(s.mean));
-                let diff = p.against_current.get(arm).and_then(|d| d.metrics.get(*m)).map(|d| match d.ci95 {
-                    Some([lo, hi]) => format!(" ({} [{}, {}])", sig(d.mean), sig(lo), sig(hi)),
-                    None => format!(" ({})", sig(d.mean)),
-                });
-                let _ = write!(b, "<td>{}{}</td>", mean, diff.unwrap_or_default());
-            }
-            b.push_str("</tr>\n");
-        }
-    }
-    b.push_str("</table>\n");
-    b
 }
 
 /// Which parameters matter: Morris μ* and σ, or Sobol first- and

@@ -4,6 +4,7 @@
 
 pub mod calibration;
 pub mod charts;
+pub mod configurations;
 pub mod html;
 pub mod input;
 pub mod markdown;

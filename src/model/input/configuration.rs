@@ -142,6 +142,13 @@ impl Change {
         }
     }
 
+    /// The service it changes.
+    pub fn service(&self) -> &str {
+        match self {
+            Change::Close { service, .. } | Change::Open { service, .. } | Change::Move { service, .. } => service,
+        }
+    }
+
     /// The change as its flag gives it (`--close A:s`).
     pub fn flag(&self) -> String {
         match self {

@@ -77,20 +77,35 @@ pub struct MapSite {
 
 /// Every place where an open provider offers a service at the end of a run.
 fn map_sites(world: &crate::model::World, providers: &[crate::model::provider::ProviderState]) -> Vec<MapSite> {
+    sites_at(world, |p, si| {
+        let state = &providers[p];
+        state.units[si].as_ref().filter(|_| state.open).map(|u| u.capability)
+    })
+}
+
+/// Every place where a provider offers a service as a run starts (before
+/// any closure or takeover), with its level there: which site offers what
+/// in a scenario.
+pub fn map_sites_at_start(world: &crate::model::World) -> Vec<MapSite> {
+    sites_at(world, |p, si| world.providers[p].offers[si].map(|o| o.capability))
+}
+
+/// Every place where a provider offers a service, given each provider's
+/// unit level for each service (`unit(provider, service)`, `None` where it
+/// offers none): a site's level is its own where it has one below its
+/// unit's, else the unit's.
+fn sites_at(
+    world: &crate::model::World,
+    unit: impl Fn(usize, usize) -> Option<crate::model::scenario::Capability>,
+) -> Vec<MapSite> {
     let mut out = Vec::new();
-    for (p, state) in world.providers.iter().zip(providers).filter(|(_, s)| s.open) {
-        // A site's level for each service it sees: its own where it has one
-        // below its unit's, else the unit's.
+    for (pi, p) in world.providers.iter().enumerate() {
         type Level = Option<crate::model::scenario::Capability>;
         let offered = |level: &dyn Fn(usize) -> Option<Level>| -> BTreeMap<String, crate::model::scenario::Capability> {
-            state
-                .units
-                .iter()
-                .enumerate()
-                .filter_map(|(si, u)| {
+            (0..world.services.len())
+                .filter_map(|si| {
                     let own = level(si)?;
-                    u.as_ref()
-                        .map(|u| (world.services[si].id.clone(), own.map_or(u.capability, |l| l.min(u.capability))))
+                    unit(pi, si).map(|u| (world.services[si].id.clone(), own.map_or(u, |l| l.min(u))))
                 })
                 .collect()
         };
@@ -109,6 +124,15 @@ fn map_sites(world: &crate::model::World, providers: &[crate::model::provider::P
         }
     }
     out
+}
+
+/// The localities on the map.
+pub fn map_localities(world: &crate::model::World) -> Vec<MapLocality> {
+    world
+        .localities
+        .iter()
+        .map(|l| MapLocality { id: l.id.clone(), x: l.x, y: l.y, population: l.population, rurality: l.rurality })
+        .collect()
 }
 
 /// A locality on the map.
@@ -900,17 +924,7 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
         providers,
         events: sim.events().to_vec(),
         map: Map {
-            localities: world
-                .localities
-                .iter()
-                .map(|l| MapLocality {
-                    id: l.id.clone(),
-                    x: l.x,
-                    y: l.y,
-                    population: l.population,
-                    rurality: l.rurality,
-                })
-                .collect(),
+            localities: map_localities(world),
             providers: world
                 .providers
                 .iter()
