@@ -265,29 +265,14 @@ pub fn configure(base: &Scenario, changes: &[Change]) -> Result<(Scenario, Vec<S
     let lowered: BTreeMap<(usize, String), Capability> = keys
         .into_iter()
         .filter_map(|key @ (p, service)| {
-            let levels = named.get(key).unwrap_or(&no_levels);
-            let provider = &s.providers[*p];
-            let offer = provider.services.get(service)?;
-            let stays = |at: &Option<usize>| closing.get(&(*p, service.clone())).is_none_or(|c| !c.contains(at));
-            let places: Vec<Option<usize>> = if provider.sites.is_empty() {
-                vec![None]
-            } else {
-                (0..provider.sites.len())
-                    .filter(|&j| provider.sites[j].services.contains(service) || levels.contains_key(&Some(j)))
-                    .map(Some)
-                    .collect()
-            };
-            let top = places
-                .iter()
-                .filter(|at| stays(at))
-                .map(|at| {
-                    levels
-                        .get(at)
-                        .copied()
-                        .unwrap_or_else(|| site_level(&s, Place { provider: *p, site: *at }, service))
-                })
+            let offer = s.providers[*p].services.get(service)?;
+            let closed = closing.get(key);
+            let top = site_levels(&s, *p, service, named.get(key).unwrap_or(&no_levels))
+                .into_iter()
+                .filter(|(at, _)| closed.is_none_or(|c| !c.contains(at)))
+                .map(|(_, level)| level)
                 .max()?;
-            (top < offer.capability).then(|| ((*p, service.clone()), top))
+            (top < offer.capability).then(|| (key.clone(), top))
         })
         .collect();
     let not_receiving = NotReceiving { leaving, lowered };
@@ -403,7 +388,7 @@ fn apply(s: &mut Scenario, change: &Change, not: &NotReceiving) -> Result<String
                     rest.join(", ")
                 )];
                 // The trust's level is its highest remaining site's.
-                let levels = site_levels(s, at.provider, service, None);
+                let levels = site_levels(s, at.provider, service, &BTreeMap::new());
                 line.extend(relevel(s, at, service, &levels, not)?);
                 return Ok(line.join("; "));
             }
@@ -518,23 +503,27 @@ fn site_level(s: &Scenario, at: Place, service: &str) -> Capability {
         .unwrap_or_else(|| p.services.get(service).map_or(Capability::Routine, |o| o.capability))
 }
 
-/// The level of each site of provider `p` offering `service` (`None` for a
-/// provider listing no sites), with `at` at `level` when given.
+/// The level of each site of provider `p` offering `service`, or named in
+/// `named` (`None` for a provider listing no sites): as named, else as it is.
 fn site_levels(
     s: &Scenario,
     p: usize,
     service: &str,
-    at: Option<(Place, Capability)>,
+    named: &BTreeMap<Option<usize>, Capability>,
 ) -> Vec<(Option<usize>, Capability)> {
     let provider = &s.providers[p];
-    if provider.sites.is_empty() {
-        return vec![(None, at.map_or_else(|| site_level(s, Place { provider: p, site: None }, service), |a| a.1))];
-    }
-    (0..provider.sites.len())
-        .filter(|&j| provider.sites[j].services.iter().any(|v| v == service))
-        .map(|j| match at {
-            Some((place, level)) if place.site == Some(j) => (Some(j), level),
-            _ => (Some(j), site_level(s, Place { provider: p, site: Some(j) }, service)),
+    let places: Vec<Option<usize>> = if provider.sites.is_empty() {
+        vec![None]
+    } else {
+        (0..provider.sites.len())
+            .filter(|&j| provider.sites[j].services.iter().any(|v| v == service) || named.contains_key(&Some(j)))
+            .map(Some)
+            .collect()
+    };
+    places
+        .into_iter()
+        .map(|at| {
+            (at, named.get(&at).copied().unwrap_or_else(|| site_level(s, Place { provider: p, site: at }, service)))
         })
         .collect()
 }
@@ -548,7 +537,7 @@ fn set_site_level(
     level: Capability,
     not: &NotReceiving,
 ) -> Result<Vec<String>, String> {
-    let levels = site_levels(s, at.provider, service, Some((at, level)));
+    let levels = site_levels(s, at.provider, service, &BTreeMap::from([(at.site, level)]));
     let mut line = relevel(s, at, service, &levels, not)?;
     let trust = s.providers[at.provider].services[service].capability;
     if at.site.is_some() && level < trust {

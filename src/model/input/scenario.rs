@@ -584,6 +584,9 @@ pub enum Capability {
 }
 
 impl Capability {
+    /// Every level, lowest first (`as usize` indexes it).
+    pub const ALL: [Capability; 3] = [Capability::Basic, Capability::Routine, Capability::Complex];
+
     /// The highest level of case it takes (0 routine, 1 complex): the index
     /// of per-level arrays. The basic level takes routine cases (its
     /// minimum is the routine level's).
@@ -1304,15 +1307,10 @@ impl Scenario {
                     ));
                 }
                 check_nonneg(p, &at(&format!("services.{sid}.capacity")), offer.capacity, MAX_CAPACITY);
-                if offer.capability == Capability::Basic
-                    && self.services.get(sid).is_some_and(|s| s.transfers.basic_share <= 0.0)
-                {
+                if let Some(why) = self.basic_refused(sid, offer.capability) {
                     p.push(Problem::new(
                         at(&format!("services.{sid}.capability")),
-                        format!(
-                            "expected `routine` or `complex`: `basic` is a level only of a service with three \
-                             (`services.{sid}.transfers.basic_share` above 0)"
-                        ),
+                        format!("expected `routine` or `complex`: {why}"),
                     ));
                 }
                 if let (Some(weeks), Some(s)) = (offer.weeks_before_decision, self.services.get(sid)) {
@@ -1605,6 +1603,18 @@ impl Scenario {
         self.services.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
     }
 
+    /// Why `level` is refused for service `sid`: `basic` for a service
+    /// without three levels (`None` otherwise).
+    fn basic_refused(&self, sid: &str, level: Capability) -> Option<String> {
+        (level == Capability::Basic && self.services.get(sid).is_some_and(|s| s.transfers.basic_share <= 0.0)).then(
+            || {
+                format!(
+                    "`basic` is a level only of a service with three (`services.{sid}.transfers.basic_share` above 0)"
+                )
+            },
+        )
+    }
+
     /// A site's `levels` (at `path`): each for a service the site offers, a
     /// general unit's, below the provider's level, and `basic` only for a
     /// service with three levels.
@@ -1627,16 +1637,8 @@ impl Scenario {
                         level.name()
                     ),
                 ));
-            } else if *level == Capability::Basic
-                && self.services.get(sid).is_some_and(|s| s.transfers.basic_share <= 0.0)
-            {
-                p.push(Problem::new(
-                    at,
-                    format!(
-                        "expected `routine`: `basic` is a level only of a service with three \
-                         (`services.{sid}.transfers.basic_share` above 0)"
-                    ),
-                ));
+            } else if let Some(why) = self.basic_refused(sid, *level) {
+                p.push(Problem::new(at, format!("expected `routine`: {why}")));
             }
         }
     }

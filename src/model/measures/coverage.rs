@@ -61,7 +61,7 @@ fn quickest(world: &World, providers: &[ProviderState], l: LocalityId, s: Servic
     let mut best: [Option<f64>; 3] = [None; 3];
     for (i, p) in providers.iter().enumerate().filter(|(_, p)| p.open) {
         let Some(u) = p.units[s.index()].as_ref() else { continue };
-        for (level, b) in [Capability::Basic, Capability::Routine, Capability::Complex].into_iter().zip(&mut best) {
+        for (level, b) in Capability::ALL.into_iter().zip(&mut best) {
             if level > u.capability {
                 break;
             }

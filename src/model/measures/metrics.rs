@@ -226,10 +226,8 @@ pub struct OutOfAreaRecord {
     pub risk: f64,
 }
 
-/// Levels of care, lowest first.
-const LEVEL_ORDER: [Capability; 3] = [Capability::Basic, Capability::Routine, Capability::Complex];
-/// How many there are.
-const LEVELS: usize = LEVEL_ORDER.len();
+/// Levels of care a flow is kept by.
+const LEVELS: usize = Capability::ALL.len();
 
 /// Adds `n` patients at provider `p` to a list of flows kept in provider order.
 fn add_flow(flows: &mut Vec<(ProviderId, u64)>, p: ProviderId, n: u64) {
@@ -423,6 +421,11 @@ impl Metrics {
         t.out_of_area_modelled += n * r.risk;
     }
 
+    /// The flow lists of service `si` from locality `l`, one per level.
+    fn flow_lists(&self, si: usize, l: usize) -> &[Vec<(ProviderId, u64)>] {
+        &self.flows[(si * self.localities + l) * LEVELS..][..LEVELS]
+    }
+
     /// Patients of service `s` treated from each locality at each provider,
     /// by the lowest level of the site they were treated at (all at
     /// [`Capability::Basic`] for a service no site offers below its
@@ -430,8 +433,7 @@ impl Metrics {
     pub fn flows_by_level(&self, s: ServiceId) -> Vec<(LocalityId, ProviderId, Capability, u64)> {
         let mut out = Vec::new();
         for l in 0..self.localities {
-            let lists = &self.flows[(s.index() * self.localities + l) * LEVELS..][..LEVELS];
-            for (level, list) in LEVEL_ORDER.iter().zip(lists) {
+            for (level, list) in Capability::ALL.iter().zip(self.flow_lists(s.index(), l)) {
                 out.extend(list.iter().filter(|x| x.1 > 0).map(|&(p, n)| (LocalityId(l as u32), p, *level, n)));
             }
         }
@@ -446,7 +448,7 @@ impl Metrics {
         for l in 0..self.localities {
             by_provider.clear();
             for si in (0..self.services).filter(|&si| s.is_none_or(|s| s.index() == si)) {
-                for list in &self.flows[(si * self.localities + l) * LEVELS..][..LEVELS] {
+                for list in self.flow_lists(si, l) {
                     for &(p, n) in list {
                         add_flow(&mut by_provider, p, n);
                     }
@@ -481,9 +483,7 @@ impl Metrics {
         for si in 0..self.services {
             for l in world.locality_ids() {
                 let group = usize::from(world.groups[l.index()]);
-                for (level, list) in
-                    LEVEL_ORDER.iter().zip(&self.flows[(si * self.localities + l.index()) * LEVELS..][..LEVELS])
-                {
+                for (level, list) in Capability::ALL.iter().zip(self.flow_lists(si, l.index())) {
                     for &(p, n) in list {
                         if n > 0 {
                             let (km, minutes) = world.km_and_minutes(l, p, ServiceId(si as u32), *level);

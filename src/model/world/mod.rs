@@ -444,15 +444,13 @@ struct Journey {
 /// journey by index, for lookups without a search.
 #[derive(Debug, Clone, Default)]
 struct Journeys {
-    /// Slots per locality.
-    slots: usize,
     /// The slot of each service at each level (`[service][level as usize]`):
     /// a service that some site offers below its provider's level has a slot
     /// for the routine level or above and one for the complex level (the
     /// journeys to the quickest site of that level); every other service,
     /// one slot (none when no provider lists sites: slot 0).
     slot_of: Vec<[usize; 3]>,
-    /// The (service, level) of each slot.
+    /// The (service, level) of each slot: as many as a locality has.
     keys: Vec<(usize, Capability)>,
     /// Providers.
     providers: usize,
@@ -501,13 +499,14 @@ impl Journeys {
 
     /// The kept journeys of `l` for `s` at `level` or above.
     fn of(&self, l: LocalityId, s: ServiceId, level: Capability) -> &[(u32, Journey)] {
-        let at = l.index() * self.slots + self.slot(s, level);
+        let at = l.index() * self.keys.len() + self.slot(s, level);
         &self.entries[self.starts[at]..self.starts[at + 1]]
     }
 
     fn find(&self, l: LocalityId, p: ProviderId, s: ServiceId, level: Capability) -> Option<Journey> {
         if !self.dense.is_empty() {
-            return Some(self.dense[(l.index() * self.slots + self.slot(s, level)) * self.providers + p.index()]);
+            let at = l.index() * self.keys.len() + self.slot(s, level);
+            return Some(self.dense[at * self.providers + p.index()]);
         }
         let here = self.of(l, s, level);
         here.binary_search_by_key(&p.0, |e| e.0).ok().map(|i| here[i].1)
@@ -769,7 +768,6 @@ impl World {
         let reach = reach_km(&s.choice, &s.geography, &s.network);
         let dense = localities.len() * slots * providers.len() <= DENSE_JOURNEYS;
         let mut journeys = Journeys {
-            slots,
             slot_of,
             keys,
             providers: providers.len(),
