@@ -9,8 +9,8 @@ share of it within 18 weeks with the reference-year targets the scenario starts 
 admitted RTT list of March 2024, as `ccsim scenario build --rtt` derives it; configs/source/
 README.md). Then runs 10 measured years (seed 1) and gives the whole list's yearly means, to show
 whether it holds. Then compares each trust's emergency admissions in the measured year (its
-emergency medicine and paediatrics episodes) with the A&E file's for 2023/24 from the area's
-residents: each trust's (and its predecessors') admissions × the share of its patients who live
+emergency medicine, paediatrics and emergency gynaecology episodes) with the A&E file's for
+2023/24 from the area's residents: each trust's (and its predecessors') admissions × the share of its patients who live
 in the scenario's districts (OHID catchments; DATA, default tests/data/ons-nhs, holds the
 extracts). CONFIGS (default configs) is the directory of the scenarios compared:
 configs/calibrated for the calibrated ones. Prints Markdown. Uses target/release/ccsim
@@ -27,7 +27,7 @@ CCSIM = os.path.join("target", "release", "ccsim")
 REGIONS = ["cheshire-merseyside", "west-mercia"]
 # Trusts whose predecessors' A&E rows count as theirs (as `scenario build` takes their lists).
 PREDECESSORS = {"RBN": ["RVY"]}
-EMERGENCY = ["emergency_medicine", "paediatrics"]
+EMERGENCY = ["emergency_medicine", "paediatrics", "emergency_gynaecology"]
 
 
 def admissions(data):
@@ -187,7 +187,7 @@ def main(seeds, data, configs="configs"):
             + ", ".join(f"{y:,.0f}" for y in years)
             + f"; year 10 / year 1 = {years[-1] / years[0]:.2f}.\n"
         )
-        print(f"Emergency admissions (emergency medicine and paediatrics, same runs as the lists):\n")
+        print(f"Emergency admissions (emergency medicine, paediatrics and emergency gynaecology, same runs as the lists):\n")
         emergency_table(config, results, admissions(data), data)
         finance_line(config, results)
 

@@ -22,8 +22,9 @@ the same figures as the full files for the two regions). Targets, each after one
 - Per trust with emergency services (not one brought in from outside for one service): its
   emergency admissions in 2023/24 from the area's residents (NHS England A&E statistics × the
   trust's share of patients from the area's districts in OHID's catchments), against its
-  emergency medicine and paediatrics episodes; ±15% (the issue's tolerance: the file counts
-  admissions, the model episodes, and the catchment share is modelled).
+  emergency medicine, paediatrics and emergency gynaecology episodes; ±15% (the issue's
+  tolerance: the file counts admissions, the model episodes, and the catchment share is
+  modelled).
 - Per general acute trust of the area: the share of its patients who live in each district
   giving it at least 15% of them (OHID acute trust catchments, 2022 release, renormalised over
   the area's districts; Mersey and West Lancashire's the two predecessors' weighted by their
@@ -87,7 +88,7 @@ PARAMETERS = {
     "services.elective_surgery.urgent_share": {"min": 0.2, "max": 0.6},
     "services.gynaecology.urgent_share": {"min": 0.2, "max": 0.6},
 }
-EMERGENCY = ["emergency_medicine", "paediatrics"]
+EMERGENCY = ["emergency_medicine", "paediatrics", "emergency_gynaecology"]
 # Trusts whose predecessors' catchments count as theirs, weighted by 2022/23 beds.
 PREDECESSORS = {"RBN": ["RVY"]}
 SHARE_FLOOR = 0.15

@@ -24,6 +24,9 @@ SUBSETS = [
     ("intrapartum transfers a year", "transfers.maternity.during_care.patients", 0.1, 0),
     ("maternity unmet (%)", "access.by_service.maternity.unmet", 100, 2),
     ("units below 2,000 births", "volume.maternity.below_minimum", 1, 1),
+    ("emergency gynaecology p95 minutes", "access.by_service.emergency_gynaecology.p95_minutes", 1, 1),
+    ("emergency gynaecology within 30 min (%)", "coverage.emergency_gynaecology.within_30_minutes.overall", 100, 1),
+    ("emergency gynaecology adverse per 1,000", "outcomes.by_service.emergency_gynaecology.adverse_rate", 1000, 2),
     ("system cost £m/yr", "finance.system_cost_per_year", 1e-6, 1),
 ]
 
@@ -46,6 +49,9 @@ TABLES = {
         ("intrapartum minutes", "transfers.maternity.during_care.mean_minutes", 1, 1),
         ("maternity unmet (%)", "access.by_service.maternity.unmet", 100, 2),
         ("maternity units below 2,000 births", "volume.maternity.below_minimum", 1, 1),
+        ("emergency gynaecology p95 minutes", "access.by_service.emergency_gynaecology.p95_minutes", 1, 1),
+        ("emergency gynaecology within 30 min (%)", "coverage.emergency_gynaecology.within_30_minutes.overall", 100, 1),
+        ("emergency gynaecology adverse per 1,000", "outcomes.by_service.emergency_gynaecology.adverse_rate", 1000, 2),
         ("system cost £m/yr", "finance.system_cost_per_year", 1e-6, 1),
     ],
     "west-mercia": [
@@ -60,6 +66,9 @@ TABLES = {
         ("intrapartum minutes", "transfers.maternity.during_care.mean_minutes", 1, 1),
         ("maternity unmet (%)", "access.by_service.maternity.unmet", 100, 2),
         ("maternity units below 2,000 births", "volume.maternity.below_minimum", 1, 1),
+        ("emergency gynaecology p95 minutes", "access.by_service.emergency_gynaecology.p95_minutes", 1, 1),
+        ("emergency gynaecology within 30 min (%)", "coverage.emergency_gynaecology.within_30_minutes.overall", 100, 1),
+        ("emergency gynaecology adverse per 1,000", "outcomes.by_service.emergency_gynaecology.adverse_rate", 1000, 2),
         ("system cost £m/yr", "finance.system_cost_per_year", 1e-6, 1),
     ],
     # Every way of keeping 3 of Cheshire & Merseyside's 5 smaller obstetric units: the other two

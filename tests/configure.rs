@@ -333,7 +333,7 @@ fn a_search_that_lowers_the_units_not_kept_finds_the_enumerated_front() {
     // (closing them would not).
     assert!(names.iter().any(|n| n != "current"), "{names:?}");
     let coverage = |name: &str| {
-        let e = found.front.iter().find(|e| e.name == name).expect("on the front");
+        let e = found.evaluated.iter().find(|e| e.name == name).expect("measured");
         e.objectives["coverage.maternity.within_30_minutes.overall"].mean
     };
     for n in &names {

@@ -1,15 +1,15 @@
 //! Figures `ccsim scenario build` sets when the base scenario does not:
-//! the seven services (sources in `configs/README.md`), and the planning
+//! the eight services (sources in `configs/README.md`), and the planning
 //! assumptions that turn demand and beds into capacity, staff and money.
 
 use serde_json::{Value, json};
 
-/// The seven services: referral rates per 1,000 residents of an age band a
+/// The eight services: referral rates per 1,000 residents of an age band a
 /// year, staff hours per episode, costs, tariffs, risks, the general and
 /// acute bed-days an episode takes ([`bed_use`]; none for neonatal cots)
 /// and the yearly growth of rates per resident ([`growth`]).
 pub fn services() -> Value {
-    let mut v = seven();
+    let mut v = eight();
     if let Value::Object(m) = &mut v {
         for (id, spec) in m.iter_mut() {
             if let Some((BedGroup::Adult | BedGroup::Paediatric, days)) = bed_use(id) {
@@ -29,18 +29,19 @@ pub fn services() -> Value {
 /// statistics in "Decomposing the effects of changes of population size,
 /// age-sex profile, health status and residual factors on growth in hospital
 /// activity in English hospitals" (elective H −0.03%, R 0.73%; non-elective
-/// H 0.18%, R 1.65%; maternity H 0, R −1.02%). Neonatal and community care
-/// have no figure there: none.
+/// H 0.18%, R 1.65%; maternity H 0, R −1.02%), emergency gynaecology's the
+/// non-elective figure. Neonatal and community care have no figure there:
+/// none.
 pub fn growth(service: &str) -> Option<f64> {
     match service {
         "elective_surgery" | "gynaecology" => Some(0.0070),
-        "emergency_medicine" | "paediatrics" => Some(0.0183),
+        "emergency_medicine" | "paediatrics" | "emergency_gynaecology" => Some(0.0183),
         "maternity" => Some(-0.0102),
         _ => None,
     }
 }
 
-fn seven() -> Value {
+fn eight() -> Value {
     json!({
         "maternity": {
             "name": "Maternity (births)",
@@ -67,6 +68,17 @@ fn seven() -> Value {
             "tariff": 1400,
             "baseline_risk": {"routine": 0.003, "complex": 0.03},
             "min_safe_volume": 500
+        },
+        "emergency_gynaecology": {
+            "name": "Emergency gynaecology (admissions)",
+            "urgency": "emergency",
+            "referral_rate": {"children": 0.2, "adults": 2.3, "older": 0.3},
+            "complex_share": 0.13,
+            "staff_hours": {"medical": 4, "nursing": 10, "midwifery": 0, "allied": 1},
+            "variable_cost": 300,
+            "tariff": 1300,
+            "baseline_risk": {"routine": 0.002, "complex": 0.02},
+            "min_safe_volume": 0
         },
         "neonatal": {
             "name": "Neonatal care",
@@ -106,7 +118,7 @@ fn seven() -> Value {
         "emergency_medicine": {
             "name": "Emergency medicine (admissions)",
             "urgency": "emergency",
-            "referral_rate": {"children": 0.0, "adults": 75.0, "older": 300.0},
+            "referral_rate": {"children": 0.0, "adults": 72.7, "older": 299.7},
             "complex_share": 0.06,
             "staff_hours": {"medical": 4, "nursing": 20, "midwifery": 0, "allied": 3},
             "variable_cost": 300,
@@ -134,19 +146,22 @@ pub fn headroom(service: &str) -> f64 {
         "maternity" | "community_care" => 1.15,
         "neonatal" => 1.30,
         "paediatrics" => 1.20,
-        "emergency_medicine" => 1.12,
+        "emergency_medicine" | "emergency_gynaecology" => 1.12,
         _ => 1.03,
     }
 }
 
 /// Which of a trust's bed counts a service uses, and the bed-days an
 /// episode takes (means over day cases and stays, NHS Digital Hospital
-/// Episode Statistics 2022-23, rounded): `None` where the bed file has no
-/// beds for the service (maternity, community care).
+/// Episode Statistics 2022-23, rounded; emergency gynaecology's 1.5 an
+/// assumption, short stays for early pregnancy loss and pelvic pain with a
+/// few surgical ones): `None` where the bed file has no beds for the
+/// service (maternity, community care).
 pub fn bed_use(service: &str) -> Option<(BedGroup, f64)> {
     match service {
         "emergency_medicine" => Some((BedGroup::Adult, 5.5)),
         "elective_surgery" | "gynaecology" => Some((BedGroup::Adult, 1.0)),
+        "emergency_gynaecology" => Some((BedGroup::Adult, 1.5)),
         "paediatrics" => Some((BedGroup::Paediatric, 1.5)),
         "neonatal" => Some((BedGroup::Neonatal, 10.0)),
         _ => None,

@@ -23,7 +23,13 @@ use super::catchments::Observed;
 use super::table::Table;
 
 /// The model services whose episodes the A&E file's emergency admissions count.
-pub const AE_SERVICES: [&str; 2] = ["emergency_medicine", "paediatrics"];
+pub const AE_SERVICES: [&str; 3] = ["emergency_medicine", "paediatrics", "emergency_gynaecology"];
+
+/// [`AE_SERVICES`] as a phrase: `emergency_medicine, paediatrics and …`.
+pub fn ae_services_named() -> String {
+    let (last, rest) = AE_SERVICES.split_last().expect("three services");
+    format!("{} and {last}", rest.join(", "))
+}
 /// The sizing year: April 2022 to March 2023.
 pub const SIZING_YEAR: (&str, &str) = ("2022-04", "2023-03");
 /// The reference year: April 2023 to March 2024.
@@ -189,7 +195,7 @@ pub fn source(file: &str, flows: &str, growth: f64, trusts: usize, residence: &R
          in the A&E figure): the district's rate ratio for those services, which each of its localities takes (held within \
          {lo}–{hi}). Admissions of residents ÷ expected: {districts}. Which trust takes them: the distance decay, weighted by each \
          trust's conveyance minutes (below); each trust's 2023/24 admissions are the check (docs/VALIDATION.md).",
-        services = AE_SERVICES.join(" and "),
+        services = ae_services_named(),
         lo = RATIO_RANGE.0,
         hi = RATIO_RANGE.1,
     )

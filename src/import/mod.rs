@@ -708,8 +708,8 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             emergency::AE_SERVICES.iter().copied().filter(|s| params.services.contains_key(*s)).collect();
         if services.is_empty() {
             return Err(BuildError::Input(format!(
-                "--ae sizes the emergency rates of {}, and {}'s services include neither",
-                emergency::AE_SERVICES.join(" and "),
+                "--ae sizes the emergency rates of {}, and {}'s services include none of them",
+                emergency::ae_services_named(),
                 r.base_label
             )));
         }
@@ -1021,7 +1021,7 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             provider_sources.last_mut().expect("pushed above").push_str(&format!(
                 "; conveyance minutes {m:+.1} for {}: drawing as if so much nearer, it has its share of the area's \
                  emergency admissions of 2022/23",
-                emergency::AE_SERVICES.join(" and ")
+                emergency::ae_services_named()
             ));
         }
         if let Some(start) = start {
@@ -1152,7 +1152,7 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
              department residents are used to) and are the same under every regime; 2023/24's admissions per trust are \
              the check.",
             params.choice.beta_minutes_emergency,
-            emergency::AE_SERVICES.join(" and "),
+            emergency::ae_services_named(),
             conveyance.len(),
             100.0 * conveyance_gap,
             plan::CONVEYANCE_RANGE

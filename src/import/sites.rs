@@ -8,8 +8,10 @@
 //! `neonatal` at neonatal units of any level, `paediatrics` at inpatient
 //! paediatric wards, `elective_surgery` at sites doing planned surgery, and
 //! `gynaecology` at the trust's obstetric units (at its planned-surgery sites
-//! when it has none). Other services (community care) stay at the trust's
-//! main site.
+//! when it has none), and `emergency_gynaecology` at obstetric units alone:
+//! acute gynaecology is covered by the obstetrics and gynaecology on-call
+//! team, which is where births are. Other services (community care) stay at
+//! the trust's main site.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -136,13 +138,15 @@ fn sees(r: &SiteServices, service: &str, any_obstetric: bool) -> bool {
         "paediatrics" => r.inpatient_paediatrics,
         "elective_surgery" => r.elective_surgery,
         "gynaecology" => r.obstetric_unit || (!any_obstetric && r.elective_surgery),
+        "emergency_gynaecology" => r.obstetric_unit,
         _ => false,
     }
 }
 
 /// A curated trust's maternity and neonatal care as its sites' units say:
-/// maternity (complex: an obstetric unit) where one of them has an
-/// obstetric unit, neonatal care where one has a neonatal unit, at its
+/// maternity and emergency gynaecology (complex: an obstetric unit, and the
+/// on-call team that operates on an ectopic pregnancy) where one of them
+/// has an obstetric unit, neonatal care where one has a neonatal unit, at its
 /// highest unit's level: complex for a neonatal intensive care unit,
 /// routine for a local neonatal unit, basic for a special care unit when
 /// the scenario's neonatal care has three levels (`neonatal_basic`) and
@@ -164,7 +168,7 @@ pub fn set_levels(
             offers.remove(service);
         }
     }
-    let maternity = rows.iter().any(|r| r.obstetric_unit).then_some(Capability::Complex);
+    let obstetric = rows.iter().any(|r| r.obstetric_unit).then_some(Capability::Complex);
     let neonatal =
         rows.iter().filter_map(|r| r.neonatal_unit).max_by_key(|l| NEONATAL_LEVELS.iter().position(|x| x == l)).map(
             |level| match NEONATAL_LEVELS.iter().position(|x| *x == level) {
@@ -173,7 +177,7 @@ pub fn set_levels(
                 _ => Capability::Routine,
             },
         );
-    for (service, level) in [("maternity", maternity), ("neonatal", neonatal)] {
+    for (service, level) in [("maternity", obstetric), ("emergency_gynaecology", obstetric), ("neonatal", neonatal)] {
         match level {
             Some(level) if built.contains(service) => {
                 offers.insert(service, level);

@@ -133,13 +133,15 @@ pub fn is_community(name: &str) -> bool {
 /// The services an acute trust offers, from its name and beds:
 /// - a children's trust: paediatrics (complex with paediatric intensive
 ///   care beds) and neonatal care if it has neonatal cots;
-/// - a women's trust: maternity, gynaecology (complex) and neonatal care;
+/// - a women's trust: maternity, gynaecology and emergency gynaecology
+///   (complex) and neonatal care;
 ///   a women's and children's trust both;
 /// - a specialist elective trust (heart, chest, neurosciences, orthopaedics,
 ///   cancer, eyes): complex elective surgery only;
 /// - any other: emergency medicine, elective surgery and gynaecology
 ///   (complex with at least [`COMPLEX_CRITICAL_CARE`] adult critical care
-///   beds), maternity where it has paediatric beds or neonatal cots,
+///   beds), maternity and emergency gynaecology (complex) where it has
+///   paediatric beds or neonatal cots,
 ///   paediatrics where it has paediatric beds, neonatal care where it has
 ///   cots, and community care where it runs a community hospital.
 ///
@@ -163,6 +165,7 @@ pub fn acute_offers(name: &str, beds: &Beds, sites: &[&Site]) -> (ProviderKind, 
         if women {
             offers.insert("maternity", Complex);
             offers.insert("gynaecology", Complex);
+            offers.insert("emergency_gynaecology", Complex);
         }
         if beds.neonatal_intensive_care > 0.0 {
             offers.insert("neonatal", neonatal);
@@ -179,6 +182,7 @@ pub fn acute_offers(name: &str, beds: &Beds, sites: &[&Site]) -> (ProviderKind, 
     }
     if beds.paediatric > 0.0 || beds.neonatal_intensive_care > 0.0 {
         offers.insert("maternity", Complex);
+        offers.insert("emergency_gynaecology", Complex);
     }
     if beds.paediatric > 0.0 {
         offers.insert("paediatrics", level(beds.paediatric_intensive_care > 0.0));

@@ -80,7 +80,7 @@ pub fn binomial(n: u64, k: u64) -> Option<u64> {
 
 /// Every subset of `keep` of the candidate sites, in lexicographic order of
 /// the sites' positions in the list; each closes the sites it leaves out, or
-/// lowers them (`others`).
+/// lowers them (`others`), and closes there the services that go `with` it.
 fn subsets(spec: &SubsetsSpec) -> Result<Vec<Configuration>, String> {
     let at = "at `configurations.subsets";
     let n = spec.sites.len();
@@ -106,8 +106,10 @@ fn subsets(spec: &SubsetsSpec) -> Result<Vec<Configuration>, String> {
     let mut pick: Vec<usize> = (0..keep).collect();
     loop {
         let kept: Vec<&str> = pick.iter().map(|&i| spec.sites[i].as_str()).collect();
-        let changes =
-            (0..n).filter(|i| !pick.contains(i)).map(|i| spec.others.change(&spec.sites[i], &spec.service)).collect();
+        let changes = (0..n)
+            .filter(|i| !pick.contains(i))
+            .flat_map(|i| spec.others.changes(&spec.sites[i], &spec.service, &spec.with))
+            .collect();
         out.push(Configuration {
             name: format!("keep {}", kept.join("+")),
             origin: "configurations.subsets".into(),
@@ -134,6 +136,7 @@ mod tests {
             sites: (0..n).map(|i| format!("S{i}")).collect(),
             keep,
             others: NotKept::Close,
+            with: Vec::new(),
         }
     }
 
@@ -147,6 +150,17 @@ mod tests {
         assert_eq!(all.len(), 5);
         assert_eq!(all[1].name, "keep S0+S1+S2");
         assert_eq!(all[1].changes, vec![Change::open("S3:maternity:routine").expect("valid")]);
+        // A service that goes with it closes at each place not kept, closed or lowered.
+        let with = vec!["emergency_gynaecology".to_owned()];
+        for (others, first) in [(NotKept::Close, "S3:maternity"), (NotKept::Lower, "S3:maternity:routine")] {
+            let spec = SubsetsSpec { others, with: with.clone(), ..sub(4, 3) };
+            let all = resolve(Some(&ConfigurationsSpec { listed: Vec::new(), subsets: Some(spec) })).expect("valid");
+            let main = if others == NotKept::Close { Change::close(first) } else { Change::open(first) };
+            let expected = vec![main.expect("valid"), Change::close("S3:emergency_gynaecology").expect("valid")];
+            assert_eq!(all[1].changes, expected);
+            assert_eq!(all[4].name, "keep S1+S2+S3");
+            assert_eq!(all[4].changes[1], Change::close("S0:emergency_gynaecology").expect("valid"));
+        }
         // Read as written in a spec.
         let spec: SubsetsSpec = serde_json::from_value(serde_json::json!({
             "service": "maternity", "sites": ["A", "B"], "keep": 1, "others": "lower"

@@ -62,6 +62,9 @@ pub struct SearchSpec {
     /// What the candidates not kept do: `close` (default) or `lower`.
     #[serde(default, skip_serializing_if = "NotKept::is_close")]
     pub others: NotKept,
+    /// Services that close with it at each candidate not kept. Default none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub with: Vec<String>,
     /// Fewest candidates that keep the service. Default 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_keep: Option<u32>,
@@ -216,7 +219,7 @@ impl Search {
         // configuration keeps them all); closing (or lowering) one alone may
         // still be refused.
         for (i, site) in spec.sites.iter().enumerate() {
-            let alone = [spec.others.change(site, &spec.service)];
+            let alone: Vec<Change> = spec.others.changes(site, &spec.service, &spec.with).collect();
             if let Err(e) = configure(&base, &alone)
                 && (e.contains("does not offer")
                     || e.contains("no site")
@@ -253,7 +256,7 @@ impl Search {
     fn changes(&self, m: Mask) -> Vec<Change> {
         (0..self.spec.sites.len())
             .filter(|i| m & (1 << i) == 0)
-            .map(|i| self.spec.others.change(&self.spec.sites[i], &self.spec.service))
+            .flat_map(|i| self.spec.others.changes(&self.spec.sites[i], &self.spec.service, &self.spec.with))
             .collect()
     }
 

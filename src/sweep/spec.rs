@@ -369,6 +369,11 @@ pub struct SubsetsSpec {
     /// What the places not kept do. Default `close`.
     #[serde(default, skip_serializing_if = "NotKept::is_close")]
     pub others: NotKept,
+    /// Services that close with it at each place not kept, closed or
+    /// lowered (emergency gynaecology, which goes where the obstetric units
+    /// are). Default none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub with: Vec<String>,
 }
 
 /// What a candidate place not kept in a configuration does.
@@ -397,6 +402,13 @@ impl NotKept {
             NotKept::Close => Change::Close { place, service },
             NotKept::Lower => Change::Open { place, service, level: Some(Capability::Routine) },
         }
+    }
+
+    /// The changes at a `place` not kept: this to its unit of `service`,
+    /// and the closure of its units of the services that go `with` it.
+    pub fn changes(self, place: &str, service: &str, with: &[String]) -> impl Iterator<Item = Change> {
+        let closures = with.iter().map(|w| Change::Close { place: place.to_owned(), service: w.clone() });
+        std::iter::once(self.change(place, service)).chain(closures.collect::<Vec<_>>())
     }
 }
 
