@@ -953,12 +953,19 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
                 .iter()
                 .zip(&p.sites)
                 .map(|((site, services), (_, xy, _))| {
-                    json!({
+                    let mut v = json!({
                         "id": site.code,
                         "name": site.name.trim(),
                         "position": {"x": round_to(xy.0, 3), "y": round_to(xy.1, 3)},
                         "services": services,
-                    })
+                    });
+                    // A unit below its trust's level is written at its own (the curated file's).
+                    let row = site_services.iter().find(|r| r.trust == c.code && r.site == site.code);
+                    let levels = row.map(|r| sites::site_levels(r, &c.offers, neonatal_basic)).unwrap_or_default();
+                    if !levels.is_empty() {
+                        v["levels"] = json!(levels);
+                    }
+                    v
                 })
                 .collect();
             provider_values.last_mut().expect("pushed")["sites"] = Value::Array(written);

@@ -169,14 +169,7 @@ pub fn set_levels(
         }
     }
     let obstetric = rows.iter().any(|r| r.obstetric_unit).then_some(Capability::Complex);
-    let neonatal =
-        rows.iter().filter_map(|r| r.neonatal_unit).max_by_key(|l| NEONATAL_LEVELS.iter().position(|x| x == l)).map(
-            |level| match NEONATAL_LEVELS.iter().position(|x| *x == level) {
-                Some(2) => Capability::Complex,
-                Some(0) if neonatal_basic => Capability::Basic,
-                _ => Capability::Routine,
-            },
-        );
+    let neonatal = rows.iter().filter_map(|r| r.neonatal_unit).map(|l| neonatal_level(l, neonatal_basic)).max();
     for (service, level) in [("maternity", obstetric), ("emergency_gynaecology", obstetric), ("neonatal", neonatal)] {
         match level {
             Some(level) if built.contains(service) => {
@@ -187,6 +180,37 @@ pub fn set_levels(
             }
         }
     }
+}
+
+/// The level of a neonatal unit (`SCU`, `LNU` or `NICU`): complex for a
+/// neonatal intensive care unit, routine for a local neonatal unit, basic
+/// for a special care unit when the scenario's neonatal care has three
+/// levels (`three_levels`) and routine otherwise.
+fn neonatal_level(unit: &str, three_levels: bool) -> Capability {
+    match NEONATAL_LEVELS.iter().position(|x| *x == unit) {
+        Some(2) => Capability::Complex,
+        Some(0) if three_levels => Capability::Basic,
+        _ => Capability::Routine,
+    }
+}
+
+/// A curated site's own levels where they are below its trust's (`offers`,
+/// as [`set_levels`] left them): a neonatal unit below the trust's highest
+/// (Ormskirk's special care unit beside Whiston's local neonatal unit).
+/// The file says nothing of midwife-led units, so maternity has none.
+pub fn site_levels(
+    row: &SiteServices,
+    offers: &BTreeMap<&'static str, Capability>,
+    neonatal_basic: bool,
+) -> BTreeMap<&'static str, Capability> {
+    let mut out = BTreeMap::new();
+    if let (Some(unit), Some(&trust)) = (row.neonatal_unit, offers.get("neonatal")) {
+        let level = neonatal_level(unit, neonatal_basic);
+        if level < trust {
+            out.insert("neonatal", level);
+        }
+    }
+    out
 }
 
 /// Rows for a trust the curated file does not cover: each of its major
@@ -257,6 +281,11 @@ mod tests {
         b.neonatal_unit = Some("LNU");
         set_levels(&[&a, &b], &built, true, &mut offers);
         assert_eq!(offers["neonatal"], Capability::Routine, "a trust with a local neonatal unit is routine");
+        // Its special care unit keeps its own level at its site; with two levels it has none below.
+        assert_eq!(site_levels(&a, &offers, true), BTreeMap::from([("neonatal", Capability::Basic)]));
+        assert!(site_levels(&b, &offers, true).is_empty(), "the local unit is at the trust's level");
+        assert!(site_levels(&a, &offers, false).is_empty(), "two levels: a special care unit is routine");
+        assert!(site_levels(&row("E", true, false, true), &offers, true).is_empty(), "no unit, no level");
         // No unit: the service goes, whatever the beds said; others stay.
         let c = row("C", true, false, true);
         set_levels(&[&c], &built, false, &mut offers);
