@@ -276,6 +276,10 @@ fn bad_configurations_in_a_spec_are_refused_with_their_place() {
         ),
         (json!({"subsets": {"service": "maternity", "sites": ["RBL14", "RWWWH"], "keep": 2}}), "expected from 1 to 1"),
         (json!({"listed": [{"name": "x", "shut": ["RBL14:maternity"]}]}), "unknown field `shut`"),
+        (
+            json!({"subsets": {"service": "maternity", "sites": ["RBL14", "RWWWH"], "keep": 1, "with": ["ghost"]}}),
+            "--close RWWWH:ghost: no service is named `ghost`",
+        ),
     ] {
         let v = json!({"scenario": "builtin:cheshire-merseyside", "configurations": configurations, "years": 0.1});
         std::fs::write(&spec, serde_json::to_vec(&v).expect("JSON")).expect("writes");

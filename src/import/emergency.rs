@@ -30,6 +30,7 @@ pub fn ae_services_named() -> String {
     let (last, rest) = AE_SERVICES.split_last().expect("three services");
     format!("{} and {last}", rest.join(", "))
 }
+
 /// The sizing year: April 2022 to March 2023.
 pub const SIZING_YEAR: (&str, &str) = ("2022-04", "2023-03");
 /// The reference year: April 2023 to March 2024.
