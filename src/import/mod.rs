@@ -516,10 +516,12 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
         }
     }
 
-    // Each provider's hospital sites and what each sees: from the curated file, else
-    // (with the stroke-unit list) its major hospitals' emergency departments and
-    // everything else at its main site.
-    let curated: Vec<Vec<(&Site, Vec<&'static str>)>> = providers
+    // Each provider's hospital sites, what each sees and the levels of the units below
+    // its trust's there: from the curated file, else (with the stroke-unit list) its
+    // major hospitals' emergency departments and everything else at its main site (at
+    // the trust's levels).
+    type SiteLevels = BTreeMap<&'static str, Capability>;
+    let curated: Vec<Vec<(&Site, Vec<&'static str>, SiteLevels)>> = providers
         .iter()
         .map(|c| {
             if c.outside {
@@ -533,7 +535,12 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
                 .into_iter()
                 .map(|(row, here)| {
                     let site = c.sites.iter().find(|x| x.code == row.site && x.position.is_some());
-                    site.map(|x| (x, here)).ok_or_else(|| row.not_found.clone())
+                    let levels = if derived.is_empty() {
+                        sites::site_levels(row, &c.offers, neonatal_basic)
+                    } else {
+                        SiteLevels::new()
+                    };
+                    site.map(|x| (x, here, levels)).ok_or_else(|| row.not_found.clone())
                 })
                 .collect::<Result<Vec<_>, BuildError>>()
         })
@@ -544,7 +551,7 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
         .iter()
         .map(|p| p.position)
         .chain(providers.iter().map(&located))
-        .chain(curated.iter().flatten().map(|(x, _)| x.position.expect("curated sites have coordinates")))
+        .chain(curated.iter().flatten().map(|(x, ..)| x.position.expect("curated sites have coordinates")))
         .collect();
     let n = latlon.len() as f64;
     let origin = (latlon.iter().map(|p| p.0).sum::<f64>() / n, latlon.iter().map(|p| p.1).sum::<f64>() / n);
@@ -568,7 +575,10 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             }
             // As written: sites only when there are two or more.
             let sites = if here.len() > 1 {
-                here.iter().zip(at).map(|((site, services), xy)| (site.code.clone(), *xy, services.clone())).collect()
+                here.iter()
+                    .zip(at)
+                    .map(|((site, services, _), xy)| (site.code.clone(), *xy, services.clone()))
+                    .collect()
             } else {
                 Vec::new()
             };
@@ -613,7 +623,7 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
                         (s.code.clone(), travel::Destination { position, key: key.to_owned() })
                     };
                     if here.len() > 1 {
-                        here.iter().map(|(s, _)| at(s, &s.code)).collect::<Vec<_>>()
+                        here.iter().map(|(s, ..)| at(s, &s.code)).collect::<Vec<_>>()
                     } else {
                         vec![at(&c.main, &p.id)]
                     }
@@ -952,16 +962,13 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             let written: Vec<Value> = curated[i]
                 .iter()
                 .zip(&p.sites)
-                .map(|((site, services), (_, xy, _))| {
+                .map(|((site, services, levels), (_, xy, _))| {
                     let mut v = json!({
                         "id": site.code,
                         "name": site.name.trim(),
                         "position": {"x": round_to(xy.0, 3), "y": round_to(xy.1, 3)},
                         "services": services,
                     });
-                    // A unit below its trust's level is written at its own (the curated file's).
-                    let row = site_services.iter().find(|r| r.trust == c.code && r.site == site.code);
-                    let levels = row.map(|r| sites::site_levels(r, &c.offers, neonatal_basic)).unwrap_or_default();
                     if !levels.is_empty() {
                         v["levels"] = json!(levels);
                     }
@@ -1431,7 +1438,7 @@ fn outside(
     let mut outside: BTreeMap<String, Candidate> = BTreeMap::new();
     let mut dropped = Vec::new();
     for (service, spec) in &params.services {
-        for need in [Capability::Basic, Capability::Routine, Capability::Complex] {
+        for need in Capability::ALL {
             // Any unit; one of the routine level or above where the basic moves cases to it; a complex one.
             if (need == Capability::Routine && spec.transfers.basic_share <= 0.0)
                 || (need == Capability::Complex && spec.complex_share <= 0.0)

@@ -13,6 +13,7 @@ use super::html::{esc, figure};
 use super::input::SweepReport;
 use crate::model::Scenario;
 use crate::model::run::{Map, map_localities, map_sites_at_start};
+use crate::sweep::search::dominates;
 use crate::sweep::spec::ConfigurationsSpec;
 use crate::sweep::summary::PointSummary;
 
@@ -94,10 +95,8 @@ fn pareto(points: &[PointSummary], shown: &[String]) -> Result<String, String> {
             if measured.len() < 2 {
                 continue;
             }
-            let front: Vec<&(&str, f64, f64)> = measured
-                .iter()
-                .filter(|a| !measured.iter().any(|o| o.1 <= a.1 && o.2 <= a.2 && (o.1 < a.1 || o.2 < a.2)))
-                .collect();
+            let front: Vec<&(&str, f64, f64)> =
+                measured.iter().filter(|a| !measured.iter().any(|o| dominates(&[o.1, o.2], &[a.1, a.2]))).collect();
             let svg = charts::pareto(
                 &format!("{service} under {arm}: travel against harm"),
                 x,

@@ -396,7 +396,7 @@ impl NotKept {
     }
 
     /// The change that does it to `place`'s unit of `service`.
-    pub fn change(self, place: &str, service: &str) -> Change {
+    fn change(self, place: &str, service: &str) -> Change {
         let (place, service) = (place.to_owned(), service.to_owned());
         match self {
             NotKept::Close => Change::Close { place, service },
