@@ -58,8 +58,9 @@ elective referral rates; the urgent share of each elective service's listed pati
 sensitivity range 0.2–0.6), which sets how the lists' waits spread; and each general acute
 trust's elective surgery capacity (episodes a week), which `scenario build` plans from the
 model's own routing rather than from the trust's activity; and the occupancy to which elective admissions may fill shared beds
-(`behaviour.elective_bed_limit`, 0.92 by NHS England's planning target, free within 0.85–1: trusts
-ran at 93% and above), which acts only in the shared-beds base.
+(`behaviour.elective_bed_limit`, 1 by default: electives cancelled only when every bed is taken;
+free within 0.85–1, NHS England's planning target for occupancy being 92%), which acts only in the
+shared-beds base.
 """
 
 import csv

@@ -234,11 +234,6 @@ pub const EFFICIENCY_FACTOR: f64 = 0.011;
 /// for 2004/05–2013/14).
 pub const PRODUCTIVITY_GROWTH: f64 = 0.010;
 
-/// The general and acute bed occupancy elective admissions may fill: NHS
-/// England's 2023/24 planning target of 92% (2023/24 priorities and
-/// operational planning guidance).
-pub const ELECTIVE_BED_LIMIT: f64 = 0.92;
-
 /// England's acute trusts' position in the reference year.
 pub const ACUTE_POSITION: Position = Position { margin: -0.012, of: "England's acute trusts'" };
 /// Weeks of income held as cash at the start.

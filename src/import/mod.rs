@@ -357,11 +357,6 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             );
         }
     }
-    if r.shared_beds
-        && let Value::Object(behaviour) = base.entry("behaviour").or_insert_with(|| json!({}))
-    {
-        behaviour.entry("elective_bed_limit").or_insert_with(|| json!(defaults::ELECTIVE_BED_LIMIT));
-    }
     let mut services = base.remove("services").unwrap_or_else(defaults::services);
     let network = base.remove("network");
     let parameters = |services: &Value| -> Result<Scenario, BuildError> {
@@ -1134,7 +1129,7 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
         ),
         if r.shared_beds {
             format!(
-                "Shared beds: each acute trust's services with general and acute bed-days ({} an episode) share beds enough for their planned activity at the trust's mean general and acute occupancy in 2023/24 (April 2023–March 2024, {}; England's {} where a trust reports none), so that each trust starts at its own occupancy; emergency admissions take beds first, elective admissions fill them only to `behaviour.elective_bed_limit` ({:.0}% unless the base sets it: NHS England's 2023/24 planning target for general and acute occupancy), and the beds follow the activity the trust wants.",
+                "Shared beds: each acute trust's services with general and acute bed-days ({} an episode) share beds enough for their planned activity at the trust's mean general and acute occupancy in 2023/24 (April 2023–March 2024, {}; England's {} where a trust reports none), so that each trust starts at its own occupancy and plans its beds at it; emergency admissions take beds first, elective admissions what is left up to `behaviour.elective_bed_limit` ({:.0}% unless the base sets it: electives are cancelled only when the beds are full), an elective cancelled for want of a bed is given again within 28 days when beds allow (the NHS standard for operations cancelled on the day), and the beds follow the activity the trust wants.",
                 params
                     .services
                     .iter()

@@ -318,11 +318,12 @@ pub struct BehaviourParams {
     pub capital_charge: f64,
     /// Share of a provider's shared beds that elective admissions may fill:
     /// electives take only the bed-days left above `1 − limit` of the week's,
-    /// while emergencies may fill every bed. Shared beds follow the activity
+    /// while emergencies may fill every bed (an elective with no bed is
+    /// cancelled and given again within 28 days when beds allow). Shared
+    /// beds of a provider without its own `occupancy` follow the activity
     /// the units want at this occupancy, by at most `capacity_growth` of
-    /// themselves a decision period. Default 1 (`scenario build
-    /// --shared-beds` sets 0.92, NHS England's 2023/24 planning target for
-    /// general and acute bed occupancy).
+    /// themselves a decision period. Default 1: electives are cancelled only
+    /// when every bed is taken.
     pub elective_bed_limit: f64,
 }
 

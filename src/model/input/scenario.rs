@@ -805,9 +805,9 @@ pub struct ProviderSpec {
     /// is left. Default: no limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub beds: Option<f64>,
-    /// The general and acute bed occupancy the trust runs at (a share):
-    /// electives may fill its shared beds to the larger of this and
-    /// `behaviour.elective_bed_limit`, and it plans its beds at that.
+    /// The general and acute bed occupancy the trust runs at (a share): it
+    /// plans its shared beds at this, and electives may fill them to the
+    /// larger of this and `behaviour.elective_bed_limit`.
     /// Default: none, the behaviour's limit alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub occupancy: Option<f64>,

@@ -48,9 +48,9 @@
 //! costs follow at `capital_charge` of the tariff per episode-a-week added
 //! or shed: providers that attract patients grow, those that lose them
 //! shrink. Shared general and acute beds follow the bed-days the units'
-//! wanted activity takes, at the occupancy electives may fill
-//! (`elective_bed_limit`), by at most `capacity_growth` of themselves a
-//! period. The establishment moves a share θ towards the staff the wanted
+//! wanted activity takes, at the occupancy the trust plans at (its own,
+//! `occupancy`, or else `elective_bed_limit`), by at most `capacity_growth`
+//! of themselves a period. The establishment moves a share θ towards the staff the wanted
 //! activity needs (within physical capacity).
 //!
 //! **Wage premium.** Under the tariff a provider bids for staff with a
@@ -226,7 +226,10 @@ impl Simulation {
                 u.capacity = (u.capacity + change).max(0.0);
                 let added = if u.stay > 0.0 { change / u.stay } else { change };
                 capital += added * self.tariffs[si] * b.capital_charge;
-                bed_days_wanted += wanted * self.world.services[si].bed_days;
+                // Beds are planned for the activity the unit can take on
+                // (within its capacity) without the slack: the empty beds of
+                // the planned occupancy are the headroom.
+                bed_days_wanted += (recent + backlog).min(u.throughput()) * self.world.services[si].bed_days;
                 let staffed = wanted.min(u.throughput());
                 for (t, h) in target_hours.iter_mut().zip(self.world.services[si].staff_hours) {
                     *t += staffed * h;
@@ -237,9 +240,9 @@ impl Simulation {
             }
             p.fixed_cost = (p.fixed_cost + capital).max(0.0);
             // Shared beds follow the bed-days the units want, at the occupancy
-            // electives may fill (their capital is in the units' charge above).
+            // the trust plans at (their capital is in the units' charge above).
             if let Some(beds) = p.beds.as_mut() {
-                let wanted_beds = bed_days_wanted / 7.0 / self.world.providers[pi].elective_bed_limit;
+                let wanted_beds = bed_days_wanted / 7.0 / self.world.providers[pi].planned_occupancy;
                 let step = b.capacity_growth * *beds;
                 *beds = (*beds + (wanted_beds - *beds).clamp(-step, step)).max(0.0);
             }

@@ -1236,10 +1236,16 @@ impl Simulation {
                 let (provider, service) = (ProviderId(pi as u32), ServiceId(si as u32));
                 u.pressure = u.queue.len().min(u64::from(u32::MAX)) as u32;
                 let treated = &mut self.treated;
-                u.used = u.queue.serve(u.slots.min(beds), &self.world.groups, |cohort| {
+                // This week's slots and those cancelled for want of a bed in
+                // the last four weeks, as far as the beds allow.
+                u.used = u.queue.serve((u.slots + u.rebook.due()).min(beds), &self.world.groups, |cohort| {
                     treated.push(Treated { provider, service, cohort, wait: cohort.wait_at(week) })
                 });
                 let used = u.used;
+                // The week's own slots that had patients but no bed are
+                // cancelled, to be given again within 28 days.
+                let cancelled = u.slots.min(u.pressure).saturating_sub(used);
+                u.rebook.settle(week, used.saturating_sub(u.slots), cancelled);
                 p.use_beds(used, bed_days);
             }
             if measuring

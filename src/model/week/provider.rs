@@ -15,6 +15,39 @@ use crate::model::world::Service;
 /// Weeks in the trailing window that defines a unit's annual volume.
 const VOLUME_WINDOW: usize = 52;
 
+/// Weeks within which an elective episode cancelled for want of a bed is
+/// given again: the NHS's 28-day standard for operations cancelled on the
+/// day for non-clinical reasons (NHS Constitution handbook).
+pub const REBOOK_WEEKS: usize = 4;
+
+/// Elective episodes cancelled for want of a bed in each of the last
+/// [`REBOOK_WEEKS`] weeks and not yet given again, by week (a ring: week
+/// `w`'s at `w % REBOOK_WEEKS`).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Rebook([u32; REBOOK_WEEKS]);
+
+impl Rebook {
+    /// Episodes still to be given again at week `week` (those of weeks
+    /// `week − REBOOK_WEEKS` to `week − 1`).
+    pub(super) fn due(&self) -> u32 {
+        self.0.iter().sum()
+    }
+
+    /// Gives `n` of them again at week `week`, the oldest first, and records
+    /// the week's own cancellations; what is left of the oldest week's
+    /// passes its 28 days and is dropped. Returns how many were dropped.
+    pub(super) fn settle(&mut self, week: u32, mut n: u32, cancelled: u32) -> u32 {
+        for k in 0..REBOOK_WEEKS {
+            let i = (week as usize + k) % REBOOK_WEEKS;
+            let take = self.0[i].min(n);
+            self.0[i] -= take;
+            n -= take;
+        }
+        let i = week as usize % REBOOK_WEEKS;
+        std::mem::replace(&mut self.0[i], cancelled)
+    }
+}
+
 /// Treated episodes over the last 52 weeks.
 #[derive(Debug, Clone)]
 pub(super) struct VolumeWindow {
@@ -69,6 +102,9 @@ pub struct Unit {
     pub(super) carry: f64,
     /// Whole episodes available this week.
     pub(super) slots: u32,
+    /// Elective episodes cancelled for want of a bed, to be given again
+    /// within 28 days.
+    pub(super) rebook: Rebook,
     /// Episodes given this week.
     pub(super) used: u32,
     /// Patients asking for this unit this week (elective list before
@@ -113,6 +149,7 @@ impl Unit {
             before,
             carry: 0.0,
             slots: 0,
+            rebook: Rebook::default(),
             used: 0,
             pressure: weekly.round() as u32,
             arrivals: Vec::new(),
@@ -369,5 +406,29 @@ impl ProviderState {
     /// Physical capacity of all units, episodes per week.
     pub fn capacity(&self) -> f64 {
         self.units.iter().flatten().map(Unit::throughput).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Cancellations are given again oldest first, and what is still owed
+    /// four weeks on is dropped.
+    #[test]
+    fn rebooking_gives_the_oldest_first_and_drops_them_after_four_weeks() {
+        let mut r = Rebook::default();
+        assert_eq!(r.settle(10, 0, 5), 0);
+        assert_eq!(r.settle(11, 0, 3), 0);
+        assert_eq!(r.due(), 8);
+        // Week 12 gives 6 again: week 10's 5, then 1 of week 11's.
+        assert_eq!(r.settle(12, 6, 0), 0);
+        assert_eq!(r.due(), 2);
+        assert_eq!(r.settle(13, 0, 0), 0);
+        assert_eq!(r.settle(14, 0, 0), 0);
+        // Week 11's last 2 are still owed at week 15 and dropped after it.
+        assert_eq!(r.due(), 2);
+        assert_eq!(r.settle(15, 0, 4), 2);
+        assert_eq!(r.due(), 4);
     }
 }

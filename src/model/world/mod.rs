@@ -292,9 +292,12 @@ pub struct Provider {
     pub fixed_cost: f64,
     /// Shared general and acute beds (`None`: no limit).
     pub beds: Option<f64>,
-    /// The occupancy electives may fill its shared beds to, and it plans
-    /// them at: the larger of its own (`occupancy`) and the behaviour's limit.
+    /// The occupancy electives may fill its shared beds to: the larger of
+    /// its own (`occupancy`) and the behaviour's limit.
     pub elective_bed_limit: f64,
+    /// The occupancy it plans its shared beds at: its own (`occupancy`),
+    /// or the behaviour's limit when it has none.
+    pub planned_occupancy: f64,
     /// Hospital sites (none: everything at the provider's position).
     pub sites: Vec<Site>,
     /// Its place number when it lists no sites, for listed travel times.
@@ -738,6 +741,7 @@ impl World {
                     elective_bed_limit: p
                         .occupancy
                         .map_or(s.behaviour.elective_bed_limit, |o| o.max(s.behaviour.elective_bed_limit)),
+                    planned_occupancy: p.occupancy.unwrap_or(s.behaviour.elective_bed_limit),
                     sites: p
                         .sites
                         .iter()
