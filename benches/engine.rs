@@ -138,7 +138,7 @@ fn built(data: &std::path::Path, area: ccsim::import::Area, level: ccsim::import
         base: None,
         base_label: "built-in services".into(),
         name: None,
-        shared_beds: false,
+        shared_beds: true,
         plan_today: false,
     };
     let built = build(&request).expect("the area builds from the data");

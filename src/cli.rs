@@ -358,11 +358,12 @@ pub struct BuildArgs {
     /// One locality per MSOA (the default), per LSOA or per district.
     #[arg(long, value_enum, default_value_t = GeographyArg::Msoa)]
     pub geography: GeographyArg,
-    /// Give each acute trust shared general and acute beds, sized for its
-    /// planned activity at its 2023/24 occupancy: emergency admissions take
-    /// them first, elective patients what is left.
+    /// Give no trust shared general and acute beds: services take beds
+    /// without limit. By default each acute trust's services share beds
+    /// sized for its planned activity at its 2023/24 occupancy: emergency
+    /// admissions take them first, elective patients what is left.
     #[arg(long)]
-    pub shared_beds: bool,
+    pub no_shared_beds: bool,
     /// Plan capacity, staff and beds at the reference year's routing
     /// (patient choice and distance decay, complex cases at no hub) — the
     /// NHS's capacity where its patients go today, which a network must move

@@ -383,7 +383,7 @@ fn scenario_build(args: &BuildArgs) -> Result<()> {
         base,
         base_label,
         name: args.name.clone(),
-        shared_beds: args.shared_beds,
+        shared_beds: !args.no_shared_beds,
         plan_today: args.plan_today,
     };
     let built = import::build(&request)?;

@@ -138,7 +138,7 @@ fn an_emergency_surge_with_shared_beds_lengthens_lists_and_costs_money() {
     let config = dir.path().join("beds.json");
     let data = "tests/data/ons-nhs";
     let o = ccsim()
-        .args(["scenario", "build", "--region", "cheshire-merseyside", "--shared-beds"])
+        .args(["scenario", "build", "--region", "cheshire-merseyside"])
         .args(["--sites", &format!("{data}/nhs_hospital_sites_2020.csv")])
         .args(["--beds", &format!("{data}/england_trust_ga_critical_beds_2022_2025.csv")])
         .args(["--population", &format!("{data}/lad_population_single_year_age_mye.csv")])

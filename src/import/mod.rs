@@ -1142,7 +1142,7 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
                 100.0 * params.behaviour.elective_bed_limit
             )
         } else {
-            "Shared beds: none (services take beds only with `scenario build --shared-beds`).".to_owned()
+            "Shared beds: none (`scenario build --no-shared-beds`: services take beds without limit).".to_owned()
         },
         format!("Services, parameters and regime: {}.", r.base_label),
         format!(

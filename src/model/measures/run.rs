@@ -269,6 +269,14 @@ pub struct ProviderSummary {
     /// over all providers with beds (absent when none has).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bed_occupancy: Option<f64>,
+    /// Elective episodes cancelled for want of a bed in the window, over
+    /// the providers with beds, per elective episode given (absent when none
+    /// has beds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancelled_for_beds: Option<f64>,
+    /// Of the cancelled, the share not given again within 28 days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancelled_not_rebooked: Option<f64>,
 }
 
 /// Money over the measured window.
@@ -565,6 +573,13 @@ pub struct UnitEnd {
     pub annual_complex_volume: Option<u64>,
     /// Adverse outcomes per episode in the window.
     pub adverse_rate: Option<f64>,
+    /// Elective episodes cancelled for want of a bed in the window (absent
+    /// for an emergency service or a provider without shared beds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancelled_for_beds: Option<u64>,
+    /// Of them, those not given again within 28 days (the NHS's standard).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancelled_not_rebooked: Option<u64>,
 }
 
 /// SHA-256 of a scenario's canonical JSON.
@@ -728,6 +743,17 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
     };
 
     let quality: Vec<f64> = open.iter().map(|p| p.quality).collect();
+    // Cancelled, not given again within 28 days, and elective episodes
+    // given, over the providers with beds.
+    let cancellations = sim.providers().iter().filter(|p| p.beds.is_some()).fold(None, |acc, p| {
+        let (mut c, mut d, mut g) = acc.unwrap_or((0u64, 0u64, 0u64));
+        for (u, s) in p.units.iter().zip(&world.services) {
+            if let Some(u) = u.as_ref().filter(|_| s.is_elective()) {
+                (c, d, g) = (c + u.cancelled.for_beds, d + u.cancelled.not_rebooked, g + u.treated);
+            }
+        }
+        Some((c, d, g))
+    });
     let providers_summary = ProviderSummary {
         mean_quality: ratio(m.quality_sum, weeks),
         quality_at_end: mean(quality.iter().copied()),
@@ -742,6 +768,8 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
                 .fold((0.0, 0.0), |(u, a), p| (u + p.bed_days_measured.0, a + p.bed_days_measured.1));
             (available > 0.0).then(|| used / available)
         },
+        cancelled_for_beds: cancellations.and_then(|(c, _, given)| ratio(c as f64, given as f64)),
+        cancelled_not_rebooked: cancellations.and_then(|(c, dropped, _)| ratio(dropped as f64, c as f64)),
     };
 
     let integration = Integration {
@@ -800,6 +828,7 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
         .zip(sim.providers())
         .enumerate()
         .map(|(pi, (spec, p))| {
+            let counts_cancellations = |si: usize| p.beds.is_some() && world.services[si].is_elective();
             let services = p
                 .units
                 .iter()
@@ -828,6 +857,8 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
                             annual_complex_volume: (u.capability == Capability::Complex)
                                 .then(|| u.annual_complex_volume()),
                             adverse_rate: ratio(t.adverse as f64, t.treated as f64),
+                            cancelled_for_beds: counts_cancellations(si).then_some(u.cancelled.for_beds),
+                            cancelled_not_rebooked: counts_cancellations(si).then_some(u.cancelled.not_rebooked),
                         },
                     ))
                 })

@@ -48,10 +48,12 @@
 //! costs follow at `capital_charge` of the tariff per episode-a-week added
 //! or shed: providers that attract patients grow, those that lose them
 //! shrink. Shared general and acute beds follow the bed-days the units'
-//! wanted activity takes, at the occupancy the trust plans at (its own,
-//! `occupancy`, or else `elective_bed_limit`), by at most `capacity_growth`
-//! of themselves a period. The establishment moves a share θ towards the staff the wanted
-//! activity needs (within physical capacity).
+//! expected activity takes (recent demand and the backlog's clearance,
+//! within each unit's capacity, without the slack), at the occupancy the
+//! trust plans at (its own, `occupancy`, or else `elective_bed_limit`), by
+//! at most `capacity_growth` of themselves a period. The establishment
+//! moves a share θ towards the staff the wanted activity needs (within
+//! physical capacity).
 //!
 //! **Wage premium.** Under the tariff a provider bids for staff with a
 //! premium rising with its vacancy rate, up to `max_premium`; the pooled

@@ -1177,7 +1177,9 @@ impl Simulation {
     /// either go to the next-nearest capable provider with room, within the
     /// diversion radius, or leave the region. Then each elective unit serves
     /// its waiting list (urgent patients first, each priority oldest first)
-    /// with the slots and beds left.
+    /// with the slots and beds left: its week's slots and those cancelled
+    /// for want of a bed in the last four weeks, which it gives again as the
+    /// NHS's 28-day standard asks (`Rebook`).
     fn treatment(&mut self) {
         self.treated.clear();
         self.overflow.clear();
@@ -1245,7 +1247,11 @@ impl Simulation {
                 // The week's own slots that had patients but no bed are
                 // cancelled, to be given again within 28 days.
                 let cancelled = u.slots.min(u.pressure).saturating_sub(used);
-                u.rebook.settle(week, used.saturating_sub(u.slots), cancelled);
+                let dropped = u.rebook.settle(week, used.saturating_sub(u.slots), cancelled);
+                if measuring {
+                    u.cancelled.for_beds += u64::from(cancelled);
+                    u.cancelled.not_rebooked += u64::from(dropped);
+                }
                 p.use_beds(used, bed_days);
             }
             if measuring

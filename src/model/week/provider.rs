@@ -20,6 +20,17 @@ const VOLUME_WINDOW: usize = 52;
 /// day for non-clinical reasons (NHS Constitution handbook).
 pub const REBOOK_WEEKS: usize = 4;
 
+/// Elective episodes cancelled for want of a bed, as the NHS counts
+/// operations cancelled for non-clinical reasons: how many, and how many of
+/// them were not given again within 28 days.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Cancelled {
+    /// Cancelled for want of a bed.
+    pub for_beds: u64,
+    /// Of them, not given again within 28 days.
+    pub not_rebooked: u64,
+}
+
 /// Elective episodes cancelled for want of a bed in each of the last
 /// [`REBOOK_WEEKS`] weeks and not yet given again, by week (a ring: week
 /// `w`'s at `w % REBOOK_WEEKS`).
@@ -45,6 +56,13 @@ impl Rebook {
         }
         let i = week as usize % REBOOK_WEEKS;
         std::mem::replace(&mut self.0[i], cancelled)
+    }
+
+    /// Takes over another unit's cancellations, week by week.
+    fn absorb(&mut self, other: &Rebook) {
+        for (a, b) in self.0.iter_mut().zip(other.0) {
+            *a += b;
+        }
     }
 }
 
@@ -105,6 +123,9 @@ pub struct Unit {
     /// Elective episodes cancelled for want of a bed, to be given again
     /// within 28 days.
     pub(super) rebook: Rebook,
+    /// Elective episodes cancelled for want of a bed in the measured
+    /// window, and of them those not given again within 28 days.
+    pub cancelled: Cancelled,
     /// Episodes given this week.
     pub(super) used: u32,
     /// Patients asking for this unit this week (elective list before
@@ -150,6 +171,7 @@ impl Unit {
             carry: 0.0,
             slots: 0,
             rebook: Rebook::default(),
+            cancelled: Cancelled::default(),
             used: 0,
             pressure: weekly.round() as u32,
             arrivals: Vec::new(),
@@ -210,6 +232,9 @@ impl Unit {
         self.year_used += other.year_used;
         self.interval_arrivals += other.interval_arrivals;
         self.treated += other.treated;
+        self.rebook.absorb(&other.rebook);
+        self.cancelled.for_beds += other.cancelled.for_beds;
+        self.cancelled.not_rebooked += other.cancelled.not_rebooked;
     }
 }
 
