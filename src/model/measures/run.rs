@@ -744,16 +744,16 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
 
     let quality: Vec<f64> = open.iter().map(|p| p.quality).collect();
     // Cancelled, not given again within 28 days, and elective episodes
-    // given, over the providers with beds.
-    let cancellations = sim.providers().iter().filter(|p| p.beds.is_some()).fold(None, |acc, p| {
-        let (mut c, mut d, mut g) = acc.unwrap_or((0u64, 0u64, 0u64));
-        for (u, s) in p.units.iter().zip(&world.services) {
-            if let Some(u) = u.as_ref().filter(|_| s.is_elective()) {
-                (c, d, g) = (c + u.cancelled.for_beds, d + u.cancelled.not_rebooked, g + u.treated);
-            }
-        }
-        Some((c, d, g))
-    });
+    // given, over the elective units of providers with beds (none without).
+    let (cancelled, not_rebooked, given) = sim
+        .providers()
+        .iter()
+        .filter(|p| p.beds.is_some())
+        .flat_map(|p| p.units.iter().zip(&world.services))
+        .filter_map(|(u, s)| u.as_ref().filter(|_| s.is_elective()))
+        .fold((0u64, 0u64, 0u64), |(c, d, g), u| {
+            (c + u.cancelled.for_beds, d + u.cancelled.not_rebooked, g + u.treated)
+        });
     let providers_summary = ProviderSummary {
         mean_quality: ratio(m.quality_sum, weeks),
         quality_at_end: mean(quality.iter().copied()),
@@ -768,8 +768,8 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
                 .fold((0.0, 0.0), |(u, a), p| (u + p.bed_days_measured.0, a + p.bed_days_measured.1));
             (available > 0.0).then(|| used / available)
         },
-        cancelled_for_beds: cancellations.and_then(|(c, _, given)| ratio(c as f64, given as f64)),
-        cancelled_not_rebooked: cancellations.and_then(|(c, dropped, _)| ratio(dropped as f64, c as f64)),
+        cancelled_for_beds: ratio(cancelled as f64, given as f64),
+        cancelled_not_rebooked: ratio(not_rebooked as f64, cancelled as f64),
     };
 
     let integration = Integration {
