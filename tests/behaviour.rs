@@ -813,3 +813,41 @@ fn local_rate_ratios_scale_referrals_and_compose_with_demand_changes() {
     let ratio = arrived(&doubled, true).0 / one;
     assert!((ratio - 3.0).abs() < 0.045, "ratio 2 and a 1.5× change give {ratio}×");
 }
+
+/// Room for peaks takes no staff of its own: a provider staffed for its
+/// activity runs its elective list at physical capacity, 8 a week against
+/// 10 referrals, whether its emergency unit (5 arrivals a week) keeps 6
+/// places or 30 — its staff are planned on the patients, and stretch meets
+/// a peak. Counted against every place (the hours at physical capacity)
+/// the same staff would cover 42% of the hours with the larger unit and cut
+/// the list's 8 slots to 8 × 0.42 / (1 − stretch) = 3.9 (checked).
+#[test]
+fn room_for_peaks_does_not_take_other_units_staff() {
+    let elective_per_week = |emergency_places: f64| {
+        let mut p = provider("h", 0.0, "surgery", 8.0);
+        p["services"]["ae"] = json!({"capability": "complex", "capacity": emergency_places});
+        // Hours for 8 + 5 × 1.05 episodes of 10 nursing hours, at 30 hours a WTE, and a fifth more.
+        p["staff"] = json!({"nursing": {"in_post": 1.2 * (8.0 + 5.25) * 10.0 / 30.0}});
+        let service = |urgency: &str, weekly: f64| {
+            json!({"urgency": urgency, "referral_rate": {"adults": weekly}, "complex_share": 0.0, "tariff": 1500.0,
+                   "staff_hours": {"nursing": 10.0}})
+        };
+        let s = scenario(json!({
+            "name": "peaks",
+            "time": {"horizon_weeks": 260, "warmup_weeks": 52},
+            "localities": [{"id": "town", "position": {"x": 0.0, "y": 0.0}, "population": 52000.0,
+                            "age_mix": {"children": 0.0, "adults": 1.0, "older": 0.0}}],
+            "services": {"surgery": service("elective", 10.0), "ae": service("emergency", 5.0)},
+            "providers": [p],
+            "behaviour": {"damping": 0.0, "capacity_growth": 0.0},
+            "failure": {"window_weeks": 1000000}
+        }));
+        let out = run(&s, 8);
+        let unit = &out.providers[0].services["surgery"];
+        unit.treated as f64 / 260.0
+    };
+    for places in [6.0, 30.0] {
+        let weekly = elective_per_week(places);
+        assert!((weekly - 8.0).abs() < 0.1, "{places} emergency places: {weekly:.2} electives a week");
+    }
+}

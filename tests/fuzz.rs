@@ -148,7 +148,7 @@ fn full_scenario() -> Value {
     v["behaviour"] = json!({"altruism": 60.0, "quality_cost": 300.0, "max_quality": 2.0, "efficiency_cost": 3000.0,
         "max_efficiency": 0.2, "damping": 0.5, "freeze": false, "quality_share": 0.01, "reinvest_share": 0.2, "standardisation": 0.1,
         "standardisation_cost_weeks": 13.0, "standardisation_lag_weeks": 26.0,
-        "capacity_slack": 0.1, "backlog_weeks": 26.0, "capacity_growth": 0.05, "elective_capacity_growth": 0.02, "capital_charge": 0.1, "elective_bed_limit": 0.95});
+        "capacity_slack": 0.1, "peak_cover": 0.9, "backlog_weeks": 26.0, "capacity_growth": 0.05, "elective_capacity_growth": 0.02, "capital_charge": 0.1, "elective_bed_limit": 0.95});
     v["failure"] = json!({"cash_threshold_weeks": 8.0, "window_weeks": 26, "action": "merge",
                           "recovery_plans": 2, "recovery_action": "quality", "recovery_cut": 0.1,
                           "closure_saving": 0.1, "merger_saving": 0.05});

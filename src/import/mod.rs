@@ -1103,7 +1103,7 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
             file_name(&inputs.beds)
         ),
         format!(
-            "Capacity: each provider's expected load ({}) × headroom, moved by its beds relative to the area's (bounded 0.8–1.25){}; staff from capacity; four weeks' income in cash.",
+            "Capacity: each provider's expected load ({}) × headroom, moved by its beds relative to the area's (bounded 0.8–1.25){}; an emergency service's unit at least the Poisson quantile of its planned weekly activity at behaviour.peak_cover ({}: room for all its arrivals in that share of weeks; an assumption); staff from capacity; four weeks' income in cash.",
             if r.plan_today {
                 "today's routing, `--plan-today`: patient choice on distance, and distance decay for emergencies, \
                  complex cases at no hub"
@@ -1118,7 +1118,8 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
                     defaults::ACTIVITY_FACTOR.0,
                     defaults::ACTIVITY_FACTOR.1
                 )
-            }
+            },
+            params.behaviour.peak_cover
         ),
         format!(
             "Fixed costs: {:.1}% of each provider's income at planned activity under the tariff for every provider, \

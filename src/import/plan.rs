@@ -9,6 +9,7 @@ use super::defaults::{ACTIVITY_FACTOR, BED_FACTOR, BedGroup, CASH_WEEKS, OCCUPAN
 use super::emergency::AE_SERVICES;
 use crate::model::Scenario;
 use crate::model::scenario::{Capability, Rurality, STAFF_GROUPS, StartList, Urgency};
+use crate::model::week::peaks::peak_capacity;
 use crate::model::world::travel;
 
 /// A locality for planning: position (km), spread (km), residents by age
@@ -413,7 +414,9 @@ fn multiple(v: f64, step: f64) -> f64 {
 /// Capacity (planned load × headroom × bed factor — for the services the
 /// A&E figures count, the trust's activity factor where it has one
 /// ([`activity_factors`]), such a unit planning its activity at the smaller
-/// of capacity over headroom and its load — at least 1 episode a week; the
+/// of capacity over headroom and its load — at least 1 episode a week, and
+/// for an emergency service at least what meets its planned activity in a
+/// share `behaviour.peak_cover` of weeks ([`peak_capacity`]); the
 /// elective services of a trust with a waiting list, `lists`, at their load
 /// alone, with neither headroom nor bed factor), an establishment for the
 /// activity providers staff — their own decision rule at the start:
@@ -449,10 +452,12 @@ pub fn size(
         let planned = load.get(&(i, service)).copied().unwrap_or(0.0);
         let headroom = if at_referrals { 1.0 } else { headroom(service) };
         let c = round_to(planned * headroom * factor, 1).max(1.0);
-        capacity.insert(service, c);
         // Where real activity sized the unit, it plans on the patients the routing brings it
         // when they are fewer (a unit sized above them would plan income nobody brings).
         let activity = if by_activity.is_some() { (c / headroom).min(planned) } else { c / headroom };
+        // Emergency patients cannot wait: room for the weeks' peaks, as the providers' own rule.
+        let c = if spec.urgency == Urgency::Elective { c } else { c.max(peak_capacity(activity, b.peak_cover)) };
+        capacity.insert(service, c);
         planned_activity.insert(service, activity);
         activity_total += activity;
         income += activity * spec.tariff;
@@ -648,5 +653,31 @@ mod tests {
         assert!((at(&b, 2) - at(&a, 2)).abs() < 1e-12 && (at(&b, 3) - at(&a, 3)).abs() < 1e-12);
         let total = |m: &BTreeMap<(usize, &'static str), f64>| (0..4).map(|i| at(m, i)).sum::<f64>();
         assert!((total(&b) - total(&a)).abs() < 1e-9, "nothing lost");
+    }
+
+    #[test]
+    fn emergency_units_have_room_for_their_peaks_and_plan_their_mean() {
+        use Capability::{Complex, Routine};
+        let s = scenario();
+        let offers = [("emergency_gynaecology", Routine), ("emergency_medicine", Complex), ("elective_surgery", Routine)];
+        let p = provider("a", 0.0, &offers);
+        let load = BTreeMap::from([
+            ((0, "emergency_gynaecology"), 2.5),
+            ((0, "emergency_medicine"), 1000.0),
+            ((0, "elective_surgery"), 3.0),
+        ]);
+        let sized = size(&s, 0, &p, &load, &BTreeMap::new(), None, None);
+        // 2.5 a week: P(X ≤ 4) = 0.891, P(X ≤ 5) = 0.958 for Poisson(2.5), so 5 at 95%, not 2.5 × 1.12.
+        assert_eq!(sized.capacity["emergency_gynaecology"], 5.0);
+        // A thousand: the 95th percentile (about 1,053) is within the headroom (1,120).
+        assert_eq!(sized.capacity["emergency_medicine"], 1120.0);
+        // An elective service's patients wait for the next slot: load × headroom alone.
+        assert_eq!(sized.capacity["elective_surgery"], 3.1);
+        // The plan's income is at the mean, whatever the room for peaks.
+        assert!((sized.activity["emergency_gynaecology"] - 2.5).abs() < 1e-9);
+        let mut no_peaks = s.clone();
+        no_peaks.behaviour.peak_cover = 0.0;
+        let sized = size(&no_peaks, 0, &p, &load, &BTreeMap::new(), None, None);
+        assert_eq!(sized.capacity["emergency_gynaecology"], 2.8);
     }
 }

@@ -298,6 +298,14 @@ pub struct BehaviourParams {
     pub standardisation_lag_weeks: f64,
     /// Staff establishment targets this much capacity above recent demand. Default 0.05.
     pub capacity_slack: f64,
+    /// Share of weeks in which a unit of an emergency service (no waiting
+    /// list) has room for all its arrivals: it wants at least the Poisson
+    /// quantile at this share of its recent weekly arrivals (of its
+    /// occupancy, arrivals × stay, for a unit with a length of stay), since
+    /// its patients cannot wait for next week (`model::week::peaks`). 0
+    /// leaves it at recent demand plus slack. Default 0.95 (assumption, not
+    /// sourced: a planning share of weeks; range 0.9–0.99).
+    pub peak_cover: f64,
     /// Weeks over which a provider plans to clear its elective backlog. Default 26.
     pub backlog_weeks: f64,
     /// Largest share by which a unit's physical capacity grows or shrinks
@@ -327,6 +335,10 @@ pub struct BehaviourParams {
     pub elective_bed_limit: f64,
 }
 
+/// Largest `behaviour.peak_cover`: capacity planned for the weeks' peaks,
+/// not for every week there could be.
+pub const MAX_PEAK_COVER: f64 = 0.999;
+
 impl Default for BehaviourParams {
     fn default() -> Self {
         BehaviourParams {
@@ -343,6 +355,7 @@ impl Default for BehaviourParams {
             standardisation_cost_weeks: 13.0,
             standardisation_lag_weeks: 52.0,
             capacity_slack: 0.05,
+            peak_cover: 0.95,
             backlog_weeks: 26.0,
             capacity_growth: 0.01,
             elective_capacity_growth: 0.00275,
@@ -551,6 +564,7 @@ impl BehaviourParams {
         check_range(p, "behaviour.standardisation_cost_weeks", self.standardisation_cost_weeks, 0.0, 520.0);
         check_range(p, "behaviour.standardisation_lag_weeks", self.standardisation_lag_weeks, 0.0, 1e6);
         check_range(p, "behaviour.capacity_slack", self.capacity_slack, 0.0, 10.0);
+        check_range(p, "behaviour.peak_cover", self.peak_cover, 0.0, MAX_PEAK_COVER);
         check_range(p, "behaviour.backlog_weeks", self.backlog_weeks, 1.0, 1e6);
         check_range(p, "behaviour.capacity_growth", self.capacity_growth, 0.0, 1.0);
         check_range(p, "behaviour.elective_capacity_growth", self.elective_capacity_growth, 0.0, 1.0);

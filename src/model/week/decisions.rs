@@ -42,7 +42,9 @@
 //! so its revenue term counts only while expected demand is below capacity.
 //!
 //! **Capacity.** Each unit wants recent demand plus slack, plus what clears
-//! its elective backlog over `backlog_weeks`. Physical capacity moves
+//! its elective backlog over `backlog_weeks`; a unit of an emergency service
+//! wants at least what meets its weekly arrivals in a share `peak_cover` of
+//! weeks (their Poisson quantile, [`super::peaks`]). Physical capacity moves
 //! towards that by at most `capacity_growth` of itself a period (and of
 //! `elective_capacity_growth` for a unit of an elective service), and fixed
 //! costs follow at `capital_charge` of the tariff per episode-a-week added
@@ -63,6 +65,7 @@
 //! `docs/EQUILIBRIUM.md`.
 
 use super::engine::Simulation;
+use super::peaks::peak_capacity;
 use super::routing;
 use crate::model::world::{LocalityId, ProviderId, ServiceId};
 
@@ -217,22 +220,26 @@ impl Simulation {
                 let backlog = u.queue.len() as f64 / b.backlog_weeks;
                 let wanted = recent * (1.0 + b.capacity_slack) + backlog;
                 // Physical capacity is beds where there is a length of stay.
-                let wanted_capacity = if u.stay > 0.0 { wanted * u.stay } else { wanted };
-                let growth = if self.world.services[si].is_elective() {
-                    b.capacity_growth.min(b.elective_capacity_growth)
-                } else {
-                    b.capacity_growth
-                };
+                let per_episode = if u.stay > 0.0 { u.stay } else { 1.0 };
+                let elective = self.world.services[si].is_elective();
+                let mut wanted_capacity = wanted * per_episode;
+                if !elective {
+                    // Emergency patients cannot wait: room for the weeks' peaks.
+                    wanted_capacity = wanted_capacity.max(peak_capacity(recent * per_episode, b.peak_cover));
+                }
+                let growth =
+                    if elective { b.capacity_growth.min(b.elective_capacity_growth) } else { b.capacity_growth };
                 let step = growth * u.capacity;
                 let change = (wanted_capacity - u.capacity).clamp(-step, step);
                 u.capacity = (u.capacity + change).max(0.0);
-                let added = if u.stay > 0.0 { change / u.stay } else { change };
+                let added = change / per_episode;
                 capital += added * self.tariffs[si] * b.capital_charge;
                 // Beds are planned for the activity the unit can take on
                 // (within its capacity) without the slack: the empty beds of
                 // the planned occupancy are the headroom.
                 bed_days_wanted += (recent + backlog).min(u.throughput()) * self.world.services[si].bed_days;
                 let staffed = wanted.min(u.throughput());
+                u.staffed_for = staffed;
                 for (t, h) in target_hours.iter_mut().zip(self.world.services[si].staff_hours) {
                     *t += staffed * h;
                 }

@@ -734,17 +734,18 @@ impl Simulation {
         for (pi, p) in self.providers.iter_mut().enumerate() {
             self.snapshot.quality[pi] = p.quality;
             p.bed_days_left = p.beds.map_or(f64::INFINITY, |b| b * 7.0);
-            // Hours each group needs to run every unit at physical capacity.
-            let mut full = [0.0; 4];
+            // Hours each group needs for the activity the units are staffed
+            // for (physical capacity above it is room for peaks, met by stretch).
+            let mut planned = [0.0; 4];
             for (si, u) in p.units.iter().enumerate() {
                 if let Some(u) = u {
-                    for (f, h) in full.iter_mut().zip(services[si].staff_hours) {
-                        *f += u.throughput() * h;
+                    for (f, h) in planned.iter_mut().zip(services[si].staff_hours) {
+                        *f += u.staffed_for * h;
                     }
                 }
             }
             let cover: [f64; 4] = std::array::from_fn(|g| {
-                if full[g] > 0.0 { p.staff[g].hours(hours_per_wte) / full[g] } else { f64::INFINITY }
+                if planned[g] > 0.0 { p.staff[g].hours(hours_per_wte) / planned[g] } else { f64::INFINITY }
             });
             for (si, unit) in p.units.iter_mut().enumerate() {
                 let (pid, sid) = (ProviderId(pi as u32), ServiceId(si as u32));

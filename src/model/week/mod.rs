@@ -1,6 +1,6 @@
 //! A simulated week and the parts it moves: the engine's step order
 //! ([`engine`]); where patients go ([`routing`]) and the random draws that
-//! split them ([`draws`], [`rng`]); providers' units and queues
+//! split them ([`draws`], [`rng`]); providers' units, their capacity for the weeks' [`peaks`] and queues
 //! ([`provider`], [`queue`], the start lists, the pathway
 //! [`before_decision`] to admit); treatment outcomes
 //! ([`outcome`]); and the steps that act — staff, decisions, payments and
@@ -12,6 +12,7 @@ pub mod draws;
 pub mod engine;
 mod finance;
 pub mod outcome;
+pub mod peaks;
 pub mod provider;
 pub mod queue;
 mod regulator;

@@ -112,6 +112,10 @@ pub struct Unit {
     pub occupied: u32,
     /// Capacity this week given the staff available, episodes per week.
     pub staffed: f64,
+    /// Episodes a week the provider staffs the unit for: its wanted
+    /// activity within physical capacity at the last decision (physical
+    /// capacity until the first), what its establishment is planned on.
+    pub(super) staffed_for: f64,
     /// Elective waiting list.
     pub queue: WaitingList,
     /// Weeks of the pathway before the decision to admit, for patients joining the list.
@@ -166,6 +170,7 @@ impl Unit {
             stay,
             occupied: 0,
             staffed: capacity,
+            staffed_for: weekly,
             queue: WaitingList::default(),
             before,
             carry: 0.0,
