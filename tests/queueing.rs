@@ -122,7 +122,8 @@ fn emergency_loss(behaviour: serde_json::Value, weeks: u32) -> f64 {
 /// plus slack alone it would lose more than the tail beyond 5 slots (10%).
 #[test]
 fn emergency_capacity_meets_the_weeks_peaks() {
-    let behaviour = |cover: f64| json!({"damping": 0.0, "capacity_growth": 1.0, "quality_share": 0.0, "peak_cover": cover});
+    let behaviour =
+        |cover: f64| json!({"damping": 0.0, "capacity_growth": 1.0, "quality_share": 0.0, "peak_cover": cover});
     let weeks = 20_000;
     let peaks = emergency_loss(behaviour(0.95), weeks);
     let (beyond_9, beyond_8, beyond_7) = (poisson_overflow(4.0, 9), poisson_overflow(4.0, 8), poisson_overflow(4.0, 7));

@@ -659,7 +659,8 @@ mod tests {
     fn emergency_units_have_room_for_their_peaks_and_plan_their_mean() {
         use Capability::{Complex, Routine};
         let s = scenario();
-        let offers = [("emergency_gynaecology", Routine), ("emergency_medicine", Complex), ("elective_surgery", Routine)];
+        let offers =
+            [("emergency_gynaecology", Routine), ("emergency_medicine", Complex), ("elective_surgery", Routine)];
         let p = provider("a", 0.0, &offers);
         let load = BTreeMap::from([
             ((0, "emergency_gynaecology"), 2.5),
