@@ -118,9 +118,13 @@ const LISTS_CM: [&str; 4] = ["RBL", "RBT", "REN", "RET"];
 const LISTS_WM: [&str; 2] = ["RLQ", "RWP"];
 
 /// Emergency admissions per trust within ±15% of the A&E file's 2023/24
-/// admissions of the area's residents, for every trust (11 of 11 since each
-/// trust's conveyance minutes fit its 2022/23 share; 9 before, the misses
-/// East Cheshire and Warrington and Halton); each region's list after a year within ±25% of its 2023/24
+/// admissions of the area's residents, for every trust with emergency
+/// medicine or paediatrics (11 of 11 since each trust's conveyance minutes
+/// fit its 2022/23 share; 9 before, the misses East Cheshire and Warrington
+/// and Halton; Liverpool Women's, whose admissions are emergency
+/// gynaecology's alone, at an assumed rate, is 15% over since its unit
+/// keeps room for peaks and is staffed for its patients, 1% over when it
+/// turned one in eight away); each region's list after a year within ±25% of its 2023/24
 /// target; and the trusts of [`LISTS_CM`] and [`LISTS_WM`] within both
 /// tolerances for their lists.
 #[test]
@@ -194,15 +198,16 @@ fn occupancy() -> BTreeMap<String, f64> {
 }
 
 /// Each trust's bed occupancy over the first measured year (seeds 1–5)
-/// within 5 points of its 2023/24 occupancy, for the trusts that meet it
-/// today (11 of 12 in Cheshire & Merseyside, 4 of 4 in West Mercia; not
-/// Liverpool Women's; docs/VALIDATION.md).
+/// within 5 points of its 2023/24 occupancy, for every trust (12 of 12 in
+/// Cheshire & Merseyside, 4 of 4 in West Mercia; Liverpool Women's since
+/// staff are counted against the activity units are staffed for, not the
+/// room they keep for peaks; docs/VALIDATION.md).
 #[test]
 fn shared_beds_stay_within_five_points_of_real_occupancy_where_they_are() {
     let real = occupancy();
     assert!((real["RBL"] - 0.935).abs() < 0.001, "the bed file read: Wirral {:.4}", real["RBL"]);
     let within = [
-        ("cheshire-merseyside", vec!["RBL", "RBN", "RBQ", "RBS", "RBT", "REM", "REN", "RET", "RJN", "RJR", "RWW"]),
+        ("cheshire-merseyside", vec!["RBL", "RBN", "RBQ", "RBS", "RBT", "REM", "REN", "REP", "RET", "RJN", "RJR", "RWW"]),
         ("west-mercia", vec!["RL1", "RLQ", "RWP", "RXW"]),
     ];
     for (name, trusts) in within {

@@ -192,25 +192,27 @@ pub fn binomial<R: Rng + ?Sized>(rng: &mut R, n: u32, p: f64) -> u32 {
     d.sample(rng) as u32
 }
 
+/// P(X ≤ k) for X ~ Poisson(mean), by summing the pmf from its closed
+/// form (not the recurrences the draws and the peak capacity use): the
+/// known answer the tests compare them with.
+#[cfg(test)]
+pub(crate) fn poisson_cdf(mean: f64, k: u32) -> f64 {
+    let mut ln_fact = 0.0;
+    (0..=k)
+        .map(|i| {
+            if i > 0 {
+                ln_fact += f64::from(i).ln();
+            }
+            (f64::from(i) * mean.ln() - mean - ln_fact).exp()
+        })
+        .sum()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::rng::SimRng;
     use rand::SeedableRng;
-
-    /// P(X ≤ k) for X ~ Poisson(mean), by summing the pmf from its closed
-    /// form (not the recurrence the draws use).
-    fn poisson_cdf(mean: f64, k: u32) -> f64 {
-        let mut ln_fact = 0.0;
-        (0..=k)
-            .map(|i| {
-                if i > 0 {
-                    ln_fact += f64::from(i).ln();
-                }
-                (f64::from(i) * mean.ln() - mean - ln_fact).exp()
-            })
-            .sum()
-    }
 
     /// A table's draws are `binomial`'s, draw for draw, from the same
     /// stream: for the probabilities the waiting-list bands use and others,

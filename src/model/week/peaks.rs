@@ -49,19 +49,7 @@ pub fn peak_capacity(mean: f64, cover: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// P(X ≤ k) for X ~ Poisson(mean), summed from the closed form.
-    fn cdf(mean: f64, k: u32) -> f64 {
-        let mut ln_fact = 0.0;
-        (0..=k)
-            .map(|i| {
-                if i > 0 {
-                    ln_fact += f64::from(i).ln();
-                }
-                (f64::from(i) * mean.ln() - mean - ln_fact).exp()
-            })
-            .sum()
-    }
+    use crate::model::week::draws::poisson_cdf as cdf;
 
     /// The quantile is the smallest count whose closed-form cdf reaches the
     /// cover, for small and large means (Poisson(10): P(X ≤ 14) = 0.917,
