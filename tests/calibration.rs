@@ -207,7 +207,10 @@ fn shared_beds_stay_within_five_points_of_real_occupancy_where_they_are() {
     let real = occupancy();
     assert!((real["RBL"] - 0.935).abs() < 0.001, "the bed file read: Wirral {:.4}", real["RBL"]);
     let within = [
-        ("cheshire-merseyside", vec!["RBL", "RBN", "RBQ", "RBS", "RBT", "REM", "REN", "REP", "RET", "RJN", "RJR", "RWW"]),
+        (
+            "cheshire-merseyside",
+            vec!["RBL", "RBN", "RBQ", "RBS", "RBT", "REM", "REN", "REP", "RET", "RJN", "RJR", "RWW"],
+        ),
         ("west-mercia", vec!["RL1", "RLQ", "RWP", "RXW"]),
     ];
     for (name, trusts) in within {

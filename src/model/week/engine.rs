@@ -744,8 +744,17 @@ impl Simulation {
                     }
                 }
             }
+            // A group no unit plans work for covers what its staff can do:
+            // everything if it has staff, nothing if it has none.
             let cover: [f64; 4] = std::array::from_fn(|g| {
-                if planned[g] > 0.0 { p.staff[g].hours(hours_per_wte) / planned[g] } else { f64::INFINITY }
+                let hours = p.staff[g].hours(hours_per_wte);
+                if planned[g] > 0.0 {
+                    hours / planned[g]
+                } else if hours > 0.0 {
+                    f64::INFINITY
+                } else {
+                    0.0
+                }
             });
             for (si, unit) in p.units.iter_mut().enumerate() {
                 let (pid, sid) = (ProviderId(pi as u32), ServiceId(si as u32));
