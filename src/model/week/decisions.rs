@@ -220,19 +220,19 @@ impl Simulation {
                 let backlog = u.queue.len() as f64 / b.backlog_weeks;
                 let wanted = recent * (1.0 + b.capacity_slack) + backlog;
                 // Physical capacity is beds where there is a length of stay.
-                let per_episode = if u.stay > 0.0 { u.stay } else { 1.0 };
+                let places = u.places_per_episode();
                 let elective = self.world.services[si].is_elective();
-                let mut wanted_capacity = wanted * per_episode;
+                let mut wanted_capacity = wanted * places;
                 if !elective {
                     // Emergency patients cannot wait: room for the weeks' peaks.
-                    wanted_capacity = wanted_capacity.max(peak_capacity(recent * per_episode, b.peak_cover));
+                    wanted_capacity = wanted_capacity.max(peak_capacity(recent * places, b.peak_cover));
                 }
                 let growth =
                     if elective { b.capacity_growth.min(b.elective_capacity_growth) } else { b.capacity_growth };
                 let step = growth * u.capacity;
                 let change = (wanted_capacity - u.capacity).clamp(-step, step);
                 u.capacity = (u.capacity + change).max(0.0);
-                let added = change / per_episode;
+                let added = u.per_week(change);
                 capital += added * self.tariffs[si] * b.capital_charge;
                 // Beds are planned for the activity the unit can take on
                 // (within its capacity) without the slack: the empty beds of

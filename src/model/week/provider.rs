@@ -191,8 +191,14 @@ impl Unit {
         }
     }
 
+    /// Places of capacity an episode a week takes: its length of stay in
+    /// beds for a service with one, else one episode.
+    pub(super) fn places_per_episode(&self) -> f64 {
+        if self.stay > 0.0 { self.stay } else { 1.0 }
+    }
+
     /// Episodes a week at a given capacity (beds turn over once per length of stay).
-    fn per_week(&self, capacity: f64) -> f64 {
+    pub(super) fn per_week(&self, capacity: f64) -> f64 {
         if self.stay > 0.0 { capacity / self.stay } else { capacity }
     }
 

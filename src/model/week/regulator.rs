@@ -115,7 +115,7 @@ impl Simulation {
                     let Some(u) = u else { continue };
                     let cut = u.capacity * f.recovery_cut;
                     u.capacity -= cut;
-                    saved += if u.stay > 0.0 { cut / u.stay } else { cut } * self.tariffs[si] * charge;
+                    saved += u.per_week(cut) * self.tariffs[si] * charge;
                 }
                 state.fixed_cost = (state.fixed_cost - saved).max(0.0);
             }
