@@ -8,9 +8,10 @@ use sha2::{Digest, Sha256};
 use super::metrics::{Access, Accounts, Grouped, Outcomes, Waiting, ratio};
 use super::money::Money;
 use crate::model::engine::{Event, Simulation, Timeseries};
+use crate::model::provider::ProviderState;
 use crate::model::regime::Regime;
 use crate::model::scenario::{Capability, ProviderKind, STAFF_GROUPS, Scenario};
-use crate::model::world::{ProviderId, ServiceId};
+use crate::model::world::{ProviderId, Service, ServiceId};
 
 /// The version written into every result.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -637,6 +638,12 @@ fn mean(xs: impl Iterator<Item = f64>) -> Option<f64> {
     (n > 0).then(|| sum / n as f64)
 }
 
+/// Whether a provider's unit of service `s` counts electives cancelled for
+/// want of a bed: an elective service at a provider with shared beds.
+fn counts_cancellations(p: &ProviderState, s: &Service) -> bool {
+    p.beds.is_some() && s.is_elective()
+}
+
 /// The result document of a finished simulation.
 pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
     let world = sim.world();
@@ -744,13 +751,12 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
 
     let quality: Vec<f64> = open.iter().map(|p| p.quality).collect();
     // Cancelled, not given again within 28 days, and elective episodes
-    // given, over the elective units of providers with beds (none without).
+    // given, over the units that count cancellations.
     let (cancelled, not_rebooked, given) = sim
         .providers()
         .iter()
-        .filter(|p| p.beds.is_some())
-        .flat_map(|p| p.units.iter().zip(&world.services))
-        .filter_map(|(u, s)| u.as_ref().filter(|_| s.is_elective()))
+        .flat_map(|p| p.units.iter().zip(&world.services).filter(|(_, s)| counts_cancellations(p, s)))
+        .filter_map(|(u, _)| u.as_ref())
         .fold((0u64, 0u64, 0u64), |(c, d, g), u| {
             (c + u.cancelled.for_beds, d + u.cancelled.not_rebooked, g + u.treated)
         });
@@ -828,7 +834,6 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
         .zip(sim.providers())
         .enumerate()
         .map(|(pi, (spec, p))| {
-            let counts_cancellations = |si: usize| p.beds.is_some() && world.services[si].is_elective();
             let services = p
                 .units
                 .iter()
@@ -857,8 +862,10 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
                             annual_complex_volume: (u.capability == Capability::Complex)
                                 .then(|| u.annual_complex_volume()),
                             adverse_rate: ratio(t.adverse as f64, t.treated as f64),
-                            cancelled_for_beds: counts_cancellations(si).then_some(u.cancelled.for_beds),
-                            cancelled_not_rebooked: counts_cancellations(si).then_some(u.cancelled.not_rebooked),
+                            cancelled_for_beds: counts_cancellations(p, &world.services[si])
+                                .then_some(u.cancelled.for_beds),
+                            cancelled_not_rebooked: counts_cancellations(p, &world.services[si])
+                                .then_some(u.cancelled.not_rebooked),
                         },
                     ))
                 })
