@@ -139,7 +139,7 @@ fn built(data: &std::path::Path, area: ccsim::import::Area, level: ccsim::import
         base_label: "built-in services".into(),
         name: None,
         shared_beds: true,
-        plan_today: false,
+        plan: ccsim::import::Plan::Today,
     };
     let built = build(&request).expect("the area builds from the data");
     serde_json::from_str(&built.json).expect("a built scenario parses")

@@ -364,13 +364,9 @@ pub struct BuildArgs {
     /// admissions take them first, elective patients what is left.
     #[arg(long)]
     pub no_shared_beds: bool,
-    /// Plan capacity, staff and beds at the reference year's routing
-    /// (patient choice and distance decay, complex cases at no hub) — the
-    /// NHS's capacity where its patients go today, which a network must move
-    /// to its hubs — rather than half at the network's routing, the default,
-    /// which favours neither regime.
-    #[arg(long)]
-    pub plan_today: bool,
+    /// The routing capacity, staff and beds are planned at.
+    #[arg(long, value_enum, default_value_t = PlanArg::Today)]
+    pub plan: PlanArg,
     /// Base scenario whose services, parameters, regime and time are kept (a
     /// file, or builtin:NAME). Default: the built-in services and defaults.
     #[arg(long, value_name = "SCENARIO")]
@@ -400,6 +396,27 @@ impl From<GeographyArg> for ccsim::import::Level {
             GeographyArg::Msoa => ccsim::import::Level::Msoa,
             GeographyArg::Lsoa => ccsim::import::Level::Lsoa,
             GeographyArg::District => ccsim::import::Level::District,
+        }
+    }
+}
+
+/// The routing `scenario build` plans capacity, staff and beds at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlanArg {
+    /// The reference year's: patient choice and distance decay, complex
+    /// cases at no hub (the NHS's capacity where its patients go today,
+    /// which a network must move to its hubs).
+    Today,
+    /// Half at the network's routing and half at today's, so that neither
+    /// regime starts with the capacity its own routing needs.
+    Neutral,
+}
+
+impl From<PlanArg> for ccsim::import::Plan {
+    fn from(p: PlanArg) -> Self {
+        match p {
+            PlanArg::Today => ccsim::import::Plan::Today,
+            PlanArg::Neutral => ccsim::import::Plan::Neutral,
         }
     }
 }

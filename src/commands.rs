@@ -384,7 +384,7 @@ fn scenario_build(args: &BuildArgs) -> Result<()> {
         base_label,
         name: args.name.clone(),
         shared_beds: !args.no_shared_beds,
-        plan_today: args.plan_today,
+        plan: args.plan.into(),
     };
     let built = import::build(&request)?;
     for note in &built.notes {

@@ -12,7 +12,7 @@ use ccsim::model::{RunOutput, Scenario};
 
 const DATA: &str = "tests/data/ons-nhs";
 /// The model services whose episodes the A&E file's emergency admissions count.
-const EMERGENCY: [&str; 2] = ["emergency_medicine", "paediatrics"];
+const EMERGENCY: [&str; 3] = ["emergency_medicine", "paediatrics", "emergency_gynaecology"];
 /// Trusts whose predecessors' A&E rows count as theirs.
 const PREDECESSORS: [(&str, &[&str]); 1] = [("RBN", &["RVY"])];
 
@@ -110,28 +110,29 @@ fn lists(s: &Scenario, runs: &[RunOutput]) -> BTreeMap<String, (f64, f64, f64, f
 
 /// The trusts whose admitted list after a year is within ±25% of its
 /// 2023/24 target and whose share within 18 weeks is within ±10 points
-/// (4 of 11 and 2 of 4: two of the specialist trusts, whose units take
-/// their specialty's share of the referrals; Liverpool University's list,
-/// planned as the elective surgery hub for complex cases the default
-/// regime's choice does not send it, runs down).
-const LISTS_CM: [&str; 4] = ["RBL", "RBT", "REN", "RET"];
+/// (8 of 11 and 2 of 4 since capacity is planned at today's routing; 4 of 11
+/// and 2 of 4 planned half at the network's, when Liverpool University's
+/// list, planned as the hub for complex cases the default regime's choice
+/// does not send it, ran down). Every trust's list is held within ±25%; the
+/// shares of the others miss (`docs/VALIDATION.md`).
+const LISTS_CM: [&str; 8] = ["RBL", "RBN", "RBT", "REM", "REN", "REP", "RET", "RWW"];
 const LISTS_WM: [&str; 2] = ["RLQ", "RWP"];
 
 /// Emergency admissions per trust within ±15% of the A&E file's 2023/24
 /// admissions of the area's residents, for every trust with emergency
-/// medicine or paediatrics (11 of 11 since each trust's conveyance minutes
+/// medicine, paediatrics or emergency gynaecology (11 of 11 since each trust's conveyance minutes
 /// fit its 2022/23 share; 9 before, the misses East Cheshire and Warrington
-/// and Halton; Liverpool Women's, whose admissions are emergency
-/// gynaecology's alone, at an assumed rate, is 15% over since its unit
+/// and Halton), and Liverpool Women's, whose admissions are emergency
+/// gynaecology's alone, at an assumed rate (14.8% over since its unit
 /// keeps room for peaks and is staffed for its patients, 1% over when it
-/// turned one in eight away); each region's list after a year within ±25% of its 2023/24
-/// target; and the trusts of [`LISTS_CM`] and [`LISTS_WM`] within both
-/// tolerances for their lists.
+/// turned one in eight away); each region's list after a year, and each
+/// trust's, within ±25% of its 2023/24 target; and the trusts of
+/// [`LISTS_CM`] and [`LISTS_WM`] within both tolerances for their lists.
 #[test]
 fn the_default_world_stays_within_the_nhs_figures_it_meets() {
     // (region, trusts whose emergency admissions are held, trusts whose list and share are held)
     let within = [
-        ("cheshire-merseyside", vec!["RBL", "RBN", "RBS", "RBT", "REM", "RJN", "RJR", "RWW"], LISTS_CM.to_vec()),
+        ("cheshire-merseyside", vec!["RBL", "RBN", "RBS", "RBT", "REM", "REP", "RJN", "RJR", "RWW"], LISTS_CM.to_vec()),
         ("west-mercia", vec!["RLQ", "RWP", "RXW"], LISTS_WM.to_vec()),
     ];
     for (name, trusts, listed) in within {
@@ -145,14 +146,19 @@ fn the_default_world_stays_within_the_nhs_figures_it_meets() {
         let l = lists(&s, &runs);
         let (target, model): (f64, f64) = l.values().fold((0.0, 0.0), |(t, m), v| (t + v.0, m + v.1));
         assert!((model / target - 1.0).abs() <= 0.25, "{name}: list {model:.0} against {target:.0}");
+        for (code, (target, size, ..)) in &l {
+            assert!((size / target - 1.0).abs() <= 0.25, "{name} {code}: list {size:.0} against {target:.0}");
+        }
         // The providers' position: their NHS region's trusts' 2023/24 deficit
         // (Nuffield Trust: North West 2.2% of income, Midlands 1.5%), which the
-        // build plans; the run adds what the plan leaves out. Held within 1.5 points, the
-        // calibration's interval for this target (the area's trusts are a part of the region).
+        // build plans with the providers' own rules for quality and efficiency;
+        // the run adds what the plan leaves out (cover, stretch, cancellations).
+        // Held within half a point (−1.91% and −1.12% over the five seeds; −2.59% and −1.97%
+        // when the plan left out the quality payment's spending and efficiency).
         let reported = if name == "west-mercia" { -0.015 } else { -0.022 };
         let margin =
             runs.iter().map(|r| r.summary.finance.provider_margin.expect("income")).sum::<f64>() / runs.len() as f64;
-        assert!((margin - reported).abs() <= 0.015, "{name}: position {margin:+.4} of income against {reported}");
+        assert!((margin - reported).abs() <= 0.005, "{name}: position {margin:+.4} of income against {reported}");
         let in_deficit = runs.iter().map(|r| r.summary.finance.providers_in_deficit as usize).sum::<usize>();
         assert!(2 * in_deficit > runs.len() * s.providers.len(), "{name}: most providers start in deficit");
         for code in listed {

@@ -31,6 +31,7 @@ use serde_json::{Map, Value, json};
 use thiserror::Error;
 
 pub use localities::Level;
+pub use plan::Plan;
 pub use regions::{REGIONS, Region, predecessors};
 
 use crate::model::Scenario;
@@ -152,9 +153,8 @@ pub struct Request {
     /// Give each acute trust shared general and acute beds (emergency
     /// admissions first, elective patients what is left).
     pub shared_beds: bool,
-    /// Plan at the reference year's routing alone (no hub), not half at the
-    /// network's.
-    pub plan_today: bool,
+    /// The routing capacity, staff and beds are planned at.
+    pub plan: Plan,
 }
 
 /// A built scenario, and what the data made the build leave out or guess.
@@ -858,7 +858,13 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
     // Each trust draws its real share of the area's emergency admissions (2022/23).
     let (conveyance, conveyance_gap) =
         plan::conveyance_minutes(&params, &plan_localities, &plan_providers, &area_admissions);
-    let load = plan::loads(&params, &plan_localities, &plan_providers, (!r.plan_today).then_some(&hubs), &conveyance);
+    let load = plan::loads(
+        &params,
+        &plan_localities,
+        &plan_providers,
+        (r.plan == Plan::Neutral).then_some(&hubs),
+        &conveyance,
+    );
     let factors = plan::bed_factors(&plan_providers, &load);
     let activity = plan::activity_factors(&area_admissions, &load);
     let performance = performance::Performance::new(ae.as_ref(), rtt.as_ref());
@@ -1104,11 +1110,11 @@ pub fn build(r: &Request) -> Result<Built, BuildError> {
         ),
         format!(
             "Capacity: each provider's expected load ({}) × headroom, moved by its beds relative to the area's (bounded 0.8–1.25){}; an emergency service's unit at least the Poisson quantile of its planned weekly activity at behaviour.peak_cover ({}: room for all its arrivals in that share of weeks; an assumption); staff from capacity; four weeks' income in cash.",
-            if r.plan_today {
-                "today's routing, `--plan-today`: patient choice on distance, and distance decay for emergencies, \
-                 complex cases at no hub"
-            } else {
-                "half by network routing, half by patient choice on distance"
+            match r.plan {
+                Plan::Today =>
+                    "today's routing: patient choice on distance, and distance decay for emergencies, \
+                 complex cases at no hub",
+                Plan::Neutral => "`--plan neutral`: half by network routing, half by patient choice on distance",
             },
             if activity.is_empty() {
                 String::new()

@@ -66,10 +66,26 @@ pub struct Sized {
     /// Income at planned activity under the tariff, £ a week.
     pub income: f64,
     /// Income less the costs that follow activity and staff (staff in
-    /// post, agency cover, variable and billing costs), £ a week.
+    /// post, agency cover, variable costs net of efficiency and its cost,
+    /// quality bought with the quality payment, billing), £ a week.
     pub operating: f64,
     /// Cash at the start, £.
     pub cash: f64,
+}
+
+/// Which routing capacity, staff and beds are planned at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Plan {
+    /// The reference year's routing: patient choice on road distance, the
+    /// distance decay for services without choice, complex cases at no hub —
+    /// the NHS's capacity where its patients go today, which a network must
+    /// move to its hubs.
+    #[default]
+    Today,
+    /// Half at the network's routing (the nearest capable provider, complex
+    /// cases to the hub) and half at patient choice's, so that neither
+    /// regime starts with the capacity its own routing needs.
+    Neutral,
 }
 
 /// Fixed costs by one rule for every provider of the area: the same share
@@ -135,14 +151,14 @@ pub fn road(s: &Scenario, l: &PlanLocality, p: &PlanProvider, service: &str) -> 
         .unwrap_or_else(|| go(p.xy, p.sites.is_empty().then_some(p.id.as_str())))
 }
 
-/// Expected episodes a week at each provider and service, half under each
-/// routing rule, so the plan favours neither regime: the network's (the
-/// nearest capable provider; complex cases to the hub, `network`'s) and
-/// patient choice (a logit on road minutes within the choice radius, as the
-/// engine's choice with equal quality and no waits). Services without
-/// choice go by the engine's distance decay under both, but for complex
-/// cases the network sends to its hub. With `network` `None`, all under
-/// today's routing: choice and distance decay.
+/// Expected episodes a week at each provider and service. With `network`
+/// `None` ([`Plan::Today`]), under today's routing: patient choice (a logit
+/// on road minutes within the choice radius, as the engine's choice with
+/// equal quality and no waits), and the engine's distance decay for
+/// services without choice. With the hubs of `network` ([`Plan::Neutral`]),
+/// half so and half under the network's rule (the nearest capable
+/// provider; complex cases to the hub), so that neither regime starts with
+/// the capacity its own routing needs.
 ///
 /// `conveyance` gives the minutes by which each provider draws patients of
 /// the services the A&E figures count ([`AE_SERVICES`]) as if nearer (0 for
@@ -424,8 +440,9 @@ fn multiple(v: f64, step: f64) -> f64 {
 /// `behaviour.capacity_slack`) plus the start list over
 /// `behaviour.backlog_weeks`, within capacity — at the base scenario's
 /// hours, staff in post at the vacancy rates, income and operating costs
-/// at planned activity (for [`fixed_costs`]), and [`CASH_WEEKS`] of
-/// income in cash.
+/// at planned activity (for [`fixed_costs`]; with the quality payment
+/// spent on quality and efficiency at the providers' own rule), and
+/// [`CASH_WEEKS`] of income in cash.
 pub fn size(
     s: &Scenario,
     i: usize,
@@ -482,7 +499,15 @@ pub fn size(
         staff_cost += (in_post + cover * (1.0 + agency.premium)) * labour.annual_cost.by_group()[g] / 52.0;
         staff.push((*name, round_to(in_post, 1), round_to(establishment, 1)));
     }
-    let operating = income - staff_cost - variable - s.finance.transaction_cost * activity_total;
+    // The providers' own rules at planned activity: the tariff's withheld share comes back as the
+    // quality payment and is spent on quality, and efficiency e = savings / (efficiency_cost ×
+    // capacity) cuts variable costs by e for efficiency_cost × capacity × e²/2.
+    let quality = if b.freeze { 0.0 } else { b.quality_share * income };
+    let total: f64 = capacity.values().sum();
+    let efficiency =
+        if total > 0.0 { (variable / (b.efficiency_cost * total)).clamp(0.0, b.max_efficiency) } else { 0.0 };
+    let variable = variable * (1.0 - efficiency) + b.efficiency_cost * total * efficiency * efficiency / 2.0;
+    let operating = income - staff_cost - variable - quality - s.finance.transaction_cost * activity_total;
     Sized {
         capacity,
         activity: planned_activity,
@@ -586,7 +611,7 @@ mod tests {
     /// every elective case. Planned half under each routing, A expects half
     /// the routine cases (the network's nearest) and half of its logit share
     /// of all, 1 / (1 + e^(−2β)); planned at today's routing alone
-    /// (`--plan-today`), its logit share of all.
+    /// (`--plan today`, the default), its logit share of all.
     #[test]
     fn today_s_plan_is_choice_alone_and_the_neutral_plan_half_the_network_s() {
         let s = scenario();
@@ -680,5 +705,31 @@ mod tests {
         no_peaks.behaviour.peak_cover = 0.0;
         let sized = size(&no_peaks, 0, &p, &load, &BTreeMap::new(), None, None);
         assert_eq!(sized.capacity["emergency_gynaecology"], 2.8);
+    }
+
+    /// The plan's operating margin spends the quality payment (the tariff's
+    /// withheld share) and takes efficiency at the providers' rule,
+    /// e = S / (c K) for variable costs S and capacity K, whose net saving
+    /// at that optimum is S² / (2 c K): against a plan with neither, the
+    /// margin differs by exactly −share × income + S² / (2 c K).
+    #[test]
+    fn the_plan_spends_the_quality_payment_and_saves_by_the_efficiency_rule() {
+        let s = scenario();
+        let offers = [("emergency_medicine", Capability::Complex), ("elective_surgery", Capability::Routine)];
+        let p = provider("a", 0.0, &offers);
+        let load = BTreeMap::from([((0, "emergency_medicine"), 400.0), ((0, "elective_surgery"), 150.0)]);
+        let sized = size(&s, 0, &p, &load, &BTreeMap::new(), None, None);
+        let mut neither = s.clone();
+        neither.behaviour.quality_share = 0.0;
+        neither.behaviour.efficiency_cost = 1e12;
+        let bare = size(&neither, 0, &p, &load, &BTreeMap::new(), None, None);
+        let variable: f64 = sized.activity.iter().map(|(k, a)| a * s.services[*k].variable_cost).sum();
+        let capacity: f64 = sized.capacity.values().sum();
+        let c = s.behaviour.efficiency_cost;
+        assert!(variable / (c * capacity) < s.behaviour.max_efficiency, "the rule's optimum is inside its cap");
+        let expected = -s.behaviour.quality_share * sized.income + variable * variable / (2.0 * c * capacity);
+        let gap = sized.operating - bare.operating;
+        assert!((gap - expected).abs() < 1e-6 * sized.income, "{gap} against {expected}");
+        assert!(gap < 0.0, "the quality payment's spending outweighs efficiency's net saving here");
     }
 }

@@ -224,12 +224,13 @@ impl Unit {
         self.complex_volume.sum
     }
 
-    /// Takes over another unit: its capacity, capability, patients (in
-    /// arrival order), volume history and the episodes it treated in the
-    /// measured window.
+    /// Takes over another unit: its capacity, the activity its staff are
+    /// planned for, capability, patients (in arrival order), volume history
+    /// and the episodes it treated in the measured window.
     pub(super) fn absorb(&mut self, other: Unit) {
         self.capacity += other.capacity;
         self.staffed += other.staffed;
+        self.staffed_for += other.staffed_for;
         self.occupied += other.occupied;
         self.capability = self.capability.max(other.capability);
         self.queue.merge(other.queue);
@@ -448,6 +449,18 @@ impl ProviderState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A unit that takes over another is staffed for both units' work, as
+    /// the two were, so the staff who move with it cover the same activity.
+    #[test]
+    fn a_unit_taken_over_brings_the_work_its_staff_are_planned_for() {
+        let unit = |capacity| Unit::new(Capability::Routine, capacity, 0.0, 0.0, Before::exponential(0.0));
+        let (mut a, mut b) = (unit(6.0), unit(4.0));
+        a.staffed_for = 5.0;
+        b.staffed_for = 3.5;
+        a.absorb(b);
+        assert_eq!((a.capacity, a.staffed, a.staffed_for), (10.0, 10.0, 8.5));
+    }
 
     /// Cancellations are given again oldest first, and what is still owed
     /// four weeks on is dropped.
