@@ -96,6 +96,39 @@ pub struct ListCount {
     pub long: u64,
 }
 
+/// One measured week of the open providers, as the measures take it.
+#[derive(Debug, Clone, Default)]
+pub struct WeekFigures {
+    /// Posts, WTE.
+    pub establishment: f64,
+    /// Vacant posts, WTE.
+    pub vacancies: f64,
+    /// Staff in post, WTE.
+    pub staff: f64,
+    /// Agency cover, WTE.
+    pub agency: f64,
+    /// The utilisation of each provider with capacity.
+    pub utilisation: Vec<f64>,
+    /// Each provider's quality.
+    pub quality: Vec<f64>,
+}
+
+/// Patients on one unit's list at a census who have waited the same whole
+/// weeks and live in the same group of localities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Listed {
+    /// The provider's index.
+    pub provider: usize,
+    /// The service's index.
+    pub service: usize,
+    /// Whole weeks since their clocks started.
+    pub weeks: u32,
+    /// The group of their localities (0 or 1).
+    pub group: usize,
+    /// How many.
+    pub patients: u64,
+}
+
 impl ListCount {
     /// Counts `n` patients who have waited `weeks`.
     pub fn add(&mut self, weeks: u32, n: u64) {
@@ -330,20 +363,16 @@ impl Metrics {
     }
 
     /// Adds one measured week of staff and provider figures.
-    pub fn record_week(&mut self, providers: &[crate::model::provider::ProviderState]) {
+    pub fn record_week(&mut self, f: &WeekFigures) {
         self.weeks += 1;
-        let open: Vec<_> = providers.iter().filter(|p| p.open).collect();
-        let establishment: f64 = open.iter().map(|p| p.establishment()).sum();
-        let vacancies: f64 = open.iter().map(|p| p.vacancies()).sum();
-        if establishment > 0.0 {
-            self.vacancy_rate_sum += vacancies / establishment;
+        if f.establishment > 0.0 {
+            self.vacancy_rate_sum += f.vacancies / f.establishment;
         }
-        self.staff_weeks += open.iter().map(|p| p.staff_wte()).sum::<f64>();
-        self.agency_weeks += open.iter().map(|p| p.staff.iter().map(|s| s.agency).sum::<f64>()).sum::<f64>();
-        let utilisation: Vec<f64> = open.iter().filter(|p| p.capacity() > 0.0).map(|p| p.utilisation).collect();
-        self.utilisation_cv_sum += coefficient_of_variation(&utilisation).unwrap_or(0.0);
-        if !open.is_empty() {
-            self.quality_sum += open.iter().map(|p| p.quality).sum::<f64>() / open.len() as f64;
+        self.staff_weeks += f.staff;
+        self.agency_weeks += f.agency;
+        self.utilisation_cv_sum += coefficient_of_variation(&f.utilisation).unwrap_or(0.0);
+        if !f.quality.is_empty() {
+            self.quality_sum += f.quality.iter().sum::<f64>() / f.quality.len() as f64;
         }
     }
 
@@ -388,26 +417,20 @@ impl Metrics {
         pt.modelled += n as f64 * r.risk;
     }
 
-    /// Counts the elective waiting lists at the end of `week`: every
-    /// waiting patient by how long their clock has run (RTT incomplete pathways).
-    pub fn record_census(&mut self, providers: &[crate::model::provider::ProviderState], week: u32) {
+    /// Counts the elective waiting lists at a month end: every waiting
+    /// patient by how long their clock has run (RTT incomplete pathways).
+    pub fn record_census(&mut self, listed: impl IntoIterator<Item = Listed>) {
         self.censuses += 1;
-        for (pi, p) in providers.iter().enumerate().filter(|(_, p)| p.open) {
-            for (si, u) in p.units.iter().enumerate() {
-                let Some(u) = u else { continue };
-                for (w, by_group) in u.queue.clocks().by_wait(week) {
-                    for (g, &n) in by_group.iter().enumerate().filter(|(_, n)| **n > 0) {
-                        let t = &mut self.tallies[si * 2 + g];
-                        t.list.add(w, n);
-                        let h = &mut t.list_histogram;
-                        if h.len() <= w as usize {
-                            h.resize(w as usize + 1, 0);
-                        }
-                        h[w as usize] += n;
-                        self.provider_tallies[pi * self.services + si].list.add(w, n);
-                    }
-                }
+        for l in listed {
+            let (w, n) = (l.weeks, l.patients);
+            let t = &mut self.tallies[l.service * 2 + l.group];
+            t.list.add(w, n);
+            let h = &mut t.list_histogram;
+            if h.len() <= w as usize {
+                h.resize(w as usize + 1, 0);
             }
+            h[w as usize] += n;
+            self.provider_tallies[l.provider * self.services + l.service].list.add(w, n);
         }
     }
 

@@ -1481,9 +1481,9 @@ impl Simulation {
     /// End of the week: window counters and the weekly series.
     fn record(&mut self) {
         if self.measuring() {
-            self.metrics.record_week(&self.providers);
+            self.metrics.record_week(&super::provider::week_figures(&self.providers));
             if (self.week + 1).is_multiple_of(crate::model::metrics::CENSUS_WEEKS) {
-                self.metrics.record_census(&self.providers, self.week);
+                self.metrics.record_census(super::provider::listed(&self.providers, self.week));
             }
         }
         let waiting = self.waiting();

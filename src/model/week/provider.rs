@@ -8,6 +8,7 @@ use super::queue::{Cohort, WaitingList};
 use super::routing::NO_CAPACITY_WAIT;
 use crate::model::accounts::Accounts;
 use crate::model::configuration::UnitLoad;
+use crate::model::metrics::{Listed, WeekFigures};
 use crate::model::money::Money;
 use crate::model::scenario::Capability;
 use crate::model::world::Service;
@@ -444,6 +445,39 @@ impl ProviderState {
     pub fn capacity(&self) -> f64 {
         self.units.iter().flatten().map(Unit::throughput).sum()
     }
+}
+
+/// One measured week's figures of the open providers, for the measures.
+pub(super) fn week_figures(providers: &[ProviderState]) -> WeekFigures {
+    let open: Vec<_> = providers.iter().filter(|p| p.open).collect();
+    WeekFigures {
+        establishment: open.iter().map(|p| p.establishment()).sum(),
+        vacancies: open.iter().map(|p| p.vacancies()).sum(),
+        staff: open.iter().map(|p| p.staff_wte()).sum(),
+        agency: open.iter().map(|p| p.staff.iter().map(|s| s.agency).sum::<f64>()).sum(),
+        utilisation: open.iter().filter(|p| p.capacity() > 0.0).map(|p| p.utilisation).collect(),
+        quality: open.iter().map(|p| p.quality).collect(),
+    }
+}
+
+/// Every open provider's waiting patients at the end of `week`, by unit,
+/// whole weeks waited and group of localities.
+pub(super) fn listed(providers: &[ProviderState], week: u32) -> impl Iterator<Item = Listed> + '_ {
+    providers.iter().enumerate().filter(|(_, p)| p.open).flat_map(move |(provider, p)| {
+        p.units.iter().enumerate().filter_map(|(service, u)| u.as_ref().map(|u| (service, u))).flat_map(
+            move |(service, u)| {
+                u.queue.clocks().by_wait(week).flat_map(move |(weeks, by_group)| {
+                    by_group.into_iter().enumerate().filter(|&(_, n)| n > 0).map(move |(group, patients)| Listed {
+                        provider,
+                        service,
+                        weeks,
+                        group,
+                        patients,
+                    })
+                })
+            },
+        )
+    })
 }
 
 #[cfg(test)]

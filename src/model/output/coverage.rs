@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::metrics::group;
 use crate::model::World;
+use crate::model::measures::metrics::group;
 use crate::model::provider::ProviderState;
 use crate::model::scenario::Capability;
 use crate::model::world::{LocalityId, ProviderId, ServiceId};

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::metrics::{Access, Accounts, Grouped, Outcomes, Waiting, ratio};
-use super::money::Money;
 use crate::model::engine::{Event, Simulation, Timeseries};
+use crate::model::measures::metrics::{Access, Accounts, Grouped, Outcomes, Waiting, ratio};
+use crate::model::measures::money::Money;
 use crate::model::provider::ProviderState;
 use crate::model::regime::Regime;
 use crate::model::scenario::{Capability, ProviderKind, STAFF_GROUPS, Scenario};
@@ -230,7 +230,7 @@ pub struct Summary {
     /// By service whose complex cases may first present at a unit of the
     /// routine level: transfers between levels and for want of room.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub transfers: BTreeMap<String, super::transfers::Transfers>,
+    pub transfers: BTreeMap<String, crate::model::measures::transfers::Transfers>,
 }
 
 /// Residents by age band (children 0–17, adults 18–64, older 65+) in the
@@ -763,7 +763,7 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
     let providers_summary = ProviderSummary {
         mean_quality: ratio(m.quality_sum, weeks),
         quality_at_end: mean(quality.iter().copied()),
-        quality_cv_at_end: super::metrics::coefficient_of_variation(&quality),
+        quality_cv_at_end: crate::model::measures::metrics::coefficient_of_variation(&quality),
         efficiency_at_end: mean(open.iter().map(|p| p.efficiency)),
         open_at_end: open.len() as u32,
         takeover_quality_change: (count("failure") > 0).then_some(m.takeover_quality_change),
@@ -852,7 +852,7 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
                             expected_wait_weeks: u.expected_wait(),
                             treated: u.treated,
                             completed_per_month: ratio(
-                                u.treated as f64 * f64::from(super::metrics::CENSUS_WEEKS),
+                                u.treated as f64 * f64::from(crate::model::measures::metrics::CENSUS_WEEKS),
                                 f64::from(m.weeks),
                             ),
                             list_size,
@@ -942,7 +942,7 @@ pub fn output(sim: &Simulation, hash: String, seed: u64) -> RunOutput {
             staffing: super::staffing::staffing(world, sim.providers()),
             transfers: {
                 let for_room: Vec<u64> = world.service_ids().map(|s| m.tally_of(s).diverted).collect();
-                super::transfers::summary(world, &m.transfers, &for_room)
+                crate::model::measures::transfers::summary(world, &m.transfers, &for_room)
             },
             population: world.grows().then(|| {
                 let sum = |rs: &[[f64; 3]]| rs.iter().fold([0.0; 3], |a, r| std::array::from_fn(|b| a[b] + r[b]));
