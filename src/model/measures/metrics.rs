@@ -109,8 +109,8 @@ pub struct WeekFigures {
     pub agency: f64,
     /// The utilisation of each provider with capacity.
     pub utilisation: Vec<f64>,
-    /// Each provider's quality.
-    pub quality: Vec<f64>,
+    /// The providers' mean quality (none when no provider is open).
+    pub mean_quality: Option<f64>,
 }
 
 /// Patients on one unit's list at a census who have waited the same whole
@@ -371,8 +371,8 @@ impl Metrics {
         self.staff_weeks += f.staff;
         self.agency_weeks += f.agency;
         self.utilisation_cv_sum += coefficient_of_variation(&f.utilisation).unwrap_or(0.0);
-        if !f.quality.is_empty() {
-            self.quality_sum += f.quality.iter().sum::<f64>() / f.quality.len() as f64;
+        if let Some(q) = f.mean_quality {
+            self.quality_sum += q;
         }
     }
 
@@ -417,21 +417,24 @@ impl Metrics {
         pt.modelled += n as f64 * r.risk;
     }
 
-    /// Counts the elective waiting lists at a month end: every waiting
-    /// patient by how long their clock has run (RTT incomplete pathways).
-    pub fn record_census(&mut self, listed: impl IntoIterator<Item = Listed>) {
+    /// Starts a census of the elective waiting lists at a month end (RTT
+    /// incomplete pathways): [`Metrics::record_listed`] then counts every
+    /// waiting patient by how long their clock has run.
+    pub fn begin_census(&mut self) {
         self.censuses += 1;
-        for l in listed {
-            let (w, n) = (l.weeks, l.patients);
-            let t = &mut self.tallies[l.service * 2 + l.group];
-            t.list.add(w, n);
-            let h = &mut t.list_histogram;
-            if h.len() <= w as usize {
-                h.resize(w as usize + 1, 0);
-            }
-            h[w as usize] += n;
-            self.provider_tallies[l.provider * self.services + l.service].list.add(w, n);
+    }
+
+    /// Counts patients on a list at the census.
+    pub fn record_listed(&mut self, l: Listed) {
+        let (w, n) = (l.weeks, l.patients);
+        let t = &mut self.tallies[l.service * 2 + l.group];
+        t.list.add(w, n);
+        let h = &mut t.list_histogram;
+        if h.len() <= w as usize {
+            h.resize(w as usize + 1, 0);
         }
+        h[w as usize] += n;
+        self.provider_tallies[l.provider * self.services + l.service].list.add(w, n);
     }
 
     /// Records the outcomes of patients treated outside the region (their

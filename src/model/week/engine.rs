@@ -1483,7 +1483,9 @@ impl Simulation {
         if self.measuring() {
             self.metrics.record_week(&super::provider::week_figures(&self.providers));
             if (self.week + 1).is_multiple_of(crate::model::metrics::CENSUS_WEEKS) {
-                self.metrics.record_census(super::provider::listed(&self.providers, self.week));
+                self.metrics.begin_census();
+                let metrics = &mut self.metrics;
+                super::provider::each_listed(&self.providers, self.week, |l| metrics.record_listed(l));
             }
         }
         let waiting = self.waiting();

@@ -456,28 +456,23 @@ pub(super) fn week_figures(providers: &[ProviderState]) -> WeekFigures {
         staff: open.iter().map(|p| p.staff_wte()).sum(),
         agency: open.iter().map(|p| p.staff.iter().map(|s| s.agency).sum::<f64>()).sum(),
         utilisation: open.iter().filter(|p| p.capacity() > 0.0).map(|p| p.utilisation).collect(),
-        quality: open.iter().map(|p| p.quality).collect(),
+        mean_quality: (!open.is_empty()).then(|| open.iter().map(|p| p.quality).sum::<f64>() / open.len() as f64),
     }
 }
 
-/// Every open provider's waiting patients at the end of `week`, by unit,
-/// whole weeks waited and group of localities.
-pub(super) fn listed(providers: &[ProviderState], week: u32) -> impl Iterator<Item = Listed> + '_ {
-    providers.iter().enumerate().filter(|(_, p)| p.open).flat_map(move |(provider, p)| {
-        p.units.iter().enumerate().filter_map(|(service, u)| u.as_ref().map(|u| (service, u))).flat_map(
-            move |(service, u)| {
-                u.queue.clocks().by_wait(week).flat_map(move |(weeks, by_group)| {
-                    by_group.into_iter().enumerate().filter(|&(_, n)| n > 0).map(move |(group, patients)| Listed {
-                        provider,
-                        service,
-                        weeks,
-                        group,
-                        patients,
-                    })
-                })
-            },
-        )
-    })
+/// Hands `each` every open provider's waiting patients at the end of
+/// `week`, by unit, whole weeks waited and group of localities.
+pub(super) fn each_listed(providers: &[ProviderState], week: u32, mut each: impl FnMut(Listed)) {
+    for (provider, p) in providers.iter().enumerate().filter(|(_, p)| p.open) {
+        for (service, u) in p.units.iter().enumerate() {
+            let Some(u) = u else { continue };
+            for (weeks, by_group) in u.queue.clocks().by_wait(week) {
+                for (group, &patients) in by_group.iter().enumerate().filter(|(_, n)| **n > 0) {
+                    each(Listed { provider, service, weeks, group, patients });
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
