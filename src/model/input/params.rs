@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::bounds::*;
-use super::scenario::StaffGroups;
+use super::staff::StaffGroups;
 
 /// Staff by age band, as shares summing to 1.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -511,7 +511,7 @@ impl Default for IntegrationParams {
 
 impl LabourParams {
     pub(crate) fn check(&self, p: &mut Vec<Problem>) {
-        for (g, m) in super::scenario::STAFF_GROUPS.iter().zip(self.markets.by_group()) {
+        for (g, m) in super::staff::STAFF_GROUPS.iter().zip(self.markets.by_group()) {
             let at = |f: &str| format!("workforce.labour.markets.{g}.{f}");
             if let Some(v) = m.training.places {
                 check_range(p, &at("training.places"), v, 0.0, MAX_INFLOW);

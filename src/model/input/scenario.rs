@@ -15,6 +15,7 @@ use super::bounds::*;
 use super::demography::DemographySpec;
 use super::params::{AgeProfile, BehaviourParams, FailureParams, IntegrationParams, LabourParams, OutOfAreaParams};
 use super::regime::RegimeSpec;
+pub use super::staff::{STAFF_GROUPS, StaffGroups};
 use super::timeline::TimedChange;
 use super::travel::{MAX_MINUTES, TravelTimes};
 
@@ -324,35 +325,6 @@ impl AgeRates {
         [self.children, self.adults, self.older]
     }
 }
-
-/// A figure per staff group.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct StaffGroups<T> {
-    /// Doctors.
-    pub medical: T,
-    /// Nurses.
-    pub nursing: T,
-    /// Midwives.
-    pub midwifery: T,
-    /// Allied health professionals.
-    pub allied: T,
-}
-
-impl<T: Copy> StaffGroups<T> {
-    /// The figures in group order (medical, nursing, midwifery, allied).
-    pub fn by_group(&self) -> [T; 4] {
-        [self.medical, self.nursing, self.midwifery, self.allied]
-    }
-
-    /// The figures in group order, to change.
-    pub fn by_group_mut(&mut self) -> [&mut T; 4] {
-        [&mut self.medical, &mut self.nursing, &mut self.midwifery, &mut self.allied]
-    }
-}
-
-/// The names of the staff groups, in [`StaffGroups::by_group`] order.
-pub const STAFF_GROUPS: [&str; 4] = ["medical", "nursing", "midwifery", "allied"];
 
 /// Adverse-outcome risk by case complexity.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

@@ -23,7 +23,8 @@ use serde_json::Value;
 use super::bounds::Problem;
 use super::bounds::{MAX_DEMAND_MULTIPLIER, MAX_INFLOW, MAX_MONEY};
 use super::regime::{PRESETS, Payment, Regime, Routing};
-use super::scenario::{STAFF_GROUPS, Scenario};
+use super::scenario::Scenario;
+use super::staff::STAFF_GROUPS;
 
 /// One change as written in a scenario.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
