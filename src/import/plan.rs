@@ -502,11 +502,10 @@ pub fn size(
     // The providers' own rules at planned activity: the tariff's withheld share comes back as the
     // quality payment and is spent on quality, and efficiency e = savings / (efficiency_cost ×
     // capacity) cuts variable costs by e for efficiency_cost × capacity × e²/2.
-    let quality = if b.freeze { 0.0 } else { b.quality_share * income };
+    let quality = b.withheld_share() * income;
     let total: f64 = capacity.values().sum();
-    let efficiency =
-        if total > 0.0 { (variable / (b.efficiency_cost * total)).clamp(0.0, b.max_efficiency) } else { 0.0 };
-    let variable = variable * (1.0 - efficiency) + b.efficiency_cost * total * efficiency * efficiency / 2.0;
+    let efficiency = if total > 0.0 { b.efficiency_effort(variable, total) } else { 0.0 };
+    let variable = variable * (1.0 - efficiency) + b.efficiency_upkeep(total, efficiency);
     let operating = income - staff_cost - variable - quality - s.finance.transaction_cost * activity_total;
     Sized {
         capacity,

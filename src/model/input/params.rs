@@ -551,6 +551,25 @@ impl LabourParams {
 }
 
 impl BehaviourParams {
+    /// The share of a provider's tariff income withheld and paid back as
+    /// the quality payment: `quality_share`, none when providers are frozen.
+    pub fn withheld_share(&self) -> f64 {
+        if self.freeze { 0.0 } else { self.quality_share }
+    }
+
+    /// The efficiency effort a provider's rule chooses for `savings` (£ of
+    /// variable cost a week it would keep at full effort) and `capacity`
+    /// (episodes a week): savings / (φ·capacity), within 0 and
+    /// `max_efficiency`.
+    pub fn efficiency_effort(&self, savings: f64, capacity: f64) -> f64 {
+        (savings / (self.efficiency_cost * capacity)).clamp(0.0, self.max_efficiency)
+    }
+
+    /// What effort `e` costs a week at `capacity`: φ·capacity·e²/2.
+    pub fn efficiency_upkeep(&self, capacity: f64, e: f64) -> f64 {
+        self.efficiency_cost * capacity * e * e / 2.0
+    }
+
     pub(crate) fn check(&self, p: &mut Vec<Problem>) {
         check_range(p, "behaviour.altruism", self.altruism, 0.0, MAX_WEIGHT);
         check_range(p, "behaviour.quality_cost", self.quality_cost, 1e-9, MAX_WEIGHT);

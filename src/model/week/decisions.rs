@@ -208,7 +208,7 @@ impl Simulation {
             quality[pi] = p.quality + theta * (target - p.quality);
 
             let keep = (1.0 - pooling) + if weight_total > 0.0 { pooling * weights[pi] / weight_total } else { 0.0 };
-            let effort = (keep * savings / (b.efficiency_cost * capacity)).clamp(0.0, b.max_efficiency);
+            let effort = b.efficiency_effort(keep * savings, capacity);
             p.efficiency += theta * (effort - p.efficiency);
 
             let mut target_hours = [0.0; 4];

@@ -89,7 +89,7 @@ impl Simulation {
         let fixed_factor = 1.0 - regime.integration * world.integration.fixed_cost_saving * self.integration_ramp();
 
         // Frozen providers buy no quality, so nothing is withheld for it.
-        let withheld = if behaviour.freeze { 0.0 } else { behaviour.quality_share };
+        let withheld = behaviour.withheld_share();
         let mut tariff_paid = Money::ZERO;
         for (pi, p) in self.providers.iter_mut().enumerate() {
             let mut a = Accounts::default();
@@ -136,7 +136,7 @@ impl Simulation {
             a.interest = Money::pounds(borrowed.as_pounds() * world.finance.interest_rate / 52.0);
             a.quality = Money::pounds(world.providers[pi].quality_cost * capacity * p.quality * p.quality / 2.0);
             a.standardisation = Money::pounds(p.standardising);
-            a.efficiency = Money::pounds(behaviour.efficiency_cost * capacity * p.efficiency * p.efficiency / 2.0);
+            a.efficiency = Money::pounds(behaviour.efficiency_upkeep(capacity, p.efficiency));
             a.sharing = Money::pounds(p.staff.iter().map(|s| s.shared_in).sum::<f64>() * labour.sharing_cost_per_hour);
             a.integration = transition.get(pi).copied().unwrap_or(Money::ZERO);
             p.week = a;
