@@ -473,7 +473,7 @@ fn run(s: RunSettings) -> Result<()> {
         scenario.time.horizon_weeks = weeks;
     }
     for (flag, change) in &s.changes {
-        if let Err(problem) = change.parse(&scenario, "--set") {
+        if let Err(problem) = change.parse(&scenario.names(), "--set") {
             bail!("--set {flag}: {}", problem.message);
         }
         scenario.timeline.push(change.clone());

@@ -326,7 +326,7 @@ pub fn check(spec: CalibrationSpec, dir: &Path) -> Result<Calibration, String> {
     let medians: Vec<f64> = priors.iter().map(|p| p.quantile(0.5)).collect();
     for (b, base) in bases.iter().enumerate() {
         let own: Vec<(usize, &Target)> = targets.iter().enumerate().filter(|(_, t)| t.base == b).collect();
-        targets::check(base, &medians, &own, spec.seed)?;
+        targets::check(base.scenario_at(&medians, "the priors' medians")?, &own, spec.seed)?;
     }
     Ok(Calibration { spec, parameters, priors, bases, targets })
 }

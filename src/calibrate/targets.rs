@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
-use super::spec::CalibrationBase;
 use crate::model;
 use crate::sweep::paths;
 
@@ -116,11 +115,11 @@ pub fn value(values: &mut Value, t: &Target) -> Result<f64, String> {
     Ok(if total > 0.0 { sum / total } else { f64::NAN })
 }
 
-/// Runs `base` at the parameter `values` for a week after its warm-up and
-/// reads its targets from it (each with its place in the spec), so that a
-/// misspelt path stops the calibration before anything is written.
-pub fn check(base: &CalibrationBase, values: &[f64], targets: &[(usize, &Target)], seed: u64) -> Result<(), String> {
-    let mut scenario = base.scenario_at(values, "the priors' medians")?;
+/// Runs `scenario` (a base at the priors' medians) for a week after its
+/// warm-up and reads its targets from it (each with its place in the
+/// spec), so that a misspelt path stops the calibration before anything is
+/// written.
+pub fn check(mut scenario: model::Scenario, targets: &[(usize, &Target)], seed: u64) -> Result<(), String> {
     scenario.time.horizon_weeks = 1;
     let mut result = metrics(&model::run(&scenario, seed, false), &scenario);
     for &(i, t) in targets {

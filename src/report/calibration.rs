@@ -8,8 +8,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::charts::{self, Axis, Band, Ranked};
-use super::html::{esc, figure, page};
-use super::markdown::md;
+use super::page::{esc, figure, md, page};
 use crate::sweep::inputs::Input;
 use crate::sweep::spec::ParamSpec;
 

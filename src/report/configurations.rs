@@ -9,8 +9,8 @@ use std::fmt::Write;
 use serde_json::Value;
 
 use super::charts;
-use super::html::{esc, figure};
 use super::input::SweepReport;
+use super::page::{esc, figure};
 use crate::model::Scenario;
 use crate::model::run::{Map, map_localities, map_sites_at_start};
 use crate::sweep::search::dominates;

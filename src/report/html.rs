@@ -8,17 +8,12 @@ use serde_json::Value;
 use super::charts::{self, Axis, Band, Mark, Ranked, Weekly};
 use super::input::{Report, SweepReport};
 use super::measures::{KEY_METRICS, Metric};
+use super::page::{esc, figure, headline, num, page, pct};
 use crate::model::RunOutput;
 use crate::sweep::sensitivity::{Indices, TargetResult};
 use crate::sweep::spec::Design;
 use crate::sweep::stats::Stat;
 use crate::sweep::summary::PointSummary;
-
-const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:960px;margin:1.5em auto;padding:0 1em;color:#222}\
-h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ccc}\
-figure{margin:1.2em 0}figure svg{max-width:100%;height:auto}figcaption{font-size:.9em;color:#444}\
-table{border-collapse:collapse;margin:1em 0;font-size:.9em}td,th{border:1px solid #bbb;padding:.25em .6em;text-align:left}\
-th{background:#f0f0f0}.note{background:#fff4d6;border-left:4px solid #e69f00;padding:.5em 1em}";
 
 fn capitalised(s: &str) -> String {
     let mut c = s.chars();
@@ -44,31 +39,6 @@ fn highlight_extremes(series: &mut [Weekly]) -> String {
     format!(
         ", the {half} highest and {half} lowest at the end in colour and the other {} in grey",
         series.len() - MAX_HIGHLIGHTED
-    )
-}
-
-/// Escapes text for HTML.
-pub fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
-pub(super) fn figure(out: &mut String, id: &str, kind: &str, series: usize, points: usize, svg: &str, caption: &str) {
-    let _ = writeln!(
-        out,
-        "<figure class=\"chart\" id=\"{}\" data-chart=\"{}\" data-series=\"{series}\" data-points=\"{points}\">{svg}\
-         <figcaption>{}</figcaption></figure>",
-        esc(id),
-        esc(kind),
-        esc(caption)
-    );
-}
-
-pub(super) fn page(title: &str, body: &str) -> String {
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
-         content=\"width=device-width,initial-scale=1\"><title>{}</title><style>{STYLE}</style></head>\n<body>\n<h1>{}</h1>\n{body}</body></html>\n",
-        esc(title),
-        esc(title)
     )
 }
 
@@ -221,41 +191,6 @@ fn explain_page(e: &crate::explain::Explanation) -> Result<String, String> {
         figure(&mut b, &format!("explain-{}", d.metric), "explain", 1, rows.len(), &svg, &caption);
     }
     Ok(page(&format!("Why {} and {} differ — {}", e.to, e.from, e.scenario), &b))
-}
-
-/// A share as a percentage with `digits` decimals (`–` for none).
-fn pct(v: Option<f64>, digits: usize) -> String {
-    v.map_or_else(|| "–".into(), |v| format!("{:.digits$}%", v * 100.0))
-}
-
-fn num(v: Option<f64>, digits: usize) -> String {
-    v.map_or_else(|| "–".into(), |v| format!("{v:.digits$}"))
-}
-
-/// The headline figures of a run, as (label, value) rows.
-pub fn headline(r: &RunOutput) -> Vec<(&'static str, String)> {
-    let s = &r.summary;
-    vec![
-        ("episodes treated", s.outcomes.overall.episodes.to_string()),
-        ("adverse-outcome rate", pct(s.outcomes.overall.adverse_rate, 2)),
-        ("mean elective wait (weeks)", num(s.waiting.overall.mean_wait_weeks, 2)),
-        ("elective within 18 weeks", pct(s.waiting.overall.share_within_18_weeks, 2)),
-        ("emergency diversions", s.waiting.overall.diversions.to_string()),
-        ("mean travel (minutes)", num(s.access.overall.mean_minutes, 1)),
-        ("95th-percentile travel (minutes)", num(s.access.overall.p95_minutes, 1)),
-        ("within 30 minutes", pct(s.access.overall.share_within_30_minutes, 2)),
-        ("mean travel (km)", num(s.access.overall.mean_km, 1)),
-        ("95th-percentile travel (km)", num(s.access.overall.p95_km, 1)),
-        ("system cost (£m a year)", format!("{:.1}", s.finance.system_cost_per_year / 1e6)),
-        ("cost per episode (£)", num(s.finance.cost_per_episode, 0)),
-        ("providers in deficit", s.finance.providers_in_deficit.to_string()),
-        (
-            "failures / closures / mergers",
-            format!("{} / {} / {}", s.finance.failures, s.finance.closures, s.finance.mergers),
-        ),
-        ("vacancy rate", pct(s.workforce.vacancy_rate, 2)),
-        ("mean quality", num(s.providers.mean_quality, 3)),
-    ]
 }
 
 fn run_page(r: &RunOutput) -> Result<String, String> {

@@ -2,30 +2,9 @@
 
 use std::fmt::Write;
 
-use super::html::headline;
 use super::input::Report;
 use super::measures::KEY_METRICS;
-
-/// `text` safe inside Markdown and a table cell: HTML's special characters as
-/// entities (a name can never become a tag), Markdown's marks escaped, line
-/// breaks as spaces.
-pub fn md(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\\' | '|' | '*' | '_' | '`' | '[' | ']' | '#' | '!' | '~' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '\n' | '\r' => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use super::page::{headline, md};
 
 /// Markdown tables of a run's headline figures and events, or of a sweep's
 /// key metrics per point and arm.
@@ -130,16 +109,4 @@ pub fn render(report: &Report) -> String {
         }
     }
     t
-}
-
-#[cfg(test)]
-mod tests {
-    use super::md;
-
-    #[test]
-    fn names_cannot_become_tags_or_break_a_table() {
-        assert_eq!(md("<script>alert(1)</script>"), "&lt;script&gt;alert(1)&lt;/script&gt;");
-        assert_eq!(md("a|b *c* [d](e)\nf"), "a\\|b \\*c\\* \\[d\\](e) f");
-        assert_eq!(md("West Mercia"), "West Mercia");
-    }
 }

@@ -9,6 +9,7 @@ pub mod html;
 pub mod input;
 pub mod markdown;
 pub mod measures;
+pub mod page;
 pub mod search;
 
 pub use input::{Report, load};

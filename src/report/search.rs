@@ -4,8 +4,7 @@
 use std::fmt::Write;
 
 use super::charts;
-use super::html::{esc, figure, page};
-use super::markdown::md;
+use super::page::{esc, figure, md, page};
 use crate::sweep::search::{Evaluation, SearchResult};
 
 /// The search's title.

@@ -13,7 +13,7 @@ use super::configurations::{self, Configuration};
 use super::design;
 use super::paths;
 use super::posterior;
-use super::spec::{Design, Points, SweepSpec, check_series};
+use super::spec::{Design, Points, SweepSpec, check_series, resolve};
 use crate::input;
 use crate::load::{self, DEFAULT_SCENARIO};
 use crate::model::regime::RegimeKnobs;
@@ -175,31 +175,6 @@ pub(crate) fn load_scenario(reference: Option<&str>, spec_dir: &Path) -> Result<
         }
     };
     scenario.map_err(|e| format!("at `scenario`: {e}"))
-}
-
-/// A file a spec names: as given (absolute, or relative to the working
-/// directory) when it exists, else beside the spec; refused when both
-/// exist and are different files, so that a stray file in the working
-/// directory is never read in place of the spec's own.
-pub(super) fn resolve(file: &str, spec_dir: &Path) -> Result<PathBuf, String> {
-    let given = PathBuf::from(file);
-    if given.is_absolute() {
-        return Ok(given);
-    }
-    let beside = spec_dir.join(file);
-    if !given.exists() {
-        return Ok(beside);
-    }
-    let same = matches!((given.canonicalize(), beside.canonicalize()), (Ok(x), Ok(y)) if x == y);
-    if beside.exists() && !same {
-        return Err(format!(
-            "`{file}` names two different files, {} (from the working directory) and {} (beside the spec); \
-             give a path that names one",
-            given.display(),
-            beside.display()
-        ));
-    }
-    Ok(given)
 }
 
 /// Checks a parsed spec and builds its plan; `spec_dir` resolves a relative scenario path.

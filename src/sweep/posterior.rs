@@ -1,19 +1,16 @@
 //! A `posterior` design: points drawn by weight from the particles of a
 //! calibration (`ccsim calibrate`'s `posterior.json`), so that a sweep's
 //! results carry the parameters' remaining uncertainty as well as seed
-//! noise; and the summary over those points (`summary.json`'s `posterior`):
-//! each measure's mean and 95% interval over the points, and for paired
-//! differences between arms the share of points where it is above zero.
+//! noise. The summary over those points (`summary.json`'s `posterior`) is
+//! [`super::summary::PosteriorSummary`].
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use rand::{RngExt, SeedableRng};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::design;
-use super::summary::{ArmSummary, PointSummary};
 use crate::input;
 use crate::model::rng::SimRng;
 
@@ -24,7 +21,7 @@ const DRAW_STREAM: u64 = 1 << 60;
 /// to `spec_dir`; refused when both name different files) and draws `samples` of them by weight (systematic
 /// resampling from one uniform of the seed's own stream), in particle order.
 pub fn draw(file: &str, spec_dir: &Path, samples: u32, seed: u64) -> Result<Vec<BTreeMap<String, Value>>, String> {
-    let path = super::plan::resolve(file, spec_dir).map_err(|e| format!("at `posterior`: {e}"))?;
+    let path = super::spec::resolve(file, spec_dir).map_err(|e| format!("at `posterior`: {e}"))?;
     let at = |m: String| format!("at `posterior`: {}: {m}", path.display());
     let text = input::read_text(&path, input::MAX_JSON_BYTES).map_err(|e| format!("at `posterior`: {e}"))?;
     let v: Value = serde_json::from_str(&text).map_err(|e| at(format!("not JSON ({e})")))?;
@@ -72,72 +69,6 @@ pub fn draw(file: &str, spec_dir: &Path, samples: u32, seed: u64) -> Result<Vec<
     Ok(out)
 }
 
-/// A measure over a posterior design's points.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Spread {
-    /// Points with a value.
-    pub points: u64,
-    /// Mean of the points' means.
-    pub mean: f64,
-    /// 2.5% and 97.5% of the points' means (linear interpolation between
-    /// order statistics): parameter uncertainty, plus what seed noise
-    /// remains in each point's mean.
-    pub interval95: [f64; 2],
-    /// Share of points whose mean is above zero (for a difference between
-    /// arms: the posterior probability that the second arm's is higher).
-    pub above_zero: f64,
-}
-
-/// `summary.json`'s `posterior`: each arm's and each paired difference's measures over the points.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PosteriorSummary {
-    /// By arm, by metric.
-    pub arms: BTreeMap<String, BTreeMap<String, Spread>>,
-    /// By difference (`"<arm> - <first arm>"`), by metric.
-    pub differences: BTreeMap<String, BTreeMap<String, Spread>>,
-}
-
-/// The `q` quantile of sorted values (linear interpolation, R's type 7).
-fn quantile(sorted: &[f64], q: f64) -> f64 {
-    let h = (sorted.len() - 1) as f64 * q;
-    let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
-    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
-}
-
-fn spread(mut means: Vec<f64>) -> Spread {
-    means.sort_by(f64::total_cmp);
-    let n = means.len();
-    Spread {
-        points: n as u64,
-        mean: means.iter().sum::<f64>() / n as f64,
-        interval95: [quantile(&means, 0.025), quantile(&means, 0.975)],
-        above_zero: means.iter().filter(|&&x| x > 0.0).count() as f64 / n as f64,
-    }
-}
-
-/// Each named group's metrics spread over the points (`pick` gives a point's groups).
-fn gather<'a>(
-    points: &'a [PointSummary],
-    pick: impl Fn(&'a PointSummary) -> &'a BTreeMap<String, ArmSummary>,
-) -> BTreeMap<String, BTreeMap<String, Spread>> {
-    let mut by: BTreeMap<String, BTreeMap<String, Vec<f64>>> = BTreeMap::new();
-    for p in points {
-        for (name, group) in pick(p) {
-            for (k, stat) in &group.metrics {
-                if stat.n > 0 && stat.mean.is_finite() {
-                    by.entry(name.clone()).or_default().entry(k.clone()).or_default().push(stat.mean);
-                }
-            }
-        }
-    }
-    by.into_iter().map(|(name, metrics)| (name, metrics.into_iter().map(|(k, v)| (k, spread(v))).collect())).collect()
-}
-
-/// The summary over points of their per-point means.
-pub fn summarise(points: &[PointSummary]) -> PosteriorSummary {
-    PosteriorSummary { arms: gather(points, |p| &p.arms), differences: gather(points, |p| &p.differences) }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,15 +100,5 @@ mod tests {
         assert!(
             draw(bad.path().to_str().expect("utf-8"), Path::new("."), 10, 1).expect_err("zero").contains("sum to 0")
         );
-    }
-
-    #[test]
-    fn spreads_are_over_point_means() {
-        let s = spread((1..=101).map(f64::from).rev().collect());
-        assert_eq!(s.points, 101);
-        assert_eq!(s.mean, 51.0);
-        assert_eq!(s.interval95, [3.5, 98.5]);
-        assert_eq!(s.above_zero, 1.0);
-        assert_eq!(spread(vec![-1.0, 2.0, -3.0, 4.0]).above_zero, 0.5);
     }
 }

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::path::{Path, PathBuf};
 
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -467,4 +468,28 @@ pub(super) fn check_series(names: &[String]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+/// A file a spec names: as given (absolute, or relative to the working
+/// directory) when it exists, else beside the spec; refused when both
+/// exist and are different files, so that a stray file in the working
+/// directory is never read in place of the spec's own.
+pub(super) fn resolve(file: &str, spec_dir: &Path) -> Result<PathBuf, String> {
+    let given = PathBuf::from(file);
+    if given.is_absolute() {
+        return Ok(given);
+    }
+    let beside = spec_dir.join(file);
+    if !given.exists() {
+        return Ok(beside);
+    }
+    let same = matches!((given.canonicalize(), beside.canonicalize()), (Ok(x), Ok(y)) if x == y);
+    if beside.exists() && !same {
+        return Err(format!(
+            "`{file}` names two different files, {} (from the working directory) and {} (beside the spec); \
+             give a path that names one",
+            given.display(),
+            beside.display()
+        ));
+    }
+    Ok(given)
 }

@@ -259,7 +259,7 @@ pub struct SweepSummary {
     pub points: Vec<PointSummary>,
     /// A posterior design's measures over its points (parameter uncertainty).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub posterior: Option<super::posterior::PosteriorSummary>,
+    pub posterior: Option<PosteriorSummary>,
 }
 
 fn parse_line(buf: &[u8], path: &Path) -> Result<RunLine, SweepError> {
@@ -377,7 +377,7 @@ fn summarise_index(runs: &Path, index: &[Option<Entry>], layout: &Layout) -> Res
         ccsim_version: crate::model::run::VERSION.to_owned(),
         runs: index.iter().flatten().count() as u64,
         layout: layout.clone(),
-        posterior: layout.posterior.then(|| super::posterior::summarise(&points)),
+        posterior: layout.posterior.then(|| summarise_posterior(&points)),
         points,
     })
 }
@@ -434,4 +434,88 @@ pub fn summarise_partial(runs: &Path, layout: &Layout) -> Result<(SweepSummary, 
     }
     let present = index.iter().flatten().count() as u64;
     Ok((summarise_index(runs, &index, layout)?, total - present))
+}
+
+/// A measure over a posterior design's points.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Spread {
+    /// Points with a value.
+    pub points: u64,
+    /// Mean of the points' means.
+    pub mean: f64,
+    /// 2.5% and 97.5% of the points' means (linear interpolation between
+    /// order statistics): parameter uncertainty, plus what seed noise
+    /// remains in each point's mean.
+    pub interval95: [f64; 2],
+    /// Share of points whose mean is above zero (for a difference between
+    /// arms: the posterior probability that the second arm's is higher).
+    pub above_zero: f64,
+}
+
+/// `summary.json`'s `posterior`: each arm's and each paired difference's measures over the points.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PosteriorSummary {
+    /// By arm, by metric.
+    pub arms: BTreeMap<String, BTreeMap<String, Spread>>,
+    /// By difference (`"<arm> - <first arm>"`), by metric.
+    pub differences: BTreeMap<String, BTreeMap<String, Spread>>,
+}
+
+/// The `q` quantile of sorted values (linear interpolation, R's type 7).
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    let h = (sorted.len() - 1) as f64 * q;
+    let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+fn spread(mut means: Vec<f64>) -> Spread {
+    means.sort_by(f64::total_cmp);
+    let n = means.len();
+    Spread {
+        points: n as u64,
+        mean: means.iter().sum::<f64>() / n as f64,
+        interval95: [quantile(&means, 0.025), quantile(&means, 0.975)],
+        above_zero: means.iter().filter(|&&x| x > 0.0).count() as f64 / n as f64,
+    }
+}
+
+/// Each named group's metrics spread over the points (`pick` gives a point's groups).
+fn gather<'a>(
+    points: &'a [PointSummary],
+    pick: impl Fn(&'a PointSummary) -> &'a BTreeMap<String, ArmSummary>,
+) -> BTreeMap<String, BTreeMap<String, Spread>> {
+    let mut by: BTreeMap<String, BTreeMap<String, Vec<f64>>> = BTreeMap::new();
+    for p in points {
+        for (name, group) in pick(p) {
+            for (k, stat) in &group.metrics {
+                if stat.n > 0 && stat.mean.is_finite() {
+                    by.entry(name.clone()).or_default().entry(k.clone()).or_default().push(stat.mean);
+                }
+            }
+        }
+    }
+    by.into_iter().map(|(name, metrics)| (name, metrics.into_iter().map(|(k, v)| (k, spread(v))).collect())).collect()
+}
+
+/// The summary over a posterior design's points of their per-point
+/// means: each measure's mean and 95% interval over the points, and for
+/// paired differences between arms the share of points where it is above
+/// zero.
+pub fn summarise_posterior(points: &[PointSummary]) -> PosteriorSummary {
+    PosteriorSummary { arms: gather(points, |p| &p.arms), differences: gather(points, |p| &p.differences) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spreads_are_over_point_means() {
+        let s = spread((1..=101).map(f64::from).rev().collect());
+        assert_eq!(s.points, 101);
+        assert_eq!(s.mean, 51.0);
+        assert_eq!(s.interval95, [3.5, 98.5]);
+        assert_eq!(s.above_zero, 1.0);
+        assert_eq!(spread(vec![-1.0, 2.0, -3.0, 4.0]).above_zero, 0.5);
+    }
 }

@@ -16,7 +16,8 @@ use super::demography::DemographySpec;
 use super::params::{AgeProfile, BehaviourParams, FailureParams, IntegrationParams, LabourParams, OutOfAreaParams};
 use super::regime::RegimeSpec;
 pub use super::staff::{STAFF_GROUPS, StaffGroups};
-use super::timeline::TimedChange;
+use super::timeline::{Names, TimedChange};
+pub use super::travel::Rurality;
 use super::travel::{MAX_MINUTES, TravelTimes};
 
 /// A whole local health economy and the rules it runs under.
@@ -212,27 +213,6 @@ impl AgeMix {
     /// The shares in band order (children, adults, older).
     pub fn shares(&self) -> [f64; 3] {
         [self.children, self.adults, self.older]
-    }
-}
-
-/// Whether a locality counts as urban or rural in the grouped results.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Rurality {
-    /// Urban.
-    #[default]
-    Urban,
-    /// Rural.
-    Rural,
-}
-
-impl Rurality {
-    /// Its index in per-group arrays: 0 urban, 1 rural.
-    pub fn group(self) -> u8 {
-        match self {
-            Rurality::Urban => 0,
-            Rurality::Rural => 1,
-        }
     }
 }
 
@@ -1033,6 +1013,20 @@ fn check_unique<'a>(problems: &mut Vec<Problem>, what: &str, ids: impl Iterator<
 }
 
 impl Scenario {
+    /// The ids a timed change may name: services, localities, and each
+    /// provider's services.
+    pub fn names(&self) -> Names<'_> {
+        Names {
+            services: self.services.keys().map(String::as_str).collect(),
+            localities: self.localities.iter().map(|l| l.id.as_str()).collect(),
+            providers: self
+                .providers
+                .iter()
+                .map(|p| (p.id.as_str(), p.services.keys().map(String::as_str).collect()))
+                .collect(),
+        }
+    }
+
     /// Checks the meaning of a parsed scenario; returns every problem found.
     pub fn validate(&self) -> Result<(), Vec<Problem>> {
         let mut p = Vec::new();
@@ -1552,8 +1546,9 @@ impl Scenario {
         let services: Vec<&str> = self.services.keys().map(String::as_str).collect();
         self.integration.check(&services, p);
         let end = u64::from(self.time.warmup_weeks) + u64::from(self.time.horizon_weeks);
+        let names = self.names();
         for (i, change) in self.timeline.iter().enumerate() {
-            if let Err(problem) = change.parse(self, &format!("timeline[{i}]")) {
+            if let Err(problem) = change.parse(&names, &format!("timeline[{i}]")) {
                 p.push(problem);
             }
             if u64::from(change.week) >= end {

@@ -23,8 +23,20 @@ use serde_json::Value;
 use super::bounds::Problem;
 use super::bounds::{MAX_DEMAND_MULTIPLIER, MAX_INFLOW, MAX_MONEY};
 use super::regime::{PRESETS, Payment, Regime, Routing};
-use super::scenario::Scenario;
 use super::staff::STAFF_GROUPS;
+
+/// What a change may name: the ids a scenario defines. The scenario hands
+/// them over ([`super::scenario::Scenario::names`]), so that the timeline
+/// reads no scenario.
+#[derive(Debug, Clone, Default)]
+pub struct Names<'a> {
+    /// Service ids, in the scenario's order.
+    pub services: Vec<&'a str>,
+    /// Locality ids.
+    pub localities: Vec<&'a str>,
+    /// Provider ids, each with the ids of the services it offers.
+    pub providers: Vec<(&'a str, Vec<&'a str>)>,
+}
 
 /// One change as written in a scenario.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -123,15 +135,16 @@ impl TimedChange {
         Ok(TimedChange { week, set: path.to_owned(), value })
     }
 
-    /// Checks the change against a scenario; `at` names it in messages.
-    pub fn parse(&self, s: &Scenario, at: &str) -> Result<Change, Problem> {
+    /// Checks the change against the names a scenario defines; `at` names
+    /// it in messages.
+    pub fn parse(&self, names: &Names, at: &str) -> Result<Change, Problem> {
         let set_at = format!("{at}.set");
         let value_at = format!("{at}.value");
         let parts: Vec<&str> = self.set.splitn(3, '.').collect();
         let unknown = |what: &str, name: &str, choices: Vec<&str>| {
             Problem::new(&set_at, format!("expected a defined {what} ({}), found `{name}`", choices.join(", ")))
         };
-        let services: Vec<&str> = s.services.keys().map(String::as_str).collect();
+        let services = &names.services;
         let service = |name: &str| -> Result<String, Problem> {
             if services.contains(&name) { Ok(name.to_owned()) } else { Err(unknown("service", name, services.clone())) }
         };
@@ -203,7 +216,7 @@ impl TimedChange {
                 let svc = if rest[0] == "*" { None } else { Some(service(rest[0])?) };
                 let locality = match rest.get(1) {
                     None => None,
-                    Some(l) if s.localities.iter().any(|x| x.id == *l) => Some((*l).to_owned()),
+                    Some(l) if names.localities.contains(l) => Some((*l).to_owned()),
                     Some(l) => {
                         return Err(Problem::new(&set_at, format!("expected a defined locality id, found `{l}`")));
                     }
@@ -218,12 +231,12 @@ impl TimedChange {
                 if v != &Value::Bool(true) {
                     return Err(Problem::new(&value_at, format!("expected true, found {v}")));
                 }
-                let Some(spec) = s.providers.iter().find(|p| p.id == *provider) else {
+                let Some((_, offered)) = names.providers.iter().find(|(id, _)| id == provider) else {
                     return Err(Problem::new(&set_at, format!("expected a defined provider id, found `{provider}`")));
                 };
                 let svc = match rest.first() {
                     None => None,
-                    Some(name) if spec.services.contains_key(*name) => Some((*name).to_owned()),
+                    Some(name) if offered.contains(name) => Some((*name).to_owned()),
                     Some(name) => {
                         return Err(Problem::new(
                             &set_at,

@@ -14,7 +14,28 @@
 use serde::{Deserialize, Serialize};
 
 use super::bounds::{Problem, check_range};
-use super::scenario::Rurality;
+
+/// Whether a locality counts as urban or rural: which travel speeds its
+/// residents have and which group of the results they count in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rurality {
+    /// Urban.
+    #[default]
+    Urban,
+    /// Rural.
+    Rural,
+}
+
+impl Rurality {
+    /// Its index in per-group arrays: 0 urban, 1 rural.
+    pub fn group(self) -> u8 {
+        match self {
+            Rurality::Urban => 0,
+            Rurality::Rural => 1,
+        }
+    }
+}
 
 /// Minutes of road travel for one kind of place.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

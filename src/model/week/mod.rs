@@ -3,8 +3,8 @@
 //! split them ([`draws`], [`rng`]); providers' units, their capacity for the weeks' [`peaks`] and queues
 //! ([`provider`], [`queue`], the start lists, the pathway
 //! [`before_decision`] to admit); treatment outcomes
-//! ([`outcome`]); and the steps that act — staff, decisions, payments and
-//! the regulator.
+//! ([`outcome`]); and the steps that act — staff (and their training
+//! pipeline), decisions, payments and the regulator.
 
 pub mod before_decision;
 mod decisions;
@@ -13,6 +13,7 @@ pub mod engine;
 mod finance;
 pub mod outcome;
 pub mod peaks;
+mod pipeline;
 pub mod provider;
 pub mod queue;
 mod regulator;

@@ -841,11 +841,12 @@ impl World {
             let i = markets[g].international;
             i.recruits.unwrap_or(i.per_staff * in_post[g])
         });
+        let names = s.names();
         let mut timeline: Vec<(u32, Change)> = s
             .timeline
             .iter()
             .enumerate()
-            .map(|(i, c)| (c.week, c.parse(s, &format!("timeline[{i}]")).expect("the scenario was validated")))
+            .map(|(i, c)| (c.week, c.parse(&names, &format!("timeline[{i}]")).expect("the scenario was validated")))
             .collect();
         timeline.sort_by_key(|(week, _)| *week);
         let population = localities.iter().map(|l| l.population).sum();
