@@ -1,5 +1,6 @@
 //! One integration-test binary (one link step), a module per concern.
 
+mod architecture;
 mod beds;
 mod behaviour;
 mod build;
