@@ -13,8 +13,10 @@ emergency medicine, paediatrics and emergency gynaecology episodes) with the A&E
 2023/24 from the area's residents: each trust's (and its predecessors') admissions × the share of its patients who live
 in the scenario's districts (OHID catchments; DATA, default tests/data/ons-nhs, holds the
 extracts). CONFIGS (default configs) is the directory of the scenarios compared:
-configs/calibrated for the calibrated ones. Prints Markdown. Uses target/release/ccsim
-(`cargo build --release`).
+configs/calibrated for the calibrated ones. Last, what sets the shares within 18 weeks: across
+both regions' trusts, rank correlations of the shares and their gaps with each trust's list in
+weeks of its planned elective throughput and with its pathway before the decision to admit.
+Prints Markdown. Uses target/release/ccsim (`cargo build --release`).
 """
 
 import csv
@@ -180,13 +182,79 @@ def beds_table(config, results):
     )
 
 
+# Smallest target list whose share within 18 weeks the diagnostic counts (Clatterbridge's 19
+# patients give a share of 0 or 1 by chance).
+MIN_LIST = 100
+
+
+def ranks(values):
+    """Ranks from 1, ties given their mean rank."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    out = [0.0] * len(values)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            out[order[k]] = (i + j) / 2 + 1
+        i = j + 1
+    return out
+
+
+def spearman(x, y):
+    """Spearman's rank correlation: Pearson's on the ranks."""
+    rx, ry = ranks(x), ranks(y)
+    mx, my = sum(rx) / len(rx), sum(ry) / len(ry)
+    sxy = sum((a - mx) * (b - my) for a, b in zip(rx, ry))
+    sxx = sum((a - mx) ** 2 for a in rx)
+    syy = sum((b - my) ** 2 for b in ry)
+    return sxy / (sxx * syy) ** 0.5
+
+
+def list_shape(config):
+    """Each listed provider's list in weeks of its planned elective throughput (the listed
+    services' patients over their capacity) and its pathway before the decision to admit."""
+    out = {}
+    for p in json.load(open(config))["providers"]:
+        listed = [s for s in p["services"].values() if "waiting_list" in s]
+        capacity = sum(s.get("capacity", 0.0) for s in listed)
+        if listed and capacity > 0:
+            patients = sum(s["waiting_list"]["patients"] for s in listed)
+            out[p["id"]] = (patients / capacity, listed[0].get("weeks_before_decision", 0.0))
+    return out
+
+
+def shares_diagnostic(rows):
+    """What sets the shares within 18 weeks, from (target share, model share, weeks, before) rows."""
+    target, model, weeks, before = (list(c) for c in zip(*rows))
+    gap = [m - t for t, m in zip(target, model)]
+
+    def sd(v):
+        mean = sum(v) / len(v)
+        return (sum((x - mean) ** 2 for x in v) / len(v)) ** 0.5
+
+    print(
+        f"What sets the shares within 18 weeks ({len(rows)} trusts of both regions with target lists of "
+        f"{MIN_LIST} or more; Spearman's rank correlations): a trust's gap ranks with its list's length "
+        f"in weeks of its planned elective throughput ({spearman(gap, weeks):+.2f}) and hardly with its "
+        f"pathway before the decision to admit ({spearman(gap, before):+.2f}). The model's shares rank "
+        f"with both (weeks {spearman(model, weeks):+.2f}, pathway {spearman(model, before):+.2f}); the "
+        f"targets' with the pathway ({spearman(target, before):+.2f}) and not with the weeks "
+        f"({spearman(target, weeks):+.2f}); and the model's shares spread wider than the targets' "
+        f"(sd {100 * sd(model):.1f} against {100 * sd(target):.1f} points).\n"
+    )
+
+
 def main(seeds, data, configs="configs"):
     print(f"Seeds 1–{seeds}, one measured year after the 52-week warm-up, each region's default regime;")
     print("the model's list is the mean of the year's month-end censuses. Tolerances:")
     print("list within ±25%, share within 18 weeks within ±10 points; bed occupancy within ±5 points.\n")
+    diagnostic = []
     for region in REGIONS:
         config = f"{configs}/{region}.json"
         want = targets(config)
+        shape = list_shape(config)
         results = [run(config, seed, 1) for seed in range(1, seeds + 1)]
         runs = [modelled(r, want) for r in results]
         print(f"**{region}**\n")
@@ -203,6 +271,8 @@ def main(seeds, data, configs="configs"):
             gap = (size - n) / n
             points = None if share is None else 100 * (share - within)
             inside += abs(gap) <= 0.25 and points is not None and abs(points) <= 10
+            if share is not None and n >= MIN_LIST and pid in shape:
+                diagnostic.append((within, share, *shape[pid]))
             print(
                 f"| {code} {name} | {n:,} | {size:,.0f} | {100 * gap:+.0f}% | {100 * within:.1f}% | "
                 + ("–" if share is None else f"{100 * share:.1f}%")
@@ -227,6 +297,7 @@ def main(seeds, data, configs="configs"):
         print("General and acute bed occupancy (same runs):\n")
         beds_table(config, results)
         finance_line(config, results)
+    shares_diagnostic(diagnostic)
 
 
 if __name__ == "__main__":
