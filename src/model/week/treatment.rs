@@ -1,9 +1,12 @@
 //! Step 3 of a week: treatment and its outcomes.
 //!
 //! Each unit treats its emergencies first, within its staffed capacity and
-//! its provider's beds, and diverts those it cannot take to the next
-//! provider within reach; then it serves its waiting list by clinical
-//! priority with what is left. Each treated cohort's adverse outcomes are
+//! its provider's beds, and diverts those it cannot take to the
+//! next-nearest capable provider with room within the diversion radius, or
+//! out of the region; then each elective unit serves its waiting list by
+//! clinical priority (urgent first, oldest first within a priority) with
+//! the slots and beds left, giving slots cancelled for want of a bed again
+//! within 28 days. Each treated cohort's adverse outcomes are
 //! one binomial draw at the risk its provider's quality, volume, staffing
 //! and the patients' journey and wait give ([`super::outcome`]), from a
 //! keyed stream per provider, service and week; patients treated outside
