@@ -22,6 +22,7 @@ Prints Markdown. Uses target/release/ccsim (`cargo build --release`).
 import csv
 import json
 import os
+import statistics
 import subprocess
 import sys
 
@@ -204,12 +205,7 @@ def ranks(values):
 
 def spearman(x, y):
     """Spearman's rank correlation: Pearson's on the ranks."""
-    rx, ry = ranks(x), ranks(y)
-    mx, my = sum(rx) / len(rx), sum(ry) / len(ry)
-    sxy = sum((a - mx) * (b - my) for a, b in zip(rx, ry))
-    sxx = sum((a - mx) ** 2 for a in rx)
-    syy = sum((b - my) ** 2 for b in ry)
-    return sxy / (sxx * syy) ** 0.5
+    return statistics.correlation(ranks(x), ranks(y))
 
 
 def list_shape(config):
@@ -229,11 +225,7 @@ def shares_diagnostic(rows):
     """What sets the shares within 18 weeks, from (target share, model share, weeks, before) rows."""
     target, model, weeks, before = (list(c) for c in zip(*rows))
     gap = [m - t for t, m in zip(target, model)]
-
-    def sd(v):
-        mean = sum(v) / len(v)
-        return (sum((x - mean) ** 2 for x in v) / len(v)) ** 0.5
-
+    sd = statistics.pstdev
     print(
         f"What sets the shares within 18 weeks ({len(rows)} trusts of both regions with target lists of "
         f"{MIN_LIST} or more; Spearman's rank correlations): a trust's gap ranks with its list's length "

@@ -1543,10 +1543,9 @@ impl Scenario {
         self.behaviour.check(p);
         self.failure.check(p);
         self.out_of_area.check(p);
-        let services: Vec<&str> = self.services.keys().map(String::as_str).collect();
-        self.integration.check(&services, p);
-        let end = u64::from(self.time.warmup_weeks) + u64::from(self.time.horizon_weeks);
         let names = self.names();
+        self.integration.check(&names.services, p);
+        let end = u64::from(self.time.warmup_weeks) + u64::from(self.time.horizon_weeks);
         for (i, change) in self.timeline.iter().enumerate() {
             if let Err(problem) = change.parse(&names, &format!("timeline[{i}]")) {
                 p.push(problem);
