@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::SweepError;
@@ -333,11 +334,7 @@ fn plan_with(spec: SweepSpec, scenarios: Vec<Scenario>) -> Result<Plan, String> 
             plan.arms.len()
         ));
     }
-    for p in 0..plan.points() {
-        for a in 0..plan.arms.len() {
-            plan.scenario(p, a)?;
-        }
-    }
+    plan.check_points()?;
     if let Some(prefixes) = &plan.spec.metrics {
         // A prefix names a metric or any group of them (`waiting.overall`).
         let mut names: Vec<String> = Vec::new();
@@ -491,7 +488,27 @@ impl Plan {
 
     /// The validated scenario of a point under an arm.
     pub fn scenario(&self, point: usize, arm: usize) -> Result<Scenario, String> {
-        let (base, configuration, values) = self.split(point);
+        let mut json = self.split(point).0.value.clone();
+        self.scenario_in(&mut json, point, arm)
+    }
+
+    /// Checks every point under every arm, as [`Plan::scenario`] would build
+    /// them, in one copy of each base scenario's JSON form.
+    fn check_points(&self) -> Result<(), String> {
+        let mut json: Vec<Value> = self.bases.iter().map(|b| b.value.clone()).collect();
+        let block = self.design.len() * self.configurations.len().max(1);
+        for point in 0..self.points() {
+            for arm in 0..self.arms.len() {
+                self.scenario_in(&mut json[point / block], point, arm)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// [`Plan::scenario`], built in `json`: the point's base scenario's JSON
+    /// form, which it is again on return.
+    fn scenario_in(&self, json: &mut Value, point: usize, arm: usize) -> Result<Scenario, String> {
+        let (_, configuration, values) = self.split(point);
         // Where the spec gave the point's values: its parameters, or a row of its points.
         let origin = match self.spec.design {
             Design::Points | Design::Posterior => format!("points[{}]", point % self.design.len()),
@@ -508,7 +525,7 @@ impl Plan {
             };
             format!("{from}{label} ({})", named.join(", "))
         };
-        self.build(base, configuration, values, arm, &Named { origin: &origin, label: &label, whole: &whole })
+        self.build(json, configuration, values, arm, &Named { origin: &origin, label: &label, whole: &whole })
     }
 
     /// The validated scenario of the first base scenario under the first arm
@@ -519,21 +536,40 @@ impl Plan {
             let named: Vec<String> = self.parameters.iter().zip(values).map(|(k, v)| format!("{k} = {v}")).collect();
             format!("{label} ({})", named.join(", "))
         };
-        self.build(&self.bases[0], None, values, 0, &Named { origin: "parameters", label, whole: &whole })
+        let mut json = self.bases[0].value.clone();
+        self.build(&mut json, None, values, 0, &Named { origin: "parameters", label, whole: &whole })
     }
 
-    /// `base` with `values` set, then `configuration`'s changes made, and the
-    /// arm's knobs; errors say where by `named`.
+    /// A base scenario's JSON form `json` with `values` set, then
+    /// `configuration`'s changes made, and the arm's knobs; errors say where
+    /// by `named`. `json` is left as it was given.
     fn build(
         &self,
-        base: &Base,
+        json: &mut Value,
         configuration: Option<&Configuration>,
         values: &[Value],
         arm: usize,
         named: &Named,
     ) -> Result<Scenario, String> {
+        let mut replaced = Vec::new();
+        let built = self.build_with(json, configuration, values, arm, named, &mut replaced);
+        for (path, old) in replaced.into_iter().rev() {
+            *paths::get_mut(json, path).expect("set in build_with") = old;
+        }
+        built
+    }
+
+    /// [`Plan::build`], keeping in `replaced` each value of `json` it replaced.
+    fn build_with<'p>(
+        &'p self,
+        json: &mut Value,
+        configuration: Option<&Configuration>,
+        values: &[Value],
+        arm: usize,
+        named: &Named,
+        replaced: &mut Vec<(&'p str, Value)>,
+    ) -> Result<Scenario, String> {
         let Named { origin, label, whole } = *named;
-        let mut v = base.value.clone();
         let mut knobs = self.arms[arm].knobs.clone();
         for (path, value) in self.parameters.iter().zip(values) {
             let bad = |message: String| format!("at `{origin}.{path}`: {label} sets it to {value}: {message}");
@@ -550,13 +586,24 @@ impl Plan {
                         }
                     }
                 }
-                None => *paths::get_mut(&mut v, path).expect("checked when planned") = value.clone(),
+                None => {
+                    let slot = paths::get_mut(json, path).expect("checked when planned");
+                    replaced.push((path.as_str(), std::mem::replace(slot, value.clone())));
+                }
             }
         }
-        let mut scenario: Scenario = serde_path_to_error::deserialize(v).map_err(|e| {
-            let at = e.path().to_string();
-            format!("at `{origin}.{at}`: {label} gives it a value of the wrong kind: {}", e.into_inner())
-        })?;
+        // Read without tracking the path (most points are good), and again
+        // with it only to say where a bad one goes wrong.
+        let mut scenario = match Scenario::deserialize(&*json) {
+            Ok(s) => s,
+            Err(untracked) => {
+                let (at, e) = match serde_path_to_error::deserialize::<_, Scenario>(&*json) {
+                    Err(e) => (e.path().to_string(), e.into_inner()),
+                    Ok(_) => (".".to_owned(), untracked),
+                };
+                return Err(format!("at `{origin}.{at}`: {label} gives it a value of the wrong kind: {e}"));
+            }
+        };
         if let Some(c) = configuration.filter(|c| !c.changes.is_empty()) {
             scenario = crate::model::configuration::configure(&scenario, &c.changes)
                 .map_err(|e| format!("at `{}` (configuration `{}`), {}: {e}", c.origin, c.name, whole()))?

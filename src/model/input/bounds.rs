@@ -87,17 +87,20 @@ impl fmt::Display for Problem {
 }
 
 /// Adds a problem unless `value` is finite and in `[lo, hi]`.
-pub(crate) fn check_range(problems: &mut Vec<Problem>, path: &str, value: f64, lo: f64, hi: f64) {
+/// `path` is anything that writes the field's path (a `&str`, or
+/// `format_args!` so that it is written only when there is a problem: a
+/// large scenario has tens of thousands of fields, nearly all good).
+pub(crate) fn check_range(problems: &mut Vec<Problem>, path: impl fmt::Display, value: f64, lo: f64, hi: f64) {
     if !(value.is_finite() && value >= lo && value <= hi) {
-        problems.push(Problem::new(path, out_of_range(value, lo, hi)));
+        problems.push(Problem::new(path.to_string(), out_of_range(value, lo, hi)));
     }
 }
 
 /// Adds a problem unless `weeks` is in `[min, MAX_WEEKS]` (1,000 years).
-pub(crate) fn check_weeks(problems: &mut Vec<Problem>, path: &str, weeks: u32, min: u32) {
+pub(crate) fn check_weeks(problems: &mut Vec<Problem>, path: impl fmt::Display, weeks: u32, min: u32) {
     if !(min..=MAX_WEEKS).contains(&weeks) {
         problems.push(Problem::new(
-            path,
+            path.to_string(),
             format!("expected a whole number of weeks in [{min}, {MAX_WEEKS}] (1,000 years), found {weeks}"),
         ));
     }
@@ -115,6 +118,6 @@ pub(crate) fn show(v: f64) -> String {
 }
 
 /// Adds a problem unless `value` is finite and in `[0, max]`.
-pub(crate) fn check_nonneg(problems: &mut Vec<Problem>, path: &str, value: f64, max: f64) {
+pub(crate) fn check_nonneg(problems: &mut Vec<Problem>, path: impl fmt::Display, value: f64, max: f64) {
     check_range(problems, path, value, 0.0, max);
 }

@@ -373,7 +373,7 @@ impl DemographySpec {
                 continue;
             }
             for (age, &n) in ages.iter().enumerate() {
-                check_nonneg(p, &format!("{path}[{age}]"), n, MAX_POPULATION);
+                check_nonneg(p, format_args!("{path}[{age}]"), n, MAX_POPULATION);
             }
             if !districts.contains(&code.as_str()) {
                 p.push(Problem::new(&path, format!("no locality lies in district `{code}`")));

@@ -7,6 +7,7 @@
 //! problem with its field path, not just the first.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
@@ -165,23 +166,25 @@ impl Position {
         self.lat.is_some() || self.lon.is_some()
     }
 
-    fn check(&self, path: &str, problems: &mut Vec<Problem>) {
+    fn check(&self, path: impl fmt::Display, problems: &mut Vec<Problem>) {
         match (self.x, self.y, self.lat, self.lon) {
             (Some(x), Some(y), None, None) => {
                 if !x.is_finite() || !y.is_finite() {
-                    problems.push(Problem::new(path, "expected finite x and y in km"));
+                    problems.push(Problem::new(path.to_string(), "expected finite x and y in km"));
                 }
             }
             (None, None, Some(lat), Some(lon)) => {
                 if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
                     problems.push(Problem::new(
-                        path,
+                        path.to_string(),
                         format!("expected lat in [-90, 90] and lon in [-180, 180], found {lat}, {lon}"),
                     ));
                 }
             }
-            _ => problems
-                .push(Problem::new(path, "expected either both `x` and `y` (km) or both `lat` and `lon` (degrees)")),
+            _ => problems.push(Problem::new(
+                path.to_string(),
+                "expected either both `x` and `y` (km) or both `lat` and `lon` (degrees)",
+            )),
         }
     }
 }
@@ -992,9 +995,30 @@ fn check_conveyance_minutes(problems: &mut Vec<Problem>, path: &str, minutes: f6
     }
 }
 
-fn check_name(problems: &mut Vec<Problem>, path: &str, name: &str) {
+/// Where a position is given, written as its field path only for a problem.
+#[derive(Debug, Clone, Copy)]
+enum Placed {
+    Locality(usize),
+    Provider(usize),
+    Site(usize, usize),
+}
+
+impl fmt::Display for Placed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Placed::Locality(i) => write!(f, "localities[{i}].position"),
+            Placed::Provider(i) => write!(f, "providers[{i}].position"),
+            Placed::Site(i, j) => write!(f, "providers[{i}].sites[{j}].position"),
+        }
+    }
+}
+
+fn check_name(problems: &mut Vec<Problem>, path: impl fmt::Display, name: &str) {
     if !name.is_empty() && name.trim().is_empty() {
-        problems.push(Problem::new(path, "expected a name with some text, or the field left out, found only spaces"));
+        problems.push(Problem::new(
+            path.to_string(),
+            "expected a name with some text, or the field left out, found only spaces",
+        ));
     }
 }
 
@@ -1135,24 +1159,23 @@ impl Scenario {
         }
         check_unique(p, "localities", self.localities.iter().map(|l| l.id.as_str()));
         for (i, l) in self.localities.iter().enumerate() {
-            let at = |f: &str| format!("localities[{i}].{f}");
-            check_nonneg(p, &at("population"), l.population, MAX_POPULATION);
-            check_name(p, &at("name"), &l.name);
-            check_nonneg(p, &at("area_km2"), l.area_km2, MAX_AREA_KM2);
+            check_nonneg(p, format_args!("localities[{i}].population"), l.population, MAX_POPULATION);
+            check_name(p, format_args!("localities[{i}].name"), &l.name);
+            check_nonneg(p, format_args!("localities[{i}].area_km2"), l.area_km2, MAX_AREA_KM2);
             if let Some(spread) = l.spread_km {
-                check_nonneg(p, &at("spread_km"), spread, MAX_KM);
+                check_nonneg(p, format_args!("localities[{i}].spread_km"), spread, MAX_KM);
             }
             if let Some(d) = &l.district {
-                check_name(p, &at("district"), d);
+                check_name(p, format_args!("localities[{i}].district"), d);
             }
             let shares = l.age_mix.shares();
             for (band, share) in ["children", "adults", "older"].iter().zip(shares) {
-                check_range(p, &at(&format!("age_mix.{band}")), share, 0.0, 1.0);
+                check_range(p, format_args!("localities[{i}].age_mix.{band}"), share, 0.0, 1.0);
             }
             let sum: f64 = shares.iter().sum();
             if (sum - 1.0).abs() > AGE_MIX_TOLERANCE {
                 p.push(Problem::new(
-                    at("age_mix"),
+                    format!("localities[{i}].age_mix"),
                     format!("expected shares summing to 1 (±{AGE_MIX_TOLERANCE}), found {sum}"),
                 ));
             }
@@ -1383,24 +1406,19 @@ impl Scenario {
     }
 
     fn validate_positions(&self, p: &mut Vec<Problem>) {
-        let places =
-            self.localities.iter().enumerate().map(|(i, l)| (format!("localities[{i}].position"), l.position)).chain(
-                self.providers.iter().enumerate().flat_map(|(i, v)| {
-                    std::iter::once((format!("providers[{i}].position"), v.position)).chain(
-                        v.sites
-                            .iter()
-                            .enumerate()
-                            .map(move |(j, x)| (format!("providers[{i}].sites[{j}].position"), x.position)),
-                    )
-                }),
-            );
-        let mut first_kind: Option<(String, bool)> = None;
+        let places = self.localities.iter().enumerate().map(|(i, l)| (Placed::Locality(i), l.position)).chain(
+            self.providers.iter().enumerate().flat_map(|(i, v)| {
+                std::iter::once((Placed::Provider(i), v.position))
+                    .chain(v.sites.iter().enumerate().map(move |(j, x)| (Placed::Site(i, j), x.position)))
+            }),
+        );
+        let mut first_kind: Option<(Placed, bool)> = None;
         for (path, pos) in places {
-            pos.check(&path, p);
+            pos.check(path, p);
             match &first_kind {
                 None => first_kind = Some((path, pos.is_latlon())),
                 Some((first, latlon)) if *latlon != pos.is_latlon() => p.push(Problem::new(
-                    path,
+                    path.to_string(),
                     format!("expected the same kind of position as `{first}` (all x/y or all lat/lon)"),
                 )),
                 Some(_) => {}
@@ -1416,12 +1434,12 @@ impl Scenario {
             for (field, sid, value, most) in
                 ratios.chain(l.elsewhere.iter().map(|(sid, &r)| ("elsewhere", sid, r, 1.0)))
             {
-                let at = format!("localities[{i}].{field}.{sid}");
+                let at = format_args!("localities[{i}].{field}.{sid}");
                 if self.services.contains_key(sid) {
-                    check_nonneg(p, &at, value, most);
+                    check_nonneg(p, at, value, most);
                 } else {
                     p.push(Problem::new(
-                        at,
+                        at.to_string(),
                         format!("expected one of the defined services ({}), found `{sid}`", self.service_list()),
                     ));
                 }
@@ -1446,17 +1464,17 @@ impl Scenario {
         }
         for (i, l) in self.localities.iter().enumerate() {
             for (key, &minutes) in &l.minutes {
-                let at = format!("localities[{i}].minutes.{key}");
+                let at = format_args!("localities[{i}].minutes.{key}");
                 match places.get(key.as_str()) {
                     None => p.push(Problem::new(
-                        &at,
+                        at.to_string(),
                         format!("expected a hospital site's id, or a provider's that lists no sites, found `{key}`"),
                     )),
                     Some(n) if *n > 1 => p.push(Problem::new(
-                        &at,
+                        at.to_string(),
                         format!("expected an id naming one place, found `{key}` naming {n} sites or providers"),
                     )),
-                    Some(_) => check_nonneg(p, &at, minutes, MAX_MINUTES),
+                    Some(_) => check_nonneg(p, at, minutes, MAX_MINUTES),
                 }
             }
         }
