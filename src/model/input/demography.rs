@@ -335,13 +335,13 @@ impl DemographySpec {
 
     pub(crate) fn check(&self, districts: &BTreeSet<&str>, p: &mut Vec<Problem>) {
         let at = |f: &str| format!("demography.{f}");
-        check_range(p, &at("life_expectancy_at_birth"), self.life_expectancy_at_birth, 20.0, 100.0);
-        check_range(p, &at("life_expectancy_at_65"), self.life_expectancy_at_65, 1.0, 40.0);
-        check_range(p, &at("infant_mortality"), self.infant_mortality, 0.0, 0.2);
-        check_range(p, &at("mortality_improvement"), self.mortality_improvement, -0.05, 0.1);
-        check_range(p, &at("fertility_rate"), self.fertility_rate, 0.0, 8.0);
-        check_range(p, &at("mean_age_at_birth"), self.mean_age_at_birth, 20.0, 40.0);
-        check_range(p, &at("net_migration"), self.net_migration, -0.05, 0.05);
+        check_range(p, at("life_expectancy_at_birth"), self.life_expectancy_at_birth, 20.0, 100.0);
+        check_range(p, at("life_expectancy_at_65"), self.life_expectancy_at_65, 1.0, 40.0);
+        check_range(p, at("infant_mortality"), self.infant_mortality, 0.0, 0.2);
+        check_range(p, at("mortality_improvement"), self.mortality_improvement, -0.05, 0.1);
+        check_range(p, at("fertility_rate"), self.fertility_rate, 0.0, 8.0);
+        check_range(p, at("mean_age_at_birth"), self.mean_age_at_birth, 20.0, 40.0);
+        check_range(p, at("net_migration"), self.net_migration, -0.05, 0.05);
         if p.iter().any(|x| x.path.starts_with("demography.")) {
             return;
         }

@@ -31,7 +31,7 @@ impl AgeProfile {
     pub(crate) fn check(&self, path: &str, p: &mut Vec<Problem>) {
         let s = [self.under_40, self.from_40_to_54, self.over_55];
         for (name, v) in ["under_40", "from_40_to_54", "over_55"].iter().zip(s) {
-            check_range(p, &format!("{path}.{name}"), v, 0.0, 1.0);
+            check_range(p, format_args!("{path}.{name}"), v, 0.0, 1.0);
         }
         let sum: f64 = s.iter().sum();
         if (sum - 1.0).abs() > 0.001 {
@@ -514,24 +514,24 @@ impl LabourParams {
         for (g, m) in super::staff::STAFF_GROUPS.iter().zip(self.markets.by_group()) {
             let at = |f: &str| format!("workforce.labour.markets.{g}.{f}");
             if let Some(v) = m.training.places {
-                check_range(p, &at("training.places"), v, 0.0, MAX_INFLOW);
+                check_range(p, at("training.places"), v, 0.0, MAX_INFLOW);
             }
-            check_range(p, &at("training.places_per_staff"), m.training.places_per_staff, 0.0, 1.0);
+            check_range(p, at("training.places_per_staff"), m.training.places_per_staff, 0.0, 1.0);
             if m.training.years > MAX_TRAINING_YEARS {
                 p.push(Problem::new(
                     at("training.years"),
                     format!("expected 0 to {MAX_TRAINING_YEARS} years, found {}", m.training.years),
                 ));
             }
-            check_range(p, &at("training.completion"), m.training.completion, 0.0, 1.0);
+            check_range(p, at("training.completion"), m.training.completion, 0.0, 1.0);
             if let Some(v) = m.international.recruits {
-                check_range(p, &at("international.recruits"), v, 0.0, MAX_INFLOW);
+                check_range(p, at("international.recruits"), v, 0.0, MAX_INFLOW);
             }
-            check_range(p, &at("international.per_staff"), m.international.per_staff, 0.0, 1.0);
-            check_range(p, &at("international.cost"), m.international.cost, 0.0, MAX_MONEY);
-            check_range(p, &at("base_turnover"), m.base_turnover, 0.0, 1.0);
-            check_range(p, &at("retirement"), m.retirement, 0.0, 1.0);
-            check_range(p, &at("mobility"), m.mobility, 0.0, 1.0);
+            check_range(p, at("international.per_staff"), m.international.per_staff, 0.0, 1.0);
+            check_range(p, at("international.cost"), m.international.cost, 0.0, MAX_MONEY);
+            check_range(p, at("base_turnover"), m.base_turnover, 0.0, 1.0);
+            check_range(p, at("retirement"), m.retirement, 0.0, 1.0);
+            check_range(p, at("mobility"), m.mobility, 0.0, 1.0);
             m.age_profile.check(&at("age_profile"), p);
         }
         self.recruit_age.check("workforce.labour.recruit_age", p);

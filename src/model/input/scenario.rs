@@ -646,8 +646,8 @@ impl StartList {
     }
 
     fn check(&self, path: &str, p: &mut Vec<Problem>) {
-        check_range(p, &format!("{path}.within_18_weeks"), self.within_18_weeks, 0.0, 1.0);
-        check_range(p, &format!("{path}.over_52_weeks"), self.over_52_weeks, 0.0, 1.0);
+        check_range(p, format_args!("{path}.within_18_weeks"), self.within_18_weeks, 0.0, 1.0);
+        check_range(p, format_args!("{path}.over_52_weeks"), self.over_52_weeks, 0.0, 1.0);
         if self.within_18_weeks + self.over_52_weeks > 1.0 + 1e-9 {
             p.push(Problem::new(
                 format!("{path}.over_52_weeks"),
@@ -1189,10 +1189,10 @@ impl Scenario {
         for (id, s) in &self.services {
             let at = |f: &str| format!("services.{id}.{f}");
             for (band, rate) in ["children", "adults", "older"].iter().zip(s.referral_rate.by_band()) {
-                check_nonneg(p, &at(&format!("referral_rate.{band}")), rate, MAX_REFERRAL_RATE);
+                check_nonneg(p, at(&format!("referral_rate.{band}")), rate, MAX_REFERRAL_RATE);
             }
-            check_range(p, &at("complex_share"), s.complex_share, 0.0, 1.0);
-            check_range(p, &at("urgent_share"), s.urgent_share, 0.0, 1.0);
+            check_range(p, at("complex_share"), s.complex_share, 0.0, 1.0);
+            check_range(p, at("urgent_share"), s.urgent_share, 0.0, 1.0);
             if s.urgent_share > 0.0 && s.urgency == Urgency::Emergency {
                 p.push(Problem::new(
                     at("urgent_share"),
@@ -1203,7 +1203,7 @@ impl Scenario {
                 ));
             }
             for (g, h) in STAFF_GROUPS.iter().zip(s.staff_hours.by_group()) {
-                check_nonneg(p, &at(&format!("staff_hours.{g}")), h, MAX_STAFF_HOURS);
+                check_nonneg(p, at(&format!("staff_hours.{g}")), h, MAX_STAFF_HOURS);
             }
             for (g, &n) in &s.episodes_per_wte {
                 let path = at(&format!("episodes_per_wte.{g}"));
@@ -1219,29 +1219,29 @@ impl Scenario {
                     ));
                 }
             }
-            check_nonneg(p, &at("variable_cost"), s.variable_cost, MAX_MONEY);
-            check_name(p, &at("name"), &s.name);
-            check_nonneg(p, &at("tariff"), s.tariff, MAX_MONEY);
+            check_nonneg(p, at("variable_cost"), s.variable_cost, MAX_MONEY);
+            check_name(p, at("name"), &s.name);
+            check_nonneg(p, at("tariff"), s.tariff, MAX_MONEY);
             // A risk of exactly 0 or 1 has no log-odds.
-            check_range(p, &at("baseline_risk.routine"), s.baseline_risk.routine, 1e-9, 1.0 - 1e-9);
-            check_range(p, &at("baseline_risk.complex"), s.baseline_risk.complex, 1e-9, 1.0 - 1e-9);
-            check_nonneg(p, &at("min_safe_volume"), s.min_safe_volume, MAX_VOLUME);
+            check_range(p, at("baseline_risk.routine"), s.baseline_risk.routine, 1e-9, 1.0 - 1e-9);
+            check_range(p, at("baseline_risk.complex"), s.baseline_risk.complex, 1e-9, 1.0 - 1e-9);
+            check_nonneg(p, at("min_safe_volume"), s.min_safe_volume, MAX_VOLUME);
             if let Some(v) = s.min_safe_volume_routine {
-                check_nonneg(p, &at("min_safe_volume_routine"), v, MAX_VOLUME);
+                check_nonneg(p, at("min_safe_volume_routine"), v, MAX_VOLUME);
             }
-            check_nonneg(p, &at("min_complex_volume"), s.min_complex_volume, MAX_VOLUME);
-            check_range(p, &at("bed_days"), s.bed_days, 0.0, 365.0);
+            check_nonneg(p, at("min_complex_volume"), s.min_complex_volume, MAX_VOLUME);
+            check_range(p, at("bed_days"), s.bed_days, 0.0, 365.0);
             check_before_decision(p, &at("weeks_before_decision"), s.weeks_before_decision, s.urgency);
             if s.length_of_stay_weeks != 0.0 {
-                check_range(p, &at("length_of_stay_weeks"), s.length_of_stay_weeks, 1.0, 520.0);
+                check_range(p, at("length_of_stay_weeks"), s.length_of_stay_weeks, 1.0, 520.0);
             }
-            check_range(p, &at("growth"), s.growth, -0.1, 0.1);
-            check_range(p, &at("transfers.unplanned_share"), s.transfers.unplanned_share, 0.0, 1.0);
-            check_range(p, &at("transfers.risk_odds"), s.transfers.risk_odds, 1e-3, 1e3);
-            check_range(p, &at("transfers.routine_share"), s.transfers.routine_share, 0.0, 1.0);
-            check_range(p, &at("transfers.basic_share"), s.transfers.basic_share, 0.0, 1.0);
-            check_range(p, &at("travel_risk.odds_per_km"), s.travel_risk.odds_per_km, 0.8, 1.25);
-            check_range(p, &at("travel_risk.reference_km"), s.travel_risk.reference_km, 0.0, 100.0);
+            check_range(p, at("growth"), s.growth, -0.1, 0.1);
+            check_range(p, at("transfers.unplanned_share"), s.transfers.unplanned_share, 0.0, 1.0);
+            check_range(p, at("transfers.risk_odds"), s.transfers.risk_odds, 1e-3, 1e3);
+            check_range(p, at("transfers.routine_share"), s.transfers.routine_share, 0.0, 1.0);
+            check_range(p, at("transfers.basic_share"), s.transfers.basic_share, 0.0, 1.0);
+            check_range(p, at("travel_risk.odds_per_km"), s.travel_risk.odds_per_km, 0.8, 1.25);
+            check_range(p, at("travel_risk.reference_km"), s.travel_risk.reference_km, 0.0, 100.0);
             if s.urgency == Urgency::Elective && s.travel_risk.odds_per_km != 1.0 {
                 p.push(Problem::new(
                     at("travel_risk.odds_per_km"),
@@ -1275,18 +1275,18 @@ impl Scenario {
         check_unique(p, "providers", self.providers.iter().map(|v| v.id.as_str()));
         for (i, v) in self.providers.iter().enumerate() {
             let at = |f: &str| format!("providers[{i}].{f}");
-            check_range(p, &at("quality"), v.quality, -10.0, 10.0);
-            check_range(p, &at("quality_cost_factor"), v.quality_cost_factor, 0.1, 10.0);
-            check_range(p, &at("market_forces_factor"), v.market_forces_factor, 0.5, 2.0);
-            check_range(p, &at("cash"), v.cash, -MAX_BALANCE, MAX_BALANCE);
-            check_name(p, &at("name"), &v.name);
-            check_nonneg(p, &at("debt"), v.debt, MAX_BALANCE);
-            check_nonneg(p, &at("fixed_cost"), v.fixed_cost, MAX_FIXED_COST);
+            check_range(p, at("quality"), v.quality, -10.0, 10.0);
+            check_range(p, at("quality_cost_factor"), v.quality_cost_factor, 0.1, 10.0);
+            check_range(p, at("market_forces_factor"), v.market_forces_factor, 0.5, 2.0);
+            check_range(p, at("cash"), v.cash, -MAX_BALANCE, MAX_BALANCE);
+            check_name(p, at("name"), &v.name);
+            check_nonneg(p, at("debt"), v.debt, MAX_BALANCE);
+            check_nonneg(p, at("fixed_cost"), v.fixed_cost, MAX_FIXED_COST);
             if let Some(beds) = v.beds {
-                check_nonneg(p, &at("beds"), beds, MAX_CAPACITY);
+                check_nonneg(p, at("beds"), beds, MAX_CAPACITY);
             }
             if let Some(o) = v.occupancy {
-                check_range(p, &at("occupancy"), o, 0.0, 1.0);
+                check_range(p, at("occupancy"), o, 0.0, 1.0);
             }
             for (sid, offer) in &v.services {
                 if !self.services.contains_key(sid) {
@@ -1295,7 +1295,7 @@ impl Scenario {
                         format!("expected one of the defined services ({}), found `{sid}`", self.service_list()),
                     ));
                 }
-                check_nonneg(p, &at(&format!("services.{sid}.capacity")), offer.capacity, MAX_CAPACITY);
+                check_nonneg(p, at(&format!("services.{sid}.capacity")), offer.capacity, MAX_CAPACITY);
                 if let Some(why) = self.basic_refused(sid, offer.capability) {
                     p.push(Problem::new(
                         at(&format!("services.{sid}.capability")),
@@ -1337,7 +1337,7 @@ impl Scenario {
             }
             check_unique(p, &at("sites"), v.sites.iter().map(|x| x.id.as_str()));
             for (j, site) in v.sites.iter().enumerate() {
-                check_name(p, &at(&format!("sites[{j}].name")), &site.name);
+                check_name(p, at(&format!("sites[{j}].name")), &site.name);
                 for (k, sid) in site.services.iter().enumerate() {
                     if !v.services.contains_key(sid) {
                         p.push(Problem::new(
@@ -1364,9 +1364,9 @@ impl Scenario {
                 }
             }
             for (g, s) in STAFF_GROUPS.iter().zip(v.staff.by_group()) {
-                check_nonneg(p, &at(&format!("staff.{g}.in_post")), s.in_post, MAX_STAFF);
+                check_nonneg(p, at(&format!("staff.{g}.in_post")), s.in_post, MAX_STAFF);
                 if let Some(e) = s.establishment {
-                    check_nonneg(p, &at(&format!("staff.{g}.establishment")), e, MAX_STAFF);
+                    check_nonneg(p, at(&format!("staff.{g}.establishment")), e, MAX_STAFF);
                 }
                 if let Some(a) = &s.age_profile {
                     a.check(&at(&format!("staff.{g}.age_profile")), p);
@@ -1484,11 +1484,11 @@ impl Scenario {
         let w = &self.workforce;
         check_range(p, "workforce.hours_per_wte", w.hours_per_wte, 1.0, 168.0);
         for (g, c) in STAFF_GROUPS.iter().zip(w.annual_cost.by_group()) {
-            check_nonneg(p, &format!("workforce.annual_cost.{g}"), c, MAX_ANNUAL_COST);
+            check_nonneg(p, format_args!("workforce.annual_cost.{g}"), c, MAX_ANNUAL_COST);
         }
         if let Some(b) = &self.commissioner.budget_per_capita {
             for (band, v) in ["children", "adults", "older"].iter().zip(b.by_band()) {
-                check_nonneg(p, &format!("commissioner.budget_per_capita.{band}"), v, MAX_MONEY);
+                check_nonneg(p, format_args!("commissioner.budget_per_capita.{band}"), v, MAX_MONEY);
             }
         }
         check_range(p, "commissioner.budget_margin", self.commissioner.budget_margin, -1.0, 10.0);
@@ -1548,7 +1548,7 @@ impl Scenario {
         }
         let o = &self.outcome;
         for (f, v) in [("quality", o.quality), ("volume", o.volume), ("staffing", o.staffing), ("wait", o.wait)] {
-            check_range(p, &format!("outcome.{f}"), v, -100.0, 100.0);
+            check_range(p, format_args!("outcome.{f}"), v, -100.0, 100.0);
         }
         check_nonneg(p, "finance.transaction_cost", self.finance.transaction_cost, MAX_MONEY);
         check_range(p, "finance.interest_rate", self.finance.interest_rate, 0.0, 1.0);

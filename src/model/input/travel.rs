@@ -57,9 +57,9 @@ impl TravelTime {
     }
 
     fn validate(&self, p: &mut Vec<Problem>, path: &str) {
-        check_range(p, &format!("{path}.fixed_minutes"), self.fixed_minutes, 0.0, MAX_MINUTES);
-        check_range(p, &format!("{path}.per_km"), self.per_km, 0.0, 60.0);
-        check_range(p, &format!("{path}.per_sqrt_km"), self.per_sqrt_km, 0.0, 60.0);
+        check_range(p, format_args!("{path}.fixed_minutes"), self.fixed_minutes, 0.0, MAX_MINUTES);
+        check_range(p, format_args!("{path}.per_km"), self.per_km, 0.0, 60.0);
+        check_range(p, format_args!("{path}.per_sqrt_km"), self.per_sqrt_km, 0.0, 60.0);
         if self.per_km + self.per_sqrt_km <= 0.0 {
             p.push(Problem::new(
                 path,
