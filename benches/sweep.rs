@@ -5,7 +5,9 @@
 //! values × 2 arms), in runs per second, with `-j 1` and `-j 2`. Memory:
 //! the real binary runs a 100-run and a 10,000-run sweep of one-year runs
 //! of the same kind and the peak resident set of each child is printed
-//! before the timings.
+//! before the timings. Planning: a Sobol design of 600 points on the shipped
+//! Cheshire & Merseyside scenario (323 localities), each point built and
+//! validated as `ccsim sweep` does before it runs anything.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -56,6 +58,28 @@ fn throughput(c: &mut Criterion) {
     g.finish();
 }
 
+fn planning(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let v = json!({
+        "scenario": concat!(env!("CARGO_MANIFEST_DIR"), "/configs/cheshire-merseyside.json"),
+        "parameters": {"behaviour.altruism": {"min": 0, "max": 100}},
+        "design": "sobol",
+        "samples": 200,
+        "replicates": 1,
+        "years": 1
+    });
+    let path = dir.path().join("spec-plan.json");
+    std::fs::write(&path, serde_json::to_vec(&v).expect("json")).expect("write");
+    let points = sweep_plan::load(&path).expect("valid spec").points();
+    let mut g = c.benchmark_group("sweep_plan");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(points as u64));
+    g.bench_function("sobol_cheshire_merseyside", |b| {
+        b.iter(|| black_box(sweep_plan::load(&path).expect("valid spec")))
+    });
+    g.finish();
+}
+
 /// Peak resident set (KB) of a child `ccsim sweep` of `replicates` × 20
 /// runs, sampled from /proc every millisecond while it runs (getrusage
 /// would count the benchmark's own memory, which the child has before exec).
@@ -94,5 +118,5 @@ fn memory(_: &mut Criterion) {
     println!("sweep peak memory: 100 runs {small} KB, 10,000 runs {large} KB ({change:+.1}%)");
 }
 
-criterion_group!(benches, memory, throughput);
+criterion_group!(benches, memory, throughput, planning);
 criterion_main!(benches);

@@ -779,6 +779,61 @@ fn the_clock_starts_at_referral_before_the_decision_to_admit() {
     assert_eq!(r.outcomes.overall.episodes, 0, "nobody is treated");
 }
 
+/// A list served in turn with urgent patients first holds the shape of its
+/// closed form (the one `docs/shares.py` checks the regional trusts
+/// against). Capacity equals the expected referrals λ, the run starts with
+/// a list of W = 14 weeks of them, a share u = 0.3 are urgent and the
+/// pathway before the decision has mean 8 weeks (band medians 1, 2, 3, 5,
+/// 7, 9, 13 and 22 weeks). Urgent patients are treated the week they are
+/// listed, so routine patients, treated at (1 − u)λ a week, wait
+/// W / (1 − u) = 20 weeks on the list, and at a census their time on it is
+/// spread evenly over 0–19 weeks: a patient of band o is within 18 weeks in
+/// 19 − o of those 20, so the share within 18 weeks is the mean over the
+/// bands of (19 − o)⁺ / 20 = 0.58125. The list is a random walk (capacity
+/// equals the mean referrals), so the simulated share is compared with the
+/// closed form at the list's simulated length. Urgent patients taken in
+/// turn would give about 0.75 (14 weeks on the list), clocks started at the
+/// decision about 0.95.
+#[test]
+fn a_list_served_in_turn_with_urgent_patients_first_holds_its_closed_form_shape() {
+    let mut v = duopoly();
+    v["time"] = json!({"horizon_weeks": 104, "warmup_weeks": 52});
+    v["behaviour"] = json!({"freeze": true});
+    let service = &mut v["services"]["elective_surgery"];
+    service["weeks_before_decision"] = json!(8.0);
+    service["urgent_share"] = json!(0.3);
+    // Expected referrals a week: 300,000 residents at the duopoly's rates.
+    let per_resident: f64 = 0.21 * 12.0 + 0.6 * 55.0 + 0.19 * 190.0;
+    let lambda = 300_000.0 * per_resident / 1000.0 / 52.0;
+    let weeks: f64 = 14.0;
+    for p in v["providers"].as_array_mut().expect("providers") {
+        let unit = &mut p["services"]["elective_surgery"];
+        unit["capacity"] = json!(lambda / 2.0);
+        unit["waiting_list"] =
+            json!({"patients": (weeks * lambda / 2.0).round() as u32, "within_18_weeks": 1.0, "over_52_weeks": 0.0});
+    }
+    let bands = [1.0, 2.0, 3.0, 5.0, 7.0, 9.0, 13.0, 22.0];
+    let closed = |listed_weeks: f64| {
+        let on_list = listed_weeks / (1.0 - 0.3);
+        bands.iter().map(|o: &f64| ((19.0 - o) / on_list).clamp(0.0, 1.0)).sum::<f64>() / 8.0
+    };
+    assert!((closed(weeks) - 0.58125).abs() < 1e-12);
+    let s = scenario(v);
+    let (mut share, mut size) = (0.0, 0.0);
+    let seeds = 1..=4;
+    for seed in seeds.clone() {
+        let w = run(&s, seed).summary.waiting.overall;
+        share += w.list_within_18_weeks.expect("a list");
+        size += w.list_size.expect("censuses");
+    }
+    let n = seeds.count() as f64;
+    let (share, size) = (share / n, size / n);
+    // The list holds about W weeks of referrals (a random walk of about 4% over the run).
+    assert!((size / (weeks * lambda) - 1.0).abs() < 0.1, "list {size} against {}", weeks * lambda);
+    let expected = closed(size / lambda);
+    assert!((share - expected).abs() < 0.01, "within 18 weeks {share}, closed form {expected}");
+}
+
 /// A locality's rate ratio scales its residents' referrals, and a demand
 /// change in the timeline scales them further: with every locality at
 /// ratio 2 for every service, referrals are twice the national rates'
