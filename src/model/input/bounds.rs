@@ -86,6 +86,36 @@ impl fmt::Display for Problem {
     }
 }
 
+/// A field of one entry of a map or list, written as its path only when a
+/// problem needs it: `services.maternity.tariff`, `providers[2].quality`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum FieldOf<'k, 'f> {
+    /// `{map}.{key}.{field}`.
+    Keyed(&'static str, &'k str, &'f str),
+    /// `{list}[{index}].{field}`.
+    Indexed(&'static str, usize, &'f str),
+}
+
+/// `at`, as a closure that takes a field of any lifetime.
+pub(crate) fn fields_of<'k, F: for<'f> Fn(&'f str) -> FieldOf<'k, 'f>>(at: F) -> F {
+    at
+}
+
+impl fmt::Display for FieldOf<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FieldOf::Keyed(map, key, field) => write!(f, "{map}.{key}.{field}"),
+            FieldOf::Indexed(list, index, field) => write!(f, "{list}[{index}].{field}"),
+        }
+    }
+}
+
+impl From<FieldOf<'_, '_>> for String {
+    fn from(path: FieldOf<'_, '_>) -> String {
+        path.to_string()
+    }
+}
+
 /// Adds a problem unless `value` is finite and in `[lo, hi]`.
 /// `path` is anything that writes the field's path (a `&str`, or
 /// `format_args!` so that it is written only when there is a problem: a

@@ -11,6 +11,7 @@
 //! the year's births with L(0). Internal migration between districts is
 //! not modelled.
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
@@ -160,9 +161,21 @@ pub struct LifeTable {
 impl LifeTable {
     /// Fits the Gompertz level and slope so that the table's life
     /// expectancy is `e0` at birth and `e65` at 65 (the background hazard
-    /// and infant mortality given).
+    /// and infant mortality given). The last fit is kept (per thread): a
+    /// sweep validates every point, and most leave the table as it was.
     pub fn fitted(e0: f64, e65: f64, infant: f64) -> LifeTable {
-        Self::newton(e0, e65, infant).unwrap_or_else(|| Self::bisected(e0, e65, infant))
+        thread_local! {
+            static LAST: Cell<Option<([u64; 3], LifeTable)>> = const { Cell::new(None) };
+        }
+        let key = [e0.to_bits(), e65.to_bits(), infant.to_bits()];
+        LAST.with(|last| match last.get() {
+            Some((k, table)) if k == key => table,
+            _ => {
+                let table = Self::newton(e0, e65, infant).unwrap_or_else(|| Self::bisected(e0, e65, infant));
+                last.set(Some((key, table)));
+                table
+            }
+        })
     }
 
     /// Newton's method on (ln b, c) from a human-like table: a few dozen

@@ -1187,7 +1187,7 @@ impl Scenario {
             p.push(Problem::new("services", "expected at least one service"));
         }
         for (id, s) in &self.services {
-            let at = |f: &str| format!("services.{id}.{f}");
+            let at = fields_of(|f| FieldOf::Keyed("services", id, f));
             for (band, rate) in ["children", "adults", "older"].iter().zip(s.referral_rate.by_band()) {
                 check_nonneg(p, at(&format!("referral_rate.{band}")), rate, MAX_REFERRAL_RATE);
             }
@@ -1206,7 +1206,7 @@ impl Scenario {
                 check_nonneg(p, at(&format!("staff_hours.{g}")), h, MAX_STAFF_HOURS);
             }
             for (g, &n) in &s.episodes_per_wte {
-                let path = at(&format!("episodes_per_wte.{g}"));
+                let path = at(&format!("episodes_per_wte.{g}")).to_string();
                 if !STAFF_GROUPS.contains(&g.as_str()) {
                     p.push(Problem::new(
                         path,
@@ -1231,7 +1231,7 @@ impl Scenario {
             }
             check_nonneg(p, at("min_complex_volume"), s.min_complex_volume, MAX_VOLUME);
             check_range(p, at("bed_days"), s.bed_days, 0.0, 365.0);
-            check_before_decision(p, &at("weeks_before_decision"), s.weeks_before_decision, s.urgency);
+            check_before_decision(p, &at("weeks_before_decision").to_string(), s.weeks_before_decision, s.urgency);
             if s.length_of_stay_weeks != 0.0 {
                 check_range(p, at("length_of_stay_weeks"), s.length_of_stay_weeks, 1.0, 520.0);
             }
@@ -1274,7 +1274,7 @@ impl Scenario {
         }
         check_unique(p, "providers", self.providers.iter().map(|v| v.id.as_str()));
         for (i, v) in self.providers.iter().enumerate() {
-            let at = |f: &str| format!("providers[{i}].{f}");
+            let at = fields_of(|f| FieldOf::Indexed("providers", i, f));
             check_range(p, at("quality"), v.quality, -10.0, 10.0);
             check_range(p, at("quality_cost_factor"), v.quality_cost_factor, 0.1, 10.0);
             check_range(p, at("market_forces_factor"), v.market_forces_factor, 0.5, 2.0);
@@ -1303,14 +1303,19 @@ impl Scenario {
                     ));
                 }
                 if let (Some(weeks), Some(s)) = (offer.weeks_before_decision, self.services.get(sid)) {
-                    check_before_decision(p, &at(&format!("services.{sid}.weeks_before_decision")), weeks, s.urgency);
+                    check_before_decision(
+                        p,
+                        &at(&format!("services.{sid}.weeks_before_decision")).to_string(),
+                        weeks,
+                        s.urgency,
+                    );
                 }
                 if let Some(m) = offer.conveyance_minutes {
-                    let path = at(&format!("services.{sid}.conveyance_minutes"));
+                    let path = at(&format!("services.{sid}.conveyance_minutes")).to_string();
                     check_conveyance_minutes(p, &path, m, self.services.get(sid));
                 }
                 if let Some(share) = offer.specialty_share {
-                    let path = at(&format!("services.{sid}.specialty_share"));
+                    let path = at(&format!("services.{sid}.specialty_share")).to_string();
                     if !(share > 0.0 && share < 1.0) {
                         p.push(Problem::new(
                             path.as_str(),
@@ -1328,14 +1333,14 @@ impl Scenario {
                     }
                 }
                 if let Some(list) = &offer.waiting_list {
-                    let path = at(&format!("services.{sid}.waiting_list"));
+                    let path = at(&format!("services.{sid}.waiting_list")).to_string();
                     list.check(&path, p);
                     if self.services.get(sid).is_some_and(|s| s.urgency != Urgency::Elective) {
                         p.push(Problem::new(path, "expected a waiting list only for an elective service"));
                     }
                 }
             }
-            check_unique(p, &at("sites"), v.sites.iter().map(|x| x.id.as_str()));
+            check_unique(p, &at("sites").to_string(), v.sites.iter().map(|x| x.id.as_str()));
             for (j, site) in v.sites.iter().enumerate() {
                 check_name(p, at(&format!("sites[{j}].name")), &site.name);
                 for (k, sid) in site.services.iter().enumerate() {
@@ -1346,7 +1351,7 @@ impl Scenario {
                         ));
                     }
                 }
-                self.check_site_levels(p, &at(&format!("sites[{j}].levels")), v, site);
+                self.check_site_levels(p, &at(&format!("sites[{j}].levels")).to_string(), v, site);
             }
             for (sid, offer) in &v.services {
                 let seen = v.sites.iter().filter(|x| x.services.contains(sid));
@@ -1369,7 +1374,7 @@ impl Scenario {
                     check_nonneg(p, at(&format!("staff.{g}.establishment")), e, MAX_STAFF);
                 }
                 if let Some(a) = &s.age_profile {
-                    a.check(&at(&format!("staff.{g}.age_profile")), p);
+                    a.check(&at(&format!("staff.{g}.age_profile")).to_string(), p);
                 }
             }
         }
