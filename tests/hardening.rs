@@ -189,6 +189,7 @@ fn sweep_specs_that_panicked_aborted_or_selected_nothing_are_refused() {
         ("sweep_pop_panic.json", &["localities[0].population", "1e308"][..]),
         ("sweep_metrics_typo.json", &["metrics[0]", "selects no metric", "waiting.overall"][..]),
         ("sweep_samples_huge.json", &["`samples`", "at most 1000000"][..]),
+        ("sweep_id_then_path.json", &["point 1", "providers[1].id", "expected a unique id"][..]),
     ] {
         let out = t.path().join(file);
         let spec = format!("{REPRO}/{file}");

@@ -9,12 +9,13 @@
 
 use serde_json::Value;
 
-/// Finds the element of `items` that `segment` names: by `id`, else by index.
-fn element<'a>(items: &'a mut [Value], segment: &str) -> Option<&'a mut Value> {
-    if let Some(i) = items.iter().position(|v| v.get("id").and_then(Value::as_str) == Some(segment)) {
-        return items.get_mut(i);
-    }
-    segment.parse::<usize>().ok().and_then(move |i| items.get_mut(i))
+/// The index of the element of `items` that `segment` names: by `id`, else
+/// by index.
+fn element(items: &[Value], segment: &str) -> Option<usize> {
+    items
+        .iter()
+        .position(|v| v.get("id").and_then(Value::as_str) == Some(segment))
+        .or_else(|| segment.parse::<usize>().ok().filter(|&i| i < items.len()))
 }
 
 /// The value at `path`, if every segment exists.
@@ -23,11 +24,38 @@ pub fn get_mut<'a>(root: &'a mut Value, path: &str) -> Option<&'a mut Value> {
     for segment in path.split('.') {
         node = match node {
             Value::Object(map) => map.get_mut(segment)?,
-            Value::Array(items) => element(items, segment)?,
+            Value::Array(items) => {
+                let i = element(items, segment)?;
+                &mut items[i]
+            }
             _ => return None,
         };
     }
     Some(node)
+}
+
+/// The JSON pointer (RFC 6901: keys and indices) of the value at `path`, if
+/// every segment exists: where it is whatever ids a sweep later sets.
+pub fn pointer(root: &Value, path: &str) -> Option<String> {
+    let mut node = root;
+    let mut out = String::new();
+    for segment in path.split('.') {
+        node = match node {
+            Value::Object(map) => {
+                out.push('/');
+                out.push_str(&segment.replace('~', "~0").replace('/', "~1"));
+                map.get(segment)?
+            }
+            Value::Array(items) => {
+                let i = element(items, segment)?;
+                out.push('/');
+                out.push_str(&i.to_string());
+                &items[i]
+            }
+            _ => return None,
+        };
+    }
+    Some(out)
 }
 
 /// Whether `path` names a leaf (a number, string, boolean or null: a value
@@ -88,6 +116,21 @@ mod tests {
         assert_eq!(d["list"][1], 7);
         assert!(get_mut(&mut d, "services.maternity.price").is_none());
         assert!(!is_leaf(&d, "services.maternity"));
+    }
+
+    #[test]
+    fn pointers_name_keys_and_indices_whatever_the_ids() {
+        let mut d = doc();
+        d["services"]["a/b~c"] = json!(1);
+        assert_eq!(pointer(&d, "providers.b.quality").as_deref(), Some("/providers/1/quality"));
+        assert_eq!(pointer(&d, "list.1").as_deref(), Some("/list/1"));
+        assert_eq!(pointer(&d, "services.a/b~c").as_deref(), Some("/services/a~1b~0c"));
+        assert_eq!(d.pointer("/services/a~1b~0c"), Some(&json!(1)));
+        assert!(pointer(&d, "list.2").is_none() && pointer(&d, "providers.c.quality").is_none());
+        // Found before provider b is renamed, the pointer still reaches it.
+        let at = pointer(&d, "providers.b.quality").expect("exists");
+        *get_mut(&mut d, "providers.b.id").expect("exists") = json!("renamed");
+        assert_eq!(d.pointer(&at), Some(&json!(1.0)));
     }
 
     #[test]

@@ -553,25 +553,35 @@ impl Plan {
     ) -> Result<Scenario, String> {
         let mut replaced = Vec::new();
         let built = self.build_with(json, configuration, values, arm, named, &mut replaced);
-        for (path, old) in replaced.into_iter().rev() {
-            *paths::get_mut(json, path).expect("set in build_with") = old;
+        for (at, old) in replaced.into_iter().rev() {
+            *json.pointer_mut(&at).expect("set in build_with") = old;
         }
         built
     }
 
-    /// [`Plan::build`], keeping in `replaced` each value of `json` it replaced.
-    fn build_with<'p>(
-        &'p self,
+    /// [`Plan::build`], keeping in `replaced` each value of `json` it
+    /// replaced, by its JSON pointer.
+    fn build_with(
+        &self,
         json: &mut Value,
         configuration: Option<&Configuration>,
         values: &[Value],
         arm: usize,
         named: &Named,
-        replaced: &mut Vec<(&'p str, Value)>,
+        replaced: &mut Vec<(String, Value)>,
     ) -> Result<Scenario, String> {
+        // Where each parameter is, found before any is set: a parameter may
+        // set an id that another's path goes through.
+        let at: Vec<Option<String>> = self
+            .parameters
+            .iter()
+            .map(|path| {
+                (!path.starts_with("regime.")).then(|| paths::pointer(json, path).expect("checked when planned"))
+            })
+            .collect();
         let Named { origin, label, whole } = *named;
         let mut knobs = self.arms[arm].knobs.clone();
-        for (path, value) in self.parameters.iter().zip(values) {
+        for ((path, value), at) in self.parameters.iter().zip(values).zip(at) {
             let bad = |message: String| format!("at `{origin}.{path}`: {label} sets it to {value}: {message}");
             match path.strip_prefix("regime.") {
                 Some(knob) => {
@@ -587,8 +597,9 @@ impl Plan {
                     }
                 }
                 None => {
-                    let slot = paths::get_mut(json, path).expect("checked when planned");
-                    replaced.push((path.as_str(), std::mem::replace(slot, value.clone())));
+                    let at = at.expect("found above");
+                    let slot = json.pointer_mut(&at).expect("found above");
+                    replaced.push((at, std::mem::replace(slot, value.clone())));
                 }
             }
         }
