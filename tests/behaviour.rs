@@ -802,9 +802,20 @@ fn a_list_served_in_turn_with_urgent_patients_first_holds_its_closed_form_shape(
     let service = &mut v["services"]["elective_surgery"];
     service["weeks_before_decision"] = json!(8.0);
     service["urgent_share"] = json!(0.3);
-    // Expected referrals a week: 300,000 residents at the duopoly's rates.
-    let per_resident: f64 = 0.21 * 12.0 + 0.6 * 55.0 + 0.19 * 190.0;
-    let lambda = 300_000.0 * per_resident / 1000.0 / 52.0;
+    // Expected referrals a week: each locality's residents at the service's rates by age.
+    let rates = service["referral_rate"].clone();
+    let lambda: f64 = v["localities"]
+        .as_array()
+        .expect("localities")
+        .iter()
+        .map(|l| {
+            let per_1000: f64 = ["children", "adults", "older"]
+                .iter()
+                .map(|band| l["age_mix"][band].as_f64().expect("share") * rates[band].as_f64().expect("rate"))
+                .sum();
+            l["population"].as_f64().expect("population") * per_1000 / 1000.0 / 52.0
+        })
+        .sum();
     let weeks: f64 = 14.0;
     for p in v["providers"].as_array_mut().expect("providers") {
         let unit = &mut p["services"]["elective_surgery"];

@@ -133,10 +133,7 @@ pub fn points(spec: &SweepSpec, parameter_paths: &[String], base: &Value) -> Res
             }
             let integer: Vec<bool> = parameter_paths
                 .iter()
-                .map(|path| {
-                    let mut copy = base.clone();
-                    paths::get_mut(&mut copy, path).is_some_and(|v| v.is_u64() || v.is_i64())
-                })
+                .map(|path| paths::get(base, path).is_some_and(|v| v.is_u64() || v.is_i64()))
                 .collect();
             let (names, factor_of) = factors(spec, parameter_paths);
             if let Some((path, _)) = parameter_paths

@@ -61,8 +61,12 @@ pub fn pointer(root: &Value, path: &str) -> Option<String> {
 /// Whether `path` names a leaf (a number, string, boolean or null: a value
 /// that can be set), not an object or array.
 pub fn is_leaf(root: &Value, path: &str) -> bool {
-    let mut copy = root.clone();
-    matches!(get_mut(&mut copy, path), Some(v) if !v.is_object() && !v.is_array())
+    get(root, path).is_some_and(|v| !v.is_object() && !v.is_array())
+}
+
+/// The value at `path`, if every segment exists (read only).
+pub fn get<'a>(root: &'a Value, path: &str) -> Option<&'a Value> {
+    root.pointer(&pointer(root, path)?)
 }
 
 /// Every settable leaf path below `root`.

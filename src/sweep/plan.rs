@@ -148,6 +148,10 @@ pub struct Base {
     pub value: Value,
     /// Its own regime, as written.
     regime: RegimeSpec,
+    /// Where each swept parameter is in `value` (a JSON pointer), found
+    /// before any is set, since a parameter may set an id that another's
+    /// path goes through; none for a regime knob.
+    slots: Vec<Option<String>>,
 }
 
 const REGIME_KNOBS: [&str; 5] = ["pooling", "staff_sharing", "routing", "integration", "coordination_cost"];
@@ -276,6 +280,7 @@ fn plan_with(spec: SweepSpec, scenarios: Vec<Scenario>) -> Result<Plan, String> 
             hash: scenario_hash(&scenario),
             value: serde_json::to_value(&scenario).expect("a scenario always serialises"),
             regime: scenario.regime.clone(),
+            slots: Vec::new(),
         });
     }
     if bases.len() > 1 && spec.arms.is_empty() {
@@ -308,6 +313,17 @@ fn plan_with(spec: SweepSpec, scenarios: Vec<Scenario>) -> Result<Plan, String> 
             ));
         }
         parameters.push(path.clone());
+    }
+    for b in &mut bases {
+        b.slots = parameters
+            .iter()
+            .map(|path| match path.starts_with("regime.") {
+                true => Ok(None),
+                false => paths::pointer(&b.value, path).map(Some).ok_or_else(|| {
+                    format!("at `parameters`: unknown parameter path `{path}` in scenario `{}`", b.name)
+                }),
+            })
+            .collect::<Result<_, _>>()?;
     }
     let design = design::points(&spec, &parameters, &bases[0].value)?;
     if design.is_empty() {
@@ -508,7 +524,7 @@ impl Plan {
     /// [`Plan::scenario`], built in `json`: the point's base scenario's JSON
     /// form, which it is again on return.
     fn scenario_in(&self, json: &mut Value, point: usize, arm: usize) -> Result<Scenario, String> {
-        let (_, configuration, values) = self.split(point);
+        let (base, configuration, values) = self.split(point);
         // Where the spec gave the point's values: its parameters, or a row of its points.
         let origin = match self.spec.design {
             Design::Points | Design::Posterior => format!("points[{}]", point % self.design.len()),
@@ -525,7 +541,8 @@ impl Plan {
             };
             format!("{from}{label} ({})", named.join(", "))
         };
-        self.build(json, configuration, values, arm, &Named { origin: &origin, label: &label, whole: &whole })
+        let named = Named { origin: &origin, label: &label, whole: &whole };
+        self.build(json, &base.slots, configuration, values, arm, &named)
     }
 
     /// The validated scenario of the first base scenario under the first arm
@@ -536,79 +553,62 @@ impl Plan {
             let named: Vec<String> = self.parameters.iter().zip(values).map(|(k, v)| format!("{k} = {v}")).collect();
             format!("{label} ({})", named.join(", "))
         };
-        let mut json = self.bases[0].value.clone();
-        self.build(&mut json, None, values, 0, &Named { origin: "parameters", label, whole: &whole })
+        let base = &self.bases[0];
+        let mut json = base.value.clone();
+        self.build(&mut json, &base.slots, None, values, 0, &Named { origin: "parameters", label, whole: &whole })
     }
 
-    /// A base scenario's JSON form `json` with `values` set, then
-    /// `configuration`'s changes made, and the arm's knobs; errors say where
-    /// by `named`. `json` is left as it was given.
+    /// A base scenario's JSON form `json`, its parameters at `slots`, with
+    /// `values` set, then `configuration`'s changes made, and the arm's
+    /// knobs; errors say where by `named`. `json` is left as it was given.
     fn build(
         &self,
         json: &mut Value,
+        slots: &[Option<String>],
         configuration: Option<&Configuration>,
         values: &[Value],
         arm: usize,
         named: &Named,
     ) -> Result<Scenario, String> {
+        let mut knobs = self.arms[arm].knobs.clone();
         let mut replaced = Vec::new();
-        let built = self.build_with(json, configuration, values, arm, named, &mut replaced);
+        let mut set = Ok(());
+        for ((path, value), slot) in self.parameters.iter().zip(values).zip(slots) {
+            match slot {
+                Some(at) => {
+                    let field = json.pointer_mut(at).expect("found in this base when planned");
+                    replaced.push((at, std::mem::replace(field, value.clone())));
+                }
+                None => set = set_knob(&mut knobs, path, value, named),
+            }
+            if set.is_err() {
+                break;
+            }
+        }
+        let built = set.and_then(|()| self.read(json, knobs, configuration, arm, named));
         for (at, old) in replaced.into_iter().rev() {
-            *json.pointer_mut(&at).expect("set in build_with") = old;
+            *json.pointer_mut(at).expect("set above") = old;
         }
         built
     }
 
-    /// [`Plan::build`], keeping in `replaced` each value of `json` it
-    /// replaced, by its JSON pointer.
-    fn build_with(
+    /// The scenario in `json`, under `knobs`, with `configuration`'s changes
+    /// made, validated.
+    fn read(
         &self,
-        json: &mut Value,
+        json: &Value,
+        knobs: RegimeKnobs,
         configuration: Option<&Configuration>,
-        values: &[Value],
         arm: usize,
         named: &Named,
-        replaced: &mut Vec<(String, Value)>,
     ) -> Result<Scenario, String> {
-        // Where each parameter is, found before any is set: a parameter may
-        // set an id that another's path goes through.
-        let at: Vec<Option<String>> = self
-            .parameters
-            .iter()
-            .map(|path| {
-                (!path.starts_with("regime.")).then(|| paths::pointer(json, path).expect("checked when planned"))
-            })
-            .collect();
         let Named { origin, label, whole } = *named;
-        let mut knobs = self.arms[arm].knobs.clone();
-        for ((path, value), at) in self.parameters.iter().zip(values).zip(at) {
-            let bad = |message: String| format!("at `{origin}.{path}`: {label} sets it to {value}: {message}");
-            match path.strip_prefix("regime.") {
-                Some(knob) => {
-                    let f = || value.as_f64().ok_or_else(|| bad("expected a number".into()));
-                    match knob {
-                        "pooling" => knobs.pooling = Some(f()?),
-                        "staff_sharing" => knobs.staff_sharing = Some(f()?),
-                        "integration" => knobs.integration = Some(f()?),
-                        "coordination_cost" => knobs.coordination_cost = Some(f()?),
-                        _ => {
-                            knobs.routing = Some(serde_json::from_value(value.clone()).map_err(|e| bad(e.to_string()))?)
-                        }
-                    }
-                }
-                None => {
-                    let at = at.expect("found above");
-                    let slot = json.pointer_mut(&at).expect("found above");
-                    replaced.push((at, std::mem::replace(slot, value.clone())));
-                }
-            }
-        }
         // Read without tracking the path (most points are good), and again
         // with it only to say where a bad one goes wrong.
-        let mut scenario = match Scenario::deserialize(&*json) {
+        let mut scenario = match Scenario::deserialize(json) {
             Ok(s) => s,
             Err(untracked) => {
-                let (at, e) = match serde_path_to_error::deserialize::<_, Scenario>(&*json) {
+                let (at, e) = match serde_path_to_error::deserialize::<_, Scenario>(json) {
                     Err(e) => (e.path().to_string(), e.into_inner()),
                     Ok(_) => (".".to_owned(), untracked),
                 };
@@ -627,6 +627,21 @@ impl Plan {
         })?;
         Ok(scenario)
     }
+}
+
+/// Sets the regime knob a `regime.` parameter names (`path`) to `value`.
+fn set_knob(knobs: &mut RegimeKnobs, path: &str, value: &Value, named: &Named) -> Result<(), String> {
+    let Named { origin, label, .. } = *named;
+    let bad = |message: String| format!("at `{origin}.{path}`: {label} sets it to {value}: {message}");
+    let f = || value.as_f64().ok_or_else(|| bad("expected a number".into()));
+    match path.strip_prefix("regime.").unwrap_or(path) {
+        "pooling" => knobs.pooling = Some(f()?),
+        "staff_sharing" => knobs.staff_sharing = Some(f()?),
+        "integration" => knobs.integration = Some(f()?),
+        "coordination_cost" => knobs.coordination_cost = Some(f()?),
+        _ => knobs.routing = Some(serde_json::from_value(value.clone()).map_err(|e| bad(e.to_string()))?),
+    }
+    Ok(())
 }
 
 #[cfg(test)]

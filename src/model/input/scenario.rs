@@ -975,7 +975,7 @@ impl Prices {
 /// Longest mean wait before the decision to admit, weeks.
 pub const MAX_WEEKS_BEFORE_DECISION: f64 = 104.0;
 
-fn check_before_decision(problems: &mut Vec<Problem>, path: &str, weeks: f64, urgency: Urgency) {
+fn check_before_decision(problems: &mut Vec<Problem>, path: FieldOf, weeks: f64, urgency: Urgency) {
     check_range(problems, path, weeks, 0.0, MAX_WEEKS_BEFORE_DECISION);
     if weeks != 0.0 && urgency != Urgency::Elective {
         problems.push(Problem::new(path, "expected weeks before a decision to admit only for an elective service"));
@@ -1231,7 +1231,7 @@ impl Scenario {
             }
             check_nonneg(p, at("min_complex_volume"), s.min_complex_volume, MAX_VOLUME);
             check_range(p, at("bed_days"), s.bed_days, 0.0, 365.0);
-            check_before_decision(p, &at("weeks_before_decision").to_string(), s.weeks_before_decision, s.urgency);
+            check_before_decision(p, at("weeks_before_decision"), s.weeks_before_decision, s.urgency);
             if s.length_of_stay_weeks != 0.0 {
                 check_range(p, at("length_of_stay_weeks"), s.length_of_stay_weeks, 1.0, 520.0);
             }
@@ -1303,12 +1303,8 @@ impl Scenario {
                     ));
                 }
                 if let (Some(weeks), Some(s)) = (offer.weeks_before_decision, self.services.get(sid)) {
-                    check_before_decision(
-                        p,
-                        &at(&format!("services.{sid}.weeks_before_decision")).to_string(),
-                        weeks,
-                        s.urgency,
-                    );
+                    let path = format!("services.{sid}.weeks_before_decision");
+                    check_before_decision(p, at(&path), weeks, s.urgency);
                 }
                 if let Some(m) = offer.conveyance_minutes {
                     let path = at(&format!("services.{sid}.conveyance_minutes")).to_string();
