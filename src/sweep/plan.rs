@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -374,6 +375,10 @@ fn plan_with(spec: SweepSpec, scenarios: Vec<Scenario>) -> Result<Plan, String> 
     Ok(plan)
 }
 
+/// Fewest points [`Plan::check_points`] checks in one copy of a base
+/// scenario: copying the base is worth no more than a few points' checks.
+const MIN_CHECKED_TOGETHER: usize = 16;
+
 /// Most runs one sweep may hold (its resume bitmap is 12.5 MB at the limit).
 pub const MAX_RUNS: u64 = 100_000_000;
 
@@ -509,13 +514,28 @@ impl Plan {
     }
 
     /// Checks every point under every arm, as [`Plan::scenario`] would build
-    /// them, in one copy of each base scenario's JSON form.
+    /// them, on the current thread pool's threads (`-j`): the points in runs
+    /// of consecutive points, each run in its own copy of the JSON form of
+    /// each base scenario it meets. The error is the first point's, arm by
+    /// arm, whatever the number of threads.
     fn check_points(&self) -> Result<(), String> {
-        let mut json: Vec<Value> = self.bases.iter().map(|b| b.value.clone()).collect();
+        let points = self.points();
+        let run = points.div_ceil(rayon::current_num_threads() * 4).max(MIN_CHECKED_TOGETHER);
+        let first = (0..points.div_ceil(run))
+            .into_par_iter()
+            .find_map_first(|i| self.check_run(i * run..points.min((i + 1) * run)).err());
+        first.map_or(Ok(()), Err)
+    }
+
+    /// [`Plan::check_points`] for consecutive `points`, in order.
+    fn check_run(&self, points: std::ops::Range<usize>) -> Result<(), String> {
         let block = self.design.len() * self.configurations.len().max(1);
-        for point in 0..self.points() {
+        let mut json: Vec<Option<Value>> = vec![None; self.bases.len()];
+        for point in points {
+            let base = point / block;
+            let json = json[base].get_or_insert_with(|| self.bases[base].value.clone());
             for arm in 0..self.arms.len() {
-                self.scenario_in(&mut json[point / block], point, arm)?;
+                self.scenario_in(json, point, arm)?;
             }
         }
         Ok(())
@@ -742,5 +762,22 @@ mod tests {
                 .expect_err("empty")
                 .contains("at `parameters.regime.pooling.values`: expected at least one value")
         );
+    }
+
+    /// Points are checked on several threads, in runs of consecutive
+    /// points, yet the error is always the first bad point's.
+    #[test]
+    fn the_first_bad_point_is_named_whatever_the_threads() {
+        let mut s = minimal();
+        let mut values: Vec<Value> = (0..200).map(|i| (f64::from(i) / 200.0).into()).collect();
+        for bad in [150, 37, 90] {
+            values[bad] = (-1.0).into();
+        }
+        s.parameters.insert("regime.pooling".into(), ParamSpec { values: Some(values), ..ParamSpec::default() });
+        for threads in [1, 2, 7] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+            let e = pool.install(|| plan(s.clone(), Path::new("."))).expect_err("bad points");
+            assert!(e.starts_with("point 37 (regime.pooling = -1.0), arm `competition`"), "{threads} threads: {e}");
+        }
     }
 }
