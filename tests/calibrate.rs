@@ -364,8 +364,7 @@ fn recover(
     }
     let mut scenario: ccsim::model::Scenario = serde_json::from_value(v).expect("valid");
     scenario.time.horizon_weeks = 52;
-    let mut result =
-        ccsim::calibrate::targets::metrics(&ccsim::model::run(&scenario, 1_000 + data_set, false), &scenario);
+    let result = ccsim::calibrate::targets::metrics(&ccsim::model::run(&scenario, 1_000 + data_set, false), &scenario);
     let observed: Vec<(f64, f64)> = targets
         .iter()
         .map(|(path, relative_sd)| {
@@ -377,7 +376,7 @@ fn recover(
                 observed: 0.0,
                 sd: 1.0,
             };
-            let x = ccsim::calibrate::targets::value(&mut result, &t).expect("a target");
+            let x = ccsim::calibrate::targets::value(&result, &t).expect("a target");
             let sd = relative_sd * x.abs();
             let error: f64 = rand_distr::StandardNormal.sample(&mut rng);
             (x + sd * error, sd)

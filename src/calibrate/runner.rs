@@ -144,9 +144,9 @@ fn simulate(cal: &Calibration, p: &Proposal) -> Result<Line, String> {
                     "{label}, seed {seed}: the books do not balance: {off} (a defect in ccsim: please report it with the spec)"
                 ));
             }
-            let mut m = targets::metrics(&result, &scenario);
+            let m = targets::metrics(&result, &scenario);
             for (s, t) in sums.iter_mut().zip(&cal.targets).filter(|(_, t)| t.base == b) {
-                *s += targets::value(&mut m, t).map_err(|e| format!("{label}, target `{}`: {e}", t.name))?;
+                *s += targets::value(&m, t).map_err(|e| format!("{label}, target `{}`: {e}", t.name))?;
             }
         }
     }

@@ -70,8 +70,8 @@ pub fn metrics(result: &model::RunOutput, scenario: &model::Scenario) -> Value {
 
 /// The number at `p` (NaN when null: undefined in this run); an error when
 /// the path is not there at all, or not a number.
-fn number(values: &mut Value, p: &str) -> Result<f64, String> {
-    match paths::get_mut(values, p) {
+fn number(values: &Value, p: &str) -> Result<f64, String> {
+    match paths::get(values, p) {
         Some(Value::Null) => Ok(f64::NAN),
         Some(v) => v.as_f64().ok_or_else(|| format!("`{p}` is not a number in a run's result")),
         None => {
@@ -87,10 +87,10 @@ fn number(values: &mut Value, p: &str) -> Result<f64, String> {
 /// not in this run's result — a provider's service gone in a takeover,
 /// its patients with the acquirer — counts 0 in a sum and is left out of
 /// a mean; a target none of whose paths is there is NaN.
-pub fn value(values: &mut Value, t: &Target) -> Result<f64, String> {
-    let mut present = |p: &str| match number(values, p) {
+pub fn value(values: &Value, t: &Target) -> Result<f64, String> {
+    let present = |p: &str| match number(values, p) {
         Ok(x) => Ok(Some(x)),
-        Err(_) if paths::get_mut(values, p).is_none() => Ok(None),
+        Err(_) if paths::get(values, p).is_none() => Ok(None),
         Err(e) => Err(e),
     };
     let Some(weights) = &t.weights else {
@@ -121,10 +121,10 @@ pub fn value(values: &mut Value, t: &Target) -> Result<f64, String> {
 /// written.
 pub fn check(mut scenario: model::Scenario, targets: &[(usize, &Target)], seed: u64) -> Result<(), String> {
     scenario.time.horizon_weeks = 1;
-    let mut result = metrics(&model::run(&scenario, seed, false), &scenario);
+    let result = metrics(&model::run(&scenario, seed, false), &scenario);
     for &(i, t) in targets {
         for p in t.paths.iter().chain(t.weights.iter().flatten()) {
-            number(&mut result, p).map_err(|e| format!("at `targets[{i}].metric`: {e}"))?;
+            number(&result, p).map_err(|e| format!("at `targets[{i}].metric`: {e}"))?;
         }
     }
     Ok(())

@@ -66,7 +66,15 @@ pub fn is_leaf(root: &Value, path: &str) -> bool {
 
 /// The value at `path`, if every segment exists (read only).
 pub fn get<'a>(root: &'a Value, path: &str) -> Option<&'a Value> {
-    root.pointer(&pointer(root, path)?)
+    let mut node = root;
+    for segment in path.split('.') {
+        node = match node {
+            Value::Object(map) => map.get(segment)?,
+            Value::Array(items) => &items[element(items, segment)?],
+            _ => return None,
+        };
+    }
+    Some(node)
 }
 
 /// Every settable leaf path below `root`.
