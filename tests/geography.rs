@@ -430,6 +430,63 @@ fn journeys_beyond_reach_are_worked_out_by_the_same_rule() {
     assert!((world.minutes(town, near, ae, Capability::Basic) - model.minutes(urban, 5.0)).abs() < 1e-9);
 }
 
+/// The quickest of a set of providers' hospitals from a locality, found by
+/// searching outward from it (`World::places`, `World::quickest`: what
+/// the end's coverage counts), is to the bit the least of the journeys to
+/// each provider (`World::minutes`), over listed road minutes, hospital
+/// sites, site levels and providers without sites, for every locality,
+/// service and level, with all providers open and with any one, the even
+/// or the odd ones alone.
+#[test]
+fn the_quickest_of_many_hospitals_is_the_least_journey_to_each() {
+    for name in ["cheshire-merseyside", "west-mercia", "duopoly"] {
+        let s = ccsim::load::builtin(name).expect("built-in");
+        let world = ccsim::model::World::build(&s, s.regime.resolve().expect("regime"));
+        let all: Vec<_> = world.provider_ids().collect();
+        let mut sets: Vec<Vec<_>> = vec![all.clone()];
+        sets.extend(all.iter().map(|&p| vec![p]));
+        for parity in 0..2 {
+            sets.push(all.iter().copied().filter(|p| p.index() % 2 == parity).collect());
+        }
+        // The same places with no listed minutes, to show that some quickest journeys are listed.
+        let mut plain = serde_json::to_value(&s).expect("serialises");
+        for l in plain["localities"].as_array_mut().expect("localities") {
+            l.as_object_mut().expect("a locality").remove("minutes");
+        }
+        let plain: ccsim::model::Scenario = serde_json::from_value(plain).expect("parses");
+        let plain = ccsim::model::World::build(&plain, plain.regime.resolve().expect("regime"));
+        let mut listed = 0;
+        for s in world.service_ids() {
+            for level in Capability::ALL {
+                for set in &sets {
+                    let offering: Vec<_> = set
+                        .iter()
+                        .copied()
+                        .filter(|p| {
+                            world.providers[p.index()].offers[s.index()].as_ref().is_some_and(|o| o.capability >= level)
+                        })
+                        .collect();
+                    let places = world.places(offering.iter().copied(), s, level);
+                    for l in world.locality_ids() {
+                        let each = offering.iter().map(|&p| world.minutes(l, p, s, level)).min_by(f64::total_cmp);
+                        let found = world.quickest(l, &places);
+                        assert_eq!(
+                            found.map(f64::to_bits),
+                            each.map(f64::to_bits),
+                            "{name}: {l:?} {s:?} {level:?} {set:?}"
+                        );
+                        listed +=
+                            usize::from(found != plain.quickest(l, &plain.places(offering.iter().copied(), s, level)));
+                    }
+                }
+            }
+        }
+        if name != "duopoly" {
+            assert!(listed > 0, "{name}: some quickest journeys are listed road minutes");
+        }
+    }
+}
+
 /// Site ids need only be unique within their provider: two trusts each with
 /// a site called `main` run, and each trust's patients go to its own sites.
 #[test]

@@ -7,7 +7,10 @@
 //! units of the routine level or above (local neonatal and intensive care
 //! units), for a service with three levels. Unlike
 //! `access`, which follows the patients treated, this counts everyone who
-//! lives in the area, whether or not they needed the service.
+//! lives in the area, whether or not they needed the service. The quickest
+//! site is found from where the open providers see the service, searched
+//! outward from each locality ([`World::quickest`]), not by a journey to
+//! every provider.
 
 use std::collections::BTreeMap;
 
@@ -17,7 +20,7 @@ use crate::model::World;
 use crate::model::measures::metrics::group;
 use crate::model::provider::ProviderState;
 use crate::model::scenario::Capability;
-use crate::model::world::{LocalityId, ProviderId, ServiceId};
+use crate::model::world::{Places, ProviderId, ServiceId};
 
 /// The travel times counted, minutes.
 pub const THRESHOLDS: [f64; 2] = [30.0, 60.0];
@@ -53,23 +56,14 @@ pub struct Shares {
     pub by_district: BTreeMap<String, f64>,
 }
 
-/// Road minutes from `l` to the quickest open site offering `s`, to the
-/// quickest of the routine level or above, and to the quickest of the
-/// complex level (a site at its unit's level unless it has one of its own
-/// below it); `None` where none is.
-fn quickest(world: &World, providers: &[ProviderState], l: LocalityId, s: ServiceId) -> [Option<f64>; 3] {
-    let mut best: [Option<f64>; 3] = [None; 3];
-    for (i, p) in providers.iter().enumerate().filter(|(_, p)| p.open) {
-        let Some(u) = p.units[s.index()].as_ref() else { continue };
-        for (level, b) in Capability::ALL.into_iter().zip(&mut best) {
-            if level > u.capability {
-                break;
-            }
-            let minutes = world.minutes(l, ProviderId(i as u32), s, level);
-            *b = Some(b.map_or(minutes, |m| m.min(minutes)));
-        }
-    }
-    best
+/// Where the open providers offering `s` at `level` or above see it (a
+/// site at its unit's level unless it has one of its own below it).
+fn places(world: &World, providers: &[ProviderState], s: ServiceId, level: Capability) -> Places {
+    let offering = providers
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.open && p.units[s.index()].as_ref().is_some_and(|u| u.capability >= level));
+    world.places(offering.map(|(i, _)| ProviderId(i as u32)), s, level)
 }
 
 /// Coverage of every service, weighting each locality by `residents`
@@ -78,15 +72,19 @@ pub fn coverage(world: &World, providers: &[ProviderState], residents: &[f64]) -
     world
         .service_ids()
         .map(|s| {
-            let minutes: Vec<[Option<f64>; 3]> =
-                world.locality_ids().map(|l| quickest(world, providers, l, s)).collect();
-            let mut all = nearness(world, residents, minutes.iter().map(|m| m[0]));
+            // Road minutes from each locality to the quickest of `level` or above.
+            let near = |level: Capability| {
+                let places = places(world, providers, s, level);
+                let minutes = world.locality_ids().map(|l| world.quickest(l, &places));
+                nearness(world, residents, minutes)
+            };
+            let mut all = near(Capability::Basic);
             let service = &world.services[s.index()];
             if service.basic_transfer_share > 0.0 {
-                all.routine_level = Some(Box::new(nearness(world, residents, minutes.iter().map(|m| m[1]))));
+                all.routine_level = Some(Box::new(near(Capability::Routine)));
             }
             if service.complex_share > 0.0 {
-                all.complex_level = Some(Box::new(nearness(world, residents, minutes.iter().map(|m| m[2]))));
+                all.complex_level = Some(Box::new(near(Capability::Complex)));
             }
             (world.services[s.index()].id.clone(), all)
         })
@@ -100,15 +98,15 @@ fn nearness(world: &World, residents: &[f64], minutes: impl Iterator<Item = Opti
     let mut groups = [[(0.0, 0.0); 3]; 2];
     let mut districts: BTreeMap<&str, [(f64, f64); 2]> = BTreeMap::new();
     for ((loc, &n), minutes) in world.localities.iter().zip(residents).zip(minutes) {
+        let district = districts.entry(loc.district.as_str()).or_default();
         for (t, limit) in THRESHOLDS.iter().enumerate() {
             let near = if minutes.is_some_and(|m| m <= *limit) { n } else { 0.0 };
             for g in [group(loc.rurality), 2] {
                 groups[t][g].0 += near;
                 groups[t][g].1 += n;
             }
-            let d = &mut districts.entry(loc.district.as_str()).or_default()[t];
-            d.0 += near;
-            d.1 += n;
+            district[t].0 += near;
+            district[t].1 += n;
         }
     }
     let share = |(near, all): (f64, f64)| (all > 0.0).then(|| near / all);

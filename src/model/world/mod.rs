@@ -15,6 +15,9 @@ use super::scenario::{
 use super::timeline::Change;
 use std::collections::BTreeMap;
 
+mod places;
+pub use places::Places;
+
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
