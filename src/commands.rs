@@ -235,9 +235,10 @@ impl runner::Progress for Bar {
 fn sweep(args: &SweepArgs) -> Result<()> {
     let shard = args.shard.as_deref().map(Shard::parse).transpose().map_err(|e| anyhow!("--shard: {e}"))?;
     let threads = threads(args.jobs)?;
-    // Every point is built and checked before anything runs, on -j threads.
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
-    let plan = pool.install(|| sweep_plan::load(&args.spec))?;
+    // Every point is built and checked before anything runs, on -j threads
+    // (the runner starts its own).
+    let plan =
+        rayon::ThreadPoolBuilder::new().num_threads(threads).build()?.install(|| sweep_plan::load(&args.spec))?;
     if args.dry_run {
         let line = format!(
             "{}: {} points × {} replicates × {} arms = {} runs of {} (seed {})\n",

@@ -25,8 +25,13 @@ impl Simulation {
         if lists.is_empty() {
             return;
         }
-        // Where each unit's referrals come from: (locality, complexity) weights.
-        let mut origins = vec![vec![0.0; nl * 2]; np * ns];
+        // Where each listed unit's referrals come from: (locality × 2 +
+        // complexity, weight), only where routing sends some (a unit reaches
+        // few of the map's localities).
+        let mut origins: Vec<Option<Vec<(usize, f64)>>> = vec![None; np * ns];
+        for (p, s, _) in &lists {
+            origins[p * ns + s] = Some(Vec::new());
+        }
         let mut scratch = RouteScratch::default();
         for s in (0..ns as u32).map(ServiceId) {
             if !lists.iter().any(|(_, ls, _)| *ls == s.index()) {
@@ -34,28 +39,29 @@ impl Simulation {
             }
             for l in (0..nl as u32).map(LocalityId) {
                 self.expected_routes(l, s, &mut scratch, |p, k, n, _| {
-                    origins[p.index() * ns + s.index()][l.index() * 2 + k] += n;
+                    if let Some(weights) = origins[p.index() * ns + s.index()].as_mut() {
+                        add_weight(weights, l.index() * 2 + k, n);
+                    }
                 });
             }
         }
         let mut nearest: Vec<Option<NearestLocalities>> = vec![None; ns];
         for (p, s, list) in lists {
-            let weights = &origins[p * ns + s];
-            let weights: Vec<f64> = if weights.iter().any(|w| *w > 0.0) {
-                weights.clone()
-            } else {
+            let mut weights = origins[p * ns + s].take().unwrap_or_default();
+            weights.retain(|(_, w)| *w > 0.0);
+            if weights.is_empty() {
                 // Nobody is routed here in the first week: the nearest locality's routine patients.
                 let near = nearest[s].get_or_insert_with(|| nearest_within_reach(&self.world, ServiceId(s as u32)));
                 let nearest = near[p].map_or_else(
                     || nearest_locality(&self.world, ProviderId(p as u32), ServiceId(s as u32)),
                     |(_, l)| l,
                 );
-                (0..nl * 2).map(|i| if i == nearest * 2 { 1.0 } else { 0.0 }).collect()
-            };
+                weights.push((nearest * 2, 1.0));
+            }
             // Only the (locality, complexity) pairs with weight can receive patients
             // (largest remainder gives nothing to a zero weight): share among them alone.
-            let (at, weights): (Vec<usize>, Vec<f64>) =
-                weights.iter().copied().enumerate().filter(|(_, w)| *w > 0.0).unzip();
+            weights.sort_by_key(|(i, _)| *i);
+            let (at, weights): (Vec<usize>, Vec<f64>) = weights.into_iter().unzip();
             let unit = self.providers[p].units[s].as_mut().expect("a start list belongs to an offered service");
             for (wait, n) in list.by_week().into_iter().enumerate().rev() {
                 for (j, count) in crate::model::scenario::largest_remainder(n, &weights).into_iter().enumerate() {
@@ -76,6 +82,15 @@ impl Simulation {
             self.ledger.listed_at_start += u64::from(list.patients);
         }
         self.snapshot.settle(&self.world);
+    }
+}
+
+/// Adds `n` to the weight of (locality × 2 + complexity) `i` in `weights`,
+/// whose entries were added locality by locality: `i`'s is among the last two.
+fn add_weight(weights: &mut Vec<(usize, f64)>, i: usize, n: f64) {
+    match weights.iter_mut().rev().take(2).find(|(at, _)| *at == i) {
+        Some((_, w)) => *w += n,
+        None => weights.push((i, n)),
     }
 }
 
