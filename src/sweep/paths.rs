@@ -20,18 +20,8 @@ fn element(items: &[Value], segment: &str) -> Option<usize> {
 
 /// The value at `path`, if every segment exists.
 pub fn get_mut<'a>(root: &'a mut Value, path: &str) -> Option<&'a mut Value> {
-    let mut node = root;
-    for segment in path.split('.') {
-        node = match node {
-            Value::Object(map) => map.get_mut(segment)?,
-            Value::Array(items) => {
-                let i = element(items, segment)?;
-                &mut items[i]
-            }
-            _ => return None,
-        };
-    }
-    Some(node)
+    let at = pointer(root, path)?;
+    root.pointer_mut(&at)
 }
 
 /// The JSON pointer (RFC 6901: keys and indices) of the value at `path`, if
@@ -66,15 +56,7 @@ pub fn is_leaf(root: &Value, path: &str) -> bool {
 
 /// The value at `path`, if every segment exists (read only).
 pub fn get<'a>(root: &'a Value, path: &str) -> Option<&'a Value> {
-    let mut node = root;
-    for segment in path.split('.') {
-        node = match node {
-            Value::Object(map) => map.get(segment)?,
-            Value::Array(items) => &items[element(items, segment)?],
-            _ => return None,
-        };
-    }
-    Some(node)
+    root.pointer(&pointer(root, path)?)
 }
 
 /// Every settable leaf path below `root`.
